@@ -1,0 +1,10 @@
+//! Limits that are part of the protocol itself (not server configuration).
+
+/// Longest identifier (user, room, message id) the server accepts, in bytes.
+///
+/// Ids minted by the server are UUIDs; ids from an external auth service
+/// (`sub` claims) may be any string up to this length.
+pub const MAX_ID_LEN: usize = 128;
+
+/// Largest page a `history` request or REST message page may ask for.
+pub const MAX_HISTORY_LIMIT: u32 = 200;

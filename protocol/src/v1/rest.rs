@@ -1,0 +1,129 @@
+//! Request and response bodies of the REST API under `/v1`.
+
+use serde::{Deserialize, Serialize};
+
+use super::codes::ErrorCode;
+use super::types::{Message, RoomVisibility};
+
+/// Body of `POST /v1/auth/register` and `POST /v1/auth/login`.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Credentials {
+    /// 3–32 characters: letters, digits, `_`, `-`, `.`.
+    pub username: String,
+    /// 8–256 characters.
+    pub password: String,
+}
+
+// Hand-written so that passwords never reach a log line.
+impl std::fmt::Debug for Credentials {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Credentials")
+            .field("username", &self.username)
+            .field("password", &"<redacted>")
+            .finish()
+    }
+}
+
+/// Answer to register and login: an access token for REST and the WebSocket.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuthResponse {
+    /// The user's id.
+    pub user_id: String,
+    /// A JWT to send as `Authorization: Bearer` and in `authenticate`.
+    pub token: String,
+    /// When the token expires, milliseconds since the Unix epoch.
+    pub expires_at: i64,
+}
+
+impl std::fmt::Debug for AuthResponse {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AuthResponse")
+            .field("user_id", &self.user_id)
+            .field("token", &"<redacted>")
+            .field("expires_at", &self.expires_at)
+            .finish()
+    }
+}
+
+/// Body of `POST /v1/rooms`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CreateRoomRequest {
+    /// Display name, 1–100 characters (ignored for direct rooms).
+    #[serde(default)]
+    pub name: String,
+    /// Public, private or direct.
+    pub visibility: RoomVisibility,
+    /// Other users to add as members; a direct room needs exactly one.
+    #[serde(default)]
+    pub members: Vec<String>,
+}
+
+/// Answer to `POST /v1/rooms`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CreateRoomResponse {
+    /// The new room, or the existing direct room between the two users.
+    pub room_id: String,
+}
+
+/// A room as listed by `GET /v1/rooms` and `GET /v1/rooms/public`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RoomSummary {
+    /// The room.
+    pub room_id: String,
+    /// Display name.
+    pub name: String,
+    /// Public, private or direct.
+    pub visibility: RoomVisibility,
+    /// Highest seq in the room.
+    pub last_seq: u64,
+    /// Creation time, milliseconds since the epoch.
+    pub created_at: i64,
+}
+
+/// Answer to `GET /v1/rooms` and `GET /v1/rooms/public`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RoomList {
+    /// The rooms, newest first.
+    pub rooms: Vec<RoomSummary>,
+}
+
+/// Body of `POST /v1/rooms/{room_id}/members`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AddMemberRequest {
+    /// The user to add.
+    pub user_id: String,
+}
+
+/// Answer to `GET /v1/rooms/{room_id}/members`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MemberList {
+    /// Member user ids.
+    pub members: Vec<String>,
+}
+
+/// Answer to `GET /v1/rooms/{room_id}/messages`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MessagesPage {
+    /// Messages in ascending seq order.
+    pub messages: Vec<Message>,
+    /// Whether more messages exist beyond this page in the direction asked
+    /// (older for `before_seq`, newer for `after_seq`).
+    pub has_more: bool,
+}
+
+/// Body of `POST /v1/rooms/{room_id}/messages` (the `Idempotency-Key` header carries
+/// the client message id).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SendMessageRequest {
+    /// The text.
+    pub content: String,
+}
+
+/// Body of every REST error response.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ApiError {
+    /// Same codes as the WebSocket `error` frame.
+    pub code: ErrorCode,
+    /// Human-readable explanation.
+    pub message: String,
+}

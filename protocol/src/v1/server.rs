@@ -1,0 +1,197 @@
+//! Frames the server sends to a client.
+
+use serde::{Deserialize, Serialize};
+
+use super::codes::ErrorCode;
+use super::types::{MemberReceipts, Message, PresenceStatus, ReceiptKind, RoomVisibility};
+
+/// A server → client frame: one JSON object per WebSocket text frame, tagged by `type`.
+///
+/// Clients must ignore frames they do not know: they decode as [`ServerFrame::Unknown`],
+/// so that an old client survives a newer server.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum ServerFrame {
+    /// The `authenticate` frame was accepted.
+    Authenticated {
+        /// The user the token names.
+        user_id: String,
+        /// This connection's id (appears in server logs; useful in bug reports).
+        session_id: String,
+        /// Server clock, milliseconds since the Unix epoch.
+        server_time: i64,
+        /// Interval of the server's WebSocket pings; a connection silent for several
+        /// intervals is closed, so clients that cannot answer pings send `ping` this often.
+        heartbeat_interval_ms: u64,
+    },
+    /// The room is subscribed; the replay (events after `since_seq`) follows, then live events.
+    RoomJoined {
+        /// The room.
+        room_id: String,
+        /// Room name.
+        name: String,
+        /// Public, private or direct.
+        visibility: RoomVisibility,
+        /// Highest seq in the room when the join was handled.
+        last_seq: u64,
+        /// Every member's receipt positions, so that receipts missed offline converge.
+        receipts: Vec<MemberReceipts>,
+    },
+    /// The room's live events are no longer sent to this connection.
+    RoomLeft {
+        /// The room.
+        room_id: String,
+    },
+    /// A message committed in a joined room.
+    Message(Message),
+    /// The sender's own connection learns its message was committed.
+    MessageAck {
+        /// The room.
+        room_id: String,
+        /// The id the client chose.
+        client_msg_id: String,
+        /// The id the server assigned.
+        message_id: String,
+        /// The room seq assigned at commit.
+        seq: u64,
+        /// Commit time, milliseconds since the Unix epoch.
+        created_at: i64,
+    },
+    /// A member's typing state changed (or expired).
+    Typing {
+        /// The room.
+        room_id: String,
+        /// Who is typing.
+        user_id: String,
+        /// Whether they are typing now.
+        is_typing: bool,
+    },
+    /// A member's delivered or read position advanced.
+    Receipt {
+        /// The room.
+        room_id: String,
+        /// Whose receipt.
+        user_id: String,
+        /// Highest seq covered.
+        seq: u64,
+        /// Delivered or read.
+        kind: ReceiptKind,
+    },
+    /// A user who shares a room with you came online or went offline.
+    Presence {
+        /// The user.
+        user_id: String,
+        /// Online or offline.
+        status: PresenceStatus,
+        /// When the user's last connection closed (milliseconds since the epoch).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        last_seen: Option<i64>,
+    },
+    /// A message's content was replaced. A room event with its own seq.
+    MessageEdited {
+        /// The room.
+        room_id: String,
+        /// This event's seq.
+        seq: u64,
+        /// The edited message.
+        message_id: String,
+        /// Who edited it (always its sender).
+        sender_id: String,
+        /// The new content (empty if the message was deleted later).
+        content: String,
+        /// Edit time, milliseconds since the epoch.
+        edited_at: i64,
+    },
+    /// A message was deleted. A room event with its own seq.
+    MessageDeleted {
+        /// The room.
+        room_id: String,
+        /// This event's seq.
+        seq: u64,
+        /// The deleted message.
+        message_id: String,
+        /// Who deleted it (always its sender).
+        sender_id: String,
+        /// Deletion time, milliseconds since the epoch.
+        deleted_at: i64,
+    },
+    /// A page of history, oldest first.
+    History {
+        /// The room.
+        room_id: String,
+        /// Messages in ascending seq order, with edits applied and deletions marked.
+        messages: Vec<Message>,
+        /// Whether older messages exist before the first one in this page.
+        has_more: bool,
+    },
+    /// Answer to `ping`.
+    Pong {
+        /// Server clock, milliseconds since the Unix epoch.
+        server_time: i64,
+    },
+    /// A request failed. Nothing else changed.
+    Error {
+        /// Machine-readable code.
+        code: ErrorCode,
+        /// Human-readable explanation: what went wrong and what to do.
+        message: String,
+        /// The `client_msg_id`, `message_id` or `room_id` of the failed request, if any.
+        #[serde(rename = "ref", default, skip_serializing_if = "Option::is_none")]
+        reference: Option<String>,
+    },
+    /// The server is going away; reconnect after the delay and resume.
+    ServerShutdown {
+        /// Suggested wait before reconnecting.
+        reconnect_after_ms: u64,
+    },
+    /// A frame type this version of the protocol crate does not know.
+    #[serde(other)]
+    Unknown,
+}
+
+impl ServerFrame {
+    /// Encodes the frame as the JSON text sent on the wire.
+    pub fn encode(&self) -> String {
+        serde_json::to_string(self).expect("server frames always serialise")
+    }
+
+    /// Decodes one text frame; unknown types become [`ServerFrame::Unknown`].
+    ///
+    /// # Errors
+    ///
+    /// When the text is not JSON or a known type has wrong fields.
+    pub fn decode(text: &str) -> Result<Self, serde_json::Error> {
+        serde_json::from_str(text)
+    }
+
+    /// Shorthand for an [`ServerFrame::Error`] frame.
+    pub fn error(code: ErrorCode, message: impl Into<String>, reference: Option<String>) -> Self {
+        Self::Error {
+            code,
+            message: message.into(),
+            reference,
+        }
+    }
+
+    /// The frame's `type` name, for logs and metrics.
+    pub fn type_name(&self) -> &'static str {
+        match self {
+            Self::Authenticated { .. } => "authenticated",
+            Self::RoomJoined { .. } => "room_joined",
+            Self::RoomLeft { .. } => "room_left",
+            Self::Message(_) => "message",
+            Self::MessageAck { .. } => "message_ack",
+            Self::Typing { .. } => "typing",
+            Self::Receipt { .. } => "receipt",
+            Self::Presence { .. } => "presence",
+            Self::MessageEdited { .. } => "message_edited",
+            Self::MessageDeleted { .. } => "message_deleted",
+            Self::History { .. } => "history",
+            Self::Pong { .. } => "pong",
+            Self::Error { .. } => "error",
+            Self::ServerShutdown { .. } => "server_shutdown",
+            Self::Unknown => "unknown",
+        }
+    }
+}

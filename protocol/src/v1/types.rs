@@ -1,0 +1,104 @@
+//! Value types that appear inside frames and REST bodies.
+
+use serde::{Deserialize, Serialize};
+
+/// Who may join a room.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RoomVisibility {
+    /// Any authenticated user may join.
+    Public,
+    /// Only members may join; members add others.
+    Private,
+    /// A one-to-one conversation between exactly two users; nobody else may join.
+    Direct,
+}
+
+impl RoomVisibility {
+    /// The snake_case name used on the wire and in storage.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Public => "public",
+            Self::Private => "private",
+            Self::Direct => "direct",
+        }
+    }
+
+    /// Parses the wire/storage name.
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "public" => Some(Self::Public),
+            "private" => Some(Self::Private),
+            "direct" => Some(Self::Direct),
+            _ => None,
+        }
+    }
+}
+
+/// How far a user has got with a room's messages.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ReceiptKind {
+    /// The user's device has received everything up to the seq.
+    Delivered,
+    /// The user has read everything up to the seq (implies delivered).
+    Read,
+}
+
+impl ReceiptKind {
+    /// The snake_case name used on the wire and in storage.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Delivered => "delivered",
+            Self::Read => "read",
+        }
+    }
+}
+
+/// Whether a user has at least one authenticated connection.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PresenceStatus {
+    /// At least one connection is authenticated.
+    Online,
+    /// No connection; `last_seen` says since when.
+    Offline,
+}
+
+/// A chat message as stored: the live `message` frame, history pages and REST
+/// message pages all carry this shape.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Message {
+    /// The room the message belongs to.
+    pub room_id: String,
+    /// Position in the room's event log; gap-free and strictly increasing per room.
+    pub seq: u64,
+    /// Server-assigned id, used to edit or delete the message.
+    pub message_id: String,
+    /// The sender's idempotency key; lets the sender reconcile its local echo.
+    pub client_msg_id: String,
+    /// The author.
+    pub sender_id: String,
+    /// Text as the sender wrote it (empty once deleted). Never HTML-escaped by the server.
+    pub content: String,
+    /// Commit time, milliseconds since the Unix epoch (UTC).
+    pub created_at: i64,
+    /// Time of the latest edit, if any; history pages show the edited content.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub edited_at: Option<i64>,
+    /// Set once the sender deleted the message; the content is then empty.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub deleted: bool,
+}
+
+/// One member's receipt positions in a room, sent with `room_joined` so that a
+/// resuming client learns receipts it missed while offline.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MemberReceipts {
+    /// The member.
+    pub user_id: String,
+    /// Highest seq the member's devices acknowledged as delivered (0: none).
+    pub delivered_seq: u64,
+    /// Highest seq the member has read (0: none).
+    pub read_seq: u64,
+}

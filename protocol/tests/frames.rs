@@ -1,0 +1,378 @@
+//! Every frame type against a `json!` literal, both ways: the literal is the
+//! contract documented in docs/protocol.md, so a change here is a protocol change.
+
+use chat_protocol::v1::{
+    ClientFrame, DecodeError, ErrorCode, MemberReceipts, Message, PresenceStatus, ReceiptKind,
+    RoomVisibility, ServerFrame, close,
+};
+use serde_json::{Value, json};
+
+fn assert_client(frame: ClientFrame, expected: Value) {
+    let encoded: Value = serde_json::from_str(&frame.encode()).unwrap();
+    assert_eq!(encoded, expected, "encoding of {frame:?}");
+    assert_eq!(ClientFrame::decode(&expected.to_string()).unwrap(), frame);
+}
+
+fn assert_server(frame: ServerFrame, expected: Value) {
+    let encoded: Value = serde_json::from_str(&frame.encode()).unwrap();
+    assert_eq!(encoded, expected, "encoding of {frame:?}");
+    assert_eq!(ServerFrame::decode(&expected.to_string()).unwrap(), frame);
+}
+
+const ROOM: &str = "0193a0c2-7d5e-7c3a-9d1e-2f4b6a8c0e11";
+const USER: &str = "0193a0c2-1111-7c3a-9d1e-2f4b6a8c0e11";
+const MSG: &str = "0193a0c2-2222-7c3a-9d1e-2f4b6a8c0e11";
+const CMID: &str = "6f1c2d3e-4a5b-4c6d-8e7f-901a2b3c4d5e";
+
+fn sample_message() -> Message {
+    Message {
+        room_id: ROOM.into(),
+        seq: 42,
+        message_id: MSG.into(),
+        client_msg_id: CMID.into(),
+        sender_id: USER.into(),
+        content: "hello".into(),
+        created_at: 1_764_000_000_000,
+        edited_at: None,
+        deleted: false,
+    }
+}
+
+#[test]
+fn client_frames_match_the_documented_json() {
+    assert_client(
+        ClientFrame::Authenticate {
+            token: "eyJ...".into(),
+        },
+        json!({"type": "authenticate", "token": "eyJ..."}),
+    );
+    assert_client(
+        ClientFrame::JoinRoom {
+            room_id: ROOM.into(),
+            since_seq: Some(41),
+        },
+        json!({"type": "join_room", "room_id": ROOM, "since_seq": 41}),
+    );
+    assert_client(
+        ClientFrame::JoinRoom {
+            room_id: ROOM.into(),
+            since_seq: None,
+        },
+        json!({"type": "join_room", "room_id": ROOM}),
+    );
+    assert_client(
+        ClientFrame::LeaveRoom {
+            room_id: ROOM.into(),
+        },
+        json!({"type": "leave_room", "room_id": ROOM}),
+    );
+    assert_client(
+        ClientFrame::SendMessage {
+            room_id: ROOM.into(),
+            client_msg_id: CMID.into(),
+            content: "hi".into(),
+        },
+        json!({"type": "send_message", "room_id": ROOM, "client_msg_id": CMID, "content": "hi"}),
+    );
+    assert_client(
+        ClientFrame::Typing {
+            room_id: ROOM.into(),
+            is_typing: true,
+        },
+        json!({"type": "typing", "room_id": ROOM, "is_typing": true}),
+    );
+    assert_client(
+        ClientFrame::Receipt {
+            room_id: ROOM.into(),
+            seq: 42,
+            kind: ReceiptKind::Read,
+        },
+        json!({"type": "receipt", "room_id": ROOM, "seq": 42, "kind": "read"}),
+    );
+    assert_client(
+        ClientFrame::EditMessage {
+            room_id: ROOM.into(),
+            message_id: MSG.into(),
+            content: "fixed".into(),
+        },
+        json!({"type": "edit_message", "room_id": ROOM, "message_id": MSG, "content": "fixed"}),
+    );
+    assert_client(
+        ClientFrame::DeleteMessage {
+            room_id: ROOM.into(),
+            message_id: MSG.into(),
+        },
+        json!({"type": "delete_message", "room_id": ROOM, "message_id": MSG}),
+    );
+    assert_client(
+        ClientFrame::History {
+            room_id: ROOM.into(),
+            before_seq: Some(100),
+            limit: 50,
+        },
+        json!({"type": "history", "room_id": ROOM, "before_seq": 100, "limit": 50}),
+    );
+    assert_client(ClientFrame::Ping, json!({"type": "ping"}));
+}
+
+#[test]
+fn server_frames_match_the_documented_json() {
+    assert_server(
+        ServerFrame::Authenticated {
+            user_id: USER.into(),
+            session_id: "s-1".into(),
+            server_time: 1_764_000_000_000,
+            heartbeat_interval_ms: 20_000,
+        },
+        json!({"type": "authenticated", "user_id": USER, "session_id": "s-1",
+               "server_time": 1_764_000_000_000_i64, "heartbeat_interval_ms": 20_000}),
+    );
+    assert_server(
+        ServerFrame::RoomJoined {
+            room_id: ROOM.into(),
+            name: "general".into(),
+            visibility: RoomVisibility::Public,
+            last_seq: 42,
+            receipts: vec![MemberReceipts {
+                user_id: USER.into(),
+                delivered_seq: 42,
+                read_seq: 40,
+            }],
+        },
+        json!({"type": "room_joined", "room_id": ROOM, "name": "general", "visibility": "public",
+               "last_seq": 42,
+               "receipts": [{"user_id": USER, "delivered_seq": 42, "read_seq": 40}]}),
+    );
+    assert_server(
+        ServerFrame::RoomLeft {
+            room_id: ROOM.into(),
+        },
+        json!({"type": "room_left", "room_id": ROOM}),
+    );
+    assert_server(
+        ServerFrame::Message(sample_message()),
+        json!({"type": "message", "room_id": ROOM, "seq": 42, "message_id": MSG,
+               "client_msg_id": CMID, "sender_id": USER, "content": "hello",
+               "created_at": 1_764_000_000_000_i64}),
+    );
+    assert_server(
+        ServerFrame::MessageAck {
+            room_id: ROOM.into(),
+            client_msg_id: CMID.into(),
+            message_id: MSG.into(),
+            seq: 42,
+            created_at: 1_764_000_000_000,
+        },
+        json!({"type": "message_ack", "room_id": ROOM, "client_msg_id": CMID, "message_id": MSG,
+               "seq": 42, "created_at": 1_764_000_000_000_i64}),
+    );
+    assert_server(
+        ServerFrame::Typing {
+            room_id: ROOM.into(),
+            user_id: USER.into(),
+            is_typing: false,
+        },
+        json!({"type": "typing", "room_id": ROOM, "user_id": USER, "is_typing": false}),
+    );
+    assert_server(
+        ServerFrame::Receipt {
+            room_id: ROOM.into(),
+            user_id: USER.into(),
+            seq: 42,
+            kind: ReceiptKind::Delivered,
+        },
+        json!({"type": "receipt", "room_id": ROOM, "user_id": USER, "seq": 42,
+               "kind": "delivered"}),
+    );
+    assert_server(
+        ServerFrame::Presence {
+            user_id: USER.into(),
+            status: PresenceStatus::Offline,
+            last_seen: Some(1_764_000_000_000),
+        },
+        json!({"type": "presence", "user_id": USER, "status": "offline",
+               "last_seen": 1_764_000_000_000_i64}),
+    );
+    assert_server(
+        ServerFrame::Presence {
+            user_id: USER.into(),
+            status: PresenceStatus::Online,
+            last_seen: None,
+        },
+        json!({"type": "presence", "user_id": USER, "status": "online"}),
+    );
+    assert_server(
+        ServerFrame::MessageEdited {
+            room_id: ROOM.into(),
+            seq: 43,
+            message_id: MSG.into(),
+            sender_id: USER.into(),
+            content: "fixed".into(),
+            edited_at: 1_764_000_000_500,
+        },
+        json!({"type": "message_edited", "room_id": ROOM, "seq": 43, "message_id": MSG,
+               "sender_id": USER, "content": "fixed", "edited_at": 1_764_000_000_500_i64}),
+    );
+    assert_server(
+        ServerFrame::MessageDeleted {
+            room_id: ROOM.into(),
+            seq: 44,
+            message_id: MSG.into(),
+            sender_id: USER.into(),
+            deleted_at: 1_764_000_000_900,
+        },
+        json!({"type": "message_deleted", "room_id": ROOM, "seq": 44, "message_id": MSG,
+               "sender_id": USER, "deleted_at": 1_764_000_000_900_i64}),
+    );
+    let edited = Message {
+        edited_at: Some(1_764_000_000_500),
+        content: "fixed".into(),
+        ..sample_message()
+    };
+    let deleted = Message {
+        seq: 43,
+        content: String::new(),
+        deleted: true,
+        ..sample_message()
+    };
+    assert_server(
+        ServerFrame::History {
+            room_id: ROOM.into(),
+            messages: vec![edited, deleted],
+            has_more: true,
+        },
+        json!({"type": "history", "room_id": ROOM, "has_more": true, "messages": [
+            {"room_id": ROOM, "seq": 42, "message_id": MSG, "client_msg_id": CMID,
+             "sender_id": USER, "content": "fixed", "created_at": 1_764_000_000_000_i64,
+             "edited_at": 1_764_000_000_500_i64},
+            {"room_id": ROOM, "seq": 43, "message_id": MSG, "client_msg_id": CMID,
+             "sender_id": USER, "content": "", "created_at": 1_764_000_000_000_i64,
+             "deleted": true}
+        ]}),
+    );
+    assert_server(
+        ServerFrame::Pong {
+            server_time: 1_764_000_000_000,
+        },
+        json!({"type": "pong", "server_time": 1_764_000_000_000_i64}),
+    );
+    assert_server(
+        ServerFrame::error(
+            ErrorCode::Forbidden,
+            "not a member of this room",
+            Some(ROOM.into()),
+        ),
+        json!({"type": "error", "code": "forbidden", "message": "not a member of this room",
+               "ref": ROOM}),
+    );
+    assert_server(
+        ServerFrame::error(ErrorCode::InvalidRequest, "bad", None),
+        json!({"type": "error", "code": "invalid_request", "message": "bad"}),
+    );
+    assert_server(
+        ServerFrame::ServerShutdown {
+            reconnect_after_ms: 2_000,
+        },
+        json!({"type": "server_shutdown", "reconnect_after_ms": 2_000}),
+    );
+}
+
+#[test]
+fn unknown_server_frames_and_codes_decode_to_fallbacks() {
+    let frame = ServerFrame::decode(r#"{"type":"room_archived","room_id":"r"}"#).unwrap();
+    assert_eq!(frame, ServerFrame::Unknown);
+    let frame =
+        ServerFrame::decode(r#"{"type":"error","code":"quota_exceeded","message":"x"}"#).unwrap();
+    assert_eq!(frame, ServerFrame::error(ErrorCode::Unknown, "x", None));
+}
+
+#[test]
+fn client_decode_tells_problems_apart() {
+    assert!(matches!(
+        ClientFrame::decode("{not json"),
+        Err(DecodeError::Malformed(_))
+    ));
+    assert!(matches!(
+        ClientFrame::decode("[1,2]"),
+        Err(DecodeError::Malformed(_))
+    ));
+    assert_eq!(
+        ClientFrame::decode(r#"{"type":"shout","room_id":"r"}"#),
+        Err(DecodeError::UnknownType("shout".into()))
+    );
+    assert_eq!(
+        ClientFrame::decode(r#"{"room_id":"r"}"#),
+        Err(DecodeError::UnknownType(String::new()))
+    );
+    let err = ClientFrame::decode(r#"{"type":"typing","room_id":"r","is_typing":"yes"}"#);
+    assert!(
+        matches!(err, Err(DecodeError::InvalidFields { ref frame_type, .. }) if frame_type == "typing"),
+        "{err:?}"
+    );
+    let err = ClientFrame::decode(r#"{"type":"receipt","room_id":"r","seq":-1,"kind":"read"}"#);
+    assert!(
+        matches!(err, Err(DecodeError::InvalidFields { .. })),
+        "{err:?}"
+    );
+}
+
+#[test]
+fn every_client_type_name_is_decodable() {
+    // type_name() and the decoder's list of known types must agree.
+    for frame in [
+        ClientFrame::Ping,
+        ClientFrame::LeaveRoom {
+            room_id: "r".into(),
+        },
+        ClientFrame::Typing {
+            room_id: "r".into(),
+            is_typing: true,
+        },
+    ] {
+        let json: Value = serde_json::from_str(&frame.encode()).unwrap();
+        assert_eq!(json["type"], frame.type_name());
+    }
+}
+
+#[test]
+fn error_codes_and_close_codes_are_stable() {
+    for (code, name) in [
+        (ErrorCode::Unauthorized, "unauthorized"),
+        (ErrorCode::Forbidden, "forbidden"),
+        (ErrorCode::NotFound, "not_found"),
+        (ErrorCode::InvalidRequest, "invalid_request"),
+        (ErrorCode::UnknownType, "unknown_type"),
+        (ErrorCode::TooLarge, "too_large"),
+        (ErrorCode::RateLimited, "rate_limited"),
+        (ErrorCode::Conflict, "conflict"),
+        (ErrorCode::Internal, "internal"),
+        (ErrorCode::Unavailable, "unavailable"),
+    ] {
+        assert_eq!(serde_json::to_value(code).unwrap(), json!(name));
+        assert_eq!(code.as_str(), name);
+    }
+    assert!(ErrorCode::RateLimited.is_retryable());
+    assert!(!ErrorCode::Forbidden.is_retryable());
+    assert_eq!(
+        [
+            close::UNAUTHORIZED,
+            close::FORBIDDEN,
+            close::POLICY_LIMIT,
+            close::TOO_MANY_CONNECTIONS
+        ],
+        [4001, 4003, 4008, 4009]
+    );
+    assert_eq!(
+        [close::TOO_LARGE, close::RESTARTING, close::SLOW_CONSUMER],
+        [1009, 1012, 4011]
+    );
+}
+
+#[test]
+fn secrets_stay_out_of_debug_output() {
+    let creds = chat_protocol::v1::Credentials {
+        username: "ann".into(),
+        password: "hunter22".into(),
+    };
+    assert!(!format!("{creds:?}").contains("hunter22"));
+}

@@ -1,0 +1,72 @@
+//! Who is calling and what they may do: tokens resolve to users, and membership is
+//! checked on every room operation.
+
+use chat_protocol::v1::RoomVisibility;
+
+use crate::clock::now_ms;
+use crate::error::{Error, Result};
+use crate::state::AppState;
+use crate::store::RoomRecord;
+use crate::validate;
+
+/// Loads a room the user is a member of.
+///
+/// # Errors
+///
+/// `not_found` for an unknown room, `forbidden` for a non-member.
+pub async fn member_room(state: &AppState, room_id: &str, user_id: &str) -> Result<RoomRecord> {
+    validate::id("room_id", room_id)?;
+    let room = state
+        .store()
+        .room(room_id)
+        .await?
+        .ok_or_else(|| Error::not_found("no such room"))?;
+    if !state.store().is_member(room_id, user_id).await? {
+        return Err(Error::forbidden("you are not a member of this room"));
+    }
+    Ok(room)
+}
+
+/// Loads a room the user may join, adding them as a member of a public room.
+///
+/// # Errors
+///
+/// `not_found` for an unknown room, `forbidden` for a private or direct room the user
+/// is not a member of.
+pub async fn joinable_room(state: &AppState, room_id: &str, user_id: &str) -> Result<RoomRecord> {
+    validate::id("room_id", room_id)?;
+    let room = state
+        .store()
+        .room(room_id)
+        .await?
+        .ok_or_else(|| Error::not_found("no such room"))?;
+    if state.store().is_member(room_id, user_id).await? {
+        return Ok(room);
+    }
+    if room.visibility != RoomVisibility::Public {
+        return Err(Error::forbidden(
+            "this room is private; a member must add you first",
+        ));
+    }
+    state.store().add_member(room_id, user_id, now_ms()).await?;
+    Ok(room)
+}
+
+/// Resolves an access token to its user. Users of an external issuer are provisioned on
+/// first use; a token minted by this server must name an existing user.
+///
+/// # Errors
+///
+/// `unauthorized` for an invalid token or unknown user; `internal` if the store fails.
+pub async fn authenticated_user(state: &AppState, token: &str) -> Result<String> {
+    let claims = state.tokens().verify(token)?;
+    if state.tokens().has_external_issuer() {
+        state
+            .store()
+            .ensure_external_user(&claims.sub, now_ms())
+            .await?;
+    } else if !state.store().user_exists(&claims.sub).await? {
+        return Err(Error::unauthorized("the token's user does not exist"));
+    }
+    Ok(claims.sub)
+}

@@ -1,0 +1,47 @@
+//! Fan-out of committed events to every process that has connections.
+//!
+//! The default [`LocalBus`] hands events straight to this process's [`Hub`]; a
+//! clustered deployment replaces it with a bus that goes through Redis pub/sub.
+
+use std::sync::Arc;
+
+use axum::extract::ws::Utf8Bytes;
+
+use crate::hub::{Hub, RoomEvent};
+
+/// Publishes events to every connection that should receive them, on any process.
+pub trait Bus: Send + Sync + std::fmt::Debug + 'static {
+    /// A committed room event, to every connection following the room.
+    fn publish_room_event(&self, event: Arc<RoomEvent>);
+    /// An ephemeral room frame (typing, receipt), optionally not to one user.
+    fn publish_to_room(&self, room_id: &str, frame: Utf8Bytes, except_user: Option<&str>);
+    /// A frame to every connection of the given users (presence).
+    fn publish_to_users(&self, user_ids: &[String], frame: Utf8Bytes);
+}
+
+/// In-process bus: one server process, no external dependency.
+#[derive(Debug)]
+pub struct LocalBus {
+    hub: Arc<Hub>,
+}
+
+impl LocalBus {
+    /// A bus delivering to `hub`.
+    pub fn new(hub: Arc<Hub>) -> Self {
+        Self { hub }
+    }
+}
+
+impl Bus for LocalBus {
+    fn publish_room_event(&self, event: Arc<RoomEvent>) {
+        self.hub.deliver_room_event(&event);
+    }
+
+    fn publish_to_room(&self, room_id: &str, frame: Utf8Bytes, except_user: Option<&str>) {
+        self.hub.deliver_to_room(room_id, &frame, except_user);
+    }
+
+    fn publish_to_users(&self, user_ids: &[String], frame: Utf8Bytes) {
+        self.hub.deliver_to_users(user_ids, &frame);
+    }
+}

@@ -1,0 +1,161 @@
+//! Server configuration: every knob, from flags or environment, with defaults.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::{Parser, ValueEnum};
+
+/// How the server checks (and whether it can mint) JWT access tokens.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum JwtAlgorithm {
+    /// HMAC-SHA256 with a shared secret: the server mints its own tokens.
+    Hs256,
+    /// RSA-SHA256: tokens come from an external auth service; the server only verifies.
+    Rs256,
+    /// Ed25519: tokens come from an external auth service; the server only verifies.
+    EdDsa,
+}
+
+/// Log output format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    /// Human-readable lines.
+    Text,
+    /// One JSON object per line, for log shippers.
+    Json,
+}
+
+/// Every setting of `chat-server`. Flags win over environment variables.
+#[derive(Debug, Clone, Parser)]
+#[command(
+    name = "chat-server",
+    version,
+    about = "Real-time chat server: WebSocket + REST on one port"
+)]
+pub struct Config {
+    /// Address to listen on (use 0.0.0.0:8080 to accept remote clients).
+    #[arg(long, env = "CHAT_LISTEN", default_value = "127.0.0.1:8080")]
+    pub listen: SocketAddr,
+
+    /// Database URL. `sqlite://path` (created if missing) is the embedded default.
+    #[arg(long, env = "CHAT_DATABASE_URL", default_value = "sqlite://chat.db")]
+    pub database_url: String,
+
+    /// Directory for server state such as the generated JWT secret (created if missing).
+    #[arg(long, env = "CHAT_DATA_DIR", default_value = "chat-data")]
+    pub data_dir: PathBuf,
+
+    /// JWT algorithm. hs256 lets the server mint tokens; rs256 and ed-dsa only verify
+    /// tokens issued by an external auth service (needs --jwt-public-key-file).
+    #[arg(long, env = "CHAT_JWT_ALGORITHM", value_enum, default_value = "hs256")]
+    pub jwt_algorithm: JwtAlgorithm,
+
+    /// HS256 secret shared with an existing auth service. When unset, a random secret is
+    /// generated on first run and kept in <data-dir>/jwt-secret.
+    #[arg(long, env = "CHAT_JWT_SECRET", hide_env_values = true)]
+    pub jwt_secret: Option<String>,
+
+    /// PEM public key that verifies RS256 / EdDSA tokens from an external auth service.
+    #[arg(long, env = "CHAT_JWT_PUBLIC_KEY_FILE")]
+    pub jwt_public_key_file: Option<PathBuf>,
+
+    /// Required `iss` claim, if set.
+    #[arg(long, env = "CHAT_JWT_ISSUER")]
+    pub jwt_issuer: Option<String>,
+
+    /// Required `aud` claim, if set.
+    #[arg(long, env = "CHAT_JWT_AUDIENCE")]
+    pub jwt_audience: Option<String>,
+
+    /// Lifetime of the tokens the server mints.
+    #[arg(long, env = "CHAT_TOKEN_TTL", default_value = "24h", value_parser = humantime::parse_duration)]
+    pub token_ttl: Duration,
+
+    /// Time a new WebSocket has to send its `authenticate` frame.
+    #[arg(long, env = "CHAT_AUTH_TIMEOUT", default_value = "5s", value_parser = humantime::parse_duration)]
+    pub auth_timeout: Duration,
+
+    /// Largest WebSocket frame / message accepted, in bytes (bigger: close 1009).
+    #[arg(long, env = "CHAT_MAX_FRAME_BYTES", default_value_t = 64 * 1024)]
+    pub max_frame_bytes: usize,
+
+    /// Largest message content, in characters (bigger: error too_large).
+    #[arg(long, env = "CHAT_MAX_CONTENT_CHARS", default_value_t = 4000)]
+    pub max_content_chars: usize,
+
+    /// Largest REST request body, in bytes.
+    #[arg(long, env = "CHAT_MAX_BODY_BYTES", default_value_t = 64 * 1024)]
+    pub max_body_bytes: usize,
+
+    /// Concurrent WebSocket connections one user may hold (the next one is closed with 4009).
+    #[arg(long, env = "CHAT_MAX_CONNECTIONS_PER_USER", default_value_t = 5)]
+    pub max_connections_per_user: usize,
+
+    /// Sustained messages (sends, edits, deletes) per second per user.
+    #[arg(long, env = "CHAT_MESSAGES_PER_SECOND", default_value_t = 10)]
+    pub messages_per_second: u32,
+
+    /// Burst of messages allowed above the sustained rate.
+    #[arg(long, env = "CHAT_MESSAGE_BURST", default_value_t = 20)]
+    pub message_burst: u32,
+
+    /// Consecutive rate-limited messages after which the connection is closed with 4008.
+    #[arg(long, env = "CHAT_RATE_LIMIT_STRIKES", default_value_t = 50)]
+    pub rate_limit_strikes: u32,
+
+    /// Sustained frames of any kind per second per connection (exceeding it closes with 4008).
+    #[arg(long, env = "CHAT_FRAMES_PER_SECOND", default_value_t = 100)]
+    pub frames_per_second: u32,
+
+    /// Burst of frames allowed above the sustained frame rate.
+    #[arg(long, env = "CHAT_FRAME_BURST", default_value_t = 200)]
+    pub frame_burst: u32,
+
+    /// Frames queued for one connection before it counts as a slow consumer (close 4011).
+    #[arg(long, env = "CHAT_OUTBOUND_QUEUE", default_value_t = 256)]
+    pub outbound_queue: usize,
+
+    /// A typing indicator not refreshed within this time is cleared for the room.
+    #[arg(long, env = "CHAT_TYPING_TTL", default_value = "5s", value_parser = humantime::parse_duration)]
+    pub typing_ttl: Duration,
+
+    /// Interval of server WebSocket pings (also announced to clients).
+    #[arg(long, env = "CHAT_HEARTBEAT_INTERVAL", default_value = "20s", value_parser = humantime::parse_duration)]
+    pub heartbeat_interval: Duration,
+
+    /// A connection silent for this long (not even a pong) is closed with 4008.
+    #[arg(long, env = "CHAT_IDLE_TIMEOUT", default_value = "60s", value_parser = humantime::parse_duration)]
+    pub idle_timeout: Duration,
+
+    /// Events fetched per store query while replaying a room to a resuming client.
+    #[arg(long, env = "CHAT_REPLAY_PAGE", default_value_t = 200)]
+    pub replay_page: u32,
+
+    /// Most write requests committed in one store transaction (group commit).
+    #[arg(long, env = "CHAT_COMMIT_BATCH", default_value_t = 256)]
+    pub commit_batch: usize,
+
+    /// How long shutdown waits for connections to close and commits to finish.
+    #[arg(long, env = "CHAT_SHUTDOWN_GRACE", default_value = "10s", value_parser = humantime::parse_duration)]
+    pub shutdown_grace: Duration,
+
+    /// Delay clients are told to wait before reconnecting after a shutdown.
+    #[arg(long, env = "CHAT_RECONNECT_AFTER", default_value = "1s", value_parser = humantime::parse_duration)]
+    pub reconnect_after: Duration,
+
+    /// Log format; the level comes from RUST_LOG (default `info`).
+    #[arg(long, env = "CHAT_LOG_FORMAT", value_enum, default_value = "text")]
+    pub log_format: LogFormat,
+}
+
+impl Config {
+    /// The defaults, as if no flag or variable was given, with the database and data
+    /// directory placed under `dir`. Used by tests and embedders.
+    pub fn for_data_dir(dir: &std::path::Path) -> Self {
+        let mut config = Self::parse_from(["chat-server"]);
+        config.database_url = format!("sqlite://{}", dir.join("chat.db").display());
+        config.data_dir = dir.to_path_buf();
+        config
+    }
+}

@@ -1,0 +1,92 @@
+//! `POST /v1/auth/register` and `POST /v1/auth/login`.
+
+use std::sync::LazyLock;
+
+use axum::Json;
+use axum::extract::State;
+use axum::http::StatusCode;
+use chat_protocol::v1::{AuthResponse, Credentials};
+
+use super::extract::ApiJson;
+use crate::auth::{hash_password, verify_password};
+use crate::clock::now_ms;
+use crate::error::{Error, Result};
+use crate::state::AppState;
+use crate::store::UserRecord;
+use crate::validate;
+
+/// Verified against when the username is unknown, so that a login for a missing user
+/// costs the same time as one with a wrong password (no user enumeration by timing).
+static DUMMY_HASH: LazyLock<String> =
+    LazyLock::new(|| hash_password("dummy password for timing").unwrap_or_default());
+
+async fn blocking<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> Result<T> {
+    tokio::task::spawn_blocking(f)
+        .await
+        .map_err(|e| Error::internal("blocking task failed", &e))
+}
+
+/// Creates a local account and returns a token for it.
+pub async fn register(
+    State(state): State<AppState>,
+    ApiJson(creds): ApiJson<Credentials>,
+) -> Result<(StatusCode, Json<AuthResponse>)> {
+    if !state.tokens().can_mint() {
+        return Err(Error::forbidden(
+            "accounts are managed by the external auth service configured for this server",
+        ));
+    }
+    validate::username(&creds.username)?;
+    validate::password(&creds.password)?;
+    let password = creds.password;
+    let hash = blocking(move || hash_password(&password)).await??;
+    let user = UserRecord {
+        id: uuid::Uuid::now_v7().to_string(),
+        username: creds.username,
+        password_hash: Some(hash),
+    };
+    let now = now_ms();
+    state.store().create_user(&user, now).await?;
+    let (token, expires_at) = state.tokens().mint(&user.id, now)?;
+    tracing::info!(user = %user.id, "registered");
+    Ok((
+        StatusCode::CREATED,
+        Json(AuthResponse {
+            user_id: user.id,
+            token,
+            expires_at,
+        }),
+    ))
+}
+
+/// Checks a password and returns a fresh token.
+pub async fn login(
+    State(state): State<AppState>,
+    ApiJson(creds): ApiJson<Credentials>,
+) -> Result<Json<AuthResponse>> {
+    if !state.tokens().can_mint() {
+        return Err(Error::forbidden(
+            "log in with the external auth service instead",
+        ));
+    }
+    let user = state.store().user_by_name(&creds.username).await?;
+    let phc = user.as_ref().and_then(|u| u.password_hash.clone());
+    let password = creds.password;
+    let valid = blocking(move || match phc {
+        Some(phc) => verify_password(&password, &phc),
+        None => {
+            let _ = verify_password(&password, &DUMMY_HASH);
+            false
+        }
+    })
+    .await?;
+    let Some(user) = user.filter(|_| valid) else {
+        return Err(Error::unauthorized("wrong username or password"));
+    };
+    let (token, expires_at) = state.tokens().mint(&user.id, now_ms())?;
+    Ok(Json(AuthResponse {
+        user_id: user.id,
+        token,
+        expires_at,
+    }))
+}

@@ -1,0 +1,22 @@
+//! Liveness and readiness probes for load balancers and orchestrators.
+
+use axum::extract::State;
+use axum::http::StatusCode;
+
+use crate::state::AppState;
+
+/// `GET /healthz`: the process is up.
+pub async fn healthz() -> &'static str {
+    "ok"
+}
+
+/// `GET /readyz`: the store answers and the server is not shutting down.
+pub async fn readyz(State(state): State<AppState>) -> (StatusCode, &'static str) {
+    if state.shutdown().is_cancelled() {
+        return (StatusCode::SERVICE_UNAVAILABLE, "shutting down");
+    }
+    match state.store().ping().await {
+        Ok(()) => (StatusCode::OK, "ready"),
+        Err(_) => (StatusCode::SERVICE_UNAVAILABLE, "store unreachable"),
+    }
+}

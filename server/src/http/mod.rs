@@ -1,0 +1,41 @@
+//! The REST API under `/v1`, health endpoints, and the WebSocket route.
+
+mod auth;
+mod extract;
+mod health;
+mod messages;
+mod response;
+mod rooms;
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::routing::{get, post};
+use tower_http::trace::TraceLayer;
+
+use crate::error::Error;
+use crate::state::AppState;
+
+/// Every route of the server.
+pub fn router(state: AppState) -> Router {
+    let body_limit = state.config().max_body_bytes;
+    Router::new()
+        .route("/healthz", get(health::healthz))
+        .route("/readyz", get(health::readyz))
+        .route(chat_protocol::v1::WS_PATH, get(crate::ws::upgrade))
+        .route("/v1/auth/register", post(auth::register))
+        .route("/v1/auth/login", post(auth::login))
+        .route("/v1/rooms", post(rooms::create).get(rooms::mine))
+        .route("/v1/rooms/public", get(rooms::public))
+        .route(
+            "/v1/rooms/{room_id}/members",
+            get(rooms::members).post(rooms::add_member),
+        )
+        .route(
+            "/v1/rooms/{room_id}/messages",
+            get(messages::page).post(messages::send),
+        )
+        .fallback(|| async { Error::not_found("no such endpoint") })
+        .layer(DefaultBodyLimit::max(body_limit))
+        .layer(TraceLayer::new_for_http())
+        .with_state(state)
+}

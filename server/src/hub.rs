@@ -1,0 +1,374 @@
+//! The registry of live connections on this process: who is connected, which rooms each
+//! connection follows, and who is typing. Delivery never blocks: a connection whose
+//! queue is full is marked as a slow consumer and closed by its own task.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use axum::extract::ws::Utf8Bytes;
+use tokio::sync::mpsc;
+use tokio_util::sync::CancellationToken;
+
+/// Identifies one WebSocket connection within this process.
+pub type ConnId = u64;
+
+/// A committed room event, encoded once and shared by every recipient.
+#[derive(Debug)]
+pub struct RoomEvent {
+    /// The room.
+    pub room_id: String,
+    /// The event's seq in the room.
+    pub seq: u64,
+    /// The connection that caused it (it gets an ack instead of the event), if any.
+    pub origin: Option<ConnId>,
+    /// The encoded `message` / `message_edited` / `message_deleted` frame.
+    pub frame: Utf8Bytes,
+}
+
+/// What the hub hands to a connection's task.
+#[derive(Debug, Clone)]
+pub enum Delivery {
+    /// A room event; the connection applies its per-room cursor to it.
+    Room(Arc<RoomEvent>),
+    /// An ephemeral frame (typing, receipt, presence) sent as it is.
+    Frame(Utf8Bytes),
+}
+
+/// The hub's handle on one connection.
+#[derive(Debug)]
+struct Connection {
+    user_id: String,
+    queue: mpsc::Sender<Delivery>,
+    /// Cancelled when the queue overflows: the connection's task closes it with 4011.
+    slow: CancellationToken,
+    rooms: HashSet<String>,
+}
+
+#[derive(Debug, Default)]
+struct State {
+    connections: HashMap<ConnId, Connection>,
+    by_user: HashMap<String, HashSet<ConnId>>,
+    by_room: HashMap<String, HashSet<ConnId>>,
+    /// (room, user) → when the typing state expires.
+    typing: HashMap<(String, String), Instant>,
+}
+
+/// Why a connection could not be registered.
+#[derive(Debug, PartialEq, Eq)]
+pub struct TooManyConnections;
+
+/// What unregistering a connection changed.
+#[derive(Debug)]
+pub struct Departure {
+    /// The user's last connection closed: they are now offline.
+    pub went_offline: bool,
+    /// Rooms where the user was typing and no longer is.
+    pub stopped_typing: Vec<String>,
+}
+
+/// Connection registry, subscriptions and typing state for this process.
+#[derive(Debug, Default)]
+pub struct Hub {
+    state: Mutex<State>,
+    next_id: AtomicU64,
+}
+
+impl Hub {
+    /// An empty hub.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, State> {
+        self.state.lock().expect("hub lock poisoned")
+    }
+
+    /// Registers an authenticated connection. Returns its id and whether it is the
+    /// user's first connection (they just came online).
+    ///
+    /// # Errors
+    ///
+    /// When the user already holds `max_per_user` connections.
+    pub fn register(
+        &self,
+        user_id: &str,
+        queue: mpsc::Sender<Delivery>,
+        slow: CancellationToken,
+        max_per_user: usize,
+    ) -> Result<(ConnId, bool), TooManyConnections> {
+        let mut state = self.lock();
+        let existing = state.by_user.get(user_id).map_or(0, HashSet::len);
+        if existing >= max_per_user {
+            return Err(TooManyConnections);
+        }
+        let id = self.next_id.fetch_add(1, Ordering::Relaxed) + 1;
+        state.connections.insert(
+            id,
+            Connection {
+                user_id: user_id.to_owned(),
+                queue,
+                slow,
+                rooms: HashSet::new(),
+            },
+        );
+        state
+            .by_user
+            .entry(user_id.to_owned())
+            .or_default()
+            .insert(id);
+        Ok((id, existing == 0))
+    }
+
+    /// Removes a connection and everything it followed.
+    pub fn unregister(&self, id: ConnId) -> Option<Departure> {
+        let mut state = self.lock();
+        let conn = state.connections.remove(&id)?;
+        for room in &conn.rooms {
+            if let Some(subs) = state.by_room.get_mut(room) {
+                subs.remove(&id);
+                if subs.is_empty() {
+                    state.by_room.remove(room);
+                }
+            }
+        }
+        let went_offline = match state.by_user.get_mut(&conn.user_id) {
+            Some(ids) => {
+                ids.remove(&id);
+                ids.is_empty()
+            }
+            None => true,
+        };
+        let mut stopped_typing = Vec::new();
+        if went_offline {
+            state.by_user.remove(&conn.user_id);
+            state.typing.retain(|(room, user), _| {
+                let stop = *user == conn.user_id;
+                if stop {
+                    stopped_typing.push(room.clone());
+                }
+                !stop
+            });
+        }
+        Some(Departure {
+            went_offline,
+            stopped_typing,
+        })
+    }
+
+    /// Starts delivering a room's events to a connection.
+    pub fn subscribe(&self, id: ConnId, room_id: &str) {
+        let mut state = self.lock();
+        if let Some(conn) = state.connections.get_mut(&id) {
+            conn.rooms.insert(room_id.to_owned());
+            state
+                .by_room
+                .entry(room_id.to_owned())
+                .or_default()
+                .insert(id);
+        }
+    }
+
+    /// Stops delivering a room's events to a connection.
+    pub fn unsubscribe(&self, id: ConnId, room_id: &str) {
+        let mut state = self.lock();
+        if let Some(conn) = state.connections.get_mut(&id) {
+            conn.rooms.remove(room_id);
+        }
+        if let Some(subs) = state.by_room.get_mut(room_id) {
+            subs.remove(&id);
+            if subs.is_empty() {
+                state.by_room.remove(room_id);
+            }
+        }
+    }
+
+    /// Queues a room event for every connection following the room.
+    pub fn deliver_room_event(&self, event: &Arc<RoomEvent>) {
+        let state = self.lock();
+        if let Some(subs) = state.by_room.get(&event.room_id) {
+            for id in subs {
+                push(&state, *id, Delivery::Room(Arc::clone(event)));
+            }
+        }
+    }
+
+    /// Queues an ephemeral frame for every connection following the room, optionally
+    /// skipping one user's connections (a typer does not see their own indicator).
+    pub fn deliver_to_room(&self, room_id: &str, frame: &Utf8Bytes, except_user: Option<&str>) {
+        let state = self.lock();
+        if let Some(subs) = state.by_room.get(room_id) {
+            for id in subs {
+                let skip = except_user
+                    .is_some_and(|u| state.connections.get(id).is_some_and(|c| c.user_id == u));
+                if !skip {
+                    push(&state, *id, Delivery::Frame(frame.clone()));
+                }
+            }
+        }
+    }
+
+    /// Queues a frame for every connection of the given users.
+    pub fn deliver_to_users(&self, user_ids: &[String], frame: &Utf8Bytes) {
+        let state = self.lock();
+        for user in user_ids {
+            for id in state.by_user.get(user).into_iter().flatten() {
+                push(&state, *id, Delivery::Frame(frame.clone()));
+            }
+        }
+    }
+
+    /// Which of the given users have at least one connection.
+    pub fn online_among(&self, user_ids: &[String]) -> Vec<String> {
+        let state = self.lock();
+        user_ids
+            .iter()
+            .filter(|u| state.by_user.contains_key(*u))
+            .cloned()
+            .collect()
+    }
+
+    /// Whether a user has at least one connection.
+    pub fn is_online(&self, user_id: &str) -> bool {
+        self.lock().by_user.contains_key(user_id)
+    }
+
+    /// Number of live connections (for logs and readiness).
+    pub fn connection_count(&self) -> usize {
+        self.lock().connections.len()
+    }
+
+    /// Marks (room, user) as typing until `now + ttl`. Returns true when they were not
+    /// typing before, i.e. the room must be told.
+    pub fn typing_started(
+        &self,
+        room_id: &str,
+        user_id: &str,
+        now: Instant,
+        ttl: Duration,
+    ) -> bool {
+        self.lock()
+            .typing
+            .insert((room_id.to_owned(), user_id.to_owned()), now + ttl)
+            .is_none_or(|expiry| expiry <= now)
+    }
+
+    /// Clears (room, user)'s typing state. Returns true when they were typing.
+    pub fn typing_stopped(&self, room_id: &str, user_id: &str) -> bool {
+        self.lock()
+            .typing
+            .remove(&(room_id.to_owned(), user_id.to_owned()))
+            .is_some()
+    }
+
+    /// Removes typing states not refreshed in time and returns them as (room, user).
+    pub fn expire_typing(&self, now: Instant) -> Vec<(String, String)> {
+        let mut expired = Vec::new();
+        self.lock().typing.retain(|key, expiry| {
+            let keep = *expiry > now;
+            if !keep {
+                expired.push(key.clone());
+            }
+            keep
+        });
+        expired
+    }
+}
+
+/// Queues without waiting; a full queue marks the connection as a slow consumer.
+fn push(state: &State, id: ConnId, delivery: Delivery) {
+    let Some(conn) = state.connections.get(&id) else {
+        return;
+    };
+    match conn.queue.try_send(delivery) {
+        Ok(()) => {}
+        Err(mpsc::error::TrySendError::Full(_)) => {
+            if !conn.slow.is_cancelled() {
+                tracing::warn!(conn = id, user = %conn.user_id, "slow consumer: outbound queue full");
+                conn.slow.cancel();
+            }
+        }
+        Err(mpsc::error::TrySendError::Closed(_)) => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn conn(
+        hub: &Hub,
+        user: &str,
+        cap: usize,
+    ) -> (ConnId, mpsc::Receiver<Delivery>, CancellationToken) {
+        let (tx, rx) = mpsc::channel(cap);
+        let slow = CancellationToken::new();
+        let (id, _) = hub.register(user, tx, slow.clone(), 5).unwrap();
+        (id, rx, slow)
+    }
+
+    #[test]
+    fn per_user_connection_limit_counts_live_connections() {
+        let hub = Hub::new();
+        let (tx, _rx) = mpsc::channel(1);
+        let mut ids = Vec::new();
+        for i in 0..3 {
+            let (id, first) = hub
+                .register("u", tx.clone(), CancellationToken::new(), 3)
+                .unwrap();
+            assert_eq!(first, i == 0);
+            ids.push(id);
+        }
+        assert_eq!(
+            hub.register("u", tx.clone(), CancellationToken::new(), 3),
+            Err(TooManyConnections)
+        );
+        assert!(!hub.unregister(ids[0]).unwrap().went_offline);
+        assert!(hub.register("u", tx, CancellationToken::new(), 3).is_ok());
+    }
+
+    #[test]
+    fn a_full_queue_marks_the_connection_slow_without_blocking_others() {
+        let hub = Hub::new();
+        let (slow_id, _slow_rx, slow_token) = conn(&hub, "slow", 1);
+        let (fast_id, mut fast_rx, fast_token) = conn(&hub, "fast", 8);
+        hub.subscribe(slow_id, "r");
+        hub.subscribe(fast_id, "r");
+        for seq in 1..=3 {
+            let event = Arc::new(RoomEvent {
+                room_id: "r".into(),
+                seq,
+                origin: None,
+                frame: Utf8Bytes::from_static("{}"),
+            });
+            hub.deliver_room_event(&event);
+        }
+        assert!(slow_token.is_cancelled());
+        assert!(!fast_token.is_cancelled());
+        let mut got = 0;
+        while fast_rx.try_recv().is_ok() {
+            got += 1;
+        }
+        assert_eq!(got, 3);
+    }
+
+    #[test]
+    fn typing_expires_and_is_cleared_when_the_user_goes_offline() {
+        let hub = Hub::new();
+        let (id, _rx, _) = conn(&hub, "u", 1);
+        let t0 = Instant::now();
+        let ttl = Duration::from_secs(5);
+        assert!(hub.typing_started("r1", "u", t0, ttl));
+        assert!(!hub.typing_started("r1", "u", t0 + Duration::from_secs(1), ttl));
+        assert!(hub.typing_started("r2", "u", t0, ttl));
+        assert!(hub.expire_typing(t0 + Duration::from_secs(4)).is_empty());
+        assert_eq!(
+            hub.expire_typing(t0 + Duration::from_secs(5)),
+            vec![("r2".into(), "u".into())]
+        );
+        let departure = hub.unregister(id).unwrap();
+        assert!(departure.went_offline);
+        assert_eq!(departure.stopped_typing, vec!["r1".to_string()]);
+    }
+}

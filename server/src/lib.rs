@@ -1,0 +1,114 @@
+//! `chat-server`: WebSocket + REST chat with durable, ordered, exactly-once delivery.
+//!
+//! The binary only parses configuration and sets up logging; everything else is here,
+//! behind [`run`], so that tests drive the same code on a port of their own.
+
+pub mod access;
+pub mod auth;
+pub mod bus;
+pub mod clock;
+pub mod config;
+pub mod error;
+pub mod http;
+pub mod hub;
+pub mod messaging;
+pub mod presence;
+pub mod state;
+pub mod store;
+pub mod typing;
+pub mod validate;
+mod ws;
+
+use std::future::Future;
+use std::sync::Arc;
+
+use anyhow::Context;
+use tokio::net::TcpListener;
+
+pub use config::Config;
+
+use auth::{TokenService, load_or_create_secret};
+use bus::LocalBus;
+use config::JwtAlgorithm;
+use hub::Hub;
+use state::AppState;
+use store::{SqliteStore, Store};
+
+/// Opens the store named by the configuration.
+async fn open_store(config: &Config) -> anyhow::Result<Arc<dyn Store>> {
+    if config.database_url.starts_with("sqlite:") {
+        let store = SqliteStore::open(&config.database_url, config.commit_batch)
+            .await
+            .with_context(|| format!("opening {}", config.database_url))?;
+        Ok(Arc::new(store))
+    } else {
+        anyhow::bail!(
+            "unsupported --database-url {:?}: this build supports sqlite://PATH",
+            config.database_url
+        )
+    }
+}
+
+/// Builds the token service: a configured or generated HS256 secret, or a public key.
+fn token_service(config: &Config) -> anyhow::Result<TokenService> {
+    let secret = match (config.jwt_algorithm, &config.jwt_secret) {
+        (JwtAlgorithm::Hs256, Some(secret)) => {
+            anyhow::ensure!(secret.len() >= 32, "--jwt-secret must be at least 32 bytes");
+            Some(secret.as_bytes().to_vec())
+        }
+        (JwtAlgorithm::Hs256, None) => Some(
+            load_or_create_secret(&config.data_dir)
+                .with_context(|| format!("JWT secret in {}", config.data_dir.display()))?,
+        ),
+        _ => None,
+    };
+    TokenService::from_config(config, secret.as_deref())
+}
+
+/// Serves chat on `listener` until `shutdown` completes, then shuts down gracefully:
+/// stops accepting, tells every client `server_shutdown`, closes them with 1012,
+/// and lets in-flight commits finish.
+///
+/// # Errors
+///
+/// When the store or the token configuration cannot be set up, or serving fails.
+pub async fn run(
+    listener: TcpListener,
+    config: Config,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<()> {
+    let store = open_store(&config).await?;
+    let tokens = token_service(&config)?;
+    let hub = Arc::new(Hub::new());
+    let bus = Arc::new(LocalBus::new(Arc::clone(&hub)));
+    let grace = config.shutdown_grace;
+    let state = AppState::new(config, Arc::clone(&store), bus, hub, tokens);
+
+    let sweeper = tokio::spawn(typing::run_sweeper(state.clone()));
+    let app = http::router(state.clone());
+    let cancel = state.shutdown().clone();
+    tracing::info!(address = %listener.local_addr()?, "chat-server listening");
+    let served = axum::serve(listener, app)
+        .with_graceful_shutdown(async move {
+            shutdown.await;
+            tracing::info!("shutting down");
+            cancel.cancel();
+        })
+        .await;
+    // WebSocket sessions outlive their HTTP request; wait for them separately.
+    state.shutdown().cancel();
+    state.sessions().close();
+    if tokio::time::timeout(grace, state.sessions().wait())
+        .await
+        .is_err()
+    {
+        tracing::warn!(
+            open = state.hub().connection_count(),
+            "sessions still open after the grace period"
+        );
+    }
+    let _ = sweeper.await;
+    store.close().await;
+    tracing::info!("stopped");
+    served.context("serving HTTP")
+}

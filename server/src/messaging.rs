@@ -1,0 +1,155 @@
+//! Sending, editing and deleting messages: validate, rate-limit, commit, then fan out.
+//! Shared by the WebSocket session and the REST API so both keep the same guarantees.
+
+use std::sync::Arc;
+
+use axum::extract::ws::Utf8Bytes;
+use chat_protocol::v1::{ErrorCode, Message, ServerFrame};
+
+use crate::clock::now_ms;
+use crate::error::{Error, Result};
+use crate::hub::{ConnId, RoomEvent};
+use crate::state::AppState;
+use crate::store::{Write, WriteOutcome, event_seq};
+use crate::validate;
+
+/// Who is writing: the user, and the connection to exclude from fan-out (it gets an ack).
+#[derive(Debug, Clone, Copy)]
+pub struct Author<'a> {
+    /// The authenticated user.
+    pub user_id: &'a str,
+    /// The WebSocket connection that sent the request; `None` for REST.
+    pub origin: Option<ConnId>,
+}
+
+/// Checks the per-user message rate.
+fn check_rate(state: &AppState, user_id: &str) -> Result<()> {
+    state
+        .message_limiter()
+        .check_key(&user_id.to_owned())
+        .map_err(|_| {
+            Error::new(
+                ErrorCode::RateLimited,
+                "too many messages; slow down and retry shortly",
+            )
+        })
+}
+
+/// Commits a message. Returns the stored message and whether it was a resend of an
+/// earlier one. The caller acknowledges it, then calls [`fan_out`] for a new message
+/// (commit, then acknowledge, then fan out).
+///
+/// # Errors
+///
+/// Validation, rate limit, membership and storage errors; nothing is stored then.
+pub async fn send(
+    state: &AppState,
+    author: Author<'_>,
+    room_id: &str,
+    client_msg_id: &str,
+    content: &str,
+) -> Result<(Message, bool)> {
+    validate::id("room_id", room_id)?;
+    validate::client_msg_id(client_msg_id)?;
+    validate::content(content, state.config().max_content_chars)?;
+    check_rate(state, author.user_id)?;
+    let outcome = state
+        .store()
+        .write(Write::Send {
+            room_id: room_id.to_owned(),
+            sender_id: author.user_id.to_owned(),
+            client_msg_id: client_msg_id.to_owned(),
+            content: content.to_owned(),
+            now: now_ms(),
+        })
+        .await?;
+    let WriteOutcome::Sent { message, duplicate } = outcome else {
+        return Err(Error::internal("unexpected write outcome", &"send"));
+    };
+    Ok((message, duplicate))
+}
+
+/// Publishes a newly committed message to the room, except as a `message` to the
+/// connection that sent it (it got `message_ack`).
+pub fn fan_out(state: &AppState, author: Author<'_>, message: &Message) {
+    publish(state, author.origin, ServerFrame::Message(message.clone()));
+}
+
+/// Edits one's own message; the `message_edited` event goes to the whole room,
+/// the editing connection included (it is the confirmation).
+///
+/// # Errors
+///
+/// Validation, rate limit, `forbidden` (not the sender), `not_found`, storage errors.
+pub async fn edit(
+    state: &AppState,
+    user_id: &str,
+    room_id: &str,
+    message_id: &str,
+    content: &str,
+) -> Result<ServerFrame> {
+    validate::id("room_id", room_id)?;
+    validate::id("message_id", message_id)?;
+    validate::content(content, state.config().max_content_chars)?;
+    check_rate(state, user_id)?;
+    let write = Write::Edit {
+        room_id: room_id.to_owned(),
+        user_id: user_id.to_owned(),
+        message_id: message_id.to_owned(),
+        content: content.to_owned(),
+        now: now_ms(),
+    };
+    commit_event(state, write).await
+}
+
+/// Deletes one's own message; see [`edit`].
+///
+/// # Errors
+///
+/// As for [`edit`].
+pub async fn delete(
+    state: &AppState,
+    user_id: &str,
+    room_id: &str,
+    message_id: &str,
+) -> Result<ServerFrame> {
+    validate::id("room_id", room_id)?;
+    validate::id("message_id", message_id)?;
+    check_rate(state, user_id)?;
+    let write = Write::Delete {
+        room_id: room_id.to_owned(),
+        user_id: user_id.to_owned(),
+        message_id: message_id.to_owned(),
+        now: now_ms(),
+    };
+    commit_event(state, write).await
+}
+
+async fn commit_event(state: &AppState, write: Write) -> Result<ServerFrame> {
+    match state.store().write(write).await? {
+        WriteOutcome::Event(frame) => {
+            publish(state, None, frame.clone());
+            Ok(frame)
+        }
+        WriteOutcome::Sent { .. } => Err(Error::internal("unexpected write outcome", &"event")),
+    }
+}
+
+/// Encodes a committed room event once and hands it to the bus.
+fn publish(state: &AppState, origin: Option<ConnId>, frame: ServerFrame) {
+    let (room_id, seq) = match &frame {
+        ServerFrame::Message(m) => (m.room_id.clone(), m.seq),
+        ServerFrame::MessageEdited { room_id, .. }
+        | ServerFrame::MessageDeleted { room_id, .. } => {
+            (room_id.clone(), event_seq(&frame).unwrap_or_default())
+        }
+        _ => return,
+    };
+    let event = RoomEvent {
+        room_id,
+        seq,
+        origin,
+        frame: Utf8Bytes::from(frame.encode()),
+    };
+    state.bus().publish_room_event(Arc::new(event));
+}

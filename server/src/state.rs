@@ -1,0 +1,99 @@
+//! Shared server state handed to every handler.
+
+use std::num::NonZeroU32;
+use std::sync::Arc;
+
+use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
+
+use crate::auth::TokenService;
+use crate::bus::Bus;
+use crate::config::Config;
+use crate::hub::Hub;
+use crate::store::Store;
+
+/// Everything handlers share; cheap to clone.
+#[derive(Clone, Debug)]
+pub struct AppState {
+    inner: Arc<Inner>,
+}
+
+#[derive(Debug)]
+struct Inner {
+    config: Config,
+    store: Arc<dyn Store>,
+    bus: Arc<dyn Bus>,
+    hub: Arc<Hub>,
+    tokens: TokenService,
+    message_limiter: DefaultKeyedRateLimiter<String>,
+    shutdown: CancellationToken,
+    sessions: TaskTracker,
+}
+
+impl AppState {
+    /// Assembles the state.
+    pub fn new(
+        config: Config,
+        store: Arc<dyn Store>,
+        bus: Arc<dyn Bus>,
+        hub: Arc<Hub>,
+        tokens: TokenService,
+    ) -> Self {
+        let rate = NonZeroU32::new(config.messages_per_second).unwrap_or(NonZeroU32::MIN);
+        let burst = NonZeroU32::new(config.message_burst).unwrap_or(rate);
+        let message_limiter = RateLimiter::keyed(Quota::per_second(rate).allow_burst(burst));
+        Self {
+            inner: Arc::new(Inner {
+                config,
+                store,
+                bus,
+                hub,
+                tokens,
+                message_limiter,
+                shutdown: CancellationToken::new(),
+                sessions: TaskTracker::new(),
+            }),
+        }
+    }
+
+    /// Server configuration.
+    pub fn config(&self) -> &Config {
+        &self.inner.config
+    }
+
+    /// Durable storage.
+    pub fn store(&self) -> &dyn Store {
+        self.inner.store.as_ref()
+    }
+
+    /// Event fan-out.
+    pub fn bus(&self) -> &dyn Bus {
+        self.inner.bus.as_ref()
+    }
+
+    /// This process's connections.
+    pub fn hub(&self) -> &Hub {
+        &self.inner.hub
+    }
+
+    /// JWT minting and verification.
+    pub fn tokens(&self) -> &TokenService {
+        &self.inner.tokens
+    }
+
+    /// Per-user limiter for sends, edits and deletes (WebSocket and REST alike).
+    pub fn message_limiter(&self) -> &DefaultKeyedRateLimiter<String> {
+        &self.inner.message_limiter
+    }
+
+    /// Cancelled when the server starts shutting down.
+    pub fn shutdown(&self) -> &CancellationToken {
+        &self.inner.shutdown
+    }
+
+    /// Tracks WebSocket sessions so shutdown can wait for them.
+    pub fn sessions(&self) -> &TaskTracker {
+        &self.inner.sessions
+    }
+}

@@ -1,0 +1,208 @@
+//! Durable storage behind one interface, so handlers never see which database runs.
+//!
+//! Room events (messages, edits, deletes) are written through [`Store::write`], which
+//! implementations batch into group commits; everything else is a plain query.
+
+mod sqlite;
+
+use async_trait::async_trait;
+use chat_protocol::v1::{MemberReceipts, Message, ReceiptKind, RoomVisibility, ServerFrame};
+
+use crate::error::Result;
+
+pub use sqlite::SqliteStore;
+
+/// A local or external user as stored.
+#[derive(Debug, Clone)]
+pub struct UserRecord {
+    /// The user id (`sub` of their tokens).
+    pub id: String,
+    /// Unique login name.
+    pub username: String,
+    /// Argon2 PHC string; `None` for users of an external auth service.
+    pub password_hash: Option<String>,
+}
+
+/// A room as stored.
+#[derive(Debug, Clone)]
+pub struct RoomRecord {
+    /// The room id.
+    pub id: String,
+    /// Display name.
+    pub name: String,
+    /// Who may join.
+    pub visibility: RoomVisibility,
+    /// Highest committed seq.
+    pub last_seq: u64,
+    /// Creation time, ms since the epoch.
+    pub created_at: i64,
+}
+
+/// Everything needed to create a room.
+#[derive(Debug, Clone)]
+pub struct NewRoom {
+    /// Id to create the room under.
+    pub id: String,
+    /// Display name.
+    pub name: String,
+    /// Who may join.
+    pub visibility: RoomVisibility,
+    /// The creator (always a member).
+    pub creator: String,
+    /// Other initial members.
+    pub members: Vec<String>,
+    /// Creation time, ms since the epoch.
+    pub now: i64,
+}
+
+/// A write that commits a room event; batched with others into one transaction.
+#[derive(Debug, Clone)]
+pub enum Write {
+    /// Store a new message (or find the earlier one with the same client id).
+    Send {
+        /// Room.
+        room_id: String,
+        /// Author.
+        sender_id: String,
+        /// The author's idempotency key.
+        client_msg_id: String,
+        /// Text.
+        content: String,
+        /// Commit time.
+        now: i64,
+    },
+    /// Replace a message's content.
+    Edit {
+        /// Room.
+        room_id: String,
+        /// Must be the message's sender.
+        user_id: String,
+        /// Message.
+        message_id: String,
+        /// New text.
+        content: String,
+        /// Edit time.
+        now: i64,
+    },
+    /// Delete a message and erase its content.
+    Delete {
+        /// Room.
+        room_id: String,
+        /// Must be the message's sender.
+        user_id: String,
+        /// Message.
+        message_id: String,
+        /// Delete time.
+        now: i64,
+    },
+}
+
+/// What a committed [`Write`] produced.
+#[derive(Debug, Clone)]
+pub enum WriteOutcome {
+    /// The message is stored; `duplicate` when it was stored by an earlier send with the
+    /// same `(sender, client_msg_id)`, in which case nothing new was committed.
+    Sent {
+        /// The stored message.
+        message: Message,
+        /// Whether this was a resend.
+        duplicate: bool,
+    },
+    /// An edit or delete event was committed; the frame is `message_edited` / `message_deleted`.
+    Event(ServerFrame),
+}
+
+/// One page of messages and whether more exist beyond it.
+#[derive(Debug, Clone)]
+pub struct Page {
+    /// Messages in ascending seq order.
+    pub messages: Vec<Message>,
+    /// More exist in the direction paged.
+    pub has_more: bool,
+}
+
+/// Which slice of a room's messages to read.
+#[derive(Debug, Clone, Copy)]
+pub enum PageRange {
+    /// The newest messages.
+    Latest,
+    /// Messages with seq below this, newest first (returned ascending).
+    Before(u64),
+    /// Messages with seq above this, oldest first.
+    After(u64),
+}
+
+/// Durable storage of users, rooms, events and receipts.
+///
+/// # Errors
+///
+/// Every method fails with `internal` when the database fails; [`Store::write`] also
+/// fails with `forbidden`, `not_found` or `conflict` when the write is not allowed.
+#[async_trait]
+pub trait Store: Send + Sync + std::fmt::Debug + 'static {
+    /// Checks that the database answers (for `/readyz`).
+    async fn ping(&self) -> Result<()>;
+    /// Creates a local user; `conflict` if the username is taken.
+    async fn create_user(&self, user: &UserRecord, now: i64) -> Result<()>;
+    /// Finds a user by login name.
+    async fn user_by_name(&self, username: &str) -> Result<Option<UserRecord>>;
+    /// Whether a user id exists.
+    async fn user_exists(&self, user_id: &str) -> Result<bool>;
+    /// Creates a password-less user row for an external token's `sub` if missing.
+    async fn ensure_external_user(&self, user_id: &str, now: i64) -> Result<()>;
+
+    /// Creates a room with its members. For a direct room, returns the existing room of
+    /// the same pair instead (`false` in the second field) if there is one.
+    async fn create_room(&self, room: NewRoom) -> Result<(RoomRecord, bool)>;
+    /// A room by id.
+    async fn room(&self, room_id: &str) -> Result<Option<RoomRecord>>;
+    /// The rooms a user is a member of, newest first.
+    async fn rooms_of(&self, user_id: &str) -> Result<Vec<RoomRecord>>;
+    /// Public rooms, newest first.
+    async fn public_rooms(&self, limit: u32) -> Result<Vec<RoomRecord>>;
+    /// Whether the user is a member of the room.
+    async fn is_member(&self, room_id: &str, user_id: &str) -> Result<bool>;
+    /// Adds a member (no-op if already one).
+    async fn add_member(&self, room_id: &str, user_id: &str, now: i64) -> Result<()>;
+    /// Member ids of a room.
+    async fn members(&self, room_id: &str) -> Result<Vec<String>>;
+    /// Ids of users sharing at least one room with `user_id` (excluding them).
+    async fn co_members(&self, user_id: &str) -> Result<Vec<String>>;
+
+    /// Commits a room event (group-committed with concurrent writes).
+    async fn write(&self, write: Write) -> Result<WriteOutcome>;
+    /// Room events with `seq > after_seq`, ascending, at most `limit`.
+    async fn events_after(
+        &self,
+        room_id: &str,
+        after_seq: u64,
+        limit: u32,
+    ) -> Result<Vec<ServerFrame>>;
+    /// A page of messages in their current state.
+    async fn messages(&self, room_id: &str, range: PageRange, limit: u32) -> Result<Page>;
+
+    /// Raises a member's receipt; returns whether it advanced (`read` raises `delivered` too).
+    async fn set_receipt(
+        &self,
+        room_id: &str,
+        user_id: &str,
+        seq: u64,
+        kind: ReceiptKind,
+    ) -> Result<bool>;
+    /// Every member's receipt positions in a room.
+    async fn receipts(&self, room_id: &str) -> Result<Vec<MemberReceipts>>;
+
+    /// Finishes in-flight commits and refuses new writes. Called once at shutdown.
+    async fn close(&self);
+}
+
+/// The seq of a room event frame (`message`, `message_edited`, `message_deleted`).
+pub fn event_seq(frame: &ServerFrame) -> Option<u64> {
+    match frame {
+        ServerFrame::Message(m) => Some(m.seq),
+        ServerFrame::MessageEdited { seq, .. } | ServerFrame::MessageDeleted { seq, .. } => {
+            Some(*seq)
+        }
+        _ => None,
+    }
+}

@@ -1,0 +1,399 @@
+//! The embedded default store: SQLite in WAL mode with full fsync, one group-committing
+//! writer connection and a pool of readers.
+
+mod rows;
+mod writer;
+
+use std::str::FromStr;
+use std::sync::Mutex;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use chat_protocol::v1::{MemberReceipts, ReceiptKind, ServerFrame};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::{Connection, Row, SqliteConnection, SqlitePool};
+use tokio::sync::mpsc;
+use tokio::task::JoinHandle;
+
+use super::{NewRoom, Page, PageRange, RoomRecord, Store, UserRecord, Write, WriteOutcome};
+use crate::error::{Error, Result};
+use rows::{event_from_row, message_from_row, room_from_row, to_i64, to_u64};
+use writer::WriteRequest;
+
+/// SQLite implementation of [`Store`].
+#[derive(Debug)]
+pub struct SqliteStore {
+    readers: SqlitePool,
+    /// Taken at [`Store::close`], which ends the writer task after it drained its queue.
+    writes: Mutex<Option<mpsc::Sender<WriteRequest>>>,
+    writer_task: Mutex<Option<JoinHandle<()>>>,
+}
+
+impl SqliteStore {
+    /// Opens (creating if missing) the database at `url` and runs migrations.
+    ///
+    /// # Errors
+    ///
+    /// When the URL is invalid, the file cannot be opened or a migration fails.
+    pub async fn open(url: &str, commit_batch: usize) -> anyhow::Result<Self> {
+        let options = SqliteConnectOptions::from_str(url)?
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            // FULL: an acknowledged message survives power loss, not only a crash.
+            // Group commit pays the fsync once per batch.
+            .synchronous(SqliteSynchronous::Full)
+            .busy_timeout(Duration::from_secs(10))
+            .foreign_keys(true);
+
+        let readers = SqlitePoolOptions::new()
+            .max_connections(4)
+            .connect_with(options.clone())
+            .await?;
+        sqlx::migrate!("./migrations/sqlite").run(&readers).await?;
+        let writer_conn = SqliteConnection::connect_with(&options).await?;
+
+        let (tx, rx) = mpsc::channel(commit_batch.max(1) * 4);
+        let task = tokio::spawn(writer::run(writer_conn, rx, commit_batch.max(1)));
+        Ok(Self {
+            readers,
+            writes: Mutex::new(Some(tx)),
+            writer_task: Mutex::new(Some(task)),
+        })
+    }
+
+    fn write_sender(&self) -> Option<mpsc::Sender<WriteRequest>> {
+        self.writes.lock().expect("writes lock").clone()
+    }
+}
+
+fn is_unique_violation(err: &sqlx::Error) -> bool {
+    matches!(err, sqlx::Error::Database(db) if db.is_unique_violation())
+}
+
+#[async_trait]
+impl Store for SqliteStore {
+    async fn ping(&self) -> Result<()> {
+        sqlx::query("SELECT 1").execute(&self.readers).await?;
+        Ok(())
+    }
+
+    async fn create_user(&self, user: &UserRecord, now: i64) -> Result<()> {
+        let inserted = sqlx::query(
+            "INSERT INTO users (id, username, password_hash, created_at) VALUES (?, ?, ?, ?)",
+        )
+        .bind(&user.id)
+        .bind(&user.username)
+        .bind(&user.password_hash)
+        .bind(now)
+        .execute(&self.readers)
+        .await;
+        match inserted {
+            Ok(_) => Ok(()),
+            Err(e) if is_unique_violation(&e) => {
+                Err(Error::conflict("that username is taken; choose another"))
+            }
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    async fn user_by_name(&self, username: &str) -> Result<Option<UserRecord>> {
+        let row = sqlx::query("SELECT id, username, password_hash FROM users WHERE username = ?")
+            .bind(username)
+            .fetch_optional(&self.readers)
+            .await?;
+        Ok(row.map(|r| UserRecord {
+            id: r.get("id"),
+            username: r.get("username"),
+            password_hash: r.get("password_hash"),
+        }))
+    }
+
+    async fn user_exists(&self, user_id: &str) -> Result<bool> {
+        let row = sqlx::query("SELECT 1 FROM users WHERE id = ?")
+            .bind(user_id)
+            .fetch_optional(&self.readers)
+            .await?;
+        Ok(row.is_some())
+    }
+
+    async fn ensure_external_user(&self, user_id: &str, now: i64) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO users (id, username, password_hash, created_at) VALUES (?, ?, NULL, ?)
+             ON CONFLICT DO NOTHING",
+        )
+        .bind(user_id)
+        .bind(format!("external:{user_id}"))
+        .bind(now)
+        .execute(&self.readers)
+        .await?;
+        Ok(())
+    }
+
+    async fn create_room(&self, room: NewRoom) -> Result<(RoomRecord, bool)> {
+        let direct_key =
+            (room.visibility == chat_protocol::v1::RoomVisibility::Direct).then(|| {
+                let mut pair = [room.creator.as_str(), room.members[0].as_str()];
+                pair.sort_unstable();
+                pair.join("\n")
+            });
+        let mut tx = self.readers.begin().await?;
+        if let Some(key) = &direct_key {
+            let existing = sqlx::query(
+                "SELECT id, name, visibility, last_seq, created_at FROM rooms WHERE direct_key = ?",
+            )
+            .bind(key)
+            .fetch_optional(&mut *tx)
+            .await?;
+            if let Some(row) = existing {
+                return Ok((room_from_row(&row)?, false));
+            }
+        }
+        sqlx::query(
+            "INSERT INTO rooms (id, name, visibility, direct_key, created_by, created_at)
+             VALUES (?, ?, ?, ?, ?, ?)",
+        )
+        .bind(&room.id)
+        .bind(&room.name)
+        .bind(room.visibility.as_str())
+        .bind(&direct_key)
+        .bind(&room.creator)
+        .bind(room.now)
+        .execute(&mut *tx)
+        .await?;
+        for member in std::iter::once(&room.creator).chain(&room.members) {
+            sqlx::query(
+                "INSERT INTO room_members (room_id, user_id, joined_at) VALUES (?, ?, ?)
+                 ON CONFLICT DO NOTHING",
+            )
+            .bind(&room.id)
+            .bind(member)
+            .bind(room.now)
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+        let record = RoomRecord {
+            id: room.id,
+            name: room.name,
+            visibility: room.visibility,
+            last_seq: 0,
+            created_at: room.now,
+        };
+        Ok((record, true))
+    }
+
+    async fn room(&self, room_id: &str) -> Result<Option<RoomRecord>> {
+        let row = sqlx::query(
+            "SELECT id, name, visibility, last_seq, created_at FROM rooms WHERE id = ?",
+        )
+        .bind(room_id)
+        .fetch_optional(&self.readers)
+        .await?;
+        row.as_ref().map(room_from_row).transpose()
+    }
+
+    async fn rooms_of(&self, user_id: &str) -> Result<Vec<RoomRecord>> {
+        let rows = sqlx::query(
+            "SELECT r.id, r.name, r.visibility, r.last_seq, r.created_at
+             FROM rooms r JOIN room_members m ON m.room_id = r.id
+             WHERE m.user_id = ? ORDER BY r.created_at DESC, r.id DESC",
+        )
+        .bind(user_id)
+        .fetch_all(&self.readers)
+        .await?;
+        rows.iter().map(room_from_row).collect()
+    }
+
+    async fn public_rooms(&self, limit: u32) -> Result<Vec<RoomRecord>> {
+        let rows = sqlx::query(
+            "SELECT id, name, visibility, last_seq, created_at FROM rooms
+             WHERE visibility = 'public' ORDER BY created_at DESC, id DESC LIMIT ?",
+        )
+        .bind(i64::from(limit))
+        .fetch_all(&self.readers)
+        .await?;
+        rows.iter().map(room_from_row).collect()
+    }
+
+    async fn is_member(&self, room_id: &str, user_id: &str) -> Result<bool> {
+        let row = sqlx::query("SELECT 1 FROM room_members WHERE room_id = ? AND user_id = ?")
+            .bind(room_id)
+            .bind(user_id)
+            .fetch_optional(&self.readers)
+            .await?;
+        Ok(row.is_some())
+    }
+
+    async fn add_member(&self, room_id: &str, user_id: &str, now: i64) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO room_members (room_id, user_id, joined_at) VALUES (?, ?, ?)
+             ON CONFLICT DO NOTHING",
+        )
+        .bind(room_id)
+        .bind(user_id)
+        .bind(now)
+        .execute(&self.readers)
+        .await?;
+        Ok(())
+    }
+
+    async fn members(&self, room_id: &str) -> Result<Vec<String>> {
+        let rows = sqlx::query(
+            "SELECT user_id FROM room_members WHERE room_id = ? ORDER BY joined_at, user_id",
+        )
+        .bind(room_id)
+        .fetch_all(&self.readers)
+        .await?;
+        Ok(rows.iter().map(|r| r.get("user_id")).collect())
+    }
+
+    async fn co_members(&self, user_id: &str) -> Result<Vec<String>> {
+        let rows = sqlx::query(
+            "SELECT DISTINCT other.user_id FROM room_members mine
+             JOIN room_members other ON other.room_id = mine.room_id
+             WHERE mine.user_id = ? AND other.user_id <> ?",
+        )
+        .bind(user_id)
+        .bind(user_id)
+        .fetch_all(&self.readers)
+        .await?;
+        Ok(rows.iter().map(|r| r.get("user_id")).collect())
+    }
+
+    async fn write(&self, write: Write) -> Result<WriteOutcome> {
+        let unavailable = || {
+            Error::new(
+                chat_protocol::v1::ErrorCode::Unavailable,
+                "server is shutting down; retry after reconnecting",
+            )
+        };
+        let sender = self.write_sender().ok_or_else(unavailable)?;
+        let (reply, answer) = tokio::sync::oneshot::channel();
+        sender
+            .send(WriteRequest { write, reply })
+            .await
+            .map_err(|_| unavailable())?;
+        answer.await.map_err(|_| unavailable())?
+    }
+
+    async fn events_after(
+        &self,
+        room_id: &str,
+        after_seq: u64,
+        limit: u32,
+    ) -> Result<Vec<ServerFrame>> {
+        let rows = sqlx::query(
+            "SELECT e.room_id, e.seq, e.kind, e.message_id, e.sender_id, e.content, e.created_at,
+                    m.client_msg_id
+             FROM room_events e JOIN messages m ON m.id = e.message_id
+             WHERE e.room_id = ? AND e.seq > ? ORDER BY e.seq LIMIT ?",
+        )
+        .bind(room_id)
+        .bind(to_i64(after_seq))
+        .bind(i64::from(limit))
+        .fetch_all(&self.readers)
+        .await?;
+        rows.iter().map(event_from_row).collect()
+    }
+
+    async fn messages(&self, room_id: &str, range: PageRange, limit: u32) -> Result<Page> {
+        const COLUMNS: &str = "room_id, seq, id, client_msg_id, sender_id, content, created_at, \
+                               edited_at, deleted_at";
+        let fetch = i64::from(limit) + 1;
+        let query = match range {
+            PageRange::Latest => format!(
+                "SELECT {COLUMNS} FROM messages WHERE room_id = ? ORDER BY seq DESC LIMIT ?"
+            ),
+            PageRange::Before(_) => format!(
+                "SELECT {COLUMNS} FROM messages WHERE room_id = ? AND seq < ? \
+                 ORDER BY seq DESC LIMIT ?"
+            ),
+            PageRange::After(_) => format!(
+                "SELECT {COLUMNS} FROM messages WHERE room_id = ? AND seq > ? \
+                 ORDER BY seq ASC LIMIT ?"
+            ),
+        };
+        // Only the fixed fragments above are interpolated; values are bound.
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(query)).bind(room_id);
+        match range {
+            PageRange::Latest => {}
+            PageRange::Before(seq) | PageRange::After(seq) => q = q.bind(to_i64(seq)),
+        }
+        let rows = q.bind(fetch).fetch_all(&self.readers).await?;
+        let has_more = rows.len() as i64 > i64::from(limit);
+        let mut messages = rows
+            .iter()
+            .take(limit as usize)
+            .map(message_from_row)
+            .collect::<Result<Vec<_>>>()?;
+        if !matches!(range, PageRange::After(_)) {
+            messages.reverse();
+        }
+        Ok(Page { messages, has_more })
+    }
+
+    async fn set_receipt(
+        &self,
+        room_id: &str,
+        user_id: &str,
+        seq: u64,
+        kind: ReceiptKind,
+    ) -> Result<bool> {
+        let seq = to_i64(seq);
+        let mut tx = self.readers.begin().await?;
+        sqlx::query("INSERT INTO receipts (room_id, user_id) VALUES (?, ?) ON CONFLICT DO NOTHING")
+            .bind(room_id)
+            .bind(user_id)
+            .execute(&mut *tx)
+            .await?;
+        let sql = match kind {
+            ReceiptKind::Read => {
+                "UPDATE receipts SET read_seq = ?1, delivered_seq = MAX(delivered_seq, ?1)
+                 WHERE room_id = ?2 AND user_id = ?3 AND read_seq < ?1"
+            }
+            ReceiptKind::Delivered => {
+                "UPDATE receipts SET delivered_seq = ?1
+                 WHERE room_id = ?2 AND user_id = ?3 AND delivered_seq < ?1"
+            }
+        };
+        let changed = sqlx::query(sql)
+            .bind(seq)
+            .bind(room_id)
+            .bind(user_id)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(changed.rows_affected() > 0)
+    }
+
+    async fn receipts(&self, room_id: &str) -> Result<Vec<MemberReceipts>> {
+        let rows = sqlx::query(
+            "SELECT user_id, delivered_seq, read_seq FROM receipts WHERE room_id = ?
+             ORDER BY user_id",
+        )
+        .bind(room_id)
+        .fetch_all(&self.readers)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(MemberReceipts {
+                    user_id: r.try_get("user_id")?,
+                    delivered_seq: to_u64(r.try_get("delivered_seq")?),
+                    read_seq: to_u64(r.try_get("read_seq")?),
+                })
+            })
+            .collect()
+    }
+
+    async fn close(&self) {
+        // Dropping the last sender lets the writer drain what is queued, then stop.
+        drop(self.writes.lock().expect("writes lock").take());
+        let task = self.writer_task.lock().expect("writer lock").take();
+        if let Some(task) = task
+            && let Err(e) = task.await
+        {
+            tracing::error!(error = %e, "store writer task failed");
+        }
+        self.readers.close().await;
+    }
+}

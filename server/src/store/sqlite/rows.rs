@@ -1,0 +1,86 @@
+//! Mapping between SQLite rows and protocol types.
+
+use chat_protocol::v1::{Message, RoomVisibility, ServerFrame};
+use sqlx::Row;
+use sqlx::sqlite::SqliteRow;
+
+use crate::error::{Error, Result};
+use crate::store::RoomRecord;
+
+/// SQLite integers are signed; seqs never get near `i64::MAX`.
+pub(super) fn to_i64(seq: u64) -> i64 {
+    i64::try_from(seq).unwrap_or(i64::MAX)
+}
+
+/// Stored seqs are never negative.
+pub(super) fn to_u64(value: i64) -> u64 {
+    u64::try_from(value).unwrap_or(0)
+}
+
+pub(super) fn room_from_row(row: &SqliteRow) -> Result<RoomRecord> {
+    let visibility: String = row.try_get("visibility")?;
+    Ok(RoomRecord {
+        id: row.try_get("id")?,
+        name: row.try_get("name")?,
+        visibility: RoomVisibility::parse(&visibility)
+            .ok_or_else(|| Error::internal("bad room visibility", &visibility))?,
+        last_seq: to_u64(row.try_get("last_seq")?),
+        created_at: row.try_get("created_at")?,
+    })
+}
+
+/// A row of `messages` (current state).
+pub(super) fn message_from_row(row: &SqliteRow) -> Result<Message> {
+    let deleted_at: Option<i64> = row.try_get("deleted_at")?;
+    Ok(Message {
+        room_id: row.try_get("room_id")?,
+        seq: to_u64(row.try_get("seq")?),
+        message_id: row.try_get("id")?,
+        client_msg_id: row.try_get("client_msg_id")?,
+        sender_id: row.try_get("sender_id")?,
+        content: row.try_get("content")?,
+        created_at: row.try_get("created_at")?,
+        edited_at: row.try_get("edited_at")?,
+        deleted: deleted_at.is_some(),
+    })
+}
+
+/// A row of `room_events` joined with its message's `client_msg_id`.
+pub(super) fn event_from_row(row: &SqliteRow) -> Result<ServerFrame> {
+    let kind: String = row.try_get("kind")?;
+    let room_id: String = row.try_get("room_id")?;
+    let seq = to_u64(row.try_get("seq")?);
+    let message_id: String = row.try_get("message_id")?;
+    let sender_id: String = row.try_get("sender_id")?;
+    let content: Option<String> = row.try_get("content")?;
+    let at: i64 = row.try_get("created_at")?;
+    Ok(match kind.as_str() {
+        "message" => ServerFrame::Message(Message {
+            room_id,
+            seq,
+            message_id,
+            client_msg_id: row.try_get("client_msg_id")?,
+            sender_id,
+            content: content.unwrap_or_default(),
+            created_at: at,
+            edited_at: None,
+            deleted: false,
+        }),
+        "edit" => ServerFrame::MessageEdited {
+            room_id,
+            seq,
+            message_id,
+            sender_id,
+            content: content.unwrap_or_default(),
+            edited_at: at,
+        },
+        "delete" => ServerFrame::MessageDeleted {
+            room_id,
+            seq,
+            message_id,
+            sender_id,
+            deleted_at: at,
+        },
+        other => return Err(Error::internal("bad room event kind", &other)),
+    })
+}

@@ -1,0 +1,124 @@
+//! Input checks shared by the REST and WebSocket handlers.
+
+use chat_protocol::v1::MAX_ID_LEN;
+
+use crate::error::{Error, Result};
+
+/// An id from a client (room, message, user): non-empty and at most [`MAX_ID_LEN`] bytes.
+///
+/// # Errors
+///
+/// `invalid_request` naming the field.
+pub fn id(field: &str, value: &str) -> Result<()> {
+    if value.is_empty() || value.len() > MAX_ID_LEN {
+        return Err(Error::invalid(format!(
+            "{field} must be 1 to {MAX_ID_LEN} bytes"
+        )));
+    }
+    Ok(())
+}
+
+/// A client message id: a UUID, as the idempotency contract requires.
+///
+/// # Errors
+///
+/// `invalid_request`.
+pub fn client_msg_id(value: &str) -> Result<()> {
+    uuid::Uuid::parse_str(value)
+        .map(|_| ())
+        .map_err(|_| Error::invalid("client_msg_id must be a UUID generated once per message"))
+}
+
+/// Message content: not empty, at most `max_chars` characters. Stored verbatim.
+///
+/// # Errors
+///
+/// `invalid_request` when empty, `too_large` when too long.
+pub fn content(value: &str, max_chars: usize) -> Result<()> {
+    if value.trim().is_empty() {
+        return Err(Error::invalid("content must not be empty"));
+    }
+    if value.chars().count() > max_chars {
+        return Err(Error::too_large(format!(
+            "content is longer than {max_chars} characters"
+        )));
+    }
+    Ok(())
+}
+
+/// A username: 3–32 of letters, digits, `_`, `-`, `.`.
+///
+/// # Errors
+///
+/// `invalid_request`.
+pub fn username(value: &str) -> Result<()> {
+    let ok_len = (3..=32).contains(&value.chars().count());
+    let ok_chars = value
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || "_-.".contains(c));
+    if ok_len && ok_chars {
+        Ok(())
+    } else {
+        Err(Error::invalid(
+            "username must be 3-32 letters, digits, '_', '-' or '.'",
+        ))
+    }
+}
+
+/// A password: 8–256 characters.
+///
+/// # Errors
+///
+/// `invalid_request`.
+pub fn password(value: &str) -> Result<()> {
+    if (8..=256).contains(&value.chars().count()) {
+        Ok(())
+    } else {
+        Err(Error::invalid("password must be 8-256 characters"))
+    }
+}
+
+/// A page size: 1 ..= max.
+///
+/// # Errors
+///
+/// `invalid_request`.
+pub fn limit(value: u32, max: u32) -> Result<u32> {
+    if (1..=max).contains(&value) {
+        Ok(value)
+    } else {
+        Err(Error::invalid(format!("limit must be between 1 and {max}")))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn content_rules() {
+        assert!(content("hi", 4).is_ok());
+        assert!(content("  ", 4).is_err());
+        assert_eq!(
+            content("héllo", 4).unwrap_err().code,
+            chat_protocol::v1::ErrorCode::TooLarge
+        );
+        assert!(
+            content("héll", 4).is_ok(),
+            "limits count characters, not bytes"
+        );
+    }
+
+    #[test]
+    fn username_rules() {
+        assert!(username("ann_1.x").is_ok());
+        assert!(username("an").is_err());
+        assert!(username("robert'); DROP TABLE users;--").is_err());
+    }
+
+    #[test]
+    fn client_ids_must_be_uuids() {
+        assert!(client_msg_id("6f1c2d3e-4a5b-4c6d-8e7f-901a2b3c4d5e").is_ok());
+        assert!(client_msg_id("1").is_err());
+    }
+}

@@ -1,0 +1,215 @@
+//! What each client frame does once the connection is authenticated.
+
+use axum::extract::ws::Utf8Bytes;
+use chat_protocol::v1::{
+    ClientFrame, ErrorCode, MAX_HISTORY_LIMIT, ReceiptKind, ServerFrame, close,
+};
+
+use super::session::{End, Session};
+use crate::error::Error;
+use crate::messaging::{self, Author};
+use crate::store::PageRange;
+use crate::{access, typing, validate};
+
+/// How a command failed.
+#[derive(Debug)]
+pub(super) enum Failure {
+    /// Answer with an `error` frame; the connection stays open.
+    Reply(Error),
+    /// The connection must end.
+    End(End),
+    /// Answer with an `error` frame, then end the connection.
+    ReplyThenEnd(Error, End),
+}
+
+impl From<Error> for Failure {
+    fn from(e: Error) -> Self {
+        Self::Reply(e)
+    }
+}
+
+impl From<End> for Failure {
+    fn from(end: End) -> Self {
+        Self::End(end)
+    }
+}
+
+impl Session {
+    /// Runs one decoded client frame.
+    pub(super) async fn handle(&mut self, frame: ClientFrame) -> Result<(), Failure> {
+        match frame {
+            ClientFrame::Authenticate { .. } => {
+                Err(Error::invalid("this connection is already authenticated").into())
+            }
+            ClientFrame::JoinRoom { room_id, since_seq } => self.join(&room_id, since_seq).await,
+            ClientFrame::LeaveRoom { room_id } => self.leave(room_id).await,
+            ClientFrame::SendMessage {
+                room_id,
+                client_msg_id,
+                content,
+            } => self.send_message(&room_id, &client_msg_id, &content).await,
+            ClientFrame::Typing { room_id, is_typing } => {
+                if !self.cursors.contains_key(&room_id) {
+                    return Err(Error::forbidden("join the room on this connection first").into());
+                }
+                typing::update(&self.state, &room_id, &self.user_id, is_typing);
+                Ok(())
+            }
+            ClientFrame::Receipt { room_id, seq, kind } => self.receipt(&room_id, seq, kind).await,
+            ClientFrame::EditMessage {
+                room_id,
+                message_id,
+                content,
+            } => {
+                let result =
+                    messaging::edit(&self.state, &self.user_id, &room_id, &message_id, &content)
+                        .await;
+                self.after_room_write(&room_id, result).await
+            }
+            ClientFrame::DeleteMessage {
+                room_id,
+                message_id,
+            } => {
+                let result =
+                    messaging::delete(&self.state, &self.user_id, &room_id, &message_id).await;
+                self.after_room_write(&room_id, result).await
+            }
+            ClientFrame::History {
+                room_id,
+                before_seq,
+                limit,
+            } => self.history(room_id, before_seq, limit).await,
+            ClientFrame::Ping => {
+                let pong = ServerFrame::Pong {
+                    server_time: crate::clock::now_ms(),
+                };
+                Ok(self.send(&pong).await?)
+            }
+            _ => Err(Error::new(ErrorCode::UnknownType, "frame type not supported").into()),
+        }
+    }
+
+    async fn leave(&mut self, room_id: String) -> Result<(), Failure> {
+        if self.cursors.remove(&room_id).is_none() {
+            return Err(Error::not_found("this room is not joined on this connection").into());
+        }
+        self.state.hub().unsubscribe(self.conn_id, &room_id);
+        if self.state.hub().typing_stopped(&room_id, &self.user_id) {
+            typing::announce(&self.state, &room_id, &self.user_id, false);
+        }
+        Ok(self.send(&ServerFrame::RoomLeft { room_id }).await?)
+    }
+
+    async fn send_message(
+        &mut self,
+        room_id: &str,
+        client_msg_id: &str,
+        content: &str,
+    ) -> Result<(), Failure> {
+        let author = Author {
+            user_id: &self.user_id,
+            origin: Some(self.conn_id),
+        };
+        match messaging::send(&self.state, author, room_id, client_msg_id, content).await {
+            Ok((message, duplicate)) => {
+                self.strikes = 0;
+                let ack = ServerFrame::MessageAck {
+                    room_id: message.room_id.clone(),
+                    client_msg_id: message.client_msg_id.clone(),
+                    message_id: message.message_id.clone(),
+                    seq: message.seq,
+                    created_at: message.created_at,
+                };
+                let acked = self.send(&ack).await;
+                // Fan out even if this connection just died: the message is committed.
+                if !duplicate {
+                    messaging::fan_out(&self.state, author, &message);
+                }
+                Ok(acked?)
+            }
+            Err(e) => Err(self.count_strike(e)),
+        }
+    }
+
+    /// Answers an edit or delete: the committed event reaches this connection through
+    /// its room subscription; a connection that has not joined the room gets it directly.
+    async fn after_room_write(
+        &mut self,
+        room_id: &str,
+        result: crate::error::Result<ServerFrame>,
+    ) -> Result<(), Failure> {
+        match result {
+            Ok(frame) => {
+                self.strikes = 0;
+                if !self.cursors.contains_key(room_id) {
+                    self.send(&frame).await?;
+                }
+                Ok(())
+            }
+            Err(e) => Err(self.count_strike(e)),
+        }
+    }
+
+    /// Rate-limited requests count as strikes; too many in a row end the connection.
+    fn count_strike(&mut self, e: Error) -> Failure {
+        if e.code != ErrorCode::RateLimited {
+            return Failure::Reply(e);
+        }
+        self.strikes += 1;
+        if self.strikes >= self.state.config().rate_limit_strikes.max(1) {
+            let end = End::Close(
+                close::POLICY_LIMIT,
+                "message rate limit exceeded repeatedly",
+            );
+            Failure::ReplyThenEnd(e, end)
+        } else {
+            Failure::Reply(e)
+        }
+    }
+
+    async fn receipt(&mut self, room_id: &str, seq: u64, kind: ReceiptKind) -> Result<(), Failure> {
+        let room = access::member_room(&self.state, room_id, &self.user_id).await?;
+        if seq == 0 || seq > room.last_seq {
+            return Err(Error::invalid(format!(
+                "seq must be between 1 and the room's last seq ({})",
+                room.last_seq
+            ))
+            .into());
+        }
+        if self
+            .state
+            .store()
+            .set_receipt(room_id, &self.user_id, seq, kind)
+            .await?
+        {
+            let frame = ServerFrame::Receipt {
+                room_id: room_id.to_owned(),
+                user_id: self.user_id.clone(),
+                seq,
+                kind,
+            };
+            self.state
+                .bus()
+                .publish_to_room(room_id, Utf8Bytes::from(frame.encode()), None);
+        }
+        Ok(())
+    }
+
+    async fn history(
+        &mut self,
+        room_id: String,
+        before_seq: Option<u64>,
+        limit: u32,
+    ) -> Result<(), Failure> {
+        access::member_room(&self.state, &room_id, &self.user_id).await?;
+        let limit = validate::limit(limit, MAX_HISTORY_LIMIT)?;
+        let range = before_seq.map_or(PageRange::Latest, PageRange::Before);
+        let page = self.state.store().messages(&room_id, range, limit).await?;
+        let frame = ServerFrame::History {
+            room_id,
+            messages: page.messages,
+            has_more: page.has_more,
+        };
+        Ok(self.send(&frame).await?)
+    }
+}

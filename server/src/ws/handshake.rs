@@ -1,0 +1,96 @@
+//! Phase one of a connection: the first frame must be a valid `authenticate`, in time.
+
+use axum::extract::ws::{Message, WebSocket};
+use chat_protocol::v1::{ClientFrame, ErrorCode, close};
+use futures_util::StreamExt;
+use futures_util::stream::SplitStream;
+
+use super::read_error::close_code_for;
+use crate::error::Error;
+use crate::state::AppState;
+
+/// How the handshake ended when it did not produce a user.
+#[derive(Debug)]
+pub(super) enum Refusal {
+    /// Tell the client why (an `error` frame, if any), then close with the code.
+    Close {
+        error: Option<Error>,
+        code: u16,
+        reason: &'static str,
+    },
+    /// The client went away.
+    Gone,
+}
+
+fn unauthorized(message: impl Into<String>, reason: &'static str) -> Refusal {
+    Refusal::Close {
+        error: Some(Error::unauthorized(message)),
+        code: close::UNAUTHORIZED,
+        reason,
+    }
+}
+
+/// Waits for the `authenticate` frame and checks its token. Returns the user id.
+pub(super) async fn authenticate(
+    stream: &mut SplitStream<WebSocket>,
+    state: &AppState,
+) -> Result<String, Refusal> {
+    let deadline = tokio::time::Instant::now() + state.config().auth_timeout;
+    let text = loop {
+        let next = tokio::select! {
+            () = state.shutdown().cancelled() => {
+                return Err(Refusal::Close { error: None, code: close::RESTARTING, reason: "server is shutting down" });
+            }
+            next = tokio::time::timeout_at(deadline, stream.next()) => next,
+        };
+        let Ok(next) = next else {
+            return Err(unauthorized(
+                "no authenticate frame within the timeout",
+                "authentication timeout",
+            ));
+        };
+        match next {
+            None | Some(Ok(Message::Close(_))) => return Err(Refusal::Gone),
+            Some(Err(e)) => {
+                return Err(match close_code_for(e) {
+                    Some((code, reason)) => Refusal::Close {
+                        error: None,
+                        code,
+                        reason,
+                    },
+                    None => Refusal::Gone,
+                });
+            }
+            Some(Ok(Message::Ping(_) | Message::Pong(_))) => {}
+            Some(Ok(Message::Binary(_))) => {
+                return Err(unauthorized(
+                    "the first frame must be an authenticate text frame",
+                    "authentication required",
+                ));
+            }
+            Some(Ok(Message::Text(text))) => break text,
+        }
+    };
+    let token = match ClientFrame::decode(text.as_str()) {
+        Ok(ClientFrame::Authenticate { token }) => token,
+        Ok(_) | Err(_) => {
+            return Err(unauthorized(
+                "the first frame must be {\"type\":\"authenticate\",\"token\":...}",
+                "authentication required",
+            ));
+        }
+    };
+    match crate::access::authenticated_user(state, &token).await {
+        Ok(user_id) => Ok(user_id),
+        Err(e) if e.code == ErrorCode::Unauthorized => Err(Refusal::Close {
+            error: Some(e),
+            code: close::UNAUTHORIZED,
+            reason: "invalid token",
+        }),
+        Err(e) => Err(Refusal::Close {
+            error: Some(Error::new(ErrorCode::Unavailable, e.message)),
+            code: 1011,
+            reason: "server error; retry later",
+        }),
+    }
+}

@@ -1,0 +1,37 @@
+//! The WebSocket endpoint `/v1/ws`: upgrade, authenticate, then run the session.
+
+mod commands;
+mod handshake;
+mod read_error;
+mod session;
+mod sync;
+mod writer;
+
+use axum::extract::{State, WebSocketUpgrade};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+
+use crate::state::AppState;
+
+/// Smallest read buffer tungstenite works well with; its 128 KiB default would cost
+/// ~137 KB per idle connection (see TOOLCHAIN.md).
+const READ_BUFFER_BYTES: usize = 4096;
+/// Outgoing frames are flushed one by one, so a small write buffer is enough.
+const WRITE_BUFFER_BYTES: usize = 4096;
+
+/// `GET /v1/ws`: upgrades to a WebSocket with explicit buffer and size limits.
+pub async fn upgrade(ws: WebSocketUpgrade, State(state): State<AppState>) -> Response {
+    if state.shutdown().is_cancelled() {
+        return (StatusCode::SERVICE_UNAVAILABLE, "server is shutting down").into_response();
+    }
+    let max = state.config().max_frame_bytes;
+    ws.read_buffer_size(READ_BUFFER_BYTES)
+        .write_buffer_size(WRITE_BUFFER_BYTES)
+        .max_message_size(max)
+        .max_frame_size(max)
+        .on_failed_upgrade(|e| tracing::debug!(error = %e, "websocket upgrade failed"))
+        .on_upgrade(move |socket| {
+            let sessions = state.sessions().clone();
+            sessions.track_future(session::run(socket, state))
+        })
+}

@@ -1,0 +1,18 @@
+//! Turns a failed WebSocket read into the close code the client should see.
+
+use chat_protocol::v1::close;
+
+/// A read that failed because of what the client sent, with the code to close with;
+/// `None` when the connection is simply gone.
+pub(super) fn close_code_for(err: axum::Error) -> Option<(u16, &'static str)> {
+    let inner = err.into_inner();
+    let tungstenite_err = inner.downcast_ref::<tungstenite::Error>()?;
+    match tungstenite_err {
+        tungstenite::Error::Capacity(_) => Some((close::TOO_LARGE, "frame too large")),
+        tungstenite::Error::Utf8(_) => {
+            Some((close::INVALID_PAYLOAD, "text frame is not valid UTF-8"))
+        }
+        tungstenite::Error::Protocol(_) => Some((1002, "websocket protocol error")),
+        _ => None,
+    }
+}

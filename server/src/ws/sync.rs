@@ -1,0 +1,122 @@
+//! Exactly-once, in-order room events per connection.
+//!
+//! Each joined room has a cursor: the highest seq this connection has delivered. A join
+//! replays the store from the client's `since_seq`; live events at or below the cursor
+//! are dropped as duplicates, and a live event past a gap first pulls the missing
+//! events from the store. Because events are committed before they are published, the
+//! store always has what the live feed skipped.
+
+use axum::extract::ws::Utf8Bytes;
+use chat_protocol::v1::ServerFrame;
+
+use super::commands::Failure;
+use super::session::{End, Session};
+use super::writer::Outgoing;
+use crate::access;
+use crate::error::Error;
+use crate::hub::Delivery;
+use crate::store::event_seq;
+
+impl Session {
+    /// `join_room`: subscribe, announce, replay.
+    pub(super) async fn join(
+        &mut self,
+        room_id: &str,
+        since_seq: Option<u64>,
+    ) -> Result<(), Failure> {
+        let room = access::joinable_room(&self.state, room_id, &self.user_id).await?;
+        if let Some(since) = since_seq
+            && since > room.last_seq
+        {
+            return Err(Error::invalid(format!(
+                "since_seq {since} is ahead of the room's last seq {}; drop the local copy \
+                 of this room and join without since_seq",
+                room.last_seq
+            ))
+            .into());
+        }
+        // Subscribe before reading last_seq: anything committed from now on is either in
+        // the replay or arrives live, and the cursor removes the overlap.
+        self.state.hub().subscribe(self.conn_id, room_id);
+        let room = self.state.store().room(room_id).await?.unwrap_or(room);
+        let receipts = self.state.store().receipts(room_id).await?;
+        self.cursors
+            .insert(room_id.to_owned(), since_seq.unwrap_or(room.last_seq));
+        let joined = ServerFrame::RoomJoined {
+            room_id: room.id,
+            name: room.name,
+            visibility: room.visibility,
+            last_seq: room.last_seq,
+            receipts,
+        };
+        self.send(&joined).await?;
+        if since_seq.is_some() {
+            self.catch_up(room_id, None).await?;
+        }
+        Ok(())
+    }
+
+    /// Sends stored events after the room's cursor, page by page, stopping before
+    /// `until` if given; the writer queue paces the replay.
+    async fn catch_up(&mut self, room_id: &str, until: Option<u64>) -> Result<(), Failure> {
+        let page = self.state.config().replay_page.max(1);
+        loop {
+            let Some(&cursor) = self.cursors.get(room_id) else {
+                return Ok(());
+            };
+            let events = self
+                .state
+                .store()
+                .events_after(room_id, cursor, page)
+                .await?;
+            let fetched = events.len();
+            for event in events {
+                let Some(seq) = event_seq(&event) else {
+                    continue;
+                };
+                if until.is_some_and(|until| seq >= until) {
+                    return Ok(());
+                }
+                self.send(&event).await?;
+                self.cursors.insert(room_id.to_owned(), seq);
+            }
+            if fetched < page as usize {
+                return Ok(());
+            }
+        }
+    }
+
+    /// Handles something the hub queued for this connection.
+    pub(super) async fn deliver(&mut self, delivery: Delivery) -> Result<(), End> {
+        let event = match delivery {
+            Delivery::Frame(frame) => return self.push(Outgoing::Text(frame)).await,
+            Delivery::Room(event) => event,
+        };
+        let Some(&cursor) = self.cursors.get(&event.room_id) else {
+            return Ok(());
+        };
+        if event.seq <= cursor {
+            return Ok(());
+        }
+        if event.seq > cursor + 1 {
+            match self.catch_up(&event.room_id, Some(event.seq)).await {
+                Ok(()) => {}
+                Err(Failure::End(end) | Failure::ReplyThenEnd(_, end)) => return Err(end),
+                Err(Failure::Reply(e)) => {
+                    // The store failed: without the missing events this connection
+                    // cannot stay consistent; the client resumes after reconnecting.
+                    tracing::warn!(error = %e, "gap repair failed");
+                    return Err(End::Close(1011, "internal error; reconnect and resume"));
+                }
+            }
+        }
+        // The sender's own connection already got message_ack for this seq.
+        let own_send = event.origin == Some(self.conn_id);
+        if !own_send {
+            self.push(Outgoing::Text(Utf8Bytes::clone(&event.frame)))
+                .await?;
+        }
+        self.cursors.insert(event.room_id.clone(), event.seq);
+        Ok(())
+    }
+}

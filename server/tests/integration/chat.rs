@@ -1,0 +1,246 @@
+//! Sending and receiving: fan-out, acks, the sender's other devices, idempotency.
+
+use chat_protocol::v1::{ClientFrame, ServerFrame};
+use serde_json::json;
+
+use crate::common::{TestServer, ack_id, ack_seq};
+
+#[tokio::test]
+async fn two_users_chat_both_ways_in_a_public_room() {
+    let server = TestServer::start().await;
+    let ann = server.register("ann").await;
+    let bob = server.register("bob").await;
+    let room = server
+        .create_room(&ann.token, "general", "public", &[])
+        .await;
+
+    let mut a = server.client(&ann.token).await;
+    let mut b = server.client(&bob.token).await;
+    assert!(matches!(
+        a.join(&room, None).await,
+        ServerFrame::RoomJoined { last_seq: 0, .. }
+    ));
+    // Bob is not a member yet: joining a public room makes him one.
+    assert!(matches!(
+        b.join(&room, None).await,
+        ServerFrame::RoomJoined { .. }
+    ));
+
+    let ack = a.say(&room, "hello bob").await;
+    assert_eq!(ack_seq(&ack), 1);
+    let got = b.recv_where(|f| matches!(f, ServerFrame::Message(_))).await;
+    let ServerFrame::Message(m) = got else {
+        unreachable!()
+    };
+    assert_eq!(
+        (m.seq, m.content.as_str(), m.sender_id.as_str()),
+        (1, "hello bob", ann.user_id.as_str())
+    );
+    assert_eq!(m.message_id, ack_id(&ack));
+
+    let ack = b.say(&room, "hi ann").await;
+    assert_eq!(ack_seq(&ack), 2);
+    let ServerFrame::Message(m) = a.recv_where(|f| matches!(f, ServerFrame::Message(_))).await
+    else {
+        unreachable!()
+    };
+    assert_eq!((m.seq, m.content.as_str()), (2, "hi ann"));
+
+    // Nothing else was queued for either side: no echo of one's own message.
+    assert!(a.drain().await.is_empty());
+    assert!(b.drain().await.is_empty());
+    let (_, members) = server
+        .get_json(&ann.token, &format!("/v1/rooms/{room}/members"))
+        .await;
+    assert_eq!(members["members"].as_array().unwrap().len(), 2);
+}
+
+#[tokio::test]
+async fn the_senders_second_device_receives_the_message() {
+    let server = TestServer::start().await;
+    let ann = server.register("ann").await;
+    let room = server
+        .create_room(&ann.token, "notes", "private", &[])
+        .await;
+    let mut phone = server.client(&ann.token).await;
+    let mut laptop = server.client(&ann.token).await;
+    phone.join(&room, None).await;
+    laptop.join(&room, None).await;
+
+    let ack = phone.say(&room, "from my phone").await;
+    let ServerFrame::Message(m) = laptop
+        .recv_where(|f| matches!(f, ServerFrame::Message(_)))
+        .await
+    else {
+        unreachable!()
+    };
+    assert_eq!(m.message_id, ack_id(&ack));
+    assert_eq!(m.content, "from my phone");
+    assert!(
+        phone.drain().await.is_empty(),
+        "the sending connection gets only the ack"
+    );
+}
+
+#[tokio::test]
+async fn a_resend_with_the_same_client_msg_id_is_stored_once() {
+    let server = TestServer::start().await;
+    let ann = server.register("ann").await;
+    let bob = server.register("bob").await;
+    let room = server
+        .create_room(&ann.token, "r", "private", &[&bob.user_id])
+        .await;
+    let mut a = server.client(&ann.token).await;
+    let mut b = server.client(&bob.token).await;
+    b.join(&room, None).await;
+
+    let id = uuid::Uuid::new_v4().to_string();
+    let first = a.send_with_id(&room, &id, "once").await;
+    // As if the ack was lost: the client retries, even with different content.
+    let second = a.send_with_id(&room, &id, "once").await;
+    let third = a.send_with_id(&room, &id, "once, edited locally").await;
+    assert_eq!(first, second);
+    assert_eq!(first, third);
+
+    let received = b.drain().await;
+    assert_eq!(received.len(), 1, "one fan-out only: {received:?}");
+    assert_eq!(server.stored_seqs(&ann.token, &room).await, vec![1]);
+
+    // The same id in another room is a client bug, reported as a conflict.
+    let other = server
+        .create_room(&ann.token, "other", "private", &[])
+        .await;
+    a.send(&ClientFrame::SendMessage {
+        room_id: other,
+        client_msg_id: id.clone(),
+        content: "x".into(),
+    })
+    .await;
+    let (code, _, reference) = a.expect_error().await;
+    assert_eq!(
+        (code.as_str(), reference.as_deref()),
+        ("conflict", Some(id.as_str()))
+    );
+}
+
+#[tokio::test]
+async fn rest_sends_are_idempotent_and_fanned_out() {
+    let server = TestServer::start().await;
+    let ann = server.register("ann").await;
+    let bot = server.register("bot").await;
+    let room = server
+        .create_room(&ann.token, "r", "private", &[&bot.user_id])
+        .await;
+    let mut a = server.client(&ann.token).await;
+    a.join(&room, None).await;
+
+    let key = uuid::Uuid::new_v4().to_string();
+    let post = || {
+        server
+            .http
+            .post(server.url(&format!("/v1/rooms/{room}/messages")))
+            .bearer_auth(&bot.token)
+            .header("Idempotency-Key", &key)
+            .json(&json!({"content": "build passed"}))
+            .send()
+    };
+    let first = post().await.unwrap();
+    assert_eq!(first.status(), 201);
+    let first: serde_json::Value = first.json().await.unwrap();
+    let second = post().await.unwrap();
+    assert_eq!(second.status(), 200);
+    let second: serde_json::Value = second.json().await.unwrap();
+    assert_eq!(first, second);
+    assert_eq!(first["seq"], 1);
+
+    let received = a.drain().await;
+    assert_eq!(received.len(), 1, "{received:?}");
+    let ServerFrame::Message(m) = &received[0] else {
+        panic!("{received:?}")
+    };
+    assert_eq!(m.client_msg_id, key);
+
+    let missing_key = server
+        .http
+        .post(server.url(&format!("/v1/rooms/{room}/messages")))
+        .bearer_auth(&bot.token)
+        .json(&json!({"content": "no key"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(missing_key.status(), 400);
+    assert_eq!(server.stored_seqs(&ann.token, &room).await, vec![1]);
+}
+
+#[tokio::test]
+async fn sql_and_html_look_alikes_are_stored_and_returned_verbatim() {
+    let server = TestServer::start().await;
+    let ann = server.register("ann").await;
+    let bob = server.register("bob").await;
+    let room = server
+        .create_room(&ann.token, "r'); DROP TABLE rooms;--", "public", &[])
+        .await;
+    let mut a = server.client(&ann.token).await;
+    let mut b = server.client(&bob.token).await;
+    b.join(&room, None).await;
+    let texts = [
+        "'; DROP TABLE messages; --",
+        "<img src=x onerror=alert(1)>",
+        "\" OR 1=1 -- \u{0} \u{202e} émoji 🎉 &amp; %s {{x}}",
+    ];
+    for text in texts {
+        a.say(&room, text).await;
+        let ServerFrame::Message(m) = b.recv_where(|f| matches!(f, ServerFrame::Message(_))).await
+        else {
+            unreachable!()
+        };
+        assert_eq!(m.content, text);
+    }
+    let (_, page) = server
+        .get_json(&bob.token, &format!("/v1/rooms/{room}/messages"))
+        .await;
+    let stored: Vec<&str> = page["messages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["content"].as_str().unwrap())
+        .collect();
+    assert_eq!(stored, texts);
+    let (_, rooms) = server.get_json(&ann.token, "/v1/rooms").await;
+    assert_eq!(rooms["rooms"][0]["name"], "r'); DROP TABLE rooms;--");
+}
+
+#[tokio::test]
+async fn direct_rooms_are_one_per_pair_and_closed_to_others() {
+    let server = TestServer::start().await;
+    let ann = server.register("ann").await;
+    let bob = server.register("bob").await;
+    let eve = server.register("eve").await;
+    let first = server
+        .create_room(&ann.token, "", "direct", &[&bob.user_id])
+        .await;
+    let again = server
+        .create_room(&bob.token, "", "direct", &[&ann.user_id])
+        .await;
+    assert_eq!(first, again, "the same pair gets the same direct room");
+
+    let mut b = server.client(&bob.token).await;
+    assert!(matches!(
+        b.join(&first, None).await,
+        ServerFrame::RoomJoined { .. }
+    ));
+    let mut e = server.client(&eve.token).await;
+    match e.join(&first, None).await {
+        ServerFrame::Error { code, .. } => assert_eq!(code.as_str(), "forbidden"),
+        other => panic!("{other:?}"),
+    }
+    let add = server
+        .http
+        .post(server.url(&format!("/v1/rooms/{first}/members")))
+        .bearer_auth(&ann.token)
+        .json(&json!({"user_id": eve.user_id}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(add.status(), 403);
+}

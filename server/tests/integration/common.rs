@@ -1,0 +1,372 @@
+//! Test harness: a real server on 127.0.0.1:0 with a temporary SQLite file, real
+//! WebSocket clients and a real HTTP client. Every wait is bounded.
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use chat_protocol::v1::{AuthResponse, ClientFrame, CreateRoomResponse, ServerFrame};
+use futures_util::{SinkExt, StreamExt};
+use serde_json::{Value, json};
+use tempfile::TempDir;
+use tokio::net::TcpStream;
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+use tokio_tungstenite::tungstenite::Message as WsMessage;
+use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
+
+use chat_server::Config;
+
+/// Longest any single expected frame may take.
+pub const FRAME_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// A running server and the directory holding its database and secret.
+pub struct TestServer {
+    pub addr: SocketAddr,
+    pub dir: TempDir,
+    stop: Option<oneshot::Sender<()>>,
+    task: Option<JoinHandle<anyhow::Result<()>>>,
+    pub http: reqwest::Client,
+}
+
+impl TestServer {
+    /// Default configuration in a fresh temporary directory.
+    pub async fn start() -> Self {
+        Self::start_with(|_| {}).await
+    }
+
+    /// Fresh directory, configuration adjusted by `adjust`.
+    pub async fn start_with(adjust: impl FnOnce(&mut Config)) -> Self {
+        let dir = tempfile::tempdir().expect("temp dir");
+        Self::start_in(dir, adjust).await
+    }
+
+    /// Starts on an existing directory (to test restarts).
+    pub async fn start_in(dir: TempDir, adjust: impl FnOnce(&mut Config)) -> Self {
+        let mut config = Config::for_data_dir(dir.path());
+        adjust(&mut config);
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let addr = listener.local_addr().expect("addr");
+        let (stop, stopped) = oneshot::channel::<()>();
+        let task = tokio::spawn(chat_server::run(listener, config, async {
+            let _ = stopped.await;
+        }));
+        let server = Self {
+            addr,
+            dir,
+            stop: Some(stop),
+            task: Some(task),
+            http: reqwest::Client::new(),
+        };
+        // Ready once the store answers.
+        for _ in 0..100 {
+            if let Ok(r) = server.http.get(server.url("/readyz")).send().await
+                && r.status().is_success()
+            {
+                return server;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        panic!("server did not become ready");
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{path}", self.addr)
+    }
+
+    pub fn ws_url(&self) -> String {
+        format!("ws://{}/v1/ws", self.addr)
+    }
+
+    /// Graceful shutdown; returns the directory so the server can be started again on it.
+    pub async fn stop(mut self) -> TempDir {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(task) = self.task.take() {
+            tokio::time::timeout(Duration::from_secs(20), task)
+                .await
+                .expect("server stops in time")
+                .expect("server task")
+                .expect("server ran without error");
+        }
+        let dir = tempfile::tempdir().expect("temp dir");
+        std::mem::replace(&mut self.dir, dir)
+    }
+
+    /// Registers a user (unique name from `name`) and returns its id and token.
+    pub async fn register(&self, name: &str) -> AuthResponse {
+        let response = self
+            .http
+            .post(self.url("/v1/auth/register"))
+            .json(&json!({"username": name, "password": "correct horse battery"}))
+            .send()
+            .await
+            .expect("register");
+        assert_eq!(response.status(), 201, "register {name}");
+        response.json().await.expect("auth json")
+    }
+
+    /// Creates a room as `token` and returns its id.
+    pub async fn create_room(
+        &self,
+        token: &str,
+        name: &str,
+        visibility: &str,
+        members: &[&str],
+    ) -> String {
+        let response = self
+            .http
+            .post(self.url("/v1/rooms"))
+            .bearer_auth(token)
+            .json(&json!({"name": name, "visibility": visibility, "members": members}))
+            .send()
+            .await
+            .expect("create room");
+        assert!(
+            response.status().is_success(),
+            "create room: {}",
+            response.status()
+        );
+        let body: CreateRoomResponse = response.json().await.expect("room json");
+        body.room_id
+    }
+
+    /// GET as `token`, returning status and JSON body.
+    pub async fn get_json(&self, token: &str, path: &str) -> (u16, Value) {
+        let response = self
+            .http
+            .get(self.url(path))
+            .bearer_auth(token)
+            .send()
+            .await
+            .expect("get");
+        let status = response.status().as_u16();
+        (status, response.json().await.unwrap_or(Value::Null))
+    }
+
+    /// Seqs of every message in a room, via REST, ascending.
+    pub async fn stored_seqs(&self, token: &str, room: &str) -> Vec<u64> {
+        let (status, body) = self
+            .get_json(
+                token,
+                &format!("/v1/rooms/{room}/messages?after_seq=0&limit=200"),
+            )
+            .await;
+        assert_eq!(status, 200, "{body}");
+        body["messages"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|m| m["seq"].as_u64().unwrap())
+            .collect()
+    }
+
+    /// Connects and authenticates.
+    pub async fn client(&self, token: &str) -> Client {
+        let mut client = Client::connect(self).await;
+        client
+            .send(&ClientFrame::Authenticate {
+                token: token.into(),
+            })
+            .await;
+        let hello = client
+            .recv_where(|f| matches!(f, ServerFrame::Authenticated { .. }))
+            .await;
+        assert!(matches!(hello, ServerFrame::Authenticated { .. }));
+        client
+    }
+}
+
+impl Drop for TestServer {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+    }
+}
+
+/// A WebSocket client speaking the protocol.
+pub struct Client {
+    pub ws: WebSocketStream<MaybeTlsStream<TcpStream>>,
+}
+
+impl Client {
+    pub async fn connect(server: &TestServer) -> Self {
+        let (ws, _) = tokio_tungstenite::connect_async(server.ws_url())
+            .await
+            .expect("ws connect");
+        Self { ws }
+    }
+
+    pub async fn send(&mut self, frame: &ClientFrame) {
+        self.ws
+            .send(WsMessage::text(frame.encode()))
+            .await
+            .expect("ws send");
+    }
+
+    pub async fn send_raw(&mut self, message: WsMessage) {
+        self.ws.send(message).await.expect("ws send");
+    }
+
+    /// The next protocol frame (panics on close or timeout).
+    pub async fn recv(&mut self) -> ServerFrame {
+        loop {
+            let next = tokio::time::timeout(FRAME_TIMEOUT, self.ws.next())
+                .await
+                .expect("timed out waiting for a frame");
+            match next {
+                Some(Ok(WsMessage::Text(text))) => {
+                    return ServerFrame::decode(text.as_str()).expect("server frame decodes");
+                }
+                Some(Ok(WsMessage::Ping(_) | WsMessage::Pong(_))) => {}
+                other => panic!("expected a frame, got {other:?}"),
+            }
+        }
+    }
+
+    /// The next frame matching `want`, skipping presence, typing and receipt frames
+    /// (which arrive on their own schedule); any other frame is a test failure.
+    pub async fn recv_where(&mut self, want: impl Fn(&ServerFrame) -> bool) -> ServerFrame {
+        for _ in 0..1000 {
+            let frame = self.recv().await;
+            if want(&frame) {
+                return frame;
+            }
+            assert!(
+                matches!(
+                    frame,
+                    ServerFrame::Presence { .. }
+                        | ServerFrame::Typing { .. }
+                        | ServerFrame::Receipt { .. }
+                ),
+                "unexpected frame {frame:?}"
+            );
+        }
+        panic!("no matching frame");
+    }
+
+    /// Sends `ping` and returns every room/ack/error frame that arrived before the `pong`:
+    /// proves that nothing else was queued.
+    pub async fn drain(&mut self) -> Vec<ServerFrame> {
+        self.send(&ClientFrame::Ping).await;
+        let mut frames = Vec::new();
+        loop {
+            match self.recv().await {
+                ServerFrame::Pong { .. } => return frames,
+                ServerFrame::Presence { .. } | ServerFrame::Typing { .. } => {}
+                other => frames.push(other),
+            }
+        }
+    }
+
+    /// Waits for the server to close the connection; returns the close code
+    /// (None if the connection dropped without a close frame).
+    pub async fn closed(&mut self) -> Option<u16> {
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+        loop {
+            let next = tokio::time::timeout_at(deadline, self.ws.next())
+                .await
+                .expect("close in time");
+            match next {
+                Some(Ok(WsMessage::Close(frame))) => return frame.map(|f| u16::from(f.code)),
+                Some(Ok(_)) => {}
+                Some(Err(_)) | None => return None,
+            }
+        }
+    }
+
+    pub async fn join(&mut self, room: &str, since_seq: Option<u64>) -> ServerFrame {
+        self.send(&ClientFrame::JoinRoom {
+            room_id: room.into(),
+            since_seq,
+        })
+        .await;
+        self.recv_where(|f| {
+            matches!(
+                f,
+                ServerFrame::RoomJoined { .. } | ServerFrame::Error { .. }
+            )
+        })
+        .await
+    }
+
+    /// Sends a message and returns its ack (panics on error).
+    pub async fn say(&mut self, room: &str, text: &str) -> ServerFrame {
+        let id = uuid::Uuid::new_v4().to_string();
+        self.send_with_id(room, &id, text).await
+    }
+
+    pub async fn send_with_id(
+        &mut self,
+        room: &str,
+        client_msg_id: &str,
+        text: &str,
+    ) -> ServerFrame {
+        self.send(&ClientFrame::SendMessage {
+            room_id: room.into(),
+            client_msg_id: client_msg_id.into(),
+            content: text.into(),
+        })
+        .await;
+        self.recv_where(|f| {
+            matches!(
+                f,
+                ServerFrame::MessageAck { .. } | ServerFrame::Error { .. }
+            )
+        })
+        .await
+    }
+
+    /// The next error frame's code, message and ref.
+    pub async fn expect_error(&mut self) -> (String, String, Option<String>) {
+        match self
+            .recv_where(|f| matches!(f, ServerFrame::Error { .. }))
+            .await
+        {
+            ServerFrame::Error {
+                code,
+                message,
+                reference,
+            } => (code.as_str().to_owned(), message, reference),
+            _ => unreachable!(),
+        }
+    }
+}
+
+/// The seq of an ack.
+pub fn ack_seq(frame: &ServerFrame) -> u64 {
+    match frame {
+        ServerFrame::MessageAck { seq, .. } => *seq,
+        other => panic!("expected message_ack, got {other:?}"),
+    }
+}
+
+/// The message id of an ack.
+pub fn ack_id(frame: &ServerFrame) -> String {
+    match frame {
+        ServerFrame::MessageAck { message_id, .. } => message_id.clone(),
+        other => panic!("expected message_ack, got {other:?}"),
+    }
+}
+
+impl Client {
+    /// The next protocol frame, or the close code once the server closes.
+    pub async fn ws_next_frame_or_close(&mut self) -> Result<ServerFrame, Option<u16>> {
+        loop {
+            let next = tokio::time::timeout(FRAME_TIMEOUT, self.ws.next())
+                .await
+                .expect("frame or close in time");
+            match next {
+                Some(Ok(WsMessage::Text(text))) => {
+                    return Ok(ServerFrame::decode(text.as_str()).unwrap());
+                }
+                Some(Ok(WsMessage::Close(frame))) => return Err(frame.map(|f| u16::from(f.code))),
+                Some(Ok(_)) => {}
+                Some(Err(_)) | None => return Err(None),
+            }
+        }
+    }
+}

@@ -1,0 +1,93 @@
+//! Edits and deletes: only by the sender, as room events, reflected in history.
+
+use chat_protocol::v1::{ClientFrame, ServerFrame};
+
+use crate::common::{TestServer, ack_id};
+
+#[tokio::test]
+async fn only_the_sender_edits_and_deletes_and_everyone_sees_it() {
+    let server = TestServer::start().await;
+    let ann = server.register("ann").await;
+    let bob = server.register("bob").await;
+    let room = server.create_room(&ann.token, "r", "public", &[]).await;
+    let mut a = server.client(&ann.token).await;
+    let mut b = server.client(&bob.token).await;
+    a.join(&room, None).await;
+    b.join(&room, None).await;
+    let id = ack_id(&a.say(&room, "typo heer").await);
+    b.recv_where(|f| matches!(f, ServerFrame::Message(_))).await;
+
+    b.send(&ClientFrame::EditMessage {
+        room_id: room.clone(),
+        message_id: id.clone(),
+        content: "mine now".into(),
+    })
+    .await;
+    let (code, _, reference) = b.expect_error().await;
+    assert_eq!(
+        (code.as_str(), reference.as_deref()),
+        ("forbidden", Some(id.as_str()))
+    );
+    b.send(&ClientFrame::DeleteMessage {
+        room_id: room.clone(),
+        message_id: id.clone(),
+    })
+    .await;
+    assert_eq!(b.expect_error().await.0, "forbidden");
+
+    a.send(&ClientFrame::EditMessage {
+        room_id: room.clone(),
+        message_id: id.clone(),
+        content: "typo here".into(),
+    })
+    .await;
+    for client in [&mut a, &mut b] {
+        let frame = client
+            .recv_where(|f| matches!(f, ServerFrame::MessageEdited { .. }))
+            .await;
+        assert!(
+            matches!(frame, ServerFrame::MessageEdited { seq: 2, ref content, .. } if content == "typo here")
+        );
+    }
+    let (_, page) = server
+        .get_json(&bob.token, &format!("/v1/rooms/{room}/messages"))
+        .await;
+    assert_eq!(page["messages"][0]["content"], "typo here");
+    assert!(page["messages"][0]["edited_at"].is_i64());
+
+    a.send(&ClientFrame::DeleteMessage {
+        room_id: room.clone(),
+        message_id: id.clone(),
+    })
+    .await;
+    for client in [&mut a, &mut b] {
+        let frame = client
+            .recv_where(|f| matches!(f, ServerFrame::MessageDeleted { .. }))
+            .await;
+        assert!(matches!(frame, ServerFrame::MessageDeleted { seq: 3, .. }));
+    }
+    let (_, page) = server
+        .get_json(&bob.token, &format!("/v1/rooms/{room}/messages"))
+        .await;
+    assert_eq!(page["messages"][0]["deleted"], true);
+    assert_eq!(page["messages"][0]["content"], "");
+
+    // A deleted message cannot be edited or deleted again; unknown ids are not found.
+    a.send(&ClientFrame::EditMessage {
+        room_id: room.clone(),
+        message_id: id.clone(),
+        content: "back".into(),
+    })
+    .await;
+    assert_eq!(a.expect_error().await.0, "not_found");
+    a.send(&ClientFrame::DeleteMessage {
+        room_id: room.clone(),
+        message_id: "nope".into(),
+    })
+    .await;
+    assert_eq!(a.expect_error().await.0, "not_found");
+    assert!(
+        b.drain().await.is_empty(),
+        "failed edits changed nothing for others"
+    );
+}

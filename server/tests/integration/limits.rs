@@ -1,0 +1,155 @@
+//! Limits: message rate, connections per user, slow consumers.
+
+use chat_protocol::v1::{ClientFrame, PresenceStatus, ServerFrame, close};
+
+use crate::common::TestServer;
+
+#[tokio::test]
+async fn a_message_flood_is_rate_limited_then_disconnected_with_4008() {
+    let server = TestServer::start_with(|c| {
+        c.messages_per_second = 1;
+        c.message_burst = 3;
+        c.rate_limit_strikes = 5;
+    })
+    .await;
+    let ann = server.register("ann").await;
+    let bob = server.register("bob").await;
+    let room = server.create_room(&ann.token, "r", "public", &[]).await;
+    let mut flooder = server.client(&ann.token).await;
+    let mut b = server.client(&bob.token).await;
+    b.join(&room, None).await;
+
+    let mut ids = Vec::new();
+    for i in 0..20 {
+        let id = uuid::Uuid::new_v4().to_string();
+        flooder
+            .send(&ClientFrame::SendMessage {
+                room_id: room.clone(),
+                client_msg_id: id.clone(),
+                content: format!("spam {i}"),
+            })
+            .await;
+        ids.push(id);
+    }
+    let (mut acks, mut limited) = (0, Vec::new());
+    let code = loop {
+        match flooder.ws_next_frame_or_close().await {
+            Ok(ServerFrame::MessageAck { .. }) => acks += 1,
+            Ok(ServerFrame::Error {
+                code, reference, ..
+            }) => {
+                assert_eq!(code.as_str(), "rate_limited");
+                limited.push(reference.unwrap());
+            }
+            Ok(_) => {}
+            Err(code) => break code,
+        }
+    };
+    assert_eq!(code, Some(close::POLICY_LIMIT));
+    assert_eq!(acks, 3, "the burst is accepted");
+    assert_eq!(limited.len(), 5, "then five strikes");
+    assert_eq!(limited, ids[3..8], "each error names the refused message");
+    assert_eq!(server.stored_seqs(&bob.token, &room).await, vec![1, 2, 3]);
+    // The flood did not disturb Bob.
+    assert_eq!(b.drain().await.len(), 3);
+}
+
+#[tokio::test]
+async fn the_sixth_connection_of_a_user_is_closed_with_4009() {
+    let server = TestServer::start().await;
+    let ann = server.register("ann").await;
+    let mut open = Vec::new();
+    for _ in 0..5 {
+        open.push(server.client(&ann.token).await);
+    }
+    let mut sixth = crate::common::Client::connect(&server).await;
+    sixth
+        .send(&ClientFrame::Authenticate {
+            token: ann.token.clone(),
+        })
+        .await;
+    assert!(matches!(sixth.recv().await, ServerFrame::Error { .. }));
+    assert_eq!(sixth.closed().await, Some(close::TOO_MANY_CONNECTIONS));
+    // The five keep working, and closing one frees a slot.
+    for client in &mut open {
+        assert!(client.drain().await.is_empty());
+    }
+    let first = open.remove(0);
+    drop(first);
+    let mut admitted = None;
+    for _ in 0..50 {
+        let mut retry = crate::common::Client::connect(&server).await;
+        retry
+            .send(&ClientFrame::Authenticate {
+                token: ann.token.clone(),
+            })
+            .await;
+        if matches!(retry.recv().await, ServerFrame::Authenticated { .. }) {
+            admitted = Some(retry);
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    assert!(
+        admitted.is_some(),
+        "a slot frees up once a connection closes"
+    );
+}
+
+#[tokio::test]
+async fn a_slow_consumer_is_disconnected_without_slowing_the_room() {
+    let server = TestServer::start_with(|c| {
+        c.outbound_queue = 8;
+        c.max_content_chars = 60_000;
+        c.max_frame_bytes = 256 * 1024;
+        c.message_burst = 10_000;
+        c.messages_per_second = 10_000;
+    })
+    .await;
+    let ann = server.register("ann").await;
+    let bob = server.register("bob").await;
+    let sloth = server.register("sloth").await;
+    let room = server.create_room(&ann.token, "r", "public", &[]).await;
+    let mut b = server.client(&bob.token).await;
+    b.join(&room, None).await;
+    let mut slow = server.client(&sloth.token).await;
+    slow.join(&room, None).await;
+    let mut a = server.client(&ann.token).await;
+
+    // ~12 MB of messages: far more than the socket buffers of a client that never reads.
+    let big = "x".repeat(50_000);
+    let total = 240;
+    let reader = tokio::spawn(async move {
+        let mut received = 0;
+        let mut sloth_offline = false;
+        while received < total || !sloth_offline {
+            match b.recv().await {
+                ServerFrame::Message(_) => received += 1,
+                ServerFrame::Presence {
+                    status: PresenceStatus::Offline,
+                    ..
+                } => sloth_offline = true,
+                _ => {}
+            }
+        }
+        received
+    });
+    for _ in 0..total {
+        assert!(matches!(
+            a.say(&room, &big).await,
+            ServerFrame::MessageAck { .. }
+        ));
+    }
+    let received = tokio::time::timeout(std::time::Duration::from_secs(60), reader)
+        .await
+        .expect("the fast reader got everything and saw the slow one leave")
+        .unwrap();
+    assert_eq!(received, total);
+    // The slow client, reading at last, finds its connection closed: with 4011 when the
+    // close frame fit into the socket, otherwise by a dropped connection.
+    let code = slow.closed().await;
+    assert!(
+        matches!(code, Some(close::SLOW_CONSUMER) | None),
+        "{code:?}"
+    );
+}

@@ -1,0 +1,16 @@
+//! Integration tests: the real server on 127.0.0.1:0 over real WebSockets and HTTP.
+//! One binary, one module per feature.
+
+mod common;
+
+mod bad_input;
+mod binary;
+mod chat;
+mod edits;
+mod limits;
+mod receipts;
+mod rest;
+mod restart;
+mod resume;
+mod tokens;
+mod typing_presence;

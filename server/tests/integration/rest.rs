@@ -1,0 +1,230 @@
+//! The REST API: accounts, rooms, members, health, and its error bodies.
+
+use serde_json::{Value, json};
+
+use crate::common::TestServer;
+
+async fn post(server: &TestServer, path: &str, token: Option<&str>, body: Value) -> (u16, Value) {
+    let mut request = server.http.post(server.url(path)).json(&body);
+    if let Some(token) = token {
+        request = request.bearer_auth(token);
+    }
+    let response = request.send().await.unwrap();
+    let status = response.status().as_u16();
+    (status, response.json().await.unwrap_or(Value::Null))
+}
+
+#[tokio::test]
+async fn accounts_register_and_log_in() {
+    let server = TestServer::start().await;
+    let ann = server.register("ann").await;
+    assert!(ann.expires_at > 0);
+
+    let (status, body) = post(
+        &server,
+        "/v1/auth/register",
+        None,
+        json!({"username": "ann", "password": "another password"}),
+    )
+    .await;
+    assert_eq!((status, body["code"].as_str()), (409, Some("conflict")));
+    for bad in [
+        json!({"username": "a", "password": "long enough pw"}),
+        json!({"username": "ann smith", "password": "long enough pw"}),
+        json!({"username": "zed", "password": "short"}),
+        json!({"username": "zed"}),
+        json!({"username": 5, "password": "long enough pw"}),
+    ] {
+        let (status, body) = post(&server, "/v1/auth/register", None, bad.clone()).await;
+        assert_eq!(
+            (status, body["code"].as_str()),
+            (400, Some("invalid_request")),
+            "{bad}"
+        );
+    }
+
+    let (status, body) = post(
+        &server,
+        "/v1/auth/login",
+        None,
+        json!({"username": "ann", "password": "correct horse battery"}),
+    )
+    .await;
+    assert_eq!(status, 200);
+    assert_eq!(body["user_id"], ann.user_id.as_str());
+    assert!(body["token"].is_string() && body["expires_at"].is_i64());
+    for (user, pass) in [
+        ("ann", "wrong password"),
+        ("nobody", "correct horse battery"),
+    ] {
+        let (status, body) = post(
+            &server,
+            "/v1/auth/login",
+            None,
+            json!({"username": user, "password": pass}),
+        )
+        .await;
+        assert_eq!((status, body["code"].as_str()), (401, Some("unauthorized")));
+    }
+}
+
+#[tokio::test]
+async fn rooms_are_created_listed_and_joined() {
+    let server = TestServer::start().await;
+    let ann = server.register("ann").await;
+    let bob = server.register("bob").await;
+    let eve = server.register("eve").await;
+    let public = server.create_room(&ann.token, "lobby", "public", &[]).await;
+    let private = server
+        .create_room(&ann.token, "team", "private", &[&bob.user_id])
+        .await;
+
+    let (_, mine) = server.get_json(&bob.token, "/v1/rooms").await;
+    let names: Vec<&str> = mine["rooms"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["team"]);
+    let (_, listed) = server.get_json(&eve.token, "/v1/rooms/public").await;
+    assert_eq!(listed["rooms"][0]["room_id"], public.as_str());
+    assert_eq!(
+        listed["rooms"].as_array().unwrap().len(),
+        1,
+        "private rooms are not listed"
+    );
+
+    // Eve joins the public room herself; she cannot add herself to the private one.
+    let (status, _) = post(
+        &server,
+        &format!("/v1/rooms/{public}/members"),
+        Some(&eve.token),
+        json!({"user_id": eve.user_id}),
+    )
+    .await;
+    assert_eq!(status, 204);
+    let (status, body) = post(
+        &server,
+        &format!("/v1/rooms/{private}/members"),
+        Some(&eve.token),
+        json!({"user_id": eve.user_id}),
+    )
+    .await;
+    assert_eq!((status, body["code"].as_str()), (403, Some("forbidden")));
+    // A member adds her.
+    let (status, _) = post(
+        &server,
+        &format!("/v1/rooms/{private}/members"),
+        Some(&bob.token),
+        json!({"user_id": eve.user_id}),
+    )
+    .await;
+    assert_eq!(status, 204);
+    let (_, members) = server
+        .get_json(&eve.token, &format!("/v1/rooms/{private}/members"))
+        .await;
+    assert_eq!(members["members"].as_array().unwrap().len(), 3);
+
+    for (body, code) in [
+        (
+            json!({"name": "", "visibility": "public"}),
+            "invalid_request",
+        ),
+        (
+            json!({"name": "x", "visibility": "secretive"}),
+            "invalid_request",
+        ),
+        (
+            json!({"name": "x", "visibility": "private", "members": ["no-such-user"]}),
+            "not_found",
+        ),
+        (
+            json!({"visibility": "direct", "members": []}),
+            "invalid_request",
+        ),
+    ] {
+        let (status, reply) = post(&server, "/v1/rooms", Some(&ann.token), body.clone()).await;
+        assert_eq!(
+            reply["code"].as_str(),
+            Some(code),
+            "{body} -> {status} {reply}"
+        );
+    }
+    let (status, _) = post(
+        &server,
+        "/v1/rooms/nope/members",
+        Some(&ann.token),
+        json!({"user_id": eve.user_id}),
+    )
+    .await;
+    assert_eq!(status, 404);
+}
+
+#[tokio::test]
+async fn requests_without_valid_auth_or_body_get_json_errors() {
+    let server = TestServer::start_with(|c| c.max_body_bytes = 1024).await;
+    let ann = server.register("ann").await;
+    let response = server
+        .http
+        .get(server.url("/v1/rooms"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 401);
+    assert_eq!(response.headers()["www-authenticate"], "Bearer");
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(body["code"], "unauthorized");
+    assert!(body["message"].as_str().unwrap().contains("Bearer"));
+
+    let response = server
+        .http
+        .post(server.url("/v1/rooms"))
+        .bearer_auth(&ann.token)
+        .header("content-type", "application/json")
+        .body("{\"name\": ")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 400);
+    assert_eq!(
+        response.json::<Value>().await.unwrap()["code"],
+        "invalid_request"
+    );
+
+    let (status, body) = post(
+        &server,
+        "/v1/rooms",
+        Some(&ann.token),
+        json!({"name": "x".repeat(2000), "visibility": "public"}),
+    )
+    .await;
+    assert_eq!((status, body["code"].as_str()), (413, Some("too_large")));
+
+    let (status, body) = server.get_json(&ann.token, "/v1/nothing-here").await;
+    assert_eq!((status, body["code"].as_str()), (404, Some("not_found")));
+    let (status, body) = server
+        .get_json(&ann.token, "/v1/rooms/r/messages?limit=abc")
+        .await;
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (400, Some("invalid_request"))
+    );
+}
+
+#[tokio::test]
+async fn health_and_readiness() {
+    let server = TestServer::start().await;
+    let health = server
+        .http
+        .get(server.url("/healthz"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        (health.status().as_u16(), health.text().await.unwrap()),
+        (200, "ok".to_owned())
+    );
+    let ready = server.http.get(server.url("/readyz")).send().await.unwrap();
+    assert_eq!(ready.status(), 200);
+}

@@ -1,0 +1,147 @@
+//! Token checks on the WebSocket and REST: expiry, signature, pinned algorithm, `alg: none`.
+
+use chat_protocol::v1::{ClientFrame, ServerFrame, close};
+use jsonwebtoken::{Algorithm, EncodingKey, Header};
+use serde_json::json;
+
+use crate::common::TestServer;
+
+fn now_secs() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs()
+}
+
+fn base64url(bytes: &[u8]) -> String {
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    let mut out = String::new();
+    for chunk in bytes.chunks(3) {
+        let b = [
+            chunk[0],
+            *chunk.get(1).unwrap_or(&0),
+            *chunk.get(2).unwrap_or(&0),
+        ];
+        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
+        for i in 0..=chunk.len() {
+            out.push(ALPHABET[(n >> (18 - 6 * i) & 63) as usize] as char);
+        }
+    }
+    out
+}
+
+/// Tokens that must all be refused, named for the failure messages.
+fn bad_tokens(secret: &[u8], user_id: &str) -> Vec<(&'static str, String)> {
+    let claims = |exp: u64| json!({"sub": user_id, "exp": exp, "iat": now_secs()});
+    let sign = |alg, key: &[u8], exp| {
+        jsonwebtoken::encode(
+            &Header::new(alg),
+            &claims(exp),
+            &EncodingKey::from_secret(key),
+        )
+        .unwrap()
+    };
+    let future = now_secs() + 3600;
+    let unsigned = format!(
+        "{}.{}.",
+        base64url(br#"{"alg":"none","typ":"JWT"}"#),
+        base64url(claims(future).to_string().as_bytes())
+    );
+    vec![
+        ("expired", sign(Algorithm::HS256, secret, now_secs() - 600)),
+        (
+            "forged",
+            sign(
+                Algorithm::HS256,
+                b"not the server's secret, but long enough",
+                future,
+            ),
+        ),
+        ("wrong algorithm", sign(Algorithm::HS512, secret, future)),
+        ("alg none", unsigned),
+        ("garbage", "not.a.jwt".to_owned()),
+    ]
+}
+
+#[tokio::test]
+async fn invalid_tokens_are_refused_on_websocket_and_rest() {
+    let server = TestServer::start().await;
+    let ann = server.register("ann").await;
+    let secret = std::fs::read(server.dir.path().join("jwt-secret")).unwrap();
+    let mut bystander = server.client(&ann.token).await;
+
+    for (what, token) in bad_tokens(&secret, &ann.user_id) {
+        let mut client = crate::common::Client::connect(&server).await;
+        client
+            .send(&ClientFrame::Authenticate {
+                token: token.clone(),
+            })
+            .await;
+        match client.recv().await {
+            ServerFrame::Error { code, .. } => assert_eq!(code.as_str(), "unauthorized", "{what}"),
+            other => panic!("{what}: {other:?}"),
+        }
+        assert_eq!(client.closed().await, Some(close::UNAUTHORIZED), "{what}");
+
+        let response = server
+            .http
+            .get(server.url("/v1/rooms"))
+            .bearer_auth(&token)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 401, "{what}");
+        let body: serde_json::Value = response.json().await.unwrap();
+        assert_eq!(body["code"], "unauthorized", "{what}");
+    }
+    // The control: a correctly signed token of the same shape works.
+    let good = jsonwebtoken::encode(
+        &Header::new(Algorithm::HS256),
+        &json!({"sub": ann.user_id, "exp": now_secs() + 60}),
+        &EncodingKey::from_secret(&secret),
+    )
+    .unwrap();
+    server.client(&good).await;
+    assert!(
+        bystander.drain().await.is_empty(),
+        "other users are unaffected"
+    );
+}
+
+#[tokio::test]
+async fn a_token_for_an_unknown_user_is_refused() {
+    let server = TestServer::start().await;
+    let secret = std::fs::read(server.dir.path().join("jwt-secret")).unwrap();
+    let token = jsonwebtoken::encode(
+        &Header::new(Algorithm::HS256),
+        &json!({"sub": "ghost", "exp": now_secs() + 60}),
+        &EncodingKey::from_secret(&secret),
+    )
+    .unwrap();
+    let mut client = crate::common::Client::connect(&server).await;
+    client.send(&ClientFrame::Authenticate { token }).await;
+    assert!(matches!(client.recv().await, ServerFrame::Error { .. }));
+    assert_eq!(client.closed().await, Some(close::UNAUTHORIZED));
+}
+
+#[tokio::test]
+async fn an_external_auth_service_secret_is_honoured() {
+    let shared = "a secret shared with the company auth service";
+    let server = TestServer::start_with(|c| c.jwt_secret = Some(shared.into())).await;
+    let token = jsonwebtoken::encode(
+        &Header::new(Algorithm::HS256),
+        &json!({"sub": "employee-42", "exp": now_secs() + 60}),
+        &EncodingKey::from_secret(shared.as_bytes()),
+    )
+    .unwrap();
+    let room = server.create_room(&token, "team", "public", &[]).await;
+    let mut client = server.client(&token).await;
+    assert!(matches!(
+        client.join(&room, None).await,
+        ServerFrame::RoomJoined { .. }
+    ));
+    assert!(
+        !server.dir.path().join("jwt-secret").exists(),
+        "no secret generated when one is configured"
+    );
+}

@@ -1,0 +1,154 @@
+//! Ephemeral state: typing indicators (with expiry) and presence.
+
+use std::time::{Duration, Instant};
+
+use chat_protocol::v1::{ClientFrame, PresenceStatus, ServerFrame};
+
+use crate::common::TestServer;
+
+#[tokio::test]
+async fn typing_reaches_the_others_and_expires_when_not_refreshed() {
+    let server = TestServer::start_with(|c| c.typing_ttl = Duration::from_millis(400)).await;
+    let ann = server.register("ann").await;
+    let bob = server.register("bob").await;
+    let room = server.create_room(&ann.token, "r", "public", &[]).await;
+    let mut a = server.client(&ann.token).await;
+    let mut b = server.client(&bob.token).await;
+    a.join(&room, None).await;
+    b.join(&room, None).await;
+
+    a.send(&ClientFrame::Typing {
+        room_id: room.clone(),
+        is_typing: true,
+    })
+    .await;
+    let started = Instant::now();
+    let frame = b
+        .recv_where(|f| matches!(f, ServerFrame::Typing { .. }))
+        .await;
+    assert_eq!(
+        frame,
+        ServerFrame::Typing {
+            room_id: room.clone(),
+            user_id: ann.user_id.clone(),
+            is_typing: true
+        }
+    );
+    // Ann never says she stopped: the server expires it and tells the room.
+    let frame = b
+        .recv_where(|f| matches!(f, ServerFrame::Typing { .. }))
+        .await;
+    assert_eq!(
+        frame,
+        ServerFrame::Typing {
+            room_id: room.clone(),
+            user_id: ann.user_id.clone(),
+            is_typing: false
+        }
+    );
+    assert!(
+        started.elapsed() >= Duration::from_millis(300),
+        "not before the TTL"
+    );
+
+    // An explicit stop is sent at once; the typer never sees their own indicator.
+    a.send(&ClientFrame::Typing {
+        room_id: room.clone(),
+        is_typing: true,
+    })
+    .await;
+    a.send(&ClientFrame::Typing {
+        room_id: room.clone(),
+        is_typing: false,
+    })
+    .await;
+    let on = b
+        .recv_where(|f| matches!(f, ServerFrame::Typing { .. }))
+        .await;
+    let off = b
+        .recv_where(|f| matches!(f, ServerFrame::Typing { .. }))
+        .await;
+    assert!(matches!(
+        (on, off),
+        (
+            ServerFrame::Typing {
+                is_typing: true,
+                ..
+            },
+            ServerFrame::Typing {
+                is_typing: false,
+                ..
+            }
+        )
+    ));
+    a.send(&ClientFrame::Ping).await;
+    loop {
+        match a.recv().await {
+            ServerFrame::Pong { .. } => break,
+            ServerFrame::Typing { .. } => panic!("own typing echoed"),
+            _ => {}
+        }
+    }
+
+    // Typing in a room not joined on this connection is refused.
+    let other = server.create_room(&bob.token, "other", "public", &[]).await;
+    a.send(&ClientFrame::Typing {
+        room_id: other,
+        is_typing: true,
+    })
+    .await;
+    assert_eq!(a.expect_error().await.0, "forbidden");
+}
+
+#[tokio::test]
+async fn presence_follows_connections_and_reaches_room_mates() {
+    let server = TestServer::start().await;
+    let ann = server.register("ann").await;
+    let bob = server.register("bob").await;
+    let stranger = server.register("stranger").await;
+    server
+        .create_room(&ann.token, "r", "private", &[&bob.user_id])
+        .await;
+
+    let mut b = server.client(&bob.token).await;
+    let mut s = server.client(&stranger.token).await;
+    let mut a1 = server.client(&ann.token).await;
+    // Ann learns that Bob is already online.
+    let frame = a1
+        .recv_where(|f| matches!(f, ServerFrame::Presence { .. }))
+        .await;
+    assert!(
+        matches!(frame, ServerFrame::Presence { ref user_id, status: PresenceStatus::Online, .. } if *user_id == bob.user_id)
+    );
+    // Bob learns that Ann came online.
+    let frame = b
+        .recv_where(|f| matches!(f, ServerFrame::Presence { .. }))
+        .await;
+    assert!(
+        matches!(frame, ServerFrame::Presence { ref user_id, status: PresenceStatus::Online, .. } if *user_id == ann.user_id)
+    );
+
+    // A second device changes nothing; closing one of two keeps Ann online.
+    let a2 = server.client(&ann.token).await;
+    drop(a2);
+    a1.send(&ClientFrame::Ping).await;
+    drop(a1);
+    let frame = b
+        .recv_where(|f| matches!(f, ServerFrame::Presence { .. }))
+        .await;
+    match frame {
+        ServerFrame::Presence {
+            user_id,
+            status: PresenceStatus::Offline,
+            last_seen,
+        } => {
+            assert_eq!(user_id, ann.user_id);
+            assert!(last_seen.is_some_and(|t| t > 0));
+        }
+        other => panic!("expected Ann offline, got {other:?}"),
+    }
+    assert!(b.drain().await.is_empty());
+    // Someone who shares no room with Ann heard nothing.
+    s.send(&ClientFrame::Ping).await;
+    assert!(matches!(s.recv().await, ServerFrame::Pong { .. }));
+}
