@@ -72,7 +72,7 @@ pub async fn send(
 /// Publishes a newly committed message to the room, except as a `message` to the
 /// connection that sent it (it got `message_ack`).
 pub fn fan_out(state: &AppState, author: Author<'_>, message: &Message) {
-    publish(state, author.origin, ServerFrame::Message(message.clone()));
+    publish(state, author.origin, &ServerFrame::Message(message.clone()));
 }
 
 /// Edits one's own message; the `message_edited` event goes to the whole room,
@@ -128,7 +128,7 @@ pub async fn delete(
 async fn commit_event(state: &AppState, write: Write) -> Result<ServerFrame> {
     match state.store().write(write).await? {
         WriteOutcome::Event(frame) => {
-            publish(state, None, frame.clone());
+            publish(state, None, &frame);
             Ok(frame)
         }
         WriteOutcome::Sent { .. } => Err(Error::internal("unexpected write outcome", &"event")),
@@ -136,12 +136,12 @@ async fn commit_event(state: &AppState, write: Write) -> Result<ServerFrame> {
 }
 
 /// Encodes a committed room event once and hands it to the bus.
-fn publish(state: &AppState, origin: Option<ConnId>, frame: ServerFrame) {
-    let (room_id, seq) = match &frame {
+fn publish(state: &AppState, origin: Option<ConnId>, frame: &ServerFrame) {
+    let (room_id, seq) = match frame {
         ServerFrame::Message(m) => (m.room_id.clone(), m.seq),
         ServerFrame::MessageEdited { room_id, .. }
         | ServerFrame::MessageDeleted { room_id, .. } => {
-            (room_id.clone(), event_seq(&frame).unwrap_or_default())
+            (room_id.clone(), event_seq(frame).unwrap_or_default())
         }
         _ => return,
     };
