@@ -12,7 +12,7 @@ pub use codes::{ErrorCode, close};
 pub use limits::{MAX_HISTORY_LIMIT, MAX_ID_LEN};
 pub use rest::{
     AddMemberRequest, ApiError, AuthResponse, CreateRoomRequest, CreateRoomResponse, Credentials,
-    MemberList, MessagesPage, RoomList, RoomSummary, SendMessageRequest,
+    MemberList, MessagesPage, RoomList, RoomSummary, SendMessageRequest, SendMessageResponse,
 };
 pub use server::ServerFrame;
 pub use types::{MemberReceipts, Message, PresenceStatus, ReceiptKind, RoomVisibility};

@@ -127,3 +127,18 @@ pub struct ApiError {
     /// Human-readable explanation.
     pub message: String,
 }
+
+/// Answer to `POST /v1/rooms/{room_id}/messages`: the same fields as `message_ack`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SendMessageResponse {
+    /// The room.
+    pub room_id: String,
+    /// The `Idempotency-Key` of the request.
+    pub client_msg_id: String,
+    /// The id the server assigned.
+    pub message_id: String,
+    /// The room seq assigned at commit.
+    pub seq: u64,
+    /// Commit time, milliseconds since the Unix epoch.
+    pub created_at: i64,
+}

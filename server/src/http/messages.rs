@@ -3,7 +3,7 @@
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
-use chat_protocol::v1::{MAX_HISTORY_LIMIT, MessagesPage, SendMessageRequest, ServerFrame};
+use chat_protocol::v1::{MAX_HISTORY_LIMIT, MessagesPage, SendMessageRequest, SendMessageResponse};
 use serde::Deserialize;
 
 use super::extract::{ApiJson, ApiQuery, AuthUser};
@@ -57,7 +57,7 @@ pub async fn send(
     Path(room_id): Path<String>,
     headers: HeaderMap,
     ApiJson(request): ApiJson<SendMessageRequest>,
-) -> Result<(StatusCode, Json<ServerFrame>)> {
+) -> Result<(StatusCode, Json<SendMessageResponse>)> {
     let key = headers
         .get("idempotency-key")
         .and_then(|v| v.to_str().ok())
@@ -71,7 +71,7 @@ pub async fn send(
     if !duplicate {
         messaging::fan_out(&state, author, &message);
     }
-    let ack = ServerFrame::MessageAck {
+    let ack = SendMessageResponse {
         room_id: message.room_id,
         client_msg_id: message.client_msg_id,
         message_id: message.message_id,

@@ -8,6 +8,7 @@ use std::time::Instant;
 use axum::extract::ws::{Message, Utf8Bytes, WebSocket};
 use chat_protocol::v1::{ClientFrame, ErrorCode, ServerFrame, close};
 use futures_util::StreamExt;
+use futures_util::stream::SplitStream;
 use governor::{DefaultDirectRateLimiter, Quota, RateLimiter};
 use tokio::sync::{mpsc, oneshot};
 use tokio_util::sync::CancellationToken;
@@ -20,6 +21,9 @@ use crate::error::Error;
 use crate::hub::{ConnId, Delivery};
 use crate::state::AppState;
 use crate::{presence, typing};
+
+/// How long closing may take: the writer's last frames, then the client's close reply.
+const CLOSE_GRACE: std::time::Duration = std::time::Duration::from_secs(2);
 
 /// Why the session loop ended.
 #[derive(Debug)]
@@ -67,7 +71,7 @@ pub(super) async fn run(socket: WebSocket, state: AppState) {
 
     let user_id = match handshake::authenticate(&mut stream, &state).await {
         Ok(user_id) => user_id,
-        Err(Refusal::Gone) => return finish(close_tx, out, writer, End::Gone).await,
+        Err(Refusal::Gone) => return finish(close_tx, out, writer, End::Gone, &mut stream).await,
         Err(Refusal::Close {
             error,
             code,
@@ -76,7 +80,7 @@ pub(super) async fn run(socket: WebSocket, state: AppState) {
             if let Some(e) = error {
                 let _ = out.try_send(Outgoing::Text(error_frame(&e, None)));
             }
-            return finish(close_tx, out, writer, End::Close(code, reason)).await;
+            return finish(close_tx, out, writer, End::Close(code, reason), &mut stream).await;
         }
     };
 
@@ -100,7 +104,7 @@ pub(super) async fn run(socket: WebSocket, state: AppState) {
             );
             let _ = out.try_send(Outgoing::Text(error_frame(&e, None)));
             let end = End::Close(close::TOO_MANY_CONNECTIONS, "too many connections");
-            return finish(close_tx, out, writer, end).await;
+            return finish(close_tx, out, writer, end, &mut stream).await;
         }
     };
     tracing::debug!(conn = conn_id, user = %user_id, "authenticated");
@@ -132,7 +136,7 @@ pub(super) async fn run(socket: WebSocket, state: AppState) {
         }
     }
     tracing::debug!(conn = conn_id, user = %user_id, ?end, "connection closed");
-    finish(close_tx, out, writer, end).await;
+    finish(close_tx, out, writer, end, &mut stream).await;
 }
 
 /// Asks the writer to close (or just to stop), then waits for it briefly.
@@ -141,25 +145,41 @@ async fn finish(
     out: mpsc::Sender<Outgoing>,
     writer: tokio::task::JoinHandle<()>,
     end: End,
+    stream: &mut SplitStream<WebSocket>,
 ) {
-    if let End::Close(code, reason) = end {
-        // An orderly close goes behind the frames already queued (an error or
-        // server_shutdown explaining it); if the queue is full (a slow consumer), the
-        // close jumps the queue.
-        let urgent =
-            code == close::SLOW_CONSUMER || out.try_send(Outgoing::Close(code, reason)).is_err();
-        if urgent {
-            let _ = close_tx.send((code, reason));
-        }
-    }
+    let End::Close(code, reason) = end else {
+        // Nothing to say: dropping the close channel stops the writer at once.
+        drop(close_tx);
+        writer.abort();
+        return;
+    };
+    // An orderly close goes behind the frames already queued (an error or
+    // server_shutdown explaining it); if the queue is full (a slow consumer), the
+    // close jumps the queue.
+    let urgent =
+        code == close::SLOW_CONSUMER || out.try_send(Outgoing::Close(code, reason)).is_err();
+    let close_tx = if urgent {
+        let _ = close_tx.send((code, reason));
+        None
+    } else {
+        Some(close_tx)
+    };
     drop(out);
-    // The writer bounds the close frame by its own timeout; this bounds the rest.
-    if tokio::time::timeout(std::time::Duration::from_secs(2), writer)
-        .await
-        .is_err()
-    {
+    // The writer bounds each frame by its own timeout; this bounds the rest.
+    if tokio::time::timeout(CLOSE_GRACE, writer).await.is_err() {
         tracing::debug!("writer did not finish in time");
     }
+    drop(close_tx);
+    // Complete the closing handshake: read until the client's close (or give up), so
+    // the client sees our close frame instead of a reset connection.
+    let _ = tokio::time::timeout(CLOSE_GRACE, async {
+        while let Some(Ok(message)) = stream.next().await {
+            if matches!(message, Message::Close(_)) {
+                break;
+            }
+        }
+    })
+    .await;
 }
 
 /// Encodes an `error` frame.
@@ -172,7 +192,7 @@ pub(super) fn error_frame(e: &Error, reference: Option<&str>) -> Utf8Bytes {
 impl Session {
     async fn serve(
         &mut self,
-        stream: &mut futures_util::stream::SplitStream<WebSocket>,
+        stream: &mut SplitStream<WebSocket>,
         mut deliveries: mpsc::Receiver<Delivery>,
         first_connection: bool,
     ) -> End {

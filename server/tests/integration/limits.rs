@@ -153,3 +153,54 @@ async fn a_slow_consumer_is_disconnected_without_slowing_the_room() {
         "{code:?}"
     );
 }
+
+#[tokio::test]
+async fn a_silent_connection_is_closed_after_the_idle_timeout() {
+    let server = TestServer::start_with(|c| {
+        c.heartbeat_interval = std::time::Duration::from_millis(100);
+        c.idle_timeout = std::time::Duration::from_millis(400);
+    })
+    .await;
+    let ann = server.register("ann").await;
+    let mut awake = server.client(&ann.token).await;
+    let mut asleep = server.client(&ann.token).await;
+    // `awake` keeps reading (its client library answers the server's pings); `asleep`
+    // reads nothing, so it never answers.
+    let started = std::time::Instant::now();
+    while started.elapsed() < std::time::Duration::from_millis(900) {
+        assert!(awake.drain().await.is_empty());
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert_eq!(asleep.closed().await, Some(close::POLICY_LIMIT));
+    assert!(
+        awake.drain().await.is_empty(),
+        "the responsive connection is still open"
+    );
+}
+
+#[tokio::test]
+async fn a_frame_flood_is_closed_with_4008() {
+    let server = TestServer::start_with(|c| {
+        c.frames_per_second = 5;
+        c.frame_burst = 10;
+    })
+    .await;
+    let ann = server.register("ann").await;
+    let mut flooder = server.client(&ann.token).await;
+    for _ in 0..30 {
+        flooder.send(&ClientFrame::Ping).await;
+    }
+    let mut pongs = 0;
+    let code = loop {
+        match flooder.ws_next_frame_or_close().await {
+            Ok(ServerFrame::Pong { .. }) => pongs += 1,
+            Ok(_) => {}
+            Err(code) => break code,
+        }
+    };
+    assert_eq!(code, Some(close::POLICY_LIMIT));
+    assert!(
+        (10..30).contains(&pongs),
+        "the burst is served, the flood is not: {pongs}"
+    );
+}
