@@ -9,18 +9,23 @@ use crate::state::AppState;
 use crate::store::RoomRecord;
 use crate::validate;
 
+/// Loads a room by a client-supplied id.
+async fn existing_room(state: &AppState, room_id: &str) -> Result<RoomRecord> {
+    validate::id("room_id", room_id)?;
+    state
+        .store()
+        .room(room_id)
+        .await?
+        .ok_or_else(|| Error::not_found("no such room"))
+}
+
 /// Loads a room the user is a member of.
 ///
 /// # Errors
 ///
 /// `not_found` for an unknown room, `forbidden` for a non-member.
 pub async fn member_room(state: &AppState, room_id: &str, user_id: &str) -> Result<RoomRecord> {
-    validate::id("room_id", room_id)?;
-    let room = state
-        .store()
-        .room(room_id)
-        .await?
-        .ok_or_else(|| Error::not_found("no such room"))?;
+    let room = existing_room(state, room_id).await?;
     if !state.store().is_member(room_id, user_id).await? {
         return Err(Error::forbidden("you are not a member of this room"));
     }
@@ -34,12 +39,7 @@ pub async fn member_room(state: &AppState, room_id: &str, user_id: &str) -> Resu
 /// `not_found` for an unknown room, `forbidden` for a private or direct room the user
 /// is not a member of.
 pub async fn joinable_room(state: &AppState, room_id: &str, user_id: &str) -> Result<RoomRecord> {
-    validate::id("room_id", room_id)?;
-    let room = state
-        .store()
-        .room(room_id)
-        .await?
-        .ok_or_else(|| Error::not_found("no such room"))?;
+    let room = existing_room(state, room_id).await?;
     if state.store().is_member(room_id, user_id).await? {
         return Ok(room);
     }

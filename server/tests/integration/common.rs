@@ -370,3 +370,43 @@ impl Client {
         }
     }
 }
+
+/// Two users in one room, each connected and joined: the setup most tests start from.
+pub struct Duo {
+    pub ann: AuthResponse,
+    pub bob: AuthResponse,
+    pub room: String,
+    pub a: Client,
+    pub b: Client,
+}
+
+impl TestServer {
+    /// Ann creates a room (`public`, or `private` with Bob as member); both join it.
+    pub async fn duo(&self, visibility: &str) -> Duo {
+        let ann = self.register("ann").await;
+        let bob = self.register("bob").await;
+        let members: &[&str] = if visibility == "public" {
+            &[]
+        } else {
+            &[&bob.user_id]
+        };
+        let room = self.create_room(&ann.token, "r", visibility, members).await;
+        let mut a = self.client(&ann.token).await;
+        let mut b = self.client(&bob.token).await;
+        assert!(matches!(
+            a.join(&room, None).await,
+            ServerFrame::RoomJoined { .. }
+        ));
+        assert!(matches!(
+            b.join(&room, None).await,
+            ServerFrame::RoomJoined { .. }
+        ));
+        Duo {
+            ann,
+            bob,
+            room,
+            a,
+            b,
+        }
+    }
+}

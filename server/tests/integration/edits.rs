@@ -7,13 +7,13 @@ use crate::common::{TestServer, ack_id};
 #[tokio::test]
 async fn only_the_sender_edits_and_deletes_and_everyone_sees_it() {
     let server = TestServer::start().await;
-    let ann = server.register("ann").await;
-    let bob = server.register("bob").await;
-    let room = server.create_room(&ann.token, "r", "public", &[]).await;
-    let mut a = server.client(&ann.token).await;
-    let mut b = server.client(&bob.token).await;
-    a.join(&room, None).await;
-    b.join(&room, None).await;
+    let crate::common::Duo {
+        bob,
+        room,
+        mut a,
+        mut b,
+        ..
+    } = server.duo("public").await;
     let id = ack_id(&a.say(&room, "typo heer").await);
     b.recv_where(|f| matches!(f, ServerFrame::Message(_))).await;
 

@@ -7,15 +7,13 @@ use crate::common::TestServer;
 #[tokio::test]
 async fn receipts_advance_fan_out_and_come_back_on_join() {
     let server = TestServer::start().await;
-    let ann = server.register("ann").await;
-    let bob = server.register("bob").await;
-    let room = server
-        .create_room(&ann.token, "r", "private", &[&bob.user_id])
-        .await;
-    let mut a = server.client(&ann.token).await;
-    let mut b = server.client(&bob.token).await;
-    a.join(&room, None).await;
-    b.join(&room, None).await;
+    let crate::common::Duo {
+        ann,
+        bob,
+        room,
+        mut a,
+        mut b,
+    } = server.duo("private").await;
     a.say(&room, "one").await;
     a.say(&room, "two").await;
     assert_eq!(b.drain().await.len(), 2);
