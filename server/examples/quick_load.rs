@@ -4,7 +4,8 @@
 //! `chat-bench` (a later issue); this is for a first figure.
 //!
 //! ```text
-//! cargo run --release -p chat-server -- --messages-per-second 1000000 --message-burst 1000000 &
+//! cargo run --release -p chat-server -- --messages-per-second 1000000 --message-burst 1000000 \
+//!     --frames-per-second 1000000 --frame-burst 1000000 &
 //! cargo run --release -p chat-server --example quick_load -- 127.0.0.1:8080 20 500 16
 //! ```
 
@@ -111,8 +112,12 @@ async fn main() -> anyhow::Result<()> {
                     sent += 1;
                 }
                 let next = tokio::time::timeout_at(deadline.into(), rx.next()).await?;
-                let Some(Ok(Message::Text(text))) = next else {
-                    continue;
+                let text = match next {
+                    Some(Ok(Message::Text(text))) => text,
+                    Some(Ok(Message::Close(frame))) => anyhow::bail!("server closed: {frame:?}"),
+                    Some(Ok(_)) => continue,
+                    Some(Err(e)) => anyhow::bail!("connection failed: {e}"),
+                    None => anyhow::bail!("connection ended"),
                 };
                 match ServerFrame::decode(text.as_str())? {
                     ServerFrame::MessageAck { client_msg_id, .. } => {

@@ -120,6 +120,9 @@ impl Session {
                     seq: message.seq,
                     created_at: message.created_at,
                 };
+                if let Some(cursor) = self.cursors.get_mut(&message.room_id) {
+                    cursor.acked(message.seq);
+                }
                 let acked = self.send(&ack).await;
                 // Fan out even if this connection just died: the message is committed.
                 if !duplicate {

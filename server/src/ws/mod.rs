@@ -1,6 +1,7 @@
 //! The WebSocket endpoint `/v1/ws`: upgrade, authenticate, then run the session.
 
 mod commands;
+mod cursor;
 mod handshake;
 mod read_error;
 mod session;

@@ -45,7 +45,7 @@ pub(super) struct Session {
     /// Cancelled by the writer when the socket fails.
     writer_done: CancellationToken,
     /// Per joined room: the highest seq delivered on this connection.
-    pub(super) cursors: HashMap<String, u64>,
+    pub(super) cursors: HashMap<String, super::cursor::RoomCursor>,
     frame_limiter: DefaultDirectRateLimiter,
     /// Consecutive rate-limited messages; too many close the connection.
     pub(super) strikes: u32,

@@ -10,6 +10,7 @@ use axum::extract::ws::Utf8Bytes;
 use chat_protocol::v1::ServerFrame;
 
 use super::commands::Failure;
+use super::cursor::{RoomCursor, Step};
 use super::session::{End, Session};
 use super::writer::Outgoing;
 use crate::access;
@@ -40,8 +41,10 @@ impl Session {
         self.state.hub().subscribe(self.conn_id, room_id);
         let room = self.state.store().room(room_id).await?.unwrap_or(room);
         let receipts = self.state.store().receipts(room_id).await?;
-        self.cursors
-            .insert(room_id.to_owned(), since_seq.unwrap_or(room.last_seq));
+        self.cursors.insert(
+            room_id.to_owned(),
+            RoomCursor::at(since_seq.unwrap_or(room.last_seq)),
+        );
         let joined = ServerFrame::RoomJoined {
             room_id: room.id,
             name: room.name,
@@ -61,13 +64,13 @@ impl Session {
     async fn catch_up(&mut self, room_id: &str, until: Option<u64>) -> Result<(), Failure> {
         let page = self.state.config().replay_page.max(1);
         loop {
-            let Some(&cursor) = self.cursors.get(room_id) else {
+            let Some(position) = self.cursors.get(room_id).map(RoomCursor::position) else {
                 return Ok(());
             };
             let events = self
                 .state
                 .store()
-                .events_after(room_id, cursor, page)
+                .events_after(room_id, position, page)
                 .await?;
             let fetched = events.len();
             for event in events {
@@ -77,8 +80,10 @@ impl Session {
                 if until.is_some_and(|until| seq >= until) {
                     return Ok(());
                 }
-                self.send(&event).await?;
-                self.cursors.insert(room_id.to_owned(), seq);
+                let step = self.cursors.get_mut(room_id).map(|c| c.step(seq));
+                if step == Some(Step::Next { send: true }) {
+                    self.send(&event).await?;
+                }
             }
             if fetched < page as usize {
                 return Ok(());
@@ -92,13 +97,11 @@ impl Session {
             Delivery::Frame(frame) => return self.push(Outgoing::Text(frame)).await,
             Delivery::Room(event) => event,
         };
-        let Some(&cursor) = self.cursors.get(&event.room_id) else {
+        let Some(cursor) = self.cursors.get_mut(&event.room_id) else {
             return Ok(());
         };
-        if event.seq <= cursor {
-            return Ok(());
-        }
-        if event.seq > cursor + 1 {
+        let mut step = cursor.step(event.seq);
+        if step == Step::Gap {
             match self.catch_up(&event.room_id, Some(event.seq)).await {
                 Ok(()) => {}
                 Err(Failure::End(end) | Failure::ReplyThenEnd(_, end)) => return Err(end),
@@ -109,14 +112,17 @@ impl Session {
                     return Err(End::Close(1011, "internal error; reconnect and resume"));
                 }
             }
+            step = match self.cursors.get_mut(&event.room_id) {
+                Some(cursor) => cursor.step(event.seq),
+                None => return Ok(()),
+            };
         }
         // The sender's own connection already got message_ack for this seq.
         let own_send = event.origin == Some(self.conn_id);
-        if !own_send {
+        if step == (Step::Next { send: true }) && !own_send {
             self.push(Outgoing::Text(Utf8Bytes::clone(&event.frame)))
                 .await?;
         }
-        self.cursors.insert(event.room_id.clone(), event.seq);
         Ok(())
     }
 }

@@ -244,3 +244,68 @@ async fn direct_rooms_are_one_per_pair_and_closed_to_others() {
         .unwrap();
     assert_eq!(add.status(), 403);
 }
+
+#[tokio::test]
+async fn under_concurrent_traffic_a_sender_gets_acks_for_its_own_and_messages_for_the_rest() {
+    let server = TestServer::start_with(|c| c.message_burst = 1000).await;
+    let crate::common::Duo {
+        ann,
+        bob,
+        room,
+        a,
+        b,
+    } = server.duo("public").await;
+    let run = |mut client: crate::common::Client, me: String| {
+        let room = room.clone();
+        tokio::spawn(async move {
+            // Pipelined: all sends go out before any ack is read, so commits of both
+            // users interleave and the live feed arrives out of seq order.
+            for i in 0..40 {
+                client
+                    .send(&ClientFrame::SendMessage {
+                        room_id: room.clone(),
+                        client_msg_id: uuid::Uuid::new_v4().to_string(),
+                        content: format!("{me} {i}"),
+                    })
+                    .await;
+            }
+            let (mut acks, mut others) = (Vec::new(), Vec::new());
+            while acks.len() < 40 || others.len() < 40 {
+                match client.recv().await {
+                    ServerFrame::MessageAck { seq, .. } => acks.push(seq),
+                    ServerFrame::Message(m) => {
+                        assert_ne!(m.sender_id, me, "own message echoed as `message`");
+                        others.push(m.seq);
+                    }
+                    ServerFrame::Presence { .. } => {}
+                    other => panic!("{other:?}"),
+                }
+            }
+            assert!(
+                client.drain().await.is_empty(),
+                "nothing more, no duplicates"
+            );
+            assert!(
+                others.windows(2).all(|w| w[0] < w[1]),
+                "others' messages in seq order"
+            );
+            let mut all = acks;
+            all.extend(others);
+            all.sort_unstable();
+            all
+        })
+    };
+    let from_a = run(a, ann.user_id.clone());
+    let from_b = run(b, bob.user_id.clone());
+    let expected: Vec<u64> = (1..=80).collect();
+    assert_eq!(
+        from_a.await.unwrap(),
+        expected,
+        "ann accounts for every seq exactly once"
+    );
+    assert_eq!(
+        from_b.await.unwrap(),
+        expected,
+        "bob accounts for every seq exactly once"
+    );
+}
