@@ -12,6 +12,10 @@ pub(super) fn close_code_for(err: axum::Error) -> Option<(u16, &'static str)> {
         tungstenite::Error::Utf8(_) => {
             Some((close::INVALID_PAYLOAD, "text frame is not valid UTF-8"))
         }
+        // A peer that just dropped the TCP connection is gone, not misbehaving.
+        tungstenite::Error::Protocol(
+            tungstenite::error::ProtocolError::ResetWithoutClosingHandshake,
+        ) => None,
         tungstenite::Error::Protocol(_) => Some((1002, "websocket protocol error")),
         _ => None,
     }

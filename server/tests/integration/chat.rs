@@ -245,36 +245,46 @@ async fn direct_rooms_are_one_per_pair_and_closed_to_others() {
     assert_eq!(add.status(), 403);
 }
 
-#[tokio::test]
+// Multi-threaded, so that sessions publish concurrently and the live feed really
+// arrives out of seq order: gap repair then pulls the missing events from the store,
+// and must still not echo a connection's own messages.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn under_concurrent_traffic_a_sender_gets_acks_for_its_own_and_messages_for_the_rest() {
+    const USERS: usize = 6;
+    const EACH: usize = 40;
     let server = TestServer::start_with(|c| c.message_burst = 1000).await;
-    let crate::common::Duo {
-        ann,
-        bob,
-        room,
-        a,
-        b,
-    } = server.duo("public").await;
-    let run = |mut client: crate::common::Client, me: String| {
+    let owner = server.register("owner").await;
+    let room = server
+        .create_room(&owner.token, "busy", "public", &[])
+        .await;
+    // Everyone joins before anyone sends, so everyone is owed every message.
+    let mut clients = Vec::new();
+    for u in 0..USERS {
+        let user = server.register(&format!("user{u}")).await;
+        let mut client = server.client(&user.token).await;
+        client.join(&room, None).await;
+        clients.push((u, user, client));
+    }
+    let mut tasks = Vec::new();
+    for (u, user, mut client) in clients {
         let room = room.clone();
-        tokio::spawn(async move {
-            // Pipelined: all sends go out before any ack is read, so commits of both
-            // users interleave and the live feed arrives out of seq order.
-            for i in 0..40 {
+        tasks.push(tokio::spawn(async move {
+            // Pipelined: all sends go out before any ack is read.
+            for i in 0..EACH {
                 client
                     .send(&ClientFrame::SendMessage {
                         room_id: room.clone(),
                         client_msg_id: uuid::Uuid::new_v4().to_string(),
-                        content: format!("{me} {i}"),
+                        content: format!("{u} {i}"),
                     })
                     .await;
             }
             let (mut acks, mut others) = (Vec::new(), Vec::new());
-            while acks.len() < 40 || others.len() < 40 {
+            while acks.len() < EACH || others.len() < EACH * (USERS - 1) {
                 match client.recv().await {
                     ServerFrame::MessageAck { seq, .. } => acks.push(seq),
                     ServerFrame::Message(m) => {
-                        assert_ne!(m.sender_id, me, "own message echoed as `message`");
+                        assert_ne!(m.sender_id, user.user_id, "own message echoed as `message`");
                         others.push(m.seq);
                     }
                     ServerFrame::Presence { .. } => {}
@@ -293,19 +303,14 @@ async fn under_concurrent_traffic_a_sender_gets_acks_for_its_own_and_messages_fo
             all.extend(others);
             all.sort_unstable();
             all
-        })
-    };
-    let from_a = run(a, ann.user_id.clone());
-    let from_b = run(b, bob.user_id.clone());
-    let expected: Vec<u64> = (1..=80).collect();
-    assert_eq!(
-        from_a.await.unwrap(),
-        expected,
-        "ann accounts for every seq exactly once"
-    );
-    assert_eq!(
-        from_b.await.unwrap(),
-        expected,
-        "bob accounts for every seq exactly once"
-    );
+        }));
+    }
+    let expected: Vec<u64> = (1..=(USERS * EACH) as u64).collect();
+    for task in tasks {
+        assert_eq!(
+            task.await.unwrap(),
+            expected,
+            "every seq exactly once, as ack or message"
+        );
+    }
 }

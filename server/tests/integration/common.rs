@@ -42,6 +42,11 @@ impl TestServer {
 
     /// Starts on an existing directory (to test restarts).
     pub async fn start_in(dir: TempDir, adjust: impl FnOnce(&mut Config)) -> Self {
+        // Server logs on demand: TEST_LOG=chat_server=debug cargo nextest run ...
+        let _ = tracing_subscriber::fmt()
+            .with_env_filter(tracing_subscriber::EnvFilter::from_env("TEST_LOG"))
+            .with_test_writer()
+            .try_init();
         let mut config = Config::for_data_dir(dir.path());
         adjust(&mut config);
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")

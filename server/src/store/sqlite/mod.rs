@@ -136,7 +136,7 @@ impl Store for SqliteStore {
                 pair.sort_unstable();
                 pair.join("\n")
             });
-        let mut tx = self.readers.begin().await?;
+        let mut tx = self.readers.begin_with("BEGIN IMMEDIATE").await?;
         if let Some(key) = &direct_key {
             let existing = sqlx::query(
                 "SELECT id, name, visibility, last_seq, created_at FROM rooms WHERE direct_key = ?",
@@ -340,7 +340,7 @@ impl Store for SqliteStore {
         kind: ReceiptKind,
     ) -> Result<bool> {
         let seq = to_i64(seq);
-        let mut tx = self.readers.begin().await?;
+        let mut tx = self.readers.begin_with("BEGIN IMMEDIATE").await?;
         sqlx::query("INSERT INTO receipts (room_id, user_id) VALUES (?, ?) ON CONFLICT DO NOTHING")
             .bind(room_id)
             .bind(user_id)

@@ -50,7 +50,9 @@ async fn commit_batch(
     conn: &mut SqliteConnection,
     batch: &[WriteRequest],
 ) -> sqlx::Result<Vec<Result<WriteOutcome>>> {
-    let mut tx = conn.begin().await?;
+    // IMMEDIATE takes the write lock up front: a deferred transaction that reads first
+    // fails with SQLITE_BUSY (no retry) when another connection wrote in between.
+    let mut tx = conn.begin_with("BEGIN IMMEDIATE").await?;
     let mut outcomes = Vec::with_capacity(batch.len());
     for request in batch {
         outcomes.push(apply(&mut tx, &request.write).await?);
