@@ -16,8 +16,8 @@ if ! have cargo-nextest; then
     cargo install cargo-nextest --locked
 fi
 
-# Debian packages the tests use (none beyond the Rust toolchain yet).
-apt_packages=()
+# Debian packages the tests use (openssl makes throwaway JWT signing keys).
+apt_packages=(openssl)
 missing=()
 for pkg in "${apt_packages[@]}"; do
     dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg")

@@ -272,3 +272,57 @@ async fn history_pages_backwards_over_websocket_and_rest_pages_both_ways() {
     .await;
     assert_eq!(a.expect_error().await.0, "invalid_request");
 }
+
+#[tokio::test]
+async fn leaving_stops_live_events_and_a_rejoin_resumes_where_it_left() {
+    let server = TestServer::start().await;
+    let crate::common::Duo {
+        room, mut a, mut b, ..
+    } = server.duo("public").await;
+    a.say(&room, "one").await;
+    assert_eq!(b.drain().await.len(), 1);
+
+    b.send(&ClientFrame::LeaveRoom {
+        room_id: room.clone(),
+    })
+    .await;
+    assert_eq!(
+        b.recv_where(|f| matches!(f, ServerFrame::RoomLeft { .. }))
+            .await,
+        ServerFrame::RoomLeft {
+            room_id: room.clone()
+        }
+    );
+    a.say(&room, "two").await;
+    a.say(&room, "three").await;
+    assert!(b.drain().await.is_empty(), "no live events after leaving");
+    // Membership stays: history works, and a rejoin resumes from the cursor.
+    b.send(&ClientFrame::History {
+        room_id: room.clone(),
+        before_seq: None,
+        limit: 10,
+    })
+    .await;
+    assert!(matches!(
+        b.recv_where(|f| matches!(f, ServerFrame::History { .. })).await,
+        ServerFrame::History { ref messages, .. } if messages.len() == 3
+    ));
+    b.join(&room, Some(1)).await;
+    let replay = b.drain().await;
+    assert_eq!(replay.iter().map(seq_of).collect::<Vec<_>>(), vec![2, 3]);
+    b.send(&ClientFrame::LeaveRoom {
+        room_id: room.clone(),
+    })
+    .await;
+    b.recv_where(|f| matches!(f, ServerFrame::RoomLeft { .. }))
+        .await;
+    b.send(&ClientFrame::LeaveRoom {
+        room_id: room.clone(),
+    })
+    .await;
+    assert_eq!(
+        b.expect_error().await.0,
+        "not_found",
+        "leaving twice is an error"
+    );
+}

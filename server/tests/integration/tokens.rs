@@ -145,3 +145,78 @@ async fn an_external_auth_service_secret_is_honoured() {
         "no secret generated when one is configured"
     );
 }
+
+#[tokio::test]
+async fn tokens_of_an_external_ed25519_issuer_are_verified_with_its_public_key() {
+    let keys = tempfile::tempdir().unwrap();
+    let private = keys.path().join("issuer.pem");
+    let public = keys.path().join("issuer.pub.pem");
+    // A throwaway key pair for this test only, made by the openssl CLI.
+    let made = std::process::Command::new("openssl")
+        .args(["genpkey", "-algorithm", "ed25519", "-out"])
+        .arg(&private)
+        .status()
+        .expect("openssl is installed (scripts/install-deps.sh)");
+    assert!(made.success());
+    let exported = std::process::Command::new("openssl")
+        .args(["pkey", "-pubout", "-in"])
+        .arg(&private)
+        .arg("-out")
+        .arg(&public)
+        .status()
+        .unwrap();
+    assert!(exported.success());
+
+    let server = TestServer::start_with(|c| {
+        c.jwt_algorithm = chat_server::config::JwtAlgorithm::EdDsa;
+        c.jwt_public_key_file = Some(public.clone());
+        c.jwt_issuer = Some("https://auth.example".into());
+    })
+    .await;
+    let private_pem = std::fs::read(&private).unwrap();
+    let sign = |claims: serde_json::Value| {
+        jsonwebtoken::encode(
+            &Header::new(Algorithm::EdDSA),
+            &claims,
+            &EncodingKey::from_ed_pem(&private_pem).unwrap(),
+        )
+        .unwrap()
+    };
+    let good = sign(json!({"sub": "emp-7", "exp": now_secs() + 60, "iss": "https://auth.example"}));
+    let room = server.create_room(&good, "ops", "public", &[]).await;
+    let mut client = server.client(&good).await;
+    assert!(matches!(
+        client.join(&room, None).await,
+        ServerFrame::RoomJoined { .. }
+    ));
+
+    // Wrong issuer, and the classic confusion attack: HS256 keyed with the public key.
+    let public_pem = std::fs::read(&public).unwrap();
+    let confused = jsonwebtoken::encode(
+        &Header::new(Algorithm::HS256),
+        &json!({"sub": "emp-7", "exp": now_secs() + 60, "iss": "https://auth.example"}),
+        &EncodingKey::from_secret(&public_pem),
+    )
+    .unwrap();
+    let wrong_issuer =
+        sign(json!({"sub": "emp-7", "exp": now_secs() + 60, "iss": "https://evil.example"}));
+    for token in [confused, wrong_issuer] {
+        let response = server
+            .http
+            .get(server.url("/v1/rooms"))
+            .bearer_auth(&token)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 401);
+    }
+    // This server cannot mint tokens, so it has no accounts of its own.
+    let response = server
+        .http
+        .post(server.url("/v1/auth/register"))
+        .json(&json!({"username": "ann", "password": "correct horse battery"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 403);
+}
