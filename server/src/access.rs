@@ -10,7 +10,11 @@ use crate::store::RoomRecord;
 use crate::validate;
 
 /// Loads a room by a client-supplied id.
-async fn existing_room(state: &AppState, room_id: &str) -> Result<RoomRecord> {
+///
+/// # Errors
+///
+/// `invalid_request` for a malformed id, `not_found` for an unknown room.
+pub async fn existing_room(state: &AppState, room_id: &str) -> Result<RoomRecord> {
     validate::id("room_id", room_id)?;
     state
         .store()
@@ -52,21 +56,35 @@ pub async fn joinable_room(state: &AppState, room_id: &str, user_id: &str) -> Re
     Ok(room)
 }
 
+/// Who a valid access token names, and until when.
+#[derive(Debug, Clone)]
+pub struct Caller {
+    /// The user id (`sub`).
+    pub user_id: String,
+    /// Token expiry, seconds since the epoch (`exp`).
+    pub expires_at: u64,
+}
+
 /// Resolves an access token to its user. Users of an external issuer are provisioned on
 /// first use; a token minted by this server must name an existing user.
 ///
 /// # Errors
 ///
 /// `unauthorized` for an invalid token or unknown user; `internal` if the store fails.
-pub async fn authenticated_user(state: &AppState, token: &str) -> Result<String> {
+pub async fn authenticated_user(state: &AppState, token: &str) -> Result<Caller> {
     let claims = state.tokens().verify(token)?;
-    if state.tokens().has_external_issuer() {
+    let known = state.store().user_exists(&claims.sub).await?;
+    if !known {
+        if !state.tokens().has_external_issuer() {
+            return Err(Error::unauthorized("the token's user does not exist"));
+        }
         state
             .store()
             .ensure_external_user(&claims.sub, now_ms())
             .await?;
-    } else if !state.store().user_exists(&claims.sub).await? {
-        return Err(Error::unauthorized("the token's user does not exist"));
     }
-    Ok(claims.sub)
+    Ok(Caller {
+        user_id: claims.sub,
+        expires_at: claims.exp,
+    })
 }

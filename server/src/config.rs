@@ -88,6 +88,14 @@ pub struct Config {
     #[arg(long, env = "CHAT_MAX_BODY_BYTES", default_value_t = 64 * 1024)]
     pub max_body_bytes: usize,
 
+    /// Concurrent WebSocket connections in all (more are refused with HTTP 503).
+    #[arg(long, env = "CHAT_MAX_CONNECTIONS", default_value_t = 100_000)]
+    pub max_connections: usize,
+
+    /// Registrations and login attempts per minute from one client address.
+    #[arg(long, env = "CHAT_AUTH_ATTEMPTS_PER_MINUTE", default_value_t = 30)]
+    pub auth_attempts_per_minute: u32,
+
     /// Concurrent WebSocket connections one user may hold (the next one is closed with 4009).
     #[arg(long, env = "CHAT_MAX_CONNECTIONS_PER_USER", default_value_t = 5)]
     pub max_connections_per_user: usize,
@@ -150,6 +158,44 @@ pub struct Config {
 }
 
 impl Config {
+    /// Checks values that clap cannot: durations and sizes that must not be zero.
+    ///
+    /// # Errors
+    ///
+    /// A message naming the offending option.
+    pub fn validate(&self) -> Result<(), String> {
+        let positive_durations = [
+            ("--auth-timeout", self.auth_timeout),
+            ("--heartbeat-interval", self.heartbeat_interval),
+            ("--idle-timeout", self.idle_timeout),
+            ("--typing-ttl", self.typing_ttl),
+            ("--token-ttl", self.token_ttl),
+        ];
+        for (flag, value) in positive_durations {
+            if value.is_zero() {
+                return Err(format!("{flag} must be greater than zero"));
+            }
+        }
+        let positive_counts = [
+            ("--max-frame-bytes", self.max_frame_bytes),
+            ("--max-content-chars", self.max_content_chars),
+            ("--max-body-bytes", self.max_body_bytes),
+            ("--max-connections", self.max_connections),
+            ("--max-connections-per-user", self.max_connections_per_user),
+            ("--outbound-queue", self.outbound_queue),
+            ("--commit-batch", self.commit_batch),
+        ];
+        for (flag, value) in positive_counts {
+            if value == 0 {
+                return Err(format!("{flag} must be greater than zero"));
+            }
+        }
+        if self.idle_timeout < self.heartbeat_interval {
+            return Err("--idle-timeout must be at least --heartbeat-interval".into());
+        }
+        Ok(())
+    }
+
     /// The defaults, as if no flag or variable was given, with the database and data
     /// directory placed under `dir`. Used by tests and embedders.
     pub fn for_data_dir(dir: &std::path::Path) -> Self {

@@ -27,12 +27,23 @@ pub struct RoomEvent {
     pub frame: Utf8Bytes,
 }
 
+/// An ephemeral frame about a room (typing, receipt), shared by every recipient.
+#[derive(Debug)]
+pub struct RoomFrame {
+    /// The room; a connection that left it meanwhile drops the frame.
+    pub room_id: String,
+    /// The encoded frame.
+    pub frame: Utf8Bytes,
+}
+
 /// What the hub hands to a connection's task.
 #[derive(Debug, Clone)]
 pub enum Delivery {
     /// A room event; the connection applies its per-room cursor to it.
     Room(Arc<RoomEvent>),
-    /// An ephemeral frame (typing, receipt, presence) sent as it is.
+    /// An ephemeral room frame, sent if the connection still follows the room.
+    RoomFrame(Arc<RoomFrame>),
+    /// A frame for the user (presence), sent as it is.
     Frame(Utf8Bytes),
 }
 
@@ -198,13 +209,18 @@ impl Hub {
     /// skipping one user's connections (a typer does not see their own indicator).
     pub fn deliver_to_room(&self, room_id: &str, frame: &Utf8Bytes, except_user: Option<&str>) {
         let state = self.lock();
-        if let Some(subs) = state.by_room.get(room_id) {
-            for id in subs {
-                let skip = except_user
-                    .is_some_and(|u| state.connections.get(id).is_some_and(|c| c.user_id == u));
-                if !skip {
-                    push(&state, *id, Delivery::Frame(frame.clone()));
-                }
+        let Some(subs) = state.by_room.get(room_id) else {
+            return;
+        };
+        let shared = Arc::new(RoomFrame {
+            room_id: room_id.to_owned(),
+            frame: frame.clone(),
+        });
+        for id in subs {
+            let skip = except_user
+                .is_some_and(|u| state.connections.get(id).is_some_and(|c| c.user_id == u));
+            if !skip {
+                push(&state, *id, Delivery::RoomFrame(Arc::clone(&shared)));
             }
         }
     }

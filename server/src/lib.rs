@@ -20,6 +20,7 @@ pub mod validate;
 mod ws;
 
 use std::future::Future;
+use std::net::SocketAddr;
 use std::sync::Arc;
 
 use anyhow::Context;
@@ -77,6 +78,7 @@ pub async fn run(
     config: Config,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
+    config.validate().map_err(anyhow::Error::msg)?;
     let store = open_store(&config).await?;
     let tokens = token_service(&config)?;
     let hub = Arc::new(Hub::new());
@@ -88,13 +90,30 @@ pub async fn run(
     let app = http::router(state.clone());
     let cancel = state.shutdown().clone();
     tracing::info!(address = %listener.local_addr()?, "chat-server listening");
-    let served = axum::serve(listener, app)
-        .with_graceful_shutdown(async move {
-            shutdown.await;
-            tracing::info!("shutting down");
-            cancel.cancel();
-        })
-        .await;
+    let serving = axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(async move {
+        shutdown.await;
+        tracing::info!("shutting down");
+        cancel.cancel();
+    });
+    // Graceful HTTP shutdown waits for requests in flight; bound that by the grace period.
+    let deadline = {
+        let cancel = state.shutdown().clone();
+        async move {
+            cancel.cancelled().await;
+            tokio::time::sleep(grace).await;
+        }
+    };
+    let served = tokio::select! {
+        served = serving => served,
+        () = deadline => {
+            tracing::warn!("HTTP requests still running after the grace period");
+            Ok(())
+        }
+    };
     // WebSocket sessions outlive their HTTP request; wait for them separately.
     state.shutdown().cancel();
     state.sessions().close();

@@ -50,7 +50,7 @@ pub async fn send(
     content: &str,
 ) -> Result<(Message, bool)> {
     validate::id("room_id", room_id)?;
-    validate::client_msg_id(client_msg_id)?;
+    let client_msg_id = validate::client_msg_id(client_msg_id)?;
     validate::content(content, state.config().max_content_chars)?;
     check_rate(state, author.user_id)?;
     let outcome = state
@@ -58,7 +58,7 @@ pub async fn send(
         .write(Write::Send {
             room_id: room_id.to_owned(),
             sender_id: author.user_id.to_owned(),
-            client_msg_id: client_msg_id.to_owned(),
+            client_msg_id,
             content: content.to_owned(),
             now: now_ms(),
         })

@@ -1,5 +1,10 @@
 //! Presence: a user is online while at least one of their connections is authenticated.
 //! Changes go to the users who share a room with them.
+//!
+//! The co-member list is read from the store *before* a connection registers or
+//! unregisters, so that the change itself is announced in the same step as the hub
+//! update, with no await in between: otherwise a user who reconnects at once could
+//! have their new "online" overtaken by the old connection's late "offline".
 
 use axum::extract::ws::Utf8Bytes;
 use chat_protocol::v1::{PresenceStatus, ServerFrame};
@@ -7,20 +12,23 @@ use chat_protocol::v1::{PresenceStatus, ServerFrame};
 use crate::clock::now_ms;
 use crate::state::AppState;
 
-/// Tells co-members that `user_id` came online; returns the presence frames of the
-/// co-members already online, for the new connection to send first.
-pub async fn came_online(
+/// The users who share a room with `user_id` (empty, with a warning, if the store fails:
+/// presence is best-effort and must not stop a connection).
+pub async fn co_members(state: &AppState, user_id: &str) -> Vec<String> {
+    state.store().co_members(user_id).await.unwrap_or_else(|e| {
+        tracing::warn!(error = %e, "presence: could not list co-members");
+        Vec::new()
+    })
+}
+
+/// Announces that `user_id` came online (if this is their first connection) and returns
+/// the presence frames of the co-members already online, for the new connection.
+pub fn came_online(
     state: &AppState,
     user_id: &str,
+    co_members: &[String],
     first_connection: bool,
 ) -> Vec<ServerFrame> {
-    let co_members = match state.store().co_members(user_id).await {
-        Ok(users) => users,
-        Err(e) => {
-            tracing::warn!(error = %e, "presence: could not list co-members");
-            return Vec::new();
-        }
-    };
     if first_connection {
         let frame = ServerFrame::Presence {
             user_id: user_id.to_owned(),
@@ -29,11 +37,11 @@ pub async fn came_online(
         };
         state
             .bus()
-            .publish_to_users(&co_members, Utf8Bytes::from(frame.encode()));
+            .publish_to_users(co_members, Utf8Bytes::from(frame.encode()));
     }
     state
         .hub()
-        .online_among(&co_members)
+        .online_among(co_members)
         .into_iter()
         .map(|user_id| ServerFrame::Presence {
             user_id,
@@ -43,15 +51,8 @@ pub async fn came_online(
         .collect()
 }
 
-/// Tells co-members that `user_id`'s last connection closed.
-pub async fn went_offline(state: &AppState, user_id: &str) {
-    let co_members = match state.store().co_members(user_id).await {
-        Ok(users) => users,
-        Err(e) => {
-            tracing::warn!(error = %e, "presence: could not list co-members");
-            return;
-        }
-    };
+/// Announces that `user_id`'s last connection closed.
+pub fn went_offline(state: &AppState, user_id: &str, co_members: &[String]) {
     let frame = ServerFrame::Presence {
         user_id: user_id.to_owned(),
         status: PresenceStatus::Offline,
@@ -59,5 +60,5 @@ pub async fn went_offline(state: &AppState, user_id: &str) {
     };
     state
         .bus()
-        .publish_to_users(&co_members, Utf8Bytes::from(frame.encode()));
+        .publish_to_users(co_members, Utf8Bytes::from(frame.encode()));
 }

@@ -1,9 +1,11 @@
 //! Shared server state handed to every handler.
 
+use std::net::IpAddr;
 use std::num::NonZeroU32;
 use std::sync::Arc;
 
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
+use tokio::sync::Semaphore;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
@@ -27,6 +29,8 @@ struct Inner {
     hub: Arc<Hub>,
     tokens: TokenService,
     message_limiter: DefaultKeyedRateLimiter<String>,
+    auth_limiter: DefaultKeyedRateLimiter<IpAddr>,
+    connection_slots: Arc<Semaphore>,
     shutdown: CancellationToken,
     sessions: TaskTracker,
 }
@@ -43,6 +47,9 @@ impl AppState {
         let rate = NonZeroU32::new(config.messages_per_second).unwrap_or(NonZeroU32::MIN);
         let burst = NonZeroU32::new(config.message_burst).unwrap_or(rate);
         let message_limiter = RateLimiter::keyed(Quota::per_second(rate).allow_burst(burst));
+        let attempts = NonZeroU32::new(config.auth_attempts_per_minute).unwrap_or(NonZeroU32::MIN);
+        let auth_limiter = RateLimiter::keyed(Quota::per_minute(attempts));
+        let connection_slots = Arc::new(Semaphore::new(config.max_connections));
         Self {
             inner: Arc::new(Inner {
                 config,
@@ -51,6 +58,8 @@ impl AppState {
                 hub,
                 tokens,
                 message_limiter,
+                auth_limiter,
+                connection_slots,
                 shutdown: CancellationToken::new(),
                 sessions: TaskTracker::new(),
             }),
@@ -85,6 +94,16 @@ impl AppState {
     /// Per-user limiter for sends, edits and deletes (WebSocket and REST alike).
     pub fn message_limiter(&self) -> &DefaultKeyedRateLimiter<String> {
         &self.inner.message_limiter
+    }
+
+    /// Per-address limiter for registrations and logins (each costs an argon2 hash).
+    pub fn auth_limiter(&self) -> &DefaultKeyedRateLimiter<IpAddr> {
+        &self.inner.auth_limiter
+    }
+
+    /// One permit per open WebSocket connection, up to `--max-connections`.
+    pub fn connection_slots(&self) -> &Arc<Semaphore> {
+        &self.inner.connection_slots
     }
 
     /// Cancelled when the server starts shutting down.

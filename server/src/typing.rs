@@ -48,5 +48,6 @@ pub async fn run_sweeper(state: AppState) {
             announce(&state, &room_id, &user_id, false);
         }
         state.message_limiter().retain_recent();
+        state.auth_limiter().retain_recent();
     }
 }

@@ -18,14 +18,16 @@ pub fn id(field: &str, value: &str) -> Result<()> {
     Ok(())
 }
 
-/// A client message id: a UUID, as the idempotency contract requires.
+/// A client message id: a UUID, as the idempotency contract requires. Returns its
+/// canonical spelling (lowercase, hyphenated), so that one UUID written two ways
+/// (Swift's uppercase `uuidString`, say) is still one message.
 ///
 /// # Errors
 ///
 /// `invalid_request`.
-pub fn client_msg_id(value: &str) -> Result<()> {
+pub fn client_msg_id(value: &str) -> Result<String> {
     uuid::Uuid::parse_str(value)
-        .map(|_| ())
+        .map(|id| id.hyphenated().to_string())
         .map_err(|_| Error::invalid("client_msg_id must be a UUID generated once per message"))
 }
 
@@ -118,7 +120,10 @@ mod tests {
 
     #[test]
     fn client_ids_must_be_uuids() {
-        assert!(client_msg_id("6f1c2d3e-4a5b-4c6d-8e7f-901a2b3c4d5e").is_ok());
+        assert_eq!(
+            client_msg_id("6F1C2D3E-4A5B-4C6D-8E7F-901A2B3C4D5E").unwrap(),
+            "6f1c2d3e-4a5b-4c6d-8e7f-901a2b3c4d5e"
+        );
         assert!(client_msg_id("1").is_err());
     }
 }

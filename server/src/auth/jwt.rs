@@ -78,6 +78,7 @@ impl TokenService {
         };
         let mut validation = Validation::new(algorithm);
         validation.leeway = 5;
+        validation.validate_nbf = true;
         validation.set_required_spec_claims(&["exp", "sub"]);
         if let Some(iss) = &config.jwt_issuer {
             validation.set_issuer(&[iss]);

@@ -3,7 +3,9 @@
 use std::sync::LazyLock;
 
 use axum::Json;
-use axum::extract::State;
+use std::net::SocketAddr;
+
+use axum::extract::{ConnectInfo, State};
 use axum::http::StatusCode;
 use chat_protocol::v1::{AuthResponse, Credentials};
 
@@ -20,6 +22,16 @@ use crate::validate;
 static DUMMY_HASH: LazyLock<String> =
     LazyLock::new(|| hash_password("dummy password for timing").unwrap_or_default());
 
+/// Each attempt costs an argon2 hash: limit attempts per client address.
+fn check_attempt_rate(state: &AppState, peer: SocketAddr) -> Result<()> {
+    state.auth_limiter().check_key(&peer.ip()).map_err(|_| {
+        Error::new(
+            chat_protocol::v1::ErrorCode::RateLimited,
+            "too many registration or login attempts; wait a minute",
+        )
+    })
+}
+
 async fn blocking<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> Result<T> {
     tokio::task::spawn_blocking(f)
         .await
@@ -29,8 +41,10 @@ async fn blocking<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> 
 /// Creates a local account and returns a token for it.
 pub async fn register(
     State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
     ApiJson(creds): ApiJson<Credentials>,
 ) -> Result<(StatusCode, Json<AuthResponse>)> {
+    check_attempt_rate(&state, peer)?;
     if !state.tokens().can_mint() {
         return Err(Error::forbidden(
             "accounts are managed by the external auth service configured for this server",
@@ -62,8 +76,10 @@ pub async fn register(
 /// Checks a password and returns a fresh token.
 pub async fn login(
     State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
     ApiJson(creds): ApiJson<Credentials>,
 ) -> Result<Json<AuthResponse>> {
+    check_attempt_rate(&state, peer)?;
     if !state.tokens().can_mint() {
         return Err(Error::forbidden(
             "log in with the external auth service instead",

@@ -27,7 +27,7 @@ impl FromRequestParts<AppState> for AuthUser {
             .ok_or_else(|| Error::unauthorized("Authorization header must be Bearer <token>"))?;
         crate::access::authenticated_user(state, token.trim())
             .await
-            .map(Self)
+            .map(|caller| Self(caller.user_id))
     }
 }
 

@@ -62,15 +62,22 @@ pub async fn send(
         .get("idempotency-key")
         .and_then(|v| v.to_str().ok())
         .ok_or_else(|| Error::invalid("the Idempotency-Key header (a UUID) is required"))?;
-    let author = Author {
-        user_id: &user_id,
-        origin: None,
-    };
-    let (message, duplicate) =
-        messaging::send(&state, author, &room_id, key, &request.content).await?;
-    if !duplicate {
-        messaging::fan_out(&state, author, &message);
-    }
+    let key = key.to_owned();
+    // Commit and fan-out run in their own task: if the HTTP client goes away mid-request
+    // the handler is dropped, but a committed message must still reach the room.
+    let (message, duplicate) = tokio::spawn(async move {
+        let author = Author {
+            user_id: &user_id,
+            origin: None,
+        };
+        let sent = messaging::send(&state, author, &room_id, &key, &request.content).await;
+        if let Ok((message, false)) = &sent {
+            messaging::fan_out(&state, author, message);
+        }
+        sent
+    })
+    .await
+    .map_err(|e| Error::internal("send task failed", &e))??;
     let ack = SendMessageResponse {
         room_id: message.room_id,
         client_msg_id: message.client_msg_id,

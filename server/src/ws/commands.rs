@@ -52,6 +52,7 @@ impl Session {
                 if !self.cursors.contains_key(&room_id) {
                     return Err(Error::forbidden("join the room on this connection first").into());
                 }
+                self.check_ephemeral_rate()?;
                 typing::update(&self.state, &room_id, &self.user_id, is_typing);
                 Ok(())
             }
@@ -106,29 +107,30 @@ impl Session {
         client_msg_id: &str,
         content: &str,
     ) -> Result<(), Failure> {
+        let user_id = self.user_id.clone();
         let author = Author {
-            user_id: &self.user_id,
+            user_id: &user_id,
             origin: Some(self.conn_id),
         };
         match messaging::send(&self.state, author, room_id, client_msg_id, content).await {
             Ok((message, duplicate)) => {
                 self.strikes = 0;
-                let ack = ServerFrame::MessageAck {
-                    room_id: message.room_id.clone(),
-                    client_msg_id: message.client_msg_id.clone(),
-                    message_id: message.message_id.clone(),
-                    seq: message.seq,
-                    created_at: message.created_at,
-                };
-                if let Some(cursor) = self.cursors.get_mut(&message.room_id) {
-                    cursor.acked(message.seq);
-                }
-                let acked = self.send(&ack).await;
-                // Fan out even if this connection just died: the message is committed.
+                // The message is committed: fan it out now, so the room never waits on
+                // this connection's queue.
                 if !duplicate {
                     messaging::fan_out(&self.state, author, &message);
                 }
-                Ok(acked?)
+                // Earlier events reach this connection before its ack, so a client that
+                // advances its cursor on the ack never skips one.
+                self.reach(&message.room_id, message.seq).await?;
+                let ack = ServerFrame::MessageAck {
+                    room_id: message.room_id,
+                    client_msg_id: message.client_msg_id,
+                    message_id: message.message_id,
+                    seq: message.seq,
+                    created_at: message.created_at,
+                };
+                Ok(self.send(&ack).await?)
             }
             Err(e) => Err(self.count_strike(e)),
         }
@@ -153,6 +155,16 @@ impl Session {
         }
     }
 
+    /// Typing and receipts fan out to the whole room: they have their own budget.
+    fn check_ephemeral_rate(&self) -> Result<(), Failure> {
+        self.ephemeral_limiter.check().map_err(|_| {
+            Failure::Reply(Error::new(
+                ErrorCode::RateLimited,
+                "too many typing or receipt updates; send them at most a few times a second",
+            ))
+        })
+    }
+
     /// Rate-limited requests count as strikes; too many in a row end the connection.
     fn count_strike(&mut self, e: Error) -> Failure {
         if e.code != ErrorCode::RateLimited {
@@ -171,6 +183,7 @@ impl Session {
     }
 
     async fn receipt(&mut self, room_id: &str, seq: u64, kind: ReceiptKind) -> Result<(), Failure> {
+        self.check_ephemeral_rate()?;
         let room = access::member_room(&self.state, room_id, &self.user_id).await?;
         if seq == 0 || seq > room.last_seq {
             return Err(Error::invalid(format!(

@@ -30,11 +30,11 @@ fn unauthorized(message: impl Into<String>, reason: &'static str) -> Refusal {
     }
 }
 
-/// Waits for the `authenticate` frame and checks its token. Returns the user id.
+/// Waits for the `authenticate` frame and checks its token. Returns who it names.
 pub(super) async fn authenticate(
     stream: &mut SplitStream<WebSocket>,
     state: &AppState,
-) -> Result<String, Refusal> {
+) -> Result<crate::access::Caller, Refusal> {
     let deadline = tokio::time::Instant::now() + state.config().auth_timeout;
     let text = loop {
         let next = tokio::select! {
@@ -81,7 +81,7 @@ pub(super) async fn authenticate(
         }
     };
     match crate::access::authenticated_user(state, &token).await {
-        Ok(user_id) => Ok(user_id),
+        Ok(caller) => Ok(caller),
         Err(e) if e.code == ErrorCode::Unauthorized => Err(Refusal::Close {
             error: Some(e),
             code: close::UNAUTHORIZED,

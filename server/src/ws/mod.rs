@@ -3,7 +3,9 @@
 mod commands;
 mod cursor;
 mod handshake;
+mod inbound;
 mod read_error;
+mod registration;
 mod session;
 mod sync;
 mod writer;
@@ -12,6 +14,9 @@ use axum::extract::{State, WebSocketUpgrade};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 
+use std::sync::Arc;
+
+use crate::error::Error;
 use crate::state::AppState;
 
 /// Smallest read buffer tungstenite works well with; its 128 KiB default would cost
@@ -25,6 +30,13 @@ pub async fn upgrade(ws: WebSocketUpgrade, State(state): State<AppState>) -> Res
     if state.shutdown().is_cancelled() {
         return (StatusCode::SERVICE_UNAVAILABLE, "server is shutting down").into_response();
     }
+    let Ok(slot) = Arc::clone(state.connection_slots()).try_acquire_owned() else {
+        return Error::new(
+            chat_protocol::v1::ErrorCode::Unavailable,
+            "the server is at its connection limit; retry later",
+        )
+        .into_response();
+    };
     let max = state.config().max_frame_bytes;
     ws.read_buffer_size(READ_BUFFER_BYTES)
         .write_buffer_size(WRITE_BUFFER_BYTES)
@@ -33,6 +45,9 @@ pub async fn upgrade(ws: WebSocketUpgrade, State(state): State<AppState>) -> Res
         .on_failed_upgrade(|e| tracing::debug!(error = %e, "websocket upgrade failed"))
         .on_upgrade(move |socket| {
             let sessions = state.sessions().clone();
-            sessions.track_future(session::run(socket, state))
+            sessions.track_future(async move {
+                session::run(socket, state).await;
+                drop(slot);
+            })
         })
 }

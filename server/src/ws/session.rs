@@ -1,29 +1,37 @@
 //! One authenticated connection: a reader loop (this task) and a writer task fed by a
-//! bounded queue. The loop handles client frames, hub deliveries, heartbeats and shutdown.
+//! bounded queue. The loop handles client frames, hub deliveries, heartbeats, token
+//! expiry and shutdown.
 
 use std::collections::HashMap;
 use std::num::NonZeroU32;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
-use axum::extract::ws::{Message, Utf8Bytes, WebSocket};
-use chat_protocol::v1::{ClientFrame, ErrorCode, ServerFrame, close};
-use futures_util::StreamExt;
+use axum::extract::ws::{Utf8Bytes, WebSocket};
+use chat_protocol::v1::{ErrorCode, ServerFrame, close};
 use futures_util::stream::SplitStream;
+use futures_util::{FutureExt, StreamExt};
 use governor::{DefaultDirectRateLimiter, Quota, RateLimiter};
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
+use super::cursor::RoomCursor;
 use super::handshake::{self, Refusal};
-use super::read_error::close_code_for;
-use super::writer::{self, Outgoing};
+use super::registration::Registration;
+use super::writer::{Outgoing, Writer};
+use crate::access::Caller;
 use crate::clock::now_ms;
 use crate::error::Error;
 use crate::hub::{ConnId, Delivery};
 use crate::state::AppState;
-use crate::{presence, typing};
 
-/// How long closing may take: the writer's last frames, then the client's close reply.
-const CLOSE_GRACE: std::time::Duration = std::time::Duration::from_secs(2);
+/// Deliveries handled in a row before the socket gets a look-in.
+const DELIVERIES_BEFORE_READING: u32 = 64;
+
+/// Typing and receipt frames a connection may send per second (they fan out to the
+/// whole room, so they get a budget of their own below the general frame limit).
+const EPHEMERAL_PER_SECOND: u32 = 5;
+/// Burst allowed above that.
+const EPHEMERAL_BURST: u32 = 20;
 
 /// Why the session loop ended.
 #[derive(Debug)]
@@ -44,9 +52,10 @@ pub(super) struct Session {
     slow: CancellationToken,
     /// Cancelled by the writer when the socket fails.
     writer_done: CancellationToken,
-    /// Per joined room: the highest seq delivered on this connection.
-    pub(super) cursors: HashMap<String, super::cursor::RoomCursor>,
-    frame_limiter: DefaultDirectRateLimiter,
+    /// Per joined room: how far this connection has got.
+    pub(super) cursors: HashMap<String, RoomCursor>,
+    pub(super) frame_limiter: DefaultDirectRateLimiter,
+    pub(super) ephemeral_limiter: DefaultDirectRateLimiter,
     /// Consecutive rate-limited messages; too many close the connection.
     pub(super) strikes: u32,
 }
@@ -60,126 +69,9 @@ impl std::fmt::Debug for Session {
     }
 }
 
-/// Runs a connection from upgrade to close.
-pub(super) async fn run(socket: WebSocket, state: AppState) {
-    let (sink, mut stream) = socket.split();
-    let capacity = state.config().outbound_queue.max(1);
-    let (out, out_rx) = mpsc::channel(capacity);
-    let (close_tx, close_rx) = oneshot::channel();
-    let writer_done = CancellationToken::new();
-    let writer = tokio::spawn(writer::run(sink, out_rx, close_rx, writer_done.clone()));
-
-    let user_id = match handshake::authenticate(&mut stream, &state).await {
-        Ok(user_id) => user_id,
-        Err(Refusal::Gone) => return finish(close_tx, out, writer, End::Gone, &mut stream).await,
-        Err(Refusal::Close {
-            error,
-            code,
-            reason,
-        }) => {
-            if let Some(e) = error {
-                let _ = out.try_send(Outgoing::Text(error_frame(&e, None)));
-            }
-            return finish(close_tx, out, writer, End::Close(code, reason), &mut stream).await;
-        }
-    };
-
-    let (delivery_tx, delivery_rx) = mpsc::channel(capacity);
-    let slow = CancellationToken::new();
-    let registered = state.hub().register(
-        &user_id,
-        delivery_tx,
-        slow.clone(),
-        state.config().max_connections_per_user,
-    );
-    let (conn_id, first_connection) = match registered {
-        Ok(registered) => registered,
-        Err(_) => {
-            let e = Error::new(
-                ErrorCode::Forbidden,
-                format!(
-                    "this user already has {} connections; close one first",
-                    state.config().max_connections_per_user
-                ),
-            );
-            let _ = out.try_send(Outgoing::Text(error_frame(&e, None)));
-            let end = End::Close(close::TOO_MANY_CONNECTIONS, "too many connections");
-            return finish(close_tx, out, writer, end, &mut stream).await;
-        }
-    };
-    tracing::debug!(conn = conn_id, user = %user_id, "authenticated");
-
-    let per_second = NonZeroU32::new(state.config().frames_per_second).unwrap_or(NonZeroU32::MIN);
-    let burst = NonZeroU32::new(state.config().frame_burst).unwrap_or(per_second);
-    let mut session = Session {
-        state: state.clone(),
-        conn_id,
-        user_id: user_id.clone(),
-        out,
-        slow,
-        writer_done,
-        cursors: HashMap::new(),
-        frame_limiter: RateLimiter::direct(Quota::per_second(per_second).allow_burst(burst)),
-        strikes: 0,
-    };
-    let end = session
-        .serve(&mut stream, delivery_rx, first_connection)
-        .await;
-
-    let Session { out, .. } = session;
-    if let Some(departure) = state.hub().unregister(conn_id) {
-        for room_id in &departure.stopped_typing {
-            typing::announce(&state, room_id, &user_id, false);
-        }
-        if departure.went_offline {
-            presence::went_offline(&state, &user_id).await;
-        }
-    }
-    tracing::debug!(conn = conn_id, user = %user_id, ?end, "connection closed");
-    finish(close_tx, out, writer, end, &mut stream).await;
-}
-
-/// Asks the writer to close (or just to stop), then waits for it briefly.
-async fn finish(
-    close_tx: oneshot::Sender<(u16, &'static str)>,
-    out: mpsc::Sender<Outgoing>,
-    writer: tokio::task::JoinHandle<()>,
-    end: End,
-    stream: &mut SplitStream<WebSocket>,
-) {
-    let End::Close(code, reason) = end else {
-        // Nothing to say: dropping the close channel stops the writer at once.
-        drop(close_tx);
-        writer.abort();
-        return;
-    };
-    // An orderly close goes behind the frames already queued (an error or
-    // server_shutdown explaining it); if the queue is full (a slow consumer), the
-    // close jumps the queue.
-    let urgent =
-        code == close::SLOW_CONSUMER || out.try_send(Outgoing::Close(code, reason)).is_err();
-    let close_tx = if urgent {
-        let _ = close_tx.send((code, reason));
-        None
-    } else {
-        Some(close_tx)
-    };
-    drop(out);
-    // The writer bounds each frame by its own timeout; this bounds the rest.
-    if tokio::time::timeout(CLOSE_GRACE, writer).await.is_err() {
-        tracing::debug!("writer did not finish in time");
-    }
-    drop(close_tx);
-    // Complete the closing handshake: read until the client's close (or give up), so
-    // the client sees our close frame instead of a reset connection.
-    let _ = tokio::time::timeout(CLOSE_GRACE, async {
-        while let Some(Ok(message)) = stream.next().await {
-            if matches!(message, Message::Close(_)) {
-                break;
-            }
-        }
-    })
-    .await;
+fn limiter(per_second: u32, burst: u32) -> DefaultDirectRateLimiter {
+    let rate = NonZeroU32::new(per_second).unwrap_or(NonZeroU32::MIN);
+    RateLimiter::direct(Quota::per_second(rate).allow_burst(NonZeroU32::new(burst).unwrap_or(rate)))
 }
 
 /// Encodes an `error` frame.
@@ -189,58 +81,145 @@ pub(super) fn error_frame(e: &Error, reference: Option<&str>) -> Utf8Bytes {
     )
 }
 
+/// Runs a connection from upgrade to close.
+pub(super) async fn run(socket: WebSocket, state: AppState) {
+    let (sink, mut stream) = socket.split();
+    let capacity = state.config().outbound_queue.max(1);
+    let writer = Writer::spawn(sink, capacity);
+    let out = writer.queue();
+
+    let caller = match handshake::authenticate(&mut stream, &state).await {
+        Ok(caller) => caller,
+        Err(Refusal::Gone) => return writer.finish(None, &mut stream).await,
+        Err(Refusal::Close {
+            error,
+            code,
+            reason,
+        }) => {
+            if let Some(e) = error {
+                let _ = out.try_send(Outgoing::Text(error_frame(&e, None)));
+            }
+            return writer.finish(Some((code, reason)), &mut stream).await;
+        }
+    };
+
+    let (delivery_tx, delivery_rx) = mpsc::channel(capacity);
+    let slow = CancellationToken::new();
+    let (registration, presence) =
+        match Registration::enter(&state, &caller.user_id, delivery_tx, slow.clone()).await {
+            Ok(entered) => entered,
+            Err(_) => {
+                let e = Error::new(
+                    ErrorCode::Forbidden,
+                    format!(
+                        "this user already has {} connections; close one first",
+                        state.config().max_connections_per_user
+                    ),
+                );
+                let _ = out.try_send(Outgoing::Text(error_frame(&e, None)));
+                let end = (close::TOO_MANY_CONNECTIONS, "too many connections");
+                return writer.finish(Some(end), &mut stream).await;
+            }
+        };
+    let conn_id = registration.conn_id();
+    tracing::debug!(conn = conn_id, user = %caller.user_id, "authenticated");
+
+    let config = state.config();
+    let mut session = Session {
+        state: state.clone(),
+        conn_id,
+        user_id: caller.user_id.clone(),
+        out,
+        slow,
+        writer_done: writer.done(),
+        cursors: HashMap::new(),
+        frame_limiter: limiter(config.frames_per_second, config.frame_burst),
+        ephemeral_limiter: limiter(EPHEMERAL_PER_SECOND, EPHEMERAL_BURST),
+        strikes: 0,
+    };
+    let end = session
+        .serve(&mut stream, delivery_rx, presence, &caller)
+        .await;
+    drop(session);
+    registration.leave().await;
+    tracing::debug!(conn = conn_id, user = %caller.user_id, ?end, "connection closed");
+    let close_with = match end {
+        End::Close(code, reason) => Some((code, reason)),
+        End::Gone => None,
+    };
+    writer.finish(close_with, &mut stream).await;
+}
+
+/// When the token runs out, as an instant of the tokio clock.
+fn token_deadline(caller: &Caller) -> tokio::time::Instant {
+    let remaining_ms = i64::try_from(caller.expires_at)
+        .unwrap_or(i64::MAX / 1000)
+        .saturating_mul(1000)
+        .saturating_sub(now_ms());
+    let remaining = Duration::from_millis(u64::try_from(remaining_ms).unwrap_or(0));
+    // Far-future expiries are capped so the addition cannot overflow.
+    tokio::time::Instant::now() + remaining.min(Duration::from_secs(10 * 365 * 24 * 3600))
+}
+
 impl Session {
     async fn serve(
         &mut self,
         stream: &mut SplitStream<WebSocket>,
         mut deliveries: mpsc::Receiver<Delivery>,
-        first_connection: bool,
+        presence: Vec<ServerFrame>,
+        caller: &Caller,
     ) -> End {
+        let config = self.state.config();
         let hello = ServerFrame::Authenticated {
             user_id: self.user_id.clone(),
             session_id: self.conn_id.to_string(),
             server_time: now_ms(),
-            heartbeat_interval_ms: u64::try_from(
-                self.state.config().heartbeat_interval.as_millis(),
-            )
-            .unwrap_or(u64::MAX),
+            heartbeat_interval_ms: u64::try_from(config.heartbeat_interval.as_millis())
+                .unwrap_or(u64::MAX),
         };
         if let Err(end) = self.send(&hello).await {
             return end;
         }
-        for frame in presence::came_online(&self.state, &self.user_id, first_connection).await {
-            if let Err(end) = self.send(&frame).await {
+        for frame in &presence {
+            if let Err(end) = self.send(frame).await {
                 return end;
             }
         }
 
-        let heartbeat = self.state.config().heartbeat_interval;
-        let idle_timeout = self.state.config().idle_timeout;
+        let heartbeat = config.heartbeat_interval;
+        let idle_timeout = config.idle_timeout;
         let mut ticker =
             tokio::time::interval_at(tokio::time::Instant::now() + heartbeat, heartbeat);
+        let token_expiry = tokio::time::sleep_until(token_deadline(caller));
+        tokio::pin!(token_expiry);
         let mut last_heard = Instant::now();
         let shutdown = self.state.shutdown().clone();
         let slow = self.slow.clone();
         let writer_done = self.writer_done.clone();
+        let mut deliveries_in_a_row = 0u32;
         loop {
+            // A long run of deliveries (a very busy room) must not starve the client's
+            // own frames: every so often, look at the socket first.
+            if deliveries_in_a_row >= DELIVERIES_BEFORE_READING {
+                deliveries_in_a_row = 0;
+                if let Some(frame) = stream.next().now_or_never() {
+                    last_heard = Instant::now();
+                    if let Err(end) = self.on_socket(frame).await {
+                        return end;
+                    }
+                }
+            }
+            // Teardown first; then the heartbeat; then events already committed, before
+            // the client's next request, so replies never overtake them.
             let step = tokio::select! {
                 biased;
-                () = shutdown.cancelled() => {
-                    let bye = ServerFrame::ServerShutdown {
-                        reconnect_after_ms: u64::try_from(self.state.config().reconnect_after.as_millis()).unwrap_or(1000),
-                    };
-                    let _ = self.out.try_send(Outgoing::Text(Utf8Bytes::from(bye.encode())));
-                    Err(End::Close(close::RESTARTING, "server is restarting"))
-                }
-                () = slow.cancelled() => Err(End::Close(close::SLOW_CONSUMER, "slow consumer: reconnect and resume")),
+                () = shutdown.cancelled() => Err(self.shutting_down()),
+                () = slow.cancelled() => Err(slow_consumer()),
                 () = writer_done.cancelled() => Err(End::Gone),
-                delivery = deliveries.recv() => match delivery {
-                    Some(delivery) => self.deliver(delivery).await,
-                    None => Err(End::Gone),
-                },
-                frame = stream.next() => {
-                    last_heard = Instant::now();
-                    self.on_socket(frame).await
+                () = &mut token_expiry => {
+                    let e = Error::unauthorized("token expired; reconnect with a fresh token");
+                    let _ = self.out.try_send(Outgoing::Text(error_frame(&e, None)));
+                    Err(End::Close(close::UNAUTHORIZED, "token expired"))
                 }
                 _ = ticker.tick() => {
                     if last_heard.elapsed() >= idle_timeout {
@@ -249,6 +228,18 @@ impl Session {
                         self.push(Outgoing::Ping).await
                     }
                 }
+                delivery = deliveries.recv() => {
+                    deliveries_in_a_row += 1;
+                    match delivery {
+                        Some(delivery) => self.deliver(delivery).await,
+                        None => Err(End::Gone),
+                    }
+                }
+                frame = stream.next() => {
+                    deliveries_in_a_row = 0;
+                    last_heard = Instant::now();
+                    self.on_socket(frame).await
+                }
             };
             if let Err(end) = step {
                 return end;
@@ -256,61 +247,16 @@ impl Session {
         }
     }
 
-    async fn on_socket(&mut self, frame: Option<Result<Message, axum::Error>>) -> Result<(), End> {
-        match frame {
-            None | Some(Ok(Message::Close(_))) => Err(End::Gone),
-            Some(Err(e)) => Err(match close_code_for(e) {
-                Some((code, reason)) => End::Close(code, reason),
-                None => End::Gone,
-            }),
-            Some(Ok(Message::Ping(_) | Message::Pong(_))) => Ok(()),
-            Some(Ok(message)) => {
-                if self.frame_limiter.check().is_err() {
-                    return Err(End::Close(close::POLICY_LIMIT, "frame rate limit exceeded"));
-                }
-                match message {
-                    Message::Text(text) => self.on_text(text.as_str()).await,
-                    _ => {
-                        let e = Error::invalid(
-                            "binary frames are not supported; send JSON text frames",
-                        );
-                        self.push(Outgoing::Text(error_frame(&e, None))).await
-                    }
-                }
-            }
-        }
-    }
-
-    async fn on_text(&mut self, text: &str) -> Result<(), End> {
-        let frame = match ClientFrame::decode(text) {
-            Ok(frame) => frame,
-            Err(e) => {
-                let code = match e {
-                    chat_protocol::v1::DecodeError::UnknownType(_) => ErrorCode::UnknownType,
-                    _ => ErrorCode::InvalidRequest,
-                };
-                return self
-                    .push(Outgoing::Text(error_frame(
-                        &Error::new(code, e.to_string()),
-                        None,
-                    )))
-                    .await;
-            }
+    /// Queues `server_shutdown` (if there is room) and ends with 1012.
+    pub(super) fn shutting_down(&self) -> End {
+        let bye = ServerFrame::ServerShutdown {
+            reconnect_after_ms: u64::try_from(self.state.config().reconnect_after.as_millis())
+                .unwrap_or(1000),
         };
-        let reference = frame.reference().map(str::to_owned);
-        match self.handle(frame).await {
-            Ok(()) => Ok(()),
-            Err(super::commands::Failure::Reply(e)) => {
-                self.push(Outgoing::Text(error_frame(&e, reference.as_deref())))
-                    .await
-            }
-            Err(super::commands::Failure::End(end)) => Err(end),
-            Err(super::commands::Failure::ReplyThenEnd(e, end)) => {
-                self.push(Outgoing::Text(error_frame(&e, reference.as_deref())))
-                    .await?;
-                Err(end)
-            }
-        }
+        let _ = self
+            .out
+            .try_send(Outgoing::Text(Utf8Bytes::from(bye.encode())));
+        End::Close(close::RESTARTING, "server is restarting")
     }
 
     /// Queues a frame for the writer, waiting for room (backpressure) unless the
@@ -318,8 +264,9 @@ impl Session {
     pub(super) async fn push(&self, outgoing: Outgoing) -> Result<(), End> {
         tokio::select! {
             biased;
-            () = self.slow.cancelled() => Err(End::Close(close::SLOW_CONSUMER, "slow consumer: reconnect and resume")),
+            () = self.slow.cancelled() => Err(slow_consumer()),
             () = self.writer_done.cancelled() => Err(End::Gone),
+            () = self.state.shutdown().cancelled() => Err(self.shutting_down()),
             sent = self.out.send(outgoing) => sent.map_err(|_| End::Gone),
         }
     }
@@ -329,4 +276,8 @@ impl Session {
         self.push(Outgoing::Text(Utf8Bytes::from(frame.encode())))
             .await
     }
+}
+
+fn slow_consumer() -> End {
+    End::Close(close::SLOW_CONSUMER, "slow consumer: reconnect and resume")
 }

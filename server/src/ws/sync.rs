@@ -25,7 +25,8 @@ impl Session {
         room_id: &str,
         since_seq: Option<u64>,
     ) -> Result<(), Failure> {
-        let room = access::joinable_room(&self.state, room_id, &self.user_id).await?;
+        // Refuse a bad cursor before joining changes membership.
+        let room = access::existing_room(&self.state, room_id).await?;
         if let Some(since) = since_seq
             && since > room.last_seq
         {
@@ -36,11 +37,25 @@ impl Session {
             ))
             .into());
         }
+        let room = access::joinable_room(&self.state, room_id, &self.user_id).await?;
         // Subscribe before reading last_seq: anything committed from now on is either in
         // the replay or arrives live, and the cursor removes the overlap.
         self.state.hub().subscribe(self.conn_id, room_id);
-        let room = self.state.store().room(room_id).await?.unwrap_or(room);
-        let receipts = self.state.store().receipts(room_id).await?;
+        let snapshot = async {
+            let room = self.state.store().room(room_id).await?.unwrap_or(room);
+            let receipts = self.state.store().receipts(room_id).await?;
+            Ok::<_, Error>((room, receipts))
+        };
+        let (room, receipts) = match snapshot.await {
+            Ok(snapshot) => snapshot,
+            Err(e) => {
+                // Without a cursor, this connection must not keep the subscription.
+                if !self.cursors.contains_key(room_id) {
+                    self.state.hub().unsubscribe(self.conn_id, room_id);
+                }
+                return Err(Failure::Reply(e));
+            }
+        };
         self.cursors.insert(
             room_id.to_owned(),
             RoomCursor::at(since_seq.unwrap_or(room.last_seq)),
@@ -80,8 +95,7 @@ impl Session {
                 if until.is_some_and(|until| seq >= until) {
                     return Ok(());
                 }
-                let step = self.cursors.get_mut(room_id).map(|c| c.step(seq));
-                if step == Some(Step::Next { send: true }) {
+                if self.cursors.get_mut(room_id).map(|c| c.step(seq)) == Some(Step::Next) {
                     self.send(&event).await?;
                 }
             }
@@ -91,10 +105,31 @@ impl Session {
         }
     }
 
+    /// Moves the room's cursor to `seq`, which this connection learns of through its
+    /// own `message_ack`: missing earlier events are sent first, the event itself not.
+    pub(super) async fn reach(&mut self, room_id: &str, seq: u64) -> Result<(), Failure> {
+        let Some(cursor) = self.cursors.get_mut(room_id) else {
+            return Ok(());
+        };
+        if cursor.step(seq) == Step::Gap {
+            self.catch_up(room_id, Some(seq)).await?;
+            if let Some(cursor) = self.cursors.get_mut(room_id) {
+                cursor.step(seq);
+            }
+        }
+        Ok(())
+    }
+
     /// Handles something the hub queued for this connection.
     pub(super) async fn deliver(&mut self, delivery: Delivery) -> Result<(), End> {
         let event = match delivery {
             Delivery::Frame(frame) => return self.push(Outgoing::Text(frame)).await,
+            Delivery::RoomFrame(room_frame) => {
+                if !self.cursors.contains_key(&room_frame.room_id) {
+                    return Ok(());
+                }
+                return self.push(Outgoing::Text(room_frame.frame.clone())).await;
+            }
             Delivery::Room(event) => event,
         };
         let Some(cursor) = self.cursors.get_mut(&event.room_id) else {
@@ -117,9 +152,9 @@ impl Session {
                 None => return Ok(()),
             };
         }
-        // The sender's own connection already got message_ack for this seq.
+        // The sender's own connection gets message_ack instead (see `reach`).
         let own_send = event.origin == Some(self.conn_id);
-        if step == (Step::Next { send: true }) && !own_send {
+        if step == Step::Next && !own_send {
             self.push(Outgoing::Text(Utf8Bytes::clone(&event.frame)))
                 .await?;
         }

@@ -4,15 +4,19 @@
 use std::time::Duration;
 
 use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket};
-use futures_util::SinkExt;
-use futures_util::stream::SplitSink;
+use chat_protocol::v1::close;
+use futures_util::stream::{SplitSink, SplitStream};
+use futures_util::{SinkExt, StreamExt};
 use tokio::sync::{mpsc, oneshot};
+use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
 /// Longest a single frame may take to reach the socket before the peer counts as dead.
 const WRITE_TIMEOUT: Duration = Duration::from_secs(10);
 /// Longest the close frame may take; the connection is dropped after that anyway.
 const CLOSE_TIMEOUT: Duration = Duration::from_secs(1);
+/// How long closing may take: the writer's last frames, then the client's close reply.
+const CLOSE_GRACE: Duration = Duration::from_secs(2);
 
 /// Something for the writer to send.
 #[derive(Debug)]
@@ -25,18 +29,89 @@ pub(super) enum Outgoing {
     Close(u16, &'static str),
 }
 
-/// Runs until the queue closes, a close is requested, or the socket fails; then marks
-/// `done` so the session stops too.
-pub(super) async fn run(
+/// The session's handle on its writer task.
+#[derive(Debug)]
+pub(super) struct Writer {
+    queue: mpsc::Sender<Outgoing>,
+    urgent_close: oneshot::Sender<(u16, &'static str)>,
+    task: JoinHandle<()>,
+    done: CancellationToken,
+}
+
+impl Writer {
+    /// Starts the writer with a queue of `capacity` frames.
+    pub(super) fn spawn(sink: SplitSink<WebSocket, Message>, capacity: usize) -> Self {
+        let (queue, queued) = mpsc::channel(capacity.max(1));
+        let (urgent_close, urgent) = oneshot::channel();
+        let done = CancellationToken::new();
+        let task = tokio::spawn(run(sink, queued, urgent, done.clone()));
+        Self {
+            queue,
+            urgent_close,
+            task,
+            done,
+        }
+    }
+
+    /// A sender for the queue.
+    pub(super) fn queue(&self) -> mpsc::Sender<Outgoing> {
+        self.queue.clone()
+    }
+
+    /// Cancelled when the writer stops (socket failure or close sent).
+    pub(super) fn done(&self) -> CancellationToken {
+        self.done.clone()
+    }
+
+    /// Ends the connection. With a close code, the close frame follows the frames
+    /// already queued (an `error` or `server_shutdown` explaining it), or jumps the queue
+    /// when it is full (a slow consumer); then the client's close reply is awaited
+    /// briefly, so that it sees our close frame rather than a reset connection.
+    pub(super) async fn finish(
+        self,
+        close_with: Option<(u16, &'static str)>,
+        stream: &mut SplitStream<WebSocket>,
+    ) {
+        let Some((code, reason)) = close_with else {
+            self.task.abort();
+            return;
+        };
+        let urgent = code == close::SLOW_CONSUMER
+            || self.queue.try_send(Outgoing::Close(code, reason)).is_err();
+        let keep_open = if urgent {
+            let _ = self.urgent_close.send((code, reason));
+            None
+        } else {
+            // Dropping this sender would stop the writer before the queued close.
+            Some(self.urgent_close)
+        };
+        drop(self.queue);
+        if tokio::time::timeout(CLOSE_GRACE, self.task).await.is_err() {
+            tracing::debug!("writer did not finish in time");
+        }
+        drop(keep_open);
+        let _ = tokio::time::timeout(CLOSE_GRACE, async {
+            while let Some(Ok(message)) = stream.next().await {
+                if matches!(message, Message::Close(_)) {
+                    break;
+                }
+            }
+        })
+        .await;
+    }
+}
+
+/// Runs until the queue closes, a close is sent, or the socket fails; then marks `done`.
+async fn run(
     mut sink: SplitSink<WebSocket, Message>,
     mut queue: mpsc::Receiver<Outgoing>,
-    mut close: oneshot::Receiver<(u16, &'static str)>,
+    mut urgent: oneshot::Receiver<(u16, &'static str)>,
     done: CancellationToken,
 ) {
     loop {
         let next = tokio::select! {
             biased;
-            request = &mut close => {
+            request = &mut urgent => {
                 if let Ok((code, reason)) = request {
                     send_close(&mut sink, code, reason).await;
                 }
@@ -55,7 +130,7 @@ pub(super) async fn run(
         };
         tokio::select! {
             biased;
-            request = &mut close => {
+            request = &mut urgent => {
                 if let Ok((code, reason)) = request {
                     send_close(&mut sink, code, reason).await;
                 }

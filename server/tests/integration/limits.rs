@@ -204,3 +204,126 @@ async fn a_frame_flood_is_closed_with_4008() {
         "the burst is served, the flood is not: {pongs}"
     );
 }
+
+#[tokio::test]
+async fn registrations_and_logins_are_rate_limited_per_address() {
+    let server = TestServer::start_with(|c| c.auth_attempts_per_minute = 3).await;
+    server.register("ann").await;
+    let login = || {
+        server
+            .http
+            .post(server.url("/v1/auth/login"))
+            .json(&serde_json::json!({"username": "ann", "password": "wrong password"}))
+            .send()
+    };
+    assert_eq!(login().await.unwrap().status(), 401);
+    assert_eq!(login().await.unwrap().status(), 401);
+    let limited = login().await.unwrap();
+    assert_eq!(limited.status(), 429);
+    let body: serde_json::Value = limited.json().await.unwrap();
+    assert_eq!(body["code"], "rate_limited");
+}
+
+#[tokio::test]
+async fn connections_beyond_the_server_limit_are_refused_with_503() {
+    let server = TestServer::start_with(|c| c.max_connections = 2).await;
+    let ann = server.register("ann").await;
+    let _one = server.client(&ann.token).await;
+    let _two = server.client(&ann.token).await;
+    match tokio_tungstenite::connect_async(server.ws_url()).await {
+        Err(tokio_tungstenite::tungstenite::Error::Http(response)) => {
+            assert_eq!(response.status(), 503);
+        }
+        other => panic!("expected HTTP 503, got {other:?}"),
+    }
+    drop(_one);
+    // The slot comes back once the connection is gone.
+    let mut admitted = false;
+    for _ in 0..50 {
+        if tokio_tungstenite::connect_async(server.ws_url())
+            .await
+            .is_ok()
+        {
+            admitted = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    assert!(admitted);
+}
+
+#[tokio::test]
+async fn typing_and_receipt_floods_are_rate_limited() {
+    let server = TestServer::start().await;
+    let crate::common::Duo {
+        room, mut a, mut b, ..
+    } = server.duo("public").await;
+    for i in 0..40 {
+        a.send(&ClientFrame::Typing {
+            room_id: room.clone(),
+            is_typing: i % 2 == 0,
+        })
+        .await;
+    }
+    let (code, _, reference) = a.expect_error().await;
+    assert_eq!(
+        (code.as_str(), reference.as_deref()),
+        ("rate_limited", Some(room.as_str()))
+    );
+    // Bob saw the burst, not all forty changes.
+    let mut seen = 0;
+    b.send(&ClientFrame::Ping).await;
+    loop {
+        match b.recv().await {
+            ServerFrame::Typing { .. } => seen += 1,
+            ServerFrame::Pong { .. } => break,
+            _ => {}
+        }
+    }
+    assert!(seen < 40, "{seen} typing frames reached the room");
+}
+
+#[tokio::test]
+async fn a_connection_is_closed_when_its_token_expires() {
+    let server = TestServer::start().await;
+    let ann = server.register("ann").await;
+    let secret = std::fs::read(server.dir.path().join("jwt-secret")).unwrap();
+    let exp = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs()
+        + 1;
+    let short_lived = jsonwebtoken::encode(
+        &jsonwebtoken::Header::new(jsonwebtoken::Algorithm::HS256),
+        &serde_json::json!({"sub": ann.user_id, "exp": exp}),
+        &jsonwebtoken::EncodingKey::from_secret(&secret),
+    )
+    .unwrap();
+    let mut client = server.client(&short_lived).await;
+    match client
+        .recv_where(|f| matches!(f, ServerFrame::Error { .. }))
+        .await
+    {
+        ServerFrame::Error { code, message, .. } => {
+            assert_eq!(code.as_str(), "unauthorized");
+            assert!(message.contains("expired"), "{message}");
+        }
+        _ => unreachable!(),
+    }
+    assert_eq!(client.closed().await, Some(close::UNAUTHORIZED));
+}
+
+#[tokio::test]
+async fn nonsensical_configuration_is_refused_at_startup() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut config = chat_server::Config::for_data_dir(dir.path());
+    config.heartbeat_interval = std::time::Duration::ZERO;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let error = chat_server::run(listener, config, async {})
+        .await
+        .unwrap_err();
+    assert!(
+        error.to_string().contains("--heartbeat-interval"),
+        "{error}"
+    );
+}

@@ -326,3 +326,20 @@ async fn leaving_stops_live_events_and_a_rejoin_resumes_where_it_left() {
         "leaving twice is an error"
     );
 }
+
+#[tokio::test]
+async fn a_refused_join_changes_no_membership() {
+    let server = TestServer::start().await;
+    let ann = server.register("ann").await;
+    let bob = server.register("bob").await;
+    let room = server.create_room(&ann.token, "lobby", "public", &[]).await;
+    let mut b = server.client(&bob.token).await;
+    match b.join(&room, Some(99)).await {
+        ServerFrame::Error { code, .. } => assert_eq!(code.as_str(), "invalid_request"),
+        other => panic!("{other:?}"),
+    }
+    let (_, members) = server
+        .get_json(&ann.token, &format!("/v1/rooms/{room}/members"))
+        .await;
+    assert_eq!(members["members"], serde_json::json!([ann.user_id]));
+}

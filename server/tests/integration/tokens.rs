@@ -220,3 +220,24 @@ async fn tokens_of_an_external_ed25519_issuer_are_verified_with_its_public_key()
         .unwrap();
     assert_eq!(response.status(), 403);
 }
+
+#[tokio::test]
+async fn a_token_that_is_not_valid_yet_is_refused() {
+    let server = TestServer::start().await;
+    let ann = server.register("ann").await;
+    let secret = std::fs::read(server.dir.path().join("jwt-secret")).unwrap();
+    let early = jsonwebtoken::encode(
+        &Header::new(Algorithm::HS256),
+        &json!({"sub": ann.user_id, "exp": now_secs() + 7200, "nbf": now_secs() + 3600}),
+        &EncodingKey::from_secret(&secret),
+    )
+    .unwrap();
+    let response = server
+        .http
+        .get(server.url("/v1/rooms"))
+        .bearer_auth(&early)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 401);
+}

@@ -73,6 +73,13 @@ fn is_unique_violation(err: &sqlx::Error) -> bool {
 #[async_trait]
 impl Store for SqliteStore {
     async fn ping(&self) -> Result<()> {
+        // Ready means writes can commit too: the group-commit task must be alive.
+        if self.write_sender().is_none_or(|sender| sender.is_closed()) {
+            return Err(Error::new(
+                chat_protocol::v1::ErrorCode::Unavailable,
+                "the store's writer has stopped",
+            ));
+        }
         sqlx::query("SELECT 1").execute(&self.readers).await?;
         Ok(())
     }

@@ -1,0 +1,70 @@
+//! What arrives on the socket: control frames, the frame-rate limit, decoding, and
+//! turning command failures into `error` frames.
+
+use axum::extract::ws::Message;
+use chat_protocol::v1::{ClientFrame, DecodeError, ErrorCode, close};
+
+use super::commands::Failure;
+use super::read_error::close_code_for;
+use super::session::{End, Session, error_frame};
+use super::writer::Outgoing;
+use crate::error::Error;
+
+impl Session {
+    /// Handles one read from the socket.
+    pub(super) async fn on_socket(
+        &mut self,
+        frame: Option<Result<Message, axum::Error>>,
+    ) -> Result<(), End> {
+        match frame {
+            None | Some(Ok(Message::Close(_))) => Err(End::Gone),
+            Some(Err(e)) => Err(match close_code_for(e) {
+                Some((code, reason)) => End::Close(code, reason),
+                None => End::Gone,
+            }),
+            Some(Ok(Message::Ping(_) | Message::Pong(_))) => Ok(()),
+            Some(Ok(message)) => {
+                if self.frame_limiter.check().is_err() {
+                    return Err(End::Close(close::POLICY_LIMIT, "frame rate limit exceeded"));
+                }
+                match message {
+                    Message::Text(text) => self.on_text(text.as_str()).await,
+                    _ => {
+                        let e = Error::invalid(
+                            "binary frames are not supported; send JSON text frames",
+                        );
+                        self.push(Outgoing::Text(error_frame(&e, None))).await
+                    }
+                }
+            }
+        }
+    }
+
+    async fn on_text(&mut self, text: &str) -> Result<(), End> {
+        let frame = match ClientFrame::decode(text) {
+            Ok(frame) => frame,
+            Err(e) => {
+                let code = match e {
+                    DecodeError::UnknownType(_) => ErrorCode::UnknownType,
+                    _ => ErrorCode::InvalidRequest,
+                };
+                let error = error_frame(&Error::new(code, e.to_string()), None);
+                return self.push(Outgoing::Text(error)).await;
+            }
+        };
+        let reference = frame.reference().map(str::to_owned);
+        match self.handle(frame).await {
+            Ok(()) => Ok(()),
+            Err(Failure::Reply(e)) => {
+                self.push(Outgoing::Text(error_frame(&e, reference.as_deref())))
+                    .await
+            }
+            Err(Failure::End(end)) => Err(end),
+            Err(Failure::ReplyThenEnd(e, end)) => {
+                self.push(Outgoing::Text(error_frame(&e, reference.as_deref())))
+                    .await?;
+                Err(end)
+            }
+        }
+    }
+}

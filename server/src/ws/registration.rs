@@ -1,0 +1,78 @@
+//! A connection's entry in the hub, with the presence changes that come with it. The
+//! entry is removed when the connection ends, even if its task panics.
+
+use chat_protocol::v1::ServerFrame;
+use tokio::sync::mpsc;
+use tokio_util::sync::CancellationToken;
+
+use crate::hub::{ConnId, Delivery, TooManyConnections};
+use crate::state::AppState;
+use crate::{presence, typing};
+
+/// An authenticated connection registered in the hub.
+#[derive(Debug)]
+pub(super) struct Registration {
+    state: AppState,
+    user_id: String,
+    conn_id: ConnId,
+    /// Cleared by [`Registration::leave`]; if still set on drop, the task ended abnormally.
+    active: bool,
+}
+
+impl Registration {
+    /// Registers the connection and announces the user online if this is their first
+    /// connection. Returns the registration and the presence snapshot for the client.
+    ///
+    /// # Errors
+    ///
+    /// When the user already holds the maximum number of connections.
+    pub(super) async fn enter(
+        state: &AppState,
+        user_id: &str,
+        queue: mpsc::Sender<Delivery>,
+        slow: CancellationToken,
+    ) -> Result<(Self, Vec<ServerFrame>), TooManyConnections> {
+        let co_members = presence::co_members(state, user_id).await;
+        let max = state.config().max_connections_per_user;
+        let (conn_id, first) = state.hub().register(user_id, queue, slow, max)?;
+        let snapshot = presence::came_online(state, user_id, &co_members, first);
+        let registration = Self {
+            state: state.clone(),
+            user_id: user_id.to_owned(),
+            conn_id,
+            active: true,
+        };
+        Ok((registration, snapshot))
+    }
+
+    /// This connection's id.
+    pub(super) fn conn_id(&self) -> ConnId {
+        self.conn_id
+    }
+
+    /// Unregisters; clears typing and announces the user offline if this was their last
+    /// connection.
+    pub(super) async fn leave(mut self) {
+        let co_members = presence::co_members(&self.state, &self.user_id).await;
+        self.active = false;
+        let Some(departure) = self.state.hub().unregister(self.conn_id) else {
+            return;
+        };
+        for room_id in &departure.stopped_typing {
+            typing::announce(&self.state, room_id, &self.user_id, false);
+        }
+        if departure.went_offline {
+            presence::went_offline(&self.state, &self.user_id, &co_members);
+        }
+    }
+}
+
+impl Drop for Registration {
+    fn drop(&mut self) {
+        if self.active {
+            // Only reached if the session task panicked or was cancelled: free the
+            // connection slot so the user is not locked out or shown online forever.
+            self.state.hub().unregister(self.conn_id);
+        }
+    }
+}
