@@ -36,24 +36,36 @@ pub async fn member_room(state: &AppState, room_id: &str, user_id: &str) -> Resu
     Ok(room)
 }
 
-/// Loads a room the user may join, adding them as a member of a public room.
+/// Loads a room the user may join, and whether they still have to become a member.
 ///
 /// # Errors
 ///
 /// `not_found` for an unknown room, `forbidden` for a private or direct room the user
 /// is not a member of.
-pub async fn joinable_room(state: &AppState, room_id: &str, user_id: &str) -> Result<RoomRecord> {
+pub async fn joinable_room(
+    state: &AppState,
+    room_id: &str,
+    user_id: &str,
+) -> Result<(RoomRecord, bool)> {
     let room = existing_room(state, room_id).await?;
     if state.store().is_member(room_id, user_id).await? {
-        return Ok(room);
+        return Ok((room, false));
     }
     if room.visibility != RoomVisibility::Public {
         return Err(Error::forbidden(
             "this room is private; a member must add you first",
         ));
     }
-    state.store().add_member(room_id, user_id, now_ms()).await?;
-    Ok(room)
+    Ok((room, true))
+}
+
+/// Makes the user a member of a room [`joinable_room`] allowed.
+///
+/// # Errors
+///
+/// `internal` if the store fails.
+pub async fn become_member(state: &AppState, room_id: &str, user_id: &str) -> Result<()> {
+    state.store().add_member(room_id, user_id, now_ms()).await
 }
 
 /// Who a valid access token names, and until when.

@@ -9,11 +9,14 @@ use tokio::sync::Semaphore;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
-use crate::auth::TokenService;
+use crate::auth::{HashingPool, TokenService};
 use crate::bus::Bus;
 use crate::config::Config;
 use crate::hub::Hub;
 use crate::store::Store;
+
+/// Threads for argon2 hashing (see `auth::hashing` for why it is a fixed pool).
+const PASSWORD_HASH_THREADS: usize = 2;
 
 /// Everything handlers share; cheap to clone.
 #[derive(Clone, Debug)]
@@ -28,6 +31,7 @@ struct Inner {
     bus: Arc<dyn Bus>,
     hub: Arc<Hub>,
     tokens: TokenService,
+    hashing: HashingPool,
     message_limiter: DefaultKeyedRateLimiter<String>,
     auth_limiter: DefaultKeyedRateLimiter<IpAddr>,
     connection_slots: Arc<Semaphore>,
@@ -57,6 +61,7 @@ impl AppState {
                 bus,
                 hub,
                 tokens,
+                hashing: HashingPool::new(PASSWORD_HASH_THREADS),
                 message_limiter,
                 auth_limiter,
                 connection_slots,
@@ -89,6 +94,11 @@ impl AppState {
     /// JWT minting and verification.
     pub fn tokens(&self) -> &TokenService {
         &self.inner.tokens
+    }
+
+    /// Where password hashes are computed.
+    pub fn hashing(&self) -> &HashingPool {
+        &self.inner.hashing
     }
 
     /// Per-user limiter for sends, edits and deletes (WebSocket and REST alike).

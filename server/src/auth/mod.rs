@@ -1,9 +1,11 @@
 //! Who is calling: password hashing, JWT minting and verification.
 
+mod hashing;
 mod jwt;
 mod password;
 mod secret;
 
+pub use hashing::HashingPool;
 pub use jwt::{Claims, TokenService};
 pub use password::{hash_password, verify_password};
 pub use secret::load_or_create_secret;

@@ -32,12 +32,6 @@ fn check_attempt_rate(state: &AppState, peer: SocketAddr) -> Result<()> {
     })
 }
 
-async fn blocking<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> Result<T> {
-    tokio::task::spawn_blocking(f)
-        .await
-        .map_err(|e| Error::internal("blocking task failed", &e))
-}
-
 /// Creates a local account and returns a token for it.
 pub async fn register(
     State(state): State<AppState>,
@@ -53,7 +47,10 @@ pub async fn register(
     validate::username(&creds.username)?;
     validate::password(&creds.password)?;
     let password = creds.password;
-    let hash = blocking(move || hash_password(&password)).await??;
+    let hash = state
+        .hashing()
+        .run(move || hash_password(&password))
+        .await??;
     let user = UserRecord {
         id: uuid::Uuid::now_v7().to_string(),
         username: creds.username,
@@ -88,14 +85,16 @@ pub async fn login(
     let user = state.store().user_by_name(&creds.username).await?;
     let phc = user.as_ref().and_then(|u| u.password_hash.clone());
     let password = creds.password;
-    let valid = blocking(move || match phc {
-        Some(phc) => verify_password(&password, &phc),
-        None => {
-            let _ = verify_password(&password, &DUMMY_HASH);
-            false
-        }
-    })
-    .await?;
+    let valid = state
+        .hashing()
+        .run(move || match phc {
+            Some(phc) => verify_password(&password, &phc),
+            None => {
+                let _ = verify_password(&password, &DUMMY_HASH);
+                false
+            }
+        })
+        .await?;
     let Some(user) = user.filter(|_| valid) else {
         return Err(Error::unauthorized("wrong username or password"));
     };

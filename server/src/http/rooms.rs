@@ -132,7 +132,7 @@ pub async fn add_member(
 ) -> Result<StatusCode> {
     validate::id("user_id", &request.user_id)?;
     let room = if request.user_id == user_id {
-        access::joinable_room(&state, &room_id, &user_id).await?
+        access::joinable_room(&state, &room_id, &user_id).await?.0
     } else {
         access::member_room(&state, &room_id, &user_id).await?
     };

@@ -25,8 +25,8 @@ impl Session {
         room_id: &str,
         since_seq: Option<u64>,
     ) -> Result<(), Failure> {
-        // Refuse a bad cursor before joining changes membership.
-        let room = access::existing_room(&self.state, room_id).await?;
+        let (room, must_join) = access::joinable_room(&self.state, room_id, &self.user_id).await?;
+        // Refuse a bad cursor before anything changes (membership of a public room).
         if let Some(since) = since_seq
             && since > room.last_seq
         {
@@ -37,7 +37,9 @@ impl Session {
             ))
             .into());
         }
-        let room = access::joinable_room(&self.state, room_id, &self.user_id).await?;
+        if must_join {
+            access::become_member(&self.state, room_id, &self.user_id).await?;
+        }
         // Subscribe before reading last_seq: anything committed from now on is either in
         // the replay or arrives live, and the cursor removes the overlap.
         self.state.hub().subscribe(self.conn_id, room_id);

@@ -155,6 +155,11 @@ async fn rooms_one_is_not_in_are_off_limits() {
         }
         other => panic!("{other:?}"),
     }
+    // Access is checked before the cursor, so a refusal reveals nothing about the room.
+    match e.join(&private, Some(999)).await {
+        ServerFrame::Error { code, .. } => assert_eq!(code.as_str(), "forbidden"),
+        other => panic!("{other:?}"),
+    }
     let id = uuid::Uuid::new_v4().to_string();
     match e.send_with_id(&private, &id, "let me in").await {
         ServerFrame::Error {
