@@ -415,3 +415,25 @@ impl TestServer {
         }
     }
 }
+
+/// Seconds since the Unix epoch (JWT time).
+pub fn now_secs() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs()
+}
+
+impl TestServer {
+    /// The HS256 secret the server generated in its data directory.
+    pub fn jwt_secret(&self) -> Vec<u8> {
+        std::fs::read(self.dir.path().join("jwt-secret")).expect("generated secret")
+    }
+
+    /// A token with the given claims, signed HS256 with the server's own secret.
+    pub fn sign(&self, claims: &Value) -> String {
+        let key = jsonwebtoken::EncodingKey::from_secret(&self.jwt_secret());
+        let header = jsonwebtoken::Header::new(jsonwebtoken::Algorithm::HS256);
+        jsonwebtoken::encode(&header, claims, &key).expect("signing")
+    }
+}

@@ -287,18 +287,8 @@ async fn typing_and_receipt_floods_are_rate_limited() {
 async fn a_connection_is_closed_when_its_token_expires() {
     let server = TestServer::start().await;
     let ann = server.register("ann").await;
-    let secret = std::fs::read(server.dir.path().join("jwt-secret")).unwrap();
-    let exp = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_secs()
-        + 1;
-    let short_lived = jsonwebtoken::encode(
-        &jsonwebtoken::Header::new(jsonwebtoken::Algorithm::HS256),
-        &serde_json::json!({"sub": ann.user_id, "exp": exp}),
-        &jsonwebtoken::EncodingKey::from_secret(&secret),
-    )
-    .unwrap();
+    let exp = crate::common::now_secs() + 1;
+    let short_lived = server.sign(&serde_json::json!({"sub": ann.user_id, "exp": exp}));
     let mut client = server.client(&short_lived).await;
     match client
         .recv_where(|f| matches!(f, ServerFrame::Error { .. }))

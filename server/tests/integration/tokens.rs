@@ -4,14 +4,7 @@ use chat_protocol::v1::{ClientFrame, ServerFrame, close};
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use serde_json::json;
 
-use crate::common::TestServer;
-
-fn now_secs() -> u64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_secs()
-}
+use crate::common::{TestServer, now_secs};
 
 fn base64url(bytes: &[u8]) -> String {
     const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
@@ -67,7 +60,7 @@ fn bad_tokens(secret: &[u8], user_id: &str) -> Vec<(&'static str, String)> {
 async fn invalid_tokens_are_refused_on_websocket_and_rest() {
     let server = TestServer::start().await;
     let ann = server.register("ann").await;
-    let secret = std::fs::read(server.dir.path().join("jwt-secret")).unwrap();
+    let secret = server.jwt_secret();
     let mut bystander = server.client(&ann.token).await;
 
     for (what, token) in bad_tokens(&secret, &ann.user_id) {
@@ -95,12 +88,7 @@ async fn invalid_tokens_are_refused_on_websocket_and_rest() {
         assert_eq!(body["code"], "unauthorized", "{what}");
     }
     // The control: a correctly signed token of the same shape works.
-    let good = jsonwebtoken::encode(
-        &Header::new(Algorithm::HS256),
-        &json!({"sub": ann.user_id, "exp": now_secs() + 60}),
-        &EncodingKey::from_secret(&secret),
-    )
-    .unwrap();
+    let good = server.sign(&json!({"sub": ann.user_id, "exp": now_secs() + 60}));
     server.client(&good).await;
     assert!(
         bystander.drain().await.is_empty(),
@@ -111,13 +99,7 @@ async fn invalid_tokens_are_refused_on_websocket_and_rest() {
 #[tokio::test]
 async fn a_token_for_an_unknown_user_is_refused() {
     let server = TestServer::start().await;
-    let secret = std::fs::read(server.dir.path().join("jwt-secret")).unwrap();
-    let token = jsonwebtoken::encode(
-        &Header::new(Algorithm::HS256),
-        &json!({"sub": "ghost", "exp": now_secs() + 60}),
-        &EncodingKey::from_secret(&secret),
-    )
-    .unwrap();
+    let token = server.sign(&json!({"sub": "ghost", "exp": now_secs() + 60}));
     let mut client = crate::common::Client::connect(&server).await;
     client.send(&ClientFrame::Authenticate { token }).await;
     assert!(matches!(client.recv().await, ServerFrame::Error { .. }));
@@ -225,13 +207,8 @@ async fn tokens_of_an_external_ed25519_issuer_are_verified_with_its_public_key()
 async fn a_token_that_is_not_valid_yet_is_refused() {
     let server = TestServer::start().await;
     let ann = server.register("ann").await;
-    let secret = std::fs::read(server.dir.path().join("jwt-secret")).unwrap();
-    let early = jsonwebtoken::encode(
-        &Header::new(Algorithm::HS256),
-        &json!({"sub": ann.user_id, "exp": now_secs() + 7200, "nbf": now_secs() + 3600}),
-        &EncodingKey::from_secret(&secret),
-    )
-    .unwrap();
+    let early = server
+        .sign(&json!({"sub": ann.user_id, "exp": now_secs() + 7200, "nbf": now_secs() + 3600}));
     let response = server
         .http
         .get(server.url("/v1/rooms"))
