@@ -2,7 +2,8 @@
 -- (no password; created on first authentication).
 CREATE TABLE users (
     id            TEXT PRIMARY KEY,
-    username      TEXT NOT NULL UNIQUE,
+    -- Case-insensitive: "Ann" and "ann" are one account name.
+    username      TEXT NOT NULL UNIQUE COLLATE NOCASE,
     password_hash TEXT,
     created_at    INTEGER NOT NULL
 );

@@ -24,10 +24,14 @@ async fn accounts_register_and_log_in() {
         &server,
         "/v1/auth/register",
         None,
-        json!({"username": "ann", "password": "another password"}),
+        json!({"username": "ANN", "password": "another password"}),
     )
     .await;
-    assert_eq!((status, body["code"].as_str()), (409, Some("conflict")));
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (409, Some("conflict")),
+        "usernames are case-insensitive"
+    );
     for bad in [
         json!({"username": "a", "password": "long enough pw"}),
         json!({"username": "ann smith", "password": "long enough pw"}),
@@ -47,7 +51,7 @@ async fn accounts_register_and_log_in() {
         &server,
         "/v1/auth/login",
         None,
-        json!({"username": "ann", "password": "correct horse battery"}),
+        json!({"username": "Ann", "password": "correct horse battery"}),
     )
     .await;
     assert_eq!(status, 200);
