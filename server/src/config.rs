@@ -124,6 +124,11 @@ pub struct Config {
     #[arg(long, env = "CHAT_OUTBOUND_QUEUE", default_value_t = 256)]
     pub outbound_queue: usize,
 
+    /// Bytes of frames queued for one connection before the session waits for it to
+    /// read (bounds memory per connection; one larger frame may take the whole budget).
+    #[arg(long, env = "CHAT_OUTBOUND_QUEUE_BYTES", default_value_t = 1024 * 1024)]
+    pub outbound_queue_bytes: usize,
+
     /// A typing indicator not refreshed within this time is cleared for the room.
     #[arg(long, env = "CHAT_TYPING_TTL", default_value = "5s", value_parser = humantime::parse_duration)]
     pub typing_ttl: Duration,
@@ -183,6 +188,7 @@ impl Config {
             ("--max-connections", self.max_connections),
             ("--max-connections-per-user", self.max_connections_per_user),
             ("--outbound-queue", self.outbound_queue),
+            ("--outbound-queue-bytes", self.outbound_queue_bytes),
             ("--commit-batch", self.commit_batch),
         ];
         for (flag, value) in positive_counts {

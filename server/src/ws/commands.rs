@@ -2,7 +2,7 @@
 
 use axum::extract::ws::Utf8Bytes;
 use chat_protocol::v1::{
-    ClientFrame, ErrorCode, MAX_HISTORY_LIMIT, ReceiptKind, ServerFrame, close,
+    ClientFrame, ErrorCode, MAX_HISTORY_LIMIT, Message, ReceiptKind, ServerFrame, close,
 };
 
 use super::session::{End, Session};
@@ -10,6 +10,24 @@ use crate::error::Error;
 use crate::messaging::{self, Author};
 use crate::store::PageRange;
 use crate::{access, typing, validate};
+
+/// Largest `history` frame: a page of long messages is cut (from its oldest end) to fit,
+/// so one request cannot take a connection's whole outbound byte budget.
+const HISTORY_MAX_BYTES: usize = 256 * 1024;
+
+/// Drops the oldest messages of a page until it fits [`HISTORY_MAX_BYTES`]; a cut page
+/// says `has_more`, so the client simply pages on.
+fn fit_history(mut messages: Vec<Message>, has_more: bool) -> (Vec<Message>, bool) {
+    let size = |m: &Message| serde_json::to_string(m).map_or(0, |json| json.len() + 1);
+    let mut total: usize = messages.iter().map(size).sum();
+    let mut cut = 0;
+    while total > HISTORY_MAX_BYTES && cut + 1 < messages.len() {
+        total -= size(&messages[cut]);
+        cut += 1;
+    }
+    messages.drain(..cut);
+    (messages, has_more || cut > 0)
+}
 
 /// How a command failed.
 #[derive(Debug)]
@@ -221,10 +239,11 @@ impl Session {
         let limit = validate::limit(limit, MAX_HISTORY_LIMIT)?;
         let range = before_seq.map_or(PageRange::Latest, PageRange::Before);
         let page = self.state.store().messages(&room_id, range, limit).await?;
+        let (messages, has_more) = fit_history(page.messages, page.has_more);
         let frame = ServerFrame::History {
             room_id,
-            messages: page.messages,
-            has_more: page.has_more,
+            messages,
+            has_more,
         };
         Ok(self.send(&frame).await?)
     }

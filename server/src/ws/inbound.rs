@@ -33,7 +33,7 @@ impl Session {
                         let e = Error::invalid(
                             "binary frames are not supported; send JSON text frames",
                         );
-                        self.push(Outgoing::Text(error_frame(&e, None))).await
+                        self.push(Outgoing::Text(error_frame(&e, None), None)).await
                     }
                 }
             }
@@ -49,19 +49,19 @@ impl Session {
                     _ => ErrorCode::InvalidRequest,
                 };
                 let error = error_frame(&Error::new(code, e.to_string()), None);
-                return self.push(Outgoing::Text(error)).await;
+                return self.push(Outgoing::Text(error, None)).await;
             }
         };
         let reference = frame.reference().map(str::to_owned);
         match self.handle(frame).await {
             Ok(()) => Ok(()),
             Err(Failure::Reply(e)) => {
-                self.push(Outgoing::Text(error_frame(&e, reference.as_deref())))
+                self.push(Outgoing::Text(error_frame(&e, reference.as_deref()), None))
                     .await
             }
             Err(Failure::End(end)) => Err(end),
             Err(Failure::ReplyThenEnd(e, end)) => {
-                self.push(Outgoing::Text(error_frame(&e, reference.as_deref())))
+                self.push(Outgoing::Text(error_frame(&e, reference.as_deref()), None))
                     .await?;
                 Err(end)
             }

@@ -4,6 +4,7 @@
 
 use std::collections::HashMap;
 use std::num::NonZeroU32;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use axum::extract::ws::{Utf8Bytes, WebSocket};
@@ -11,7 +12,7 @@ use chat_protocol::v1::{ErrorCode, ServerFrame, close};
 use futures_util::stream::SplitStream;
 use futures_util::{FutureExt, StreamExt};
 use governor::{DefaultDirectRateLimiter, Quota, RateLimiter};
-use tokio::sync::mpsc;
+use tokio::sync::{Semaphore, mpsc};
 use tokio_util::sync::CancellationToken;
 
 use super::cursor::RoomCursor;
@@ -48,6 +49,8 @@ pub(super) struct Session {
     pub(super) conn_id: ConnId,
     pub(super) user_id: String,
     out: mpsc::Sender<Outgoing>,
+    /// Bytes of text the writer queue may hold (`--outbound-queue-bytes`).
+    out_bytes: Arc<Semaphore>,
     /// Cancelled by the hub when this connection's delivery queue overflows.
     slow: CancellationToken,
     /// Cancelled by the writer when the socket fails.
@@ -85,7 +88,7 @@ pub(super) fn error_frame(e: &Error, reference: Option<&str>) -> Utf8Bytes {
 pub(super) async fn run(socket: WebSocket, state: AppState) {
     let (sink, mut stream) = socket.split();
     let capacity = state.config().outbound_queue.max(1);
-    let writer = Writer::spawn(sink, capacity);
+    let writer = Writer::spawn(sink, capacity, state.config().outbound_queue_bytes);
     let out = writer.queue();
 
     let caller = match handshake::authenticate(&mut stream, &state).await {
@@ -97,7 +100,7 @@ pub(super) async fn run(socket: WebSocket, state: AppState) {
             reason,
         }) => {
             if let Some(e) = error {
-                let _ = out.try_send(Outgoing::Text(error_frame(&e, None)));
+                let _ = out.try_send(Outgoing::Text(error_frame(&e, None), None));
             }
             return writer.finish(Some((code, reason)), &mut stream).await;
         }
@@ -116,7 +119,7 @@ pub(super) async fn run(socket: WebSocket, state: AppState) {
                         state.config().max_connections_per_user
                     ),
                 );
-                let _ = out.try_send(Outgoing::Text(error_frame(&e, None)));
+                let _ = out.try_send(Outgoing::Text(error_frame(&e, None), None));
                 let end = (close::TOO_MANY_CONNECTIONS, "too many connections");
                 return writer.finish(Some(end), &mut stream).await;
             }
@@ -130,6 +133,7 @@ pub(super) async fn run(socket: WebSocket, state: AppState) {
         conn_id,
         user_id: caller.user_id.clone(),
         out,
+        out_bytes: writer.byte_budget(),
         slow,
         writer_done: writer.done(),
         cursors: HashMap::new(),
@@ -218,7 +222,7 @@ impl Session {
                 () = writer_done.cancelled() => Err(End::Gone),
                 () = &mut token_expiry => {
                     let e = Error::unauthorized("token expired; reconnect with a fresh token");
-                    let _ = self.out.try_send(Outgoing::Text(error_frame(&e, None)));
+                    let _ = self.out.try_send(Outgoing::Text(error_frame(&e, None), None));
                     Err(End::Close(close::UNAUTHORIZED, "token expired"))
                 }
                 _ = ticker.tick() => {
@@ -255,25 +259,44 @@ impl Session {
         };
         let _ = self
             .out
-            .try_send(Outgoing::Text(Utf8Bytes::from(bye.encode())));
+            .try_send(Outgoing::Text(Utf8Bytes::from(bye.encode()), None));
         End::Close(close::RESTARTING, "server is restarting")
     }
 
-    /// Queues a frame for the writer, waiting for room (backpressure) unless the
-    /// connection is being torn down.
+    /// Queues a frame for the writer, waiting for room (backpressure: a frame slot and,
+    /// for text, its bytes in the connection's budget) unless the connection is being
+    /// torn down.
     pub(super) async fn push(&self, outgoing: Outgoing) -> Result<(), End> {
+        let enqueue = async {
+            let outgoing = match outgoing {
+                Outgoing::Text(text, None) => {
+                    let budget =
+                        u32::try_from(self.state.config().outbound_queue_bytes).unwrap_or(u32::MAX);
+                    let wanted = u32::try_from(text.len())
+                        .unwrap_or(u32::MAX)
+                        .clamp(1, budget);
+                    let reserved = Arc::clone(&self.out_bytes)
+                        .acquire_many_owned(wanted)
+                        .await
+                        .map_err(|_| End::Gone)?;
+                    Outgoing::Text(text, Some(reserved))
+                }
+                other => other,
+            };
+            self.out.send(outgoing).await.map_err(|_| End::Gone)
+        };
         tokio::select! {
             biased;
             () = self.slow.cancelled() => Err(slow_consumer()),
             () = self.writer_done.cancelled() => Err(End::Gone),
             () = self.state.shutdown().cancelled() => Err(self.shutting_down()),
-            sent = self.out.send(outgoing) => sent.map_err(|_| End::Gone),
+            sent = enqueue => sent,
         }
     }
 
     /// Encodes and queues a frame.
     pub(super) async fn send(&self, frame: &ServerFrame) -> Result<(), End> {
-        self.push(Outgoing::Text(Utf8Bytes::from(frame.encode())))
+        self.push(Outgoing::Text(Utf8Bytes::from(frame.encode()), None))
             .await
     }
 }

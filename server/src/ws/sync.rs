@@ -125,12 +125,14 @@ impl Session {
     /// Handles something the hub queued for this connection.
     pub(super) async fn deliver(&mut self, delivery: Delivery) -> Result<(), End> {
         let event = match delivery {
-            Delivery::Frame(frame) => return self.push(Outgoing::Text(frame)).await,
+            Delivery::Frame(frame) => return self.push(Outgoing::Text(frame, None)).await,
             Delivery::RoomFrame(room_frame) => {
                 if !self.cursors.contains_key(&room_frame.room_id) {
                     return Ok(());
                 }
-                return self.push(Outgoing::Text(room_frame.frame.clone())).await;
+                return self
+                    .push(Outgoing::Text(room_frame.frame.clone(), None))
+                    .await;
             }
             Delivery::Room(event) => event,
         };
@@ -157,7 +159,7 @@ impl Session {
         // The sender's own connection gets message_ack instead (see `reach`).
         let own_send = event.origin == Some(self.conn_id);
         if step == Step::Next && !own_send {
-            self.push(Outgoing::Text(Utf8Bytes::clone(&event.frame)))
+            self.push(Outgoing::Text(Utf8Bytes::clone(&event.frame), None))
                 .await?;
         }
         Ok(())

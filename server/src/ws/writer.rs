@@ -7,7 +7,9 @@ use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket};
 use chat_protocol::v1::close;
 use futures_util::stream::{SplitSink, SplitStream};
 use futures_util::{SinkExt, StreamExt};
-use tokio::sync::{mpsc, oneshot};
+use std::sync::Arc;
+
+use tokio::sync::{OwnedSemaphorePermit, Semaphore, mpsc, oneshot};
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
@@ -21,8 +23,9 @@ const CLOSE_GRACE: Duration = Duration::from_secs(2);
 /// Something for the writer to send.
 #[derive(Debug)]
 pub(super) enum Outgoing {
-    /// A JSON text frame (often shared bytes from a fan-out).
-    Text(Utf8Bytes),
+    /// A JSON text frame (often shared bytes from a fan-out), with its share of the
+    /// connection's byte budget once reserved (released when written).
+    Text(Utf8Bytes, Option<OwnedSemaphorePermit>),
     /// A WebSocket ping (heartbeat).
     Ping,
     /// Send a close frame after everything queued before it, then stop.
@@ -33,24 +36,37 @@ pub(super) enum Outgoing {
 #[derive(Debug)]
 pub(super) struct Writer {
     queue: mpsc::Sender<Outgoing>,
+    bytes: Arc<Semaphore>,
     urgent_close: oneshot::Sender<(u16, &'static str)>,
     task: JoinHandle<()>,
     done: CancellationToken,
 }
 
 impl Writer {
-    /// Starts the writer with a queue of `capacity` frames.
-    pub(super) fn spawn(sink: SplitSink<WebSocket, Message>, capacity: usize) -> Self {
+    /// Starts the writer with a queue of `capacity` frames holding at most `byte_budget`
+    /// bytes of text (a frame larger than the budget takes all of it).
+    pub(super) fn spawn(
+        sink: SplitSink<WebSocket, Message>,
+        capacity: usize,
+        byte_budget: usize,
+    ) -> Self {
+        let bytes = Arc::new(Semaphore::new(byte_budget.clamp(1, Semaphore::MAX_PERMITS)));
         let (queue, queued) = mpsc::channel(capacity.max(1));
         let (urgent_close, urgent) = oneshot::channel();
         let done = CancellationToken::new();
         let task = tokio::spawn(run(sink, queued, urgent, done.clone()));
         Self {
             queue,
+            bytes,
             urgent_close,
             task,
             done,
         }
+    }
+
+    /// The byte budget that [`Outgoing::Text`] frames reserve from.
+    pub(super) fn byte_budget(&self) -> Arc<Semaphore> {
+        Arc::clone(&self.bytes)
     }
 
     /// A sender for the queue.
@@ -120,9 +136,10 @@ async fn run(
             next = queue.recv() => next,
         };
         let Some(outgoing) = next else { break };
-        let message = match outgoing {
-            Outgoing::Text(text) => Message::Text(text),
-            Outgoing::Ping => Message::Ping(Default::default()),
+        // The permit is released once the frame is handed to the socket.
+        let (message, _reserved) = match outgoing {
+            Outgoing::Text(text, reserved) => (Message::Text(text), reserved),
+            Outgoing::Ping => (Message::Ping(Default::default()), None),
             Outgoing::Close(code, reason) => {
                 send_close(&mut sink, code, reason).await;
                 break;

@@ -343,3 +343,48 @@ async fn a_refused_join_changes_no_membership() {
         .await;
     assert_eq!(members["members"], serde_json::json!([ann.user_id]));
 }
+
+#[tokio::test]
+async fn a_history_page_of_long_messages_is_cut_to_a_bounded_frame() {
+    let server = TestServer::start_with(|c| c.message_burst = 1000).await;
+    let ann = server.register("ann").await;
+    let room = server.create_room(&ann.token, "r", "private", &[]).await;
+    let mut a = server.client(&ann.token).await;
+    let long = "é".repeat(4000);
+    for _ in 0..100 {
+        a.say(&room, &long).await;
+    }
+    let mut seqs = Vec::new();
+    let mut before = None;
+    for _ in 0..10 {
+        a.send(&ClientFrame::History {
+            room_id: room.clone(),
+            before_seq: before,
+            limit: 200,
+        })
+        .await;
+        let ServerFrame::History {
+            messages, has_more, ..
+        } = a
+            .recv_where(|f| matches!(f, ServerFrame::History { .. }))
+            .await
+        else {
+            unreachable!()
+        };
+        assert!(
+            messages.len() < 100,
+            "a 200-message page of 8 KB messages is cut"
+        );
+        assert!(messages.iter().all(|m| m.content == long));
+        seqs.splice(0..0, messages.iter().map(|m| m.seq));
+        before = messages.first().map(|m| m.seq);
+        if !has_more {
+            break;
+        }
+    }
+    assert_eq!(
+        seqs,
+        (1..=100).collect::<Vec<_>>(),
+        "paging on still yields every message once"
+    );
+}
