@@ -437,3 +437,29 @@ impl TestServer {
         jsonwebtoken::encode(&header, claims, &key).expect("signing")
     }
 }
+
+impl Client {
+    /// One `history` page: the messages (ascending) and `has_more`.
+    pub async fn history(
+        &mut self,
+        room: &str,
+        before_seq: Option<u64>,
+        limit: u32,
+    ) -> (Vec<chat_protocol::v1::Message>, bool) {
+        self.send(&ClientFrame::History {
+            room_id: room.into(),
+            before_seq,
+            limit,
+        })
+        .await;
+        match self
+            .recv_where(|f| matches!(f, ServerFrame::History { .. }))
+            .await
+        {
+            ServerFrame::History {
+                messages, has_more, ..
+            } => (messages, has_more),
+            _ => unreachable!(),
+        }
+    }
+}

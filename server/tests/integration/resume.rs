@@ -193,20 +193,7 @@ async fn history_pages_backwards_over_websocket_and_rest_pages_both_ways() {
     let mut pages = Vec::new();
     let mut before = None;
     loop {
-        a.send(&ClientFrame::History {
-            room_id: room.clone(),
-            before_seq: before,
-            limit: 10,
-        })
-        .await;
-        let ServerFrame::History {
-            messages, has_more, ..
-        } = a
-            .recv_where(|f| matches!(f, ServerFrame::History { .. }))
-            .await
-        else {
-            unreachable!()
-        };
+        let (messages, has_more) = a.history(&room, before, 10).await;
         pages.push(messages.iter().map(|m| m.seq).collect::<Vec<_>>());
         before = messages.first().map(|m| m.seq);
         if !has_more {
@@ -357,20 +344,7 @@ async fn a_history_page_of_long_messages_is_cut_to_a_bounded_frame() {
     let mut seqs = Vec::new();
     let mut before = None;
     for _ in 0..10 {
-        a.send(&ClientFrame::History {
-            room_id: room.clone(),
-            before_seq: before,
-            limit: 200,
-        })
-        .await;
-        let ServerFrame::History {
-            messages, has_more, ..
-        } = a
-            .recv_where(|f| matches!(f, ServerFrame::History { .. }))
-            .await
-        else {
-            unreachable!()
-        };
+        let (messages, has_more) = a.history(&room, before, 200).await;
         assert!(
             messages.len() < 100,
             "a 200-message page of 8 KB messages is cut"
