@@ -11,7 +11,7 @@ echo "== cargo fmt --check"
 cargo fmt --all -- --check
 echo "== cargo clippy -D warnings"
 cargo clippy --workspace --all-targets --locked -- -D warnings
-echo "== protocol crate on wasm32-unknown-unknown"
-cargo build -p chat-protocol --target wasm32-unknown-unknown --locked
+echo "== protocol crate and SDK core on wasm32-unknown-unknown"
+cargo build -p chat-protocol -p chat-sdk --target wasm32-unknown-unknown --locked
 echo "== tests"
 cargo nextest run --workspace --locked --no-fail-fast

@@ -1,0 +1,13 @@
+//! The sans-I/O client core. Time is milliseconds on a monotonic clock the driver
+//! supplies ([`Millis`]); randomness comes from a seed the driver supplies.
+
+mod backoff;
+mod rng;
+mod typing;
+
+pub use backoff::{Backoff, BackoffPolicy};
+pub use rng::Rng;
+pub use typing::{TypingPolicy, TypingThrottle};
+
+/// A point on the driver's monotonic clock, in milliseconds.
+pub type Millis = u64;

@@ -1,0 +1,9 @@
+//! The chat client SDK: one core for Android, iOS, the browser and the CLI.
+//!
+//! [`core`] is the protocol state machine, free of I/O and clocks: it takes inputs
+//! (user calls, socket events, frames, timer ticks) and returns actions (open the
+//! socket, send a frame, arm a timer, tell the app). Drivers own the socket, the clock
+//! and storage, so the same logic runs natively and on wasm32, and tests drive it with
+//! simulated time and scripted faults.
+
+pub mod core;
