@@ -2,10 +2,17 @@
 //! supplies ([`Millis`]); randomness comes from a seed the driver supplies.
 
 mod backoff;
+mod client;
+mod io;
+mod lifecycle;
+mod outbox;
 mod rng;
 mod typing;
 
 pub use backoff::{Backoff, BackoffPolicy};
+pub use client::{Core, CoreConfig};
+pub use io::{Action, ConnectionState, DisconnectReason, Event, Input};
+pub use outbox::{Outbox, OutgoingMessage, Refusal};
 pub use rng::Rng;
 pub use typing::{TypingPolicy, TypingThrottle};
 

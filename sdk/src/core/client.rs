@@ -1,0 +1,376 @@
+//! The client state machine: connection lifecycle, resume, outbox flow, typing and
+//! receipts. [`Core::handle`] takes one input at a given time and returns the actions.
+
+use std::collections::{BTreeMap, HashMap};
+
+use chat_protocol::v1::{ClientFrame, ReceiptKind, ServerFrame};
+
+use super::io::{Action, ConnectionState, DisconnectReason, Event, Input};
+use super::outbox::{Outbox, Refusal};
+use super::{Backoff, BackoffPolicy, Millis, Rng, TypingPolicy, TypingThrottle};
+
+/// Timing and limits of the core.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CoreConfig {
+    /// Reconnect schedule.
+    pub backoff: BackoffPolicy,
+    /// Typing indicator timing.
+    pub typing: TypingPolicy,
+    /// Send `ping` when nothing was sent for this long.
+    pub ping_every_ms: u64,
+    /// Count the connection as dead when nothing was heard for this long.
+    pub dead_after_ms: u64,
+    /// Opening the socket plus authenticating may take this long.
+    pub connect_timeout_ms: u64,
+    /// Delivered receipts are gathered for this long, then sent as one per room.
+    pub delivered_receipt_delay_ms: u64,
+}
+
+impl Default for CoreConfig {
+    fn default() -> Self {
+        Self {
+            backoff: BackoffPolicy::default(),
+            typing: TypingPolicy::default(),
+            ping_every_ms: 15_000,
+            dead_after_ms: 40_000,
+            connect_timeout_ms: 10_000,
+            delivered_receipt_delay_ms: 250,
+        }
+    }
+}
+
+/// Where the socket is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) enum Phase {
+    /// No socket, no timer.
+    Idle,
+    /// Waiting to open the next socket at this time.
+    Waiting { until: Millis },
+    /// Socket requested or open, `authenticate` not yet answered.
+    Connecting { since: Millis },
+    /// Authenticated.
+    Live {
+        last_heard: Millis,
+        last_sent: Millis,
+    },
+}
+
+/// One room this client follows.
+#[derive(Debug, Clone, Default)]
+pub(super) struct RoomSync {
+    /// Highest seq held; the next join resumes after it.
+    pub(super) cursor: Option<u64>,
+    /// Highest seq of someone else's message not yet receipted as delivered.
+    pub(super) delivered_due: Option<u64>,
+    /// Read position the server has not been told yet.
+    pub(super) read_due: Option<u64>,
+}
+
+/// The client core. Drivers feed it [`Input`]s and carry out its [`Action`]s.
+#[derive(Debug)]
+pub struct Core {
+    pub(super) config: CoreConfig,
+    pub(super) state: ConnectionState,
+    pub(super) phase: Phase,
+    /// Whether the app wants a connection (reconnects only then).
+    pub(super) wanted: bool,
+    pub(super) token: Option<String>,
+    pub(super) user_id: Option<String>,
+    pub(super) backoff: Backoff,
+    pub(super) rng: Rng,
+    pub(super) rooms: BTreeMap<String, RoomSync>,
+    pub(super) outbox: Outbox,
+    pub(super) typing: HashMap<String, TypingThrottle>,
+    /// Set by `server_shutdown`: the wait before the next attempt.
+    pub(super) server_asked_delay: Option<u64>,
+    /// When delivered receipts are next due.
+    pub(super) receipts_at: Option<Millis>,
+}
+
+impl Core {
+    /// A core with an access token (if the app has one) and a jitter seed.
+    pub fn new(config: CoreConfig, token: Option<String>, seed: u64) -> Self {
+        Self {
+            backoff: Backoff::new(config.backoff.clone()),
+            config,
+            state: ConnectionState::Disconnected,
+            phase: Phase::Idle,
+            wanted: false,
+            token,
+            user_id: None,
+            rng: Rng::new(seed),
+            rooms: BTreeMap::new(),
+            outbox: Outbox::default(),
+            typing: HashMap::new(),
+            server_asked_delay: None,
+            receipts_at: None,
+        }
+    }
+
+    /// The connection state the app sees.
+    pub fn state(&self) -> &ConnectionState {
+        &self.state
+    }
+
+    /// The authenticated user, once known.
+    pub fn user_id(&self) -> Option<&str> {
+        self.user_id.as_deref()
+    }
+
+    /// Messages not yet stored by the server (including failed ones).
+    pub fn outbox_len(&self) -> usize {
+        self.outbox.len()
+    }
+
+    /// The highest seq held for a followed room.
+    pub fn cursor(&self, room_id: &str) -> Option<u64> {
+        self.rooms.get(room_id).and_then(|r| r.cursor)
+    }
+
+    /// Handles one input at time `now`; returns what the driver must do, in order. The
+    /// last action is always the next [`Action::WakeAt`], if any timer is pending.
+    pub fn handle(&mut self, now: Millis, input: Input) -> Vec<Action> {
+        let mut out = Vec::new();
+        match input {
+            Input::Connect => self.connect(now, &mut out),
+            Input::Disconnect => self.disconnect(&mut out),
+            Input::NetworkAvailable => {
+                if matches!(self.phase, Phase::Waiting { .. }) {
+                    self.backoff.reset();
+                    self.open(now, &mut out);
+                }
+            }
+            Input::Token(token) => {
+                self.token = Some(token);
+                if self.wanted && matches!(self.state, ConnectionState::NeedsToken(_)) {
+                    self.open(now, &mut out);
+                }
+            }
+            Input::SocketOpened => {
+                if let (Phase::Connecting { .. }, Some(token)) = (&self.phase, &self.token) {
+                    out.push(Action::Send(ClientFrame::Authenticate {
+                        token: token.clone(),
+                    }));
+                }
+            }
+            Input::SocketClosed { code, reason } => {
+                let reason = DisconnectReason::Closed { code, reason };
+                self.connection_lost(now, reason, &mut out);
+            }
+            Input::SocketFailed(why) => {
+                self.connection_lost(now, DisconnectReason::Failed(why), &mut out);
+            }
+            Input::Frame(frame) => self.on_frame(now, frame, &mut out),
+            Input::Tick => self.on_tick(now, &mut out),
+            Input::JoinRoom { room_id, since_seq } => {
+                self.rooms.entry(room_id.clone()).or_default().cursor = since_seq;
+                if self.is_live() {
+                    self.send(now, ClientFrame::JoinRoom { room_id, since_seq }, &mut out);
+                }
+            }
+            Input::LeaveRoom(room_id) => {
+                self.typing.remove(&room_id);
+                if self.rooms.remove(&room_id).is_some() && self.is_live() {
+                    self.send(now, ClientFrame::LeaveRoom { room_id }, &mut out);
+                }
+            }
+            Input::Enqueue(message) => {
+                self.outbox.enqueue(message);
+                self.flush_outbox(now, &mut out);
+            }
+            Input::Cancel(client_msg_id) => {
+                if self.outbox.cancel(&client_msg_id) {
+                    out.push(Action::Emit(Event::Cancelled(client_msg_id)));
+                }
+            }
+            Input::Retry(client_msg_id) => {
+                if self.outbox.retry(&client_msg_id) {
+                    self.flush_outbox(now, &mut out);
+                }
+            }
+            Input::Keystroke(room_id) => {
+                if self.is_live() && self.rooms.contains_key(&room_id) {
+                    let policy = self.config.typing.clone();
+                    let throttle = self
+                        .typing
+                        .entry(room_id.clone())
+                        .or_insert_with(|| TypingThrottle::new(policy));
+                    if let Some(is_typing) = throttle.keystroke(now) {
+                        self.send(now, ClientFrame::Typing { room_id, is_typing }, &mut out);
+                    }
+                }
+            }
+            Input::StopTyping(room_id) => {
+                if let Some(is_typing) =
+                    self.typing.get_mut(&room_id).and_then(TypingThrottle::stop)
+                    && self.is_live()
+                {
+                    self.send(now, ClientFrame::Typing { room_id, is_typing }, &mut out);
+                }
+            }
+            Input::MarkRead { room_id, seq } => {
+                if let Some(room) = self.rooms.get_mut(&room_id) {
+                    room.read_due = Some(room.read_due.map_or(seq, |r| r.max(seq)));
+                    self.flush_receipts(now, true, &mut out);
+                }
+            }
+        }
+        if let Some(at) = self.next_deadline() {
+            out.push(Action::WakeAt(at));
+        }
+        out
+    }
+
+    pub(super) fn is_live(&self) -> bool {
+        matches!(self.phase, Phase::Live { .. })
+    }
+
+    /// Queues a frame and notes the time (for the heartbeat).
+    pub(super) fn send(&mut self, now: Millis, frame: ClientFrame, out: &mut Vec<Action>) {
+        if let Phase::Live { last_sent, .. } = &mut self.phase {
+            *last_sent = now;
+        }
+        out.push(Action::Send(frame));
+    }
+
+    pub(super) fn set_state(&mut self, state: ConnectionState, out: &mut Vec<Action>) {
+        if self.state != state {
+            self.state = state.clone();
+            out.push(Action::Emit(Event::State(state)));
+        }
+    }
+
+    /// Sends what the outbox has ready.
+    pub(super) fn flush_outbox(&mut self, now: Millis, out: &mut Vec<Action>) {
+        if !self.is_live() {
+            return;
+        }
+        for message in self.outbox.take_ready(now) {
+            let frame = ClientFrame::SendMessage {
+                room_id: message.room_id,
+                client_msg_id: message.client_msg_id,
+                content: message.content,
+            };
+            self.send(now, frame, out);
+        }
+    }
+
+    /// Sends due receipts: read ones at once, delivered ones once their delay is over
+    /// (`force` sends everything due).
+    pub(super) fn flush_receipts(&mut self, now: Millis, force: bool, out: &mut Vec<Action>) {
+        if !self.is_live() {
+            return;
+        }
+        let delivered_now = force || self.receipts_at.is_some_and(|at| at <= now);
+        let mut frames = Vec::new();
+        for (room_id, room) in &mut self.rooms {
+            if let Some(seq) = room.read_due.take() {
+                frames.push(ClientFrame::Receipt {
+                    room_id: room_id.clone(),
+                    seq,
+                    kind: ReceiptKind::Read,
+                });
+                // Read implies delivered.
+                if room.delivered_due.is_some_and(|d| d <= seq) {
+                    room.delivered_due = None;
+                }
+            }
+            if delivered_now && let Some(seq) = room.delivered_due.take() {
+                frames.push(ClientFrame::Receipt {
+                    room_id: room_id.clone(),
+                    seq,
+                    kind: ReceiptKind::Delivered,
+                });
+            }
+        }
+        if delivered_now {
+            self.receipts_at = None;
+        }
+        for frame in frames {
+            self.send(now, frame, out);
+        }
+    }
+
+    /// Applies a frame from the server.
+    fn on_frame(&mut self, now: Millis, frame: ServerFrame, out: &mut Vec<Action>) {
+        match &mut self.phase {
+            Phase::Live { last_heard, .. } => *last_heard = now,
+            Phase::Connecting { .. } => {}
+            Phase::Idle | Phase::Waiting { .. } => return,
+        }
+        match frame {
+            ServerFrame::Authenticated { ref user_id, .. } => {
+                self.user_id = Some(user_id.clone());
+                self.went_live(now, out);
+            }
+            ServerFrame::MessageAck {
+                ref client_msg_id,
+                ref room_id,
+                ref message_id,
+                seq,
+                created_at,
+            } => {
+                if let Some(room) = self.rooms.get_mut(room_id) {
+                    room.cursor = Some(room.cursor.map_or(seq, |c| c.max(seq)));
+                }
+                if self.outbox.acked(client_msg_id).is_some() {
+                    out.push(Action::Emit(Event::Sent {
+                        client_msg_id: client_msg_id.clone(),
+                        room_id: room_id.clone(),
+                        message_id: message_id.clone(),
+                        seq,
+                        created_at,
+                    }));
+                }
+                self.flush_outbox(now, out);
+            }
+            ServerFrame::Error {
+                code,
+                ref message,
+                reference: Some(ref reference),
+            } if self.outbox.refused(reference, code, now) != Refusal::Unknown => {
+                if !code.is_retryable() {
+                    out.push(Action::Emit(Event::SendFailed {
+                        client_msg_id: reference.clone(),
+                        code,
+                        message: message.clone(),
+                    }));
+                }
+                self.flush_outbox(now, out);
+            }
+            ServerFrame::ServerShutdown { reconnect_after_ms } => {
+                self.server_asked_delay = Some(reconnect_after_ms);
+            }
+            ServerFrame::Pong { .. } | ServerFrame::Unknown => {}
+            other => {
+                self.note_room_event(now, &other);
+                out.push(Action::Emit(Event::Received(other)));
+            }
+        }
+    }
+
+    /// Advances the room cursor for room events and schedules a delivered receipt for
+    /// other people's messages.
+    fn note_room_event(&mut self, now: Millis, frame: &ServerFrame) {
+        let (room_id, seq, from_other) = match frame {
+            ServerFrame::Message(m) => (
+                &m.room_id,
+                m.seq,
+                self.user_id.as_deref() != Some(m.sender_id.as_str()),
+            ),
+            ServerFrame::MessageEdited { room_id, seq, .. }
+            | ServerFrame::MessageDeleted { room_id, seq, .. } => (room_id, *seq, false),
+            _ => return,
+        };
+        let Some(room) = self.rooms.get_mut(room_id) else {
+            return;
+        };
+        room.cursor = Some(room.cursor.map_or(seq, |c| c.max(seq)));
+        if from_other {
+            room.delivered_due = Some(room.delivered_due.map_or(seq, |d| d.max(seq)));
+            if self.receipts_at.is_none() {
+                self.receipts_at = Some(now + self.config.delivered_receipt_delay_ms);
+            }
+        }
+    }
+}

@@ -1,0 +1,162 @@
+//! What goes into the core and what comes out of it.
+
+use chat_protocol::v1::{ClientFrame, ErrorCode, ServerFrame};
+
+use super::Millis;
+use super::outbox::OutgoingMessage;
+
+/// Why the connection is not up.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DisconnectReason {
+    /// The app asked for it.
+    Requested,
+    /// The server closed the WebSocket with this code.
+    Closed {
+        /// The close code (see `chat_protocol::v1::close`).
+        code: Option<u16>,
+        /// The server's reason text.
+        reason: String,
+    },
+    /// The socket failed (network down, connection refused, reset).
+    Failed(String),
+    /// Nothing was heard from the server for too long.
+    HeartbeatTimeout,
+    /// The server did not accept `authenticate` in time.
+    AuthTimeout,
+    /// The server is restarting and asked clients to come back later.
+    ServerShutdown,
+    /// The token was refused: a fresh one is needed before reconnecting.
+    Unauthorized(String),
+}
+
+/// The connection as the app sees it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ConnectionState {
+    /// Not connected and not trying (never connected, or the app disconnected).
+    Disconnected,
+    /// Opening the socket or authenticating.
+    Connecting {
+        /// Attempts since the last stable connection (0 for the first).
+        attempt: u32,
+    },
+    /// Authenticated; rooms resumed; the outbox is flowing.
+    Connected,
+    /// Waiting before the next attempt.
+    Reconnecting {
+        /// The attempt that will follow.
+        attempt: u32,
+        /// How long the wait is.
+        delay_ms: u64,
+        /// Why the previous connection ended.
+        reason: DisconnectReason,
+    },
+    /// Waiting for a fresh token (the last one was refused); see
+    /// [`Event::TokenNeeded`].
+    NeedsToken(DisconnectReason),
+}
+
+/// Something that happened, for the core to act on.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Input {
+    /// The app wants to be connected (and stay so).
+    Connect,
+    /// The app wants to disconnect and stop reconnecting.
+    Disconnect,
+    /// The app learned the network is back: skip any remaining backoff.
+    NetworkAvailable,
+    /// A fresh access token (after [`Event::TokenNeeded`], or a routine refresh).
+    Token(String),
+    /// The socket the core asked for is open.
+    SocketOpened,
+    /// The socket closed.
+    SocketClosed {
+        /// Close code, if the peer sent one.
+        code: Option<u16>,
+        /// Close reason.
+        reason: String,
+    },
+    /// The socket failed or could not be opened.
+    SocketFailed(String),
+    /// A frame arrived.
+    Frame(ServerFrame),
+    /// A timer the core asked for fired (or any time passed: deadlines are rechecked).
+    Tick,
+    /// Follow a room, resuming after `since_seq` (the highest seq the cache holds).
+    JoinRoom {
+        /// The room.
+        room_id: String,
+        /// Highest seq held locally; `None` with an empty cache.
+        since_seq: Option<u64>,
+    },
+    /// Stop following a room.
+    LeaveRoom(String),
+    /// A message the driver has persisted in its outbox, to be sent in order.
+    Enqueue(OutgoingMessage),
+    /// Give up on a queued or failed message.
+    Cancel(String),
+    /// Try a failed message again (same `client_msg_id`).
+    Retry(String),
+    /// The user typed in a room.
+    Keystroke(String),
+    /// The user stopped typing in a room (sent, cleared the field).
+    StopTyping(String),
+    /// The user has read a room up to `seq`.
+    MarkRead {
+        /// The room.
+        room_id: String,
+        /// Highest seq read.
+        seq: u64,
+    },
+}
+
+/// Something the driver must do.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Action {
+    /// Open the WebSocket (then report [`Input::SocketOpened`] or [`Input::SocketFailed`]).
+    OpenSocket,
+    /// Close the WebSocket (no further input is expected from it).
+    CloseSocket,
+    /// Send a frame on the open socket.
+    Send(ClientFrame),
+    /// Feed [`Input::Tick`] at this time (replaces any earlier request).
+    WakeAt(Millis),
+    /// Tell the app (and update local storage).
+    Emit(Event),
+}
+
+/// What the app and the driver's storage hear about.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Event {
+    /// The connection state changed.
+    State(ConnectionState),
+    /// A frame from the server for the cache and the app: messages, edits, deletes,
+    /// receipts, typing, presence, history, room_joined.
+    Received(ServerFrame),
+    /// A message left the outbox: the server stored it.
+    Sent {
+        /// The client's id for it.
+        client_msg_id: String,
+        /// The room.
+        room_id: String,
+        /// The server's id.
+        message_id: String,
+        /// Its seq.
+        seq: u64,
+        /// Commit time.
+        created_at: i64,
+    },
+    /// The server refused a message for good; it stays in the outbox as failed.
+    SendFailed {
+        /// The client's id for it.
+        client_msg_id: String,
+        /// Why.
+        code: ErrorCode,
+        /// The server's explanation.
+        message: String,
+    },
+    /// A message was removed from the outbox by [`Input::Cancel`].
+    Cancelled(String),
+    /// The server refused the token: call the app's token refresh, then send
+    /// [`Input::Token`].
+    TokenNeeded,
+}

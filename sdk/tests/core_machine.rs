@@ -1,0 +1,562 @@
+//! The client core under simulated time and scripted faults: no sockets, no sleeps.
+
+use chat_protocol::v1::{ClientFrame, ErrorCode, Message, ReceiptKind, ServerFrame, close};
+use chat_sdk::core::{
+    Action, ConnectionState, Core, CoreConfig, DisconnectReason, Event, Input, Millis,
+    OutgoingMessage,
+};
+
+/// A driver stand-in: keeps the clock, records what the core asked for.
+struct Sim {
+    core: Core,
+    now: Millis,
+    sent: Vec<ClientFrame>,
+    events: Vec<Event>,
+    wake: Option<Millis>,
+    opens: usize,
+    closes: usize,
+}
+
+impl Sim {
+    fn new() -> Self {
+        Self::with_token(Some("token-1"))
+    }
+
+    fn with_token(token: Option<&str>) -> Self {
+        Self {
+            core: Core::new(CoreConfig::default(), token.map(str::to_owned), 42),
+            now: 1_000,
+            sent: Vec::new(),
+            events: Vec::new(),
+            wake: None,
+            opens: 0,
+            closes: 0,
+        }
+    }
+
+    fn input(&mut self, input: Input) {
+        for action in self.core.handle(self.now, input) {
+            match action {
+                Action::OpenSocket => self.opens += 1,
+                Action::CloseSocket => self.closes += 1,
+                Action::Send(frame) => self.sent.push(frame),
+                Action::WakeAt(at) => self.wake = Some(at),
+                Action::Emit(event) => self.events.push(event),
+            }
+        }
+    }
+
+    /// Moves the clock to `at`, delivering every timer due on the way.
+    fn advance_to(&mut self, at: Millis) {
+        while let Some(wake) = self.wake.filter(|w| *w <= at) {
+            self.now = self.now.max(wake);
+            self.wake = None;
+            self.input(Input::Tick);
+        }
+        self.now = at;
+    }
+
+    fn frame(&mut self, frame: ServerFrame) {
+        self.input(Input::Frame(frame));
+    }
+
+    /// Opens the socket and authenticates as `me`.
+    fn go_live(&mut self) {
+        self.input(Input::SocketOpened);
+        self.frame(ServerFrame::Authenticated {
+            user_id: "me".into(),
+            session_id: "1".into(),
+            server_time: 0,
+            heartbeat_interval_ms: 20_000,
+        });
+        assert_eq!(self.core.state(), &ConnectionState::Connected);
+    }
+
+    fn take_sent(&mut self) -> Vec<ClientFrame> {
+        std::mem::take(&mut self.sent)
+    }
+
+    fn states(&self) -> Vec<ConnectionState> {
+        self.events
+            .iter()
+            .filter_map(|e| {
+                if let Event::State(s) = e {
+                    Some(s.clone())
+                } else {
+                    None
+                }
+            })
+            .collect()
+    }
+}
+
+fn outgoing(room: &str, id: &str) -> OutgoingMessage {
+    OutgoingMessage {
+        room_id: room.into(),
+        client_msg_id: id.into(),
+        content: format!("text {id}"),
+    }
+}
+
+fn ack(room: &str, id: &str, seq: u64) -> ServerFrame {
+    ServerFrame::MessageAck {
+        room_id: room.into(),
+        client_msg_id: id.into(),
+        message_id: format!("m-{id}"),
+        seq,
+        created_at: 0,
+    }
+}
+
+fn message_from(sender: &str, room: &str, seq: u64) -> ServerFrame {
+    ServerFrame::Message(Message {
+        room_id: room.into(),
+        seq,
+        message_id: format!("m{seq}"),
+        client_msg_id: format!("c{seq}"),
+        sender_id: sender.into(),
+        content: "hi".into(),
+        created_at: 0,
+        edited_at: None,
+        deleted: false,
+    })
+}
+
+fn sent_ids(frames: &[ClientFrame]) -> Vec<String> {
+    frames
+        .iter()
+        .filter_map(|f| match f {
+            ClientFrame::SendMessage { client_msg_id, .. } => Some(client_msg_id.clone()),
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn connecting_authenticates_resumes_rooms_then_flushes_the_outbox() {
+    let mut sim = Sim::new();
+    sim.input(Input::JoinRoom {
+        room_id: "r1".into(),
+        since_seq: Some(7),
+    });
+    sim.input(Input::JoinRoom {
+        room_id: "r2".into(),
+        since_seq: None,
+    });
+    sim.input(Input::Enqueue(outgoing("r1", "a")));
+    assert!(
+        sim.take_sent().is_empty(),
+        "nothing goes out before the connection is up"
+    );
+
+    sim.input(Input::Connect);
+    assert_eq!(sim.opens, 1);
+    sim.input(Input::SocketOpened);
+    assert_eq!(
+        sim.take_sent(),
+        [ClientFrame::Authenticate {
+            token: "token-1".into()
+        }]
+    );
+    sim.frame(ServerFrame::Authenticated {
+        user_id: "me".into(),
+        session_id: "1".into(),
+        server_time: 0,
+        heartbeat_interval_ms: 20_000,
+    });
+    assert_eq!(
+        sim.take_sent(),
+        [
+            ClientFrame::JoinRoom {
+                room_id: "r1".into(),
+                since_seq: Some(7)
+            },
+            ClientFrame::JoinRoom {
+                room_id: "r2".into(),
+                since_seq: None
+            },
+            ClientFrame::SendMessage {
+                room_id: "r1".into(),
+                client_msg_id: "a".into(),
+                content: "text a".into()
+            },
+        ]
+    );
+    assert_eq!(
+        sim.states(),
+        [
+            ConnectionState::Connecting { attempt: 0 },
+            ConnectionState::Connected
+        ]
+    );
+}
+
+#[test]
+fn failed_attempts_back_off_with_jitter_inside_growing_caps() {
+    let mut sim = Sim::new();
+    sim.input(Input::Connect);
+    let mut delays = Vec::new();
+    for _ in 0..8 {
+        sim.input(Input::SocketFailed("connection refused".into()));
+        let Some(ConnectionState::Reconnecting {
+            delay_ms, attempt, ..
+        }) = sim.states().last().cloned()
+        else {
+            panic!("{:?}", sim.states())
+        };
+        delays.push((attempt, delay_ms));
+        let opens = sim.opens;
+        sim.advance_to(sim.now + delay_ms - 1);
+        assert_eq!(sim.opens, opens, "not before the delay");
+        sim.advance_to(sim.now + 1);
+        assert_eq!(sim.opens, opens + 1, "right at the delay");
+    }
+    // Default policy: floor 500 ms, doubling, ceiling 30 s.
+    for (i, (attempt, delay)) in delays.iter().enumerate() {
+        let cap = (500u64 << i).min(30_000);
+        assert_eq!(*attempt as usize, i + 1);
+        assert!(
+            (500..=cap).contains(delay),
+            "attempt {attempt}: {delay} outside 500..={cap}"
+        );
+    }
+}
+
+#[test]
+fn a_stable_connection_resets_the_backoff_and_network_available_skips_it() {
+    let mut sim = Sim::new();
+    sim.input(Input::Connect);
+    for _ in 0..5 {
+        sim.input(Input::SocketFailed("down".into()));
+        let wake = sim.wake.unwrap();
+        sim.advance_to(wake);
+    }
+    sim.go_live();
+    sim.advance_to(sim.now + 11_000); // stable (10 s), pings keep it alive
+    sim.frame(ServerFrame::Pong { server_time: 0 });
+    sim.input(Input::SocketClosed {
+        code: Some(1006),
+        reason: String::new(),
+    });
+    let Some(ConnectionState::Reconnecting {
+        attempt, delay_ms, ..
+    }) = sim.states().last().cloned()
+    else {
+        panic!()
+    };
+    assert_eq!(attempt, 1);
+    assert!(delay_ms <= 500, "back at the floor: {delay_ms}");
+
+    // The app says the network is back: reconnect at once.
+    let opens = sim.opens;
+    sim.input(Input::NetworkAvailable);
+    assert_eq!(sim.opens, opens + 1);
+}
+
+#[test]
+fn heartbeats_ping_when_idle_and_a_silent_server_counts_as_dead() {
+    let mut sim = Sim::new();
+    sim.input(Input::Connect);
+    sim.go_live();
+    sim.take_sent();
+    sim.advance_to(sim.now + 15_000);
+    assert_eq!(sim.take_sent(), [ClientFrame::Ping]);
+    sim.frame(ServerFrame::Pong { server_time: 0 });
+    // Now nothing is heard any more: after 40 s of silence the connection is dropped.
+    let heard = sim.now;
+    sim.advance_to(heard + 39_999);
+    assert_eq!(sim.closes, 0);
+    sim.advance_to(heard + 40_000);
+    assert_eq!(sim.closes, 1);
+    assert!(matches!(
+        sim.states().last(),
+        Some(ConnectionState::Reconnecting {
+            reason: DisconnectReason::HeartbeatTimeout,
+            ..
+        })
+    ));
+}
+
+#[test]
+fn resume_cursors_follow_messages_edits_and_acks() {
+    let mut sim = Sim::new();
+    sim.input(Input::JoinRoom {
+        room_id: "r".into(),
+        since_seq: Some(2),
+    });
+    sim.input(Input::Connect);
+    sim.go_live();
+    sim.frame(message_from("bob", "r", 3));
+    sim.frame(ServerFrame::MessageEdited {
+        room_id: "r".into(),
+        seq: 4,
+        message_id: "m3".into(),
+        sender_id: "bob".into(),
+        content: "x".into(),
+        edited_at: 0,
+    });
+    sim.input(Input::Enqueue(outgoing("r", "mine")));
+    sim.frame(ack("r", "mine", 5));
+    sim.frame(message_from("bob", "other-room", 99)); // not followed: no cursor
+    assert_eq!(sim.core.cursor("r"), Some(5));
+    assert_eq!(sim.core.cursor("other-room"), None);
+
+    sim.input(Input::SocketClosed {
+        code: Some(1006),
+        reason: String::new(),
+    });
+    sim.take_sent();
+    let wake = sim.wake.unwrap();
+    sim.advance_to(wake);
+    sim.go_live();
+    let joins: Vec<ClientFrame> = sim
+        .take_sent()
+        .into_iter()
+        .filter(|f| matches!(f, ClientFrame::JoinRoom { .. }))
+        .collect();
+    assert_eq!(
+        joins,
+        [ClientFrame::JoinRoom {
+            room_id: "r".into(),
+            since_seq: Some(5)
+        }]
+    );
+}
+
+#[test]
+fn the_outbox_sends_in_order_and_retries_with_the_same_ids() {
+    let mut sim = Sim::new();
+    for id in ["a1", "a2", "a3", "a4"] {
+        sim.input(Input::Enqueue(outgoing("a", id)));
+    }
+    sim.input(Input::Enqueue(outgoing("b", "b1")));
+    sim.input(Input::Connect);
+    sim.go_live();
+    assert_eq!(sent_ids(&sim.take_sent()), ["a1", "b1"]);
+
+    // The connection drops before a1's ack: a1 goes again, same id.
+    sim.input(Input::SocketClosed {
+        code: Some(1006),
+        reason: String::new(),
+    });
+    let wake = sim.wake.unwrap();
+    sim.advance_to(wake);
+    sim.go_live();
+    assert_eq!(sent_ids(&sim.take_sent()), ["a1", "b1"]);
+    sim.frame(ack("a", "a1", 1));
+    sim.frame(ack("b", "b1", 1));
+    assert_eq!(sent_ids(&sim.take_sent()), ["a2"]);
+
+    // Rate limited: a2 waits a second, and a3 does not overtake it.
+    sim.frame(ServerFrame::error(
+        ErrorCode::RateLimited,
+        "slow down",
+        Some("a2".into()),
+    ));
+    assert!(sent_ids(&sim.take_sent()).is_empty());
+    sim.advance_to(sim.now + 1_000);
+    assert_eq!(sent_ids(&sim.take_sent()), ["a2"]);
+    sim.frame(ack("a", "a2", 2));
+    assert_eq!(sent_ids(&sim.take_sent()), ["a3"]);
+
+    // Refused for good: a3 fails with the server's reason, a4 goes on.
+    sim.frame(ServerFrame::error(
+        ErrorCode::TooLarge,
+        "too long",
+        Some("a3".into()),
+    ));
+    assert_eq!(sent_ids(&sim.take_sent()), ["a4"]);
+    assert!(sim.events.contains(&Event::SendFailed {
+        client_msg_id: "a3".into(),
+        code: ErrorCode::TooLarge,
+        message: "too long".into(),
+    }));
+    sim.frame(ack("a", "a4", 3));
+    let sent: Vec<&str> = sim
+        .events
+        .iter()
+        .filter_map(|e| {
+            if let Event::Sent { client_msg_id, .. } = e {
+                Some(client_msg_id.as_str())
+            } else {
+                None
+            }
+        })
+        .collect();
+    assert_eq!(sent, ["a1", "b1", "a2", "a4"]);
+    assert_eq!(sim.core.outbox_len(), 1, "only the failed message is left");
+
+    // The user retries it, then it is stored.
+    sim.input(Input::Retry("a3".into()));
+    assert_eq!(sent_ids(&sim.take_sent()), ["a3"]);
+    sim.frame(ack("a", "a3", 4));
+    assert_eq!(sim.core.outbox_len(), 0);
+}
+
+#[test]
+fn typing_is_throttled_and_stops_by_itself() {
+    let mut sim = Sim::new();
+    sim.input(Input::JoinRoom {
+        room_id: "r".into(),
+        since_seq: None,
+    });
+    sim.input(Input::Connect);
+    sim.go_live();
+    sim.take_sent();
+    for _ in 0..10 {
+        sim.input(Input::Keystroke("r".into()));
+        sim.advance_to(sim.now + 100);
+    }
+    sim.frame(ServerFrame::Pong { server_time: 0 });
+    assert_eq!(
+        sim.take_sent(),
+        [ClientFrame::Typing {
+            room_id: "r".into(),
+            is_typing: true
+        }]
+    );
+    sim.advance_to(sim.now + 5_000);
+    assert_eq!(
+        sim.take_sent()
+            .into_iter()
+            .filter(|f| matches!(f, ClientFrame::Typing { .. }))
+            .collect::<Vec<_>>(),
+        [ClientFrame::Typing {
+            room_id: "r".into(),
+            is_typing: false
+        }]
+    );
+    // Keystrokes in a room not followed are ignored.
+    sim.input(Input::Keystroke("elsewhere".into()));
+    assert!(sim.take_sent().is_empty());
+}
+
+#[test]
+fn a_refused_token_waits_for_a_fresh_one() {
+    let mut sim = Sim::new();
+    sim.input(Input::Connect);
+    sim.input(Input::SocketOpened);
+    sim.frame(ServerFrame::error(
+        ErrorCode::Unauthorized,
+        "token expired",
+        None,
+    ));
+    sim.input(Input::SocketClosed {
+        code: Some(close::UNAUTHORIZED),
+        reason: "invalid token".into(),
+    });
+    assert!(matches!(
+        sim.core.state(),
+        ConnectionState::NeedsToken(DisconnectReason::Unauthorized(_))
+    ));
+    assert!(sim.events.contains(&Event::TokenNeeded));
+    let opens = sim.opens;
+    sim.advance_to(sim.now + 3_600_000);
+    assert_eq!(sim.opens, opens, "no retries with the refused token");
+    sim.input(Input::Token("token-2".into()));
+    assert_eq!(sim.opens, opens + 1);
+    sim.input(Input::SocketOpened);
+    assert_eq!(
+        sim.take_sent().last(),
+        Some(&ClientFrame::Authenticate {
+            token: "token-2".into()
+        })
+    );
+
+    let mut tokenless = Sim::with_token(None);
+    tokenless.input(Input::Connect);
+    assert_eq!(tokenless.opens, 0);
+    assert!(tokenless.events.contains(&Event::TokenNeeded));
+}
+
+#[test]
+fn server_shutdown_and_slow_consumer_closes_set_the_wait() {
+    let mut sim = Sim::new();
+    sim.input(Input::Connect);
+    sim.go_live();
+    sim.frame(ServerFrame::ServerShutdown {
+        reconnect_after_ms: 3_000,
+    });
+    sim.input(Input::SocketClosed {
+        code: Some(close::RESTARTING),
+        reason: String::new(),
+    });
+    let Some(ConnectionState::Reconnecting {
+        delay_ms, reason, ..
+    }) = sim.states().last().cloned()
+    else {
+        panic!()
+    };
+    assert_eq!(reason, DisconnectReason::ServerShutdown);
+    assert!((3_000..=3_500).contains(&delay_ms), "{delay_ms}");
+
+    sim.advance_to(sim.wake.unwrap());
+    sim.go_live();
+    sim.input(Input::SocketClosed {
+        code: Some(close::SLOW_CONSUMER),
+        reason: String::new(),
+    });
+    let Some(ConnectionState::Reconnecting { delay_ms, .. }) = sim.states().last().cloned() else {
+        panic!()
+    };
+    assert!(
+        delay_ms <= 500,
+        "a slow consumer comes back quickly: {delay_ms}"
+    );
+}
+
+#[test]
+fn disconnecting_stops_everything() {
+    let mut sim = Sim::new();
+    sim.input(Input::Connect);
+    sim.go_live();
+    sim.input(Input::Disconnect);
+    assert_eq!(sim.closes, 1);
+    assert_eq!(sim.core.state(), &ConnectionState::Disconnected);
+    sim.input(Input::SocketClosed {
+        code: Some(1000),
+        reason: String::new(),
+    });
+    let opens = sim.opens;
+    sim.advance_to(sim.now + 600_000);
+    assert_eq!(sim.opens, opens);
+    assert_eq!(sim.wake, None);
+}
+
+#[test]
+fn receipts_delivered_coalesced_and_read_on_request() {
+    let mut sim = Sim::new();
+    sim.input(Input::JoinRoom {
+        room_id: "r".into(),
+        since_seq: None,
+    });
+    sim.input(Input::Connect);
+    sim.go_live();
+    sim.take_sent();
+    for seq in 1..=5 {
+        sim.frame(message_from("bob", "r", seq));
+    }
+    sim.frame(message_from("me", "r", 6)); // my own message, from another device
+    assert!(sim.take_sent().is_empty());
+    sim.advance_to(sim.now + 250);
+    assert_eq!(
+        sim.take_sent(),
+        [ClientFrame::Receipt {
+            room_id: "r".into(),
+            seq: 5,
+            kind: ReceiptKind::Delivered
+        }]
+    );
+    sim.input(Input::MarkRead {
+        room_id: "r".into(),
+        seq: 6,
+    });
+    assert_eq!(
+        sim.take_sent(),
+        [ClientFrame::Receipt {
+            room_id: "r".into(),
+            seq: 6,
+            kind: ReceiptKind::Read
+        }]
+    );
+}
