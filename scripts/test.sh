@@ -12,6 +12,6 @@ cargo fmt --all -- --check
 echo "== cargo clippy -D warnings"
 cargo clippy --workspace --all-targets --locked -- -D warnings
 echo "== protocol crate and SDK core on wasm32-unknown-unknown"
-cargo build -p chat-protocol -p chat-sdk --target wasm32-unknown-unknown --locked
+cargo build -p chat-protocol -p chat-sdk --no-default-features --target wasm32-unknown-unknown --locked
 echo "== tests"
 cargo nextest run --workspace --locked --no-fail-fast

@@ -6,4 +6,6 @@
 //! and storage, so the same logic runs natively and on wasm32, and tests drive it with
 //! simulated time and scripted faults.
 
+#[cfg(feature = "native")]
+pub mod cache;
 pub mod core;

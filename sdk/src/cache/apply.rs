@@ -1,0 +1,155 @@
+//! Applying what the server says to the cache. Every operation is idempotent: a frame
+//! received twice (a replay overlapping the live feed) changes nothing the second time.
+
+use chat_protocol::v1::{Message, ReceiptKind, ServerFrame};
+use rusqlite::params;
+
+use super::{Cache, Result};
+
+/// SQLite integers are signed; seqs never get near `i64::MAX`.
+pub(super) fn sql_seq(seq: u64) -> i64 {
+    i64::try_from(seq).unwrap_or(i64::MAX)
+}
+
+impl Cache {
+    /// Applies one server frame (messages, edits, deletes, receipts, history pages,
+    /// room snapshots); other frames are ignored.
+    ///
+    /// # Errors
+    ///
+    /// When SQLite fails.
+    pub fn apply(&mut self, frame: &ServerFrame) -> Result<()> {
+        match frame {
+            ServerFrame::Message(message) => self.store_message(message, false),
+            ServerFrame::History { messages, .. } => {
+                let tx = self.db.transaction()?;
+                for message in messages {
+                    store_message(&tx, message, true)?;
+                }
+                tx.commit()?;
+                Ok(())
+            }
+            ServerFrame::MessageEdited {
+                message_id,
+                content,
+                edited_at,
+                ..
+            } => {
+                self.db.execute(
+                    "UPDATE messages SET content = ?1, edited_at = ?2
+                     WHERE message_id = ?3 AND deleted = 0 AND (edited_at IS NULL OR edited_at <= ?2)",
+                    params![content, edited_at, message_id],
+                )?;
+                Ok(())
+            }
+            ServerFrame::MessageDeleted { message_id, .. } => {
+                self.db.execute(
+                    "UPDATE messages SET content = '', deleted = 1 WHERE message_id = ?1",
+                    params![message_id],
+                )?;
+                Ok(())
+            }
+            ServerFrame::Receipt {
+                room_id,
+                user_id,
+                seq,
+                kind,
+            } => self.raise_receipt(room_id, user_id, *seq, *kind),
+            ServerFrame::RoomJoined {
+                room_id, receipts, ..
+            } => {
+                for r in receipts {
+                    self.raise_receipt(
+                        room_id,
+                        &r.user_id,
+                        r.delivered_seq,
+                        ReceiptKind::Delivered,
+                    )?;
+                    self.raise_receipt(room_id, &r.user_id, r.read_seq, ReceiptKind::Read)?;
+                }
+                Ok(())
+            }
+            _ => Ok(()),
+        }
+    }
+
+    fn store_message(&mut self, message: &Message, current_state: bool) -> Result<()> {
+        store_message(&self.db, message, current_state)
+    }
+
+    fn raise_receipt(
+        &mut self,
+        room_id: &str,
+        user_id: &str,
+        seq: u64,
+        kind: ReceiptKind,
+    ) -> Result<()> {
+        let column = match kind {
+            ReceiptKind::Delivered => "delivered_seq",
+            ReceiptKind::Read => "read_seq",
+        };
+        self.db.execute(
+            &format!(
+                "INSERT INTO receipts (room_id, user_id, {column}) VALUES (?1, ?2, ?3)
+                 ON CONFLICT (room_id, user_id) DO UPDATE SET {column} = MAX({column}, excluded.{column})"
+            ),
+            params![room_id, user_id, sql_seq(seq)],
+        )?;
+        Ok(())
+    }
+
+    /// Records the resume cursor of a followed room.
+    ///
+    /// # Errors
+    ///
+    /// When SQLite fails.
+    pub fn set_cursor(&mut self, room_id: &str, cursor: Option<u64>) -> Result<()> {
+        self.db.execute(
+            "INSERT INTO rooms (room_id, cursor) VALUES (?1, ?2)
+             ON CONFLICT (room_id) DO UPDATE SET cursor = excluded.cursor",
+            params![room_id, cursor.map(sql_seq)],
+        )?;
+        Ok(())
+    }
+
+    /// Stops following a room (its messages stay cached).
+    ///
+    /// # Errors
+    ///
+    /// When SQLite fails.
+    pub fn forget_room(&mut self, room_id: &str) -> Result<()> {
+        self.db
+            .execute("DELETE FROM rooms WHERE room_id = ?1", params![room_id])?;
+        Ok(())
+    }
+}
+
+/// Inserts a message. A live or replayed message is stored once (a repeat is ignored);
+/// a history page carries the current state, so it also refreshes an existing row.
+fn store_message(db: &rusqlite::Connection, m: &Message, current_state: bool) -> Result<()> {
+    let conflict = if current_state {
+        "ON CONFLICT (room_id, seq) DO UPDATE SET content = excluded.content,
+             edited_at = excluded.edited_at, deleted = excluded.deleted"
+    } else {
+        "ON CONFLICT DO NOTHING"
+    };
+    db.execute(
+        &format!(
+            "INSERT INTO messages (room_id, seq, message_id, client_msg_id, sender_id, content,
+                                   created_at, edited_at, deleted)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) {conflict}"
+        ),
+        params![
+            m.room_id,
+            sql_seq(m.seq),
+            m.message_id,
+            m.client_msg_id,
+            m.sender_id,
+            m.content,
+            m.created_at,
+            m.edited_at,
+            m.deleted
+        ],
+    )?;
+    Ok(())
+}

@@ -1,0 +1,79 @@
+//! The local cache: messages by `(room, seq)`, the outbox of local echoes, resume
+//! cursors and receipts, in one SQLite file (or in memory for tests).
+
+mod apply;
+mod outbox;
+mod read;
+mod types;
+
+use std::path::Path;
+
+use rusqlite::Connection;
+use rusqlite_migration::{M, Migrations};
+
+pub use types::{LocalMessage, MessageStatus};
+
+/// Why the cache failed.
+#[derive(Debug, thiserror::Error)]
+pub enum CacheError {
+    /// SQLite failed.
+    #[error("local database error: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+    /// The schema could not be brought up to date.
+    #[error("local database migration failed: {0}")]
+    Migration(#[from] rusqlite_migration::Error),
+}
+
+/// Shorthand for cache results.
+pub type Result<T, E = CacheError> = std::result::Result<T, E>;
+
+/// Schema versions, oldest first. Never edit a released step: add a new one.
+fn migrations() -> Migrations<'static> {
+    Migrations::new(vec![M::up(include_str!("schema.sql"))])
+}
+
+/// One user's local cache.
+#[derive(Debug)]
+pub struct Cache {
+    pub(super) db: Connection,
+}
+
+impl Cache {
+    /// Opens (creating and migrating) the cache file at `path`.
+    ///
+    /// # Errors
+    ///
+    /// When the file cannot be opened or migrated.
+    pub fn open(path: &Path) -> Result<Self> {
+        Self::prepare(Connection::open(path)?)
+    }
+
+    /// A cache that lives in memory only (tests, ephemeral sessions).
+    ///
+    /// # Errors
+    ///
+    /// When SQLite cannot start.
+    pub fn in_memory() -> Result<Self> {
+        Self::prepare(Connection::open_in_memory()?)
+    }
+
+    fn prepare(mut db: Connection) -> Result<Self> {
+        // WAL for concurrent reads; FULL so that a message in the outbox survives a
+        // crash or power loss once `send_message` has returned.
+        db.pragma_update(None, "journal_mode", "WAL")?;
+        db.pragma_update(None, "synchronous", "FULL")?;
+        db.pragma_update(None, "foreign_keys", "ON")?;
+        migrations().to_latest(&mut db)?;
+        Ok(Self { db })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn migrations_are_valid() {
+        assert!(migrations().validate().is_ok());
+    }
+}
