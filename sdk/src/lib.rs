@@ -9,3 +9,8 @@
 #[cfg(feature = "native")]
 pub mod cache;
 pub mod core;
+#[cfg(feature = "native")]
+pub mod native;
+
+#[cfg(feature = "native")]
+pub use native::{ChatClient, ClientConfig, ClientError, ClientEvent, Session, TokenProvider};

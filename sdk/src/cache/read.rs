@@ -96,6 +96,43 @@ impl Cache {
         Ok(page)
     }
 
+    /// One stored message by its server id.
+    ///
+    /// # Errors
+    ///
+    /// When SQLite fails.
+    pub fn message_by_id(&self, message_id: &str, me: &str) -> Result<Option<LocalMessage>> {
+        let found: Option<(String, i64)> = self
+            .db
+            .query_row(
+                "SELECT room_id, seq FROM messages WHERE message_id = ?1",
+                params![message_id],
+                |row| Ok((row.get(0)?, row.get(1)?)),
+            )
+            .optional()?;
+        let Some((room_id, seq)) = found else {
+            return Ok(None);
+        };
+        let page = self.messages(&room_id, me, Some(to_seq(seq) + 1), 1)?;
+        Ok(page.into_iter().next())
+    }
+
+    /// The room of an outbox message, if it is still there.
+    ///
+    /// # Errors
+    ///
+    /// When SQLite fails.
+    pub fn outbox_room(&self, client_msg_id: &str) -> Result<Option<String>> {
+        Ok(self
+            .db
+            .query_row(
+                "SELECT room_id FROM outbox WHERE client_msg_id = ?1",
+                params![client_msg_id],
+                |row| row.get(0),
+            )
+            .optional()?)
+    }
+
     /// The room's outbox messages as local echoes, in the order written.
     fn echoes(&self, room_id: &str, me: &str) -> Result<Vec<LocalMessage>> {
         let mut query = self.db.prepare(

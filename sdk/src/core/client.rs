@@ -208,6 +208,13 @@ impl Core {
                     self.send(now, ClientFrame::Typing { room_id, is_typing }, &mut out);
                 }
             }
+            Input::Request(frame) => {
+                if self.is_live() {
+                    self.send(now, frame, &mut out);
+                } else {
+                    out.push(Action::Emit(Event::NotSent(frame)));
+                }
+            }
             Input::MarkRead { room_id, seq } => {
                 if let Some(room) = self.rooms.get_mut(&room_id) {
                     room.read_due = Some(room.read_due.map_or(seq, |r| r.max(seq)));
@@ -340,6 +347,20 @@ impl Core {
             }
             ServerFrame::ServerShutdown { reconnect_after_ms } => {
                 self.server_asked_delay = Some(reconnect_after_ms);
+            }
+            ServerFrame::RoomJoined {
+                ref room_id,
+                last_seq,
+                ..
+            } => {
+                // Joined without a cursor: the server delivers everything after
+                // last_seq from now on, so that is where a later resume starts.
+                if let Some(room) = self.rooms.get_mut(room_id)
+                    && room.cursor.is_none()
+                {
+                    room.cursor = Some(last_seq);
+                }
+                out.push(Action::Emit(Event::Received(frame)));
             }
             ServerFrame::Pong { .. } | ServerFrame::Unknown => {}
             other => {

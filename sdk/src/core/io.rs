@@ -100,6 +100,9 @@ pub enum Input {
     Keystroke(String),
     /// The user stopped typing in a room (sent, cleared the field).
     StopTyping(String),
+    /// Send a request that only makes sense online (history, edit, delete); dropped
+    /// with [`Event::NotSent`] when not connected.
+    Request(ClientFrame),
     /// The user has read a room up to `seq`.
     MarkRead {
         /// The room.
@@ -156,6 +159,8 @@ pub enum Event {
     },
     /// A message was removed from the outbox by [`Input::Cancel`].
     Cancelled(String),
+    /// An [`Input::Request`] could not be sent: not connected.
+    NotSent(ClientFrame),
     /// The server refused the token: call the app's token refresh, then send
     /// [`Input::Token`].
     TokenNeeded,

@@ -1,0 +1,401 @@
+//! `ChatClient`: the one API every platform uses.
+
+use std::future::Future;
+use std::path::PathBuf;
+use std::pin::Pin;
+use std::sync::{Arc, Mutex};
+
+use chat_protocol::v1::{ClientFrame, MAX_HISTORY_LIMIT};
+use tokio::sync::{broadcast, mpsc};
+
+use super::driver::{self, Command, Shared};
+use super::rest::{self, Session};
+use super::{ClientError, ClientEvent};
+use crate::cache::{Cache, LocalMessage};
+use crate::core::{ConnectionState, Core, CoreConfig, Input};
+
+/// Where the client connects and keeps its data.
+#[derive(Debug, Clone)]
+pub struct ClientConfig {
+    /// The server's base URL, e.g. `http://127.0.0.1:8080` (the WebSocket URL is derived).
+    pub server_url: String,
+    /// The cache file (one per signed-in user); `None` keeps everything in memory.
+    pub database: Option<PathBuf>,
+    /// Timing of reconnects, heartbeats and typing.
+    pub core: CoreConfig,
+}
+
+impl ClientConfig {
+    /// Defaults for a server and a cache file.
+    pub fn new(server_url: impl Into<String>, database: Option<PathBuf>) -> Self {
+        Self {
+            server_url: server_url.into(),
+            database,
+            core: CoreConfig::default(),
+        }
+    }
+}
+
+/// Supplies a fresh access token when the server refuses the current one.
+pub trait TokenProvider: Send + Sync {
+    /// A fresh token, or `None` if the user must sign in again.
+    fn fresh_token(&self) -> Pin<Box<dyn Future<Output = Option<String>> + Send + '_>>;
+}
+
+/// A chat client: cheap to clone, all clones share one connection and one cache.
+#[derive(Debug, Clone)]
+pub struct ChatClient {
+    shared: Arc<Shared>,
+    commands: mpsc::UnboundedSender<Command>,
+    http: reqwest::Client,
+    base_url: String,
+}
+
+impl ChatClient {
+    /// Opens the cache and starts the client (not yet connected). Messages left in the
+    /// outbox by an earlier run are sent once connected. Must run inside a tokio runtime.
+    ///
+    /// # Errors
+    ///
+    /// When the cache cannot be opened.
+    pub fn open(config: ClientConfig) -> Result<Self, ClientError> {
+        let cache = match &config.database {
+            Some(path) => Cache::open(path)?,
+            None => Cache::in_memory()?,
+        };
+        let base_url = config.server_url.trim_end_matches('/').to_owned();
+        let ws_url = format!(
+            "{}{}",
+            base_url.replacen("http", "ws", 1),
+            chat_protocol::v1::WS_PATH
+        );
+        let seed = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(1, |d| d.as_nanos() as u64 ^ u64::from(std::process::id()));
+        let core = Core::new(config.core, None, seed);
+        let (events, _) = broadcast::channel(1024);
+        let followed = cache.followed_rooms()?;
+        let outbox = cache.outbox()?;
+        let shared = Arc::new(Shared {
+            cache: Mutex::new(cache),
+            me: Mutex::new(None),
+            state: Mutex::new(ConnectionState::Disconnected),
+            events,
+            token_provider: Mutex::new(None),
+        });
+        let (commands, queue) = mpsc::unbounded_channel();
+        for (room_id, since_seq) in followed {
+            let _ = commands.send(Command::Input(Input::JoinRoom { room_id, since_seq }));
+        }
+        for (message, failed) in outbox {
+            if !failed {
+                let _ = commands.send(Command::Input(Input::Enqueue(message)));
+            }
+        }
+        tokio::spawn(driver::run(core, Arc::clone(&shared), ws_url, queue));
+        Ok(Self {
+            shared,
+            commands,
+            http: reqwest::Client::new(),
+            base_url,
+        })
+    }
+
+    fn input(&self, input: Input) -> Result<(), ClientError> {
+        self.commands
+            .send(Command::Input(input))
+            .map_err(|_| ClientError::Closed)
+    }
+
+    /// Creates an account and signs in with it.
+    ///
+    /// # Errors
+    ///
+    /// `Server` with `conflict` (name taken), `invalid_request`, or a network error.
+    pub async fn register(&self, username: &str, password: &str) -> Result<Session, ClientError> {
+        let session = rest::authenticate(
+            &self.http,
+            &self.base_url,
+            "/v1/auth/register",
+            username,
+            password,
+        )
+        .await?;
+        self.set_session(&session)?;
+        Ok(session)
+    }
+
+    /// Signs in.
+    ///
+    /// # Errors
+    ///
+    /// `Server` with `unauthorized` (wrong name or password), or a network error.
+    pub async fn login(&self, username: &str, password: &str) -> Result<Session, ClientError> {
+        let session = rest::authenticate(
+            &self.http,
+            &self.base_url,
+            "/v1/auth/login",
+            username,
+            password,
+        )
+        .await?;
+        self.set_session(&session)?;
+        Ok(session)
+    }
+
+    /// Uses a session obtained elsewhere (an existing auth service, a stored token).
+    ///
+    /// # Errors
+    ///
+    /// `Closed` if the client was shut down.
+    pub fn set_session(&self, session: &Session) -> Result<(), ClientError> {
+        *self.shared.me.lock().expect("me lock") = Some(session.user_id.clone());
+        self.input(Input::Token(session.token.clone()))
+    }
+
+    /// Installs the callback asked for a fresh token when the server refuses one.
+    pub fn set_token_provider(&self, provider: Arc<dyn TokenProvider>) {
+        *self.shared.token_provider.lock().expect("provider lock") = Some(provider);
+    }
+
+    /// Connects and stays connected (reconnecting as needed) until [`Self::disconnect`].
+    ///
+    /// # Errors
+    ///
+    /// `Closed` if the client was shut down.
+    pub fn connect(&self) -> Result<(), ClientError> {
+        self.input(Input::Connect)
+    }
+
+    /// Disconnects and stops reconnecting.
+    ///
+    /// # Errors
+    ///
+    /// `Closed` if the client was shut down.
+    pub fn disconnect(&self) -> Result<(), ClientError> {
+        self.input(Input::Disconnect)
+    }
+
+    /// The network is back (the OS said so): reconnect now instead of after the backoff.
+    ///
+    /// # Errors
+    ///
+    /// `Closed` if the client was shut down.
+    pub fn notify_network_available(&self) -> Result<(), ClientError> {
+        self.input(Input::NetworkAvailable)
+    }
+
+    /// The current connection state.
+    pub fn connection_state(&self) -> ConnectionState {
+        self.shared.state.lock().expect("state lock").clone()
+    }
+
+    /// Events: new and changed messages, statuses, typing, receipts, presence, connection.
+    pub fn subscribe(&self) -> broadcast::Receiver<ClientEvent> {
+        self.shared.events.subscribe()
+    }
+
+    /// Follows a room: joins it now if connected, and resumes it after every reconnect
+    /// from the newest message the cache holds.
+    ///
+    /// # Errors
+    ///
+    /// `Cache` or `Closed`.
+    pub fn join_room(&self, room_id: &str) -> Result<(), ClientError> {
+        let since_seq = {
+            let mut cache = self.shared.cache.lock().expect("cache lock");
+            let cursor = cache.cursor(room_id)?;
+            cache.set_cursor(room_id, cursor)?;
+            cursor
+        };
+        self.input(Input::JoinRoom {
+            room_id: room_id.to_owned(),
+            since_seq,
+        })
+    }
+
+    /// Stops following a room (its cached messages stay).
+    ///
+    /// # Errors
+    ///
+    /// `Cache` or `Closed`.
+    pub fn leave_room(&self, room_id: &str) -> Result<(), ClientError> {
+        self.shared
+            .cache
+            .lock()
+            .expect("cache lock")
+            .forget_room(room_id)?;
+        self.input(Input::LeaveRoom(room_id.to_owned()))
+    }
+
+    /// Sends a message: it is in the persisted outbox when this returns (shown as
+    /// pending), and is sent — in order, with the same id on every retry — whenever a
+    /// connection is up, even after the app restarts.
+    ///
+    /// # Errors
+    ///
+    /// `NotSignedIn`, `Cache` (then nothing is queued), or `Closed`.
+    pub fn send_message(&self, room_id: &str, content: &str) -> Result<LocalMessage, ClientError> {
+        let me = self.shared.me().ok_or(ClientError::NotSignedIn)?;
+        let echo = self.shared.cache.lock().expect("cache lock").enqueue(
+            room_id,
+            &me,
+            content,
+            now_ms(),
+        )?;
+        self.input(Input::Enqueue(crate::core::OutgoingMessage {
+            room_id: echo.room_id.clone(),
+            client_msg_id: echo.client_msg_id.clone(),
+            content: echo.content.clone(),
+        }))?;
+        Ok(echo)
+    }
+
+    /// Cached messages of a room, oldest first: up to `limit` with seq below
+    /// `before_seq` (the newest, plus pending echoes, when `None`).
+    ///
+    /// # Errors
+    ///
+    /// `Cache`.
+    pub fn messages(
+        &self,
+        room_id: &str,
+        before_seq: Option<u64>,
+        limit: u32,
+    ) -> Result<Vec<LocalMessage>, ClientError> {
+        let me = self.shared.me().unwrap_or_default();
+        Ok(self
+            .shared
+            .cache
+            .lock()
+            .expect("cache lock")
+            .messages(room_id, &me, before_seq, limit)?)
+    }
+
+    /// Fetches older messages from the server into the cache (answered by
+    /// [`ClientEvent::HistoryLoaded`]); use it when the cache runs out while scrolling.
+    ///
+    /// # Errors
+    ///
+    /// `Closed`. When offline, an [`ClientEvent::Error`] says it was not sent.
+    pub fn load_older(
+        &self,
+        room_id: &str,
+        before_seq: Option<u64>,
+        limit: u32,
+    ) -> Result<(), ClientError> {
+        let limit = limit.clamp(1, MAX_HISTORY_LIMIT);
+        self.input(Input::Request(ClientFrame::History {
+            room_id: room_id.to_owned(),
+            before_seq,
+            limit,
+        }))
+    }
+
+    /// The user is typing (call on every keystroke; the core throttles) or stopped.
+    ///
+    /// # Errors
+    ///
+    /// `Closed`.
+    pub fn set_typing(&self, room_id: &str, typing: bool) -> Result<(), ClientError> {
+        let room_id = room_id.to_owned();
+        self.input(if typing {
+            Input::Keystroke(room_id)
+        } else {
+            Input::StopTyping(room_id)
+        })
+    }
+
+    /// The user has read a room up to `seq` (sent now, or once connected).
+    ///
+    /// # Errors
+    ///
+    /// `Closed`.
+    pub fn mark_read(&self, room_id: &str, seq: u64) -> Result<(), ClientError> {
+        self.input(Input::MarkRead {
+            room_id: room_id.to_owned(),
+            seq,
+        })
+    }
+
+    /// Edits one of the user's messages (needs a connection).
+    ///
+    /// # Errors
+    ///
+    /// `NotConnected` or `Closed`; a refusal arrives as [`ClientEvent::Error`].
+    pub fn edit_message(
+        &self,
+        room_id: &str,
+        message_id: &str,
+        content: &str,
+    ) -> Result<(), ClientError> {
+        self.require_connection()?;
+        self.input(Input::Request(ClientFrame::EditMessage {
+            room_id: room_id.to_owned(),
+            message_id: message_id.to_owned(),
+            content: content.to_owned(),
+        }))
+    }
+
+    /// Deletes one of the user's messages (needs a connection).
+    ///
+    /// # Errors
+    ///
+    /// `NotConnected` or `Closed`; a refusal arrives as [`ClientEvent::Error`].
+    pub fn delete_message(&self, room_id: &str, message_id: &str) -> Result<(), ClientError> {
+        self.require_connection()?;
+        self.input(Input::Request(ClientFrame::DeleteMessage {
+            room_id: room_id.to_owned(),
+            message_id: message_id.to_owned(),
+        }))
+    }
+
+    /// Sends a failed message again (same id).
+    ///
+    /// # Errors
+    ///
+    /// `Cache` or `Closed`.
+    pub fn retry(&self, client_msg_id: &str) -> Result<(), ClientError> {
+        let message = {
+            let mut cache = self.shared.cache.lock().expect("cache lock");
+            cache.retrying(client_msg_id)?;
+            cache
+                .outbox()?
+                .into_iter()
+                .map(|(m, _)| m)
+                .find(|m| m.client_msg_id == client_msg_id)
+        };
+        if let Some(message) = message {
+            self.input(Input::Enqueue(message))?;
+            self.input(Input::Retry(client_msg_id.to_owned()))?;
+        }
+        Ok(())
+    }
+
+    /// Removes a pending or failed message that is not being sent right now.
+    ///
+    /// # Errors
+    ///
+    /// `Closed`.
+    pub fn cancel(&self, client_msg_id: &str) -> Result<(), ClientError> {
+        self.input(Input::Cancel(client_msg_id.to_owned()))
+    }
+
+    /// Stops the client: closes the connection; the outbox stays for the next run.
+    pub fn shutdown(&self) {
+        let _ = self.commands.send(Command::Shutdown);
+    }
+
+    fn require_connection(&self) -> Result<(), ClientError> {
+        match self.connection_state() {
+            ConnectionState::Connected => Ok(()),
+            _ => Err(ClientError::NotConnected),
+        }
+    }
+}
+
+fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
+}

@@ -1,0 +1,396 @@
+//! The driver task: runs the core against a real WebSocket, a tokio clock and the
+//! SQLite cache, and turns the core's events into cache writes and app events.
+
+use std::collections::VecDeque;
+use std::sync::{Arc, Mutex};
+
+use chat_protocol::v1::{ErrorCode, ServerFrame};
+use futures_util::{SinkExt, StreamExt};
+use tokio::net::TcpStream;
+use tokio::sync::{broadcast, mpsc};
+use tokio::task::JoinHandle;
+use tokio::time::{Duration, Instant};
+use tokio_tungstenite::tungstenite::Message as WsMessage;
+use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
+
+use super::client::TokenProvider;
+use super::events::ClientEvent;
+use crate::cache::{Cache, MessageStatus};
+use crate::core::{Action, ConnectionState, Core, Event, Input, Millis};
+
+type Socket = WebSocketStream<MaybeTlsStream<TcpStream>>;
+
+/// How long opening a socket may take before it counts as failed.
+const OPEN_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// What the API hands the driver.
+#[derive(Debug)]
+pub(super) enum Command {
+    /// Feed the core.
+    Input(Input),
+    /// Stop the driver (the socket is closed).
+    Shutdown,
+}
+
+/// State the API and the driver share.
+pub(super) struct Shared {
+    pub(super) cache: Mutex<Cache>,
+    pub(super) me: Mutex<Option<String>>,
+    pub(super) state: Mutex<ConnectionState>,
+    pub(super) events: broadcast::Sender<ClientEvent>,
+    pub(super) token_provider: Mutex<Option<Arc<dyn TokenProvider>>>,
+}
+
+impl std::fmt::Debug for Shared {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Shared").finish_non_exhaustive()
+    }
+}
+
+impl Shared {
+    pub(super) fn me(&self) -> Option<String> {
+        self.me.lock().expect("me lock").clone()
+    }
+
+    fn emit(&self, event: ClientEvent) {
+        // No subscriber is fine: the cache already holds the change.
+        let _ = self.events.send(event);
+    }
+}
+
+/// The driver's own state besides the core.
+struct Driver {
+    core: Core,
+    shared: Arc<Shared>,
+    ws_url: String,
+    socket: Option<Socket>,
+    opening: Option<JoinHandle<Result<Socket, String>>>,
+    wake: Option<Millis>,
+    start: Instant,
+    pending: VecDeque<Input>,
+    tokens: mpsc::UnboundedSender<String>,
+}
+
+/// Runs until [`Command::Shutdown`] or until every API handle is dropped.
+pub(super) async fn run(
+    core: Core,
+    shared: Arc<Shared>,
+    ws_url: String,
+    mut commands: mpsc::UnboundedReceiver<Command>,
+) {
+    let (tokens, mut fresh_tokens) = mpsc::unbounded_channel();
+    let mut driver = Driver {
+        core,
+        shared,
+        ws_url,
+        socket: None,
+        opening: None,
+        wake: None,
+        start: Instant::now(),
+        pending: VecDeque::new(),
+        tokens,
+    };
+    loop {
+        let input = tokio::select! {
+            command = commands.recv() => match command {
+                Some(Command::Input(input)) => input,
+                Some(Command::Shutdown) | None => break,
+            },
+            opened = async { driver.opening.as_mut().expect("guarded").await }, if driver.opening.is_some() => {
+                driver.opening = None;
+                match opened {
+                    Ok(Ok(socket)) => {
+                        driver.socket = Some(socket);
+                        Input::SocketOpened
+                    }
+                    Ok(Err(why)) => Input::SocketFailed(why),
+                    Err(e) => Input::SocketFailed(e.to_string()),
+                }
+            },
+            received = async { driver.socket.as_mut().expect("guarded").next().await }, if driver.socket.is_some() => {
+                match received {
+                    Some(Ok(WsMessage::Text(text))) => match ServerFrame::decode(text.as_str()) {
+                        Ok(frame) => Input::Frame(frame),
+                        Err(e) => {
+                            tracing::warn!(error = %e, "undecodable frame ignored");
+                            continue;
+                        }
+                    },
+                    Some(Ok(WsMessage::Close(frame))) => {
+                        driver.socket = None;
+                        let (code, reason) = frame
+                            .map(|f| (Some(u16::from(f.code)), f.reason.to_string()))
+                            .unwrap_or((None, String::new()));
+                        Input::SocketClosed { code, reason }
+                    }
+                    Some(Ok(_)) => continue,
+                    Some(Err(e)) => {
+                        driver.socket = None;
+                        Input::SocketFailed(e.to_string())
+                    }
+                    None => {
+                        driver.socket = None;
+                        Input::SocketClosed { code: None, reason: String::new() }
+                    }
+                }
+            },
+            () = sleep_until(driver.start, driver.wake), if driver.wake.is_some() => {
+                driver.wake = None;
+                Input::Tick
+            },
+            Some(token) = fresh_tokens.recv() => Input::Token(token),
+        };
+        driver.pending.push_back(input);
+        driver.drain().await;
+    }
+    if let Some(mut socket) = driver.socket.take() {
+        let _ = tokio::time::timeout(Duration::from_secs(1), socket.close(None)).await;
+    }
+    if let Some(opening) = driver.opening.take() {
+        opening.abort();
+    }
+}
+
+async fn sleep_until(start: Instant, at: Option<Millis>) {
+    tokio::time::sleep_until(start + Duration::from_millis(at.unwrap_or(0))).await;
+}
+
+impl Driver {
+    fn now(&self) -> Millis {
+        u64::try_from(self.start.elapsed().as_millis()).unwrap_or(u64::MAX)
+    }
+
+    /// Feeds queued inputs to the core and carries out its actions (which may queue more).
+    async fn drain(&mut self) {
+        while let Some(input) = self.pending.pop_front() {
+            let now = self.now();
+            for action in self.core.handle(now, input) {
+                self.execute(action).await;
+            }
+        }
+    }
+
+    async fn execute(&mut self, action: Action) {
+        match action {
+            Action::OpenSocket => {
+                self.socket = None;
+                if let Some(opening) = self.opening.take() {
+                    opening.abort();
+                }
+                let url = self.ws_url.clone();
+                self.opening = Some(tokio::spawn(async move {
+                    match tokio::time::timeout(OPEN_TIMEOUT, tokio_tungstenite::connect_async(url))
+                        .await
+                    {
+                        Ok(Ok((socket, _))) => Ok(socket),
+                        Ok(Err(e)) => Err(e.to_string()),
+                        Err(_) => Err("timed out opening the connection".into()),
+                    }
+                }));
+            }
+            Action::CloseSocket => {
+                if let Some(opening) = self.opening.take() {
+                    opening.abort();
+                }
+                if let Some(mut socket) = self.socket.take() {
+                    tokio::spawn(async move {
+                        let _ =
+                            tokio::time::timeout(Duration::from_secs(1), socket.close(None)).await;
+                    });
+                }
+            }
+            Action::Send(frame) => {
+                let Some(socket) = self.socket.as_mut() else {
+                    return;
+                };
+                if let Err(e) = socket.send(WsMessage::text(frame.encode())).await {
+                    self.socket = None;
+                    self.pending.push_back(Input::SocketFailed(e.to_string()));
+                }
+            }
+            Action::WakeAt(at) => self.wake = Some(at),
+            Action::Emit(event) => self.on_event(event),
+        }
+    }
+
+    /// Writes what the core reports to the cache, then tells the app.
+    fn on_event(&mut self, event: Event) {
+        let me = self.shared.me().unwrap_or_default();
+        let mut cache = self.shared.cache.lock().expect("cache lock");
+        let stored = match event {
+            Event::State(state) => {
+                *self.shared.state.lock().expect("state lock") = state.clone();
+                Ok(Some(ClientEvent::Connection(state)))
+            }
+            Event::Received(frame) => {
+                let applied = cache.apply(&frame);
+                let cursor = frame_room(&frame)
+                    .and_then(|room| self.core.cursor(room).map(|c| (room.to_owned(), c)));
+                applied
+                    .and_then(|()| match cursor {
+                        Some((room, cursor)) => cache.set_cursor(&room, Some(cursor)),
+                        None => Ok(()),
+                    })
+                    .and_then(|()| app_event(&cache, &me, frame))
+            }
+            Event::Sent {
+                client_msg_id,
+                room_id,
+                message_id,
+                seq,
+                created_at,
+            } => cache
+                .sent(&client_msg_id, &me, &message_id, seq, created_at)
+                .and_then(|()| match self.core.cursor(&room_id) {
+                    Some(cursor) => cache.set_cursor(&room_id, Some(cursor)),
+                    None => Ok(()),
+                })
+                .map(|()| {
+                    Some(ClientEvent::Status {
+                        room_id,
+                        client_msg_id,
+                        status: Some(MessageStatus::Sent),
+                    })
+                }),
+            Event::SendFailed {
+                client_msg_id,
+                code,
+                message,
+            } => {
+                let room_id = cache.outbox_room(&client_msg_id);
+                cache
+                    .failed(&client_msg_id, code, &message)
+                    .and(room_id)
+                    .map(|room_id| {
+                        Some(ClientEvent::Status {
+                            room_id: room_id.unwrap_or_default(),
+                            client_msg_id,
+                            status: Some(MessageStatus::Failed { code, message }),
+                        })
+                    })
+            }
+            Event::Cancelled(client_msg_id) => {
+                let room_id = cache.outbox_room(&client_msg_id);
+                cache.cancelled(&client_msg_id).and(room_id).map(|room_id| {
+                    Some(ClientEvent::Status {
+                        room_id: room_id.unwrap_or_default(),
+                        client_msg_id,
+                        status: None,
+                    })
+                })
+            }
+            Event::NotSent(frame) => Ok(Some(ClientEvent::Error {
+                code: ErrorCode::Unavailable,
+                message: "not connected; the request was not sent".into(),
+                reference: frame.reference().map(str::to_owned),
+            })),
+            Event::TokenNeeded => {
+                drop(cache);
+                self.refresh_token();
+                return;
+            }
+        };
+        drop(cache);
+        match stored {
+            Ok(Some(event)) => self.shared.emit(event),
+            Ok(None) => {}
+            Err(e) => tracing::error!(error = %e, "local cache write failed"),
+        }
+    }
+
+    /// Asks the app's token provider for a fresh token, off the driver loop.
+    fn refresh_token(&self) {
+        let provider = self
+            .shared
+            .token_provider
+            .lock()
+            .expect("provider lock")
+            .clone();
+        let Some(provider) = provider else { return };
+        let tokens = self.tokens.clone();
+        tokio::spawn(async move {
+            if let Some(token) = provider.fresh_token().await {
+                let _ = tokens.send(token);
+            }
+        });
+    }
+}
+
+/// The room a room event concerns.
+fn frame_room(frame: &ServerFrame) -> Option<&str> {
+    match frame {
+        ServerFrame::Message(m) => Some(&m.room_id),
+        ServerFrame::MessageEdited { room_id, .. }
+        | ServerFrame::MessageDeleted { room_id, .. }
+        | ServerFrame::RoomJoined { room_id, .. } => Some(room_id),
+        _ => None,
+    }
+}
+
+/// The app event for a frame that was just applied to the cache.
+fn app_event(
+    cache: &Cache,
+    me: &str,
+    frame: ServerFrame,
+) -> crate::cache::Result<Option<ClientEvent>> {
+    Ok(match frame {
+        ServerFrame::Message(m) => cache
+            .message_by_id(&m.message_id, me)?
+            .map(ClientEvent::Message),
+        ServerFrame::MessageEdited { message_id, .. }
+        | ServerFrame::MessageDeleted { message_id, .. } => cache
+            .message_by_id(&message_id, me)?
+            .map(ClientEvent::Message),
+        ServerFrame::Typing {
+            room_id,
+            user_id,
+            is_typing,
+        } => Some(ClientEvent::Typing {
+            room_id,
+            user_id,
+            is_typing,
+        }),
+        ServerFrame::Receipt {
+            room_id,
+            user_id,
+            seq,
+            kind,
+        } => Some(ClientEvent::Receipt {
+            room_id,
+            user_id,
+            seq,
+            kind,
+        }),
+        ServerFrame::Presence {
+            user_id,
+            status,
+            last_seen,
+        } => Some(ClientEvent::Presence {
+            user_id,
+            status,
+            last_seen,
+        }),
+        ServerFrame::RoomJoined {
+            room_id, last_seq, ..
+        } => Some(ClientEvent::RoomJoined { room_id, last_seq }),
+        ServerFrame::History {
+            room_id,
+            messages,
+            has_more,
+        } => Some(ClientEvent::HistoryLoaded {
+            room_id,
+            count: messages.len(),
+            has_more,
+        }),
+        ServerFrame::Error {
+            code,
+            message,
+            reference,
+        } => Some(ClientEvent::Error {
+            code,
+            message,
+            reference,
+        }),
+        _ => None,
+    })
+}

@@ -1,0 +1,39 @@
+//! Errors a [`super::ChatClient`] call can return.
+
+use chat_protocol::v1::ErrorCode;
+
+use crate::cache::CacheError;
+
+/// What went wrong, and what to do about it.
+#[derive(Debug, thiserror::Error)]
+pub enum ClientError {
+    /// The local database failed; the operation did not happen.
+    #[error(transparent)]
+    Cache(#[from] CacheError),
+    /// The server answered a REST call with an error.
+    #[error("server refused the request ({code}): {message}")]
+    Server {
+        /// The protocol error code.
+        code: ErrorCode,
+        /// The server's explanation.
+        message: String,
+    },
+    /// The server could not be reached.
+    #[error("cannot reach the server: {0}")]
+    Network(String),
+    /// This needs a connection, and there is none right now.
+    #[error("not connected; try again once connected")]
+    NotConnected,
+    /// This needs a signed-in user: call `login`, `register` or `set_session` first.
+    #[error("no user is signed in")]
+    NotSignedIn,
+    /// The client was shut down.
+    #[error("the client has been closed")]
+    Closed,
+}
+
+impl From<reqwest::Error> for ClientError {
+    fn from(e: reqwest::Error) -> Self {
+        Self::Network(e.to_string())
+    }
+}

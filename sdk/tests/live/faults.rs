@@ -1,0 +1,241 @@
+//! Faults: offline sends, restarts of the client and the server, random cuts.
+
+use std::time::Duration;
+
+use chat_sdk::ChatClient;
+
+use crate::harness::{Proxy, Server, connected, create_room, eventually, fast_config, server_seqs};
+
+fn stored(client: &ChatClient, room: &str) -> Vec<(u64, String)> {
+    client
+        .messages(room, None, 100_000)
+        .unwrap()
+        .into_iter()
+        .filter_map(|m| Some((m.seq?, m.message_id?)))
+        .collect()
+}
+
+fn pending(client: &ChatClient, room: &str) -> usize {
+    client
+        .messages(room, None, 100_000)
+        .unwrap()
+        .iter()
+        .filter(|m| m.seq.is_none())
+        .count()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn messages_sent_offline_are_delivered_once_after_reconnect() {
+    let server = Server::start().await;
+    let proxy = Proxy::start(server.addr).await;
+    let ann = ChatClient::open(fast_config(proxy.url(), None)).unwrap();
+    let session = ann.register("ann", "correct horse battery").await.unwrap();
+    let room = create_room(&proxy.url(), &session.token, "r", "private", &[]).await;
+    ann.join_room(&room).unwrap();
+    ann.connect().unwrap();
+    connected(&ann).await;
+
+    proxy.set_offline(true);
+    eventually(10, "offline", || {
+        ann.connection_state() != chat_sdk::core::ConnectionState::Connected
+    })
+    .await;
+    for i in 0..5 {
+        ann.send_message(&room, &format!("offline {i}")).unwrap();
+    }
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(pending(&ann, &room), 5);
+    proxy.set_offline(false);
+    eventually(15, "outbox drained", || pending(&ann, &room) == 0).await;
+    let on_server = server_seqs(&proxy.url(), &session.token, &room).await;
+    assert_eq!(on_server.len(), 5, "each stored once");
+    assert_eq!(stored(&ann, &room), on_server);
+    let texts: Vec<String> = ann
+        .messages(&room, None, 10)
+        .unwrap()
+        .into_iter()
+        .map(|m| m.content)
+        .collect();
+    assert_eq!(
+        texts,
+        (0..5).map(|i| format!("offline {i}")).collect::<Vec<_>>(),
+        "in the order written"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_client_dropped_with_a_full_outbox_sends_everything_once_after_reopening() {
+    let server = Server::start().await;
+    let proxy = Proxy::start(server.addr).await;
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("ann.db");
+    let session;
+    let room;
+    {
+        let ann = ChatClient::open(fast_config(proxy.url(), Some(db.clone()))).unwrap();
+        session = ann.register("ann", "correct horse battery").await.unwrap();
+        room = create_room(&proxy.url(), &session.token, "r", "private", &[]).await;
+        ann.join_room(&room).unwrap();
+        proxy.set_offline(true);
+        ann.connect().unwrap();
+        for i in 0..20 {
+            ann.send_message(&room, &format!("queued {i}")).unwrap();
+        }
+        ann.shutdown();
+    }
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    proxy.set_offline(false);
+
+    let ann = ChatClient::open(fast_config(proxy.url(), Some(db))).unwrap();
+    assert_eq!(pending(&ann, &room), 20, "the outbox survived");
+    ann.set_session(&session).unwrap();
+    ann.connect().unwrap();
+    eventually(15, "outbox drained", || pending(&ann, &room) == 0).await;
+    let on_server = server_seqs(&proxy.url(), &session.token, &room).await;
+    assert_eq!(on_server.len(), 20);
+    assert_eq!(stored(&ann, &room), on_server);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_server_crash_mid_stream_loses_nothing_acknowledged_and_duplicates_nothing() {
+    let server = Server::start().await;
+    let addr = server.addr;
+    let proxy = Proxy::start(addr).await;
+    let ann = ChatClient::open(fast_config(proxy.url(), None)).unwrap();
+    let bob = ChatClient::open(fast_config(proxy.url(), None)).unwrap();
+    let ann_session = ann.register("ann", "correct horse battery").await.unwrap();
+    let bob_session = bob.register("bob", "correct horse battery").await.unwrap();
+    let room = create_room(
+        &proxy.url(),
+        &ann_session.token,
+        "r",
+        "private",
+        &[&bob_session.user_id],
+    )
+    .await;
+    for client in [&ann, &bob] {
+        client.join_room(&room).unwrap();
+        client.connect().unwrap();
+        connected(client).await;
+    }
+    for i in 0..30 {
+        ann.send_message(&room, &format!("before {i}")).unwrap();
+    }
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    let dir = server.crash().await;
+    for i in 0..30 {
+        ann.send_message(&room, &format!("during {i}")).unwrap();
+    }
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let _server = Server::start_on(dir, &addr.to_string()).await;
+    eventually(20, "ann's outbox drained", || pending(&ann, &room) == 0).await;
+    let on_server = server_seqs(&proxy.url(), &ann_session.token, &room).await;
+    assert_eq!(on_server.len(), 60, "every message stored exactly once");
+    eventually(20, "ann converges", || stored(&ann, &room) == on_server).await;
+    eventually(20, "bob converges", || stored(&bob, &room) == on_server).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn three_clients_converge_on_the_servers_history_under_random_cuts() {
+    const EACH: usize = 400;
+    let server = Server::start().await;
+    let proxies = [
+        Proxy::start(server.addr).await,
+        Proxy::start(server.addr).await,
+        Proxy::start(server.addr).await,
+    ];
+    let phone = ChatClient::open(fast_config(proxies[0].url(), None)).unwrap();
+    let laptop = ChatClient::open(fast_config(proxies[1].url(), None)).unwrap();
+    let bob = ChatClient::open(fast_config(proxies[2].url(), None)).unwrap();
+    let ann_session = phone
+        .register("ann", "correct horse battery")
+        .await
+        .unwrap();
+    laptop.set_session(&ann_session).unwrap();
+    let bob_session = bob.register("bob", "correct horse battery").await.unwrap();
+    let room = create_room(
+        &proxies[0].url(),
+        &ann_session.token,
+        "r",
+        "private",
+        &[&bob_session.user_id],
+    )
+    .await;
+    let clients = [phone, laptop, bob];
+    for client in &clients {
+        client.join_room(&room).unwrap();
+        client.connect().unwrap();
+        connected(client).await;
+    }
+
+    // Cuts hit a random client's connection about every tenth round, while sending.
+    // Count reconnects, to be sure the cuts really happened.
+    let reconnects = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    for client in &clients {
+        let mut events = client.subscribe();
+        let reconnects = std::sync::Arc::clone(&reconnects);
+        tokio::spawn(async move {
+            loop {
+                match events.recv().await {
+                    Ok(chat_sdk::ClientEvent::Connection(
+                        chat_sdk::core::ConnectionState::Reconnecting { .. },
+                    )) => {
+                        reconnects.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                    }
+                    Ok(_) | Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {}
+                    Err(_) => return,
+                }
+            }
+        });
+    }
+    let mut state = 0x2545_f491_u64;
+    let mut next = |bound: u64| {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state % bound
+    };
+    for i in 0..EACH {
+        for (c, client) in clients.iter().enumerate() {
+            client.send_message(&room, &format!("{c}:{i}")).unwrap();
+        }
+        if next(10) == 0 {
+            proxies[usize::try_from(next(3)).unwrap()].cut_all();
+        }
+        tokio::time::sleep(Duration::from_millis(next(4))).await;
+    }
+
+    for client in &clients {
+        eventually(60, "outbox drained", || pending(client, &room) == 0).await;
+    }
+    let reconnects = reconnects.load(std::sync::atomic::Ordering::SeqCst);
+    assert!(
+        reconnects >= 10,
+        "the proxy cut connections ({reconnects} reconnects)"
+    );
+    let on_server = server_seqs(&proxies[0].url(), &ann_session.token, &room).await;
+    assert_eq!(
+        on_server.len(),
+        3 * EACH,
+        "every message stored exactly once"
+    );
+    for client in &clients {
+        eventually(60, "cache equals the server's history", || {
+            stored(client, &room) == on_server
+        })
+        .await;
+    }
+    // Each sender's messages are in the order it wrote them.
+    let history = clients[2].messages(&room, None, 100_000).unwrap();
+    for c in 0..3 {
+        let mine: Vec<usize> = history
+            .iter()
+            .filter_map(|m| {
+                m.content
+                    .strip_prefix(&format!("{c}:"))
+                    .map(|n| n.parse().unwrap())
+            })
+            .collect();
+        assert_eq!(mine, (0..EACH).collect::<Vec<_>>(), "sender {c} in order");
+    }
+}

@@ -1,0 +1,238 @@
+//! Test harness: a real server, a fault-injecting TCP proxy in front of it, and helpers
+//! that wait (bounded) for the client's cache to reach a state.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+use chat_sdk::core::{BackoffPolicy, ConnectionState, CoreConfig};
+use chat_sdk::{ChatClient, ClientConfig};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::{broadcast, oneshot};
+use tokio::task::JoinHandle;
+
+/// A running chat-server.
+pub struct Server {
+    pub addr: SocketAddr,
+    pub dir: tempfile::TempDir,
+    stop: Option<oneshot::Sender<()>>,
+    task: Option<JoinHandle<anyhow::Result<()>>>,
+}
+
+impl Server {
+    pub async fn start() -> Self {
+        Self::start_in(tempfile::tempdir().unwrap()).await
+    }
+
+    pub async fn start_in(dir: tempfile::TempDir) -> Self {
+        Self::start_on(dir, "127.0.0.1:0").await
+    }
+
+    /// Starts on a given address (to come back on the same port after a crash).
+    pub async fn start_on(dir: tempfile::TempDir, addr: &str) -> Self {
+        let mut config = chat_server::Config::for_data_dir(dir.path());
+        // Tests send in bursts; the server's abuse limits are tested in its own suite.
+        config.messages_per_second = 10_000;
+        config.message_burst = 10_000;
+        config.frames_per_second = 10_000;
+        config.frame_burst = 10_000;
+        config.auth_attempts_per_minute = 10_000;
+        let mut listener = None;
+        for _ in 0..50 {
+            match TcpListener::bind(addr).await {
+                Ok(l) => {
+                    listener = Some(l);
+                    break;
+                }
+                Err(_) => tokio::time::sleep(Duration::from_millis(50)).await,
+            }
+        }
+        let listener = listener.expect("bind");
+        let addr = listener.local_addr().unwrap();
+        let (stop, stopped) = oneshot::channel::<()>();
+        let task = tokio::spawn(chat_server::run(listener, config, async {
+            let _ = stopped.await;
+        }));
+        Self {
+            addr,
+            dir,
+            stop: Some(stop),
+            task: Some(task),
+        }
+    }
+
+    /// Stops abruptly, like a crash: no goodbye to clients, nothing flushed beyond what
+    /// was already committed. Returns the data directory for a restart.
+    pub async fn crash(mut self) -> tempfile::TempDir {
+        if let Some(task) = self.task.take() {
+            task.abort();
+            let _ = task.await;
+        }
+        self.stop.take();
+        std::mem::replace(&mut self.dir, tempfile::tempdir().unwrap())
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(task) = self.task.take() {
+            task.abort();
+        }
+    }
+}
+
+/// A TCP proxy that can drop every live connection and refuse new ones.
+pub struct Proxy {
+    pub addr: SocketAddr,
+    cut: broadcast::Sender<()>,
+    refusing: Arc<AtomicBool>,
+    task: JoinHandle<()>,
+}
+
+impl Proxy {
+    pub async fn start(upstream: SocketAddr) -> Self {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let (cut, _) = broadcast::channel(16);
+        let refusing = Arc::new(AtomicBool::new(false));
+        let task = {
+            let (cut, refusing) = (cut.clone(), Arc::clone(&refusing));
+            tokio::spawn(async move {
+                while let Ok((mut client, _)) = listener.accept().await {
+                    if refusing.load(Ordering::SeqCst) {
+                        continue; // dropped: the client sees the connection fail
+                    }
+                    let mut cut_signal = cut.subscribe();
+                    tokio::spawn(async move {
+                        let Ok(mut server) = TcpStream::connect(upstream).await else {
+                            return;
+                        };
+                        tokio::select! {
+                            _ = tokio::io::copy_bidirectional(&mut client, &mut server) => {}
+                            _ = cut_signal.recv() => {}
+                        }
+                    });
+                }
+            })
+        };
+        Self {
+            addr,
+            cut,
+            refusing,
+            task,
+        }
+    }
+
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// Drops every connection that is open now (both sides see a reset/EOF).
+    pub fn cut_all(&self) {
+        let _ = self.cut.send(());
+    }
+
+    /// While set, new connections are dropped at once ("offline").
+    pub fn set_offline(&self, offline: bool) {
+        self.refusing.store(offline, Ordering::SeqCst);
+        if offline {
+            self.cut_all();
+        }
+    }
+}
+
+impl Drop for Proxy {
+    fn drop(&mut self) {
+        self.task.abort();
+        self.cut_all();
+    }
+}
+
+/// Quick reconnects so that tests spend their time on traffic, not on backoff.
+pub fn fast_config(server_url: String, database: Option<PathBuf>) -> ClientConfig {
+    let mut config = ClientConfig::new(server_url, database);
+    config.core = CoreConfig {
+        backoff: BackoffPolicy {
+            floor_ms: 20,
+            ceiling_ms: 200,
+            stable_after_ms: 1_000,
+        },
+        ..CoreConfig::default()
+    };
+    config
+}
+
+/// Polls `check` until it holds (at most `secs` seconds).
+pub async fn eventually<F: FnMut() -> bool>(secs: u64, what: &str, mut check: F) {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(secs);
+    while !check() {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "timed out waiting for: {what}"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+/// Waits until the client is connected.
+pub async fn connected(client: &ChatClient) {
+    eventually(10, "connected", || {
+        client.connection_state() == ConnectionState::Connected
+    })
+    .await;
+}
+
+/// Creates a room over REST as `token` and returns its id.
+pub async fn create_room(
+    base: &str,
+    token: &str,
+    name: &str,
+    visibility: &str,
+    members: &[&str],
+) -> String {
+    let response = reqwest::Client::new()
+        .post(format!("{base}/v1/rooms"))
+        .bearer_auth(token)
+        .json(&serde_json::json!({"name": name, "visibility": visibility, "members": members}))
+        .send()
+        .await
+        .unwrap();
+    assert!(response.status().is_success());
+    let body: serde_json::Value = response.json().await.unwrap();
+    body["room_id"].as_str().unwrap().to_owned()
+}
+
+/// The server's view: every message seq of a room (REST, paged).
+pub async fn server_seqs(base: &str, token: &str, room: &str) -> Vec<(u64, String)> {
+    let mut all = Vec::new();
+    let mut after = 0;
+    loop {
+        let page: serde_json::Value = reqwest::Client::new()
+            .get(format!(
+                "{base}/v1/rooms/{room}/messages?after_seq={after}&limit=200"
+            ))
+            .bearer_auth(token)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let messages = page["messages"].as_array().unwrap();
+        for m in messages {
+            all.push((
+                m["seq"].as_u64().unwrap(),
+                m["message_id"].as_str().unwrap().to_owned(),
+            ));
+        }
+        after = all.last().map_or(after, |(seq, _)| *seq);
+        if !page["has_more"].as_bool().unwrap() {
+            return all;
+        }
+    }
+}

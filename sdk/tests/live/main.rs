@@ -1,0 +1,7 @@
+//! The SDK against the real chat-server (in-process, port 0, temp SQLite), through a
+//! TCP proxy that can cut or refuse connections. Every wait is bounded.
+
+mod harness;
+
+mod chat;
+mod faults;
