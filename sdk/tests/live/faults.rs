@@ -239,3 +239,64 @@ async fn three_clients_converge_on_the_servers_history_under_random_cuts() {
         assert_eq!(mine, (0..EACH).collect::<Vec<_>>(), "sender {c} in order");
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stalled_connection_is_detected_by_heartbeats_and_replaced() {
+    let server = Server::start().await;
+    let proxy = Proxy::start(server.addr).await;
+    let mut config = fast_config(proxy.url(), None);
+    config.core.ping_every_ms = 100;
+    config.core.dead_after_ms = 600;
+    config.core.connect_timeout_ms = 600;
+    let ann = ChatClient::open(config).unwrap();
+    let session = ann.register("ann", "correct horse battery").await.unwrap();
+    let room = create_room(&proxy.url(), &session.token, "r", "private", &[]).await;
+    ann.join_room(&room).unwrap();
+    ann.connect().unwrap();
+    connected(&ann).await;
+
+    // The path goes silent without closing: only the heartbeat can notice.
+    proxy.set_stalled(true);
+    ann.send_message(&room, "into the void").unwrap();
+    eventually(10, "dead connection noticed", || {
+        matches!(
+            ann.connection_state(),
+            chat_sdk::core::ConnectionState::Reconnecting {
+                reason: chat_sdk::core::DisconnectReason::HeartbeatTimeout
+                    | chat_sdk::core::DisconnectReason::AuthTimeout,
+                ..
+            }
+        )
+    })
+    .await;
+    proxy.set_stalled(false);
+    proxy.cut_all(); // the stalled sockets carry stale bytes; start clean
+    eventually(15, "delivered after recovery", || pending(&ann, &room) == 0).await;
+    let on_server = server_seqs(&proxy.url(), &session.token, &room).await;
+    assert_eq!(on_server.len(), 1, "stored once, whatever was in flight");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refused_token_is_replaced_through_the_token_provider() {
+    struct Provider(String);
+    impl chat_sdk::TokenProvider for Provider {
+        fn fresh_token(
+            &self,
+        ) -> std::pin::Pin<Box<dyn Future<Output = Option<String>> + Send + '_>> {
+            Box::pin(async move { Some(self.0.clone()) })
+        }
+    }
+    let server = Server::start().await;
+    let proxy = Proxy::start(server.addr).await;
+    let ann = ChatClient::open(fast_config(proxy.url(), None)).unwrap();
+    let good = ann.register("ann", "correct horse battery").await.unwrap();
+    // Start with a token the server refuses; the provider has the good one.
+    let stale = chat_sdk::Session {
+        token: "not-a-valid-token".into(),
+        ..good.clone()
+    };
+    ann.set_session(&stale).unwrap();
+    ann.set_token_provider(std::sync::Arc::new(Provider(good.token.clone())));
+    ann.connect().unwrap();
+    connected(&ann).await;
+}

@@ -55,12 +55,26 @@ impl Server {
         let task = tokio::spawn(chat_server::run(listener, config, async {
             let _ = stopped.await;
         }));
-        Self {
+        let server = Self {
             addr,
             dir,
             stop: Some(stop),
             task: Some(task),
+        };
+        for _ in 0..200 {
+            if let Ok(r) = reqwest::get(format!("http://{addr}/readyz")).await
+                && r.status().is_success()
+            {
+                return server;
+            }
+            if server.task.as_ref().is_some_and(JoinHandle::is_finished) {
+                let mut server = server;
+                let result = server.task.take().expect("task").await;
+                panic!("the server stopped while starting: {result:?}");
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
         }
+        panic!("the server did not become ready");
     }
 
     /// Stops abruptly, like a crash: no goodbye to clients, nothing flushed beyond what
@@ -91,7 +105,33 @@ pub struct Proxy {
     pub addr: SocketAddr,
     cut: broadcast::Sender<()>,
     refusing: Arc<AtomicBool>,
+    stalled: Arc<AtomicBool>,
     task: JoinHandle<()>,
+}
+
+/// Copies bytes one way; while `stalled`, holds them (the connection stays open but
+/// nothing gets through, like a dead network path).
+async fn pump(
+    mut from: tokio::net::tcp::OwnedReadHalf,
+    mut to: tokio::net::tcp::OwnedWriteHalf,
+    stalled: Arc<AtomicBool>,
+) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut buf = vec![0u8; 16 * 1024];
+    loop {
+        let Ok(n) = from.read(&mut buf).await else {
+            return;
+        };
+        if n == 0 {
+            return;
+        }
+        while stalled.load(Ordering::SeqCst) {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        if to.write_all(&buf[..n]).await.is_err() {
+            return;
+        }
+    }
 }
 
 impl Proxy {
@@ -100,20 +140,31 @@ impl Proxy {
         let addr = listener.local_addr().unwrap();
         let (cut, _) = broadcast::channel(16);
         let refusing = Arc::new(AtomicBool::new(false));
+        let stalled = Arc::new(AtomicBool::new(false));
         let task = {
-            let (cut, refusing) = (cut.clone(), Arc::clone(&refusing));
+            let (cut, refusing, stalled) =
+                (cut.clone(), Arc::clone(&refusing), Arc::clone(&stalled));
             tokio::spawn(async move {
-                while let Ok((mut client, _)) = listener.accept().await {
+                while let Ok((client, _)) = listener.accept().await {
                     if refusing.load(Ordering::SeqCst) {
                         continue; // dropped: the client sees the connection fail
                     }
                     let mut cut_signal = cut.subscribe();
+                    let stalled = Arc::clone(&stalled);
                     tokio::spawn(async move {
-                        let Ok(mut server) = TcpStream::connect(upstream).await else {
+                        let Ok(server) = TcpStream::connect(upstream).await else {
                             return;
                         };
+                        let (from_client, to_client) = client.into_split();
+                        let (from_server, to_server) = server.into_split();
+                        let both_ways = async {
+                            tokio::join!(
+                                pump(from_client, to_server, Arc::clone(&stalled)),
+                                pump(from_server, to_client, stalled)
+                            )
+                        };
                         tokio::select! {
-                            _ = tokio::io::copy_bidirectional(&mut client, &mut server) => {}
+                            _ = both_ways => {}
                             _ = cut_signal.recv() => {}
                         }
                     });
@@ -124,6 +175,7 @@ impl Proxy {
             addr,
             cut,
             refusing,
+            stalled,
             task,
         }
     }
@@ -135,6 +187,11 @@ impl Proxy {
     /// Drops every connection that is open now (both sides see a reset/EOF).
     pub fn cut_all(&self) {
         let _ = self.cut.send(());
+    }
+
+    /// While set, no byte gets through any connection, and none is closed.
+    pub fn set_stalled(&self, stalled: bool) {
+        self.stalled.store(stalled, Ordering::SeqCst);
     }
 
     /// While set, new connections are dropped at once ("offline").
