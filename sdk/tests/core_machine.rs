@@ -560,3 +560,55 @@ fn receipts_delivered_coalesced_and_read_on_request() {
         }]
     );
 }
+
+#[test]
+fn joining_with_an_empty_cache_fetches_the_newest_page_once() {
+    let mut sim = Sim::new();
+    sim.input(Input::JoinRoom {
+        room_id: "r".into(),
+        since_seq: None,
+    });
+    sim.input(Input::Connect);
+    sim.go_live();
+    sim.take_sent();
+    sim.frame(ServerFrame::RoomJoined {
+        room_id: "r".into(),
+        name: "r".into(),
+        visibility: chat_protocol::v1::RoomVisibility::Public,
+        last_seq: 120,
+        receipts: vec![],
+    });
+    assert_eq!(
+        sim.take_sent(),
+        [ClientFrame::History {
+            room_id: "r".into(),
+            before_seq: None,
+            limit: 50
+        }]
+    );
+    assert_eq!(sim.core.cursor("r"), Some(120), "live events from here on");
+    // A reconnect resumes from the cursor; no second history fetch.
+    sim.input(Input::SocketClosed {
+        code: Some(1006),
+        reason: String::new(),
+    });
+    sim.advance_to(sim.wake.unwrap());
+    sim.go_live();
+    sim.frame(ServerFrame::RoomJoined {
+        room_id: "r".into(),
+        name: "r".into(),
+        visibility: chat_protocol::v1::RoomVisibility::Public,
+        last_seq: 125,
+        receipts: vec![],
+    });
+    let sent = sim.take_sent();
+    assert!(sent.contains(&ClientFrame::JoinRoom {
+        room_id: "r".into(),
+        since_seq: Some(120)
+    }));
+    assert!(
+        !sent
+            .iter()
+            .any(|f| matches!(f, ClientFrame::History { .. }))
+    );
+}

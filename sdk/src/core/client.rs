@@ -24,6 +24,8 @@ pub struct CoreConfig {
     pub connect_timeout_ms: u64,
     /// Delivered receipts are gathered for this long, then sent as one per room.
     pub delivered_receipt_delay_ms: u64,
+    /// Messages fetched when a room is joined with an empty cache.
+    pub initial_history: u32,
 }
 
 impl Default for CoreConfig {
@@ -35,6 +37,7 @@ impl Default for CoreConfig {
             dead_after_ms: 40_000,
             connect_timeout_ms: 10_000,
             delivered_receipt_delay_ms: 250,
+            initial_history: 50,
         }
     }
 }
@@ -64,6 +67,8 @@ pub(super) struct RoomSync {
     pub(super) delivered_due: Option<u64>,
     /// Read position the server has not been told yet.
     pub(super) read_due: Option<u64>,
+    /// Joined with an empty cache: fetch the newest page of history once joined.
+    pub(super) fetch_latest: bool,
 }
 
 /// The client core. Drivers feed it [`Input`]s and carry out its [`Action`]s.
@@ -163,7 +168,9 @@ impl Core {
             Input::Frame(frame) => self.on_frame(now, frame, &mut out),
             Input::Tick => self.on_tick(now, &mut out),
             Input::JoinRoom { room_id, since_seq } => {
-                self.rooms.entry(room_id.clone()).or_default().cursor = since_seq;
+                let room = self.rooms.entry(room_id.clone()).or_default();
+                room.cursor = since_seq;
+                room.fetch_latest = since_seq.is_none();
                 if self.is_live() {
                     self.send(now, ClientFrame::JoinRoom { room_id, since_seq }, &mut out);
                 }
@@ -355,12 +362,23 @@ impl Core {
             } => {
                 // Joined without a cursor: the server delivers everything after
                 // last_seq from now on, so that is where a later resume starts.
-                if let Some(room) = self.rooms.get_mut(room_id)
-                    && room.cursor.is_none()
-                {
-                    room.cursor = Some(last_seq);
+                let mut fetch = None;
+                if let Some(room) = self.rooms.get_mut(room_id) {
+                    if room.cursor.is_none() {
+                        room.cursor = Some(last_seq);
+                    }
+                    if std::mem::take(&mut room.fetch_latest) && last_seq > 0 {
+                        fetch = Some(ClientFrame::History {
+                            room_id: room_id.clone(),
+                            before_seq: None,
+                            limit: self.config.initial_history,
+                        });
+                    }
                 }
                 out.push(Action::Emit(Event::Received(frame)));
+                if let Some(history) = fetch {
+                    self.send(now, history, out);
+                }
             }
             ServerFrame::Pong { .. } | ServerFrame::Unknown => {}
             other => {
