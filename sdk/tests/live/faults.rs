@@ -300,3 +300,77 @@ async fn a_refused_token_is_replaced_through_the_token_provider() {
     ann.connect().unwrap();
     connected(&ann).await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_sigkilled_server_process_loses_nothing_acknowledged() {
+    use crate::harness::{ServerProcess, free_addr};
+    let dir = tempfile::tempdir().unwrap();
+    let addr = free_addr();
+    let server = ServerProcess::start(dir.path(), addr).await;
+    let proxy = Proxy::start(addr).await;
+    let ann = ChatClient::open(fast_config(proxy.url(), None)).unwrap();
+    let bob = ChatClient::open(fast_config(proxy.url(), None)).unwrap();
+    let ann_session = ann.register("ann", "correct horse battery").await.unwrap();
+    let bob_session = bob.register("bob", "correct horse battery").await.unwrap();
+    let room = create_room(
+        &proxy.url(),
+        &ann_session.token,
+        "r",
+        "private",
+        &[&bob_session.user_id],
+    )
+    .await;
+    for client in [&ann, &bob] {
+        client.join_room(&room).unwrap();
+        client.connect().unwrap();
+        connected(client).await;
+    }
+    let mut events = ann.subscribe();
+    // Keep writing while the server dies: some messages are acknowledged before the
+    // kill, some are in flight at it, some are written while it is down.
+    let writer = {
+        let ann = ann.clone();
+        let room = room.clone();
+        tokio::spawn(async move {
+            for i in 0..200 {
+                ann.send_message(&room, &format!("m{i}")).unwrap();
+                tokio::time::sleep(Duration::from_millis(2)).await;
+            }
+        })
+    };
+    let mut acked_before_kill = 0;
+    while acked_before_kill < 20 {
+        if let Ok(chat_sdk::ClientEvent::Status {
+            status: Some(chat_sdk::cache::MessageStatus::Sent),
+            ..
+        }) = tokio::time::timeout(Duration::from_secs(10), events.recv())
+            .await
+            .expect("acks arrive")
+        {
+            acked_before_kill += 1;
+        }
+    }
+    server.kill();
+    let _server = ServerProcess::start(dir.path(), addr).await;
+    writer.await.unwrap();
+    eventually(30, "outbox drained", || pending(&ann, &room) == 0).await;
+    let on_server = server_seqs(&proxy.url(), &ann_session.token, &room).await;
+    assert_eq!(
+        on_server.len(),
+        200,
+        "every message stored exactly once, across the kill"
+    );
+    let texts: Vec<String> = ann
+        .messages(&room, None, 1000)
+        .unwrap()
+        .into_iter()
+        .map(|m| m.content)
+        .collect();
+    assert_eq!(
+        texts,
+        (0..200).map(|i| format!("m{i}")).collect::<Vec<_>>(),
+        "in the order written"
+    );
+    eventually(30, "ann converges", || stored(&ann, &room) == on_server).await;
+    eventually(30, "bob converges", || stored(&bob, &room) == on_server).await;
+}

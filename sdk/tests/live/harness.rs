@@ -293,3 +293,74 @@ pub async fn server_seqs(base: &str, token: &str, room: &str) -> Vec<(u64, Strin
         }
     }
 }
+
+/// A `chat-server` process (the real binary), for crashes that only a process can have.
+pub struct ServerProcess {
+    pub addr: SocketAddr,
+    child: std::process::Child,
+}
+
+impl ServerProcess {
+    /// The binary next to this test's own build output, built first if it is missing.
+    fn binary() -> PathBuf {
+        let exe = std::env::current_exe().unwrap();
+        let dir = exe.parent().unwrap().parent().unwrap();
+        let binary = dir.join("chat-server");
+        if !binary.exists() {
+            let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+            let status = std::process::Command::new(cargo)
+                .args(["build", "-p", "chat-server", "--bin", "chat-server"])
+                .status()
+                .unwrap();
+            assert!(status.success(), "building chat-server");
+        }
+        binary
+    }
+
+    /// Starts the binary on `addr` with its database in `dir`, and waits until ready.
+    pub async fn start(dir: &std::path::Path, addr: SocketAddr) -> Self {
+        let child = std::process::Command::new(Self::binary())
+            .args(["--listen", &addr.to_string(), "--database-url"])
+            .arg(format!("sqlite://{}", dir.join("chat.db").display()))
+            .arg("--data-dir")
+            .arg(dir.join("data"))
+            .args(["--messages-per-second", "10000", "--message-burst", "10000"])
+            .args(["--frames-per-second", "10000", "--frame-burst", "10000"])
+            .args(["--auth-attempts-per-minute", "10000"])
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        let server = Self { addr, child };
+        for _ in 0..300 {
+            if let Ok(r) = reqwest::get(format!("http://{addr}/readyz")).await
+                && r.status().is_success()
+            {
+                return server;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        panic!("chat-server did not become ready");
+    }
+
+    /// SIGKILL: no shutdown, no goodbye.
+    pub fn kill(mut self) {
+        self.child.kill().unwrap();
+        self.child.wait().unwrap();
+    }
+}
+
+impl Drop for ServerProcess {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A loopback address with a port that was free a moment ago.
+pub fn free_addr() -> SocketAddr {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+}
