@@ -296,7 +296,6 @@ pub async fn server_seqs(base: &str, token: &str, room: &str) -> Vec<(u64, Strin
 
 /// A `chat-server` process (the real binary), for crashes that only a process can have.
 pub struct ServerProcess {
-    pub addr: SocketAddr,
     child: std::process::Child,
 }
 
@@ -331,7 +330,7 @@ impl ServerProcess {
             .stderr(std::process::Stdio::null())
             .spawn()
             .unwrap();
-        let server = Self { addr, child };
+        let server = Self { child };
         for _ in 0..300 {
             if let Ok(r) = reqwest::get(format!("http://{addr}/readyz")).await
                 && r.status().is_success()
