@@ -47,7 +47,13 @@ async fn main() -> anyhow::Result<()> {
     let mut events = client.subscribe();
     let me = session.user_id.clone();
     tokio::spawn(async move {
-        while let Ok(event) = events.recv().await {
+        loop {
+            let event = match events.recv().await {
+                Ok(event) => event,
+                // Missed some events: the cache has them; keep printing new ones.
+                Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => continue,
+                Err(_) => return,
+            };
             match event {
                 ClientEvent::Message(m) if m.sender_id != me => {
                     say(&format!(

@@ -230,3 +230,22 @@ fn cursors_and_paging() {
         [2, 3, 4]
     );
 }
+
+#[test]
+fn a_message_stored_before_its_ack_arrived_is_shown_once() {
+    let mut cache = Cache::in_memory().unwrap();
+    let echo = cache.enqueue("r", "me", "hello", 5).unwrap();
+    // The ack was lost; the resume replay brings the stored message first.
+    let mut stored = message("r", 1, "me", "hello");
+    stored.client_msg_id = echo.client_msg_id.clone();
+    cache.apply(&ServerFrame::Message(stored)).unwrap();
+    let page = cache.messages("r", "me", None, 10).unwrap();
+    assert_eq!(page.len(), 1, "{page:?}");
+    assert_eq!(page[0].seq, Some(1));
+    // The resend's ack then just clears the outbox.
+    cache
+        .sent(&echo.client_msg_id, "me", "m1", 1, 1_001)
+        .unwrap();
+    assert!(cache.outbox().unwrap().is_empty());
+    assert_eq!(cache.messages("r", "me", None, 10).unwrap().len(), 1);
+}

@@ -137,7 +137,10 @@ impl Cache {
     fn echoes(&self, room_id: &str, me: &str) -> Result<Vec<LocalMessage>> {
         let mut query = self.db.prepare(
             "SELECT client_msg_id, content, created_at, failed_code, failed_message
-             FROM outbox WHERE room_id = ?1 ORDER BY position",
+             FROM outbox WHERE room_id = ?1
+               -- Stored already (its ack was lost and the replay brought it): show once.
+               AND client_msg_id NOT IN (SELECT client_msg_id FROM messages WHERE room_id = ?1)
+             ORDER BY position",
         )?;
         let rows = query.query_map(params![room_id], |row| {
             let failed: Option<String> = row.get(3)?;

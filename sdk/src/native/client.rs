@@ -14,6 +14,10 @@ use super::{ClientError, ClientEvent};
 use crate::cache::{Cache, LocalMessage};
 use crate::core::{ConnectionState, Core, CoreConfig, Input};
 
+/// Largest message the client accepts to send: a frame above the server's default
+/// 64 KiB limit would be refused by closing the connection, over and over.
+const MAX_CONTENT_BYTES: usize = 60 * 1024;
+
 /// Where the client connects and keeps its data.
 #[derive(Debug, Clone)]
 pub struct ClientConfig {
@@ -237,6 +241,12 @@ impl ChatClient {
     /// `NotSignedIn`, `Cache` (then nothing is queued), or `Closed`.
     pub fn send_message(&self, room_id: &str, content: &str) -> Result<LocalMessage, ClientError> {
         let me = self.shared.me().ok_or(ClientError::NotSignedIn)?;
+        if self.commands.is_closed() {
+            return Err(ClientError::Closed);
+        }
+        if content.len() > MAX_CONTENT_BYTES {
+            return Err(ClientError::TooLarge(MAX_CONTENT_BYTES));
+        }
         let echo = self.shared.cache.lock().expect("cache lock").enqueue(
             room_id,
             &me,
@@ -378,6 +388,26 @@ impl ChatClient {
     ///
     /// `Closed`.
     pub fn cancel(&self, client_msg_id: &str) -> Result<(), ClientError> {
+        // A message that failed in an earlier run is only in the cache, not in the core.
+        let failed_earlier = {
+            let mut cache = self.shared.cache.lock().expect("cache lock");
+            let failed = cache
+                .outbox()?
+                .into_iter()
+                .any(|(m, failed)| failed && m.client_msg_id == client_msg_id);
+            let room_id = cache.outbox_room(client_msg_id)?;
+            if failed {
+                cache.cancelled(client_msg_id)?;
+            }
+            room_id.filter(|_| failed)
+        };
+        if let Some(room_id) = failed_earlier {
+            let _ = self.shared.events.send(ClientEvent::Status {
+                room_id,
+                client_msg_id: client_msg_id.to_owned(),
+                status: None,
+            });
+        }
         self.input(Input::Cancel(client_msg_id.to_owned()))
     }
 

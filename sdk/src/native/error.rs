@@ -27,6 +27,9 @@ pub enum ClientError {
     /// This needs a signed-in user: call `login`, `register` or `set_session` first.
     #[error("no user is signed in")]
     NotSignedIn,
+    /// The message is longer than the client sends (in bytes); shorten it.
+    #[error("message too long: at most {0} bytes")]
+    TooLarge(usize),
     /// The client was shut down.
     #[error("the client has been closed")]
     Closed,

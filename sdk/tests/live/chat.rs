@@ -56,6 +56,10 @@ async fn two_users_chat_and_see_delivered_then_read() {
     })
     .await;
 
+    assert!(matches!(
+        bob.send_message(&room, &"x".repeat(70 * 1024)),
+        Err(chat_sdk::ClientError::TooLarge(_))
+    ));
     bob.send_message(&room, "hi ann").unwrap();
     eventually(10, "ann has bob's reply", || {
         contents(&ann, &room) == ["hi bob", "hi ann"]
