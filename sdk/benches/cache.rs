@@ -52,11 +52,14 @@ fn open_with_100k_messages(c: &mut Criterion) {
             .collect();
         for chunk in messages.chunks(1000) {
             cache
-                .apply(&ServerFrame::History {
-                    room_id: String::new(),
-                    messages: chunk.to_vec(),
-                    has_more: false,
-                })
+                .apply(
+                    &ServerFrame::History {
+                        room_id: String::new(),
+                        messages: chunk.to_vec(),
+                        has_more: false,
+                    },
+                    None,
+                )
                 .unwrap();
         }
     }

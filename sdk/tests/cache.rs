@@ -52,27 +52,33 @@ fn applying_the_same_frames_twice_changes_nothing() {
     for _ in 0..2 {
         for seq in 1..=3 {
             cache
-                .apply(&ServerFrame::Message(message("r", seq, "bob", "hi")))
+                .apply(&ServerFrame::Message(message("r", seq, "bob", "hi")), None)
                 .unwrap();
         }
         cache
-            .apply(&ServerFrame::MessageEdited {
-                room_id: "r".into(),
-                seq: 4,
-                message_id: "m2".into(),
-                sender_id: "bob".into(),
-                content: "edited".into(),
-                edited_at: 2_000,
-            })
+            .apply(
+                &ServerFrame::MessageEdited {
+                    room_id: "r".into(),
+                    seq: 4,
+                    message_id: "m2".into(),
+                    sender_id: "bob".into(),
+                    content: "edited".into(),
+                    edited_at: 2_000,
+                },
+                None,
+            )
             .unwrap();
         cache
-            .apply(&ServerFrame::MessageDeleted {
-                room_id: "r".into(),
-                seq: 5,
-                message_id: "m3".into(),
-                sender_id: "bob".into(),
-                deleted_at: 3_000,
-            })
+            .apply(
+                &ServerFrame::MessageDeleted {
+                    room_id: "r".into(),
+                    seq: 5,
+                    message_id: "m3".into(),
+                    sender_id: "bob".into(),
+                    deleted_at: 3_000,
+                },
+                None,
+            )
             .unwrap();
     }
     assert_eq!(cache.seqs("r").unwrap(), [1, 2, 3]);
@@ -86,23 +92,29 @@ fn applying_the_same_frames_twice_changes_nothing() {
     // An older edit arriving late does not undo a newer one; a history page (current
     // state) refreshes rows.
     cache
-        .apply(&ServerFrame::MessageEdited {
-            room_id: "r".into(),
-            seq: 6,
-            message_id: "m2".into(),
-            sender_id: "bob".into(),
-            content: "stale".into(),
-            edited_at: 1_500,
-        })
+        .apply(
+            &ServerFrame::MessageEdited {
+                room_id: "r".into(),
+                seq: 6,
+                message_id: "m2".into(),
+                sender_id: "bob".into(),
+                content: "stale".into(),
+                edited_at: 1_500,
+            },
+            None,
+        )
         .unwrap();
     let mut current = message("r", 1, "bob", "fixed by history");
     current.edited_at = Some(4_000);
     cache
-        .apply(&ServerFrame::History {
-            room_id: "r".into(),
-            messages: vec![current],
-            has_more: false,
-        })
+        .apply(
+            &ServerFrame::History {
+                room_id: "r".into(),
+                messages: vec![current],
+                has_more: false,
+            },
+            None,
+        )
         .unwrap();
     let page = cache.messages("r", "me", None, 10).unwrap();
     assert_eq!(page[0].content, "fixed by history");
@@ -121,7 +133,7 @@ fn own_messages_go_pending_sent_delivered_read() {
     assert_eq!(status(&cache), MessageStatus::Pending);
 
     cache
-        .sent(&echo.client_msg_id, "me", "m7", 7, 1_007)
+        .sent(&echo.client_msg_id, "me", "m7", 7, 1_007, None)
         .unwrap();
     assert!(cache.outbox().unwrap().is_empty());
     let page = cache.messages("r", "me", None, 10).unwrap();
@@ -132,40 +144,49 @@ fn own_messages_go_pending_sent_delivered_read() {
     let mut replayed = message("r", 7, "me", "hello");
     replayed.message_id = "m7".into();
     replayed.client_msg_id = echo.client_msg_id.clone();
-    cache.apply(&ServerFrame::Message(replayed)).unwrap();
+    cache.apply(&ServerFrame::Message(replayed), None).unwrap();
     assert_eq!(cache.seqs("r").unwrap(), [7]);
 
     cache
-        .apply(&ServerFrame::Receipt {
-            room_id: "r".into(),
-            user_id: "bob".into(),
-            seq: 7,
-            kind: ReceiptKind::Delivered,
-        })
+        .apply(
+            &ServerFrame::Receipt {
+                room_id: "r".into(),
+                user_id: "bob".into(),
+                seq: 7,
+                kind: ReceiptKind::Delivered,
+            },
+            None,
+        )
         .unwrap();
     assert_eq!(status(&cache), MessageStatus::Delivered);
     // My own read receipt (from my other device) does not count.
     cache
-        .apply(&ServerFrame::Receipt {
-            room_id: "r".into(),
-            user_id: "me".into(),
-            seq: 7,
-            kind: ReceiptKind::Read,
-        })
+        .apply(
+            &ServerFrame::Receipt {
+                room_id: "r".into(),
+                user_id: "me".into(),
+                seq: 7,
+                kind: ReceiptKind::Read,
+            },
+            None,
+        )
         .unwrap();
     assert_eq!(status(&cache), MessageStatus::Delivered);
     cache
-        .apply(&ServerFrame::RoomJoined {
-            room_id: "r".into(),
-            name: "r".into(),
-            visibility: RoomVisibility::Private,
-            last_seq: 7,
-            receipts: vec![MemberReceipts {
-                user_id: "bob".into(),
-                delivered_seq: 7,
-                read_seq: 7,
-            }],
-        })
+        .apply(
+            &ServerFrame::RoomJoined {
+                room_id: "r".into(),
+                name: "r".into(),
+                visibility: RoomVisibility::Private,
+                last_seq: 7,
+                receipts: vec![MemberReceipts {
+                    user_id: "bob".into(),
+                    delivered_seq: 7,
+                    read_seq: 7,
+                }],
+            },
+            None,
+        )
         .unwrap();
     assert_eq!(status(&cache), MessageStatus::Read);
 }
@@ -221,7 +242,7 @@ fn cursors_and_paging() {
     assert_eq!(cache.cursor("r").unwrap(), Some(9));
     for seq in 1..=9 {
         cache
-            .apply(&ServerFrame::Message(message("r", seq, "bob", "x")))
+            .apply(&ServerFrame::Message(message("r", seq, "bob", "x")), None)
             .unwrap();
     }
     let older = cache.messages("r", "me", Some(5), 3).unwrap();
@@ -238,14 +259,32 @@ fn a_message_stored_before_its_ack_arrived_is_shown_once() {
     // The ack was lost; the resume replay brings the stored message first.
     let mut stored = message("r", 1, "me", "hello");
     stored.client_msg_id = echo.client_msg_id.clone();
-    cache.apply(&ServerFrame::Message(stored)).unwrap();
+    cache.apply(&ServerFrame::Message(stored), None).unwrap();
     let page = cache.messages("r", "me", None, 10).unwrap();
     assert_eq!(page.len(), 1, "{page:?}");
     assert_eq!(page[0].seq, Some(1));
     // The resend's ack then just clears the outbox.
     cache
-        .sent(&echo.client_msg_id, "me", "m1", 1, 1_001)
+        .sent(&echo.client_msg_id, "me", "m1", 1, 1_001, None)
         .unwrap();
     assert!(cache.outbox().unwrap().is_empty());
     assert_eq!(cache.messages("r", "me", None, 10).unwrap().len(), 1);
+}
+
+#[test]
+fn a_retried_message_goes_to_the_back_of_the_outbox() {
+    let mut cache = Cache::in_memory().unwrap();
+    let a = cache.enqueue("r", "me", "a", 1).unwrap();
+    let b = cache.enqueue("r", "me", "b", 2).unwrap();
+    cache
+        .failed(&a.client_msg_id, ErrorCode::Forbidden, "no")
+        .unwrap();
+    cache.retrying(&a.client_msg_id).unwrap();
+    let order: Vec<String> = cache
+        .outbox()
+        .unwrap()
+        .into_iter()
+        .map(|(m, _)| m.client_msg_id)
+        .collect();
+    assert_eq!(order, [b.client_msg_id, a.client_msg_id]);
 }

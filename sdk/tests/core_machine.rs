@@ -612,3 +612,82 @@ fn joining_with_an_empty_cache_fetches_the_newest_page_once() {
             .any(|f| matches!(f, ClientFrame::History { .. }))
     );
 }
+
+#[test]
+fn a_join_refused_for_a_cursor_ahead_of_the_server_rejoins_from_scratch() {
+    let mut sim = Sim::new();
+    sim.input(Input::JoinRoom {
+        room_id: "r".into(),
+        since_seq: Some(500),
+    });
+    sim.input(Input::Connect);
+    sim.go_live();
+    sim.take_sent();
+    // The server's database was replaced: it has fewer events than our cursor.
+    sim.frame(ServerFrame::error(
+        ErrorCode::InvalidRequest,
+        "since_seq 500 is ahead",
+        Some("r".into()),
+    ));
+    assert_eq!(
+        sim.take_sent(),
+        [ClientFrame::JoinRoom {
+            room_id: "r".into(),
+            since_seq: None
+        }]
+    );
+    assert_eq!(sim.core.cursor("r"), None);
+    // Only the join's own error does that: a later invalid receipt changes nothing.
+    sim.frame(ServerFrame::RoomJoined {
+        room_id: "r".into(),
+        name: "r".into(),
+        visibility: chat_protocol::v1::RoomVisibility::Public,
+        last_seq: 3,
+        receipts: vec![],
+    });
+    sim.take_sent();
+    sim.frame(ServerFrame::error(
+        ErrorCode::InvalidRequest,
+        "bad receipt",
+        Some("r".into()),
+    ));
+    let sent = sim.take_sent();
+    assert!(sent.is_empty(), "{sent:?}");
+    assert_eq!(sim.core.cursor("r"), Some(3));
+}
+
+#[test]
+fn a_fresh_token_after_a_refusal_waits_out_the_backoff() {
+    let mut sim = Sim::new();
+    sim.input(Input::Connect);
+    sim.input(Input::SocketOpened);
+    sim.input(Input::SocketClosed {
+        code: Some(close::UNAUTHORIZED),
+        reason: "invalid token".into(),
+    });
+    let opens = sim.opens;
+    // The provider answers at once, but with a token the server may refuse again:
+    // no tight loop.
+    sim.input(Input::Token("token-2".into()));
+    assert_eq!(sim.opens, opens, "not immediately");
+    sim.advance_to(sim.wake.expect("a wake-up is scheduled"));
+    assert_eq!(sim.opens, opens + 1, "after the backoff delay");
+}
+
+#[test]
+fn an_absurd_server_delay_is_capped() {
+    let mut sim = Sim::new();
+    sim.input(Input::Connect);
+    sim.go_live();
+    sim.frame(ServerFrame::ServerShutdown {
+        reconnect_after_ms: u64::MAX,
+    });
+    sim.input(Input::SocketClosed {
+        code: Some(close::RESTARTING),
+        reason: String::new(),
+    });
+    let Some(ConnectionState::Reconnecting { delay_ms, .. }) = sim.states().last().cloned() else {
+        panic!()
+    };
+    assert!(delay_ms <= 5 * 60 * 1000 + 500, "{delay_ms}");
+}

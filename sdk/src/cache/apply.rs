@@ -2,7 +2,7 @@
 //! received twice (a replay overlapping the live feed) changes nothing the second time.
 
 use chat_protocol::v1::{Message, ReceiptKind, ServerFrame};
-use rusqlite::params;
+use rusqlite::{Connection, params};
 
 use super::{Cache, Result};
 
@@ -11,90 +11,30 @@ pub(super) fn sql_seq(seq: u64) -> i64 {
     i64::try_from(seq).unwrap_or(i64::MAX)
 }
 
+/// A room's new resume cursor, saved together with the event that moved it.
+#[derive(Debug, Clone, Copy)]
+pub struct CursorUpdate<'a> {
+    /// The room.
+    pub room_id: &'a str,
+    /// The cursor.
+    pub cursor: u64,
+}
+
 impl Cache {
     /// Applies one server frame (messages, edits, deletes, receipts, history pages,
-    /// room snapshots); other frames are ignored.
+    /// room snapshots; other frames are ignored) and, in the same transaction, the
+    /// cursor it moved: either both are stored or neither.
     ///
     /// # Errors
     ///
-    /// When SQLite fails.
-    pub fn apply(&mut self, frame: &ServerFrame) -> Result<()> {
-        match frame {
-            ServerFrame::Message(message) => self.store_message(message, false),
-            ServerFrame::History { messages, .. } => {
-                let tx = self.db.transaction()?;
-                for message in messages {
-                    store_message(&tx, message, true)?;
-                }
-                tx.commit()?;
-                Ok(())
-            }
-            ServerFrame::MessageEdited {
-                message_id,
-                content,
-                edited_at,
-                ..
-            } => {
-                self.db.execute(
-                    "UPDATE messages SET content = ?1, edited_at = ?2
-                     WHERE message_id = ?3 AND deleted = 0 AND (edited_at IS NULL OR edited_at <= ?2)",
-                    params![content, edited_at, message_id],
-                )?;
-                Ok(())
-            }
-            ServerFrame::MessageDeleted { message_id, .. } => {
-                self.db.execute(
-                    "UPDATE messages SET content = '', deleted = 1 WHERE message_id = ?1",
-                    params![message_id],
-                )?;
-                Ok(())
-            }
-            ServerFrame::Receipt {
-                room_id,
-                user_id,
-                seq,
-                kind,
-            } => self.raise_receipt(room_id, user_id, *seq, *kind),
-            ServerFrame::RoomJoined {
-                room_id, receipts, ..
-            } => {
-                for r in receipts {
-                    self.raise_receipt(
-                        room_id,
-                        &r.user_id,
-                        r.delivered_seq,
-                        ReceiptKind::Delivered,
-                    )?;
-                    self.raise_receipt(room_id, &r.user_id, r.read_seq, ReceiptKind::Read)?;
-                }
-                Ok(())
-            }
-            _ => Ok(()),
+    /// When SQLite fails (then nothing changed).
+    pub fn apply(&mut self, frame: &ServerFrame, cursor: Option<CursorUpdate<'_>>) -> Result<()> {
+        let tx = self.db.transaction()?;
+        apply_frame(&tx, frame)?;
+        if let Some(update) = cursor {
+            set_cursor(&tx, update.room_id, Some(update.cursor))?;
         }
-    }
-
-    fn store_message(&mut self, message: &Message, current_state: bool) -> Result<()> {
-        store_message(&self.db, message, current_state)
-    }
-
-    fn raise_receipt(
-        &mut self,
-        room_id: &str,
-        user_id: &str,
-        seq: u64,
-        kind: ReceiptKind,
-    ) -> Result<()> {
-        let column = match kind {
-            ReceiptKind::Delivered => "delivered_seq",
-            ReceiptKind::Read => "read_seq",
-        };
-        self.db.execute(
-            &format!(
-                "INSERT INTO receipts (room_id, user_id, {column}) VALUES (?1, ?2, ?3)
-                 ON CONFLICT (room_id, user_id) DO UPDATE SET {column} = MAX({column}, excluded.{column})"
-            ),
-            params![room_id, user_id, sql_seq(seq)],
-        )?;
+        tx.commit()?;
         Ok(())
     }
 
@@ -104,12 +44,7 @@ impl Cache {
     ///
     /// When SQLite fails.
     pub fn set_cursor(&mut self, room_id: &str, cursor: Option<u64>) -> Result<()> {
-        self.db.execute(
-            "INSERT INTO rooms (room_id, cursor) VALUES (?1, ?2)
-             ON CONFLICT (room_id) DO UPDATE SET cursor = excluded.cursor",
-            params![room_id, cursor.map(sql_seq)],
-        )?;
-        Ok(())
+        set_cursor(&self.db, room_id, cursor)
     }
 
     /// Stops following a room (its messages stay cached).
@@ -124,9 +59,93 @@ impl Cache {
     }
 }
 
+fn apply_frame(db: &Connection, frame: &ServerFrame) -> Result<()> {
+    match frame {
+        ServerFrame::Message(message) => store_message(db, message, false),
+        ServerFrame::History { messages, .. } => {
+            for message in messages {
+                store_message(db, message, true)?;
+            }
+            Ok(())
+        }
+        ServerFrame::MessageEdited {
+            message_id,
+            content,
+            edited_at,
+            ..
+        } => {
+            db.execute(
+                "UPDATE messages SET content = ?1, edited_at = ?2
+                 WHERE message_id = ?3 AND deleted = 0 AND (edited_at IS NULL OR edited_at <= ?2)",
+                params![content, edited_at, message_id],
+            )?;
+            Ok(())
+        }
+        ServerFrame::MessageDeleted { message_id, .. } => {
+            db.execute(
+                "UPDATE messages SET content = '', deleted = 1 WHERE message_id = ?1",
+                params![message_id],
+            )?;
+            Ok(())
+        }
+        ServerFrame::Receipt {
+            room_id,
+            user_id,
+            seq,
+            kind,
+        } => raise_receipt(db, room_id, user_id, *seq, *kind),
+        ServerFrame::RoomJoined {
+            room_id, receipts, ..
+        } => {
+            for r in receipts {
+                raise_receipt(
+                    db,
+                    room_id,
+                    &r.user_id,
+                    r.delivered_seq,
+                    ReceiptKind::Delivered,
+                )?;
+                raise_receipt(db, room_id, &r.user_id, r.read_seq, ReceiptKind::Read)?;
+            }
+            Ok(())
+        }
+        _ => Ok(()),
+    }
+}
+
+fn set_cursor(db: &Connection, room_id: &str, cursor: Option<u64>) -> Result<()> {
+    db.execute(
+        "INSERT INTO rooms (room_id, cursor) VALUES (?1, ?2)
+         ON CONFLICT (room_id) DO UPDATE SET cursor = excluded.cursor",
+        params![room_id, cursor.map(sql_seq)],
+    )?;
+    Ok(())
+}
+
+fn raise_receipt(
+    db: &Connection,
+    room_id: &str,
+    user_id: &str,
+    seq: u64,
+    kind: ReceiptKind,
+) -> Result<()> {
+    let column = match kind {
+        ReceiptKind::Delivered => "delivered_seq",
+        ReceiptKind::Read => "read_seq",
+    };
+    db.execute(
+        &format!(
+            "INSERT INTO receipts (room_id, user_id, {column}) VALUES (?1, ?2, ?3)
+             ON CONFLICT (room_id, user_id) DO UPDATE SET {column} = MAX({column}, excluded.{column})"
+        ),
+        params![room_id, user_id, sql_seq(seq)],
+    )?;
+    Ok(())
+}
+
 /// Inserts a message. A live or replayed message is stored once (a repeat is ignored);
 /// a history page carries the current state, so it also refreshes an existing row.
-fn store_message(db: &rusqlite::Connection, m: &Message, current_state: bool) -> Result<()> {
+fn store_message(db: &Connection, m: &Message, current_state: bool) -> Result<()> {
     let conflict = if current_state {
         "ON CONFLICT (room_id, seq) DO UPDATE SET content = excluded.content,
              edited_at = excluded.edited_at, deleted = excluded.deleted"

@@ -11,6 +11,7 @@ use std::path::Path;
 use rusqlite::Connection;
 use rusqlite_migration::{M, Migrations};
 
+pub use apply::CursorUpdate;
 pub use types::{LocalMessage, MessageStatus};
 
 /// Why the cache failed.

@@ -62,7 +62,8 @@ impl Cache {
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
-    /// The server stored an outbox message: it moves to the messages table, atomically.
+    /// The server stored an outbox message: it moves to the messages table, together
+    /// with the room's new cursor, atomically.
     ///
     /// # Errors
     ///
@@ -74,8 +75,16 @@ impl Cache {
         message_id: &str,
         seq: u64,
         created_at: i64,
+        cursor: Option<super::CursorUpdate<'_>>,
     ) -> Result<()> {
         let tx = self.db.transaction()?;
+        if let Some(update) = cursor {
+            tx.execute(
+                "INSERT INTO rooms (room_id, cursor) VALUES (?1, ?2)
+                 ON CONFLICT (room_id) DO UPDATE SET cursor = excluded.cursor",
+                params![update.room_id, sql_seq(update.cursor)],
+            )?;
+        }
         let pending: Option<(String, String)> = tx
             .query_row(
                 "SELECT room_id, content FROM outbox WHERE client_msg_id = ?1",
@@ -118,7 +127,10 @@ impl Cache {
     /// When SQLite fails.
     pub fn retrying(&mut self, client_msg_id: &str) -> Result<()> {
         self.db.execute(
-            "UPDATE outbox SET failed_code = NULL, failed_message = NULL WHERE client_msg_id = ?1",
+            // To the back of the line, as the core does: it is sent after what is queued.
+            "UPDATE outbox SET failed_code = NULL, failed_message = NULL,
+                 position = (SELECT MAX(position) + 1 FROM outbox)
+             WHERE client_msg_id = ?1",
             params![client_msg_id],
         )?;
         Ok(())

@@ -3,7 +3,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use chat_protocol::v1::{ClientFrame, ReceiptKind, ServerFrame};
+use chat_protocol::v1::{ClientFrame, ErrorCode, ReceiptKind, ServerFrame};
 
 use super::io::{Action, ConnectionState, DisconnectReason, Event, Input};
 use super::outbox::{Outbox, Refusal};
@@ -90,6 +90,11 @@ pub struct Core {
     pub(super) server_asked_delay: Option<u64>,
     /// When delivered receipts are next due.
     pub(super) receipts_at: Option<Millis>,
+    /// Rooms whose `join_room` is not answered yet on this connection: an `error` about
+    /// one of them answers the join.
+    pub(super) joining: std::collections::HashSet<String>,
+    /// After a refused token: no new attempt before this time, even with a fresh token.
+    pub(super) token_retry_at: Millis,
 }
 
 impl Core {
@@ -109,6 +114,8 @@ impl Core {
             typing: HashMap::new(),
             server_asked_delay: None,
             receipts_at: None,
+            joining: std::collections::HashSet::new(),
+            token_retry_at: 0,
         }
     }
 
@@ -148,7 +155,13 @@ impl Core {
             Input::Token(token) => {
                 self.token = Some(token);
                 if self.wanted && matches!(self.state, ConnectionState::NeedsToken(_)) {
-                    self.open(now, &mut out);
+                    if now >= self.token_retry_at {
+                        self.open(now, &mut out);
+                    } else {
+                        self.phase = Phase::Waiting {
+                            until: self.token_retry_at,
+                        };
+                    }
                 }
             }
             Input::SocketOpened => {
@@ -172,7 +185,7 @@ impl Core {
                 room.cursor = since_seq;
                 room.fetch_latest = since_seq.is_none();
                 if self.is_live() {
-                    self.send(now, ClientFrame::JoinRoom { room_id, since_seq }, &mut out);
+                    self.send_join(now, room_id, since_seq, &mut out);
                 }
             }
             Input::LeaveRoom(room_id) => {
@@ -185,6 +198,7 @@ impl Core {
                 self.outbox.enqueue(message);
                 self.flush_outbox(now, &mut out);
             }
+            Input::EnqueueFailed(message) => self.outbox.enqueue_failed(message),
             Input::Cancel(client_msg_id) => {
                 if self.outbox.cancel(&client_msg_id) {
                     out.push(Action::Emit(Event::Cancelled(client_msg_id)));
@@ -252,6 +266,18 @@ impl Core {
             self.state = state.clone();
             out.push(Action::Emit(Event::State(state)));
         }
+    }
+
+    /// Sends `join_room` and remembers that it awaits an answer.
+    pub(super) fn send_join(
+        &mut self,
+        now: Millis,
+        room_id: String,
+        since_seq: Option<u64>,
+        out: &mut Vec<Action>,
+    ) {
+        self.joining.insert(room_id.clone());
+        self.send(now, ClientFrame::JoinRoom { room_id, since_seq }, out);
     }
 
     /// Sends what the outbox has ready.
@@ -340,6 +366,24 @@ impl Core {
             }
             ServerFrame::Error {
                 code,
+                reference: Some(ref room_id),
+                ..
+            } if self.joining.remove(room_id.as_str()) => {
+                // The server has fewer events than our cursor (its database was
+                // replaced): drop the cursor and join afresh, as the protocol says.
+                if code == ErrorCode::InvalidRequest
+                    && let Some(room) = self.rooms.get_mut(room_id.as_str())
+                    && room.cursor.is_some()
+                {
+                    room.cursor = None;
+                    room.fetch_latest = true;
+                    let room_id = room_id.clone();
+                    self.send_join(now, room_id, None, out);
+                }
+                out.push(Action::Emit(Event::Received(frame)));
+            }
+            ServerFrame::Error {
+                code,
                 ref message,
                 reference: Some(ref reference),
             } if self.outbox.refused(reference, code, now) != Refusal::Unknown => {
@@ -360,6 +404,7 @@ impl Core {
                 last_seq,
                 ..
             } => {
+                self.joining.remove(room_id.as_str());
                 // Joined without a cursor: the server delivers everything after
                 // last_seq from now on, so that is where a later resume starts.
                 let mut fetch = None;

@@ -92,6 +92,9 @@ pub enum Input {
     LeaveRoom(String),
     /// A message the driver has persisted in its outbox, to be sent in order.
     Enqueue(OutgoingMessage),
+    /// A message from the driver's store that the server refused for good in an earlier
+    /// run (kept so that it can be retried or cancelled).
+    EnqueueFailed(OutgoingMessage),
     /// Give up on a queued or failed message.
     Cancel(String),
     /// Try a failed message again (same `client_msg_id`).

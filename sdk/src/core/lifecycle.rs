@@ -4,6 +4,9 @@
 use chat_protocol::v1::{ClientFrame, close};
 
 use super::Millis;
+
+/// The longest wait a `server_shutdown` may impose (a larger value is a server bug).
+const MAX_SERVER_DELAY_MS: u64 = 5 * 60 * 1000;
 use super::client::{Core, Phase};
 use super::io::{Action, ConnectionState, DisconnectReason, Event};
 
@@ -61,7 +64,9 @@ impl Core {
             })
             .collect();
         for join in joins {
-            self.send(now, join, out);
+            if let ClientFrame::JoinRoom { room_id, since_seq } = join {
+                self.send_join(now, room_id, since_seq, out);
+            }
         }
         self.flush_outbox(now, out);
         self.flush_receipts(now, false, out);
@@ -79,6 +84,7 @@ impl Core {
         }
         self.outbox.connection_lost();
         self.typing.clear();
+        self.joining.clear();
         self.backoff.disconnected(now);
         if !self.wanted {
             self.phase = Phase::Idle;
@@ -105,8 +111,10 @@ impl Core {
             other => (None, other),
         };
         if let DisconnectReason::Unauthorized(_) = reason {
-            // Retrying with the same token would fail the same way.
+            // Retrying with the same token would fail the same way; and a fresh token
+            // that keeps being refused must not turn into a tight reconnect loop.
             self.token = None;
+            self.token_retry_at = now.saturating_add(self.backoff.next_delay(&mut self.rng));
             self.phase = Phase::Idle;
             self.set_state(ConnectionState::NeedsToken(reason), out);
             out.push(Action::Emit(Event::TokenNeeded));
@@ -115,7 +123,9 @@ impl Core {
         let attempt = self.backoff.attempt();
         let delay_ms = match (code, self.server_asked_delay.take()) {
             // The server said when to come back; jitter spreads the crowd over a floor.
-            (_, Some(asked)) => asked + self.rng.up_to(self.config.backoff.floor_ms),
+            (_, Some(asked)) => asked
+                .min(MAX_SERVER_DELAY_MS)
+                .saturating_add(self.rng.up_to(self.config.backoff.floor_ms)),
             // A slow consumer did nothing wrong: come back soon and resume.
             (Some(close::SLOW_CONSUMER), _) => self.rng.up_to(self.config.backoff.floor_ms),
             _ => self.backoff.next_delay(&mut self.rng),

@@ -31,10 +31,19 @@ enum Slot {
     Failed,
 }
 
+#[derive(Debug)]
+struct Item {
+    message: OutgoingMessage,
+    slot: Slot,
+    /// It has been on the wire at least once: the server may have stored it even if no
+    /// ack came back, so it can no longer be cancelled.
+    sent_before: bool,
+}
+
 /// Messages in the order the user sent them.
 #[derive(Debug, Default)]
 pub struct Outbox {
-    items: Vec<(OutgoingMessage, Slot)>,
+    items: Vec<Item>,
 }
 
 /// What a refusal did to the message.
@@ -51,12 +60,25 @@ pub enum Refusal {
 impl Outbox {
     /// Adds a message (again-added ids are ignored: the driver may replay its store).
     pub fn enqueue(&mut self, message: OutgoingMessage) {
+        self.insert(message, Slot::Queued);
+    }
+
+    /// Adds a message that the server refused for good in an earlier run.
+    pub fn enqueue_failed(&mut self, message: OutgoingMessage) {
+        self.insert(message, Slot::Failed);
+    }
+
+    fn insert(&mut self, message: OutgoingMessage, slot: Slot) {
         if !self
             .items
             .iter()
-            .any(|(m, _)| m.client_msg_id == message.client_msg_id)
+            .any(|i| i.message.client_msg_id == message.client_msg_id)
         {
-            self.items.push((message, Slot::Queued));
+            self.items.push(Item {
+                message,
+                slot,
+                sent_before: false,
+            });
         }
     }
 
@@ -75,20 +97,21 @@ impl Outbox {
     pub fn take_ready(&mut self, now: Millis) -> Vec<OutgoingMessage> {
         let mut busy_rooms: Vec<String> = Vec::new();
         let mut ready = Vec::new();
-        for (message, slot) in &mut self.items {
-            if busy_rooms.contains(&message.room_id) {
+        for item in &mut self.items {
+            if busy_rooms.contains(&item.message.room_id) {
                 continue;
             }
-            match slot {
+            match item.slot {
                 Slot::Failed => continue,
                 Slot::InFlight => {}
-                Slot::RetryAt(at) if *at > now => {}
+                Slot::RetryAt(at) if at > now => {}
                 Slot::Queued | Slot::RetryAt(_) => {
-                    *slot = Slot::InFlight;
-                    ready.push(message.clone());
+                    item.slot = Slot::InFlight;
+                    item.sent_before = true;
+                    ready.push(item.message.clone());
                 }
             }
-            busy_rooms.push(message.room_id.clone());
+            busy_rooms.push(item.message.room_id.clone());
         }
         ready
     }
@@ -98,24 +121,24 @@ impl Outbox {
         let index = self
             .items
             .iter()
-            .position(|(m, _)| m.client_msg_id == client_msg_id)?;
-        Some(self.items.remove(index).0)
+            .position(|i| i.message.client_msg_id == client_msg_id)?;
+        Some(self.items.remove(index).message)
     }
 
     /// The server refused an in-flight message.
     pub fn refused(&mut self, client_msg_id: &str, code: ErrorCode, now: Millis) -> Refusal {
-        let Some((_, slot)) = self
+        let Some(item) = self
             .items
             .iter_mut()
-            .find(|(m, s)| m.client_msg_id == client_msg_id && *s == Slot::InFlight)
+            .find(|i| i.message.client_msg_id == client_msg_id && i.slot == Slot::InFlight)
         else {
             return Refusal::Unknown;
         };
         if code.is_retryable() {
-            *slot = Slot::RetryAt(now + RETRY_DELAY_MS);
+            item.slot = Slot::RetryAt(now + RETRY_DELAY_MS);
             Refusal::WillRetry
         } else {
-            *slot = Slot::Failed;
+            item.slot = Slot::Failed;
             Refusal::Failed
         }
     }
@@ -123,43 +146,45 @@ impl Outbox {
     /// The connection dropped: whatever was in flight is sent again on the next one
     /// (with the same id, so the server returns the original if it had stored it).
     pub fn connection_lost(&mut self) {
-        for (_, slot) in &mut self.items {
-            if *slot == Slot::InFlight {
-                *slot = Slot::Queued;
+        for item in &mut self.items {
+            if item.slot == Slot::InFlight {
+                item.slot = Slot::Queued;
             }
         }
     }
 
-    /// Removes a message that is not in flight; returns whether it was removed.
+    /// Removes a message the server cannot have stored: never sent, or refused for good.
+    /// Returns whether it was removed.
     pub fn cancel(&mut self, client_msg_id: &str) -> bool {
         let before = self.items.len();
-        self.items
-            .retain(|(m, s)| m.client_msg_id != client_msg_id || *s == Slot::InFlight);
+        self.items.retain(|i| {
+            i.message.client_msg_id != client_msg_id || (i.sent_before && i.slot != Slot::Failed)
+        });
         self.items.len() != before
     }
 
-    /// Puts a failed message back in line; returns whether it was failed.
+    /// Puts a failed message at the back of the line; returns whether it was failed.
     pub fn retry(&mut self, client_msg_id: &str) -> bool {
-        match self
+        let Some(index) = self
             .items
-            .iter_mut()
-            .find(|(m, _)| m.client_msg_id == client_msg_id)
-        {
-            Some((_, slot)) if *slot == Slot::Failed => {
-                *slot = Slot::Queued;
-                true
-            }
-            _ => false,
-        }
+            .iter()
+            .position(|i| i.message.client_msg_id == client_msg_id && i.slot == Slot::Failed)
+        else {
+            return false;
+        };
+        let mut item = self.items.remove(index);
+        item.slot = Slot::Queued;
+        self.items.push(item);
+        true
     }
 
     /// When the next retry is due, if any.
     pub fn next_retry(&self) -> Option<Millis> {
         self.items
             .iter()
-            .filter_map(|(_, s)| {
-                if let Slot::RetryAt(at) = s {
-                    Some(*at)
+            .filter_map(|i| {
+                if let Slot::RetryAt(at) = i.slot {
+                    Some(at)
                 } else {
                     None
                 }
@@ -237,10 +262,16 @@ mod tests {
             Refusal::Unknown
         );
         assert_eq!(ids(&outbox.take_ready(0)), ["a2"]);
-        outbox.acked("a2");
-        assert!(outbox.retry("a1"));
+        assert!(
+            outbox.retry("a1"),
+            "a retried message goes to the back of the line"
+        );
         assert!(!outbox.retry("a1"), "already queued again");
+        assert!(outbox.take_ready(0).is_empty(), "a2 is still in flight");
+        outbox.acked("a2");
         assert_eq!(ids(&outbox.take_ready(0)), ["a1"]);
+        outbox.refused("a1", ErrorCode::Forbidden, 0);
+        assert!(outbox.cancel("a1"), "refused for good: can be cancelled");
     }
 
     #[test]
@@ -250,9 +281,10 @@ mod tests {
         outbox.enqueue(msg("a", "a2"));
         assert_eq!(ids(&outbox.take_ready(0)), ["a1"]);
         outbox.connection_lost();
+        assert!(!outbox.cancel("a1"), "sent once: the server may have it");
         assert_eq!(ids(&outbox.take_ready(0)), ["a1"]);
         assert!(!outbox.cancel("a1"), "in flight: cannot be cancelled");
-        assert!(outbox.cancel("a2"));
+        assert!(outbox.cancel("a2"), "never sent: can be cancelled");
         assert_eq!(outbox.len(), 1);
     }
 }

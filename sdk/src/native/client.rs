@@ -14,9 +14,18 @@ use super::{ClientError, ClientEvent};
 use crate::cache::{Cache, LocalMessage};
 use crate::core::{ConnectionState, Core, CoreConfig, Input};
 
-/// Largest message the client accepts to send: a frame above the server's default
-/// 64 KiB limit would be refused by closing the connection, over and over.
+/// Largest message the client accepts to send, measured as encoded in the frame (JSON
+/// escaping can make content up to six times longer): a frame above the server's
+/// default 64 KiB limit would be refused by closing the connection, over and over.
 const MAX_CONTENT_BYTES: usize = 60 * 1024;
+
+fn check_size(content: &str) -> Result<(), ClientError> {
+    let encoded = serde_json::to_string(content).map_or(usize::MAX, |json| json.len());
+    if encoded > MAX_CONTENT_BYTES {
+        return Err(ClientError::TooLarge(MAX_CONTENT_BYTES));
+    }
+    Ok(())
+}
 
 /// Where the client connects and keeps its data.
 #[derive(Debug, Clone)]
@@ -92,9 +101,12 @@ impl ChatClient {
             let _ = commands.send(Command::Input(Input::JoinRoom { room_id, since_seq }));
         }
         for (message, failed) in outbox {
-            if !failed {
-                let _ = commands.send(Command::Input(Input::Enqueue(message)));
-            }
+            let input = if failed {
+                Input::EnqueueFailed(message)
+            } else {
+                Input::Enqueue(message)
+            };
+            let _ = commands.send(Command::Input(input));
         }
         tokio::spawn(driver::run(core, Arc::clone(&shared), ws_url, queue));
         Ok(Self {
@@ -224,11 +236,8 @@ impl ChatClient {
     ///
     /// `Cache` or `Closed`.
     pub fn leave_room(&self, room_id: &str) -> Result<(), ClientError> {
-        self.shared
-            .cache
-            .lock()
-            .expect("cache lock")
-            .forget_room(room_id)?;
+        // The driver forgets the room once the core has stopped following it, so that
+        // no event still in flight can bring it back.
         self.input(Input::LeaveRoom(room_id.to_owned()))
     }
 
@@ -244,20 +253,20 @@ impl ChatClient {
         if self.commands.is_closed() {
             return Err(ClientError::Closed);
         }
-        if content.len() > MAX_CONTENT_BYTES {
-            return Err(ClientError::TooLarge(MAX_CONTENT_BYTES));
-        }
+        check_size(content)?;
         let echo = self.shared.cache.lock().expect("cache lock").enqueue(
             room_id,
             &me,
             content,
             now_ms(),
         )?;
-        self.input(Input::Enqueue(crate::core::OutgoingMessage {
+        // Persisted: even if the client is shutting down right now, the message goes
+        // out on the next run, so this is a success either way.
+        let _ = self.input(Input::Enqueue(crate::core::OutgoingMessage {
             room_id: echo.room_id.clone(),
             client_msg_id: echo.client_msg_id.clone(),
             content: echo.content.clone(),
-        }))?;
+        }));
         Ok(echo)
     }
 
@@ -340,6 +349,7 @@ impl ChatClient {
         content: &str,
     ) -> Result<(), ClientError> {
         self.require_connection()?;
+        check_size(content)?;
         self.input(Input::Request(ClientFrame::EditMessage {
             room_id: room_id.to_owned(),
             message_id: message_id.to_owned(),
@@ -388,26 +398,6 @@ impl ChatClient {
     ///
     /// `Closed`.
     pub fn cancel(&self, client_msg_id: &str) -> Result<(), ClientError> {
-        // A message that failed in an earlier run is only in the cache, not in the core.
-        let failed_earlier = {
-            let mut cache = self.shared.cache.lock().expect("cache lock");
-            let failed = cache
-                .outbox()?
-                .into_iter()
-                .any(|(m, failed)| failed && m.client_msg_id == client_msg_id);
-            let room_id = cache.outbox_room(client_msg_id)?;
-            if failed {
-                cache.cancelled(client_msg_id)?;
-            }
-            room_id.filter(|_| failed)
-        };
-        if let Some(room_id) = failed_earlier {
-            let _ = self.shared.events.send(ClientEvent::Status {
-                room_id,
-                client_msg_id: client_msg_id.to_owned(),
-                status: None,
-            });
-        }
         self.input(Input::Cancel(client_msg_id.to_owned()))
     }
 

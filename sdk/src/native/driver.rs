@@ -15,13 +15,15 @@ use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 
 use super::client::TokenProvider;
 use super::events::ClientEvent;
-use crate::cache::{Cache, MessageStatus};
+use crate::cache::{Cache, CursorUpdate, MessageStatus};
 use crate::core::{Action, ConnectionState, Core, Event, Input, Millis};
 
 type Socket = WebSocketStream<MaybeTlsStream<TcpStream>>;
 
 /// How long opening a socket may take before it counts as failed.
 const OPEN_TIMEOUT: Duration = Duration::from_secs(10);
+/// How long one frame may take to go out before the connection counts as dead.
+const SEND_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// What the API hands the driver.
 #[derive(Debug)]
@@ -140,8 +142,22 @@ pub(super) async fn run(
             },
             Some(token) = fresh_tokens.recv() => Input::Token(token),
         };
+        let left_room = match &input {
+            Input::LeaveRoom(room_id) => Some(room_id.clone()),
+            _ => None,
+        };
         driver.pending.push_back(input);
         driver.drain().await;
+        if let Some(room_id) = left_room
+            && let Err(e) = driver
+                .shared
+                .cache
+                .lock()
+                .expect("cache lock")
+                .forget_room(&room_id)
+        {
+            tracing::error!(error = %e, "could not forget a left room");
+        }
     }
     if let Some(mut socket) = driver.socket.take() {
         let _ = tokio::time::timeout(Duration::from_secs(1), socket.close(None)).await;
@@ -203,9 +219,20 @@ impl Driver {
                 let Some(socket) = self.socket.as_mut() else {
                     return;
                 };
-                if let Err(e) = socket.send(WsMessage::text(frame.encode())).await {
+                // A dead path with full buffers must not freeze the driver: bound the send.
+                let sent = tokio::time::timeout(
+                    SEND_TIMEOUT,
+                    socket.send(WsMessage::text(frame.encode())),
+                )
+                .await;
+                let failure = match sent {
+                    Ok(Ok(())) => None,
+                    Ok(Err(e)) => Some(e.to_string()),
+                    Err(_) => Some("sending timed out".to_owned()),
+                };
+                if let Some(why) = failure {
                     self.socket = None;
-                    self.pending.push_back(Input::SocketFailed(e.to_string()));
+                    self.pending.push_back(Input::SocketFailed(why));
                 }
             }
             Action::WakeAt(at) => self.wake = Some(at),
@@ -223,15 +250,26 @@ impl Driver {
                 Ok(Some(ClientEvent::Connection(state)))
             }
             Event::Received(frame) => {
-                let applied = cache.apply(&frame);
-                let cursor = frame_room(&frame)
-                    .and_then(|room| self.core.cursor(room).map(|c| (room.to_owned(), c)));
-                applied
-                    .and_then(|()| match cursor {
-                        Some((room, cursor)) => cache.set_cursor(&room, Some(cursor)),
-                        None => Ok(()),
-                    })
-                    .and_then(|()| app_event(&cache, &me, frame))
+                let room = frame_room(&frame).map(str::to_owned);
+                let cursor = room.as_deref().and_then(|room_id| {
+                    self.core
+                        .cursor(room_id)
+                        .map(|cursor| CursorUpdate { room_id, cursor })
+                });
+                match cache.apply(&frame, cursor) {
+                    Ok(()) => app_event(&cache, &me, frame),
+                    Err(e) => {
+                        // Nothing was stored, cursor included: resume the room from the
+                        // saved cursor so that the event comes again.
+                        tracing::error!(error = %e, "local cache write failed; resyncing the room");
+                        if let Some(room_id) = room {
+                            let since_seq = cache.cursor(&room_id).ok().flatten();
+                            self.pending
+                                .push_back(Input::JoinRoom { room_id, since_seq });
+                        }
+                        Ok(None)
+                    }
+                }
             }
             Event::Sent {
                 client_msg_id,
@@ -239,19 +277,21 @@ impl Driver {
                 message_id,
                 seq,
                 created_at,
-            } => cache
-                .sent(&client_msg_id, &me, &message_id, seq, created_at)
-                .and_then(|()| match self.core.cursor(&room_id) {
-                    Some(cursor) => cache.set_cursor(&room_id, Some(cursor)),
-                    None => Ok(()),
-                })
-                .map(|()| {
-                    Some(ClientEvent::Status {
-                        room_id,
-                        client_msg_id,
-                        status: Some(MessageStatus::Sent),
+            } => {
+                let cursor = self.core.cursor(&room_id).map(|cursor| CursorUpdate {
+                    room_id: &room_id,
+                    cursor,
+                });
+                cache
+                    .sent(&client_msg_id, &me, &message_id, seq, created_at, cursor)
+                    .map(|()| {
+                        Some(ClientEvent::Status {
+                            room_id: room_id.clone(),
+                            client_msg_id,
+                            status: Some(MessageStatus::Sent),
+                        })
                     })
-                }),
+            }
             Event::SendFailed {
                 client_msg_id,
                 code,

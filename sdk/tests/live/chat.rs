@@ -60,6 +60,11 @@ async fn two_users_chat_and_see_delivered_then_read() {
         bob.send_message(&room, &"x".repeat(70 * 1024)),
         Err(chat_sdk::ClientError::TooLarge(_))
     ));
+    // Size counts as encoded: 40 KiB of newlines is 80 KiB of JSON.
+    assert!(matches!(
+        bob.send_message(&room, &"\n".repeat(40 * 1024)),
+        Err(chat_sdk::ClientError::TooLarge(_))
+    ));
     bob.send_message(&room, "hi ann").unwrap();
     eventually(10, "ann has bob's reply", || {
         contents(&ann, &room) == ["hi bob", "hi ann"]
