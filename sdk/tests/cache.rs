@@ -288,3 +288,22 @@ fn a_retried_message_goes_to_the_back_of_the_outbox() {
         .collect();
     assert_eq!(order, [b.client_msg_id, a.client_msg_id]);
 }
+
+#[test]
+fn the_floor_follows_joins_and_history_pages() {
+    let mut cache = Cache::in_memory().unwrap();
+    cache.set_cursor("r", None).unwrap();
+    assert_eq!(cache.floor("r").unwrap(), None);
+    cache.joined_at("r", 100).unwrap();
+    cache.joined_at("r", 120).unwrap(); // a later join does not move it
+    assert_eq!(cache.floor("r").unwrap(), Some(100));
+    // A page far below the complete part does not connect to it.
+    cache.history_stored("r", Some(20), Some(10), true).unwrap();
+    assert_eq!(cache.floor("r").unwrap(), Some(100));
+    // The newest page reaches down to 60.
+    cache.history_stored("r", None, Some(60), true).unwrap();
+    assert_eq!(cache.floor("r").unwrap(), Some(59));
+    // The page just below reaches the start of the room.
+    cache.history_stored("r", Some(60), Some(1), false).unwrap();
+    assert_eq!(cache.floor("r").unwrap(), Some(0));
+}

@@ -2,6 +2,7 @@
 //! cursors and receipts, in one SQLite file (or in memory for tests).
 
 mod apply;
+mod floor;
 mod outbox;
 mod read;
 mod types;
@@ -30,7 +31,10 @@ pub type Result<T, E = CacheError> = std::result::Result<T, E>;
 
 /// Schema versions, oldest first. Never edit a released step: add a new one.
 fn migrations() -> Migrations<'static> {
-    Migrations::new(vec![M::up(include_str!("schema.sql"))])
+    Migrations::new(vec![
+        M::up(include_str!("schema.sql")),
+        M::up(include_str!("schema_2_floor.sql")),
+    ])
 }
 
 /// One user's local cache.

@@ -271,7 +271,9 @@ impl ChatClient {
     }
 
     /// Cached messages of a room, oldest first: up to `limit` with seq below
-    /// `before_seq` (the newest, plus pending echoes, when `None`).
+    /// `before_seq` (the newest, plus pending echoes, when `None`). When the cache runs
+    /// out before `limit` and the server has older messages, they are fetched in the
+    /// background and [`ClientEvent::HistoryLoaded`] follows: read again then.
     ///
     /// # Errors
     ///
@@ -283,12 +285,24 @@ impl ChatClient {
         limit: u32,
     ) -> Result<Vec<LocalMessage>, ClientError> {
         let me = self.shared.me().unwrap_or_default();
-        Ok(self
-            .shared
-            .cache
-            .lock()
-            .expect("cache lock")
-            .messages(room_id, &me, before_seq, limit)?)
+        let (page, floor) = {
+            let cache = self.shared.cache.lock().expect("cache lock");
+            (
+                cache.messages(room_id, &me, before_seq, limit)?,
+                cache.floor(room_id)?,
+            )
+        };
+        // A short page with older messages still on the server: fetch them in the
+        // background; `HistoryLoaded` says when to read again.
+        let stored = page.iter().filter(|m| m.seq.is_some()).count();
+        if stored < limit as usize && floor.is_some_and(|f| f > 0) {
+            let limit = limit.clamp(1, MAX_HISTORY_LIMIT);
+            let _ = self.commands.send(Command::FillGap {
+                room_id: room_id.to_owned(),
+                limit,
+            });
+        }
+        Ok(page)
     }
 
     /// Fetches older messages from the server into the cache (answered by

@@ -30,6 +30,14 @@ const SEND_TIMEOUT: Duration = Duration::from_secs(10);
 pub(super) enum Command {
     /// Feed the core.
     Input(Input),
+    /// The app scrolled below what the cache holds: fetch the page under the floor
+    /// (unless a history request for the room is already out).
+    FillGap {
+        /// The room.
+        room_id: String,
+        /// Page size.
+        limit: u32,
+    },
     /// Stop the driver (the socket is closed).
     Shutdown,
 }
@@ -71,6 +79,9 @@ struct Driver {
     start: Instant,
     pending: VecDeque<Input>,
     tokens: mpsc::UnboundedSender<String>,
+    /// `before_seq` of each history request on the current connection, per room, in
+    /// the order sent (answers come in the same order).
+    history_requests: std::collections::HashMap<String, VecDeque<Option<u64>>>,
 }
 
 /// Runs until [`Command::Shutdown`] or until every API handle is dropped.
@@ -91,11 +102,16 @@ pub(super) async fn run(
         start: Instant::now(),
         pending: VecDeque::new(),
         tokens,
+        history_requests: std::collections::HashMap::new(),
     };
     loop {
         let input = tokio::select! {
             command = commands.recv() => match command {
                 Some(Command::Input(input)) => input,
+                Some(Command::FillGap { room_id, limit }) => match driver.gap_request(room_id, limit) {
+                    Some(input) => input,
+                    None => continue,
+                },
                 Some(Command::Shutdown) | None => break,
             },
             opened = async { driver.opening.as_mut().expect("guarded").await }, if driver.opening.is_some() => {
@@ -190,6 +206,7 @@ impl Driver {
         match action {
             Action::OpenSocket => {
                 self.socket = None;
+                self.history_requests.clear();
                 if let Some(opening) = self.opening.take() {
                     opening.abort();
                 }
@@ -219,6 +236,17 @@ impl Driver {
                 let Some(socket) = self.socket.as_mut() else {
                     return;
                 };
+                if let chat_protocol::v1::ClientFrame::History {
+                    room_id,
+                    before_seq,
+                    ..
+                } = &frame
+                {
+                    self.history_requests
+                        .entry(room_id.clone())
+                        .or_default()
+                        .push_back(*before_seq);
+                }
                 // A dead path with full buffers must not freeze the driver: bound the send.
                 let sent = tokio::time::timeout(
                     SEND_TIMEOUT,
@@ -243,7 +271,8 @@ impl Driver {
     /// Writes what the core reports to the cache, then tells the app.
     fn on_event(&mut self, event: Event) {
         let me = self.shared.me().unwrap_or_default();
-        let mut cache = self.shared.cache.lock().expect("cache lock");
+        let shared = Arc::clone(&self.shared);
+        let mut cache = shared.cache.lock().expect("cache lock");
         let stored = match event {
             Event::State(state) => {
                 *self.shared.state.lock().expect("state lock") = state.clone();
@@ -256,7 +285,10 @@ impl Driver {
                         .cursor(room_id)
                         .map(|cursor| CursorUpdate { room_id, cursor })
                 });
-                match cache.apply(&frame, cursor) {
+                match cache
+                    .apply(&frame, cursor)
+                    .and_then(|()| self.track_floor(&mut cache, &frame))
+                {
                     Ok(()) => app_event(&cache, &me, frame),
                     Err(e) => {
                         // Nothing was stored, cursor included: resume the room from the
@@ -336,6 +368,63 @@ impl Driver {
             Ok(None) => {}
             Err(e) => tracing::error!(error = %e, "local cache write failed"),
         }
+    }
+
+    /// Keeps the room's floor (see `cache::floor`) in step with joins and history pages.
+    fn track_floor(&mut self, cache: &mut Cache, frame: &ServerFrame) -> crate::cache::Result<()> {
+        match frame {
+            ServerFrame::RoomJoined { room_id, .. } => match self.core.cursor(room_id) {
+                Some(cursor) => cache.joined_at(room_id, cursor),
+                None => Ok(()),
+            },
+            ServerFrame::History {
+                room_id,
+                messages,
+                has_more,
+            } => {
+                let asked = self
+                    .history_requests
+                    .get_mut(room_id)
+                    .and_then(VecDeque::pop_front);
+                match asked {
+                    Some(before_seq) => cache.history_stored(
+                        room_id,
+                        before_seq,
+                        messages.first().map(|m| m.seq),
+                        *has_more,
+                    ),
+                    None => Ok(()),
+                }
+            }
+            _ => Ok(()),
+        }
+    }
+
+    /// The history request that fills the gap under a room's floor, if one is needed and
+    /// none is out already.
+    fn gap_request(&mut self, room_id: String, limit: u32) -> Option<Input> {
+        if self
+            .history_requests
+            .get(&room_id)
+            .is_some_and(|asked| !asked.is_empty())
+        {
+            return None;
+        }
+        let floor = self
+            .shared
+            .cache
+            .lock()
+            .expect("cache lock")
+            .floor(&room_id)
+            .ok()
+            .flatten()?;
+        (floor > 0).then(|| {
+            Input::Request(chat_protocol::v1::ClientFrame::History {
+                room_id,
+                before_seq: Some(floor + 1),
+                limit,
+            })
+        })
     }
 
     /// Asks the app's token provider for a fresh token, off the driver loop.

@@ -137,3 +137,53 @@ async fn edits_and_deletes_made_while_offline_reach_the_client() {
     .await;
     assert!(bob.messages(&room, None, 10).unwrap()[1].deleted);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn scrolling_back_fetches_what_the_cache_lacks_until_the_first_message() {
+    let server = Server::start().await;
+    let proxy = Proxy::start(server.addr).await;
+    let ann = ChatClient::open(fast_config(proxy.url(), None)).unwrap();
+    let session = ann.register("ann", "correct horse battery").await.unwrap();
+    let room = create_room(&proxy.url(), &session.token, "r", "public", &[]).await;
+    ann.join_room(&room).unwrap();
+    ann.connect().unwrap();
+    connected(&ann).await;
+    for i in 0..130 {
+        ann.send_message(&room, &format!("m{i}")).unwrap();
+    }
+    eventually(20, "all sent", || {
+        ann.messages(&room, None, 1000)
+            .unwrap()
+            .iter()
+            .all(|m| m.seq.is_some())
+    })
+    .await;
+
+    // A new device: empty cache. Joining brings the newest page; scrolling up brings
+    // the rest, page by page, without the app tracking what is missing.
+    let tablet = ChatClient::open(fast_config(proxy.url(), None)).unwrap();
+    tablet.set_session(&session).unwrap();
+    tablet.join_room(&room).unwrap();
+    tablet.connect().unwrap();
+    connected(&tablet).await;
+    eventually(10, "newest page", || {
+        tablet.messages(&room, None, 50).unwrap().len() == 50
+    })
+    .await;
+    let mut oldest = tablet.messages(&room, None, 50).unwrap()[0].seq;
+    for _ in 0..100 {
+        let page = tablet.messages(&room, oldest, 40).unwrap();
+        if let Some(first) = page.first() {
+            oldest = first.seq;
+        }
+        if oldest == Some(1) {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert_eq!(oldest, Some(1), "scrolled to the first message");
+    assert_eq!(
+        contents(&tablet, &room),
+        (0..130).map(|i| format!("m{i}")).collect::<Vec<_>>()
+    );
+}
