@@ -122,6 +122,16 @@ fn message_from(sender: &str, room: &str, seq: u64) -> ServerFrame {
     })
 }
 
+fn room_joined(room: &str, last_seq: u64) -> ServerFrame {
+    ServerFrame::RoomJoined {
+        room_id: room.into(),
+        name: room.into(),
+        visibility: chat_protocol::v1::RoomVisibility::Public,
+        last_seq,
+        receipts: vec![],
+    }
+}
+
 fn sent_ids(frames: &[ClientFrame]) -> Vec<String> {
     frames
         .iter()
@@ -571,13 +581,7 @@ fn joining_with_an_empty_cache_fetches_the_newest_page_once() {
     sim.input(Input::Connect);
     sim.go_live();
     sim.take_sent();
-    sim.frame(ServerFrame::RoomJoined {
-        room_id: "r".into(),
-        name: "r".into(),
-        visibility: chat_protocol::v1::RoomVisibility::Public,
-        last_seq: 120,
-        receipts: vec![],
-    });
+    sim.frame(room_joined("r", 120));
     assert_eq!(
         sim.take_sent(),
         [ClientFrame::History {
@@ -594,13 +598,7 @@ fn joining_with_an_empty_cache_fetches_the_newest_page_once() {
     });
     sim.advance_to(sim.wake.unwrap());
     sim.go_live();
-    sim.frame(ServerFrame::RoomJoined {
-        room_id: "r".into(),
-        name: "r".into(),
-        visibility: chat_protocol::v1::RoomVisibility::Public,
-        last_seq: 125,
-        receipts: vec![],
-    });
+    sim.frame(room_joined("r", 125));
     let sent = sim.take_sent();
     assert!(sent.contains(&ClientFrame::JoinRoom {
         room_id: "r".into(),
@@ -638,13 +636,7 @@ fn a_join_refused_for_a_cursor_ahead_of_the_server_rejoins_from_scratch() {
     );
     assert_eq!(sim.core.cursor("r"), None);
     // Only the join's own error does that: a later invalid receipt changes nothing.
-    sim.frame(ServerFrame::RoomJoined {
-        room_id: "r".into(),
-        name: "r".into(),
-        visibility: chat_protocol::v1::RoomVisibility::Public,
-        last_seq: 3,
-        receipts: vec![],
-    });
+    sim.frame(room_joined("r", 3));
     sim.take_sent();
     sim.frame(ServerFrame::error(
         ErrorCode::InvalidRequest,

@@ -19,23 +19,12 @@ fn contents(client: &ChatClient, room: &str) -> Vec<String> {
 async fn two_users_chat_and_see_delivered_then_read() {
     let server = Server::start().await;
     let proxy = Proxy::start(server.addr).await;
-    let ann = ChatClient::open(fast_config(proxy.url(), None)).unwrap();
-    let bob = ChatClient::open(fast_config(proxy.url(), None)).unwrap();
-    let ann_session = ann.register("ann", "correct horse battery").await.unwrap();
-    let bob_session = bob.register("bob", "correct horse battery").await.unwrap();
-    let room = create_room(
-        &proxy.url(),
-        &ann_session.token,
-        "r",
-        "private",
-        &[&bob_session.user_id],
-    )
-    .await;
-    for client in [&ann, &bob] {
-        client.join_room(&room).unwrap();
-        client.connect().unwrap();
-        connected(client).await;
-    }
+    let crate::harness::Pair {
+        ann,
+        bob,
+        ann_session,
+        room,
+    } = crate::harness::pair(proxy.url()).await;
     let mut bob_events = bob.subscribe();
 
     let echo = ann.send_message(&room, "hi bob").unwrap();

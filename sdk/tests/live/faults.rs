@@ -101,23 +101,12 @@ async fn a_server_crash_mid_stream_loses_nothing_acknowledged_and_duplicates_not
     let server = Server::start().await;
     let addr = server.addr;
     let proxy = Proxy::start(addr).await;
-    let ann = ChatClient::open(fast_config(proxy.url(), None)).unwrap();
-    let bob = ChatClient::open(fast_config(proxy.url(), None)).unwrap();
-    let ann_session = ann.register("ann", "correct horse battery").await.unwrap();
-    let bob_session = bob.register("bob", "correct horse battery").await.unwrap();
-    let room = create_room(
-        &proxy.url(),
-        &ann_session.token,
-        "r",
-        "private",
-        &[&bob_session.user_id],
-    )
-    .await;
-    for client in [&ann, &bob] {
-        client.join_room(&room).unwrap();
-        client.connect().unwrap();
-        connected(client).await;
-    }
+    let crate::harness::Pair {
+        ann,
+        bob,
+        ann_session,
+        room,
+    } = crate::harness::pair(proxy.url()).await;
     for i in 0..30 {
         ann.send_message(&room, &format!("before {i}")).unwrap();
     }
@@ -308,23 +297,12 @@ async fn a_sigkilled_server_process_loses_nothing_acknowledged() {
     let addr = free_addr();
     let server = ServerProcess::start(dir.path(), addr).await;
     let proxy = Proxy::start(addr).await;
-    let ann = ChatClient::open(fast_config(proxy.url(), None)).unwrap();
-    let bob = ChatClient::open(fast_config(proxy.url(), None)).unwrap();
-    let ann_session = ann.register("ann", "correct horse battery").await.unwrap();
-    let bob_session = bob.register("bob", "correct horse battery").await.unwrap();
-    let room = create_room(
-        &proxy.url(),
-        &ann_session.token,
-        "r",
-        "private",
-        &[&bob_session.user_id],
-    )
-    .await;
-    for client in [&ann, &bob] {
-        client.join_room(&room).unwrap();
-        client.connect().unwrap();
-        connected(client).await;
-    }
+    let crate::harness::Pair {
+        ann,
+        bob,
+        ann_session,
+        room,
+    } = crate::harness::pair(proxy.url()).await;
     let mut events = ann.subscribe();
     // Keep writing while the server dies: some messages are acknowledged before the
     // kill, some are in flight at it, some are written while it is down.

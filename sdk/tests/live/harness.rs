@@ -363,3 +363,38 @@ pub fn free_addr() -> SocketAddr {
         .local_addr()
         .unwrap()
 }
+
+/// Ann and Bob, each with a client through `proxy_url`, in one private room, both
+/// following it and connected.
+pub struct Pair {
+    pub ann: ChatClient,
+    pub bob: ChatClient,
+    pub ann_session: chat_sdk::Session,
+    pub room: String,
+}
+
+pub async fn pair(proxy_url: String) -> Pair {
+    let ann = ChatClient::open(fast_config(proxy_url.clone(), None)).unwrap();
+    let bob = ChatClient::open(fast_config(proxy_url.clone(), None)).unwrap();
+    let ann_session = ann.register("ann", "correct horse battery").await.unwrap();
+    let bob_session = bob.register("bob", "correct horse battery").await.unwrap();
+    let room = create_room(
+        &proxy_url,
+        &ann_session.token,
+        "r",
+        "private",
+        &[&bob_session.user_id],
+    )
+    .await;
+    for client in [&ann, &bob] {
+        client.join_room(&room).unwrap();
+        client.connect().unwrap();
+        connected(client).await;
+    }
+    Pair {
+        ann,
+        bob,
+        ann_session,
+        room,
+    }
+}
