@@ -126,7 +126,7 @@ async fn a_server_crash_mid_stream_loses_nothing_acknowledged_and_duplicates_not
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn three_clients_converge_on_the_servers_history_under_random_cuts() {
-    const EACH: usize = 400;
+    const EACH: usize = 700;
     let server = Server::start().await;
     let proxies = [
         Proxy::start(server.addr).await,
