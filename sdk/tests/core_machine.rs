@@ -683,3 +683,39 @@ fn an_absurd_server_delay_is_capped() {
     };
     assert!(delay_ms <= 5 * 60 * 1000 + 500, "{delay_ms}");
 }
+
+#[test]
+fn a_history_page_is_receipted_as_delivered_without_moving_the_cursor() {
+    let mut sim = Sim::new();
+    sim.input(Input::JoinRoom {
+        room_id: "r".into(),
+        since_seq: Some(40),
+    });
+    sim.input(Input::Connect);
+    sim.go_live();
+    sim.take_sent();
+    let page: Vec<Message> = [10, 11, 12]
+        .into_iter()
+        .map(
+            |seq| match message_from(if seq == 12 { "me" } else { "bob" }, "r", seq) {
+                ServerFrame::Message(m) => m,
+                _ => unreachable!(),
+            },
+        )
+        .collect();
+    sim.frame(ServerFrame::History {
+        room_id: "r".into(),
+        messages: page,
+        has_more: true,
+    });
+    assert_eq!(sim.core.cursor("r"), Some(40));
+    sim.advance_to(sim.now + 250);
+    assert_eq!(
+        sim.take_sent(),
+        [ClientFrame::Receipt {
+            room_id: "r".into(),
+            seq: 11,
+            kind: ReceiptKind::Delivered
+        }]
+    );
+}

@@ -436,6 +436,23 @@ impl Core {
     /// Advances the room cursor for room events and schedules a delivered receipt for
     /// other people's messages.
     fn note_room_event(&mut self, now: Millis, frame: &ServerFrame) {
+        if let ServerFrame::History {
+            room_id, messages, ..
+        } = frame
+        {
+            // A history page does not move the cursor, but its messages have now
+            // reached this device: receipt the newest one from someone else.
+            let me = self.user_id.as_deref();
+            if let Some(seq) = messages
+                .iter()
+                .filter(|m| Some(m.sender_id.as_str()) != me)
+                .map(|m| m.seq)
+                .max()
+            {
+                self.delivered(now, room_id, seq);
+            }
+            return;
+        }
         let (room_id, seq, from_other) = match frame {
             ServerFrame::Message(m) => (
                 &m.room_id,
@@ -451,10 +468,18 @@ impl Core {
         };
         room.cursor = Some(room.cursor.map_or(seq, |c| c.max(seq)));
         if from_other {
-            room.delivered_due = Some(room.delivered_due.map_or(seq, |d| d.max(seq)));
-            if self.receipts_at.is_none() {
-                self.receipts_at = Some(now + self.config.delivered_receipt_delay_ms);
-            }
+            self.delivered(now, room_id, seq);
+        }
+    }
+
+    /// Schedules a delivered receipt for a followed room (coalesced with others).
+    fn delivered(&mut self, now: Millis, room_id: &str, seq: u64) {
+        let Some(room) = self.rooms.get_mut(room_id) else {
+            return;
+        };
+        room.delivered_due = Some(room.delivered_due.map_or(seq, |d| d.max(seq)));
+        if self.receipts_at.is_none() {
+            self.receipts_at = Some(now + self.config.delivered_receipt_delay_ms);
         }
     }
 }
