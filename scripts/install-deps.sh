@@ -16,8 +16,10 @@ if ! have cargo-nextest; then
     cargo install cargo-nextest --locked
 fi
 
-# Debian packages the tests use (openssl makes throwaway JWT signing keys).
-apt_packages=(openssl)
+# Debian packages the tests use: openssl makes throwaway JWT signing keys; JNA and a
+# Java runtime run the Kotlin bindings (kotlinc needs only a JRE). Node/npm, curl and
+# python3 come with the build machine.
+apt_packages=(openssl libjna-java openjdk-17-jre-headless curl)
 missing=()
 for pkg in "${apt_packages[@]}"; do
     dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg")
@@ -25,4 +27,11 @@ done
 if [ "${#missing[@]}" -gt 0 ]; then
     apt-get update
     DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "${missing[@]}"
+fi
+
+# The Kotlin compiler (full kotlinc, with the coroutines jar) from the npm registry.
+kotlin_dir="$HOME/.cache/chat-kotlin"
+if [ ! -x "$kotlin_dir/node_modules/kotlin-compiler/bin/kotlinc" ]; then
+    mkdir -p "$kotlin_dir"
+    npm install --prefix "$kotlin_dir" kotlin-compiler@2.4.20
 fi

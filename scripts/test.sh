@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The whole test suite: installs what is missing, then checks formatting and lints,
 # builds the protocol crate for the browser target, and runs every test.
-# The last line is nextest's summary (N tests run: N passed, N failed).
+# The last line sums everything up: "N passed, N failed".
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -13,5 +13,21 @@ echo "== cargo clippy -D warnings"
 cargo clippy --workspace --all-targets --locked -- -D warnings
 echo "== protocol crate and SDK core on wasm32-unknown-unknown"
 cargo build -p chat-protocol -p chat-sdk --no-default-features --target wasm32-unknown-unknown --locked
+echo "== Kotlin bindings on the JVM"
+log="$(mktemp)"
+trap 'rm -f "$log"' EXIT
+scripts/kotlin-jvm-test.sh | tee "$log"
+kotlin_passed="$(grep -oE '^[0-9]+ passed' "$log" | tail -n1 | grep -oE '[0-9]+' || echo 0)"
+kotlin_failed="$(grep -oE '[0-9]+ failed$' "$log" | tail -n1 | grep -oE '[0-9]+' || echo 1)"
+
 echo "== tests"
-cargo nextest run --workspace --locked --no-fail-fast
+status=0
+cargo nextest run --workspace --locked --no-fail-fast 2>&1 | tee "$log" || status=$?
+summary="$(grep -E 'tests run:' "$log" | tail -n1)"
+rust_passed="$(grep -oE '[0-9]+ passed' <<<"$summary" | grep -oE '[0-9]+' || echo 0)"
+rust_failed="$(grep -oE '[0-9]+ failed' <<<"$summary" | grep -oE '[0-9]+' || echo 0)"
+if [ "$status" -ne 0 ] && [ "$rust_failed" -eq 0 ]; then rust_failed=1; fi
+
+# One line for the whole suite: Rust tests and the Kotlin run together.
+echo "$((rust_passed + kotlin_passed)) passed, $((rust_failed + kotlin_failed)) failed"
+[ "$((rust_failed + kotlin_failed))" -eq 0 ]

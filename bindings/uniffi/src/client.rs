@@ -1,0 +1,153 @@
+//! `ChatClient` for Kotlin and Swift: each method converts and delegates to the SDK.
+
+use std::sync::Arc;
+
+use crate::convert::{ConnectionState, Message, Session};
+use crate::error::ChatError;
+use crate::listener::{ChatListener, ListenerHandle, forward};
+use crate::runtime::RUNTIME;
+
+/// A chat client: one connection and one cache (one database file per signed-in user).
+#[derive(Debug, uniffi::Object)]
+pub struct ChatClient {
+    inner: chat_sdk::ChatClient,
+}
+
+type Result<T, E = ChatError> = std::result::Result<T, E>;
+
+#[uniffi::export]
+impl ChatClient {
+    /// Opens the cache at `database_path` (`None`: in memory) for the server at
+    /// `server_url` (e.g. `http://10.0.2.2:8080`). Not connected yet.
+    #[uniffi::constructor]
+    pub fn new(server_url: String, database_path: Option<String>) -> Result<Arc<Self>> {
+        let _runtime = RUNTIME.enter();
+        let config = chat_sdk::ClientConfig::new(server_url, database_path.map(Into::into));
+        Ok(Arc::new(Self {
+            inner: chat_sdk::ChatClient::open(config)?,
+        }))
+    }
+
+    /// Creates an account and signs in.
+    pub async fn register(&self, username: String, password: String) -> Result<Session> {
+        let inner = self.inner.clone();
+        let session = RUNTIME
+            .spawn(async move { inner.register(&username, &password).await })
+            .await
+            .map_err(|_| ChatError::Closed)??;
+        Ok(session.into())
+    }
+
+    /// Signs in.
+    pub async fn login(&self, username: String, password: String) -> Result<Session> {
+        let inner = self.inner.clone();
+        let session = RUNTIME
+            .spawn(async move { inner.login(&username, &password).await })
+            .await
+            .map_err(|_| ChatError::Closed)??;
+        Ok(session.into())
+    }
+
+    /// Uses a stored session.
+    pub fn set_session(&self, session: Session) -> Result<()> {
+        Ok(self.inner.set_session(&session.into())?)
+    }
+
+    /// Connects and stays connected until `disconnect`.
+    pub fn connect(&self) -> Result<()> {
+        Ok(self.inner.connect()?)
+    }
+
+    /// Disconnects and stops reconnecting.
+    pub fn disconnect(&self) -> Result<()> {
+        Ok(self.inner.disconnect()?)
+    }
+
+    /// The OS says the network is back: reconnect now.
+    pub fn notify_network_available(&self) -> Result<()> {
+        Ok(self.inner.notify_network_available()?)
+    }
+
+    /// The connection state now.
+    pub fn connection_state(&self) -> ConnectionState {
+        self.inner.connection_state().into()
+    }
+
+    /// Follows a room (resumed after every reconnect).
+    pub fn join_room(&self, room_id: String) -> Result<()> {
+        Ok(self.inner.join_room(&room_id)?)
+    }
+
+    /// Stops following a room.
+    pub fn leave_room(&self, room_id: String) -> Result<()> {
+        Ok(self.inner.leave_room(&room_id)?)
+    }
+
+    /// Sends a message: persisted before this returns, delivered once, in order.
+    pub fn send_message(&self, room_id: String, content: String) -> Result<Message> {
+        Ok(self.inner.send_message(&room_id, &content)?.into())
+    }
+
+    /// Cached messages, oldest first (see the SDK docs for paging).
+    pub fn messages(
+        &self,
+        room_id: String,
+        before_seq: Option<u64>,
+        limit: u32,
+    ) -> Result<Vec<Message>> {
+        Ok(self
+            .inner
+            .messages(&room_id, before_seq, limit)?
+            .into_iter()
+            .map(Into::into)
+            .collect())
+    }
+
+    /// Fetches older messages into the cache.
+    pub fn load_older(&self, room_id: String, before_seq: Option<u64>, limit: u32) -> Result<()> {
+        Ok(self.inner.load_older(&room_id, before_seq, limit)?)
+    }
+
+    /// Call on every keystroke (`true`) and when the field is cleared or sent (`false`).
+    pub fn set_typing(&self, room_id: String, typing: bool) -> Result<()> {
+        Ok(self.inner.set_typing(&room_id, typing)?)
+    }
+
+    /// The user has read the room up to `seq`.
+    pub fn mark_read(&self, room_id: String, seq: u64) -> Result<()> {
+        Ok(self.inner.mark_read(&room_id, seq)?)
+    }
+
+    /// Edits one of the user's messages (needs a connection).
+    pub fn edit_message(&self, room_id: String, message_id: String, content: String) -> Result<()> {
+        Ok(self.inner.edit_message(&room_id, &message_id, &content)?)
+    }
+
+    /// Deletes one of the user's messages (needs a connection).
+    pub fn delete_message(&self, room_id: String, message_id: String) -> Result<()> {
+        Ok(self.inner.delete_message(&room_id, &message_id)?)
+    }
+
+    /// Sends a failed message again.
+    pub fn retry(&self, client_msg_id: String) -> Result<()> {
+        Ok(self.inner.retry(&client_msg_id)?)
+    }
+
+    /// Drops a message the server cannot have stored yet.
+    pub fn cancel(&self, client_msg_id: String) -> Result<()> {
+        Ok(self.inner.cancel(&client_msg_id)?)
+    }
+
+    /// Delivers every event to `listener` until the returned handle is stopped.
+    pub fn listen(&self, listener: Arc<dyn ChatListener>) -> Arc<ListenerHandle> {
+        let events = self.inner.subscribe();
+        Arc::new(ListenerHandle {
+            task: RUNTIME.spawn(forward(events, listener)),
+        })
+    }
+
+    /// Closes the connection; the outbox stays for the next run.
+    pub fn shutdown(&self) {
+        self.inner.shutdown();
+    }
+}

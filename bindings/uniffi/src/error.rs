@@ -1,0 +1,65 @@
+//! The SDK's errors, flattened to one sealed hierarchy for Kotlin and Swift.
+
+use chat_sdk::ClientError;
+
+/// Why a call failed. `Server` carries the server's error code (`forbidden`,
+/// `conflict`, ...) and its explanation.
+#[derive(Debug, thiserror::Error, uniffi::Error)]
+pub enum ChatError {
+    /// The server refused the request.
+    #[error("{code}: {detail}")]
+    Server {
+        /// The protocol error code.
+        code: String,
+        /// The server's explanation (`detail`, since Kotlin exceptions own `message`).
+        detail: String,
+    },
+    /// The server could not be reached.
+    #[error("network: {detail}")]
+    Network {
+        /// What failed.
+        detail: String,
+    },
+    /// This needs a connection.
+    #[error("not connected")]
+    NotConnected,
+    /// Sign in first.
+    #[error("no user is signed in")]
+    NotSignedIn,
+    /// The message is too long.
+    #[error("message too long (at most {max_bytes} bytes)")]
+    TooLarge {
+        /// The limit.
+        max_bytes: u64,
+    },
+    /// The local database failed.
+    #[error("local storage: {detail}")]
+    Storage {
+        /// What failed.
+        detail: String,
+    },
+    /// The client was shut down.
+    #[error("the client is closed")]
+    Closed,
+}
+
+impl From<ClientError> for ChatError {
+    fn from(e: ClientError) -> Self {
+        match e {
+            ClientError::Server { code, message } => Self::Server {
+                code: code.as_str().to_owned(),
+                detail: message,
+            },
+            ClientError::Network(detail) => Self::Network { detail },
+            ClientError::NotConnected => Self::NotConnected,
+            ClientError::NotSignedIn => Self::NotSignedIn,
+            ClientError::TooLarge(max) => Self::TooLarge {
+                max_bytes: max as u64,
+            },
+            ClientError::Cache(e) => Self::Storage {
+                detail: e.to_string(),
+            },
+            ClientError::Closed => Self::Closed,
+        }
+    }
+}

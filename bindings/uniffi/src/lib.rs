@@ -1,0 +1,15 @@
+//! UniFFI bindings for Kotlin and Swift: the SDK's `ChatClient` behind a thin layer that
+//! converts types and errors. No chat logic lives here.
+
+mod client;
+mod convert;
+mod error;
+mod listener;
+mod runtime;
+
+pub use client::ChatClient;
+pub use convert::{ConnectionState, Event, Message, MessageStatus, Session};
+pub use error::ChatError;
+pub use listener::{ChatListener, ListenerHandle};
+
+uniffi::setup_scaffolding!();
