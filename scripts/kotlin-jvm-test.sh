@@ -9,9 +9,7 @@ target="${CARGO_TARGET_DIR:-target}"
 kotlin="${KOTLIN_HOME:-$HOME/.cache/chat-kotlin/node_modules/kotlin-compiler}"
 classpath="$kotlin/lib/kotlinx-coroutines-core-jvm.jar:/usr/share/java/jna.jar"
 work="$(mktemp -d)"
-server_pid=""
 cleanup() {
-    if [ -n "$server_pid" ]; then kill "$server_pid" 2>/dev/null || true; fi
     rm -rf "$work"
 }
 trap cleanup EXIT
@@ -23,15 +21,6 @@ cargo build --locked -q -p chat-ffi -p uniffi-bindgen -p chat-server
     -cp "$classpath" -d "$work/classes" -nowarn 2>&1 | grep -v '^warning' || true
 [ -d "$work/classes" ] || { echo "kotlinc failed"; exit 1; }
 
-# A free loopback port, then the server on it with its data in the temp dir.
-port="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')"
-"$target/debug/chat-server" --listen "127.0.0.1:$port" \
-    --database-url "sqlite://$work/chat.db" --data-dir "$work/data" >"$work/server.log" 2>&1 &
-server_pid=$!
-for _ in $(seq 1 100); do
-    curl -fs "http://127.0.0.1:$port/readyz" >/dev/null 2>&1 && break
-    sleep 0.1
-done
-
-timeout 120 java -cp "$work/classes:$kotlin/lib/kotlin-stdlib.jar:$classpath" \
-    -Djna.library.path="$target/debug" MainKt "http://127.0.0.1:$port"
+# The sample runs the server itself (it kills and restarts it), from the binary built above.
+timeout 180 java -cp "$work/classes:$kotlin/lib/kotlin-stdlib.jar:$classpath" \
+    -Djna.library.path="$target/debug" MainKt "$target/debug/chat-server" "$work"

@@ -1,8 +1,11 @@
 // A console chat session over the generated Kotlin bindings, run on the JVM against a
 // real chat-server: the same Kotlin API the Android app uses. Prints "N passed, N failed".
 //
-// Usage: java ... MainKt <server-url>
+// Usage: java ... MainKt <chat-server binary> <work dir>
+// The program runs the server itself, so that it can kill and restart it.
 
+import java.io.File
+import java.net.ServerSocket
 import java.net.URI
 import java.net.http.HttpClient
 import java.net.http.HttpRequest
@@ -16,6 +19,8 @@ import uniffi.chat_ffi.ChatException
 import uniffi.chat_ffi.ChatListener
 import uniffi.chat_ffi.ConnectionState
 import uniffi.chat_ffi.Event
+import uniffi.chat_ffi.MessageStatus
+import uniffi.chat_ffi.RoomVisibility
 
 /** Collects events from the SDK thread; tests wait on it with a timeout. */
 class Recorder : ChatListener {
@@ -49,22 +54,52 @@ fun check(name: String, ok: Boolean) {
     }
 }
 
-fun createRoom(server: String, token: String, members: List<String>): String {
-    val body = """{"name":"kotlin","visibility":"private","members":[${members.joinToString(",") { "\"$it\"" }}]}"""
-    val request = HttpRequest.newBuilder(URI.create("$server/v1/rooms"))
-        .header("authorization", "Bearer $token")
-        .header("content-type", "application/json")
-        .POST(HttpRequest.BodyPublishers.ofString(body))
-        .build()
-    val response = HttpClient.newHttpClient().send(request, HttpResponse.BodyHandlers.ofString())
-    return Regex("\"room_id\":\"([^\"]+)\"").find(response.body())!!.groupValues[1]
+/** A chat-server process on a fixed port and data directory, started and killed here. */
+class Server(private val binary: String, private val dir: String) {
+    val port = ServerSocket(0).use { it.localPort }
+    val url = "http://127.0.0.1:$port"
+    private var process: Process? = null
+
+    fun start() {
+        process = ProcessBuilder(
+            binary, "--listen", "127.0.0.1:$port",
+            "--database-url", "sqlite://$dir/chat.db", "--data-dir", "$dir/data",
+        ).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(File("$dir/server.log"))).start()
+        val client = HttpClient.newHttpClient()
+        repeat(200) {
+            try {
+                val ready = HttpRequest.newBuilder(URI.create("$url/readyz")).build()
+                if (client.send(ready, HttpResponse.BodyHandlers.discarding()).statusCode() == 200) return
+            } catch (e: java.io.IOException) {
+                // not listening yet
+            }
+            Thread.sleep(50)
+        }
+        error("chat-server did not start")
+    }
+
+    /** SIGKILL: no goodbye. */
+    fun kill() {
+        process?.destroyForcibly()?.waitFor()
+    }
 }
 
 fun main(args: Array<String>) = runBlocking {
-    val server = args[0]
+    val server = Server(args[0], args[1])
+    server.start()
+    try {
+        chat(server)
+    } finally {
+        server.kill()
+    }
+    println("$passed passed, $failed failed")
+    if (failed > 0) kotlin.system.exitProcess(1)
+}
+
+suspend fun chat(server: Server) {
     val suffix = UUID.randomUUID().toString().take(8)
-    val ann = ChatClient(server, null)
-    val bob = ChatClient(server, null)
+    val ann = ChatClient(server.url, null)
+    val bob = ChatClient(server.url, null)
     val annEvents = Recorder()
     val bobEvents = Recorder()
     val annListening = ann.listen(annEvents)
@@ -74,7 +109,8 @@ fun main(args: Array<String>) = runBlocking {
     val bobSession = bob.register("bob_$suffix", "correct horse battery")
     check("register returns sessions", annSession.userId.isNotEmpty() && bobSession.userId != annSession.userId)
 
-    val room = createRoom(server, annSession.token, listOf(bobSession.userId))
+    val room = ann.createRoom("kotlin", RoomVisibility.PRIVATE, listOf(bobSession.userId))
+    check("bob lists the room", bob.rooms().any { it.roomId == room })
     for (client in listOf(ann, bob)) {
         client.joinRoom(room)
         client.connect()
@@ -83,7 +119,7 @@ fun main(args: Array<String>) = runBlocking {
     check("bob connects", bobEvents.await { it is Event.Connection && it.state is ConnectionState.Connected } != null)
 
     val echo = ann.sendMessage(room, "hello from kotlin")
-    check("send returns a pending echo", echo.seq == null && echo.content == "hello from kotlin")
+    check("send returns a pending echo", echo.seq == null && echo.status == MessageStatus.Pending)
     val got = bobEvents.await { it is Event.Message && it.message.content == "hello from kotlin" } as Event.Message?
     check("bob receives ann's message", got != null && got.message.senderId == annSession.userId)
 
@@ -99,17 +135,32 @@ fun main(args: Array<String>) = runBlocking {
     val receipt = annEvents.await { it is Event.Receipt && it.kind == "read" } as Event.Receipt?
     check("ann gets bob's read receipt", receipt?.userId == bobSession.userId && receipt.seq == seq)
 
+    // A private room bob is not in: adding himself is refused with a typed exception.
+    val secret = ann.createRoom("secret", RoomVisibility.PRIVATE, listOf())
     try {
-        bob.register("ann_$suffix", "another password")
-        check("a taken name throws", false)
+        bob.addMember(secret, bobSession.userId)
+        check("a forbidden room throws", false)
     } catch (e: ChatException.Server) {
-        check("a taken name throws ChatException.Server(conflict)", e.code == "conflict")
+        check("a forbidden room throws ChatException.Server(forbidden)", e.code == "forbidden")
     }
+
+    // The server dies; ann writes anyway; the message arrives once it is back.
+    server.kill()
+    check("ann notices the server is gone",
+        annEvents.await { it is Event.Connection && it.state is ConnectionState.Reconnecting } != null)
+    val offline = ann.sendMessage(room, "sent while the server was down")
+    check("the offline message is pending", offline.status == MessageStatus.Pending)
+    server.start()
+    check("bob receives it after the restart",
+        bobEvents.await(30) { it is Event.Message && it.message.content == "sent while the server was down" } != null)
+    check("ann sees it sent", annEvents.await(30) {
+        it is Event.Status && it.clientMsgId == offline.clientMsgId && it.status == MessageStatus.Sent
+    } != null)
+    val annHistory = ann.messages(room, null, 50u).map { it.content }
+    check("each message once, in order", annHistory == listOf("hello from kotlin", "hi from bob", "sent while the server was down"))
 
     annListening.stop()
     bobListening.stop()
     ann.shutdown()
     bob.shutdown()
-    println("$passed passed, $failed failed")
-    if (failed > 0) kotlin.system.exitProcess(1)
 }

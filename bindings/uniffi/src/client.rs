@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use crate::convert::{ConnectionState, Message, Session};
+use crate::convert::{ConnectionState, Message, RoomSummary, RoomVisibility, Session};
 use crate::error::ChatError;
 use crate::listener::{ChatListener, ListenerHandle, forward};
 use crate::runtime::RUNTIME;
@@ -46,6 +46,49 @@ impl ChatClient {
             .await
             .map_err(|_| ChatError::Closed)??;
         Ok(session.into())
+    }
+
+    /// Creates a room and returns its id.
+    pub async fn create_room(
+        &self,
+        name: String,
+        visibility: RoomVisibility,
+        members: Vec<String>,
+    ) -> Result<String> {
+        let inner = self.inner.clone();
+        Ok(RUNTIME
+            .spawn(async move { inner.create_room(&name, visibility.into(), &members).await })
+            .await
+            .map_err(|_| ChatError::Closed)??)
+    }
+
+    /// The rooms the user is a member of.
+    pub async fn rooms(&self) -> Result<Vec<RoomSummary>> {
+        let inner = self.inner.clone();
+        let rooms = RUNTIME
+            .spawn(async move { inner.rooms().await })
+            .await
+            .map_err(|_| ChatError::Closed)??;
+        Ok(rooms.into_iter().map(Into::into).collect())
+    }
+
+    /// Public rooms anyone may join.
+    pub async fn public_rooms(&self) -> Result<Vec<RoomSummary>> {
+        let inner = self.inner.clone();
+        let rooms = RUNTIME
+            .spawn(async move { inner.public_rooms().await })
+            .await
+            .map_err(|_| ChatError::Closed)??;
+        Ok(rooms.into_iter().map(Into::into).collect())
+    }
+
+    /// Adds a member to a room (`Server(code = "forbidden")` when not allowed).
+    pub async fn add_member(&self, room_id: String, user_id: String) -> Result<()> {
+        let inner = self.inner.clone();
+        Ok(RUNTIME
+            .spawn(async move { inner.add_member(&room_id, &user_id).await })
+            .await
+            .map_err(|_| ChatError::Closed)??)
     }
 
     /// Uses a stored session.

@@ -323,3 +323,61 @@ impl From<ClientEvent> for Event {
         }
     }
 }
+
+/// Who may join a room.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
+pub enum RoomVisibility {
+    /// Anyone signed in.
+    Public,
+    /// Members, and whoever they add.
+    Private,
+    /// Exactly two users.
+    Direct,
+}
+
+impl From<RoomVisibility> for chat_protocol::v1::RoomVisibility {
+    fn from(v: RoomVisibility) -> Self {
+        match v {
+            RoomVisibility::Public => Self::Public,
+            RoomVisibility::Private => Self::Private,
+            RoomVisibility::Direct => Self::Direct,
+        }
+    }
+}
+
+impl From<chat_protocol::v1::RoomVisibility> for RoomVisibility {
+    fn from(v: chat_protocol::v1::RoomVisibility) -> Self {
+        match v {
+            chat_protocol::v1::RoomVisibility::Public => Self::Public,
+            chat_protocol::v1::RoomVisibility::Private => Self::Private,
+            chat_protocol::v1::RoomVisibility::Direct => Self::Direct,
+        }
+    }
+}
+
+/// A room in a list.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct RoomSummary {
+    /// The room.
+    pub room_id: String,
+    /// Its name.
+    pub name: String,
+    /// Who may join.
+    pub visibility: RoomVisibility,
+    /// Its highest seq.
+    pub last_seq: u64,
+    /// Creation time, ms since the epoch.
+    pub created_at: i64,
+}
+
+impl From<chat_protocol::v1::RoomSummary> for RoomSummary {
+    fn from(r: chat_protocol::v1::RoomSummary) -> Self {
+        Self {
+            room_id: r.room_id,
+            name: r.name,
+            visibility: r.visibility.into(),
+            last_seq: r.last_seq,
+            created_at: r.created_at,
+        }
+    }
+}

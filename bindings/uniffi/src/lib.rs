@@ -8,7 +8,9 @@ mod listener;
 mod runtime;
 
 pub use client::ChatClient;
-pub use convert::{ConnectionState, Event, Message, MessageStatus, Session};
+pub use convert::{
+    ConnectionState, Event, Message, MessageStatus, RoomSummary, RoomVisibility, Session,
+};
 pub use error::ChatError;
 pub use listener::{ChatListener, ListenerHandle};
 

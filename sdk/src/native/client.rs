@@ -5,7 +5,10 @@ use std::path::PathBuf;
 use std::pin::Pin;
 use std::sync::{Arc, Mutex};
 
-use chat_protocol::v1::{ClientFrame, MAX_HISTORY_LIMIT};
+use chat_protocol::v1::{
+    AddMemberRequest, ClientFrame, CreateRoomRequest, CreateRoomResponse, MAX_HISTORY_LIMIT,
+    RoomList, RoomSummary, RoomVisibility,
+};
 use tokio::sync::{broadcast, mpsc};
 
 use super::driver::{self, Command, Shared};
@@ -92,6 +95,7 @@ impl ChatClient {
         let shared = Arc::new(Shared {
             cache: Mutex::new(cache),
             me: Mutex::new(None),
+            token: Mutex::new(None),
             state: Mutex::new(ConnectionState::Disconnected),
             events,
             token_provider: Mutex::new(None),
@@ -166,7 +170,101 @@ impl ChatClient {
     /// `Closed` if the client was shut down.
     pub fn set_session(&self, session: &Session) -> Result<(), ClientError> {
         *self.shared.me.lock().expect("me lock") = Some(session.user_id.clone());
+        *self.shared.token.lock().expect("token lock") = Some(session.token.clone());
         self.input(Input::Token(session.token.clone()))
+    }
+
+    fn token(&self) -> Result<String, ClientError> {
+        self.shared
+            .token
+            .lock()
+            .expect("token lock")
+            .clone()
+            .ok_or(ClientError::NotSignedIn)
+    }
+
+    /// Creates a room; `members` are added with the caller. A direct room needs exactly
+    /// one other member (the existing room of the pair is returned if there is one).
+    ///
+    /// # Errors
+    ///
+    /// `NotSignedIn`, `Server` (`invalid_request`, `not_found` for an unknown member), `Network`.
+    pub async fn create_room(
+        &self,
+        name: &str,
+        visibility: RoomVisibility,
+        members: &[String],
+    ) -> Result<String, ClientError> {
+        let body = CreateRoomRequest {
+            name: name.to_owned(),
+            visibility,
+            members: members.to_vec(),
+        };
+        let url = format!("{}/v1/rooms", self.base_url);
+        let created: Option<CreateRoomResponse> = rest::call(
+            &self.http,
+            reqwest::Method::POST,
+            url,
+            &self.token()?,
+            Some(&body),
+        )
+        .await?;
+        created
+            .map(|c| c.room_id)
+            .ok_or_else(|| ClientError::Network("empty answer".into()))
+    }
+
+    /// The rooms the user is a member of, newest first.
+    ///
+    /// # Errors
+    ///
+    /// `NotSignedIn`, `Server`, `Network`.
+    pub async fn rooms(&self) -> Result<Vec<RoomSummary>, ClientError> {
+        self.room_list("/v1/rooms").await
+    }
+
+    /// Public rooms anyone may join, newest first.
+    ///
+    /// # Errors
+    ///
+    /// `NotSignedIn`, `Server`, `Network`.
+    pub async fn public_rooms(&self) -> Result<Vec<RoomSummary>, ClientError> {
+        self.room_list("/v1/rooms/public").await
+    }
+
+    async fn room_list(&self, path: &str) -> Result<Vec<RoomSummary>, ClientError> {
+        let url = format!("{}{path}", self.base_url);
+        let list: Option<RoomList> = rest::call(
+            &self.http,
+            reqwest::Method::GET,
+            url,
+            &self.token()?,
+            None::<&()>,
+        )
+        .await?;
+        Ok(list.map(|l| l.rooms).unwrap_or_default())
+    }
+
+    /// Adds a member to a room (members add others; anyone may add themself to a public
+    /// room).
+    ///
+    /// # Errors
+    ///
+    /// `Server` with `forbidden` (not allowed), `not_found`; `NotSignedIn`, `Network`.
+    pub async fn add_member(&self, room_id: &str, user_id: &str) -> Result<(), ClientError> {
+        let url = format!("{}/v1/rooms/{room_id}/members", self.base_url);
+        let body = AddMemberRequest {
+            user_id: user_id.to_owned(),
+        };
+        let _: Option<serde_json::Value> = rest::call(
+            &self.http,
+            reqwest::Method::POST,
+            url,
+            &self.token()?,
+            Some(&body),
+        )
+        .await?;
+        Ok(())
     }
 
     /// Installs the callback asked for a fresh token when the server refuses one.

@@ -46,6 +46,8 @@ pub(super) enum Command {
 pub(super) struct Shared {
     pub(super) cache: Mutex<Cache>,
     pub(super) me: Mutex<Option<String>>,
+    /// The current access token, for REST calls.
+    pub(super) token: Mutex<Option<String>>,
     pub(super) state: Mutex<ConnectionState>,
     pub(super) events: broadcast::Sender<ClientEvent>,
     pub(super) token_provider: Mutex<Option<Arc<dyn TokenProvider>>>,

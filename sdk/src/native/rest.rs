@@ -1,6 +1,8 @@
 //! Account calls over REST.
 
 use chat_protocol::v1::{ApiError, AuthResponse, Credentials};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
 
 use super::ClientError;
 
@@ -58,4 +60,33 @@ pub(super) async fn authenticate(
         token: auth.token,
         expires_at: auth.expires_at,
     })
+}
+
+/// A REST call as the signed-in user; a JSON answer (or none, for 204).
+pub(super) async fn call<T: DeserializeOwned>(
+    http: &reqwest::Client,
+    method: reqwest::Method,
+    url: String,
+    token: &str,
+    body: Option<&(impl Serialize + ?Sized)>,
+) -> Result<Option<T>, ClientError> {
+    let mut request = http.request(method, url).bearer_auth(token);
+    if let Some(body) = body {
+        request = request.json(body);
+    }
+    let response = request.send().await?;
+    let status = response.status();
+    if !status.is_success() {
+        return Err(match response.json::<ApiError>().await {
+            Ok(e) => ClientError::Server {
+                code: e.code,
+                message: e.message,
+            },
+            Err(_) => ClientError::Network(format!("unexpected HTTP {status}")),
+        });
+    }
+    if status == reqwest::StatusCode::NO_CONTENT {
+        return Ok(None);
+    }
+    Ok(Some(response.json().await?))
 }
