@@ -17,7 +17,7 @@ trap cleanup EXIT
 cargo build --locked -q -p chat-ffi -p uniffi-bindgen -p chat-server
 "$target/debug/uniffi-bindgen" generate "$target/debug/libchat_ffi.so" \
     --language kotlin --no-format --out-dir "$work/generated"
-"$kotlin/bin/kotlinc" "$work/generated/uniffi/chat_ffi/chat_ffi.kt" android-sample/console/src/Main.kt \
+"$kotlin/bin/kotlinc" "$work/generated/uniffi/chat_ffi/chat_ffi.kt" android-sample/console/src/*.kt \
     -cp "$classpath" -d "$work/classes" -nowarn 2>&1 | grep -v '^warning' || true
 [ -d "$work/classes" ] || { echo "kotlinc failed"; exit 1; }
 

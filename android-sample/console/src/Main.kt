@@ -13,7 +13,12 @@ import java.net.http.HttpResponse
 import java.util.UUID
 import java.util.concurrent.LinkedBlockingQueue
 import java.util.concurrent.TimeUnit
+import kotlinx.coroutines.async
+import kotlinx.coroutines.coroutineScope
+import kotlinx.coroutines.delay
+import kotlinx.coroutines.flow.first
 import kotlinx.coroutines.runBlocking
+import kotlinx.coroutines.withTimeoutOrNull
 import uniffi.chat_ffi.ChatClient
 import uniffi.chat_ffi.ChatException
 import uniffi.chat_ffi.ChatListener
@@ -158,6 +163,19 @@ suspend fun chat(server: Server) {
     } != null)
     val annHistory = ann.messages(room, null, 50u).map { it.content }
     check("each message once, in order", annHistory == listOf("hello from kotlin", "hi from bob", "sent while the server was down"))
+
+    // The same events as a Kotlin Flow: start collecting, then cause the event.
+    val viaFlow = coroutineScope {
+        val waiter = async {
+            withTimeoutOrNull(10_000) {
+                ann.events().first { it is Event.Message && it.message.content == "via flow" }
+            }
+        }
+        delay(300) // let the collector subscribe
+        bob.sendMessage(room, "via flow")
+        waiter.await()
+    }
+    check("events arrive as a Flow", viaFlow != null)
 
     annListening.stop()
     bobListening.stop()
