@@ -20,6 +20,11 @@ scripts/kotlin-jvm-test.sh | tee "$log"
 kotlin_passed="$(grep -oE '^[0-9]+ passed' "$log" | tail -n1 | grep -oE '[0-9]+' || echo 0)"
 kotlin_failed="$(grep -oE '[0-9]+ failed$' "$log" | tail -n1 | grep -oE '[0-9]+' || echo 1)"
 
+echo "== Swift (syntax check only: no Swift compiler on this machine)"
+scripts/swift-check.sh | tee "$log"
+swift_passed="$(grep -oE '^[0-9]+ passed' "$log" | tail -n1 | grep -oE '[0-9]+' || echo 0)"
+swift_failed="$(grep -oE '[0-9]+ failed$' "$log" | tail -n1 | grep -oE '[0-9]+' || echo 1)"
+
 echo "== tests"
 status=0
 cargo nextest run --workspace --locked --no-fail-fast 2>&1 | tee "$log" || status=$?
@@ -28,6 +33,8 @@ rust_passed="$(grep -oE '[0-9]+ passed' <<<"$summary" | grep -oE '[0-9]+' || ech
 rust_failed="$(grep -oE '[0-9]+ failed' <<<"$summary" | grep -oE '[0-9]+' || echo 0)"
 if [ "$status" -ne 0 ] && [ "$rust_failed" -eq 0 ]; then rust_failed=1; fi
 
-# One line for the whole suite: Rust tests and the Kotlin run together.
-echo "$((rust_passed + kotlin_passed)) passed, $((rust_failed + kotlin_failed)) failed"
-[ "$((rust_failed + kotlin_failed))" -eq 0 ]
+# One line for the whole suite: Rust tests, the Kotlin run and the Swift checks.
+passed=$((rust_passed + kotlin_passed + swift_passed))
+failed=$((rust_failed + kotlin_failed + swift_failed))
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]

@@ -1,0 +1,17 @@
+// swift-tools-version:5.9
+// ChatKit: the generated Swift bindings plus Swift conveniences, over the Rust library
+// packaged as an XCFramework by scripts/build-xcframework.sh (run on macOS).
+
+import PackageDescription
+
+let package = Package(
+    name: "ChatKit",
+    platforms: [.iOS(.v15), .macOS(.v12)],
+    products: [
+        .library(name: "ChatKit", targets: ["ChatKit"]),
+    ],
+    targets: [
+        .binaryTarget(name: "chat_ffiFFI", path: "../build/ChatFFI.xcframework"),
+        .target(name: "ChatKit", dependencies: ["chat_ffiFFI"], path: "Sources/ChatKit"),
+    ]
+)
