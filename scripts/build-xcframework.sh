@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# macOS only (needs Xcode): builds the FFI library for iOS devices, the iOS simulator
+# and macOS, and packages it as ios-sample/build/ChatFFI.xcframework for ChatKit.
+# It cannot run on the Linux build machine; run it on a Mac with rustup.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+[ "$(uname -s)" = Darwin ] || { echo "build-xcframework.sh needs macOS and Xcode"; exit 1; }
+
+targets=(aarch64-apple-ios aarch64-apple-ios-sim x86_64-apple-ios aarch64-apple-darwin)
+rustup target add "${targets[@]}"
+for t in "${targets[@]}"; do
+    cargo build --locked --release -p chat-ffi --target "$t"
+done
+
+scripts/generate-bindings.sh
+headers="$(mktemp -d)"
+cp ios-sample/ChatKit/Sources/ChatKit/Generated/chat_ffiFFI.h "$headers/"
+cp ios-sample/ChatKit/Sources/ChatKit/Generated/chat_ffiFFI.modulemap "$headers/module.modulemap"
+
+# The simulator slice joins the two simulator architectures into one library.
+mkdir -p target/ios-sim
+lipo -create target/aarch64-apple-ios-sim/release/libchat_ffi.a \
+    target/x86_64-apple-ios/release/libchat_ffi.a -output target/ios-sim/libchat_ffi.a
+
+rm -rf ios-sample/build/ChatFFI.xcframework
+xcodebuild -create-xcframework \
+    -library target/aarch64-apple-ios/release/libchat_ffi.a -headers "$headers" \
+    -library target/ios-sim/libchat_ffi.a -headers "$headers" \
+    -library target/aarch64-apple-darwin/release/libchat_ffi.a -headers "$headers" \
+    -output ios-sample/build/ChatFFI.xcframework
+echo "ios-sample/build/ChatFFI.xcframework"
