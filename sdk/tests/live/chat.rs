@@ -131,12 +131,7 @@ async fn edits_and_deletes_made_while_offline_reach_the_client() {
 async fn scrolling_back_fetches_what_the_cache_lacks_until_the_first_message() {
     let server = Server::start().await;
     let proxy = Proxy::start(server.addr).await;
-    let ann = ChatClient::open(fast_config(proxy.url(), None)).unwrap();
-    let session = ann.register("ann", "correct horse battery").await.unwrap();
-    let room = create_room(&proxy.url(), &session.token, "r", "public", &[]).await;
-    ann.join_room(&room).unwrap();
-    ann.connect().unwrap();
-    connected(&ann).await;
+    let (ann, session, room) = crate::harness::solo(proxy.url(), "public").await;
     for i in 0..130 {
         ann.send_message(&room, &format!("m{i}")).unwrap();
     }

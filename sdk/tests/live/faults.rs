@@ -28,12 +28,7 @@ fn pending(client: &ChatClient, room: &str) -> usize {
 async fn messages_sent_offline_are_delivered_once_after_reconnect() {
     let server = Server::start().await;
     let proxy = Proxy::start(server.addr).await;
-    let ann = ChatClient::open(fast_config(proxy.url(), None)).unwrap();
-    let session = ann.register("ann", "correct horse battery").await.unwrap();
-    let room = create_room(&proxy.url(), &session.token, "r", "private", &[]).await;
-    ann.join_room(&room).unwrap();
-    ann.connect().unwrap();
-    connected(&ann).await;
+    let (ann, session, room) = crate::harness::solo(proxy.url(), "private").await;
 
     proxy.set_offline(true);
     eventually(10, "offline", || {

@@ -398,3 +398,15 @@ pub async fn pair(proxy_url: String) -> Pair {
         room,
     }
 }
+
+/// Ann alone: a client through `proxy_url`, registered, following a new room of the
+/// given visibility, and connected. Returns the client, the session and the room.
+pub async fn solo(proxy_url: String, visibility: &str) -> (ChatClient, chat_sdk::Session, String) {
+    let ann = ChatClient::open(fast_config(proxy_url.clone(), None)).unwrap();
+    let session = ann.register("ann", "correct horse battery").await.unwrap();
+    let room = create_room(&proxy_url, &session.token, "r", visibility, &[]).await;
+    ann.join_room(&room).unwrap();
+    ann.connect().unwrap();
+    connected(&ann).await;
+    (ann, session, room)
+}
