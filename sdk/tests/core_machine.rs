@@ -34,6 +34,19 @@ impl Sim {
         }
     }
 
+    /// Following room "r" (resuming after `since_seq`), connected, with nothing sent yet.
+    fn live_in_room(since_seq: Option<u64>) -> Self {
+        let mut sim = Self::new();
+        sim.input(Input::JoinRoom {
+            room_id: "r".into(),
+            since_seq,
+        });
+        sim.input(Input::Connect);
+        sim.go_live();
+        sim.take_sent();
+        sim
+    }
+
     fn input(&mut self, input: Input) {
         for action in self.core.handle(self.now, input) {
             match action {
@@ -405,14 +418,7 @@ fn the_outbox_sends_in_order_and_retries_with_the_same_ids() {
 
 #[test]
 fn typing_is_throttled_and_stops_by_itself() {
-    let mut sim = Sim::new();
-    sim.input(Input::JoinRoom {
-        room_id: "r".into(),
-        since_seq: None,
-    });
-    sim.input(Input::Connect);
-    sim.go_live();
-    sim.take_sent();
+    let mut sim = Sim::live_in_room(None);
     for _ in 0..10 {
         sim.input(Input::Keystroke("r".into()));
         sim.advance_to(sim.now + 100);
@@ -535,14 +541,7 @@ fn disconnecting_stops_everything() {
 
 #[test]
 fn receipts_delivered_coalesced_and_read_on_request() {
-    let mut sim = Sim::new();
-    sim.input(Input::JoinRoom {
-        room_id: "r".into(),
-        since_seq: None,
-    });
-    sim.input(Input::Connect);
-    sim.go_live();
-    sim.take_sent();
+    let mut sim = Sim::live_in_room(None);
     for seq in 1..=5 {
         sim.frame(message_from("bob", "r", seq));
     }
@@ -573,14 +572,7 @@ fn receipts_delivered_coalesced_and_read_on_request() {
 
 #[test]
 fn joining_with_an_empty_cache_fetches_the_newest_page_once() {
-    let mut sim = Sim::new();
-    sim.input(Input::JoinRoom {
-        room_id: "r".into(),
-        since_seq: None,
-    });
-    sim.input(Input::Connect);
-    sim.go_live();
-    sim.take_sent();
+    let mut sim = Sim::live_in_room(None);
     sim.frame(room_joined("r", 120));
     assert_eq!(
         sim.take_sent(),
@@ -613,14 +605,7 @@ fn joining_with_an_empty_cache_fetches_the_newest_page_once() {
 
 #[test]
 fn a_join_refused_for_a_cursor_ahead_of_the_server_rejoins_from_scratch() {
-    let mut sim = Sim::new();
-    sim.input(Input::JoinRoom {
-        room_id: "r".into(),
-        since_seq: Some(500),
-    });
-    sim.input(Input::Connect);
-    sim.go_live();
-    sim.take_sent();
+    let mut sim = Sim::live_in_room(Some(500));
     // The server's database was replaced: it has fewer events than our cursor.
     sim.frame(ServerFrame::error(
         ErrorCode::InvalidRequest,
@@ -686,14 +671,7 @@ fn an_absurd_server_delay_is_capped() {
 
 #[test]
 fn a_history_page_is_receipted_as_delivered_without_moving_the_cursor() {
-    let mut sim = Sim::new();
-    sim.input(Input::JoinRoom {
-        room_id: "r".into(),
-        since_seq: Some(40),
-    });
-    sim.input(Input::Connect);
-    sim.go_live();
-    sim.take_sent();
+    let mut sim = Sim::live_in_room(Some(40));
     let page: Vec<Message> = [10, 11, 12]
         .into_iter()
         .map(
