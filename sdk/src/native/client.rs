@@ -133,16 +133,7 @@ impl ChatClient {
     ///
     /// `Server` with `conflict` (name taken), `invalid_request`, or a network error.
     pub async fn register(&self, username: &str, password: &str) -> Result<Session, ClientError> {
-        let session = rest::authenticate(
-            &self.http,
-            &self.base_url,
-            "/v1/auth/register",
-            username,
-            password,
-        )
-        .await?;
-        self.set_session(&session)?;
-        Ok(session)
+        self.sign_in("/v1/auth/register", username, password).await
     }
 
     /// Signs in.
@@ -151,14 +142,18 @@ impl ChatClient {
     ///
     /// `Server` with `unauthorized` (wrong name or password), or a network error.
     pub async fn login(&self, username: &str, password: &str) -> Result<Session, ClientError> {
-        let session = rest::authenticate(
-            &self.http,
-            &self.base_url,
-            "/v1/auth/login",
-            username,
-            password,
-        )
-        .await?;
+        self.sign_in("/v1/auth/login", username, password).await
+    }
+
+    /// Register or login, then use the session.
+    async fn sign_in(
+        &self,
+        path: &str,
+        username: &str,
+        password: &str,
+    ) -> Result<Session, ClientError> {
+        let session =
+            rest::authenticate(&self.http, &self.base_url, path, username, password).await?;
         self.set_session(&session)?;
         Ok(session)
     }

@@ -4,16 +4,7 @@ use chat_protocol::v1::ReceiptKind;
 use chat_sdk::cache::MessageStatus;
 use chat_sdk::{ChatClient, ClientEvent};
 
-use crate::harness::{Proxy, Server, connected, create_room, eventually, fast_config};
-
-fn contents(client: &ChatClient, room: &str) -> Vec<String> {
-    client
-        .messages(room, None, 1000)
-        .unwrap()
-        .into_iter()
-        .map(|m| m.content)
-        .collect()
-}
+use crate::harness::{Proxy, Server, connected, contents, create_room, eventually, fast_config};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_users_chat_and_see_delivered_then_read() {

@@ -45,14 +45,8 @@ async fn messages_sent_offline_are_delivered_once_after_reconnect() {
     let on_server = server_seqs(&proxy.url(), &session.token, &room).await;
     assert_eq!(on_server.len(), 5, "each stored once");
     assert_eq!(stored(&ann, &room), on_server);
-    let texts: Vec<String> = ann
-        .messages(&room, None, 10)
-        .unwrap()
-        .into_iter()
-        .map(|m| m.content)
-        .collect();
     assert_eq!(
-        texts,
+        crate::harness::contents(&ann, &room),
         (0..5).map(|i| format!("offline {i}")).collect::<Vec<_>>(),
         "in the order written"
     );
@@ -333,14 +327,8 @@ async fn a_sigkilled_server_process_loses_nothing_acknowledged() {
         200,
         "every message stored exactly once, across the kill"
     );
-    let texts: Vec<String> = ann
-        .messages(&room, None, 1000)
-        .unwrap()
-        .into_iter()
-        .map(|m| m.content)
-        .collect();
     assert_eq!(
-        texts,
+        crate::harness::contents(&ann, &room),
         (0..200).map(|i| format!("m{i}")).collect::<Vec<_>>(),
         "in the order written"
     );

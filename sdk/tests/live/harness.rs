@@ -410,3 +410,13 @@ pub async fn solo(proxy_url: String, visibility: &str) -> (ChatClient, chat_sdk:
     connected(&ann).await;
     (ann, session, room)
 }
+
+/// The texts of a room's cached messages (pending echoes included), oldest first.
+pub fn contents(client: &ChatClient, room: &str) -> Vec<String> {
+    client
+        .messages(room, None, 100_000)
+        .unwrap()
+        .into_iter()
+        .map(|m| m.content)
+        .collect()
+}
