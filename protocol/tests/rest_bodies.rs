@@ -3,7 +3,7 @@
 use chat_protocol::v1::{
     AddMemberRequest, ApiError, AuthResponse, CreateRoomRequest, CreateRoomResponse, Credentials,
     ErrorCode, MemberList, MessagesPage, RoomList, RoomSummary, RoomVisibility, SendMessageRequest,
-    SendMessageResponse,
+    SendMessageResponse, UserProfile,
 };
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -83,9 +83,19 @@ fn room_bodies() {
     );
     round_trip(
         &MemberList {
-            members: vec![USER.into()],
+            members: vec![UserProfile {
+                user_id: USER.into(),
+                username: "ann".into(),
+            }],
         },
-        &json!({"members": [USER]}),
+        &json!({"members": [{"user_id": USER, "username": "ann"}]}),
+    );
+    round_trip(
+        &UserProfile {
+            user_id: USER.into(),
+            username: "ann".into(),
+        },
+        &json!({"user_id": USER, "username": "ann"}),
     );
 }
 

@@ -2,10 +2,10 @@
 
 use std::sync::Arc;
 
-use crate::convert::{ConnectionState, Message, RoomSummary, RoomVisibility, Session};
+use crate::convert::{ConnectionState, Message, RoomSummary, RoomVisibility, Session, UserProfile};
 use crate::error::ChatError;
 use crate::listener::{ChatListener, ListenerHandle, forward};
-use crate::runtime::RUNTIME;
+use crate::runtime::{RUNTIME, on_runtime};
 
 /// A chat client: one connection and one cache (one database file per signed-in user).
 #[derive(Debug, uniffi::Object)]
@@ -31,20 +31,14 @@ impl ChatClient {
     /// Creates an account and signs in.
     pub async fn register(&self, username: String, password: String) -> Result<Session> {
         let inner = self.inner.clone();
-        let session = RUNTIME
-            .spawn(async move { inner.register(&username, &password).await })
-            .await
-            .map_err(|_| ChatError::Closed)??;
+        let session = on_runtime(async move { inner.register(&username, &password).await }).await?;
         Ok(session.into())
     }
 
     /// Signs in.
     pub async fn login(&self, username: String, password: String) -> Result<Session> {
         let inner = self.inner.clone();
-        let session = RUNTIME
-            .spawn(async move { inner.login(&username, &password).await })
-            .await
-            .map_err(|_| ChatError::Closed)??;
+        let session = on_runtime(async move { inner.login(&username, &password).await }).await?;
         Ok(session.into())
     }
 
@@ -56,39 +50,42 @@ impl ChatClient {
         members: Vec<String>,
     ) -> Result<String> {
         let inner = self.inner.clone();
-        Ok(RUNTIME
-            .spawn(async move { inner.create_room(&name, visibility.into(), &members).await })
-            .await
-            .map_err(|_| ChatError::Closed)??)
+        on_runtime(async move { inner.create_room(&name, visibility.into(), &members).await }).await
     }
 
     /// The rooms the user is a member of.
     pub async fn rooms(&self) -> Result<Vec<RoomSummary>> {
         let inner = self.inner.clone();
-        let rooms = RUNTIME
-            .spawn(async move { inner.rooms().await })
-            .await
-            .map_err(|_| ChatError::Closed)??;
+        let rooms = on_runtime(async move { inner.rooms().await }).await?;
         Ok(rooms.into_iter().map(Into::into).collect())
     }
 
     /// Public rooms anyone may join.
     pub async fn public_rooms(&self) -> Result<Vec<RoomSummary>> {
         let inner = self.inner.clone();
-        let rooms = RUNTIME
-            .spawn(async move { inner.public_rooms().await })
-            .await
-            .map_err(|_| ChatError::Closed)??;
+        let rooms = on_runtime(async move { inner.public_rooms().await }).await?;
         Ok(rooms.into_iter().map(Into::into).collect())
     }
 
     /// Adds a member to a room (`Server(code = "forbidden")` when not allowed).
     pub async fn add_member(&self, room_id: String, user_id: String) -> Result<()> {
         let inner = self.inner.clone();
-        Ok(RUNTIME
-            .spawn(async move { inner.add_member(&room_id, &user_id).await })
-            .await
-            .map_err(|_| ChatError::Closed)??)
+        on_runtime(async move { inner.add_member(&room_id, &user_id).await }).await
+    }
+
+    /// The members of a room with their names, in the order they joined.
+    pub async fn members(&self, room_id: String) -> Result<Vec<UserProfile>> {
+        let inner = self.inner.clone();
+        let members = on_runtime(async move { inner.members(&room_id).await }).await?;
+        Ok(members.into_iter().map(Into::into).collect())
+    }
+
+    /// Finds a user by name, ignoring case (`Server(code = "not_found")` if nobody).
+    pub async fn find_user(&self, username: String) -> Result<UserProfile> {
+        let inner = self.inner.clone();
+        Ok(on_runtime(async move { inner.find_user(&username).await })
+            .await?
+            .into())
     }
 
     /// Uses a stored session.

@@ -381,3 +381,21 @@ impl From<chat_protocol::v1::RoomSummary> for RoomSummary {
         }
     }
 }
+
+/// A user as others see them: the id messages carry and the name to show for it.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct UserProfile {
+    /// The user's id.
+    pub user_id: String,
+    /// The user's name.
+    pub username: String,
+}
+
+impl From<chat_protocol::v1::UserProfile> for UserProfile {
+    fn from(u: chat_protocol::v1::UserProfile) -> Self {
+        Self {
+            user_id: u.user_id,
+            username: u.username,
+        }
+    }
+}

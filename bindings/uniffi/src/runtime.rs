@@ -3,6 +3,8 @@
 
 use std::sync::LazyLock;
 
+use crate::error::ChatError;
+
 /// One multi-threaded runtime for the process.
 pub(crate) static RUNTIME: LazyLock<tokio::runtime::Runtime> = LazyLock::new(|| {
     tokio::runtime::Builder::new_multi_thread()
@@ -12,3 +14,16 @@ pub(crate) static RUNTIME: LazyLock<tokio::runtime::Runtime> = LazyLock::new(|| 
         .build()
         .expect("starting the chat SDK runtime")
 });
+
+/// Runs an SDK future on the SDK's runtime and awaits it from whichever executor the
+/// foreign caller uses (UniFFI polls it from Kotlin coroutines or Swift tasks, which
+/// have no tokio reactor).
+pub(crate) async fn on_runtime<T: Send + 'static>(
+    future: impl Future<Output = Result<T, chat_sdk::ClientError>> + Send + 'static,
+) -> Result<T, ChatError> {
+    RUNTIME
+        .spawn(future)
+        .await
+        .map_err(|_| ChatError::Closed)?
+        .map_err(Into::into)
+}

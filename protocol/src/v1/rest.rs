@@ -94,11 +94,21 @@ pub struct AddMemberRequest {
     pub user_id: String,
 }
 
+/// A user as other users see them: the id every other message carries, and the name
+/// to show for it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UserProfile {
+    /// The user's id.
+    pub user_id: String,
+    /// The user's name (`external:<id>` for users of an external token issuer).
+    pub username: String,
+}
+
 /// Answer to `GET /v1/rooms/{room_id}/members`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MemberList {
-    /// Member user ids.
-    pub members: Vec<String>,
+    /// The members, in the order they joined.
+    pub members: Vec<UserProfile>,
 }
 
 /// Answer to `GET /v1/rooms/{room_id}/messages`.

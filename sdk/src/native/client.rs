@@ -7,7 +7,7 @@ use std::sync::{Arc, Mutex};
 
 use chat_protocol::v1::{
     AddMemberRequest, ClientFrame, CreateRoomRequest, CreateRoomResponse, MAX_HISTORY_LIMIT,
-    RoomList, RoomSummary, RoomVisibility,
+    MemberList, RoomList, RoomSummary, RoomVisibility, UserProfile,
 };
 use tokio::sync::{broadcast, mpsc};
 
@@ -247,7 +247,7 @@ impl ChatClient {
     ///
     /// `Server` with `forbidden` (not allowed), `not_found`; `NotSignedIn`, `Network`.
     pub async fn add_member(&self, room_id: &str, user_id: &str) -> Result<(), ClientError> {
-        let url = format!("{}/v1/rooms/{room_id}/members", self.base_url);
+        let url = self.endpoint(&["v1", "rooms", room_id, "members"])?;
         let body = AddMemberRequest {
             user_id: user_id.to_owned(),
         };
@@ -260,6 +260,55 @@ impl ChatClient {
         )
         .await?;
         Ok(())
+    }
+
+    /// The members of a room with their names, in the order they joined.
+    ///
+    /// # Errors
+    ///
+    /// `Server` with `forbidden` (not a member), `not_found`; `NotSignedIn`, `Network`.
+    pub async fn members(&self, room_id: &str) -> Result<Vec<UserProfile>, ClientError> {
+        let url = self.endpoint(&["v1", "rooms", room_id, "members"])?;
+        let list: Option<MemberList> = rest::call(
+            &self.http,
+            reqwest::Method::GET,
+            url,
+            &self.token()?,
+            None::<&()>,
+        )
+        .await?;
+        Ok(list.map(|l| l.members).unwrap_or_default())
+    }
+
+    /// Finds a user by name (ignoring case), to add them to a room or open a direct
+    /// room with them.
+    ///
+    /// # Errors
+    ///
+    /// `Server` with `not_found` (nobody has that name) or `invalid_request` (not a
+    /// valid name); `NotSignedIn`, `Network`.
+    pub async fn find_user(&self, username: &str) -> Result<UserProfile, ClientError> {
+        let url = self.endpoint(&["v1", "users", "by-name", username])?;
+        let user: Option<UserProfile> = rest::call(
+            &self.http,
+            reqwest::Method::GET,
+            url,
+            &self.token()?,
+            None::<&()>,
+        )
+        .await?;
+        user.ok_or_else(|| ClientError::Network("empty answer".into()))
+    }
+
+    /// The URL of a REST path, each segment percent-encoded (names come from users).
+    fn endpoint(&self, segments: &[&str]) -> Result<reqwest::Url, ClientError> {
+        let mut url = reqwest::Url::parse(&self.base_url)
+            .map_err(|e| ClientError::Network(format!("invalid server URL: {e}")))?;
+        url.path_segments_mut()
+            .map_err(|()| ClientError::Network("invalid server URL".into()))?
+            .pop_if_empty()
+            .extend(segments);
+        Ok(url)
     }
 
     /// Installs the callback asked for a fresh token when the server refuses one.

@@ -66,7 +66,7 @@ pub(super) async fn authenticate(
 pub(super) async fn call<T: DeserializeOwned>(
     http: &reqwest::Client,
     method: reqwest::Method,
-    url: String,
+    url: impl reqwest::IntoUrl,
     token: &str,
     body: Option<&(impl Serialize + ?Sized)>,
 ) -> Result<Option<T>, ClientError> {

@@ -6,6 +6,7 @@ mod health;
 mod messages;
 mod response;
 mod rooms;
+mod users;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
@@ -30,6 +31,7 @@ pub fn router(state: AppState) -> Router {
             "/v1/rooms/{room_id}/members",
             get(rooms::members).post(rooms::add_member),
         )
+        .route("/v1/users/by-name/{username}", get(users::by_name))
         .route(
             "/v1/rooms/{room_id}/messages",
             get(messages::page).post(messages::send),

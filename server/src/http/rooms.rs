@@ -110,7 +110,7 @@ pub async fn public(
     }))
 }
 
-/// `GET /v1/rooms/{room_id}/members`.
+/// `GET /v1/rooms/{room_id}/members`: ids with names, so that apps can show who wrote.
 pub async fn members(
     State(state): State<AppState>,
     AuthUser(user_id): AuthUser,

@@ -6,7 +6,9 @@
 mod sqlite;
 
 use async_trait::async_trait;
-use chat_protocol::v1::{MemberReceipts, Message, ReceiptKind, RoomVisibility, ServerFrame};
+use chat_protocol::v1::{
+    MemberReceipts, Message, ReceiptKind, RoomVisibility, ServerFrame, UserProfile,
+};
 
 use crate::error::Result;
 
@@ -164,8 +166,8 @@ pub trait Store: Send + Sync + std::fmt::Debug + 'static {
     async fn is_member(&self, room_id: &str, user_id: &str) -> Result<bool>;
     /// Adds a member (no-op if already one).
     async fn add_member(&self, room_id: &str, user_id: &str, now: i64) -> Result<()>;
-    /// Member ids of a room.
-    async fn members(&self, room_id: &str) -> Result<Vec<String>>;
+    /// Members of a room with their names, in the order they joined.
+    async fn members(&self, room_id: &str) -> Result<Vec<UserProfile>>;
     /// Ids of users sharing at least one room with `user_id` (excluding them).
     async fn co_members(&self, user_id: &str) -> Result<Vec<String>>;
 

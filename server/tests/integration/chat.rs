@@ -52,7 +52,13 @@ async fn two_users_chat_both_ways_in_a_public_room() {
     let (_, members) = server
         .get_json(&ann.token, &format!("/v1/rooms/{room}/members"))
         .await;
-    assert_eq!(members["members"].as_array().unwrap().len(), 2);
+    assert_eq!(
+        members["members"],
+        json!([
+            {"user_id": ann.user_id, "username": "ann"},
+            {"user_id": bob.user_id, "username": "bob"},
+        ])
+    );
 }
 
 #[tokio::test]

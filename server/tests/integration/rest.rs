@@ -166,6 +166,33 @@ async fn rooms_are_created_listed_and_joined() {
 }
 
 #[tokio::test]
+async fn users_are_found_by_name() {
+    let server = TestServer::start().await;
+    let ann = server.register("ann").await;
+    let bob = server.register("Bob.B").await;
+
+    let (status, body) = server.get_json(&ann.token, "/v1/users/by-name/bob.b").await;
+    assert_eq!(status, 200);
+    assert_eq!(body, json!({"user_id": bob.user_id, "username": "Bob.B"}));
+
+    let (status, body) = server
+        .get_json(&ann.token, "/v1/users/by-name/nobody")
+        .await;
+    assert_eq!((status, body["code"].as_str()), (404, Some("not_found")));
+    let (status, body) = server
+        .get_json(&ann.token, "/v1/users/by-name/a%20b%27%3B--")
+        .await;
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (400, Some("invalid_request"))
+    );
+    let (status, body) = server
+        .get_json("not-a-token", "/v1/users/by-name/ann")
+        .await;
+    assert_eq!((status, body["code"].as_str()), (401, Some("unauthorized")));
+}
+
+#[tokio::test]
 async fn requests_without_valid_auth_or_body_get_json_errors() {
     let server = TestServer::start_with(|c| c.max_body_bytes = 1024).await;
     let ann = server.register("ann").await;

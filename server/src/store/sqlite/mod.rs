@@ -9,7 +9,7 @@ use std::sync::Mutex;
 use std::time::Duration;
 
 use async_trait::async_trait;
-use chat_protocol::v1::{MemberReceipts, ReceiptKind, ServerFrame};
+use chat_protocol::v1::{MemberReceipts, ReceiptKind, ServerFrame, UserProfile};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{Connection, Row, SqliteConnection, SqlitePool};
 use tokio::sync::mpsc;
@@ -244,14 +244,21 @@ impl Store for SqliteStore {
         Ok(())
     }
 
-    async fn members(&self, room_id: &str) -> Result<Vec<String>> {
+    async fn members(&self, room_id: &str) -> Result<Vec<UserProfile>> {
         let rows = sqlx::query(
-            "SELECT user_id FROM room_members WHERE room_id = ? ORDER BY joined_at, user_id",
+            "SELECT m.user_id, u.username FROM room_members m JOIN users u ON u.id = m.user_id
+             WHERE m.room_id = ? ORDER BY m.joined_at, m.user_id",
         )
         .bind(room_id)
         .fetch_all(&self.readers)
         .await?;
-        Ok(rows.iter().map(|r| r.get("user_id")).collect())
+        Ok(rows
+            .iter()
+            .map(|r| UserProfile {
+                user_id: r.get("user_id"),
+                username: r.get("username"),
+            })
+            .collect())
     }
 
     async fn co_members(&self, user_id: &str) -> Result<Vec<String>> {
