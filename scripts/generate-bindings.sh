@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Builds the FFI library for this machine and generates the Kotlin and Swift sources
-# into the samples (android-sample/console/generated, ios-sample/ChatKit/Sources/
+# into the samples (android-sample/chatkit/src/main/uniffi, ios-sample/ChatKit/Sources/
 # ChatKit/Generated). Generated files are outputs: never edit or commit them.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -12,7 +12,7 @@ case "$(uname -s)" in
 esac
 cargo build --locked --release -p chat-ffi -p uniffi-bindgen
 "$target/release/uniffi-bindgen" generate "$library" --language kotlin \
-    --out-dir android-sample/console/generated
+    --out-dir android-sample/chatkit/src/main/uniffi
 "$target/release/uniffi-bindgen" generate "$library" --language swift \
     --out-dir ios-sample/ChatKit/Sources/ChatKit/Generated
 echo "generated from $library"

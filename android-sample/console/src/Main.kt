@@ -13,7 +13,14 @@ import java.net.http.HttpResponse
 import java.util.UUID
 import java.util.concurrent.LinkedBlockingQueue
 import java.util.concurrent.TimeUnit
+import com.example.chat.kit.RoomTimeline
+import com.example.chat.kit.connectionStates
+import com.example.chat.kit.events
+import kotlinx.coroutines.CoroutineScope
+import kotlinx.coroutines.Dispatchers
+import kotlinx.coroutines.SupervisorJob
 import kotlinx.coroutines.async
+import kotlinx.coroutines.cancel
 import kotlinx.coroutines.coroutineScope
 import kotlinx.coroutines.delay
 import kotlinx.coroutines.flow.first
@@ -114,7 +121,11 @@ suspend fun chat(server: Server) {
     val bobSession = bob.register("bob_$suffix", "correct horse battery")
     check("register returns sessions", annSession.userId.isNotEmpty() && bobSession.userId != annSession.userId)
 
-    val room = ann.createRoom("kotlin", RoomVisibility.PRIVATE, listOf(bobSession.userId))
+    val found = ann.findUser("BOB_$suffix")
+    check("ann finds bob by name", found.userId == bobSession.userId && found.username == "bob_$suffix")
+    val room = ann.createRoom("kotlin", RoomVisibility.PRIVATE, listOf(found.userId))
+    check("members come with names",
+        bob.members(room).map { it.username } == listOf("ann_$suffix", "bob_$suffix"))
     check("bob lists the room", bob.rooms().any { it.roomId == room })
     for (client in listOf(ann, bob)) {
         client.joinRoom(room)
@@ -177,8 +188,55 @@ suspend fun chat(server: Server) {
     }
     check("events arrive as a Flow", viaFlow != null)
 
+    timelines(ann, bob, room, annSession.userId, "ann_$suffix")
+
     annListening.stop()
     bobListening.stop()
     ann.shutdown()
     bob.shutdown()
+}
+
+/** The state the Android chat screen renders, driven by real events. */
+suspend fun timelines(ann: ChatClient, bob: ChatClient, room: String, annId: String, annName: String) {
+    val scope = CoroutineScope(SupervisorJob() + Dispatchers.Default)
+    val timeline = RoomTimeline(bob, room, scope, typingTimeoutMillis = 60_000)
+    val banner = scope.async { withTimeoutOrNull(10_000) { bob.connectionStates().first() } }
+    check("the connection flow starts with the current state", banner.await() is ConnectionState.Connected)
+    timeline.start()
+    val history = listOf("hello from kotlin", "hi from bob", "sent while the server was down", "via flow")
+    check("the timeline shows the cached history",
+        awaitValue { timeline.messages.value.map { it.content } == history })
+    check("the timeline knows the sender's name", awaitValue { timeline.memberNames.value[annId] == annName })
+
+    ann.setTyping(room, true)
+    check("the timeline shows ann typing", awaitValue { annId in timeline.typingUsers.value })
+    ann.sendMessage(room, "typed and sent")
+    check("her message ends her typing and appears",
+        awaitValue { annId !in timeline.typingUsers.value && timeline.messages.value.last().content == "typed and sent" })
+
+    timeline.send("  reply from the timeline  ")
+    val mine = timeline.messages.value.lastOrNull()
+    check("a send shows at once, trimmed", mine?.content == "reply from the timeline")
+    check("and moves on from pending",
+        awaitValue { timeline.messages.value.last().status != MessageStatus.Pending })
+    timeline.send("   ")
+    check("a blank draft is not sent", timeline.messages.value.size == history.size + 2)
+    timeline.markRead()
+    try {
+        timeline.send("x".repeat(70 * 1024))
+        check("an oversized message throws", false)
+    } catch (e: ChatException.TooLarge) {
+        check("an oversized message throws ChatException.TooLarge", e.maxBytes > 0uL)
+    }
+    timeline.close()
+    scope.cancel()
+}
+
+/** Polls [condition] for up to ten seconds. */
+suspend fun awaitValue(condition: () -> Boolean): Boolean {
+    repeat(200) {
+        if (condition()) return true
+        delay(50)
+    }
+    return condition()
 }
