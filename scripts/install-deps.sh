@@ -35,3 +35,11 @@ if [ ! -x "$kotlin_dir/node_modules/kotlin-compiler/bin/kotlinc" ]; then
     mkdir -p "$kotlin_dir"
     npm install --prefix "$kotlin_dir" kotlin-compiler@2.4.20
 fi
+
+# tree-sitter with the Swift and Kotlin grammars, for the syntax checks of the iOS and
+# Android samples (no Swift compiler or Android SDK can run here).
+venv="$HOME/.cache/chat-tree-sitter-venv"
+if ! "$venv/bin/python" -c 'import tree_sitter_swift, tree_sitter_kotlin' 2>/dev/null; then
+    python3 -m venv "$venv"
+    "$venv/bin/pip" install -q "tree-sitter==0.26.*" "tree-sitter-swift==0.7.*" "tree-sitter-kotlin==1.1.*"
+fi

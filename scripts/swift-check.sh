@@ -6,11 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 target="${CARGO_TARGET_DIR:-target}"
-venv="$HOME/.cache/chat-swift-venv"
-if [ ! -x "$venv/bin/python" ] || ! "$venv/bin/python" -c 'import tree_sitter_swift' 2>/dev/null; then
-    python3 -m venv "$venv"
-    "$venv/bin/pip" install -q "tree-sitter==0.26.*" "tree-sitter-swift==0.7.*"
-fi
+venv="$HOME/.cache/chat-tree-sitter-venv" # made by scripts/install-deps.sh
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 

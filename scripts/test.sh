@@ -13,17 +13,28 @@ echo "== cargo clippy -D warnings"
 cargo clippy --workspace --all-targets --locked -- -D warnings
 echo "== protocol crate and SDK core on wasm32-unknown-unknown"
 cargo build -p chat-protocol -p chat-sdk --no-default-features --target wasm32-unknown-unknown --locked
-echo "== Kotlin bindings on the JVM"
 log="$(mktemp)"
 trap 'rm -f "$log"' EXIT
-scripts/kotlin-jvm-test.sh | tee "$log"
-kotlin_passed="$(grep -oE '^[0-9]+ passed' "$log" | tail -n1 | grep -oE '[0-9]+' || echo 0)"
-kotlin_failed="$(grep -oE '[0-9]+ failed$' "$log" | tail -n1 | grep -oE '[0-9]+' || echo 1)"
+passed=0
+failed=0
+# Runs a step that ends with its own "N passed, N failed" line and adds it up; a step
+# that exits non-zero with no failure counted counts as one failure.
+counted() {
+    local step_passed step_failed step_status=0
+    "$@" | tee "$log" || step_status=$?
+    step_passed="$(grep -oE '^[0-9]+ passed' "$log" | tail -n1 | grep -oE '[0-9]+' || echo 0)"
+    step_failed="$(grep -oE '[0-9]+ failed$' "$log" | tail -n1 | grep -oE '[0-9]+' || echo 1)"
+    if [ "$step_status" -ne 0 ] && [ "$step_failed" -eq 0 ]; then step_failed=1; fi
+    passed=$((passed + step_passed))
+    failed=$((failed + step_failed))
+}
 
+echo "== Kotlin bindings on the JVM"
+counted scripts/kotlin-jvm-test.sh
+echo "== Android project (no Android SDK here: Kotlin syntax and Gradle consistency)"
+counted scripts/android-check.sh
 echo "== Swift (syntax check only: no Swift compiler on this machine)"
-scripts/swift-check.sh | tee "$log"
-swift_passed="$(grep -oE '^[0-9]+ passed' "$log" | tail -n1 | grep -oE '[0-9]+' || echo 0)"
-swift_failed="$(grep -oE '[0-9]+ failed$' "$log" | tail -n1 | grep -oE '[0-9]+' || echo 1)"
+counted scripts/swift-check.sh
 
 echo "== tests"
 status=0
@@ -33,8 +44,8 @@ rust_passed="$(grep -oE '[0-9]+ passed' <<<"$summary" | grep -oE '[0-9]+' || ech
 rust_failed="$(grep -oE '[0-9]+ failed' <<<"$summary" | grep -oE '[0-9]+' || echo 0)"
 if [ "$status" -ne 0 ] && [ "$rust_failed" -eq 0 ]; then rust_failed=1; fi
 
-# One line for the whole suite: Rust tests, the Kotlin run and the Swift checks.
-passed=$((rust_passed + kotlin_passed + swift_passed))
-failed=$((rust_failed + kotlin_failed + swift_failed))
+# One line for the whole suite: Rust tests, the Kotlin run, the Android and Swift checks.
+passed=$((passed + rust_passed))
+failed=$((failed + rust_failed))
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

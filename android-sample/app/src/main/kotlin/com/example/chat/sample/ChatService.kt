@@ -1,0 +1,83 @@
+package com.example.chat.sample
+
+import android.content.Context
+import java.io.File
+import kotlinx.coroutines.flow.MutableStateFlow
+import kotlinx.coroutines.flow.StateFlow
+import kotlinx.coroutines.flow.asStateFlow
+import uniffi.chat_ffi.ChatClient
+import uniffi.chat_ffi.ChatException
+import uniffi.chat_ffi.Session
+
+/** The signed-in user and their client (one cache file per user). */
+data class SignedIn(val client: ChatClient, val session: Session, val username: String)
+
+/**
+ * Signs users in and out and keeps the session across app restarts. The SDK client
+ * lives as long as the sign-in: its outbox and cache are in the user's own file, so a
+ * message written offline is sent after the app is killed and started again.
+ */
+class ChatService(private val context: Context, private val serverUrl: String) {
+    private val prefs = context.getSharedPreferences("chat-session", Context.MODE_PRIVATE)
+    private val _signedIn = MutableStateFlow<SignedIn?>(null)
+
+    /** Who is signed in, or null for the sign-in screen. */
+    val signedIn: StateFlow<SignedIn?> = _signedIn.asStateFlow()
+
+    /** Resumes the stored session, if it has not expired. */
+    fun restore() {
+        val username = prefs.getString("username", null) ?: return
+        val session = Session(
+            userId = prefs.getString("user_id", null) ?: return,
+            token = prefs.getString("token", null) ?: return,
+            expiresAt = prefs.getLong("expires_at", 0),
+        )
+        if (session.expiresAt <= System.currentTimeMillis()) return
+        val client = ChatClient(serverUrl, databaseFile(username).path)
+        client.setSession(session)
+        client.connect()
+        _signedIn.value = SignedIn(client, session, username)
+    }
+
+    /** Signs in (or creates the account); throws [ChatException] with the server's reason. */
+    suspend fun signIn(username: String, password: String, register: Boolean) {
+        val client = ChatClient(serverUrl, databaseFile(username).path)
+        val session = try {
+            if (register) client.register(username, password) else client.login(username, password)
+        } catch (e: ChatException) {
+            client.shutdown()
+            throw e
+        }
+        prefs.edit()
+            .putString("username", username)
+            .putString("user_id", session.userId)
+            .putString("token", session.token)
+            .putLong("expires_at", session.expiresAt)
+            .apply()
+        client.connect()
+        _signedIn.value = SignedIn(client, session, username)
+    }
+
+    /** Signs out and removes the user's local messages from this device. */
+    fun signOut() {
+        val current = _signedIn.value ?: return
+        _signedIn.value = null
+        current.client.disconnect()
+        current.client.shutdown()
+        prefs.edit().clear().apply()
+        val db = databaseFile(current.username)
+        listOf(db, File(db.path + "-wal"), File(db.path + "-shm")).forEach { it.delete() }
+    }
+
+    /** The OS reports a usable network: reconnect now rather than after the backoff. */
+    fun networkAvailable() {
+        _signedIn.value?.client?.notifyNetworkAvailable()
+    }
+
+    // Usernames are letters, digits and `_.-` (server rule), case-insensitive: safe as
+    // a file name once lower-cased and filtered.
+    private fun databaseFile(username: String): File {
+        val name = username.lowercase().filter { it.isLetterOrDigit() || it in "_.-" }
+        return File(context.filesDir, "chat-$name.db")
+    }
+}

@@ -1,0 +1,68 @@
+package com.example.chat.sample
+
+import android.os.Bundle
+import androidx.activity.ComponentActivity
+import androidx.activity.compose.setContent
+import androidx.activity.enableEdgeToEdge
+import androidx.compose.runtime.getValue
+import androidx.lifecycle.compose.collectAsStateWithLifecycle
+import androidx.navigation.NavType
+import androidx.navigation.compose.NavHost
+import androidx.navigation.compose.composable
+import androidx.navigation.compose.rememberNavController
+import androidx.navigation.navArgument
+import com.example.chat.sample.ui.ChatScreen
+import com.example.chat.sample.ui.ChatTheme
+import com.example.chat.sample.ui.LoginScreen
+import com.example.chat.sample.ui.RoomListScreen
+import java.net.URLEncoder
+
+/** Sign-in when nobody is signed in; otherwise the room list and the chat screens. */
+class MainActivity : ComponentActivity() {
+    override fun onCreate(savedInstanceState: Bundle?) {
+        super.onCreate(savedInstanceState)
+        enableEdgeToEdge()
+        val chat = (application as ChatApplication).chat
+        setContent {
+            ChatTheme {
+                val signedIn by chat.signedIn.collectAsStateWithLifecycle()
+                val user = signedIn
+                if (user == null) {
+                    LoginScreen(chat)
+                } else {
+                    SignedInNavigation(user, onSignOut = chat::signOut)
+                }
+            }
+        }
+    }
+}
+
+@androidx.compose.runtime.Composable
+private fun SignedInNavigation(user: SignedIn, onSignOut: () -> Unit) {
+    val nav = rememberNavController()
+    NavHost(navController = nav, startDestination = "rooms") {
+        composable("rooms") {
+            RoomListScreen(
+                user = user,
+                onOpenRoom = { roomId, name ->
+                    nav.navigate("chat/$roomId?name=${URLEncoder.encode(name, "UTF-8")}")
+                },
+                onSignOut = onSignOut,
+            )
+        }
+        composable(
+            "chat/{roomId}?name={name}",
+            arguments = listOf(
+                navArgument("roomId") { type = NavType.StringType },
+                navArgument("name") { type = NavType.StringType; defaultValue = "" },
+            ),
+        ) { entry ->
+            ChatScreen(
+                user = user,
+                roomId = entry.arguments?.getString("roomId").orEmpty(),
+                roomName = entry.arguments?.getString("name").orEmpty(),
+                onBack = { nav.popBackStack() },
+            )
+        }
+    }
+}

@@ -1,0 +1,19 @@
+package com.example.chat.sample
+
+import android.content.Context
+import android.net.ConnectivityManager
+import android.net.Network
+
+/**
+ * Calls [onAvailable] whenever the default network comes (back) up, so the SDK
+ * reconnects at once instead of waiting out its backoff.
+ */
+class NetworkMonitor(context: Context, private val onAvailable: () -> Unit) {
+    private val connectivity = context.getSystemService(ConnectivityManager::class.java)
+
+    fun start() {
+        connectivity.registerDefaultNetworkCallback(object : ConnectivityManager.NetworkCallback() {
+            override fun onAvailable(network: Network) = onAvailable()
+        })
+    }
+}

@@ -1,0 +1,78 @@
+package com.example.chat.sample
+
+import androidx.lifecycle.ViewModel
+import androidx.lifecycle.viewModelScope
+import com.example.chat.kit.connectionStates
+import kotlinx.coroutines.flow.MutableStateFlow
+import kotlinx.coroutines.flow.SharingStarted
+import kotlinx.coroutines.flow.StateFlow
+import kotlinx.coroutines.flow.asStateFlow
+import kotlinx.coroutines.flow.stateIn
+import kotlinx.coroutines.launch
+import uniffi.chat_ffi.ChatException
+import uniffi.chat_ffi.ConnectionState
+import uniffi.chat_ffi.RoomSummary
+import uniffi.chat_ffi.RoomVisibility
+
+/** The user's rooms and the public ones they could join. */
+data class RoomsState(
+    val mine: List<RoomSummary> = emptyList(),
+    val joinable: List<RoomSummary> = emptyList(),
+    val loading: Boolean = false,
+    val error: String? = null,
+)
+
+class RoomListViewModel(private val user: SignedIn) : ViewModel() {
+    private val client = user.client
+    private val _state = MutableStateFlow(RoomsState())
+    val state: StateFlow<RoomsState> = _state.asStateFlow()
+    val connection: StateFlow<ConnectionState> = client.connectionStates()
+        .stateIn(viewModelScope, SharingStarted.WhileSubscribed(5_000), client.connectionState())
+
+    init {
+        refresh()
+    }
+
+    fun refresh() {
+        _state.value = _state.value.copy(loading = true, error = null)
+        viewModelScope.launch {
+            _state.value = try {
+                val mine = client.rooms()
+                val mineIds = mine.map { it.roomId }.toSet()
+                RoomsState(mine = mine, joinable = client.publicRooms().filter { it.roomId !in mineIds })
+            } catch (e: ChatException) {
+                _state.value.copy(loading = false, error = describe(e))
+            }
+        }
+    }
+
+    /** Opens (or creates) the direct room with the user called [username]. */
+    fun startDirect(username: String, onOpen: (String, String) -> Unit) = act {
+        val other = client.findUser(username.trim())
+        val roomId = client.createRoom(other.username, RoomVisibility.DIRECT, listOf(other.userId))
+        onOpen(roomId, other.username)
+    }
+
+    /** Creates a public room anyone can join. */
+    fun createPublic(name: String, onOpen: (String, String) -> Unit) = act {
+        val roomId = client.createRoom(name.trim(), RoomVisibility.PUBLIC, emptyList())
+        onOpen(roomId, name.trim())
+    }
+
+    /** Joins a public room and opens it. */
+    fun join(room: RoomSummary, onOpen: (String, String) -> Unit) = act {
+        client.addMember(room.roomId, user.session.userId)
+        onOpen(room.roomId, room.name)
+    }
+
+    private fun act(block: suspend () -> Unit) {
+        viewModelScope.launch {
+            try {
+                block()
+                refresh()
+            } catch (e: ChatException) {
+                _state.value = _state.value.copy(error = describe(e))
+            }
+        }
+    }
+}

@@ -1,0 +1,172 @@
+package com.example.chat.sample.ui
+
+import androidx.compose.foundation.layout.Column
+import androidx.compose.foundation.layout.Row
+import androidx.compose.foundation.layout.fillMaxSize
+import androidx.compose.foundation.layout.fillMaxWidth
+import androidx.compose.foundation.layout.imePadding
+import androidx.compose.foundation.layout.padding
+import androidx.compose.foundation.lazy.LazyColumn
+import androidx.compose.foundation.lazy.items
+import androidx.compose.foundation.lazy.rememberLazyListState
+import androidx.compose.material.icons.Icons
+import androidx.compose.material.icons.automirrored.filled.ArrowBack
+import androidx.compose.material.icons.automirrored.filled.Send
+import androidx.compose.material3.AlertDialog
+import androidx.compose.material3.ExperimentalMaterial3Api
+import androidx.compose.material3.Icon
+import androidx.compose.material3.IconButton
+import androidx.compose.material3.MaterialTheme
+import androidx.compose.material3.OutlinedTextField
+import androidx.compose.material3.Scaffold
+import androidx.compose.material3.SnackbarHost
+import androidx.compose.material3.SnackbarHostState
+import androidx.compose.material3.Text
+import androidx.compose.material3.TextButton
+import androidx.compose.material3.TopAppBar
+import androidx.compose.runtime.Composable
+import androidx.compose.runtime.LaunchedEffect
+import androidx.compose.runtime.derivedStateOf
+import androidx.compose.runtime.getValue
+import androidx.compose.runtime.mutableStateOf
+import androidx.compose.runtime.remember
+import androidx.compose.runtime.saveable.rememberSaveable
+import androidx.compose.runtime.setValue
+import androidx.compose.ui.Alignment
+import androidx.compose.ui.Modifier
+import androidx.compose.ui.unit.dp
+import androidx.lifecycle.compose.collectAsStateWithLifecycle
+import androidx.lifecycle.viewmodel.compose.viewModel
+import com.example.chat.sample.ChatViewModel
+import com.example.chat.sample.SignedIn
+import uniffi.chat_ffi.Message
+
+/**
+ * One room: messages newest at the bottom with status ticks on the user's own, who is
+ * typing, the offline banner, and the composer. Scrolling to the top loads older ones.
+ */
+@OptIn(ExperimentalMaterial3Api::class)
+@Composable
+fun ChatScreen(user: SignedIn, roomId: String, roomName: String, onBack: () -> Unit) {
+    val model: ChatViewModel = viewModel(key = roomId) { ChatViewModel(user, roomId) }
+    val messages by model.timeline.messages.collectAsStateWithLifecycle()
+    val typing by model.timeline.typingUsers.collectAsStateWithLifecycle()
+    val names by model.timeline.memberNames.collectAsStateWithLifecycle()
+    val hasOlder by model.timeline.hasOlder.collectAsStateWithLifecycle()
+    val connection by model.connection.collectAsStateWithLifecycle()
+    val error by model.error.collectAsStateWithLifecycle()
+    var draft by rememberSaveable { mutableStateOf("") }
+    var editing by remember { mutableStateOf<Message?>(null) }
+    val snackbar = remember { SnackbarHostState() }
+    // Reversed: item 0 is the newest message, at the bottom.
+    val newestFirst = remember(messages) { messages.asReversed() }
+    val list = rememberLazyListState()
+
+    LaunchedEffect(error) {
+        error?.let {
+            snackbar.showSnackbar(it)
+            model.dismissError()
+        }
+    }
+    // Newest message on screen: it has been read.
+    val atBottom by remember { derivedStateOf { list.firstVisibleItemIndex == 0 } }
+    LaunchedEffect(messages.lastOrNull()?.seq, atBottom) {
+        if (atBottom) model.markRead()
+    }
+    // The oldest loaded message on screen: show more.
+    val atTop by remember {
+        derivedStateOf { list.layoutInfo.visibleItemsInfo.lastOrNull()?.index == list.layoutInfo.totalItemsCount - 1 }
+    }
+    LaunchedEffect(atTop, hasOlder) {
+        if (atTop && hasOlder && messages.isNotEmpty()) model.timeline.loadOlder()
+    }
+
+    Scaffold(
+        topBar = {
+            TopAppBar(
+                title = { Text(roomName.ifEmpty { "Chat" }) },
+                navigationIcon = {
+                    IconButton(onClick = onBack) { Icon(Icons.AutoMirrored.Filled.ArrowBack, "Back") }
+                },
+            )
+        },
+        snackbarHost = { SnackbarHost(snackbar) },
+    ) { padding ->
+        Column(Modifier.padding(padding).fillMaxSize().imePadding()) {
+            OfflineBanner(connection)
+            LazyColumn(state = list, reverseLayout = true, modifier = Modifier.weight(1f).fillMaxWidth()) {
+                items(newestFirst, key = { it.clientMsgId }) { message ->
+                    MessageBubble(
+                        message = message,
+                        mine = message.senderId == model.myUserId,
+                        senderName = names[message.senderId] ?: message.senderId.take(8),
+                        onRetry = { model.retry(message) },
+                        onCancel = { model.cancel(message) },
+                        onEdit = { editing = message },
+                        onDelete = { model.delete(message) },
+                    )
+                }
+            }
+            TypingLine(typing.map { names[it] ?: it.take(8) })
+            Row(Modifier.padding(8.dp), verticalAlignment = Alignment.CenterVertically) {
+                OutlinedTextField(
+                    value = draft,
+                    onValueChange = {
+                        draft = it
+                        model.draftChanged(it)
+                    },
+                    placeholder = { Text("Message") },
+                    maxLines = 5,
+                    modifier = Modifier.weight(1f),
+                )
+                IconButton(
+                    onClick = {
+                        model.send(draft)
+                        draft = ""
+                    },
+                    enabled = draft.isNotBlank(),
+                ) { Icon(Icons.AutoMirrored.Filled.Send, "Send") }
+            }
+        }
+    }
+    editing?.let { message ->
+        EditDialog(
+            original = message.content,
+            onDismiss = { editing = null },
+            onSave = { text ->
+                editing = null
+                model.edit(message, text)
+            },
+        )
+    }
+}
+
+@Composable
+private fun TypingLine(names: List<String>) {
+    val text = when (names.size) {
+        0 -> return
+        1 -> "${names[0]} is typing…"
+        2 -> "${names[0]} and ${names[1]} are typing…"
+        else -> "Several people are typing…"
+    }
+    Text(
+        text,
+        style = MaterialTheme.typography.bodySmall,
+        color = MaterialTheme.colorScheme.onSurfaceVariant,
+        modifier = Modifier.padding(horizontal = 16.dp),
+    )
+}
+
+@Composable
+private fun EditDialog(original: String, onDismiss: () -> Unit, onSave: (String) -> Unit) {
+    var text by remember { mutableStateOf(original) }
+    AlertDialog(
+        onDismissRequest = onDismiss,
+        title = { Text("Edit message") },
+        text = { OutlinedTextField(value = text, onValueChange = { text = it }) },
+        confirmButton = {
+            TextButton(onClick = { onSave(text) }, enabled = text.isNotBlank() && text != original) { Text("Save") }
+        },
+        dismissButton = { TextButton(onClick = onDismiss) { Text("Cancel") } },
+    )
+}

@@ -1,0 +1,133 @@
+package com.example.chat.sample.ui
+
+import androidx.compose.foundation.clickable
+import androidx.compose.foundation.layout.Column
+import androidx.compose.foundation.layout.fillMaxSize
+import androidx.compose.foundation.layout.padding
+import androidx.compose.foundation.lazy.LazyColumn
+import androidx.compose.foundation.lazy.items
+import androidx.compose.material.icons.Icons
+import androidx.compose.material.icons.automirrored.filled.Logout
+import androidx.compose.material.icons.filled.Add
+import androidx.compose.material.icons.filled.Refresh
+import androidx.compose.material3.AlertDialog
+import androidx.compose.material3.ExperimentalMaterial3Api
+import androidx.compose.material3.FloatingActionButton
+import androidx.compose.material3.HorizontalDivider
+import androidx.compose.material3.Icon
+import androidx.compose.material3.IconButton
+import androidx.compose.material3.ListItem
+import androidx.compose.material3.MaterialTheme
+import androidx.compose.material3.OutlinedTextField
+import androidx.compose.material3.Scaffold
+import androidx.compose.material3.Text
+import androidx.compose.material3.TextButton
+import androidx.compose.material3.TopAppBar
+import androidx.compose.runtime.Composable
+import androidx.compose.runtime.getValue
+import androidx.compose.runtime.mutableStateOf
+import androidx.compose.runtime.remember
+import androidx.compose.runtime.setValue
+import androidx.compose.ui.Modifier
+import androidx.compose.ui.unit.dp
+import androidx.lifecycle.compose.collectAsStateWithLifecycle
+import androidx.lifecycle.viewmodel.compose.viewModel
+import com.example.chat.sample.RoomListViewModel
+import com.example.chat.sample.SignedIn
+import uniffi.chat_ffi.RoomSummary
+import uniffi.chat_ffi.RoomVisibility
+
+/** The user's rooms, public rooms to join, and a dialog to start a conversation. */
+@OptIn(ExperimentalMaterial3Api::class)
+@Composable
+fun RoomListScreen(user: SignedIn, onOpenRoom: (String, String) -> Unit, onSignOut: () -> Unit) {
+    val model: RoomListViewModel = viewModel { RoomListViewModel(user) }
+    val state by model.state.collectAsStateWithLifecycle()
+    val connection by model.connection.collectAsStateWithLifecycle()
+    var creating by remember { mutableStateOf(false) }
+
+    Scaffold(
+        topBar = {
+            TopAppBar(
+                title = { Text(user.username) },
+                actions = {
+                    IconButton(onClick = model::refresh) { Icon(Icons.Filled.Refresh, "Refresh") }
+                    IconButton(onClick = onSignOut) { Icon(Icons.AutoMirrored.Filled.Logout, "Sign out") }
+                },
+            )
+        },
+        floatingActionButton = {
+            FloatingActionButton(onClick = { creating = true }) { Icon(Icons.Filled.Add, "New conversation") }
+        },
+    ) { padding ->
+        Column(Modifier.padding(padding).fillMaxSize()) {
+            OfflineBanner(connection)
+            state.error?.let {
+                Text(it, color = MaterialTheme.colorScheme.error, modifier = Modifier.padding(16.dp))
+            }
+            LazyColumn {
+                items(state.mine, key = { it.roomId }) { room ->
+                    RoomRow(room, onClick = { onOpenRoom(room.roomId, room.name) })
+                    HorizontalDivider()
+                }
+                if (state.joinable.isNotEmpty()) {
+                    item {
+                        Text(
+                            "Public rooms",
+                            style = MaterialTheme.typography.titleSmall,
+                            modifier = Modifier.padding(start = 16.dp, top = 24.dp, bottom = 8.dp),
+                        )
+                    }
+                    items(state.joinable, key = { "public-" + it.roomId }) { room ->
+                        RoomRow(room, onClick = { model.join(room, onOpenRoom) })
+                    }
+                }
+            }
+        }
+    }
+    if (creating) {
+        NewConversationDialog(
+            onDismiss = { creating = false },
+            onDirect = { name -> creating = false; model.startDirect(name, onOpenRoom) },
+            onPublic = { name -> creating = false; model.createPublic(name, onOpenRoom) },
+        )
+    }
+}
+
+@Composable
+private fun RoomRow(room: RoomSummary, onClick: () -> Unit) {
+    val kind = when (room.visibility) {
+        RoomVisibility.DIRECT -> "Direct"
+        RoomVisibility.PRIVATE -> "Private"
+        RoomVisibility.PUBLIC -> "Public"
+    }
+    ListItem(
+        headlineContent = { Text(room.name.ifEmpty { "(no name)" }) },
+        supportingContent = { Text("$kind · ${room.lastSeq} messages") },
+        modifier = Modifier.clickable(onClick = onClick),
+    )
+}
+
+/** One field: a username opens a direct conversation, or a name creates a public room. */
+@Composable
+private fun NewConversationDialog(onDismiss: () -> Unit, onDirect: (String) -> Unit, onPublic: (String) -> Unit) {
+    var text by remember { mutableStateOf("") }
+    AlertDialog(
+        onDismissRequest = onDismiss,
+        title = { Text("New conversation") },
+        text = {
+            OutlinedTextField(
+                value = text,
+                onValueChange = { text = it },
+                label = { Text("Username, or a new room's name") },
+                singleLine = true,
+            )
+        },
+        confirmButton = {
+            TextButton(onClick = { onDirect(text) }, enabled = text.isNotBlank()) { Text("Message user") }
+        },
+        dismissButton = {
+            TextButton(onClick = { onPublic(text) }, enabled = text.isNotBlank()) { Text("Create room") }
+        },
+    )
+}
