@@ -22,5 +22,5 @@ else
     gcc -fsyntax-only -D_Nonnull= -D_Nullable= -I "$work" "$work/check.c"
 fi
 echo "PASS chat_ffiFFI.h (C syntax)"
-mapfile -t sources < <(find ios-sample -name '*.swift' | sort)
+mapfile -t sources < <(find ios-sample -name '*.swift' -not -path '*/Generated/*' | sort)
 "$venv/bin/python" scripts/swift_syntax_check.py "$work/chat_ffi.swift" "${sources[@]}"

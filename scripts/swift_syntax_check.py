@@ -3,7 +3,11 @@
 Two valid constructs that UniFFI generates confuse the parser and are neutralised
 first: an `#if swift(>=5.8)` block around `@_documentation(visibility: private)`,
 and the empty closure `{ () }`. This is a syntax check only, not a compile.
-Prints one line per failing file and "N passed, N failed".
+It then checks that every method the samples call on a `ChatClient` (`client.name(`)
+is declared in the generated bindings or ChatKit, which catches a renamed SDK call
+that a syntax check cannot. Prints one line per check and "N passed, N failed".
+
+Usage: swift_syntax_check.py <generated chat_ffi.swift> <sample .swift files...>
 """
 
 import re
@@ -44,7 +48,21 @@ def main(paths):
             print(f"FAIL {path}:{line + 1}:{column + 1}: syntax error")
         else:
             print(f"PASS {path}")
-    print(f"{len(paths) - failed} passed, {failed} failed")
+    checks = len(paths) + 1
+    texts = {path: open(path, encoding="utf-8").read() for path in paths}
+    declared = {name for text in texts.values() for name in re.findall(r"\bfunc (\w+)\(", text)}
+    called = {
+        (path, name)
+        for path, text in texts.items()
+        for name in re.findall(r"\bclient\??\.(\w+)\(", text)
+    }
+    unknown = sorted(f"{path}: {name}" for path, name in called if name not in declared)
+    if unknown or not called:
+        failed += 1
+        print(f"FAIL ChatClient calls in the samples exist in the bindings: {unknown}")
+    else:
+        print(f"PASS ChatClient calls in the samples exist in the bindings ({len(called)} calls)")
+    print(f"{checks - failed} passed, {failed} failed")
     return 1 if failed or not paths else 0
 
 

@@ -6,7 +6,7 @@ import PackageDescription
 
 let package = Package(
     name: "ChatKit",
-    platforms: [.iOS(.v15), .macOS(.v12)],
+    platforms: [.iOS(.v16), .macOS(.v13)],
     products: [
         .library(name: "ChatKit", targets: ["ChatKit"]),
     ],

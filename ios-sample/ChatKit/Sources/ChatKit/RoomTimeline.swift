@@ -1,0 +1,183 @@
+// One room as a chat screen shows it, for SwiftUI: the same model as the Kotlin
+// RoomTimeline in android-sample/chatkit, so both apps behave alike.
+
+import Foundation
+
+/// The messages of one room (the user's pending ones included), who is typing, and the
+/// members' names, published for SwiftUI.
+///
+/// The SDK's cache is the source of truth: whenever an event touches this room, the
+/// visible window is read again from it, so the list shows exactly what the SDK stored —
+/// in seq order, each message once — after any reconnect, crash or restart. Reads run
+/// off the main actor, one at a time, and a burst of events costs one read.
+@MainActor
+public final class RoomTimeline: ObservableObject {
+    /// The newest messages, oldest first; grows with `loadOlder()`.
+    @Published public private(set) var messages: [Message] = []
+    /// Ids of the members typing now.
+    @Published public private(set) var typingUsers: Set<String> = []
+    /// User id to name, for showing who wrote (ids until the member list arrives).
+    @Published public private(set) var memberNames: [String: String] = [:]
+    /// Whether the server may hold older messages than those shown.
+    @Published public private(set) var hasOlder = true
+
+    public let roomId: String
+    private let client: ChatClient
+    private let pageSize: UInt32
+    private let typingTimeout: Duration
+    private var window: UInt32
+    private var listening: Task<Void, Never>?
+    private var typingExpiry: [String: Task<Void, Never>] = [:]
+    private var reloading = false
+    private var reloadAgain = false
+    private var lastMarkedRead: UInt64 = 0
+
+    /// `typingTimeout`: a typing indicator nobody refreshed for this long is dropped
+    /// (the server's TTL).
+    public init(client: ChatClient, roomId: String, pageSize: UInt32 = 50, typingTimeout: Duration = .seconds(6)) {
+        self.client = client
+        self.roomId = roomId
+        self.pageSize = pageSize
+        self.typingTimeout = typingTimeout
+        self.window = pageSize
+    }
+
+    /// Follows the room and keeps the published values current until `close()`.
+    public func start() {
+        guard listening == nil else { return }
+        // Subscribe before the first read, so that nothing falls between the two.
+        let events = client.events()
+        listening = Task { [weak self] in
+            for await event in events {
+                self?.handle(event)
+            }
+        }
+        try? client.joinRoom(roomId: roomId)
+        Task { await refreshNames() }
+        reload()
+    }
+
+    /// Stops updating (the SDK keeps following the room, so it stays in sync).
+    public func close() {
+        listening?.cancel()
+        listening = nil
+        typingExpiry.values.forEach { $0.cancel() }
+        typingExpiry.removeAll()
+    }
+
+    /// Queues `text`: stored before this returns and shown at once as pending, delivered
+    /// once the server can be reached. Throws `ChatError.TooLarge`.
+    public func send(_ text: String) throws {
+        let content = text.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard !content.isEmpty else { return }
+        _ = try client.sendMessage(roomId: roomId, content: content)
+        try client.setTyping(roomId: roomId, typing: false)
+        reload()
+    }
+
+    /// Call on every change of the draft: the SDK throttles what goes out.
+    public func draftChanged(_ draft: String) {
+        let typing = !draft.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty
+        try? client.setTyping(roomId: roomId, typing: typing)
+    }
+
+    /// The user sees the newest messages: mark them read (once per new message).
+    public func markRead() {
+        guard let newest = messages.compactMap(\.seq).max(), newest > lastMarkedRead else { return }
+        lastMarkedRead = newest
+        try? client.markRead(roomId: roomId, seq: newest)
+    }
+
+    /// Shows `pageSize` more older messages (fetched from the server when missing).
+    public func loadOlder() {
+        window += pageSize
+        reload()
+    }
+
+    /// Sends a failed message again.
+    public func retry(_ message: Message) throws {
+        try client.retry(clientMsgId: message.clientMsgId)
+    }
+
+    /// Drops a pending or failed message.
+    public func cancel(_ message: Message) throws {
+        try client.cancel(clientMsgId: message.clientMsgId)
+        reload()
+    }
+
+    private func handle(_ event: Event) {
+        switch event {
+        case .message(let message) where message.roomId == roomId:
+            stopTyping(message.senderId)
+            if memberNames[message.senderId] == nil {
+                Task { await refreshNames() }
+            }
+            reload()
+        case .status(let room, _, _) where room == roomId:
+            reload()
+        case .receipt(let room, _, _, _) where room == roomId:
+            reload()
+        case .roomJoined(let room, _) where room == roomId:
+            reload()
+        case .historyLoaded(let room, _, let hasMore) where room == roomId:
+            hasOlder = hasMore
+            reload()
+        case .typing(let room, let user, let isTyping) where room == roomId:
+            if isTyping {
+                startTyping(user)
+            } else {
+                stopTyping(user)
+            }
+        default:
+            break
+        }
+    }
+
+    /// Reads the window from the cache off the main actor. One read at a time; events
+    /// that arrive during a read cause exactly one more.
+    private func reload() {
+        if reloading {
+            reloadAgain = true
+            return
+        }
+        reloading = true
+        let client = self.client
+        let roomId = self.roomId
+        let limit = window
+        Task {
+            let page = await Task.detached {
+                try? client.messages(roomId: roomId, beforeSeq: nil, limit: limit)
+            }.value
+            if let page {
+                self.messages = page
+            }
+            self.reloading = false
+            if self.reloadAgain {
+                self.reloadAgain = false
+                self.reload()
+            }
+        }
+    }
+
+    private func refreshNames() async {
+        // Offline or not allowed: names stay as they are; ids are shown meanwhile.
+        guard let members = try? await client.members(roomId: roomId) else { return }
+        memberNames = Dictionary(members.map { ($0.userId, $0.username) }, uniquingKeysWith: { first, _ in first })
+    }
+
+    private func startTyping(_ user: String) {
+        typingUsers.insert(user)
+        typingExpiry[user]?.cancel()
+        let timeout = typingTimeout
+        typingExpiry[user] = Task { [weak self] in
+            try? await Task.sleep(for: timeout)
+            guard !Task.isCancelled else { return }
+            self?.stopTyping(user)
+        }
+    }
+
+    private func stopTyping(_ user: String) {
+        typingExpiry.removeValue(forKey: user)?.cancel()
+        typingUsers.remove(user)
+    }
+}

@@ -1,0 +1,107 @@
+import ChatKit
+import Foundation
+
+/// The signed-in user and their client (one cache file per user).
+struct SignedIn {
+    let client: ChatClient
+    let session: Session
+    let username: String
+}
+
+/// Signs users in and out, keeps the session in the Keychain across launches, and
+/// publishes the connection state for the offline banner. The SDK client lives as long
+/// as the sign-in: its outbox and cache are in the user's own file, so a message written
+/// offline is sent after the app is killed and started again.
+@MainActor
+final class AppModel: ObservableObject {
+    @Published private(set) var signedIn: SignedIn?
+    @Published private(set) var connection: ConnectionState = .disconnected
+
+    static var configuredServerURL: String {
+        Bundle.main.object(forInfoDictionaryKey: "ChatServerURL") as? String ?? "http://localhost:8080"
+    }
+
+    private let serverURL: String
+    private let sessions = SessionStore()
+    private var network: NetworkMonitor?
+    private var watching: Task<Void, Never>?
+
+    init(serverURL: String) {
+        self.serverURL = serverURL
+        network = NetworkMonitor { [weak self] in
+            Task { @MainActor in self?.networkAvailable() }
+        }
+        restore()
+    }
+
+    /// Signs in (or creates the account); throws `ChatError` with the server's reason.
+    func signIn(username: String, password: String, register: Bool) async throws {
+        let client = try ChatClient(serverUrl: serverURL, databasePath: try databasePath(for: username))
+        let session: Session
+        do {
+            session = register
+                ? try await client.register(username: username, password: password)
+                : try await client.login(username: username, password: password)
+        } catch {
+            client.shutdown()
+            throw error
+        }
+        sessions.save(StoredSession(username: username, session: session))
+        try client.connect()
+        use(SignedIn(client: client, session: session, username: username))
+    }
+
+    /// Signs out and removes the user's local messages from this device.
+    func signOut() {
+        guard let current = signedIn else { return }
+        use(nil)
+        try? current.client.disconnect()
+        current.client.shutdown()
+        sessions.clear()
+        if let path = try? databasePath(for: current.username) {
+            for suffix in ["", "-wal", "-shm"] {
+                try? FileManager.default.removeItem(atPath: path + suffix)
+            }
+        }
+    }
+
+    /// The system reports a usable network, or the app is back in the foreground.
+    func networkAvailable() {
+        try? signedIn?.client.notifyNetworkAvailable()
+    }
+
+    private func restore() {
+        guard let stored = sessions.load(),
+              stored.session.expiresAt > Int64(Date().timeIntervalSince1970 * 1000),
+              let path = try? databasePath(for: stored.username),
+              let client = try? ChatClient(serverUrl: serverURL, databasePath: path)
+        else { return }
+        try? client.setSession(session: stored.session)
+        try? client.connect()
+        use(SignedIn(client: client, session: stored.session, username: stored.username))
+    }
+
+    private func use(_ user: SignedIn?) {
+        watching?.cancel()
+        signedIn = user
+        connection = user?.client.connectionState() ?? .disconnected
+        guard let client = user?.client else { return }
+        let states = client.connectionStates()
+        watching = Task { [weak self] in
+            for await state in states {
+                self?.connection = state
+            }
+        }
+    }
+
+    // Usernames are letters, digits and `_.-` (server rule), case-insensitive: safe as a
+    // file name once lower-cased and filtered. Application Support is backed up and
+    // never purged by the system, unlike Caches.
+    private func databasePath(for username: String) throws -> String {
+        let allowed = Set("abcdefghijklmnopqrstuvwxyz0123456789_.-")
+        let name = String(username.lowercased().filter { allowed.contains($0) })
+        let folder = try FileManager.default.url(
+            for: .applicationSupportDirectory, in: .userDomainMask, appropriateFor: nil, create: true)
+        return folder.appendingPathComponent("chat-\(name).db").path
+    }
+}

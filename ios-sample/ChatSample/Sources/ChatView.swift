@@ -1,0 +1,130 @@
+import ChatKit
+import SwiftUI
+
+/// One room: messages newest at the bottom with status ticks on the user's own, who is
+/// typing, the offline banner, and the composer. Reaching the oldest message loads more.
+struct ChatView: View {
+    let user: SignedIn
+    @ObservedObject var app: AppModel
+    let room: RoomSummary
+    @StateObject private var timeline: RoomTimeline
+    @State private var draft = ""
+    @State private var error: String?
+    @State private var editing: Message?
+    @State private var editText = ""
+
+    init(user: SignedIn, app: AppModel, room: RoomSummary) {
+        self.user = user
+        self.app = app
+        self.room = room
+        _timeline = StateObject(wrappedValue: RoomTimeline(client: user.client, roomId: room.roomId))
+    }
+
+    var body: some View {
+        VStack(spacing: 0) {
+            OfflineBanner(state: app.connection)
+            ScrollViewReader { scroller in
+                List {
+                    ForEach(timeline.messages, id: \.clientMsgId) { message in
+                        MessageRow(
+                            message: message,
+                            mine: message.senderId == user.session.userId,
+                            senderName: timeline.memberNames[message.senderId] ?? String(message.senderId.prefix(8)),
+                            onRetry: { attempt { try timeline.retry(message) } },
+                            onDiscard: { attempt { try timeline.cancel(message) } },
+                            onEdit: {
+                                editText = message.content
+                                editing = message
+                            },
+                            onDelete: { delete(message) })
+                        .listRowSeparator(.hidden)
+                        .onAppear {
+                            if message.clientMsgId == timeline.messages.first?.clientMsgId, timeline.hasOlder {
+                                timeline.loadOlder()
+                            }
+                        }
+                    }
+                }
+                .listStyle(.plain)
+                .onChange(of: timeline.messages.last?.clientMsgId) { newest in
+                    guard let newest else { return }
+                    withAnimation { scroller.scrollTo(newest, anchor: .bottom) }
+                    timeline.markRead()
+                }
+            }
+            if let line = typingLine {
+                Text(line)
+                    .font(.caption)
+                    .foregroundStyle(.secondary)
+                    .frame(maxWidth: .infinity, alignment: .leading)
+                    .padding(.horizontal, 16)
+            }
+            composer
+        }
+        .navigationTitle(room.name.isEmpty ? "Chat" : room.name)
+        .navigationBarTitleDisplayMode(.inline)
+        .onAppear { timeline.start() }
+        .onDisappear { timeline.close() }
+        .alert("Something went wrong", isPresented: Binding(get: { error != nil }, set: { if !$0 { error = nil } })) {
+            Button("OK", role: .cancel) {}
+        } message: {
+            Text(error ?? "")
+        }
+        .alert("Edit message", isPresented: Binding(get: { editing != nil }, set: { if !$0 { editing = nil } })) {
+            TextField("Message", text: $editText)
+            Button("Save") { saveEdit() }
+            Button("Cancel", role: .cancel) {}
+        }
+    }
+
+    private var composer: some View {
+        HStack(alignment: .bottom, spacing: 8) {
+            TextField("Message", text: $draft, axis: .vertical)
+                .lineLimit(1...5)
+                .textFieldStyle(.roundedBorder)
+                .onChange(of: draft) { timeline.draftChanged($0) }
+            Button {
+                let text = draft
+                draft = ""
+                attempt { try timeline.send(text) }
+            } label: {
+                Image(systemName: "paperplane.fill")
+            }
+            .disabled(draft.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty)
+            .accessibilityLabel("Send")
+        }
+        .padding(8)
+    }
+
+    private var typingLine: String? {
+        let names = timeline.typingUsers.map { timeline.memberNames[$0] ?? String($0.prefix(8)) }.sorted()
+        switch names.count {
+        case 0: return nil
+        case 1: return "\(names[0]) is typing…"
+        case 2: return "\(names[0]) and \(names[1]) are typing…"
+        default: return "Several people are typing…"
+        }
+    }
+
+    /// Edits and deletes need a connection: the SDK refuses them offline.
+    private func saveEdit() {
+        guard let message = editing, let id = message.messageId else { return }
+        let text = editText.trimmingCharacters(in: .whitespacesAndNewlines)
+        editing = nil
+        guard !text.isEmpty, text != message.content else { return }
+        attempt { try user.client.editMessage(roomId: room.roomId, messageId: id, content: text) }
+    }
+
+    private func delete(_ message: Message) {
+        guard let id = message.messageId else { return }
+        attempt { try user.client.deleteMessage(roomId: room.roomId, messageId: id) }
+    }
+
+    private func attempt(_ action: () throws -> Void) {
+        do {
+            try action()
+        } catch {
+            self.error = describe(error)
+        }
+    }
+}

@@ -1,0 +1,15 @@
+import ChatKit
+
+/// A sentence for the user: the server's own explanation where there is one.
+func describe(_ error: Error) -> String {
+    guard let chat = error as? ChatError else { return error.localizedDescription }
+    switch chat {
+    case .Server(_, let detail): return detail
+    case .Network: return "Cannot reach the server. Check your connection."
+    case .TooLarge: return "That message is too long."
+    case .NotConnected: return "Not connected: try again when you are online."
+    case .NotSignedIn: return "Please sign in again."
+    case .Storage(let detail): return "This device's storage failed: \(detail)"
+    case .Closed: return "The chat was closed."
+    }
+}

@@ -1,0 +1,101 @@
+import ChatKit
+import SwiftUI
+
+/// The user's rooms, public rooms to join, and a sheet to start a conversation.
+struct RoomListView: View {
+    let user: SignedIn
+    @ObservedObject var model: AppModel
+    @StateObject private var rooms: RoomListModel
+    @State private var path: [RoomSummary] = []
+    @State private var creating = false
+    @State private var newName = ""
+
+    init(user: SignedIn, model: AppModel) {
+        self.user = user
+        self.model = model
+        _rooms = StateObject(wrappedValue: RoomListModel(user: user))
+    }
+
+    var body: some View {
+        NavigationStack(path: $path) {
+            VStack(spacing: 0) {
+                OfflineBanner(state: model.connection)
+                List {
+                    if let error = rooms.error {
+                        Text(error).foregroundStyle(.red)
+                    }
+                    Section {
+                        ForEach(rooms.mine, id: \.roomId) { room in
+                            NavigationLink(value: room) { RoomRow(room: room) }
+                        }
+                    }
+                    if !rooms.joinable.isEmpty {
+                        Section("Public rooms") {
+                            ForEach(rooms.joinable, id: \.roomId) { room in
+                                Button {
+                                    Task { if let joined = await rooms.join(room) { open(joined) } }
+                                } label: {
+                                    RoomRow(room: room)
+                                }
+                            }
+                        }
+                    }
+                }
+                .refreshable { await rooms.refresh() }
+            }
+            .navigationTitle(user.username)
+            .navigationDestination(for: RoomSummary.self) { room in
+                ChatView(user: user, app: model, room: room)
+            }
+            .toolbar {
+                ToolbarItem(placement: .navigationBarLeading) {
+                    Button("Sign out", role: .destructive) { model.signOut() }
+                }
+                ToolbarItem(placement: .navigationBarTrailing) {
+                    Button { creating = true } label: { Image(systemName: "square.and.pencil") }
+                        .accessibilityLabel("New conversation")
+                }
+            }
+            .alert("New conversation", isPresented: $creating) {
+                TextField("Username, or a new room's name", text: $newName)
+                    .textInputAutocapitalization(.never)
+                Button("Message user") {
+                    let name = newName
+                    Task { if let room = await rooms.startDirect(with: name) { open(room) } }
+                }
+                Button("Create room") {
+                    let name = newName
+                    Task { if let room = await rooms.createPublic(named: name) { open(room) } }
+                }
+                Button("Cancel", role: .cancel) {}
+            }
+            .task { await rooms.refresh() }
+        }
+    }
+
+    private func open(_ room: RoomSummary) {
+        newName = ""
+        path.append(room)
+    }
+}
+
+private struct RoomRow: View {
+    let room: RoomSummary
+
+    var body: some View {
+        VStack(alignment: .leading, spacing: 2) {
+            Text(room.name.isEmpty ? "(no name)" : room.name)
+            Text("\(kind) · \(room.lastSeq) messages")
+                .font(.caption)
+                .foregroundStyle(.secondary)
+        }
+    }
+
+    private var kind: String {
+        switch room.visibility {
+        case .direct: return "Direct"
+        case .private: return "Private"
+        case .public: return "Public"
+        }
+    }
+}
