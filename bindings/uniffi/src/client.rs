@@ -21,8 +21,20 @@ impl ChatClient {
     /// `server_url` (e.g. `http://10.0.2.2:8080`). Not connected yet.
     #[uniffi::constructor]
     pub fn new(server_url: String, database_path: Option<String>) -> Result<Arc<Self>> {
+        Self::with_root_certificates(server_url, database_path, Vec::new())
+    }
+
+    /// As `new`, also trusting `root_certificates` (PEM) for an `https://` server whose
+    /// certificate comes from a private CA.
+    #[uniffi::constructor]
+    pub fn with_root_certificates(
+        server_url: String,
+        database_path: Option<String>,
+        root_certificates: Vec<String>,
+    ) -> Result<Arc<Self>> {
         let _runtime = RUNTIME.enter();
-        let config = chat_sdk::ClientConfig::new(server_url, database_path.map(Into::into));
+        let mut config = chat_sdk::ClientConfig::new(server_url, database_path.map(Into::into));
+        config.extra_root_certificates = root_certificates;
         Ok(Arc::new(Self {
             inner: chat_sdk::ChatClient::open(config)?,
         }))

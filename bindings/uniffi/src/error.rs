@@ -38,6 +38,12 @@ pub enum ChatError {
         /// What failed.
         detail: String,
     },
+    /// The configuration is unusable (server URL, certificate).
+    #[error("invalid configuration: {detail}")]
+    InvalidConfig {
+        /// What is wrong.
+        detail: String,
+    },
     /// The client was shut down.
     #[error("the client is closed")]
     Closed,
@@ -59,6 +65,7 @@ impl From<ClientError> for ChatError {
             ClientError::Cache(e) => Self::Storage {
                 detail: e.to_string(),
             },
+            ClientError::InvalidConfig(detail) => Self::InvalidConfig { detail },
             ClientError::Closed => Self::Closed,
         }
     }

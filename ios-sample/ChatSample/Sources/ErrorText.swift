@@ -10,6 +10,7 @@ func describe(_ error: Error) -> String {
     case .NotConnected: return "Not connected: try again when you are online."
     case .NotSignedIn: return "Please sign in again."
     case .Storage(let detail): return "This device's storage failed: \(detail)"
+    case .InvalidConfig(let detail): return "This app is misconfigured: \(detail)"
     case .Closed: return "The chat was closed."
     }
 }

@@ -13,6 +13,7 @@ use tokio::sync::{broadcast, mpsc};
 
 use super::driver::{self, Command, Shared};
 use super::rest::{self, Session};
+use super::tls;
 use super::{ClientError, ClientEvent};
 use crate::cache::{Cache, LocalMessage};
 use crate::core::{ConnectionState, Core, CoreConfig, Input};
@@ -39,6 +40,9 @@ pub struct ClientConfig {
     pub database: Option<PathBuf>,
     /// Timing of reconnects, heartbeats and typing.
     pub core: CoreConfig,
+    /// Certificates (PEM) trusted besides the public web PKI for `https://` servers:
+    /// the private CA of a self-hosted deployment.
+    pub extra_root_certificates: Vec<String>,
 }
 
 impl ClientConfig {
@@ -48,6 +52,7 @@ impl ClientConfig {
             server_url: server_url.into(),
             database,
             core: CoreConfig::default(),
+            extra_root_certificates: Vec::new(),
         }
     }
 }
@@ -73,13 +78,24 @@ impl ChatClient {
     ///
     /// # Errors
     ///
-    /// When the cache cannot be opened.
+    /// `Cache` when the cache cannot be opened; `InvalidConfig` for a server URL that is
+    /// not `http(s)://` or a root certificate that does not parse.
     pub fn open(config: ClientConfig) -> Result<Self, ClientError> {
+        let base_url = config.server_url.trim_end_matches('/').to_owned();
+        if !(base_url.starts_with("http://") || base_url.starts_with("https://")) {
+            return Err(ClientError::InvalidConfig(format!(
+                "server URL must start with http:// or https://: {base_url}"
+            )));
+        }
+        let tls = tls::client_config(&config.extra_root_certificates)?;
+        let http = reqwest::Client::builder()
+            .tls_backend_preconfigured((*tls).clone())
+            .build()
+            .map_err(|e| ClientError::InvalidConfig(format!("HTTP client: {e}")))?;
         let cache = match &config.database {
             Some(path) => Cache::open(path)?,
             None => Cache::in_memory()?,
         };
-        let base_url = config.server_url.trim_end_matches('/').to_owned();
         let ws_url = format!(
             "{}{}",
             base_url.replacen("http", "ws", 1),
@@ -112,11 +128,12 @@ impl ChatClient {
             };
             let _ = commands.send(Command::Input(input));
         }
-        tokio::spawn(driver::run(core, Arc::clone(&shared), ws_url, queue));
+        let endpoint = driver::Endpoint { url: ws_url, tls };
+        tokio::spawn(driver::run(core, Arc::clone(&shared), endpoint, queue));
         Ok(Self {
             shared,
             commands,
-            http: reqwest::Client::new(),
+            http,
             base_url,
         })
     }

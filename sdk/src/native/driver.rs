@@ -70,11 +70,19 @@ impl Shared {
     }
 }
 
+/// Where the WebSocket connects, and the TLS configuration for `wss://`.
+pub(super) struct Endpoint {
+    /// The WebSocket URL (`ws://` or `wss://`).
+    pub url: String,
+    /// Shared with the REST client.
+    pub tls: Arc<rustls::ClientConfig>,
+}
+
 /// The driver's own state besides the core.
 struct Driver {
     core: Core,
     shared: Arc<Shared>,
-    ws_url: String,
+    endpoint: Endpoint,
     socket: Option<Socket>,
     opening: Option<JoinHandle<Result<Socket, String>>>,
     wake: Option<Millis>,
@@ -90,14 +98,14 @@ struct Driver {
 pub(super) async fn run(
     core: Core,
     shared: Arc<Shared>,
-    ws_url: String,
+    endpoint: Endpoint,
     mut commands: mpsc::UnboundedReceiver<Command>,
 ) {
     let (tokens, mut fresh_tokens) = mpsc::unbounded_channel();
     let mut driver = Driver {
         core,
         shared,
-        ws_url,
+        endpoint,
         socket: None,
         opening: None,
         wake: None,
@@ -212,11 +220,16 @@ impl Driver {
                 if let Some(opening) = self.opening.take() {
                     opening.abort();
                 }
-                let url = self.ws_url.clone();
+                let url = self.endpoint.url.clone();
+                let tls = tokio_tungstenite::Connector::Rustls(Arc::clone(&self.endpoint.tls));
                 self.opening = Some(tokio::spawn(async move {
-                    match tokio::time::timeout(OPEN_TIMEOUT, tokio_tungstenite::connect_async(url))
-                        .await
-                    {
+                    let connect = tokio_tungstenite::connect_async_tls_with_config(
+                        url,
+                        None,
+                        true,
+                        Some(tls),
+                    );
+                    match tokio::time::timeout(OPEN_TIMEOUT, connect).await {
                         Ok(Ok((socket, _))) => Ok(socket),
                         Ok(Err(e)) => Err(e.to_string()),
                         Err(_) => Err("timed out opening the connection".into()),

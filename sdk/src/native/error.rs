@@ -30,13 +30,26 @@ pub enum ClientError {
     /// The message is longer than the client sends (in bytes); shorten it.
     #[error("message too long: at most {0} bytes")]
     TooLarge(usize),
+    /// The client configuration is unusable (a server URL or certificate that does not
+    /// parse).
+    #[error("invalid configuration: {0}")]
+    InvalidConfig(String),
     /// The client was shut down.
     #[error("the client has been closed")]
     Closed,
 }
 
 impl From<reqwest::Error> for ClientError {
+    /// With the whole chain of causes: reqwest's own message ("error sending request")
+    /// does not say whether DNS, TCP or the certificate failed.
     fn from(e: reqwest::Error) -> Self {
-        Self::Network(e.to_string())
+        let mut message = e.to_string();
+        let mut cause = std::error::Error::source(&e);
+        while let Some(inner) = cause {
+            message.push_str(": ");
+            message.push_str(&inner.to_string());
+            cause = inner.source();
+        }
+        Self::Network(message)
     }
 }

@@ -6,6 +6,7 @@ mod driver;
 mod error;
 mod events;
 mod rest;
+mod tls;
 
 pub use client::{ChatClient, ClientConfig, TokenProvider};
 pub use error::ClientError;

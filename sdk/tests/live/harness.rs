@@ -62,7 +62,7 @@ impl Server {
             task: Some(task),
         };
         for _ in 0..200 {
-            if let Ok(r) = reqwest::get(format!("http://{addr}/readyz")).await
+            if let Ok(r) = http().get(format!("http://{addr}/readyz")).send().await
                 && r.status().is_success()
             {
                 return server;
@@ -252,7 +252,7 @@ pub async fn create_room(
     visibility: &str,
     members: &[&str],
 ) -> String {
-    let response = reqwest::Client::new()
+    let response = http()
         .post(format!("{base}/v1/rooms"))
         .bearer_auth(token)
         .json(&serde_json::json!({"name": name, "visibility": visibility, "members": members}))
@@ -269,7 +269,7 @@ pub async fn server_seqs(base: &str, token: &str, room: &str) -> Vec<(u64, Strin
     let mut all = Vec::new();
     let mut after = 0;
     loop {
-        let page: serde_json::Value = reqwest::Client::new()
+        let page: serde_json::Value = http()
             .get(format!(
                 "{base}/v1/rooms/{room}/messages?after_seq={after}&limit=200"
             ))
@@ -332,7 +332,7 @@ impl ServerProcess {
             .unwrap();
         let server = Self { child };
         for _ in 0..300 {
-            if let Ok(r) = reqwest::get(format!("http://{addr}/readyz")).await
+            if let Ok(r) = http().get(format!("http://{addr}/readyz")).send().await
                 && r.status().is_success()
             {
                 return server;
@@ -419,4 +419,11 @@ pub fn contents(client: &ChatClient, room: &str) -> Vec<String> {
         .into_iter()
         .map(|m| m.content)
         .collect()
+}
+
+/// A REST client for the harness: the SDK's reqwest has TLS without a built-in crypto
+/// provider, so ring is installed first (as `ChatClient::open` does).
+pub fn http() -> reqwest::Client {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    reqwest::Client::new()
 }

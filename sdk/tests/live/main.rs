@@ -6,3 +6,4 @@ mod harness;
 mod chat;
 mod faults;
 mod rooms;
+mod tls;

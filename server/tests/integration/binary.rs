@@ -74,7 +74,7 @@ async fn the_binary_serves_and_stops_gracefully_on_sigterm() {
         }
     };
 
-    let http = reqwest::Client::new();
+    let http = crate::common::http_client();
     let auth: chat_protocol::v1::AuthResponse = http
         .post(format!("http://{addr}/v1/auth/register"))
         .json(&serde_json::json!({"username": "ann", "password": "correct horse battery"}))

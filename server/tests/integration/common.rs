@@ -62,7 +62,7 @@ impl TestServer {
             dir,
             stop: Some(stop),
             task: Some(task),
-            http: reqwest::Client::new(),
+            http: http_client(),
         };
         // Ready once the store answers.
         for _ in 0..100 {
@@ -462,4 +462,11 @@ impl Client {
             _ => unreachable!(),
         }
     }
+}
+
+/// A REST client for tests. When the whole workspace is built together, reqwest has
+/// the SDK's TLS feature without a built-in crypto provider: install ring first.
+pub fn http_client() -> reqwest::Client {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    reqwest::Client::new()
 }

@@ -328,7 +328,10 @@ async fn a_refused_join_changes_no_membership() {
     let (_, members) = server
         .get_json(&ann.token, &format!("/v1/rooms/{room}/members"))
         .await;
-    assert_eq!(members["members"], serde_json::json!([ann.user_id]));
+    assert_eq!(
+        members["members"],
+        serde_json::json!([{"user_id": ann.user_id, "username": "ann"}])
+    );
 }
 
 #[tokio::test]
