@@ -6,6 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 [ "$(uname -s)" = Darwin ] || { echo "build-xcframework.sh needs macOS and Xcode"; exit 1; }
 
+target_dir="${CARGO_TARGET_DIR:-target}"
 targets=(aarch64-apple-ios aarch64-apple-ios-sim x86_64-apple-ios aarch64-apple-darwin)
 rustup target add "${targets[@]}"
 for t in "${targets[@]}"; do
@@ -18,14 +19,14 @@ cp ios-sample/ChatKit/Sources/ChatKit/Generated/chat_ffiFFI.h "$headers/"
 cp ios-sample/ChatKit/Sources/ChatKit/Generated/chat_ffiFFI.modulemap "$headers/module.modulemap"
 
 # The simulator slice joins the two simulator architectures into one library.
-mkdir -p target/ios-sim
-lipo -create target/aarch64-apple-ios-sim/release/libchat_ffi.a \
-    target/x86_64-apple-ios/release/libchat_ffi.a -output target/ios-sim/libchat_ffi.a
+mkdir -p "$target_dir/ios-sim"
+lipo -create "$target_dir/aarch64-apple-ios-sim/release/libchat_ffi.a" \
+    "$target_dir/x86_64-apple-ios/release/libchat_ffi.a" -output "$target_dir/ios-sim/libchat_ffi.a"
 
 rm -rf ios-sample/build/ChatFFI.xcframework
 xcodebuild -create-xcframework \
-    -library target/aarch64-apple-ios/release/libchat_ffi.a -headers "$headers" \
-    -library target/ios-sim/libchat_ffi.a -headers "$headers" \
-    -library target/aarch64-apple-darwin/release/libchat_ffi.a -headers "$headers" \
+    -library "$target_dir/aarch64-apple-ios/release/libchat_ffi.a" -headers "$headers" \
+    -library "$target_dir/ios-sim/libchat_ffi.a" -headers "$headers" \
+    -library "$target_dir/aarch64-apple-darwin/release/libchat_ffi.a" -headers "$headers" \
     -output ios-sample/build/ChatFFI.xcframework
 echo "ios-sample/build/ChatFFI.xcframework"
