@@ -17,9 +17,10 @@ if ! have cargo-nextest; then
 fi
 
 # Debian packages the tests use: openssl makes throwaway JWT signing keys; JNA and a
-# Java runtime run the Kotlin bindings (kotlinc needs only a JRE). Node/npm, curl and
-# python3 come with the build machine.
-apt_packages=(openssl libjna-java openjdk-17-jre-headless curl)
+# Java runtime run the Kotlin bindings (kotlinc needs only a JRE); clang-19 checks the
+# generated C header (and compiles SQLite for wasm). Node/npm, curl and python3 come
+# with the build machine.
+apt_packages=(openssl libjna-java openjdk-17-jre-headless curl clang-19)
 missing=()
 for pkg in "${apt_packages[@]}"; do
     dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg")

@@ -13,14 +13,11 @@ trap 'rm -rf "$work"' EXIT
 cargo build --locked -q -p chat-ffi -p uniffi-bindgen
 "$target/debug/uniffi-bindgen" generate "$target/debug/libchat_ffi.so" \
     --language swift --no-format --out-dir "$work"
-# Included from a C file, as an app would; clang knows the header's nullability
-# qualifiers, gcc is told to ignore them.
+# Included from a C file, as an app would, and checked by clang (as Xcode's would:
+# the header uses clang's nullability qualifiers). clang-19 comes from install-deps.sh.
 printf '#include "chat_ffiFFI.h"\n' >"$work/check.c"
-if command -v clang >/dev/null 2>&1; then
-    clang -fsyntax-only -I "$work" "$work/check.c"
-else
-    gcc -fsyntax-only -D_Nonnull= -D_Nullable= -I "$work" "$work/check.c"
-fi
-echo "PASS chat_ffiFFI.h (C syntax)"
+clang="$(command -v clang-19 || command -v clang)"
+"$clang" -fsyntax-only -Wall -Werror -I "$work" "$work/check.c"
+echo "PASS chat_ffiFFI.h (clang -fsyntax-only)"
 mapfile -t sources < <(find ios-sample -name '*.swift' -not -path '*/Generated/*' | sort)
 "$venv/bin/python" scripts/swift_syntax_check.py "$work/chat_ffi.swift" "${sources[@]}"

@@ -1,6 +1,8 @@
 // chatkit: the SDK for Android apps. Holds the UniFFI-generated Kotlin (src/main/uniffi)
 // and the native library per ABI (src/main/jniLibs/<abi>/libchat_ffi.so), both written
 // by scripts/build-android.sh, plus the hand-written wrappers in src/main/kotlin.
+import org.jetbrains.kotlin.gradle.dsl.JvmTarget
+
 plugins {
     alias(libs.plugins.android.library)
     alias(libs.plugins.kotlin.android)
@@ -29,7 +31,9 @@ android {
 }
 
 kotlin {
-    jvmToolchain(17)
+    compilerOptions {
+        jvmTarget.set(JvmTarget.JVM_17)
+    }
 }
 
 dependencies {

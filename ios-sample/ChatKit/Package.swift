@@ -12,6 +12,15 @@ let package = Package(
     ],
     targets: [
         .binaryTarget(name: "chat_ffiFFI", path: "../build/ChatFFI.xcframework"),
-        .target(name: "ChatKit", dependencies: ["chat_ffiFFI"], path: "Sources/ChatKit"),
+        .target(
+            name: "ChatKit",
+            dependencies: ["chat_ffiFFI"],
+            path: "Sources/ChatKit",
+            // The header and module map are inside the XCFramework; these copies are
+            // what the generator writes next to the Swift file.
+            exclude: ["Generated/chat_ffiFFI.h", "Generated/chat_ffiFFI.modulemap"],
+            // The Rust library uses the system's random source and clock.
+            linkerSettings: [.linkedFramework("Security")]
+        ),
     ]
 )

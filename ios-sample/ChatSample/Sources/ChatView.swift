@@ -12,6 +12,9 @@ struct ChatView: View {
     @State private var error: String?
     @State private var editing: Message?
     @State private var editText = ""
+    // Loading older messages waits until the list has first scrolled to the bottom: a
+    // List starts at the top, where the oldest row would otherwise ask for more at once.
+    @State private var scrolledToBottom = false
 
     init(user: SignedIn, app: AppModel, room: RoomSummary) {
         self.user = user
@@ -39,7 +42,8 @@ struct ChatView: View {
                             onDelete: { delete(message) })
                         .listRowSeparator(.hidden)
                         .onAppear {
-                            if message.clientMsgId == timeline.messages.first?.clientMsgId, timeline.hasOlder {
+                            if scrolledToBottom, message.clientMsgId == timeline.messages.first?.clientMsgId,
+                               timeline.hasOlder {
                                 timeline.loadOlder()
                             }
                         }
@@ -49,6 +53,7 @@ struct ChatView: View {
                 .onChange(of: timeline.messages.last?.clientMsgId) { newest in
                     guard let newest else { return }
                     withAnimation { scroller.scrollTo(newest, anchor: .bottom) }
+                    scrolledToBottom = true
                     timeline.markRead()
                 }
             }
@@ -70,9 +75,13 @@ struct ChatView: View {
         } message: {
             Text(error ?? "")
         }
-        .alert("Edit message", isPresented: Binding(get: { editing != nil }, set: { if !$0 { editing = nil } })) {
+        .alert(
+            "Edit message",
+            isPresented: Binding(get: { editing != nil }, set: { if !$0 { editing = nil } }),
+            presenting: editing
+        ) { message in
             TextField("Message", text: $editText)
-            Button("Save") { saveEdit() }
+            Button("Save") { saveEdit(message) }
             Button("Cancel", role: .cancel) {}
         }
     }
@@ -84,9 +93,11 @@ struct ChatView: View {
                 .textFieldStyle(.roundedBorder)
                 .onChange(of: draft) { timeline.draftChanged($0) }
             Button {
-                let text = draft
-                draft = ""
-                attempt { try timeline.send(text) }
+                // Cleared only once stored: a refused message keeps the user's text.
+                attempt {
+                    try timeline.send(draft)
+                    draft = ""
+                }
             } label: {
                 Image(systemName: "paperplane.fill")
             }
@@ -107,10 +118,9 @@ struct ChatView: View {
     }
 
     /// Edits and deletes need a connection: the SDK refuses them offline.
-    private func saveEdit() {
-        guard let message = editing, let id = message.messageId else { return }
+    private func saveEdit(_ message: Message) {
+        guard let id = message.messageId else { return }
         let text = editText.trimmingCharacters(in: .whitespacesAndNewlines)
-        editing = nil
         guard !text.isEmpty, text != message.content else { return }
         attempt { try user.client.editMessage(roomId: room.roomId, messageId: id, content: text) }
     }

@@ -1,4 +1,5 @@
 import ChatKit
+import Foundation
 
 /// A sentence for the user: the server's own explanation where there is one.
 func describe(_ error: Error) -> String {

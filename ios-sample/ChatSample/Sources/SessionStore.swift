@@ -22,7 +22,8 @@ struct StoredSession: Codable {
 }
 
 /// The session in the Keychain (a token is a credential: not in UserDefaults), readable
-/// only while the device is unlocked and never moved to another device.
+/// after the first unlock since boot (so a pre-warmed launch finds it) and never moved
+/// to another device.
 struct SessionStore {
     private let query: [String: Any] = [
         kSecClass as String: kSecClassGenericPassword,
@@ -35,7 +36,7 @@ struct SessionStore {
         clear()
         var item = query
         item[kSecValueData as String] = data
-        item[kSecAttrAccessible as String] = kSecAttrAccessibleWhenUnlockedThisDeviceOnly
+        item[kSecAttrAccessible as String] = kSecAttrAccessibleAfterFirstUnlockThisDeviceOnly
         SecItemAdd(item as CFDictionary, nil)
     }
 

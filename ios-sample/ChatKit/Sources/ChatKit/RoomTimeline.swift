@@ -49,7 +49,9 @@ public final class RoomTimeline: ObservableObject {
         let events = client.events()
         listening = Task { [weak self] in
             for await event in events {
-                self?.handle(event)
+                // Gone without close(): end the loop, which ends the SDK listener.
+                guard let self else { break }
+                self.handle(event)
             }
         }
         try? client.joinRoom(roomId: roomId)

@@ -33,10 +33,16 @@ class ChatService(private val context: Context, private val serverUrl: String) {
             expiresAt = prefs.getLong("expires_at", 0),
         )
         if (session.expiresAt <= System.currentTimeMillis()) return
-        val client = ChatClient(serverUrl, databaseFile(username).path)
-        client.setSession(session)
-        client.connect()
-        _signedIn.value = SignedIn(client, session, username)
+        try {
+            val client = ChatClient(serverUrl, databaseFile(username).path)
+            client.setSession(session)
+            client.connect()
+            _signedIn.value = SignedIn(client, session, username)
+        } catch (e: ChatException) {
+            // Unusable (storage failed, bad configuration): sign in again rather than
+            // fail on every launch.
+            prefs.edit().clear().apply()
+        }
     }
 
     /** Signs in (or creates the account); throws [ChatException] with the server's reason. */
@@ -64,6 +70,7 @@ class ChatService(private val context: Context, private val serverUrl: String) {
         _signedIn.value = null
         current.client.disconnect()
         current.client.shutdown()
+        current.client.close() // releases the native client; its file is unlinked below
         prefs.edit().clear().apply()
         val db = databaseFile(current.username)
         listOf(db, File(db.path + "-wal"), File(db.path + "-shm")).forEach { it.delete() }

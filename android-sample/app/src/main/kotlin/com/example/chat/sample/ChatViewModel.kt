@@ -32,7 +32,11 @@ class ChatViewModel(private val user: SignedIn, val roomId: String) : ViewModel(
         timeline.start()
     }
 
-    fun send(text: String) = guarded { timeline.send(text) }
+    /** Sends [text]; [onQueued] runs once it is stored (clear the field then, not before). */
+    fun send(text: String, onQueued: () -> Unit) = guarded {
+        timeline.send(text)
+        onQueued()
+    }
 
     fun draftChanged(text: String) = guarded { timeline.draftChanged(text) }
 

@@ -1,5 +1,6 @@
 package com.example.chat.sample
 
+import android.net.Uri
 import android.os.Bundle
 import androidx.activity.ComponentActivity
 import androidx.activity.compose.setContent
@@ -15,7 +16,6 @@ import com.example.chat.sample.ui.ChatScreen
 import com.example.chat.sample.ui.ChatTheme
 import com.example.chat.sample.ui.LoginScreen
 import com.example.chat.sample.ui.RoomListScreen
-import java.net.URLEncoder
 
 /** Sign-in when nobody is signed in; otherwise the room list and the chat screens. */
 class MainActivity : ComponentActivity() {
@@ -45,9 +45,14 @@ private fun SignedInNavigation(user: SignedIn, onSignOut: () -> Unit) {
             RoomListScreen(
                 user = user,
                 onOpenRoom = { roomId, name ->
-                    nav.navigate("chat/$roomId?name=${URLEncoder.encode(name, "UTF-8")}")
+                    nav.navigate("chat/${Uri.encode(roomId)}?name=${Uri.encode(name)}")
                 },
-                onSignOut = onSignOut,
+                onSignOut = {
+                    // Pop every screen first, so that their ViewModels (and the old
+                    // client's listeners) are cleared with them.
+                    nav.popBackStack(nav.graph.startDestinationId, inclusive = true)
+                    onSignOut()
+                },
             )
         }
         composable(

@@ -69,10 +69,14 @@ class RoomTimeline(
         if (job != null) return
         job = scope.launch {
             // Subscribe before the first read, so nothing falls between the two.
-            launch { client.events().collect(::onEvent) }
+            launch { client.events().collect { onEvent(it) } }
             launch { for (unit in reloads) reload() }
             launch { refreshNames() }
-            withContext(io) { client.joinRoom(roomId) }
+            try {
+                withContext(io) { client.joinRoom(roomId) }
+            } catch (e: ChatException) {
+                // Closed or storage failed: the list stays as the cache last showed it.
+            }
             reloads.trySend(Unit)
         }
     }
@@ -146,7 +150,11 @@ class RoomTimeline(
     // Serialised, so that a read started earlier never overwrites a newer one.
     private suspend fun reload() = reading.withLock {
         val limit = window.value.toUInt()
-        _messages.value = withContext(io) { client.messages(roomId, null, limit) }
+        try {
+            _messages.value = withContext(io) { client.messages(roomId, null, limit) }
+        } catch (e: ChatException) {
+            // Closed or storage failed: keep showing what was read last.
+        }
     }
 
     private suspend fun refreshNames() {

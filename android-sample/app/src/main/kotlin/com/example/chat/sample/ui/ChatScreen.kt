@@ -2,6 +2,7 @@ package com.example.chat.sample.ui
 
 import androidx.compose.foundation.layout.Column
 import androidx.compose.foundation.layout.Row
+import androidx.compose.foundation.layout.consumeWindowInsets
 import androidx.compose.foundation.layout.fillMaxSize
 import androidx.compose.foundation.layout.fillMaxWidth
 import androidx.compose.foundation.layout.imePadding
@@ -68,6 +69,11 @@ fun ChatScreen(user: SignedIn, roomId: String, roomName: String, onBack: () -> U
             model.dismissError()
         }
     }
+    // A new newest message: follow it if the user was at (or next to) the bottom. Keys
+    // keep the old items in place, so without this it would arrive just off-screen.
+    LaunchedEffect(newestFirst.firstOrNull()?.clientMsgId) {
+        if (list.firstVisibleItemIndex <= 1) list.animateScrollToItem(0)
+    }
     // Newest message on screen: it has been read.
     val atBottom by remember { derivedStateOf { list.firstVisibleItemIndex == 0 } }
     LaunchedEffect(messages.lastOrNull()?.seq, atBottom) {
@@ -92,7 +98,7 @@ fun ChatScreen(user: SignedIn, roomId: String, roomName: String, onBack: () -> U
         },
         snackbarHost = { SnackbarHost(snackbar) },
     ) { padding ->
-        Column(Modifier.padding(padding).fillMaxSize().imePadding()) {
+        Column(Modifier.padding(padding).consumeWindowInsets(padding).fillMaxSize().imePadding()) {
             OfflineBanner(connection)
             LazyColumn(state = list, reverseLayout = true, modifier = Modifier.weight(1f).fillMaxWidth()) {
                 items(newestFirst, key = { it.clientMsgId }) { message ->
@@ -121,8 +127,8 @@ fun ChatScreen(user: SignedIn, roomId: String, roomName: String, onBack: () -> U
                 )
                 IconButton(
                     onClick = {
-                        model.send(draft)
-                        draft = ""
+                        val text = draft
+                        model.send(text) { if (draft == text) draft = "" }
                     },
                     enabled = draft.isNotBlank(),
                 ) { Icon(Icons.AutoMirrored.Filled.Send, "Send") }
