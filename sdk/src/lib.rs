@@ -6,11 +6,13 @@
 //! and storage, so the same logic runs natively and on wasm32, and tests drive it with
 //! simulated time and scripted faults.
 
-#[cfg(feature = "native")]
+#[cfg(feature = "cache")]
 pub mod cache;
+#[cfg(feature = "client")]
+mod client;
 pub mod core;
 #[cfg(feature = "native")]
-pub mod native;
+mod native;
 
-#[cfg(feature = "native")]
-pub use native::{ChatClient, ClientConfig, ClientError, ClientEvent, Session, TokenProvider};
+#[cfg(feature = "client")]
+pub use client::{ChatClient, ClientConfig, ClientError, ClientEvent, Session, TokenProvider};

@@ -11,9 +11,8 @@ use chat_protocol::v1::{
 };
 use tokio::sync::{broadcast, mpsc};
 
-use super::driver::{self, Command, Shared};
+use super::bridge::{Bridge, Command, Shared};
 use super::rest::{self, Session};
-use super::tls;
 use super::{ClientError, ClientEvent};
 use crate::cache::{Cache, LocalMessage};
 use crate::core::{ConnectionState, Core, CoreConfig, Input};
@@ -41,7 +40,8 @@ pub struct ClientConfig {
     /// Timing of reconnects, heartbeats and typing.
     pub core: CoreConfig,
     /// Certificates (PEM) trusted besides the public web PKI for `https://` servers:
-    /// the private CA of a self-hosted deployment.
+    /// the private CA of a self-hosted deployment. Native only: a browser uses its own
+    /// trust store.
     pub extra_root_certificates: Vec<String>,
 }
 
@@ -63,6 +63,25 @@ pub trait TokenProvider: Send + Sync {
     fn fresh_token(&self) -> Pin<Box<dyn Future<Output = Option<String>> + Send + '_>>;
 }
 
+/// What [`ChatClient::assemble`] hands a platform: the API, and the driver's half.
+pub(crate) struct Assembled {
+    pub(crate) client: ChatClient,
+    pub(crate) bridge: Bridge,
+    pub(crate) commands: mpsc::UnboundedReceiver<Command>,
+}
+
+/// The server's base URL without a trailing slash, if it is `http://` or `https://`.
+fn base_url(server_url: &str) -> Result<String, ClientError> {
+    let base_url = server_url.trim_end_matches('/').to_owned();
+    if base_url.starts_with("http://") || base_url.starts_with("https://") {
+        Ok(base_url)
+    } else {
+        Err(ClientError::InvalidConfig(format!(
+            "server URL must start with http:// or https://: {base_url}"
+        )))
+    }
+}
+
 /// A chat client: cheap to clone, all clones share one connection and one cache.
 #[derive(Debug, Clone)]
 pub struct ChatClient {
@@ -73,38 +92,18 @@ pub struct ChatClient {
 }
 
 impl ChatClient {
-    /// Opens the cache and starts the client (not yet connected). Messages left in the
-    /// outbox by an earlier run are sent once connected. Must run inside a tokio runtime.
-    ///
-    /// # Errors
-    ///
-    /// `Cache` when the cache cannot be opened; `InvalidConfig` for a server URL that is
-    /// not `http(s)://` or a root certificate that does not parse.
-    pub fn open(config: ClientConfig) -> Result<Self, ClientError> {
-        let base_url = config.server_url.trim_end_matches('/').to_owned();
-        if !(base_url.starts_with("http://") || base_url.starts_with("https://")) {
-            return Err(ClientError::InvalidConfig(format!(
-                "server URL must start with http:// or https://: {base_url}"
-            )));
-        }
-        let tls = tls::client_config(&config.extra_root_certificates)?;
-        let http = reqwest::Client::builder()
-            .tls_backend_preconfigured((*tls).clone())
-            .build()
-            .map_err(|e| ClientError::InvalidConfig(format!("HTTP client: {e}")))?;
-        let cache = match &config.database {
-            Some(path) => Cache::open(path)?,
-            None => Cache::in_memory()?,
-        };
-        let ws_url = format!(
-            "{}{}",
-            base_url.replacen("http", "ws", 1),
-            chat_protocol::v1::WS_PATH
-        );
-        let seed = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(1, |d| d.as_nanos() as u64 ^ u64::from(std::process::id()));
-        let core = Core::new(config.core, None, seed);
+    /// Everything a platform's `open` needs besides its driver: checks the server URL,
+    /// loads the followed rooms and the outbox from `cache` into a new core, and wires
+    /// the API to the returned bridge and command queue, which the platform's driver
+    /// task then runs.
+    pub(crate) fn assemble(
+        server_url: &str,
+        cache: Cache,
+        http: reqwest::Client,
+        core: CoreConfig,
+        seed: u64,
+    ) -> Result<Assembled, ClientError> {
+        let base_url = base_url(server_url)?;
         let (events, _) = broadcast::channel(1024);
         let followed = cache.followed_rooms()?;
         let outbox = cache.outbox()?;
@@ -128,14 +127,26 @@ impl ChatClient {
             };
             let _ = commands.send(Command::Input(input));
         }
-        let endpoint = driver::Endpoint { url: ws_url, tls };
-        tokio::spawn(driver::run(core, Arc::clone(&shared), endpoint, queue));
-        Ok(Self {
-            shared,
-            commands,
-            http,
-            base_url,
+        let bridge = Bridge::new(Core::new(core, None, seed), Arc::clone(&shared));
+        Ok(Assembled {
+            client: Self {
+                shared,
+                commands,
+                http,
+                base_url,
+            },
+            bridge,
+            commands: queue,
         })
+    }
+
+    /// The WebSocket URL: `ws(s)://` for `http(s)://`, and the protocol's path.
+    pub(crate) fn ws_url(&self) -> String {
+        format!(
+            "{}{}",
+            self.base_url.replacen("http", "ws", 1),
+            chat_protocol::v1::WS_PATH
+        )
     }
 
     fn input(&self, input: Input) -> Result<(), ClientError> {
@@ -587,8 +598,16 @@ impl ChatClient {
     }
 }
 
+/// Wall-clock time in ms since the epoch (`SystemTime` does not exist in browsers).
 fn now_ms() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
+    #[cfg(target_arch = "wasm32")]
+    {
+        js_sys::Date::now() as i64
+    }
+    #[cfg(not(target_arch = "wasm32"))]
+    {
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
+    }
 }

@@ -1,0 +1,426 @@
+//! The half of a driver that is the same on every platform: it feeds the core, carries
+//! out its actions through the platform's [`Io`], writes what the core reports to the
+//! cache, and turns it into app events. The native (tokio) and browser drivers only
+//! own the socket, the clock and the event loop.
+
+use std::collections::{HashMap, VecDeque};
+use std::future::Future;
+use std::sync::{Arc, Mutex};
+
+use chat_protocol::v1::{ClientFrame, ErrorCode, ServerFrame};
+use tokio::sync::broadcast;
+
+use super::api::TokenProvider;
+use super::events::ClientEvent;
+use crate::cache::{Cache, CursorUpdate, MessageStatus};
+use crate::core::{Action, ConnectionState, Core, Event, Input, Millis};
+
+/// What the API hands the driver.
+#[derive(Debug)]
+pub(crate) enum Command {
+    /// Feed the core.
+    Input(Input),
+    /// The app scrolled below what the cache holds: fetch the page under the floor
+    /// (unless a history request for the room is already out).
+    FillGap {
+        /// The room.
+        room_id: String,
+        /// Page size.
+        limit: u32,
+    },
+    /// Stop the driver (the socket is closed).
+    Shutdown,
+}
+
+/// State the API and the driver share.
+pub(crate) struct Shared {
+    pub(crate) cache: Mutex<Cache>,
+    pub(crate) me: Mutex<Option<String>>,
+    /// The current access token, for REST calls.
+    pub(crate) token: Mutex<Option<String>>,
+    pub(crate) state: Mutex<ConnectionState>,
+    pub(crate) events: broadcast::Sender<ClientEvent>,
+    pub(crate) token_provider: Mutex<Option<Arc<dyn TokenProvider>>>,
+}
+
+impl std::fmt::Debug for Shared {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Shared").finish_non_exhaustive()
+    }
+}
+
+impl Shared {
+    pub(crate) fn me(&self) -> Option<String> {
+        self.me.lock().expect("me lock").clone()
+    }
+
+    fn emit(&self, event: ClientEvent) {
+        // No subscriber is fine: the cache already holds the change.
+        let _ = self.events.send(event);
+    }
+}
+
+/// What a platform gives the bridge: its socket and its way to run a token request.
+pub(crate) trait Io {
+    /// Starts opening a socket (dropping any current one); the platform's loop feeds
+    /// `SocketOpened` or `SocketFailed` when it is done.
+    fn open_socket(&mut self);
+    /// Closes the socket (and stops an opening one).
+    fn close_socket(&mut self);
+    /// Whether a socket is open.
+    fn has_socket(&self) -> bool;
+    /// Sends one text frame; an error means the connection is gone.
+    fn send(&mut self, text: String) -> impl Future<Output = Result<(), String>>;
+    /// Asks `provider` for a fresh token off the loop; the loop feeds `Token` with it.
+    fn refresh_token(&mut self, provider: Arc<dyn TokenProvider>);
+}
+
+/// The core, the cache writes and the app events of one client.
+pub(crate) struct Bridge {
+    core: Core,
+    shared: Arc<Shared>,
+    pending: VecDeque<Input>,
+    wake: Option<Millis>,
+    /// `before_seq` of each history request on the current connection, per room, in
+    /// the order sent (answers come in the same order).
+    history_requests: HashMap<String, VecDeque<Option<u64>>>,
+}
+
+impl Bridge {
+    pub(crate) fn new(core: Core, shared: Arc<Shared>) -> Self {
+        Self {
+            core,
+            shared,
+            pending: VecDeque::new(),
+            wake: None,
+            history_requests: HashMap::new(),
+        }
+    }
+
+    /// When the core next wants a `Tick`, if it does.
+    pub(crate) fn wake(&self) -> Option<Millis> {
+        self.wake
+    }
+
+    /// The input a command from the API stands for; `None` when there is nothing to do,
+    /// or for `Shutdown` (the caller checks that first).
+    pub(crate) fn command(&mut self, command: Command) -> Option<Input> {
+        match command {
+            Command::Input(input) => Some(input),
+            Command::FillGap { room_id, limit } => self.gap_request(room_id, limit),
+            Command::Shutdown => None,
+        }
+    }
+
+    /// Feeds one input to the core and carries out everything that follows, at the
+    /// times `now` reads.
+    pub(crate) async fn handle(
+        &mut self,
+        input: Input,
+        io: &mut impl Io,
+        now: impl Fn() -> Millis,
+    ) {
+        if matches!(input, Input::Tick) {
+            self.wake = None;
+        }
+        let left_room = match &input {
+            Input::LeaveRoom(room_id) => Some(room_id.clone()),
+            _ => None,
+        };
+        self.pending.push_back(input);
+        while let Some(input) = self.pending.pop_front() {
+            for action in self.core.handle(now(), input) {
+                self.execute(action, io).await;
+            }
+        }
+        // Forgotten once the core has stopped following the room, so that no event
+        // still in flight can bring it back.
+        if let Some(room_id) = left_room
+            && let Err(e) = self
+                .shared
+                .cache
+                .lock()
+                .expect("cache lock")
+                .forget_room(&room_id)
+        {
+            tracing::error!(error = %e, "could not forget a left room");
+        }
+    }
+
+    async fn execute(&mut self, action: Action, io: &mut impl Io) {
+        match action {
+            Action::OpenSocket => {
+                self.history_requests.clear();
+                io.open_socket();
+            }
+            Action::CloseSocket => io.close_socket(),
+            Action::Send(frame) => {
+                if !io.has_socket() {
+                    return;
+                }
+                if let ClientFrame::History {
+                    room_id,
+                    before_seq,
+                    ..
+                } = &frame
+                {
+                    self.history_requests
+                        .entry(room_id.clone())
+                        .or_default()
+                        .push_back(*before_seq);
+                }
+                if let Err(why) = io.send(frame.encode()).await {
+                    self.pending.push_back(Input::SocketFailed(why));
+                }
+            }
+            Action::WakeAt(at) => self.wake = Some(at),
+            Action::Emit(Event::TokenNeeded) => {
+                let provider = self
+                    .shared
+                    .token_provider
+                    .lock()
+                    .expect("provider lock")
+                    .clone();
+                if let Some(provider) = provider {
+                    io.refresh_token(provider);
+                }
+            }
+            Action::Emit(event) => self.on_event(event),
+        }
+    }
+
+    /// Writes what the core reports to the cache, then tells the app.
+    fn on_event(&mut self, event: Event) {
+        let me = self.shared.me().unwrap_or_default();
+        let shared = Arc::clone(&self.shared);
+        let mut cache = shared.cache.lock().expect("cache lock");
+        let stored = match event {
+            Event::State(state) => {
+                *self.shared.state.lock().expect("state lock") = state.clone();
+                Ok(Some(ClientEvent::Connection(state)))
+            }
+            Event::Received(frame) => {
+                let room = frame_room(&frame).map(str::to_owned);
+                let cursor = room.as_deref().and_then(|room_id| {
+                    self.core
+                        .cursor(room_id)
+                        .map(|cursor| CursorUpdate { room_id, cursor })
+                });
+                match cache
+                    .apply(&frame, cursor)
+                    .and_then(|()| self.track_floor(&mut cache, &frame))
+                {
+                    Ok(()) => app_event(&cache, &me, frame),
+                    Err(e) => {
+                        // Nothing was stored, cursor included: resume the room from the
+                        // saved cursor so that the event comes again.
+                        tracing::error!(error = %e, "local cache write failed; resyncing the room");
+                        if let Some(room_id) = room {
+                            let since_seq = cache.cursor(&room_id).ok().flatten();
+                            self.pending
+                                .push_back(Input::JoinRoom { room_id, since_seq });
+                        }
+                        Ok(None)
+                    }
+                }
+            }
+            Event::Sent {
+                client_msg_id,
+                room_id,
+                message_id,
+                seq,
+                created_at,
+            } => {
+                let cursor = self.core.cursor(&room_id).map(|cursor| CursorUpdate {
+                    room_id: &room_id,
+                    cursor,
+                });
+                cache
+                    .sent(&client_msg_id, &me, &message_id, seq, created_at, cursor)
+                    .map(|()| {
+                        Some(ClientEvent::Status {
+                            room_id: room_id.clone(),
+                            client_msg_id,
+                            status: Some(MessageStatus::Sent),
+                        })
+                    })
+            }
+            Event::SendFailed {
+                client_msg_id,
+                code,
+                message,
+            } => {
+                let room_id = cache.outbox_room(&client_msg_id);
+                cache
+                    .failed(&client_msg_id, code, &message)
+                    .and(room_id)
+                    .map(|room_id| {
+                        Some(ClientEvent::Status {
+                            room_id: room_id.unwrap_or_default(),
+                            client_msg_id,
+                            status: Some(MessageStatus::Failed { code, message }),
+                        })
+                    })
+            }
+            Event::Cancelled(client_msg_id) => {
+                let room_id = cache.outbox_room(&client_msg_id);
+                cache.cancelled(&client_msg_id).and(room_id).map(|room_id| {
+                    Some(ClientEvent::Status {
+                        room_id: room_id.unwrap_or_default(),
+                        client_msg_id,
+                        status: None,
+                    })
+                })
+            }
+            Event::NotSent(frame) => Ok(Some(ClientEvent::Error {
+                code: ErrorCode::Unavailable,
+                message: "not connected; the request was not sent".into(),
+                reference: frame.reference().map(str::to_owned),
+            })),
+            // Handled in `execute`: it needs the platform.
+            Event::TokenNeeded => Ok(None),
+        };
+        drop(cache);
+        match stored {
+            Ok(Some(event)) => self.shared.emit(event),
+            Ok(None) => {}
+            Err(e) => tracing::error!(error = %e, "local cache write failed"),
+        }
+    }
+
+    /// Keeps the room's floor (see `cache::floor`) in step with joins and history pages.
+    fn track_floor(&mut self, cache: &mut Cache, frame: &ServerFrame) -> crate::cache::Result<()> {
+        match frame {
+            ServerFrame::RoomJoined { room_id, .. } => match self.core.cursor(room_id) {
+                Some(cursor) => cache.joined_at(room_id, cursor),
+                None => Ok(()),
+            },
+            ServerFrame::History {
+                room_id,
+                messages,
+                has_more,
+            } => {
+                let asked = self
+                    .history_requests
+                    .get_mut(room_id)
+                    .and_then(VecDeque::pop_front);
+                match asked {
+                    Some(before_seq) => cache.history_stored(
+                        room_id,
+                        before_seq,
+                        messages.first().map(|m| m.seq),
+                        *has_more,
+                    ),
+                    None => Ok(()),
+                }
+            }
+            _ => Ok(()),
+        }
+    }
+
+    /// The history request that fills the gap under a room's floor, if one is needed and
+    /// none is out already.
+    fn gap_request(&mut self, room_id: String, limit: u32) -> Option<Input> {
+        if self
+            .history_requests
+            .get(&room_id)
+            .is_some_and(|asked| !asked.is_empty())
+        {
+            return None;
+        }
+        let floor = self
+            .shared
+            .cache
+            .lock()
+            .expect("cache lock")
+            .floor(&room_id)
+            .ok()
+            .flatten()?;
+        (floor > 0).then(|| {
+            Input::Request(ClientFrame::History {
+                room_id,
+                before_seq: Some(floor + 1),
+                limit,
+            })
+        })
+    }
+}
+
+/// The room a room event concerns.
+fn frame_room(frame: &ServerFrame) -> Option<&str> {
+    match frame {
+        ServerFrame::Message(m) => Some(&m.room_id),
+        ServerFrame::MessageEdited { room_id, .. }
+        | ServerFrame::MessageDeleted { room_id, .. }
+        | ServerFrame::RoomJoined { room_id, .. } => Some(room_id),
+        _ => None,
+    }
+}
+
+/// The app event for a frame that was just applied to the cache.
+fn app_event(
+    cache: &Cache,
+    me: &str,
+    frame: ServerFrame,
+) -> crate::cache::Result<Option<ClientEvent>> {
+    Ok(match frame {
+        ServerFrame::Message(m) => cache
+            .message_by_id(&m.message_id, me)?
+            .map(ClientEvent::Message),
+        ServerFrame::MessageEdited { message_id, .. }
+        | ServerFrame::MessageDeleted { message_id, .. } => cache
+            .message_by_id(&message_id, me)?
+            .map(ClientEvent::Message),
+        ServerFrame::Typing {
+            room_id,
+            user_id,
+            is_typing,
+        } => Some(ClientEvent::Typing {
+            room_id,
+            user_id,
+            is_typing,
+        }),
+        ServerFrame::Receipt {
+            room_id,
+            user_id,
+            seq,
+            kind,
+        } => Some(ClientEvent::Receipt {
+            room_id,
+            user_id,
+            seq,
+            kind,
+        }),
+        ServerFrame::Presence {
+            user_id,
+            status,
+            last_seen,
+        } => Some(ClientEvent::Presence {
+            user_id,
+            status,
+            last_seen,
+        }),
+        ServerFrame::RoomJoined {
+            room_id, last_seq, ..
+        } => Some(ClientEvent::RoomJoined { room_id, last_seq }),
+        ServerFrame::History {
+            room_id,
+            messages,
+            has_more,
+        } => Some(ClientEvent::HistoryLoaded {
+            room_id,
+            count: messages.len(),
+            has_more,
+        }),
+        ServerFrame::Error {
+            code,
+            message,
+            reference,
+        } => Some(ClientEvent::Error {
+            code,
+            message,
+            reference,
+        }),
+        _ => None,
+    })
+}

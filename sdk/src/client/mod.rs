@@ -1,0 +1,16 @@
+//! The client API and the half of the driver that every platform shares: `ChatClient`,
+//! its events and errors, REST calls, and the bridge between the core, the cache and
+//! the app. A platform module (`native`, `web`) opens it with its own socket, clock and
+//! storage.
+
+mod api;
+mod bridge;
+mod error;
+mod events;
+mod rest;
+
+pub use api::{ChatClient, ClientConfig, TokenProvider};
+pub(crate) use bridge::{Bridge, Command, Io};
+pub use error::ClientError;
+pub use events::ClientEvent;
+pub use rest::Session;
