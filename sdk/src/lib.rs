@@ -11,8 +11,10 @@ pub mod cache;
 #[cfg(feature = "client")]
 mod client;
 pub mod core;
-#[cfg(feature = "native")]
+#[cfg(all(feature = "native", not(target_arch = "wasm32")))]
 mod native;
+#[cfg(all(feature = "web", target_arch = "wasm32"))]
+mod web;
 
 #[cfg(feature = "client")]
 pub use client::{ChatClient, ClientConfig, ClientError, ClientEvent, Session, TokenProvider};

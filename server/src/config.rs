@@ -157,6 +157,17 @@ pub struct Config {
     #[arg(long, env = "CHAT_RECONNECT_AFTER", default_value = "1s", value_parser = humantime::parse_duration)]
     pub reconnect_after: Duration,
 
+    /// Browser origins (e.g. `https://app.example.com`) whose pages may call the REST
+    /// API; `*` allows any. Without it only same-origin pages can (the WebSocket needs
+    /// no CORS: it authenticates with a token).
+    #[arg(long = "cors-origin", env = "CHAT_CORS_ORIGINS", value_delimiter = ',')]
+    pub cors_origins: Vec<String>,
+
+    /// Serve the static files of this directory (the web-wasm chat page) at `/`, so
+    /// that one process serves the page and the API on the same origin.
+    #[arg(long, env = "CHAT_WEB_ROOT")]
+    pub web_root: Option<PathBuf>,
+
     /// Log format; the level comes from RUST_LOG (default `info`).
     #[arg(long, env = "CHAT_LOG_FORMAT", value_enum, default_value = "text")]
     pub log_format: LogFormat,
@@ -198,6 +209,16 @@ impl Config {
         }
         if self.idle_timeout < self.heartbeat_interval {
             return Err("--idle-timeout must be at least --heartbeat-interval".into());
+        }
+        for origin in &self.cors_origins {
+            if origin != "*" && axum::http::HeaderValue::from_str(origin).is_err() {
+                return Err(format!("--cors-origin {origin:?} is not a valid origin"));
+            }
+        }
+        if let Some(root) = &self.web_root
+            && !root.is_dir()
+        {
+            return Err(format!("--web-root {} is not a directory", root.display()));
         }
         Ok(())
     }

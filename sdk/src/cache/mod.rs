@@ -24,6 +24,9 @@ pub enum CacheError {
     /// The schema could not be brought up to date.
     #[error("local database migration failed: {0}")]
     Migration(#[from] rusqlite_migration::Error),
+    /// The storage under the database failed (the browser's IndexedDB).
+    #[error("local storage failed: {0}")]
+    Storage(String),
 }
 
 /// Shorthand for cache results.
@@ -51,6 +54,29 @@ impl Cache {
     /// When the file cannot be opened or migrated.
     pub fn open(path: &Path) -> Result<Self> {
         Self::prepare(Connection::open(path)?)
+    }
+
+    /// Opens (creating and migrating) the cache file `name` in the SQLite VFS `vfs`,
+    /// whose durability is the VFS's own: the browser's IndexedDB-backed VFS persists
+    /// each commit asynchronously (see `web::storage`), so SQLite's syncs are off.
+    ///
+    /// # Errors
+    ///
+    /// When the file cannot be opened or migrated.
+    #[cfg(target_arch = "wasm32")]
+    pub fn open_in_vfs(name: &str, vfs: &str) -> Result<Self> {
+        use rusqlite::OpenFlags;
+        let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
+            | OpenFlags::SQLITE_OPEN_CREATE
+            | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        let mut db = Connection::open_with_flags_and_vfs(name, flags, vfs)?;
+        // One connection, one thread; the VFS commits each transaction's pages to
+        // IndexedDB as a unit, so an in-memory journal is enough.
+        db.pragma_update(None, "journal_mode", "MEMORY")?;
+        db.pragma_update(None, "synchronous", "OFF")?;
+        db.pragma_update(None, "foreign_keys", "ON")?;
+        migrations().to_latest(&mut db)?;
+        Ok(Self { db })
     }
 
     /// A cache that lives in memory only (tests, ephemeral sessions).

@@ -7,10 +7,11 @@ mod messages;
 mod response;
 mod rooms;
 mod users;
+mod web;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
-use axum::routing::{get, post};
+use axum::routing::{any, get, post};
 use tower_http::trace::TraceLayer;
 
 use crate::error::Error;
@@ -19,7 +20,9 @@ use crate::state::AppState;
 /// Every route of the server.
 pub fn router(state: AppState) -> Router {
     let body_limit = state.config().max_body_bytes;
-    Router::new()
+    let cors = web::cors(&state.config().cors_origins);
+    let web_root = state.config().web_root.clone();
+    let mut router = Router::new()
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
         .route(chat_protocol::v1::WS_PATH, get(crate::ws::upgrade))
@@ -36,7 +39,19 @@ pub fn router(state: AppState) -> Router {
             "/v1/rooms/{room_id}/messages",
             get(messages::page).post(messages::send),
         )
-        .fallback(|| async { Error::not_found("no such endpoint") })
+        // Unknown API paths answer JSON even when the page is served at `/`.
+        .route(
+            "/v1/{*path}",
+            any(|| async { Error::not_found("no such endpoint") }),
+        );
+    router = match web_root {
+        Some(root) => router.fallback_service(web::static_files(&root)),
+        None => router.fallback(|| async { Error::not_found("no such endpoint") }),
+    };
+    if let Some(cors) = cors {
+        router = router.layer(cors);
+    }
+    router
         .layer(DefaultBodyLimit::max(body_limit))
         .layer(TraceLayer::new_for_http())
         .with_state(state)

@@ -14,3 +14,4 @@ mod restart;
 mod resume;
 mod tokens;
 mod typing_presence;
+mod web;

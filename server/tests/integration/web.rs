@@ -1,0 +1,108 @@
+//! Browsers: CORS for pages on another origin, and the chat page served by `--web-root`.
+
+use serde_json::Value;
+
+use crate::common::TestServer;
+
+#[tokio::test]
+async fn cors_allows_only_the_configured_origins() {
+    let server =
+        TestServer::start_with(|c| c.cors_origins = vec!["https://app.example".into()]).await;
+    let preflight = |origin: &'static str| {
+        server
+            .http
+            .request(reqwest::Method::OPTIONS, server.url("/v1/rooms"))
+            .header("origin", origin)
+            .header("access-control-request-method", "POST")
+            .header(
+                "access-control-request-headers",
+                "authorization, content-type, idempotency-key",
+            )
+            .send()
+    };
+    let allowed = preflight("https://app.example").await.unwrap();
+    assert_eq!(
+        allowed.headers()["access-control-allow-origin"],
+        "https://app.example"
+    );
+    let headers = allowed.headers()["access-control-allow-headers"]
+        .to_str()
+        .unwrap()
+        .to_ascii_lowercase();
+    assert!(headers.contains("authorization") && headers.contains("idempotency-key"));
+
+    let other = preflight("https://evil.example").await.unwrap();
+    assert!(other.headers().get("access-control-allow-origin").is_none());
+
+    // A real request from the allowed origin carries the header too.
+    let ann = server.register("ann").await;
+    let response = server
+        .http
+        .get(server.url("/v1/rooms"))
+        .bearer_auth(&ann.token)
+        .header("origin", "https://app.example")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    assert_eq!(
+        response.headers()["access-control-allow-origin"],
+        "https://app.example"
+    );
+}
+
+#[tokio::test]
+async fn without_cors_origins_no_cross_origin_headers_are_sent() {
+    let server = TestServer::start().await;
+    let response = server
+        .http
+        .get(server.url("/healthz"))
+        .header("origin", "https://app.example")
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        response
+            .headers()
+            .get("access-control-allow-origin")
+            .is_none()
+    );
+}
+
+#[tokio::test]
+async fn the_web_root_is_served_beside_the_api() {
+    let site = tempfile::tempdir().unwrap();
+    std::fs::write(
+        site.path().join("index.html"),
+        "<!doctype html><title>chat</title>",
+    )
+    .unwrap();
+    std::fs::write(site.path().join("app.wasm"), b"\0asm\x01\0\0\0").unwrap();
+    let root = site.path().to_path_buf();
+    let server = TestServer::start_with(move |c| c.web_root = Some(root)).await;
+
+    let get = |path: &'static str| server.http.get(server.url(path)).send();
+    let index = get("/").await.unwrap();
+    assert_eq!(index.status(), 200);
+    assert!(index.text().await.unwrap().contains("<title>chat</title>"));
+    let wasm = get("/app.wasm").await.unwrap();
+    assert_eq!(wasm.headers()["content-type"], "application/wasm");
+    // Any other page path loads the app (a reload on a deep link).
+    assert!(
+        get("/rooms/abc")
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap()
+            .contains("<title>")
+    );
+    // The API keeps answering JSON, unknown endpoints included.
+    let missing = get("/v1/nothing").await.unwrap();
+    assert_eq!(missing.status(), 404);
+    assert_eq!(missing.json::<Value>().await.unwrap()["code"], "not_found");
+    assert_eq!(get("/healthz").await.unwrap().status(), 200);
+    // Nothing outside the root.
+    let escape = get("/../Cargo.toml").await.unwrap();
+    assert!(!escape.text().await.unwrap().contains("[package]"));
+}
