@@ -16,11 +16,18 @@ if ! have cargo-nextest; then
     cargo install cargo-nextest --locked
 fi
 
+# wasm-bindgen's CLI (and its test runner) must match the wasm-bindgen crate in
+# Cargo.lock exactly. Its own lock file does not build here: no --locked.
+wasm_bindgen_version=0.2.130
+if [ "$(wasm-bindgen --version 2>/dev/null)" != "wasm-bindgen $wasm_bindgen_version" ]; then
+    cargo install wasm-bindgen-cli --version "$wasm_bindgen_version" --force
+fi
+
 # Debian packages the tests use: openssl makes throwaway JWT signing keys; JNA and a
 # Java runtime run the Kotlin bindings (kotlinc needs only a JRE); clang-19 checks the
-# generated C header (and compiles SQLite for wasm). Node/npm, curl and python3 come
-# with the build machine.
-apt_packages=(openssl libjna-java openjdk-17-jre-headless curl clang-19)
+# generated C header (and compiles SQLite for wasm); Chromium and its driver run the
+# browser tests. Node/npm, curl and python3 come with the build machine.
+apt_packages=(openssl libjna-java openjdk-17-jre-headless curl clang-19 chromium chromium-driver)
 missing=()
 for pkg in "${apt_packages[@]}"; do
     dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg")

@@ -11,8 +11,10 @@ echo "== cargo fmt --check"
 cargo fmt --all -- --check
 echo "== cargo clippy -D warnings"
 cargo clippy --workspace --all-targets --locked -- -D warnings
-echo "== protocol crate and SDK core on wasm32-unknown-unknown"
+echo "== protocol crate and SDK core on wasm32-unknown-unknown; clippy of the browser platform"
 cargo build -p chat-protocol -p chat-sdk --no-default-features --target wasm32-unknown-unknown --locked
+cargo clippy -p chat-sdk --no-default-features --features web --target wasm32-unknown-unknown \
+    --locked -- -D warnings
 log="$(mktemp)"
 trap 'rm -f "$log"' EXIT
 passed=0
@@ -35,6 +37,8 @@ echo "== Android project (no Android SDK here: Kotlin syntax and Gradle consiste
 counted scripts/android-check.sh
 echo "== Swift (syntax check only: no Swift compiler on this machine)"
 counted scripts/swift-check.sh
+echo "== the SDK in headless Chromium (wasm-bindgen-test against a real server)"
+counted scripts/web-test.sh
 
 echo "== tests"
 status=0
@@ -44,7 +48,7 @@ rust_passed="$(grep -oE '[0-9]+ passed' <<<"$summary" | grep -oE '[0-9]+' || ech
 rust_failed="$(grep -oE '[0-9]+ failed' <<<"$summary" | grep -oE '[0-9]+' || echo 0)"
 if [ "$status" -ne 0 ] && [ "$rust_failed" -eq 0 ]; then rust_failed=1; fi
 
-# One line for the whole suite: Rust tests, the Kotlin run, the Android and Swift checks.
+# One line for the whole suite: Rust tests, Kotlin, Android and Swift checks, the browser.
 passed=$((passed + rust_passed))
 failed=$((failed + rust_failed))
 echo "$passed passed, $failed failed"

@@ -1,0 +1,201 @@
+//! The SDK's browser platform in headless Chromium (wasm-bindgen-test), against the
+//! real chat-server that `scripts/web-test.sh` starts and names in
+//! `CHAT_TEST_SERVER_URL` at build time: the page's WebSocket, IndexedDB storage of the
+//! cache and outbox, and reconnecting on the window's `online` event.
+
+#![cfg(all(target_arch = "wasm32", feature = "web"))]
+
+use std::time::Duration;
+
+use chat_protocol::v1::RoomVisibility;
+use chat_sdk::cache::MessageStatus;
+use chat_sdk::core::{BackoffPolicy, ConnectionState, CoreConfig};
+use chat_sdk::{ChatClient, ClientConfig, ClientEvent, Session};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+const SERVER: &str = env!("CHAT_TEST_SERVER_URL");
+
+#[wasm_bindgen(inline_js = r#"
+export function storedFile(database, path) {
+    return new Promise((resolve, reject) => {
+        const open = indexedDB.open(database);
+        open.onerror = () => reject(open.error);
+        open.onsuccess = () => {
+            const all = open.result.transaction("blocks").objectStore("blocks").getAll();
+            all.onerror = () => reject(all.error);
+            all.onsuccess = () => {
+                const blocks = all.result.filter(b => b.path === path)
+                    .sort((a, b) => a.offset - b.offset);
+                const size = blocks.reduce((n, b) => n + b.data.length, 0);
+                const file = new Uint8Array(size);
+                let at = 0;
+                for (const b of blocks) { file.set(b.data, at); at += b.data.length; }
+                open.result.close();
+                resolve(file);
+            };
+        };
+    });
+}
+"#)]
+extern "C" {
+    /// The bytes of `path` as stored in the IndexedDB database `database`.
+    #[wasm_bindgen(js_name = storedFile)]
+    async fn stored_file(database: &str, path: &str) -> JsValue;
+}
+
+/// A name no earlier run used (IndexedDB outlives a test run in the same profile).
+fn unique(prefix: &str) -> String {
+    format!("{prefix}{}", (js_sys::Math::random() * 1e12) as u64)
+}
+
+fn config(server: &str, database: Option<&str>) -> ClientConfig {
+    ClientConfig::new(server, database.map(Into::into))
+}
+
+/// Polls `condition` every 20 ms for up to ten seconds.
+async fn eventually(what: &str, mut condition: impl FnMut() -> bool) {
+    for _ in 0..500 {
+        if condition() {
+            return;
+        }
+        gloo_timers::future::sleep(Duration::from_millis(20)).await;
+    }
+    panic!("timed out waiting until {what}");
+}
+
+/// Waits for a connection state matching `want`, naming the last one seen on timeout.
+async fn state_becomes(client: &ChatClient, what: &str, want: impl Fn(&ConnectionState) -> bool) {
+    for _ in 0..500 {
+        if want(&client.connection_state()) {
+            return;
+        }
+        gloo_timers::future::sleep(Duration::from_millis(20)).await;
+    }
+    panic!(
+        "timed out waiting for {what}; last state {:?}",
+        client.connection_state()
+    );
+}
+
+#[wasm_bindgen_test]
+async fn a_message_goes_out_over_the_browser_socket_and_is_acknowledged() {
+    let client = ChatClient::open_in_browser(config(SERVER, Some(&unique("chat-web-"))))
+        .await
+        .unwrap();
+    client
+        .register(&unique("web"), "correct horse battery")
+        .await
+        .unwrap();
+    let room = client
+        .create_room("browser", RoomVisibility::Public, &[])
+        .await
+        .unwrap();
+    client.join_room(&room).unwrap();
+    client.connect().unwrap();
+    state_becomes(&client, "connected", |state| {
+        *state == ConnectionState::Connected
+    })
+    .await;
+
+    let echo = client.send_message(&room, "hello from Chromium").unwrap();
+    assert_eq!(echo.status, MessageStatus::Pending);
+    eventually("acknowledged", || {
+        client.messages(&room, None, 10).unwrap()[0].status == MessageStatus::Sent
+    })
+    .await;
+    assert_eq!(client.messages(&room, None, 10).unwrap()[0].seq, Some(1));
+    client.shutdown();
+}
+
+#[wasm_bindgen_test]
+async fn the_outbox_is_in_indexeddb_once_persisted_resolves() {
+    let database = unique("chat-outbox-");
+    let client = ChatClient::open_in_browser(config(SERVER, Some(&database)))
+        .await
+        .unwrap();
+    // Signed in but never connected: both messages wait in the outbox.
+    client
+        .set_session(&Session {
+            user_id: "u1".into(),
+            token: "not-used".into(),
+            expires_at: i64::MAX,
+        })
+        .unwrap();
+    client.send_message("room-1", "first, offline").unwrap();
+    client.send_message("room-1", "second, offline").unwrap();
+    client.persisted().await.unwrap();
+
+    // Read the file back from IndexedDB itself, not from the VFS's memory.
+    let bytes = js_sys::Uint8Array::new(&stored_file("chat-sdk", &database).await).to_vec();
+    assert!(!bytes.is_empty(), "nothing of {database} is in IndexedDB");
+    let mut copy = rusqlite::Connection::open_in_memory().unwrap();
+    copy.deserialize_read_exact(rusqlite::MAIN_DB, bytes.as_slice(), bytes.len(), true)
+        .unwrap();
+    let queued: Vec<String> = copy
+        .prepare("SELECT content FROM outbox ORDER BY position")
+        .unwrap()
+        .query_map([], |row| row.get(0))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert_eq!(queued, ["first, offline", "second, offline"]);
+    client.shutdown();
+}
+
+#[wasm_bindgen_test]
+async fn the_online_event_ends_the_backoff_wait() {
+    // Nothing listens on port 1; a minute of backoff would outlast the test.
+    let mut config = config("http://127.0.0.1:1", None);
+    config.core = CoreConfig {
+        backoff: BackoffPolicy {
+            floor_ms: 60_000,
+            ceiling_ms: 60_000,
+            stable_after_ms: 60_000,
+        },
+        ..CoreConfig::default()
+    };
+    let client = ChatClient::open_in_browser(config).await.unwrap();
+    client
+        .set_session(&Session {
+            user_id: "u1".into(),
+            token: "t".into(),
+            expires_at: i64::MAX,
+        })
+        .unwrap();
+    client.connect().unwrap();
+    state_becomes(&client, "a backoff wait", |state| {
+        matches!(state, ConnectionState::Reconnecting { attempt: 1, .. })
+    })
+    .await;
+
+    // From now on, any new connection attempt shows as a Connecting event.
+    let mut events = client.subscribe();
+    let window = web_sys::window().unwrap();
+    window
+        .dispatch_event(&web_sys::Event::new("online").unwrap())
+        .unwrap();
+    let mut attempted = false;
+    eventually("a new attempt right away", || {
+        while let Ok(event) = events.try_recv() {
+            attempted |= matches!(
+                event,
+                ClientEvent::Connection(ConnectionState::Connecting { .. })
+            );
+        }
+        attempted
+    })
+    .await;
+    client.shutdown();
+}
+
+#[wasm_bindgen_test]
+async fn a_bad_server_url_is_refused_at_open() {
+    let refused = ChatClient::open_in_browser(config("ws://example.com", None)).await;
+    assert!(matches!(
+        refused,
+        Err(chat_sdk::ClientError::InvalidConfig(_))
+    ));
+}
