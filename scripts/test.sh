@@ -13,7 +13,7 @@ echo "== cargo clippy -D warnings"
 cargo clippy --workspace --all-targets --locked -- -D warnings
 echo "== protocol crate and SDK core on wasm32-unknown-unknown; clippy of the browser platform"
 cargo build -p chat-protocol -p chat-sdk --no-default-features --target wasm32-unknown-unknown --locked
-cargo clippy -p chat-sdk --no-default-features --features web --target wasm32-unknown-unknown \
+cargo clippy -p chat-sdk -p chat-wasm --no-default-features --features chat-sdk/web --target wasm32-unknown-unknown \
     --locked -- -D warnings
 log="$(mktemp)"
 trap 'rm -f "$log"' EXIT

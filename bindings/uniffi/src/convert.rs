@@ -2,7 +2,7 @@
 
 use chat_sdk::ClientEvent;
 use chat_sdk::cache::{LocalMessage, MessageStatus as SdkStatus};
-use chat_sdk::core::{ConnectionState as SdkState, DisconnectReason};
+use chat_sdk::core::ConnectionState as SdkState;
 
 /// A signed-in user. Keep it in the platform's secure storage.
 #[derive(Debug, Clone, uniffi::Record)]
@@ -140,20 +140,6 @@ pub enum ConnectionState {
     },
 }
 
-fn describe(reason: &DisconnectReason) -> String {
-    match reason {
-        DisconnectReason::Requested => "requested".into(),
-        DisconnectReason::Closed { code, reason } => {
-            format!("closed ({}): {reason}", code.unwrap_or(0))
-        }
-        DisconnectReason::Failed(why) => format!("network: {why}"),
-        DisconnectReason::HeartbeatTimeout => "no answer from the server".into(),
-        DisconnectReason::AuthTimeout => "connecting timed out".into(),
-        DisconnectReason::ServerShutdown => "server restarting".into(),
-        DisconnectReason::Unauthorized(why) => format!("unauthorized: {why}"),
-    }
-}
-
 impl From<SdkState> for ConnectionState {
     fn from(s: SdkState) -> Self {
         match s {
@@ -167,10 +153,10 @@ impl From<SdkState> for ConnectionState {
             } => Self::Reconnecting {
                 attempt,
                 delay_ms,
-                reason: describe(&reason),
+                reason: reason.to_string(),
             },
             SdkState::NeedsToken(reason) => Self::NeedsToken {
-                reason: describe(&reason),
+                reason: reason.to_string(),
             },
         }
     }

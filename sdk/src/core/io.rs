@@ -29,6 +29,21 @@ pub enum DisconnectReason {
     Unauthorized(String),
 }
 
+/// A short sentence for the app to show or log ("network: connection refused").
+impl std::fmt::Display for DisconnectReason {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Requested => f.write_str("requested"),
+            Self::Closed { code, reason } => write!(f, "closed ({}): {reason}", code.unwrap_or(0)),
+            Self::Failed(why) => write!(f, "network: {why}"),
+            Self::HeartbeatTimeout => f.write_str("no answer from the server"),
+            Self::AuthTimeout => f.write_str("connecting timed out"),
+            Self::ServerShutdown => f.write_str("server restarting"),
+            Self::Unauthorized(why) => write!(f, "unauthorized: {why}"),
+        }
+    }
+}
+
 /// The connection as the app sees it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ConnectionState {

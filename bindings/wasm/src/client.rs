@@ -1,0 +1,272 @@
+//! `ChatClient` for JavaScript: each method converts and delegates to the SDK.
+
+use chat_protocol::v1::RoomVisibility;
+use chat_sdk::ClientConfig;
+use wasm_bindgen::prelude::*;
+
+use tsify::{Ts, Tsify};
+
+use crate::convert::{ConnectionState, Message, Messages, Rooms, Session, UserProfile, Users};
+use crate::error::{bad_argument, to_js};
+use crate::subscription::Subscription;
+
+type Result<T> = std::result::Result<T, JsValue>;
+
+/// A chat client: one connection and one cache (one IndexedDB-backed database per
+/// signed-in user, named by `open`).
+#[wasm_bindgen]
+#[derive(Debug)]
+pub struct ChatClient {
+    inner: chat_sdk::ChatClient,
+}
+
+#[wasm_bindgen]
+impl ChatClient {
+    /// Opens the cache `database` (kept in IndexedDB; `undefined`: in memory) for the
+    /// server at `serverUrl` (e.g. `location.origin`). Not connected yet. Messages left
+    /// unsent on an earlier visit go out once connected.
+    pub async fn open(
+        #[wasm_bindgen(js_name = serverUrl)] server_url: String,
+        database: Option<String>,
+    ) -> Result<ChatClient> {
+        let config = ClientConfig::new(server_url, database.map(Into::into));
+        let inner = chat_sdk::ChatClient::open_in_browser(config)
+            .await
+            .map_err(to_js)?;
+        Ok(Self { inner })
+    }
+
+    /// Creates an account and signs in.
+    pub async fn register(&self, username: String, password: String) -> Result<Ts<Session>> {
+        let session = self.inner.register(&username, &password).await;
+        typed(Session::from(session.map_err(to_js)?))
+    }
+
+    /// Signs in.
+    pub async fn login(&self, username: String, password: String) -> Result<Ts<Session>> {
+        let session = self.inner.login(&username, &password).await;
+        typed(Session::from(session.map_err(to_js)?))
+    }
+
+    /// Uses a stored session.
+    #[wasm_bindgen(js_name = setSession)]
+    pub fn set_session(&self, session: Ts<Session>) -> Result<()> {
+        let session: Session = session.to_rust().map_err(|e| bad_argument("session", e))?;
+        self.inner.set_session(&session.into()).map_err(to_js)
+    }
+
+    /// Creates a room (`visibility`: `public`, `private` or `direct`) and returns its id.
+    #[wasm_bindgen(js_name = createRoom)]
+    pub async fn create_room(
+        &self,
+        name: String,
+        #[wasm_bindgen(unchecked_param_type = "\"public\" | \"private\" | \"direct\"")]
+        visibility: String,
+        members: Vec<String>,
+    ) -> Result<String> {
+        let visibility = match visibility.as_str() {
+            "public" => RoomVisibility::Public,
+            "private" => RoomVisibility::Private,
+            "direct" => RoomVisibility::Direct,
+            other => return Err(bad_argument("visibility", other)),
+        };
+        let created = self.inner.create_room(&name, visibility, &members).await;
+        created.map_err(to_js)
+    }
+
+    /// The rooms the user is a member of, newest first.
+    pub async fn rooms(&self) -> Result<Ts<Rooms>> {
+        let rooms = self.inner.rooms().await.map_err(to_js)?;
+        typed(Rooms(rooms.into_iter().map(Into::into).collect()))
+    }
+
+    /// Public rooms anyone may join.
+    #[wasm_bindgen(js_name = publicRooms)]
+    pub async fn public_rooms(&self) -> Result<Ts<Rooms>> {
+        let rooms = self.inner.public_rooms().await.map_err(to_js)?;
+        typed(Rooms(rooms.into_iter().map(Into::into).collect()))
+    }
+
+    /// Adds a member (your own id joins a public room).
+    #[wasm_bindgen(js_name = addMember)]
+    pub async fn add_member(
+        &self,
+        #[wasm_bindgen(js_name = roomId)] room_id: String,
+        #[wasm_bindgen(js_name = userId)] user_id: String,
+    ) -> Result<()> {
+        let added = self.inner.add_member(&room_id, &user_id).await;
+        added.map_err(to_js)
+    }
+
+    /// The members of a room with their names.
+    pub async fn members(
+        &self,
+        #[wasm_bindgen(js_name = roomId)] room_id: String,
+    ) -> Result<Ts<Users>> {
+        let members = self.inner.members(&room_id).await.map_err(to_js)?;
+        typed(Users(members.into_iter().map(Into::into).collect()))
+    }
+
+    /// Finds a user by name, ignoring case (`code: "not_found"` if nobody).
+    #[wasm_bindgen(js_name = findUser)]
+    pub async fn find_user(&self, username: String) -> Result<Ts<UserProfile>> {
+        let user = self.inner.find_user(&username).await.map_err(to_js)?;
+        typed(UserProfile::from(user))
+    }
+
+    /// Connects and stays connected until `disconnect`; reconnects by itself, at once
+    /// when the browser reports it is back online.
+    pub fn connect(&self) -> Result<()> {
+        self.inner.connect().map_err(to_js)
+    }
+
+    /// Disconnects and stops reconnecting.
+    pub fn disconnect(&self) -> Result<()> {
+        self.inner.disconnect().map_err(to_js)
+    }
+
+    /// The connection state now.
+    #[wasm_bindgen(js_name = connectionState)]
+    pub fn connection_state(&self) -> Result<Ts<ConnectionState>> {
+        typed(ConnectionState::from(self.inner.connection_state()))
+    }
+
+    /// Follows a room (resumed after every reconnect and reload).
+    #[wasm_bindgen(js_name = joinRoom)]
+    pub fn join_room(&self, #[wasm_bindgen(js_name = roomId)] room_id: String) -> Result<()> {
+        self.inner.join_room(&room_id).map_err(to_js)
+    }
+
+    /// Stops following a room.
+    #[wasm_bindgen(js_name = leaveRoom)]
+    pub fn leave_room(&self, #[wasm_bindgen(js_name = roomId)] room_id: String) -> Result<()> {
+        self.inner.leave_room(&room_id).map_err(to_js)
+    }
+
+    /// Sends a message. Resolves with its pending echo once it is stored in IndexedDB,
+    /// so that it survives a reload; it is delivered once, in order, whenever a
+    /// connection is up.
+    #[wasm_bindgen(js_name = sendMessage)]
+    pub async fn send_message(
+        &self,
+        #[wasm_bindgen(js_name = roomId)] room_id: String,
+        content: String,
+    ) -> Result<Ts<Message>> {
+        let echo = self.inner.send_message(&room_id, &content).map_err(to_js)?;
+        self.inner.persisted().await.map_err(to_js)?;
+        typed(Message::from(echo))
+    }
+
+    /// Cached messages, oldest first: the newest `limit` (plus pending ones) when
+    /// `beforeSeq` is undefined. Missing older ones are fetched in the background and
+    /// announced by a `historyLoaded` event.
+    pub fn messages(
+        &self,
+        #[wasm_bindgen(js_name = roomId)] room_id: String,
+        #[wasm_bindgen(js_name = beforeSeq)] before_seq: Option<f64>,
+        limit: u32,
+    ) -> Result<Ts<Messages>> {
+        let before_seq = before_seq
+            .map(|seq| seq_arg("beforeSeq", seq))
+            .transpose()?;
+        let messages = self
+            .inner
+            .messages(&room_id, before_seq, limit)
+            .map_err(to_js)?;
+        typed(Messages(messages.into_iter().map(Into::into).collect()))
+    }
+
+    /// Call on every keystroke (`true`) and when the field is cleared or sent (`false`).
+    #[wasm_bindgen(js_name = setTyping)]
+    pub fn set_typing(
+        &self,
+        #[wasm_bindgen(js_name = roomId)] room_id: String,
+        typing: bool,
+    ) -> Result<()> {
+        self.inner.set_typing(&room_id, typing).map_err(to_js)
+    }
+
+    /// The user has read the room up to `seq`.
+    #[wasm_bindgen(js_name = markRead)]
+    pub fn mark_read(
+        &self,
+        #[wasm_bindgen(js_name = roomId)] room_id: String,
+        seq: f64,
+    ) -> Result<()> {
+        let seq = seq_arg("seq", seq)?;
+        self.inner.mark_read(&room_id, seq).map_err(to_js)
+    }
+
+    /// Edits one of the user's messages (needs a connection).
+    #[wasm_bindgen(js_name = editMessage)]
+    pub fn edit_message(
+        &self,
+        #[wasm_bindgen(js_name = roomId)] room_id: String,
+        #[wasm_bindgen(js_name = messageId)] message_id: String,
+        content: String,
+    ) -> Result<()> {
+        let edited = self.inner.edit_message(&room_id, &message_id, &content);
+        edited.map_err(to_js)
+    }
+
+    /// Deletes one of the user's messages (needs a connection).
+    #[wasm_bindgen(js_name = deleteMessage)]
+    pub fn delete_message(
+        &self,
+        #[wasm_bindgen(js_name = roomId)] room_id: String,
+        #[wasm_bindgen(js_name = messageId)] message_id: String,
+    ) -> Result<()> {
+        let deleted = self.inner.delete_message(&room_id, &message_id);
+        deleted.map_err(to_js)
+    }
+
+    /// Sends a failed message again.
+    pub fn retry(
+        &self,
+        #[wasm_bindgen(js_name = clientMsgId)] client_msg_id: String,
+    ) -> Result<()> {
+        self.inner.retry(&client_msg_id).map_err(to_js)
+    }
+
+    /// Drops a pending or failed message.
+    pub fn cancel(
+        &self,
+        #[wasm_bindgen(js_name = clientMsgId)] client_msg_id: String,
+    ) -> Result<()> {
+        self.inner.cancel(&client_msg_id).map_err(to_js)
+    }
+
+    /// Calls `listener` with every event until the returned subscription is closed.
+    pub fn subscribe(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "(event: ChatEvent) => void")]
+        listener: js_sys::Function,
+    ) -> Subscription {
+        Subscription::start(self.inner.subscribe(), listener)
+    }
+
+    /// Closes the connection; unsent messages stay stored for the next visit.
+    pub fn shutdown(&self) {
+        self.inner.shutdown();
+    }
+}
+
+/// A value as the typed JavaScript object its TypeScript declaration describes.
+fn typed<T: Tsify + serde::Serialize>(value: T) -> Result<Ts<T>> {
+    value
+        .into_ts()
+        .map_err(|e| JsValue::from(js_sys::Error::new(&e.to_string())))
+}
+
+/// A seq from JavaScript, where it is a `number` (as in `Message.seq`).
+fn seq_arg(name: &str, value: f64) -> Result<u64> {
+    const MAX_SAFE_INTEGER: f64 = 9_007_199_254_740_991.0;
+    if value.fract() == 0.0 && (0.0..=MAX_SAFE_INTEGER).contains(&value) {
+        Ok(value as u64)
+    } else {
+        Err(bad_argument(
+            name,
+            format!("{value} is not a sequence number"),
+        ))
+    }
+}
