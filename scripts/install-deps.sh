@@ -44,6 +44,14 @@ if [ ! -x "$kotlin_dir/node_modules/kotlin-compiler/bin/kotlinc" ]; then
     npm install --prefix "$kotlin_dir" kotlin-compiler@2.4.20
 fi
 
+# playwright-core drives Debian's chromium in the end-to-end test of the web page (it
+# downloads no browser of its own).
+playwright_dir="$HOME/.cache/chat-playwright"
+if [ ! -f "$playwright_dir/node_modules/playwright-core/package.json" ]; then
+    mkdir -p "$playwright_dir"
+    npm install --prefix "$playwright_dir" --no-audit --no-fund playwright-core@1.65.1
+fi
+
 # tree-sitter with the Swift and Kotlin grammars, for the syntax checks of the iOS and
 # Android samples (no Swift compiler or Android SDK can run here).
 venv="$HOME/.cache/chat-tree-sitter-venv"

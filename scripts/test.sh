@@ -39,6 +39,8 @@ echo "== Swift (syntax check only: no Swift compiler on this machine)"
 counted scripts/swift-check.sh
 echo "== the SDK in headless Chromium (wasm-bindgen-test against a real server)"
 counted scripts/web-test.sh
+echo "== the web-wasm page end to end: two Chromium contexts, a real server"
+counted scripts/web-e2e.sh
 
 echo "== tests"
 status=0

@@ -7,7 +7,7 @@
 //! store always has what the live feed skipped.
 
 use axum::extract::ws::Utf8Bytes;
-use chat_protocol::v1::ServerFrame;
+use chat_protocol::v1::{PresenceStatus, ServerFrame};
 
 use super::commands::Failure;
 use super::cursor::{RoomCursor, Step};
@@ -70,8 +70,33 @@ impl Session {
             receipts,
         };
         self.send(&joined).await?;
+        self.announce_online_members(room_id).await?;
         if since_seq.is_some() {
             self.catch_up(room_id, None).await?;
+        }
+        Ok(())
+    }
+
+    /// Who of the room's members is online now. The connect-time snapshot covers only
+    /// rooms shared then; a room created or joined later would otherwise show its
+    /// members offline until they reconnect. Later changes arrive as usual.
+    async fn announce_online_members(&mut self, room_id: &str) -> Result<(), Failure> {
+        let others: Vec<String> = self
+            .state
+            .store()
+            .members(room_id)
+            .await?
+            .into_iter()
+            .map(|member| member.user_id)
+            .filter(|user_id| *user_id != self.user_id)
+            .collect();
+        for user_id in self.state.hub().online_among(&others) {
+            let online = ServerFrame::Presence {
+                user_id,
+                status: PresenceStatus::Online,
+                last_seen: None,
+            };
+            self.send(&online).await?;
         }
         Ok(())
     }

@@ -159,3 +159,54 @@ async fn presence_follows_connections_and_reaches_room_mates() {
     s.send(&ClientFrame::Ping).await;
     assert!(matches!(s.recv().await, ServerFrame::Pong { .. }));
 }
+
+#[tokio::test]
+async fn joining_a_room_created_after_connecting_tells_who_of_its_members_is_online() {
+    let server = TestServer::start().await;
+    let ann = server.register("ann").await;
+    let bob = server.register("bob").await;
+    let carol = server.register("carol").await;
+    // All connected while sharing no room: no presence so far.
+    let mut a = server.client(&ann.token).await;
+    let mut b = server.client(&bob.token).await;
+    let c = server.client(&carol.token).await;
+    drop(c); // Carol is a member but offline.
+    assert!(presence_so_far(&mut a).await.is_empty());
+    assert!(presence_so_far(&mut b).await.is_empty());
+
+    let room = server
+        .create_room(
+            &ann.token,
+            "later",
+            "private",
+            &[&bob.user_id, &carol.user_id],
+        )
+        .await;
+    assert!(matches!(
+        a.join(&room, None).await,
+        ServerFrame::RoomJoined { .. }
+    ));
+    // Bob, and only Bob: not Carol (offline), not Ann herself.
+    assert_eq!(presence_so_far(&mut a).await, [bob.user_id.clone()]);
+    // Bob's side is unchanged until he joins too; then he learns of Ann.
+    assert!(presence_so_far(&mut b).await.is_empty());
+    b.join(&room, None).await;
+    assert_eq!(presence_so_far(&mut b).await, [ann.user_id.clone()]);
+}
+
+/// The users announced online to this connection since the last call (up to a pong).
+async fn presence_so_far(client: &mut crate::common::Client) -> Vec<String> {
+    client.send(&ClientFrame::Ping).await;
+    let mut online = Vec::new();
+    loop {
+        match client.recv().await {
+            ServerFrame::Pong { .. } => return online,
+            ServerFrame::Presence {
+                user_id,
+                status: PresenceStatus::Online,
+                ..
+            } => online.push(user_id),
+            _ => {}
+        }
+    }
+}

@@ -1,0 +1,354 @@
+// The chat page: signs in, keeps the session across reloads, and wires the SDK's
+// ChatClient (wasm) to the view. All chat logic (reconnects, the outbox, the cache in
+// IndexedDB, ordering, de-duplication) is in the SDK; this file only reacts to events.
+
+import init, { ChatClient } from "./pkg/chat_wasm.js";
+import { clearSession, holdDatabaseLock, loadSession, saveSession } from "./session.js";
+import * as view from "./view.js";
+
+const $ = (id) => document.getElementById(id);
+const PAGE = 100;
+const TYPING_TTL_MS = 6000;
+
+const state = {
+  client: null,
+  subscription: null,
+  me: null,
+  room: null, // { roomId, name }
+  names: new Map(), // userId -> username
+  online: new Map(), // userId -> bool
+  typing: new Map(), // userId -> timeout, for the open room
+  members: [],
+  mine: [],
+  joinable: [],
+  connection: { state: "disconnected" },
+  refreshTimer: null,
+  readUpTo: new Map(), // roomId -> newest seq marked read
+  directNames: new Map(), // roomId of a direct room -> the other member's name
+};
+
+/** Opens the user's client: its own IndexedDB database, unless another tab has it. */
+async function openClient(username) {
+  const name = username.toLowerCase();
+  const owner = await holdDatabaseLock(name);
+  const client = await ChatClient.open(location.origin, owner ? `chat-${name}` : undefined);
+  if (!owner) view.notice("This account is open in another tab: this tab keeps no messages offline.", true);
+  return client;
+}
+
+async function signIn(username, password, register) {
+  view.loginError("");
+  let client;
+  try {
+    client = await openClient(username);
+    const session = register ? await client.register(username, password) : await client.login(username, password);
+    saveSession(username, session);
+    start(client, username, session);
+  } catch (error) {
+    client?.shutdown();
+    view.loginError(error.message);
+  }
+}
+
+async function restore() {
+  const saved = loadSession();
+  if (!saved) {
+    view.showSignedIn(false);
+    return;
+  }
+  try {
+    const client = await openClient(saved.username);
+    client.setSession(saved.session);
+    start(client, saved.username, saved.session);
+  } catch (error) {
+    clearSession();
+    view.showSignedIn(false);
+    view.loginError(error.message);
+  }
+}
+
+function start(client, username, session) {
+  state.client = client;
+  state.me = session.userId;
+  state.names.set(session.userId, username);
+  state.subscription = client.subscribe(onEvent);
+  client.connect();
+  view.showSignedIn(true, username);
+  refreshRooms();
+  // Rooms someone else adds us to appear within a few seconds.
+  state.refreshTimer = setInterval(refreshRooms, 5000);
+  const last = sessionStorage.getItem("chat.room");
+  if (last) openRoom(JSON.parse(last));
+}
+
+function signOut() {
+  clearInterval(state.refreshTimer);
+  state.subscription?.close();
+  state.client?.disconnect();
+  state.client?.shutdown();
+  state.client = null;
+  state.room = null;
+  clearSession();
+  sessionStorage.removeItem("chat.room");
+  location.reload();
+}
+
+async function refreshRooms() {
+  if (!state.client) return;
+  try {
+    state.mine = await Promise.all((await state.client.rooms()).map(withDisplayName));
+    const mineIds = new Set(state.mine.map((room) => room.roomId));
+    state.joinable = (await state.client.publicRooms()).filter((room) => !mineIds.has(room.roomId));
+  } catch {
+    // Offline: the lists stay as they were; the banner says why.
+  }
+  view.rooms(state.mine, state.joinable, state.room?.roomId, (room) => openRoomFromList(room));
+}
+
+/** A direct room is shown by the other member's name, whatever its creator called it. */
+async function withDisplayName(room) {
+  if (room.visibility !== "direct") return room;
+  if (!state.directNames.has(room.roomId)) {
+    const members = await state.client.members(room.roomId);
+    const other = members.find((member) => member.userId !== state.me);
+    if (other) state.directNames.set(room.roomId, other.username);
+  }
+  return { ...room, name: state.directNames.get(room.roomId) ?? room.name };
+}
+
+async function openRoomFromList(room) {
+  if (!state.mine.some((mine) => mine.roomId === room.roomId)) {
+    try {
+      await state.client.addMember(room.roomId, state.me);
+    } catch (error) {
+      view.notice(error.message);
+      return;
+    }
+  }
+  openRoom({ roomId: room.roomId, name: room.name });
+  refreshRooms();
+}
+
+function openRoom(room) {
+  state.room = room;
+  sessionStorage.setItem("chat.room", JSON.stringify(room));
+  for (const timer of state.typing.values()) clearTimeout(timer);
+  state.typing.clear();
+  view.typing([]);
+  try {
+    state.client.joinRoom(room.roomId);
+  } catch (error) {
+    view.notice(error.message);
+  }
+  renderHeader();
+  renderMessages();
+  view.scrollToEnd();
+  loadMembers();
+  view.rooms(state.mine, state.joinable, room.roomId, (next) => openRoomFromList(next));
+}
+
+async function loadMembers() {
+  const room = state.room;
+  try {
+    const members = await state.client.members(room.roomId);
+    if (state.room !== room) return;
+    state.members = members;
+    for (const member of members) state.names.set(member.userId, member.username);
+    renderHeader();
+    renderMessages();
+  } catch {
+    // Offline: names come when the connection is back.
+  }
+}
+
+function renderHeader() {
+  if (state.room) view.roomHeader(state.room.name || "(no name)", state.members, state.online, state.me);
+}
+
+let renderQueued = false;
+
+/** Reads the open room from the cache and shows it (at most once per frame). */
+function renderMessages() {
+  if (renderQueued) return;
+  renderQueued = true;
+  requestAnimationFrame(() => {
+    renderQueued = false;
+    if (!state.room || !state.client) return;
+    let list = [];
+    try {
+      list = state.client.messages(state.room.roomId, undefined, PAGE);
+    } catch (error) {
+      view.notice(error.message);
+    }
+    view.messages(list, state.me, state.names, actions);
+    const pending = list.filter((message) => message.status.state === "pending").length;
+    view.banner(state.connection, pending);
+    markRead(list);
+  });
+}
+
+function markRead(list) {
+  const newest = list.reduce((max, message) => (message.seq !== undefined && message.seq > max ? message.seq : max), 0);
+  const room = state.room.roomId;
+  if (newest > 0 && document.visibilityState === "visible" && newest > (state.readUpTo.get(room) ?? 0)) {
+    state.readUpTo.set(room, newest);
+    try {
+      state.client.markRead(room, newest);
+    } catch {
+      // Closed: nothing to mark.
+    }
+  }
+}
+
+const actions = {
+  retry: (message) => attempt(() => state.client.retry(message.clientMsgId)),
+  discard: (message) => attempt(() => state.client.cancel(message.clientMsgId)),
+  edit: (message) => {
+    const text = prompt("Edit message", message.content);
+    if (text && text.trim() && text !== message.content) {
+      attempt(() => state.client.editMessage(message.roomId, message.messageId, text.trim()));
+    }
+  },
+  remove: (message) => {
+    if (confirm("Delete this message for everyone?")) {
+      attempt(() => state.client.deleteMessage(message.roomId, message.messageId));
+    }
+  },
+};
+
+function attempt(action) {
+  try {
+    action();
+  } catch (error) {
+    view.notice(error.message);
+  }
+  renderMessages();
+}
+
+function onEvent(event) {
+  const inRoom = state.room && event.roomId === state.room.roomId;
+  switch (event.type) {
+    case "connection":
+      state.connection = event.state;
+      renderMessages();
+      if (event.state.state === "connected") refreshRooms();
+      break;
+    case "message":
+      if (event.message.roomId === state.room?.roomId) {
+        stopTyping(event.message.senderId);
+        if (!state.names.has(event.message.senderId)) loadMembers();
+        renderMessages();
+      }
+      break;
+    case "status":
+    case "receipt":
+    case "roomJoined":
+    case "historyLoaded":
+      if (inRoom) renderMessages();
+      break;
+    case "typing":
+      if (inRoom && event.userId !== state.me) {
+        if (event.isTyping) startTyping(event.userId);
+        else stopTyping(event.userId);
+      }
+      break;
+    case "presence":
+      state.online.set(event.userId, event.online);
+      renderHeader();
+      break;
+    case "error":
+      view.notice(event.message);
+      break;
+  }
+}
+
+function startTyping(userId) {
+  clearTimeout(state.typing.get(userId));
+  state.typing.set(userId, setTimeout(() => stopTyping(userId), TYPING_TTL_MS));
+  renderTyping();
+}
+
+function stopTyping(userId) {
+  if (!state.typing.has(userId)) return;
+  clearTimeout(state.typing.get(userId));
+  state.typing.delete(userId);
+  renderTyping();
+}
+
+function renderTyping() {
+  view.typing([...state.typing.keys()].map((id) => state.names.get(id) || id.slice(0, 8)));
+}
+
+async function send() {
+  const draft = $("draft");
+  const text = draft.value.trim();
+  if (!text || !state.room) return;
+  try {
+    // Resolves once the message is stored in IndexedDB: it survives a reload from here.
+    await state.client.sendMessage(state.room.roomId, text);
+    draft.value = "";
+    state.client.setTyping(state.room.roomId, false);
+  } catch (error) {
+    view.notice(error.message); // the draft stays, so nothing typed is lost
+  }
+  renderMessages();
+  view.scrollToEnd();
+}
+
+async function newConversation(name, direct) {
+  try {
+    let room;
+    if (direct) {
+      const user = await state.client.findUser(name);
+      const roomId = await state.client.createRoom(user.username, "direct", [user.userId]);
+      room = { roomId, name: user.username };
+    } else {
+      const roomId = await state.client.createRoom(name, "public", []);
+      room = { roomId, name };
+    }
+    $("new-chat-name").value = "";
+    await refreshRooms();
+    openRoom(room);
+  } catch (error) {
+    view.notice(error.message);
+  }
+}
+
+function wire() {
+  $("login-form").addEventListener("submit", (event) => {
+    event.preventDefault();
+    const register = event.submitter?.dataset.action === "register";
+    signIn($("username").value.trim(), $("password").value, register);
+  });
+  $("sign-out").addEventListener("click", signOut);
+  $("new-chat").addEventListener("submit", (event) => {
+    event.preventDefault();
+    const name = $("new-chat-name").value.trim();
+    if (name) newConversation(name, event.submitter?.dataset.action !== "room");
+  });
+  $("composer").addEventListener("submit", (event) => {
+    event.preventDefault();
+    send();
+  });
+  const draft = $("draft");
+  draft.addEventListener("keydown", (event) => {
+    if (event.key === "Enter" && !event.shiftKey) {
+      event.preventDefault();
+      send();
+    }
+  });
+  draft.addEventListener("input", () => {
+    if (state.room) state.client?.setTyping(state.room.roomId, draft.value.trim().length > 0);
+  });
+  document.addEventListener("visibilitychange", () => renderMessages());
+}
+
+// The page loads from the service worker's copy while the server is unreachable.
+if ("serviceWorker" in navigator) {
+  navigator.serviceWorker.register("sw.js").catch(() => {
+    // Without it the page needs the server to load; chatting works the same.
+  });
+}
+await init();
+wire();
+await restore();

@@ -1,0 +1,201 @@
+// End to end in headless Chromium: the real chat-server serves the page (--web-root)
+// and the API on 127.0.0.1; two browser contexts (two devices) sign in as two users and
+// chat. One goes offline (the server is SIGKILLed), sends two messages, reloads, comes
+// back online, and both end with the same history. A message that looks like HTML is
+// shown as text. Prints PASS/FAIL per check and "N passed, N failed".
+//
+// Usage: node e2e.mjs   with CHAT_SERVER_BIN, WEB_ROOT, WORK_DIR, ARTIFACTS_DIR and
+// PLAYWRIGHT_CORE (the playwright-core package directory) in the environment.
+
+import { spawn } from "node:child_process";
+import { createServer } from "node:net";
+import { createRequire } from "node:module";
+import { mkdirSync, openSync } from "node:fs";
+import { join } from "node:path";
+
+const { chromium } = createRequire(import.meta.url)(process.env.PLAYWRIGHT_CORE);
+const env = (name) => process.env[name] ?? (() => { throw new Error(`${name} is not set`); })();
+
+let passed = 0;
+let failed = 0;
+function check(name, ok, detail = "") {
+  if (ok) passed++;
+  else failed++;
+  console.log(`${ok ? "PASS" : "FAIL"} ${name}${ok || !detail ? "" : `: ${detail}`}`);
+  return ok;
+}
+
+/** Resolves when `probe` returns true, or false after `seconds`. */
+async function eventually(probe, seconds = 15) {
+  const deadline = Date.now() + seconds * 1000;
+  while (Date.now() < deadline) {
+    try {
+      if (await probe()) return true;
+    } catch {
+      // Page navigating: try again.
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  return false;
+}
+
+function freePort() {
+  return new Promise((resolve) => {
+    const probe = createServer().listen(0, "127.0.0.1", () => {
+      const { port } = probe.address();
+      probe.close(() => resolve(port));
+    });
+  });
+}
+
+/** A chat-server on a fixed port and data directory, started and SIGKILLed here. */
+class Server {
+  constructor(port) {
+    this.port = port;
+    this.url = `http://127.0.0.1:${port}`;
+    this.process = null;
+  }
+
+  async start() {
+    const work = env("WORK_DIR");
+    const log = openSync(join(work, "server.log"), "a");
+    this.process = spawn(env("CHAT_SERVER_BIN"), [
+      "--listen", `127.0.0.1:${this.port}`,
+      "--database-url", `sqlite://${join(work, "chat.db")}`,
+      "--data-dir", join(work, "data"),
+      "--web-root", env("WEB_ROOT"),
+    ], { stdio: ["ignore", log, log] });
+    const up = await eventually(async () => (await fetch(`${this.url}/readyz`)).ok, 20);
+    if (!up) throw new Error("chat-server did not start");
+  }
+
+  async kill() {
+    if (!this.process) return;
+    const exited = new Promise((resolve) => this.process.once("exit", resolve));
+    this.process.kill("SIGKILL");
+    await exited;
+    this.process = null;
+  }
+}
+
+const texts = (page) => page.$$eval("#messages .text", (nodes) => nodes.map((node) => node.textContent));
+const statuses = (page) => page.$$eval("#messages .message.mine", (nodes) => nodes.map((node) => node.dataset.status));
+
+async function register(page, server, name) {
+  await page.goto(server.url);
+  await page.fill("#username", name);
+  await page.fill("#password", "correct horse battery");
+  await page.click("button[data-action=register]");
+  return eventually(() => page.isVisible("#app"));
+}
+
+async function say(page, text) {
+  await page.fill("#draft", text);
+  await page.press("#draft", "Enter");
+}
+
+async function main() {
+  const server = new Server(await freePort());
+  await server.start();
+  const browser = await chromium.launch({
+    executablePath: "/usr/bin/chromium",
+    args: ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"],
+  });
+  const dialogs = [];
+  try {
+    const annContext = await browser.newContext();
+    const bobContext = await browser.newContext();
+    const ann = await annContext.newPage();
+    const bob = await bobContext.newPage();
+    for (const page of [ann, bob]) page.on("dialog", (dialog) => { dialogs.push(dialog.message()); dialog.dismiss(); });
+
+    const suffix = Math.random().toString(36).slice(2, 8);
+    const annName = `ann_${suffix}`;
+    const bobName = `bob_${suffix}`;
+    check("ann creates an account on the page", await register(ann, server, annName));
+    check("bob creates an account on the page", await register(bob, server, bobName));
+
+    // Ann opens a direct conversation by Bob's name.
+    await ann.fill("#new-chat-name", bobName);
+    await ann.click("button[data-action=direct]");
+    check("ann opens a conversation with bob", await eventually(async () => (await ann.textContent("#room-name")) === bobName));
+    await say(ann, "hello bob");
+    check("ann's message shows, then is stored (one tick or more)",
+      await eventually(async () => (await statuses(ann))[0] !== "pending" && (await texts(ann))[0] === "hello bob"));
+
+    // Bob's room list picks the new room up by itself.
+    check("the room appears in bob's list under ann's name",
+      await eventually(async () => (await bob.$$eval("#rooms button", (nodes) => nodes.map((node) => node.textContent)))
+        .includes(annName)));
+    await bob.click("#rooms button");
+    check("bob sees ann's message", await eventually(async () => (await texts(bob)).includes("hello bob")));
+    check("ann's message turns read (two coloured ticks)",
+      await eventually(async () => (await statuses(ann))[0] === "read" && (await ann.isVisible("#messages .ticks.read"))));
+
+    await bob.fill("#draft", "typing…");
+    await bob.dispatchEvent("#draft", "input");
+    check("ann sees bob typing", await eventually(async () => (await ann.textContent("#typing")).includes(`${bobName} is typing`)));
+    await bob.fill("#draft", "");
+    await say(bob, "hi ann");
+    check("ann receives bob's reply", await eventually(async () => (await texts(ann)).includes("hi ann")));
+    check("a presence dot shows bob online on ann's page",
+      await eventually(() => ann.$$eval("#members .member", (nodes) => nodes.some((node) =>
+        node.textContent.includes("bob_") && node.querySelector(".dot.online")))));
+
+    // The page must be able to load without the server: wait for its service worker.
+    await ann.evaluate(() => navigator.serviceWorker.ready.then(() => true));
+
+    // The server dies. Ann writes anyway, reloads, and her messages are still there.
+    await server.kill();
+    check("ann's page shows the offline banner",
+      await eventually(async () => (await ann.isVisible("#banner")) && (await ann.textContent("#banner")).includes("offline")));
+    await say(ann, "offline one");
+    await say(ann, "offline two");
+    check("both offline messages show as pending",
+      await eventually(async () => (await statuses(ann)).filter((status) => status === "pending").length === 2));
+    check("the banner counts them", (await ann.textContent("#banner")).includes("2 messages waiting to send"));
+    await ann.reload();
+    check("after a reload, still signed in, with both messages pending",
+      await eventually(async () => {
+        const shown = await texts(ann);
+        const pending = (await statuses(ann)).filter((status) => status === "pending").length;
+        return shown.includes("offline one") && shown.includes("offline two") && pending === 2;
+      }));
+
+    // The server is back; the browsers say so.
+    await server.start();
+    for (const page of [ann, bob]) await page.evaluate(() => window.dispatchEvent(new Event("online")));
+    const expected = ["hello bob", "hi ann", "offline one", "offline two"];
+    check("ann's pending messages are delivered to bob",
+      await eventually(async () => JSON.stringify(await texts(bob)) === JSON.stringify(expected), 30),
+      JSON.stringify(await texts(bob)));
+    check("both pages show the same history, in order, each message once",
+      await eventually(async () => JSON.stringify(await texts(ann)) === JSON.stringify(expected)),
+      JSON.stringify(await texts(ann)));
+    check("nothing is pending any more", await eventually(async () => !(await statuses(ann)).includes("pending")));
+
+    // A message that looks like HTML is text.
+    const attack = "<img src=x onerror=alert(1)>";
+    await say(bob, attack);
+    check("markup arrives as text",
+      await eventually(async () => (await texts(ann)).at(-1) === attack));
+    check("no element was created from it", (await ann.$$("#messages img")).length === 0);
+    check("no script ran", dialogs.length === 0, JSON.stringify(dialogs));
+
+    const artifacts = env("ARTIFACTS_DIR");
+    mkdirSync(artifacts, { recursive: true });
+    await ann.screenshot({ path: join(artifacts, "web-chat.png"), fullPage: true });
+    console.log(`screenshot: ${join(artifacts, "web-chat.png")}`);
+  } finally {
+    await browser.close();
+    await server.kill();
+  }
+}
+
+try {
+  await main();
+} catch (error) {
+  check("the run completes", false, error.stack);
+}
+console.log(`${passed} passed, ${failed} failed`);
+process.exit(failed > 0 ? 1 : 0);
