@@ -187,11 +187,11 @@ async fn joining_a_room_created_after_connecting_tells_who_of_its_members_is_onl
         ServerFrame::RoomJoined { .. }
     ));
     // Bob, and only Bob: not Carol (offline), not Ann herself.
-    assert_eq!(presence_so_far(&mut a).await, [bob.user_id.clone()]);
+    assert_eq!(presence_so_far(&mut a).await, vec![bob.user_id]);
     // Bob's side is unchanged until he joins too; then he learns of Ann.
     assert!(presence_so_far(&mut b).await.is_empty());
     b.join(&room, None).await;
-    assert_eq!(presence_so_far(&mut b).await, [ann.user_id.clone()]);
+    assert_eq!(presence_so_far(&mut b).await, vec![ann.user_id]);
 }
 
 /// The users announced online to this connection since the last call (up to a pong).
