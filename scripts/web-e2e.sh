@@ -7,12 +7,13 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 target="${CARGO_TARGET_DIR:-target}"
+case "$target" in /*) ;; *) target="$(pwd)/$target" ;; esac
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 
 scripts/build-web.sh --dev
 cargo build --locked -q -p chat-server
-CHAT_SERVER_BIN="$(pwd)/$target/debug/chat-server" \
+CHAT_SERVER_BIN="$target/debug/chat-server" \
 WEB_ROOT="$(pwd)/web-wasm" \
 WORK_DIR="$work" \
 ARTIFACTS_DIR="${ARTIFACTS_DIR:-$(pwd)/.ci-artifacts}" \

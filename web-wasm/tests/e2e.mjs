@@ -65,7 +65,13 @@ class Server {
       "--data-dir", join(work, "data"),
       "--web-root", env("WEB_ROOT"),
     ], { stdio: ["ignore", log, log] });
-    const up = await eventually(async () => (await fetch(`${this.url}/readyz`)).ok, 20);
+    let failure = null;
+    this.process.once("error", (error) => { failure = error; });
+    const up = await eventually(async () => failure !== null || (await fetch(`${this.url}/readyz`)).ok, 20);
+    if (failure) {
+      this.process = null;
+      throw failure;
+    }
     if (!up) throw new Error("chat-server did not start");
   }
 
