@@ -33,19 +33,25 @@ use bus::LocalBus;
 use config::JwtAlgorithm;
 use hub::Hub;
 use state::AppState;
-use store::{SqliteStore, Store};
+use store::{PostgresStore, SqliteStore, Store};
 
 /// Opens the store named by the configuration.
 async fn open_store(config: &Config) -> anyhow::Result<Arc<dyn Store>> {
-    if config.database_url.starts_with("sqlite:") {
-        let store = SqliteStore::open(&config.database_url, config.commit_batch)
+    let url = &config.database_url;
+    // The URL may carry a password: errors name only the kind of database.
+    if url.starts_with("sqlite:") {
+        let store = SqliteStore::open(url, config.commit_batch)
             .await
-            .with_context(|| format!("opening {}", config.database_url))?;
+            .with_context(|| format!("opening {url}"))?;
+        Ok(Arc::new(store))
+    } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        let store = PostgresStore::open(url, config.commit_batch)
+            .await
+            .context("opening the PostgreSQL database")?;
         Ok(Arc::new(store))
     } else {
         anyhow::bail!(
-            "unsupported --database-url {:?}: this build supports sqlite://PATH",
-            config.database_url
+            "unsupported --database-url: use sqlite://PATH or postgres://USER:PASSWORD@HOST/DATABASE"
         )
     }
 }

@@ -40,9 +40,25 @@ pub fn content(value: &str, max_chars: usize) -> Result<()> {
     if value.trim().is_empty() {
         return Err(Error::invalid("content must not be empty"));
     }
+    no_nul("content", value)?;
     if value.chars().count() > max_chars {
         return Err(Error::too_large(format!(
             "content is longer than {max_chars} characters"
+        )));
+    }
+    Ok(())
+}
+
+/// Text without U+0000, which PostgreSQL cannot store in a text column: refused the
+/// same way whichever store runs.
+///
+/// # Errors
+///
+/// `invalid_request`.
+pub fn no_nul(field: &str, value: &str) -> Result<()> {
+    if value.contains('\0') {
+        return Err(Error::invalid(format!(
+            "{field} must not contain NUL (U+0000) characters"
         )));
     }
     Ok(())
@@ -109,6 +125,7 @@ mod tests {
             content("héll", 4).is_ok(),
             "limits count characters, not bytes"
         );
+        assert!(content("a\u{0}b", 4).is_err());
     }
 
     #[test]

@@ -60,6 +60,7 @@ pub async fn create(
             if name.is_empty() || name.chars().count() > 100 {
                 return Err(Error::invalid("room name must be 1-100 characters"));
             }
+            validate::no_nul("room name", &name)?;
             name
         }
     };

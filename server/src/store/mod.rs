@@ -3,6 +3,8 @@
 //! Room events (messages, edits, deletes) are written through [`Store::write`], which
 //! implementations batch into group commits; everything else is a plain query.
 
+mod postgres;
+mod rows;
 mod sqlite;
 
 use async_trait::async_trait;
@@ -12,6 +14,7 @@ use chat_protocol::v1::{
 
 use crate::error::Result;
 
+pub use postgres::PostgresStore;
 pub use sqlite::SqliteStore;
 
 /// A local or external user as stored.
@@ -97,6 +100,17 @@ pub enum Write {
         /// Delete time.
         now: i64,
     },
+}
+
+impl Write {
+    /// The room the write commits an event to.
+    pub fn room_id(&self) -> &str {
+        match self {
+            Self::Send { room_id, .. }
+            | Self::Edit { room_id, .. }
+            | Self::Delete { room_id, .. } => room_id,
+        }
+    }
 }
 
 /// What a committed [`Write`] produced.

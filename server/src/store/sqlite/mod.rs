@@ -1,7 +1,6 @@
 //! The embedded default store: SQLite in WAL mode with full fsync, one group-committing
 //! writer connection and a pool of readers.
 
-mod rows;
 mod writer;
 
 use std::str::FromStr;
@@ -15,9 +14,9 @@ use sqlx::{Connection, Row, SqliteConnection, SqlitePool};
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
+use super::rows::{event_from_row, message_from_row, room_from_row, to_i64, to_u64};
 use super::{NewRoom, Page, PageRange, RoomRecord, Store, UserRecord, Write, WriteOutcome};
 use crate::error::{Error, Result};
-use rows::{event_from_row, message_from_row, room_from_row, to_i64, to_u64};
 use writer::WriteRequest;
 
 /// SQLite implementation of [`Store`].

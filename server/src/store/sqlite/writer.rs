@@ -5,8 +5,8 @@ use chat_protocol::v1::{Message, ServerFrame};
 use sqlx::{Connection, Row, SqliteConnection};
 use tokio::sync::{mpsc, oneshot};
 
-use super::rows::{message_from_row, to_i64, to_u64};
 use crate::error::{Error, Result};
+use crate::store::rows::{message_from_row, to_i64, to_u64};
 use crate::store::{Write, WriteOutcome};
 
 /// A write waiting for its batch, with the channel its outcome goes back on.

@@ -1,13 +1,13 @@
-//! Mapping between SQLite rows and protocol types.
+//! Mapping between database rows and protocol types, for every store: both schemas
+//! use the same column names, and integers and text map the same way.
 
 use chat_protocol::v1::{Message, RoomVisibility, ServerFrame};
-use sqlx::Row;
-use sqlx::sqlite::SqliteRow;
+use sqlx::{ColumnIndex, Decode, Row, Type};
 
 use crate::error::{Error, Result};
 use crate::store::RoomRecord;
 
-/// SQLite integers are signed; seqs never get near `i64::MAX`.
+/// SQL integers are signed; seqs never get near `i64::MAX`.
 pub(super) fn to_i64(seq: u64) -> i64 {
     i64::try_from(seq).unwrap_or(i64::MAX)
 }
@@ -17,7 +17,12 @@ pub(super) fn to_u64(value: i64) -> u64 {
     u64::try_from(value).unwrap_or(0)
 }
 
-pub(super) fn room_from_row(row: &SqliteRow) -> Result<RoomRecord> {
+pub(super) fn room_from_row<R: Row>(row: &R) -> Result<RoomRecord>
+where
+    for<'r> &'r str: ColumnIndex<R>,
+    for<'r> String: Decode<'r, R::Database> + Type<R::Database>,
+    for<'r> i64: Decode<'r, R::Database> + Type<R::Database>,
+{
     let visibility: String = row.try_get("visibility")?;
     Ok(RoomRecord {
         id: row.try_get("id")?,
@@ -30,7 +35,12 @@ pub(super) fn room_from_row(row: &SqliteRow) -> Result<RoomRecord> {
 }
 
 /// A row of `messages` (current state).
-pub(super) fn message_from_row(row: &SqliteRow) -> Result<Message> {
+pub(super) fn message_from_row<R: Row>(row: &R) -> Result<Message>
+where
+    for<'r> &'r str: ColumnIndex<R>,
+    for<'r> String: Decode<'r, R::Database> + Type<R::Database>,
+    for<'r> i64: Decode<'r, R::Database> + Type<R::Database>,
+{
     let deleted_at: Option<i64> = row.try_get("deleted_at")?;
     Ok(Message {
         room_id: row.try_get("room_id")?,
@@ -46,7 +56,12 @@ pub(super) fn message_from_row(row: &SqliteRow) -> Result<Message> {
 }
 
 /// A row of `room_events` joined with its message's `client_msg_id`.
-pub(super) fn event_from_row(row: &SqliteRow) -> Result<ServerFrame> {
+pub(super) fn event_from_row<R: Row>(row: &R) -> Result<ServerFrame>
+where
+    for<'r> &'r str: ColumnIndex<R>,
+    for<'r> String: Decode<'r, R::Database> + Type<R::Database>,
+    for<'r> i64: Decode<'r, R::Database> + Type<R::Database>,
+{
     let kind: String = row.try_get("kind")?;
     let room_id: String = row.try_get("room_id")?;
     let seq = to_u64(row.try_get("seq")?);
