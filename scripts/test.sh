@@ -43,6 +43,8 @@ echo "== the web-wasm page end to end: two Chromium contexts, a real server"
 counted scripts/web-e2e.sh
 echo "== the server integration suite again, on PostgreSQL (pg_virtualenv)"
 counted scripts/postgres-test.sh
+echo "== a cluster: several chat-server processes on PostgreSQL and Redis"
+counted scripts/cluster-test.sh
 
 echo "== tests"
 status=0

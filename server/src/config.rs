@@ -42,6 +42,16 @@ pub struct Config {
     #[arg(long, env = "CHAT_DATABASE_URL", default_value = "sqlite://chat.db")]
     pub database_url: String,
 
+    /// Redis for running several processes together (`redis://host:6379`): room events,
+    /// typing and presence reach every process's connections. Use it with a PostgreSQL
+    /// `--database-url` shared by all processes, and the same JWT secret or key.
+    #[arg(long, env = "CHAT_REDIS_URL", hide_env_values = true)]
+    pub redis_url: Option<String>,
+
+    /// The Redis pub/sub channel the processes of one deployment share.
+    #[arg(long, env = "CHAT_REDIS_CHANNEL", default_value = "chat:events")]
+    pub redis_channel: String,
+
     /// Directory for server state such as the generated JWT secret (created if missing).
     #[arg(long, env = "CHAT_DATA_DIR", default_value = "chat-data")]
     pub data_dir: PathBuf,

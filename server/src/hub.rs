@@ -45,6 +45,9 @@ pub enum Delivery {
     RoomFrame(Arc<RoomFrame>),
     /// A frame for the user (presence), sent as it is.
     Frame(Utf8Bytes),
+    /// Live events may have been missed (the cluster bus was interrupted): read every
+    /// followed room's events after its cursor from the store.
+    Resync,
 }
 
 /// The hub's handle on one connection.
@@ -232,6 +235,14 @@ impl Hub {
             for id in state.by_user.get(user).into_iter().flatten() {
                 push(&state, *id, Delivery::Frame(frame.clone()));
             }
+        }
+    }
+
+    /// Asks every connection to catch up from the store (after a bus interruption).
+    pub fn resync_all(&self) {
+        let state = self.lock();
+        for id in state.connections.keys() {
+            push(&state, *id, Delivery::Resync);
         }
     }
 

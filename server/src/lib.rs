@@ -29,11 +29,12 @@ use tokio::net::TcpListener;
 pub use config::Config;
 
 use auth::{TokenService, load_or_create_secret};
-use bus::LocalBus;
+use bus::{Bus, LocalBus, RedisBus};
 use config::JwtAlgorithm;
 use hub::Hub;
 use state::AppState;
 use store::{PostgresStore, SqliteStore, Store};
+use tokio_util::sync::CancellationToken;
 
 /// Opens the store named by the configuration.
 async fn open_store(config: &Config) -> anyhow::Result<Arc<dyn Store>> {
@@ -88,7 +89,20 @@ pub async fn run(
     let store = open_store(&config).await?;
     let tokens = token_service(&config)?;
     let hub = Arc::new(Hub::new());
-    let bus = Arc::new(LocalBus::new(Arc::clone(&hub)));
+    // The bus outlives the sessions: it stops after they have closed.
+    let bus_shutdown = CancellationToken::new();
+    let bus: Arc<dyn Bus> = match &config.redis_url {
+        Some(url) => Arc::new(
+            RedisBus::start(
+                url,
+                config.redis_channel.clone(),
+                Arc::clone(&hub),
+                bus_shutdown.clone(),
+            )
+            .context("--redis-url")?,
+        ),
+        None => Arc::new(LocalBus::new(Arc::clone(&hub))),
+    };
     let grace = config.shutdown_grace;
     let state = AppState::new(config, Arc::clone(&store), bus, hub, tokens);
 
@@ -133,6 +147,7 @@ pub async fn run(
         );
     }
     let _ = sweeper.await;
+    bus_shutdown.cancel();
     store.close().await;
     tracing::info!("stopped");
     served.context("serving HTTP")

@@ -10,10 +10,17 @@ pub async fn healthz() -> &'static str {
     "ok"
 }
 
-/// `GET /readyz`: the store answers and the server is not shutting down.
+/// `GET /readyz`: the store answers, the cluster bus (if any) reaches the other
+/// processes, and the server is not shutting down.
 pub async fn readyz(State(state): State<AppState>) -> (StatusCode, &'static str) {
     if state.shutdown().is_cancelled() {
         return (StatusCode::SERVICE_UNAVAILABLE, "shutting down");
+    }
+    if !state.bus().healthy() {
+        return (
+            StatusCode::SERVICE_UNAVAILABLE,
+            "cluster bus (Redis) unreachable",
+        );
     }
     match state.store().ping().await {
         Ok(()) => (StatusCode::OK, "ready"),

@@ -147,6 +147,24 @@ impl Session {
         Ok(())
     }
 
+    /// Sends whatever every followed room committed after its cursor: events this
+    /// process's bus may have missed while it was cut off from the others.
+    async fn resync(&mut self) -> Result<(), End> {
+        let rooms: Vec<String> = self.cursors.keys().cloned().collect();
+        for room_id in rooms {
+            match self.catch_up(&room_id, None).await {
+                Ok(()) => {}
+                Err(Failure::End(end) | Failure::ReplyThenEnd(_, end)) => return Err(end),
+                Err(Failure::Reply(e)) => {
+                    // The store is unreachable too: the client resumes after reconnecting.
+                    tracing::warn!(error = %e, "resync failed");
+                    return Err(End::Close(1011, "internal error; reconnect and resume"));
+                }
+            }
+        }
+        Ok(())
+    }
+
     /// Handles something the hub queued for this connection.
     pub(super) async fn deliver(&mut self, delivery: Delivery) -> Result<(), End> {
         let event = match delivery {
@@ -160,6 +178,7 @@ impl Session {
                     .await;
             }
             Delivery::Room(event) => event,
+            Delivery::Resync => return self.resync().await,
         };
         let Some(cursor) = self.cursors.get_mut(&event.room_id) else {
             return Ok(());

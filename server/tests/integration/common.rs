@@ -174,17 +174,7 @@ impl TestServer {
 
     /// Connects and authenticates.
     pub async fn client(&self, token: &str) -> Client {
-        let mut client = Client::connect(self).await;
-        client
-            .send(&ClientFrame::Authenticate {
-                token: token.into(),
-            })
-            .await;
-        let hello = client
-            .recv_where(|f| matches!(f, ServerFrame::Authenticated { .. }))
-            .await;
-        assert!(matches!(hello, ServerFrame::Authenticated { .. }));
-        client
+        Client::authenticated(&self.ws_url(), token).await
     }
 }
 
@@ -203,10 +193,29 @@ pub struct Client {
 
 impl Client {
     pub async fn connect(server: &TestServer) -> Self {
-        let (ws, _) = tokio_tungstenite::connect_async(server.ws_url())
+        Self::connect_to(&server.ws_url()).await
+    }
+
+    pub async fn connect_to(ws_url: &str) -> Self {
+        let (ws, _) = tokio_tungstenite::connect_async(ws_url)
             .await
             .expect("ws connect");
         Self { ws }
+    }
+
+    /// Connected to `ws_url` and authenticated with `token`.
+    pub async fn authenticated(ws_url: &str, token: &str) -> Self {
+        let mut client = Self::connect_to(ws_url).await;
+        client
+            .send(&ClientFrame::Authenticate {
+                token: token.into(),
+            })
+            .await;
+        let hello = client
+            .recv_where(|f| matches!(f, ServerFrame::Authenticated { .. }))
+            .await;
+        assert!(matches!(hello, ServerFrame::Authenticated { .. }));
+        client
     }
 
     pub async fn send(&mut self, frame: &ClientFrame) {
@@ -479,7 +488,7 @@ pub fn http_client() -> reqwest::Client {
 /// server that keeps its files in `dir` (created once; a restart on the same directory
 /// finds the same database). The server comes from the PG* variables that
 /// `pg_virtualenv` sets.
-async fn postgres_database(dir: &std::path::Path) -> Option<String> {
+pub async fn postgres_database(dir: &std::path::Path) -> Option<String> {
     use sqlx::Connection;
     if std::env::var("CHAT_TEST_STORE").ok()? != "postgres" {
         return None;

@@ -1,13 +1,18 @@
 //! Fan-out of committed events to every process that has connections.
 //!
 //! The default [`LocalBus`] hands events straight to this process's [`Hub`]; a
-//! clustered deployment replaces it with a bus that goes through Redis pub/sub.
+//! clustered deployment uses [`RedisBus`], which also passes them to the other processes
+//! through Redis pub/sub.
+
+mod redis;
 
 use std::sync::Arc;
 
 use axum::extract::ws::Utf8Bytes;
 
 use crate::hub::{Hub, RoomEvent};
+
+pub use self::redis::RedisBus;
 
 /// Publishes events to every connection that should receive them, on any process.
 pub trait Bus: Send + Sync + std::fmt::Debug + 'static {
@@ -17,6 +22,10 @@ pub trait Bus: Send + Sync + std::fmt::Debug + 'static {
     fn publish_to_room(&self, room_id: &str, frame: Utf8Bytes, except_user: Option<&str>);
     /// A frame to every connection of the given users (presence).
     fn publish_to_users(&self, user_ids: &[String], frame: Utf8Bytes);
+    /// Whether events reach the other processes right now (for `/readyz`).
+    fn healthy(&self) -> bool {
+        true
+    }
 }
 
 /// In-process bus: one server process, no external dependency.

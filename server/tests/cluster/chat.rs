@@ -1,0 +1,117 @@
+//! Users on different processes chat as if on one.
+
+use std::collections::BTreeMap;
+
+use chat_protocol::v1::{ClientFrame, ServerFrame};
+
+use crate::common::{Client, ack_seq};
+use crate::harness::Cluster;
+
+/// Collects `message` frames until `count` arrived, checking that they come in
+/// increasing seq order with no repeats; returns seq → message id.
+pub async fn collect(client: &mut Client, count: usize) -> BTreeMap<u64, String> {
+    let mut seen = BTreeMap::new();
+    let mut last = 0;
+    while seen.len() < count {
+        if let ServerFrame::Message(m) = client
+            .recv_where(|f| matches!(f, ServerFrame::Message(_)))
+            .await
+        {
+            assert!(m.seq > last, "seq {} arrived after {last}", m.seq);
+            last = m.seq;
+            seen.insert(m.seq, m.message_id);
+        }
+    }
+    seen
+}
+
+#[tokio::test]
+#[ignore = "needs PostgreSQL and Redis: scripts/cluster-test.sh"]
+async fn users_on_different_processes_chat_both_ways() {
+    let cluster = Cluster::new().await;
+    let (one, two) = (cluster.node(), cluster.node());
+    one.wait_ready(true).await;
+    two.wait_ready(true).await;
+    let ann = one.register("ann").await;
+    let bob = two.register("bob").await;
+    let room = one.create_room(&ann.token, &[&bob.user_id]).await;
+
+    let mut a = one.client(&ann.token).await;
+    let mut b = two.client(&bob.token).await;
+    a.join(&room, None).await;
+    b.join(&room, None).await;
+
+    a.say(&room, "hello from process one").await;
+    let got = b.recv_where(|f| matches!(f, ServerFrame::Message(_))).await;
+    assert!(matches!(got, ServerFrame::Message(ref m) if m.content == "hello from process one"));
+    b.say(&room, "hi from process two").await;
+    let got = a.recv_where(|f| matches!(f, ServerFrame::Message(_))).await;
+    assert!(
+        matches!(got, ServerFrame::Message(ref m) if m.content == "hi from process two" && m.seq == 2)
+    );
+
+    // Typing crosses processes too.
+    a.send(&ClientFrame::Typing {
+        room_id: room.clone(),
+        is_typing: true,
+    })
+    .await;
+    let typing = b
+        .recv_where(|f| matches!(f, ServerFrame::Typing { .. }))
+        .await;
+    assert!(
+        matches!(typing, ServerFrame::Typing { ref user_id, is_typing: true, .. } if *user_id == ann.user_id)
+    );
+}
+
+#[tokio::test]
+#[ignore = "needs PostgreSQL and Redis: scripts/cluster-test.sh"]
+async fn concurrent_senders_on_both_processes_produce_one_gap_free_order() {
+    const EACH: usize = 60;
+    let cluster = Cluster::new().await;
+    let (one, two) = (cluster.node(), cluster.node());
+    one.wait_ready(true).await;
+    two.wait_ready(true).await;
+    let ann = one.register("ann").await;
+    let bob = two.register("bob").await;
+    let carol = one.register("carol").await;
+    let dan = two.register("dan").await;
+    let room = one
+        .create_room(&ann.token, &[&bob.user_id, &carol.user_id, &dan.user_id])
+        .await;
+    let mut watchers = [one.client(&carol.token).await, two.client(&dan.token).await];
+    for watcher in &mut watchers {
+        watcher.join(&room, None).await;
+    }
+
+    // Ann writes through process one and Bob through process two, at the same time.
+    // (Members may send without joining; the watchers receive.)
+    let sender = |node: &crate::harness::Node, token: String, name: &'static str| {
+        let ws = node.ws_url();
+        let room = room.clone();
+        tokio::spawn(async move {
+            let mut client = Client::authenticated(&ws, &token).await;
+            let mut acked = Vec::new();
+            for i in 0..EACH {
+                acked.push(ack_seq(&client.say(&room, &format!("{name} {i}")).await));
+            }
+            acked
+        })
+    };
+    let ann_sends = sender(&one, ann.token.clone(), "ann");
+    let bob_sends = sender(&two, bob.token.clone(), "bob");
+    let mut acked = ann_sends.await.unwrap();
+    acked.extend(bob_sends.await.unwrap());
+    acked.sort_unstable();
+    let all: Vec<u64> = (1..=(2 * EACH) as u64).collect();
+    assert_eq!(acked, all, "every seq acknowledged once, none skipped");
+
+    let [carol_ws, dan_ws] = &mut watchers;
+    let carol_saw = collect(carol_ws, 2 * EACH).await;
+    let dan_saw = collect(dan_ws, 2 * EACH).await;
+    assert_eq!(carol_saw.keys().copied().collect::<Vec<_>>(), all);
+    assert_eq!(
+        carol_saw, dan_saw,
+        "both processes' clients saw the same order"
+    );
+}

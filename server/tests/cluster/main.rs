@@ -1,0 +1,15 @@
+//! Several chat-server processes on one PostgreSQL and one Redis, started and stopped
+//! (by PID) here: real processes, real databases, loopback only.
+//!
+//! They need PostgreSQL (`CHAT_TEST_STORE=postgres` under `pg_virtualenv`) and
+//! `redis-server`, so they are ignored in the plain test run and run by
+//! `scripts/cluster-test.sh` (part of the suite) with `--run-ignored all`.
+
+#[allow(dead_code)]
+#[path = "../integration/common.rs"]
+mod common;
+
+mod harness;
+
+mod chat;
+mod faults;
