@@ -48,9 +48,15 @@ pub struct Config {
     #[arg(long, env = "CHAT_REDIS_URL", hide_env_values = true)]
     pub redis_url: Option<String>,
 
-    /// The Redis pub/sub channel the processes of one deployment share.
-    #[arg(long, env = "CHAT_REDIS_CHANNEL", default_value = "chat:events")]
-    pub redis_channel: String,
+    /// The prefix of every Redis key and channel of one deployment (several
+    /// deployments can share a Redis with different prefixes).
+    #[arg(long, env = "CHAT_REDIS_PREFIX", default_value = "chat")]
+    pub redis_prefix: String,
+
+    /// With Redis: how long a process's connections count as online without a refresh,
+    /// so that the users of a process that died go offline within this time.
+    #[arg(long, env = "CHAT_PRESENCE_TTL", default_value = "30s", value_parser = humantime::parse_duration)]
+    pub presence_ttl: Duration,
 
     /// Directory for server state such as the generated JWT secret (created if missing).
     #[arg(long, env = "CHAT_DATA_DIR", default_value = "chat-data")]
@@ -196,6 +202,7 @@ impl Config {
             ("--idle-timeout", self.idle_timeout),
             ("--typing-ttl", self.typing_ttl),
             ("--token-ttl", self.token_ttl),
+            ("--presence-ttl", self.presence_ttl),
         ];
         for (flag, value) in positive_durations {
             if value.is_zero() {

@@ -238,6 +238,16 @@ impl Hub {
         }
     }
 
+    /// Every connection with its user (for the cluster roster's refresh).
+    pub fn connections(&self) -> Vec<(String, ConnId)> {
+        let state = self.lock();
+        state
+            .connections
+            .iter()
+            .map(|(id, conn)| (conn.user_id.clone(), *id))
+            .collect()
+    }
+
     /// Asks every connection to catch up from the store (after a bus interruption).
     pub fn resync_all(&self) {
         let state = self.lock();

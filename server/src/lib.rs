@@ -13,6 +13,7 @@ pub mod http;
 pub mod hub;
 pub mod messaging;
 pub mod presence;
+pub mod roster;
 pub mod state;
 pub mod store;
 pub mod typing;
@@ -30,6 +31,7 @@ pub use config::Config;
 
 use auth::{TokenService, load_or_create_secret};
 use bus::{Bus, LocalBus, RedisBus};
+use roster::Roster;
 use config::JwtAlgorithm;
 use hub::Hub;
 use state::AppState;
@@ -95,7 +97,7 @@ pub async fn run(
         Some(url) => Arc::new(
             RedisBus::start(
                 url,
-                config.redis_channel.clone(),
+                format!("{}:events", config.redis_prefix),
                 Arc::clone(&hub),
                 bus_shutdown.clone(),
             )
@@ -103,8 +105,22 @@ pub async fn run(
         ),
         None => Arc::new(LocalBus::new(Arc::clone(&hub))),
     };
+    let roster = match &config.redis_url {
+        Some(url) => Some(Arc::new(
+            Roster::new(url, &config.redis_prefix, config.presence_ttl).context("--redis-url")?,
+        )),
+        None => None,
+    };
     let grace = config.shutdown_grace;
-    let state = AppState::new(config, Arc::clone(&store), bus, hub, tokens);
+    let state = AppState::new(
+        config,
+        Arc::clone(&store),
+        bus,
+        roster.clone(),
+        hub,
+        tokens,
+    );
+    let roster_task = roster.map(|roster| tokio::spawn(roster::run_maintenance(state.clone(), roster)));
 
     let sweeper = tokio::spawn(typing::run_sweeper(state.clone()));
     let app = http::router(state.clone());
@@ -147,6 +163,9 @@ pub async fn run(
         );
     }
     let _ = sweeper.await;
+    if let Some(task) = roster_task {
+        let _ = task.await;
+    }
     bus_shutdown.cancel();
     store.close().await;
     tracing::info!("stopped");

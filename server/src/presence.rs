@@ -21,9 +21,20 @@ pub async fn co_members(state: &AppState, user_id: &str) -> Vec<String> {
     })
 }
 
+/// Which of `user_ids` are online: on any process of a cluster (the roster), else on
+/// this one (the hub). Without Redis, a cluster process answers for itself only.
+pub async fn online_among(state: &AppState, user_ids: &[String]) -> Vec<String> {
+    if let Some(roster) = state.roster()
+        && let Some(online) = roster.online_among(user_ids).await
+    {
+        return online;
+    }
+    state.hub().online_among(user_ids)
+}
+
 /// Announces that `user_id` came online (if this is their first connection) and returns
 /// the presence frames of the co-members already online, for the new connection.
-pub fn came_online(
+pub async fn came_online(
     state: &AppState,
     user_id: &str,
     co_members: &[String],
@@ -39,9 +50,8 @@ pub fn came_online(
             .bus()
             .publish_to_users(co_members, Utf8Bytes::from(frame.encode()));
     }
-    state
-        .hub()
-        .online_among(co_members)
+    online_among(state, co_members)
+        .await
         .into_iter()
         .map(|user_id| ServerFrame::Presence {
             user_id,

@@ -11,6 +11,7 @@ use tokio_util::task::TaskTracker;
 
 use crate::auth::{HashingPool, TokenService};
 use crate::bus::Bus;
+use crate::roster::Roster;
 use crate::config::Config;
 use crate::hub::Hub;
 use crate::store::Store;
@@ -29,6 +30,7 @@ struct Inner {
     config: Config,
     store: Arc<dyn Store>,
     bus: Arc<dyn Bus>,
+    roster: Option<Arc<Roster>>,
     hub: Arc<Hub>,
     tokens: TokenService,
     hashing: HashingPool,
@@ -45,6 +47,7 @@ impl AppState {
         config: Config,
         store: Arc<dyn Store>,
         bus: Arc<dyn Bus>,
+        roster: Option<Arc<Roster>>,
         hub: Arc<Hub>,
         tokens: TokenService,
     ) -> Self {
@@ -59,6 +62,7 @@ impl AppState {
                 config,
                 store,
                 bus,
+                roster,
                 hub,
                 tokens,
                 hashing: HashingPool::new(PASSWORD_HASH_THREADS),
@@ -84,6 +88,11 @@ impl AppState {
     /// Event fan-out.
     pub fn bus(&self) -> &dyn Bus {
         self.inner.bus.as_ref()
+    }
+
+    /// Who is connected on every process of a cluster (`None` on a single server).
+    pub fn roster(&self) -> Option<&Roster> {
+        self.inner.roster.as_deref()
     }
 
     /// This process's connections.

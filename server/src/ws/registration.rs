@@ -6,6 +6,7 @@ use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
 use crate::hub::{ConnId, Delivery, TooManyConnections};
+use crate::roster::Refusal;
 use crate::state::AppState;
 use crate::{presence, typing};
 
@@ -34,8 +35,21 @@ impl Registration {
     ) -> Result<(Self, Vec<ServerFrame>), TooManyConnections> {
         let co_members = presence::co_members(state, user_id).await;
         let max = state.config().max_connections_per_user;
-        let (conn_id, first) = state.hub().register(user_id, queue, slow, max)?;
-        let snapshot = presence::came_online(state, user_id, &co_members, first);
+        let (conn_id, first_here) = state.hub().register(user_id, queue, slow, max)?;
+        // In a cluster the user's connections on every process count, and "first"
+        // means first anywhere. Without Redis, this process's own view stands in.
+        let first = match state.roster() {
+            Some(roster) => match roster.connect(user_id, conn_id, max).await {
+                Ok(first) => first,
+                Err(Refusal::TooMany) => {
+                    state.hub().unregister(conn_id);
+                    return Err(TooManyConnections);
+                }
+                Err(Refusal::Unavailable(_)) => first_here,
+            },
+            None => first_here,
+        };
+        let snapshot = presence::came_online(state, user_id, &co_members, first).await;
         let registration = Self {
             state: state.clone(),
             user_id: user_id.to_owned(),
@@ -61,7 +75,14 @@ impl Registration {
         for room_id in &departure.stopped_typing {
             typing::announce(&self.state, room_id, &self.user_id, false);
         }
-        if departure.went_offline {
+        let went_offline = match self.state.roster() {
+            Some(roster) => roster
+                .disconnect(&self.user_id, self.conn_id)
+                .await
+                .unwrap_or(departure.went_offline),
+            None => departure.went_offline,
+        };
+        if went_offline {
             presence::went_offline(&self.state, &self.user_id, &co_members);
         }
     }

@@ -113,6 +113,11 @@ impl Cluster {
 
     /// Starts one more chat-server process.
     pub fn node(&self) -> Node {
+        self.node_with(&[])
+    }
+
+    /// Starts one more chat-server process with extra flags.
+    pub fn node_with(&self, extra: &[&str]) -> Node {
         let port = free_port();
         let data = self.dir.path().join(format!("node-{port}"));
         let log = std::fs::File::create(self.dir.path().join(format!("node-{port}.log")))
@@ -124,6 +129,7 @@ impl Cluster {
             .args(["--jwt-secret", &self.secret])
             // The tests send in bursts; rate limits are tested elsewhere.
             .args(["--messages-per-second", "1000", "--message-burst", "1000"])
+            .args(extra)
             .arg("--data-dir")
             .arg(&data)
             .env("RUST_LOG", "chat_server=info")

@@ -13,3 +13,4 @@ mod harness;
 
 mod chat;
 mod faults;
+mod presence;

@@ -1,0 +1,106 @@
+//! Presence and connection limits across processes, kept in Redis.
+
+use chat_protocol::v1::{PresenceStatus, ServerFrame, close};
+
+use crate::common::Client;
+use crate::harness::Cluster;
+
+/// The presence frames queued for `client` so far (up to a pong): (user, online).
+async fn presence_so_far(client: &mut Client) -> Vec<(String, bool)> {
+    client.send(&chat_protocol::v1::ClientFrame::Ping).await;
+    let mut seen = Vec::new();
+    loop {
+        match client.recv().await {
+            ServerFrame::Pong { .. } => return seen,
+            ServerFrame::Presence {
+                user_id, status, ..
+            } => seen.push((user_id, status == PresenceStatus::Online)),
+            _ => {}
+        }
+    }
+}
+
+/// The next presence frame about `user_id`: whether they are online.
+async fn presence_of(client: &mut Client, user_id: &str) -> bool {
+    let frame = client
+        .recv_where(|f| matches!(f, ServerFrame::Presence { user_id: u, .. } if u == user_id))
+        .await;
+    matches!(
+        frame,
+        ServerFrame::Presence {
+            status: PresenceStatus::Online,
+            ..
+        }
+    )
+}
+
+#[tokio::test]
+#[ignore = "needs PostgreSQL and Redis: scripts/cluster-test.sh"]
+async fn a_user_is_online_while_connected_to_any_process() {
+    let cluster = Cluster::new().await;
+    let (one, two) = (cluster.node(), cluster.node());
+    one.wait_ready(true).await;
+    two.wait_ready(true).await;
+    let ann = one.register("ann").await;
+    let bob = two.register("bob").await;
+    one.create_room(&ann.token, &[&bob.user_id]).await;
+
+    let mut b = two.client(&bob.token).await;
+    // Ann on process one learns at once that Bob, on process two, is online.
+    let mut a1 = one.client(&ann.token).await;
+    assert!(presence_of(&mut a1, &bob.user_id).await);
+    assert!(presence_of(&mut b, &ann.user_id).await);
+
+    // A second device on the other process; closing the first keeps Ann online.
+    let a2 = two.client(&ann.token).await;
+    drop(a1);
+    drop(a2);
+    // Only once both are gone does Bob hear she is offline, and only once.
+    assert!(!presence_of(&mut b, &ann.user_id).await);
+    assert!(presence_so_far(&mut b).await.is_empty());
+}
+
+#[tokio::test]
+#[ignore = "needs PostgreSQL and Redis: scripts/cluster-test.sh"]
+async fn the_users_of_a_killed_process_go_offline_after_the_ttl() {
+    let cluster = Cluster::new().await;
+    let mut one = cluster.node_with(&["--presence-ttl", "1s"]);
+    let two = cluster.node_with(&["--presence-ttl", "1s"]);
+    one.wait_ready(true).await;
+    two.wait_ready(true).await;
+    let ann = one.register("ann").await;
+    let bob = two.register("bob").await;
+    one.create_room(&ann.token, &[&bob.user_id]).await;
+    let mut b = two.client(&bob.token).await;
+    let _a = one.client(&ann.token).await;
+    assert!(presence_of(&mut b, &ann.user_id).await);
+
+    // Process one dies without telling anyone; process two sweeps its entries.
+    one.kill();
+    assert!(!presence_of(&mut b, &ann.user_id).await);
+    // A new connection's snapshot agrees: nobody is online but Bob himself.
+    let mut b2 = two.client(&bob.token).await;
+    assert!(presence_so_far(&mut b2).await.is_empty());
+}
+
+#[tokio::test]
+#[ignore = "needs PostgreSQL and Redis: scripts/cluster-test.sh"]
+async fn the_connection_limit_counts_every_process() {
+    let cluster = Cluster::new().await;
+    let limit = ["--max-connections-per-user", "2"];
+    let (one, two) = (cluster.node_with(&limit), cluster.node_with(&limit));
+    one.wait_ready(true).await;
+    two.wait_ready(true).await;
+    let ann = one.register("ann").await;
+    let _first = one.client(&ann.token).await;
+    let _second = two.client(&ann.token).await;
+
+    // A third, on either process, is refused.
+    let mut third = Client::connect_to(&one.ws_url()).await;
+    third
+        .send(&chat_protocol::v1::ClientFrame::Authenticate {
+            token: ann.token.clone(),
+        })
+        .await;
+    assert_eq!(third.closed().await, Some(close::TOO_MANY_CONNECTIONS));
+}
