@@ -31,9 +31,9 @@ pub use config::Config;
 
 use auth::{TokenService, load_or_create_secret};
 use bus::{Bus, LocalBus, RedisBus};
-use roster::Roster;
 use config::JwtAlgorithm;
 use hub::Hub;
+use roster::Roster;
 use state::AppState;
 use store::{PostgresStore, SqliteStore, Store};
 use tokio_util::sync::CancellationToken;
@@ -112,15 +112,9 @@ pub async fn run(
         None => None,
     };
     let grace = config.shutdown_grace;
-    let state = AppState::new(
-        config,
-        Arc::clone(&store),
-        bus,
-        roster.clone(),
-        hub,
-        tokens,
-    );
-    let roster_task = roster.map(|roster| tokio::spawn(roster::run_maintenance(state.clone(), roster)));
+    let state = AppState::new(config, Arc::clone(&store), bus, roster.clone(), hub, tokens);
+    let roster_task =
+        roster.map(|roster| tokio::spawn(roster::run_maintenance(state.clone(), roster)));
 
     let sweeper = tokio::spawn(typing::run_sweeper(state.clone()));
     let app = http::router(state.clone());

@@ -7,6 +7,10 @@
 //! announces the user offline if nothing else of theirs is left. The same sets count a
 //! user's connections against `--max-connections-per-user` across processes.
 //!
+//! Typing indicators live here too, in a per-room set scored by expiry: if the process of
+//! a user who was typing dies, the sweeper announces that they stopped once the TTL
+//! passes, as the process itself would have.
+//!
 //! When Redis is unreachable, callers fall back to this process's own view (the hub),
 //! and the refresh puts every entry back once Redis returns, even an emptied one.
 
@@ -106,6 +110,78 @@ impl Roster {
 
     fn member(&self, conn: ConnId) -> String {
         format!("{}:{conn}", self.process)
+    }
+
+    fn typing_key(&self, room_id: &str) -> String {
+        format!("{}:typing:{room_id}", self.prefix)
+    }
+
+    fn typing_index_key(&self) -> String {
+        format!("{}:typing-index", self.prefix)
+    }
+
+    /// Records that `user_id` is typing in `room_id` until `ttl` from now, or stopped.
+    /// Best effort: Redis being away only delays a dead process's indicators.
+    pub async fn set_typing(&self, room_id: &str, user_id: &str, typing: bool, ttl: Duration) {
+        let entry = format!("{room_id}\t{user_id}");
+        let mut pipe = redis::pipe();
+        if typing {
+            let expiry = now_ms() + i64::try_from(ttl.as_millis()).unwrap_or(i64::MAX / 2);
+            let key_ttl = i64::try_from(ttl.as_millis() * 2).unwrap_or(i64::MAX);
+            pipe.zadd(self.typing_key(room_id), user_id, expiry)
+                .ignore()
+                .pexpire(self.typing_key(room_id), key_ttl)
+                .ignore()
+                .zadd(self.typing_index_key(), &entry, expiry)
+                .ignore();
+        } else {
+            pipe.zrem(self.typing_key(room_id), user_id)
+                .ignore()
+                .zrem(self.typing_index_key(), &entry)
+                .ignore();
+        }
+        let result: redis::RedisResult<()> = async {
+            let mut redis = self.conn().await?;
+            pipe.query_async(&mut redis).await
+        }
+        .await;
+        if let Err(e) = result {
+            self.failed(&e).await;
+        }
+    }
+
+    /// Removes typing indicators nobody refreshed in time and returns them as
+    /// (room, user), each once across the cluster.
+    async fn sweep_typing(&self) -> redis::RedisResult<Vec<(String, String)>> {
+        let mut redis = self.conn().await?;
+        let expired: Vec<String> = redis::cmd("ZRANGEBYSCORE")
+            .arg(self.typing_index_key())
+            .arg("-inf")
+            .arg(now_ms())
+            .arg("LIMIT")
+            .arg(0)
+            .arg(500)
+            .query_async(&mut redis)
+            .await?;
+        let mut stopped = Vec::new();
+        for entry in expired {
+            let removed: i64 = redis::cmd("ZREM")
+                .arg(self.typing_index_key())
+                .arg(&entry)
+                .query_async(&mut redis)
+                .await?;
+            if let Some((room, user)) = entry.split_once('\t')
+                && removed == 1
+            {
+                let _: i64 = redis::cmd("ZREM")
+                    .arg(self.typing_key(room))
+                    .arg(user)
+                    .query_async(&mut redis)
+                    .await?;
+                stopped.push((room.to_owned(), user.to_owned()));
+            }
+        }
+        Ok(stopped)
     }
 
     fn expiry(&self) -> i64 {
@@ -280,6 +356,14 @@ pub async fn run_maintenance(state: AppState, roster: Arc<Roster>) {
             Ok(offline) => {
                 for user_id in offline {
                     announce_offline(&state, &user_id).await;
+                }
+            }
+            Err(e) => roster.failed(&e).await,
+        }
+        match roster.sweep_typing().await {
+            Ok(stopped) => {
+                for (room_id, user_id) in stopped {
+                    crate::typing::announce(&state, &room_id, &user_id, false);
                 }
             }
             Err(e) => roster.failed(&e).await,

@@ -11,9 +11,9 @@ use tokio_util::task::TaskTracker;
 
 use crate::auth::{HashingPool, TokenService};
 use crate::bus::Bus;
-use crate::roster::Roster;
 use crate::config::Config;
 use crate::hub::Hub;
+use crate::roster::Roster;
 use crate::store::Store;
 
 /// Threads for argon2 hashing (see `auth::hashing` for why it is a fixed pool).

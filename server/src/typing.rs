@@ -20,7 +20,7 @@ pub fn announce(state: &AppState, room_id: &str, user_id: &str, is_typing: bool)
 }
 
 /// Applies a client's `typing` frame.
-pub fn update(state: &AppState, room_id: &str, user_id: &str, is_typing: bool) {
+pub async fn update(state: &AppState, room_id: &str, user_id: &str, is_typing: bool) {
     let changed = if is_typing {
         state
             .hub()
@@ -30,6 +30,12 @@ pub fn update(state: &AppState, room_id: &str, user_id: &str, is_typing: bool) {
     };
     if changed {
         announce(state, room_id, user_id, is_typing);
+    }
+    // Refreshes count too: they move the cluster-wide expiry forward.
+    if let Some(roster) = state.roster() {
+        roster
+            .set_typing(room_id, user_id, is_typing, state.config().typing_ttl)
+            .await;
     }
 }
 

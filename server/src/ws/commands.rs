@@ -71,7 +71,7 @@ impl Session {
                     return Err(Error::forbidden("join the room on this connection first").into());
                 }
                 self.check_ephemeral_rate()?;
-                typing::update(&self.state, &room_id, &self.user_id, is_typing);
+                typing::update(&self.state, &room_id, &self.user_id, is_typing).await;
                 Ok(())
             }
             ClientFrame::Receipt { room_id, seq, kind } => self.receipt(&room_id, seq, kind).await,

@@ -104,3 +104,31 @@ async fn the_connection_limit_counts_every_process() {
         .await;
     assert_eq!(third.closed().await, Some(close::TOO_MANY_CONNECTIONS));
 }
+
+#[tokio::test]
+#[ignore = "needs PostgreSQL and Redis: scripts/cluster-test.sh"]
+async fn typing_of_a_killed_process_stops_after_the_ttl() {
+    let cluster = Cluster::new().await;
+    let ttl = ["--typing-ttl", "1s", "--presence-ttl", "1s"];
+    let (mut one, two) = (cluster.node_with(&ttl), cluster.node_with(&ttl));
+    one.wait_ready(true).await;
+    two.wait_ready(true).await;
+    let ann = one.register("ann").await;
+    let bob = two.register("bob").await;
+    let room = one.create_room(&ann.token, &[&bob.user_id]).await;
+    let mut a = one.client(&ann.token).await;
+    let mut b = two.client(&bob.token).await;
+    a.join(&room, None).await;
+    b.join(&room, None).await;
+    a.send(&chat_protocol::v1::ClientFrame::Typing {
+        room_id: room.clone(),
+        is_typing: true,
+    })
+    .await;
+    let typing = |want: bool| move |f: &ServerFrame| matches!(f, ServerFrame::Typing { is_typing, .. } if *is_typing == want);
+    b.recv_where(typing(true)).await;
+    // Ann's process dies while she is typing: the indicator still stops, from Redis.
+    one.kill();
+    let stopped = b.recv_where(typing(false)).await;
+    assert!(matches!(stopped, ServerFrame::Typing { ref user_id, .. } if *user_id == ann.user_id));
+}
