@@ -8,6 +8,10 @@
 //!     --frames-per-second 1000000 --frame-burst 1000000 &
 //! cargo run --release -p chat-server --example quick_load -- 127.0.0.1:8080 20 500 16
 //! ```
+//!
+//! The first argument may list several servers of one cluster (`host:port,host:port`):
+//! client `i` then connects to server `i % count`, and accounts and the room are made on
+//! the first.
 
 use std::time::{Duration, Instant};
 
@@ -18,11 +22,15 @@ use tokio_tungstenite::tungstenite::Message;
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
+    let _ = rustls::crypto::ring::default_provider().install_default();
     let args: Vec<String> = std::env::args().skip(1).collect();
-    let addr = args
+    let servers: Vec<String> = args
         .first()
-        .cloned()
-        .unwrap_or_else(|| "127.0.0.1:8080".into());
+        .map_or("127.0.0.1:8080", String::as_str)
+        .split(',')
+        .map(str::to_owned)
+        .collect();
+    let addr = servers[0].clone();
     let clients: usize = args.get(1).map_or(Ok(20), |a| a.parse())?;
     let per_client: usize = args.get(2).map_or(Ok(500), |a| a.parse())?;
     let window: usize = args.get(3).map_or(Ok(16), |a| a.parse())?;
@@ -56,8 +64,9 @@ async fn main() -> anyhow::Result<()> {
         .await?;
 
     let mut sockets = Vec::new();
-    for token in &tokens {
-        let (mut ws, _) = tokio_tungstenite::connect_async(format!("ws://{addr}/v1/ws")).await?;
+    for (i, token) in tokens.iter().enumerate() {
+        let server = &servers[i % servers.len()];
+        let (mut ws, _) = tokio_tungstenite::connect_async(format!("ws://{server}/v1/ws")).await?;
         ws.send(Message::text(
             ClientFrame::Authenticate {
                 token: token.clone(),
