@@ -115,3 +115,37 @@ async fn concurrent_senders_on_both_processes_produce_one_gap_free_order() {
         "both processes' clients saw the same order"
     );
 }
+
+#[tokio::test]
+#[ignore = "needs PostgreSQL and Redis: scripts/cluster-test.sh"]
+async fn a_send_retried_on_another_process_is_stored_once() {
+    let cluster = Cluster::new().await;
+    let (one, two) = (cluster.node(), cluster.node());
+    one.wait_ready(true).await;
+    two.wait_ready(true).await;
+    let ann = one.register("ann").await;
+    let bob = two.register("bob").await;
+    let room = one.create_room(&ann.token, &[&bob.user_id]).await;
+    let mut b = two.client(&bob.token).await;
+    b.join(&room, None).await;
+
+    // The same message (same client_msg_id) through both processes at once, as a
+    // client does when it reconnects elsewhere before the first ack arrived.
+    let frame = ClientFrame::SendMessage {
+        room_id: room.clone(),
+        client_msg_id: uuid::Uuid::new_v4().to_string(),
+        content: "only once".into(),
+    };
+    let mut first = one.client(&ann.token).await;
+    let mut second = two.client(&ann.token).await;
+    let ack = |f: &ServerFrame| matches!(f, ServerFrame::MessageAck { .. });
+    first.send(&frame).await;
+    second.send(&frame).await;
+    let (ack_one, ack_two) = (first.recv_where(ack).await, second.recv_where(ack).await);
+    assert_eq!(ack_one, ack_two, "both get the original's ack");
+    assert_eq!(ack_seq(&ack_one), 1);
+    let got = collect(&mut b, 1).await;
+    assert_eq!(got.keys().copied().collect::<Vec<_>>(), [1]);
+    // A later message gets seq 2: nothing was stored twice.
+    assert_eq!(ack_seq(&first.say(&room, "next").await), 2);
+}
