@@ -84,10 +84,13 @@ pub struct Caller {
 ///
 /// `unauthorized` for an invalid token or unknown user; `internal` if the store fails.
 pub async fn authenticated_user(state: &AppState, token: &str) -> Result<Caller> {
-    let claims = state.tokens().verify(token)?;
+    let claims = state.tokens().verify(token).inspect_err(|_| {
+        crate::telemetry::auth_failure("invalid_token");
+    })?;
     let known = state.store().user_exists(&claims.sub).await?;
     if !known {
         if !state.tokens().has_external_issuer() {
+            crate::telemetry::auth_failure("unknown_user");
             return Err(Error::unauthorized("the token's user does not exist"));
         }
         state

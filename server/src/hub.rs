@@ -205,7 +205,13 @@ impl Hub {
             for id in subs {
                 push(&state, *id, Delivery::Room(Arc::clone(event)));
             }
+            crate::telemetry::fanned_out(subs.len());
         }
+    }
+
+    /// Distinct users with a connection here.
+    pub fn user_count(&self) -> usize {
+        self.lock().by_user.len()
     }
 
     /// Queues an ephemeral frame for every connection following the room, optionally

@@ -16,6 +16,7 @@ pub mod presence;
 pub mod roster;
 pub mod state;
 pub mod store;
+pub mod telemetry;
 pub mod typing;
 pub mod validate;
 mod ws;
@@ -88,6 +89,7 @@ pub async fn run(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
     config.validate().map_err(anyhow::Error::msg)?;
+    let metrics = telemetry::install();
     let store = open_store(&config).await?;
     let tokens = token_service(&config)?;
     let hub = Arc::new(Hub::new());
@@ -117,6 +119,7 @@ pub async fn run(
         roster.map(|roster| tokio::spawn(roster::run_maintenance(state.clone(), roster)));
 
     let sweeper = tokio::spawn(typing::run_sweeper(state.clone()));
+    let upkeep = tokio::spawn(telemetry::run_upkeep(metrics, state.shutdown().clone()));
     let app = http::router(state.clone());
     let cancel = state.shutdown().clone();
     tracing::info!(address = %listener.local_addr()?, "chat-server listening");
@@ -157,6 +160,7 @@ pub async fn run(
         );
     }
     let _ = sweeper.await;
+    let _ = upkeep.await;
     if let Some(task) = roster_task {
         let _ = task.await;
     }

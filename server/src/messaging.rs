@@ -2,6 +2,7 @@
 //! Shared by the WebSocket session and the REST API so both keep the same guarantees.
 
 use std::sync::Arc;
+use std::time::Instant;
 
 use axum::extract::ws::Utf8Bytes;
 use chat_protocol::v1::{ErrorCode, Message, ServerFrame};
@@ -28,6 +29,7 @@ fn check_rate(state: &AppState, user_id: &str) -> Result<()> {
         .message_limiter()
         .check_key(&user_id.to_owned())
         .map_err(|_| {
+            crate::telemetry::rate_limited("message");
             Error::new(
                 ErrorCode::RateLimited,
                 "too many messages; slow down and retry shortly",
@@ -66,13 +68,17 @@ pub async fn send(
     let WriteOutcome::Sent { message, duplicate } = outcome else {
         return Err(Error::internal("unexpected write outcome", &"send"));
     };
+    if !duplicate {
+        crate::telemetry::committed("message");
+    }
     Ok((message, duplicate))
 }
 
 /// Publishes a newly committed message to the room, except as a `message` to the
-/// connection that sent it (it got `message_ack`).
-pub fn fan_out(state: &AppState, author: Author<'_>, message: &Message) {
+/// connection that sent it (it got `message_ack`). `received` is when the send arrived.
+pub fn fan_out(state: &AppState, author: Author<'_>, message: &Message, received: Instant) {
     publish(state, author.origin, &ServerFrame::Message(message.clone()));
+    crate::telemetry::send_to_fanout(received.elapsed());
 }
 
 /// Edits one's own message; the `message_edited` event goes to the whole room,
@@ -128,6 +134,10 @@ pub async fn delete(
 async fn commit_event(state: &AppState, write: Write) -> Result<ServerFrame> {
     match state.store().write(write).await? {
         WriteOutcome::Event(frame) => {
+            crate::telemetry::committed(match frame {
+                ServerFrame::MessageDeleted { .. } => "delete",
+                _ => "edit",
+            });
             publish(state, None, &frame);
             Ok(frame)
         }

@@ -31,6 +31,8 @@ const MAX_BACKOFF: Duration = Duration::from_secs(5);
 #[derive(Debug, Serialize, Deserialize)]
 struct Envelope {
     origin: String,
+    /// When it was published, ms since the epoch (for the bus-lag histogram).
+    sent_at: i64,
     #[serde(flatten)]
     delivery: Remote,
 }
@@ -141,7 +143,10 @@ impl Bus for RedisBus {
     }
 
     fn healthy(&self) -> bool {
-        self.subscribed.load(Ordering::Relaxed) && self.publishing.load(Ordering::Relaxed)
+        let healthy =
+            self.subscribed.load(Ordering::Relaxed) && self.publishing.load(Ordering::Relaxed);
+        crate::telemetry::bus_healthy(healthy);
+        healthy
     }
 }
 
@@ -214,6 +219,7 @@ fn deliver(hub: &Hub, process: &str, message: &redis::Msg) {
     if envelope.origin == process {
         return; // Delivered locally when it was published.
     }
+    crate::telemetry::bus_lag(envelope.sent_at);
     match envelope.delivery {
         Remote::RoomEvent {
             room_id,
@@ -283,6 +289,7 @@ async fn publish(
             };
             let payload = match serde_json::to_string(&Envelope {
                 origin: process.clone(),
+                sent_at: crate::clock::now_ms(),
                 delivery,
             }) {
                 Ok(payload) => payload,

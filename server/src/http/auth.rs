@@ -25,6 +25,7 @@ static DUMMY_HASH: LazyLock<String> =
 /// Each attempt costs an argon2 hash: limit attempts per client address.
 fn check_attempt_rate(state: &AppState, peer: SocketAddr) -> Result<()> {
     state.auth_limiter().check_key(&peer.ip()).map_err(|_| {
+        crate::telemetry::rate_limited("auth");
         Error::new(
             chat_protocol::v1::ErrorCode::RateLimited,
             "too many registration or login attempts; wait a minute",
@@ -96,6 +97,7 @@ pub async fn login(
         })
         .await?;
     let Some(user) = user.filter(|_| valid) else {
+        crate::telemetry::auth_failure("bad_credentials");
         return Err(Error::unauthorized("wrong username or password"));
     };
     let (token, expires_at) = state.tokens().mint(&user.id, now_ms())?;

@@ -63,6 +63,7 @@ pub async fn send(
         .and_then(|v| v.to_str().ok())
         .ok_or_else(|| Error::invalid("the Idempotency-Key header (a UUID) is required"))?;
     let key = key.to_owned();
+    let received = std::time::Instant::now();
     // Commit and fan-out run in their own task: if the HTTP client goes away mid-request
     // the handler is dropped, but a committed message must still reach the room.
     let (message, duplicate) = tokio::spawn(async move {
@@ -72,7 +73,7 @@ pub async fn send(
         };
         let sent = messaging::send(&state, author, &room_id, &key, &request.content).await;
         if let Ok((message, false)) = &sent {
-            messaging::fan_out(&state, author, message);
+            messaging::fan_out(&state, author, message, received);
         }
         sent
     })
@@ -85,6 +86,7 @@ pub async fn send(
         seq: message.seq,
         created_at: message.created_at,
     };
+    crate::telemetry::acknowledged("rest");
     let status = if duplicate {
         StatusCode::OK
     } else {

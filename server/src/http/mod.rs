@@ -4,6 +4,7 @@ mod auth;
 mod extract;
 mod health;
 mod messages;
+mod metrics;
 mod response;
 mod rooms;
 mod users;
@@ -25,6 +26,7 @@ pub fn router(state: AppState) -> Router {
     let mut router = Router::new()
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
+        .route("/metrics", get(metrics::render))
         .route(chat_protocol::v1::WS_PATH, get(crate::ws::upgrade))
         .route("/v1/auth/register", post(auth::register))
         .route("/v1/auth/login", post(auth::login))

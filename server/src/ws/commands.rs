@@ -125,6 +125,7 @@ impl Session {
         client_msg_id: &str,
         content: &str,
     ) -> Result<(), Failure> {
+        let received = std::time::Instant::now();
         let user_id = self.user_id.clone();
         let author = Author {
             user_id: &user_id,
@@ -136,7 +137,7 @@ impl Session {
                 // The message is committed: fan it out now, so the room never waits on
                 // this connection's queue.
                 if !duplicate {
-                    messaging::fan_out(&self.state, author, &message);
+                    messaging::fan_out(&self.state, author, &message, received);
                 }
                 // Earlier events reach this connection before its ack, so a client that
                 // advances its cursor on the ack never skips one.
@@ -148,6 +149,7 @@ impl Session {
                     seq: message.seq,
                     created_at: message.created_at,
                 };
+                crate::telemetry::acknowledged("websocket");
                 Ok(self.send(&ack).await?)
             }
             Err(e) => Err(self.count_strike(e)),
@@ -176,6 +178,7 @@ impl Session {
     /// Typing and receipts fan out to the whole room: they have their own budget.
     fn check_ephemeral_rate(&self) -> Result<(), Failure> {
         self.ephemeral_limiter.check().map_err(|_| {
+            crate::telemetry::rate_limited("typing_receipt");
             Failure::Reply(Error::new(
                 ErrorCode::RateLimited,
                 "too many typing or receipt updates; send them at most a few times a second",

@@ -23,6 +23,11 @@ pub(super) enum Refusal {
 }
 
 fn unauthorized(message: impl Into<String>, reason: &'static str) -> Refusal {
+    crate::telemetry::auth_failure(if reason == "authentication timeout" {
+        "auth_timeout"
+    } else {
+        "missing_token"
+    });
     Refusal::Close {
         error: Some(Error::unauthorized(message)),
         code: close::UNAUTHORIZED,
@@ -72,7 +77,10 @@ pub(super) async fn authenticate(
         }
     };
     let token = match ClientFrame::decode(text.as_str()) {
-        Ok(ClientFrame::Authenticate { token }) => token,
+        Ok(ClientFrame::Authenticate { token }) => {
+            crate::telemetry::frame_received("authenticate");
+            token
+        }
         Ok(_) | Err(_) => {
             return Err(unauthorized(
                 "the first frame must be {\"type\":\"authenticate\",\"token\":...}",

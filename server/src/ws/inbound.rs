@@ -25,6 +25,7 @@ impl Session {
             Some(Ok(Message::Ping(_) | Message::Pong(_))) => Ok(()),
             Some(Ok(message)) => {
                 if self.frame_limiter.check().is_err() {
+                    crate::telemetry::rate_limited("frame");
                     return Err(End::Close(close::POLICY_LIMIT, "frame rate limit exceeded"));
                 }
                 match message {
@@ -42,8 +43,12 @@ impl Session {
 
     async fn on_text(&mut self, text: &str) -> Result<(), End> {
         let frame = match ClientFrame::decode(text) {
-            Ok(frame) => frame,
+            Ok(frame) => {
+                crate::telemetry::frame_received(frame.type_name());
+                frame
+            }
             Err(e) => {
+                crate::telemetry::frame_received("invalid");
                 let code = match e {
                     DecodeError::UnknownType(_) => ErrorCode::UnknownType,
                     _ => ErrorCode::InvalidRequest,

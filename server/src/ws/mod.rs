@@ -46,7 +46,9 @@ pub async fn upgrade(ws: WebSocketUpgrade, State(state): State<AppState>) -> Res
         .on_upgrade(move |socket| {
             let sessions = state.sessions().clone();
             sessions.track_future(async move {
+                crate::telemetry::connection(true);
                 session::run(socket, state).await;
+                crate::telemetry::connection(false);
                 drop(slot);
             })
         })

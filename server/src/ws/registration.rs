@@ -49,6 +49,7 @@ impl Registration {
             },
             None => first_here,
         };
+        crate::telemetry::users(state.hub().user_count());
         let snapshot = presence::came_online(state, user_id, &co_members, first).await;
         let registration = Self {
             state: state.clone(),
@@ -72,6 +73,7 @@ impl Registration {
         let Some(departure) = self.state.hub().unregister(self.conn_id) else {
             return;
         };
+        crate::telemetry::users(self.state.hub().user_count());
         for room_id in &departure.stopped_typing {
             typing::announce(&self.state, room_id, &self.user_id, false);
         }

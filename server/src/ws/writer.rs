@@ -88,6 +88,7 @@ impl Writer {
         close_with: Option<(u16, &'static str)>,
         stream: &mut SplitStream<WebSocket>,
     ) {
+        crate::telemetry::closed(close_with.map(|(code, _)| code));
         let Some((code, reason)) = close_with else {
             self.task.abort();
             return;
@@ -138,7 +139,10 @@ async fn run(
         let Some(outgoing) = next else { break };
         // The permit is released once the frame is handed to the socket.
         let (message, _reserved) = match outgoing {
-            Outgoing::Text(text, reserved) => (Message::Text(text), reserved),
+            Outgoing::Text(text, reserved) => {
+                crate::telemetry::frame_sent(text.as_str());
+                (Message::Text(text), reserved)
+            }
             Outgoing::Ping => (Message::Ping(Default::default()), None),
             Outgoing::Close(code, reason) => {
                 send_close(&mut sink, code, reason).await;

@@ -8,6 +8,7 @@ mod binary;
 mod chat;
 mod edits;
 mod limits;
+mod metrics;
 mod receipts;
 mod rest;
 mod restart;

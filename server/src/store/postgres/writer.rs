@@ -39,6 +39,7 @@ pub(super) async fn run(
 ) {
     let mut batch = Vec::with_capacity(max_batch);
     while queue.recv_many(&mut batch, max_batch).await > 0 {
+        let started = std::time::Instant::now();
         let mut result = commit_with_retries(&mut conn, &batch).await;
         if result.is_err() && conn.ping().await.is_err() {
             // The connection is gone: one fresh attempt on a new one.
@@ -47,6 +48,7 @@ pub(super) async fn run(
                 result = commit_with_retries(&mut conn, &batch).await;
             }
         }
+        crate::telemetry::commit_batch(batch.len(), started.elapsed());
         match result {
             Ok(outcomes) => {
                 for (request, outcome) in batch.drain(..).zip(outcomes) {

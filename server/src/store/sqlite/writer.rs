@@ -24,7 +24,10 @@ pub(super) async fn run(
 ) {
     let mut batch = Vec::with_capacity(max_batch);
     while queue.recv_many(&mut batch, max_batch).await > 0 {
-        match commit_batch(&mut conn, &batch).await {
+        let started = std::time::Instant::now();
+        let result = commit_batch(&mut conn, &batch).await;
+        crate::telemetry::commit_batch(batch.len(), started.elapsed());
+        match result {
             Ok(outcomes) => {
                 for (request, outcome) in batch.drain(..).zip(outcomes) {
                     let _ = request.reply.send(outcome);

@@ -1,0 +1,16 @@
+//! `GET /metrics`: the Prometheus text exposition of `crate::telemetry`.
+
+use axum::http::header;
+use axum::response::IntoResponse;
+
+/// Renders every metric of this process. Unauthenticated, like most exporters: expose
+/// it to the scraper only (see docs/operations.md).
+pub async fn render() -> impl IntoResponse {
+    (
+        [(
+            header::CONTENT_TYPE,
+            "text/plain; version=0.0.4; charset=utf-8",
+        )],
+        crate::telemetry::handle().render(),
+    )
+}
