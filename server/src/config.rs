@@ -184,6 +184,19 @@ pub struct Config {
     #[arg(long, env = "CHAT_WEB_ROOT")]
     pub web_root: Option<PathBuf>,
 
+    /// Kafka bootstrap servers (`host:9092,host:9092`): publish every room event to the
+    /// event stream, through a transactional outbox so that none is lost.
+    #[arg(long, env = "CHAT_KAFKA_BROKERS")]
+    pub kafka_brokers: Option<String>,
+
+    /// The Kafka topic of the event stream (keyed by room id).
+    #[arg(long, env = "CHAT_KAFKA_TOPIC", default_value = "chat-events")]
+    pub kafka_topic: String,
+
+    /// Put message text into the event stream's events (off: ids and metadata only).
+    #[arg(long, env = "CHAT_EVENTS_INCLUDE_CONTENT")]
+    pub events_include_content: bool,
+
     /// Log format; the level comes from RUST_LOG (default `info`).
     #[arg(long, env = "CHAT_LOG_FORMAT", value_enum, default_value = "text")]
     pub log_format: LogFormat,

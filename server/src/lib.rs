@@ -9,6 +9,7 @@ pub mod bus;
 pub mod clock;
 pub mod config;
 pub mod error;
+pub mod events;
 pub mod http;
 pub mod hub;
 pub mod messaging;
@@ -36,20 +37,24 @@ use config::JwtAlgorithm;
 use hub::Hub;
 use roster::Roster;
 use state::AppState;
-use store::{PostgresStore, SqliteStore, Store};
+use store::{EventOutbox, PostgresStore, SqliteStore, Store};
 use tokio_util::sync::CancellationToken;
 
 /// Opens the store named by the configuration.
 async fn open_store(config: &Config) -> anyhow::Result<Arc<dyn Store>> {
     let url = &config.database_url;
+    let outbox = EventOutbox {
+        enabled: config.kafka_brokers.is_some(),
+        include_content: config.events_include_content,
+    };
     // The URL may carry a password: errors name only the kind of database.
     if url.starts_with("sqlite:") {
-        let store = SqliteStore::open(url, config.commit_batch)
+        let store = SqliteStore::open(url, config.commit_batch, outbox)
             .await
             .with_context(|| format!("opening {url}"))?;
         Ok(Arc::new(store))
     } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-        let store = PostgresStore::open(url, config.commit_batch)
+        let store = PostgresStore::open(url, config.commit_batch, outbox)
             .await
             .context("opening the PostgreSQL database")?;
         Ok(Arc::new(store))
@@ -120,6 +125,14 @@ pub async fn run(
 
     let sweeper = tokio::spawn(typing::run_sweeper(state.clone()));
     let upkeep = tokio::spawn(telemetry::run_upkeep(metrics, state.shutdown().clone()));
+    let relay = match &state.config().kafka_brokers {
+        Some(brokers) => {
+            let relay = events::KafkaRelay::new(brokers, &state.config().kafka_topic)
+                .context("--kafka-brokers")?;
+            Some(tokio::spawn(events::run_relay(state.clone(), relay)))
+        }
+        None => None,
+    };
     let app = http::router(state.clone());
     let cancel = state.shutdown().clone();
     tracing::info!(address = %listener.local_addr()?, "chat-server listening");
@@ -161,6 +174,9 @@ pub async fn run(
     }
     let _ = sweeper.await;
     let _ = upkeep.await;
+    if let Some(relay) = relay {
+        let _ = relay.await;
+    }
     if let Some(task) = roster_task {
         let _ = task.await;
     }

@@ -26,6 +26,7 @@ const RATE_LIMITED: &str = "chat_rate_limited_total";
 const CLOSES: &str = "chat_connections_closed_total";
 const BUS_LAG: &str = "chat_bus_lag_seconds";
 const BUS_HEALTHY: &str = "chat_bus_healthy";
+const OUTBOX_BACKLOG: &str = "chat_event_outbox_backlog";
 
 static HANDLE: OnceLock<PrometheusHandle> = OnceLock::new();
 
@@ -99,6 +100,10 @@ fn describe() {
     describe_gauge!(
         BUS_HEALTHY,
         "Clustered: 1 while this process reaches the others through Redis, else 0."
+    );
+    describe_gauge!(
+        OUTBOX_BACKLOG,
+        "Events in the outbox not yet acknowledged by Kafka."
     );
 }
 
@@ -214,6 +219,11 @@ pub fn bus_lag(published_at_ms: i64) {
         .saturating_sub(published_at_ms)
         .max(0);
     histogram!(BUS_LAG).record(lag_ms as f64 / 1000.0);
+}
+
+/// Events waiting in the outbox.
+pub fn outbox_backlog(rows: u64) {
+    gauge!(OUTBOX_BACKLOG).set(rows as f64);
 }
 
 /// Clustered: whether the bus reaches the other processes.

@@ -60,6 +60,27 @@ pub struct NewRoom {
     pub now: i64,
 }
 
+/// What the store writes to the event stream's outbox, in the transaction of each room
+/// event. Off unless an event stream is configured (nothing would empty the outbox).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct EventOutbox {
+    /// Write an outbox row for every committed room event.
+    pub enabled: bool,
+    /// Put message text into the events (`--events-include-content`).
+    pub include_content: bool,
+}
+
+/// One outbox row waiting to be published.
+#[derive(Debug, Clone)]
+pub struct OutboxRow {
+    /// Its position: rows are published in this order.
+    pub id: i64,
+    /// The Kafka key.
+    pub key: String,
+    /// The event JSON.
+    pub payload: String,
+}
+
 /// A write that commits a room event; batched with others into one transaction.
 #[derive(Debug, Clone)]
 pub enum Write {
@@ -207,6 +228,18 @@ pub trait Store: Send + Sync + std::fmt::Debug + 'static {
     ) -> Result<bool>;
     /// Every member's receipt positions in a room.
     async fn receipts(&self, room_id: &str) -> Result<Vec<MemberReceipts>>;
+
+    /// The oldest `limit` outbox rows, in order.
+    async fn outbox_batch(&self, limit: u32) -> Result<Vec<OutboxRow>>;
+    /// Removes published rows (every row with `id <= up_to`).
+    async fn outbox_delete(&self, up_to: i64) -> Result<()>;
+    /// How many rows wait to be published.
+    async fn outbox_len(&self) -> Result<u64>;
+    /// Whether this process should run the outbox relay now: one process of a cluster
+    /// at a time, so that one room's events are published in order.
+    async fn lead_relay(&self) -> Result<bool> {
+        Ok(true)
+    }
 
     /// Finishes in-flight commits and refuses new writes. Called once at shutdown.
     async fn close(&self);

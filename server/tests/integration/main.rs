@@ -7,6 +7,7 @@ mod bad_input;
 mod binary;
 mod chat;
 mod edits;
+mod events;
 mod limits;
 mod metrics;
 mod receipts;

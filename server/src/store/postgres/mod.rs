@@ -15,7 +15,10 @@ use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
 use super::rows::{event_from_row, message_from_row, room_from_row, to_i64, to_u64};
-use super::{NewRoom, Page, PageRange, RoomRecord, Store, UserRecord, Write, WriteOutcome};
+use super::{
+    EventOutbox, NewRoom, OutboxRow, Page, PageRange, RoomRecord, Store, UserRecord, Write,
+    WriteOutcome,
+};
 use crate::error::{Error, Result};
 use writer::WriteRequest;
 
@@ -23,6 +26,9 @@ use writer::WriteRequest;
 #[derive(Debug)]
 pub struct PostgresStore {
     pool: PgPool,
+    /// While this process leads the outbox relay: the connection holding the advisory
+    /// lock that makes it the only one (released by PostgreSQL if the process dies).
+    relay_lock: tokio::sync::Mutex<Option<sqlx::pool::PoolConnection<sqlx::Postgres>>>,
     /// Taken at [`Store::close`], which ends the writer task after it drained its queue.
     writes: Mutex<Option<mpsc::Sender<WriteRequest>>>,
     writer_task: Mutex<Option<JoinHandle<()>>>,
@@ -35,7 +41,7 @@ impl PostgresStore {
     /// # Errors
     ///
     /// When the URL is invalid, the database cannot be reached or a migration fails.
-    pub async fn open(url: &str, commit_batch: usize) -> anyhow::Result<Self> {
+    pub async fn open(url: &str, commit_batch: usize, outbox: EventOutbox) -> anyhow::Result<Self> {
         let options: PgConnectOptions = url.parse()?;
         let options =
             options.log_slow_statements(tracing::log::LevelFilter::Warn, Duration::from_secs(1));
@@ -48,9 +54,16 @@ impl PostgresStore {
         let writer_conn = PgConnection::connect_with(&options).await?;
         let (tx, rx) = mpsc::channel(commit_batch.max(1) * 4);
         let reconnect = async move || PgConnection::connect_with(&options).await;
-        let task = tokio::spawn(writer::run(writer_conn, rx, commit_batch.max(1), reconnect));
+        let task = tokio::spawn(writer::run(
+            writer_conn,
+            rx,
+            commit_batch.max(1),
+            outbox,
+            reconnect,
+        ));
         Ok(Self {
             pool,
+            relay_lock: tokio::sync::Mutex::new(None),
             writes: Mutex::new(Some(tx)),
             writer_task: Mutex::new(Some(task)),
         })
@@ -413,7 +426,61 @@ impl Store for PostgresStore {
             .collect()
     }
 
+    async fn outbox_batch(&self, limit: u32) -> Result<Vec<OutboxRow>> {
+        let rows = sqlx::query("SELECT id, key, payload FROM event_outbox ORDER BY id LIMIT $1")
+            .bind(i64::from(limit))
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(OutboxRow {
+                    id: r.try_get("id")?,
+                    key: r.try_get("key")?,
+                    payload: r.try_get("payload")?,
+                })
+            })
+            .collect()
+    }
+
+    async fn outbox_delete(&self, up_to: i64) -> Result<()> {
+        sqlx::query("DELETE FROM event_outbox WHERE id <= $1")
+            .bind(up_to)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    async fn outbox_len(&self) -> Result<u64> {
+        let count: i64 = sqlx::query_scalar("SELECT count(*) FROM event_outbox")
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(to_u64(count))
+    }
+
+    async fn lead_relay(&self) -> Result<bool> {
+        // A session-level advisory lock on a connection kept for it: one relay in the
+        // cluster at a time, and another takes over when this process dies.
+        const RELAY_LOCK: i64 = 0x6368_6174_5f72_656c; // "chat_rel"
+        let mut held = self.relay_lock.lock().await;
+        if let Some(conn) = held.as_mut() {
+            if sqlx::query("SELECT 1").execute(&mut **conn).await.is_ok() {
+                return Ok(true);
+            }
+            *held = None; // The connection died, and the lock with it.
+        }
+        let mut conn = self.pool.acquire().await?;
+        let locked: bool = sqlx::query_scalar("SELECT pg_try_advisory_lock($1)")
+            .bind(RELAY_LOCK)
+            .fetch_one(&mut *conn)
+            .await?;
+        if locked {
+            *held = Some(conn);
+        }
+        Ok(locked)
+    }
+
     async fn close(&self) {
+        drop(self.relay_lock.lock().await.take());
         // Dropping the last sender lets the writer drain what is queued, then stop.
         drop(self.writes.lock().expect("writes lock").take());
         let task = self.writer_task.lock().expect("writer lock").take();

@@ -16,8 +16,9 @@ use sqlx::{Acquire, Connection, PgConnection, Postgres, Row, Transaction};
 use tokio::sync::{mpsc, oneshot};
 
 use crate::error::{Error, Result};
+use crate::events::schema;
 use crate::store::rows::{message_from_row, to_i64, to_u64};
-use crate::store::{Write, WriteOutcome};
+use crate::store::{EventOutbox, Write, WriteOutcome};
 
 /// A write waiting for its batch, with the channel its outcome goes back on.
 #[derive(Debug)]
@@ -35,17 +36,18 @@ pub(super) async fn run(
     mut conn: PgConnection,
     mut queue: mpsc::Receiver<WriteRequest>,
     max_batch: usize,
+    outbox: EventOutbox,
     reconnect: impl AsyncFn() -> sqlx::Result<PgConnection>,
 ) {
     let mut batch = Vec::with_capacity(max_batch);
     while queue.recv_many(&mut batch, max_batch).await > 0 {
         let started = std::time::Instant::now();
-        let mut result = commit_with_retries(&mut conn, &batch).await;
+        let mut result = commit_with_retries(&mut conn, &batch, outbox).await;
         if result.is_err() && conn.ping().await.is_err() {
             // The connection is gone: one fresh attempt on a new one.
             if let Ok(fresh) = reconnect().await {
                 conn = fresh;
-                result = commit_with_retries(&mut conn, &batch).await;
+                result = commit_with_retries(&mut conn, &batch, outbox).await;
             }
         }
         crate::telemetry::commit_batch(batch.len(), started.elapsed());
@@ -72,10 +74,11 @@ pub(super) async fn run(
 async fn commit_with_retries(
     conn: &mut PgConnection,
     batch: &[WriteRequest],
+    outbox: EventOutbox,
 ) -> sqlx::Result<Vec<Result<WriteOutcome>>> {
     let mut attempt = 0;
     loop {
-        match commit_batch(conn, batch).await {
+        match commit_batch(conn, batch, outbox).await {
             Err(e) if attempt < RETRIES && is_conflict(&e) => attempt += 1,
             other => return other,
         }
@@ -95,6 +98,7 @@ fn is_unique_violation(e: &sqlx::Error) -> bool {
 async fn commit_batch(
     conn: &mut PgConnection,
     batch: &[WriteRequest],
+    outbox: EventOutbox,
 ) -> sqlx::Result<Vec<Result<WriteOutcome>>> {
     // Room-id order across the batch, arrival order within a room.
     let mut order: Vec<usize> = (0..batch.len()).collect();
@@ -106,6 +110,9 @@ async fn commit_batch(
         let mut savepoint = tx.begin().await?;
         let outcome = match apply(&mut savepoint, write).await {
             Ok(outcome) => {
+                if let Ok(done) = &outcome {
+                    record_event(savepoint.acquire().await?, done, outbox).await?;
+                }
                 savepoint.commit().await?;
                 outcome
             }
@@ -151,6 +158,35 @@ async fn apply(
             now,
         } => edit_or_delete(conn, room_id, user_id, message_id, None, *now).await,
     }
+}
+
+/// Writes the event of a committed room event to the outbox, in the same transaction.
+async fn record_event(
+    conn: &mut PgConnection,
+    outcome: &WriteOutcome,
+    outbox: EventOutbox,
+) -> sqlx::Result<()> {
+    if !outbox.enabled {
+        return Ok(());
+    }
+    let Some(room_id) = schema::room_of(outcome) else {
+        return Ok(());
+    };
+    let recipients: Vec<String> =
+        sqlx::query_scalar("SELECT user_id FROM room_members WHERE room_id = $1 ORDER BY user_id")
+            .bind(room_id)
+            .fetch_all(&mut *conn)
+            .await?;
+    let event = schema::event_for(outcome, &recipients, outbox.include_content);
+    if let Some(event) = event {
+        sqlx::query("INSERT INTO event_outbox (key, payload, created_at) VALUES ($1, $2, $3)")
+            .bind(&event.key)
+            .bind(&event.payload)
+            .bind(crate::clock::now_ms())
+            .execute(&mut *conn)
+            .await?;
+    }
+    Ok(())
 }
 
 /// Locks the room's row for the rest of the transaction and checks that `user_id` may

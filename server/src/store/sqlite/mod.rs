@@ -15,7 +15,10 @@ use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
 use super::rows::{event_from_row, message_from_row, room_from_row, to_i64, to_u64};
-use super::{NewRoom, Page, PageRange, RoomRecord, Store, UserRecord, Write, WriteOutcome};
+use super::{
+    EventOutbox, NewRoom, OutboxRow, Page, PageRange, RoomRecord, Store, UserRecord, Write,
+    WriteOutcome,
+};
 use crate::error::{Error, Result};
 use writer::WriteRequest;
 
@@ -34,7 +37,7 @@ impl SqliteStore {
     /// # Errors
     ///
     /// When the URL is invalid, the file cannot be opened or a migration fails.
-    pub async fn open(url: &str, commit_batch: usize) -> anyhow::Result<Self> {
+    pub async fn open(url: &str, commit_batch: usize, outbox: EventOutbox) -> anyhow::Result<Self> {
         let options = SqliteConnectOptions::from_str(url)?
             .create_if_missing(true)
             .journal_mode(SqliteJournalMode::Wal)
@@ -52,7 +55,7 @@ impl SqliteStore {
         let writer_conn = SqliteConnection::connect_with(&options).await?;
 
         let (tx, rx) = mpsc::channel(commit_batch.max(1) * 4);
-        let task = tokio::spawn(writer::run(writer_conn, rx, commit_batch.max(1)));
+        let task = tokio::spawn(writer::run(writer_conn, rx, commit_batch.max(1), outbox));
         Ok(Self {
             readers,
             writes: Mutex::new(Some(tx)),
@@ -396,6 +399,37 @@ impl Store for SqliteStore {
                 })
             })
             .collect()
+    }
+
+    async fn outbox_batch(&self, limit: u32) -> Result<Vec<OutboxRow>> {
+        let rows = sqlx::query("SELECT id, key, payload FROM event_outbox ORDER BY id LIMIT ?")
+            .bind(i64::from(limit))
+            .fetch_all(&self.readers)
+            .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(OutboxRow {
+                    id: r.try_get("id")?,
+                    key: r.try_get("key")?,
+                    payload: r.try_get("payload")?,
+                })
+            })
+            .collect()
+    }
+
+    async fn outbox_delete(&self, up_to: i64) -> Result<()> {
+        sqlx::query("DELETE FROM event_outbox WHERE id <= ?")
+            .bind(up_to)
+            .execute(&self.readers)
+            .await?;
+        Ok(())
+    }
+
+    async fn outbox_len(&self) -> Result<u64> {
+        let count: i64 = sqlx::query_scalar("SELECT count(*) FROM event_outbox")
+            .fetch_one(&self.readers)
+            .await?;
+        Ok(to_u64(count))
     }
 
     async fn close(&self) {

@@ -6,8 +6,9 @@ use sqlx::{Connection, Row, SqliteConnection};
 use tokio::sync::{mpsc, oneshot};
 
 use crate::error::{Error, Result};
+use crate::events::schema;
 use crate::store::rows::{message_from_row, to_i64, to_u64};
-use crate::store::{Write, WriteOutcome};
+use crate::store::{EventOutbox, Write, WriteOutcome};
 
 /// A write waiting for its batch, with the channel its outcome goes back on.
 #[derive(Debug)]
@@ -21,11 +22,12 @@ pub(super) async fn run(
     mut conn: SqliteConnection,
     mut queue: mpsc::Receiver<WriteRequest>,
     max_batch: usize,
+    outbox: EventOutbox,
 ) {
     let mut batch = Vec::with_capacity(max_batch);
     while queue.recv_many(&mut batch, max_batch).await > 0 {
         let started = std::time::Instant::now();
-        let result = commit_batch(&mut conn, &batch).await;
+        let result = commit_batch(&mut conn, &batch, outbox).await;
         crate::telemetry::commit_batch(batch.len(), started.elapsed());
         match result {
             Ok(outcomes) => {
@@ -52,13 +54,18 @@ pub(super) async fn run(
 async fn commit_batch(
     conn: &mut SqliteConnection,
     batch: &[WriteRequest],
+    outbox: EventOutbox,
 ) -> sqlx::Result<Vec<Result<WriteOutcome>>> {
     // IMMEDIATE takes the write lock up front: a deferred transaction that reads first
     // fails with SQLITE_BUSY (no retry) when another connection wrote in between.
     let mut tx = conn.begin_with("BEGIN IMMEDIATE").await?;
     let mut outcomes = Vec::with_capacity(batch.len());
     for request in batch {
-        outcomes.push(apply(&mut tx, &request.write).await?);
+        let outcome = apply(&mut tx, &request.write).await?;
+        if let Ok(done) = &outcome {
+            record_event(&mut tx, done, outbox).await?;
+        }
+        outcomes.push(outcome);
     }
     tx.commit().await?;
     Ok(outcomes)
@@ -87,6 +94,35 @@ async fn apply(conn: &mut SqliteConnection, write: &Write) -> sqlx::Result<Resul
             now,
         } => edit_or_delete(conn, room_id, user_id, message_id, None, *now).await,
     }
+}
+
+/// Writes the event of a committed room event to the outbox, in the same transaction.
+async fn record_event(
+    conn: &mut SqliteConnection,
+    outcome: &WriteOutcome,
+    outbox: EventOutbox,
+) -> sqlx::Result<()> {
+    if !outbox.enabled {
+        return Ok(());
+    }
+    let Some(room_id) = schema::room_of(outcome) else {
+        return Ok(());
+    };
+    let recipients: Vec<String> =
+        sqlx::query_scalar("SELECT user_id FROM room_members WHERE room_id = ? ORDER BY user_id")
+            .bind(room_id)
+            .fetch_all(&mut *conn)
+            .await?;
+    let event = schema::event_for(outcome, &recipients, outbox.include_content);
+    if let Some(event) = event {
+        sqlx::query("INSERT INTO event_outbox (key, payload, created_at) VALUES (?, ?, ?)")
+            .bind(&event.key)
+            .bind(&event.payload)
+            .bind(crate::clock::now_ms())
+            .execute(&mut *conn)
+            .await?;
+    }
+    Ok(())
 }
 
 /// Why a member-only write is refused, or `None` if the user is a member.
