@@ -65,7 +65,10 @@ pub async fn joinable_room(
 ///
 /// `internal` if the store fails.
 pub async fn become_member(state: &AppState, room_id: &str, user_id: &str) -> Result<()> {
-    state.store().add_member(room_id, user_id, now_ms()).await
+    state
+        .store()
+        .add_member(room_id, user_id, user_id, now_ms())
+        .await
 }
 
 /// Who a valid access token names, and until when.

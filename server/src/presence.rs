@@ -49,6 +49,7 @@ pub async fn came_online(
         state
             .bus()
             .publish_to_users(co_members, Utf8Bytes::from(frame.encode()));
+        record(state, user_id, true, co_members).await;
     }
     online_among(state, co_members)
         .await
@@ -61,8 +62,17 @@ pub async fn came_online(
         .collect()
 }
 
+/// Puts a presence change on the event stream (when one is configured). Presence is
+/// not stored, so this is written on its own, not in a transaction with anything.
+pub async fn record(state: &AppState, user_id: &str, online: bool, co_members: &[String]) {
+    let event = crate::events::schema::presence_changed(user_id, online, now_ms(), co_members);
+    if let Err(e) = state.store().append_event(&event).await {
+        tracing::warn!(error = %e, "presence event not recorded");
+    }
+}
+
 /// Announces that `user_id`'s last connection closed.
-pub fn went_offline(state: &AppState, user_id: &str, co_members: &[String]) {
+pub async fn went_offline(state: &AppState, user_id: &str, co_members: &[String]) {
     let frame = ServerFrame::Presence {
         user_id: user_id.to_owned(),
         status: PresenceStatus::Offline,
@@ -71,4 +81,5 @@ pub fn went_offline(state: &AppState, user_id: &str, co_members: &[String]) {
     state
         .bus()
         .publish_to_users(co_members, Utf8Bytes::from(frame.encode()));
+    record(state, user_id, false, co_members).await;
 }

@@ -17,8 +17,6 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use axum::extract::ws::Utf8Bytes;
-use chat_protocol::v1::{PresenceStatus, ServerFrame};
 use redis::aio::MultiplexedConnection;
 use tokio::sync::Mutex;
 
@@ -374,12 +372,5 @@ pub async fn run_maintenance(state: AppState, roster: Arc<Roster>) {
 /// Tells `user_id`'s room-mates, on every process, that they went offline.
 async fn announce_offline(state: &AppState, user_id: &str) {
     let co_members = crate::presence::co_members(state, user_id).await;
-    let frame = ServerFrame::Presence {
-        user_id: user_id.to_owned(),
-        status: PresenceStatus::Offline,
-        last_seen: Some(now_ms()),
-    };
-    state
-        .bus()
-        .publish_to_users(&co_members, Utf8Bytes::from(frame.encode()));
+    crate::presence::went_offline(state, user_id, &co_members).await;
 }

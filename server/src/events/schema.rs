@@ -40,6 +40,46 @@ fn finish(mut event: Value, recipients: &[String], data: Value) -> OutboxEvent {
     }
 }
 
+/// `receipt.updated`: a member's delivered or read position moved forward.
+pub fn receipt_updated(
+    room_id: &str,
+    user_id: &str,
+    kind: &str,
+    seq: u64,
+    now: i64,
+    recipients: &[String],
+) -> OutboxEvent {
+    let event = envelope("receipt.updated", room_id, Some(room_id), user_id, now);
+    finish(event, recipients, json!({"kind": kind, "seq": seq}))
+}
+
+/// `room.member_added`: `user_id` joined or was added (`added_by` did it).
+pub fn member_added(
+    room_id: &str,
+    user_id: &str,
+    added_by: &str,
+    now: i64,
+    recipients: &[String],
+) -> OutboxEvent {
+    let event = envelope("room.member_added", room_id, Some(room_id), added_by, now);
+    finish(event, recipients, json!({"user_id": user_id}))
+}
+
+/// `presence.changed`, keyed by the user; the recipients are their room-mates.
+pub fn presence_changed(
+    user_id: &str,
+    online: bool,
+    now: i64,
+    recipients: &[String],
+) -> OutboxEvent {
+    let event = envelope("presence.changed", user_id, None, user_id, now);
+    finish(
+        event,
+        recipients,
+        json!({"status": if online { "online" } else { "offline" }}),
+    )
+}
+
 /// `message.created`; the text only with `include_content`.
 pub fn message_created(
     message: &Message,

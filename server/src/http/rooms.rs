@@ -145,7 +145,7 @@ pub async fn add_member(
     }
     state
         .store()
-        .add_member(&room_id, &request.user_id, now_ms())
+        .add_member(&room_id, &request.user_id, &user_id, now_ms())
         .await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -199,8 +199,14 @@ pub trait Store: Send + Sync + std::fmt::Debug + 'static {
     async fn public_rooms(&self, limit: u32) -> Result<Vec<RoomRecord>>;
     /// Whether the user is a member of the room.
     async fn is_member(&self, room_id: &str, user_id: &str) -> Result<bool>;
-    /// Adds a member (no-op if already one).
-    async fn add_member(&self, room_id: &str, user_id: &str, now: i64) -> Result<()>;
+    /// Adds a member (no-op if already one); `added_by` did it (themself when joining).
+    async fn add_member(
+        &self,
+        room_id: &str,
+        user_id: &str,
+        added_by: &str,
+        now: i64,
+    ) -> Result<()>;
     /// Members of a room with their names, in the order they joined.
     async fn members(&self, room_id: &str) -> Result<Vec<UserProfile>>;
     /// Ids of users sharing at least one room with `user_id` (excluding them).
@@ -229,6 +235,9 @@ pub trait Store: Send + Sync + std::fmt::Debug + 'static {
     /// Every member's receipt positions in a room.
     async fn receipts(&self, room_id: &str) -> Result<Vec<MemberReceipts>>;
 
+    /// Adds an event about no stored change (presence) to the outbox, when the event
+    /// stream is on.
+    async fn append_event(&self, event: &crate::events::schema::OutboxEvent) -> Result<()>;
     /// The oldest `limit` outbox rows, in order.
     async fn outbox_batch(&self, limit: u32) -> Result<Vec<OutboxRow>>;
     /// Removes published rows (every row with `id <= up_to`).

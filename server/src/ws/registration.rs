@@ -85,7 +85,7 @@ impl Registration {
             None => departure.went_offline,
         };
         if went_offline {
-            presence::went_offline(&self.state, &self.user_id, &co_members);
+            presence::went_offline(&self.state, &self.user_id, &co_members).await;
         }
     }
 }

@@ -21,9 +21,21 @@ fn kafka() -> MockCluster<'static, rdkafka::producer::DefaultProducerContext> {
     cluster
 }
 
-/// Reads events until `count` distinct event ids arrived; returns them in arrival
+/// How many of `events` are message events.
+fn message_events(events: &[Value]) -> usize {
+    events
+        .iter()
+        .filter(|e| {
+            e["type"]
+                .as_str()
+                .is_some_and(|t| t.starts_with("message."))
+        })
+        .count()
+}
+
+/// Reads events until `done` says enough distinct ones arrived; returns them in arrival
 /// order (per partition, which is per room) and how many were duplicates.
-async fn consume(brokers: &str, count: usize) -> (Vec<Value>, usize) {
+async fn consume(brokers: &str, done: impl Fn(&[Value]) -> bool) -> (Vec<Value>, usize) {
     let consumer: StreamConsumer = ClientConfig::new()
         .set("bootstrap.servers", brokers)
         .set("group.id", format!("test-{}", uuid::Uuid::new_v4()))
@@ -35,18 +47,18 @@ async fn consume(brokers: &str, count: usize) -> (Vec<Value>, usize) {
     let mut seen = HashSet::new();
     let mut events = Vec::new();
     let mut duplicates = 0;
-    while seen.len() < count {
+    while !done(&events) {
         let message = tokio::time::timeout(Duration::from_secs(20), consumer.recv())
             .await
-            .unwrap_or_else(|_| panic!("only {} of {count} events arrived", seen.len()))
+            .unwrap_or_else(|_| panic!("stopped after {} events: {events:#?}", seen.len()))
             .expect("kafka message");
         let event: Value = serde_json::from_slice(message.payload().expect("payload")).unwrap();
         assert_eq!(
             message
                 .key()
                 .map(|k| String::from_utf8_lossy(k).into_owned()),
-            event["room_id"].as_str().map(str::to_owned),
-            "keyed by room"
+            event["key"].as_str().map(str::to_owned),
+            "keyed by room (by user for presence): {event}"
         );
         if seen.insert(event["event_id"].as_str().unwrap().to_owned()) {
             events.push(event);
@@ -60,7 +72,11 @@ async fn consume(brokers: &str, count: usize) -> (Vec<Value>, usize) {
 /// The seqs of each room's events, in the order they arrived.
 fn seqs_by_room(events: &[Value]) -> HashMap<String, Vec<u64>> {
     let mut rooms: HashMap<String, Vec<u64>> = HashMap::new();
-    for event in events {
+    for event in events.iter().filter(|e| {
+        e["type"]
+            .as_str()
+            .is_some_and(|t| t.starts_with("message."))
+    }) {
         rooms
             .entry(event["room_id"].as_str().unwrap().to_owned())
             .or_default()
@@ -106,11 +122,14 @@ async fn every_room_event_reaches_kafka_in_room_order() {
     })
     .await;
 
-    let (events, _) = consume(&brokers, 12).await;
+    let (events, _) = consume(&brokers, |e| message_events(e) >= 12).await;
     let by_room = seqs_by_room(&events);
     assert_eq!(by_room[&rooms[0]], (1..=7).collect::<Vec<_>>());
     assert_eq!(by_room[&rooms[1]], (1..=5).collect::<Vec<_>>());
-    let first = &events[0];
+    let first = events
+        .iter()
+        .find(|e| e["type"] == "message.created")
+        .unwrap();
     assert_eq!(first["schema_version"], 1);
     assert_eq!(first["type"], "message.created");
     assert_eq!(first["sender_id"], ann.user_id.as_str());
@@ -132,6 +151,7 @@ async fn every_room_event_reaches_kafka_in_room_order() {
         .iter()
         .filter(|e| e["room_id"] == rooms[0].as_str())
         .map(|e| e["type"].as_str().unwrap())
+        .filter(|kind| kind.starts_with("message."))
         .collect();
     assert_eq!(kinds[5..], ["message.edited", "message.deleted"]);
 }
@@ -152,7 +172,7 @@ async fn nothing_is_lost_when_kafka_is_down_and_the_server_crashes() {
     let room = server.create_room(&ann.token, "r", "public", &[]).await;
     let mut a = server.client(&ann.token).await;
     a.say(&room, "before the outage").await;
-    consume(&brokers, 1).await;
+    consume(&brokers, |e| message_events(e) >= 1).await;
 
     // Kafka goes away; messages are still committed and acknowledged.
     kafka.broker_down(1).expect("broker down");
@@ -166,10 +186,69 @@ async fn nothing_is_lost_when_kafka_is_down_and_the_server_crashes() {
 
     // Restarted on the same database, it publishes the backlog.
     let server = TestServer::start_in(dir, configure).await;
-    let (events, duplicates) = consume(&brokers, 11).await;
+    let (events, duplicates) = consume(&brokers, |e| message_events(e) >= 11).await;
     assert_eq!(seqs_by_room(&events)[&room], (1..=11).collect::<Vec<_>>());
-    assert_eq!(events[1]["data"]["content"], "during the outage 0");
-    // A resend can only repeat an event id, which consumers drop: none here.
+    let texts: Vec<&str> = events
+        .iter()
+        .filter(|e| e["type"] == "message.created")
+        .map(|e| e["data"]["content"].as_str().unwrap())
+        .collect();
+    assert_eq!(texts[1], "during the outage 0");
+    // A resend could only repeat an event id, which consumers drop; the relay deletes
+    // what Kafka acknowledged, so none here.
     assert_eq!(duplicates, 0);
     drop(server);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn receipts_membership_and_presence_are_events_too() {
+    let kafka = kafka();
+    let brokers = kafka.bootstrap_servers();
+    let server = TestServer::start_with(|c| c.kafka_brokers = Some(brokers.clone())).await;
+    let ann = server.register("ann").await;
+    let bob = server.register("bob").await;
+    // Creating the room adds Ann; Bob joins it over the WebSocket.
+    let room = server.create_room(&ann.token, "r", "public", &[]).await;
+    let mut a = server.client(&ann.token).await;
+    let mut b = server.client(&bob.token).await;
+    a.join(&room, None).await;
+    b.join(&room, None).await;
+    a.say(&room, "hi").await;
+    b.send(&chat_protocol::v1::ClientFrame::Receipt {
+        room_id: room.clone(),
+        seq: 1,
+        kind: chat_protocol::v1::ReceiptKind::Read,
+    })
+    .await;
+    drop(b); // Bob's last connection: offline.
+
+    // Ann added, Bob added, the message, Bob's read receipt, Bob offline.
+    let (events, _) = consume(&brokers, |events| {
+        events
+            .iter()
+            .any(|e| e["type"] == "presence.changed" && e["data"]["status"] == "offline")
+            && events.iter().any(|e| e["type"] == "receipt.updated")
+    })
+    .await;
+    let has = |kind: &str, test: &dyn Fn(&Value) -> bool| {
+        events.iter().any(|e| e["type"] == kind && test(e))
+    };
+    assert!(has("room.member_added", &|e| e["data"]["user_id"]
+        == ann.user_id.as_str()));
+    assert!(has("room.member_added", &|e| e["data"]["user_id"]
+        == bob.user_id.as_str()
+        && e["sender_id"] == bob.user_id.as_str()));
+    assert!(has("message.created", &|e| e["data"]["seq"] == 1));
+    assert!(has("receipt.updated", &|e| e["data"]["kind"] == "read"
+        && e["data"]["seq"] == 1
+        && e["sender_id"] == bob.user_id.as_str()));
+    assert!(has("presence.changed", &|e| e["key"]
+        == bob.user_id.as_str()
+        && e["data"]["status"] == "offline"
+        && e["room_id"].is_null()));
+    for event in &events {
+        assert_eq!(event["schema_version"], 1);
+        assert!(event["event_id"].as_str().is_some_and(|id| id.len() == 36));
+        assert!(event["created_at"].as_i64().is_some_and(|t| t > 0));
+    }
 }

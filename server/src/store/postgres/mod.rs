@@ -20,12 +20,14 @@ use super::{
     WriteOutcome,
 };
 use crate::error::{Error, Result};
+use crate::events::schema::{self, OutboxEvent};
 use writer::WriteRequest;
 
 /// PostgreSQL implementation of [`Store`].
 #[derive(Debug)]
 pub struct PostgresStore {
     pool: PgPool,
+    outbox: EventOutbox,
     /// While this process leads the outbox relay: the connection holding the advisory
     /// lock that makes it the only one (released by PostgreSQL if the process dies).
     relay_lock: tokio::sync::Mutex<Option<sqlx::pool::PoolConnection<sqlx::Postgres>>>,
@@ -63,6 +65,7 @@ impl PostgresStore {
         ));
         Ok(Self {
             pool,
+            outbox,
             relay_lock: tokio::sync::Mutex::new(None),
             writes: Mutex::new(Some(tx)),
             writer_task: Mutex::new(Some(task)),
@@ -72,6 +75,27 @@ impl PostgresStore {
     fn write_sender(&self) -> Option<mpsc::Sender<WriteRequest>> {
         self.writes.lock().expect("writes lock").clone()
     }
+}
+
+/// Writes `event` to the outbox on `conn` (inside the caller's transaction).
+pub(super) async fn insert_event(conn: &mut PgConnection, event: &OutboxEvent) -> sqlx::Result<()> {
+    sqlx::query("INSERT INTO event_outbox (key, payload, created_at) VALUES ($1, $2, $3)")
+        .bind(&event.key)
+        .bind(&event.payload)
+        .bind(crate::clock::now_ms())
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
+pub(super) async fn member_ids(
+    conn: &mut PgConnection,
+    room_id: &str,
+) -> sqlx::Result<Vec<String>> {
+    sqlx::query_scalar("SELECT user_id FROM room_members WHERE room_id = $1 ORDER BY user_id")
+        .bind(room_id)
+        .fetch_all(&mut *conn)
+        .await
 }
 
 fn is_unique_violation(err: &sqlx::Error) -> bool {
@@ -205,6 +229,14 @@ impl Store for PostgresStore {
             .execute(&mut *tx)
             .await?;
         }
+        if self.outbox.enabled {
+            let members = member_ids(&mut tx, &room.id).await?;
+            for member in &members {
+                let event =
+                    schema::member_added(&room.id, member, &room.creator, room.now, &members);
+                insert_event(&mut tx, &event).await?;
+            }
+        }
         tx.commit().await?;
         let record = RoomRecord {
             id: room.id,
@@ -258,16 +290,29 @@ impl Store for PostgresStore {
         Ok(row.is_some())
     }
 
-    async fn add_member(&self, room_id: &str, user_id: &str, now: i64) -> Result<()> {
-        sqlx::query(
+    async fn add_member(
+        &self,
+        room_id: &str,
+        user_id: &str,
+        added_by: &str,
+        now: i64,
+    ) -> Result<()> {
+        let mut tx = self.pool.begin().await?;
+        let added = sqlx::query(
             "INSERT INTO room_members (room_id, user_id, joined_at) VALUES ($1, $2, $3)
              ON CONFLICT DO NOTHING",
         )
         .bind(room_id)
         .bind(user_id)
         .bind(now)
-        .execute(&self.pool)
+        .execute(&mut *tx)
         .await?;
+        if self.outbox.enabled && added.rows_affected() > 0 {
+            let members = member_ids(&mut tx, room_id).await?;
+            let event = schema::member_added(room_id, user_id, added_by, now, &members);
+            insert_event(&mut tx, &event).await?;
+        }
+        tx.commit().await?;
         Ok(())
     }
 
@@ -398,13 +443,29 @@ impl Store for PostgresStore {
                  WHERE receipts.delivered_seq < EXCLUDED.delivered_seq"
             }
         };
+        let mut tx = self.pool.begin().await?;
         let changed = sqlx::query(sql)
             .bind(room_id)
             .bind(user_id)
             .bind(to_i64(seq))
-            .execute(&self.pool)
-            .await?;
-        Ok(changed.rows_affected() > 0)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected()
+            > 0;
+        if self.outbox.enabled && changed {
+            let members = member_ids(&mut tx, room_id).await?;
+            let event = schema::receipt_updated(
+                room_id,
+                user_id,
+                kind.as_str(),
+                seq,
+                crate::clock::now_ms(),
+                &members,
+            );
+            insert_event(&mut tx, &event).await?;
+        }
+        tx.commit().await?;
+        Ok(changed)
     }
 
     async fn receipts(&self, room_id: &str) -> Result<Vec<MemberReceipts>> {
@@ -424,6 +485,14 @@ impl Store for PostgresStore {
                 })
             })
             .collect()
+    }
+
+    async fn append_event(&self, event: &OutboxEvent) -> Result<()> {
+        if self.outbox.enabled {
+            let mut conn = self.pool.acquire().await?;
+            insert_event(&mut conn, event).await?;
+        }
+        Ok(())
     }
 
     async fn outbox_batch(&self, limit: u32) -> Result<Vec<OutboxRow>> {

@@ -15,6 +15,7 @@ use chat_protocol::v1::{ErrorCode, Message, ServerFrame};
 use sqlx::{Acquire, Connection, PgConnection, Postgres, Row, Transaction};
 use tokio::sync::{mpsc, oneshot};
 
+use super::{insert_event, member_ids};
 use crate::error::{Error, Result};
 use crate::events::schema;
 use crate::store::rows::{message_from_row, to_i64, to_u64};
@@ -172,19 +173,9 @@ async fn record_event(
     let Some(room_id) = schema::room_of(outcome) else {
         return Ok(());
     };
-    let recipients: Vec<String> =
-        sqlx::query_scalar("SELECT user_id FROM room_members WHERE room_id = $1 ORDER BY user_id")
-            .bind(room_id)
-            .fetch_all(&mut *conn)
-            .await?;
-    let event = schema::event_for(outcome, &recipients, outbox.include_content);
-    if let Some(event) = event {
-        sqlx::query("INSERT INTO event_outbox (key, payload, created_at) VALUES ($1, $2, $3)")
-            .bind(&event.key)
-            .bind(&event.payload)
-            .bind(crate::clock::now_ms())
-            .execute(&mut *conn)
-            .await?;
+    let recipients = member_ids(&mut *conn, room_id).await?;
+    if let Some(event) = schema::event_for(outcome, &recipients, outbox.include_content) {
+        insert_event(&mut *conn, &event).await?;
     }
     Ok(())
 }

@@ -20,12 +20,14 @@ use super::{
     WriteOutcome,
 };
 use crate::error::{Error, Result};
+use crate::events::schema::{self, OutboxEvent};
 use writer::WriteRequest;
 
 /// SQLite implementation of [`Store`].
 #[derive(Debug)]
 pub struct SqliteStore {
     readers: SqlitePool,
+    outbox: EventOutbox,
     /// Taken at [`Store::close`], which ends the writer task after it drained its queue.
     writes: Mutex<Option<mpsc::Sender<WriteRequest>>>,
     writer_task: Mutex<Option<JoinHandle<()>>>,
@@ -58,6 +60,7 @@ impl SqliteStore {
         let task = tokio::spawn(writer::run(writer_conn, rx, commit_batch.max(1), outbox));
         Ok(Self {
             readers,
+            outbox,
             writes: Mutex::new(Some(tx)),
             writer_task: Mutex::new(Some(task)),
         })
@@ -66,6 +69,30 @@ impl SqliteStore {
     fn write_sender(&self) -> Option<mpsc::Sender<WriteRequest>> {
         self.writes.lock().expect("writes lock").clone()
     }
+}
+
+/// Writes `event` to the outbox on `conn` (inside the caller's transaction).
+pub(super) async fn insert_event(
+    conn: &mut SqliteConnection,
+    event: &OutboxEvent,
+) -> sqlx::Result<()> {
+    sqlx::query("INSERT INTO event_outbox (key, payload, created_at) VALUES (?, ?, ?)")
+        .bind(&event.key)
+        .bind(&event.payload)
+        .bind(crate::clock::now_ms())
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
+pub(super) async fn member_ids(
+    conn: &mut SqliteConnection,
+    room_id: &str,
+) -> sqlx::Result<Vec<String>> {
+    sqlx::query_scalar("SELECT user_id FROM room_members WHERE room_id = ? ORDER BY user_id")
+        .bind(room_id)
+        .fetch_all(&mut *conn)
+        .await
 }
 
 fn is_unique_violation(err: &sqlx::Error) -> bool {
@@ -180,6 +207,14 @@ impl Store for SqliteStore {
             .execute(&mut *tx)
             .await?;
         }
+        if self.outbox.enabled {
+            let members = member_ids(&mut tx, &room.id).await?;
+            for member in &members {
+                let event =
+                    schema::member_added(&room.id, member, &room.creator, room.now, &members);
+                insert_event(&mut tx, &event).await?;
+            }
+        }
         tx.commit().await?;
         let record = RoomRecord {
             id: room.id,
@@ -233,16 +268,29 @@ impl Store for SqliteStore {
         Ok(row.is_some())
     }
 
-    async fn add_member(&self, room_id: &str, user_id: &str, now: i64) -> Result<()> {
-        sqlx::query(
+    async fn add_member(
+        &self,
+        room_id: &str,
+        user_id: &str,
+        added_by: &str,
+        now: i64,
+    ) -> Result<()> {
+        let mut tx = self.readers.begin_with("BEGIN IMMEDIATE").await?;
+        let added = sqlx::query(
             "INSERT INTO room_members (room_id, user_id, joined_at) VALUES (?, ?, ?)
              ON CONFLICT DO NOTHING",
         )
         .bind(room_id)
         .bind(user_id)
         .bind(now)
-        .execute(&self.readers)
+        .execute(&mut *tx)
         .await?;
+        if self.outbox.enabled && added.rows_affected() > 0 {
+            let members = member_ids(&mut tx, room_id).await?;
+            let event = schema::member_added(room_id, user_id, added_by, now, &members);
+            insert_event(&mut tx, &event).await?;
+        }
+        tx.commit().await?;
         Ok(())
     }
 
@@ -378,8 +426,21 @@ impl Store for SqliteStore {
             .bind(user_id)
             .execute(&mut *tx)
             .await?;
+        let changed = changed.rows_affected() > 0;
+        if self.outbox.enabled && changed {
+            let members = member_ids(&mut tx, room_id).await?;
+            let event = schema::receipt_updated(
+                room_id,
+                user_id,
+                kind.as_str(),
+                to_u64(seq),
+                crate::clock::now_ms(),
+                &members,
+            );
+            insert_event(&mut tx, &event).await?;
+        }
         tx.commit().await?;
-        Ok(changed.rows_affected() > 0)
+        Ok(changed)
     }
 
     async fn receipts(&self, room_id: &str) -> Result<Vec<MemberReceipts>> {
@@ -399,6 +460,14 @@ impl Store for SqliteStore {
                 })
             })
             .collect()
+    }
+
+    async fn append_event(&self, event: &OutboxEvent) -> Result<()> {
+        if self.outbox.enabled {
+            let mut conn = self.readers.acquire().await?;
+            insert_event(&mut conn, event).await?;
+        }
+        Ok(())
     }
 
     async fn outbox_batch(&self, limit: u32) -> Result<Vec<OutboxRow>> {
