@@ -197,6 +197,27 @@ pub struct Config {
     #[arg(long, env = "CHAT_EVENTS_INCLUDE_CONTENT")]
     pub events_include_content: bool,
 
+    /// POST a notification for the offline recipients of every message to this URL (a
+    /// push service's gateway). Needs --notify-webhook-secret.
+    #[arg(long, env = "CHAT_NOTIFY_WEBHOOK_URL")]
+    pub notify_webhook_url: Option<String>,
+
+    /// The HMAC-SHA256 key that signs each webhook request (`X-Chat-Signature`).
+    #[arg(long, env = "CHAT_NOTIFY_WEBHOOK_SECRET", hide_env_values = true)]
+    pub notify_webhook_secret: Option<String>,
+
+    /// Put the message text into notifications (off: who wrote in which room only).
+    #[arg(long, env = "CHAT_NOTIFY_INCLUDE_CONTENT")]
+    pub notify_include_content: bool,
+
+    /// Attempts per webhook notification, the first included.
+    #[arg(long, env = "CHAT_NOTIFY_ATTEMPTS", default_value_t = 8)]
+    pub notify_attempts: u32,
+
+    /// Wait before the first webhook retry; it doubles each time, up to 30 s.
+    #[arg(long, env = "CHAT_NOTIFY_RETRY", default_value = "1s", value_parser = humantime::parse_duration)]
+    pub notify_retry: Duration,
+
     /// Log format; the level comes from RUST_LOG (default `info`).
     #[arg(long, env = "CHAT_LOG_FORMAT", value_enum, default_value = "text")]
     pub log_format: LogFormat,
@@ -244,6 +265,16 @@ impl Config {
             if origin != "*" && axum::http::HeaderValue::from_str(origin).is_err() {
                 return Err(format!("--cors-origin {origin:?} is not a valid origin"));
             }
+        }
+        if self.notify_webhook_url.is_some()
+            && self
+                .notify_webhook_secret
+                .as_deref()
+                .is_none_or(|s| s.len() < 16)
+        {
+            return Err(
+                "--notify-webhook-url needs --notify-webhook-secret (16 characters or more)".into(),
+            );
         }
         if let Some(root) = &self.web_root
             && !root.is_dir()

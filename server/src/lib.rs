@@ -13,6 +13,7 @@ pub mod events;
 pub mod http;
 pub mod hub;
 pub mod messaging;
+pub mod notify;
 pub mod presence;
 pub mod roster;
 pub mod state;
@@ -94,6 +95,8 @@ pub async fn run(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
     config.validate().map_err(anyhow::Error::msg)?;
+    // The webhook client's TLS; if the embedding program chose a provider, it stays.
+    let _ = rustls::crypto::ring::default_provider().install_default();
     let metrics = telemetry::install();
     let store = open_store(&config).await?;
     let tokens = token_service(&config)?;
@@ -119,7 +122,26 @@ pub async fn run(
         None => None,
     };
     let grace = config.shutdown_grace;
-    let state = AppState::new(config, Arc::clone(&store), bus, roster.clone(), hub, tokens);
+    let webhook = config.notify_webhook_url.as_ref().map(|url| {
+        Arc::new(notify::Webhook::start(
+            notify::WebhookConfig {
+                url: url.clone(),
+                secret: config.notify_webhook_secret.clone().unwrap_or_default(),
+                attempts: config.notify_attempts,
+                first_retry: config.notify_retry,
+            },
+            bus_shutdown.clone(),
+        ))
+    });
+    let state = AppState::new(
+        config,
+        Arc::clone(&store),
+        bus,
+        roster.clone(),
+        webhook,
+        hub,
+        tokens,
+    );
     let roster_task =
         roster.map(|roster| tokio::spawn(roster::run_maintenance(state.clone(), roster)));
 

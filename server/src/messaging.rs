@@ -79,6 +79,7 @@ pub async fn send(
 pub fn fan_out(state: &AppState, author: Author<'_>, message: &Message, received: Instant) {
     publish(state, author.origin, &ServerFrame::Message(message.clone()));
     crate::telemetry::send_to_fanout(received.elapsed());
+    crate::notify::message_committed(state, message);
 }
 
 /// Edits one's own message; the `message_edited` event goes to the whole room,

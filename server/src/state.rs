@@ -13,6 +13,7 @@ use crate::auth::{HashingPool, TokenService};
 use crate::bus::Bus;
 use crate::config::Config;
 use crate::hub::Hub;
+use crate::notify::Webhook;
 use crate::roster::Roster;
 use crate::store::Store;
 
@@ -31,6 +32,7 @@ struct Inner {
     store: Arc<dyn Store>,
     bus: Arc<dyn Bus>,
     roster: Option<Arc<Roster>>,
+    webhook: Option<Arc<Webhook>>,
     hub: Arc<Hub>,
     tokens: TokenService,
     hashing: HashingPool,
@@ -48,6 +50,7 @@ impl AppState {
         store: Arc<dyn Store>,
         bus: Arc<dyn Bus>,
         roster: Option<Arc<Roster>>,
+        webhook: Option<Arc<Webhook>>,
         hub: Arc<Hub>,
         tokens: TokenService,
     ) -> Self {
@@ -63,6 +66,7 @@ impl AppState {
                 store,
                 bus,
                 roster,
+                webhook,
                 hub,
                 tokens,
                 hashing: HashingPool::new(PASSWORD_HASH_THREADS),
@@ -93,6 +97,11 @@ impl AppState {
     /// Who is connected on every process of a cluster (`None` on a single server).
     pub fn roster(&self) -> Option<&Roster> {
         self.inner.roster.as_deref()
+    }
+
+    /// The notification webhook, if one is configured.
+    pub fn webhook(&self) -> Option<&Arc<Webhook>> {
+        self.inner.webhook.as_ref()
     }
 
     /// This process's connections.

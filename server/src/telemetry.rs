@@ -27,6 +27,7 @@ const CLOSES: &str = "chat_connections_closed_total";
 const BUS_LAG: &str = "chat_bus_lag_seconds";
 const BUS_HEALTHY: &str = "chat_bus_healthy";
 const OUTBOX_BACKLOG: &str = "chat_event_outbox_backlog";
+const NOTIFICATIONS: &str = "chat_notifications_total";
 
 static HANDLE: OnceLock<PrometheusHandle> = OnceLock::new();
 
@@ -104,6 +105,10 @@ fn describe() {
     describe_gauge!(
         OUTBOX_BACKLOG,
         "Events in the outbox not yet acknowledged by Kafka."
+    );
+    describe_counter!(
+        NOTIFICATIONS,
+        "Webhook notifications for offline recipients, by outcome (delivered, retried, failed, dropped)."
     );
 }
 
@@ -219,6 +224,11 @@ pub fn bus_lag(published_at_ms: i64) {
         .saturating_sub(published_at_ms)
         .max(0);
     histogram!(BUS_LAG).record(lag_ms as f64 / 1000.0);
+}
+
+/// A webhook notification was `delivered`, `retried`, `failed` for good or `dropped`.
+pub fn notification(outcome: &'static str) {
+    counter!(NOTIFICATIONS, "outcome" => outcome).increment(1);
 }
 
 /// Events waiting in the outbox.

@@ -10,6 +10,7 @@ mod edits;
 mod events;
 mod limits;
 mod metrics;
+mod notifications;
 mod receipts;
 mod rest;
 mod restart;

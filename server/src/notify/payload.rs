@@ -1,0 +1,72 @@
+//! What a notification carries: enough for a push service to show "ann in #general",
+//! and the message text only when the configuration allows it.
+
+use chat_protocol::v1::Message;
+use serde::Serialize;
+
+use crate::events::schema::{OutboxEvent, SCHEMA_VERSION};
+
+/// One notification about one message, for every offline recipient of it.
+#[derive(Debug, Clone, Serialize)]
+pub struct Notification {
+    pub schema_version: u32,
+    /// Unique (UUIDv7): receivers de-duplicate retries by it.
+    pub notification_id: String,
+    #[serde(rename = "type")]
+    pub kind: &'static str,
+    pub room_id: String,
+    pub room_name: Option<String>,
+    pub message_id: String,
+    pub seq: u64,
+    pub sender_id: String,
+    pub sender_name: Option<String>,
+    /// The members with no connected device when the message was committed.
+    pub recipients: Vec<String>,
+    pub created_at: i64,
+    /// Only with `--notify-include-content`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub content: Option<String>,
+}
+
+impl Notification {
+    /// The notification of `message` for `recipients`.
+    pub fn for_message(
+        message: &Message,
+        room_name: Option<String>,
+        sender_name: Option<String>,
+        recipients: Vec<String>,
+        include_content: bool,
+    ) -> Self {
+        Self {
+            schema_version: SCHEMA_VERSION,
+            notification_id: uuid::Uuid::now_v7().to_string(),
+            kind: "notification.offline",
+            room_id: message.room_id.clone(),
+            room_name,
+            message_id: message.message_id.clone(),
+            seq: message.seq,
+            sender_id: message.sender_id.clone(),
+            sender_name,
+            recipients,
+            created_at: message.created_at,
+            content: include_content.then(|| message.content.clone()),
+        }
+    }
+
+    /// The JSON body.
+    pub fn to_json(&self) -> String {
+        serde_json::to_string(self).unwrap_or_default()
+    }
+
+    /// As an event-stream event: keyed by room like the message it is about, with the
+    /// stream's `event_id` (the notification id) and `key` fields added.
+    pub fn as_event(&self) -> OutboxEvent {
+        let mut event = serde_json::to_value(self).unwrap_or_default();
+        event["event_id"] = serde_json::json!(self.notification_id);
+        event["key"] = serde_json::json!(self.room_id);
+        OutboxEvent {
+            key: self.room_id.clone(),
+            payload: event.to_string(),
+        }
+    }
+}

@@ -1,0 +1,121 @@
+//! Delivers notifications to a webhook: a bounded queue, one worker, a signature on
+//! every request, and retries with exponential backoff. A full queue or a webhook that
+//! keeps failing drops notifications (counted), never slows chat.
+
+use std::time::Duration;
+
+use hmac::{Hmac, Mac};
+use sha2::Sha256;
+use tokio::sync::mpsc;
+use tokio_util::sync::CancellationToken;
+
+use super::Notification;
+
+/// Notifications waiting for the worker before new ones are dropped.
+const QUEUE: usize = 10_000;
+
+/// Where and how to deliver.
+#[derive(Debug, Clone)]
+pub struct WebhookConfig {
+    /// The URL notifications are POSTed to.
+    pub url: String,
+    /// The HMAC-SHA256 key; the receiver verifies `X-Chat-Signature` with it.
+    pub secret: String,
+    /// Attempts per notification (the first included).
+    pub attempts: u32,
+    /// Wait before the first retry; doubles each time, up to 30 s.
+    pub first_retry: Duration,
+}
+
+/// The webhook sender's handle.
+#[derive(Debug)]
+pub struct Webhook {
+    queue: mpsc::Sender<Notification>,
+}
+
+impl Webhook {
+    /// Starts the worker; it stops at `shutdown` (what is queued then is dropped).
+    pub fn start(config: WebhookConfig, shutdown: CancellationToken) -> Self {
+        let (queue, pending) = mpsc::channel(QUEUE);
+        tokio::spawn(run(config, pending, shutdown));
+        Self { queue }
+    }
+
+    /// Queues a notification; drops it (and counts it) if the queue is full.
+    pub fn enqueue(&self, notification: Notification) {
+        if self.queue.try_send(notification).is_err() {
+            crate::telemetry::notification("dropped");
+        }
+    }
+}
+
+/// `X-Chat-Signature` of a request: HMAC-SHA256 of `"{timestamp}.{body}"`, hex. The
+/// timestamp (`X-Chat-Timestamp`, ms) is signed too, so a replayed request can be told
+/// apart by its age.
+pub fn signature(secret: &str, timestamp: i64, body: &str) -> String {
+    let mut mac =
+        Hmac::<Sha256>::new_from_slice(secret.as_bytes()).expect("HMAC takes any key length");
+    mac.update(timestamp.to_string().as_bytes());
+    mac.update(b".");
+    mac.update(body.as_bytes());
+    format!("sha256={}", hex::encode(mac.finalize().into_bytes()))
+}
+
+async fn run(
+    config: WebhookConfig,
+    mut pending: mpsc::Receiver<Notification>,
+    shutdown: CancellationToken,
+) {
+    let http = reqwest::Client::builder()
+        .timeout(Duration::from_secs(10))
+        .build()
+        .unwrap_or_default();
+    loop {
+        let notification = tokio::select! {
+            () = shutdown.cancelled() => return,
+            next = pending.recv() => match next {
+                Some(notification) => notification,
+                None => return,
+            },
+        };
+        let body = notification.to_json();
+        let mut wait = config.first_retry;
+        let mut delivered = false;
+        for attempt in 1..=config.attempts.max(1) {
+            let timestamp = crate::clock::now_ms();
+            let sent = http
+                .post(&config.url)
+                .header("content-type", "application/json")
+                .header("x-chat-timestamp", timestamp.to_string())
+                .header(
+                    "x-chat-signature",
+                    signature(&config.secret, timestamp, &body),
+                )
+                .header("x-chat-notification-id", &notification.notification_id)
+                .body(body.clone())
+                .send()
+                .await;
+            match sent {
+                Ok(response) if response.status().is_success() => {
+                    delivered = true;
+                    break;
+                }
+                Ok(response) => {
+                    let status = response.status();
+                    tracing::debug!(%status, attempt, "webhook refused a notification");
+                }
+                Err(e) => tracing::debug!(error = %e, attempt, "webhook unreachable"),
+            }
+            if attempt == config.attempts.max(1) {
+                break;
+            }
+            crate::telemetry::notification("retried");
+            tokio::select! {
+                () = shutdown.cancelled() => return,
+                () = tokio::time::sleep(wait) => {}
+            }
+            wait = (wait * 2).min(Duration::from_secs(30));
+        }
+        crate::telemetry::notification(if delivered { "delivered" } else { "failed" });
+    }
+}

@@ -1,0 +1,184 @@
+//! Notifications for offline recipients, received by a webhook on loopback that answers
+//! 500 at first: signed, retried, for offline members only.
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use axum::Router;
+use axum::http::{HeaderMap, StatusCode};
+use axum::routing::post;
+use hmac::{Hmac, Mac};
+use serde_json::Value;
+use sha2::Sha256;
+
+use crate::common::TestServer;
+
+const SECRET: &str = "webhook-test-secret-0123456789";
+
+/// A webhook receiver: records every request, and answers 500 to the first `fail` ones.
+struct Receiver {
+    url: String,
+    requests: Arc<Mutex<Vec<(HeaderMap, String, u16)>>>,
+}
+
+impl Receiver {
+    async fn start(fail: usize) -> Self {
+        let requests = Arc::new(Mutex::new(Vec::new()));
+        let failures = Arc::new(AtomicUsize::new(fail));
+        let app = Router::new().route(
+            "/hook",
+            post({
+                let requests = Arc::clone(&requests);
+                move |headers: HeaderMap, body: String| {
+                    let requests = Arc::clone(&requests);
+                    let failures = Arc::clone(&failures);
+                    async move {
+                        let failing = failures
+                            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
+                            .is_ok();
+                        let status = if failing {
+                            StatusCode::INTERNAL_SERVER_ERROR
+                        } else {
+                            StatusCode::NO_CONTENT
+                        };
+                        requests
+                            .lock()
+                            .unwrap()
+                            .push((headers, body, status.as_u16()));
+                        status
+                    }
+                }
+            }),
+        );
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}/hook", listener.local_addr().unwrap());
+        tokio::spawn(async move { axum::serve(listener, app).await });
+        Self { url, requests }
+    }
+
+    /// The bodies of delivered notifications (answered 2xx), once `count` arrived.
+    async fn delivered(&self, count: usize) -> Vec<Value> {
+        for _ in 0..500 {
+            let delivered: Vec<Value> = self
+                .requests
+                .lock()
+                .unwrap()
+                .iter()
+                .filter(|(_, _, status)| *status < 300)
+                .map(|(_, body, _)| serde_json::from_str(body).unwrap())
+                .collect();
+            if delivered.len() >= count {
+                return delivered;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        panic!("fewer than {count} notifications delivered");
+    }
+}
+
+fn expected_signature(timestamp: &str, body: &str) -> String {
+    let mut mac = Hmac::<Sha256>::new_from_slice(SECRET.as_bytes()).unwrap();
+    mac.update(format!("{timestamp}.{body}").as_bytes());
+    format!("sha256={}", hex::encode(mac.finalize().into_bytes()))
+}
+
+#[tokio::test]
+async fn offline_members_get_signed_notifications_and_retries_survive_500s() {
+    let webhook = Receiver::start(2).await;
+    let url = webhook.url.clone();
+    let server = TestServer::start_with(move |c| {
+        c.notify_webhook_url = Some(url);
+        c.notify_webhook_secret = Some(SECRET.into());
+        c.notify_retry = Duration::from_millis(50);
+    })
+    .await;
+    let ann = server.register("ann").await;
+    let bob = server.register("bob").await;
+    let carol = server.register("carol").await;
+    let room = server
+        .create_room(
+            &ann.token,
+            "plans",
+            "private",
+            &[&bob.user_id, &carol.user_id],
+        )
+        .await;
+    let mut a = server.client(&ann.token).await;
+    let b = server.client(&bob.token).await; // Bob is online; Carol is not.
+    let ack = a.say(&room, "the secret plan").await;
+
+    let delivered = webhook.delivered(1).await;
+    let note = &delivered[0];
+    assert_eq!(note["type"], "notification.offline");
+    assert_eq!(note["recipients"], serde_json::json!([carol.user_id]));
+    assert_eq!(note["room_name"], "plans");
+    assert_eq!(note["sender_name"], "ann");
+    assert_eq!(note["message_id"], crate::common::ack_id(&ack).as_str());
+    assert!(note.get("content").is_none(), "no text unless enabled");
+
+    // The two 500s were retried with the same notification, each request signed.
+    let requests = webhook.requests.lock().unwrap().clone();
+    assert_eq!(
+        requests.iter().map(|(_, _, s)| *s).collect::<Vec<_>>(),
+        [500, 500, 204]
+    );
+    for (headers, body, _) in &requests {
+        let timestamp = headers["x-chat-timestamp"].to_str().unwrap();
+        assert_eq!(
+            headers["x-chat-signature"].to_str().unwrap(),
+            expected_signature(timestamp, body)
+        );
+        assert_eq!(
+            headers["x-chat-notification-id"].to_str().unwrap(),
+            note["notification_id"].as_str().unwrap()
+        );
+    }
+
+    // Once Bob's last connection closes, he is notified too; Ann, the sender, never.
+    drop(b);
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    a.say(&room, "are you there?").await;
+    let delivered = webhook.delivered(2).await;
+    let mut recipients: Vec<&str> = delivered[1]["recipients"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r.as_str().unwrap())
+        .collect();
+    recipients.sort_unstable();
+    let mut want = vec![bob.user_id.as_str(), carol.user_id.as_str()];
+    want.sort_unstable();
+    assert_eq!(recipients, want);
+}
+
+#[tokio::test]
+async fn nobody_offline_means_no_notification_and_content_only_when_enabled() {
+    let webhook = Receiver::start(0).await;
+    let url = webhook.url.clone();
+    let server = TestServer::start_with(move |c| {
+        c.notify_webhook_url = Some(url);
+        c.notify_webhook_secret = Some(SECRET.into());
+        c.notify_include_content = true;
+    })
+    .await;
+    let ann = server.register("ann").await;
+    let bob = server.register("bob").await;
+    let room = server
+        .create_room(&ann.token, "r", "private", &[&bob.user_id])
+        .await;
+    let mut a = server.client(&ann.token).await;
+    let b = server.client(&bob.token).await;
+    a.say(&room, "everyone is here").await;
+    drop(b);
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    a.say(&room, "now bob is away").await;
+    let delivered = webhook.delivered(1).await;
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    assert_eq!(
+        webhook.requests.lock().unwrap().len(),
+        1,
+        "only the second message"
+    );
+    assert_eq!(delivered[0]["content"], "now bob is away");
+}
