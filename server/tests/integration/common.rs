@@ -178,20 +178,6 @@ impl TestServer {
     }
 }
 
-impl TestServer {
-    /// Stops the server the way a crash would: its task is aborted, nothing is flushed
-    /// or closed cleanly. Returns the directory for a restart.
-    pub async fn crash(mut self) -> TempDir {
-        self.stop.take();
-        if let Some(task) = self.task.take() {
-            task.abort();
-            let _ = task.await;
-        }
-        let dir = tempfile::tempdir().expect("temp dir");
-        std::mem::replace(&mut self.dir, dir)
-    }
-}
-
 impl Drop for TestServer {
     fn drop(&mut self) {
         if let Some(stop) = self.stop.take() {
