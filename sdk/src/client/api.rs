@@ -223,15 +223,8 @@ impl ChatClient {
             visibility,
             members: members.to_vec(),
         };
-        let url = format!("{}/v1/rooms", self.base_url);
-        let created: Option<CreateRoomResponse> = rest::call(
-            &self.http,
-            reqwest::Method::POST,
-            url,
-            &self.token()?,
-            Some(&body),
-        )
-        .await?;
+        let created: Option<CreateRoomResponse> =
+            self.post(self.endpoint(&["v1", "rooms"])?, &body).await?;
         created
             .map(|c| c.room_id)
             .ok_or_else(|| ClientError::Network("empty answer".into()))
@@ -243,7 +236,7 @@ impl ChatClient {
     ///
     /// `NotSignedIn`, `Server`, `Network`.
     pub async fn rooms(&self) -> Result<Vec<RoomSummary>, ClientError> {
-        self.room_list("/v1/rooms").await
+        self.room_list(&["v1", "rooms"]).await
     }
 
     /// Public rooms anyone may join, newest first.
@@ -252,19 +245,11 @@ impl ChatClient {
     ///
     /// `NotSignedIn`, `Server`, `Network`.
     pub async fn public_rooms(&self) -> Result<Vec<RoomSummary>, ClientError> {
-        self.room_list("/v1/rooms/public").await
+        self.room_list(&["v1", "rooms", "public"]).await
     }
 
-    async fn room_list(&self, path: &str) -> Result<Vec<RoomSummary>, ClientError> {
-        let url = format!("{}{path}", self.base_url);
-        let list: Option<RoomList> = rest::call(
-            &self.http,
-            reqwest::Method::GET,
-            url,
-            &self.token()?,
-            None::<&()>,
-        )
-        .await?;
+    async fn room_list(&self, segments: &[&str]) -> Result<Vec<RoomSummary>, ClientError> {
+        let list: Option<RoomList> = self.get(self.endpoint(segments)?).await?;
         Ok(list.map(|l| l.rooms).unwrap_or_default())
     }
 
@@ -279,14 +264,7 @@ impl ChatClient {
         let body = AddMemberRequest {
             user_id: user_id.to_owned(),
         };
-        let _: Option<serde_json::Value> = rest::call(
-            &self.http,
-            reqwest::Method::POST,
-            url,
-            &self.token()?,
-            Some(&body),
-        )
-        .await?;
+        let _: Option<serde_json::Value> = self.post(url, &body).await?;
         Ok(())
     }
 
@@ -297,14 +275,7 @@ impl ChatClient {
     /// `Server` with `forbidden` (not a member), `not_found`; `NotSignedIn`, `Network`.
     pub async fn members(&self, room_id: &str) -> Result<Vec<UserProfile>, ClientError> {
         let url = self.endpoint(&["v1", "rooms", room_id, "members"])?;
-        let list: Option<MemberList> = rest::call(
-            &self.http,
-            reqwest::Method::GET,
-            url,
-            &self.token()?,
-            None::<&()>,
-        )
-        .await?;
+        let list: Option<MemberList> = self.get(url).await?;
         Ok(list.map(|l| l.members).unwrap_or_default())
     }
 
@@ -317,15 +288,39 @@ impl ChatClient {
     /// valid name); `NotSignedIn`, `Network`.
     pub async fn find_user(&self, username: &str) -> Result<UserProfile, ClientError> {
         let url = self.endpoint(&["v1", "users", "by-name", username])?;
-        let user: Option<UserProfile> = rest::call(
+        let user: Option<UserProfile> = self.get(url).await?;
+        user.ok_or_else(|| ClientError::Network("empty answer".into()))
+    }
+
+    /// A signed-in GET; the JSON answer, if any.
+    async fn get<T: serde::de::DeserializeOwned>(
+        &self,
+        url: reqwest::Url,
+    ) -> Result<Option<T>, ClientError> {
+        rest::call(
             &self.http,
             reqwest::Method::GET,
             url,
             &self.token()?,
             None::<&()>,
         )
-        .await?;
-        user.ok_or_else(|| ClientError::Network("empty answer".into()))
+        .await
+    }
+
+    /// A signed-in POST of `body`; the JSON answer, if any.
+    async fn post<T: serde::de::DeserializeOwned>(
+        &self,
+        url: reqwest::Url,
+        body: &impl serde::Serialize,
+    ) -> Result<Option<T>, ClientError> {
+        rest::call(
+            &self.http,
+            reqwest::Method::POST,
+            url,
+            &self.token()?,
+            Some(body),
+        )
+        .await
     }
 
     /// The URL of a REST path, each segment percent-encoded (names come from users).

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use chat_protocol::v1::{ClientFrame, ServerFrame};
 
 use crate::common::{Client, ack_seq};
-use crate::harness::Cluster;
+use crate::harness::{Cluster, Conversation};
 
 /// Collects `message` frames until `count` arrived, checking that they come in
 /// increasing seq order with no repeats; returns seq → message id.
@@ -29,17 +29,14 @@ pub async fn collect(client: &mut Client, count: usize) -> BTreeMap<u64, String>
 #[ignore = "needs PostgreSQL and Redis: scripts/cluster-test.sh"]
 async fn users_on_different_processes_chat_both_ways() {
     let cluster = Cluster::new().await;
-    let (one, two) = (cluster.node(), cluster.node());
-    one.wait_ready(true).await;
-    two.wait_ready(true).await;
-    let ann = one.register("ann").await;
-    let bob = two.register("bob").await;
-    let room = one.create_room(&ann.token, &[&bob.user_id]).await;
-
-    let mut a = one.client(&ann.token).await;
-    let mut b = two.client(&bob.token).await;
-    a.join(&room, None).await;
-    b.join(&room, None).await;
+    let (one, two) = cluster.two_nodes(&[]).await;
+    let Conversation {
+        ann,
+        bob: _,
+        room,
+        mut a,
+        mut b,
+    } = Conversation::start(&one, &two).await;
 
     a.say(&room, "hello from process one").await;
     let got = b.recv_where(|f| matches!(f, ServerFrame::Message(_))).await;
@@ -69,9 +66,7 @@ async fn users_on_different_processes_chat_both_ways() {
 async fn concurrent_senders_on_both_processes_produce_one_gap_free_order() {
     const EACH: usize = 60;
     let cluster = Cluster::new().await;
-    let (one, two) = (cluster.node(), cluster.node());
-    one.wait_ready(true).await;
-    two.wait_ready(true).await;
+    let (one, two) = cluster.two_nodes(&[]).await;
     let ann = one.register("ann").await;
     let bob = two.register("bob").await;
     let carol = one.register("carol").await;
@@ -120,9 +115,7 @@ async fn concurrent_senders_on_both_processes_produce_one_gap_free_order() {
 #[ignore = "needs PostgreSQL and Redis: scripts/cluster-test.sh"]
 async fn a_send_retried_on_another_process_is_stored_once() {
     let cluster = Cluster::new().await;
-    let (one, two) = (cluster.node(), cluster.node());
-    one.wait_ready(true).await;
-    two.wait_ready(true).await;
+    let (one, two) = cluster.two_nodes(&[]).await;
     let ann = one.register("ann").await;
     let bob = two.register("bob").await;
     let room = one.create_room(&ann.token, &[&bob.user_id]).await;

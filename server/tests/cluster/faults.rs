@@ -4,22 +4,20 @@ use chat_protocol::v1::ServerFrame;
 
 use crate::chat::collect;
 use crate::common::ack_seq;
-use crate::harness::Cluster;
+use crate::harness::{Cluster, Conversation};
 
 #[tokio::test]
 #[ignore = "needs PostgreSQL and Redis: scripts/cluster-test.sh"]
 async fn clients_of_a_killed_process_resume_on_the_other_with_nothing_lost() {
     let cluster = Cluster::new().await;
-    let (mut one, two) = (cluster.node(), cluster.node());
-    one.wait_ready(true).await;
-    two.wait_ready(true).await;
-    let ann = one.register("ann").await;
-    let bob = two.register("bob").await;
-    let room = one.create_room(&ann.token, &[&bob.user_id]).await;
-    let mut a = one.client(&ann.token).await;
-    let mut b = two.client(&bob.token).await;
-    a.join(&room, None).await;
-    b.join(&room, None).await;
+    let (mut one, two) = cluster.two_nodes(&[]).await;
+    let Conversation {
+        ann,
+        bob: _,
+        room,
+        mut a,
+        mut b,
+    } = Conversation::start(&one, &two).await;
     for i in 0..10 {
         a.say(&room, &format!("before {i}")).await;
     }
@@ -57,16 +55,14 @@ async fn clients_of_a_killed_process_resume_on_the_other_with_nothing_lost() {
 #[ignore = "needs PostgreSQL and Redis: scripts/cluster-test.sh"]
 async fn a_redis_restart_mid_stream_loses_nothing_acknowledged() {
     let mut cluster = Cluster::new().await;
-    let (one, two) = (cluster.node(), cluster.node());
-    one.wait_ready(true).await;
-    two.wait_ready(true).await;
-    let ann = one.register("ann").await;
-    let bob = two.register("bob").await;
-    let room = one.create_room(&ann.token, &[&bob.user_id]).await;
-    let mut a = one.client(&ann.token).await;
-    let mut b = two.client(&bob.token).await;
-    a.join(&room, None).await;
-    b.join(&room, None).await;
+    let (one, two) = cluster.two_nodes(&[]).await;
+    let Conversation {
+        ann: _,
+        bob: _,
+        room,
+        mut a,
+        mut b,
+    } = Conversation::start(&one, &two).await;
 
     let mut acked = Vec::new();
     for i in 0..20 {

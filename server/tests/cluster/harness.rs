@@ -111,6 +111,14 @@ impl Cluster {
         }
     }
 
+    /// Two processes, both ready.
+    pub async fn two_nodes(&self, extra: &[&str]) -> (Node, Node) {
+        let (one, two) = (self.node_with(extra), self.node_with(extra));
+        one.wait_ready(true).await;
+        two.wait_ready(true).await;
+        (one, two)
+    }
+
     /// Starts one more chat-server process.
     pub fn node(&self) -> Node {
         self.node_with(&[])
@@ -229,5 +237,33 @@ impl Node {
 impl Drop for Node {
     fn drop(&mut self) {
         stop(&mut self.child);
+    }
+}
+
+/// Ann on process one and Bob on process two, in a private room both have joined.
+pub struct Conversation {
+    pub ann: AuthResponse,
+    pub bob: AuthResponse,
+    pub room: String,
+    pub a: Client,
+    pub b: Client,
+}
+
+impl Conversation {
+    pub async fn start(one: &Node, two: &Node) -> Self {
+        let ann = one.register("ann").await;
+        let bob = two.register("bob").await;
+        let room = one.create_room(&ann.token, &[&bob.user_id]).await;
+        let mut a = one.client(&ann.token).await;
+        let mut b = two.client(&bob.token).await;
+        a.join(&room, None).await;
+        b.join(&room, None).await;
+        Self {
+            ann,
+            bob,
+            room,
+            a,
+            b,
+        }
     }
 }

@@ -3,7 +3,7 @@
 use chat_protocol::v1::{PresenceStatus, ServerFrame, close};
 
 use crate::common::Client;
-use crate::harness::Cluster;
+use crate::harness::{Cluster, Conversation};
 
 /// The presence frames queued for `client` so far (up to a pong): (user, online).
 async fn presence_so_far(client: &mut Client) -> Vec<(String, bool)> {
@@ -38,9 +38,7 @@ async fn presence_of(client: &mut Client, user_id: &str) -> bool {
 #[ignore = "needs PostgreSQL and Redis: scripts/cluster-test.sh"]
 async fn a_user_is_online_while_connected_to_any_process() {
     let cluster = Cluster::new().await;
-    let (one, two) = (cluster.node(), cluster.node());
-    one.wait_ready(true).await;
-    two.wait_ready(true).await;
+    let (one, two) = cluster.two_nodes(&[]).await;
     let ann = one.register("ann").await;
     let bob = two.register("bob").await;
     one.create_room(&ann.token, &[&bob.user_id]).await;
@@ -64,10 +62,7 @@ async fn a_user_is_online_while_connected_to_any_process() {
 #[ignore = "needs PostgreSQL and Redis: scripts/cluster-test.sh"]
 async fn the_users_of_a_killed_process_go_offline_after_the_ttl() {
     let cluster = Cluster::new().await;
-    let mut one = cluster.node_with(&["--presence-ttl", "1s"]);
-    let two = cluster.node_with(&["--presence-ttl", "1s"]);
-    one.wait_ready(true).await;
-    two.wait_ready(true).await;
+    let (mut one, two) = cluster.two_nodes(&["--presence-ttl", "1s"]).await;
     let ann = one.register("ann").await;
     let bob = two.register("bob").await;
     one.create_room(&ann.token, &[&bob.user_id]).await;
@@ -88,9 +83,7 @@ async fn the_users_of_a_killed_process_go_offline_after_the_ttl() {
 async fn the_connection_limit_counts_every_process() {
     let cluster = Cluster::new().await;
     let limit = ["--max-connections-per-user", "2"];
-    let (one, two) = (cluster.node_with(&limit), cluster.node_with(&limit));
-    one.wait_ready(true).await;
-    two.wait_ready(true).await;
+    let (one, two) = cluster.two_nodes(&limit).await;
     let ann = one.register("ann").await;
     let _first = one.client(&ann.token).await;
     let _second = two.client(&ann.token).await;
@@ -110,16 +103,14 @@ async fn the_connection_limit_counts_every_process() {
 async fn typing_of_a_killed_process_stops_after_the_ttl() {
     let cluster = Cluster::new().await;
     let ttl = ["--typing-ttl", "1s", "--presence-ttl", "1s"];
-    let (mut one, two) = (cluster.node_with(&ttl), cluster.node_with(&ttl));
-    one.wait_ready(true).await;
-    two.wait_ready(true).await;
-    let ann = one.register("ann").await;
-    let bob = two.register("bob").await;
-    let room = one.create_room(&ann.token, &[&bob.user_id]).await;
-    let mut a = one.client(&ann.token).await;
-    let mut b = two.client(&bob.token).await;
-    a.join(&room, None).await;
-    b.join(&room, None).await;
+    let (mut one, two) = cluster.two_nodes(&ttl).await;
+    let Conversation {
+        ann,
+        bob: _,
+        room,
+        mut a,
+        mut b,
+    } = Conversation::start(&one, &two).await;
     a.send(&chat_protocol::v1::ClientFrame::Typing {
         room_id: room.clone(),
         is_typing: true,
