@@ -32,7 +32,6 @@ async fn users_on_different_processes_chat_both_ways() {
     let (one, two) = cluster.two_nodes(&[]).await;
     let Conversation {
         ann,
-        bob: _,
         room,
         mut a,
         mut b,

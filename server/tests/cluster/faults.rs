@@ -13,7 +13,6 @@ async fn clients_of_a_killed_process_resume_on_the_other_with_nothing_lost() {
     let (mut one, two) = cluster.two_nodes(&[]).await;
     let Conversation {
         ann,
-        bob: _,
         room,
         mut a,
         mut b,
@@ -58,7 +57,6 @@ async fn a_redis_restart_mid_stream_loses_nothing_acknowledged() {
     let (one, two) = cluster.two_nodes(&[]).await;
     let Conversation {
         ann: _,
-        bob: _,
         room,
         mut a,
         mut b,

@@ -243,7 +243,6 @@ impl Drop for Node {
 /// Ann on process one and Bob on process two, in a private room both have joined.
 pub struct Conversation {
     pub ann: AuthResponse,
-    pub bob: AuthResponse,
     pub room: String,
     pub a: Client,
     pub b: Client,
@@ -258,12 +257,6 @@ impl Conversation {
         let mut b = two.client(&bob.token).await;
         a.join(&room, None).await;
         b.join(&room, None).await;
-        Self {
-            ann,
-            bob,
-            room,
-            a,
-            b,
-        }
+        Self { ann, room, a, b }
     }
 }

@@ -106,7 +106,6 @@ async fn typing_of_a_killed_process_stops_after_the_ttl() {
     let (mut one, two) = cluster.two_nodes(&ttl).await;
     let Conversation {
         ann,
-        bob: _,
         room,
         mut a,
         mut b,
