@@ -96,10 +96,12 @@ async fn the_sixth_connection_of_a_user_is_closed_with_4009() {
     );
 }
 
-#[tokio::test]
+// Several threads: the fast reader must not wait behind the sender and the server, or
+// it could itself fall behind its small queue on a loaded machine.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_slow_consumer_is_disconnected_without_slowing_the_room() {
     let server = TestServer::start_with(|c| {
-        c.outbound_queue = 8;
+        c.outbound_queue = 16;
         c.max_content_chars = 60_000;
         c.max_frame_bytes = 256 * 1024;
         c.message_burst = 10_000;
