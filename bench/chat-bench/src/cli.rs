@@ -1,0 +1,194 @@
+//! Command-line options. Every scenario is bounded: counts are capped and every phase has
+//! a duration or a deadline, so a run always ends.
+
+use std::net::{Ipv4Addr, SocketAddr};
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// The most clients one run may open (the server side needs one descriptor each).
+pub const MAX_CLIENTS: usize = 200_000;
+
+#[derive(Debug, Parser)]
+#[command(name = "chat-bench", version, about)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub scenario: Scenario,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Scenario {
+    /// Rooms of `--room-size`; a fraction of the clients send at a fixed total rate (open
+    /// loop), one measured point per rate in `--rates`, all on the same connections.
+    Fanout(FanoutArgs),
+    /// Connects clients that then stay idle, and reports the server's memory per connection.
+    Idle(IdleArgs),
+    /// Every subscriber drops its connection at once and resumes while publishers go on;
+    /// reports the time until all have caught up and what is missing or duplicated.
+    Storm(StormArgs),
+}
+
+/// Which server speaks on the other end.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum TargetKind {
+    /// `chat-server` (its v1 protocol; every message durable before its ack).
+    Chat,
+    /// `bench/reference/ws-server.js`: Node `ws`, room broadcast in memory.
+    Ws,
+    /// `bench/reference/socketio-server.js`: Socket.IO rooms in memory.
+    Socketio,
+}
+
+#[derive(Debug, Args)]
+pub struct Common {
+    /// The server's protocol.
+    #[arg(long, value_enum)]
+    pub target: TargetKind,
+    /// The server's address (loopback only).
+    #[arg(long, value_parser = loopback_addr)]
+    pub addr: SocketAddr,
+    /// chat-server's HS256 secret (`--jwt-secret` of the server): the bench mints one
+    /// token per client, as an app backend would, and the server provisions the users.
+    #[arg(long, env = "CHAT_BENCH_JWT_SECRET", hide_env_values = true)]
+    pub jwt_secret: Option<String>,
+    /// The server's PID, to sample its CPU time and resident memory from /proc.
+    #[arg(long)]
+    pub server_pid: Option<u32>,
+    /// Spread client connections over this many source addresses 127.0.0.1, .2, … (one
+    /// address has ~28k ephemeral ports towards one server port).
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u8).range(1..=250))]
+    pub source_ips: u8,
+    /// Runtime worker threads of the generator.
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u16).range(1..=64))]
+    pub threads: u16,
+    /// Connections being opened at once while setting up.
+    #[arg(long, default_value_t = 64, value_parser = clap::value_parser!(u32).range(1..=10_000))]
+    pub connect_concurrency: u32,
+    /// A name for this run in the report (e.g. the server and scenario).
+    #[arg(long, default_value = "run")]
+    pub label: String,
+    /// Write the full report as JSON here.
+    #[arg(long)]
+    pub json: Option<PathBuf>,
+    /// No progress line (for scripts that keep logs).
+    #[arg(long)]
+    pub quiet: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct Shape {
+    /// Clients (one connection and one user each).
+    #[arg(long, default_value_t = 1000, value_parser = client_count)]
+    pub clients: usize,
+    /// Members per room; the clients fill rooms in order.
+    #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u32).range(2..=10_000))]
+    pub room_size: u32,
+}
+
+#[derive(Debug, Args)]
+pub struct FanoutArgs {
+    #[command(flatten)]
+    pub common: Common,
+    #[command(flatten)]
+    pub shape: Shape,
+    /// Fraction of the clients that send (spread evenly over the rooms).
+    #[arg(long, default_value_t = 0.1, value_parser = fraction)]
+    pub senders: f64,
+    /// Offered load: total messages per second over all senders, one point per value.
+    #[arg(long, value_delimiter = ',', default_value = "1000", value_parser = rate)]
+    pub rates: Vec<f64>,
+    /// Measured time per point.
+    #[arg(long, default_value = "10s", value_parser = duration)]
+    pub duration: Duration,
+    /// Sending before each point's measurement starts (not counted).
+    #[arg(long, default_value = "3s", value_parser = duration)]
+    pub warmup: Duration,
+    /// After each point: how long to wait for outstanding deliveries and acks.
+    #[arg(long, default_value = "5s", value_parser = duration)]
+    pub drain: Duration,
+    /// Message content size in bytes (at least 40: it carries the send time).
+    #[arg(long, default_value_t = 100, value_parser = clap::value_parser!(u32).range(40..=60_000))]
+    pub message_size: u32,
+}
+
+#[derive(Debug, Args)]
+pub struct IdleArgs {
+    #[command(flatten)]
+    pub common: Common,
+    #[command(flatten)]
+    pub shape: Shape,
+    /// Idle time after the last connection before memory is read.
+    #[arg(long, default_value = "5s", value_parser = duration)]
+    pub settle: Duration,
+}
+
+#[derive(Debug, Args)]
+pub struct StormArgs {
+    #[command(flatten)]
+    pub common: Common,
+    #[command(flatten)]
+    pub shape: Shape,
+    /// Total publish rate (one extra publisher connection per room, never dropped).
+    #[arg(long, default_value_t = 1000.0, value_parser = rate)]
+    pub rate: f64,
+    /// Publishing before the drop.
+    #[arg(long, default_value = "3s", value_parser = duration)]
+    pub before: Duration,
+    /// Publishing after the drop (the subscribers reconnect meanwhile).
+    #[arg(long, default_value = "3s", value_parser = duration)]
+    pub after: Duration,
+    /// Give up waiting for subscribers to catch up after this long from the drop.
+    #[arg(long, default_value = "120s", value_parser = duration)]
+    pub deadline: Duration,
+    /// Message content size in bytes.
+    #[arg(long, default_value_t = 100, value_parser = clap::value_parser!(u32).range(40..=60_000))]
+    pub message_size: u32,
+}
+
+fn loopback_addr(value: &str) -> Result<SocketAddr, String> {
+    let addr: SocketAddr = value.parse().map_err(|e| format!("{e}"))?;
+    if !addr.ip().is_loopback() {
+        return Err("the bench only drives servers on loopback".into());
+    }
+    Ok(addr)
+}
+
+fn client_count(value: &str) -> Result<usize, String> {
+    let count: usize = value.parse().map_err(|e| format!("{e}"))?;
+    if count == 0 || count > MAX_CLIENTS {
+        return Err(format!("between 1 and {MAX_CLIENTS}"));
+    }
+    Ok(count)
+}
+
+fn fraction(value: &str) -> Result<f64, String> {
+    let f: f64 = value.parse().map_err(|e| format!("{e}"))?;
+    if !(f > 0.0 && f <= 1.0) {
+        return Err("a fraction in (0, 1]".into());
+    }
+    Ok(f)
+}
+
+fn rate(value: &str) -> Result<f64, String> {
+    let r: f64 = value.parse().map_err(|e| format!("{e}"))?;
+    if !(r > 0.0 && r <= 10_000_000.0) {
+        return Err("messages per second in (0, 10,000,000]".into());
+    }
+    Ok(r)
+}
+
+fn duration(value: &str) -> Result<Duration, String> {
+    let d = humantime::parse_duration(value).map_err(|e| e.to_string())?;
+    if d > Duration::from_secs(3600) {
+        return Err("at most one hour".into());
+    }
+    Ok(d)
+}
+
+/// The source address of client `index` when spreading over `count` addresses.
+pub fn source_ip(index: usize, count: u8) -> Ipv4Addr {
+    let octet = 1 + (index % usize::from(count)) as u8;
+    Ipv4Addr::new(127, 0, 0, octet)
+}

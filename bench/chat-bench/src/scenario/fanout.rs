@@ -1,0 +1,393 @@
+//! Fan-out: clients in rooms, a fraction of them sending at a fixed total rate (open
+//! loop). Each rate in `--rates` is one point: warm-up, a measured window, then a drain
+//! that waits for the window's deliveries and acks. The connections stay open across
+//! points, so a sweep costs one set-up.
+//!
+//! Latency is taken from when each message was *due* to the moment it arrived, so a
+//! generator or server that falls behind shows up as latency instead of hiding it
+//! (no coordinated omission).
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::time::{Duration, Instant};
+
+use serde::Serialize;
+use tokio::sync::watch;
+use tokio::time::MissedTickBehavior;
+
+use crate::cli::FanoutArgs;
+use crate::fleet::{self, Plan};
+use crate::payload::{Clock, Stamp, UNMEASURED};
+use crate::process;
+use crate::progress::{self, Live};
+use crate::report::{ProcessReport, SetupReport};
+use crate::stats::{Counter, Latency, LatencySummary};
+use crate::target::{Connection, Incoming, Member, Target};
+
+/// What the senders do now.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Phase {
+    Idle,
+    /// Send every `period` per sender; messages belong to `point` (or `UNMEASURED`).
+    Send {
+        point: u32,
+        period: Duration,
+    },
+    Stop,
+}
+
+/// Everything recorded for one point.
+#[derive(Debug, Default)]
+struct PointStats {
+    sent: Counter,
+    expected: Counter,
+    delivered: Counter,
+    /// Deliveries of any message that arrived inside the measured window.
+    arrivals: Counter,
+    acked: Counter,
+    delivery: Latency,
+    ack: Latency,
+}
+
+struct Shared {
+    clock: Clock,
+    live: Arc<Live>,
+    points: Vec<PointStats>,
+    /// The point whose measured window is open now, or `UNMEASURED`.
+    measuring: AtomicU32,
+    message_size: usize,
+}
+
+#[derive(Debug, Serialize)]
+pub struct FanoutReport {
+    pub scenario: &'static str,
+    pub label: String,
+    pub target: crate::cli::TargetKind,
+    pub clients: usize,
+    pub room_size: u32,
+    pub rooms: usize,
+    pub senders: usize,
+    pub message_size: u32,
+    pub warmup_s: f64,
+    pub duration_s: f64,
+    pub setup: SetupReport,
+    pub points: Vec<PointReport>,
+    pub errors: std::collections::BTreeMap<String, u64>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct PointReport {
+    /// Messages per second the senders were asked to send.
+    pub offered_per_s: f64,
+    /// Messages per second actually sent in the window (lower: the generator fell behind).
+    pub sent_per_s: f64,
+    pub acked_per_s: f64,
+    /// Messages received per second during the window (all receivers together).
+    pub delivered_per_s: f64,
+    /// Deliveries owed for the window's messages (sent × other members of the room).
+    pub expected_deliveries: u64,
+    /// Of those, how many never arrived before the drain ended.
+    pub undelivered: u64,
+    /// Window messages never acknowledged before the drain ended.
+    pub unacked: u64,
+    pub delivery_latency: LatencySummary,
+    pub ack_latency: LatencySummary,
+    pub server: Option<ProcessReport>,
+    pub generator: Option<ProcessReport>,
+}
+
+pub async fn run(args: FanoutArgs) -> anyhow::Result<FanoutReport> {
+    let common = &args.common;
+    let target = Arc::new(Target::new(common)?);
+    let plan = Plan::new(args.shape.clients, args.shape.room_size as usize);
+    let sender_count = ((args.shape.clients as f64 * args.senders).round() as usize).max(1);
+    let senders = plan.spread(sender_count);
+    let live = Arc::new(Live::default());
+    let progress = progress::spawn(common.label.clone(), live.clone(), common.quiet);
+
+    live.set_status("creating rooms");
+    let members = plan.create(&target).await?;
+    live.set_status(format!("connecting {} clients", members.len()));
+    let opened = fleet::open_all(
+        &target,
+        &members,
+        common.connect_concurrency as usize,
+        &live.errors,
+    )
+    .await;
+    anyhow::ensure!(
+        opened.failed * 100 <= members.len(),
+        "{} of {} connections failed: {:?}",
+        opened.failed,
+        members.len(),
+        live.errors.snapshot()
+    );
+
+    let shared = Arc::new(Shared {
+        clock: Clock::start(),
+        live: live.clone(),
+        points: args.rates.iter().map(|_| PointStats::default()).collect(),
+        measuring: AtomicU32::new(UNMEASURED),
+        message_size: args.message_size as usize,
+    });
+    let (phase_tx, phase_rx) = watch::channel(Phase::Idle);
+    // Clients fill rooms in order, so a room's first member is its entry in `members`.
+    let room_sizes: HashMap<&str, u64> = plan
+        .rooms
+        .iter()
+        .map(|room| (members[room[0]].room.as_str(), room.len() as u64))
+        .collect();
+    let mut tasks = Vec::new();
+    for (member, connection) in members.iter().zip(opened.connections) {
+        let Some(connection) = connection else {
+            continue;
+        };
+        let sends = senders.contains(&member.index);
+        let fanout = room_sizes.get(member.room.as_str()).copied().unwrap_or(1) - 1;
+        tasks.push(tokio::spawn(client(
+            shared.clone(),
+            member.clone(),
+            connection,
+            sends.then(|| phase_rx.clone()),
+            fanout,
+        )));
+    }
+    let per_sender = |rate: f64| Duration::from_secs_f64(senders.len() as f64 / rate);
+
+    let mut points = Vec::new();
+    for (index, &rate) in args.rates.iter().enumerate() {
+        let point = index as u32;
+        let stats = &shared.points[index];
+        let label = format!("point {}/{} at {rate}/s", index + 1, args.rates.len());
+        live.set_status(format!("{label}: warm-up"));
+        phase_tx.send_replace(Phase::Send {
+            point: UNMEASURED,
+            period: per_sender(rate),
+        });
+        tokio::time::sleep(args.warmup).await;
+
+        live.set_status(format!("{label}: measuring"));
+        let server_before = process::sample(common.server_pid);
+        let generator_before = process::sample_self();
+        shared.measuring.store(point, Ordering::Relaxed);
+        phase_tx.send_replace(Phase::Send {
+            point,
+            period: per_sender(rate),
+        });
+        let window_start = Instant::now();
+        tokio::time::sleep(args.duration).await;
+        phase_tx.send_replace(Phase::Idle);
+        shared.measuring.store(UNMEASURED, Ordering::Relaxed);
+        let window = window_start.elapsed().as_secs_f64();
+        let server_after = process::sample(common.server_pid);
+        let generator_after = process::sample_self();
+
+        live.set_status(format!("{label}: draining"));
+        let drain_end = Instant::now() + args.drain;
+        while Instant::now() < drain_end
+            && (stats.delivered.get() < stats.expected.get()
+                || stats.acked.get() < stats.sent.get())
+        {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        points.push(PointReport {
+            offered_per_s: rate,
+            sent_per_s: stats.sent.get() as f64 / window,
+            acked_per_s: stats.acked.get() as f64 / window,
+            delivered_per_s: stats.arrivals.get() as f64 / window,
+            expected_deliveries: stats.expected.get(),
+            undelivered: stats.expected.get().saturating_sub(stats.delivered.get()),
+            unacked: stats.sent.get().saturating_sub(stats.acked.get()),
+            delivery_latency: stats.delivery.summary(),
+            ack_latency: stats.ack.summary(),
+            server: ProcessReport::between(server_before, server_after),
+            generator: ProcessReport::between(generator_before, generator_after),
+        });
+    }
+    phase_tx.send_replace(Phase::Stop);
+    for task in tasks {
+        task.abort();
+    }
+    progress.abort();
+
+    Ok(FanoutReport {
+        scenario: "fanout",
+        label: common.label.clone(),
+        target: common.target,
+        clients: args.shape.clients,
+        room_size: args.shape.room_size,
+        rooms: plan.rooms.len(),
+        senders: senders.len(),
+        message_size: args.message_size,
+        warmup_s: args.warmup.as_secs_f64(),
+        duration_s: args.duration.as_secs_f64(),
+        setup: SetupReport::from(&opened.setup, opened.failed, opened.elapsed),
+        points,
+        errors: live.errors.snapshot(),
+    })
+}
+
+impl FanoutReport {
+    pub fn summary(&self) -> String {
+        let mut out = format!(
+            "{} against {:?}: {} clients in {} rooms of {}, {} senders, {}-byte messages\n\
+             set-up: {} connected, {} failed in {:.1} s; connect {}\n",
+            self.label,
+            self.target,
+            self.clients,
+            self.rooms,
+            self.room_size,
+            self.senders,
+            self.message_size,
+            self.setup.connected,
+            self.setup.failed,
+            self.setup.total_s,
+            crate::report::ms(&self.setup.connect_latency),
+        );
+        for point in &self.points {
+            out += &format!(
+                "offered {:>8.0}/s  sent {:>8.0}/s  acked {:>8.0}/s  delivered {:>9.0}/s  \
+                 undelivered {} unacked {}\n    delivery {}\n    ack      {}\n    \
+                 server {}  generator {}\n",
+                point.offered_per_s,
+                point.sent_per_s,
+                point.acked_per_s,
+                point.delivered_per_s,
+                point.undelivered,
+                point.unacked,
+                crate::report::ms(&point.delivery_latency),
+                crate::report::ms(&point.ack_latency),
+                crate::report::process(point.server.as_ref()),
+                crate::report::process(point.generator.as_ref()),
+            );
+        }
+        out += &format!("errors: {:?}\n", self.errors);
+        out
+    }
+}
+
+/// One client: reads everything that arrives; a sender also sends on the schedule that
+/// `phase` sets.
+async fn client(
+    shared: Arc<Shared>,
+    member: Member,
+    mut connection: Connection,
+    mut phase: Option<watch::Receiver<Phase>>,
+    fanout: u64,
+) {
+    let mut ticker: Option<tokio::time::Interval> = None;
+    let mut current = Phase::Idle;
+    let mut pending: HashMap<String, (u32, u64)> = HashMap::new();
+    let mut number = 0u64;
+    loop {
+        tokio::select! {
+            changed = async { phase.as_mut()?.changed().await.ok() }, if phase.is_some() => {
+                let (Some(()), Some(phase)) = (changed, phase.as_mut()) else { return };
+                current = *phase.borrow_and_update();
+                ticker = match current {
+                    Phase::Send { period, .. } => Some(schedule(period, member.index)),
+                    Phase::Idle => None,
+                    Phase::Stop => return,
+                };
+            }
+            due = async { Some(ticker.as_mut()?.tick().await) }, if ticker.is_some() => {
+                let (Some(due), Phase::Send { point, .. }) = (due, current) else { continue };
+                number += 1;
+                let stamp = Stamp {
+                    point,
+                    sender: member.index as u32,
+                    number,
+                    due_ns: shared.clock.ns(due.into_std()),
+                };
+                let id = uuid::Uuid::new_v4().to_string();
+                let body = stamp.encode(shared.message_size);
+                match connection.send_message(&member.room, &id, &body).await {
+                    Ok(ack_id) => {
+                        pending.insert(ack_id, (point, stamp.due_ns));
+                        shared.live.totals.sent.add(1);
+                        if let Some(stats) = shared.points.get(point as usize) {
+                            stats.sent.add(1);
+                            stats.expected.add(fanout);
+                        }
+                    }
+                    Err(error) => {
+                        shared.live.errors.record(&format!("send: {error:#}"));
+                        return;
+                    }
+                }
+            }
+            incoming = connection.next() => {
+                match incoming {
+                    Some(Ok(incoming)) => receive(&shared, &member, incoming, &mut pending),
+                    Some(Err(error)) => {
+                        shared.live.errors.record(&format!("{error:#}"));
+                        return;
+                    }
+                    None => {
+                        shared.live.errors.record("connection closed");
+                        return;
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// A sender's ticks, started at a per-client offset so that senders do not all fire at once.
+fn schedule(period: Duration, index: usize) -> tokio::time::Interval {
+    let offset = period.mul_f64((index % 997) as f64 / 997.0);
+    let mut ticker = tokio::time::interval_at(tokio::time::Instant::now() + offset, period);
+    // Open loop: a late tick is sent at once, and it still counts from when it was due.
+    ticker.set_missed_tick_behavior(MissedTickBehavior::Burst);
+    ticker
+}
+
+fn receive(
+    shared: &Shared,
+    member: &Member,
+    incoming: Incoming,
+    pending: &mut HashMap<String, (u32, u64)>,
+) {
+    match incoming {
+        Incoming::Delivery { body, .. } => {
+            let Some(stamp) = Stamp::decode(&body) else {
+                shared
+                    .live
+                    .errors
+                    .record("a delivery without a bench stamp");
+                return;
+            };
+            if stamp.sender as usize == member.index {
+                return; // chat-server also sends the message to its sender's connections
+            }
+            let now = shared.clock.now_ns();
+            shared.live.totals.delivered.add(1);
+            if let Some(stats) = shared
+                .points
+                .get(shared.measuring.load(Ordering::Relaxed) as usize)
+            {
+                stats.arrivals.add(1);
+            }
+            if let Some(stats) = shared.points.get(stamp.point as usize) {
+                stats.delivered.add(1);
+                stats.delivery.record_ns(now.saturating_sub(stamp.due_ns));
+            }
+        }
+        Incoming::Ack { id } => {
+            let Some((point, due_ns)) = pending.remove(&id) else {
+                shared.live.errors.record("an ack for nothing sent");
+                return;
+            };
+            shared.live.totals.acked.add(1);
+            if let Some(stats) = shared.points.get(point as usize) {
+                stats.acked.add(1);
+                stats
+                    .ack
+                    .record_ns(shared.clock.now_ns().saturating_sub(due_ns));
+            }
+        }
+        Incoming::Error(error) => shared.live.errors.record(&error),
+        Incoming::Reply(_) | Incoming::Other => {}
+    }
+}

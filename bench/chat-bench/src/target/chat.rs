@@ -1,0 +1,165 @@
+//! chat-server's v1 protocol, through the protocol crate (the one source of the wire
+//! format). Tokens are minted here with the server's shared HS256 secret, the way an app
+//! backend issues them; the server provisions each user on first sight.
+
+use std::net::SocketAddr;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use anyhow::Context as _;
+use chat_protocol::v1::{
+    ClientFrame, CreateRoomRequest, CreateRoomResponse, RoomVisibility, ServerFrame,
+};
+use futures_util::{StreamExt as _, TryStreamExt as _};
+use jsonwebtoken::{EncodingKey, Header};
+use serde::Serialize;
+
+use super::{Connection, Incoming, Member};
+
+/// Room creations in flight at once.
+const CREATE_CONCURRENCY: usize = 16;
+
+#[derive(Serialize)]
+struct Claims<'a> {
+    sub: &'a str,
+    iat: u64,
+    exp: u64,
+}
+
+/// Mints tokens and creates rooms over REST.
+pub struct ChatAuth {
+    addr: SocketAddr,
+    key: EncodingKey,
+    /// Distinguishes this run's users from earlier runs against the same database.
+    run: String,
+    http: reqwest::Client,
+}
+
+impl std::fmt::Debug for ChatAuth {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ChatAuth")
+            .field("run", &self.run)
+            .finish_non_exhaustive()
+    }
+}
+
+impl ChatAuth {
+    pub fn new(addr: SocketAddr, secret: &str) -> Self {
+        let run = uuid::Uuid::new_v4().simple().to_string();
+        Self {
+            addr,
+            key: EncodingKey::from_secret(secret.as_bytes()),
+            run: run[..10].to_owned(),
+            http: reqwest::Client::new(),
+        }
+    }
+
+    fn user_id(&self, index: usize) -> String {
+        format!("bench-{}-{index}", self.run)
+    }
+
+    fn token(&self, index: usize) -> anyhow::Result<String> {
+        let now = SystemTime::now().duration_since(UNIX_EPOCH)?.as_secs();
+        let user = self.user_id(index);
+        let claims = Claims {
+            sub: &user,
+            iat: now,
+            exp: now + 6 * 3600,
+        };
+        Ok(jsonwebtoken::encode(
+            &Header::default(),
+            &claims,
+            &self.key,
+        )?)
+    }
+
+    pub async fn create_rooms(&self, first_members: &[usize]) -> anyhow::Result<Vec<String>> {
+        futures_util::stream::iter(first_members.iter().enumerate())
+            .map(|(number, &creator)| self.create_room(number, creator))
+            .buffered(CREATE_CONCURRENCY)
+            .try_collect()
+            .await
+    }
+
+    async fn create_room(&self, number: usize, creator: usize) -> anyhow::Result<String> {
+        let request = CreateRoomRequest {
+            name: format!("bench {number}"),
+            visibility: RoomVisibility::Public,
+            members: Vec::new(),
+        };
+        let response = self
+            .http
+            .post(format!("http://{}/v1/rooms", self.addr))
+            .bearer_auth(self.token(creator)?)
+            .json(&request)
+            .send()
+            .await
+            .context("creating a room")?;
+        let status = response.status();
+        if !status.is_success() {
+            let body = response.text().await.unwrap_or_default();
+            anyhow::bail!("creating a room: {status} {body}");
+        }
+        let created: CreateRoomResponse = response.json().await?;
+        Ok(created.room_id)
+    }
+
+    pub async fn authenticate_and_join(
+        &self,
+        connection: &mut Connection,
+        member: &Member,
+        resume: Option<u64>,
+    ) -> anyhow::Result<u64> {
+        let token = self.token(member.index)?;
+        connection
+            .send_text(ClientFrame::Authenticate { token }.encode())
+            .await?;
+        connection
+            .send_text(
+                ClientFrame::JoinRoom {
+                    room_id: member.room.clone(),
+                    // Without a resume point, no replay: a fresh client starts live.
+                    since_seq: resume,
+                }
+                .encode(),
+            )
+            .await?;
+        let mut joined_at = 0;
+        connection
+            .read_until(|text| match ServerFrame::decode(text)? {
+                ServerFrame::RoomJoined { last_seq, .. } => {
+                    joined_at = last_seq;
+                    Ok(true)
+                }
+                ServerFrame::Error { code, message, .. } => {
+                    anyhow::bail!("refused during set-up: {code:?} {message}")
+                }
+                _ => Ok(false),
+            })
+            .await?;
+        Ok(joined_at)
+    }
+}
+
+pub fn send_frame(room: &str, id: &str, body: &str) -> String {
+    ClientFrame::SendMessage {
+        room_id: room.to_owned(),
+        client_msg_id: id.to_owned(),
+        content: body.to_owned(),
+    }
+    .encode()
+}
+
+pub fn parse(text: &str) -> Incoming {
+    match ServerFrame::decode(text) {
+        Ok(ServerFrame::Message(message)) => Incoming::Delivery {
+            body: message.content,
+            seq: Some(message.seq),
+        },
+        Ok(ServerFrame::MessageAck { client_msg_id, .. }) => Incoming::Ack { id: client_msg_id },
+        Ok(ServerFrame::Error { code, message, .. }) => {
+            Incoming::Error(format!("{code:?}: {message}"))
+        }
+        Ok(_) => Incoming::Other,
+        Err(error) => Incoming::Error(format!("undecodable frame: {error}")),
+    }
+}

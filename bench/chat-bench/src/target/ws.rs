@@ -1,0 +1,47 @@
+//! The reference Node `ws` server (`bench/reference/ws-server.js`): the user and room are
+//! in the URL; `{"id","body"}` is broadcast to the room's other sockets as
+//! `{"from","body"}` and acknowledged to the sender as `{"ack": id}`.
+
+use std::net::SocketAddr;
+
+use serde::{Deserialize, Serialize};
+
+use super::{Incoming, Member};
+
+#[derive(Serialize)]
+struct Send<'a> {
+    id: &'a str,
+    body: &'a str,
+}
+
+#[derive(Deserialize)]
+struct Received {
+    #[serde(default)]
+    body: Option<String>,
+    #[serde(default)]
+    ack: Option<String>,
+    #[serde(default)]
+    error: Option<String>,
+}
+
+pub fn url(addr: SocketAddr, member: &Member) -> String {
+    format!("ws://{addr}/?room={}&user={}", member.room, member.index)
+}
+
+pub fn send_frame(id: &str, body: &str) -> String {
+    serde_json::to_string(&Send { id, body }).unwrap_or_default()
+}
+
+pub fn parse(text: &str) -> Incoming {
+    match serde_json::from_str::<Received>(text) {
+        Ok(Received { ack: Some(id), .. }) => Incoming::Ack { id },
+        Ok(Received {
+            body: Some(body), ..
+        }) => Incoming::Delivery { body, seq: None },
+        Ok(Received {
+            error: Some(error), ..
+        }) => Incoming::Error(error),
+        Ok(_) => Incoming::Other,
+        Err(error) => Incoming::Error(format!("undecodable frame: {error}")),
+    }
+}
