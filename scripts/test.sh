@@ -45,6 +45,8 @@ echo "== the server integration suite again, on PostgreSQL (pg_virtualenv)"
 counted scripts/postgres-test.sh
 echo "== a cluster: several chat-server processes on PostgreSQL and Redis"
 counted scripts/cluster-test.sh
+echo "== chat-bench smoke: every scenario against chat-server, Node ws and Socket.IO, tiny sizes"
+counted bench/run.sh --smoke
 
 echo "== tests"
 status=0

@@ -192,3 +192,50 @@ pub fn source_ip(index: usize, count: u8) -> Ipv4Addr {
     let octet = 1 + (index % usize::from(count)) as u8;
     Ipv4Addr::new(127, 0, 0, octet)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(args: &str) -> Result<Cli, clap::Error> {
+        Cli::try_parse_from(std::iter::once("chat-bench").chain(args.split_whitespace()))
+    }
+
+    #[test]
+    fn a_fanout_sweep_parses_with_its_defaults() {
+        let cli = parse("fanout --target ws --addr 127.0.0.1:9000 --rates 100,200").unwrap();
+        let Scenario::Fanout(args) = cli.scenario else {
+            panic!("not fanout")
+        };
+        assert_eq!(args.rates, vec![100.0, 200.0]);
+        assert_eq!(
+            (args.shape.clients, args.shape.room_size, args.message_size),
+            (1000, 10, 100)
+        );
+        assert_eq!(args.duration, Duration::from_secs(10));
+    }
+
+    #[test]
+    fn out_of_bounds_options_are_refused() {
+        for bad in [
+            "fanout --target ws --addr 10.0.0.1:9000",
+            "fanout --target ws --addr 127.0.0.1:9000 --clients 0",
+            "fanout --target ws --addr 127.0.0.1:9000 --clients 1000000",
+            "fanout --target ws --addr 127.0.0.1:9000 --senders 1.5",
+            "fanout --target ws --addr 127.0.0.1:9000 --rates 0",
+            "fanout --target ws --addr 127.0.0.1:9000 --duration 2h",
+            "fanout --target ws --addr 127.0.0.1:9000 --room-size 1",
+            "fanout --target ws --addr 127.0.0.1:9000 --message-size 10",
+            "idle --target ws --addr 127.0.0.1:9000 --source-ips 0",
+        ] {
+            assert!(parse(bad).is_err(), "accepted: {bad}");
+        }
+    }
+
+    #[test]
+    fn clients_spread_over_loopback_source_addresses() {
+        assert_eq!(source_ip(0, 4), Ipv4Addr::new(127, 0, 0, 1));
+        assert_eq!(source_ip(5, 4), Ipv4Addr::new(127, 0, 0, 2));
+        assert_eq!(source_ip(7, 1), Ipv4Addr::new(127, 0, 0, 1));
+    }
+}

@@ -23,12 +23,14 @@ use crate::target::{Connection, Incoming, Member, Target};
 /// First retry delay after a failed reconnect; doubles up to `MAX_BACKOFF`, with jitter.
 const FIRST_BACKOFF: Duration = Duration::from_millis(100);
 const MAX_BACKOFF: Duration = Duration::from_secs(2);
+/// How long a publisher waits for its outstanding acks after publishing stops.
+const ACK_GRACE: Duration = Duration::from_secs(30);
 
 struct Shared {
     clock: Clock,
     live: Arc<Live>,
     target: Target,
-    /// Messages published so far, per room.
+    /// Messages published and acknowledged so far, per room.
     published: Vec<Counter>,
     message_size: usize,
 }
@@ -205,6 +207,11 @@ pub async fn run(args: StormArgs) -> anyhow::Result<StormReport> {
     })
 }
 
+/// Sends numbered messages on schedule until `stop`. A message counts as published once
+/// the server acknowledged it (for chat-server: once it is committed); acks come back in
+/// order on one connection, so the count is also the highest number acknowledged. After
+/// `stop`, it waits for the outstanding acks before closing: a socket closed with unread
+/// acks is reset, and the server would lose what it had not read yet.
 async fn publisher(
     shared: Arc<Shared>,
     member: Member,
@@ -216,23 +223,42 @@ async fn publisher(
     let offset = period.mul_f64((room % 997) as f64 / 997.0);
     let mut ticker = tokio::time::interval_at(tokio::time::Instant::now() + offset, period);
     ticker.set_missed_tick_behavior(MissedTickBehavior::Burst);
-    let mut number = 0;
+    let mut sent = 0;
+    let mut acked = 0;
+    let mut stopping: Option<tokio::time::Instant> = None;
     loop {
+        if let Some(until) = stopping
+            && (acked == sent || tokio::time::Instant::now() >= until)
+        {
+            if acked < sent {
+                shared
+                    .live
+                    .errors
+                    .record("publisher: acks still outstanding after stopping");
+            }
+            return;
+        }
         tokio::select! {
-            _ = stop.changed() => return,
-            due = ticker.tick() => {
-                number += 1;
-                let stamp = Stamp { point: 0, sender: member.index as u32, number, due_ns: shared.clock.ns(due.into_std()) };
+            _ = stop.changed(), if stopping.is_none() => {
+                stopping = Some(tokio::time::Instant::now() + ACK_GRACE);
+            }
+            due = ticker.tick(), if stopping.is_none() => {
+                sent += 1;
+                let stamp = Stamp { point: 0, sender: member.index as u32, number: sent, due_ns: shared.clock.ns(due.into_std()) };
                 let id = uuid::Uuid::new_v4().to_string();
                 if let Err(error) = connection.send_message(&member.room, &id, &stamp.encode(shared.message_size)).await {
                     shared.live.errors.record(&format!("publisher send: {error:#}"));
                     return;
                 }
-                shared.published[room].add(1);
                 shared.live.totals.sent.add(1);
             }
+            () = tokio::time::sleep(ACK_GRACE), if stopping.is_some() => {}
             incoming = connection.next() => match incoming {
-                Some(Ok(Incoming::Ack { .. })) => shared.live.totals.acked.add(1),
+                Some(Ok(Incoming::Ack { .. })) => {
+                    acked += 1;
+                    shared.published[room].add(1);
+                    shared.live.totals.acked.add(1);
+                }
                 Some(Ok(Incoming::Error(error))) => shared.live.errors.record(&format!("publisher: {error}")),
                 Some(Ok(_)) => {}
                 Some(Err(error)) => {

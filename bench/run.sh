@@ -1,0 +1,179 @@
+#!/usr/bin/env bash
+# The published benchmark (docs/benchmarks.md): chat-server against the seeds' stacks, a
+# minimal Node `ws` server and a minimal Socket.IO server (bench/reference), driven by the
+# same generator (chat-bench) through the same points, in one run.
+#
+#   bench/run.sh [--smoke] [--out DIR] [--only "fanout10 fanout100 durable idle storm"]
+#
+# Each server runs alone, pinned to CPU 0 with `taskset`; the generator is pinned to CPU 1.
+# Every server is started fresh for each scenario and stopped by its PID. chat-server runs
+# on its embedded SQLite and acknowledges each message only once it is committed; its
+# per-user rate limits are raised (the load is many users sending at full speed).
+#
+# Writes DIR (default bench/results) with one JSON report per run, results.md (tables)
+# and fanout-room10.png / fanout-room100.png (delivered msg/s and p99 against offered load).
+#
+# --smoke: a few seconds per server with tiny sizes, then checks that every run delivered
+# everything and that chat-server lost nothing in the storm; ends with "N passed, N failed".
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+smoke=0
+out=""
+only="fanout10 fanout100 durable idle storm"
+while [ $# -gt 0 ]; do
+    case "$1" in
+        --smoke) smoke=1 ;;
+        --out) out="$2"; shift ;;
+        --only) only="$2"; shift ;;
+        *) echo "unknown option $1" >&2; exit 2 ;;
+    esac
+    shift
+done
+
+target="${CARGO_TARGET_DIR:-target}"
+if [ "$smoke" = 1 ]; then
+    out="${out:-$(mktemp -d)}"
+    profile=(); bin="$target/debug"
+else
+    out="${out:-bench/results}"
+    profile=(--release); bin="$target/release"
+fi
+mkdir -p "$out"
+rm -f "$out"/*.json "$out"/*.txt
+
+echo "== building chat-server and chat-bench ${profile[*]:-(debug)}"
+cargo build "${profile[@]}" --locked -q -p chat-server -p chat-bench --bin chat-server --bin chat-bench
+echo "== installing the reference servers from npm"
+(cd bench/reference && npm ci --no-audit --no-fund --silent)
+command -v gnuplot >/dev/null || { echo "gnuplot is missing (scripts/install-deps.sh installs gnuplot-nox)"; exit 1; }
+
+# CPU 0 for the server, CPU 1 for the generator (without two CPUs, nothing is pinned).
+if [ "$(nproc)" -ge 2 ]; then
+    server_cpu=(taskset -c 0); bench_cpu=(taskset -c 1)
+else
+    server_cpu=(); bench_cpu=()
+    echo "warning: fewer than 2 CPUs; server and generator share them"
+fi
+
+work="$(mktemp -d)"
+server_pid=""
+stop_server() {
+    if [ -n "$server_pid" ]; then
+        kill "$server_pid" 2>/dev/null || true
+        wait "$server_pid" 2>/dev/null || true
+        server_pid=""
+    fi
+}
+cleanup() { stop_server; rm -rf "$work"; }
+trap cleanup EXIT
+
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+secret="bench-only-secret-$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')"
+export CHAT_BENCH_JWT_SECRET="$secret"
+runs=0
+
+# start_server <chat|ws|socketio>: sets $server_pid and $addr.
+start_server() {
+    local kind="$1" port log
+    port="$(free_port)"
+    addr="127.0.0.1:$port"
+    runs=$((runs + 1))
+    log="$work/$kind-$runs.log"
+    case "$kind" in
+        chat)
+            "${server_cpu[@]}" "$bin/chat-server" --listen "$addr" \
+                --data-dir "$work/chat-$runs" --database-url "sqlite://$work/chat-$runs.db" \
+                --jwt-secret "$secret" --log-format json \
+                --messages-per-second 1000000 --message-burst 1000000 \
+                --frames-per-second 1000000 --frame-burst 1000000 \
+                --auth-attempts-per-minute 1000000 >"$log" 2>&1 &
+            server_pid=$!
+            for _ in $(seq 300); do curl -fsS "http://$addr/readyz" >/dev/null 2>&1 && return 0; sleep 0.05; done ;;
+        ws | socketio)
+            local script=ws-server.js
+            [ "$kind" = socketio ] && script=socketio-server.js
+            "${server_cpu[@]}" node "bench/reference/$script" "$port" >"$log" 2>&1 &
+            server_pid=$!
+            for _ in $(seq 300); do grep -q '^listening' "$log" 2>/dev/null && return 0; sleep 0.05; done ;;
+    esac
+    echo "$kind did not start:"; cat "$log"; exit 1
+}
+
+# bench <name> <chat|ws|socketio> <scenario> <args...>: one run on a fresh server.
+bench() {
+    local name="$1" kind="$2" scenario="$3"
+    shift 3
+    start_server "$kind"
+    echo "== $name: $kind"
+    timeout 1800 "${bench_cpu[@]}" "$bin/chat-bench" "$scenario" --target "$kind" --addr "$addr" \
+        --server-pid "$server_pid" --label "$name" --json "$out/$name-$kind.json" \
+        "${quiet[@]}" "$@" || echo "$name against $kind: chat-bench exited with $?" | tee -a "$out/failures.txt"
+    stop_server
+}
+
+if [ "$smoke" = 1 ]; then
+    quiet=(--quiet)
+    fanout_time=(--duration 1s --warmup 500ms --drain 3s)
+    clients=40; storm_clients=60; idle_small=60; idle_large=""; settle=1s
+    rates10="50,200"; rates100="10,40"; rates_durable="100,400"
+    storm=(--rate 100 --before 1s --after 1s --deadline 30s)
+else
+    quiet=()
+    fanout_time=(--duration 10s --warmup 3s --drain 5s)
+    clients=1000; storm_clients=10000; idle_small=10000; idle_large=50000; settle=5s
+    # The generator's one core absorbs about 150k deliveries/s: higher points would
+    # measure the generator, not the servers.
+    rates10="1000,2000,4000,8000,12000,16000"
+    rates100="100,200,400,800,1200,1600"
+    rates_durable="1000,2000,4000,8000,16000"
+    storm=(--rate 2000 --before 5s --after 5s --deadline 120s)
+fi
+servers=(chat ws socketio)
+# Each idle connection needs a descriptor in the server and one in the generator.
+fd_limit="$(ulimit -Hn)"
+ulimit -n "$fd_limit"
+
+for scenario in $only; do
+    case "$scenario" in
+        fanout10)
+            for kind in "${servers[@]}"; do
+                bench fanout-room10 "$kind" fanout --clients "$clients" --room-size 10 \
+                    --senders 0.1 --rates "$rates10" "${fanout_time[@]}"
+            done ;;
+        fanout100)
+            for kind in "${servers[@]}"; do
+                bench fanout-room100 "$kind" fanout --clients "$clients" --room-size 100 \
+                    --senders 0.1 --rates "$rates100" "${fanout_time[@]}"
+            done ;;
+        durable)
+            # Durable acknowledged sends: every client sends in rooms of two (one delivery
+            # per message). Only chat-server stores messages, so it runs alone.
+            bench durable chat fanout --clients "$clients" --room-size 2 --senders 1 \
+                --rates "$rates_durable" "${fanout_time[@]}" ;;
+        idle)
+            for size in $idle_small $idle_large; do
+                if [ "$fd_limit" != unlimited ] && [ "$fd_limit" -lt $((size + 1000)) ]; then
+                    echo "idle-$size: skipped, the hard limit on open files is $fd_limit" \
+                        | tee "$out/idle-$size-skipped.txt"
+                    continue
+                fi
+                for kind in "${servers[@]}"; do
+                    bench "idle-$size" "$kind" idle --clients "$size" --room-size 10 \
+                        --source-ips 4 --connect-concurrency 256 --settle "$settle"
+                done
+            done ;;
+        storm)
+            for kind in "${servers[@]}"; do
+                bench storm "$kind" storm --clients "$storm_clients" --room-size 10 \
+                    --source-ips 4 --connect-concurrency 256 "${storm[@]}"
+            done ;;
+        *) echo "unknown scenario $scenario" >&2; exit 2 ;;
+    esac
+done
+
+if [ "$smoke" = 1 ]; then
+    python3 bench/summarize.py "$out" --check
+else
+    python3 bench/summarize.py "$out"
+fi

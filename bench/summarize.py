@@ -1,0 +1,312 @@
+#!/usr/bin/env python3
+"""Turns the chat-bench JSON reports of one bench/run.sh run into results.md (tables,
+saturation points, ratios) and fan-out plots (PNG, through gnuplot).
+
+    summarize.py DIR [--check]
+
+--check (the smoke run): also verifies that every run completed and delivered everything,
+that chat-server lost and duplicated nothing in the storm, and prints "N passed, N failed".
+"""
+import json
+import pathlib
+import subprocess
+import sys
+
+SERVERS = ["chat", "ws", "socketio"]
+NAMES = {"chat": "chat-server (SQLite, durable)", "ws": "Node ws", "socketio": "Socket.IO"}
+# A point "keeps up" when nearly all offered deliveries arrive within the window, none is
+# lost, and the p99 stays under a second.
+KEEP_UP_SHARE = 0.95
+KEEP_UP_P99_MS = 1000.0
+GENERATOR_BOUND_CPU = 90.0
+
+
+def load(directory):
+    reports = {}
+    for path in sorted(directory.glob("*.json")):
+        report = json.loads(path.read_text())
+        reports[(report["label"], report["target"])] = report
+    return reports
+
+
+def keeps_up(report, point):
+    # Rooms are filled in order, so with fewer clients than a room holds they are smaller.
+    members = report["clients"] / report["rooms"]
+    owed = point["offered_per_s"] * (members - 1)
+    return (
+        point["delivered_per_s"] >= KEEP_UP_SHARE * owed
+        and point["undelivered"] == 0
+        and point["delivery_latency"]["p99_ms"] < KEEP_UP_P99_MS
+    )
+
+
+def saturation(report):
+    """The highest offered load that kept up, and whether a higher one failed to."""
+    best = None
+    for point in report["points"]:
+        if keeps_up(report, point):
+            best = point
+    points = report["points"]
+    beyond = best is not None and best is points[-1]
+    return best, beyond
+
+
+def cpu(process):
+    return f"{process['cpu_percent']:.0f}%" if process else "n/a"
+
+
+def fanout_section(reports, label, title):
+    runs = {kind: reports.get((label, kind)) for kind in SERVERS}
+    runs = {kind: r for kind, r in runs.items() if r}
+    if not runs:
+        return ""
+    first = next(iter(runs.values()))
+    lines = [
+        f"### {title}",
+        "",
+        f"{first['clients']} clients in rooms of {first['room_size']}, {first['senders']} senders, "
+        f"{first['message_size']}-byte messages; {first['warmup_s']:g} s warm-up and "
+        f"{first['duration_s']:g} s measured per point. Delivered = messages received per second by "
+        f"all clients (offered × {first['room_size'] - 1} when keeping up); latency from when a "
+        "message was due to its arrival; CPU = server, % of its one core (generator's in brackets).",
+        "",
+    ]
+    header = "| offered msg/s |"
+    rule = "|---:|"
+    for kind in runs:
+        header += f" {NAMES[kind]}: delivered/s | p50 / p99 ms | CPU |"
+        rule += "---:|---:|---:|"
+    lines += [header, rule]
+    for index, point in enumerate(first["points"]):
+        row = f"| {point['offered_per_s']:,.0f} |"
+        for kind, report in runs.items():
+            p = report["points"][index]
+            flags = []
+            if p["undelivered"]:
+                flags.append(f"{p['undelivered']:,} undelivered")
+            if p["generator"] and p["generator"]["cpu_percent"] >= GENERATOR_BOUND_CPU:
+                flags.append("generator-bound")
+            mark = "" if keeps_up(report, p) else " ✗"
+            note = f" ({', '.join(flags)})" if flags else ""
+            row += (
+                f" {p['delivered_per_s']:,.0f}{mark}{note} |"
+                f" {p['delivery_latency']['p50_ms']:.1f} / {p['delivery_latency']['p99_ms']:.1f} |"
+                f" {cpu(p['server'])} ({cpu(p['generator'])}) |"
+            )
+        lines.append(row)
+    lines += ["", "✗: did not keep up (under 95 % of the owed deliveries, a loss, or p99 ≥ 1 s).", ""]
+    lines += ["Saturation (highest offered load that kept up):", ""]
+    reference = None
+    for kind, report in runs.items():
+        best, beyond = saturation(report)
+        if best is None:
+            lines.append(f"- {NAMES[kind]}: none of the points")
+            continue
+        more = " (the highest point measured; the limit is higher)" if beyond else ""
+        delivered = best["delivered_per_s"]
+        if kind == "chat":
+            reference = delivered
+        ratio = f", {delivered / reference:.2f}× chat-server" if reference and kind != "chat" else ""
+        lines.append(
+            f"- {NAMES[kind]}: {best['offered_per_s']:,.0f} msg/s offered, "
+            f"{delivered:,.0f} deliveries/s, p99 {best['delivery_latency']['p99_ms']:.1f} ms{more}{ratio}"
+        )
+    errors = {kind: r["errors"] for kind, r in runs.items() if r["errors"]}
+    if errors:
+        lines += ["", f"Errors: {errors}"]
+    return "\n".join(lines) + "\n"
+
+
+def durable_section(reports):
+    report = reports.get(("durable", "chat"))
+    if not report:
+        return ""
+    lines = [
+        "### Durable acknowledged sends (chat-server on SQLite)",
+        "",
+        f"{report['clients']} clients, all sending, in rooms of two; an ack means the message is "
+        "committed to SQLite.",
+        "",
+        "| offered msg/s | acked msg/s | ack p50 / p99 / p99.9 ms | unacked | server CPU | server RSS |",
+        "|---:|---:|---:|---:|---:|---:|",
+    ]
+    for p in report["points"]:
+        ack = p["ack_latency"]
+        rss = f"{p['server']['rss_mib']:.0f} MiB" if p["server"] else "n/a"
+        lines.append(
+            f"| {p['offered_per_s']:,.0f} | {p['acked_per_s']:,.0f} | "
+            f"{ack['p50_ms']:.1f} / {ack['p99_ms']:.1f} / {ack['p999_ms']:.1f} | {p['unacked']:,} | "
+            f"{cpu(p['server'])} | {rss} |"
+        )
+    best = max(report["points"], key=lambda p: p["acked_per_s"])
+    lines += ["", f"Most acked: {best['acked_per_s']:,.0f} msg/s (offered {best['offered_per_s']:,.0f})."]
+    return "\n".join(lines) + "\n"
+
+
+def idle_section(reports, directory):
+    labels = sorted({label for label, _ in reports if label.startswith("idle-")}, key=lambda l: int(l[5:]))
+    skipped = sorted(directory.glob("idle-*-skipped.txt"))
+    if not labels and not skipped:
+        return ""
+    lines = [
+        "### Idle memory per connection",
+        "",
+        "Server RSS after the clients joined their rooms (rooms of 10) and stayed idle for 5 s, "
+        "minus RSS before, divided by the connections.",
+        "",
+        "| connections | " + " | ".join(NAMES[k] for k in SERVERS) + " |",
+        "|---:|" + "---:|" * len(SERVERS),
+    ]
+    for label in labels:
+        row = f"| {int(label[5:]):,} |"
+        for kind in SERVERS:
+            r = reports.get((label, kind))
+            if not r or r["server_kib_per_connection"] is None:
+                row += " n/a |"
+                continue
+            row += (
+                f" {r['server_kib_per_connection']:.1f} KiB ({r['server_rss_after_mib']:.0f} MiB total;"
+                f" {r['setup']['connected']:,} connected) |"
+            )
+        lines.append(row)
+    for path in skipped:
+        lines += ["", path.read_text().strip()]
+    return "\n".join(lines) + "\n"
+
+
+def storm_section(reports):
+    runs = {kind: reports.get(("storm", kind)) for kind in SERVERS}
+    runs = {kind: r for kind, r in runs.items() if r}
+    if not runs:
+        return ""
+    first = next(iter(runs.values()))
+    lines = [
+        "### Reconnect storm",
+        "",
+        f"{first['subscribers']:,} subscribers in rooms of {first['room_size']} and one publisher "
+        f"per room ({first['publish_rate']:,.0f} msg/s in all); every subscriber drops at once and "
+        "reconnects (chat-server: resuming after the last seq it holds) while publishing goes on. "
+        "Caught up = holding every message published before it was back in its room.",
+        "",
+        "| server | reconnected | reconnect p50 / p99 / max ms | caught up | catch-up p50 / p99 / max ms | missing | duplicates |",
+        "|---|---:|---:|---:|---:|---:|---:|",
+    ]
+    for kind, r in runs.items():
+        rt, ct = r["reconnect_time"], r["catch_up_time"]
+        lines.append(
+            f"| {NAMES[kind]} | {r['reconnected']:,} / {r['subscribers']:,} | "
+            f"{rt['p50_ms']:.0f} / {rt['p99_ms']:.0f} / {rt['max_ms']:.0f} | "
+            f"{r['caught_up']:,} | {ct['p50_ms']:.0f} / {ct['p99_ms']:.0f} / {ct['max_ms']:.0f} | "
+            f"{r['missing']:,} | {r['duplicates']:,} |"
+        )
+    lines += [
+        "",
+        "The reference servers keep no history: what was sent while a client was away is "
+        "missing for good, so their \"caught up\" only means the live stream resumed.",
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def plot(reports, directory, label):
+    runs = [(kind, reports.get((label, kind))) for kind in SERVERS]
+    runs = [(kind, r) for kind, r in runs if r]
+    if not runs:
+        return None
+    series = []
+    for kind, report in runs:
+        data = directory / f"{label}-{kind}.tsv"
+        data.write_text(
+            "".join(
+                f"{p['offered_per_s']}\t{p['delivered_per_s']}\t{max(p['delivery_latency']['p99_ms'], 0.01)}\n"
+                for p in report["points"]
+            )
+        )
+        series.append((data, NAMES[kind]))
+    room = runs[0][1]["room_size"]
+    png = directory / f"{label}.png"
+    delivered = ", ".join(f"'{d}' using 1:2 with linespoints lw 2 title '{n}'" for d, n in series)
+    p99 = ", ".join(f"'{d}' using 1:3 with linespoints lw 2 title '{n}'" for d, n in series)
+    script = f"""
+set terminal pngcairo size 1200,480 font ',10'
+set output '{png}'
+set multiplot layout 1,2 title 'Fan-out, rooms of {room}: chat-bench, one run, each server on one core'
+set logscale x 2
+set logscale y 10
+set grid
+set key top left
+set xlabel 'offered load (messages sent per second)'
+set ylabel 'delivered messages per second'
+plot {delivered}
+set ylabel 'p99 send-to-receive latency (ms)'
+plot {p99}
+unset multiplot
+"""
+    subprocess.run(["gnuplot"], input=script, text=True, check=True)
+    return png
+
+
+def check(reports, directory):
+    results = []
+
+    def expect(name, ok):
+        results.append(ok)
+        print(f"{'ok  ' if ok else 'FAIL'} {name}")
+
+    failures = directory / "failures.txt"
+    expect("every chat-bench run exited cleanly", not failures.exists())
+    for (label, kind), r in sorted(reports.items()):
+        name = f"{label} against {kind}"
+        if r["scenario"] == "fanout":
+            points = r["points"]
+            expect(f"{name}: every connection set up", r["setup"]["failed"] == 0)
+            expect(
+                f"{name}: all {sum(p['expected_deliveries'] for p in points)} deliveries arrived and all sends were acked",
+                all(p["undelivered"] == 0 and p["unacked"] == 0 and p["expected_deliveries"] > 0 for p in points),
+            )
+            expect(f"{name}: no errors", not r["errors"])
+        elif r["scenario"] == "idle":
+            expect(
+                f"{name}: all connected and still open",
+                r["setup"]["failed"] == 0 and r["open_at_end"] == r["setup"]["connected"] == r["clients"],
+            )
+            expect(f"{name}: server memory read", r["server_kib_per_connection"] is not None)
+        elif r["scenario"] == "storm":
+            expect(f"{name}: every subscriber reconnected", r["reconnected"] == r["subscribers"])
+            if kind == "chat":
+                expect(
+                    f"{name}: every subscriber caught up, nothing missing or twice",
+                    r["caught_up"] == r["subscribers"] and r["missing"] == 0 and r["duplicates"] == 0,
+                )
+    expect("results.md written", (directory / "results.md").stat().st_size > 0)
+    for png in directory.glob("*.png"):
+        expect(f"{png.name} is a PNG", png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n")
+    passed = sum(results)
+    print(f"{passed} passed, {len(results) - passed} failed")
+    return all(results)
+
+
+def main():
+    directory = pathlib.Path(sys.argv[1])
+    reports = load(directory)
+    sections = [
+        "## Results",
+        "",
+        fanout_section(reports, "fanout-room10", "Fan-out, rooms of 10"),
+        fanout_section(reports, "fanout-room100", "Fan-out, rooms of 100"),
+        durable_section(reports),
+        idle_section(reports, directory),
+        storm_section(reports),
+    ]
+    plots = [plot(reports, directory, label) for label in ("fanout-room10", "fanout-room100")]
+    sections += [f"![{p.stem}]({p.name})\n" for p in plots if p]
+    failures = directory / "failures.txt"
+    if failures.exists():
+        sections += ["Failed runs:", "", failures.read_text()]
+    (directory / "results.md").write_text("\n".join(s for s in sections if s) + "\n")
+    print(f"wrote {directory / 'results.md'}")
+    if "--check" in sys.argv[2:] and not check(reports, directory):
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()
