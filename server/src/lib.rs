@@ -38,24 +38,28 @@ use config::JwtAlgorithm;
 use hub::Hub;
 use roster::Roster;
 use state::AppState;
-use store::{EventOutbox, PostgresStore, SqliteStore, Store};
+use store::{EventOutbox, OnCommit, PostgresStore, SqliteStore, Store, Write, WriteOutcome};
 use tokio_util::sync::CancellationToken;
 
 /// Opens the store named by the configuration.
-async fn open_store(config: &Config) -> anyhow::Result<Arc<dyn Store>> {
+async fn open_store(config: &Config, bus: Arc<dyn Bus>) -> anyhow::Result<Arc<dyn Store>> {
     let url = &config.database_url;
     let outbox = EventOutbox {
         enabled: config.kafka_brokers.is_some(),
         include_content: config.events_include_content,
     };
+    // Live events leave from the writer, in commit order.
+    let on_commit: OnCommit = Arc::new(move |write: &Write, outcome: &WriteOutcome| {
+        messaging::publish_committed(bus.as_ref(), write, outcome);
+    });
     // The URL may carry a password: errors name only the kind of database.
     if url.starts_with("sqlite:") {
-        let store = SqliteStore::open(url, config.commit_batch, outbox)
+        let store = SqliteStore::open(url, config.commit_batch, outbox, on_commit)
             .await
             .with_context(|| format!("opening {url}"))?;
         Ok(Arc::new(store))
     } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-        let store = PostgresStore::open(url, config.commit_batch, outbox)
+        let store = PostgresStore::open(url, config.commit_batch, outbox, on_commit)
             .await
             .context("opening the PostgreSQL database")?;
         Ok(Arc::new(store))
@@ -98,7 +102,6 @@ pub async fn run(
     // The webhook client's TLS; if the embedding program chose a provider, it stays.
     let _ = rustls::crypto::ring::default_provider().install_default();
     let metrics = telemetry::install();
-    let store = open_store(&config).await?;
     let tokens = token_service(&config)?;
     let hub = Arc::new(Hub::new());
     // The bus outlives the sessions: it stops after they have closed.
@@ -115,6 +118,7 @@ pub async fn run(
         ),
         None => Arc::new(LocalBus::new(Arc::clone(&hub))),
     };
+    let store = open_store(&config, Arc::clone(&bus)).await?;
     let roster = match &config.redis_url {
         Some(url) => Some(Arc::new(
             Roster::new(url, &config.redis_prefix, config.presence_ttl).context("--redis-url")?,

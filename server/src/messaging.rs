@@ -1,5 +1,8 @@
 //! Sending, editing and deleting messages: validate, rate-limit, commit, then fan out.
 //! Shared by the WebSocket session and the REST API so both keep the same guarantees.
+//!
+//! The live event of a commit is published by the store's writer, in commit order
+//! ([`publish_committed`], the store's `OnCommit` hook), before the write is answered.
 
 use std::sync::Arc;
 use std::time::Instant;
@@ -7,6 +10,7 @@ use std::time::Instant;
 use axum::extract::ws::Utf8Bytes;
 use chat_protocol::v1::{ErrorCode, Message, ServerFrame};
 
+use crate::bus::Bus;
 use crate::clock::now_ms;
 use crate::error::{Error, Result};
 use crate::hub::{ConnId, RoomEvent};
@@ -63,6 +67,7 @@ pub async fn send(
             client_msg_id,
             content: content.to_owned(),
             now: now_ms(),
+            origin: author.origin,
         })
         .await?;
     let WriteOutcome::Sent { message, duplicate } = outcome else {
@@ -74,10 +79,10 @@ pub async fn send(
     Ok((message, duplicate))
 }
 
-/// Publishes a newly committed message to the room, except as a `message` to the
-/// connection that sent it (it got `message_ack`). `received` is when the send arrived.
-pub fn fan_out(state: &AppState, author: Author<'_>, message: &Message, received: Instant) {
-    publish(state, author.origin, &ServerFrame::Message(message.clone()));
+/// After a new message's commit (its live event has already left with the commit):
+/// records the send-to-fan-out time and notifies members who are offline. `received`
+/// is when the send arrived.
+pub fn fan_out(state: &AppState, message: &Message, received: Instant) {
     crate::telemetry::send_to_fanout(received.elapsed());
     crate::notify::message_committed(state, message);
 }
@@ -139,15 +144,33 @@ async fn commit_event(state: &AppState, write: Write) -> Result<ServerFrame> {
                 ServerFrame::MessageDeleted { .. } => "delete",
                 _ => "edit",
             });
-            publish(state, None, &frame);
             Ok(frame)
         }
         WriteOutcome::Sent { .. } => Err(Error::internal("unexpected write outcome", &"event")),
     }
 }
 
+/// The store's `OnCommit` hook: hands each new room event to the bus, encoded once. A
+/// new message skips the connection that sent it, which gets `message_ack` instead.
+pub fn publish_committed(bus: &dyn Bus, write: &Write, outcome: &WriteOutcome) {
+    match outcome {
+        WriteOutcome::Sent {
+            message,
+            duplicate: false,
+        } => {
+            let origin = match write {
+                Write::Send { origin, .. } => *origin,
+                _ => None,
+            };
+            publish(bus, origin, &ServerFrame::Message(message.clone()));
+        }
+        WriteOutcome::Sent { .. } => {}
+        WriteOutcome::Event(frame) => publish(bus, None, frame),
+    }
+}
+
 /// Encodes a committed room event once and hands it to the bus.
-fn publish(state: &AppState, origin: Option<ConnId>, frame: &ServerFrame) {
+fn publish(bus: &dyn Bus, origin: Option<ConnId>, frame: &ServerFrame) {
     let (room_id, seq) = match frame {
         ServerFrame::Message(m) => (m.room_id.clone(), m.seq),
         ServerFrame::MessageEdited { room_id, .. }
@@ -162,5 +185,5 @@ fn publish(state: &AppState, origin: Option<ConnId>, frame: &ServerFrame) {
         origin,
         frame: Utf8Bytes::from(frame.encode()),
     };
-    state.bus().publish_room_event(Arc::new(event));
+    bus.publish_room_event(Arc::new(event));
 }

@@ -28,6 +28,7 @@ const BUS_LAG: &str = "chat_bus_lag_seconds";
 const BUS_HEALTHY: &str = "chat_bus_healthy";
 const OUTBOX_BACKLOG: &str = "chat_event_outbox_backlog";
 const NOTIFICATIONS: &str = "chat_notifications_total";
+const GAP_REPAIRS: &str = "chat_live_gap_repairs_total";
 
 static HANDLE: OnceLock<PrometheusHandle> = OnceLock::new();
 
@@ -79,6 +80,10 @@ fn describe() {
         "Message acknowledgements sent, by transport (websocket, rest)."
     );
     describe_counter!(FANOUT, "Room events queued to connections of this process.");
+    describe_counter!(
+        GAP_REPAIRS,
+        "Store reads that filled a gap in a connection's live feed, by what revealed it."
+    );
     describe_histogram!(
         SEND_TO_FANOUT,
         metrics::Unit::Seconds,
@@ -173,6 +178,12 @@ pub fn acknowledged(transport: &'static str) {
 /// A room event was queued to `connections` connections.
 pub fn fanned_out(connections: usize) {
     counter!(FANOUT).increment(connections as u64);
+}
+
+/// A connection read the store to fill a gap in its live feed: revealed by a live event
+/// (`live`) or by its own message's ack (`own_ack`).
+pub fn gap_repair(revealed_by: &'static str) {
+    counter!(GAP_REPAIRS, "revealed_by" => revealed_by).increment(1);
 }
 
 /// The time from receiving a send to publishing it.

@@ -65,7 +65,8 @@ pub async fn send(
     let key = key.to_owned();
     let received = std::time::Instant::now();
     // Commit and fan-out run in their own task: if the HTTP client goes away mid-request
-    // the handler is dropped, but a committed message must still reach the room.
+    // the handler is dropped, but offline members of a committed message must still be
+    // notified (its live event leaves with the commit).
     let (message, duplicate) = tokio::spawn(async move {
         let author = Author {
             user_id: &user_id,
@@ -73,7 +74,7 @@ pub async fn send(
         };
         let sent = messaging::send(&state, author, &room_id, &key, &request.content).await;
         if let Ok((message, false)) = &sent {
-            messaging::fan_out(&state, author, message, received);
+            messaging::fan_out(&state, message, received);
         }
         sent
     })

@@ -11,6 +11,7 @@ use async_trait::async_trait;
 use chat_protocol::v1::{
     MemberReceipts, Message, ReceiptKind, RoomVisibility, ServerFrame, UserProfile,
 };
+use std::sync::Arc;
 
 use crate::error::Result;
 
@@ -96,6 +97,10 @@ pub enum Write {
         content: String,
         /// Commit time.
         now: i64,
+        /// The connection that sent it (a hub connection id), handed back to the
+        /// [`OnCommit`] hook so that the live event skips it (it gets an ack); `None`
+        /// for REST.
+        origin: Option<u64>,
     },
     /// Replace a message's content.
     Edit {
@@ -133,6 +138,14 @@ impl Write {
         }
     }
 }
+
+/// Called by the writer for each write of a batch that committed something new, in
+/// commit (seq) order, right after the commit and before any write of the batch is
+/// answered. It publishes the live events: published by the session tasks instead, they
+/// left in whatever order the scheduler woke those tasks, and every recipient of an event
+/// that overtook an earlier one had to read the store to fill the gap. It runs on the
+/// writer task, so it must not block.
+pub type OnCommit = Arc<dyn Fn(&Write, &WriteOutcome) + Send + Sync>;
 
 /// What a committed [`Write`] produced.
 #[derive(Debug, Clone)]

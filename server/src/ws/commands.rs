@@ -134,10 +134,10 @@ impl Session {
         match messaging::send(&self.state, author, room_id, client_msg_id, content).await {
             Ok((message, duplicate)) => {
                 self.strikes = 0;
-                // The message is committed: fan it out now, so the room never waits on
-                // this connection's queue.
+                // The message is committed and its live event has left with the commit:
+                // record it and notify offline members.
                 if !duplicate {
-                    messaging::fan_out(&self.state, author, &message, received);
+                    messaging::fan_out(&self.state, &message, received);
                 }
                 // Earlier events reach this connection before its ack, so a client that
                 // advances its cursor on the ack never skips one.

@@ -55,6 +55,8 @@ pub(super) struct Session {
     slow: CancellationToken,
     /// Cancelled by the writer when the socket fails.
     writer_done: CancellationToken,
+    /// What the hub queued for this connection.
+    pub(super) deliveries: mpsc::Receiver<Delivery>,
     /// Per joined room: how far this connection has got.
     pub(super) cursors: HashMap<String, RoomCursor>,
     pub(super) frame_limiter: DefaultDirectRateLimiter,
@@ -136,14 +138,13 @@ pub(super) async fn run(socket: WebSocket, state: AppState) {
         out_bytes: writer.byte_budget(),
         slow,
         writer_done: writer.done(),
+        deliveries: delivery_rx,
         cursors: HashMap::new(),
         frame_limiter: limiter(config.frames_per_second, config.frame_burst),
         ephemeral_limiter: limiter(EPHEMERAL_PER_SECOND, EPHEMERAL_BURST),
         strikes: 0,
     };
-    let end = session
-        .serve(&mut stream, delivery_rx, presence, &caller)
-        .await;
+    let end = session.serve(&mut stream, presence, &caller).await;
     drop(session);
     registration.leave().await;
     tracing::debug!(conn = conn_id, user = %caller.user_id, ?end, "connection closed");
@@ -169,7 +170,6 @@ impl Session {
     async fn serve(
         &mut self,
         stream: &mut SplitStream<WebSocket>,
-        mut deliveries: mpsc::Receiver<Delivery>,
         presence: Vec<ServerFrame>,
         caller: &Caller,
     ) -> End {
@@ -232,7 +232,7 @@ impl Session {
                         self.push(Outgoing::Ping).await
                     }
                 }
-                delivery = deliveries.recv() => {
+                delivery = self.deliveries.recv() => {
                     deliveries_in_a_row += 1;
                     match delivery {
                         Some(delivery) => self.deliver(delivery).await,

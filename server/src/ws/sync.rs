@@ -135,10 +135,24 @@ impl Session {
     /// Moves the room's cursor to `seq`, which this connection learns of through its
     /// own `message_ack`: missing earlier events are sent first, the event itself not.
     pub(super) async fn reach(&mut self, room_id: &str, seq: u64) -> Result<(), Failure> {
+        // Live events leave in commit order, so the ones committed before this send are
+        // usually queued for this connection already: deliver those before reading the
+        // store.
+        while self
+            .cursors
+            .get(room_id)
+            .is_some_and(|cursor| cursor.position() + 1 < seq)
+        {
+            let Ok(delivery) = self.deliveries.try_recv() else {
+                break;
+            };
+            self.deliver(delivery).await?;
+        }
         let Some(cursor) = self.cursors.get_mut(room_id) else {
             return Ok(());
         };
         if cursor.step(seq) == Step::Gap {
+            crate::telemetry::gap_repair("own_ack");
             self.catch_up(room_id, Some(seq)).await?;
             if let Some(cursor) = self.cursors.get_mut(room_id) {
                 cursor.step(seq);
@@ -185,6 +199,7 @@ impl Session {
         };
         let mut step = cursor.step(event.seq);
         if step == Step::Gap {
+            crate::telemetry::gap_repair("live");
             match self.catch_up(&event.room_id, Some(event.seq)).await {
                 Ok(()) => {}
                 Err(Failure::End(end) | Failure::ReplyThenEnd(_, end)) => return Err(end),

@@ -273,9 +273,9 @@ async fn direct_rooms_are_one_per_pair_and_closed_to_others() {
     assert_eq!(add.status(), 403);
 }
 
-// Multi-threaded, so that sessions publish concurrently and the live feed really
-// arrives out of seq order: gap repair then pulls the missing events from the store,
-// and must still not echo a connection's own messages.
+// Multi-threaded, so that the senders' sessions run concurrently: each must get acks
+// for its own messages and `message` frames for everyone else's, one strictly
+// increasing run of seqs (the live feed leaves in commit order; see metrics.rs).
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn under_concurrent_traffic_a_sender_gets_acks_for_its_own_and_messages_for_the_rest() {
     const USERS: usize = 6;

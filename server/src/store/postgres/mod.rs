@@ -16,8 +16,8 @@ use tokio::task::JoinHandle;
 
 use super::rows::{event_from_row, message_from_row, room_from_row, to_i64, to_u64};
 use super::{
-    EventOutbox, NewRoom, OutboxRow, Page, PageRange, RoomRecord, Store, UserRecord, Write,
-    WriteOutcome,
+    EventOutbox, NewRoom, OnCommit, OutboxRow, Page, PageRange, RoomRecord, Store, UserRecord,
+    Write, WriteOutcome,
 };
 use crate::error::{Error, Result};
 use crate::events::schema::{self, OutboxEvent};
@@ -43,7 +43,12 @@ impl PostgresStore {
     /// # Errors
     ///
     /// When the URL is invalid, the database cannot be reached or a migration fails.
-    pub async fn open(url: &str, commit_batch: usize, outbox: EventOutbox) -> anyhow::Result<Self> {
+    pub async fn open(
+        url: &str,
+        commit_batch: usize,
+        outbox: EventOutbox,
+        on_commit: OnCommit,
+    ) -> anyhow::Result<Self> {
         let options: PgConnectOptions = url.parse()?;
         let options =
             options.log_slow_statements(tracing::log::LevelFilter::Warn, Duration::from_secs(1));
@@ -61,6 +66,7 @@ impl PostgresStore {
             rx,
             commit_batch.max(1),
             outbox,
+            on_commit,
             reconnect,
         ));
         Ok(Self {

@@ -16,8 +16,8 @@ use tokio::task::JoinHandle;
 
 use super::rows::{event_from_row, message_from_row, room_from_row, to_i64, to_u64};
 use super::{
-    EventOutbox, NewRoom, OutboxRow, Page, PageRange, RoomRecord, Store, UserRecord, Write,
-    WriteOutcome,
+    EventOutbox, NewRoom, OnCommit, OutboxRow, Page, PageRange, RoomRecord, Store, UserRecord,
+    Write, WriteOutcome,
 };
 use crate::error::{Error, Result};
 use crate::events::schema::{self, OutboxEvent};
@@ -39,7 +39,12 @@ impl SqliteStore {
     /// # Errors
     ///
     /// When the URL is invalid, the file cannot be opened or a migration fails.
-    pub async fn open(url: &str, commit_batch: usize, outbox: EventOutbox) -> anyhow::Result<Self> {
+    pub async fn open(
+        url: &str,
+        commit_batch: usize,
+        outbox: EventOutbox,
+        on_commit: OnCommit,
+    ) -> anyhow::Result<Self> {
         let options = SqliteConnectOptions::from_str(url)?
             .create_if_missing(true)
             .journal_mode(SqliteJournalMode::Wal)
@@ -57,7 +62,13 @@ impl SqliteStore {
         let writer_conn = SqliteConnection::connect_with(&options).await?;
 
         let (tx, rx) = mpsc::channel(commit_batch.max(1) * 4);
-        let task = tokio::spawn(writer::run(writer_conn, rx, commit_batch.max(1), outbox));
+        let task = tokio::spawn(writer::run(
+            writer_conn,
+            rx,
+            commit_batch.max(1),
+            outbox,
+            on_commit,
+        ));
         Ok(Self {
             readers,
             outbox,

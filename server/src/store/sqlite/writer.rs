@@ -9,7 +9,7 @@ use super::{insert_event, member_ids};
 use crate::error::{Error, Result};
 use crate::events::schema;
 use crate::store::rows::{message_from_row, to_i64, to_u64};
-use crate::store::{EventOutbox, Write, WriteOutcome};
+use crate::store::{EventOutbox, OnCommit, Write, WriteOutcome};
 
 /// A write waiting for its batch, with the channel its outcome goes back on.
 #[derive(Debug)]
@@ -24,6 +24,7 @@ pub(super) async fn run(
     mut queue: mpsc::Receiver<WriteRequest>,
     max_batch: usize,
     outbox: EventOutbox,
+    on_commit: OnCommit,
 ) {
     let mut batch = Vec::with_capacity(max_batch);
     while queue.recv_many(&mut batch, max_batch).await > 0 {
@@ -32,6 +33,19 @@ pub(super) async fn run(
         crate::telemetry::commit_batch(batch.len(), started.elapsed());
         match result {
             Ok(outcomes) => {
+                for (request, outcome) in batch.iter().zip(&outcomes) {
+                    if let Ok(done) = outcome
+                        && !matches!(
+                            done,
+                            WriteOutcome::Sent {
+                                duplicate: true,
+                                ..
+                            }
+                        )
+                    {
+                        on_commit(&request.write, done);
+                    }
+                }
                 for (request, outcome) in batch.drain(..).zip(outcomes) {
                     let _ = request.reply.send(outcome);
                 }
@@ -80,6 +94,7 @@ async fn apply(conn: &mut SqliteConnection, write: &Write) -> sqlx::Result<Resul
             client_msg_id,
             content,
             now,
+            origin: _,
         } => send(conn, room_id, sender_id, client_msg_id, content, *now).await,
         Write::Edit {
             room_id,
