@@ -126,7 +126,7 @@ else
     # measure the generator, not the servers.
     rates10="1000,2000,4000,8000,12000,16000"
     rates100="100,200,400,800,1200,1600"
-    rates_durable="1000,2000,4000,8000,16000"
+    rates_durable="2000,4000,8000,12000,16000,24000"
     storm=(--rate 2000 --before 5s --after 5s --deadline 120s)
 fi
 servers=(chat ws socketio)

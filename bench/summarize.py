@@ -51,6 +51,19 @@ def saturation(report):
     return best, beyond
 
 
+def percentiles(latency):
+    # Past saturation, none of a window's messages may arrive before the drain ends.
+    if latency["count"] == 0:
+        return "none arrived"
+    return f"{latency['p50_ms']:.1f} / {latency['p99_ms']:.1f}"
+
+
+def ack_percentiles(ack):
+    if ack["count"] == 0:
+        return "none acked"
+    return f"{ack['p50_ms']:.1f} / {ack['p99_ms']:.1f} / {ack['p999_ms']:.1f}"
+
+
 def cpu(process):
     return f"{process['cpu_percent']:.0f}%" if process else "n/a"
 
@@ -90,7 +103,7 @@ def fanout_section(reports, label, title):
             note = f" ({', '.join(flags)})" if flags else ""
             row += (
                 f" {p['delivered_per_s']:,.0f}{mark}{note} |"
-                f" {p['delivery_latency']['p50_ms']:.1f} / {p['delivery_latency']['p99_ms']:.1f} |"
+                f" {percentiles(p['delivery_latency'])} |"
                 f" {cpu(p['server'])} ({cpu(p['generator'])}) |"
             )
         lines.append(row)
@@ -135,7 +148,7 @@ def durable_section(reports):
         rss = f"{p['server']['rss_mib']:.0f} MiB" if p["server"] else "n/a"
         lines.append(
             f"| {p['offered_per_s']:,.0f} | {p['acked_per_s']:,.0f} | "
-            f"{ack['p50_ms']:.1f} / {ack['p99_ms']:.1f} / {ack['p999_ms']:.1f} | {p['unacked']:,} | "
+            f"{ack_percentiles(ack)} | {p['unacked']:,} | "
             f"{cpu(p['server'])} | {rss} |"
         )
     best = max(report["points"], key=lambda p: p["acked_per_s"])

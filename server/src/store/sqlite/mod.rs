@@ -1,5 +1,5 @@
 //! The embedded default store: SQLite in WAL mode with full fsync, one group-committing
-//! writer connection and a pool of readers.
+//! writer connection (rusqlite, on a thread of its own) and a pool of sqlx readers.
 
 mod writer;
 
@@ -10,9 +10,8 @@ use std::time::Duration;
 use async_trait::async_trait;
 use chat_protocol::v1::{MemberReceipts, ReceiptKind, ServerFrame, UserProfile};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
-use sqlx::{Connection, Row, SqliteConnection, SqlitePool};
+use sqlx::{Row, SqliteConnection, SqlitePool};
 use tokio::sync::mpsc;
-use tokio::task::JoinHandle;
 
 use super::rows::{event_from_row, message_from_row, room_from_row, to_i64, to_u64};
 use super::{
@@ -30,7 +29,7 @@ pub struct SqliteStore {
     outbox: EventOutbox,
     /// Taken at [`Store::close`], which ends the writer task after it drained its queue.
     writes: Mutex<Option<mpsc::Sender<WriteRequest>>>,
-    writer_task: Mutex<Option<JoinHandle<()>>>,
+    writer_thread: Mutex<Option<std::thread::JoinHandle<()>>>,
 }
 
 impl SqliteStore {
@@ -59,21 +58,18 @@ impl SqliteStore {
             .connect_with(options.clone())
             .await?;
         sqlx::migrate!("./migrations/sqlite").run(&readers).await?;
-        let writer_conn = SqliteConnection::connect_with(&options).await?;
+        let writer_conn = writer::open(options.get_filename())?;
 
         let (tx, rx) = mpsc::channel(commit_batch.max(1) * 4);
-        let task = tokio::spawn(writer::run(
-            writer_conn,
-            rx,
-            commit_batch.max(1),
-            outbox,
-            on_commit,
-        ));
+        let batch = commit_batch.max(1);
+        let thread = std::thread::Builder::new()
+            .name("chat-sqlite-writer".into())
+            .spawn(move || writer::run(writer_conn, rx, batch, outbox, on_commit))?;
         Ok(Self {
             readers,
             outbox,
             writes: Mutex::new(Some(tx)),
-            writer_task: Mutex::new(Some(task)),
+            writer_thread: Mutex::new(Some(thread)),
         })
     }
 
@@ -515,11 +511,12 @@ impl Store for SqliteStore {
     async fn close(&self) {
         // Dropping the last sender lets the writer drain what is queued, then stop.
         drop(self.writes.lock().expect("writes lock").take());
-        let task = self.writer_task.lock().expect("writer lock").take();
-        if let Some(task) = task
-            && let Err(e) = task.await
-        {
-            tracing::error!(error = %e, "store writer task failed");
+        let thread = self.writer_thread.lock().expect("writer lock").take();
+        if let Some(thread) = thread {
+            let joined = tokio::task::spawn_blocking(move || thread.join()).await;
+            if !matches!(joined, Ok(Ok(()))) {
+                tracing::error!("the store's writer thread panicked");
+            }
         }
         self.readers.close().await;
     }
