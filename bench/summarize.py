@@ -220,6 +220,12 @@ def storm_section(reports):
     return "\n".join(lines) + "\n"
 
 
+def p99_or_gap(point):
+    # A window none of whose messages arrived has no latency: gnuplot skips NaN.
+    latency = point["delivery_latency"]
+    return latency["p99_ms"] if latency["count"] else "NaN"
+
+
 def plot(reports, directory, label):
     runs = [(kind, reports.get((label, kind))) for kind in SERVERS]
     runs = [(kind, r) for kind, r in runs if r]
@@ -230,7 +236,7 @@ def plot(reports, directory, label):
         data = directory / f"{label}-{kind}.tsv"
         data.write_text(
             "".join(
-                f"{p['offered_per_s']}\t{p['delivered_per_s']}\t{max(p['delivery_latency']['p99_ms'], 0.01)}\n"
+                f"{p['offered_per_s']}\t{p['delivered_per_s']}\t{p99_or_gap(p)}\n"
                 for p in report["points"]
             )
         )
