@@ -163,3 +163,40 @@ pub fn parse(text: &str) -> Incoming {
         Err(error) => Incoming::Error(format!("undecodable frame: {error}")),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use chat_protocol::v1::{ErrorCode, Message};
+
+    use super::*;
+
+    #[test]
+    fn chat_server_frames_become_deliveries_acks_and_errors() {
+        let message = ServerFrame::Message(Message {
+            room_id: "r".into(),
+            seq: 7,
+            message_id: "m".into(),
+            client_msg_id: "c".into(),
+            sender_id: "u".into(),
+            content: "0 1 2 3 ....".into(),
+            created_at: 1,
+            edited_at: None,
+            deleted: false,
+        });
+        assert_eq!(
+            parse(&message.encode()),
+            Incoming::Delivery {
+                body: "0 1 2 3 ....".into(),
+                seq: Some(7)
+            }
+        );
+        let refused = ServerFrame::error(ErrorCode::RateLimited, "slow down", None);
+        assert!(matches!(parse(&refused.encode()), Incoming::Error(e) if e.contains("slow down")));
+        assert!(matches!(parse("{"), Incoming::Error(_)));
+        let frame = send_frame("room", "id", "body");
+        assert!(matches!(
+            ClientFrame::decode(&frame),
+            Ok(ClientFrame::SendMessage { room_id, content, .. }) if room_id == "room" && content == "body"
+        ));
+    }
+}

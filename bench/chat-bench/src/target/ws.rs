@@ -45,3 +45,30 @@ pub fn parse(text: &str) -> Incoming {
         Err(error) => Incoming::Error(format!("undecodable frame: {error}")),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn frames_of_the_reference_ws_server() {
+        assert_eq!(
+            send_frame("a1", "hi \"x\""),
+            r#"{"id":"a1","body":"hi \"x\""}"#
+        );
+        assert_eq!(parse(r#"{"ack":"a1"}"#), Incoming::Ack { id: "a1".into() });
+        assert_eq!(
+            parse(r#"{"from":"3","body":"hello"}"#),
+            Incoming::Delivery {
+                body: "hello".into(),
+                seq: None
+            }
+        );
+        assert!(matches!(
+            parse(r#"{"error":"expected"}"#),
+            Incoming::Error(_)
+        ));
+        assert!(matches!(parse("not json"), Incoming::Error(_)));
+        assert_eq!(parse("{}"), Incoming::Other);
+    }
+}
