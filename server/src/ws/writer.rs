@@ -19,6 +19,8 @@ const WRITE_TIMEOUT: Duration = Duration::from_secs(10);
 const CLOSE_TIMEOUT: Duration = Duration::from_secs(1);
 /// How long closing may take: the writer's last frames, then the client's close reply.
 const CLOSE_GRACE: Duration = Duration::from_secs(2);
+/// Most frames handed to the socket before one flush.
+const MAX_FRAMES_PER_WRITE: usize = 64;
 
 /// Something for the writer to send.
 #[derive(Debug)]
@@ -119,6 +121,10 @@ impl Writer {
 }
 
 /// Runs until the queue closes, a close is sent, or the socket fails; then marks `done`.
+///
+/// Frames already queued go out together: each is fed to the socket and one flush
+/// writes them all. The sockets use TCP_NODELAY, so a lone frame leaves at once, and a
+/// busy connection still pays one `write` per batch instead of one per frame.
 async fn run(
     mut sink: SplitSink<WebSocket, Message>,
     mut queue: mpsc::Receiver<Outgoing>,
@@ -136,32 +142,55 @@ async fn run(
             }
             next = queue.recv() => next,
         };
-        let Some(outgoing) = next else { break };
-        // The permit is released once the frame is handed to the socket.
-        let (message, _reserved) = match outgoing {
-            Outgoing::Text(text, reserved) => {
-                crate::telemetry::frame_sent(text.as_str());
-                (Message::Text(text), reserved)
-            }
-            Outgoing::Ping => (Message::Ping(Default::default()), None),
-            Outgoing::Close(code, reason) => {
-                send_close(&mut sink, code, reason).await;
-                break;
-            }
-        };
-        tokio::select! {
-            biased;
-            request = &mut urgent => {
-                if let Ok((code, reason)) = request {
-                    send_close(&mut sink, code, reason).await;
+        let Some(first) = next else { break };
+        let mut messages = Vec::new();
+        // Byte permits are released once their frames are written.
+        let mut permits = Vec::new();
+        let mut close_after = None;
+        let mut pending = Some(first);
+        while let Some(outgoing) = pending.take() {
+            match outgoing {
+                Outgoing::Text(text, reserved) => {
+                    crate::telemetry::frame_sent(text.as_str());
+                    messages.push(Message::Text(text));
+                    permits.extend(reserved);
                 }
-                break;
-            }
-            sent = tokio::time::timeout(WRITE_TIMEOUT, sink.send(message)) => {
-                if !matches!(sent, Ok(Ok(()))) {
+                Outgoing::Ping => messages.push(Message::Ping(Default::default())),
+                Outgoing::Close(code, reason) => {
+                    close_after = Some((code, reason));
                     break;
                 }
             }
+            if messages.len() < MAX_FRAMES_PER_WRITE {
+                pending = queue.try_recv().ok();
+            }
+        }
+        if !messages.is_empty() {
+            let write = async {
+                for message in messages {
+                    sink.feed(message).await?;
+                }
+                sink.flush().await
+            };
+            tokio::select! {
+                biased;
+                request = &mut urgent => {
+                    if let Ok((code, reason)) = request {
+                        send_close(&mut sink, code, reason).await;
+                    }
+                    break;
+                }
+                sent = tokio::time::timeout(WRITE_TIMEOUT, write) => {
+                    if !matches!(sent, Ok(Ok(()))) {
+                        break;
+                    }
+                }
+            }
+        }
+        drop(permits);
+        if let Some((code, reason)) = close_after {
+            send_close(&mut sink, code, reason).await;
+            break;
         }
     }
     done.cancel();
