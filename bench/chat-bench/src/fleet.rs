@@ -4,6 +4,7 @@ use std::time::{Duration, Instant};
 
 use futures_util::StreamExt as _;
 
+use crate::progress::Live;
 use crate::stats::{Errors, Latency, LatencySummary};
 use crate::target::{Connection, Member, Target};
 
@@ -61,6 +62,21 @@ pub struct Opened {
     /// From the start of the TCP connect until the client was in its room.
     pub setup: LatencySummary,
     pub elapsed: Duration,
+}
+
+/// Creates the plan's rooms and opens a connection for every member, `concurrency` at
+/// a time, telling the progress line what it is doing.
+pub async fn populate(
+    target: &Target,
+    plan: &Plan,
+    concurrency: u32,
+    live: &Live,
+) -> anyhow::Result<(Vec<Member>, Opened)> {
+    live.set_status("creating rooms");
+    let members = plan.create(target).await?;
+    live.set_status(format!("connecting {} clients", members.len()));
+    let opened = open_all(target, &members, concurrency as usize, &live.errors).await;
+    Ok((members, opened))
 }
 
 /// Opens a connection for each member, `concurrency` at a time.

@@ -147,6 +147,27 @@ impl Write {
 /// writer task, so it must not block.
 pub type OnCommit = Arc<dyn Fn(&Write, &WriteOutcome) + Send + Sync>;
 
+/// Hands a committed batch's new events to `on_commit`, in batch (seq) order. A resend
+/// committed nothing new and is skipped.
+pub(super) fn announce_commits<'a>(
+    on_commit: &OnCommit,
+    committed: impl IntoIterator<Item = (&'a Write, &'a Result<WriteOutcome>)>,
+) {
+    for (write, outcome) in committed {
+        if let Ok(done) = outcome
+            && !matches!(
+                done,
+                WriteOutcome::Sent {
+                    duplicate: true,
+                    ..
+                }
+            )
+        {
+            on_commit(write, done);
+        }
+    }
+}
+
 /// What a committed [`Write`] produced.
 #[derive(Debug, Clone)]
 pub enum WriteOutcome {

@@ -4,6 +4,7 @@ use chat_protocol::v1::{ClientFrame, ServerFrame};
 use serde_json::json;
 
 use crate::common::{TestServer, ack_id, ack_seq};
+use crate::metrics::scrape;
 
 #[tokio::test]
 async fn two_users_chat_both_ways_in_a_public_room() {
@@ -275,7 +276,9 @@ async fn direct_rooms_are_one_per_pair_and_closed_to_others() {
 
 // Multi-threaded, so that the senders' sessions run concurrently: each must get acks
 // for its own messages and `message` frames for everyone else's, one strictly
-// increasing run of seqs (the live feed leaves in commit order; see metrics.rs).
+// increasing run of seqs. Live events leave the writer in commit order, so no
+// connection reads the store to fill a gap in its feed (before, every event that
+// overtook an earlier one cost each recipient a store read).
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn under_concurrent_traffic_a_sender_gets_acks_for_its_own_and_messages_for_the_rest() {
     const USERS: usize = 6;
@@ -336,6 +339,12 @@ async fn under_concurrent_traffic_a_sender_gets_acks_for_its_own_and_messages_fo
             expected,
             "every seq exactly once, as ack or message"
         );
+    }
+    // The metrics recorder is per process, and nextest runs each test in its own.
+    let (text, samples) = scrape(&server).await;
+    for revealed_by in ["live", "own_ack"] {
+        let key = format!(r#"chat_live_gap_repairs_total{{revealed_by="{revealed_by}"}}"#);
+        assert_eq!(samples.get(&key).copied().unwrap_or(0.0), 0.0, "{text}");
     }
 }
 

@@ -102,20 +102,12 @@ pub async fn run(args: FanoutArgs) -> anyhow::Result<FanoutReport> {
     let target = Arc::new(Target::new(common)?);
     let plan = Plan::new(args.shape.clients, args.shape.room_size as usize);
     let sender_count = ((args.shape.clients as f64 * args.senders).round() as usize).max(1);
-    let senders = plan.spread(sender_count);
+    let senders: std::collections::HashSet<usize> = plan.spread(sender_count).into_iter().collect();
     let live = Arc::new(Live::default());
     let progress = progress::spawn(common.label.clone(), live.clone(), common.quiet);
 
-    live.set_status("creating rooms");
-    let members = plan.create(&target).await?;
-    live.set_status(format!("connecting {} clients", members.len()));
-    let opened = fleet::open_all(
-        &target,
-        &members,
-        common.connect_concurrency as usize,
-        &live.errors,
-    )
-    .await;
+    let (members, opened) =
+        fleet::populate(&target, &plan, common.connect_concurrency, &live).await?;
     anyhow::ensure!(
         opened.failed * 100 <= members.len(),
         "{} of {} connections failed: {:?}",

@@ -39,16 +39,7 @@ pub async fn run(args: IdleArgs) -> anyhow::Result<IdleReport> {
 
     let server_before = process::sample(common.server_pid);
     let generator_before = process::sample_self();
-    live.set_status("creating rooms");
-    let members = plan.create(&target).await?;
-    live.set_status(format!("connecting {} clients", members.len()));
-    let opened = fleet::open_all(
-        &target,
-        &members,
-        common.connect_concurrency as usize,
-        &live.errors,
-    )
-    .await;
+    let (_, opened) = fleet::populate(&target, &plan, common.connect_concurrency, &live).await?;
     // Keep reading so that heartbeats are answered and nothing piles up unread.
     let tasks: Vec<_> = opened
         .connections

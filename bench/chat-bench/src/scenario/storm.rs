@@ -85,8 +85,8 @@ pub async fn run(args: StormArgs) -> anyhow::Result<StormReport> {
         message_size: args.message_size as usize,
     });
 
-    live.set_status("creating rooms");
-    let subscribers = plan.create(&shared.target).await?;
+    let concurrency = common.connect_concurrency;
+    let (subscribers, opened) = fleet::populate(&shared.target, &plan, concurrency, &live).await?;
     // Clients fill rooms in order.
     let room_of = |member: &Member| member.index / args.shape.room_size as usize;
     let publishers: Vec<Member> = plan
@@ -98,11 +98,14 @@ pub async fn run(args: StormArgs) -> anyhow::Result<StormReport> {
             room: subscribers[room[0]].room.clone(),
         })
         .collect();
-    live.set_status(format!("connecting {} subscribers", subscribers.len()));
-    let concurrency = common.connect_concurrency as usize;
-    let opened = fleet::open_all(&shared.target, &subscribers, concurrency, &live.errors).await;
     live.set_status(format!("connecting {} publishers", publishers.len()));
-    let publishing = fleet::open_all(&shared.target, &publishers, concurrency, &live.errors).await;
+    let publishing = fleet::open_all(
+        &shared.target,
+        &publishers,
+        concurrency as usize,
+        &live.errors,
+    )
+    .await;
     anyhow::ensure!(
         opened.failed == 0 && publishing.failed == 0,
         "connections failed before the storm: {:?}",
@@ -252,7 +255,7 @@ async fn publisher(
                 }
                 shared.live.totals.sent.add(1);
             }
-            () = tokio::time::sleep(ACK_GRACE), if stopping.is_some() => {}
+            () = async { tokio::time::sleep_until(stopping.unwrap_or_else(tokio::time::Instant::now)).await }, if stopping.is_some() => {}
             incoming = connection.next() => match incoming {
                 Some(Ok(Incoming::Ack { .. })) => {
                     acked += 1;

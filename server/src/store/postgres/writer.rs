@@ -19,7 +19,7 @@ use super::{insert_event, member_ids};
 use crate::error::{Error, Result};
 use crate::events::schema;
 use crate::store::rows::{message_from_row, to_i64, to_u64};
-use crate::store::{EventOutbox, OnCommit, Write, WriteOutcome};
+use crate::store::{EventOutbox, OnCommit, Write, WriteOutcome, announce_commits};
 
 /// A write waiting for its batch, with the channel its outcome goes back on.
 #[derive(Debug)]
@@ -55,19 +55,7 @@ pub(super) async fn run(
         crate::telemetry::commit_batch(batch.len(), started.elapsed());
         match result {
             Ok(outcomes) => {
-                for (request, outcome) in batch.iter().zip(&outcomes) {
-                    if let Ok(done) = outcome
-                        && !matches!(
-                            done,
-                            WriteOutcome::Sent {
-                                duplicate: true,
-                                ..
-                            }
-                        )
-                    {
-                        on_commit(&request.write, done);
-                    }
-                }
+                announce_commits(&on_commit, batch.iter().map(|r| &r.write).zip(&outcomes));
                 for (request, outcome) in batch.drain(..).zip(outcomes) {
                     let _ = request.reply.send(outcome);
                 }
