@@ -170,6 +170,14 @@ async fn nobody_offline_means_no_notification_and_content_only_when_enabled() {
     let mut a = server.client(&ann.token).await;
     let b = server.client(&bob.token).await;
     a.say(&room, "everyone is here").await;
+    // The offline check runs in a task of its own after the ack (it reads the members
+    // first): give it time while Bob is still connected, so that his leaving below
+    // cannot race it.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert!(
+        webhook.requests.lock().unwrap().is_empty(),
+        "everyone was online"
+    );
     drop(b);
     tokio::time::sleep(Duration::from_millis(200)).await;
     a.say(&room, "now bob is away").await;
