@@ -96,13 +96,43 @@ pub async fn authenticated_user(state: &AppState, token: &str) -> Result<Caller>
             crate::telemetry::auth_failure("unknown_user");
             return Err(Error::unauthorized("the token's user does not exist"));
         }
-        state
-            .store()
-            .ensure_external_user(&claims.sub, now_ms())
-            .await?;
+        provision_external_user(state, &claims.sub).await?;
     }
     Ok(Caller {
         user_id: claims.sub,
         expires_at: claims.exp,
     })
+}
+
+/// Attempts at a free name for an external user before giving up (each after the first
+/// carries a random suffix, so a second attempt almost always succeeds).
+const EXTERNAL_NAME_ATTEMPTS: usize = 4;
+
+/// Creates the row of an external issuer's user on first use. The user is named
+/// `external:<sub>`; names are unique regardless of case while subjects are not
+/// (`Ann` and `ann` are two users), so a name that is taken gets a random suffix instead
+/// of locking the second user out.
+///
+/// # Errors
+///
+/// `internal` if the store fails or no free name was found.
+async fn provision_external_user(state: &AppState, subject: &str) -> Result<()> {
+    for attempt in 0..EXTERNAL_NAME_ATTEMPTS {
+        let name = if attempt == 0 {
+            format!("external:{subject}")
+        } else {
+            format!("external:{subject}~{:08x}", rand::random::<u32>())
+        };
+        if state
+            .store()
+            .ensure_external_user(subject, &name, now_ms())
+            .await?
+        {
+            return Ok(());
+        }
+    }
+    Err(Error::internal(
+        "provisioning an external user",
+        &format!("no free name for subject {subject:?}"),
+    ))
 }

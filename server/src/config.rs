@@ -104,6 +104,18 @@ pub struct Config {
     #[arg(long, env = "CHAT_MAX_BODY_BYTES", default_value_t = 64 * 1024)]
     pub max_body_bytes: usize,
 
+    /// Time an HTTP client has to send a request's headers, from the moment it connects
+    /// or from the end of the previous response on a keep-alive connection. A connection
+    /// that sends nothing, sends its request too slowly, or idles is closed.
+    #[arg(long, env = "CHAT_HTTP_HEADER_TIMEOUT", default_value = "15s", value_parser = humantime::parse_duration)]
+    pub http_header_timeout: Duration,
+
+    /// Longest pause while a request body arrives (the request then fails with
+    /// `invalid_request` and the connection closes). A slow upload that keeps sending is
+    /// never cut off.
+    #[arg(long, env = "CHAT_HTTP_BODY_TIMEOUT", default_value = "15s", value_parser = humantime::parse_duration)]
+    pub http_body_timeout: Duration,
+
     /// Concurrent WebSocket connections in all (more are refused with HTTP 503).
     #[arg(long, env = "CHAT_MAX_CONNECTIONS", default_value_t = 100_000)]
     pub max_connections: usize,
@@ -237,6 +249,8 @@ impl Config {
             ("--typing-ttl", self.typing_ttl),
             ("--token-ttl", self.token_ttl),
             ("--presence-ttl", self.presence_ttl),
+            ("--http-header-timeout", self.http_header_timeout),
+            ("--http-body-timeout", self.http_body_timeout),
         ];
         for (flag, value) in positive_durations {
             if value.is_zero() {

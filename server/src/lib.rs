@@ -24,11 +24,9 @@ pub mod validate;
 mod ws;
 
 use std::future::Future;
-use std::net::SocketAddr;
 use std::sync::Arc;
 
 use anyhow::Context;
-use axum::serve::ListenerExt as _;
 use tokio::net::TcpListener;
 
 pub use config::Config;
@@ -161,42 +159,21 @@ pub async fn run(
         None => None,
     };
     let app = http::router(state.clone());
-    let cancel = state.shutdown().clone();
     tracing::info!(address = %listener.local_addr()?, "chat-server listening");
-    // Chat frames are small and latency-bound: without TCP_NODELAY, Nagle's algorithm
-    // holds a frame back until the previous one is acknowledged, and the client's
-    // delayed ACK turns that into ~40 ms (the benchmark's p99 floor at light load).
-    let listener = listener.tap_io(|stream| {
-        if let Err(e) = stream.set_nodelay(true) {
-            tracing::debug!(error = %e, "could not set TCP_NODELAY");
-        }
-    });
-    let serving = axum::serve(
+    let serving = tokio::spawn(http::serve(
         listener,
-        app.into_make_service_with_connect_info::<SocketAddr>(),
-    )
-    .with_graceful_shutdown(async move {
-        shutdown.await;
-        tracing::info!("shutting down");
-        cancel.cancel();
-    });
-    // Graceful HTTP shutdown waits for requests in flight; bound that by the grace period.
-    let deadline = {
-        let cancel = state.shutdown().clone();
-        async move {
-            cancel.cancelled().await;
-            tokio::time::sleep(grace).await;
-        }
-    };
-    let served = tokio::select! {
-        served = serving => served,
-        () = deadline => {
-            tracing::warn!("HTTP requests still running after the grace period");
-            Ok(())
-        }
-    };
-    // WebSocket sessions outlive their HTTP request; wait for them separately.
+        app,
+        state.config().http_header_timeout,
+        state.shutdown().clone(),
+    ));
+    shutdown.await;
+    tracing::info!("shutting down");
     state.shutdown().cancel();
+    // Graceful HTTP shutdown waits for requests in flight; bound that by the grace period.
+    if tokio::time::timeout(grace, serving).await.is_err() {
+        tracing::warn!("HTTP requests still running after the grace period");
+    }
+    // WebSocket sessions outlive their HTTP request; wait for them separately.
     state.sessions().close();
     if tokio::time::timeout(grace, state.sessions().wait())
         .await
@@ -218,5 +195,5 @@ pub async fn run(
     bus_shutdown.cancel();
     store.close().await;
     tracing::info!("stopped");
-    served.context("serving HTTP")
+    Ok(())
 }

@@ -157,6 +157,15 @@ impl TokenService {
         if claims.sub.is_empty() || claims.sub.len() > chat_protocol::v1::MAX_ID_LEN {
             return Err(Error::unauthorized("token subject is empty or too long"));
         }
+        // The subject becomes a user id and, for an external issuer's users, part of a
+        // display name. OpenID Connect subjects are ASCII; refusing everything else keeps
+        // out zero-width, bidirectional and look-alike characters that would let one
+        // user's name pass for another's, and control characters that corrupt logs.
+        if !claims.sub.bytes().all(|b| b.is_ascii_graphic()) {
+            return Err(Error::unauthorized(
+                "token subject must be printable ASCII without spaces",
+            ));
+        }
         Ok(claims)
     }
 }

@@ -1,6 +1,6 @@
 //! Extractors that turn bad requests into protocol errors instead of plain-text rejections.
 
-use axum::extract::rejection::{JsonRejection, QueryRejection};
+use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
 use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::StatusCode;
 use axum::http::request::Parts;
@@ -48,6 +48,9 @@ where
             Err(rejection) if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE => {
                 Err(Error::too_large("request body is too large"))
             }
+            Err(rejection) if body_timed_out(&rejection) => Err(Error::invalid(
+                "the request body stopped arriving before it was complete; send it again",
+            )),
             Err(rejection) => Err(Error::invalid(rejection.body_text())),
         }
     }
@@ -68,6 +71,38 @@ where
         axum::extract::Query::<T>::from_request_parts(parts, state)
             .await
             .map(|axum::extract::Query(value)| Self(value))
+            .map_err(|rejection| Error::invalid(rejection.body_text()))
+    }
+}
+
+/// Whether the body failed because it paused longer than `--http-body-timeout`.
+fn body_timed_out(rejection: &JsonRejection) -> bool {
+    let mut source: Option<&(dyn std::error::Error + 'static)> = Some(rejection);
+    while let Some(error) = source {
+        if error.is::<tower_http::timeout::TimeoutError>() {
+            return true;
+        }
+        source = error.source();
+    }
+    false
+}
+
+/// Path parameters whose problems (such as percent-escapes that are not UTF-8) answer
+/// with `invalid_request` in JSON, like every other error of the API.
+#[derive(Debug)]
+pub struct ApiPath<T>(pub T);
+
+impl<T, S> FromRequestParts<S> for ApiPath<T>
+where
+    axum::extract::Path<T>: FromRequestParts<S, Rejection = PathRejection>,
+    S: Send + Sync,
+{
+    type Rejection = Error;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Error> {
+        axum::extract::Path::<T>::from_request_parts(parts, state)
+            .await
+            .map(|axum::extract::Path(value)| Self(value))
             .map_err(|rejection| Error::invalid(rejection.body_text()))
     }
 }

@@ -1,12 +1,12 @@
 //! Messages over REST: paging and idempotent sends for bots and integrations.
 
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use chat_protocol::v1::{MAX_HISTORY_LIMIT, MessagesPage, SendMessageRequest, SendMessageResponse};
 use serde::Deserialize;
 
-use super::extract::{ApiJson, ApiQuery, AuthUser};
+use super::extract::{ApiJson, ApiPath, ApiQuery, AuthUser};
 use crate::access;
 use crate::error::{Error, Result};
 use crate::messaging::{self, Author};
@@ -29,7 +29,7 @@ pub struct PageQuery {
 pub async fn page(
     State(state): State<AppState>,
     AuthUser(user_id): AuthUser,
-    Path(room_id): Path<String>,
+    ApiPath(room_id): ApiPath<String>,
     ApiQuery(query): ApiQuery<PageQuery>,
 ) -> Result<Json<MessagesPage>> {
     access::member_room(&state, &room_id, &user_id).await?;
@@ -54,7 +54,7 @@ pub async fn page(
 pub async fn send(
     State(state): State<AppState>,
     AuthUser(user_id): AuthUser,
-    Path(room_id): Path<String>,
+    ApiPath(room_id): ApiPath<String>,
     headers: HeaderMap,
     ApiJson(request): ApiJson<SendMessageRequest>,
 ) -> Result<(StatusCode, Json<SendMessageResponse>)> {

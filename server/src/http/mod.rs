@@ -1,18 +1,23 @@
 //! The REST API under `/v1`, health endpoints, and the WebSocket route.
 
 mod auth;
+mod cors;
 mod extract;
 mod health;
 mod messages;
 mod metrics;
 mod response;
 mod rooms;
+mod serve;
+mod static_files;
 mod users;
-mod web;
+
+pub use serve::serve;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::routing::{any, get, post};
+use tower_http::timeout::RequestBodyTimeoutLayer;
 use tower_http::trace::TraceLayer;
 
 use crate::error::Error;
@@ -21,7 +26,8 @@ use crate::state::AppState;
 /// Every route of the server.
 pub fn router(state: AppState) -> Router {
     let body_limit = state.config().max_body_bytes;
-    let cors = web::cors(&state.config().cors_origins);
+    let body_timeout = state.config().http_body_timeout;
+    let cors = cors::cors(&state.config().cors_origins);
     let web_root = state.config().web_root.clone();
     let mut router = Router::new()
         .route("/healthz", get(health::healthz))
@@ -47,7 +53,10 @@ pub fn router(state: AppState) -> Router {
             any(|| async { Error::not_found("no such endpoint") }),
         );
     router = match web_root {
-        Some(root) => router.fallback_service(web::static_files(&root)),
+        Some(root) => {
+            let files = static_files::StaticFiles::new(&root);
+            router.fallback(move |request: axum::extract::Request| files.clone().respond(request))
+        }
         None => router.fallback(|| async { Error::not_found("no such endpoint") }),
     };
     if let Some(cors) = cors {
@@ -55,6 +64,10 @@ pub fn router(state: AppState) -> Router {
     }
     router
         .layer(DefaultBodyLimit::max(body_limit))
+        // A body that stops arriving fails its request instead of holding it open; an
+        // upload that keeps making progress is never cut off (the timer restarts on
+        // every chunk).
+        .layer(RequestBodyTimeoutLayer::new(body_timeout))
         .layer(TraceLayer::new_for_http())
         .with_state(state)
 }

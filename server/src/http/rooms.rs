@@ -1,14 +1,14 @@
 //! Rooms over REST: create, list mine, list public, members.
 
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use chat_protocol::v1::{
     AddMemberRequest, CreateRoomRequest, CreateRoomResponse, MemberList, RoomList, RoomSummary,
     RoomVisibility,
 };
 
-use super::extract::{ApiJson, AuthUser};
+use super::extract::{ApiJson, ApiPath, AuthUser};
 use crate::access;
 use crate::clock::now_ms;
 use crate::error::{Error, Result};
@@ -115,7 +115,7 @@ pub async fn public(
 pub async fn members(
     State(state): State<AppState>,
     AuthUser(user_id): AuthUser,
-    Path(room_id): Path<String>,
+    ApiPath(room_id): ApiPath<String>,
 ) -> Result<Json<MemberList>> {
     access::member_room(&state, &room_id, &user_id).await?;
     Ok(Json(MemberList {
@@ -128,7 +128,7 @@ pub async fn members(
 pub async fn add_member(
     State(state): State<AppState>,
     AuthUser(user_id): AuthUser,
-    Path(room_id): Path<String>,
+    ApiPath(room_id): ApiPath<String>,
     ApiJson(request): ApiJson<AddMemberRequest>,
 ) -> Result<StatusCode> {
     validate::id("user_id", &request.user_id)?;

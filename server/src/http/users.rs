@@ -1,10 +1,10 @@
 //! Users over REST: finding someone by name to start a conversation with them.
 
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use chat_protocol::v1::UserProfile;
 
-use super::extract::AuthUser;
+use super::extract::{ApiPath, AuthUser};
 use crate::error::{Error, Result};
 use crate::state::AppState;
 use crate::validate;
@@ -14,7 +14,7 @@ use crate::validate;
 pub async fn by_name(
     State(state): State<AppState>,
     AuthUser(_): AuthUser,
-    Path(username): Path<String>,
+    ApiPath(username): ApiPath<String>,
 ) -> Result<Json<UserProfile>> {
     validate::username(&username)?;
     let user = state

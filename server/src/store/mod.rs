@@ -219,8 +219,11 @@ pub trait Store: Send + Sync + std::fmt::Debug + 'static {
     async fn user_by_name(&self, username: &str) -> Result<Option<UserRecord>>;
     /// Whether a user id exists.
     async fn user_exists(&self, user_id: &str) -> Result<bool>;
-    /// Creates a password-less user row for an external token's `sub` if missing.
-    async fn ensure_external_user(&self, user_id: &str, now: i64) -> Result<()>;
+    /// Creates a password-less user row for an external token's `sub`, named `username`,
+    /// unless one exists. Returns whether the user exists afterwards: `false` when the
+    /// name is taken (names are unique regardless of case; ids are not), so that the
+    /// caller can try another name.
+    async fn ensure_external_user(&self, user_id: &str, username: &str, now: i64) -> Result<bool>;
 
     /// Creates a room with its members. For a direct room, returns the existing room of
     /// the same pair instead (`false` in the second field) if there is one.

@@ -15,6 +15,7 @@ mod receipts;
 mod rest;
 mod restart;
 mod resume;
+mod slow_clients;
 mod tokens;
 mod typing_presence;
 mod web;

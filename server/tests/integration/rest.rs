@@ -241,6 +241,21 @@ async fn requests_without_valid_auth_or_body_get_json_errors() {
         (status, body["code"].as_str()),
         (400, Some("invalid_request"))
     );
+    // Path parameters that do not decode to UTF-8 answer JSON too, on every route
+    // that takes one.
+    for path in [
+        "/v1/rooms/%FF%FE/messages",
+        "/v1/rooms/%C3%28/members",
+        "/v1/users/by-name/%80ann",
+    ] {
+        let (status, body) = server.get_json(&ann.token, path).await;
+        assert_eq!(
+            (status, body["code"].as_str()),
+            (400, Some("invalid_request")),
+            "{path}: {body}"
+        );
+        assert!(body["message"].as_str().is_some_and(|m| !m.is_empty()));
+    }
 }
 
 #[tokio::test]

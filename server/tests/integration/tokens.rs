@@ -218,3 +218,121 @@ async fn a_token_that_is_not_valid_yet_is_refused() {
         .unwrap();
     assert_eq!(response.status(), 401);
 }
+
+/// A token from the external issuer that shares `SHARED` with the server.
+fn external_token(subject: &str) -> String {
+    jsonwebtoken::encode(
+        &Header::new(Algorithm::HS256),
+        &json!({"sub": subject, "exp": now_secs() + 60}),
+        &EncodingKey::from_secret(SHARED.as_bytes()),
+    )
+    .unwrap()
+}
+
+const SHARED: &str = "a secret shared with the company auth service";
+
+#[tokio::test]
+async fn external_subjects_that_differ_only_by_case_are_two_working_users() {
+    let server = TestServer::start_with(|c| c.jwt_secret = Some(SHARED.into())).await;
+    let upper = external_token("Ext-Ann");
+    let lower = external_token("ext-ann");
+    // Each can create a room, add the other and chat: nobody is locked out.
+    let room = server.create_room(&upper, "upper's", "private", &[]).await;
+    let room_of_lower = server
+        .create_room(&lower, "lower's", "private", &["Ext-Ann"])
+        .await;
+    let response = server
+        .http
+        .post(server.url(&format!("/v1/rooms/{room}/members")))
+        .bearer_auth(&upper)
+        .json(&json!({"user_id": "ext-ann"}))
+        .send()
+        .await
+        .unwrap();
+    assert!(response.status().is_success(), "{}", response.status());
+    let mut lower_client = server.client(&lower).await;
+    lower_client.join(&room, None).await;
+    let ack = lower_client.say(&room, "from the lower-case user").await;
+    assert!(matches!(ack, ServerFrame::MessageAck { .. }), "{ack:?}");
+
+    // Both are members under names that tell them apart.
+    let (status, members) = server
+        .get_json(&upper, &format!("/v1/rooms/{room_of_lower}/members"))
+        .await;
+    assert_eq!(status, 200, "{members}");
+    let names: Vec<(String, String)> = members["members"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| {
+            (
+                m["user_id"].as_str().unwrap().to_owned(),
+                m["username"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    assert_eq!(names.len(), 2, "{names:?}");
+    let lower_name = &names.iter().find(|(id, _)| id == "ext-ann").unwrap().1;
+    let upper_name = &names.iter().find(|(id, _)| id == "Ext-Ann").unwrap().1;
+    assert!(!lower_name.eq_ignore_ascii_case(upper_name), "{names:?}");
+    assert_eq!(
+        upper_name, "external:Ext-Ann",
+        "the first one keeps the plain name"
+    );
+    assert!(lower_name.starts_with("external:ext-ann~"), "{lower_name}");
+
+    // A second request by the same user finds the same row (no new suffix each time).
+    let (status, again) = server
+        .get_json(&lower, &format!("/v1/rooms/{room_of_lower}/members"))
+        .await;
+    assert_eq!(status, 200);
+    assert_eq!(again, members);
+}
+
+#[tokio::test]
+async fn external_subjects_with_invisible_or_non_ascii_characters_are_refused() {
+    let server = TestServer::start_with(|c| c.jwt_secret = Some(SHARED.into())).await;
+    for subject in [
+        "ext-look\u{200b}",
+        "ext-lo\u{202e}ko",
+        "ext-l\u{043e}ok",
+        "ext look",
+        "ext-look\u{7}",
+        "ext-look\n",
+    ] {
+        let token = external_token(subject);
+        let response = server
+            .http
+            .get(server.url("/v1/rooms"))
+            .bearer_auth(&token)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 401, "{subject:?}");
+        let body: serde_json::Value = response.json().await.unwrap();
+        assert_eq!(body["code"], "unauthorized", "{subject:?}");
+        assert!(
+            body["message"]
+                .as_str()
+                .unwrap()
+                .contains("printable ASCII"),
+            "{subject:?}: {body}"
+        );
+
+        let mut client = crate::common::Client::connect(&server).await;
+        client.send(&ClientFrame::Authenticate { token }).await;
+        assert!(
+            matches!(client.recv().await, ServerFrame::Error { .. }),
+            "{subject:?}"
+        );
+        assert_eq!(
+            client.closed().await,
+            Some(close::UNAUTHORIZED),
+            "{subject:?}"
+        );
+    }
+    // The plain subject those names imitate still signs in as itself.
+    let plain = external_token("ext-look");
+    let (status, rooms) = server.get_json(&plain, "/v1/rooms").await;
+    assert_eq!(status, 200, "{rooms}");
+}

@@ -106,3 +106,73 @@ async fn the_web_root_is_served_beside_the_api() {
     let escape = get("/../Cargo.toml").await.unwrap();
     assert!(!escape.text().await.unwrap().contains("[package]"));
 }
+
+#[tokio::test]
+async fn symlinks_cannot_serve_files_outside_the_web_root() {
+    let site = tempfile::tempdir().unwrap();
+    let secrets = tempfile::tempdir().unwrap();
+    std::fs::write(secrets.path().join("secret.txt"), "the server's secret").unwrap();
+    std::fs::create_dir(secrets.path().join("dir")).unwrap();
+    std::fs::write(secrets.path().join("dir/index.html"), "outside index").unwrap();
+    std::fs::write(site.path().join("page.txt"), "inside").unwrap();
+    std::fs::create_dir(site.path().join("assets")).unwrap();
+    std::fs::write(site.path().join("assets/real.txt"), "inside asset").unwrap();
+    std::os::unix::fs::symlink(
+        secrets.path().join("secret.txt"),
+        site.path().join("link.txt"),
+    )
+    .unwrap();
+    std::os::unix::fs::symlink(secrets.path(), site.path().join("outside")).unwrap();
+    std::os::unix::fs::symlink(secrets.path().join("dir"), site.path().join("linked-dir")).unwrap();
+    // A link that stays inside the root is fine.
+    std::os::unix::fs::symlink(
+        site.path().join("assets/real.txt"),
+        site.path().join("alias.txt"),
+    )
+    .unwrap();
+    let root = site.path().to_path_buf();
+    let server = TestServer::start_with(move |c| c.web_root = Some(root)).await;
+
+    let get = async |path: &str| {
+        let response = server.http.get(server.url(path)).send().await.unwrap();
+        (response.status().as_u16(), response.text().await.unwrap())
+    };
+    assert_eq!(get("/page.txt").await, (200, "inside".to_owned()));
+    assert_eq!(get("/alias.txt").await, (200, "inside asset".to_owned()));
+    for escape in [
+        "/link.txt",
+        "/outside/secret.txt",
+        "/outside/../outside/secret.txt",
+        "/%6Cink.txt",
+        "/linked-dir/",
+        "/linked-dir",
+    ] {
+        let (status, body) = get(escape).await;
+        assert_eq!(status, 404, "{escape}: {body}");
+        assert!(
+            !body.contains("secret") && !body.contains("outside index"),
+            "{escape}: {body}"
+        );
+        let error: Value = serde_json::from_str(&body).unwrap();
+        assert_eq!(error["code"], "not_found", "{escape}");
+    }
+}
+
+#[tokio::test]
+async fn an_index_html_that_links_outside_the_root_is_never_served() {
+    let site = tempfile::tempdir().unwrap();
+    let secrets = tempfile::tempdir().unwrap();
+    std::fs::write(secrets.path().join("secret.txt"), "the server's secret").unwrap();
+    std::os::unix::fs::symlink(
+        secrets.path().join("secret.txt"),
+        site.path().join("index.html"),
+    )
+    .unwrap();
+    let root = site.path().to_path_buf();
+    let server = TestServer::start_with(move |c| c.web_root = Some(root)).await;
+    for path in ["/", "/index.html", "/deep/link"] {
+        let response = server.http.get(server.url(path)).send().await.unwrap();
+        assert_eq!(response.status(), 404, "{path}");
+        assert!(!response.text().await.unwrap().contains("secret"), "{path}");
+    }
+}

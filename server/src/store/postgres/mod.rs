@@ -164,17 +164,19 @@ impl Store for PostgresStore {
         Ok(row.is_some())
     }
 
-    async fn ensure_external_user(&self, user_id: &str, now: i64) -> Result<()> {
+    async fn ensure_external_user(&self, user_id: &str, username: &str, now: i64) -> Result<bool> {
+        // Either conflict (the id, or the name in another case) leaves the table as it
+        // was; whether the id exists afterwards says which one it was.
         sqlx::query(
             "INSERT INTO users (id, username, password_hash, created_at)
              VALUES ($1, $2, NULL, $3) ON CONFLICT DO NOTHING",
         )
         .bind(user_id)
-        .bind(format!("external:{user_id}"))
+        .bind(username)
         .bind(now)
         .execute(&self.pool)
         .await?;
-        Ok(())
+        self.user_exists(user_id).await
     }
 
     async fn create_room(&self, room: NewRoom) -> Result<(RoomRecord, bool)> {

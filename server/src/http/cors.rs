@@ -1,12 +1,9 @@
-//! What browsers need: CORS for pages served from another origin, and the web-wasm
-//! page itself when `--web-root` is set.
+//! CORS for browser pages served from another origin than the API.
 
-use std::path::Path;
 use std::time::Duration;
 
 use axum::http::{HeaderName, HeaderValue, Method, header};
 use tower_http::cors::{AllowOrigin, CorsLayer};
-use tower_http::services::{ServeDir, ServeFile};
 
 /// The CORS policy for `origins` (`*` for any), or `None` when none are configured.
 pub fn cors(origins: &[String]) -> Option<CorsLayer> {
@@ -34,12 +31,4 @@ pub fn cors(origins: &[String]) -> Option<CorsLayer> {
             ])
             .max_age(Duration::from_secs(600)),
     )
-}
-
-/// The files under `root`, with `index.html` for `/` and for unknown paths (so that a
-/// reload on any page of the app still loads it).
-pub fn static_files(root: &Path) -> ServeDir<ServeFile> {
-    ServeDir::new(root)
-        .append_index_html_on_directories(true)
-        .fallback(ServeFile::new(root.join("index.html")))
 }
