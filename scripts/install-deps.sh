@@ -56,6 +56,14 @@ if [ ! -f "$playwright_dir/node_modules/playwright-core/package.json" ]; then
     npm install --prefix "$playwright_dir" --no-audit --no-fund playwright-core@1.65.1
 fi
 
+# schemathesis, which checks the REST API against its OpenAPI document
+# (scripts/api-contract-test.sh).
+schemathesis_venv="$HOME/.cache/chat-schemathesis-venv"
+if ! "$schemathesis_venv/bin/st" --version 2>/dev/null | grep -q "4.32.5"; then
+    python3 -m venv "$schemathesis_venv"
+    "$schemathesis_venv/bin/pip" install -q "schemathesis==4.32.5"
+fi
+
 # tree-sitter with the Swift and Kotlin grammars, for the syntax checks of the iOS and
 # Android samples (no Swift compiler or Android SDK can run here).
 venv="$HOME/.cache/chat-tree-sitter-venv"

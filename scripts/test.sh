@@ -41,6 +41,8 @@ echo "== the SDK in headless Chromium (wasm-bindgen-test against a real server)"
 counted scripts/web-test.sh
 echo "== the web-wasm page end to end: two Chromium contexts, a real server"
 counted scripts/web-e2e.sh
+echo "== the REST API against its OpenAPI document (schemathesis, a real server)"
+counted scripts/api-contract-test.sh
 echo "== the server integration suite again, on PostgreSQL (pg_virtualenv)"
 counted scripts/postgres-test.sh
 echo "== a cluster: several chat-server processes on PostgreSQL and Redis"

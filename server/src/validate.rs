@@ -96,6 +96,22 @@ pub fn password(value: &str) -> Result<()> {
     }
 }
 
+/// A seq from a client: at most 2^63 - 1, the largest the stores can hold (they keep
+/// seqs as signed 64-bit integers).
+///
+/// # Errors
+///
+/// `invalid_request` naming the field.
+pub fn seq(field: &str, value: u64) -> Result<()> {
+    if i64::try_from(value).is_err() {
+        return Err(Error::invalid(format!(
+            "{field} must be at most {}",
+            i64::MAX
+        )));
+    }
+    Ok(())
+}
+
 /// A page size: 1 ..= max.
 ///
 /// # Errors

@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 /// Clients must treat an unknown code like [`ErrorCode::Internal`]: newer servers
 /// may add codes, which then decode as [`ErrorCode::Unknown`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 #[non_exhaustive]
 pub enum ErrorCode {

@@ -7,10 +7,16 @@ use super::types::{Message, RoomVisibility};
 
 /// Body of `POST /v1/auth/register` and `POST /v1/auth/login`.
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Credentials {
     /// 3–32 characters: letters, digits, `_`, `-`, `.`.
+    #[cfg_attr(
+        feature = "openapi",
+        schema(pattern = r"^[A-Za-z0-9_.\-]{3,32}$", min_length = 3, max_length = 32)
+    )]
     pub username: String,
     /// 8–256 characters.
+    #[cfg_attr(feature = "openapi", schema(min_length = 8, max_length = 256))]
     pub password: String,
 }
 
@@ -26,6 +32,7 @@ impl std::fmt::Debug for Credentials {
 
 /// Answer to register and login: an access token for REST and the WebSocket.
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct AuthResponse {
     /// The user's id.
     pub user_id: String,
@@ -47,19 +54,27 @@ impl std::fmt::Debug for AuthResponse {
 
 /// Body of `POST /v1/rooms`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CreateRoomRequest {
-    /// Display name, 1–100 characters (ignored for direct rooms).
+    /// Display name, 1–100 characters with at least one that is not white space, and no
+    /// NUL (ignored for direct rooms).
     #[serde(default)]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(max_length = 100, pattern = r"^[^\u0000]*\S[^\u0000]*$")
+    )]
     pub name: String,
     /// Public, private or direct.
     pub visibility: RoomVisibility,
-    /// Other users to add as members; a direct room needs exactly one.
+    /// Other users to add as members (at most 1000); a direct room needs exactly one.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(max_items = 1000))]
     pub members: Vec<String>,
 }
 
 /// Answer to `POST /v1/rooms`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CreateRoomResponse {
     /// The new room, or the existing direct room between the two users.
     pub room_id: String,
@@ -67,6 +82,7 @@ pub struct CreateRoomResponse {
 
 /// A room as listed by `GET /v1/rooms` and `GET /v1/rooms/public`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct RoomSummary {
     /// The room.
     pub room_id: String,
@@ -82,6 +98,7 @@ pub struct RoomSummary {
 
 /// Answer to `GET /v1/rooms` and `GET /v1/rooms/public`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct RoomList {
     /// The rooms, newest first.
     pub rooms: Vec<RoomSummary>,
@@ -89,14 +106,17 @@ pub struct RoomList {
 
 /// Body of `POST /v1/rooms/{room_id}/members`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct AddMemberRequest {
     /// The user to add.
+    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 128))]
     pub user_id: String,
 }
 
 /// A user as other users see them: the id every other message carries, and the name
 /// to show for it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct UserProfile {
     /// The user's id.
     pub user_id: String,
@@ -106,6 +126,7 @@ pub struct UserProfile {
 
 /// Answer to `GET /v1/rooms/{room_id}/members`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct MemberList {
     /// The members, in the order they joined.
     pub members: Vec<UserProfile>,
@@ -113,6 +134,7 @@ pub struct MemberList {
 
 /// Answer to `GET /v1/rooms/{room_id}/messages`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct MessagesPage {
     /// Messages in ascending seq order.
     pub messages: Vec<Message>,
@@ -124,13 +146,24 @@ pub struct MessagesPage {
 /// Body of `POST /v1/rooms/{room_id}/messages` (the `Idempotency-Key` header carries
 /// the client message id).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SendMessageRequest {
-    /// The text.
+    /// The text: at least one character that is not white space, no NUL, at most
+    /// `--max-content-chars` characters (4000 by default).
+    #[cfg_attr(
+        feature = "openapi",
+        schema(
+            min_length = 1,
+            max_length = 4000,
+            pattern = r"^[^\u0000]*\S[^\u0000]*$"
+        )
+    )]
     pub content: String,
 }
 
 /// Body of every REST error response.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ApiError {
     /// Same codes as the WebSocket `error` frame.
     pub code: ErrorCode,
@@ -140,6 +173,7 @@ pub struct ApiError {
 
 /// Answer to `POST /v1/rooms/{room_id}/messages`: the same fields as `message_ack`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SendMessageResponse {
     /// The room.
     pub room_id: String,

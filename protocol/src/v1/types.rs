@@ -4,6 +4,7 @@ use serde::{Deserialize, Serialize};
 
 /// Who may join a room.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum RoomVisibility {
     /// Any authenticated user may join.
@@ -68,6 +69,7 @@ pub enum PresenceStatus {
 /// A chat message as stored: the live `message` frame, history pages and REST
 /// message pages all carry this shape.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Message {
     /// The room the message belongs to.
     pub room_id: String,
@@ -85,6 +87,7 @@ pub struct Message {
     pub created_at: i64,
     /// Time of the latest edit, if any; history pages show the edited content.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(nullable = false))]
     pub edited_at: Option<i64>,
     /// Set once the sender deleted the message; the content is then empty.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]

@@ -7,7 +7,7 @@ use std::net::SocketAddr;
 
 use axum::extract::{ConnectInfo, State};
 use axum::http::StatusCode;
-use chat_protocol::v1::{AuthResponse, Credentials};
+use chat_protocol::v1::{ApiError, AuthResponse, Credentials};
 
 use super::extract::ApiJson;
 use crate::auth::{hash_password, verify_password};
@@ -34,6 +34,21 @@ fn check_attempt_rate(state: &AppState, peer: SocketAddr) -> Result<()> {
 }
 
 /// Creates a local account and returns a token for it.
+#[utoipa::path(
+    post,
+    path = "/v1/auth/register",
+    tag = "auth",
+    request_body = Credentials,
+    responses(
+        (status = 201, description = "The account and an access token", body = AuthResponse),
+        (status = 400, description = "`invalid_request`: a username or password that breaks the rules, or a body that is not this JSON", body = ApiError),
+        (status = 403, description = "`forbidden`: accounts are managed by an external auth service", body = ApiError),
+        (status = 409, description = "`conflict`: the username is taken (regardless of case)", body = ApiError),
+        (status = 413, description = "`too_large`: the body is larger than `--max-body-bytes`", body = ApiError),
+        (status = 429, description = "`rate_limited`: too many attempts from this address", body = ApiError),
+        (status = 503, description = "`unavailable`: the password-hashing queue is full", body = ApiError),
+    )
+)]
 pub async fn register(
     State(state): State<AppState>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
@@ -72,6 +87,21 @@ pub async fn register(
 }
 
 /// Checks a password and returns a fresh token.
+#[utoipa::path(
+    post,
+    path = "/v1/auth/login",
+    tag = "auth",
+    request_body = Credentials,
+    responses(
+        (status = 200, description = "A fresh access token", body = AuthResponse),
+        (status = 400, description = "`invalid_request`: a body that is not this JSON", body = ApiError),
+        (status = 401, description = "`unauthorized`: wrong username or password", body = ApiError),
+        (status = 403, description = "`forbidden`: accounts are managed by an external auth service", body = ApiError),
+        (status = 413, description = "`too_large`: the body is larger than `--max-body-bytes`", body = ApiError),
+        (status = 429, description = "`rate_limited`: too many attempts from this address", body = ApiError),
+        (status = 503, description = "`unavailable`: the password-hashing queue is full", body = ApiError),
+    )
+)]
 pub async fn login(
     State(state): State<AppState>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,

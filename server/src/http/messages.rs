@@ -3,7 +3,9 @@
 use axum::Json;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
-use chat_protocol::v1::{MAX_HISTORY_LIMIT, MessagesPage, SendMessageRequest, SendMessageResponse};
+use chat_protocol::v1::{
+    ApiError, MAX_HISTORY_LIMIT, MessagesPage, SendMessageRequest, SendMessageResponse,
+};
 use serde::Deserialize;
 
 use super::extract::{ApiJson, ApiPath, ApiQuery, AuthUser};
@@ -18,14 +20,39 @@ use crate::validate;
 const DEFAULT_PAGE: u32 = 50;
 
 /// Query of `GET /v1/rooms/{room_id}/messages`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct PageQuery {
+    /// Messages with a lower seq (older), newest of them first in the page's range.
+    /// Not together with `after_seq`. At most 2^63 - 1, like every seq.
+    #[param(maximum = 9_223_372_036_854_775_807_u64)]
     before_seq: Option<u64>,
+    /// Messages with a higher seq (newer). Not together with `before_seq`.
+    #[param(maximum = 9_223_372_036_854_775_807_u64)]
     after_seq: Option<u64>,
+    /// Page size, 1 to 200 (default 50).
+    #[param(minimum = 1, maximum = 200)]
     limit: Option<u32>,
 }
 
 /// `GET /v1/rooms/{room_id}/messages?before_seq=&after_seq=&limit=`.
+#[utoipa::path(
+    get,
+    path = "/v1/rooms/{room_id}/messages",
+    tag = "messages",
+    params(
+        ("room_id" = String, Path, description = "The room (at most 128 bytes)"),
+        PageQuery,
+    ),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "A page of messages, ascending by seq", body = MessagesPage),
+        (status = 400, description = "`invalid_request`: a malformed room id or query (both `before_seq` and `after_seq`, a bad `limit`)", body = ApiError),
+        (status = 401, description = "`unauthorized`: no valid `Authorization: Bearer` token", body = ApiError, headers(("WWW-Authenticate" = String, description = "`Bearer`"))),
+        (status = 403, description = "`forbidden`: the caller is not a member", body = ApiError),
+        (status = 404, description = "`not_found`: no such room", body = ApiError),
+    )
+)]
 pub async fn page(
     State(state): State<AppState>,
     AuthUser(user_id): AuthUser,
@@ -34,6 +61,14 @@ pub async fn page(
 ) -> Result<Json<MessagesPage>> {
     access::member_room(&state, &room_id, &user_id).await?;
     let limit = validate::limit(query.limit.unwrap_or(DEFAULT_PAGE), MAX_HISTORY_LIMIT)?;
+    for (field, seq) in [
+        ("before_seq", query.before_seq),
+        ("after_seq", query.after_seq),
+    ] {
+        if let Some(seq) = seq {
+            validate::seq(field, seq)?;
+        }
+    }
     let range = match (query.before_seq, query.after_seq) {
         (Some(_), Some(_)) => {
             return Err(Error::invalid("give before_seq or after_seq, not both"));
@@ -51,6 +86,29 @@ pub async fn page(
 
 /// `POST /v1/rooms/{room_id}/messages` with `Idempotency-Key: <uuid>`: the same
 /// semantics as a WebSocket send; a repeat answers 200 with the original message.
+#[utoipa::path(
+    post,
+    path = "/v1/rooms/{room_id}/messages",
+    tag = "messages",
+    params(
+        ("room_id" = String, Path, description = "The room (at most 128 bytes)"),
+        ("Idempotency-Key" = String, Header, format = Uuid, description = "A UUID chosen once per message: a retry with the same key returns the original message"),
+    ),
+    request_body = SendMessageRequest,
+    security(("bearer" = [])),
+    responses(
+        (status = 201, description = "Committed", body = SendMessageResponse),
+        (status = 200, description = "A retry: the message this key already sent", body = SendMessageResponse),
+        (status = 400, description = "`invalid_request`: a missing or malformed `Idempotency-Key`, empty content, or a body that is not this JSON", body = ApiError),
+        (status = 401, description = "`unauthorized`: no valid `Authorization: Bearer` token", body = ApiError, headers(("WWW-Authenticate" = String, description = "`Bearer`"))),
+        (status = 403, description = "`forbidden`: the caller is not a member", body = ApiError),
+        (status = 404, description = "`not_found`: no such room", body = ApiError),
+        (status = 409, description = "`conflict`: the key was used for another message", body = ApiError),
+        (status = 413, description = "`too_large`: content longer than `--max-content-chars`, or a body larger than `--max-body-bytes`", body = ApiError),
+        (status = 429, description = "`rate_limited`: over the caller's message rate", body = ApiError),
+        (status = 503, description = "`unavailable`: the store is not accepting writes (shutting down)", body = ApiError),
+    )
+)]
 pub async fn send(
     State(state): State<AppState>,
     AuthUser(user_id): AuthUser,

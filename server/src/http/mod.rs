@@ -6,12 +6,14 @@ mod extract;
 mod health;
 mod messages;
 mod metrics;
+mod openapi;
 mod response;
 mod rooms;
 mod serve;
 mod static_files;
 mod users;
 
+pub use openapi::ApiDoc;
 pub use serve::serve;
 
 use axum::Router;
@@ -34,6 +36,7 @@ pub fn router(state: AppState) -> Router {
         .route("/readyz", get(health::readyz))
         .route("/metrics", get(metrics::render))
         .route(chat_protocol::v1::WS_PATH, get(crate::ws::upgrade))
+        .route("/v1/openapi.json", get(openapi::document))
         .route("/v1/auth/register", post(auth::register))
         .route("/v1/auth/login", post(auth::login))
         .route("/v1/rooms", post(rooms::create).get(rooms::mine))

@@ -4,8 +4,8 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 use chat_protocol::v1::{
-    AddMemberRequest, CreateRoomRequest, CreateRoomResponse, MemberList, RoomList, RoomSummary,
-    RoomVisibility,
+    AddMemberRequest, ApiError, CreateRoomRequest, CreateRoomResponse, MemberList, RoomList,
+    RoomSummary, RoomVisibility,
 };
 
 use super::extract::{ApiJson, ApiPath, AuthUser};
@@ -32,6 +32,21 @@ fn summary(room: RoomRecord) -> RoomSummary {
 }
 
 /// `POST /v1/rooms`.
+#[utoipa::path(
+    post,
+    path = "/v1/rooms",
+    tag = "rooms",
+    request_body = CreateRoomRequest,
+    security(("bearer" = [])),
+    responses(
+        (status = 201, description = "The new room", body = CreateRoomResponse),
+        (status = 200, description = "The direct room that already exists between the two users", body = CreateRoomResponse),
+        (status = 400, description = "`invalid_request`: a bad name, id or member count (a direct room needs exactly one other member)", body = ApiError),
+        (status = 401, description = "`unauthorized`: no valid `Authorization: Bearer` token", body = ApiError, headers(("WWW-Authenticate" = String, description = "`Bearer`"))),
+        (status = 404, description = "`not_found`: a member who does not exist", body = ApiError),
+        (status = 413, description = "`too_large`: more than 1000 members, or a body larger than `--max-body-bytes`", body = ApiError),
+    )
+)]
 pub async fn create(
     State(state): State<AppState>,
     AuthUser(user_id): AuthUser,
@@ -90,6 +105,16 @@ pub async fn create(
 }
 
 /// `GET /v1/rooms`: rooms the caller is a member of.
+#[utoipa::path(
+    get,
+    path = "/v1/rooms",
+    tag = "rooms",
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The caller's rooms, newest first", body = RoomList),
+        (status = 401, description = "`unauthorized`: no valid `Authorization: Bearer` token", body = ApiError, headers(("WWW-Authenticate" = String, description = "`Bearer`"))),
+    )
+)]
 pub async fn mine(
     State(state): State<AppState>,
     AuthUser(user_id): AuthUser,
@@ -101,6 +126,16 @@ pub async fn mine(
 }
 
 /// `GET /v1/rooms/public`: rooms anyone may join.
+#[utoipa::path(
+    get,
+    path = "/v1/rooms/public",
+    tag = "rooms",
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Public rooms, newest first (at most 200)", body = RoomList),
+        (status = 401, description = "`unauthorized`: no valid `Authorization: Bearer` token", body = ApiError, headers(("WWW-Authenticate" = String, description = "`Bearer`"))),
+    )
+)]
 pub async fn public(
     State(state): State<AppState>,
     AuthUser(_): AuthUser,
@@ -112,6 +147,22 @@ pub async fn public(
 }
 
 /// `GET /v1/rooms/{room_id}/members`: ids with names, so that apps can show who wrote.
+#[utoipa::path(
+    get,
+    path = "/v1/rooms/{room_id}/members",
+    tag = "rooms",
+    params(
+        ("room_id" = String, Path, description = "The room (at most 128 bytes)"),
+    ),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The members, in the order they joined", body = MemberList),
+        (status = 400, description = "`invalid_request`: a malformed room id", body = ApiError),
+        (status = 401, description = "`unauthorized`: no valid `Authorization: Bearer` token", body = ApiError, headers(("WWW-Authenticate" = String, description = "`Bearer`"))),
+        (status = 403, description = "`forbidden`: the caller is not a member", body = ApiError),
+        (status = 404, description = "`not_found`: no such room", body = ApiError),
+    )
+)]
 pub async fn members(
     State(state): State<AppState>,
     AuthUser(user_id): AuthUser,
@@ -125,6 +176,24 @@ pub async fn members(
 
 /// `POST /v1/rooms/{room_id}/members`: a member adds someone; anyone may add
 /// themselves to a public room; direct rooms never change.
+#[utoipa::path(
+    post,
+    path = "/v1/rooms/{room_id}/members",
+    tag = "rooms",
+    params(
+        ("room_id" = String, Path, description = "The room (at most 128 bytes)"),
+    ),
+    request_body = AddMemberRequest,
+    security(("bearer" = [])),
+    responses(
+        (status = 204, description = "The user is a member (also when they already were)"),
+        (status = 400, description = "`invalid_request`: a malformed id, or a body that is not this JSON", body = ApiError),
+        (status = 401, description = "`unauthorized`: no valid `Authorization: Bearer` token", body = ApiError, headers(("WWW-Authenticate" = String, description = "`Bearer`"))),
+        (status = 403, description = "`forbidden`: the caller is not a member, the room is private, or it is a direct room", body = ApiError),
+        (status = 404, description = "`not_found`: no such room or user", body = ApiError),
+        (status = 413, description = "`too_large`: the body is larger than `--max-body-bytes`", body = ApiError),
+    )
+)]
 pub async fn add_member(
     State(state): State<AppState>,
     AuthUser(user_id): AuthUser,

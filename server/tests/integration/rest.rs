@@ -274,3 +274,74 @@ async fn health_and_readiness() {
     let ready = server.http.get(server.url("/readyz")).send().await.unwrap();
     assert_eq!(ready.status(), 200);
 }
+
+#[tokio::test]
+async fn the_openapi_document_describes_every_rest_endpoint() {
+    let server = TestServer::start().await;
+    let response = server
+        .http
+        .get(server.url("/v1/openapi.json"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    assert_eq!(response.headers()["content-type"], "application/json");
+    let document: Value = response.json().await.unwrap();
+    assert_eq!(document["openapi"], "3.1.0");
+    let paths = document["paths"].as_object().unwrap();
+    let operations: Vec<String> = paths
+        .iter()
+        .flat_map(|(path, item)| {
+            item.as_object()
+                .unwrap()
+                .keys()
+                .map(move |method| format!("{} {path}", method.to_uppercase()))
+        })
+        .collect();
+    // Every route of the router except the WebSocket upgrade and this document.
+    let expected = [
+        "POST /v1/auth/register",
+        "POST /v1/auth/login",
+        "POST /v1/rooms",
+        "GET /v1/rooms",
+        "GET /v1/rooms/public",
+        "GET /v1/rooms/{room_id}/members",
+        "POST /v1/rooms/{room_id}/members",
+        "GET /v1/users/by-name/{username}",
+        "GET /v1/rooms/{room_id}/messages",
+        "POST /v1/rooms/{room_id}/messages",
+        "GET /healthz",
+        "GET /readyz",
+        "GET /metrics",
+    ];
+    let mut want: Vec<&str> = expected.to_vec();
+    want.sort_unstable();
+    let mut have: Vec<&str> = operations.iter().map(String::as_str).collect();
+    have.sort_unstable();
+    assert_eq!(have, want);
+    // Each documented operation is a real route: none of them answers "no such endpoint".
+    let ann = server.register("ann").await;
+    for operation in expected {
+        let (method, path) = operation.split_once(' ').unwrap();
+        let path = path
+            .replace("{room_id}", "no-such-room")
+            .replace("{username}", "nobody");
+        let response = server
+            .http
+            .request(method.parse().unwrap(), server.url(&path))
+            .bearer_auth(&ann.token)
+            .json(&json!({}))
+            .send()
+            .await
+            .unwrap();
+        let body = response.text().await.unwrap();
+        assert!(!body.contains("no such endpoint"), "{operation}: {body}");
+    }
+    // Authenticated operations name the bearer scheme; sign-in and probes do not.
+    assert_eq!(
+        document["components"]["securitySchemes"]["bearer"]["scheme"],
+        "bearer"
+    );
+    assert!(paths["/v1/rooms"]["get"]["security"].is_array());
+    assert!(paths["/v1/auth/login"]["post"].get("security").is_none());
+}
