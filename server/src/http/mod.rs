@@ -14,7 +14,7 @@ mod static_files;
 mod users;
 
 pub use openapi::ApiDoc;
-pub use serve::serve;
+pub use serve::{serve, serve_connection};
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;

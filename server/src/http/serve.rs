@@ -5,6 +5,7 @@
 //! `axum::serve` gives hyper no timer, and without one hyper applies no header-read
 //! timeout at all; this loop is `axum::serve` with that timer and the deadline set.
 
+use std::future::Future;
 use std::net::SocketAddr;
 use std::pin::pin;
 use std::time::Duration;
@@ -15,6 +16,7 @@ use axum::extract::ConnectInfo;
 use axum::serve::Listener;
 use hyper::body::Incoming;
 use hyper_util::rt::{TokioIo, TokioTimer};
+use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tokio_util::sync::CancellationToken;
@@ -49,14 +51,15 @@ pub async fn serve(
         if let Err(e) = stream.set_nodelay(true) {
             tracing::debug!(error = %e, "could not set TCP_NODELAY");
         }
-        let router = router.clone();
-        let stop_rx = stop_rx.clone();
+        let mut stop = stop_rx.clone();
         tokio::spawn(serve_connection(
             stream,
             peer,
-            router,
+            router.clone(),
             header_timeout,
-            stop_rx,
+            async move {
+                let _ = stop.changed().await;
+            },
         ));
     }
     drop(stop_rx);
@@ -66,13 +69,17 @@ pub async fn serve(
     stop_tx.closed().await;
 }
 
-async fn serve_connection(
-    stream: tokio::net::TcpStream,
+/// Serves one HTTP/1.1 connection (and the WebSocket it may upgrade to) over `io`.
+/// When `stop` completes, the connection finishes its current request and closes.
+pub async fn serve_connection<I>(
+    io: I,
     peer: SocketAddr,
     router: Router,
     header_timeout: Duration,
-    mut stop: watch::Receiver<()>,
-) {
+    stop: impl Future<Output = ()>,
+) where
+    I: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+{
     let service = hyper::service::service_fn(move |mut request: hyper::Request<Incoming>| {
         request.extensions_mut().insert(ConnectInfo(peer));
         router.clone().oneshot(request.map(Body::new))
@@ -83,9 +90,10 @@ async fn serve_connection(
         .header_read_timeout(header_timeout);
     let mut connection = pin!(
         builder
-            .serve_connection(TokioIo::new(stream), service)
+            .serve_connection(TokioIo::new(io), service)
             .with_upgrades()
     );
+    let mut stop = pin!(stop);
     // A stop signal is acted on once; after that the connection only has to finish.
     let mut stopping = false;
     loop {
@@ -96,8 +104,7 @@ async fn serve_connection(
                 }
                 break;
             }
-            changed = stop.changed(), if !stopping => {
-                let _ = changed;
+            () = &mut stop, if !stopping => {
                 stopping = true;
                 connection.as_mut().graceful_shutdown();
             }

@@ -1,0 +1,223 @@
+//! A started server: the store, the bus, the background tasks and the router, ready to
+//! serve connections, whether they come from a TCP listener ([`crate::run`]) or from any
+//! byte stream (the fuzz targets drive sessions through in-memory pipes).
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use anyhow::Context;
+use axum::Router;
+use tokio::io::{AsyncRead, AsyncWrite};
+use tokio::net::TcpListener;
+use tokio::task::JoinHandle;
+use tokio_util::sync::CancellationToken;
+
+use crate::auth::{TokenService, load_or_create_secret};
+use crate::bus::{Bus, LocalBus, RedisBus};
+use crate::config::{Config, JwtAlgorithm};
+use crate::hub::Hub;
+use crate::roster::{self, Roster};
+use crate::state::AppState;
+use crate::store::{EventOutbox, OnCommit, PostgresStore, SqliteStore, Store, Write, WriteOutcome};
+use crate::{events, http, messaging, notify, telemetry, typing};
+
+/// Opens the store named by the configuration.
+async fn open_store(config: &Config, bus: Arc<dyn Bus>) -> anyhow::Result<Arc<dyn Store>> {
+    let url = &config.database_url;
+    let outbox = EventOutbox {
+        enabled: config.kafka_brokers.is_some(),
+        include_content: config.events_include_content,
+    };
+    // Live events leave from the writer, in commit order.
+    let on_commit: OnCommit = Arc::new(move |write: &Write, outcome: &WriteOutcome| {
+        messaging::publish_committed(bus.as_ref(), write, outcome);
+    });
+    // The URL may carry a password: errors name only the kind of database.
+    if url.starts_with("sqlite:") {
+        let store = SqliteStore::open(url, config.commit_batch, outbox, on_commit)
+            .await
+            .with_context(|| format!("opening {url}"))?;
+        Ok(Arc::new(store))
+    } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        let store = PostgresStore::open(url, config.commit_batch, outbox, on_commit)
+            .await
+            .context("opening the PostgreSQL database")?;
+        Ok(Arc::new(store))
+    } else {
+        anyhow::bail!(
+            "unsupported --database-url: use sqlite://PATH or postgres://USER:PASSWORD@HOST/DATABASE"
+        )
+    }
+}
+
+/// Builds the token service: a configured or generated HS256 secret, or a public key.
+fn token_service(config: &Config) -> anyhow::Result<TokenService> {
+    let secret = match (config.jwt_algorithm, &config.jwt_secret) {
+        (JwtAlgorithm::Hs256, Some(secret)) => {
+            anyhow::ensure!(secret.len() >= 32, "--jwt-secret must be at least 32 bytes");
+            Some(secret.as_bytes().to_vec())
+        }
+        (JwtAlgorithm::Hs256, None) => Some(
+            load_or_create_secret(&config.data_dir)
+                .with_context(|| format!("JWT secret in {}", config.data_dir.display()))?,
+        ),
+        _ => None,
+    };
+    TokenService::from_config(config, secret.as_deref())
+}
+
+/// Everything [`crate::run`] serves, with the tasks that keep it running.
+#[derive(Debug)]
+pub struct App {
+    state: AppState,
+    router: Router,
+    store: Arc<dyn Store>,
+    /// The typing sweeper, metrics upkeep, Kafka relay and Redis roster maintenance:
+    /// they end when `state.shutdown()` is cancelled.
+    background: Vec<JoinHandle<()>>,
+    /// Stops the bus and the webhook after the sessions have closed.
+    bus_shutdown: CancellationToken,
+}
+
+impl App {
+    /// Validates the configuration, opens the store and the bus, and starts the
+    /// background tasks.
+    ///
+    /// # Errors
+    ///
+    /// When the configuration is invalid or the store, Redis, Kafka or the token keys
+    /// cannot be set up.
+    pub async fn start(config: Config) -> anyhow::Result<Self> {
+        config.validate().map_err(anyhow::Error::msg)?;
+        // The webhook client's TLS; if the embedding program chose a provider, it stays.
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        let metrics = telemetry::install();
+        let tokens = token_service(&config)?;
+        let hub = Arc::new(Hub::new());
+        // The bus outlives the sessions: it stops after they have closed.
+        let bus_shutdown = CancellationToken::new();
+        let bus: Arc<dyn Bus> = match &config.redis_url {
+            Some(url) => Arc::new(
+                RedisBus::start(
+                    url,
+                    format!("{}:events", config.redis_prefix),
+                    Arc::clone(&hub),
+                    bus_shutdown.clone(),
+                )
+                .context("--redis-url")?,
+            ),
+            None => Arc::new(LocalBus::new(Arc::clone(&hub))),
+        };
+        let store = open_store(&config, Arc::clone(&bus)).await?;
+        let roster = match &config.redis_url {
+            Some(url) => Some(Arc::new(
+                Roster::new(url, &config.redis_prefix, config.presence_ttl).context("--redis-url")?,
+            )),
+            None => None,
+        };
+        let webhook = config.notify_webhook_url.as_ref().map(|url| {
+            Arc::new(notify::Webhook::start(
+                notify::WebhookConfig {
+                    url: url.clone(),
+                    secret: config.notify_webhook_secret.clone().unwrap_or_default(),
+                    attempts: config.notify_attempts,
+                    first_retry: config.notify_retry,
+                },
+                bus_shutdown.clone(),
+            ))
+        });
+        let state = AppState::new(
+            config,
+            Arc::clone(&store),
+            bus,
+            roster.clone(),
+            webhook,
+            hub,
+            tokens,
+        );
+        let roster_task =
+            roster.map(|roster| tokio::spawn(roster::run_maintenance(state.clone(), roster)));
+
+        let relay = match &state.config().kafka_brokers {
+            Some(brokers) => {
+                let relay = events::KafkaRelay::new(brokers, &state.config().kafka_topic)
+                    .context("--kafka-brokers")?;
+                Some(tokio::spawn(events::run_relay(state.clone(), relay)))
+            }
+            None => None,
+        };
+        let mut background = vec![
+            tokio::spawn(typing::run_sweeper(state.clone())),
+            tokio::spawn(telemetry::run_upkeep(metrics, state.shutdown().clone())),
+        ];
+        background.extend(relay);
+        background.extend(roster_task);
+        Ok(Self {
+            router: http::router(state.clone()),
+            state,
+            store,
+            background,
+            bus_shutdown,
+        })
+    }
+
+    /// Accepts connections on `listener` until [`App::stop`]; the returned task ends
+    /// once the requests in flight have finished.
+    pub fn serve(&self, listener: TcpListener) -> JoinHandle<()> {
+        tokio::spawn(http::serve(
+            listener,
+            self.router.clone(),
+            self.state.config().http_header_timeout,
+            self.state.shutdown().clone(),
+        ))
+    }
+
+    /// Serves one HTTP connection (and the WebSocket it may upgrade to) over `io`, as
+    /// if `peer` had connected. Ends when the connection does.
+    pub async fn serve_connection<I>(&self, io: I, peer: SocketAddr)
+    where
+        I: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+    {
+        http::serve_connection(
+            io,
+            peer,
+            self.router.clone(),
+            self.state.config().http_header_timeout,
+            self.state.shutdown().clone().cancelled_owned(),
+        )
+        .await;
+    }
+
+    /// Shuts down gracefully: stops accepting (`serving` is the task of
+    /// [`App::serve`], if any), tells every client `server_shutdown`, closes them with
+    /// 1012, and lets in-flight commits finish. Each wait is bounded by
+    /// `--shutdown-grace`.
+    pub async fn stop(self, serving: Option<JoinHandle<()>>) {
+        let grace = self.state.config().shutdown_grace;
+        tracing::info!("shutting down");
+        self.state.shutdown().cancel();
+        // Graceful HTTP shutdown waits for requests in flight.
+        if let Some(serving) = serving
+            && tokio::time::timeout(grace, serving).await.is_err()
+        {
+            tracing::warn!("HTTP requests still running after the grace period");
+        }
+        // WebSocket sessions outlive their HTTP request; wait for them separately.
+        self.state.sessions().close();
+        if tokio::time::timeout(grace, self.state.sessions().wait())
+            .await
+            .is_err()
+        {
+            tracing::warn!(
+                open = self.state.hub().connection_count(),
+                "sessions still open after the grace period"
+            );
+        }
+        for task in self.background {
+            let _ = tokio::time::timeout(grace, task).await;
+        }
+        self.bus_shutdown.cancel();
+        self.store.close().await;
+        tracing::info!("stopped");
+    }
+}
