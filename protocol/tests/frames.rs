@@ -123,9 +123,25 @@ fn server_frames_match_the_documented_json() {
             session_id: "s-1".into(),
             server_time: 1_764_000_000_000,
             heartbeat_interval_ms: 20_000,
+            expires_at: Some(1_764_086_400_000),
         },
         json!({"type": "authenticated", "user_id": USER, "session_id": "s-1",
-               "server_time": 1_764_000_000_000_i64, "heartbeat_interval_ms": 20_000}),
+               "server_time": 1_764_000_000_000_i64, "heartbeat_interval_ms": 20_000,
+               "expires_at": 1_764_086_400_000_i64}),
+    );
+    // Older servers leave `expires_at` out.
+    assert_eq!(
+        ServerFrame::decode(
+            r#"{"type":"authenticated","user_id":"u","session_id":"s","server_time":1,"heartbeat_interval_ms":2}"#
+        )
+        .unwrap(),
+        ServerFrame::Authenticated {
+            user_id: "u".into(),
+            session_id: "s".into(),
+            server_time: 1,
+            heartbeat_interval_ms: 2,
+            expires_at: None,
+        }
     );
     assert_server(
         ServerFrame::RoomJoined {

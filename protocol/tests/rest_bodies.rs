@@ -2,7 +2,8 @@
 
 use chat_protocol::v1::{
     AddMemberRequest, ApiError, AuthResponse, CreateRoomRequest, CreateRoomResponse, Credentials,
-    ErrorCode, MemberList, MessagesPage, RoomList, RoomSummary, RoomVisibility, SendMessageRequest,
+    ErrorCode, MemberList, MessagesPage, RefreshRequest, RoomList, RoomSummary, RoomVisibility,
+    SendMessageRequest,
     SendMessageResponse, UserProfile,
 };
 use serde::Serialize;
@@ -32,14 +33,42 @@ fn account_bodies() {
         },
         &json!({"username": "ann", "password": "correct horse"}),
     );
+    // An external issuer's server (or an older one) sends no refresh token.
     round_trip(
         &AuthResponse {
             user_id: USER.into(),
             token: "eyJ...".into(),
             expires_at: 1_764_086_400_000,
+            refresh_token: None,
+            refresh_expires_at: None,
         },
         &json!({"user_id": USER, "token": "eyJ...", "expires_at": 1_764_086_400_000_i64}),
     );
+    round_trip(
+        &AuthResponse {
+            user_id: USER.into(),
+            token: "eyJ...".into(),
+            expires_at: 1_764_086_400_000,
+            refresh_token: Some("9f86d081884c7d65".into()),
+            refresh_expires_at: Some(1_766_592_000_000),
+        },
+        &json!({"user_id": USER, "token": "eyJ...", "expires_at": 1_764_086_400_000_i64,
+                "refresh_token": "9f86d081884c7d65", "refresh_expires_at": 1_766_592_000_000_i64}),
+    );
+    round_trip(
+        &RefreshRequest {
+            refresh_token: "9f86d081884c7d65".into(),
+        },
+        &json!({"refresh_token": "9f86d081884c7d65"}),
+    );
+    // Secrets stay out of logs.
+    let debug = format!(
+        "{:?}",
+        RefreshRequest {
+            refresh_token: "9f86d081884c7d65".into()
+        }
+    );
+    assert!(!debug.contains("9f86d081884c7d65"), "{debug}");
 }
 
 #[test]

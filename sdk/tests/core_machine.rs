@@ -81,6 +81,7 @@ impl Sim {
             session_id: "1".into(),
             server_time: 0,
             heartbeat_interval_ms: 20_000,
+            expires_at: None,
         });
         assert_eq!(self.core.state(), &ConnectionState::Connected);
     }
@@ -186,6 +187,7 @@ fn connecting_authenticates_resumes_rooms_then_flushes_the_outbox() {
         session_id: "1".into(),
         server_time: 0,
         heartbeat_interval_ms: 20_000,
+        expires_at: None,
     });
     assert_eq!(
         sim.take_sent(),
@@ -696,4 +698,147 @@ fn a_history_page_is_receipted_as_delivered_without_moving_the_cursor() {
             kind: ReceiptKind::Delivered
         }]
     );
+}
+
+/// One hour, the lifetime of the tokens in the renewal tests.
+const HOUR_MS: i64 = 3_600_000;
+
+/// Connected as `me` with a token that expires in an hour (on the server's clock, which
+/// need not match the driver's).
+fn live_with_expiring_token(seed: u64) -> Sim {
+    let mut sim = Sim::new();
+    sim.core = Core::new(CoreConfig::default(), Some("token-1".into()), seed);
+    sim.input(Input::JoinRoom {
+        room_id: "r".into(),
+        since_seq: Some(3),
+    });
+    sim.input(Input::Connect);
+    sim.input(Input::SocketOpened);
+    sim.frame(ServerFrame::Authenticated {
+        user_id: "me".into(),
+        session_id: "1".into(),
+        server_time: 1_764_000_000_000,
+        heartbeat_interval_ms: 20_000,
+        expires_at: Some(1_764_000_000_000 + HOUR_MS),
+    });
+    sim.take_sent();
+    sim.events.clear();
+    sim
+}
+
+/// Moves the clock to `at` in 10 s steps with a server that answers every ping, so
+/// that the connection stays up for as long as the test needs.
+fn advance_live(sim: &mut Sim, at: Millis) {
+    while sim.now < at {
+        let step = (sim.now + 10_000).min(at);
+        sim.advance_to(step);
+        sim.frame(ServerFrame::Pong { server_time: 0 });
+    }
+}
+
+fn renewals_asked(sim: &Sim) -> usize {
+    sim.events
+        .iter()
+        .filter(|e| **e == Event::TokenRenewalDue)
+        .count()
+}
+
+#[test]
+fn a_token_is_renewed_on_the_live_connection_before_it_expires() {
+    let mut sim = live_with_expiring_token(42);
+    let start = sim.now;
+    // Renewal starts 5 to 10 minutes before expiry (a tenth of the lifetime, capped).
+    advance_live(&mut sim, start + 3_000_000 - 1);
+    assert_eq!(renewals_asked(&sim), 0, "too early");
+    advance_live(&mut sim, start + 3_300_000);
+    assert_eq!(renewals_asked(&sim), 1);
+    advance_live(&mut sim, start + 3_400_000);
+    assert_eq!(renewals_asked(&sim), 1, "asked once, not on every tick");
+    sim.take_sent();
+
+    sim.input(Input::Token("token-2".into()));
+    assert_eq!(
+        sim.take_sent(),
+        [ClientFrame::Authenticate {
+            token: "token-2".into()
+        }]
+    );
+    sim.frame(ServerFrame::Authenticated {
+        user_id: "me".into(),
+        session_id: "1".into(),
+        server_time: 1_764_000_000_000 + 3_400_000,
+        heartbeat_interval_ms: 20_000,
+        expires_at: Some(1_764_000_000_000 + 3_400_000 + HOUR_MS),
+    });
+    // The same connection goes on: no reconnect, no rooms joined again.
+    assert_eq!(sim.opens, 1);
+    assert_eq!(sim.closes, 0);
+    assert!(sim.take_sent().is_empty());
+    assert_eq!(sim.core.state(), &ConnectionState::Connected);
+    assert!(
+        !sim.events.iter().any(|e| matches!(e, Event::State(_))),
+        "{:?}",
+        sim.events
+    );
+    // The next renewal follows the new expiry.
+    advance_live(&mut sim, start + 3_400_000 + 3_000_000 - 1);
+    assert_eq!(renewals_asked(&sim), 1);
+    advance_live(&mut sim, start + 3_400_000 + 3_300_000);
+    assert_eq!(renewals_asked(&sim), 2);
+}
+
+#[test]
+fn renewals_of_tokens_issued_together_are_spread_out() {
+    let mut asked_at = Vec::new();
+    for seed in 0..50 {
+        let mut sim = live_with_expiring_token(seed);
+        let start = sim.now;
+        let mut at = start;
+        while renewals_asked(&sim) == 0 && at < start + 3_600_000 {
+            at += 1_000;
+            advance_live(&mut sim, at);
+        }
+        asked_at.push(at - start);
+    }
+    let first = *asked_at.iter().min().unwrap();
+    let last = *asked_at.iter().max().unwrap();
+    assert!(first >= 3_000_000 && last <= 3_300_000, "{first}..{last}");
+    assert!(
+        last - first >= 150_000,
+        "renewals bunch up within {} ms",
+        last - first
+    );
+}
+
+#[test]
+fn a_refused_renewal_is_asked_again_later_and_the_connection_kept() {
+    let mut sim = live_with_expiring_token(7);
+    let start = sim.now;
+    advance_live(&mut sim, start + 3_300_000);
+    assert_eq!(renewals_asked(&sim), 1);
+    sim.input(Input::Token("not-accepted".into()));
+    sim.take_sent();
+    sim.frame(ServerFrame::Error {
+        code: ErrorCode::Unauthorized,
+        message: "token signature is invalid".into(),
+        reference: None,
+    });
+    assert_eq!(sim.closes, 0);
+    assert_eq!(sim.core.state(), &ConnectionState::Connected);
+    advance_live(&mut sim, start + 3_300_000 + 29_000);
+    assert_eq!(renewals_asked(&sim), 1);
+    advance_live(&mut sim, start + 3_300_000 + 31_000);
+    assert_eq!(renewals_asked(&sim), 2, "asked again after 30 s");
+}
+
+#[test]
+fn without_an_announced_expiry_nothing_is_renewed() {
+    let mut sim = Sim::live_in_room(Some(1));
+    let start = sim.now;
+    sim.frame(ServerFrame::Pong { server_time: 0 });
+    for step in 1..=100 {
+        advance_live(&mut sim, start + step * 15_000);
+        sim.frame(ServerFrame::Pong { server_time: 0 });
+    }
+    assert_eq!(renewals_asked(&sim), 0);
 }

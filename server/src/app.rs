@@ -111,7 +111,8 @@ impl App {
         let store = open_store(&config, Arc::clone(&bus)).await?;
         let roster = match &config.redis_url {
             Some(url) => Some(Arc::new(
-                Roster::new(url, &config.redis_prefix, config.presence_ttl).context("--redis-url")?,
+                Roster::new(url, &config.redis_prefix, config.presence_ttl)
+                    .context("--redis-url")?,
             )),
             None => None,
         };
@@ -159,6 +160,11 @@ impl App {
             background,
             bus_shutdown,
         })
+    }
+
+    /// The routes, for requests that do not come from a connection (`oneshot`).
+    pub fn router(&self) -> Router {
+        self.router.clone()
     }
 
     /// Accepts connections on `listener` until [`App::stop`]; the returned task ends

@@ -88,6 +88,11 @@ pub struct Config {
     #[arg(long, env = "CHAT_TOKEN_TTL", default_value = "24h", value_parser = humantime::parse_duration)]
     pub token_ttl: Duration,
 
+    /// Lifetime of a refresh token (each refresh issues the next one with this
+    /// lifetime, so a user who opens the app within it stays signed in).
+    #[arg(long, env = "CHAT_REFRESH_TOKEN_TTL", default_value = "30d", value_parser = humantime::parse_duration)]
+    pub refresh_token_ttl: Duration,
+
     /// Time a new WebSocket has to send its `authenticate` frame.
     #[arg(long, env = "CHAT_AUTH_TIMEOUT", default_value = "5s", value_parser = humantime::parse_duration)]
     pub auth_timeout: Duration,
@@ -248,6 +253,7 @@ impl Config {
             ("--idle-timeout", self.idle_timeout),
             ("--typing-ttl", self.typing_ttl),
             ("--token-ttl", self.token_ttl),
+            ("--refresh-token-ttl", self.refresh_token_ttl),
             ("--presence-ttl", self.presence_ttl),
             ("--http-header-timeout", self.http_header_timeout),
             ("--http-body-timeout", self.http_body_timeout),

@@ -22,6 +22,7 @@ const SEND_TO_FANOUT: &str = "chat_send_to_fanout_seconds";
 const BATCH_SIZE: &str = "chat_store_commit_batch_size";
 const COMMIT_SECONDS: &str = "chat_store_commit_seconds";
 const AUTH_FAILURES: &str = "chat_auth_failures_total";
+const TOKEN_RENEWALS: &str = "chat_token_renewals_total";
 const RATE_LIMITED: &str = "chat_rate_limited_total";
 const CLOSES: &str = "chat_connections_closed_total";
 const BUS_LAG: &str = "chat_bus_lag_seconds";
@@ -96,6 +97,11 @@ fn describe() {
         "Duration of one group-commit transaction."
     );
     describe_counter!(AUTH_FAILURES, "Refused sign-ins and tokens, by reason.");
+    describe_counter!(
+        TOKEN_RENEWALS,
+        "Sessions kept alive with a fresh token: `websocket` (authenticate on a live \
+         connection) or `refresh_token` (POST /v1/auth/refresh)."
+    );
     describe_counter!(RATE_LIMITED, "Requests refused by a rate limit, by scope.");
     describe_counter!(CLOSES, "Connections closed, by reason.");
     describe_histogram!(
@@ -201,6 +207,11 @@ pub fn commit_batch(size: usize, elapsed: Duration) {
 /// `missing_token`, `auth_timeout`).
 pub fn auth_failure(reason: &'static str) {
     counter!(AUTH_FAILURES, "reason" => reason).increment(1);
+}
+
+/// A session was renewed `via` `websocket` or `refresh_token`.
+pub fn token_renewed(via: &'static str) {
+    counter!(TOKEN_RENEWALS, "via" => via).increment(1);
 }
 
 /// A request was refused by the `scope` limit (`message`, `frame`, `typing_receipt`,

@@ -12,8 +12,8 @@ pub use codes::{ErrorCode, close};
 pub use limits::{MAX_HISTORY_LIMIT, MAX_ID_LEN};
 pub use rest::{
     AddMemberRequest, ApiError, AuthResponse, CreateRoomRequest, CreateRoomResponse, Credentials,
-    MemberList, MessagesPage, RoomList, RoomSummary, SendMessageRequest, SendMessageResponse,
-    UserProfile,
+    MemberList, MessagesPage, RefreshRequest, RoomList, RoomSummary, SendMessageRequest,
+    SendMessageResponse, UserProfile,
 };
 pub use server::ServerFrame;
 pub use types::{MemberReceipts, Message, PresenceStatus, ReceiptKind, RoomVisibility};

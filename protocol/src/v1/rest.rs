@@ -40,6 +40,17 @@ pub struct AuthResponse {
     pub token: String,
     /// When the token expires, milliseconds since the Unix epoch.
     pub expires_at: i64,
+    /// With the server's built-in accounts: a single-use token for
+    /// `POST /v1/auth/refresh`, which returns a fresh access token and the next refresh
+    /// token. Keep it secret and replace it with each new one; presenting a used one
+    /// again signs the user out everywhere that sign-in reached.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(nullable = false))]
+    pub refresh_token: Option<String>,
+    /// When `refresh_token` expires, milliseconds since the Unix epoch.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(nullable = false))]
+    pub refresh_expires_at: Option<i64>,
 }
 
 impl std::fmt::Debug for AuthResponse {
@@ -48,6 +59,28 @@ impl std::fmt::Debug for AuthResponse {
             .field("user_id", &self.user_id)
             .field("token", &"<redacted>")
             .field("expires_at", &self.expires_at)
+            .field(
+                "refresh_token",
+                &self.refresh_token.as_ref().map(|_| "<redacted>"),
+            )
+            .field("refresh_expires_at", &self.refresh_expires_at)
+            .finish()
+    }
+}
+
+/// Body of `POST /v1/auth/refresh` and `POST /v1/auth/logout`.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct RefreshRequest {
+    /// The refresh token from the last register, login or refresh.
+    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 256))]
+    pub refresh_token: String,
+}
+
+impl std::fmt::Debug for RefreshRequest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RefreshRequest")
+            .field("refresh_token", &"<redacted>")
             .finish()
     }
 }

@@ -24,6 +24,11 @@ pub enum ServerFrame {
         /// Interval of the server's WebSocket pings; a connection silent for several
         /// intervals is closed, so clients that cannot answer pings send `ping` this often.
         heartbeat_interval_ms: u64,
+        /// When the token this connection runs on expires, milliseconds since the Unix
+        /// epoch: the server closes the connection with 4001 then, unless the client
+        /// sends `authenticate` with a fresh token first. Older servers leave it out.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        expires_at: Option<i64>,
     },
     /// The room is subscribed; the replay (events after `since_seq`) follows, then live events.
     RoomJoined {

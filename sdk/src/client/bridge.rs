@@ -123,6 +123,11 @@ impl Bridge {
         if matches!(input, Input::Tick) {
             self.wake = None;
         }
+        // REST calls use the newest token too, whichever way it came (the app's
+        // `set_session`, or its provider after a refusal or for a renewal).
+        if let Input::Token(token) = &input {
+            *self.shared.token.lock().expect("token lock") = Some(token.clone());
+        }
         let left_room = match &input {
             Input::LeaveRoom(room_id) => Some(room_id.clone()),
             _ => None,
@@ -174,7 +179,9 @@ impl Bridge {
                 }
             }
             Action::WakeAt(at) => self.wake = Some(at),
-            Action::Emit(Event::TokenNeeded) => {
+            // Both ask the app's provider; with none set, a refused token waits for
+            // `set_token`, and an expiring one is refused at expiry like any other.
+            Action::Emit(Event::TokenNeeded | Event::TokenRenewalDue) => {
                 let provider = self
                     .shared
                     .token_provider
@@ -278,7 +285,7 @@ impl Bridge {
                 reference: frame.reference().map(str::to_owned),
             })),
             // Handled in `execute`: it needs the platform.
-            Event::TokenNeeded => Ok(None),
+            Event::TokenNeeded | Event::TokenRenewalDue => Ok(None),
         };
         drop(cache);
         match stored {

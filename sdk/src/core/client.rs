@@ -7,6 +7,7 @@ use chat_protocol::v1::{ClientFrame, ErrorCode, ReceiptKind, ServerFrame};
 
 use super::io::{Action, ConnectionState, DisconnectReason, Event, Input};
 use super::outbox::{Outbox, Refusal};
+use super::renewal::Renewal;
 use super::{Backoff, BackoffPolicy, Millis, Rng, TypingPolicy, TypingThrottle};
 
 /// Timing and limits of the core.
@@ -95,6 +96,8 @@ pub struct Core {
     pub(super) joining: std::collections::HashSet<String>,
     /// After a refused token: no new attempt before this time, even with a fresh token.
     pub(super) token_retry_at: Millis,
+    /// Renewal of the token on the live connection.
+    pub(super) renewal: Renewal,
 }
 
 impl Core {
@@ -116,6 +119,7 @@ impl Core {
             receipts_at: None,
             joining: std::collections::HashSet::new(),
             token_retry_at: 0,
+            renewal: Renewal::default(),
         }
     }
 
@@ -153,8 +157,10 @@ impl Core {
                 }
             }
             Input::Token(token) => {
-                self.token = Some(token);
-                if self.wanted && matches!(self.state, ConnectionState::NeedsToken(_)) {
+                self.token = Some(token.clone());
+                if self.is_live() {
+                    self.renew_with(now, token, &mut out);
+                } else if self.wanted && matches!(self.state, ConnectionState::NeedsToken(_)) {
                     if now >= self.token_retry_at {
                         self.open(now, &mut out);
                     } else {
@@ -339,9 +345,27 @@ impl Core {
             Phase::Idle | Phase::Waiting { .. } => return,
         }
         match frame {
-            ServerFrame::Authenticated { ref user_id, .. } => {
-                self.user_id = Some(user_id.clone());
-                self.went_live(now, out);
+            ServerFrame::Authenticated {
+                ref user_id,
+                server_time,
+                expires_at,
+                ..
+            } => {
+                // Once live, `authenticated` answers a renewal: nothing to resume.
+                if !self.is_live() {
+                    self.user_id = Some(user_id.clone());
+                    self.went_live(now, out);
+                }
+                self.schedule_renewal(now, server_time, expires_at);
+            }
+            // A renewal's token refused (such errors name no room or message).
+            ServerFrame::Error {
+                code: ErrorCode::Unauthorized | ErrorCode::Forbidden,
+                reference: None,
+                ..
+            } if self.renewing() => {
+                self.renewal_refused(now);
+                out.push(Action::Emit(Event::Received(frame)));
             }
             ServerFrame::MessageAck {
                 ref client_msg_id,

@@ -182,4 +182,7 @@ pub enum Event {
     /// The server refused the token: call the app's token refresh, then send
     /// [`Input::Token`].
     TokenNeeded,
+    /// The connection's token expires soon: call the app's token refresh, then send
+    /// [`Input::Token`]; the core renews the live connection with it (no reconnect).
+    TokenRenewalDue,
 }

@@ -27,6 +27,7 @@ impl Core {
         }
         self.outbox.connection_lost();
         self.typing.clear();
+        self.renewal = super::renewal::Renewal::Unscheduled;
         self.phase = Phase::Idle;
         self.set_state(ConnectionState::Disconnected, out);
     }
@@ -85,6 +86,8 @@ impl Core {
         self.outbox.connection_lost();
         self.typing.clear();
         self.joining.clear();
+        // The next handshake's `authenticated` plans renewal afresh.
+        self.renewal = super::renewal::Renewal::Unscheduled;
         self.backoff.disconnected(now);
         if !self.wanted {
             self.phase = Phase::Idle;
@@ -182,6 +185,7 @@ impl Core {
                 }
                 self.flush_outbox(now, out);
                 self.flush_receipts(now, false, out);
+                self.renew_if_due(now, out);
             }
             _ => {}
         }
@@ -203,6 +207,7 @@ impl Core {
                 deadlines.extend(self.typing.values().filter_map(|t| t.deadline()));
                 deadlines.extend(self.outbox.next_retry());
                 deadlines.extend(self.receipts_at);
+                deadlines.extend(self.renewal_deadline());
             }
         }
         deadlines.into_iter().min()

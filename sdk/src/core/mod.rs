@@ -6,6 +6,7 @@ mod client;
 mod io;
 mod lifecycle;
 mod outbox;
+mod renewal;
 mod rng;
 mod typing;
 

@@ -3,6 +3,7 @@
 mod hashing;
 mod jwt;
 mod password;
+pub mod refresh;
 mod secret;
 
 pub use hashing::HashingPool;

@@ -40,7 +40,7 @@ fn check_attempt_rate(state: &AppState, peer: SocketAddr) -> Result<()> {
     tag = "auth",
     request_body = Credentials,
     responses(
-        (status = 201, description = "The account and an access token", body = AuthResponse),
+        (status = 201, description = "The account, an access token and a refresh token", body = AuthResponse),
         (status = 400, description = "`invalid_request`: a username or password that breaks the rules, or a body that is not this JSON", body = ApiError),
         (status = 403, description = "`forbidden`: accounts are managed by an external auth service", body = ApiError),
         (status = 409, description = "`conflict`: the username is taken (regardless of case)", body = ApiError),
@@ -72,18 +72,10 @@ pub async fn register(
         username: creds.username,
         password_hash: Some(hash),
     };
-    let now = now_ms();
-    state.store().create_user(&user, now).await?;
-    let (token, expires_at) = state.tokens().mint(&user.id, now)?;
+    state.store().create_user(&user, now_ms()).await?;
     tracing::info!(user = %user.id, "registered");
-    Ok((
-        StatusCode::CREATED,
-        Json(AuthResponse {
-            user_id: user.id,
-            token,
-            expires_at,
-        }),
-    ))
+    let session = super::sessions::sign_in(&state, user.id).await?;
+    Ok((StatusCode::CREATED, Json(session)))
 }
 
 /// Checks a password and returns a fresh token.
@@ -93,7 +85,7 @@ pub async fn register(
     tag = "auth",
     request_body = Credentials,
     responses(
-        (status = 200, description = "A fresh access token", body = AuthResponse),
+        (status = 200, description = "A fresh access token and the refresh token of a new sign-in", body = AuthResponse),
         (status = 400, description = "`invalid_request`: a body that is not this JSON", body = ApiError),
         (status = 401, description = "`unauthorized`: wrong username or password", body = ApiError),
         (status = 403, description = "`forbidden`: accounts are managed by an external auth service", body = ApiError),
@@ -130,10 +122,5 @@ pub async fn login(
         crate::telemetry::auth_failure("bad_credentials");
         return Err(Error::unauthorized("wrong username or password"));
     };
-    let (token, expires_at) = state.tokens().mint(&user.id, now_ms())?;
-    Ok(Json(AuthResponse {
-        user_id: user.id,
-        token,
-        expires_at,
-    }))
+    Ok(Json(super::sessions::sign_in(&state, user.id).await?))
 }

@@ -10,6 +10,7 @@ mod openapi;
 mod response;
 mod rooms;
 mod serve;
+mod sessions;
 mod static_files;
 mod users;
 
@@ -39,6 +40,8 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/openapi.json", get(openapi::document))
         .route("/v1/auth/register", post(auth::register))
         .route("/v1/auth/login", post(auth::login))
+        .route("/v1/auth/refresh", post(sessions::refresh))
+        .route("/v1/auth/logout", post(sessions::logout))
         .route("/v1/rooms", post(rooms::create).get(rooms::mine))
         .route("/v1/rooms/public", get(rooms::public))
         .route(

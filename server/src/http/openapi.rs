@@ -10,7 +10,7 @@ use axum::response::IntoResponse;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use super::{auth, health, messages, metrics, rooms, users};
+use super::{auth, health, messages, metrics, rooms, sessions, users};
 
 /// The document's paths and the schemas they reach.
 #[derive(Debug, OpenApi)]
@@ -25,6 +25,8 @@ use super::{auth, health, messages, metrics, rooms, users};
     paths(
         auth::register,
         auth::login,
+        sessions::refresh,
+        sessions::logout,
         rooms::create,
         rooms::mine,
         rooms::public,

@@ -4,6 +4,7 @@
 //! implementations batch into group commits; everything else is a plain query.
 
 mod postgres;
+mod refresh_sql;
 mod rows;
 mod sqlite;
 
@@ -27,6 +28,36 @@ pub struct UserRecord {
     pub username: String,
     /// Argon2 PHC string; `None` for users of an external auth service.
     pub password_hash: Option<String>,
+}
+
+/// A refresh token to store: its hash only, never the token.
+#[derive(Debug, Clone)]
+pub struct RefreshTokenRecord {
+    /// SHA-256 of the token, hex.
+    pub token_hash: String,
+    /// The sign-in this token descends from; reuse of any used token revokes it whole.
+    pub family_id: String,
+    /// Whose session it renews.
+    pub user_id: String,
+    /// Issue time, ms since the epoch.
+    pub created_at: i64,
+    /// After this (ms since the epoch) the token is refused.
+    pub expires_at: i64,
+}
+
+/// What presenting a refresh token did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Rotation {
+    /// It was valid and unused: it is now used, and its successor is stored.
+    Rotated {
+        /// The user the session belongs to.
+        user_id: String,
+    },
+    /// It had been used before: a copy is in someone else's hands, so its whole family
+    /// is now revoked.
+    Reused,
+    /// Unknown, expired or revoked.
+    Invalid,
 }
 
 /// A room as stored.
@@ -224,6 +255,23 @@ pub trait Store: Send + Sync + std::fmt::Debug + 'static {
     /// name is taken (names are unique regardless of case; ids are not), so that the
     /// caller can try another name.
     async fn ensure_external_user(&self, user_id: &str, username: &str, now: i64) -> Result<bool>;
+
+    /// Stores the first refresh token of a sign-in.
+    async fn insert_refresh_token(&self, token: &RefreshTokenRecord) -> Result<()>;
+    /// Presents the token hashed as `presented`, atomically: if it is valid and unused,
+    /// marks it used and stores its successor (hashed as `next_hash`, expiring at
+    /// `next_expires_at`, in the same family); if it was used already, revokes its
+    /// family.
+    async fn rotate_refresh_token(
+        &self,
+        presented: &str,
+        next_hash: &str,
+        next_expires_at: i64,
+        now: i64,
+    ) -> Result<Rotation>;
+    /// Revokes the family of the token hashed as `presented` (sign-out); unknown
+    /// tokens are ignored.
+    async fn revoke_refresh_family(&self, presented: &str, now: i64) -> Result<()>;
 
     /// Creates a room with its members. For a direct room, returns the existing room of
     /// the same pair instead (`false` in the second field) if there is one.

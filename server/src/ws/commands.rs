@@ -56,9 +56,7 @@ impl Session {
     /// Runs one decoded client frame.
     pub(super) async fn handle(&mut self, frame: ClientFrame) -> Result<(), Failure> {
         match frame {
-            ClientFrame::Authenticate { .. } => {
-                Err(Error::invalid("this connection is already authenticated").into())
-            }
+            ClientFrame::Authenticate { token } => self.renew(&token).await,
             ClientFrame::JoinRoom { room_id, since_seq } => self.join(&room_id, since_seq).await,
             ClientFrame::LeaveRoom { room_id } => self.leave(room_id).await,
             ClientFrame::SendMessage {

@@ -6,6 +6,7 @@ mod handshake;
 mod inbound;
 mod read_error;
 mod registration;
+mod renewal;
 mod session;
 mod sync;
 mod writer;

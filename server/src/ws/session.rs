@@ -19,7 +19,6 @@ use super::cursor::RoomCursor;
 use super::handshake::{self, Refusal};
 use super::registration::Registration;
 use super::writer::{Outgoing, Writer};
-use crate::access::Caller;
 use crate::clock::now_ms;
 use crate::error::Error;
 use crate::hub::{ConnId, Delivery};
@@ -63,6 +62,9 @@ pub(super) struct Session {
     pub(super) ephemeral_limiter: DefaultDirectRateLimiter,
     /// Consecutive rate-limited messages; too many close the connection.
     pub(super) strikes: u32,
+    /// When the connection's token expires, seconds since the epoch (`exp`); moved on
+    /// by `authenticate` with a fresh token.
+    pub(super) token_expires_at: u64,
 }
 
 impl std::fmt::Debug for Session {
@@ -143,8 +145,9 @@ pub(super) async fn run(socket: WebSocket, state: AppState) {
         frame_limiter: limiter(config.frames_per_second, config.frame_burst),
         ephemeral_limiter: limiter(EPHEMERAL_PER_SECOND, EPHEMERAL_BURST),
         strikes: 0,
+        token_expires_at: caller.expires_at,
     };
-    let end = session.serve(&mut stream, presence, &caller).await;
+    let end = session.serve(&mut stream, presence).await;
     drop(session);
     registration.leave().await;
     tracing::debug!(conn = conn_id, user = %caller.user_id, ?end, "connection closed");
@@ -155,9 +158,10 @@ pub(super) async fn run(socket: WebSocket, state: AppState) {
     writer.finish(close_with, &mut stream).await;
 }
 
-/// When the token runs out, as an instant of the tokio clock.
-fn token_deadline(caller: &Caller) -> tokio::time::Instant {
-    let remaining_ms = i64::try_from(caller.expires_at)
+/// When a token that expires at `expires_at` (seconds since the epoch) runs out, as an
+/// instant of the tokio clock.
+fn token_deadline(expires_at: u64) -> tokio::time::Instant {
+    let remaining_ms = i64::try_from(expires_at)
         .unwrap_or(i64::MAX / 1000)
         .saturating_mul(1000)
         .saturating_sub(now_ms());
@@ -171,17 +175,9 @@ impl Session {
         &mut self,
         stream: &mut SplitStream<WebSocket>,
         presence: Vec<ServerFrame>,
-        caller: &Caller,
     ) -> End {
         let config = self.state.config();
-        let hello = ServerFrame::Authenticated {
-            user_id: self.user_id.clone(),
-            session_id: self.conn_id.to_string(),
-            server_time: now_ms(),
-            heartbeat_interval_ms: u64::try_from(config.heartbeat_interval.as_millis())
-                .unwrap_or(u64::MAX),
-        };
-        if let Err(end) = self.send(&hello).await {
+        if let Err(end) = self.send(&self.authenticated()).await {
             return end;
         }
         for frame in &presence {
@@ -194,7 +190,8 @@ impl Session {
         let idle_timeout = config.idle_timeout;
         let mut ticker =
             tokio::time::interval_at(tokio::time::Instant::now() + heartbeat, heartbeat);
-        let token_expiry = tokio::time::sleep_until(token_deadline(caller));
+        let mut armed_expiry = self.token_expires_at;
+        let token_expiry = tokio::time::sleep_until(token_deadline(armed_expiry));
         tokio::pin!(token_expiry);
         let mut last_heard = Instant::now();
         let shutdown = self.state.shutdown().clone();
@@ -248,6 +245,30 @@ impl Session {
             if let Err(end) = step {
                 return end;
             }
+            // A fresh token (`authenticate` on this connection) moves the deadline.
+            if self.token_expires_at != armed_expiry {
+                armed_expiry = self.token_expires_at;
+                token_expiry.as_mut().reset(token_deadline(armed_expiry));
+            }
+        }
+    }
+
+    /// The `authenticated` frame: sent once the handshake succeeds, and again for each
+    /// fresh token.
+    pub(super) fn authenticated(&self) -> ServerFrame {
+        ServerFrame::Authenticated {
+            user_id: self.user_id.clone(),
+            session_id: self.conn_id.to_string(),
+            server_time: now_ms(),
+            heartbeat_interval_ms: u64::try_from(
+                self.state.config().heartbeat_interval.as_millis(),
+            )
+            .unwrap_or(u64::MAX),
+            expires_at: Some(
+                i64::try_from(self.token_expires_at)
+                    .unwrap_or(i64::MAX / 1000)
+                    .saturating_mul(1000),
+            ),
         }
     }
 

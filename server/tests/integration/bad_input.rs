@@ -58,7 +58,8 @@ async fn malformed_frames_get_errors_and_the_connection_stays_usable() {
         (WsMessage::text(json!({"type": "send_message", "room_id": room, "client_msg_id": uuid::Uuid::new_v4(), "content": ""}).to_string()), "invalid_request"),
         (WsMessage::text(json!({"type": "send_message", "room_id": room, "client_msg_id": uuid::Uuid::new_v4(), "content": "x".repeat(4001)}).to_string()), "too_large"),
         (WsMessage::text(json!({"type": "typing", "room_id": room, "is_typing": "yes"}).to_string()), "invalid_request"),
-        (WsMessage::text(json!({"type": "authenticate", "token": token}).to_string()), "invalid_request"),
+        // A second `authenticate` renews the session (renewal.rs); a bad token is refused.
+        (WsMessage::text(json!({"type": "authenticate", "token": "not.a.token"}).to_string()), "unauthorized"),
         (WsMessage::text(json!({"type": "leave_room", "room_id": "never-joined"}).to_string()), "not_found"),
         (WsMessage::binary(vec![1u8, 2, 3]), "invalid_request"),
     ];

@@ -526,3 +526,37 @@ pub async fn postgres_database(dir: &std::path::Path) -> Option<String> {
     let _ = admin.close().await;
     Some(format!("{server}/{database}"))
 }
+
+/// A throwaway Ed25519 key pair of an external token issuer, made by the openssl CLI.
+pub struct IssuerKeys {
+    pub private: std::path::PathBuf,
+    pub public: std::path::PathBuf,
+    _dir: TempDir,
+}
+
+impl IssuerKeys {
+    pub fn generate() -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let private = dir.path().join("issuer.pem");
+        let public = dir.path().join("issuer.pub.pem");
+        let made = std::process::Command::new("openssl")
+            .args(["genpkey", "-algorithm", "ed25519", "-out"])
+            .arg(&private)
+            .status()
+            .expect("openssl is installed (scripts/install-deps.sh)");
+        assert!(made.success());
+        let exported = std::process::Command::new("openssl")
+            .args(["pkey", "-pubout", "-in"])
+            .arg(&private)
+            .arg("-out")
+            .arg(&public)
+            .status()
+            .unwrap();
+        assert!(exported.success());
+        Self {
+            private,
+            public,
+            _dir: dir,
+        }
+    }
+}

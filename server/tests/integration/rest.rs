@@ -302,6 +302,8 @@ async fn the_openapi_document_describes_every_rest_endpoint() {
     let expected = [
         "POST /v1/auth/register",
         "POST /v1/auth/login",
+        "POST /v1/auth/refresh",
+        "POST /v1/auth/logout",
         "POST /v1/rooms",
         "GET /v1/rooms",
         "GET /v1/rooms/public",

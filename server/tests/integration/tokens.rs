@@ -130,24 +130,8 @@ async fn an_external_auth_service_secret_is_honoured() {
 
 #[tokio::test]
 async fn tokens_of_an_external_ed25519_issuer_are_verified_with_its_public_key() {
-    let keys = tempfile::tempdir().unwrap();
-    let private = keys.path().join("issuer.pem");
-    let public = keys.path().join("issuer.pub.pem");
-    // A throwaway key pair for this test only, made by the openssl CLI.
-    let made = std::process::Command::new("openssl")
-        .args(["genpkey", "-algorithm", "ed25519", "-out"])
-        .arg(&private)
-        .status()
-        .expect("openssl is installed (scripts/install-deps.sh)");
-    assert!(made.success());
-    let exported = std::process::Command::new("openssl")
-        .args(["pkey", "-pubout", "-in"])
-        .arg(&private)
-        .arg("-out")
-        .arg(&public)
-        .status()
-        .unwrap();
-    assert!(exported.success());
+    let keys = crate::common::IssuerKeys::generate();
+    let (private, public) = (keys.private.clone(), keys.public.clone());
 
     let server = TestServer::start_with(|c| {
         c.jwt_algorithm = chat_server::config::JwtAlgorithm::EdDsa;

@@ -1,6 +1,7 @@
 //! The embedded default store: SQLite in WAL mode with full fsync, one group-committing
 //! writer connection (rusqlite, on a thread of its own) and a pool of sqlx readers.
 
+mod refresh_tokens;
 mod writer;
 
 use std::str::FromStr;
@@ -15,8 +16,8 @@ use tokio::sync::mpsc;
 
 use super::rows::{event_from_row, message_from_row, room_from_row, to_i64, to_u64};
 use super::{
-    EventOutbox, NewRoom, OnCommit, OutboxRow, Page, PageRange, RoomRecord, Store, UserRecord,
-    Write, WriteOutcome,
+    EventOutbox, NewRoom, OnCommit, OutboxRow, Page, PageRange, RefreshTokenRecord, RoomRecord,
+    Rotation, Store, UserRecord, Write, WriteOutcome,
 };
 use crate::error::{Error, Result};
 use crate::events::schema::{self, OutboxEvent};
@@ -172,6 +173,25 @@ impl Store for SqliteStore {
         .execute(&self.readers)
         .await?;
         self.user_exists(user_id).await
+    }
+
+    async fn insert_refresh_token(&self, token: &RefreshTokenRecord) -> Result<()> {
+        self.insert_refresh(token).await
+    }
+
+    async fn rotate_refresh_token(
+        &self,
+        presented: &str,
+        next_hash: &str,
+        next_expires_at: i64,
+        now: i64,
+    ) -> Result<Rotation> {
+        self.rotate_refresh(presented, next_hash, next_expires_at, now)
+            .await
+    }
+
+    async fn revoke_refresh_family(&self, presented: &str, now: i64) -> Result<()> {
+        self.revoke_refresh(presented, now).await
     }
 
     async fn create_room(&self, room: NewRoom) -> Result<(RoomRecord, bool)> {

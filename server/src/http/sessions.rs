@@ -1,0 +1,143 @@
+//! Sessions of the built-in auth: what register and login hand out (an access token and
+//! a refresh token), `POST /v1/auth/refresh` (the next pair, rotating the refresh token)
+//! and `POST /v1/auth/logout` (revoking the sign-in's refresh tokens).
+
+use axum::Json;
+use axum::extract::State;
+use axum::http::StatusCode;
+use chat_protocol::v1::{ApiError, AuthResponse, RefreshRequest};
+
+use super::extract::ApiJson;
+use crate::auth::refresh::{self, NewRefreshToken};
+use crate::clock::now_ms;
+use crate::error::{Error, Result};
+use crate::state::AppState;
+use crate::store::{RefreshTokenRecord, Rotation};
+
+/// An access token for `user_id` and the first refresh token of a new sign-in.
+///
+/// # Errors
+///
+/// `forbidden` with an external issuer; `internal` if the store fails.
+pub async fn sign_in(state: &AppState, user_id: String) -> Result<AuthResponse> {
+    let now = now_ms();
+    let (token, expires_at) = state.tokens().mint(&user_id, now)?;
+    let refresh = NewRefreshToken::generate();
+    let refresh_expires_at = now.saturating_add(refresh_ttl_ms(state));
+    state
+        .store()
+        .insert_refresh_token(&RefreshTokenRecord {
+            token_hash: refresh.hash,
+            family_id: uuid::Uuid::now_v7().to_string(),
+            user_id: user_id.clone(),
+            created_at: now,
+            expires_at: refresh_expires_at,
+        })
+        .await?;
+    Ok(AuthResponse {
+        user_id,
+        token,
+        expires_at,
+        refresh_token: Some(refresh.token),
+        refresh_expires_at: Some(refresh_expires_at),
+    })
+}
+
+fn refresh_ttl_ms(state: &AppState) -> i64 {
+    i64::try_from(state.config().refresh_token_ttl.as_millis()).unwrap_or(i64::MAX)
+}
+
+fn built_in_auth(state: &AppState) -> Result<()> {
+    if state.tokens().can_mint() {
+        Ok(())
+    } else {
+        Err(Error::forbidden(
+            "this server verifies tokens of an external auth service; refresh them there",
+        ))
+    }
+}
+
+/// Trades a refresh token for a fresh access token and the next refresh token.
+#[utoipa::path(
+    post,
+    path = "/v1/auth/refresh",
+    tag = "auth",
+    request_body = RefreshRequest,
+    responses(
+        (status = 200, description = "A fresh access token and the next refresh token (the presented one is now used)", body = AuthResponse),
+        (status = 400, description = "`invalid_request`: a body that is not this JSON", body = ApiError),
+        (status = 401, description = "`unauthorized`: the refresh token is unknown, expired or revoked, or was used before (which revokes every token of its sign-in): sign in again", body = ApiError),
+        (status = 403, description = "`forbidden`: tokens come from an external auth service", body = ApiError),
+        (status = 413, description = "`too_large`: the body is larger than `--max-body-bytes`", body = ApiError),
+    )
+)]
+pub async fn refresh(
+    State(state): State<AppState>,
+    ApiJson(request): ApiJson<RefreshRequest>,
+) -> Result<Json<AuthResponse>> {
+    built_in_auth(&state)?;
+    let now = now_ms();
+    let next = NewRefreshToken::generate();
+    let next_expires_at = now.saturating_add(refresh_ttl_ms(&state));
+    let rotation = state
+        .store()
+        .rotate_refresh_token(
+            &refresh::hash(&request.refresh_token),
+            &next.hash,
+            next_expires_at,
+            now,
+        )
+        .await?;
+    let user_id = match rotation {
+        Rotation::Rotated { user_id } => user_id,
+        Rotation::Reused => {
+            crate::telemetry::auth_failure("refresh_token_reused");
+            tracing::warn!("a used refresh token was presented again; its sign-in is revoked");
+            return Err(Error::unauthorized(
+                "this refresh token was already used, so a copy may be in someone else's \
+                 hands: every session of this sign-in is revoked; sign in again",
+            ));
+        }
+        Rotation::Invalid => {
+            crate::telemetry::auth_failure("refresh_token_invalid");
+            return Err(Error::unauthorized(
+                "the refresh token is unknown, expired or revoked; sign in again",
+            ));
+        }
+    };
+    let (token, expires_at) = state.tokens().mint(&user_id, now)?;
+    crate::telemetry::token_renewed("refresh_token");
+    Ok(Json(AuthResponse {
+        user_id,
+        token,
+        expires_at,
+        refresh_token: Some(next.token),
+        refresh_expires_at: Some(next_expires_at),
+    }))
+}
+
+/// Signs out: revokes the refresh tokens of the presented token's sign-in. Access
+/// tokens already issued stay valid until they expire (`--token-ttl`).
+#[utoipa::path(
+    post,
+    path = "/v1/auth/logout",
+    tag = "auth",
+    request_body = RefreshRequest,
+    responses(
+        (status = 204, description = "Signed out (also when the token was unknown or already revoked)"),
+        (status = 400, description = "`invalid_request`: a body that is not this JSON", body = ApiError),
+        (status = 403, description = "`forbidden`: tokens come from an external auth service", body = ApiError),
+        (status = 413, description = "`too_large`: the body is larger than `--max-body-bytes`", body = ApiError),
+    )
+)]
+pub async fn logout(
+    State(state): State<AppState>,
+    ApiJson(request): ApiJson<RefreshRequest>,
+) -> Result<StatusCode> {
+    built_in_auth(&state)?;
+    state
+        .store()
+        .revoke_refresh_family(&refresh::hash(&request.refresh_token), now_ms())
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}

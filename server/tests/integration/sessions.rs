@@ -1,0 +1,151 @@
+//! Refresh tokens of the built-in auth: rotation on every use, reuse detection that
+//! revokes the whole sign-in, sign-out, expiry, and refusal with an external issuer.
+
+use std::time::Duration;
+
+use chat_protocol::v1::AuthResponse;
+use serde_json::{Value, json};
+
+use crate::common::TestServer;
+
+async fn refresh(server: &TestServer, refresh_token: &str) -> (u16, Value) {
+    let response = server
+        .http
+        .post(server.url("/v1/auth/refresh"))
+        .json(&json!({ "refresh_token": refresh_token }))
+        .send()
+        .await
+        .unwrap();
+    let status = response.status().as_u16();
+    (status, response.json().await.unwrap_or(Value::Null))
+}
+
+async fn logout(server: &TestServer, refresh_token: &str) -> u16 {
+    server
+        .http
+        .post(server.url("/v1/auth/logout"))
+        .json(&json!({ "refresh_token": refresh_token }))
+        .send()
+        .await
+        .unwrap()
+        .status()
+        .as_u16()
+}
+
+fn refresh_token(auth: &AuthResponse) -> String {
+    auth.refresh_token.clone().expect("a refresh token")
+}
+
+#[tokio::test]
+async fn a_refresh_rotates_the_token_and_a_replayed_one_revokes_the_sign_in() {
+    let server = TestServer::start().await;
+    let ann = server.register("ann").await;
+    let first = refresh_token(&ann);
+    assert!(ann.refresh_expires_at.unwrap() > ann.expires_at);
+
+    let (status, renewed) = refresh(&server, &first).await;
+    assert_eq!(status, 200, "{renewed}");
+    let renewed: AuthResponse = serde_json::from_value(renewed).unwrap();
+    assert_eq!(renewed.user_id, ann.user_id);
+    let second = refresh_token(&renewed);
+    assert_ne!(second, first);
+    // The new access token works.
+    let (status, _) = server.get_json(&renewed.token, "/v1/rooms").await;
+    assert_eq!(status, 200);
+
+    // The first token again: someone holds a copy. Refused, and the sign-in is over:
+    // the legitimate holder's newer token is revoked too.
+    let (status, body) = refresh(&server, &first).await;
+    assert_eq!(status, 401, "{body}");
+    assert_eq!(body["code"], "unauthorized");
+    assert!(body["message"].as_str().unwrap().contains("already used"), "{body}");
+    let (status, body) = refresh(&server, &second).await;
+    assert_eq!(status, 401, "{body}");
+
+    // Another sign-in of the same user is untouched.
+    let login = server
+        .http
+        .post(server.url("/v1/auth/login"))
+        .json(&json!({"username": "ann", "password": "correct horse battery"}))
+        .send()
+        .await
+        .unwrap();
+    let login: AuthResponse = login.json().await.unwrap();
+    let (status, _) = refresh(&server, &refresh_token(&login)).await;
+    assert_eq!(status, 200);
+    let metrics = server
+        .http
+        .get(server.url("/metrics"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        metrics.contains("chat_auth_failures_total{reason=\"refresh_token_reused\"} 1"),
+        "{metrics}"
+    );
+}
+
+#[tokio::test]
+async fn two_refreshes_racing_with_one_token_rotate_it_once() {
+    let server = TestServer::start().await;
+    let ann = server.register("ann").await;
+    let token = refresh_token(&ann);
+    let (a, b) = tokio::join!(refresh(&server, &token), refresh(&server, &token));
+    let mut statuses = [a.0, b.0];
+    statuses.sort_unstable();
+    assert_eq!(statuses, [200, 401], "{a:?} {b:?}");
+}
+
+#[tokio::test]
+async fn logout_revokes_the_refresh_token_and_unknown_ones_are_refused() {
+    let server = TestServer::start().await;
+    let ann = server.register("ann").await;
+    let token = refresh_token(&ann);
+    assert_eq!(logout(&server, &token).await, 204);
+    let (status, body) = refresh(&server, &token).await;
+    assert_eq!(status, 401, "{body}");
+    assert!(body["message"].as_str().unwrap().contains("revoked"), "{body}");
+    // Signing out twice, or with a token nobody has, says nothing either way.
+    assert_eq!(logout(&server, &token).await, 204);
+    assert_eq!(logout(&server, "no-such-token").await, 204);
+    let (status, _) = refresh(&server, "no-such-token").await;
+    assert_eq!(status, 401);
+    let (status, body) = refresh(&server, "").await;
+    assert_eq!(status, 401, "{body}");
+    let response = server
+        .http
+        .post(server.url("/v1/auth/refresh"))
+        .json(&json!({"token": "wrong field"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 400);
+}
+
+#[tokio::test]
+async fn an_expired_refresh_token_is_refused() {
+    let server =
+        TestServer::start_with(|c| c.refresh_token_ttl = Duration::from_millis(300)).await;
+    let ann = server.register("ann").await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let (status, body) = refresh(&server, &refresh_token(&ann)).await;
+    assert_eq!(status, 401, "{body}");
+    assert!(body["message"].as_str().unwrap().contains("expired"), "{body}");
+}
+
+#[tokio::test]
+async fn with_an_external_issuer_there_are_no_refresh_tokens() {
+    let keys = crate::common::IssuerKeys::generate();
+    let public = keys.public.clone();
+    let server = TestServer::start_with(|c| {
+        c.jwt_algorithm = chat_server::config::JwtAlgorithm::EdDsa;
+        c.jwt_public_key_file = Some(public);
+    })
+    .await;
+    let (status, body) = refresh(&server, "anything").await;
+    assert_eq!(status, 403, "{body}");
+    assert_eq!(body["code"], "forbidden");
+}
