@@ -16,6 +16,14 @@ if ! have cargo-nextest; then
     cargo install cargo-nextest --locked
 fi
 
+# Fuzzing (scripts/fuzz.sh): libFuzzer through cargo-fuzz needs a nightly compiler.
+if ! rustup toolchain list | grep -q '^nightly'; then
+    rustup toolchain install nightly --profile minimal
+fi
+if [ "$(cargo fuzz --version 2>/dev/null)" != "cargo-fuzz 0.13.2" ]; then
+    cargo install cargo-fuzz --version 0.13.2 --locked
+fi
+
 # wasm-bindgen's CLI (and its test runner) must match the wasm-bindgen crate in
 # Cargo.lock exactly. Its own lock file does not build here: no --locked.
 wasm_bindgen_version=0.2.130

@@ -47,6 +47,8 @@ echo "== the server integration suite again, on PostgreSQL (pg_virtualenv)"
 counted scripts/postgres-test.sh
 echo "== a cluster: several chat-server processes on PostgreSQL and Redis"
 counted scripts/cluster-test.sh
+echo "== fuzzing: every cargo-fuzz target for a few seconds on its corpus (nightly, libFuzzer)"
+counted scripts/fuzz.sh --smoke
 echo "== chat-bench smoke: every scenario against chat-server, Node ws and Socket.IO, tiny sizes"
 counted bench/run.sh --smoke
 

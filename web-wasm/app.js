@@ -14,6 +14,7 @@ const state = {
   client: null,
   subscription: null,
   me: null,
+  username: null,
   room: null, // { roomId, name }
   names: new Map(), // userId -> username
   online: new Map(), // userId -> bool
@@ -69,6 +70,7 @@ async function restore() {
 
 function start(client, username, session) {
   state.client = client;
+  state.username = username;
   state.me = session.userId;
   state.names.set(session.userId, username);
   state.subscription = client.subscribe(onEvent);
@@ -81,15 +83,19 @@ function start(client, username, session) {
   if (last) openRoom(JSON.parse(last));
 }
 
-function signOut() {
+async function signOut() {
   clearInterval(state.refreshTimer);
   state.subscription?.close();
+  const refreshToken = loadSession()?.session?.refreshToken;
+  clearSession();
+  sessionStorage.removeItem("chat.room");
+  // On the server too, so the refresh token cannot be used again (best effort: offline,
+  // it simply expires).
+  if (state.client && refreshToken) await state.client.signOut(refreshToken).catch(() => {});
   state.client?.disconnect();
   state.client?.shutdown();
   state.client = null;
   state.room = null;
-  clearSession();
-  sessionStorage.removeItem("chat.room");
   location.reload();
 }
 
@@ -255,6 +261,10 @@ function onEvent(event) {
     case "presence":
       state.online.set(event.userId, event.online);
       renderHeader();
+      break;
+    case "sessionRenewed":
+      // The refresh token just used is spent: keep the new session instead.
+      saveSession(state.username, event.session);
       break;
     case "error":
       view.notice(event.message);

@@ -2,11 +2,15 @@
 
 const KEY = "chat.session";
 
-/** The stored session ({username, session}) if it has not expired, else null. */
+/**
+ * The stored session ({username, session}) while it can be resumed, else null: the
+ * SDK renews an expired access token with a valid refresh token.
+ */
 export function loadSession() {
   try {
     const saved = JSON.parse(localStorage.getItem(KEY));
-    if (saved && saved.session && saved.session.expiresAt > Date.now()) return saved;
+    const validUntil = saved?.session?.refreshExpiresAt ?? saved?.session?.expiresAt ?? 0;
+    if (validUntil > Date.now()) return saved;
   } catch {
     // Unreadable: sign in again.
   }

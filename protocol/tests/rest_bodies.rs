@@ -3,8 +3,7 @@
 use chat_protocol::v1::{
     AddMemberRequest, ApiError, AuthResponse, CreateRoomRequest, CreateRoomResponse, Credentials,
     ErrorCode, MemberList, MessagesPage, RefreshRequest, RoomList, RoomSummary, RoomVisibility,
-    SendMessageRequest,
-    SendMessageResponse, UserProfile,
+    SendMessageRequest, SendMessageResponse, UserProfile,
 };
 use serde::Serialize;
 use serde::de::DeserializeOwned;

@@ -122,6 +122,8 @@ async fn the_outbox_is_in_indexeddb_once_persisted_resolves() {
             user_id: "u1".into(),
             token: "not-used".into(),
             expires_at: i64::MAX,
+            refresh_token: None,
+            refresh_expires_at: None,
         })
         .unwrap();
     client.send_message("room-1", "first, offline").unwrap();
@@ -163,6 +165,8 @@ async fn the_online_event_ends_the_backoff_wait() {
             user_id: "u1".into(),
             token: "t".into(),
             expires_at: i64::MAX,
+            refresh_token: None,
+            refresh_expires_at: None,
         })
         .unwrap();
     client.connect().unwrap();

@@ -33,6 +33,7 @@ import uniffi.chat_ffi.ConnectionState
 import uniffi.chat_ffi.Event
 import uniffi.chat_ffi.MessageStatus
 import uniffi.chat_ffi.RoomVisibility
+import uniffi.chat_ffi.Session
 
 /** Collects events from the SDK thread; tests wait on it with a timeout. */
 class Recorder : ChatListener {
@@ -189,11 +190,35 @@ suspend fun chat(server: Server) {
     check("events arrive as a Flow", viaFlow != null)
 
     timelines(ann, bob, room, annSession.userId, "ann_$suffix")
+    sessions(ann, bob, room, annSession, annEvents)
 
     annListening.stop()
     bobListening.stop()
     ann.shutdown()
     bob.shutdown()
+}
+
+/** Staying signed in: refresh tokens, renewal of the live connection, sign-out. */
+suspend fun sessions(ann: ChatClient, bob: ChatClient, room: String, annSession: Session, annEvents: Recorder) {
+    val refresh = annSession.refreshToken
+    check("the session carries a refresh token", refresh != null && annSession.refreshExpiresAt != null)
+    val next = ann.refreshSession(refresh!!)
+    check("a refresh gives the next session", next.userId == annSession.userId && next.refreshToken != refresh)
+    // A fresh token on the live connection renews it: no reconnect, messages keep coming.
+    ann.setSession(next)
+    bob.sendMessage(room, "after the renewal")
+    check("the renewed connection keeps receiving",
+        annEvents.await { it is Event.Message && it.message.content == "after the renewal" } != null)
+    check("without reconnecting", ann.connectionState() is ConnectionState.Connected)
+    try {
+        ann.refreshSession(refresh)
+        check("a used refresh token is refused", false)
+    } catch (e: ChatException.Server) {
+        check("a used refresh token is refused as unauthorized", e.code == "unauthorized")
+    }
+    ann.signOut(next.refreshToken!!)
+    check("signing out disconnects",
+        annEvents.await { it is Event.Connection && it.state is ConnectionState.Disconnected } != null)
 }
 
 /** The state the Android chat screen renders, driven by real events. */

@@ -100,9 +100,26 @@ impl ChatClient {
             .into())
     }
 
-    /// Uses a stored session.
+    /// Uses a stored session. With a refresh token, the client renews it by itself
+    /// before the access token expires; otherwise call this again with a fresh token
+    /// (the live connection is renewed with it, without reconnecting).
     pub fn set_session(&self, session: Session) -> Result<()> {
         Ok(self.inner.set_session(&session.into())?)
+    }
+
+    /// Trades a refresh token for the next session (changes nothing locally; see
+    /// `set_session`). `Server(code = "unauthorized")`: sign in again.
+    pub async fn refresh_session(&self, refresh_token: String) -> Result<Session> {
+        let inner = self.inner.clone();
+        let session =
+            on_runtime(async move { inner.refresh_session(&refresh_token).await }).await?;
+        Ok(session.into())
+    }
+
+    /// Signs out on the server (revokes the sign-in's refresh tokens) and disconnects.
+    pub async fn sign_out(&self, refresh_token: String) -> Result<()> {
+        let inner = self.inner.clone();
+        on_runtime(async move { inner.sign_out(&refresh_token).await }).await
     }
 
     /// Connects and stays connected until `disconnect`.

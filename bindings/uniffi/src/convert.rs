@@ -5,7 +5,7 @@ use chat_sdk::cache::{LocalMessage, MessageStatus as SdkStatus};
 use chat_sdk::core::ConnectionState as SdkState;
 
 /// A signed-in user. Keep it in the platform's secure storage.
-#[derive(Debug, Clone, uniffi::Record)]
+#[derive(Clone, PartialEq, Eq, uniffi::Record)]
 pub struct Session {
     /// The user's id.
     pub user_id: String,
@@ -13,6 +13,21 @@ pub struct Session {
     pub token: String,
     /// Expiry, ms since the epoch.
     pub expires_at: i64,
+    /// With the server's built-in accounts: the single-use token the client renews the
+    /// session with (it then sends `Event.SessionRenewed`; store that session).
+    pub refresh_token: Option<String>,
+    /// When `refresh_token` expires, ms since the epoch.
+    pub refresh_expires_at: Option<i64>,
+}
+
+// Tokens stay out of logs.
+impl std::fmt::Debug for Session {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Session")
+            .field("user_id", &self.user_id)
+            .field("expires_at", &self.expires_at)
+            .finish_non_exhaustive()
+    }
 }
 
 impl From<chat_sdk::Session> for Session {
@@ -21,6 +36,8 @@ impl From<chat_sdk::Session> for Session {
             user_id: s.user_id,
             token: s.token,
             expires_at: s.expires_at,
+            refresh_token: s.refresh_token,
+            refresh_expires_at: s.refresh_expires_at,
         }
     }
 }
@@ -31,6 +48,8 @@ impl From<Session> for chat_sdk::Session {
             user_id: s.user_id,
             token: s.token,
             expires_at: s.expires_at,
+            refresh_token: s.refresh_token,
+            refresh_expires_at: s.refresh_expires_at,
         }
     }
 }
@@ -229,6 +248,12 @@ pub enum Event {
         /// Whether older ones exist.
         has_more: bool,
     },
+    /// The client renewed the session with its refresh token: store this session in
+    /// place of the old one (whose refresh token is used up).
+    SessionRenewed {
+        /// The new session.
+        session: Session,
+    },
     /// A request other than a send was refused.
     Error {
         /// The code.
@@ -296,6 +321,9 @@ impl From<ClientEvent> for Event {
                 room_id,
                 count: u32::try_from(count).unwrap_or(u32::MAX),
                 has_more,
+            },
+            ClientEvent::SessionRenewed(session) => Self::SessionRenewed {
+                session: session.into(),
             },
             ClientEvent::Error {
                 code,

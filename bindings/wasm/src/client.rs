@@ -48,11 +48,28 @@ impl ChatClient {
         typed(Session::from(session.map_err(to_js)?))
     }
 
-    /// Uses a stored session.
+    /// Uses a stored session. With a refresh token, the client renews it by itself
+    /// before the access token expires (and emits `sessionRenewed`); otherwise call
+    /// this again with a fresh token: the live connection is renewed without
+    /// reconnecting.
     #[wasm_bindgen(js_name = setSession)]
     pub fn set_session(&self, session: Ts<Session>) -> Result<()> {
         let session: Session = session.to_rust().map_err(|e| bad_argument("session", e))?;
         self.inner.set_session(&session.into()).map_err(to_js)
+    }
+
+    /// Trades a refresh token for the next session (changes nothing locally; see
+    /// `setSession`). A `ChatError` with code `unauthorized`: sign in again.
+    #[wasm_bindgen(js_name = refreshSession)]
+    pub async fn refresh_session(&self, refresh_token: String) -> Result<Ts<Session>> {
+        let session = self.inner.refresh_session(&refresh_token).await;
+        typed(Session::from(session.map_err(to_js)?))
+    }
+
+    /// Signs out on the server (revokes the sign-in's refresh tokens) and disconnects.
+    #[wasm_bindgen(js_name = signOut)]
+    pub async fn sign_out(&self, refresh_token: String) -> Result<()> {
+        self.inner.sign_out(&refresh_token).await.map_err(to_js)
     }
 
     /// Creates a room (`visibility`: `public`, `private` or `direct`) and returns its id.

@@ -17,6 +17,15 @@ pub struct Session {
     pub token: String,
     /// Expiry, ms since the epoch.
     pub expires_at: i64,
+    /// With the server's built-in accounts: the single-use token the client renews the
+    /// session with (it then emits `sessionRenewed`; store that session).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[tsify(optional)]
+    pub refresh_token: Option<String>,
+    /// When `refreshToken` expires, ms since the epoch.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[tsify(optional)]
+    pub refresh_expires_at: Option<i64>,
 }
 
 impl From<chat_sdk::Session> for Session {
@@ -25,6 +34,8 @@ impl From<chat_sdk::Session> for Session {
             user_id: s.user_id,
             token: s.token,
             expires_at: s.expires_at,
+            refresh_token: s.refresh_token,
+            refresh_expires_at: s.refresh_expires_at,
         }
     }
 }
@@ -35,6 +46,8 @@ impl From<Session> for chat_sdk::Session {
             user_id: s.user_id,
             token: s.token,
             expires_at: s.expires_at,
+            refresh_token: s.refresh_token,
+            refresh_expires_at: s.refresh_expires_at,
         }
     }
 }
@@ -206,6 +219,11 @@ pub enum ChatEvent {
         count: u32,
         has_more: bool,
     },
+    /// The client renewed the session with its refresh token: store this session in
+    /// place of the old one (whose refresh token is used up).
+    SessionRenewed {
+        session: Session,
+    },
     /// A request other than a send was refused.
     Error {
         code: String,
@@ -270,6 +288,9 @@ impl From<ClientEvent> for ChatEvent {
                 room_id,
                 count: u32::try_from(count).unwrap_or(u32::MAX),
                 has_more,
+            },
+            ClientEvent::SessionRenewed(session) => Self::SessionRenewed {
+                session: session.into(),
             },
             ClientEvent::Error {
                 code,

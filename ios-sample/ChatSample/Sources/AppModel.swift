@@ -25,6 +25,7 @@ final class AppModel: ObservableObject {
     private let sessions = SessionStore()
     private var network: NetworkMonitor?
     private var watching: Task<Void, Never>?
+    private var renewals: Task<Void, Never>?
 
     init(serverURL: String) {
         self.serverURL = serverURL
@@ -51,16 +52,25 @@ final class AppModel: ObservableObject {
         use(SignedIn(client: client, session: session, username: username))
     }
 
-    /// Signs out and removes the user's local messages from this device.
+    /// Signs out (on the server too, so the refresh token cannot be used again) and
+    /// removes the user's local messages from this device.
     func signOut() {
         guard let current = signedIn else { return }
+        let refreshToken = sessions.load()?.refreshToken
         use(nil)
-        try? current.client.disconnect()
-        current.client.shutdown()
         sessions.clear()
-        if let path = try? databasePath(for: current.username) {
-            for suffix in ["", "-wal", "-shm"] {
-                try? FileManager.default.removeItem(atPath: path + suffix)
+        try? current.client.disconnect()
+        let path = try? databasePath(for: current.username)
+        Task {
+            // Best effort: offline, the refresh token simply expires.
+            if let refreshToken {
+                try? await current.client.signOut(refreshToken: refreshToken)
+            }
+            current.client.shutdown()
+            if let path {
+                for suffix in ["", "-wal", "-shm"] {
+                    try? FileManager.default.removeItem(atPath: path + suffix)
+                }
             }
         }
     }
@@ -72,7 +82,7 @@ final class AppModel: ObservableObject {
 
     private func restore() {
         guard let stored = sessions.load(),
-              stored.session.expiresAt > Int64(Date().timeIntervalSince1970 * 1000),
+              stored.validUntil > Int64(Date().timeIntervalSince1970 * 1000),
               let path = try? databasePath(for: stored.username),
               let client = try? ChatClient(serverUrl: serverURL, databasePath: path)
         else { return }
@@ -83,13 +93,24 @@ final class AppModel: ObservableObject {
 
     private func use(_ user: SignedIn?) {
         watching?.cancel()
+        renewals?.cancel()
         signedIn = user
         connection = user?.client.connectionState() ?? .disconnected
-        guard let client = user?.client else { return }
-        let states = client.connectionStates()
+        guard let user else { return }
+        let states = user.client.connectionStates()
         watching = Task { [weak self] in
             for await state in states {
                 self?.connection = state
+            }
+        }
+        // Each renewal uses up the stored refresh token: keep the new session instead.
+        let events = user.client.events()
+        let sessions = self.sessions
+        renewals = Task {
+            for await event in events {
+                if case .sessionRenewed(let session) = event {
+                    sessions.save(StoredSession(username: user.username, session: session))
+                }
             }
         }
     }

@@ -2,23 +2,35 @@ import ChatKit
 import Foundation
 import Security
 
-/// What is kept between launches: who is signed in and their token.
+/// What is kept between launches: who is signed in, their token, and the refresh token
+/// the SDK renews the session with.
 struct StoredSession: Codable {
     let username: String
     let userId: String
     let token: String
     let expiresAt: Int64
+    let refreshToken: String?
+    let refreshExpiresAt: Int64?
 
     init(username: String, session: Session) {
         self.username = username
         userId = session.userId
         token = session.token
         expiresAt = session.expiresAt
+        refreshToken = session.refreshToken
+        refreshExpiresAt = session.refreshExpiresAt
     }
 
     var session: Session {
-        Session(userId: userId, token: token, expiresAt: expiresAt)
+        Session(
+            userId: userId, token: token, expiresAt: expiresAt,
+            refreshToken: refreshToken, refreshExpiresAt: refreshExpiresAt
+        )
     }
+
+    /// Until when the session can be resumed: the SDK renews an expired access token
+    /// with a valid refresh token.
+    var validUntil: Int64 { refreshExpiresAt ?? expiresAt }
 }
 
 /// The session in the Keychain (a token is a credential: not in UserDefaults), readable

@@ -12,6 +12,7 @@ use chat_protocol::v1::{
 use tokio::sync::{broadcast, mpsc};
 
 use super::bridge::{Bridge, Command, Shared};
+use super::refresher::SessionRefresher;
 use super::rest::{self, Session};
 use super::{ClientError, ClientEvent};
 use crate::cache::{Cache, LocalMessage};
@@ -114,7 +115,15 @@ impl ChatClient {
             state: Mutex::new(ConnectionState::Disconnected),
             events,
             token_provider: Mutex::new(None),
+            refresh_token: Mutex::new(None),
+            refresher: std::sync::OnceLock::new(),
         });
+        let refresher: Arc<dyn TokenProvider> = Arc::new(SessionRefresher {
+            http: http.clone(),
+            base_url: base_url.clone(),
+            shared: Arc::downgrade(&shared),
+        });
+        let _ = shared.refresher.set(refresher);
         let (commands, queue) = mpsc::unbounded_channel();
         for (room_id, since_seq) in followed {
             let _ = commands.send(Command::Input(Input::JoinRoom { room_id, since_seq }));
@@ -173,6 +182,31 @@ impl ChatClient {
         self.sign_in("/v1/auth/login", username, password).await
     }
 
+    /// Trades a refresh token for the next session (a fresh access token and the next
+    /// refresh token). It changes nothing locally: a [`TokenProvider`] returns the new
+    /// access token (the client renews the live connection with it), and the app stores
+    /// the new refresh token, because the one presented is now used up. Outside a
+    /// provider, pass the session to [`ChatClient::set_session`].
+    ///
+    /// # Errors
+    ///
+    /// `Server` with `unauthorized` when the refresh token is expired, revoked or was
+    /// used before (the user must sign in again), or a network error.
+    pub async fn refresh_session(&self, refresh_token: &str) -> Result<Session, ClientError> {
+        rest::refresh(&self.http, &self.base_url, refresh_token).await
+    }
+
+    /// Signs out on the server: revokes the refresh tokens of this sign-in (access
+    /// tokens already issued run until they expire). Also disconnects.
+    ///
+    /// # Errors
+    ///
+    /// A network error; the local sign-out (disconnect) happens regardless.
+    pub async fn sign_out(&self, refresh_token: &str) -> Result<(), ClientError> {
+        let _ = self.disconnect();
+        rest::logout(&self.http, &self.base_url, refresh_token).await
+    }
+
     /// Register or login, then use the session.
     async fn sign_in(
         &self,
@@ -194,6 +228,7 @@ impl ChatClient {
     pub fn set_session(&self, session: &Session) -> Result<(), ClientError> {
         *self.shared.me.lock().expect("me lock") = Some(session.user_id.clone());
         *self.shared.token.lock().expect("token lock") = Some(session.token.clone());
+        *self.shared.refresh_token.lock().expect("refresh lock") = session.refresh_token.clone();
         self.input(Input::Token(session.token.clone()))
     }
 

@@ -40,7 +40,12 @@ pub(crate) struct Shared {
     pub(crate) token: Mutex<Option<String>>,
     pub(crate) state: Mutex<ConnectionState>,
     pub(crate) events: broadcast::Sender<ClientEvent>,
+    /// The app's provider of fresh tokens (an external auth service).
     pub(crate) token_provider: Mutex<Option<Arc<dyn TokenProvider>>>,
+    /// The built-in accounts' refresh token of the current session, if any.
+    pub(crate) refresh_token: Mutex<Option<String>>,
+    /// Uses `refresh_token` when the app set no provider.
+    pub(crate) refresher: std::sync::OnceLock<Arc<dyn TokenProvider>>,
 }
 
 impl std::fmt::Debug for Shared {
@@ -54,7 +59,21 @@ impl Shared {
         self.me.lock().expect("me lock").clone()
     }
 
-    fn emit(&self, event: ClientEvent) {
+    /// Who supplies fresh tokens: the app's provider, else the built-in refresh of a
+    /// session that has a refresh token.
+    fn token_source(&self) -> Option<Arc<dyn TokenProvider>> {
+        let app = self.token_provider.lock().expect("provider lock").clone();
+        app.or_else(|| {
+            self.refresh_token
+                .lock()
+                .expect("refresh lock")
+                .is_some()
+                .then(|| self.refresher.get().cloned())
+                .flatten()
+        })
+    }
+
+    pub(crate) fn emit(&self, event: ClientEvent) {
         // No subscriber is fine: the cache already holds the change.
         let _ = self.events.send(event);
     }
@@ -179,16 +198,10 @@ impl Bridge {
                 }
             }
             Action::WakeAt(at) => self.wake = Some(at),
-            // Both ask the app's provider; with none set, a refused token waits for
-            // `set_token`, and an expiring one is refused at expiry like any other.
+            // Both ask the token source; with none, a refused token waits for
+            // `set_session`, and an expiring one is refused at expiry like any other.
             Action::Emit(Event::TokenNeeded | Event::TokenRenewalDue) => {
-                let provider = self
-                    .shared
-                    .token_provider
-                    .lock()
-                    .expect("provider lock")
-                    .clone();
-                if let Some(provider) = provider {
+                if let Some(provider) = self.shared.token_source() {
                     io.refresh_token(provider);
                 }
             }

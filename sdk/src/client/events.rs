@@ -2,6 +2,7 @@
 
 use chat_protocol::v1::{ErrorCode, PresenceStatus, ReceiptKind};
 
+use super::rest::Session;
 use crate::cache::{LocalMessage, MessageStatus};
 use crate::core::ConnectionState;
 
@@ -67,6 +68,9 @@ pub enum ClientEvent {
         /// Whether even older ones exist.
         has_more: bool,
     },
+    /// The client renewed the session with its refresh token (built-in accounts):
+    /// store this session in place of the old one, whose refresh token is used up.
+    SessionRenewed(Session),
     /// The server refused a request that was not a send (join, edit, history...).
     Error {
         /// The code.

@@ -7,6 +7,7 @@ mod api;
 mod bridge;
 mod error;
 mod events;
+mod refresher;
 mod rest;
 
 pub use api::{ChatClient, ClientConfig, TokenProvider};

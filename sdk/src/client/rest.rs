@@ -1,6 +1,6 @@
 //! Account calls over REST.
 
-use chat_protocol::v1::{ApiError, AuthResponse, Credentials};
+use chat_protocol::v1::{ApiError, AuthResponse, Credentials, RefreshRequest};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
@@ -15,6 +15,12 @@ pub struct Session {
     pub token: String,
     /// When it expires, ms since the epoch.
     pub expires_at: i64,
+    /// With the server's built-in accounts: the single-use token that gets the next
+    /// session ([`ChatClient::refresh_session`](super::ChatClient::refresh_session)).
+    /// Store it securely and replace it with each new one.
+    pub refresh_token: Option<String>,
+    /// When `refresh_token` expires, ms since the epoch.
+    pub refresh_expires_at: Option<i64>,
 }
 
 // Tokens stay out of logs.
@@ -23,7 +29,20 @@ impl std::fmt::Debug for Session {
         f.debug_struct("Session")
             .field("user_id", &self.user_id)
             .field("expires_at", &self.expires_at)
+            .field("refresh_expires_at", &self.refresh_expires_at)
             .finish_non_exhaustive()
+    }
+}
+
+impl From<AuthResponse> for Session {
+    fn from(auth: AuthResponse) -> Self {
+        Self {
+            user_id: auth.user_id,
+            token: auth.token,
+            expires_at: auth.expires_at,
+            refresh_token: auth.refresh_token,
+            refresh_expires_at: auth.refresh_expires_at,
+        }
     }
 }
 
@@ -39,11 +58,55 @@ pub(super) async fn authenticate(
         username: username.to_owned(),
         password: password.to_owned(),
     };
-    let response = http
-        .post(format!("{base}{path}"))
-        .json(&credentials)
-        .send()
-        .await?;
+    new_session(http, base, path, &credentials).await
+}
+
+/// `POST /v1/auth/refresh`: the next session for a refresh token.
+pub(super) async fn refresh(
+    http: &reqwest::Client,
+    base: &str,
+    refresh_token: &str,
+) -> Result<Session, ClientError> {
+    let request = RefreshRequest {
+        refresh_token: refresh_token.to_owned(),
+    };
+    new_session(http, base, "/v1/auth/refresh", &request).await
+}
+
+/// A POST answered with a session (register, login, refresh).
+async fn new_session(
+    http: &reqwest::Client,
+    base: &str,
+    path: &str,
+    body: &impl Serialize,
+) -> Result<Session, ClientError> {
+    let auth: AuthResponse = post_unauthenticated(http, base, path, body)
+        .await?
+        .ok_or_else(|| ClientError::Network("the server answered without a body".into()))?;
+    Ok(auth.into())
+}
+
+/// `POST /v1/auth/logout`: revokes the sign-in of a refresh token.
+pub(super) async fn logout(
+    http: &reqwest::Client,
+    base: &str,
+    refresh_token: &str,
+) -> Result<(), ClientError> {
+    let request = RefreshRequest {
+        refresh_token: refresh_token.to_owned(),
+    };
+    post_unauthenticated::<serde_json::Value>(http, base, "/v1/auth/logout", &request).await?;
+    Ok(())
+}
+
+/// A POST that needs no access token; a JSON answer (or none, for 204).
+async fn post_unauthenticated<T: DeserializeOwned>(
+    http: &reqwest::Client,
+    base: &str,
+    path: &str,
+    body: &impl Serialize,
+) -> Result<Option<T>, ClientError> {
+    let response = http.post(format!("{base}{path}")).json(body).send().await?;
     if !response.status().is_success() {
         let status = response.status();
         return Err(match response.json::<ApiError>().await {
@@ -54,12 +117,10 @@ pub(super) async fn authenticate(
             Err(_) => ClientError::Network(format!("unexpected HTTP {status}")),
         });
     }
-    let auth: AuthResponse = response.json().await?;
-    Ok(Session {
-        user_id: auth.user_id,
-        token: auth.token,
-        expires_at: auth.expires_at,
-    })
+    if response.status() == reqwest::StatusCode::NO_CONTENT {
+        return Ok(None);
+    }
+    Ok(Some(response.json().await?))
 }
 
 /// A REST call as the signed-in user; a JSON answer (or none, for 204).

@@ -32,6 +32,15 @@ impl Server {
 
     /// Starts on a given address (to come back on the same port after a crash).
     pub async fn start_on(dir: tempfile::TempDir, addr: &str) -> Self {
+        Self::start_with(dir, addr, |_| {}).await
+    }
+
+    /// Starts with the configuration adjusted by `adjust`.
+    pub async fn start_with(
+        dir: tempfile::TempDir,
+        addr: &str,
+        adjust: impl FnOnce(&mut chat_server::Config),
+    ) -> Self {
         let mut config = chat_server::Config::for_data_dir(dir.path());
         // Tests send in bursts; the server's abuse limits are tested in its own suite.
         config.messages_per_second = 10_000;
@@ -39,6 +48,7 @@ impl Server {
         config.frames_per_second = 10_000;
         config.frame_burst = 10_000;
         config.auth_attempts_per_minute = 10_000;
+        adjust(&mut config);
         let mut listener = None;
         for _ in 0..50 {
             match TcpListener::bind(addr).await {

@@ -6,4 +6,5 @@ mod harness;
 mod chat;
 mod faults;
 mod rooms;
+mod sessions;
 mod tls;

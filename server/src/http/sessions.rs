@@ -47,6 +47,21 @@ fn refresh_ttl_ms(state: &AppState) -> i64 {
     i64::try_from(state.config().refresh_token_ttl.as_millis()).unwrap_or(i64::MAX)
 }
 
+/// Longest refresh token accepted (they are 64 characters; anything much longer is not
+/// one of ours and is not worth hashing).
+const MAX_REFRESH_TOKEN_LEN: usize = 256;
+
+/// The stored form of the presented token, after checking its shape.
+fn presented_hash(request: &RefreshRequest) -> Result<String> {
+    let token = request.refresh_token.as_str();
+    if token.is_empty() || token.len() > MAX_REFRESH_TOKEN_LEN {
+        return Err(Error::invalid(format!(
+            "refresh_token must be 1 to {MAX_REFRESH_TOKEN_LEN} bytes"
+        )));
+    }
+    Ok(refresh::hash(token))
+}
+
 fn built_in_auth(state: &AppState) -> Result<()> {
     if state.tokens().can_mint() {
         Ok(())
@@ -65,7 +80,7 @@ fn built_in_auth(state: &AppState) -> Result<()> {
     request_body = RefreshRequest,
     responses(
         (status = 200, description = "A fresh access token and the next refresh token (the presented one is now used)", body = AuthResponse),
-        (status = 400, description = "`invalid_request`: a body that is not this JSON", body = ApiError),
+        (status = 400, description = "`invalid_request`: a body that is not this JSON, or an empty or overlong token", body = ApiError),
         (status = 401, description = "`unauthorized`: the refresh token is unknown, expired or revoked, or was used before (which revokes every token of its sign-in): sign in again", body = ApiError),
         (status = 403, description = "`forbidden`: tokens come from an external auth service", body = ApiError),
         (status = 413, description = "`too_large`: the body is larger than `--max-body-bytes`", body = ApiError),
@@ -76,17 +91,13 @@ pub async fn refresh(
     ApiJson(request): ApiJson<RefreshRequest>,
 ) -> Result<Json<AuthResponse>> {
     built_in_auth(&state)?;
+    let presented = presented_hash(&request)?;
     let now = now_ms();
     let next = NewRefreshToken::generate();
     let next_expires_at = now.saturating_add(refresh_ttl_ms(&state));
     let rotation = state
         .store()
-        .rotate_refresh_token(
-            &refresh::hash(&request.refresh_token),
-            &next.hash,
-            next_expires_at,
-            now,
-        )
+        .rotate_refresh_token(&presented, &next.hash, next_expires_at, now)
         .await?;
     let user_id = match rotation {
         Rotation::Rotated { user_id } => user_id,
@@ -125,7 +136,7 @@ pub async fn refresh(
     request_body = RefreshRequest,
     responses(
         (status = 204, description = "Signed out (also when the token was unknown or already revoked)"),
-        (status = 400, description = "`invalid_request`: a body that is not this JSON", body = ApiError),
+        (status = 400, description = "`invalid_request`: a body that is not this JSON, or an empty or overlong token", body = ApiError),
         (status = 403, description = "`forbidden`: tokens come from an external auth service", body = ApiError),
         (status = 413, description = "`too_large`: the body is larger than `--max-body-bytes`", body = ApiError),
     )
@@ -135,9 +146,10 @@ pub async fn logout(
     ApiJson(request): ApiJson<RefreshRequest>,
 ) -> Result<StatusCode> {
     built_in_auth(&state)?;
+    let presented = presented_hash(&request)?;
     state
         .store()
-        .revoke_refresh_family(&refresh::hash(&request.refresh_token), now_ms())
+        .revoke_refresh_family(&presented, now_ms())
         .await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -1,12 +1,20 @@
 package com.example.chat.sample
 
 import android.content.Context
+import com.example.chat.kit.events
 import java.io.File
+import kotlinx.coroutines.CoroutineScope
+import kotlinx.coroutines.Dispatchers
+import kotlinx.coroutines.Job
+import kotlinx.coroutines.SupervisorJob
 import kotlinx.coroutines.flow.MutableStateFlow
 import kotlinx.coroutines.flow.StateFlow
 import kotlinx.coroutines.flow.asStateFlow
+import kotlinx.coroutines.flow.filterIsInstance
+import kotlinx.coroutines.launch
 import uniffi.chat_ffi.ChatClient
 import uniffi.chat_ffi.ChatException
+import uniffi.chat_ffi.Event
 import uniffi.chat_ffi.Session
 
 /** The signed-in user and their client (one cache file per user). */
@@ -20,22 +28,31 @@ data class SignedIn(val client: ChatClient, val session: Session, val username: 
 class ChatService(private val context: Context, private val serverUrl: String) {
     private val prefs = context.getSharedPreferences("chat-session", Context.MODE_PRIVATE)
     private val _signedIn = MutableStateFlow<SignedIn?>(null)
+    private val scope = CoroutineScope(SupervisorJob() + Dispatchers.IO)
+    private var renewals: Job? = null
 
     /** Who is signed in, or null for the sign-in screen. */
     val signedIn: StateFlow<SignedIn?> = _signedIn.asStateFlow()
 
-    /** Resumes the stored session, if it has not expired. */
+    /**
+     * Resumes the stored session while its refresh token (or, without one, its access
+     * token) is valid: the SDK renews an expired access token with the refresh token.
+     */
     fun restore() {
         val username = prefs.getString("username", null) ?: return
         val session = Session(
             userId = prefs.getString("user_id", null) ?: return,
             token = prefs.getString("token", null) ?: return,
             expiresAt = prefs.getLong("expires_at", 0),
+            refreshToken = prefs.getString("refresh_token", null),
+            refreshExpiresAt = prefs.getLong("refresh_expires_at", 0).takeIf { it > 0 },
         )
-        if (session.expiresAt <= System.currentTimeMillis()) return
+        val validUntil = session.refreshExpiresAt ?: session.expiresAt
+        if (validUntil <= System.currentTimeMillis()) return
         try {
             val client = ChatClient(serverUrl, databaseFile(username).path)
             client.setSession(session)
+            keepRenewedSessions(client)
             client.connect()
             _signedIn.value = SignedIn(client, session, username)
         } catch (e: ChatException) {
@@ -54,26 +71,50 @@ class ChatService(private val context: Context, private val serverUrl: String) {
             client.shutdown()
             throw e
         }
-        prefs.edit()
-            .putString("username", username)
-            .putString("user_id", session.userId)
-            .putString("token", session.token)
-            .putLong("expires_at", session.expiresAt)
-            .apply()
+        prefs.edit().putString("username", username).apply()
+        store(session)
+        keepRenewedSessions(client)
         client.connect()
         _signedIn.value = SignedIn(client, session, username)
     }
 
-    /** Signs out and removes the user's local messages from this device. */
+    /** Keeps the stored session in step: each renewal uses up the old refresh token. */
+    private fun keepRenewedSessions(client: ChatClient) {
+        renewals?.cancel()
+        renewals = scope.launch {
+            client.events().filterIsInstance<Event.SessionRenewed>().collect { store(it.session) }
+        }
+    }
+
+    private fun store(session: Session) {
+        prefs.edit()
+            .putString("user_id", session.userId)
+            .putString("token", session.token)
+            .putLong("expires_at", session.expiresAt)
+            .putString("refresh_token", session.refreshToken)
+            .putLong("refresh_expires_at", session.refreshExpiresAt ?: 0)
+            .apply()
+    }
+
+    /**
+     * Signs out (on the server too, so the refresh token cannot be used again) and
+     * removes the user's local messages from this device.
+     */
     fun signOut() {
         val current = _signedIn.value ?: return
         _signedIn.value = null
-        current.client.disconnect()
-        current.client.shutdown()
-        current.client.close() // releases the native client; its file is unlinked below
+        renewals?.cancel()
+        val refreshToken = prefs.getString("refresh_token", null)
         prefs.edit().clear().apply()
-        val db = databaseFile(current.username)
-        listOf(db, File(db.path + "-wal"), File(db.path + "-shm")).forEach { it.delete() }
+        current.client.disconnect()
+        scope.launch {
+            // Best effort: offline, the refresh token simply expires.
+            if (refreshToken != null) runCatching { current.client.signOut(refreshToken) }
+            current.client.shutdown()
+            current.client.close() // releases the native client; its file is unlinked below
+            val db = databaseFile(current.username)
+            listOf(db, File(db.path + "-wal"), File(db.path + "-shm")).forEach { it.delete() }
+        }
     }
 
     /** The OS reports a usable network: reconnect now rather than after the backoff. */

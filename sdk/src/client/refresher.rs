@@ -1,0 +1,55 @@
+//! The token provider of the server's built-in accounts: when the session came with a
+//! refresh token (register, login, or a stored session), the client trades it for the
+//! next session whenever the connection needs a fresh token, keeps the new refresh
+//! token, and tells the app ([`ClientEvent::SessionRenewed`]) so that it can store
+//! the session. Apps of an external auth service set a [`TokenProvider`] instead, which
+//! takes precedence.
+
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Weak;
+
+use super::bridge::Shared;
+use super::events::ClientEvent;
+use super::{ClientError, TokenProvider, rest};
+
+/// Refreshes through `POST /v1/auth/refresh`.
+#[derive(Debug)]
+pub(crate) struct SessionRefresher {
+    pub(crate) http: reqwest::Client,
+    pub(crate) base_url: String,
+    /// Weak: the shared state owns this refresher.
+    pub(crate) shared: Weak<Shared>,
+}
+
+impl TokenProvider for SessionRefresher {
+    fn fresh_token(&self) -> Pin<Box<dyn Future<Output = Option<String>> + Send + '_>> {
+        Box::pin(async move {
+            let shared = self.shared.upgrade()?;
+            let presented = shared.refresh_token.lock().expect("refresh lock").clone()?;
+            match rest::refresh(&self.http, &self.base_url, &presented).await {
+                Ok(session) => {
+                    *shared.refresh_token.lock().expect("refresh lock") =
+                        session.refresh_token.clone();
+                    let token = session.token.clone();
+                    shared.emit(ClientEvent::SessionRenewed(session));
+                    Some(token)
+                }
+                // Expired, revoked or replayed: the user has to sign in again (the
+                // connection then waits in `NeedsToken`).
+                Err(ClientError::Server { code, message })
+                    if code == chat_protocol::v1::ErrorCode::Unauthorized =>
+                {
+                    tracing::warn!(%message, "the refresh token was refused");
+                    *shared.refresh_token.lock().expect("refresh lock") = None;
+                    None
+                }
+                // Offline or the server is down: the next need for a token tries again.
+                Err(e) => {
+                    tracing::debug!(error = %e, "refreshing the session failed");
+                    None
+                }
+            }
+        })
+    }
+}

@@ -1,0 +1,186 @@
+//! Staying signed in: short-lived access tokens renewed on the live connection, by the
+//! client itself with the built-in accounts' refresh tokens, or through the app's token
+//! provider. Nothing reconnects, and nothing is missed.
+
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use chat_sdk::core::ConnectionState;
+use chat_sdk::{ChatClient, ClientEvent, TokenProvider};
+
+use crate::harness::{Server, connected, create_room, eventually, fast_config, http};
+
+/// What an app's provider does with the built-in auth: trade the stored refresh token
+/// for the next session and keep the new refresh token.
+struct RefreshingProvider {
+    client: ChatClient,
+    refresh_token: Mutex<String>,
+    renewals: Mutex<u32>,
+}
+
+impl TokenProvider for RefreshingProvider {
+    fn fresh_token(&self) -> Pin<Box<dyn Future<Output = Option<String>> + Send + '_>> {
+        Box::pin(async move {
+            let presented = self.refresh_token.lock().unwrap().clone();
+            let session = self.client.refresh_session(&presented).await.ok()?;
+            *self.refresh_token.lock().unwrap() = session.refresh_token.clone()?;
+            *self.renewals.lock().unwrap() += 1;
+            Some(session.token)
+        })
+    }
+}
+
+/// Tokens live 8 s: the client renews 0 to 4 s before expiry.
+const TOKEN_TTL: Duration = Duration::from_secs(8);
+/// Longer than a token's lifetime.
+const PAST_EXPIRY: Duration = Duration::from_secs(10);
+
+async fn server() -> (Server, String) {
+    let server = Server::start_with(tempfile::tempdir().unwrap(), "127.0.0.1:0", |c| {
+        c.token_ttl = TOKEN_TTL;
+    })
+    .await;
+    let url = format!("http://{}", server.addr);
+    (server, url)
+}
+
+fn connection_states(
+    events: &mut tokio::sync::broadcast::Receiver<ClientEvent>,
+) -> Vec<ConnectionState> {
+    let mut states = Vec::new();
+    while let Ok(event) = events.try_recv() {
+        if let ClientEvent::Connection(state) = event {
+            states.push(state);
+        }
+    }
+    states
+}
+
+/// Connected once and never dropped since.
+fn stayed_connected(states: &[ConnectionState]) {
+    assert_eq!(
+        states
+            .iter()
+            .filter(|s| **s == ConnectionState::Connected)
+            .count(),
+        1,
+        "{states:?}"
+    );
+    assert!(
+        !states.iter().any(|s| matches!(
+            s,
+            ConnectionState::Reconnecting { .. } | ConnectionState::NeedsToken(_)
+        )),
+        "{states:?}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn built_in_accounts_renew_with_refresh_tokens_without_reconnecting() {
+    let (server, url) = server().await;
+    let ann = ChatClient::open(fast_config(url.clone(), None)).unwrap();
+    let session = ann.register("ann", "correct horse battery").await.unwrap();
+    let bob = ChatClient::open(fast_config(url.clone(), None)).unwrap();
+    let bob_session = bob.register("bob", "correct horse battery").await.unwrap();
+    let room = create_room(
+        &url,
+        &session.token,
+        "renewal",
+        "private",
+        &[&bob_session.user_id],
+    )
+    .await;
+
+    let mut events = ann.subscribe();
+    ann.join_room(&room).unwrap();
+    ann.connect().unwrap();
+    connected(&ann).await;
+    tokio::time::sleep(PAST_EXPIRY).await;
+
+    // The client renewed by itself and handed the app each new session to store.
+    let mut renewed = Vec::new();
+    let mut states = Vec::new();
+    while let Ok(event) = events.try_recv() {
+        match event {
+            ClientEvent::SessionRenewed(session) => renewed.push(session),
+            ClientEvent::Connection(state) => states.push(state),
+            _ => {}
+        }
+    }
+    assert!(!renewed.is_empty(), "no renewal in {PAST_EXPIRY:?}");
+    let latest = renewed.last().unwrap();
+    assert_eq!(latest.user_id, session.user_id);
+    assert_ne!(
+        latest.refresh_token, session.refresh_token,
+        "the refresh token rotates"
+    );
+    stayed_connected(&states);
+
+    // Live and usable: Bob (signing in again, his token has expired) reaches Ann, and
+    // REST calls use the renewed token.
+    bob.login("bob", "correct horse battery").await.unwrap();
+    bob.join_room(&room).unwrap();
+    bob.connect().unwrap();
+    connected(&bob).await;
+    bob.send_message(&room, "still with us?").unwrap();
+    eventually(10, "Ann hears Bob", || {
+        ann.messages(&room, None, 10)
+            .is_ok_and(|m| m.iter().any(|m| m.content == "still with us?"))
+    })
+    .await;
+    assert!(ann.rooms().await.is_ok(), "REST with the renewed token");
+    let metrics = http()
+        .get(format!("{url}/metrics"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        metrics.contains("chat_token_renewals_total{via=\"websocket\"}"),
+        "{metrics}"
+    );
+    assert!(
+        metrics.contains("chat_token_renewals_total{via=\"refresh_token\"}"),
+        "{metrics}"
+    );
+    ann.shutdown();
+    bob.shutdown();
+    drop(server);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_apps_token_provider_renews_the_live_connection() {
+    let (server, url) = server().await;
+    let ann = ChatClient::open(fast_config(url.clone(), None)).unwrap();
+    let session = ann.register("ann", "correct horse battery").await.unwrap();
+    // As an app of an external auth service would: a provider of its own, and a
+    // session without a refresh token.
+    let provider = Arc::new(RefreshingProvider {
+        client: ann.clone(),
+        refresh_token: Mutex::new(session.refresh_token.clone().expect("refresh token")),
+        renewals: Mutex::new(0),
+    });
+    ann.set_session(&chat_sdk::Session {
+        refresh_token: None,
+        refresh_expires_at: None,
+        ..session.clone()
+    })
+    .unwrap();
+    ann.set_token_provider(provider.clone());
+    let mut events = ann.subscribe();
+    ann.connect().unwrap();
+    connected(&ann).await;
+    tokio::time::sleep(PAST_EXPIRY).await;
+    assert!(
+        *provider.renewals.lock().unwrap() >= 1,
+        "the provider was asked"
+    );
+    stayed_connected(&connection_states(&mut events));
+    assert!(ann.rooms().await.is_ok(), "REST with the renewed token");
+    ann.shutdown();
+    drop(server);
+}
