@@ -37,9 +37,10 @@ impl TokenProvider for SessionRefresher {
                 }
                 // Expired, revoked or replayed: the user has to sign in again (the
                 // connection then waits in `NeedsToken`).
-                Err(ClientError::Server { code, message })
-                    if code == chat_protocol::v1::ErrorCode::Unauthorized =>
-                {
+                Err(ClientError::Server {
+                    code: chat_protocol::v1::ErrorCode::Unauthorized,
+                    message,
+                }) => {
                     tracing::warn!(%message, "the refresh token was refused");
                     *shared.refresh_token.lock().expect("refresh lock") = None;
                     None
