@@ -14,3 +14,4 @@ mod harness;
 mod chat;
 mod faults;
 mod presence;
+mod sessions;
