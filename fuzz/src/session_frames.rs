@@ -14,6 +14,9 @@ use tokio_tungstenite::tungstenite::protocol::CloseFrame;
 
 use crate::sut::{PEER, SUT, Sut, token_for};
 
+/// RFC 6455's close code for a peer that broke the WebSocket protocol.
+const PROTOCOL_ERROR: u16 = 1002;
+
 /// Longest the server may take to answer everything an input sent.
 const ANSWER_TIMEOUT: Duration = Duration::from_secs(10);
 
@@ -164,6 +167,8 @@ async fn session(sut: &'static Sut, frames: &[Frame]) {
         assert!(
             [
                 close::NORMAL,
+                // A WebSocket ping with more than 125 bytes breaks RFC 6455 (1002).
+                PROTOCOL_ERROR,
                 close::INVALID_PAYLOAD,
                 close::TOO_LARGE,
                 close::UNAUTHORIZED,
