@@ -13,6 +13,8 @@ use crate::sut::{OTHER, SUT, Sut};
 enum Route {
     Register,
     Login,
+    Refresh,
+    Logout,
     CreateRoom,
     MyRooms,
     PublicRooms,
@@ -61,6 +63,8 @@ enum Payload {
     Send {
         content: String,
     },
+    /// The seeded refresh token (its first use rotates it; later ones revoke it), or any.
+    Refresh(Option<String>),
     Json(String),
     Bytes(Vec<u8>),
     Empty,
@@ -171,6 +175,8 @@ fn build(sut: &Sut, input: &Input) -> Option<Request<Body>> {
     let (method, path) = match &input.route {
         Route::Register => (Method::POST, "/v1/auth/register".to_owned()),
         Route::Login => (Method::POST, "/v1/auth/login".to_owned()),
+        Route::Refresh => (Method::POST, "/v1/auth/refresh".to_owned()),
+        Route::Logout => (Method::POST, "/v1/auth/logout".to_owned()),
         Route::CreateRoom => (Method::POST, "/v1/rooms".to_owned()),
         Route::MyRooms => (Method::GET, "/v1/rooms".to_owned()),
         Route::PublicRooms => (Method::GET, "/v1/rooms/public".to_owned()),
@@ -253,6 +259,10 @@ fn build(sut: &Sut, input: &Input) -> Option<Request<Body>> {
         .to_string(),
         Payload::AddMember(user) => serde_json::json!({"user_id": user_id(user)}).to_string(),
         Payload::Send { content } => serde_json::json!({"content": content}).to_string(),
+        Payload::Refresh(token) => serde_json::json!({
+            "refresh_token": token.clone().unwrap_or_else(|| sut.refresh_token.clone()),
+        })
+        .to_string(),
         Payload::Json(text) => text.clone(),
         Payload::Bytes(bytes) => return request.body(Body::from(bytes.clone())).ok(),
         Payload::Empty => String::new(),

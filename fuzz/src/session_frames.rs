@@ -113,8 +113,20 @@ async fn session(sut: &'static Sut, frames: &[Frame]) {
             .map(|frame| message(sut, frame, &mut sent_ids)),
     );
     outgoing.push(Message::text(ClientFrame::Ping.encode()));
-    // Every structured ping and the final one get a pong, unless the server closes.
-    let pings = 1 + frames.iter().filter(|f| matches!(f, Frame::Ping)).count();
+    // Every ping (structured, or text that decodes as one) and the final one get a
+    // pong, unless the server closes.
+    let pings = 1 + frames
+        .iter()
+        .filter(|f| match f {
+            Frame::Ping => true,
+            Frame::Text(text) => matches!(ClientFrame::decode(text), Ok(ClientFrame::Ping)),
+            _ => false,
+        })
+        .count();
+    // RFC 6455 allows at most 125 bytes in a control frame; more is a protocol error.
+    let oversized_ping = frames
+        .iter()
+        .any(|f| matches!(f, Frame::WsPing(bytes) if bytes.len() > 125));
 
     let (client_io, server_io) = tokio::io::duplex(64 * 1024);
     let server = tokio::spawn(sut.app.serve_connection(server_io, PEER));
@@ -138,18 +150,22 @@ async fn session(sut: &'static Sut, frames: &[Frame]) {
                         if matches!(frame, ServerFrame::Pong { .. }) {
                             pongs += 1;
                             if pongs >= pings {
-                                return None;
+                                return Ok(None);
                             }
                         }
                     }
                     Ok(Message::Close(frame)) => {
-                        return Some(frame.map_or(close::NORMAL, |f| u16::from(f.code)));
+                        return Ok(Some(frame.map_or(close::NORMAL, |f| u16::from(f.code))));
                     }
                     Ok(_) => {}
-                    Err(_) => return None,
+                    Err(_) => break,
                 }
             }
-            None
+            if pongs >= pings {
+                Ok(None)
+            } else {
+                Err("the server ended the session without a close frame")
+            }
         };
         tokio::time::timeout(ANSWER_TIMEOUT, answered).await
     });
@@ -162,12 +178,16 @@ async fn session(sut: &'static Sut, frames: &[Frame]) {
     let closed = reader
         .await
         .expect("reader task")
-        .unwrap_or_else(|_| panic!("the server stopped answering within {ANSWER_TIMEOUT:?}"));
+        .unwrap_or_else(|_| panic!("the server stopped answering within {ANSWER_TIMEOUT:?}"))
+        .unwrap_or_else(|e| panic!("{e}"));
     if let Some(code) = closed {
+        assert!(
+            code != PROTOCOL_ERROR || oversized_ping,
+            "closed with 1002 without a protocol violation"
+        );
         assert!(
             [
                 close::NORMAL,
-                // A WebSocket ping with more than 125 bytes breaks RFC 6455 (1002).
                 PROTOCOL_ERROR,
                 close::INVALID_PAYLOAD,
                 close::TOO_LARGE,

@@ -31,6 +31,8 @@ pub(crate) struct Sut {
     /// Messages `fuzzer` sent (it may edit and delete them) and one of `other`'s.
     pub own_messages: Vec<String>,
     pub foreign_message: String,
+    /// A refresh token of a local account (register), for the refresh endpoints.
+    pub refresh_token: String,
     /// Keeps the database until the process ends.
     _dir: tempfile::TempDir,
 }
@@ -44,13 +46,14 @@ pub(crate) const PEER: SocketAddr =
 
 pub(crate) static SUT: LazyLock<Sut> = LazyLock::new(start);
 
-/// A token of the external issuer the server trusts, for `subject`, valid for a day.
+/// A token of the external issuer the server trusts, for `subject`, valid for ten
+/// years (a fuzzing run of any length must not run into its expiry).
 pub(crate) fn token_for(subject: &str) -> String {
     let now = SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map(|d| d.as_secs())
         .unwrap_or_default();
-    let claims = serde_json::json!({"sub": subject, "exp": now + 86_400, "iat": now});
+    let claims = serde_json::json!({"sub": subject, "exp": now + 10 * 365 * 86_400, "iat": now});
     signed(
         br#"{"alg":"HS256","typ":"JWT"}"#,
         claims.to_string().as_bytes(),
@@ -101,6 +104,7 @@ fn start() -> Sut {
         direct_room: String::new(),
         own_messages: Vec::new(),
         foreign_message: String::new(),
+        refresh_token: String::new(),
         _dir: dir,
     };
     sut.seed();
@@ -168,6 +172,15 @@ impl Sut {
             serde_json::json!({"content": "hello from other"}),
         );
         let foreign_message = sent["message_id"].as_str().expect("message id").to_owned();
+        let local = post(
+            &self.fuzzer_token,
+            "/v1/auth/register",
+            serde_json::json!({"username": "fuzz-local", "password": "correct horse battery"}),
+        );
+        self.refresh_token = local["refresh_token"]
+            .as_str()
+            .expect("refresh token")
+            .to_owned();
         self.public_room = public_room;
         self.foreign_private_room = foreign_private_room;
         self.own_private_room = own_private_room;

@@ -2,6 +2,7 @@
 //! serve connections, whether they come from a TCP listener ([`crate::run`]) or from any
 //! byte stream (the fuzz targets drive sessions through in-memory pipes).
 
+use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
 
@@ -167,15 +168,16 @@ impl App {
         self.router.clone()
     }
 
-    /// Accepts connections on `listener` until [`App::stop`]; the returned task ends
-    /// once the requests in flight have finished.
-    pub fn serve(&self, listener: TcpListener) -> JoinHandle<()> {
-        tokio::spawn(http::serve(
+    /// Accepts connections on `listener` until [`App::stop`] begins; the future ends
+    /// once the requests in flight have finished. It owns the listener: dropping it
+    /// (an aborted server task, say) stops accepting at once.
+    pub fn serve(&self, listener: TcpListener) -> impl Future<Output = ()> + Send + 'static {
+        http::serve(
             listener,
             self.router.clone(),
             self.state.config().http_header_timeout,
             self.state.shutdown().clone(),
-        ))
+        )
     }
 
     /// Serves one HTTP connection (and the WebSocket it may upgrade to) over `io`, as
@@ -194,18 +196,16 @@ impl App {
         .await;
     }
 
-    /// Shuts down gracefully: stops accepting (`serving` is the task of
-    /// [`App::serve`], if any), tells every client `server_shutdown`, closes them with
+    /// Shuts down gracefully: stops accepting (`serving` is what [`App::serve`]
+    /// returned, still running), tells every client `server_shutdown`, closes them with
     /// 1012, and lets in-flight commits finish. Each wait is bounded by
     /// `--shutdown-grace`.
-    pub async fn stop(self, serving: Option<JoinHandle<()>>) {
+    pub async fn stop(self, serving: impl Future<Output = ()>) {
         let grace = self.state.config().shutdown_grace;
         tracing::info!("shutting down");
         self.state.shutdown().cancel();
         // Graceful HTTP shutdown waits for requests in flight.
-        if let Some(serving) = serving
-            && tokio::time::timeout(grace, serving).await.is_err()
-        {
+        if tokio::time::timeout(grace, serving).await.is_err() {
             tracing::warn!("HTTP requests still running after the grace period");
         }
         // WebSocket sessions outlive their HTTP request; wait for them separately.
@@ -219,8 +219,12 @@ impl App {
                 "sessions still open after the grace period"
             );
         }
-        for task in self.background {
-            let _ = tokio::time::timeout(grace, task).await;
+        // One deadline for all of them; what is still running then is stopped.
+        let deadline = tokio::time::Instant::now() + grace;
+        for mut task in self.background {
+            if tokio::time::timeout_at(deadline, &mut task).await.is_err() {
+                task.abort();
+            }
         }
         self.bus_shutdown.cancel();
         self.store.close().await;

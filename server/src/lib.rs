@@ -45,8 +45,13 @@ pub async fn run(
 ) -> anyhow::Result<()> {
     let app = App::start(config).await?;
     tracing::info!(address = %listener.local_addr()?, "chat-server listening");
-    let serving = app.serve(listener);
-    shutdown.await;
-    app.stop(Some(serving)).await;
+    // Not spawned: the listener lives in this future, so a caller that drops `run`
+    // (aborting its task) stops the server accepting at once.
+    let mut serving = std::pin::pin!(app.serve(listener));
+    tokio::select! {
+        () = &mut serving => {}
+        () = shutdown => {}
+    }
+    app.stop(serving).await;
     Ok(())
 }

@@ -10,7 +10,7 @@
 import { spawn } from "node:child_process";
 import { createServer } from "node:net";
 import { createRequire } from "node:module";
-import { mkdirSync, openSync } from "node:fs";
+import { mkdirSync, openSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 
 const { chromium } = createRequire(import.meta.url)(process.env.PLAYWRIGHT_CORE);
@@ -192,6 +192,22 @@ async function main() {
     mkdirSync(artifacts, { recursive: true });
     await ann.screenshot({ path: join(artifacts, "web-chat.png"), fullPage: true });
     console.log(`screenshot: ${join(artifacts, "web-chat.png")}`);
+
+    // Staying signed in, and signing out for real: the page keeps the refresh token the
+    // SDK renews the session with, and signing out revokes it on the server.
+    const typings = readFileSync(join(env("WEB_ROOT"), "pkg", "chat_wasm.d.ts"), "utf8");
+    check("the TypeScript types declare refreshSession, signOut and sessionRenewed",
+      ["refreshSession(", "signOut(", "sessionRenewed", "refreshToken?"].every((name) => typings.includes(name)));
+    const stored = await ann.evaluate(() => JSON.parse(localStorage.getItem("chat.session")).session.refreshToken);
+    check("the stored session carries a refresh token", typeof stored === "string" && stored.length > 0);
+    await ann.click("#sign-out");
+    check("signing out shows the sign-in form", await eventually(() => ann.isVisible("#username")));
+    const refused = await eventually(async () => (await fetch(`${server.url}/v1/auth/refresh`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ refresh_token: stored }),
+    })).status === 401);
+    check("and the server no longer accepts its refresh token", refused);
   } finally {
     await browser.close();
     await server.kill();

@@ -10,7 +10,7 @@ use tsify::Tsify;
 
 /// A signed-in user. Keep it (for example in `localStorage`) to sign in again without
 /// a password.
-#[derive(Debug, Clone, Serialize, Deserialize, Tsify)]
+#[derive(Clone, Serialize, Deserialize, Tsify)]
 #[serde(rename_all = "camelCase")]
 pub struct Session {
     pub user_id: String,
@@ -26,6 +26,16 @@ pub struct Session {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[tsify(optional)]
     pub refresh_expires_at: Option<i64>,
+}
+
+// Tokens stay out of logs.
+impl std::fmt::Debug for Session {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Session")
+            .field("user_id", &self.user_id)
+            .field("expires_at", &self.expires_at)
+            .finish_non_exhaustive()
+    }
 }
 
 impl From<chat_sdk::Session> for Session {

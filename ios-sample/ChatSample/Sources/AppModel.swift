@@ -48,8 +48,8 @@ final class AppModel: ObservableObject {
             throw error
         }
         sessions.save(StoredSession(username: username, session: session))
-        try client.connect()
         use(SignedIn(client: client, session: session, username: username))
+        try client.connect()
     }
 
     /// Signs out (on the server too, so the refresh token cannot be used again) and
@@ -87,8 +87,10 @@ final class AppModel: ObservableObject {
               let client = try? ChatClient(serverUrl: serverURL, databasePath: path)
         else { return }
         try? client.setSession(session: stored.session)
-        try? client.connect()
+        // Listening before connecting: a renewal right after the start (an access token
+        // that expired while the app was closed) must not be missed.
         use(SignedIn(client: client, session: stored.session, username: stored.username))
+        try? client.connect()
     }
 
     private func use(_ user: SignedIn?) {

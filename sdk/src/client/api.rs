@@ -122,6 +122,7 @@ impl ChatClient {
             http: http.clone(),
             base_url: base_url.clone(),
             shared: Arc::downgrade(&shared),
+            one_at_a_time: tokio::sync::Mutex::new(()),
         });
         let _ = shared.refresher.set(refresher);
         let (commands, queue) = mpsc::unbounded_channel();
@@ -204,6 +205,9 @@ impl ChatClient {
     /// A network error; the local sign-out (disconnect) happens regardless.
     pub async fn sign_out(&self, refresh_token: &str) -> Result<(), ClientError> {
         let _ = self.disconnect();
+        // Nothing may renew the session any more, here or in a refresh still running.
+        *self.shared.refresh_token.lock().expect("refresh lock") = None;
+        *self.shared.token.lock().expect("token lock") = None;
         rest::logout(&self.http, &self.base_url, refresh_token).await
     }
 

@@ -20,17 +20,34 @@ pub(crate) struct SessionRefresher {
     pub(crate) base_url: String,
     /// Weak: the shared state owns this refresher.
     pub(crate) shared: Weak<Shared>,
+    /// One refresh at a time: presenting one refresh token twice (two needs for a
+    /// token at once) would look like a stolen copy to the server, which then revokes
+    /// the whole sign-in.
+    pub(crate) one_at_a_time: tokio::sync::Mutex<()>,
 }
 
 impl TokenProvider for SessionRefresher {
     fn fresh_token(&self) -> Pin<Box<dyn Future<Output = Option<String>> + Send + '_>> {
         Box::pin(async move {
             let shared = self.shared.upgrade()?;
+            let before = shared.refresh_token.lock().expect("refresh lock").clone()?;
+            let _turn = self.one_at_a_time.lock().await;
             let presented = shared.refresh_token.lock().expect("refresh lock").clone()?;
+            if presented != before {
+                // Refreshed while this call waited: that session's token is the answer.
+                return shared.token.lock().expect("token lock").clone();
+            }
             match rest::refresh(&self.http, &self.base_url, &presented).await {
                 Ok(session) => {
-                    *shared.refresh_token.lock().expect("refresh lock") =
-                        session.refresh_token.clone();
+                    {
+                        let mut current = shared.refresh_token.lock().expect("refresh lock");
+                        if current.as_deref() != Some(presented.as_str()) {
+                            return None; // signed out (or a new session set) meanwhile
+                        }
+                        current.clone_from(&session.refresh_token);
+                    }
+                    // Before the next caller's turn: it returns this token.
+                    *shared.token.lock().expect("token lock") = Some(session.token.clone());
                     let token = session.token.clone();
                     shared.emit(ClientEvent::SessionRenewed(session));
                     Some(token)
@@ -42,7 +59,10 @@ impl TokenProvider for SessionRefresher {
                     message,
                 }) => {
                     tracing::warn!(%message, "the refresh token was refused");
-                    *shared.refresh_token.lock().expect("refresh lock") = None;
+                    let mut current = shared.refresh_token.lock().expect("refresh lock");
+                    if current.as_deref() == Some(presented.as_str()) {
+                        *current = None;
+                    }
                     None
                 }
                 // Offline or the server is down: the next need for a token tries again.

@@ -18,6 +18,9 @@ const MIN_LEAD_MS: u64 = 10_000;
 const MAX_LEAD_MS: u64 = 5 * 60 * 1000;
 /// After the server refused a fresh token: wait this long before asking again.
 const RETRY_AFTER_REFUSAL_MS: u64 = 30_000;
+/// A renewal with no outcome after this long (the provider had no token, the network
+/// failed, an older server ignored it) is started again.
+const IN_FLIGHT_TIMEOUT_MS: u64 = 30_000;
 
 /// Where renewal stands on the current connection.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -27,8 +30,8 @@ pub(super) enum Renewal {
     Unscheduled,
     /// Ask for a fresh token at this time; the token expires at `expires_at`.
     Due { at: Millis, expires_at: Millis },
-    /// Asked for a fresh token, or sent one and awaiting `authenticated`.
-    InFlight { expires_at: Millis },
+    /// Asked for a fresh token (at `since`), or sent one and awaiting `authenticated`.
+    InFlight { expires_at: Millis, since: Millis },
 }
 
 impl Core {
@@ -57,24 +60,36 @@ impl Core {
         };
     }
 
-    /// Time passed: ask for a fresh token if renewal is due.
+    /// Time passed: ask for a fresh token if renewal is due, or again if the last
+    /// attempt came to nothing (while the token has time left).
     pub(super) fn renew_if_due(&mut self, now: Millis, out: &mut Vec<Action>) {
-        if let Renewal::Due { at, expires_at } = self.renewal
-            && at <= now
-        {
-            self.renewal = Renewal::InFlight { expires_at };
-            out.push(Action::Emit(Event::TokenRenewalDue));
-        }
+        let expires_at = match self.renewal {
+            Renewal::Due { at, expires_at } if at <= now => expires_at,
+            Renewal::InFlight { expires_at, since }
+                if now >= since + IN_FLIGHT_TIMEOUT_MS && now < expires_at =>
+            {
+                expires_at
+            }
+            _ => return,
+        };
+        self.renewal = Renewal::InFlight {
+            expires_at,
+            since: now,
+        };
+        out.push(Action::Emit(Event::TokenRenewalDue));
     }
 
     /// A fresh token while connected: send it on the live socket if renewal asked for
     /// it (or whenever the app supplies one: it may know better).
     pub(super) fn renew_with(&mut self, now: Millis, token: String, out: &mut Vec<Action>) {
         let expires_at = match self.renewal {
-            Renewal::Due { expires_at, .. } | Renewal::InFlight { expires_at } => expires_at,
+            Renewal::Due { expires_at, .. } | Renewal::InFlight { expires_at, .. } => expires_at,
             Renewal::Unscheduled => Millis::MAX,
         };
-        self.renewal = Renewal::InFlight { expires_at };
+        self.renewal = Renewal::InFlight {
+            expires_at,
+            since: now,
+        };
         self.send(now, ClientFrame::Authenticate { token }, out);
     }
 
@@ -82,7 +97,7 @@ impl Core {
     /// long as the current token has time left; at expiry the server closes the
     /// connection and the usual reconnect asks for a token.
     pub(super) fn renewal_refused(&mut self, now: Millis) {
-        if let Renewal::InFlight { expires_at } = self.renewal {
+        if let Renewal::InFlight { expires_at, .. } = self.renewal {
             let at = now + RETRY_AFTER_REFUSAL_MS;
             self.renewal = if at < expires_at {
                 Renewal::Due { at, expires_at }
@@ -97,11 +112,14 @@ impl Core {
         matches!(self.renewal, Renewal::InFlight { .. })
     }
 
-    /// When the next renewal is due, if one is planned.
+    /// When renewal next needs attention, if ever.
     pub(super) fn renewal_deadline(&self) -> Option<Millis> {
         match self.renewal {
             Renewal::Due { at, .. } => Some(at),
-            _ => None,
+            Renewal::InFlight { expires_at, since } => {
+                Some(since + IN_FLIGHT_TIMEOUT_MS).filter(|at| *at < expires_at)
+            }
+            Renewal::Unscheduled => None,
         }
     }
 }

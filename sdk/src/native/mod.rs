@@ -17,8 +17,12 @@ impl ChatClient {
     /// not `http(s)://` or a root certificate that does not parse.
     pub fn open(config: ClientConfig) -> Result<Self, ClientError> {
         let tls = tls::client_config(&config.extra_root_certificates)?;
+        // A REST call that hangs must not hold up what waits on it (a session refresh
+        // above all: its answer carries the only copy of the next refresh token).
         let http = reqwest::Client::builder()
             .tls_backend_preconfigured((*tls).clone())
+            .connect_timeout(std::time::Duration::from_secs(10))
+            .timeout(std::time::Duration::from_secs(30))
             .build()
             .map_err(|e| ClientError::InvalidConfig(format!("HTTP client: {e}")))?;
         let cache = match &config.database {

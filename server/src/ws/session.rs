@@ -210,6 +210,12 @@ impl Session {
                     }
                 }
             }
+            // A fresh token (`authenticate` on this connection, read in either place)
+            // moves the deadline before the next wait.
+            if self.token_expires_at != armed_expiry {
+                armed_expiry = self.token_expires_at;
+                token_expiry.as_mut().reset(token_deadline(armed_expiry));
+            }
             // Teardown first; then the heartbeat; then events already committed, before
             // the client's next request, so replies never overtake them.
             let step = tokio::select! {
@@ -244,11 +250,6 @@ impl Session {
             };
             if let Err(end) = step {
                 return end;
-            }
-            // A fresh token (`authenticate` on this connection) moves the deadline.
-            if self.token_expires_at != armed_expiry {
-                armed_expiry = self.token_expires_at;
-                token_expiry.as_mut().reset(token_deadline(armed_expiry));
             }
         }
     }

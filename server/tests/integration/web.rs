@@ -176,3 +176,50 @@ async fn an_index_html_that_links_outside_the_root_is_never_served() {
         assert!(!response.text().await.unwrap().contains("secret"), "{path}");
     }
 }
+
+#[tokio::test]
+async fn paths_that_do_not_decode_or_climb_never_reach_an_outside_index() {
+    let site = tempfile::tempdir().unwrap();
+    let secrets = tempfile::tempdir().unwrap();
+    std::fs::write(secrets.path().join("secret.txt"), "the server's secret").unwrap();
+    std::os::unix::fs::symlink(
+        secrets.path().join("secret.txt"),
+        site.path().join("index.html"),
+    )
+    .unwrap();
+    let root = site.path().to_path_buf();
+    let server = TestServer::start_with(move |c| c.web_root = Some(root)).await;
+    for path in ["/%FF", "/a/%C3%28", "/../x", "/a/../../b"] {
+        let response = server.http.get(server.url(path)).send().await.unwrap();
+        assert!(!response.text().await.unwrap().contains("secret"), "{path}");
+    }
+}
+
+#[tokio::test]
+async fn a_web_root_that_is_a_link_follows_a_redeploy() {
+    let releases = tempfile::tempdir().unwrap();
+    for release in ["1", "2"] {
+        let dir = releases.path().join(release);
+        std::fs::create_dir(&dir).unwrap();
+        std::fs::write(dir.join("index.html"), format!("release {release}")).unwrap();
+    }
+    let current = releases.path().join("current");
+    std::os::unix::fs::symlink(releases.path().join("1"), &current).unwrap();
+    let root = current.clone();
+    let server = TestServer::start_with(move |c| c.web_root = Some(root)).await;
+    let page = async || {
+        server
+            .http
+            .get(server.url("/"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap()
+    };
+    assert_eq!(page().await, "release 1");
+    std::fs::remove_file(&current).unwrap();
+    std::os::unix::fs::symlink(releases.path().join("2"), &current).unwrap();
+    assert_eq!(page().await, "release 2");
+}

@@ -1,7 +1,8 @@
-//! Refresh tokens in PostgreSQL: the presented token's row is locked (`FOR UPDATE`) for
-//! the rotation, so that two requests presenting the same token cannot both rotate it.
+//! Refresh tokens in PostgreSQL: each rotation and revocation holds an advisory lock on
+//! the token's family, so that two requests presenting the same token cannot both
+//! rotate it, and a revocation cannot miss a successor inserted at the same time.
 
-use sqlx::Row;
+use sqlx::{Postgres, Row, Transaction};
 
 use super::PostgresStore;
 use crate::error::Result;
@@ -29,13 +30,13 @@ impl PostgresStore {
         now: i64,
     ) -> Result<Rotation> {
         let mut tx = self.pool.begin().await?;
-        let row = sqlx::query(sqlx::AssertSqlSafe(format!(
-            "{} FOR UPDATE",
-            refresh_sql::SELECT
-        )))
-        .bind(presented)
-        .fetch_optional(&mut *tx)
-        .await?;
+        if !lock_family(&mut tx, presented).await? {
+            return Ok(Rotation::Invalid);
+        }
+        let row = sqlx::query(refresh_sql::SELECT)
+            .bind(presented)
+            .fetch_optional(&mut *tx)
+            .await?;
         let Some(row) = row else {
             return Ok(Rotation::Invalid);
         };
@@ -79,11 +80,43 @@ impl PostgresStore {
     }
 
     pub(super) async fn revoke_refresh(&self, presented: &str, now: i64) -> Result<()> {
-        sqlx::query(refresh_sql::REVOKE_FAMILY_OF)
-            .bind(now)
-            .bind(presented)
-            .execute(&self.pool)
-            .await?;
+        let mut tx = self.pool.begin().await?;
+        if let Some(family_id) = family_of(&mut tx, presented).await? {
+            lock(&mut tx, &family_id).await?;
+            sqlx::query(refresh_sql::REVOKE_FAMILY)
+                .bind(now)
+                .bind(&family_id)
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await?;
         Ok(())
+    }
+}
+
+async fn family_of(tx: &mut Transaction<'_, Postgres>, presented: &str) -> Result<Option<String>> {
+    Ok(sqlx::query_scalar(refresh_sql::FAMILY)
+        .bind(presented)
+        .fetch_optional(&mut **tx)
+        .await?)
+}
+
+/// Serialises every rotation and revocation of one family until the transaction ends.
+async fn lock(tx: &mut Transaction<'_, Postgres>, family_id: &str) -> Result<()> {
+    sqlx::query("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))")
+        .bind(family_id)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
+/// Locks the family of the presented token; `false` if there is no such token.
+async fn lock_family(tx: &mut Transaction<'_, Postgres>, presented: &str) -> Result<bool> {
+    match family_of(tx, presented).await? {
+        Some(family_id) => {
+            lock(tx, &family_id).await?;
+            Ok(true)
+        }
+        None => Ok(false),
     }
 }

@@ -28,6 +28,14 @@ impl SqliteStore {
         next_expires_at: i64,
         now: i64,
     ) -> Result<Rotation> {
+        // Unknown tokens (anything an attacker makes up) never take the write lock.
+        let known: Option<String> = sqlx::query_scalar(refresh_sql::FAMILY)
+            .bind(presented)
+            .fetch_optional(&self.readers)
+            .await?;
+        if known.is_none() {
+            return Ok(Rotation::Invalid);
+        }
         let mut tx = self.readers.begin_with("BEGIN IMMEDIATE").await?;
         let row = sqlx::query(refresh_sql::SELECT)
             .bind(presented)
@@ -76,11 +84,18 @@ impl SqliteStore {
     }
 
     pub(super) async fn revoke_refresh(&self, presented: &str, now: i64) -> Result<()> {
-        sqlx::query(refresh_sql::REVOKE_FAMILY_OF)
-            .bind(now)
+        let family_id: Option<String> = sqlx::query_scalar(refresh_sql::FAMILY)
             .bind(presented)
-            .execute(&self.readers)
+            .fetch_optional(&self.readers)
             .await?;
+        if let Some(family_id) = family_id {
+            // One statement: atomic on its own, and serialised with rotations.
+            sqlx::query(refresh_sql::REVOKE_FAMILY)
+                .bind(now)
+                .bind(&family_id)
+                .execute(&self.readers)
+                .await?;
+        }
         Ok(())
     }
 }

@@ -1,20 +1,19 @@
 package com.example.chat.sample
 
 import android.content.Context
-import com.example.chat.kit.events
 import java.io.File
 import kotlinx.coroutines.CoroutineScope
 import kotlinx.coroutines.Dispatchers
-import kotlinx.coroutines.Job
 import kotlinx.coroutines.SupervisorJob
 import kotlinx.coroutines.flow.MutableStateFlow
 import kotlinx.coroutines.flow.StateFlow
 import kotlinx.coroutines.flow.asStateFlow
-import kotlinx.coroutines.flow.filterIsInstance
 import kotlinx.coroutines.launch
 import uniffi.chat_ffi.ChatClient
 import uniffi.chat_ffi.ChatException
+import uniffi.chat_ffi.ChatListener
 import uniffi.chat_ffi.Event
+import uniffi.chat_ffi.ListenerHandle
 import uniffi.chat_ffi.Session
 
 /** The signed-in user and their client (one cache file per user). */
@@ -29,7 +28,7 @@ class ChatService(private val context: Context, private val serverUrl: String) {
     private val prefs = context.getSharedPreferences("chat-session", Context.MODE_PRIVATE)
     private val _signedIn = MutableStateFlow<SignedIn?>(null)
     private val scope = CoroutineScope(SupervisorJob() + Dispatchers.IO)
-    private var renewals: Job? = null
+    private var renewals: ListenerHandle? = null
 
     /** Who is signed in, or null for the sign-in screen. */
     val signedIn: StateFlow<SignedIn?> = _signedIn.asStateFlow()
@@ -78,12 +77,17 @@ class ChatService(private val context: Context, private val serverUrl: String) {
         _signedIn.value = SignedIn(client, session, username)
     }
 
-    /** Keeps the stored session in step: each renewal uses up the old refresh token. */
+    /**
+     * Keeps the stored session in step: each renewal uses up the old refresh token. The
+     * listener is registered at once (before `connect`), so no renewal is missed.
+     */
     private fun keepRenewedSessions(client: ChatClient) {
-        renewals?.cancel()
-        renewals = scope.launch {
-            client.events().filterIsInstance<Event.SessionRenewed>().collect { store(it.session) }
-        }
+        renewals?.stop()
+        renewals = client.listen(object : ChatListener {
+            override fun onEvent(event: Event) {
+                if (event is Event.SessionRenewed) store(event.session)
+            }
+        })
     }
 
     private fun store(session: Session) {
@@ -103,7 +107,7 @@ class ChatService(private val context: Context, private val serverUrl: String) {
     fun signOut() {
         val current = _signedIn.value ?: return
         _signedIn.value = null
-        renewals?.cancel()
+        renewals?.stop()
         val refreshToken = prefs.getString("refresh_token", null)
         prefs.edit().clear().apply()
         current.client.disconnect()
