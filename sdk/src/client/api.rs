@@ -58,10 +58,20 @@ impl ClientConfig {
     }
 }
 
-/// Supplies a fresh access token when the server refuses the current one.
+/// What [`TokenProvider::fresh_token`] returns: a future that is `Send` where there
+/// are threads to send it to (the browser's futures are not, and need not be).
+#[cfg(not(target_arch = "wasm32"))]
+pub type TokenFuture<'a> = Pin<Box<dyn Future<Output = Option<String>> + Send + 'a>>;
+/// What [`TokenProvider::fresh_token`] returns: a future that is `Send` where there
+/// are threads to send it to (the browser's futures are not, and need not be).
+#[cfg(target_arch = "wasm32")]
+pub type TokenFuture<'a> = Pin<Box<dyn Future<Output = Option<String>> + 'a>>;
+
+/// Supplies a fresh access token ahead of the current one's expiry, and when the server
+/// refuses it.
 pub trait TokenProvider: Send + Sync {
     /// A fresh token, or `None` if the user must sign in again.
-    fn fresh_token(&self) -> Pin<Box<dyn Future<Output = Option<String>> + Send + '_>>;
+    fn fresh_token(&self) -> TokenFuture<'_>;
 }
 
 /// What [`ChatClient::assemble`] hands a platform: the API, and the driver's half.

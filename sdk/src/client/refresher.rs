@@ -5,10 +5,9 @@
 //! the session. Apps of an external auth service set a [`TokenProvider`] instead, which
 //! takes precedence.
 
-use std::future::Future;
-use std::pin::Pin;
 use std::sync::Weak;
 
+use super::api::TokenFuture;
 use super::bridge::Shared;
 use super::events::ClientEvent;
 use super::{ClientError, TokenProvider, rest};
@@ -27,7 +26,7 @@ pub(crate) struct SessionRefresher {
 }
 
 impl TokenProvider for SessionRefresher {
-    fn fresh_token(&self) -> Pin<Box<dyn Future<Output = Option<String>> + Send + '_>> {
+    fn fresh_token(&self) -> TokenFuture<'_> {
         Box::pin(async move {
             let shared = self.shared.upgrade()?;
             let before = shared.refresh_token.lock().expect("refresh lock").clone()?;
