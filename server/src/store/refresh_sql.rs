@@ -3,6 +3,11 @@
 //! could miss the successor the rotation inserts: SQLite's `BEGIN IMMEDIATE` serialises
 //! every writer; PostgreSQL takes a transaction-scoped advisory lock on the family.
 
+use sqlx::{ColumnIndex, Database, Decode, Encode, Executor, IntoArguments, Row as _, Type};
+
+use super::Rotation;
+use crate::error::Result;
+
 pub(super) const INSERT: &str =
     "INSERT INTO refresh_tokens (token_hash, family_id, user_id, created_at, expires_at)
      VALUES ($1, $2, $3, $4, $5)";
@@ -19,26 +24,89 @@ pub(super) const MARK_USED: &str = "UPDATE refresh_tokens SET used_at = $1 WHERE
 pub(super) const REVOKE_FAMILY: &str =
     "UPDATE refresh_tokens SET revoked_at = $1 WHERE family_id = $2 AND revoked_at IS NULL";
 
+/// Rotates the presented token inside the caller's transaction (which serialises it as
+/// the module head says), on either database; the caller commits.
+pub(super) async fn rotate_in<DB>(
+    conn: &mut DB::Connection,
+    presented: &str,
+    next_hash: &str,
+    next_expires_at: i64,
+    now: i64,
+) -> Result<Rotation>
+where
+    DB: Database,
+    for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
+    DB::Arguments: IntoArguments<DB>,
+    for<'q> &'q str: Encode<'q, DB> + Type<DB>,
+    for<'q> i64: Encode<'q, DB> + Decode<'q, DB> + Type<DB>,
+    for<'r> String: Decode<'r, DB> + Type<DB>,
+    &'static str: ColumnIndex<DB::Row>,
+{
+    let Some(row) = sqlx::query::<DB>(SELECT)
+        .bind(presented)
+        .fetch_optional(&mut *conn)
+        .await?
+    else {
+        return Ok(Rotation::Invalid);
+    };
+    let token = Presented {
+        family_id: row.try_get("family_id")?,
+        user_id: row.try_get("user_id")?,
+        expires_at: row.try_get("expires_at")?,
+        used_at: row.try_get("used_at")?,
+        revoked_at: row.try_get("revoked_at")?,
+    };
+    match token.verdict(now) {
+        Verdict::Refuse => Ok(Rotation::Invalid),
+        Verdict::RevokeFamily => {
+            sqlx::query::<DB>(REVOKE_FAMILY)
+                .bind(now)
+                .bind(token.family_id.as_str())
+                .execute(&mut *conn)
+                .await?;
+            Ok(Rotation::Reused)
+        }
+        Verdict::Rotate => {
+            sqlx::query::<DB>(MARK_USED)
+                .bind(now)
+                .bind(presented)
+                .execute(&mut *conn)
+                .await?;
+            sqlx::query::<DB>(INSERT)
+                .bind(next_hash)
+                .bind(token.family_id.as_str())
+                .bind(token.user_id.as_str())
+                .bind(now)
+                .bind(next_expires_at)
+                .execute(&mut *conn)
+                .await?;
+            Ok(Rotation::Rotated {
+                user_id: token.user_id,
+            })
+        }
+    }
+}
+
 /// What the stores read of the presented token, and what it means.
 #[derive(Debug)]
-pub(super) struct Presented {
-    pub family_id: String,
-    pub user_id: String,
-    pub expires_at: i64,
-    pub used_at: Option<i64>,
-    pub revoked_at: Option<i64>,
+struct Presented {
+    family_id: String,
+    user_id: String,
+    expires_at: i64,
+    used_at: Option<i64>,
+    revoked_at: Option<i64>,
 }
 
 /// What to do with a presented token.
 #[derive(Debug, PartialEq, Eq)]
-pub(super) enum Verdict {
+enum Verdict {
     Rotate,
     RevokeFamily,
     Refuse,
 }
 
 impl Presented {
-    pub(super) fn verdict(&self, now: i64) -> Verdict {
+    fn verdict(&self, now: i64) -> Verdict {
         if self.revoked_at.is_some() || self.expires_at <= now {
             Verdict::Refuse
         } else if self.used_at.is_some() {

@@ -56,6 +56,33 @@ fn bad_tokens(secret: &[u8], user_id: &str) -> Vec<(&'static str, String)> {
     ]
 }
 
+/// Asserts that `token` is refused as `unauthorized` by the WebSocket (then closed with
+/// 4001) and by REST (401); returns the REST error's message.
+async fn refused_everywhere(server: &TestServer, token: &str, what: &str) -> String {
+    let mut client = crate::common::Client::connect(server).await;
+    client
+        .send(&ClientFrame::Authenticate {
+            token: token.to_owned(),
+        })
+        .await;
+    match client.recv().await {
+        ServerFrame::Error { code, .. } => assert_eq!(code.as_str(), "unauthorized", "{what:?}"),
+        other => panic!("{what:?}: {other:?}"),
+    }
+    assert_eq!(client.closed().await, Some(close::UNAUTHORIZED), "{what:?}");
+    let response = server
+        .http
+        .get(server.url("/v1/rooms"))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 401, "{what:?}");
+    let body: serde_json::Value = response.json().await.unwrap();
+    assert_eq!(body["code"], "unauthorized", "{what:?}");
+    body["message"].as_str().unwrap_or_default().to_owned()
+}
+
 #[tokio::test]
 async fn invalid_tokens_are_refused_on_websocket_and_rest() {
     let server = TestServer::start().await;
@@ -64,28 +91,7 @@ async fn invalid_tokens_are_refused_on_websocket_and_rest() {
     let mut bystander = server.client(&ann.token).await;
 
     for (what, token) in bad_tokens(&secret, &ann.user_id) {
-        let mut client = crate::common::Client::connect(&server).await;
-        client
-            .send(&ClientFrame::Authenticate {
-                token: token.clone(),
-            })
-            .await;
-        match client.recv().await {
-            ServerFrame::Error { code, .. } => assert_eq!(code.as_str(), "unauthorized", "{what}"),
-            other => panic!("{what}: {other:?}"),
-        }
-        assert_eq!(client.closed().await, Some(close::UNAUTHORIZED), "{what}");
-
-        let response = server
-            .http
-            .get(server.url("/v1/rooms"))
-            .bearer_auth(&token)
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(response.status(), 401, "{what}");
-        let body: serde_json::Value = response.json().await.unwrap();
-        assert_eq!(body["code"], "unauthorized", "{what}");
+        refused_everywhere(&server, &token, what).await;
     }
     // The control: a correctly signed token of the same shape works.
     let good = server.sign(&json!({"sub": ann.user_id, "exp": now_secs() + 60}));
@@ -284,35 +290,10 @@ async fn external_subjects_with_invisible_or_non_ascii_characters_are_refused() 
         "ext-look\u{7}",
         "ext-look\n",
     ] {
-        let token = external_token(subject);
-        let response = server
-            .http
-            .get(server.url("/v1/rooms"))
-            .bearer_auth(&token)
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(response.status(), 401, "{subject:?}");
-        let body: serde_json::Value = response.json().await.unwrap();
-        assert_eq!(body["code"], "unauthorized", "{subject:?}");
+        let message = refused_everywhere(&server, &external_token(subject), subject).await;
         assert!(
-            body["message"]
-                .as_str()
-                .unwrap()
-                .contains("printable ASCII"),
-            "{subject:?}: {body}"
-        );
-
-        let mut client = crate::common::Client::connect(&server).await;
-        client.send(&ClientFrame::Authenticate { token }).await;
-        assert!(
-            matches!(client.recv().await, ServerFrame::Error { .. }),
-            "{subject:?}"
-        );
-        assert_eq!(
-            client.closed().await,
-            Some(close::UNAUTHORIZED),
-            "{subject:?}"
+            message.contains("printable ASCII"),
+            "{subject:?}: {message}"
         );
     }
     // The plain subject those names imitate still signs in as itself.

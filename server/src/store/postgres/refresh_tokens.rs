@@ -2,11 +2,11 @@
 //! the token's family, so that two requests presenting the same token cannot both
 //! rotate it, and a revocation cannot miss a successor inserted at the same time.
 
-use sqlx::{Postgres, Row, Transaction};
+use sqlx::{Postgres, Transaction};
 
 use super::PostgresStore;
 use crate::error::Result;
-use crate::store::refresh_sql::{self, Presented, Verdict};
+use crate::store::refresh_sql;
 use crate::store::{RefreshTokenRecord, Rotation};
 
 impl PostgresStore {
@@ -33,50 +33,11 @@ impl PostgresStore {
         if !lock_family(&mut tx, presented).await? {
             return Ok(Rotation::Invalid);
         }
-        let row = sqlx::query(refresh_sql::SELECT)
-            .bind(presented)
-            .fetch_optional(&mut *tx)
-            .await?;
-        let Some(row) = row else {
-            return Ok(Rotation::Invalid);
-        };
-        let token = Presented {
-            family_id: row.get("family_id"),
-            user_id: row.get("user_id"),
-            expires_at: row.get("expires_at"),
-            used_at: row.get("used_at"),
-            revoked_at: row.get("revoked_at"),
-        };
-        match token.verdict(now) {
-            Verdict::Refuse => return Ok(Rotation::Invalid),
-            Verdict::RevokeFamily => {
-                sqlx::query(refresh_sql::REVOKE_FAMILY)
-                    .bind(now)
-                    .bind(&token.family_id)
-                    .execute(&mut *tx)
-                    .await?;
-                tx.commit().await?;
-                return Ok(Rotation::Reused);
-            }
-            Verdict::Rotate => {}
-        }
-        sqlx::query(refresh_sql::MARK_USED)
-            .bind(now)
-            .bind(presented)
-            .execute(&mut *tx)
-            .await?;
-        sqlx::query(refresh_sql::INSERT)
-            .bind(next_hash)
-            .bind(&token.family_id)
-            .bind(&token.user_id)
-            .bind(now)
-            .bind(next_expires_at)
-            .execute(&mut *tx)
-            .await?;
+        let rotation =
+            refresh_sql::rotate_in::<Postgres>(&mut tx, presented, next_hash, next_expires_at, now)
+                .await?;
         tx.commit().await?;
-        Ok(Rotation::Rotated {
-            user_id: token.user_id,
-        })
+        Ok(rotation)
     }
 
     pub(super) async fn revoke_refresh(&self, presented: &str, now: i64) -> Result<()> {
