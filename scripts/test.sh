@@ -51,6 +51,8 @@ echo "== fuzzing: every cargo-fuzz target for a few seconds on its corpus (night
 counted scripts/fuzz.sh --smoke
 echo "== chat-bench smoke: every scenario against chat-server, Node ws and Socket.IO, tiny sizes"
 counted bench/run.sh --smoke
+echo "== chaos under load, small: chat-server SIGKILLed while clients send (one process; a cluster)"
+counted bench/chaos.sh --smoke
 
 echo "== tests"
 status=0

@@ -27,6 +27,10 @@ pub enum Scenario {
     /// Every subscriber drops its connection at once and resumes while publishers go on;
     /// reports the time until all have caught up and what is missing or duplicated.
     Storm(StormArgs),
+    /// Every client sends while the server is killed and restarted under it (by
+    /// `bench/chaos.sh`); afterwards every acknowledged message must be stored once and
+    /// every client must hold the same history as the server.
+    Chaos(ChaosArgs),
 }
 
 /// Which server speaks on the other end.
@@ -147,6 +151,39 @@ pub struct StormArgs {
     pub message_size: u32,
 }
 
+#[derive(Debug, Args)]
+pub struct ChaosArgs {
+    #[command(flatten)]
+    pub common: Common,
+    #[command(flatten)]
+    pub shape: Shape,
+    /// More processes of the same cluster: clients are spread over `--addr` and these,
+    /// and a client whose process is gone reconnects to the next one in turn.
+    #[arg(long = "also-addr", value_delimiter = ',', value_parser = loopback_addr)]
+    pub also_addr: Vec<SocketAddr>,
+    /// Offered load: total messages per second over all clients (every client sends).
+    #[arg(long, default_value_t = 2000.0, value_parser = rate)]
+    pub rate: f64,
+    /// How long the clients send (the faults happen meanwhile).
+    #[arg(long, default_value = "120s", value_parser = duration)]
+    pub duration: Duration,
+    /// After sending stops: how long clients may take to have every message acknowledged
+    /// and to hold the whole history.
+    #[arg(long, default_value = "120s", value_parser = duration)]
+    pub deadline: Duration,
+    /// How many faults the driver injects during the run (reported, and the least number
+    /// of reconnections that proves the faults reached the clients).
+    #[arg(long, default_value_t = 0)]
+    pub faults: u32,
+    /// Create this file once every client is connected and sending starts (the driver
+    /// times its faults from it).
+    #[arg(long)]
+    pub ready_file: Option<PathBuf>,
+    /// Message content size in bytes.
+    #[arg(long, default_value_t = 100, value_parser = clap::value_parser!(u32).range(40..=60_000))]
+    pub message_size: u32,
+}
+
 fn loopback_addr(value: &str) -> Result<SocketAddr, String> {
     let addr: SocketAddr = value.parse().map_err(|e| format!("{e}"))?;
     if !addr.ip().is_loopback() {
@@ -227,6 +264,7 @@ mod tests {
             "fanout --target ws --addr 127.0.0.1:9000 --room-size 1",
             "fanout --target ws --addr 127.0.0.1:9000 --message-size 10",
             "idle --target ws --addr 127.0.0.1:9000 --source-ips 0",
+            "chaos --target chat --addr 127.0.0.1:9000 --also-addr 10.0.0.2:9000",
         ] {
             assert!(parse(bad).is_err(), "accepted: {bad}");
         }

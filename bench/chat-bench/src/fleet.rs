@@ -1,5 +1,6 @@
 //! Placing clients in rooms and opening their connections.
 
+use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
 use futures_util::StreamExt as _;
@@ -86,6 +87,17 @@ pub async fn open_all(
     concurrency: usize,
     errors: &Errors,
 ) -> Opened {
+    open_spread(target, members, &[target.addr()], concurrency, errors).await
+}
+
+/// As `open_all`, member `i` on the process at `addrs[i % addrs.len()]`.
+pub async fn open_spread(
+    target: &Target,
+    members: &[Member],
+    addrs: &[SocketAddr],
+    concurrency: usize,
+    errors: &Errors,
+) -> Opened {
     let started = Instant::now();
     let setup = Latency::default();
     let mut connections: Vec<Option<Connection>> = Vec::with_capacity(members.len());
@@ -93,7 +105,8 @@ pub async fn open_all(
     let mut attempts = futures_util::stream::iter(members.iter().enumerate())
         .map(|(position, member)| async move {
             let began = Instant::now();
-            let result = target.connect(member, None).await;
+            let addr = addrs[member.index % addrs.len().max(1)];
+            let result = target.connect_to(addr, member, None).await;
             (position, result, began.elapsed())
         })
         .buffer_unordered(concurrency.max(1));

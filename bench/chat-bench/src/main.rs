@@ -24,6 +24,7 @@ fn main() -> anyhow::Result<()> {
         Scenario::Fanout(args) => &args.common,
         Scenario::Idle(args) => &args.common,
         Scenario::Storm(args) => &args.common,
+        Scenario::Chaos(args) => &args.common,
     };
     let json = common.json.clone();
     let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -42,6 +43,10 @@ fn main() -> anyhow::Result<()> {
             }
             Scenario::Storm(args) => {
                 let report = scenario::storm::run(args).await?;
+                (report.summary(), serde_json::to_value(&report)?)
+            }
+            Scenario::Chaos(args) => {
+                let report = scenario::chaos::run(args).await?;
                 (report.summary(), serde_json::to_value(&report)?)
             }
         })

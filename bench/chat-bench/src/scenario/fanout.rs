@@ -366,7 +366,7 @@ fn receive(
                 stats.delivery.record_ns(now.saturating_sub(stamp.due_ns));
             }
         }
-        Incoming::Ack { id } => {
+        Incoming::Ack { id, .. } => {
             let Some((point, due_ns)) = pending.remove(&id) else {
                 shared.live.errors.record("an ack for nothing sent");
                 return;

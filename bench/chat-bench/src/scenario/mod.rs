@@ -1,5 +1,6 @@
-//! The scenarios, one per file.
+//! The scenarios, one per module.
 
+pub mod chaos;
 pub mod fanout;
 pub mod idle;
 pub mod storm;

@@ -284,7 +284,7 @@ struct Follower {
 impl Follower {
     fn take(&mut self, shared: &Shared, incoming: Incoming) {
         match incoming {
-            Incoming::Delivery { body, seq } => {
+            Incoming::Delivery { body, stored } => {
                 let Some(stamp) = Stamp::decode(&body) else {
                     shared
                         .live
@@ -293,7 +293,7 @@ impl Follower {
                     return;
                 };
                 shared.live.totals.delivered.add(1);
-                if let Some(seq) = seq {
+                if let Some(seq) = stored.map(|stored| stored.seq) {
                     self.last_seq = Some(self.last_seq.map_or(seq, |last| last.max(seq)));
                 }
                 let outcome = &mut self.outcome;

@@ -7,16 +7,19 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use anyhow::Context as _;
 use chat_protocol::v1::{
-    ClientFrame, CreateRoomRequest, CreateRoomResponse, RoomVisibility, ServerFrame,
+    ClientFrame, CreateRoomRequest, CreateRoomResponse, Message, MessagesPage, RoomVisibility,
+    ServerFrame,
 };
 use futures_util::{StreamExt as _, TryStreamExt as _};
 use jsonwebtoken::{EncodingKey, Header};
 use serde::Serialize;
 
-use super::{Connection, Incoming, Member};
+use super::{Connection, Incoming, Member, Stored};
 
 /// Room creations in flight at once.
 const CREATE_CONCURRENCY: usize = 16;
+/// The largest history page the server hands out.
+const HISTORY_PAGE: u32 = 200;
 
 #[derive(Serialize)]
 struct Claims<'a> {
@@ -103,6 +106,39 @@ impl ChatAuth {
         Ok(created.room_id)
     }
 
+    /// Every message stored in `room`, oldest first, read over REST as `reader` (a member).
+    pub async fn history(
+        &self,
+        addr: SocketAddr,
+        room: &str,
+        reader: usize,
+    ) -> anyhow::Result<Vec<Message>> {
+        let mut messages: Vec<Message> = Vec::new();
+        loop {
+            let after = messages.last().map_or(0, |m| m.seq);
+            let response = self
+                .http
+                .get(format!(
+                    "http://{addr}/v1/rooms/{room}/messages?after_seq={after}&limit={HISTORY_PAGE}"
+                ))
+                .bearer_auth(self.token(reader)?)
+                .send()
+                .await
+                .context("reading a room's history")?;
+            let status = response.status();
+            if !status.is_success() {
+                let body = response.text().await.unwrap_or_default();
+                anyhow::bail!("reading a room's history: {status} {body}");
+            }
+            let page: MessagesPage = response.json().await?;
+            let more = page.has_more && !page.messages.is_empty();
+            messages.extend(page.messages);
+            if !more {
+                return Ok(messages);
+            }
+        }
+    }
+
     pub async fn authenticate_and_join(
         &self,
         connection: &mut Connection,
@@ -153,9 +189,20 @@ pub fn parse(text: &str) -> Incoming {
     match ServerFrame::decode(text) {
         Ok(ServerFrame::Message(message)) => Incoming::Delivery {
             body: message.content,
-            seq: Some(message.seq),
+            stored: Some(Stored {
+                seq: message.seq,
+                message_id: message.message_id,
+            }),
         },
-        Ok(ServerFrame::MessageAck { client_msg_id, .. }) => Incoming::Ack { id: client_msg_id },
+        Ok(ServerFrame::MessageAck {
+            client_msg_id,
+            message_id,
+            seq,
+            ..
+        }) => Incoming::Ack {
+            id: client_msg_id,
+            stored: Some(Stored { seq, message_id }),
+        },
         Ok(ServerFrame::Error { code, message, .. }) => {
             Incoming::Error(format!("{code:?}: {message}"))
         }
@@ -187,7 +234,10 @@ mod tests {
             parse(&message.encode()),
             Incoming::Delivery {
                 body: "0 1 2 3 ....".into(),
-                seq: Some(7)
+                stored: Some(Stored {
+                    seq: 7,
+                    message_id: "m".into()
+                })
             }
         );
         let refused = ServerFrame::error(ErrorCode::RateLimited, "slow down", None);

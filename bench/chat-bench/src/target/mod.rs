@@ -24,17 +24,28 @@ const SETUP_TIMEOUT: Duration = Duration::from_secs(30);
 /// What one incoming text frame means to the generator.
 #[derive(Debug, PartialEq, Eq)]
 pub enum Incoming {
-    /// A message delivered to this client; `seq` is the room position where the server
-    /// has one (chat-server), used to resume after a reconnect.
-    Delivery { body: String, seq: Option<u64> },
-    /// The server acknowledged this client's message `id`.
-    Ack { id: String },
+    /// A message delivered to this client; `stored` where the server stores messages
+    /// (chat-server), used to resume after a reconnect and to compare histories.
+    Delivery {
+        body: String,
+        stored: Option<Stored>,
+    },
+    /// The server acknowledged this client's message `id` (and, where it stores
+    /// messages, where it stored it).
+    Ack { id: String, stored: Option<Stored> },
     /// A protocol-level reply to send back at once (Engine.IO heartbeat).
     Reply(String),
     /// The server refused something.
     Error(String),
     /// Anything else (presence, receipts, …).
     Other,
+}
+
+/// Where a server that keeps history stored a message: its room position and its id.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Stored {
+    pub seq: u64,
+    pub message_id: String,
 }
 
 /// One client's identity: its index in the run and the room it belongs to.
@@ -80,6 +91,11 @@ impl Target {
         })
     }
 
+    /// The server's (first) address.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
     /// Creates the rooms, each by its first member, and returns their ids in order.
     /// The reference servers make a room when someone joins it, so names are ids there.
     pub async fn create_rooms(&self, first_members: &[usize]) -> anyhow::Result<Vec<String>> {
@@ -98,13 +114,37 @@ impl Target {
         member: &Member,
         resume: Option<u64>,
     ) -> anyhow::Result<Connection> {
-        tokio::time::timeout(SETUP_TIMEOUT, self.connect_inner(member, resume))
+        self.connect_to(self.addr, member, resume).await
+    }
+
+    /// As `connect`, to another process of the same server (a cluster).
+    pub async fn connect_to(
+        &self,
+        addr: SocketAddr,
+        member: &Member,
+        resume: Option<u64>,
+    ) -> anyhow::Result<Connection> {
+        tokio::time::timeout(SETUP_TIMEOUT, self.connect_inner(addr, member, resume))
             .await
             .context("connection set-up timed out")?
     }
 
+    /// Every message chat-server stored in `room`, oldest first, read as `reader`.
+    pub async fn stored_history(
+        &self,
+        room: &str,
+        reader: usize,
+    ) -> anyhow::Result<Vec<chat_protocol::v1::Message>> {
+        let chat = self
+            .chat
+            .as_ref()
+            .context("only chat-server keeps history")?;
+        chat.history(self.addr, room, reader).await
+    }
+
     async fn connect_inner(
         &self,
+        addr: SocketAddr,
         member: &Member,
         resume: Option<u64>,
     ) -> anyhow::Result<Connection> {
@@ -113,12 +153,12 @@ impl Target {
             source_ip(member.index, self.source_ips).into(),
             0,
         ))?;
-        let stream = socket.connect(self.addr).await.context("TCP connect")?;
+        let stream = socket.connect(addr).await.context("TCP connect")?;
         stream.set_nodelay(true)?;
         let url = match self.kind {
-            TargetKind::Chat => format!("ws://{}/v1/ws", self.addr),
-            TargetKind::Ws => ws::url(self.addr, member),
-            TargetKind::Socketio => socketio::url(self.addr, member),
+            TargetKind::Chat => format!("ws://{addr}/v1/ws"),
+            TargetKind::Ws => ws::url(addr, member),
+            TargetKind::Socketio => socketio::url(addr, member),
         };
         // Small buffers: the generator holds tens of thousands of mostly idle sockets.
         let config = WebSocketConfig::default()

@@ -51,12 +51,13 @@ pub fn parse(text: &str) -> Incoming {
             0 => Incoming::Error(format!("ack without an id: {text}")),
             n => Incoming::Ack {
                 id: rest[..n].to_owned(),
+                stored: None,
             },
         };
     }
     if let Some(rest) = text.strip_prefix("42") {
         return match serde_json::from_str::<(String, String, String)>(rest) {
-            Ok((_, _, body)) => Incoming::Delivery { body, seq: None },
+            Ok((_, _, body)) => Incoming::Delivery { body, stored: None },
             Err(error) => Incoming::Error(format!("undecodable event: {error}")),
         };
     }
@@ -73,13 +74,19 @@ mod tests {
     #[test]
     fn frames_follow_the_socket_io_v5_text_encoding() {
         assert_eq!(send_frame(7, "hi \"x\""), r#"427["msg","hi \"x\""]"#);
-        assert_eq!(parse("437[]"), Incoming::Ack { id: "7".into() });
+        assert_eq!(
+            parse("437[]"),
+            Incoming::Ack {
+                id: "7".into(),
+                stored: None
+            }
+        );
         assert_eq!(parse("2"), Incoming::Reply("3".into()));
         assert_eq!(
             parse(r#"42["msg","12","hello"]"#),
             Incoming::Delivery {
                 body: "hello".into(),
-                seq: None
+                stored: None
             }
         );
         assert!(matches!(parse("43[]"), Incoming::Error(_)));

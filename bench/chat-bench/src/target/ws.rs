@@ -34,10 +34,10 @@ pub fn send_frame(id: &str, body: &str) -> String {
 
 pub fn parse(text: &str) -> Incoming {
     match serde_json::from_str::<Received>(text) {
-        Ok(Received { ack: Some(id), .. }) => Incoming::Ack { id },
+        Ok(Received { ack: Some(id), .. }) => Incoming::Ack { id, stored: None },
         Ok(Received {
             body: Some(body), ..
-        }) => Incoming::Delivery { body, seq: None },
+        }) => Incoming::Delivery { body, stored: None },
         Ok(Received {
             error: Some(error), ..
         }) => Incoming::Error(error),
@@ -56,12 +56,18 @@ mod tests {
             send_frame("a1", "hi \"x\""),
             r#"{"id":"a1","body":"hi \"x\""}"#
         );
-        assert_eq!(parse(r#"{"ack":"a1"}"#), Incoming::Ack { id: "a1".into() });
+        assert_eq!(
+            parse(r#"{"ack":"a1"}"#),
+            Incoming::Ack {
+                id: "a1".into(),
+                stored: None
+            }
+        );
         assert_eq!(
             parse(r#"{"from":"3","body":"hello"}"#),
             Incoming::Delivery {
                 body: "hello".into(),
-                seq: None
+                stored: None
             }
         );
         assert!(matches!(
