@@ -20,7 +20,7 @@ use crate::hub::Hub;
 use crate::roster::{self, Roster};
 use crate::state::AppState;
 use crate::store::{EventOutbox, OnCommit, PostgresStore, SqliteStore, Store, Write, WriteOutcome};
-use crate::{events, http, messaging, notify, telemetry, typing};
+use crate::{auth, events, http, messaging, notify, telemetry, typing};
 
 /// Opens the store named by the configuration.
 async fn open_store(config: &Config, bus: Arc<dyn Bus>) -> anyhow::Result<Arc<dyn Store>> {
@@ -73,8 +73,8 @@ pub struct App {
     state: AppState,
     router: Router,
     store: Arc<dyn Store>,
-    /// The typing sweeper, metrics upkeep, Kafka relay and Redis roster maintenance:
-    /// they end when `state.shutdown()` is cancelled.
+    /// The typing sweeper, metrics upkeep, refresh-token purge, Kafka relay and Redis
+    /// roster maintenance: they end when `state.shutdown()` is cancelled.
     background: Vec<JoinHandle<()>>,
     /// Stops the bus and the webhook after the sessions have closed.
     bus_shutdown: CancellationToken,
@@ -151,6 +151,7 @@ impl App {
         let mut background = vec![
             tokio::spawn(typing::run_sweeper(state.clone())),
             tokio::spawn(telemetry::run_upkeep(metrics, state.shutdown().clone())),
+            tokio::spawn(auth::refresh_purge::run_purge(state.clone())),
         ];
         background.extend(relay);
         background.extend(roster_task);

@@ -23,6 +23,7 @@ const BATCH_SIZE: &str = "chat_store_commit_batch_size";
 const COMMIT_SECONDS: &str = "chat_store_commit_seconds";
 const AUTH_FAILURES: &str = "chat_auth_failures_total";
 const TOKEN_RENEWALS: &str = "chat_token_renewals_total";
+const REFRESH_TOKENS_PURGED: &str = "chat_refresh_tokens_purged_total";
 const RATE_LIMITED: &str = "chat_rate_limited_total";
 const CLOSES: &str = "chat_connections_closed_total";
 const BUS_LAG: &str = "chat_bus_lag_seconds";
@@ -101,6 +102,10 @@ fn describe() {
         TOKEN_RENEWALS,
         "Sessions kept alive with a fresh token: `websocket` (authenticate on a live \
          connection) or `refresh_token` (POST /v1/auth/refresh)."
+    );
+    describe_counter!(
+        REFRESH_TOKENS_PURGED,
+        "Expired refresh tokens deleted from the store."
     );
     describe_counter!(RATE_LIMITED, "Requests refused by a rate limit, by scope.");
     describe_counter!(CLOSES, "Connections closed, by reason.");
@@ -212,6 +217,11 @@ pub fn auth_failure(reason: &'static str) {
 /// A session was renewed `via` `websocket` or `refresh_token`.
 pub fn token_renewed(via: &'static str) {
     counter!(TOKEN_RENEWALS, "via" => via).increment(1);
+}
+
+/// `count` expired refresh tokens were deleted.
+pub fn refresh_tokens_purged(count: u64) {
+    counter!(REFRESH_TOKENS_PURGED).increment(count);
 }
 
 /// A request was refused by the `scope` limit (`message`, `frame`, `typing_receipt`,

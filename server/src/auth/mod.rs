@@ -4,6 +4,7 @@ mod hashing;
 mod jwt;
 mod password;
 pub mod refresh;
+pub mod refresh_purge;
 mod secret;
 
 pub use hashing::HashingPool;

@@ -272,6 +272,8 @@ pub trait Store: Send + Sync + std::fmt::Debug + 'static {
     /// Revokes the family of the token hashed as `presented` (sign-out); unknown
     /// tokens are ignored.
     async fn revoke_refresh_family(&self, presented: &str, now: i64) -> Result<()>;
+    /// Deletes up to `limit` refresh tokens that expired before `now`; returns how many.
+    async fn purge_expired_refresh_tokens(&self, now: i64, limit: u32) -> Result<u64>;
 
     /// Creates a room with its members. For a direct room, returns the existing room of
     /// the same pair instead (`false` in the second field) if there is one.

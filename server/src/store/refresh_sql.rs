@@ -21,6 +21,12 @@ pub(super) const FAMILY: &str = "SELECT family_id FROM refresh_tokens WHERE toke
 
 pub(super) const MARK_USED: &str = "UPDATE refresh_tokens SET used_at = $1 WHERE token_hash = $2";
 
+/// Up to `$2` tokens that expired before `$1`. Used tokens are kept until they expire (a
+/// used token presented again must still revoke its family); past that, every token is
+/// refused as expired anyway, so the row only takes space.
+pub(super) const PURGE_EXPIRED: &str = "DELETE FROM refresh_tokens WHERE token_hash IN
+     (SELECT token_hash FROM refresh_tokens WHERE expires_at < $1 LIMIT $2)";
+
 pub(super) const REVOKE_FAMILY: &str =
     "UPDATE refresh_tokens SET revoked_at = $1 WHERE family_id = $2 AND revoked_at IS NULL";
 

@@ -53,6 +53,15 @@ impl PostgresStore {
         tx.commit().await?;
         Ok(())
     }
+
+    pub(super) async fn purge_expired_refresh(&self, now: i64, limit: u32) -> Result<u64> {
+        let purged = sqlx::query(refresh_sql::PURGE_EXPIRED)
+            .bind(now)
+            .bind(i64::from(limit))
+            .execute(&self.pool)
+            .await?;
+        Ok(purged.rows_affected())
+    }
 }
 
 async fn family_of(tx: &mut Transaction<'_, Postgres>, presented: &str) -> Result<Option<String>> {

@@ -194,6 +194,10 @@ impl Store for SqliteStore {
         self.revoke_refresh(presented, now).await
     }
 
+    async fn purge_expired_refresh_tokens(&self, now: i64, limit: u32) -> Result<u64> {
+        self.purge_expired_refresh(now, limit).await
+    }
+
     async fn create_room(&self, room: NewRoom) -> Result<(RoomRecord, bool)> {
         let direct_key =
             (room.visibility == chat_protocol::v1::RoomVisibility::Direct).then(|| {

@@ -59,4 +59,13 @@ impl SqliteStore {
         }
         Ok(())
     }
+
+    pub(super) async fn purge_expired_refresh(&self, now: i64, limit: u32) -> Result<u64> {
+        let purged = sqlx::query(refresh_sql::PURGE_EXPIRED)
+            .bind(now)
+            .bind(i64::from(limit))
+            .execute(&self.readers)
+            .await?;
+        Ok(purged.rows_affected())
+    }
 }

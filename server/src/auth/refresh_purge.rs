@@ -1,0 +1,77 @@
+//! Deleting expired refresh tokens. Every sign-in leaves a row per refresh; a rotated or
+//! abandoned one is kept until it expires (a used token presented again must revoke its
+//! sign-in), and after that only takes space. Each process of a cluster runs this; the
+//! deletes are idempotent.
+
+use std::time::Duration;
+
+use crate::clock::now_ms;
+use crate::state::AppState;
+
+/// Rows deleted per statement, so that SQLite's write lock is never held for long.
+const BATCH: u32 = 1_000;
+/// The longest pause between two purges.
+const MAX_PERIOD: Duration = Duration::from_secs(3600);
+/// The shortest (refresh token lifetimes of seconds exist only in tests).
+const MIN_PERIOD: Duration = Duration::from_millis(100);
+
+/// How often to purge: a tenth of the tokens' lifetime, at most hourly.
+fn period(refresh_token_ttl: Duration) -> Duration {
+    (refresh_token_ttl / 10).clamp(MIN_PERIOD, MAX_PERIOD)
+}
+
+/// Purges now and then every `period`, until shutdown.
+pub async fn run_purge(state: AppState) {
+    let mut tick = tokio::time::interval(period(state.config().refresh_token_ttl));
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tokio::select! {
+            () = state.shutdown().cancelled() => return,
+            _ = tick.tick() => {}
+        }
+        purge(&state).await;
+    }
+}
+
+/// Deletes every token expired by now, a batch at a time.
+async fn purge(state: &AppState) {
+    let now = now_ms();
+    let mut total = 0;
+    loop {
+        match state.store().purge_expired_refresh_tokens(now, BATCH).await {
+            Ok(deleted) => {
+                total += deleted;
+                crate::telemetry::refresh_tokens_purged(deleted);
+                if deleted < u64::from(BATCH) {
+                    break;
+                }
+            }
+            Err(error) => {
+                // The next round tries again; nothing depends on the rows being gone.
+                tracing::warn!(%error, "purging expired refresh tokens failed");
+                break;
+            }
+        }
+        if state.shutdown().is_cancelled() {
+            break;
+        }
+    }
+    if total > 0 {
+        tracing::info!(purged = total, "expired refresh tokens deleted");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_purge_runs_at_a_tenth_of_the_lifetime_at_most_hourly() {
+        assert_eq!(
+            period(Duration::from_secs(30 * 24 * 3600)),
+            Duration::from_secs(3600)
+        );
+        assert_eq!(period(Duration::from_secs(600)), Duration::from_secs(60));
+        assert_eq!(period(Duration::from_millis(300)), MIN_PERIOD);
+    }
+}
