@@ -211,6 +211,12 @@ suspend fun sessions(ann: ChatClient, bob: ChatClient, room: String, annSession:
         annEvents.await { it is Event.Message && it.message.content == "after the renewal" } != null)
     check("without reconnecting", ann.connectionState() is ConnectionState.Connected)
     try {
+        ann.setSession(next.copy(userId = "someone-else"))
+        check("another user's session is refused", false)
+    } catch (e: ChatException.OtherUser) {
+        check("another user's session is refused: the client stays Ann's", e.owner == annSession.userId)
+    }
+    try {
         ann.refreshSession(refresh)
         check("a used refresh token is refused", false)
     } catch (e: ChatException.Server) {

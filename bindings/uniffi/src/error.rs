@@ -44,6 +44,12 @@ pub enum ChatError {
         /// What is wrong.
         detail: String,
     },
+    /// The session is another user's: this client (and its cache) belongs to `owner`.
+    #[error("this client belongs to user {owner}")]
+    OtherUser {
+        /// The user the client belongs to.
+        owner: String,
+    },
     /// The client was shut down.
     #[error("the client is closed")]
     Closed,
@@ -66,6 +72,7 @@ impl From<ClientError> for ChatError {
                 detail: e.to_string(),
             },
             ClientError::InvalidConfig(detail) => Self::InvalidConfig { detail },
+            ClientError::OtherUser(owner) => Self::OtherUser { owner },
             ClientError::Closed => Self::Closed,
         }
     }

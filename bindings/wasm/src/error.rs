@@ -9,7 +9,7 @@ const CHAT_ERROR: &str = r#"
 /** What every rejected Promise and thrown call of ChatClient carries. */
 export interface ChatError extends Error {
     kind: "server" | "network" | "not_connected" | "not_signed_in" | "too_large" | "storage"
-        | "invalid_config" | "invalid_argument" | "closed";
+        | "invalid_config" | "invalid_argument" | "other_user" | "closed";
     /** For kind "server": the protocol error code (forbidden, not_found, conflict, ...). */
     code?: string;
 }
@@ -25,6 +25,7 @@ pub(crate) fn to_js(error: ClientError) -> JsValue {
         ClientError::TooLarge(_) => ("too_large", None),
         ClientError::Cache(_) => ("storage", None),
         ClientError::InvalidConfig(_) => ("invalid_config", None),
+        ClientError::OtherUser(_) => ("other_user", None),
         ClientError::Closed => ("closed", None),
     };
     let message = match &error {

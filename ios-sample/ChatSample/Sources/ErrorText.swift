@@ -12,6 +12,7 @@ func describe(_ error: Error) -> String {
     case .NotSignedIn: return "Please sign in again."
     case .Storage(let detail): return "This device's storage failed: \(detail)"
     case .InvalidConfig(let detail): return "This app is misconfigured: \(detail)"
+    case .OtherUser: return "Another account is signed in on this device: sign out first."
     case .Closed: return "The chat was closed."
     }
 }

@@ -238,9 +238,19 @@ impl ChatClient {
     ///
     /// # Errors
     ///
-    /// `Closed` if the client was shut down.
+    /// `OtherUser` if the client already belongs to another user (its cache and send
+    /// queue are that user's; nothing changes); `Closed` if the client was shut down.
     pub fn set_session(&self, session: &Session) -> Result<(), ClientError> {
-        *self.shared.me.lock().expect("me lock") = Some(session.user_id.clone());
+        {
+            let mut me = self.shared.me.lock().expect("me lock");
+            match me.as_deref() {
+                Some(owner) if owner != session.user_id => {
+                    return Err(ClientError::OtherUser(owner.to_owned()));
+                }
+                Some(_) => {}
+                None => *me = Some(session.user_id.clone()),
+            }
+        }
         *self.shared.token.lock().expect("token lock") = Some(session.token.clone());
         *self.shared.refresh_token.lock().expect("refresh lock") = session.refresh_token.clone();
         self.input(Input::Token(session.token.clone()))

@@ -34,6 +34,10 @@ pub enum ClientError {
     /// parse).
     #[error("invalid configuration: {0}")]
     InvalidConfig(String),
+    /// The session is another user's. A client and its cache belong to the first user
+    /// it was given; another user needs a client of their own, on their own cache.
+    #[error("this client belongs to user {0}; open another client (and cache) for another user")]
+    OtherUser(String),
     /// The client was shut down.
     #[error("the client has been closed")]
     Closed,

@@ -153,6 +153,39 @@ async fn built_in_accounts_renew_with_refresh_tokens_without_reconnecting() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_client_stays_with_its_user_when_offered_another_users_session() {
+    let (server, url) = server().await;
+    let ann = ChatClient::open(fast_config(url.clone(), None)).unwrap();
+    let ann_session = ann.register("ann", "correct horse battery").await.unwrap();
+    let other = ChatClient::open(fast_config(url, None)).unwrap();
+    let bob_session = other
+        .register("bob", "correct horse battery")
+        .await
+        .unwrap();
+    let mut events = ann.subscribe();
+    ann.connect().unwrap();
+    connected(&ann).await;
+
+    match ann.set_session(&bob_session) {
+        Err(chat_sdk::ClientError::OtherUser(owner)) => assert_eq!(owner, ann_session.user_id),
+        other => panic!("another user's session was taken: {other:?}"),
+    }
+    // Nothing changed: still Ann, still connected, her own token still renews.
+    let room = ann
+        .create_room("ann's", chat_protocol::v1::RoomVisibility::Private, &[])
+        .await
+        .unwrap();
+    let rooms = ann.rooms().await.unwrap();
+    assert!(rooms.iter().any(|r| r.room_id == room), "REST as Ann");
+    ann.set_session(&ann_session).unwrap();
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    stayed_connected(&connection_states(&mut events));
+    ann.shutdown();
+    other.shutdown();
+    drop(server);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_apps_token_provider_renews_the_live_connection() {
     let (server, url) = server().await;
     let ann = ChatClient::open(fast_config(url.clone(), None)).unwrap();
