@@ -350,7 +350,12 @@ function wire() {
   draft.addEventListener("input", () => {
     if (state.room) state.client?.setTyping(state.room.roomId, draft.value.trim().length > 0);
   });
-  document.addEventListener("visibilitychange", () => renderMessages());
+  document.addEventListener("visibilitychange", () => {
+    renderMessages();
+    // Leaving the page: store the newest session, in case a renewal event was missed.
+    const session = document.hidden ? state.client?.currentSession() : undefined;
+    if (session) saveSession(state.username, session);
+  });
 }
 
 // The page loads from the service worker's copy while the server is unreachable.

@@ -196,10 +196,22 @@ async function main() {
     // Staying signed in, and signing out for real: the page keeps the refresh token the
     // SDK renews the session with, and signing out revokes it on the server.
     const typings = readFileSync(join(env("WEB_ROOT"), "pkg", "chat_wasm.d.ts"), "utf8");
-    check("the TypeScript types declare refreshSession, signOut and sessionRenewed",
-      ["refreshSession(", "signOut(", "sessionRenewed", "refreshToken?"].every((name) => typings.includes(name)));
+    check("the TypeScript types declare refreshSession, signOut, currentSession and sessionRenewed",
+      ["refreshSession(", "signOut(", "currentSession(): Session | undefined", "sessionRenewed", "refreshToken?"]
+        .every((name) => typings.includes(name)));
     const stored = await ann.evaluate(() => JSON.parse(localStorage.getItem("chat.session")).session.refreshToken);
     check("the stored session carries a refresh token", typeof stored === "string" && stored.length > 0);
+    // Hiding the page stores the client's current session (over a stale copy here).
+    const rewritten = await ann.evaluate(() => {
+      const saved = JSON.parse(localStorage.getItem("chat.session"));
+      saved.session.refreshToken = "stale";
+      localStorage.setItem("chat.session", JSON.stringify(saved));
+      Object.defineProperty(document, "hidden", { value: true, configurable: true });
+      document.dispatchEvent(new Event("visibilitychange"));
+      delete document.hidden;
+      return JSON.parse(localStorage.getItem("chat.session")).session.refreshToken;
+    });
+    check("hiding the page stores the client's current session", rewritten === stored, `${rewritten}`);
     await ann.click("#sign-out");
     check("signing out shows the sign-in form", await eventually(() => ann.isVisible("#username")));
     const refused = await eventually(async () => (await fetch(`${server.url}/v1/auth/refresh`, {

@@ -222,7 +222,9 @@ suspend fun sessions(ann: ChatClient, bob: ChatClient, room: String, annSession:
     } catch (e: ChatException.Server) {
         check("a used refresh token is refused as unauthorized", e.code == "unauthorized")
     }
+    check("the current session is the newest", ann.currentSession()?.refreshToken == next.refreshToken)
     ann.signOut(next.refreshToken!!)
+    check("signing out forgets the session", ann.currentSession() == null)
     check("signing out disconnects",
         annEvents.await { it is Event.Connection && it.state is ConnectionState.Disconnected } != null)
 }

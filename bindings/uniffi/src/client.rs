@@ -107,6 +107,12 @@ impl ChatClient {
         Ok(self.inner.set_session(&session.into())?)
     }
 
+    /// The newest session (the one set, or what the client renewed it to): store this
+    /// when the app goes to the background. `null` before a sign-in and after sign-out.
+    pub fn current_session(&self) -> Option<Session> {
+        self.inner.current_session().map(Into::into)
+    }
+
     /// Trades a refresh token for the next session (changes nothing locally; see
     /// `set_session`). `Server(code = "unauthorized")`: sign in again.
     pub async fn refresh_session(&self, refresh_token: String) -> Result<Session> {

@@ -58,6 +58,16 @@ impl ChatClient {
         self.inner.set_session(&session.into()).map_err(to_js)
     }
 
+    /// The newest session (the one set, or what the client renewed it to): store this
+    /// when the page is hidden. `undefined` before a sign-in and after sign-out.
+    #[wasm_bindgen(js_name = currentSession)]
+    pub fn current_session(&self) -> Result<Option<Ts<Session>>> {
+        self.inner
+            .current_session()
+            .map(|session| typed(Session::from(session)))
+            .transpose()
+    }
+
     /// Trades a refresh token for the next session (changes nothing locally; see
     /// `setSession`). A `ChatError` with code `unauthorized`: sign in again.
     #[wasm_bindgen(js_name = refreshSession)]

@@ -75,6 +75,13 @@ final class AppModel: ObservableObject {
         }
     }
 
+    /// Going to the background: store the newest session, in case a renewal event was
+    /// not handled before the app was suspended.
+    func enteredBackground() {
+        guard let user = signedIn, let session = user.client.currentSession() else { return }
+        sessions.save(StoredSession(username: user.username, session: session))
+    }
+
     /// The system reports a usable network, or the app is back in the foreground.
     func networkAvailable() {
         try? signedIn?.client.notifyNetworkAvailable()

@@ -22,6 +22,8 @@ struct ChatSampleApp: App {
             .onChange(of: scenePhase) { phase in
                 if phase == .active {
                     model.networkAvailable()
+                } else if phase == .background {
+                    model.enteredBackground()
                 }
             }
         }

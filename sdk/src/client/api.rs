@@ -127,6 +127,7 @@ impl ChatClient {
             token_provider: Mutex::new(None),
             refresh_token: Mutex::new(None),
             refresher: std::sync::OnceLock::new(),
+            session: Mutex::new(None),
         });
         let refresher: Arc<dyn TokenProvider> = Arc::new(SessionRefresher {
             http: http.clone(),
@@ -218,6 +219,7 @@ impl ChatClient {
         // Nothing may renew the session any more, here or in a refresh still running.
         *self.shared.refresh_token.lock().expect("refresh lock") = None;
         *self.shared.token.lock().expect("token lock") = None;
+        *self.shared.session.lock().expect("session lock") = None;
         rest::logout(&self.http, &self.base_url, refresh_token).await
     }
 
@@ -232,6 +234,14 @@ impl ChatClient {
             rest::authenticate(&self.http, &self.base_url, path, username, password).await?;
         self.set_session(&session)?;
         Ok(session)
+    }
+
+    /// The newest session: the one set, or the one the client renewed it to with its
+    /// refresh token since. Store this (not an older copy) when the app goes to the
+    /// background or exits: a refresh token is single-use, and presenting a used one
+    /// signs the user out everywhere. `None` before a sign-in and after `sign_out`.
+    pub fn current_session(&self) -> Option<Session> {
+        self.shared.session.lock().expect("session lock").clone()
     }
 
     /// Uses a session obtained elsewhere (an existing auth service, a stored token).
@@ -253,6 +263,7 @@ impl ChatClient {
         }
         *self.shared.token.lock().expect("token lock") = Some(session.token.clone());
         *self.shared.refresh_token.lock().expect("refresh lock") = session.refresh_token.clone();
+        *self.shared.session.lock().expect("session lock") = Some(session.clone());
         self.input(Input::Token(session.token.clone()))
     }
 

@@ -46,6 +46,10 @@ pub(crate) struct Shared {
     pub(crate) refresh_token: Mutex<Option<String>>,
     /// Uses `refresh_token` when the app set no provider.
     pub(crate) refresher: std::sync::OnceLock<Arc<dyn TokenProvider>>,
+    /// The newest whole session: the app's, or the refresher's after a renewal. What
+    /// the app should have stored, readable at any time (the renewal event can be
+    /// missed by a subscriber that lags).
+    pub(crate) session: Mutex<Option<super::Session>>,
 }
 
 impl std::fmt::Debug for Shared {

@@ -47,6 +47,7 @@ impl TokenProvider for SessionRefresher {
                     }
                     // Before the next caller's turn: it returns this token.
                     *shared.token.lock().expect("token lock") = Some(session.token.clone());
+                    *shared.session.lock().expect("session lock") = Some(session.clone());
                     let token = session.token.clone();
                     shared.emit(ClientEvent::SessionRenewed(session));
                     Some(token)
@@ -61,6 +62,12 @@ impl TokenProvider for SessionRefresher {
                     let mut current = shared.refresh_token.lock().expect("refresh lock");
                     if current.as_deref() == Some(presented.as_str()) {
                         *current = None;
+                        // Nothing worth storing is left of this sign-in's renewals.
+                        if let Some(session) = shared.session.lock().expect("session lock").as_mut()
+                        {
+                            session.refresh_token = None;
+                            session.refresh_expires_at = None;
+                        }
                     }
                     None
                 }

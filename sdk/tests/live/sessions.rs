@@ -99,7 +99,9 @@ async fn built_in_accounts_renew_with_refresh_tokens_without_reconnecting() {
     connected(&ann).await;
     tokio::time::sleep(PAST_EXPIRY).await;
 
-    // The client renewed by itself and handed the app each new session to store.
+    // The client renewed by itself and handed the app each new session to store; the
+    // newest is also there to read (read first: a renewal may land meanwhile).
+    let current = ann.current_session().expect("a session");
     let mut renewed = Vec::new();
     let mut states = Vec::new();
     while let Ok(event) = events.try_recv() {
@@ -117,6 +119,12 @@ async fn built_in_accounts_renew_with_refresh_tokens_without_reconnecting() {
         "the refresh token rotates"
     );
     stayed_connected(&states);
+    assert!(
+        renewed
+            .iter()
+            .any(|s| s.token == current.token && s.refresh_token == current.refresh_token),
+        "current_session is a renewed session"
+    );
 
     // Live and usable: Bob (signing in again, his token has expired) reaches Ann, and
     // REST calls use the renewed token.
@@ -180,6 +188,14 @@ async fn a_client_stays_with_its_user_when_offered_another_users_session() {
     ann.set_session(&ann_session).unwrap();
     tokio::time::sleep(Duration::from_millis(500)).await;
     stayed_connected(&connection_states(&mut events));
+    assert_eq!(
+        ann.current_session().map(|s| s.user_id),
+        Some(ann_session.user_id.clone())
+    );
+    ann.sign_out(ann_session.refresh_token.as_deref().unwrap())
+        .await
+        .unwrap();
+    assert!(ann.current_session().is_none(), "forgotten on sign-out");
     ann.shutdown();
     other.shutdown();
     drop(server);

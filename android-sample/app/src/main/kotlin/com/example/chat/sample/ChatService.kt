@@ -90,6 +90,11 @@ class ChatService(private val context: Context, private val serverUrl: String) {
         })
     }
 
+    /** Stores the client's newest session (the SDK may have renewed it since). */
+    fun saveCurrentSession() {
+        _signedIn.value?.client?.currentSession()?.let(::store)
+    }
+
     private fun store(session: Session) {
         prefs.edit()
             .putString("user_id", session.userId)

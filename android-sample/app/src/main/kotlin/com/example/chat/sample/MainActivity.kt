@@ -35,6 +35,12 @@ class MainActivity : ComponentActivity() {
             }
         }
     }
+
+    /** Leaving the screen: store the newest session, in case a renewal event was missed. */
+    override fun onStop() {
+        super.onStop()
+        (application as ChatApplication).chat.saveCurrentSession()
+    }
 }
 
 @androidx.compose.runtime.Composable
