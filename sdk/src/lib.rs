@@ -17,4 +17,7 @@ mod native;
 mod web;
 
 #[cfg(feature = "client")]
-pub use client::{ChatClient, ClientConfig, ClientError, ClientEvent, Session, TokenProvider};
+pub use client::{
+    ChatClient, ClientConfig, ClientError, ClientEvent, SendSyncOutsideWasm, Session, TokenFuture,
+    TokenProvider,
+};

@@ -201,6 +201,26 @@ async function main() {
         .every((name) => typings.includes(name)));
     const stored = await ann.evaluate(() => JSON.parse(localStorage.getItem("chat.session")).session.refreshToken);
     check("the stored session carries a refresh token", typeof stored === "string" && stored.length > 0);
+    // An app of another auth service hands the SDK a function for fresh tokens: a
+    // client with no session connects with what the function's Promise resolves to.
+    const provided = await bob.evaluate(async (serverUrl) => {
+      const { ChatClient } = await import("./pkg/chat_wasm.js");
+      const token = JSON.parse(localStorage.getItem("chat.session")).session.token;
+      const client = await ChatClient.open(serverUrl, undefined);
+      let asked = 0;
+      client.setTokenProvider(async () => { asked += 1; return token; });
+      client.connect();
+      for (let i = 0; i < 100 && client.connectionState().state !== "connected"; i += 1) {
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      const state = client.connectionState().state;
+      client.shutdown();
+      return { state, asked };
+    }, server.url);
+    check("a JavaScript token provider connects a client without a session",
+      provided.state === "connected" && provided.asked >= 1, JSON.stringify(provided));
+    check("the TypeScript types declare setTokenProvider", typings.includes("setTokenProvider(provider: () => Promise<string | undefined>"));
+
     // Hiding the page stores the client's current session (over a stale copy here).
     const rewritten = await ann.evaluate(() => {
       const saved = JSON.parse(localStorage.getItem("chat.session"));

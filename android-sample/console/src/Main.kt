@@ -34,6 +34,7 @@ import uniffi.chat_ffi.Event
 import uniffi.chat_ffi.MessageStatus
 import uniffi.chat_ffi.RoomVisibility
 import uniffi.chat_ffi.Session
+import uniffi.chat_ffi.TokenProvider
 
 /** Collects events from the SDK thread; tests wait on it with a timeout. */
 class Recorder : ChatListener {
@@ -191,6 +192,7 @@ suspend fun chat(server: Server) {
 
     timelines(ann, bob, room, annSession.userId, "ann_$suffix")
     sessions(ann, bob, room, annSession, annEvents)
+    tokenProvider(server, bobSession)
 
     annListening.stop()
     bobListening.stop()
@@ -227,6 +229,28 @@ suspend fun sessions(ann: ChatClient, bob: ChatClient, room: String, annSession:
     check("signing out forgets the session", ann.currentSession() == null)
     check("signing out disconnects",
         annEvents.await { it is Event.Connection && it.state is ConnectionState.Disconnected } != null)
+}
+
+/** An app of another auth service: the SDK asks the app's provider (a suspend fun) for tokens. */
+suspend fun tokenProvider(server: Server, bobSession: Session) {
+    val provider = object : TokenProvider {
+        @Volatile var asked = 0
+        override suspend fun freshToken(): String? {
+            asked += 1
+            delay(50) // a suspending call to the auth service
+            return bobSession.token
+        }
+    }
+    val client = ChatClient(server.url, null)
+    val events = Recorder()
+    val listening = client.listen(events)
+    client.setTokenProvider(provider)
+    client.connect() // no session set: the token comes from the provider
+    check("a client without a session connects with the provider's token",
+        events.await { it is Event.Connection && it.state is ConnectionState.Connected } != null)
+    check("the provider was asked", provider.asked >= 1)
+    listening.stop()
+    client.shutdown()
 }
 
 /** The state the Android chat screen renders, driven by real events. */

@@ -6,6 +6,7 @@ use crate::convert::{ConnectionState, Message, RoomSummary, RoomVisibility, Sess
 use crate::error::ChatError;
 use crate::listener::{ChatListener, ListenerHandle, forward};
 use crate::runtime::{RUNTIME, on_runtime};
+use crate::token_provider::{AppTokenProvider, TokenProvider};
 
 /// A chat client: one connection and one cache (one database file per signed-in user).
 #[derive(Debug, uniffi::Object)]
@@ -105,6 +106,14 @@ impl ChatClient {
     /// (the live connection is renewed with it, without reconnecting).
     pub fn set_session(&self, session: Session) -> Result<()> {
         Ok(self.inner.set_session(&session.into())?)
+    }
+
+    /// For an external auth service: the app's source of fresh access tokens, asked
+    /// ahead of expiry (the live connection is renewed, no reconnect), after a refusal
+    /// and on `connect` without a token. Takes precedence over the built-in refresh.
+    pub fn set_token_provider(&self, provider: Arc<dyn TokenProvider>) {
+        self.inner
+            .set_token_provider(Arc::new(AppTokenProvider(provider)));
     }
 
     /// The newest session (the one set, or what the client renewed it to): store this

@@ -6,6 +6,7 @@ mod convert;
 mod error;
 mod listener;
 mod runtime;
+mod token_provider;
 
 pub use client::ChatClient;
 pub use convert::{
@@ -13,5 +14,6 @@ pub use convert::{
 };
 pub use error::ChatError;
 pub use listener::{ChatListener, ListenerHandle};
+pub use token_provider::TokenProvider;
 
 uniffi::setup_scaffolding!();

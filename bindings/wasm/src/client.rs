@@ -9,6 +9,7 @@ use tsify::{Ts, Tsify};
 use crate::convert::{ConnectionState, Message, Messages, Rooms, Session, UserProfile, Users};
 use crate::error::{bad_argument, to_js};
 use crate::subscription::Subscription;
+use crate::token_provider::JsTokenProvider;
 
 type Result<T> = std::result::Result<T, JsValue>;
 
@@ -56,6 +57,23 @@ impl ChatClient {
     pub fn set_session(&self, session: Ts<Session>) -> Result<()> {
         let session: Session = session.to_rust().map_err(|e| bad_argument("session", e))?;
         self.inner.set_session(&session.into()).map_err(to_js)
+    }
+
+    /// For an external auth service: `provider` returns a fresh access token (or a
+    /// Promise of one; `undefined` when the user must sign in again). It is called
+    /// ahead of the token's expiry (the live connection is renewed, no reconnect),
+    /// after a refusal, and on `connect` without a token. Takes precedence over the
+    /// built-in refresh.
+    #[wasm_bindgen(js_name = setTokenProvider)]
+    pub fn set_token_provider(
+        &self,
+        #[wasm_bindgen(
+            unchecked_param_type = "() => Promise<string | undefined> | string | undefined"
+        )]
+        provider: js_sys::Function,
+    ) {
+        self.inner
+            .set_token_provider(std::sync::Arc::new(JsTokenProvider(provider)));
     }
 
     /// The newest session (the one set, or what the client renewed it to): store this

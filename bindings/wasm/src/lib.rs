@@ -8,6 +8,7 @@ mod client;
 mod convert;
 mod error;
 mod subscription;
+mod token_provider;
 
 pub use client::ChatClient;
 pub use subscription::Subscription;

@@ -1,8 +1,6 @@
 //! `ChatClient`: the one API every platform uses.
 
-use std::future::Future;
 use std::path::PathBuf;
-use std::pin::Pin;
 use std::sync::{Arc, Mutex};
 
 use chat_protocol::v1::{
@@ -14,7 +12,7 @@ use tokio::sync::{broadcast, mpsc};
 use super::bridge::{Bridge, Command, Shared};
 use super::refresher::SessionRefresher;
 use super::rest::{self, Session};
-use super::{ClientError, ClientEvent};
+use super::{ClientError, ClientEvent, TokenProvider};
 use crate::cache::{Cache, LocalMessage};
 use crate::core::{ConnectionState, Core, CoreConfig, Input};
 
@@ -58,22 +56,6 @@ impl ClientConfig {
     }
 }
 
-/// What [`TokenProvider::fresh_token`] returns: a future that is `Send` where there
-/// are threads to send it to (the browser's futures are not, and need not be).
-#[cfg(not(target_arch = "wasm32"))]
-pub type TokenFuture<'a> = Pin<Box<dyn Future<Output = Option<String>> + Send + 'a>>;
-/// What [`TokenProvider::fresh_token`] returns: a future that is `Send` where there
-/// are threads to send it to (the browser's futures are not, and need not be).
-#[cfg(target_arch = "wasm32")]
-pub type TokenFuture<'a> = Pin<Box<dyn Future<Output = Option<String>> + 'a>>;
-
-/// Supplies a fresh access token ahead of the current one's expiry, and when the server
-/// refuses it.
-pub trait TokenProvider: Send + Sync {
-    /// A fresh token, or `None` if the user must sign in again.
-    fn fresh_token(&self) -> TokenFuture<'_>;
-}
-
 /// What [`ChatClient::assemble`] hands a platform: the API, and the driver's half.
 pub(crate) struct Assembled {
     pub(crate) client: ChatClient,
@@ -107,6 +89,9 @@ impl ChatClient {
     /// loads the followed rooms and the outbox from `cache` into a new core, and wires
     /// the API to the returned bridge and command queue, which the platform's driver
     /// task then runs.
+    // In the browser the shared state holds the app's token provider, a JavaScript
+    // callback that is neither `Send` nor `Sync`; there is only one thread there.
+    #[cfg_attr(target_arch = "wasm32", allow(clippy::arc_with_non_send_sync))]
     pub(crate) fn assemble(
         server_url: &str,
         cache: Cache,

@@ -10,7 +10,7 @@ use std::sync::{Arc, Mutex};
 use chat_protocol::v1::{ClientFrame, ErrorCode, ServerFrame};
 use tokio::sync::broadcast;
 
-use super::api::TokenProvider;
+use super::TokenProvider;
 use super::events::ClientEvent;
 use crate::cache::{Cache, CursorUpdate, MessageStatus};
 use crate::core::{Action, ConnectionState, Core, Event, Input, Millis};

@@ -9,9 +9,11 @@ mod error;
 mod events;
 mod refresher;
 mod rest;
+mod token_provider;
 
-pub use api::{ChatClient, ClientConfig, TokenProvider};
+pub use api::{ChatClient, ClientConfig};
 pub(crate) use bridge::{Bridge, Command, Io};
 pub use error::ClientError;
 pub use events::ClientEvent;
 pub use rest::Session;
+pub use token_provider::{SendSyncOutsideWasm, TokenFuture, TokenProvider};

@@ -7,7 +7,7 @@
 
 use std::sync::Weak;
 
-use super::api::TokenFuture;
+use super::TokenFuture;
 use super::bridge::Shared;
 use super::events::ClientEvent;
 use super::{ClientError, TokenProvider, rest};
