@@ -173,10 +173,14 @@ impl App {
     /// once the requests in flight have finished. It owns the listener: dropping it
     /// (an aborted server task, say) stops accepting at once.
     pub fn serve(&self, listener: TcpListener) -> impl Future<Output = ()> + Send + 'static {
+        let config = self.state.config();
         http::serve(
             listener,
             self.router.clone(),
-            self.state.config().http_header_timeout,
+            http::Deadlines {
+                header: config.http_header_timeout,
+                write: config.http_write_timeout,
+            },
             self.state.shutdown().clone(),
         )
     }

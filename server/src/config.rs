@@ -121,6 +121,12 @@ pub struct Config {
     #[arg(long, env = "CHAT_HTTP_BODY_TIMEOUT", default_value = "15s", value_parser = humantime::parse_duration)]
     pub http_body_timeout: Duration,
 
+    /// Longest time a write to a client may make no progress: a client that stops
+    /// reading (a large response, or a WebSocket whose socket buffer is full) is
+    /// disconnected after it, instead of holding the connection forever.
+    #[arg(long, env = "CHAT_HTTP_WRITE_TIMEOUT", default_value = "60s", value_parser = humantime::parse_duration)]
+    pub http_write_timeout: Duration,
+
     /// Concurrent WebSocket connections in all (more are refused with HTTP 503).
     #[arg(long, env = "CHAT_MAX_CONNECTIONS", default_value_t = 100_000)]
     pub max_connections: usize,
@@ -257,6 +263,7 @@ impl Config {
             ("--presence-ttl", self.presence_ttl),
             ("--http-header-timeout", self.http_header_timeout),
             ("--http-body-timeout", self.http_body_timeout),
+            ("--http-write-timeout", self.http_write_timeout),
         ];
         for (flag, value) in positive_durations {
             if value.is_zero() {

@@ -15,7 +15,7 @@ mod static_files;
 mod users;
 
 pub use openapi::ApiDoc;
-pub use serve::{serve, serve_connection};
+pub use serve::{Deadlines, serve, serve_connection};
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;

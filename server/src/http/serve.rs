@@ -4,6 +4,8 @@
 //!
 //! `axum::serve` gives hyper no timer, and without one hyper applies no header-read
 //! timeout at all; this loop is `axum::serve` with that timer and the deadline set.
+//! Writes have a deadline too (hyper has none): a client that stops reading would
+//! otherwise hold its connection as long as the server has something to send.
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -19,20 +21,29 @@ use hyper_util::rt::{TokioIo, TokioTimer};
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::TcpListener;
 use tokio::sync::watch;
+use tokio_io_timeout::TimeoutStream;
 use tokio_util::sync::CancellationToken;
 use tower::ServiceExt as _;
 
+/// How long a TCP connection may wait on its client.
+#[derive(Debug, Clone, Copy)]
+pub struct Deadlines {
+    /// The time a client has to send a request's head, counted from the moment the
+    /// connection opens or from the end of the previous response: it closes connections
+    /// that never send a request, send it too slowly, or sit idle between requests.
+    /// Request bodies have their own idle timeout (a layer in the router).
+    pub header: Duration,
+    /// The longest a write may make no progress (the client stopped reading), for
+    /// responses and for the WebSocket a connection upgrades to.
+    pub write: Duration,
+}
+
 /// Serves `router` on `listener` until `shutdown` is cancelled, then stops accepting and
 /// waits for the requests in flight (WebSocket sessions live on in their own tasks).
-///
-/// `header_timeout` bounds the time a client has to send a request's head, counted from
-/// the moment the connection opens or from the end of the previous response: it closes
-/// connections that never send a request, send it too slowly, or sit idle between
-/// requests. Request bodies have their own idle timeout (a layer in the router).
 pub async fn serve(
     mut listener: TcpListener,
     router: Router,
-    header_timeout: Duration,
+    deadlines: Deadlines,
     shutdown: CancellationToken,
 ) {
     // Each connection task holds a receiver; closing the sender tells them to finish,
@@ -51,12 +62,14 @@ pub async fn serve(
         if let Err(e) = stream.set_nodelay(true) {
             tracing::debug!(error = %e, "could not set TCP_NODELAY");
         }
+        let mut stream = TimeoutStream::new(stream);
+        stream.set_write_timeout(Some(deadlines.write));
         let mut stop = stop_rx.clone();
         tokio::spawn(serve_connection(
-            stream,
+            Box::pin(stream),
             peer,
             router.clone(),
-            header_timeout,
+            deadlines.header,
             async move {
                 let _ = stop.changed().await;
             },

@@ -153,3 +153,52 @@ async fn a_websocket_outlives_the_http_timeouts() {
     client.send(&ClientFrame::Ping).await;
     assert!(matches!(client.recv().await, ServerFrame::Pong { .. }));
 }
+
+#[tokio::test]
+async fn a_client_that_stops_reading_a_large_response_is_disconnected() {
+    // Far more than loopback's socket buffers hold, so that the server's writes stall.
+    const SIZE: usize = 32 * 1024 * 1024;
+    const WRITE_TIMEOUT: Duration = Duration::from_secs(1);
+    let root = tempfile::tempdir().unwrap();
+    std::fs::write(root.path().join("big.bin"), vec![b'x'; SIZE]).unwrap();
+    let web_root = root.path().to_path_buf();
+    let server = TestServer::start_with(move |c| {
+        c.web_root = Some(web_root);
+        c.http_write_timeout = WRITE_TIMEOUT;
+    })
+    .await;
+
+    // A client that reads is never cut off, however long the download takes.
+    let whole = server
+        .http
+        .get(server.url("/big.bin"))
+        .send()
+        .await
+        .unwrap()
+        .bytes()
+        .await
+        .unwrap();
+    assert_eq!(whole.len(), SIZE);
+
+    // One that asks and then stops reading is dropped once writing has stalled for
+    // the timeout: reading afterwards gets what the buffers held, then the end.
+    let mut stream = TcpStream::connect(server.addr).await.unwrap();
+    stream
+        .write_all(b"GET /big.bin HTTP/1.1\r\nHost: chat\r\n\r\n")
+        .await
+        .unwrap();
+    tokio::time::sleep(WRITE_TIMEOUT * 4).await;
+    let mut received = 0;
+    let mut buf = vec![0u8; 64 * 1024];
+    loop {
+        match tokio::time::timeout(PATIENCE, stream.read(&mut buf)).await {
+            Ok(Ok(0) | Err(_)) => break,
+            Ok(Ok(n)) => received += n,
+            Err(_) => panic!("still open after {PATIENCE:?} of silence"),
+        }
+    }
+    assert!(
+        received < SIZE,
+        "the whole file arrived: the write never timed out"
+    );
+}
