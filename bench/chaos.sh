@@ -20,6 +20,8 @@
 # 2 s apart, debug builds. Ends with "N passed, N failed" (one per variant).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# $EPOCHREALTIME and awk must agree on the decimal point.
+export LC_ALL=C
 
 smoke=0
 release=0
