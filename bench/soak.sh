@@ -91,17 +91,5 @@ print(f"{len(points)} minutes: RSS first {rss[0]:.1f} MiB, last {rss[-1]:.1f} Mi
       f"p99 first {points[0]['delivery_latency']['p99_ms']:.1f} ms, last {points[-1]['delivery_latency']['p99_ms']:.1f} ms; "
       f"undelivered {sum(p['undelivered'] for p in points)}")
 EOF
-gnuplot <<EOF
-set terminal pngcairo size 1000,600
-set output "$out/soak.png"
-set title "chat-server soak: $rate msg/s, rooms of 10, 1,000 clients"
-set xlabel "minute"
-set ylabel "MiB / descriptors"
-set y2label "p99 (ms)"
-set y2tics
-set key outside bottom center horizontal
-plot "$out/soak.tsv" using 1:4 with linespoints title "server RSS (MiB)", \
-     "$out/soak.tsv" using 1:6 with linespoints title "open fds", \
-     "$out/soak.tsv" using 1:3 axes x1y2 with linespoints title "p99 (ms)"
-EOF
+gnuplot -e "dir='$out'; rate='$rate'" bench/soak.gp
 echo "wrote $out/soak.tsv and $out/soak.png"
