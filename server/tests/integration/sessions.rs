@@ -76,15 +76,7 @@ async fn a_refresh_rotates_the_token_and_a_replayed_one_revokes_the_sign_in() {
     let login: AuthResponse = login.json().await.unwrap();
     let (status, _) = refresh(&server, &refresh_token(&login)).await;
     assert_eq!(status, 200);
-    let metrics = server
-        .http
-        .get(server.url("/metrics"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let metrics = server.metrics().await;
     assert!(
         metrics.contains("chat_auth_failures_total{reason=\"refresh_token_reused\"} 1"),
         "{metrics}"
@@ -147,15 +139,7 @@ async fn an_expired_refresh_token_is_refused() {
 
 /// The purge counter from `/metrics` (0 before the first purge that deleted anything).
 async fn purged(server: &TestServer) -> u64 {
-    let metrics = server
-        .http
-        .get(server.url("/metrics"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let metrics = server.metrics().await;
     metrics
         .lines()
         .find_map(|line| line.strip_prefix("chat_refresh_tokens_purged_total "))
