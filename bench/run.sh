@@ -106,6 +106,7 @@ bench() {
     shift 3
     start_server "$kind"
     echo "== $name: $kind"
+    echo "$name $kind" >>"$out/runs.txt"
     timeout 1800 "${bench_cpu[@]}" "$bin/chat-bench" "$scenario" --target "$kind" --addr "$addr" \
         --server-pid "$server_pid" --label "$name" --json "$out/$name-$kind.json" \
         "${quiet[@]}" "$@" || echo "$name against $kind: chat-bench exited with $?" | tee -a "$out/failures.txt"

@@ -1,17 +1,26 @@
-"""Syntax-checks Swift files with tree-sitter-swift (no Swift compiler runs here).
+"""Checks the Swift side as far as this Linux machine can (no Swift compiler runs here:
+this is NOT a compile). Three checks, each printed, then "N passed, N failed":
 
-Two valid constructs that UniFFI generates confuse the parser and are neutralised
-first: an `#if swift(>=5.8)` block around `@_documentation(visibility: private)`,
-and the empty closure `{ () }`. This is a syntax check only, not a compile.
-It then checks that every method the samples call on a `ChatClient` (`client.name(`)
-is declared in the generated bindings or ChatKit, which catches a renamed SDK call
-that a syntax check cannot. Prints one line per check and "N passed, N failed".
+1. the generated C header, included from a C file as an app would, passes clang's
+   -fsyntax-only -Wall -Werror (clang, as Xcode's would: the header uses clang's
+   nullability qualifiers);
+2. the generated bindings and every sample .swift file parse (tree-sitter-swift). Two
+   valid constructs that UniFFI generates confuse the parser and are neutralised first:
+   an `#if swift(>=5.8)` block around `@_documentation(visibility: private)`, and the
+   empty closure `{ () }`;
+3. every method the samples call on a `ChatClient` (`client.name(`) is declared in the
+   generated bindings or ChatKit, which catches a renamed SDK call that a syntax check
+   cannot.
 
-Usage: swift_syntax_check.py <generated chat_ffi.swift> <sample .swift files...>
+Usage: swift_syntax_check.py <dir with chat_ffi.swift and chat_ffiFFI.h> <sample .swift files...>
 """
 
+import pathlib
 import re
+import shutil
+import subprocess
 import sys
+import tempfile
 
 import tree_sitter
 import tree_sitter_swift
@@ -35,21 +44,42 @@ def first_error(node):
     return None
 
 
-def main(paths):
+def header_compiles(generated: pathlib.Path) -> tuple[bool, str]:
+    clang = shutil.which("clang-19") or shutil.which("clang")
+    if clang is None:
+        return False, "no clang (scripts/install-deps.sh installs clang-19)"
+    with tempfile.TemporaryDirectory() as work:
+        source = pathlib.Path(work) / "check.c"
+        source.write_text('#include "chat_ffiFFI.h"\n')
+        result = subprocess.run(
+            [clang, "-fsyntax-only", "-Wall", "-Werror", "-I", str(generated), str(source)],
+            capture_output=True,
+            text=True,
+        )
+    return result.returncode == 0, result.stderr.strip()
+
+
+def main(generated: pathlib.Path, samples: list[str]) -> int:
+    results = []
+
+    def check(name, ok, detail=""):
+        results.append(ok)
+        print(f"{'PASS' if ok else 'FAIL'} {name}" + (f": {detail}" if detail and not ok else ""))
+
+    ok, detail = header_compiles(generated)
+    check("chat_ffiFFI.h passes clang -fsyntax-only -Wall -Werror", ok, detail)
+
+    paths = [str(generated / "chat_ffi.swift"), *samples]
     parser = tree_sitter.Parser(tree_sitter.Language(tree_sitter_swift.language()))
-    failed = 0
-    for path in paths:
-        with open(path, encoding="utf-8") as file:
-            tree = parser.parse(neutralise(file.read()).encode())
-        error = first_error(tree.root_node)
+    texts = {path: pathlib.Path(path).read_text(encoding="utf-8") for path in paths}
+    broken = []
+    for path, text in texts.items():
+        error = first_error(parser.parse(neutralise(text).encode()).root_node)
         if error is not None:
-            failed += 1
             line, column = error.start_point
-            print(f"FAIL {path}:{line + 1}:{column + 1}: syntax error")
-        else:
-            print(f"PASS {path}")
-    checks = len(paths) + 1
-    texts = {path: open(path, encoding="utf-8").read() for path in paths}
+            broken.append(f"{path}:{line + 1}:{column + 1}")
+    check(f"the bindings and {len(samples)} sample files parse as Swift", bool(samples) and not broken, str(broken))
+
     declared = {name for text in texts.values() for name in re.findall(r"\bfunc (\w+)\(", text)}
     called = {
         (path, name)
@@ -57,14 +87,15 @@ def main(paths):
         for name in re.findall(r"\bclient\??\.(\w+)\(", text)
     }
     unknown = sorted(f"{path}: {name}" for path, name in called if name not in declared)
-    if unknown or not called:
-        failed += 1
-        print(f"FAIL ChatClient calls in the samples exist in the bindings: {unknown}")
-    else:
-        print(f"PASS ChatClient calls in the samples exist in the bindings ({len(called)} calls)")
-    print(f"{checks - failed} passed, {failed} failed")
-    return 1 if failed or not paths else 0
+    check(
+        f"the samples' {len(called)} ChatClient calls exist in the bindings",
+        bool(called) and not unknown,
+        str(unknown),
+    )
+    failed = results.count(False)
+    print(f"{len(results) - failed} passed, {failed} failed")
+    return 1 if failed else 0
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))
+    sys.exit(main(pathlib.Path(sys.argv[1]), sys.argv[2:]))

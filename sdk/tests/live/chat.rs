@@ -1,6 +1,5 @@
 //! Everyday use: two users chat, statuses advance, typing, edits and deletes.
 
-use chat_protocol::v1::ReceiptKind;
 use chat_sdk::cache::MessageStatus;
 use chat_sdk::{ChatClient, ClientEvent};
 
@@ -68,7 +67,6 @@ async fn two_users_chat_and_see_delivered_then_read() {
     .await
     .expect("typing event");
     assert_eq!(typing, ann_session.user_id);
-    let _ = ReceiptKind::Read;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

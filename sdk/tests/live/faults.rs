@@ -1,5 +1,6 @@
 //! Faults: offline sends, restarts of the client and the server, random cuts.
 
+use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use chat_sdk::ChatClient;
@@ -87,8 +88,11 @@ async fn a_client_dropped_with_a_full_outbox_sends_everything_once_after_reopeni
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_server_crash_mid_stream_loses_nothing_acknowledged_and_duplicates_nothing() {
-    let server = Server::start().await;
-    let addr = server.addr;
+    use crate::harness::{ServerProcess, count_reconnects, free_addr};
+    let dir = tempfile::tempdir().unwrap();
+    let addr = free_addr();
+    let direct = format!("http://{addr}");
+    let server = ServerProcess::start(dir.path(), addr).await;
     let proxy = Proxy::start(addr).await;
     let crate::harness::Pair {
         ann,
@@ -96,21 +100,64 @@ async fn a_server_crash_mid_stream_loses_nothing_acknowledged_and_duplicates_not
         ann_session,
         room,
     } = crate::harness::pair(proxy.url()).await;
+    let (ann_reconnects, bob_reconnects) = (count_reconnects(&ann), count_reconnects(&bob));
     for i in 0..30 {
         ann.send_message(&room, &format!("before {i}")).unwrap();
     }
-    tokio::time::sleep(Duration::from_millis(50)).await;
-    let dir = server.crash().await;
+    eventually(20, "the first 30 acknowledged", || {
+        pending(&ann, &room) == 0
+    })
+    .await;
+
+    // The server's replies are held in the network from now on. The SDK sends one
+    // message per room at a time: the server commits "during 0", but its ack never
+    // reaches Ann, and the process is killed with it. So she must send it again after
+    // the restart, and the restarted server must know it.
+    proxy.set_replies_held(true);
     for i in 0..30 {
         ann.send_message(&room, &format!("during {i}")).unwrap();
     }
-    tokio::time::sleep(Duration::from_millis(200)).await;
-    let _server = Server::start_on(dir, &addr.to_string()).await;
-    eventually(20, "ann's outbox drained", || pending(&ann, &room) == 0).await;
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+    while server_seqs(&direct, &ann_session.token, &room).await.len() < 31 {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "\"during 0\" committed"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    server.kill();
+    proxy.cut_all(); // the held acks go with the connections
+    proxy.set_replies_held(false);
+    assert_eq!(pending(&ann, &room), 30, "no ack of the last 30 arrived");
+    for i in 0..10 {
+        ann.send_message(&room, &format!("after {i}")).unwrap();
+    }
+    let _server = ServerProcess::start(dir.path(), addr).await;
+
+    eventually(30, "ann's outbox drained", || pending(&ann, &room) == 0).await;
     let on_server = server_seqs(&proxy.url(), &ann_session.token, &room).await;
-    assert_eq!(on_server.len(), 60, "every message stored exactly once");
-    eventually(20, "ann converges", || stored(&ann, &room) == on_server).await;
-    eventually(20, "bob converges", || stored(&bob, &room) == on_server).await;
+    assert_eq!(on_server.len(), 70, "every message stored exactly once");
+    let written: Vec<String> = ["before", "during"]
+        .iter()
+        .flat_map(|phase| (0..30).map(move |i| format!("{phase} {i}")))
+        .chain((0..10).map(|i| format!("after {i}")))
+        .collect();
+    assert_eq!(
+        crate::harness::contents(&ann, &room),
+        written,
+        "in the order written"
+    );
+    eventually(30, "ann converges", || stored(&ann, &room) == on_server).await;
+    eventually(30, "bob converges", || stored(&bob, &room) == on_server).await;
+    // Both lost their connection to the crash and came back by reconnecting.
+    assert!(
+        ann_reconnects.load(Ordering::SeqCst) >= 1,
+        "ann reconnected"
+    );
+    assert!(
+        bob_reconnects.load(Ordering::SeqCst) >= 1,
+        "bob reconnected"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -148,24 +195,7 @@ async fn three_clients_converge_on_the_servers_history_under_random_cuts() {
 
     // Cuts hit a random client's connection about every tenth round, while sending.
     // Count reconnects, to be sure the cuts really happened.
-    let reconnects = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
-    for client in &clients {
-        let mut events = client.subscribe();
-        let reconnects = std::sync::Arc::clone(&reconnects);
-        tokio::spawn(async move {
-            loop {
-                match events.recv().await {
-                    Ok(chat_sdk::ClientEvent::Connection(
-                        chat_sdk::core::ConnectionState::Reconnecting { .. },
-                    )) => {
-                        reconnects.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
-                    }
-                    Ok(_) | Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {}
-                    Err(_) => return,
-                }
-            }
-        });
-    }
+    let reconnects = clients.each_ref().map(crate::harness::count_reconnects);
     let mut state = 0x2545_f491_u64;
     let mut next = |bound: u64| {
         state ^= state << 13;
@@ -186,7 +216,7 @@ async fn three_clients_converge_on_the_servers_history_under_random_cuts() {
     for client in &clients {
         eventually(60, "outbox drained", || pending(client, &room) == 0).await;
     }
-    let reconnects = reconnects.load(std::sync::atomic::Ordering::SeqCst);
+    let reconnects: usize = reconnects.iter().map(|c| c.load(Ordering::SeqCst)).sum();
     assert!(
         reconnects >= 10,
         "the proxy cut connections ({reconnects} reconnects)"

@@ -4,7 +4,7 @@
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::Duration;
 
 use chat_sdk::core::{BackoffPolicy, ConnectionState, CoreConfig};
@@ -13,34 +13,24 @@ use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{broadcast, oneshot};
 use tokio::task::JoinHandle;
 
-/// A running chat-server.
+/// A running chat-server, in this process. (Crashes need a process of their own:
+/// [`ServerProcess`].)
 pub struct Server {
     pub addr: SocketAddr,
-    pub dir: tempfile::TempDir,
+    /// Holds the database and secret until the server is dropped.
+    _dir: tempfile::TempDir,
     stop: Option<oneshot::Sender<()>>,
     task: Option<JoinHandle<anyhow::Result<()>>>,
 }
 
 impl Server {
     pub async fn start() -> Self {
-        Self::start_in(tempfile::tempdir().unwrap()).await
-    }
-
-    pub async fn start_in(dir: tempfile::TempDir) -> Self {
-        Self::start_on(dir, "127.0.0.1:0").await
-    }
-
-    /// Starts on a given address (to come back on the same port after a crash).
-    pub async fn start_on(dir: tempfile::TempDir, addr: &str) -> Self {
-        Self::start_with(dir, addr, |_| {}).await
+        Self::start_with(|_| {}).await
     }
 
     /// Starts with the configuration adjusted by `adjust`.
-    pub async fn start_with(
-        dir: tempfile::TempDir,
-        addr: &str,
-        adjust: impl FnOnce(&mut chat_server::Config),
-    ) -> Self {
+    pub async fn start_with(adjust: impl FnOnce(&mut chat_server::Config)) -> Self {
+        let dir = tempfile::tempdir().unwrap();
         let mut config = chat_server::Config::for_data_dir(dir.path());
         // Tests send in bursts; the server's abuse limits are tested in its own suite.
         config.messages_per_second = 10_000;
@@ -49,17 +39,7 @@ impl Server {
         config.frame_burst = 10_000;
         config.auth_attempts_per_minute = 10_000;
         adjust(&mut config);
-        let mut listener = None;
-        for _ in 0..50 {
-            match TcpListener::bind(addr).await {
-                Ok(l) => {
-                    listener = Some(l);
-                    break;
-                }
-                Err(_) => tokio::time::sleep(Duration::from_millis(50)).await,
-            }
-        }
-        let listener = listener.expect("bind");
+        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let addr = listener.local_addr().unwrap();
         let (stop, stopped) = oneshot::channel::<()>();
         let task = tokio::spawn(chat_server::run(listener, config, async {
@@ -67,7 +47,7 @@ impl Server {
         }));
         let server = Self {
             addr,
-            dir,
+            _dir: dir,
             stop: Some(stop),
             task: Some(task),
         };
@@ -86,17 +66,6 @@ impl Server {
         }
         panic!("the server did not become ready");
     }
-
-    /// Stops abruptly, like a crash: no goodbye to clients, nothing flushed beyond what
-    /// was already committed. Returns the data directory for a restart.
-    pub async fn crash(mut self) -> tempfile::TempDir {
-        if let Some(task) = self.task.take() {
-            task.abort();
-            let _ = task.await;
-        }
-        self.stop.take();
-        std::mem::replace(&mut self.dir, tempfile::tempdir().unwrap())
-    }
 }
 
 impl Drop for Server {
@@ -110,21 +79,35 @@ impl Drop for Server {
     }
 }
 
-/// A TCP proxy that can drop every live connection and refuse new ones.
+/// A TCP proxy that can drop every live connection, refuse new ones, or hold bytes.
 pub struct Proxy {
     pub addr: SocketAddr,
     cut: broadcast::Sender<()>,
     refusing: Arc<AtomicBool>,
+    /// Holds bytes both ways.
     stalled: Arc<AtomicBool>,
+    /// Holds the server's bytes only.
+    replies_held: Arc<AtomicBool>,
+    /// Counts `cut_all` calls: bytes held across a cut are dropped, never delivered.
+    cuts: Arc<AtomicU64>,
     task: JoinHandle<()>,
 }
 
-/// Copies bytes one way; while `stalled`, holds them (the connection stays open but
-/// nothing gets through, like a dead network path).
+/// What one direction of one proxied connection obeys.
+struct Gate {
+    /// While any is set, bytes wait (the connection stays open but nothing gets
+    /// through, like a dead network path).
+    holds: Vec<Arc<AtomicBool>>,
+    cuts: Arc<AtomicU64>,
+    /// `cuts` when the connection was made.
+    cuts_at_start: u64,
+}
+
+/// Copies bytes one way, as `gate` allows.
 async fn pump(
     mut from: tokio::net::tcp::OwnedReadHalf,
     mut to: tokio::net::tcp::OwnedWriteHalf,
-    stalled: Arc<AtomicBool>,
+    gate: Gate,
 ) {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     let mut buf = vec![0u8; 16 * 1024];
@@ -135,8 +118,11 @@ async fn pump(
         if n == 0 {
             return;
         }
-        while stalled.load(Ordering::SeqCst) {
+        while gate.holds.iter().any(|hold| hold.load(Ordering::SeqCst)) {
             tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        if gate.cuts.load(Ordering::SeqCst) != gate.cuts_at_start {
+            return;
         }
         if to.write_all(&buf[..n]).await.is_err() {
             return;
@@ -151,16 +137,33 @@ impl Proxy {
         let (cut, _) = broadcast::channel(16);
         let refusing = Arc::new(AtomicBool::new(false));
         let stalled = Arc::new(AtomicBool::new(false));
+        let replies_held = Arc::new(AtomicBool::new(false));
+        let cuts = Arc::new(AtomicU64::new(0));
         let task = {
-            let (cut, refusing, stalled) =
-                (cut.clone(), Arc::clone(&refusing), Arc::clone(&stalled));
+            let (cut, refusing, stalled, replies_held, cuts) = (
+                cut.clone(),
+                Arc::clone(&refusing),
+                Arc::clone(&stalled),
+                Arc::clone(&replies_held),
+                Arc::clone(&cuts),
+            );
             tokio::spawn(async move {
                 while let Ok((client, _)) = listener.accept().await {
                     if refusing.load(Ordering::SeqCst) {
                         continue; // dropped: the client sees the connection fail
                     }
                     let mut cut_signal = cut.subscribe();
-                    let stalled = Arc::clone(&stalled);
+                    let cuts_at_start = cuts.load(Ordering::SeqCst);
+                    let client_to_server = Gate {
+                        holds: vec![Arc::clone(&stalled)],
+                        cuts: Arc::clone(&cuts),
+                        cuts_at_start,
+                    };
+                    let server_to_client = Gate {
+                        holds: vec![Arc::clone(&stalled), Arc::clone(&replies_held)],
+                        cuts: Arc::clone(&cuts),
+                        cuts_at_start,
+                    };
                     tokio::spawn(async move {
                         let Ok(server) = TcpStream::connect(upstream).await else {
                             return;
@@ -169,8 +172,8 @@ impl Proxy {
                         let (from_server, to_server) = server.into_split();
                         let both_ways = async {
                             tokio::join!(
-                                pump(from_client, to_server, Arc::clone(&stalled)),
-                                pump(from_server, to_client, stalled)
+                                pump(from_client, to_server, client_to_server),
+                                pump(from_server, to_client, server_to_client)
                             )
                         };
                         tokio::select! {
@@ -186,6 +189,8 @@ impl Proxy {
             cut,
             refusing,
             stalled,
+            replies_held,
+            cuts,
             task,
         }
     }
@@ -196,12 +201,18 @@ impl Proxy {
 
     /// Drops every connection that is open now (both sides see a reset/EOF).
     pub fn cut_all(&self) {
+        self.cuts.fetch_add(1, Ordering::SeqCst);
         let _ = self.cut.send(());
     }
 
     /// While set, no byte gets through any connection, and none is closed.
     pub fn set_stalled(&self, stalled: bool) {
         self.stalled.store(stalled, Ordering::SeqCst);
+    }
+
+    /// While set, the server's bytes (acks among them) are held; the client's go through.
+    pub fn set_replies_held(&self, held: bool) {
+        self.replies_held.store(held, Ordering::SeqCst);
     }
 
     /// While set, new connections are dropped at once ("offline").
@@ -252,6 +263,25 @@ pub async fn connected(client: &ChatClient) {
         client.connection_state() == ConnectionState::Connected
     })
     .await;
+}
+
+/// Counts the client's reconnect attempts from now on (to prove a fault really cut it).
+pub fn count_reconnects(client: &ChatClient) -> Arc<std::sync::atomic::AtomicUsize> {
+    let count = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let mut events = client.subscribe();
+    let counter = Arc::clone(&count);
+    tokio::spawn(async move {
+        loop {
+            match events.recv().await {
+                Ok(chat_sdk::ClientEvent::Connection(ConnectionState::Reconnecting { .. })) => {
+                    counter.fetch_add(1, Ordering::SeqCst);
+                }
+                Ok(_) | Err(broadcast::error::RecvError::Lagged(_)) => {}
+                Err(broadcast::error::RecvError::Closed) => return,
+            }
+        }
+    });
+    count
 }
 
 /// Creates a room over REST as `token` and returns its id.

@@ -38,7 +38,7 @@ const TOKEN_TTL: Duration = Duration::from_secs(8);
 const PAST_EXPIRY: Duration = Duration::from_secs(10);
 
 async fn server() -> (Server, String) {
-    let server = Server::start_with(tempfile::tempdir().unwrap(), "127.0.0.1:0", |c| {
+    let server = Server::start_with(|c| {
         c.token_ttl = TOKEN_TTL;
     })
     .await;

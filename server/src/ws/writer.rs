@@ -17,6 +17,10 @@ use tokio_util::sync::CancellationToken;
 const WRITE_TIMEOUT: Duration = Duration::from_secs(10);
 /// Longest the close frame may take; the connection is dropped after that anyway.
 const CLOSE_TIMEOUT: Duration = Duration::from_secs(1);
+/// A slow consumer's close frame waits behind everything already handed to its socket,
+/// so it gets longer: a client that starts reading again within this time learns why it
+/// was closed (4011, "resume") instead of seeing a dropped connection.
+const SLOW_CONSUMER_CLOSE_TIMEOUT: Duration = Duration::from_secs(5);
 /// How long closing may take: the writer's last frames, then the client's close reply.
 const CLOSE_GRACE: Duration = Duration::from_secs(2);
 /// Most frames handed to the socket before one flush.
@@ -201,5 +205,10 @@ async fn send_close(sink: &mut SplitSink<WebSocket, Message>, code: u16, reason:
         code,
         reason: Utf8Bytes::from_static(reason),
     };
-    let _ = tokio::time::timeout(CLOSE_TIMEOUT, sink.send(Message::Close(Some(frame)))).await;
+    let timeout = if code == close::SLOW_CONSUMER {
+        SLOW_CONSUMER_CLOSE_TIMEOUT
+    } else {
+        CLOSE_TIMEOUT
+    };
+    let _ = tokio::time::timeout(timeout, sink.send(Message::Close(Some(frame)))).await;
 }

@@ -1,10 +1,16 @@
-//! Faults in a cluster: a process killed mid-conversation, Redis restarted mid-stream.
+//! Faults in a cluster: a process killed mid-conversation or with sends in flight,
+//! Redis restarted mid-stream.
 
-use chat_protocol::v1::ServerFrame;
+use std::time::Duration;
+
+use chat_protocol::v1::{ClientFrame, ServerFrame};
+use futures_util::{SinkExt, StreamExt};
+use serde_json::Value;
+use tokio_tungstenite::tungstenite::Message as WsMessage;
 
 use crate::chat::collect;
-use crate::common::ack_seq;
-use crate::harness::{Cluster, Conversation};
+use crate::common::{ack_seq, http_client};
+use crate::harness::{Cluster, Conversation, Node};
 
 #[tokio::test]
 #[ignore = "needs PostgreSQL and Redis: scripts/cluster-test.sh"]
@@ -48,6 +54,143 @@ async fn clients_of_a_killed_process_resume_on_the_other_with_nothing_lost() {
         bob_saw.keys().copied().collect::<Vec<_>>(),
         (1..=10).collect::<Vec<_>>()
     );
+}
+
+/// A room's stored messages, read over REST from `node`: (seq, message id, content).
+async fn stored(node: &Node, token: &str, room: &str) -> Vec<(u64, String, String)> {
+    let mut all: Vec<(u64, String, String)> = Vec::new();
+    loop {
+        let after = all.last().map_or(0, |(seq, _, _)| *seq);
+        let page: Value = http_client()
+            .get(node.url(&format!(
+                "/v1/rooms/{room}/messages?after_seq={after}&limit=200"
+            )))
+            .bearer_auth(token)
+            .send()
+            .await
+            .expect("history")
+            .json()
+            .await
+            .expect("history json");
+        for m in page["messages"].as_array().expect("messages") {
+            all.push((
+                m["seq"].as_u64().expect("seq"),
+                m["message_id"].as_str().expect("id").to_owned(),
+                m["content"].as_str().expect("content").to_owned(),
+            ));
+        }
+        if page["has_more"] != true {
+            return all;
+        }
+    }
+}
+
+#[tokio::test]
+#[ignore = "needs PostgreSQL and Redis: scripts/cluster-test.sh"]
+async fn a_process_killed_with_sends_in_flight_loses_no_acked_message_and_stores_each_once() {
+    const ACKS_READ: usize = 50;
+    let cluster = Cluster::new().await;
+    let (mut one, two) = cluster.two_nodes(&[]).await;
+    let Conversation {
+        ann,
+        room,
+        a,
+        mut b,
+    } = Conversation::start(&one, &two).await;
+    let ids: Vec<String> = (0..5_000)
+        .map(|_| uuid::Uuid::new_v4().to_string())
+        .collect();
+    let text = |i: usize| format!("m{i:04}");
+
+    // Ann writes without waiting for acks, as the SDK does, until her connection dies.
+    let (mut sink, mut stream) = a.ws.split();
+    let writer = {
+        let (ids, room) = (ids.clone(), room.clone());
+        tokio::spawn(async move {
+            for (i, id) in ids.iter().enumerate() {
+                let frame = ClientFrame::SendMessage {
+                    room_id: room.clone(),
+                    client_msg_id: id.clone(),
+                    content: text(i),
+                };
+                if sink.send(WsMessage::text(frame.encode())).await.is_err() {
+                    return i;
+                }
+                tokio::time::sleep(Duration::from_millis(3)).await;
+            }
+            ids.len()
+        })
+    };
+    // Her client reads the first acks, then no more: every later ack counts as lost
+    // with the connection, so the messages it answers will be sent again.
+    let mut acked = Vec::new();
+    while acked.len() < ACKS_READ {
+        let next = tokio::time::timeout(Duration::from_secs(10), stream.next())
+            .await
+            .expect("acks arrive")
+            .expect("the connection stays open");
+        if let Ok(WsMessage::Text(text)) = next
+            && let ServerFrame::MessageAck {
+                client_msg_id, seq, ..
+            } = ServerFrame::decode(text.as_str()).expect("frame")
+        {
+            acked.push((client_msg_id, seq));
+        }
+    }
+    // Process one dies while she is still writing, with messages committed whose acks
+    // she never read.
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+    while stored(&two, &ann.token, &room).await.len() < ACKS_READ + 20 {
+        assert!(tokio::time::Instant::now() < deadline, "sends are stored");
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    one.kill();
+    let written = tokio::time::timeout(Duration::from_secs(20), writer)
+        .await
+        .expect("the writer notices the dead connection")
+        .expect("writer");
+    assert!(
+        written < ids.len(),
+        "the kill came while sends were in flight"
+    );
+    drop(stream);
+
+    // Her client resumes on process two and sends again, under the same ids, every
+    // message it has no ack for, in order.
+    let mut a = two.client(&ann.token).await;
+    a.join(&room, None).await;
+    let mut resent = Vec::new();
+    for (i, id) in ids.iter().enumerate().take(written).skip(ACKS_READ) {
+        let ack = a.send_with_id(&room, id, &text(i)).await;
+        resent.push((id.clone(), ack_seq(&ack)));
+    }
+    // And goes on writing. (A message process one committed but had not yet published
+    // reaches Bob once the room moves on: his connection fills the gap from the store.)
+    let next = a.send_with_id(&room, &ids[written], &text(written)).await;
+    resent.push((ids[written].clone(), ack_seq(&next)));
+    let written = written + 1;
+
+    // Stored: every message once, in the order written; every ack (read before the
+    // kill, or got by resending) names the message stored under that seq.
+    let history = stored(&two, &ann.token, &room).await;
+    let contents: Vec<String> = history.iter().map(|(_, _, c)| c.clone()).collect();
+    assert_eq!(contents, (0..written).map(text).collect::<Vec<_>>());
+    let seqs: Vec<u64> = history.iter().map(|(seq, _, _)| *seq).collect();
+    assert_eq!(seqs, (1..=written as u64).collect::<Vec<_>>());
+    for (client_msg_id, seq) in acked.iter().chain(&resent) {
+        let index = ids.iter().position(|id| id == client_msg_id).expect("ours");
+        assert_eq!(
+            *seq,
+            index as u64 + 1,
+            "the ack for {} names its message",
+            text(index)
+        );
+    }
+    // Bob, on process two throughout, got each of them once, in order.
+    let bob_saw = collect(&mut b, written).await;
+    let stored_ids: Vec<&String> = history.iter().map(|(_, id, _)| id).collect();
+    assert_eq!(bob_saw.values().collect::<Vec<_>>(), stored_ids);
+    assert!(b.drain().await.is_empty(), "and nothing twice");
 }
 
 #[tokio::test]

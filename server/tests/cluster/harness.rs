@@ -137,6 +137,7 @@ impl Cluster {
             .args(["--jwt-secret", &self.secret])
             // The tests send in bursts; rate limits are tested elsewhere.
             .args(["--messages-per-second", "1000", "--message-burst", "1000"])
+            .args(["--frames-per-second", "100000", "--frame-burst", "100000"])
             .args(extra)
             .arg("--data-dir")
             .arg(&data)
@@ -189,6 +190,39 @@ impl Node {
                 self.log_tail()
             );
             tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    /// Waits (at most 10 s) until this process holds `want` WebSocket connections: the
+    /// gauge drops only once a closed connection has been fully handled (presence
+    /// included).
+    pub async fn wait_for_connections(&self, want: u64) {
+        let http = http_client();
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            let metrics = http
+                .get(self.url("/metrics"))
+                .send()
+                .await
+                .expect("metrics")
+                .text()
+                .await
+                .expect("metrics text");
+            let open = metrics
+                .lines()
+                .find_map(|line| line.strip_prefix("chat_websocket_connections "))
+                .map_or(0, |value| {
+                    value.trim().parse::<f64>().expect("a number") as u64
+                });
+            if open == want {
+                return;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "{open} connections, not {want}; log: {}",
+                self.log_tail()
+            );
+            tokio::time::sleep(Duration::from_millis(20)).await;
         }
     }
 

@@ -5,21 +5,6 @@ use chat_protocol::v1::{PresenceStatus, ServerFrame, close};
 use crate::common::Client;
 use crate::harness::{Cluster, Conversation};
 
-/// The presence frames queued for `client` so far (up to a pong): (user, online).
-async fn presence_so_far(client: &mut Client) -> Vec<(String, bool)> {
-    client.send(&chat_protocol::v1::ClientFrame::Ping).await;
-    let mut seen = Vec::new();
-    loop {
-        match client.recv().await {
-            ServerFrame::Pong { .. } => return seen,
-            ServerFrame::Presence {
-                user_id, status, ..
-            } => seen.push((user_id, status == PresenceStatus::Online)),
-            _ => {}
-        }
-    }
-}
-
 /// The next presence frame about `user_id`: whether they are online.
 async fn presence_of(client: &mut Client, user_id: &str) -> bool {
     let frame = client
@@ -41,7 +26,9 @@ async fn a_user_is_online_while_connected_to_any_process() {
     let (one, two) = cluster.two_nodes(&[]).await;
     let ann = one.register("ann").await;
     let bob = two.register("bob").await;
+    let carol = one.register("carol").await;
     one.create_room(&ann.token, &[&bob.user_id]).await;
+    one.create_room(&carol.token, &[&bob.user_id]).await;
 
     let mut b = two.client(&bob.token).await;
     // Ann on process one learns at once that Bob, on process two, is online.
@@ -49,13 +36,56 @@ async fn a_user_is_online_while_connected_to_any_process() {
     assert!(presence_of(&mut a1, &bob.user_id).await);
     assert!(presence_of(&mut b, &ann.user_id).await);
 
-    // A second device on the other process; closing the first keeps Ann online.
+    // A second device on the other process; closing the first keeps Ann online. Checked
+    // once process one has handled the close (it has no connection left), and has said
+    // all it had to say about it: Carol's coming online there reaches Bob after that.
     let a2 = two.client(&ann.token).await;
     drop(a1);
+    one.wait_for_connections(0).await;
+    let c = one.client(&carol.token).await;
+    assert_eq!(
+        presence_until(&mut b, (&carol.user_id, true)).await,
+        [(carol.user_id.clone(), true)],
+        "no offline while a device is on"
+    );
+    let mut b2 = one.client(&bob.token).await;
+    let mut snapshot = b2.presence_so_far().await;
+    snapshot.sort();
+    let mut both_online = [(ann.user_id.clone(), true), (carol.user_id.clone(), true)];
+    both_online.sort();
+    assert_eq!(
+        snapshot, both_online,
+        "a new connection's snapshot, on the process she left, has Ann online"
+    );
+    drop(b2);
+    // Only once both are gone does Bob hear she is offline, and only once: Carol's
+    // leaving process one, and a ping to process two, mark the end of what either
+    // process could still say.
     drop(a2);
-    // Only once both are gone does Bob hear she is offline, and only once.
     assert!(!presence_of(&mut b, &ann.user_id).await);
-    assert!(presence_so_far(&mut b).await.is_empty());
+    two.wait_for_connections(1).await;
+    drop(c);
+    assert_eq!(
+        presence_until(&mut b, (&carol.user_id, false)).await,
+        [(carol.user_id.clone(), false)],
+        "one offline, not two"
+    );
+    assert!(b.presence_so_far().await.is_empty(), "one offline, not two");
+}
+
+/// Every presence frame `client` gets up to and including `last`: (user, online).
+async fn presence_until(client: &mut Client, last: (&str, bool)) -> Vec<(String, bool)> {
+    let mut heard = Vec::new();
+    for _ in 0..50 {
+        heard.extend(client.presence_so_far().await);
+        if heard
+            .iter()
+            .any(|(user, online)| (user.as_str(), *online) == last)
+        {
+            return heard;
+        }
+    }
+    panic!("never heard {last:?}; heard {heard:?}");
 }
 
 #[tokio::test]
@@ -75,7 +105,7 @@ async fn the_users_of_a_killed_process_go_offline_after_the_ttl() {
     assert!(!presence_of(&mut b, &ann.user_id).await);
     // A new connection's snapshot agrees: nobody is online but Bob himself.
     let mut b2 = two.client(&bob.token).await;
-    assert!(presence_so_far(&mut b2).await.is_empty());
+    assert!(b2.presence_so_far().await.is_empty());
 }
 
 #[tokio::test]

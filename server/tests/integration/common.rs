@@ -5,7 +5,9 @@
 use std::net::SocketAddr;
 use std::time::Duration;
 
-use chat_protocol::v1::{AuthResponse, ClientFrame, CreateRoomResponse, ServerFrame};
+use chat_protocol::v1::{
+    AuthResponse, ClientFrame, CreateRoomResponse, PresenceStatus, ServerFrame,
+};
 use futures_util::{SinkExt, StreamExt};
 use serde_json::{Value, json};
 use tempfile::TempDir;
@@ -88,6 +90,28 @@ impl TestServer {
     pub async fn metrics(&self) -> String {
         let response = self.http.get(self.url("/metrics")).send().await.unwrap();
         response.text().await.unwrap()
+    }
+
+    /// One sample of `/metrics` (`name` or `name{labels}`), 0 when not yet recorded.
+    /// The recorder is process-wide: nextest runs each test in a process of its own.
+    pub async fn metric(&self, sample: &str) -> f64 {
+        sample_value(&self.metrics().await, sample)
+    }
+
+    /// Waits (at most 10 s) until a sample of `/metrics` has the value `want`.
+    pub async fn wait_for_metric(&self, sample: &str, want: f64) {
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+        loop {
+            let value = self.metric(sample).await;
+            if value == want {
+                return;
+            }
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "{sample} is {value}, not {want}"
+            );
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
     }
 
     pub fn ws_url(&self) -> String {
@@ -286,6 +310,22 @@ impl Client {
         }
     }
 
+    /// Every presence frame that reached this connection since the last call, up to
+    /// the `pong` of a `ping` sent now: (user, online), in order.
+    pub async fn presence_so_far(&mut self) -> Vec<(String, bool)> {
+        self.send(&ClientFrame::Ping).await;
+        let mut seen = Vec::new();
+        loop {
+            match self.recv().await {
+                ServerFrame::Pong { .. } => return seen,
+                ServerFrame::Presence {
+                    user_id, status, ..
+                } => seen.push((user_id, status == PresenceStatus::Online)),
+                _ => {}
+            }
+        }
+    }
+
     /// Waits for the server to close the connection; returns the close code
     /// (None if the connection dropped without a close frame).
     pub async fn closed(&mut self) -> Option<u16> {
@@ -358,6 +398,13 @@ impl Client {
             _ => unreachable!(),
         }
     }
+}
+
+/// One sample (`name` or `name{labels}`) of a Prometheus text, 0 when absent.
+pub fn sample_value(text: &str, sample: &str) -> f64 {
+    text.lines()
+        .find_map(|line| line.strip_prefix(sample)?.strip_prefix(' '))
+        .map_or(0.0, |value| value.trim().parse().expect("a number"))
 }
 
 /// The seq of an ack.

@@ -132,11 +132,27 @@ async fn presence_follows_connections_and_reaches_room_mates() {
         matches!(frame, ServerFrame::Presence { ref user_id, status: PresenceStatus::Online, .. } if *user_id == ann.user_id)
     );
 
-    // A second device changes nothing; closing one of two keeps Ann online.
+    // A second device changes nothing, and closing one of two keeps Ann online: checked
+    // once the server has handled the close (Bob, the stranger and Ann's second device
+    // are the connections left).
     let a2 = server.client(&ann.token).await;
-    drop(a2);
-    a1.send(&ClientFrame::Ping).await;
     drop(a1);
+    server
+        .wait_for_metric("chat_websocket_connections", 3.0)
+        .await;
+    assert!(
+        b.presence_so_far().await.is_empty(),
+        "no offline while a device is on"
+    );
+    let mut b2 = server.client(&bob.token).await;
+    assert_eq!(
+        b2.presence_so_far().await,
+        [(ann.user_id.clone(), true)],
+        "a new connection's snapshot has Ann online"
+    );
+    drop(b2);
+    // The last device closes: exactly one offline, with when she was last seen.
+    drop(a2);
     let frame = b
         .recv_where(|f| matches!(f, ServerFrame::Presence { .. }))
         .await;
@@ -154,6 +170,10 @@ async fn presence_follows_connections_and_reaches_room_mates() {
             ann.user_id, bob.user_id, stranger.user_id
         ),
     }
+    server
+        .wait_for_metric("chat_websocket_connections", 2.0)
+        .await;
+    assert!(b.presence_so_far().await.is_empty(), "one offline, not two");
     assert!(b.drain().await.is_empty());
     // Someone who shares no room with Ann heard nothing.
     s.send(&ClientFrame::Ping).await;
@@ -171,8 +191,8 @@ async fn joining_a_room_created_after_connecting_tells_who_of_its_members_is_onl
     let mut b = server.client(&bob.token).await;
     let c = server.client(&carol.token).await;
     drop(c); // Carol is a member but offline.
-    assert!(presence_so_far(&mut a).await.is_empty());
-    assert!(presence_so_far(&mut b).await.is_empty());
+    assert!(a.presence_so_far().await.is_empty());
+    assert!(b.presence_so_far().await.is_empty());
 
     let room = server
         .create_room(
@@ -187,26 +207,9 @@ async fn joining_a_room_created_after_connecting_tells_who_of_its_members_is_onl
         ServerFrame::RoomJoined { .. }
     ));
     // Bob, and only Bob: not Carol (offline), not Ann herself.
-    assert_eq!(presence_so_far(&mut a).await, vec![bob.user_id]);
+    assert_eq!(a.presence_so_far().await, [(bob.user_id, true)]);
     // Bob's side is unchanged until he joins too; then he learns of Ann.
-    assert!(presence_so_far(&mut b).await.is_empty());
+    assert!(b.presence_so_far().await.is_empty());
     b.join(&room, None).await;
-    assert_eq!(presence_so_far(&mut b).await, vec![ann.user_id]);
-}
-
-/// The users announced online to this connection since the last call (up to a pong).
-async fn presence_so_far(client: &mut crate::common::Client) -> Vec<String> {
-    client.send(&ClientFrame::Ping).await;
-    let mut online = Vec::new();
-    loop {
-        match client.recv().await {
-            ServerFrame::Pong { .. } => return online,
-            ServerFrame::Presence {
-                user_id,
-                status: PresenceStatus::Online,
-                ..
-            } => online.push(user_id),
-            _ => {}
-        }
-    }
+    assert_eq!(b.presence_so_far().await, [(ann.user_id, true)]);
 }

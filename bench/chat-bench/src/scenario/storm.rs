@@ -57,7 +57,12 @@ pub struct StormReport {
     pub room_size: u32,
     pub rooms: usize,
     pub publish_rate: f64,
+    /// How long the publishers were scheduled to publish (before plus after the drop).
+    pub publishing_s: f64,
     pub setup: SetupReport,
+    /// Messages the publishers sent.
+    pub sent: u64,
+    /// Of those, acknowledged.
     pub published: u64,
     /// Subscribers back in their room before the deadline.
     pub reconnected: u64,
@@ -191,7 +196,9 @@ pub async fn run(args: StormArgs) -> anyhow::Result<StormReport> {
         room_size: args.shape.room_size,
         rooms: plan.rooms.len(),
         publish_rate: args.rate,
+        publishing_s: (args.before + args.after).as_secs_f64(),
         setup: SetupReport::from(&opened.setup, opened.failed, opened.elapsed),
+        sent: live.totals.sent.get(),
         published: shared.published.iter().map(Counter::get).sum(),
         reconnected: outcomes
             .iter()
