@@ -17,10 +17,10 @@ use crate::auth::{TokenService, load_or_create_secret};
 use crate::bus::{Bus, LocalBus, RedisBus};
 use crate::config::{Config, JwtAlgorithm};
 use crate::hub::Hub;
-use crate::roster::{self, Roster};
+use crate::roster::Roster;
 use crate::state::AppState;
 use crate::store::{EventOutbox, OnCommit, PostgresStore, SqliteStore, Store, Write, WriteOutcome};
-use crate::{auth, events, http, messaging, notify, telemetry, typing};
+use crate::{auth, events, http, limits, messaging, notify, presence, telemetry, typing};
 
 /// Opens the store named by the configuration.
 async fn open_store(config: &Config, bus: Arc<dyn Bus>) -> anyhow::Result<Arc<dyn Store>> {
@@ -73,8 +73,8 @@ pub struct App {
     state: AppState,
     router: Router,
     store: Arc<dyn Store>,
-    /// The typing sweeper, metrics upkeep, refresh-token purge, Kafka relay and Redis
-    /// roster maintenance: they end when `state.shutdown()` is cancelled.
+    /// The typing sweeper, rate-limit trim, metrics upkeep, refresh-token purge, Kafka
+    /// relay and cluster presence upkeep: they end when `state.shutdown()` is cancelled.
     background: Vec<JoinHandle<()>>,
     /// Stops the bus and the webhook after the sessions have closed.
     bus_shutdown: CancellationToken,
@@ -137,21 +137,41 @@ impl App {
             hub,
             tokens,
         );
-        let roster_task =
-            roster.map(|roster| tokio::spawn(roster::run_maintenance(state.clone(), roster)));
+        let roster_task = roster.map(|roster| {
+            tokio::spawn(presence::run_cluster_upkeep(
+                Arc::clone(state.presence()),
+                roster,
+                state.shutdown().clone(),
+            ))
+        });
 
         let relay = match &state.config().kafka_brokers {
             Some(brokers) => {
                 let relay = events::KafkaRelay::new(brokers, &state.config().kafka_topic)
                     .context("--kafka-brokers")?;
-                Some(tokio::spawn(events::run_relay(state.clone(), relay)))
+                Some(tokio::spawn(events::run_relay(
+                    Arc::clone(&store),
+                    relay,
+                    state.shutdown().clone(),
+                )))
             }
             None => None,
         };
         let mut background = vec![
-            tokio::spawn(typing::run_sweeper(state.clone())),
+            tokio::spawn(typing::run_sweeper(
+                Arc::clone(state.typing()),
+                state.shutdown().clone(),
+            )),
+            tokio::spawn(limits::run_trim(
+                Arc::clone(state.limits()),
+                state.shutdown().clone(),
+            )),
             tokio::spawn(telemetry::run_upkeep(metrics, state.shutdown().clone())),
-            tokio::spawn(auth::refresh_purge::run_purge(state.clone())),
+            tokio::spawn(auth::refresh_purge::run_purge(
+                Arc::clone(&store),
+                state.config().refresh_token_ttl,
+                state.shutdown().clone(),
+            )),
         ];
         background.extend(relay);
         background.extend(roster_task);

@@ -1,11 +1,10 @@
-//! The registry of live connections on this process: who is connected, which rooms each
-//! connection follows, and who is typing. Delivery never blocks: a connection whose
-//! queue is full is marked as a slow consumer and closed by its own task.
+//! The registry of live connections on this process: who is connected and which rooms
+//! each connection follows. Delivery never blocks: a connection whose queue is full is
+//! marked as a slow consumer and closed by its own task.
 
 use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
 
 use axum::extract::ws::Utf8Bytes;
 use tokio::sync::mpsc;
@@ -65,8 +64,6 @@ struct State {
     connections: HashMap<ConnId, Connection>,
     by_user: HashMap<String, HashSet<ConnId>>,
     by_room: HashMap<String, HashSet<ConnId>>,
-    /// (room, user) → when the typing state expires.
-    typing: HashMap<(String, String), Instant>,
 }
 
 /// Why a connection could not be registered.
@@ -76,13 +73,11 @@ pub struct TooManyConnections;
 /// What unregistering a connection changed.
 #[derive(Debug)]
 pub struct Departure {
-    /// The user's last connection closed: they are now offline.
+    /// The user's last connection on this process closed.
     pub went_offline: bool,
-    /// Rooms where the user was typing and no longer is.
-    pub stopped_typing: Vec<String>,
 }
 
-/// Connection registry, subscriptions and typing state for this process.
+/// Connection registry and subscriptions for this process.
 #[derive(Debug, Default)]
 pub struct Hub {
     state: Mutex<State>,
@@ -154,21 +149,10 @@ impl Hub {
             }
             None => true,
         };
-        let mut stopped_typing = Vec::new();
         if went_offline {
             state.by_user.remove(&conn.user_id);
-            state.typing.retain(|(room, user), _| {
-                let stop = *user == conn.user_id;
-                if stop {
-                    stopped_typing.push(room.clone());
-                }
-                !stop
-            });
         }
-        Some(Departure {
-            went_offline,
-            stopped_typing,
-        })
+        Some(Departure { went_offline })
     }
 
     /// Starts delivering a room's events to a connection.
@@ -272,50 +256,9 @@ impl Hub {
             .collect()
     }
 
-    /// Whether a user has at least one connection.
-    pub fn is_online(&self, user_id: &str) -> bool {
-        self.lock().by_user.contains_key(user_id)
-    }
-
     /// Number of live connections (for logs and readiness).
     pub fn connection_count(&self) -> usize {
         self.lock().connections.len()
-    }
-
-    /// Marks (room, user) as typing until `now + ttl`. Returns true when they were not
-    /// typing before, i.e. the room must be told.
-    pub fn typing_started(
-        &self,
-        room_id: &str,
-        user_id: &str,
-        now: Instant,
-        ttl: Duration,
-    ) -> bool {
-        self.lock()
-            .typing
-            .insert((room_id.to_owned(), user_id.to_owned()), now + ttl)
-            .is_none_or(|expiry| expiry <= now)
-    }
-
-    /// Clears (room, user)'s typing state. Returns true when they were typing.
-    pub fn typing_stopped(&self, room_id: &str, user_id: &str) -> bool {
-        self.lock()
-            .typing
-            .remove(&(room_id.to_owned(), user_id.to_owned()))
-            .is_some()
-    }
-
-    /// Removes typing states not refreshed in time and returns them as (room, user).
-    pub fn expire_typing(&self, now: Instant) -> Vec<(String, String)> {
-        let mut expired = Vec::new();
-        self.lock().typing.retain(|key, expiry| {
-            let keep = *expiry > now;
-            if !keep {
-                expired.push(key.clone());
-            }
-            keep
-        });
-        expired
     }
 }
 
@@ -394,24 +337,5 @@ mod tests {
             got += 1;
         }
         assert_eq!(got, 3);
-    }
-
-    #[test]
-    fn typing_expires_and_is_cleared_when_the_user_goes_offline() {
-        let hub = Hub::new();
-        let (id, _rx, _) = conn(&hub, "u", 1);
-        let t0 = Instant::now();
-        let ttl = Duration::from_secs(5);
-        assert!(hub.typing_started("r1", "u", t0, ttl));
-        assert!(!hub.typing_started("r1", "u", t0 + Duration::from_secs(1), ttl));
-        assert!(hub.typing_started("r2", "u", t0, ttl));
-        assert!(hub.expire_typing(t0 + Duration::from_secs(4)).is_empty());
-        assert_eq!(
-            hub.expire_typing(t0 + Duration::from_secs(5)),
-            vec![("r2".into(), "u".into())]
-        );
-        let departure = hub.unregister(id).unwrap();
-        assert!(departure.went_offline);
-        assert_eq!(departure.stopped_typing, vec!["r1".to_string()]);
     }
 }

@@ -2,26 +2,43 @@
 //!
 //! The binary only parses configuration and sets up logging; everything else is here,
 //! behind [`run`], so that tests drive the same code on a port of their own.
+//!
+//! # Layout
+//!
+//! From the edge inwards: a module uses modules of its own row or of the rows below.
+//!
+//! | layer | modules | what it owns |
+//! |---|---|---|
+//! | entry | `app` | assembling the services; background tasks; startup and shutdown |
+//! | edges | `http`, `ws` | REST handlers and WebSocket sessions: parsing, replies, closes |
+//! | use cases | `messaging`, `access`, `validate` | sends, edits, deletes; who may do what; input rules |
+//! | shared state | `state` | the services a handler needs, cheap to clone |
+//! | side effects | `notify`, `events` (relay), `limits` | offline notifications; the Kafka relay; abuse limits |
+//! | real time | `presence`, `typing`, `roster`, `bus`, `hub` | presence; typing; connections across a cluster (Redis); fan-out; this process's connections |
+//! | identity | `auth` | tokens, passwords, the refresh-token purge |
+//! | storage | `store`, `events::schema` | SQLite or PostgreSQL behind one trait; the event-stream rows written with each commit |
+//! | basics | `config`, `error`, `clock`, `telemetry` | flags; error codes; time; metrics |
 
-pub mod access;
+pub(crate) mod access;
 mod app;
 pub mod auth;
-pub mod bus;
-pub mod clock;
+pub(crate) mod bus;
+pub(crate) mod clock;
 pub mod config;
-pub mod error;
-pub mod events;
-pub mod http;
-pub mod hub;
-pub mod messaging;
-pub mod notify;
-pub mod presence;
-pub mod roster;
-pub mod state;
-pub mod store;
-pub mod telemetry;
-pub mod typing;
-pub mod validate;
+pub(crate) mod error;
+pub(crate) mod events;
+pub(crate) mod http;
+pub(crate) mod hub;
+pub(crate) mod limits;
+pub(crate) mod messaging;
+pub(crate) mod notify;
+pub(crate) mod presence;
+pub(crate) mod roster;
+pub(crate) mod state;
+pub(crate) mod store;
+pub(crate) mod telemetry;
+pub(crate) mod typing;
+pub(crate) mod validate;
 mod ws;
 
 use std::future::Future;

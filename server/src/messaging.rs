@@ -30,7 +30,8 @@ pub struct Author<'a> {
 /// Checks the per-user message rate.
 fn check_rate(state: &AppState, user_id: &str) -> Result<()> {
     state
-        .message_limiter()
+        .limits()
+        .messages()
         .check_key(&user_id.to_owned())
         .map_err(|_| {
             crate::telemetry::rate_limited("message");
@@ -42,7 +43,7 @@ fn check_rate(state: &AppState, user_id: &str) -> Result<()> {
 }
 
 /// Commits a message. Returns the stored message and whether it was a resend of an
-/// earlier one. The caller acknowledges it, then calls [`fan_out`] for a new message
+/// earlier one. The caller acknowledges it, then calls [`after_commit`] for a new message
 /// (commit, then acknowledge, then fan out).
 ///
 /// # Errors
@@ -82,9 +83,9 @@ pub async fn send(
 /// After a new message's commit (its live event has already left with the commit):
 /// records the send-to-fan-out time and notifies members who are offline. `received`
 /// is when the send arrived.
-pub fn fan_out(state: &AppState, message: &Message, received: Instant) {
+pub fn after_commit(state: &AppState, message: &Message, received: Instant) {
     crate::telemetry::send_to_fanout(received.elapsed());
-    crate::notify::message_committed(state, message);
+    state.notifier().message_committed(message);
 }
 
 /// Edits one's own message; the `message_edited` event goes to the whole room,

@@ -8,13 +8,12 @@
 //! user's connections against `--max-connections-per-user` across processes.
 //!
 //! Typing indicators live here too, in a per-room set scored by expiry: if the process of
-//! a user who was typing dies, the sweeper announces that they stopped once the TTL
-//! passes, as the process itself would have.
+//! a user who was typing dies, `typing`'s sweeper announces that they stopped once the
+//! TTL passes, as the process itself would have.
 //!
 //! When Redis is unreachable, callers fall back to this process's own view (the hub),
 //! and the refresh puts every entry back once Redis returns, even an emptied one.
 
-use std::sync::Arc;
 use std::time::Duration;
 
 use redis::aio::MultiplexedConnection;
@@ -22,7 +21,6 @@ use tokio::sync::Mutex;
 
 use crate::clock::now_ms;
 use crate::hub::ConnId;
-use crate::state::AppState;
 
 /// Adds a connection unless the user is at the limit. KEYS: the user's set, the index.
 /// ARGV: now, expiry, member, max, index member, key TTL (ms). Returns the user's
@@ -48,11 +46,11 @@ return redis.call('ZCARD', KEYS[1])
 
 /// Why a connection was not admitted.
 #[derive(Debug)]
-pub enum Refusal {
+pub enum NotAdmitted {
     /// The user holds the maximum number of connections across the cluster.
     TooMany,
-    /// Redis could not be asked.
-    Unavailable(redis::RedisError),
+    /// Redis could not be asked (the error is logged).
+    Unavailable,
 }
 
 /// The cluster-wide roster of connections.
@@ -149,8 +147,18 @@ impl Roster {
     }
 
     /// Removes typing indicators nobody refreshed in time and returns them as
-    /// (room, user), each once across the cluster.
-    async fn sweep_typing(&self) -> redis::RedisResult<Vec<(String, String)>> {
+    /// (room, user), each once across the cluster (none while Redis is away).
+    pub async fn sweep_typing(&self) -> Vec<(String, String)> {
+        match self.expired_typing().await {
+            Ok(stopped) => stopped,
+            Err(e) => {
+                self.failed(&e).await;
+                Vec::new()
+            }
+        }
+    }
+
+    async fn expired_typing(&self) -> redis::RedisResult<Vec<(String, String)>> {
         let mut redis = self.conn().await?;
         let expired: Vec<String> = redis::cmd("ZRANGEBYSCORE")
             .arg(self.typing_index_key())
@@ -182,12 +190,23 @@ impl Roster {
         Ok(stopped)
     }
 
+    /// How often entries are refreshed and dead processes' ones swept: three times per
+    /// TTL, so that a live process's entries never lapse.
+    pub fn sweep_period(&self) -> Duration {
+        (self.ttl / 3).max(Duration::from_millis(100))
+    }
+
     fn expiry(&self) -> i64 {
         now_ms() + i64::try_from(self.ttl.as_millis()).unwrap_or(i64::MAX / 2)
     }
 
     /// Admits a connection. `Ok(true)` when it is the user's first anywhere.
-    pub async fn connect(&self, user_id: &str, conn: ConnId, max: usize) -> Result<bool, Refusal> {
+    pub async fn connect(
+        &self,
+        user_id: &str,
+        conn: ConnId,
+        max: usize,
+    ) -> Result<bool, NotAdmitted> {
         let member = self.member(conn);
         let result: redis::RedisResult<i64> = async {
             let mut redis = self.conn().await?;
@@ -205,11 +224,11 @@ impl Roster {
         }
         .await;
         match result {
-            Ok(-1) => Err(Refusal::TooMany),
+            Ok(-1) => Err(NotAdmitted::TooMany),
             Ok(count) => Ok(count == 1),
             Err(e) => {
                 self.failed(&e).await;
-                Err(Refusal::Unavailable(e))
+                Err(NotAdmitted::Unavailable)
             }
         }
     }
@@ -271,8 +290,19 @@ impl Roster {
         }
     }
 
-    /// Pushes this process's connections' expiry forward (re-adding any that Redis lost).
-    async fn refresh(&self, connections: &[(String, ConnId)]) -> redis::RedisResult<()> {
+    /// Pushes this process's connections' expiry forward (re-adding any that Redis
+    /// lost). False when Redis could not be reached.
+    pub async fn refresh(&self, connections: &[(String, ConnId)]) -> bool {
+        match self.try_refresh(connections).await {
+            Ok(()) => true,
+            Err(e) => {
+                self.failed(&e).await;
+                false
+            }
+        }
+    }
+
+    async fn try_refresh(&self, connections: &[(String, ConnId)]) -> redis::RedisResult<()> {
         if connections.is_empty() {
             return Ok(());
         }
@@ -293,8 +323,18 @@ impl Roster {
     }
 
     /// Removes expired entries (of processes that died) and returns the users who have
-    /// no connection left anywhere because of it.
-    async fn sweep(&self) -> redis::RedisResult<Vec<String>> {
+    /// no connection left anywhere because of it (none while Redis is away).
+    pub async fn sweep(&self) -> Vec<String> {
+        match self.expired_connections().await {
+            Ok(offline) => offline,
+            Err(e) => {
+                self.failed(&e).await;
+                Vec::new()
+            }
+        }
+    }
+
+    async fn expired_connections(&self) -> redis::RedisResult<Vec<String>> {
         let mut redis = self.conn().await?;
         let now = now_ms();
         let expired: Vec<String> = redis::cmd("ZRANGEBYSCORE")
@@ -334,43 +374,4 @@ impl Roster {
         }
         Ok(offline)
     }
-}
-
-/// Refreshes this process's entries and sweeps dead processes' ones until shutdown.
-pub async fn run_maintenance(state: AppState, roster: Arc<Roster>) {
-    let period = (roster.ttl / 3).max(Duration::from_millis(100));
-    let mut tick = tokio::time::interval(period);
-    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    loop {
-        tokio::select! {
-            () = state.shutdown().cancelled() => return,
-            _ = tick.tick() => {}
-        }
-        if let Err(e) = roster.refresh(&state.hub().connections()).await {
-            roster.failed(&e).await;
-            continue;
-        }
-        match roster.sweep().await {
-            Ok(offline) => {
-                for user_id in offline {
-                    announce_offline(&state, &user_id).await;
-                }
-            }
-            Err(e) => roster.failed(&e).await,
-        }
-        match roster.sweep_typing().await {
-            Ok(stopped) => {
-                for (room_id, user_id) in stopped {
-                    crate::typing::announce(&state, &room_id, &user_id, false);
-                }
-            }
-            Err(e) => roster.failed(&e).await,
-        }
-    }
-}
-
-/// Tells `user_id`'s room-mates, on every process, that they went offline.
-async fn announce_offline(state: &AppState, user_id: &str) {
-    let co_members = crate::presence::co_members(state, user_id).await;
-    crate::presence::went_offline(state, user_id, &co_members).await;
 }

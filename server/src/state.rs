@@ -1,11 +1,7 @@
 //! Shared server state handed to every handler.
 
-use std::net::IpAddr;
-use std::num::NonZeroU32;
 use std::sync::Arc;
 
-use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
-use tokio::sync::Semaphore;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
@@ -13,9 +9,12 @@ use crate::auth::{HashingPool, TokenService};
 use crate::bus::Bus;
 use crate::config::Config;
 use crate::hub::Hub;
-use crate::notify::Webhook;
+use crate::limits::Limits;
+use crate::notify::{Notifier, Webhook};
+use crate::presence::Presence;
 use crate::roster::Roster;
 use crate::store::Store;
+use crate::typing::Typing;
 
 /// Threads for argon2 hashing (see `auth::hashing` for why it is a fixed pool).
 const PASSWORD_HASH_THREADS: usize = 2;
@@ -32,19 +31,20 @@ struct Inner {
     store: Arc<dyn Store>,
     bus: Arc<dyn Bus>,
     roster: Option<Arc<Roster>>,
-    webhook: Option<Arc<Webhook>>,
     hub: Arc<Hub>,
+    presence: Arc<Presence>,
+    typing: Arc<Typing>,
+    notifier: Arc<Notifier>,
     tokens: TokenService,
     hashing: HashingPool,
-    message_limiter: DefaultKeyedRateLimiter<String>,
-    auth_limiter: DefaultKeyedRateLimiter<IpAddr>,
-    connection_slots: Arc<Semaphore>,
+    limits: Arc<Limits>,
     shutdown: CancellationToken,
     sessions: TaskTracker,
 }
 
 impl AppState {
-    /// Assembles the state.
+    /// Assembles the state; presence, typing, notifications and the limits are made
+    /// here from the services and the configuration.
     pub fn new(
         config: Config,
         store: Arc<dyn Store>,
@@ -54,25 +54,38 @@ impl AppState {
         hub: Arc<Hub>,
         tokens: TokenService,
     ) -> Self {
-        let rate = NonZeroU32::new(config.messages_per_second).unwrap_or(NonZeroU32::MIN);
-        let burst = NonZeroU32::new(config.message_burst).unwrap_or(rate);
-        let message_limiter = RateLimiter::keyed(Quota::per_second(rate).allow_burst(burst));
-        let attempts = NonZeroU32::new(config.auth_attempts_per_minute).unwrap_or(NonZeroU32::MIN);
-        let auth_limiter = RateLimiter::keyed(Quota::per_minute(attempts));
-        let connection_slots = Arc::new(Semaphore::new(config.max_connections));
+        let typing = Arc::new(Typing::new(
+            Arc::clone(&bus),
+            roster.clone(),
+            config.typing_ttl,
+        ));
+        let limits = Arc::new(Limits::new(&config));
+        let presence = Arc::new(Presence::new(
+            Arc::clone(&store),
+            Arc::clone(&bus),
+            Arc::clone(&hub),
+            roster.clone(),
+        ));
+        let notifier = Arc::new(Notifier::new(
+            webhook,
+            config.kafka_brokers.is_some(),
+            config.notify_include_content,
+            Arc::clone(&store),
+            Arc::clone(&presence),
+        ));
         Self {
             inner: Arc::new(Inner {
                 config,
                 store,
                 bus,
                 roster,
-                webhook,
                 hub,
+                presence,
+                typing,
+                notifier,
                 tokens,
                 hashing: HashingPool::new(PASSWORD_HASH_THREADS),
-                message_limiter,
-                auth_limiter,
-                connection_slots,
+                limits,
                 shutdown: CancellationToken::new(),
                 sessions: TaskTracker::new(),
             }),
@@ -99,14 +112,24 @@ impl AppState {
         self.inner.roster.as_deref()
     }
 
-    /// The notification webhook, if one is configured.
-    pub fn webhook(&self) -> Option<&Arc<Webhook>> {
-        self.inner.webhook.as_ref()
+    /// Offline notifications.
+    pub fn notifier(&self) -> &Arc<Notifier> {
+        &self.inner.notifier
     }
 
     /// This process's connections.
     pub fn hub(&self) -> &Hub {
         &self.inner.hub
+    }
+
+    /// Who is online.
+    pub fn presence(&self) -> &Arc<Presence> {
+        &self.inner.presence
+    }
+
+    /// Typing indicators.
+    pub fn typing(&self) -> &Arc<Typing> {
+        &self.inner.typing
     }
 
     /// JWT minting and verification.
@@ -119,19 +142,9 @@ impl AppState {
         &self.inner.hashing
     }
 
-    /// Per-user limiter for sends, edits and deletes (WebSocket and REST alike).
-    pub fn message_limiter(&self) -> &DefaultKeyedRateLimiter<String> {
-        &self.inner.message_limiter
-    }
-
-    /// Per-address limiter for registrations and logins (each costs an argon2 hash).
-    pub fn auth_limiter(&self) -> &DefaultKeyedRateLimiter<IpAddr> {
-        &self.inner.auth_limiter
-    }
-
-    /// One permit per open WebSocket connection, up to `--max-connections`.
-    pub fn connection_slots(&self) -> &Arc<Semaphore> {
-        &self.inner.connection_slots
+    /// Rate limits and the connection cap.
+    pub fn limits(&self) -> &Arc<Limits> {
+        &self.inner.limits
     }
 
     /// Cancelled when the server starts shutting down.

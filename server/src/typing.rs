@@ -1,59 +1,212 @@
-//! Typing indicators: fanned out on change, expired by a sweeper when not refreshed.
+//! Typing indicators, and their one owner: [`Typing`] keeps this process's states (a
+//! room hears of a change, and of the stop when a state is not refreshed in time) and,
+//! in a cluster, their copies in Redis, from which any process announces the stop of a
+//! user whose process died.
 
-use std::time::Instant;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use axum::extract::ws::Utf8Bytes;
 use chat_protocol::v1::ServerFrame;
+use tokio_util::sync::CancellationToken;
 
-use crate::state::AppState;
+use crate::bus::Bus;
+use crate::roster::Roster;
 
-/// Tells the room's other users that `user_id` started or stopped typing.
-pub fn announce(state: &AppState, room_id: &str, user_id: &str, is_typing: bool) {
-    let frame = ServerFrame::Typing {
-        room_id: room_id.to_owned(),
-        user_id: user_id.to_owned(),
-        is_typing,
-    };
-    state
-        .bus()
-        .publish_to_room(room_id, Utf8Bytes::from(frame.encode()), Some(user_id));
+/// Who is typing where, on this process and (through the roster) across the cluster.
+#[derive(Debug)]
+pub struct Typing {
+    /// (room, user) → when the state expires unless refreshed.
+    states: Mutex<HashMap<(String, String), Instant>>,
+    bus: Arc<dyn Bus>,
+    roster: Option<Arc<Roster>>,
+    /// How long a `typing` frame holds without a refresh (`--typing-ttl`).
+    ttl: Duration,
 }
 
-/// Applies a client's `typing` frame.
-pub async fn update(state: &AppState, room_id: &str, user_id: &str, is_typing: bool) {
-    let changed = if is_typing {
-        state
-            .hub()
-            .typing_started(room_id, user_id, Instant::now(), state.config().typing_ttl)
-    } else {
-        state.hub().typing_stopped(room_id, user_id)
-    };
-    if changed {
-        announce(state, room_id, user_id, is_typing);
+impl Typing {
+    /// Announces through `bus`; keeps cluster copies in `roster` when there is one.
+    pub fn new(bus: Arc<dyn Bus>, roster: Option<Arc<Roster>>, ttl: Duration) -> Self {
+        Self {
+            states: Mutex::default(),
+            bus,
+            roster,
+            ttl,
+        }
     }
-    // Refreshes count too: they move the cluster-wide expiry forward.
-    if let Some(roster) = state.roster() {
-        roster
-            .set_typing(room_id, user_id, is_typing, state.config().typing_ttl)
-            .await;
+
+    fn states(&self) -> std::sync::MutexGuard<'_, HashMap<(String, String), Instant>> {
+        self.states.lock().expect("typing lock poisoned")
+    }
+
+    /// Applies a client's `typing` frame. The room hears only of a change; a refresh
+    /// moves the expiry forward, here and in the cluster.
+    pub async fn update(&self, room_id: &str, user_id: &str, is_typing: bool) {
+        let changed = if is_typing {
+            self.start(room_id, user_id, Instant::now())
+        } else {
+            self.stop(room_id, user_id)
+        };
+        if changed {
+            self.announce(room_id, user_id, is_typing);
+        }
+        if let Some(roster) = &self.roster {
+            roster
+                .set_typing(room_id, user_id, is_typing, self.ttl)
+                .await;
+        }
+    }
+
+    /// A connection of `user_id` left the room: if they were typing there, they stop.
+    pub async fn left_room(&self, room_id: &str, user_id: &str) {
+        if self.stop(room_id, user_id) {
+            self.announce(room_id, user_id, false);
+            if let Some(roster) = &self.roster {
+                roster.set_typing(room_id, user_id, false, self.ttl).await;
+            }
+        }
+    }
+
+    /// The last connection of `user_id` on this process closed: every room they were
+    /// typing in hears that they stopped.
+    pub async fn disconnected(&self, user_id: &str) {
+        let rooms = self.forget(user_id);
+        for room_id in &rooms {
+            self.announce(room_id, user_id, false);
+        }
+        if let Some(roster) = &self.roster {
+            for room_id in &rooms {
+                roster.set_typing(room_id, user_id, false, self.ttl).await;
+            }
+        }
+    }
+
+    /// Drops every state of `user_id` without announcing anything (for a connection
+    /// that ended abnormally); returns the rooms they were typing in.
+    pub fn forget(&self, user_id: &str) -> Vec<String> {
+        let mut rooms = Vec::new();
+        self.states().retain(|(room, user), _| {
+            let drop = user == user_id;
+            if drop {
+                rooms.push(room.clone());
+            }
+            !drop
+        });
+        rooms
+    }
+
+    /// Marks (room, user) as typing until `now + ttl`. True when they were not typing
+    /// before (or their state had expired), i.e. the room must be told.
+    fn start(&self, room_id: &str, user_id: &str, now: Instant) -> bool {
+        self.states()
+            .insert((room_id.to_owned(), user_id.to_owned()), now + self.ttl)
+            .is_none_or(|expiry| expiry <= now)
+    }
+
+    /// Clears (room, user). True when they were typing.
+    fn stop(&self, room_id: &str, user_id: &str) -> bool {
+        self.states()
+            .remove(&(room_id.to_owned(), user_id.to_owned()))
+            .is_some()
+    }
+
+    /// Removes the states not refreshed by `now` and returns them as (room, user).
+    fn expire(&self, now: Instant) -> Vec<(String, String)> {
+        let mut expired = Vec::new();
+        self.states().retain(|key, expiry| {
+            let keep = *expiry > now;
+            if !keep {
+                expired.push(key.clone());
+            }
+            keep
+        });
+        expired
+    }
+
+    /// Tells the room's other users, on every process, that `user_id` started or
+    /// stopped typing.
+    fn announce(&self, room_id: &str, user_id: &str, is_typing: bool) {
+        let frame = ServerFrame::Typing {
+            room_id: room_id.to_owned(),
+            user_id: user_id.to_owned(),
+            is_typing,
+        };
+        self.bus
+            .publish_to_room(room_id, Utf8Bytes::from(frame.encode()), Some(user_id));
     }
 }
 
-/// Expires typing states that were not refreshed, until shutdown. Also trims the rate
-/// limiter's memory of idle users.
-pub async fn run_sweeper(state: AppState) {
-    let period = (state.config().typing_ttl / 4).max(std::time::Duration::from_millis(50));
-    let mut tick = tokio::time::interval(period);
-    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+/// Until `shutdown`: expires this process's states that were not refreshed (a few
+/// times per TTL) and, in a cluster, as often as the roster sweeps, the Redis copies of
+/// users whose process died.
+pub async fn run_sweeper(typing: Arc<Typing>, shutdown: CancellationToken) {
+    let mut local = tokio::time::interval((typing.ttl / 4).max(Duration::from_millis(50)));
+    local.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    // Without a roster this timer is never polled; any period will do.
+    let cluster_every = typing
+        .roster
+        .as_ref()
+        .map_or(Duration::from_secs(60), |roster| roster.sweep_period());
+    let mut cluster = tokio::time::interval(cluster_every);
+    cluster.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         tokio::select! {
-            () = state.shutdown().cancelled() => return,
-            _ = tick.tick() => {}
+            () = shutdown.cancelled() => return,
+            _ = local.tick() => {
+                for (room_id, user_id) in typing.expire(Instant::now()) {
+                    typing.announce(&room_id, &user_id, false);
+                }
+            }
+            _ = cluster.tick(), if typing.roster.is_some() => {
+                if let Some(roster) = &typing.roster {
+                    for (room_id, user_id) in roster.sweep_typing().await {
+                        typing.announce(&room_id, &user_id, false);
+                    }
+                }
+            }
         }
-        for (room_id, user_id) in state.hub().expire_typing(Instant::now()) {
-            announce(&state, &room_id, &user_id, false);
-        }
-        state.message_limiter().retain_recent();
-        state.auth_limiter().retain_recent();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::bus::LocalBus;
+    use crate::hub::Hub;
+
+    fn typing() -> Typing {
+        let bus = Arc::new(LocalBus::new(Arc::new(Hub::new())));
+        Typing::new(bus, None, Duration::from_secs(5))
+    }
+
+    #[test]
+    fn a_refresh_is_no_change_and_an_unrefreshed_state_expires() {
+        let typing = typing();
+        let t0 = Instant::now();
+        assert!(typing.start("r1", "u", t0));
+        assert!(!typing.start("r1", "u", t0 + Duration::from_secs(1)));
+        assert!(typing.start("r2", "u", t0));
+        assert!(typing.expire(t0 + Duration::from_secs(4)).is_empty());
+        assert_eq!(
+            typing.expire(t0 + Duration::from_secs(5)),
+            vec![("r2".into(), "u".into())]
+        );
+        // After expiring, typing again is a change the room must hear of.
+        assert!(typing.start("r2", "u", t0 + Duration::from_secs(6)));
+    }
+
+    #[test]
+    fn forgetting_a_user_clears_their_rooms_only() {
+        let typing = typing();
+        let t0 = Instant::now();
+        typing.start("r1", "u", t0);
+        typing.start("r2", "u", t0);
+        typing.start("r1", "v", t0);
+        let mut rooms = typing.forget("u");
+        rooms.sort();
+        assert_eq!(rooms, ["r1", "r2"]);
+        assert!(typing.stop("r1", "v"));
+        assert!(!typing.stop("r1", "u"));
     }
 }

@@ -3,10 +3,13 @@
 //! sign-in), and after that only takes space. Each process of a cluster runs this; the
 //! deletes are idempotent.
 
+use std::sync::Arc;
 use std::time::Duration;
 
+use tokio_util::sync::CancellationToken;
+
 use crate::clock::now_ms;
-use crate::state::AppState;
+use crate::store::Store;
 
 /// Rows deleted per statement, so that SQLite's write lock is never held for long.
 const BATCH: u32 = 1_000;
@@ -20,25 +23,30 @@ fn period(refresh_token_ttl: Duration) -> Duration {
     (refresh_token_ttl / 10).clamp(MIN_PERIOD, MAX_PERIOD)
 }
 
-/// Purges now and then every `period`, until shutdown.
-pub async fn run_purge(state: AppState) {
-    let mut tick = tokio::time::interval(period(state.config().refresh_token_ttl));
+/// Purges now and then every `period` of tokens that live `refresh_token_ttl`, until
+/// `shutdown`.
+pub async fn run_purge(
+    store: Arc<dyn Store>,
+    refresh_token_ttl: Duration,
+    shutdown: CancellationToken,
+) {
+    let mut tick = tokio::time::interval(period(refresh_token_ttl));
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         tokio::select! {
-            () = state.shutdown().cancelled() => return,
+            () = shutdown.cancelled() => return,
             _ = tick.tick() => {}
         }
-        purge(&state).await;
+        purge(store.as_ref(), &shutdown).await;
     }
 }
 
 /// Deletes every token expired by now, a batch at a time.
-async fn purge(state: &AppState) {
+async fn purge(store: &dyn Store, shutdown: &CancellationToken) {
     let now = now_ms();
     let mut total = 0;
     loop {
-        match state.store().purge_expired_refresh_tokens(now, BATCH).await {
+        match store.purge_expired_refresh_tokens(now, BATCH).await {
             Ok(deleted) => {
                 total += deleted;
                 crate::telemetry::refresh_tokens_purged(deleted);
@@ -52,7 +60,7 @@ async fn purge(state: &AppState) {
                 break;
             }
         }
-        if state.shutdown().is_cancelled() {
+        if shutdown.is_cancelled() {
             break;
         }
     }

@@ -1,12 +1,13 @@
 //! Publishes the outbox to Kafka, oldest first, and deletes what Kafka acknowledged.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use rdkafka::ClientConfig;
 use rdkafka::producer::{FutureProducer, FutureRecord};
+use tokio_util::sync::CancellationToken;
 
-use crate::state::AppState;
-use crate::store::OutboxRow;
+use crate::store::{OutboxRow, Store};
 
 /// Rows read and published per round.
 const BATCH: u32 = 256;
@@ -77,15 +78,16 @@ impl KafkaRelay {
     }
 }
 
-/// Runs the relay until shutdown: only while this process leads it (one per cluster).
-pub async fn run_relay(state: AppState, relay: KafkaRelay) {
+/// Runs the relay from `store`'s outbox until `shutdown`: only while this process leads
+/// it (one per cluster).
+pub async fn run_relay(store: Arc<dyn Store>, relay: KafkaRelay, shutdown: CancellationToken) {
     let mut wait = IDLE;
     loop {
         tokio::select! {
-            () = state.shutdown().cancelled() => return,
+            () = shutdown.cancelled() => return,
             () = tokio::time::sleep(wait) => {}
         }
-        wait = match relay_round(&state, &relay).await {
+        wait = match relay_round(store.as_ref(), &relay).await {
             Ok(true) => Duration::ZERO,
             Ok(false) => IDLE,
             Err(e) => {
@@ -98,8 +100,7 @@ pub async fn run_relay(state: AppState, relay: KafkaRelay) {
 
 /// One round: publish a batch and delete what was acknowledged. `Ok(true)` when a full
 /// batch went out (there may be more right away).
-async fn relay_round(state: &AppState, relay: &KafkaRelay) -> anyhow::Result<bool> {
-    let store = state.store();
+async fn relay_round(store: &dyn Store, relay: &KafkaRelay) -> anyhow::Result<bool> {
     crate::telemetry::outbox_backlog(store.outbox_len().await?);
     if !store.lead_relay().await? {
         return Ok(false);

@@ -4,8 +4,6 @@
 use chat_protocol::v1::{Message, ServerFrame};
 use serde_json::{Value, json};
 
-use crate::store::WriteOutcome;
-
 /// Bumped on any incompatible change; consumers check it.
 pub const SCHEMA_VERSION: u32 = 1;
 
@@ -154,37 +152,4 @@ pub fn message_changed(
         }
         _ => return None,
     })
-}
-
-/// The room a committed write's event belongs to; `None` when it makes no event (a
-/// resend of a stored message).
-pub fn room_of(outcome: &WriteOutcome) -> Option<&str> {
-    match outcome {
-        WriteOutcome::Sent {
-            duplicate: true, ..
-        } => None,
-        WriteOutcome::Sent { message, .. } => Some(&message.room_id),
-        WriteOutcome::Event(
-            ServerFrame::MessageEdited { room_id, .. }
-            | ServerFrame::MessageDeleted { room_id, .. },
-        ) => Some(room_id),
-        WriteOutcome::Event(_) => None,
-    }
-}
-
-/// The event of a committed write, for the room's current members.
-pub fn event_for(
-    outcome: &WriteOutcome,
-    recipients: &[String],
-    include_content: bool,
-) -> Option<OutboxEvent> {
-    match outcome {
-        WriteOutcome::Sent {
-            duplicate: true, ..
-        } => None,
-        WriteOutcome::Sent { message, .. } => {
-            Some(message_created(message, recipients, include_content))
-        }
-        WriteOutcome::Event(frame) => message_changed(frame, recipients, include_content),
-    }
 }

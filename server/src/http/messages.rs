@@ -132,7 +132,7 @@ pub async fn send(
         };
         let sent = messaging::send(&state, author, &room_id, &key, &request.content).await;
         if let Ok((message, false)) = &sent {
-            messaging::fan_out(&state, message, received);
+            messaging::after_commit(&state, message, received);
         }
         sent
     })

@@ -14,7 +14,6 @@ mod sessions;
 mod static_files;
 mod users;
 
-pub use openapi::ApiDoc;
 pub use serve::{Deadlines, serve, serve_connection};
 
 use axum::Router;

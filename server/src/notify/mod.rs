@@ -14,61 +14,88 @@ use chat_protocol::v1::Message;
 pub use payload::Notification;
 pub use webhook::{Webhook, WebhookConfig};
 
-use crate::state::AppState;
+use crate::presence::Presence;
+use crate::store::Store;
 
-/// Finds the offline recipients of `message` and notifies them, in the background.
-pub fn message_committed(state: &AppState, message: &Message) {
-    let webhook = state.webhook().cloned();
-    let stream = state.config().kafka_brokers.is_some();
-    if webhook.is_none() && !stream {
-        return;
-    }
-    let state = state.clone();
-    let message = message.clone();
-    tokio::spawn(async move {
-        if let Err(e) = notify(&state, &message, webhook, stream).await {
-            tracing::warn!(error = %e, "offline notification not sent");
-        }
-    });
+/// Notifies the offline recipients of committed messages.
+#[derive(Debug)]
+pub struct Notifier {
+    /// Where notifications are posted, if a webhook is configured.
+    webhook: Option<Arc<Webhook>>,
+    /// Whether they also go to the event stream (Kafka is configured).
+    stream: bool,
+    /// `--notify-include-content`.
+    include_content: bool,
+    store: Arc<dyn Store>,
+    presence: Arc<Presence>,
 }
 
-async fn notify(
-    state: &AppState,
-    message: &Message,
-    webhook: Option<Arc<Webhook>>,
-    stream: bool,
-) -> crate::error::Result<()> {
-    let members = state.store().members(&message.room_id).await?;
-    let others: Vec<String> = members
-        .iter()
-        .map(|m| m.user_id.clone())
-        .filter(|id| *id != message.sender_id)
-        .collect();
-    let online = crate::presence::online_among(state, &others).await;
-    let offline: Vec<String> = others
-        .into_iter()
-        .filter(|id| !online.contains(id))
-        .collect();
-    if offline.is_empty() {
-        return Ok(());
+impl Notifier {
+    /// Notifies through `webhook` and (with `stream`) the event stream, reading members
+    /// from `store` and who is online from `presence`.
+    pub fn new(
+        webhook: Option<Arc<Webhook>>,
+        stream: bool,
+        include_content: bool,
+        store: Arc<dyn Store>,
+        presence: Arc<Presence>,
+    ) -> Self {
+        Self {
+            webhook,
+            stream,
+            include_content,
+            store,
+            presence,
+        }
     }
-    let room = state.store().room(&message.room_id).await?;
-    let sender_name = members
-        .iter()
-        .find(|m| m.user_id == message.sender_id)
-        .map(|m| m.username.clone());
-    let notification = Notification::for_message(
-        message,
-        room.map(|r| r.name),
-        sender_name,
-        offline,
-        state.config().notify_include_content,
-    );
-    if stream {
-        state.store().append_event(&notification.as_event()).await?;
+
+    /// Finds the offline recipients of `message` and notifies them, in the background.
+    pub fn message_committed(self: &Arc<Self>, message: &Message) {
+        if self.webhook.is_none() && !self.stream {
+            return;
+        }
+        let notifier = Arc::clone(self);
+        let message = message.clone();
+        tokio::spawn(async move {
+            if let Err(e) = notifier.notify(&message).await {
+                tracing::warn!(error = %e, "offline notification not sent");
+            }
+        });
     }
-    if let Some(webhook) = webhook {
-        webhook.enqueue(notification);
+
+    async fn notify(&self, message: &Message) -> crate::error::Result<()> {
+        let members = self.store.members(&message.room_id).await?;
+        let others: Vec<String> = members
+            .iter()
+            .map(|m| m.user_id.clone())
+            .filter(|id| *id != message.sender_id)
+            .collect();
+        let online = self.presence.online_among(&others).await;
+        let offline: Vec<String> = others
+            .into_iter()
+            .filter(|id| !online.contains(id))
+            .collect();
+        if offline.is_empty() {
+            return Ok(());
+        }
+        let room = self.store.room(&message.room_id).await?;
+        let sender_name = members
+            .iter()
+            .find(|m| m.user_id == message.sender_id)
+            .map(|m| m.username.clone());
+        let notification = Notification::for_message(
+            message,
+            room.map(|r| r.name),
+            sender_name,
+            offline,
+            self.include_content,
+        );
+        if self.stream {
+            self.store.append_event(&notification.as_event()).await?;
+        }
+        if let Some(webhook) = &self.webhook {
+            webhook.enqueue(notification);
+        }
+        Ok(())
     }
-    Ok(())
 }

@@ -3,6 +3,7 @@
 //! Room events (messages, edits, deletes) are written through [`Store::write`], which
 //! implementations batch into group commits; everything else is a plain query.
 
+mod outbox_events;
 mod postgres;
 mod refresh_sql;
 mod rows;

@@ -9,7 +9,7 @@ use super::session::{End, Session};
 use crate::error::Error;
 use crate::messaging::{self, Author};
 use crate::store::PageRange;
-use crate::{access, typing, validate};
+use crate::{access, validate};
 
 /// Largest `history` frame: a page of long messages is cut (from its oldest end) to fit,
 /// so one request cannot take a connection's whole outbound byte budget.
@@ -69,7 +69,10 @@ impl Session {
                     return Err(Error::forbidden("join the room on this connection first").into());
                 }
                 self.check_ephemeral_rate()?;
-                typing::update(&self.state, &room_id, &self.user_id, is_typing).await;
+                self.state
+                    .typing()
+                    .update(&room_id, &self.user_id, is_typing)
+                    .await;
                 Ok(())
             }
             ClientFrame::Receipt { room_id, seq, kind } => self.receipt(&room_id, seq, kind).await,
@@ -111,9 +114,7 @@ impl Session {
             return Err(Error::not_found("this room is not joined on this connection").into());
         }
         self.state.hub().unsubscribe(self.conn_id, &room_id);
-        if self.state.hub().typing_stopped(&room_id, &self.user_id) {
-            typing::announce(&self.state, &room_id, &self.user_id, false);
-        }
+        self.state.typing().left_room(&room_id, &self.user_id).await;
         Ok(self.send(&ServerFrame::RoomLeft { room_id }).await?)
     }
 
@@ -135,7 +136,7 @@ impl Session {
                 // The message is committed and its live event has left with the commit:
                 // record it and notify offline members.
                 if !duplicate {
-                    messaging::fan_out(&self.state, &message, received);
+                    messaging::after_commit(&self.state, &message, received);
                 }
                 // Earlier events reach this connection before its ack, so a client that
                 // advances its cursor on the ack never skips one.

@@ -11,7 +11,7 @@ use crate::state::AppState;
 
 /// How the handshake ended when it did not produce a user.
 #[derive(Debug)]
-pub(super) enum Refusal {
+pub(super) enum Unauthenticated {
     /// Tell the client why (an `error` frame, if any), then close with the code.
     Close {
         error: Option<Error>,
@@ -22,13 +22,13 @@ pub(super) enum Refusal {
     Gone,
 }
 
-fn unauthorized(message: impl Into<String>, reason: &'static str) -> Refusal {
+fn unauthorized(message: impl Into<String>, reason: &'static str) -> Unauthenticated {
     crate::telemetry::auth_failure(if reason == "authentication timeout" {
         "auth_timeout"
     } else {
         "missing_token"
     });
-    Refusal::Close {
+    Unauthenticated::Close {
         error: Some(Error::unauthorized(message)),
         code: close::UNAUTHORIZED,
         reason,
@@ -39,12 +39,12 @@ fn unauthorized(message: impl Into<String>, reason: &'static str) -> Refusal {
 pub(super) async fn authenticate(
     stream: &mut SplitStream<WebSocket>,
     state: &AppState,
-) -> Result<crate::access::Caller, Refusal> {
+) -> Result<crate::access::Caller, Unauthenticated> {
     let deadline = tokio::time::Instant::now() + state.config().auth_timeout;
     let text = loop {
         let next = tokio::select! {
             () = state.shutdown().cancelled() => {
-                return Err(Refusal::Close { error: None, code: close::RESTARTING, reason: "server is shutting down" });
+                return Err(Unauthenticated::Close { error: None, code: close::RESTARTING, reason: "server is shutting down" });
             }
             next = tokio::time::timeout_at(deadline, stream.next()) => next,
         };
@@ -55,15 +55,15 @@ pub(super) async fn authenticate(
             ));
         };
         match next {
-            None | Some(Ok(Message::Close(_))) => return Err(Refusal::Gone),
+            None | Some(Ok(Message::Close(_))) => return Err(Unauthenticated::Gone),
             Some(Err(e)) => {
                 return Err(match close_code_for(e) {
-                    Some((code, reason)) => Refusal::Close {
+                    Some((code, reason)) => Unauthenticated::Close {
                         error: None,
                         code,
                         reason,
                     },
-                    None => Refusal::Gone,
+                    None => Unauthenticated::Gone,
                 });
             }
             Some(Ok(Message::Ping(_) | Message::Pong(_))) => {}
@@ -90,12 +90,12 @@ pub(super) async fn authenticate(
     };
     match crate::access::authenticated_user(state, &token).await {
         Ok(caller) => Ok(caller),
-        Err(e) if e.code == ErrorCode::Unauthorized => Err(Refusal::Close {
+        Err(e) if e.code == ErrorCode::Unauthorized => Err(Unauthenticated::Close {
             error: Some(e),
             code: close::UNAUTHORIZED,
             reason: "invalid token",
         }),
-        Err(e) => Err(Refusal::Close {
+        Err(e) => Err(Unauthenticated::Close {
             error: Some(Error::new(ErrorCode::Unavailable, e.message)),
             code: 1011,
             reason: "server error; retry later",

@@ -32,7 +32,7 @@ pub async fn upgrade(ws: WebSocketUpgrade, State(state): State<AppState>) -> Res
     if state.shutdown().is_cancelled() {
         return (StatusCode::SERVICE_UNAVAILABLE, "server is shutting down").into_response();
     }
-    let Ok(slot) = Arc::clone(state.connection_slots()).try_acquire_owned() else {
+    let Ok(slot) = Arc::clone(state.limits().connection_slots()).try_acquire_owned() else {
         return Error::new(
             chat_protocol::v1::ErrorCode::Unavailable,
             "the server is at its connection limit; retry later",

@@ -6,9 +6,8 @@ use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
 use crate::hub::{ConnId, Delivery, TooManyConnections};
-use crate::roster::Refusal;
+use crate::roster::NotAdmitted;
 use crate::state::AppState;
-use crate::{presence, typing};
 
 /// An authenticated connection registered in the hub.
 #[derive(Debug)]
@@ -33,7 +32,7 @@ impl Registration {
         queue: mpsc::Sender<Delivery>,
         slow: CancellationToken,
     ) -> Result<(Self, Vec<ServerFrame>), TooManyConnections> {
-        let co_members = presence::co_members(state, user_id).await;
+        let co_members = state.presence().co_members(user_id).await;
         let max = state.config().max_connections_per_user;
         let (conn_id, first_here) = state.hub().register(user_id, queue, slow, max)?;
         // In a cluster the user's connections on every process count, and "first"
@@ -41,16 +40,19 @@ impl Registration {
         let first = match state.roster() {
             Some(roster) => match roster.connect(user_id, conn_id, max).await {
                 Ok(first) => first,
-                Err(Refusal::TooMany) => {
+                Err(NotAdmitted::TooMany) => {
                     state.hub().unregister(conn_id);
                     return Err(TooManyConnections);
                 }
-                Err(Refusal::Unavailable(_)) => first_here,
+                Err(NotAdmitted::Unavailable) => first_here,
             },
             None => first_here,
         };
         crate::telemetry::users(state.hub().user_count());
-        let snapshot = presence::came_online(state, user_id, &co_members, first).await;
+        let snapshot = state
+            .presence()
+            .came_online(user_id, &co_members, first)
+            .await;
         let registration = Self {
             state: state.clone(),
             user_id: user_id.to_owned(),
@@ -68,14 +70,14 @@ impl Registration {
     /// Unregisters; clears typing and announces the user offline if this was their last
     /// connection.
     pub(super) async fn leave(mut self) {
-        let co_members = presence::co_members(&self.state, &self.user_id).await;
+        let co_members = self.state.presence().co_members(&self.user_id).await;
         self.active = false;
         let Some(departure) = self.state.hub().unregister(self.conn_id) else {
             return;
         };
         crate::telemetry::users(self.state.hub().user_count());
-        for room_id in &departure.stopped_typing {
-            typing::announce(&self.state, room_id, &self.user_id, false);
+        if departure.went_offline {
+            self.state.typing().disconnected(&self.user_id).await;
         }
         let went_offline = match self.state.roster() {
             Some(roster) => roster
@@ -85,7 +87,10 @@ impl Registration {
             None => departure.went_offline,
         };
         if went_offline {
-            presence::went_offline(&self.state, &self.user_id, &co_members).await;
+            self.state
+                .presence()
+                .went_offline(&self.user_id, &co_members)
+                .await;
         }
     }
 }
@@ -95,7 +100,14 @@ impl Drop for Registration {
         if self.active {
             // Only reached if the session task panicked or was cancelled: free the
             // connection slot so the user is not locked out or shown online forever.
-            self.state.hub().unregister(self.conn_id);
+            if self
+                .state
+                .hub()
+                .unregister(self.conn_id)
+                .is_some_and(|departure| departure.went_offline)
+            {
+                self.state.typing().forget(&self.user_id);
+            }
         }
     }
 }

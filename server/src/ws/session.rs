@@ -16,7 +16,7 @@ use tokio::sync::{Semaphore, mpsc};
 use tokio_util::sync::CancellationToken;
 
 use super::cursor::RoomCursor;
-use super::handshake::{self, Refusal};
+use super::handshake::{self, Unauthenticated};
 use super::registration::Registration;
 use super::writer::{Outgoing, Writer};
 use crate::clock::now_ms;
@@ -97,8 +97,8 @@ pub(super) async fn run(socket: WebSocket, state: AppState) {
 
     let caller = match handshake::authenticate(&mut stream, &state).await {
         Ok(caller) => caller,
-        Err(Refusal::Gone) => return writer.finish(None, &mut stream).await,
-        Err(Refusal::Close {
+        Err(Unauthenticated::Gone) => return writer.finish(None, &mut stream).await,
+        Err(Unauthenticated::Close {
             error,
             code,
             reason,

@@ -90,7 +90,7 @@ impl Session {
             .map(|member| member.user_id)
             .filter(|user_id| *user_id != self.user_id)
             .collect();
-        for user_id in crate::presence::online_among(&self.state, &others).await {
+        for user_id in self.state.presence().online_among(&others).await {
             let online = ServerFrame::Presence {
                 user_id,
                 status: PresenceStatus::Online,

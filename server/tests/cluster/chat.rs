@@ -13,14 +13,10 @@ pub async fn collect(client: &mut Client, count: usize) -> BTreeMap<u64, String>
     let mut seen = BTreeMap::new();
     let mut last = 0;
     while seen.len() < count {
-        if let ServerFrame::Message(m) = client
-            .recv_where(|f| matches!(f, ServerFrame::Message(_)))
-            .await
-        {
-            assert!(m.seq > last, "seq {} arrived after {last}", m.seq);
-            last = m.seq;
-            seen.insert(m.seq, m.message_id);
-        }
+        let m = client.recv_message().await;
+        assert!(m.seq > last, "seq {} arrived after {last}", m.seq);
+        last = m.seq;
+        seen.insert(m.seq, m.message_id);
     }
     seen
 }
@@ -38,13 +34,10 @@ async fn users_on_different_processes_chat_both_ways() {
     } = Conversation::start(&one, &two).await;
 
     a.say(&room, "hello from process one").await;
-    let got = b.recv_where(|f| matches!(f, ServerFrame::Message(_))).await;
-    assert!(matches!(got, ServerFrame::Message(ref m) if m.content == "hello from process one"));
+    assert_eq!(b.recv_message().await.content, "hello from process one");
     b.say(&room, "hi from process two").await;
-    let got = a.recv_where(|f| matches!(f, ServerFrame::Message(_))).await;
-    assert!(
-        matches!(got, ServerFrame::Message(ref m) if m.content == "hi from process two" && m.seq == 2)
-    );
+    let got = a.recv_message().await;
+    assert_eq!((got.content.as_str(), got.seq), ("hi from process two", 2));
 
     // Typing crosses processes too.
     a.send(&ClientFrame::Typing {

@@ -1,6 +1,6 @@
 //! Presence and connection limits across processes, kept in Redis.
 
-use chat_protocol::v1::{PresenceStatus, ServerFrame, close};
+use chat_protocol::v1::{ClientFrame, PresenceStatus, ServerFrame, close};
 
 use crate::common::Client;
 use crate::harness::{Cluster, Conversation};
@@ -151,4 +151,53 @@ async fn typing_of_a_killed_process_stops_after_the_ttl() {
     one.kill();
     let stopped = b.recv_where(typing(false)).await;
     assert!(matches!(stopped, ServerFrame::Typing { ref user_id, .. } if *user_id == ann.user_id));
+}
+
+#[tokio::test]
+#[ignore = "needs PostgreSQL and Redis: scripts/cluster-test.sh"]
+async fn typing_that_stops_by_leaving_or_disconnecting_is_announced_once() {
+    let cluster = Cluster::new().await;
+    let ttl = ["--typing-ttl", "1s", "--presence-ttl", "1s"];
+    let (one, two) = cluster.two_nodes(&ttl).await;
+    let Conversation {
+        ann,
+        room,
+        mut a,
+        mut b,
+    } = Conversation::start(&one, &two).await;
+    let typing = |want: bool| move |f: &ServerFrame| matches!(f, ServerFrame::Typing { is_typing, .. } if *is_typing == want);
+    let start_typing = ClientFrame::Typing {
+        room_id: room.clone(),
+        is_typing: true,
+    };
+
+    // Ann leaves the room while typing, then her connection closes while typing: each
+    // time Bob hears one stop, and the cluster's copy goes too, so no process announces
+    // the stop again once the TTL has passed.
+    a.send(&start_typing).await;
+    b.recv_where(typing(true)).await;
+    a.send(&ClientFrame::LeaveRoom {
+        room_id: room.clone(),
+    })
+    .await;
+    a.recv_where(|f| matches!(f, ServerFrame::RoomLeft { .. }))
+        .await;
+    b.recv_where(typing(false)).await;
+    a.join(&room, None).await;
+    a.send(&start_typing).await;
+    b.recv_where(typing(true)).await;
+    drop(a);
+    b.recv_where(typing(false)).await;
+    // Past the TTL and several sweeps of both processes.
+    tokio::time::sleep(std::time::Duration::from_millis(2_500)).await;
+    b.send(&ClientFrame::Ping).await;
+    loop {
+        match b.recv().await {
+            ServerFrame::Pong { .. } => break,
+            ServerFrame::Typing { user_id, .. } => {
+                assert_ne!(user_id, ann.user_id, "a second stop for Ann");
+            }
+            _ => {}
+        }
+    }
 }

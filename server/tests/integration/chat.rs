@@ -29,10 +29,7 @@ async fn two_users_chat_both_ways_in_a_public_room() {
 
     let ack = a.say(&room, "hello bob").await;
     assert_eq!(ack_seq(&ack), 1);
-    let got = b.recv_where(|f| matches!(f, ServerFrame::Message(_))).await;
-    let ServerFrame::Message(m) = got else {
-        unreachable!()
-    };
+    let m = b.recv_message().await;
     assert_eq!(
         (m.seq, m.content.as_str(), m.sender_id.as_str()),
         (1, "hello bob", ann.user_id.as_str())
@@ -41,10 +38,7 @@ async fn two_users_chat_both_ways_in_a_public_room() {
 
     let ack = b.say(&room, "hi ann").await;
     assert_eq!(ack_seq(&ack), 2);
-    let ServerFrame::Message(m) = a.recv_where(|f| matches!(f, ServerFrame::Message(_))).await
-    else {
-        unreachable!()
-    };
+    let m = a.recv_message().await;
     assert_eq!((m.seq, m.content.as_str()), (2, "hi ann"));
 
     // Nothing else was queued for either side: no echo of one's own message.
@@ -75,12 +69,7 @@ async fn the_senders_second_device_receives_the_message() {
     laptop.join(&room, None).await;
 
     let ack = phone.say(&room, "from my phone").await;
-    let ServerFrame::Message(m) = laptop
-        .recv_where(|f| matches!(f, ServerFrame::Message(_)))
-        .await
-    else {
-        unreachable!()
-    };
+    let m = laptop.recv_message().await;
     assert_eq!(m.message_id, ack_id(&ack));
     assert_eq!(m.content, "from my phone");
     assert!(
@@ -197,10 +186,7 @@ async fn sql_and_html_look_alikes_are_stored_and_returned_verbatim() {
     ];
     for text in texts {
         a.say(&room, text).await;
-        let ServerFrame::Message(m) = b.recv_where(|f| matches!(f, ServerFrame::Message(_))).await
-        else {
-            unreachable!()
-        };
+        let m = b.recv_message().await;
         assert_eq!(m.content, text);
     }
     let (_, page) = server

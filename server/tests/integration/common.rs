@@ -296,6 +296,18 @@ impl Client {
         panic!("no matching frame");
     }
 
+    /// The next `message` frame (skipping presence, typing and receipts, as
+    /// [`Client::recv_where`] does).
+    pub async fn recv_message(&mut self) -> chat_protocol::v1::Message {
+        match self
+            .recv_where(|f| matches!(f, ServerFrame::Message(_)))
+            .await
+        {
+            ServerFrame::Message(message) => message,
+            _ => unreachable!("recv_where returned what it was asked for"),
+        }
+    }
+
     /// Sends `ping` and returns every room/ack/error frame that arrived before the `pong`:
     /// proves that nothing else was queued.
     pub async fn drain(&mut self) -> Vec<ServerFrame> {

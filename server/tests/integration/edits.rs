@@ -15,7 +15,7 @@ async fn only_the_sender_edits_and_deletes_and_everyone_sees_it() {
         ..
     } = server.duo("public").await;
     let id = ack_id(&a.say(&room, "typo heer").await);
-    b.recv_where(|f| matches!(f, ServerFrame::Message(_))).await;
+    b.recv_message().await;
 
     b.send(&ClientFrame::EditMessage {
         room_id: room.clone(),

@@ -25,10 +25,7 @@ async fn reconnecting_with_since_seq_replays_exactly_the_missed_events_in_order(
     let mut b = server.client(&bob.token).await;
     b.join(&room, None).await;
     a.say(&room, "seen by bob").await;
-    let ServerFrame::Message(seen) = b.recv_where(|f| matches!(f, ServerFrame::Message(_))).await
-    else {
-        unreachable!()
-    };
+    let seen = b.recv_message().await;
     drop(b);
 
     // While Bob is away: three messages, an edit of the first, a delete of the second,
@@ -168,11 +165,7 @@ async fn concurrent_senders_produce_one_gap_free_order_seen_identically_by_every
 
     let mut seen = Vec::new();
     while seen.len() < 80 {
-        seen.push(seq_of(
-            &watcher
-                .recv_where(|f| matches!(f, ServerFrame::Message(_)))
-                .await,
-        ));
+        seen.push(watcher.recv_message().await.seq);
     }
     assert_eq!(
         seen, all_acked,

@@ -17,7 +17,7 @@ use tokio::sync::{mpsc, oneshot};
 
 use super::{insert_event, member_ids};
 use crate::error::{Error, Result};
-use crate::events::schema;
+use crate::store::outbox_events;
 use crate::store::rows::{message_from_row, to_i64, to_u64};
 use crate::store::{EventOutbox, OnCommit, Write, WriteOutcome, announce_commits};
 
@@ -173,11 +173,11 @@ async fn record_event(
     if !outbox.enabled {
         return Ok(());
     }
-    let Some(room_id) = schema::room_of(outcome) else {
+    let Some(room_id) = outbox_events::room_of(outcome) else {
         return Ok(());
     };
     let recipients = member_ids(&mut *conn, room_id).await?;
-    if let Some(event) = schema::event_for(outcome, &recipients, outbox.include_content) {
+    if let Some(event) = outbox_events::event_for(outcome, &recipients, outbox.include_content) {
         insert_event(&mut *conn, &event).await?;
     }
     Ok(())

@@ -1,5 +1,6 @@
 //! The embedded default store: SQLite in WAL mode with full fsync, one group-committing
-//! writer connection (rusqlite, on a thread of its own) and a pool of sqlx readers.
+//! writer connection (rusqlite, on a thread of its own) for the batched writes, and a
+//! sqlx pool for reads and the few writes that are not batched.
 
 mod refresh_tokens;
 mod writer;
@@ -26,7 +27,7 @@ use writer::WriteRequest;
 /// SQLite implementation of [`Store`].
 #[derive(Debug)]
 pub struct SqliteStore {
-    readers: SqlitePool,
+    pool: SqlitePool,
     outbox: EventOutbox,
     /// Taken at [`Store::close`], which ends the writer task after it drained its queue.
     writes: Mutex<Option<mpsc::Sender<WriteRequest>>>,
@@ -54,11 +55,11 @@ impl SqliteStore {
             .busy_timeout(Duration::from_secs(10))
             .foreign_keys(true);
 
-        let readers = SqlitePoolOptions::new()
+        let pool = SqlitePoolOptions::new()
             .max_connections(4)
             .connect_with(options.clone())
             .await?;
-        sqlx::migrate!("./migrations/sqlite").run(&readers).await?;
+        sqlx::migrate!("./migrations/sqlite").run(&pool).await?;
         let writer_conn = writer::open(options.get_filename())?;
 
         let (tx, rx) = mpsc::channel(commit_batch.max(1) * 4);
@@ -67,7 +68,7 @@ impl SqliteStore {
             .name("chat-sqlite-writer".into())
             .spawn(move || writer::run(writer_conn, rx, batch, outbox, on_commit))?;
         Ok(Self {
-            readers,
+            pool,
             outbox,
             writes: Mutex::new(Some(tx)),
             writer_thread: Mutex::new(Some(thread)),
@@ -117,7 +118,7 @@ impl Store for SqliteStore {
                 "the store's writer has stopped",
             ));
         }
-        sqlx::query("SELECT 1").execute(&self.readers).await?;
+        sqlx::query("SELECT 1").execute(&self.pool).await?;
         Ok(())
     }
 
@@ -129,7 +130,7 @@ impl Store for SqliteStore {
         .bind(&user.username)
         .bind(&user.password_hash)
         .bind(now)
-        .execute(&self.readers)
+        .execute(&self.pool)
         .await;
         match inserted {
             Ok(_) => Ok(()),
@@ -143,7 +144,7 @@ impl Store for SqliteStore {
     async fn user_by_name(&self, username: &str) -> Result<Option<UserRecord>> {
         let row = sqlx::query("SELECT id, username, password_hash FROM users WHERE username = ?")
             .bind(username)
-            .fetch_optional(&self.readers)
+            .fetch_optional(&self.pool)
             .await?;
         Ok(row.map(|r| UserRecord {
             id: r.get("id"),
@@ -155,7 +156,7 @@ impl Store for SqliteStore {
     async fn user_exists(&self, user_id: &str) -> Result<bool> {
         let row = sqlx::query("SELECT 1 FROM users WHERE id = ?")
             .bind(user_id)
-            .fetch_optional(&self.readers)
+            .fetch_optional(&self.pool)
             .await?;
         Ok(row.is_some())
     }
@@ -170,7 +171,7 @@ impl Store for SqliteStore {
         .bind(user_id)
         .bind(username)
         .bind(now)
-        .execute(&self.readers)
+        .execute(&self.pool)
         .await?;
         self.user_exists(user_id).await
     }
@@ -205,7 +206,7 @@ impl Store for SqliteStore {
                 pair.sort_unstable();
                 pair.join("\n")
             });
-        let mut tx = self.readers.begin_with("BEGIN IMMEDIATE").await?;
+        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
         if let Some(key) = &direct_key {
             let existing = sqlx::query(
                 "SELECT id, name, visibility, last_seq, created_at FROM rooms WHERE direct_key = ?",
@@ -264,7 +265,7 @@ impl Store for SqliteStore {
             "SELECT id, name, visibility, last_seq, created_at FROM rooms WHERE id = ?",
         )
         .bind(room_id)
-        .fetch_optional(&self.readers)
+        .fetch_optional(&self.pool)
         .await?;
         row.as_ref().map(room_from_row).transpose()
     }
@@ -276,7 +277,7 @@ impl Store for SqliteStore {
              WHERE m.user_id = ? ORDER BY r.created_at DESC, r.id DESC",
         )
         .bind(user_id)
-        .fetch_all(&self.readers)
+        .fetch_all(&self.pool)
         .await?;
         rows.iter().map(room_from_row).collect()
     }
@@ -287,7 +288,7 @@ impl Store for SqliteStore {
              WHERE visibility = 'public' ORDER BY created_at DESC, id DESC LIMIT ?",
         )
         .bind(i64::from(limit))
-        .fetch_all(&self.readers)
+        .fetch_all(&self.pool)
         .await?;
         rows.iter().map(room_from_row).collect()
     }
@@ -296,7 +297,7 @@ impl Store for SqliteStore {
         let row = sqlx::query("SELECT 1 FROM room_members WHERE room_id = ? AND user_id = ?")
             .bind(room_id)
             .bind(user_id)
-            .fetch_optional(&self.readers)
+            .fetch_optional(&self.pool)
             .await?;
         Ok(row.is_some())
     }
@@ -308,7 +309,7 @@ impl Store for SqliteStore {
         added_by: &str,
         now: i64,
     ) -> Result<()> {
-        let mut tx = self.readers.begin_with("BEGIN IMMEDIATE").await?;
+        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
         let added = sqlx::query(
             "INSERT INTO room_members (room_id, user_id, joined_at) VALUES (?, ?, ?)
              ON CONFLICT DO NOTHING",
@@ -333,7 +334,7 @@ impl Store for SqliteStore {
              WHERE m.room_id = ? ORDER BY m.joined_at, m.user_id",
         )
         .bind(room_id)
-        .fetch_all(&self.readers)
+        .fetch_all(&self.pool)
         .await?;
         Ok(rows
             .iter()
@@ -352,7 +353,7 @@ impl Store for SqliteStore {
         )
         .bind(user_id)
         .bind(user_id)
-        .fetch_all(&self.readers)
+        .fetch_all(&self.pool)
         .await?;
         Ok(rows.iter().map(|r| r.get("user_id")).collect())
     }
@@ -388,7 +389,7 @@ impl Store for SqliteStore {
         .bind(room_id)
         .bind(to_i64(after_seq))
         .bind(i64::from(limit))
-        .fetch_all(&self.readers)
+        .fetch_all(&self.pool)
         .await?;
         rows.iter().map(event_from_row).collect()
     }
@@ -416,7 +417,7 @@ impl Store for SqliteStore {
             PageRange::Latest => {}
             PageRange::Before(seq) | PageRange::After(seq) => q = q.bind(to_i64(seq)),
         }
-        let rows = q.bind(fetch).fetch_all(&self.readers).await?;
+        let rows = q.bind(fetch).fetch_all(&self.pool).await?;
         let has_more = rows.len() as i64 > i64::from(limit);
         let mut messages = rows
             .iter()
@@ -437,7 +438,7 @@ impl Store for SqliteStore {
         kind: ReceiptKind,
     ) -> Result<bool> {
         let seq = to_i64(seq);
-        let mut tx = self.readers.begin_with("BEGIN IMMEDIATE").await?;
+        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
         sqlx::query("INSERT INTO receipts (room_id, user_id) VALUES (?, ?) ON CONFLICT DO NOTHING")
             .bind(room_id)
             .bind(user_id)
@@ -482,7 +483,7 @@ impl Store for SqliteStore {
              ORDER BY user_id",
         )
         .bind(room_id)
-        .fetch_all(&self.readers)
+        .fetch_all(&self.pool)
         .await?;
         rows.iter()
             .map(|r| {
@@ -497,7 +498,7 @@ impl Store for SqliteStore {
 
     async fn append_event(&self, event: &OutboxEvent) -> Result<()> {
         if self.outbox.enabled {
-            let mut conn = self.readers.acquire().await?;
+            let mut conn = self.pool.acquire().await?;
             insert_event(&mut conn, event).await?;
         }
         Ok(())
@@ -506,7 +507,7 @@ impl Store for SqliteStore {
     async fn outbox_batch(&self, limit: u32) -> Result<Vec<OutboxRow>> {
         let rows = sqlx::query("SELECT id, key, payload FROM event_outbox ORDER BY id LIMIT ?")
             .bind(i64::from(limit))
-            .fetch_all(&self.readers)
+            .fetch_all(&self.pool)
             .await?;
         rows.iter()
             .map(|r| {
@@ -522,14 +523,14 @@ impl Store for SqliteStore {
     async fn outbox_delete(&self, up_to: i64) -> Result<()> {
         sqlx::query("DELETE FROM event_outbox WHERE id <= ?")
             .bind(up_to)
-            .execute(&self.readers)
+            .execute(&self.pool)
             .await?;
         Ok(())
     }
 
     async fn outbox_len(&self) -> Result<u64> {
         let count: i64 = sqlx::query_scalar("SELECT count(*) FROM event_outbox")
-            .fetch_one(&self.readers)
+            .fetch_one(&self.pool)
             .await?;
         Ok(to_u64(count))
     }
@@ -544,6 +545,6 @@ impl Store for SqliteStore {
                 tracing::error!("the store's writer thread panicked");
             }
         }
-        self.readers.close().await;
+        self.pool.close().await;
     }
 }

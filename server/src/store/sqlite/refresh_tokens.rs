@@ -16,7 +16,7 @@ impl SqliteStore {
             .bind(&token.user_id)
             .bind(token.created_at)
             .bind(token.expires_at)
-            .execute(&self.readers)
+            .execute(&self.pool)
             .await?;
         Ok(())
     }
@@ -31,12 +31,12 @@ impl SqliteStore {
         // Unknown tokens (anything an attacker makes up) never take the write lock.
         let known: Option<String> = sqlx::query_scalar(refresh_sql::FAMILY)
             .bind(presented)
-            .fetch_optional(&self.readers)
+            .fetch_optional(&self.pool)
             .await?;
         if known.is_none() {
             return Ok(Rotation::Invalid);
         }
-        let mut tx = self.readers.begin_with("BEGIN IMMEDIATE").await?;
+        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
         let rotation =
             refresh_sql::rotate_in::<Sqlite>(&mut tx, presented, next_hash, next_expires_at, now)
                 .await?;
@@ -47,14 +47,14 @@ impl SqliteStore {
     pub(super) async fn revoke_refresh(&self, presented: &str, now: i64) -> Result<()> {
         let family_id: Option<String> = sqlx::query_scalar(refresh_sql::FAMILY)
             .bind(presented)
-            .fetch_optional(&self.readers)
+            .fetch_optional(&self.pool)
             .await?;
         if let Some(family_id) = family_id {
             // One statement: atomic on its own, and serialised with rotations.
             sqlx::query(refresh_sql::REVOKE_FAMILY)
                 .bind(now)
                 .bind(&family_id)
-                .execute(&self.readers)
+                .execute(&self.pool)
                 .await?;
         }
         Ok(())
@@ -64,7 +64,7 @@ impl SqliteStore {
         let purged = sqlx::query(refresh_sql::PURGE_EXPIRED)
             .bind(now)
             .bind(i64::from(limit))
-            .execute(&self.readers)
+            .execute(&self.pool)
             .await?;
         Ok(purged.rows_affected())
     }

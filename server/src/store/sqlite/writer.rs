@@ -15,7 +15,7 @@ use rusqlite::{Connection, OptionalExtension as _, Row, TransactionBehavior, par
 use tokio::sync::{mpsc, oneshot};
 
 use crate::error::{Error, Result};
-use crate::events::schema;
+use crate::store::outbox_events;
 use crate::store::rows::{to_i64, to_u64};
 use crate::store::{EventOutbox, OnCommit, Write, WriteOutcome, announce_commits};
 
@@ -135,14 +135,14 @@ fn record_event(
     if !outbox.enabled {
         return Ok(());
     }
-    let Some(room_id) = schema::room_of(outcome) else {
+    let Some(room_id) = outbox_events::room_of(outcome) else {
         return Ok(());
     };
     let recipients: Vec<String> = conn
         .prepare_cached("SELECT user_id FROM room_members WHERE room_id = ? ORDER BY user_id")?
         .query_map([room_id], |row| row.get(0))?
         .collect::<rusqlite::Result<_>>()?;
-    if let Some(event) = schema::event_for(outcome, &recipients, outbox.include_content) {
+    if let Some(event) = outbox_events::event_for(outcome, &recipients, outbox.include_content) {
         conn.prepare_cached(
             "INSERT INTO event_outbox (key, payload, created_at) VALUES (?, ?, ?)",
         )?

@@ -1,0 +1,69 @@
+//! The server's abuse limits, in one place: sends per user, sign-ins per address, and
+//! open WebSocket connections.
+
+use std::net::IpAddr;
+use std::num::NonZeroU32;
+use std::sync::Arc;
+use std::time::Duration;
+
+use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
+use tokio::sync::Semaphore;
+use tokio_util::sync::CancellationToken;
+
+use crate::config::Config;
+
+/// How often the rate limiters forget users and addresses that have been quiet.
+const TRIM_EVERY: Duration = Duration::from_secs(10);
+
+/// Rate limiters and the connection cap, as configured.
+#[derive(Debug)]
+pub struct Limits {
+    messages: DefaultKeyedRateLimiter<String>,
+    sign_ins: DefaultKeyedRateLimiter<IpAddr>,
+    connection_slots: Arc<Semaphore>,
+}
+
+impl Limits {
+    /// The limits `config` sets.
+    pub fn new(config: &Config) -> Self {
+        let rate = NonZeroU32::new(config.messages_per_second).unwrap_or(NonZeroU32::MIN);
+        let burst = NonZeroU32::new(config.message_burst).unwrap_or(rate);
+        let attempts = NonZeroU32::new(config.auth_attempts_per_minute).unwrap_or(NonZeroU32::MIN);
+        Self {
+            messages: RateLimiter::keyed(Quota::per_second(rate).allow_burst(burst)),
+            sign_ins: RateLimiter::keyed(Quota::per_minute(attempts)),
+            connection_slots: Arc::new(Semaphore::new(config.max_connections)),
+        }
+    }
+
+    /// Per-user limiter for sends, edits and deletes (WebSocket and REST alike).
+    pub fn messages(&self) -> &DefaultKeyedRateLimiter<String> {
+        &self.messages
+    }
+
+    /// Per-address limiter for registrations and logins (each costs an argon2 hash).
+    pub fn sign_ins(&self) -> &DefaultKeyedRateLimiter<IpAddr> {
+        &self.sign_ins
+    }
+
+    /// One permit per open WebSocket connection, up to `--max-connections`.
+    pub fn connection_slots(&self) -> &Arc<Semaphore> {
+        &self.connection_slots
+    }
+}
+
+/// Until `shutdown`, makes the rate limiters forget whoever has been quiet long enough
+/// to be back at a full budget, so that their memory follows the active users.
+pub async fn run_trim(limits: Arc<Limits>, shutdown: CancellationToken) {
+    let mut tick = tokio::time::interval(TRIM_EVERY);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tokio::select! {
+            () = shutdown.cancelled() => return,
+            _ = tick.tick() => {
+                limits.messages.retain_recent();
+                limits.sign_ins.retain_recent();
+            }
+        }
+    }
+}
