@@ -121,7 +121,7 @@ async fn the_connection_limit_counts_every_process() {
     // A third, on either process, is refused.
     let mut third = Client::connect_to(&one.ws_url()).await;
     third
-        .send(&chat_protocol::v1::ClientFrame::Authenticate {
+        .send(&ClientFrame::Authenticate {
             token: ann.token.clone(),
         })
         .await;
@@ -140,7 +140,7 @@ async fn typing_of_a_killed_process_stops_after_the_ttl() {
         mut a,
         mut b,
     } = Conversation::start(&one, &two).await;
-    a.send(&chat_protocol::v1::ClientFrame::Typing {
+    a.send(&ClientFrame::Typing {
         room_id: room.clone(),
         is_typing: true,
     })
