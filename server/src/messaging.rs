@@ -15,7 +15,7 @@ use crate::clock::now_ms;
 use crate::error::{Error, Result};
 use crate::hub::{ConnId, RoomEvent};
 use crate::state::AppState;
-use crate::store::{Write, WriteOutcome, event_seq};
+use crate::store::{Write, WriteOutcome};
 use crate::validate;
 
 /// Who is writing: the user, and the connection to exclude from fan-out (it gets an ack).
@@ -140,12 +140,9 @@ pub async fn delete(
 
 async fn commit_event(state: &AppState, write: Write) -> Result<ServerFrame> {
     match state.store().write(write).await? {
-        WriteOutcome::Event(frame) => {
-            crate::telemetry::committed(match frame {
-                ServerFrame::MessageDeleted { .. } => "delete",
-                _ => "edit",
-            });
-            Ok(frame)
+        WriteOutcome::Event(event) => {
+            crate::telemetry::committed(event.name());
+            Ok(event.into_frame())
         }
         WriteOutcome::Sent { .. } => Err(Error::internal("unexpected write outcome", &"event")),
     }
@@ -163,28 +160,20 @@ pub fn publish_committed(bus: &dyn Bus, write: &Write, outcome: &WriteOutcome) {
                 Write::Send { origin, .. } => *origin,
                 _ => None,
             };
-            publish(bus, origin, &ServerFrame::Message(message.clone()));
+            let frame = ServerFrame::Message(message.clone());
+            publish(bus, origin, &message.room_id, message.seq, &frame);
         }
         WriteOutcome::Sent { .. } => {}
-        WriteOutcome::Event(frame) => publish(bus, None, frame),
+        WriteOutcome::Event(event) => publish(bus, None, &event.room_id, event.seq, &event.frame()),
     }
 }
 
-/// Encodes a committed room event once and hands it to the bus.
-fn publish(bus: &dyn Bus, origin: Option<ConnId>, frame: &ServerFrame) {
-    let (room_id, seq) = match frame {
-        ServerFrame::Message(m) => (m.room_id.clone(), m.seq),
-        ServerFrame::MessageEdited { room_id, .. }
-        | ServerFrame::MessageDeleted { room_id, .. } => {
-            (room_id.clone(), event_seq(frame).unwrap_or_default())
-        }
-        _ => return,
-    };
-    let event = RoomEvent {
-        room_id,
+/// Encodes the committed room event at `seq` once and hands it to the bus.
+fn publish(bus: &dyn Bus, origin: Option<ConnId>, room_id: &str, seq: u64, frame: &ServerFrame) {
+    bus.publish_room_event(Arc::new(RoomEvent {
+        room_id: room_id.to_owned(),
         seq,
         origin,
         frame: Utf8Bytes::from(frame.encode()),
-    };
-    bus.publish_room_event(Arc::new(event));
+    }));
 }

@@ -3,6 +3,7 @@
 //! Room events (messages, edits, deletes) are written through [`Store::write`], which
 //! implementations batch into group commits; everything else is a plain query.
 
+mod committed_event;
 mod outbox_events;
 mod postgres;
 mod refresh_sql;
@@ -10,13 +11,12 @@ mod rows;
 mod sqlite;
 
 use async_trait::async_trait;
-use chat_protocol::v1::{
-    MemberReceipts, Message, ReceiptKind, RoomVisibility, ServerFrame, UserProfile,
-};
+use chat_protocol::v1::{MemberReceipts, Message, ReceiptKind, RoomVisibility, UserProfile};
 use std::sync::Arc;
 
 use crate::error::Result;
 
+pub use committed_event::{CommittedEvent, EventKind};
 pub use postgres::PostgresStore;
 pub use sqlite::SqliteStore;
 
@@ -211,8 +211,8 @@ pub enum WriteOutcome {
         /// Whether this was a resend.
         duplicate: bool,
     },
-    /// An edit or delete event was committed; the frame is `message_edited` / `message_deleted`.
-    Event(ServerFrame),
+    /// An edit or delete was committed as this event.
+    Event(CommittedEvent),
 }
 
 /// One page of messages and whether more exist beyond it.
@@ -308,7 +308,7 @@ pub trait Store: Send + Sync + std::fmt::Debug + 'static {
         room_id: &str,
         after_seq: u64,
         limit: u32,
-    ) -> Result<Vec<ServerFrame>>;
+    ) -> Result<Vec<CommittedEvent>>;
     /// A page of messages in their current state.
     async fn messages(&self, room_id: &str, range: PageRange, limit: u32) -> Result<Page>;
 
@@ -340,15 +340,4 @@ pub trait Store: Send + Sync + std::fmt::Debug + 'static {
 
     /// Finishes in-flight commits and refuses new writes. Called once at shutdown.
     async fn close(&self);
-}
-
-/// The seq of a room event frame (`message`, `message_edited`, `message_deleted`).
-pub fn event_seq(frame: &ServerFrame) -> Option<u64> {
-    match frame {
-        ServerFrame::Message(m) => Some(m.seq),
-        ServerFrame::MessageEdited { seq, .. } | ServerFrame::MessageDeleted { seq, .. } => {
-            Some(*seq)
-        }
-        _ => None,
-    }
 }

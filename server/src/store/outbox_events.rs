@@ -1,8 +1,6 @@
 //! Which event-stream event a committed write makes (the outbox row written in the same
 //! transaction), for both stores.
 
-use chat_protocol::v1::ServerFrame;
-
 use super::WriteOutcome;
 use crate::events::schema::{self, OutboxEvent};
 
@@ -14,11 +12,7 @@ pub fn room_of(outcome: &WriteOutcome) -> Option<&str> {
             duplicate: true, ..
         } => None,
         WriteOutcome::Sent { message, .. } => Some(&message.room_id),
-        WriteOutcome::Event(
-            ServerFrame::MessageEdited { room_id, .. }
-            | ServerFrame::MessageDeleted { room_id, .. },
-        ) => Some(room_id),
-        WriteOutcome::Event(_) => None,
+        WriteOutcome::Event(event) => Some(&event.room_id),
     }
 }
 
@@ -37,6 +31,8 @@ pub fn event_for(
             recipients,
             include_content,
         )),
-        WriteOutcome::Event(frame) => schema::message_changed(frame, recipients, include_content),
+        WriteOutcome::Event(event) => {
+            schema::message_changed(&event.frame(), recipients, include_content)
+        }
     }
 }

@@ -1,11 +1,11 @@
 //! Mapping between database rows and protocol types, for every store: both schemas
 //! use the same column names, and integers and text map the same way.
 
-use chat_protocol::v1::{Message, RoomVisibility, ServerFrame};
+use chat_protocol::v1::{Message, RoomVisibility};
 use sqlx::{ColumnIndex, Decode, Row, Type};
 
 use crate::error::{Error, Result};
-use crate::store::RoomRecord;
+use crate::store::{CommittedEvent, EventKind, RoomRecord};
 
 /// SQL integers are signed; seqs never get near `i64::MAX`.
 pub(super) fn to_i64(seq: u64) -> i64 {
@@ -56,7 +56,7 @@ where
 }
 
 /// A row of `room_events` joined with its message's `client_msg_id`.
-pub(super) fn event_from_row<R: Row>(row: &R) -> Result<ServerFrame>
+pub(super) fn event_from_row<R: Row>(row: &R) -> Result<CommittedEvent>
 where
     for<'r> &'r str: ColumnIndex<R>,
     for<'r> String: Decode<'r, R::Database> + Type<R::Database>,
@@ -69,9 +69,9 @@ where
     let sender_id: String = row.try_get("sender_id")?;
     let content: Option<String> = row.try_get("content")?;
     let at: i64 = row.try_get("created_at")?;
-    Ok(match kind.as_str() {
-        "message" => ServerFrame::Message(Message {
-            room_id,
+    let kind = match kind.as_str() {
+        "message" => EventKind::Message(Message {
+            room_id: room_id.clone(),
             seq,
             message_id,
             client_msg_id: row.try_get("client_msg_id")?,
@@ -81,21 +81,18 @@ where
             edited_at: None,
             deleted: false,
         }),
-        "edit" => ServerFrame::MessageEdited {
-            room_id,
-            seq,
+        "edit" => EventKind::Edited {
             message_id,
             sender_id,
             content: content.unwrap_or_default(),
             edited_at: at,
         },
-        "delete" => ServerFrame::MessageDeleted {
-            room_id,
-            seq,
+        "delete" => EventKind::Deleted {
             message_id,
             sender_id,
             deleted_at: at,
         },
         other => return Err(Error::internal("bad room event kind", &other)),
-    })
+    };
+    Ok(CommittedEvent { room_id, seq, kind })
 }

@@ -16,7 +16,6 @@ use super::writer::Outgoing;
 use crate::access;
 use crate::error::Error;
 use crate::hub::Delivery;
-use crate::store::event_seq;
 
 impl Session {
     /// `join_room`: subscribe, announce, replay.
@@ -116,14 +115,11 @@ impl Session {
                 .await?;
             let fetched = events.len();
             for event in events {
-                let Some(seq) = event_seq(&event) else {
-                    continue;
-                };
-                if until.is_some_and(|until| seq >= until) {
+                if until.is_some_and(|until| event.seq >= until) {
                     return Ok(());
                 }
-                if self.cursors.get_mut(room_id).map(|c| c.step(seq)) == Some(Step::Next) {
-                    self.send(&event).await?;
+                if self.cursors.get_mut(room_id).map(|c| c.step(event.seq)) == Some(Step::Next) {
+                    self.send(&event.into_frame()).await?;
                 }
             }
             if fetched < page as usize {

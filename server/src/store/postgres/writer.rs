@@ -11,7 +11,7 @@
 //!   `client_msg_id` committed meanwhile by another process) is answered alone;
 //! - a batch that still fails to serialise (deadlock, serialisation failure) is retried.
 
-use chat_protocol::v1::{ErrorCode, Message, ServerFrame};
+use chat_protocol::v1::{ErrorCode, Message};
 use sqlx::{Acquire, Connection, PgConnection, Postgres, Row, Transaction};
 use tokio::sync::{mpsc, oneshot};
 
@@ -19,7 +19,9 @@ use super::{insert_event, member_ids};
 use crate::error::{Error, Result};
 use crate::store::outbox_events;
 use crate::store::rows::{message_from_row, to_i64, to_u64};
-use crate::store::{EventOutbox, OnCommit, Write, WriteOutcome, announce_commits};
+use crate::store::{
+    CommittedEvent, EventKind, EventOutbox, OnCommit, Write, WriteOutcome, announce_commits,
+};
 
 /// A write waiting for its batch, with the channel its outcome goes back on.
 #[derive(Debug)]
@@ -377,7 +379,7 @@ async fn edit_or_delete(
     .bind(now)
     .execute(&mut *conn)
     .await?;
-    let frame = match content {
+    let kind = match content {
         Some(content) => {
             sqlx::query("UPDATE messages SET content = $1, edited_at = $2 WHERE id = $3")
                 .bind(content)
@@ -385,9 +387,7 @@ async fn edit_or_delete(
                 .bind(message_id)
                 .execute(&mut *conn)
                 .await?;
-            ServerFrame::MessageEdited {
-                room_id: room_id.to_owned(),
-                seq,
+            EventKind::Edited {
                 message_id: message_id.to_owned(),
                 sender_id: user_id.to_owned(),
                 content: content.to_owned(),
@@ -405,14 +405,16 @@ async fn edit_or_delete(
                 .bind(message_id)
                 .execute(&mut *conn)
                 .await?;
-            ServerFrame::MessageDeleted {
-                room_id: room_id.to_owned(),
-                seq,
+            EventKind::Deleted {
                 message_id: message_id.to_owned(),
                 sender_id: user_id.to_owned(),
                 deleted_at: now,
             }
         }
     };
-    Ok(Ok(WriteOutcome::Event(frame)))
+    Ok(Ok(WriteOutcome::Event(CommittedEvent {
+        room_id: room_id.to_owned(),
+        seq,
+        kind,
+    })))
 }

@@ -10,15 +10,15 @@ use std::sync::Mutex;
 use std::time::Duration;
 
 use async_trait::async_trait;
-use chat_protocol::v1::{MemberReceipts, ReceiptKind, ServerFrame, UserProfile};
+use chat_protocol::v1::{MemberReceipts, ReceiptKind, UserProfile};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{Row, SqliteConnection, SqlitePool};
 use tokio::sync::mpsc;
 
 use super::rows::{event_from_row, message_from_row, room_from_row, to_i64, to_u64};
 use super::{
-    EventOutbox, NewRoom, OnCommit, OutboxRow, Page, PageRange, RefreshTokenRecord, RoomRecord,
-    Rotation, Store, UserRecord, Write, WriteOutcome,
+    CommittedEvent, EventOutbox, NewRoom, OnCommit, OutboxRow, Page, PageRange, RefreshTokenRecord,
+    RoomRecord, Rotation, Store, UserRecord, Write, WriteOutcome,
 };
 use crate::error::{Error, Result};
 use crate::events::schema::{self, OutboxEvent};
@@ -379,7 +379,7 @@ impl Store for SqliteStore {
         room_id: &str,
         after_seq: u64,
         limit: u32,
-    ) -> Result<Vec<ServerFrame>> {
+    ) -> Result<Vec<CommittedEvent>> {
         let rows = sqlx::query(
             "SELECT e.room_id, e.seq, e.kind, e.message_id, e.sender_id, e.content, e.created_at,
                     m.client_msg_id

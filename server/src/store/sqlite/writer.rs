@@ -10,14 +10,16 @@
 use std::path::Path;
 use std::time::Duration;
 
-use chat_protocol::v1::{Message, ServerFrame};
+use chat_protocol::v1::Message;
 use rusqlite::{Connection, OptionalExtension as _, Row, TransactionBehavior, params};
 use tokio::sync::{mpsc, oneshot};
 
 use crate::error::{Error, Result};
 use crate::store::outbox_events;
 use crate::store::rows::{to_i64, to_u64};
-use crate::store::{EventOutbox, OnCommit, Write, WriteOutcome, announce_commits};
+use crate::store::{
+    CommittedEvent, EventKind, EventOutbox, OnCommit, Write, WriteOutcome, announce_commits,
+};
 
 /// A write waiting for its batch, with the channel its outcome goes back on.
 #[derive(Debug)]
@@ -314,12 +316,10 @@ fn edit_or_delete(
         content,
         now
     ])?;
-    let frame = if let Some(content) = content {
+    let kind = if let Some(content) = content {
         conn.prepare_cached("UPDATE messages SET content = ?, edited_at = ? WHERE id = ?")?
             .execute(params![content, now, message_id])?;
-        ServerFrame::MessageEdited {
-            room_id: room_id.to_owned(),
-            seq,
+        EventKind::Edited {
             message_id: message_id.to_owned(),
             sender_id: user_id.to_owned(),
             content: content.to_owned(),
@@ -331,13 +331,15 @@ fn edit_or_delete(
             .execute(params![now, message_id])?;
         conn.prepare_cached("UPDATE room_events SET content = NULL WHERE message_id = ?")?
             .execute([message_id])?;
-        ServerFrame::MessageDeleted {
-            room_id: room_id.to_owned(),
-            seq,
+        EventKind::Deleted {
             message_id: message_id.to_owned(),
             sender_id: user_id.to_owned(),
             deleted_at: now,
         }
     };
-    Ok(Ok(WriteOutcome::Event(frame)))
+    Ok(Ok(WriteOutcome::Event(CommittedEvent {
+        room_id: room_id.to_owned(),
+        seq,
+        kind,
+    })))
 }

@@ -1,0 +1,90 @@
+//! A committed event of a room's log, typed: which room, which seq, and what happened,
+//! so that nobody has to pull the room and seq back out of a wire frame.
+
+use chat_protocol::v1::{Message, ServerFrame};
+
+/// What happened in a room at one seq.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum EventKind {
+    /// A new message.
+    Message(Message),
+    /// A message's content was replaced by its sender.
+    Edited {
+        /// The edited message.
+        message_id: String,
+        /// Its sender, who edited it.
+        sender_id: String,
+        /// The new content (empty once the message was deleted later).
+        content: String,
+        /// Milliseconds since the epoch.
+        edited_at: i64,
+    },
+    /// A message was deleted by its sender.
+    Deleted {
+        /// The deleted message.
+        message_id: String,
+        /// Its sender, who deleted it.
+        sender_id: String,
+        /// Milliseconds since the epoch.
+        deleted_at: i64,
+    },
+}
+
+/// One event of a room's log.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CommittedEvent {
+    /// The room whose log holds the event.
+    pub room_id: String,
+    /// Its place in that log.
+    pub seq: u64,
+    /// What happened.
+    pub kind: EventKind,
+}
+
+impl CommittedEvent {
+    /// The event's name in metrics and in the `room_events` table.
+    pub fn name(&self) -> &'static str {
+        match self.kind {
+            EventKind::Message(_) => "message",
+            EventKind::Edited { .. } => "edit",
+            EventKind::Deleted { .. } => "delete",
+        }
+    }
+
+    /// The frame that tells a client: `message`, `message_edited` or `message_deleted`.
+    pub fn frame(&self) -> ServerFrame {
+        self.clone().into_frame()
+    }
+
+    /// [`CommittedEvent::frame`], without copying.
+    pub fn into_frame(self) -> ServerFrame {
+        let Self { room_id, seq, kind } = self;
+        match kind {
+            EventKind::Message(message) => ServerFrame::Message(message),
+            EventKind::Edited {
+                message_id,
+                sender_id,
+                content,
+                edited_at,
+            } => ServerFrame::MessageEdited {
+                room_id,
+                seq,
+                message_id,
+                sender_id,
+                content,
+                edited_at,
+            },
+            EventKind::Deleted {
+                message_id,
+                sender_id,
+                deleted_at,
+            } => ServerFrame::MessageDeleted {
+                room_id,
+                seq,
+                message_id,
+                sender_id,
+                deleted_at,
+            },
+        }
+    }
+}
