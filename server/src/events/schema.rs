@@ -1,7 +1,7 @@
 //! The event stream's schema: one versioned JSON object per event, with a dedupe id.
 //! docs/operations.md shows an example of each type.
 
-use chat_protocol::v1::{Message, ServerFrame};
+use chat_protocol::v1::Message;
 use serde_json::{Value, json};
 
 /// Bumped on any incompatible change; consumers check it.
@@ -102,54 +102,46 @@ pub fn message_created(
     finish(event, recipients, data)
 }
 
-/// `message.edited` or `message.deleted`, from the committed room event.
+/// An edit or a delete of a message, as the event stream describes it.
+#[derive(Debug, Clone, Copy)]
+pub struct MessageChange<'a> {
+    /// The room whose log holds the change.
+    pub room_id: &'a str,
+    /// The change's seq in that log.
+    pub seq: u64,
+    /// The changed message.
+    pub message_id: &'a str,
+    /// Its sender, who changed it.
+    pub sender_id: &'a str,
+    /// The new content of an edit; `None` for a delete.
+    pub content: Option<&'a str>,
+    /// When it changed, milliseconds since the epoch.
+    pub at: i64,
+}
+
+/// `message.edited` (with content) or `message.deleted`.
 pub fn message_changed(
-    frame: &ServerFrame,
+    change: MessageChange<'_>,
     recipients: &[String],
     include_content: bool,
-) -> Option<OutboxEvent> {
-    Some(match frame {
-        ServerFrame::MessageEdited {
-            room_id,
-            seq,
-            message_id,
-            sender_id,
-            content,
-            edited_at,
-        } => {
-            let event = envelope(
-                "message.edited",
-                room_id,
-                Some(room_id),
-                sender_id,
-                *edited_at,
-            );
-            let mut data = json!({"seq": seq, "message_id": message_id});
-            if include_content {
-                data["content"] = json!(content);
-            }
-            finish(event, recipients, data)
-        }
-        ServerFrame::MessageDeleted {
-            room_id,
-            seq,
-            message_id,
-            sender_id,
-            deleted_at,
-        } => {
-            let event = envelope(
-                "message.deleted",
-                room_id,
-                Some(room_id),
-                sender_id,
-                *deleted_at,
-            );
-            finish(
-                event,
-                recipients,
-                json!({"seq": seq, "message_id": message_id}),
-            )
-        }
-        _ => return None,
-    })
+) -> OutboxEvent {
+    let kind = if change.content.is_some() {
+        "message.edited"
+    } else {
+        "message.deleted"
+    };
+    let event = envelope(
+        kind,
+        change.room_id,
+        Some(change.room_id),
+        change.sender_id,
+        change.at,
+    );
+    let mut data = json!({"seq": change.seq, "message_id": change.message_id});
+    if let Some(content) = change.content
+        && include_content
+    {
+        data["content"] = json!(content);
+    }
+    finish(event, recipients, data)
 }

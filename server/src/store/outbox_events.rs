@@ -1,8 +1,8 @@
 //! Which event-stream event a committed write makes (the outbox row written in the same
 //! transaction), for both stores.
 
-use super::WriteOutcome;
-use crate::events::schema::{self, OutboxEvent};
+use super::{EventKind, WriteOutcome};
+use crate::events::schema::{self, MessageChange, OutboxEvent};
 
 /// The room a committed write's event belongs to; `None` when it makes no event (a
 /// resend of a stored message).
@@ -32,7 +32,30 @@ pub fn event_for(
             include_content,
         )),
         WriteOutcome::Event(event) => {
-            schema::message_changed(&event.frame(), recipients, include_content)
+            let (message_id, sender_id, content, at) = match &event.kind {
+                // A new message is committed as `Sent`, never as an event.
+                EventKind::Message(_) => return None,
+                EventKind::Edited {
+                    message_id,
+                    sender_id,
+                    content,
+                    edited_at,
+                } => (message_id, sender_id, Some(content.as_str()), *edited_at),
+                EventKind::Deleted {
+                    message_id,
+                    sender_id,
+                    deleted_at,
+                } => (message_id, sender_id, None, *deleted_at),
+            };
+            let change = MessageChange {
+                room_id: &event.room_id,
+                seq: event.seq,
+                message_id,
+                sender_id,
+                content,
+                at,
+            };
+            Some(schema::message_changed(change, recipients, include_content))
         }
     }
 }

@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 use chat_protocol::v1::AuthResponse;
 use serde_json::{Value, json};
 
-use crate::common::{Client, http_client, postgres_database};
+use crate::common::{Client, http_client, postgres_database, sample_value};
 
 /// A port nothing listens on right now.
 fn free_port() -> u16 {
@@ -196,7 +196,7 @@ impl Node {
     /// Waits (at most 10 s) until this process holds `want` WebSocket connections: the
     /// gauge drops only once a closed connection has been fully handled (presence
     /// included).
-    pub async fn wait_for_connections(&self, want: u64) {
+    pub async fn wait_for_connections(&self, want: f64) {
         let http = http_client();
         let deadline = Instant::now() + Duration::from_secs(10);
         loop {
@@ -208,12 +208,7 @@ impl Node {
                 .text()
                 .await
                 .expect("metrics text");
-            let open = metrics
-                .lines()
-                .find_map(|line| line.strip_prefix("chat_websocket_connections "))
-                .map_or(0, |value| {
-                    value.trim().parse::<f64>().expect("a number") as u64
-                });
+            let open = sample_value(&metrics, "chat_websocket_connections");
             if open == want {
                 return;
             }

@@ -41,7 +41,7 @@ async fn a_user_is_online_while_connected_to_any_process() {
     // all it had to say about it: Carol's coming online there reaches Bob after that.
     let a2 = two.client(&ann.token).await;
     drop(a1);
-    one.wait_for_connections(0).await;
+    one.wait_for_connections(0.0).await;
     let c = one.client(&carol.token).await;
     assert_eq!(
         presence_until(&mut b, (&carol.user_id, true)).await,
@@ -63,7 +63,7 @@ async fn a_user_is_online_while_connected_to_any_process() {
     // process could still say.
     drop(a2);
     assert!(!presence_of(&mut b, &ann.user_id).await);
-    two.wait_for_connections(1).await;
+    two.wait_for_connections(1.0).await;
     drop(c);
     assert_eq!(
         presence_until(&mut b, (&carol.user_id, false)).await,
