@@ -68,7 +68,8 @@ pub async fn become_member(state: &AppState, room_id: &str, user_id: &str) -> Re
     state
         .store()
         .add_member(room_id, user_id, user_id, now_ms())
-        .await
+        .await?;
+    Ok(())
 }
 
 /// Who a valid access token names, and until when.

@@ -19,7 +19,7 @@ use crate::config::{Config, JwtAlgorithm};
 use crate::hub::Hub;
 use crate::roster::Roster;
 use crate::state::AppState;
-use crate::store::{EventOutbox, OnCommit, PostgresStore, SqliteStore, Store, Write, WriteOutcome};
+use crate::store::{EventOutbox, NewEvent, OnCommit, PostgresStore, SqliteStore, Store};
 use crate::{auth, events, http, limits, messaging, notify, presence, telemetry, typing};
 
 /// Opens the store named by the configuration.
@@ -30,8 +30,8 @@ async fn open_store(config: &Config, bus: Arc<dyn Bus>) -> anyhow::Result<Arc<dy
         include_content: config.events_include_content,
     };
     // Live events leave from the writer, in commit order.
-    let on_commit: OnCommit = Arc::new(move |write: &Write, outcome: &WriteOutcome| {
-        messaging::publish_committed(bus.as_ref(), write, outcome);
+    let on_commit: OnCommit = Arc::new(move |event: NewEvent<'_>| {
+        messaging::publish_committed(bus.as_ref(), event);
     });
     // The URL may carry a password: errors name only the kind of database.
     if url.starts_with("sqlite:") {

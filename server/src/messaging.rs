@@ -15,7 +15,7 @@ use crate::clock::now_ms;
 use crate::error::{Error, Result};
 use crate::hub::{ConnId, RoomEvent};
 use crate::state::AppState;
-use crate::store::{Write, WriteOutcome};
+use crate::store::{ChangeAction, MessageChange, NewEvent, NewMessage, Sent};
 use crate::validate;
 
 /// Who is writing: the user, and the connection to exclude from fan-out (it gets an ack).
@@ -60,9 +60,9 @@ pub async fn send(
     let client_msg_id = validate::client_msg_id(client_msg_id)?;
     validate::content(content, state.config().max_content_chars)?;
     check_rate(state, author.user_id)?;
-    let outcome = state
+    let Sent { message, duplicate } = state
         .store()
-        .write(Write::Send {
+        .send(NewMessage {
             room_id: room_id.to_owned(),
             sender_id: author.user_id.to_owned(),
             client_msg_id,
@@ -71,9 +71,6 @@ pub async fn send(
             origin: author.origin,
         })
         .await?;
-    let WriteOutcome::Sent { message, duplicate } = outcome else {
-        return Err(Error::internal("unexpected write outcome", &"send"));
-    };
     if !duplicate {
         crate::telemetry::committed("message");
     }
@@ -105,14 +102,14 @@ pub async fn edit(
     validate::id("message_id", message_id)?;
     validate::content(content, state.config().max_content_chars)?;
     check_rate(state, user_id)?;
-    let write = Write::Edit {
+    let change = MessageChange {
         room_id: room_id.to_owned(),
         user_id: user_id.to_owned(),
         message_id: message_id.to_owned(),
-        content: content.to_owned(),
+        action: ChangeAction::Edit(content.to_owned()),
         now: now_ms(),
     };
-    commit_event(state, write).await
+    commit_change(state, change).await
 }
 
 /// Deletes one's own message; see [`edit`].
@@ -129,51 +126,29 @@ pub async fn delete(
     validate::id("room_id", room_id)?;
     validate::id("message_id", message_id)?;
     check_rate(state, user_id)?;
-    let write = Write::Delete {
+    let change = MessageChange {
         room_id: room_id.to_owned(),
         user_id: user_id.to_owned(),
         message_id: message_id.to_owned(),
+        action: ChangeAction::Delete,
         now: now_ms(),
     };
-    commit_event(state, write).await
+    commit_change(state, change).await
 }
 
-async fn commit_event(state: &AppState, write: Write) -> Result<ServerFrame> {
-    match state.store().write(write).await? {
-        WriteOutcome::Event(event) => {
-            crate::telemetry::committed(event.name());
-            Ok(event.into_frame())
-        }
-        WriteOutcome::Sent { .. } => Err(Error::internal("unexpected write outcome", &"event")),
-    }
+async fn commit_change(state: &AppState, change: MessageChange) -> Result<ServerFrame> {
+    let event = state.store().change(change).await?;
+    crate::telemetry::committed(event.name());
+    Ok(event.into_frame())
 }
 
 /// The store's `OnCommit` hook: hands each new room event to the bus, encoded once. A
 /// new message skips the connection that sent it, which gets `message_ack` instead.
-pub fn publish_committed(bus: &dyn Bus, write: &Write, outcome: &WriteOutcome) {
-    match outcome {
-        WriteOutcome::Sent {
-            message,
-            duplicate: false,
-        } => {
-            let origin = match write {
-                Write::Send { origin, .. } => *origin,
-                _ => None,
-            };
-            let frame = ServerFrame::Message(message.clone());
-            publish(bus, origin, &message.room_id, message.seq, &frame);
-        }
-        WriteOutcome::Sent { .. } => {}
-        WriteOutcome::Event(event) => publish(bus, None, &event.room_id, event.seq, &event.frame()),
-    }
-}
-
-/// Encodes the committed room event at `seq` once and hands it to the bus.
-fn publish(bus: &dyn Bus, origin: Option<ConnId>, room_id: &str, seq: u64, frame: &ServerFrame) {
+pub fn publish_committed(bus: &dyn Bus, event: NewEvent<'_>) {
     bus.publish_room_event(Arc::new(RoomEvent {
-        room_id: room_id.to_owned(),
-        seq,
-        origin,
-        frame: Utf8Bytes::from(frame.encode()),
+        room_id: event.room_id().to_owned(),
+        seq: event.seq(),
+        origin: event.origin(),
+        frame: Utf8Bytes::from(event.frame().encode()),
     }));
 }

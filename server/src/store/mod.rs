@@ -1,24 +1,31 @@
 //! Durable storage behind one interface, so handlers never see which database runs.
 //!
-//! Room events (messages, edits, deletes) are written through [`Store::write`], which
-//! implementations batch into group commits; everything else is a plain query.
+//! Room events (messages, edits, deletes) are written through [`Store::send`] and
+//! [`Store::change`], which the store batches into group commits (`group_commit`);
+//! everything else is a plain query. One implementation on sqlx (`sql`) serves both
+//! databases; `sqlite` and `postgres` hold what differs (their [`sql::Backend`] and
+//! their writer's commit).
 
 mod committed_event;
+mod error;
+mod group_commit;
 mod outbox_events;
 mod postgres;
-mod refresh_sql;
 mod rows;
+mod sql;
 mod sqlite;
+#[cfg(test)]
+mod tests;
+mod write;
 
 use async_trait::async_trait;
 use chat_protocol::v1::{MemberReceipts, Message, ReceiptKind, RoomVisibility, UserProfile};
-use std::sync::Arc;
-
-use crate::error::Result;
 
 pub use committed_event::{CommittedEvent, EventKind};
+pub use error::{Error, Result};
 pub use postgres::PostgresStore;
 pub use sqlite::SqliteStore;
+pub use write::{ChangeAction, MessageChange, NewEvent, NewMessage, OnCommit, Sent};
 
 /// A local or external user as stored.
 #[derive(Debug, Clone)]
@@ -114,107 +121,6 @@ pub struct OutboxRow {
     pub payload: String,
 }
 
-/// A write that commits a room event; batched with others into one transaction.
-#[derive(Debug, Clone)]
-pub enum Write {
-    /// Store a new message (or find the earlier one with the same client id).
-    Send {
-        /// Room.
-        room_id: String,
-        /// Author.
-        sender_id: String,
-        /// The author's idempotency key.
-        client_msg_id: String,
-        /// Text.
-        content: String,
-        /// Commit time.
-        now: i64,
-        /// The connection that sent it (a hub connection id), handed back to the
-        /// [`OnCommit`] hook so that the live event skips it (it gets an ack); `None`
-        /// for REST.
-        origin: Option<u64>,
-    },
-    /// Replace a message's content.
-    Edit {
-        /// Room.
-        room_id: String,
-        /// Must be the message's sender.
-        user_id: String,
-        /// Message.
-        message_id: String,
-        /// New text.
-        content: String,
-        /// Edit time.
-        now: i64,
-    },
-    /// Delete a message and erase its content.
-    Delete {
-        /// Room.
-        room_id: String,
-        /// Must be the message's sender.
-        user_id: String,
-        /// Message.
-        message_id: String,
-        /// Delete time.
-        now: i64,
-    },
-}
-
-impl Write {
-    /// The room the write commits an event to.
-    pub fn room_id(&self) -> &str {
-        match self {
-            Self::Send { room_id, .. }
-            | Self::Edit { room_id, .. }
-            | Self::Delete { room_id, .. } => room_id,
-        }
-    }
-}
-
-/// Called by the writer for each write of a batch that committed something new, in
-/// commit (seq) order, right after the commit and before any write of the batch is
-/// answered. It publishes the live events: published by the session tasks instead, they
-/// left in whatever order the scheduler woke those tasks, and every recipient of an event
-/// that overtook an earlier one had to read the store to fill the gap. It runs on the
-/// writer task, so it must not block.
-pub type OnCommit = Arc<dyn Fn(&Write, &WriteOutcome) + Send + Sync>;
-
-/// Hands a committed batch's new events to `on_commit`, in batch (seq) order. A resend
-/// committed nothing new and is skipped.
-pub(super) fn announce_commits<'a>(
-    on_commit: &OnCommit,
-    committed: impl IntoIterator<Item = (&'a Write, &'a Result<WriteOutcome>)>,
-) {
-    for (write, outcome) in committed {
-        if let Ok(done) = outcome
-            && !matches!(
-                done,
-                WriteOutcome::Sent {
-                    duplicate: true,
-                    ..
-                }
-            )
-        {
-            on_commit(write, done);
-        }
-    }
-}
-
-/// What a committed [`Write`] produced.
-#[derive(Debug, Clone)]
-pub enum WriteOutcome {
-    /// The message is stored; `duplicate` when it was stored by an earlier send with the
-    /// same `(sender, client_msg_id)`, in which case nothing new was committed.
-    Sent {
-        /// The stored message.
-        message: Message,
-        /// Whether this was a resend.
-        duplicate: bool,
-    },
-    /// An edit or delete was committed as this event.
-    Event(CommittedEvent),
-}
-
 /// One page of messages and whether more exist beyond it.
 #[derive(Debug, Clone)]
 pub struct Page {
@@ -239,13 +145,13 @@ pub enum PageRange {
 ///
 /// # Errors
 ///
-/// Every method fails with `internal` when the database fails; [`Store::write`] also
-/// fails with `forbidden`, `not_found` or `conflict` when the write is not allowed.
+/// Every method fails with [`Error::Database`] when the database fails; the writes
+/// also fail with the [`Error`] that says why the data does not allow them.
 #[async_trait]
 pub trait Store: Send + Sync + std::fmt::Debug + 'static {
     /// Checks that the database answers (for `/readyz`).
     async fn ping(&self) -> Result<()>;
-    /// Creates a local user; `conflict` if the username is taken.
+    /// Creates a local user; [`Error::UsernameTaken`] if the name is taken.
     async fn create_user(&self, user: &UserRecord, now: i64) -> Result<()>;
     /// Finds a user by login name.
     async fn user_by_name(&self, username: &str) -> Result<Option<UserRecord>>;
@@ -300,8 +206,11 @@ pub trait Store: Send + Sync + std::fmt::Debug + 'static {
     /// Ids of users sharing at least one room with `user_id` (excluding them).
     async fn co_members(&self, user_id: &str) -> Result<Vec<String>>;
 
-    /// Commits a room event (group-committed with concurrent writes).
-    async fn write(&self, write: Write) -> Result<WriteOutcome>;
+    /// Stores a message, or finds the one its author stored earlier under the same
+    /// `client_msg_id` (group-committed with concurrent writes).
+    async fn send(&self, write: NewMessage) -> Result<Sent>;
+    /// Edits or deletes a message as the room event it commits (group-committed too).
+    async fn change(&self, write: MessageChange) -> Result<CommittedEvent>;
     /// Room events with `seq > after_seq`, ascending, at most `limit`.
     async fn events_after(
         &self,
@@ -334,9 +243,7 @@ pub trait Store: Send + Sync + std::fmt::Debug + 'static {
     async fn outbox_len(&self) -> Result<u64>;
     /// Whether this process should run the outbox relay now: one process of a cluster
     /// at a time, so that one room's events are published in order.
-    async fn lead_relay(&self) -> Result<bool> {
-        Ok(true)
-    }
+    async fn lead_relay(&self) -> Result<bool>;
 
     /// Finishes in-flight commits and refuses new writes. Called once at shutdown.
     async fn close(&self);

@@ -4,8 +4,8 @@
 use chat_protocol::v1::{Message, RoomVisibility};
 use sqlx::{ColumnIndex, Decode, Row, Type};
 
-use crate::error::{Error, Result};
-use crate::store::{CommittedEvent, EventKind, RoomRecord};
+use super::error::{Error, Result};
+use super::{CommittedEvent, EventKind, RoomRecord};
 
 /// SQL integers are signed; seqs never get near `i64::MAX`.
 pub(super) fn to_i64(seq: u64) -> i64 {
@@ -27,8 +27,10 @@ where
     Ok(RoomRecord {
         id: row.try_get("id")?,
         name: row.try_get("name")?,
-        visibility: RoomVisibility::parse(&visibility)
-            .ok_or_else(|| Error::internal("bad room visibility", &visibility))?,
+        visibility: RoomVisibility::parse(&visibility).ok_or(Error::Corrupt {
+            column: "rooms.visibility",
+            value: visibility.clone(),
+        })?,
         last_seq: to_u64(row.try_get("last_seq")?),
         created_at: row.try_get("created_at")?,
     })
@@ -92,7 +94,12 @@ where
             sender_id,
             deleted_at: at,
         },
-        other => return Err(Error::internal("bad room event kind", &other)),
+        other => {
+            return Err(Error::Corrupt {
+                column: "room_events.kind",
+                value: other.to_owned(),
+            });
+        }
     };
     Ok(CommittedEvent { room_id, seq, kind })
 }

@@ -46,6 +46,12 @@ impl From<Error> for Failure {
     }
 }
 
+impl From<crate::store::Error> for Failure {
+    fn from(e: crate::store::Error) -> Self {
+        Self::Reply(e.into())
+    }
+}
+
 impl From<End> for Failure {
     fn from(end: End) -> Self {
         Self::End(end)

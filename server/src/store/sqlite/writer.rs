@@ -12,23 +12,15 @@ use std::time::Duration;
 
 use chat_protocol::v1::Message;
 use rusqlite::{Connection, OptionalExtension as _, Row, TransactionBehavior, params};
-use tokio::sync::{mpsc, oneshot};
 
-use crate::error::{Error, Result};
+use crate::store::error::{Error, Result};
+use crate::store::group_commit::{CommitBatch, Pending};
 use crate::store::outbox_events;
 use crate::store::rows::{to_i64, to_u64};
-use crate::store::{
-    CommittedEvent, EventKind, EventOutbox, OnCommit, Write, WriteOutcome, announce_commits,
-};
+use crate::store::write::{ChangeAction, MessageChange, NewEvent, NewMessage, Sent};
+use crate::store::{CommittedEvent, EventKind, EventOutbox};
 
-/// A write waiting for its batch, with the channel its outcome goes back on.
-#[derive(Debug)]
-pub(super) struct WriteRequest {
-    pub(super) write: Write,
-    pub(super) reply: oneshot::Sender<Result<WriteOutcome>>,
-}
-
-/// Opens the write connection with the same durability settings as the readers.
+/// Opens the write connection with the same durability settings as the pool.
 pub(super) fn open(path: &Path) -> rusqlite::Result<Connection> {
     let conn = Connection::open(path)?;
     conn.busy_timeout(Duration::from_secs(10))?;
@@ -39,117 +31,53 @@ pub(super) fn open(path: &Path) -> rusqlite::Result<Connection> {
     Ok(conn)
 }
 
-/// Runs until every sender is dropped and the queue is drained (blocking: a thread of
-/// its own).
-pub(super) fn run(
-    mut conn: Connection,
-    mut queue: mpsc::Receiver<WriteRequest>,
-    max_batch: usize,
-    outbox: EventOutbox,
-    on_commit: OnCommit,
-) {
-    let mut batch = Vec::with_capacity(max_batch);
-    while let Some(first) = queue.blocking_recv() {
-        batch.push(first);
-        while batch.len() < max_batch {
-            let Ok(request) = queue.try_recv() else {
-                break;
-            };
-            batch.push(request);
-        }
-        let started = std::time::Instant::now();
-        let result = commit_batch(&mut conn, &batch, outbox);
-        crate::telemetry::commit_batch(batch.len(), started.elapsed());
-        match result {
-            Ok(outcomes) => {
-                announce_commits(&on_commit, batch.iter().map(|r| &r.write).zip(&outcomes));
-                for (request, outcome) in batch.drain(..).zip(outcomes) {
-                    let _ = request.reply.send(outcome);
-                }
-            }
-            Err(e) => {
-                tracing::error!(error = %e, size = batch.len(), "group commit failed");
-                for request in batch.drain(..) {
-                    let _ = request.reply.send(Err(Error::new(
-                        chat_protocol::v1::ErrorCode::Internal,
-                        "the message could not be stored; retry with the same client_msg_id",
-                    )));
-                }
+/// The SQLite side of group commit: a rusqlite connection of its own. Its `commit`
+/// blocks (it never awaits), so it runs on a thread of its own.
+pub(super) struct SqliteCommitter {
+    pub(super) conn: Connection,
+    pub(super) outbox: EventOutbox,
+}
+
+impl CommitBatch for SqliteCommitter {
+    type Error = rusqlite::Error;
+
+    async fn commit(&mut self, batch: &mut [Pending]) -> rusqlite::Result<()> {
+        // IMMEDIATE takes the write lock up front: a deferred transaction that reads
+        // first fails with SQLITE_BUSY (no retry) when another connection wrote in
+        // between.
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        for pending in batch.iter_mut() {
+            match pending {
+                Pending::Send { write, reply } => reply.outcome = Some(send(&tx, write)?),
+                Pending::Change { write, reply } => reply.outcome = Some(change(&tx, write)?),
             }
         }
-    }
-}
-
-/// Applies every write in one transaction. A write that is not allowed yields its own
-/// error without affecting the others; a database failure aborts the whole batch.
-fn commit_batch(
-    conn: &mut Connection,
-    batch: &[WriteRequest],
-    outbox: EventOutbox,
-) -> rusqlite::Result<Vec<Result<WriteOutcome>>> {
-    // IMMEDIATE takes the write lock up front: a deferred transaction that reads first
-    // fails with SQLITE_BUSY (no retry) when another connection wrote in between.
-    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-    let mut outcomes = Vec::with_capacity(batch.len());
-    for request in batch {
-        let outcome = apply(&tx, &request.write)?;
-        if let Ok(done) = &outcome {
-            record_event(&tx, done, outbox)?;
+        if self.outbox.enabled {
+            for event in batch.iter().filter_map(Pending::new_event) {
+                record_event(&tx, event, self.outbox.include_content)?;
+            }
         }
-        outcomes.push(outcome);
+        tx.commit()
     }
-    tx.commit()?;
-    Ok(outcomes)
+
+    async fn close(self) {}
 }
 
-fn apply(conn: &Connection, write: &Write) -> rusqlite::Result<Result<WriteOutcome>> {
-    match write {
-        Write::Send {
-            room_id,
-            sender_id,
-            client_msg_id,
-            content,
-            now,
-            origin: _,
-        } => send(conn, room_id, sender_id, client_msg_id, content, *now),
-        Write::Edit {
-            room_id,
-            user_id,
-            message_id,
-            content,
-            now,
-        } => edit_or_delete(conn, room_id, user_id, message_id, Some(content), *now),
-        Write::Delete {
-            room_id,
-            user_id,
-            message_id,
-            now,
-        } => edit_or_delete(conn, room_id, user_id, message_id, None, *now),
-    }
-}
-
-/// Writes the event of a committed room event to the outbox, in the same transaction.
+/// Writes the outbox row of a committed room event, in the same transaction.
 fn record_event(
     conn: &Connection,
-    outcome: &WriteOutcome,
-    outbox: EventOutbox,
+    event: NewEvent<'_>,
+    include_content: bool,
 ) -> rusqlite::Result<()> {
-    if !outbox.enabled {
-        return Ok(());
-    }
-    let Some(room_id) = outbox_events::room_of(outcome) else {
-        return Ok(());
-    };
     let recipients: Vec<String> = conn
         .prepare_cached("SELECT user_id FROM room_members WHERE room_id = ? ORDER BY user_id")?
-        .query_map([room_id], |row| row.get(0))?
+        .query_map([event.room_id()], |row| row.get(0))?
         .collect::<rusqlite::Result<_>>()?;
-    if let Some(event) = outbox_events::event_for(outcome, &recipients, outbox.include_content) {
-        conn.prepare_cached(
-            "INSERT INTO event_outbox (key, payload, created_at) VALUES (?, ?, ?)",
-        )?
-        .execute(params![event.key, event.payload, crate::clock::now_ms()])?;
-    }
+    let row = outbox_events::event_for(event, &recipients, include_content);
+    conn.prepare_cached("INSERT INTO event_outbox (key, payload, created_at) VALUES (?, ?, ?)")?
+        .execute(params![row.key, row.payload, crate::clock::now_ms()])?;
     Ok(())
 }
 
@@ -184,8 +112,8 @@ fn membership_refusal(
             Ok((row.get(0)?, row.get(1)?))
         })?;
     Ok(match (room, member) {
-        (None, _) => Some(Error::not_found("no such room")),
-        (Some(_), None) => Some(Error::forbidden("you are not a member of this room")),
+        (None, _) => Some(Error::NoSuchRoom),
+        (Some(_), None) => Some(Error::NotMember),
         _ => None,
     })
 }
@@ -197,38 +125,31 @@ fn next_seq(conn: &Connection, room_id: &str) -> rusqlite::Result<u64> {
     Ok(to_u64(seq))
 }
 
-fn send(
-    conn: &Connection,
-    room_id: &str,
-    sender_id: &str,
-    client_msg_id: &str,
-    content: &str,
-    now: i64,
-) -> rusqlite::Result<Result<WriteOutcome>> {
+fn send(conn: &Connection, write: &NewMessage) -> rusqlite::Result<Result<Sent>> {
     let earlier = conn
         .prepare_cached(
             "SELECT room_id, seq, id, client_msg_id, sender_id, content, created_at, edited_at,
                     deleted_at
              FROM messages WHERE sender_id = ? AND client_msg_id = ?",
         )?
-        .query_row(params![sender_id, client_msg_id], message_from_row)
+        .query_row(
+            params![write.sender_id, write.client_msg_id],
+            message_from_row,
+        )
         .optional()?;
     if let Some(message) = earlier {
-        if message.room_id != room_id {
-            return Ok(Err(Error::conflict(
-                "this client_msg_id was already used for a message in another room; \
-                 generate a new one per message",
-            )));
+        if message.room_id != write.room_id {
+            return Ok(Err(Error::ClientMsgIdInOtherRoom));
         }
-        return Ok(Ok(WriteOutcome::Sent {
+        return Ok(Ok(Sent {
             message,
             duplicate: true,
         }));
     }
-    if let Some(refusal) = membership_refusal(conn, room_id, sender_id)? {
+    if let Some(refusal) = membership_refusal(conn, &write.room_id, &write.sender_id)? {
         return Ok(Err(refusal));
     }
-    let seq = next_seq(conn, room_id)?;
+    let seq = next_seq(conn, &write.room_id)?;
     let message_id = uuid::Uuid::now_v7().to_string();
     conn.prepare_cached(
         "INSERT INTO messages (id, room_id, seq, sender_id, client_msg_id, content, created_at)
@@ -236,51 +157,51 @@ fn send(
     )?
     .execute(params![
         message_id,
-        room_id,
+        write.room_id,
         to_i64(seq),
-        sender_id,
-        client_msg_id,
-        content,
-        now
+        write.sender_id,
+        write.client_msg_id,
+        write.content,
+        write.now
     ])?;
     conn.prepare_cached(
         "INSERT INTO room_events (room_id, seq, kind, message_id, sender_id, content, created_at)
          VALUES (?, ?, 'message', ?, ?, ?, ?)",
     )?
     .execute(params![
-        room_id,
+        write.room_id,
         to_i64(seq),
         message_id,
-        sender_id,
-        content,
-        now
+        write.sender_id,
+        write.content,
+        write.now
     ])?;
     let message = Message {
-        room_id: room_id.to_owned(),
+        room_id: write.room_id.clone(),
         seq,
         message_id,
-        client_msg_id: client_msg_id.to_owned(),
-        sender_id: sender_id.to_owned(),
-        content: content.to_owned(),
-        created_at: now,
+        client_msg_id: write.client_msg_id.clone(),
+        sender_id: write.sender_id.clone(),
+        content: write.content.clone(),
+        created_at: write.now,
         edited_at: None,
         deleted: false,
     };
-    Ok(Ok(WriteOutcome::Sent {
+    Ok(Ok(Sent {
         message,
         duplicate: false,
     }))
 }
 
-/// An edit (`content` is `Some`) or a delete (`None`) by the message's sender.
-fn edit_or_delete(
-    conn: &Connection,
-    room_id: &str,
-    user_id: &str,
-    message_id: &str,
-    content: Option<&str>,
-    now: i64,
-) -> rusqlite::Result<Result<WriteOutcome>> {
+/// An edit or a delete by the message's sender.
+fn change(conn: &Connection, write: &MessageChange) -> rusqlite::Result<Result<CommittedEvent>> {
+    let MessageChange {
+        room_id,
+        user_id,
+        message_id,
+        action,
+        now,
+    } = write;
     if let Some(refusal) = membership_refusal(conn, room_id, user_id)? {
         return Ok(Err(refusal));
     }
@@ -291,18 +212,15 @@ fn edit_or_delete(
         })
         .optional()?;
     let Some((sender, deleted_at)) = row else {
-        return Ok(Err(Error::not_found("no such message in this room")));
+        return Ok(Err(Error::NoSuchMessage));
     };
-    if sender != user_id {
-        return Ok(Err(Error::forbidden(
-            "only the sender may edit or delete a message",
-        )));
+    if &sender != user_id {
+        return Ok(Err(Error::NotSender));
     }
     if deleted_at.is_some() {
-        return Ok(Err(Error::not_found("the message was deleted")));
+        return Ok(Err(Error::MessageDeleted));
     }
     let seq = next_seq(conn, room_id)?;
-    let kind = if content.is_some() { "edit" } else { "delete" };
     conn.prepare_cached(
         "INSERT INTO room_events (room_id, seq, kind, message_id, sender_id, content, created_at)
          VALUES (?, ?, ?, ?, ?, ?, ?)",
@@ -310,36 +228,40 @@ fn edit_or_delete(
     .execute(params![
         room_id,
         to_i64(seq),
-        kind,
+        action.kind(),
         message_id,
         user_id,
-        content,
+        action.content(),
         now
     ])?;
-    let kind = if let Some(content) = content {
-        conn.prepare_cached("UPDATE messages SET content = ?, edited_at = ? WHERE id = ?")?
-            .execute(params![content, now, message_id])?;
-        EventKind::Edited {
-            message_id: message_id.to_owned(),
-            sender_id: user_id.to_owned(),
-            content: content.to_owned(),
-            edited_at: now,
+    let kind = match action {
+        ChangeAction::Edit(content) => {
+            conn.prepare_cached("UPDATE messages SET content = ?, edited_at = ? WHERE id = ?")?
+                .execute(params![content, now, message_id])?;
+            EventKind::Edited {
+                message_id: message_id.clone(),
+                sender_id: user_id.clone(),
+                content: content.clone(),
+                edited_at: *now,
+            }
         }
-    } else {
-        // Deleting erases the text everywhere it is stored, not just in the current state.
-        conn.prepare_cached("UPDATE messages SET content = '', deleted_at = ? WHERE id = ?")?
-            .execute(params![now, message_id])?;
-        conn.prepare_cached("UPDATE room_events SET content = NULL WHERE message_id = ?")?
-            .execute([message_id])?;
-        EventKind::Deleted {
-            message_id: message_id.to_owned(),
-            sender_id: user_id.to_owned(),
-            deleted_at: now,
+        ChangeAction::Delete => {
+            // Deleting erases the text everywhere it is stored, not just in the current
+            // state.
+            conn.prepare_cached("UPDATE messages SET content = '', deleted_at = ? WHERE id = ?")?
+                .execute(params![now, message_id])?;
+            conn.prepare_cached("UPDATE room_events SET content = NULL WHERE message_id = ?")?
+                .execute([message_id])?;
+            EventKind::Deleted {
+                message_id: message_id.clone(),
+                sender_id: user_id.clone(),
+                deleted_at: *now,
+            }
         }
     };
-    Ok(Ok(WriteOutcome::Event(CommittedEvent {
-        room_id: room_id.to_owned(),
+    Ok(Ok(CommittedEvent {
+        room_id: room_id.clone(),
         seq,
         kind,
-    })))
+    }))
 }

@@ -1,0 +1,40 @@
+//! What differs between the databases under [`super::SqlStore`]: each backend module
+//! (`store::sqlite`, `store::postgres`) implements this for its sqlx database.
+
+use std::future::Future;
+
+use sqlx::pool::PoolConnection;
+use sqlx::{Database, Pool, Transaction};
+
+/// One database's answers to what the shared SQL cannot say the same way.
+pub(crate) trait Backend: Database {
+    /// Finds a local user by login name, regardless of case (`$1` the name; columns
+    /// `id, username, password_hash`). Each database has its own case-insensitive
+    /// index, and only its own way of comparing uses it.
+    const USER_BY_NAME: &'static str;
+
+    /// Begins a transaction that writes, serialised against the others where the
+    /// database needs that asked up front (SQLite: `BEGIN IMMEDIATE`, or a read in the
+    /// transaction fails with SQLITE_BUSY when another connection writes first).
+    fn begin_write(
+        pool: &Pool<Self>,
+    ) -> impl Future<Output = sqlx::Result<Transaction<'static, Self>>> + Send;
+
+    /// Serialises every rotation and revocation of one refresh-token family until the
+    /// transaction on `conn` ends, where [`Backend::begin_write`] does not already.
+    fn lock_refresh_family(
+        conn: &mut Self::Connection,
+        family_id: &str,
+    ) -> impl Future<Output = sqlx::Result<()>> + Send;
+
+    /// How many rows a statement changed.
+    fn rows_affected(result: &Self::QueryResult) -> u64;
+
+    /// Whether this process should run the outbox relay now (one process of a cluster
+    /// at a time, so that one room's events are published in order). `held` keeps
+    /// whatever makes it the leader between calls.
+    fn lead_relay(
+        pool: &Pool<Self>,
+        held: &mut Option<PoolConnection<Self>>,
+    ) -> impl Future<Output = sqlx::Result<bool>> + Send;
+}

@@ -1,0 +1,597 @@
+//! The one implementation of [`Store`] on top of sqlx, for every backend: the queries
+//! are written once with `$n` parameters (which sqlx binds on SQLite too), and what
+//! differs between databases is asked of the [`Backend`].
+
+mod backend;
+mod refresh_tokens;
+
+use std::sync::Mutex;
+
+use async_trait::async_trait;
+use chat_protocol::v1::{MemberReceipts, ReceiptKind, RoomVisibility, UserProfile};
+use sqlx::pool::PoolConnection;
+use sqlx::{ColumnIndex, Decode, Encode, Executor, IntoArguments, Pool, Row as _, Type};
+use tokio::sync::oneshot;
+
+pub(super) use backend::Backend;
+
+use super::error::{Error, Result};
+use super::group_commit::{Pending, Writer};
+use super::rows::{event_from_row, message_from_row, room_from_row, to_i64, to_u64};
+use super::write::{MessageChange, NewMessage, Sent};
+use super::{
+    CommittedEvent, EventOutbox, NewRoom, OutboxRow, Page, PageRange, RefreshTokenRecord,
+    RoomRecord, Rotation, Store, UserRecord,
+};
+use crate::events::schema::{self, OutboxEvent};
+
+/// A [`Store`] on a sqlx pool of database `DB`, with a group-committing writer.
+pub struct SqlStore<DB: Backend> {
+    pool: Pool<DB>,
+    outbox: EventOutbox,
+    /// Taken at [`Store::close`], which ends the writer after it drained its queue.
+    writer: Mutex<Option<Writer>>,
+    /// While this process leads the outbox relay (PostgreSQL): the connection holding
+    /// the lock that makes it the only one.
+    relay_lock: tokio::sync::Mutex<Option<PoolConnection<DB>>>,
+}
+
+impl<DB: Backend> std::fmt::Debug for SqlStore<DB> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SqlStore")
+            .field("database", &DB::NAME)
+            .field("outbox", &self.outbox)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<DB: Backend> SqlStore<DB> {
+    /// A store on `pool` whose room events go through `writer`.
+    pub(super) fn new(pool: Pool<DB>, outbox: EventOutbox, writer: Writer) -> Self {
+        Self {
+            pool,
+            outbox,
+            writer: Mutex::new(Some(writer)),
+            relay_lock: tokio::sync::Mutex::new(None),
+        }
+    }
+
+    fn queue(&self) -> Option<tokio::sync::mpsc::Sender<Pending>> {
+        let writer = self.writer.lock().expect("writer lock");
+        writer.as_ref().map(|writer| writer.queue.clone())
+    }
+
+    /// Queues a write for the next batch and waits for its outcome.
+    async fn enqueue<T>(
+        &self,
+        pending: Pending,
+        answer: oneshot::Receiver<Result<T>>,
+    ) -> Result<T> {
+        let queue = self.queue().ok_or(Error::Closing)?;
+        queue.send(pending).await.map_err(|_| Error::Closing)?;
+        answer.await.map_err(|_| Error::Closing)?
+    }
+}
+
+/// Writes `event` to the outbox on `conn` (inside the caller's transaction).
+pub(super) async fn insert_event<DB>(
+    conn: &mut DB::Connection,
+    event: &OutboxEvent,
+) -> sqlx::Result<()>
+where
+    DB: Backend,
+    for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
+    DB::Arguments: IntoArguments<DB>,
+    for<'q> &'q str: Encode<'q, DB> + Type<DB>,
+    for<'q> i64: Encode<'q, DB> + Type<DB>,
+{
+    sqlx::query::<DB>("INSERT INTO event_outbox (key, payload, created_at) VALUES ($1, $2, $3)")
+        .bind(event.key.as_str())
+        .bind(event.payload.as_str())
+        .bind(crate::clock::now_ms())
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
+/// The room's members, in id order (the recipients of its outbox events).
+pub(super) async fn member_ids<DB>(
+    conn: &mut DB::Connection,
+    room_id: &str,
+) -> sqlx::Result<Vec<String>>
+where
+    DB: Backend,
+    for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
+    DB::Arguments: IntoArguments<DB>,
+    for<'q> &'q str: Encode<'q, DB> + Type<DB>,
+    for<'r> String: Decode<'r, DB> + Type<DB>,
+    usize: ColumnIndex<DB::Row>,
+{
+    sqlx::query_scalar::<DB, String>(
+        "SELECT user_id FROM room_members WHERE room_id = $1 ORDER BY user_id",
+    )
+    .bind(room_id)
+    .fetch_all(&mut *conn)
+    .await
+}
+
+fn is_unique_violation(err: &sqlx::Error) -> bool {
+    matches!(err, sqlx::Error::Database(db) if db.is_unique_violation())
+}
+
+const ROOM_COLUMNS: &str = "id, name, visibility, last_seq, created_at";
+const MESSAGE_COLUMNS: &str =
+    "room_id, seq, id, client_msg_id, sender_id, content, created_at, edited_at, deleted_at";
+
+#[async_trait]
+impl<DB> Store for SqlStore<DB>
+where
+    DB: Backend,
+    for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
+    DB::Arguments: IntoArguments<DB>,
+    for<'q> &'q str: Encode<'q, DB> + Type<DB>,
+    for<'q> Option<&'q str>: Encode<'q, DB> + Type<DB>,
+    for<'q> i64: Encode<'q, DB> + Decode<'q, DB> + Type<DB>,
+    for<'r> String: Decode<'r, DB> + Type<DB>,
+    for<'r> &'r str: ColumnIndex<DB::Row>,
+    usize: ColumnIndex<DB::Row>,
+{
+    async fn ping(&self) -> Result<()> {
+        // Ready means writes can commit too: the group-commit loop must be alive.
+        if self.queue().is_none_or(|queue| queue.is_closed()) {
+            return Err(Error::WriterStopped);
+        }
+        sqlx::query::<DB>("SELECT 1").execute(&self.pool).await?;
+        Ok(())
+    }
+
+    async fn create_user(&self, user: &UserRecord, now: i64) -> Result<()> {
+        let inserted = sqlx::query::<DB>(
+            "INSERT INTO users (id, username, password_hash, created_at) VALUES ($1, $2, $3, $4)",
+        )
+        .bind(user.id.as_str())
+        .bind(user.username.as_str())
+        .bind(user.password_hash.as_deref())
+        .bind(now)
+        .execute(&self.pool)
+        .await;
+        match inserted {
+            Ok(_) => Ok(()),
+            Err(e) if is_unique_violation(&e) => Err(Error::UsernameTaken),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    async fn user_by_name(&self, username: &str) -> Result<Option<UserRecord>> {
+        let row = sqlx::query::<DB>(DB::USER_BY_NAME)
+            .bind(username)
+            .fetch_optional(&self.pool)
+            .await?;
+        row.map(|r| {
+            Ok(UserRecord {
+                id: r.try_get("id")?,
+                username: r.try_get("username")?,
+                password_hash: r.try_get("password_hash")?,
+            })
+        })
+        .transpose()
+    }
+
+    async fn user_exists(&self, user_id: &str) -> Result<bool> {
+        let row = sqlx::query::<DB>("SELECT 1 FROM users WHERE id = $1")
+            .bind(user_id)
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(row.is_some())
+    }
+
+    async fn ensure_external_user(&self, user_id: &str, username: &str, now: i64) -> Result<bool> {
+        // Either conflict (the id, or the name in another case) leaves the table as it
+        // was; whether the id exists afterwards says which one it was.
+        sqlx::query::<DB>(
+            "INSERT INTO users (id, username, password_hash, created_at)
+             VALUES ($1, $2, NULL, $3) ON CONFLICT DO NOTHING",
+        )
+        .bind(user_id)
+        .bind(username)
+        .bind(now)
+        .execute(&self.pool)
+        .await?;
+        self.user_exists(user_id).await
+    }
+
+    async fn insert_refresh_token(&self, token: &RefreshTokenRecord) -> Result<()> {
+        self.insert_refresh(token).await
+    }
+
+    async fn rotate_refresh_token(
+        &self,
+        presented: &str,
+        next_hash: &str,
+        next_expires_at: i64,
+        now: i64,
+    ) -> Result<Rotation> {
+        self.rotate_refresh(presented, next_hash, next_expires_at, now)
+            .await
+    }
+
+    async fn revoke_refresh_family(&self, presented: &str, now: i64) -> Result<()> {
+        self.revoke_refresh(presented, now).await
+    }
+
+    async fn purge_expired_refresh_tokens(&self, now: i64, limit: u32) -> Result<u64> {
+        self.purge_expired_refresh(now, limit).await
+    }
+
+    async fn create_room(&self, room: NewRoom) -> Result<(RoomRecord, bool)> {
+        let direct_key = (room.visibility == RoomVisibility::Direct).then(|| {
+            let mut pair = [room.creator.as_str(), room.members[0].as_str()];
+            pair.sort_unstable();
+            pair.join("\n")
+        });
+        let by_direct_key = format!("SELECT {ROOM_COLUMNS} FROM rooms WHERE direct_key = $1");
+        let mut tx = DB::begin_write(&self.pool).await?;
+        if let Some(key) = &direct_key {
+            let existing = sqlx::query::<DB>(sqlx::AssertSqlSafe(by_direct_key.as_str()))
+                .bind(key.as_str())
+                .fetch_optional(&mut *tx)
+                .await?;
+            if let Some(row) = existing {
+                return Ok((room_from_row(&row)?, false));
+            }
+        }
+        let inserted = sqlx::query::<DB>(
+            "INSERT INTO rooms (id, name, visibility, direct_key, created_by, created_at)
+             VALUES ($1, $2, $3, $4, $5, $6)",
+        )
+        .bind(room.id.as_str())
+        .bind(room.name.as_str())
+        .bind(room.visibility.as_str())
+        .bind(direct_key.as_deref())
+        .bind(room.creator.as_str())
+        .bind(room.now)
+        .execute(&mut *tx)
+        .await;
+        match inserted {
+            Ok(_) => {}
+            // The same pair's direct room, created meanwhile by another process (one
+            // SQLite writer at a time never gets here).
+            Err(e) if is_unique_violation(&e) && direct_key.is_some() => {
+                tx.rollback().await?;
+                let existing = sqlx::query::<DB>(sqlx::AssertSqlSafe(by_direct_key.as_str()))
+                    .bind(direct_key.as_deref().unwrap_or_default())
+                    .fetch_optional(&self.pool)
+                    .await?;
+                return match existing {
+                    Some(row) => Ok((room_from_row(&row)?, false)),
+                    None => Err(e.into()),
+                };
+            }
+            Err(e) => return Err(e.into()),
+        }
+        for member in std::iter::once(&room.creator).chain(&room.members) {
+            sqlx::query::<DB>(
+                "INSERT INTO room_members (room_id, user_id, joined_at) VALUES ($1, $2, $3)
+                 ON CONFLICT DO NOTHING",
+            )
+            .bind(room.id.as_str())
+            .bind(member.as_str())
+            .bind(room.now)
+            .execute(&mut *tx)
+            .await?;
+        }
+        if self.outbox.enabled {
+            let members = member_ids(&mut tx, &room.id).await?;
+            for member in &members {
+                let event =
+                    schema::member_added(&room.id, member, &room.creator, room.now, &members);
+                insert_event(&mut tx, &event).await?;
+            }
+        }
+        tx.commit().await?;
+        let record = RoomRecord {
+            id: room.id,
+            name: room.name,
+            visibility: room.visibility,
+            last_seq: 0,
+            created_at: room.now,
+        };
+        Ok((record, true))
+    }
+
+    async fn room(&self, room_id: &str) -> Result<Option<RoomRecord>> {
+        let sql = format!("SELECT {ROOM_COLUMNS} FROM rooms WHERE id = $1");
+        let row = sqlx::query::<DB>(sqlx::AssertSqlSafe(sql))
+            .bind(room_id)
+            .fetch_optional(&self.pool)
+            .await?;
+        row.as_ref().map(room_from_row).transpose()
+    }
+
+    async fn rooms_of(&self, user_id: &str) -> Result<Vec<RoomRecord>> {
+        let rows = sqlx::query::<DB>(
+            "SELECT r.id, r.name, r.visibility, r.last_seq, r.created_at
+             FROM rooms r JOIN room_members m ON m.room_id = r.id
+             WHERE m.user_id = $1 ORDER BY r.created_at DESC, r.id DESC",
+        )
+        .bind(user_id)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(room_from_row).collect()
+    }
+
+    async fn public_rooms(&self, limit: u32) -> Result<Vec<RoomRecord>> {
+        let sql = format!(
+            "SELECT {ROOM_COLUMNS} FROM rooms WHERE visibility = 'public'
+             ORDER BY created_at DESC, id DESC LIMIT $1"
+        );
+        let rows = sqlx::query::<DB>(sqlx::AssertSqlSafe(sql))
+            .bind(i64::from(limit))
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter().map(room_from_row).collect()
+    }
+
+    async fn is_member(&self, room_id: &str, user_id: &str) -> Result<bool> {
+        let row =
+            sqlx::query::<DB>("SELECT 1 FROM room_members WHERE room_id = $1 AND user_id = $2")
+                .bind(room_id)
+                .bind(user_id)
+                .fetch_optional(&self.pool)
+                .await?;
+        Ok(row.is_some())
+    }
+
+    async fn add_member(
+        &self,
+        room_id: &str,
+        user_id: &str,
+        added_by: &str,
+        now: i64,
+    ) -> Result<()> {
+        let mut tx = DB::begin_write(&self.pool).await?;
+        let added = sqlx::query::<DB>(
+            "INSERT INTO room_members (room_id, user_id, joined_at) VALUES ($1, $2, $3)
+             ON CONFLICT DO NOTHING",
+        )
+        .bind(room_id)
+        .bind(user_id)
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+        if self.outbox.enabled && DB::rows_affected(&added) > 0 {
+            let members = member_ids(&mut tx, room_id).await?;
+            let event = schema::member_added(room_id, user_id, added_by, now, &members);
+            insert_event(&mut tx, &event).await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn members(&self, room_id: &str) -> Result<Vec<UserProfile>> {
+        let rows = sqlx::query::<DB>(
+            "SELECT m.user_id, u.username FROM room_members m JOIN users u ON u.id = m.user_id
+             WHERE m.room_id = $1 ORDER BY m.joined_at, m.user_id",
+        )
+        .bind(room_id)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(UserProfile {
+                    user_id: r.try_get("user_id")?,
+                    username: r.try_get("username")?,
+                })
+            })
+            .collect()
+    }
+
+    async fn co_members(&self, user_id: &str) -> Result<Vec<String>> {
+        let rows = sqlx::query::<DB>(
+            "SELECT DISTINCT other.user_id FROM room_members mine
+             JOIN room_members other ON other.room_id = mine.room_id
+             WHERE mine.user_id = $1 AND other.user_id <> $1",
+        )
+        .bind(user_id)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(|r| Ok(r.try_get("user_id")?)).collect()
+    }
+
+    async fn send(&self, write: NewMessage) -> Result<Sent> {
+        let (pending, answer) = Pending::send(write);
+        self.enqueue(pending, answer).await
+    }
+
+    async fn change(&self, write: MessageChange) -> Result<CommittedEvent> {
+        let (pending, answer) = Pending::change(write);
+        self.enqueue(pending, answer).await
+    }
+
+    async fn events_after(
+        &self,
+        room_id: &str,
+        after_seq: u64,
+        limit: u32,
+    ) -> Result<Vec<CommittedEvent>> {
+        let rows = sqlx::query::<DB>(
+            "SELECT e.room_id, e.seq, e.kind, e.message_id, e.sender_id, e.content, e.created_at,
+                    m.client_msg_id
+             FROM room_events e JOIN messages m ON m.id = e.message_id
+             WHERE e.room_id = $1 AND e.seq > $2 ORDER BY e.seq LIMIT $3",
+        )
+        .bind(room_id)
+        .bind(to_i64(after_seq))
+        .bind(i64::from(limit))
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(event_from_row).collect()
+    }
+
+    async fn messages(&self, room_id: &str, range: PageRange, limit: u32) -> Result<Page> {
+        let fetch = i64::from(limit) + 1;
+        // $1 the room, $2 how many, $3 the seq paged from.
+        let sql = match range {
+            PageRange::Latest => format!(
+                "SELECT {MESSAGE_COLUMNS} FROM messages WHERE room_id = $1 \
+                 ORDER BY seq DESC LIMIT $2"
+            ),
+            PageRange::Before(_) => format!(
+                "SELECT {MESSAGE_COLUMNS} FROM messages WHERE room_id = $1 AND seq < $3 \
+                 ORDER BY seq DESC LIMIT $2"
+            ),
+            PageRange::After(_) => format!(
+                "SELECT {MESSAGE_COLUMNS} FROM messages WHERE room_id = $1 AND seq > $3 \
+                 ORDER BY seq ASC LIMIT $2"
+            ),
+        };
+        // Only the fixed fragments above are interpolated; values are bound.
+        let mut query = sqlx::query::<DB>(sqlx::AssertSqlSafe(sql))
+            .bind(room_id)
+            .bind(fetch);
+        if let PageRange::Before(seq) | PageRange::After(seq) = range {
+            query = query.bind(to_i64(seq));
+        }
+        let rows = query.fetch_all(&self.pool).await?;
+        let has_more = rows.len() as i64 > i64::from(limit);
+        let mut messages = rows
+            .iter()
+            .take(limit as usize)
+            .map(message_from_row)
+            .collect::<Result<Vec<_>>>()?;
+        if !matches!(range, PageRange::After(_)) {
+            messages.reverse();
+        }
+        Ok(Page { messages, has_more })
+    }
+
+    async fn set_receipt(
+        &self,
+        room_id: &str,
+        user_id: &str,
+        seq: u64,
+        kind: ReceiptKind,
+    ) -> Result<bool> {
+        // One statement: insert the member's row or move it forward, never back (both
+        // databases take `ON CONFLICT ... DO UPDATE ... WHERE`; CASE stands in for the
+        // two-argument MAX/GREATEST that each spells differently).
+        let sql = match kind {
+            ReceiptKind::Read => {
+                "INSERT INTO receipts (room_id, user_id, delivered_seq, read_seq)
+                 VALUES ($1, $2, $3, $3)
+                 ON CONFLICT (room_id, user_id) DO UPDATE
+                 SET read_seq = excluded.read_seq,
+                     delivered_seq = CASE WHEN receipts.delivered_seq > excluded.read_seq
+                                          THEN receipts.delivered_seq
+                                          ELSE excluded.read_seq END
+                 WHERE receipts.read_seq < excluded.read_seq"
+            }
+            ReceiptKind::Delivered => {
+                "INSERT INTO receipts (room_id, user_id, delivered_seq, read_seq)
+                 VALUES ($1, $2, $3, 0)
+                 ON CONFLICT (room_id, user_id) DO UPDATE
+                 SET delivered_seq = excluded.delivered_seq
+                 WHERE receipts.delivered_seq < excluded.delivered_seq"
+            }
+        };
+        let mut tx = DB::begin_write(&self.pool).await?;
+        let result = sqlx::query::<DB>(sql)
+            .bind(room_id)
+            .bind(user_id)
+            .bind(to_i64(seq))
+            .execute(&mut *tx)
+            .await?;
+        let changed = DB::rows_affected(&result) > 0;
+        if self.outbox.enabled && changed {
+            let members = member_ids(&mut tx, room_id).await?;
+            let event = schema::receipt_updated(
+                room_id,
+                user_id,
+                kind.as_str(),
+                seq,
+                crate::clock::now_ms(),
+                &members,
+            );
+            insert_event(&mut tx, &event).await?;
+        }
+        tx.commit().await?;
+        Ok(changed)
+    }
+
+    async fn receipts(&self, room_id: &str) -> Result<Vec<MemberReceipts>> {
+        let rows = sqlx::query::<DB>(
+            "SELECT user_id, delivered_seq, read_seq FROM receipts WHERE room_id = $1
+             ORDER BY user_id",
+        )
+        .bind(room_id)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(MemberReceipts {
+                    user_id: r.try_get("user_id")?,
+                    delivered_seq: to_u64(r.try_get("delivered_seq")?),
+                    read_seq: to_u64(r.try_get("read_seq")?),
+                })
+            })
+            .collect()
+    }
+
+    async fn append_event(&self, event: &OutboxEvent) -> Result<()> {
+        if self.outbox.enabled {
+            let mut conn = self.pool.acquire().await?;
+            insert_event(&mut conn, event).await?;
+        }
+        Ok(())
+    }
+
+    async fn outbox_batch(&self, limit: u32) -> Result<Vec<OutboxRow>> {
+        let rows =
+            sqlx::query::<DB>("SELECT id, key, payload FROM event_outbox ORDER BY id LIMIT $1")
+                .bind(i64::from(limit))
+                .fetch_all(&self.pool)
+                .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(OutboxRow {
+                    id: r.try_get("id")?,
+                    key: r.try_get("key")?,
+                    payload: r.try_get("payload")?,
+                })
+            })
+            .collect()
+    }
+
+    async fn outbox_delete(&self, up_to: i64) -> Result<()> {
+        sqlx::query::<DB>("DELETE FROM event_outbox WHERE id <= $1")
+            .bind(up_to)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    async fn outbox_len(&self) -> Result<u64> {
+        let count: i64 = sqlx::query_scalar::<DB, i64>("SELECT count(*) FROM event_outbox")
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(to_u64(count))
+    }
+
+    async fn lead_relay(&self) -> Result<bool> {
+        let mut held = self.relay_lock.lock().await;
+        Ok(DB::lead_relay(&self.pool, &mut held).await?)
+    }
+
+    async fn close(&self) {
+        drop(self.relay_lock.lock().await.take());
+        // Dropping the last sender lets the writer drain what is queued, then stop.
+        let writer = self.writer.lock().expect("writer lock").take();
+        if let Some(Writer { queue, done }) = writer {
+            drop(queue);
+            if done.await.is_err() {
+                tracing::error!("the store's writer ended without draining its queue");
+            }
+        }
+        self.pool.close().await;
+    }
+}

@@ -1,0 +1,578 @@
+//! The store's own test suite, run against every backend: SQLite (a fresh file) by
+//! default, PostgreSQL (a fresh database) with `CHAT_TEST_STORE=postgres` under
+//! `pg_virtualenv` (scripts/postgres-test.sh). Each test opens a store of its own.
+
+use std::sync::{Arc, Mutex};
+
+use chat_protocol::v1::{ReceiptKind, RoomVisibility};
+use sqlx::Connection as _;
+use tempfile::TempDir;
+
+use super::*;
+
+/// A store under test, with what it was opened on and the events its writer announced.
+struct Opened {
+    store: Arc<dyn Store>,
+    /// `(room, seq)` of every event handed to the commit hook, in order.
+    announced: Arc<Mutex<Vec<(String, u64)>>>,
+    _dir: TempDir,
+}
+
+async fn open() -> Opened {
+    open_with(EventOutbox::default()).await
+}
+
+async fn open_with(outbox: EventOutbox) -> Opened {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let announced = Arc::new(Mutex::new(Vec::new()));
+    let log = Arc::clone(&announced);
+    let on_commit: OnCommit = Arc::new(move |event: NewEvent<'_>| {
+        let entry = (event.room_id().to_owned(), event.seq());
+        log.lock().expect("log").push(entry);
+    });
+    let store: Arc<dyn Store> = match postgres_url(&dir).await {
+        Some(url) => Arc::new(
+            PostgresStore::open(&url, 64, outbox, on_commit)
+                .await
+                .expect("open the PostgreSQL store"),
+        ),
+        None => {
+            let url = format!("sqlite://{}", dir.path().join("chat.db").display());
+            Arc::new(
+                SqliteStore::open(&url, 64, outbox, on_commit)
+                    .await
+                    .expect("open the SQLite store"),
+            )
+        }
+    };
+    Opened {
+        store,
+        announced,
+        _dir: dir,
+    }
+}
+
+/// With `CHAT_TEST_STORE=postgres`, a new database on the server `pg_virtualenv` names
+/// in the PG* variables.
+async fn postgres_url(dir: &TempDir) -> Option<String> {
+    if std::env::var("CHAT_TEST_STORE").ok()? != "postgres" {
+        return None;
+    }
+    let var = |name: &str| std::env::var(name).expect("PG* variables from pg_virtualenv");
+    let server = format!(
+        "postgres://{}:{}@{}:{}",
+        var("PGUSER"),
+        var("PGPASSWORD"),
+        var("PGHOST"),
+        var("PGPORT")
+    );
+    let name: String = dir
+        .path()
+        .file_name()
+        .and_then(|n| n.to_str())
+        .unwrap_or("dir")
+        .chars()
+        .filter(char::is_ascii_alphanumeric)
+        .collect::<String>()
+        .to_ascii_lowercase();
+    let database = format!("chat_store_{name}");
+    let mut admin = sqlx::PgConnection::connect(&format!("{server}/postgres"))
+        .await
+        .expect("connect to PostgreSQL");
+    sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {database}")))
+        .execute(&mut admin)
+        .await
+        .expect("create the test database");
+    let _ = admin.close().await;
+    Some(format!("{server}/{database}"))
+}
+
+async fn user(store: &dyn Store, id: &str) {
+    let record = UserRecord {
+        id: id.to_owned(),
+        username: format!("name-{id}"),
+        password_hash: None,
+    };
+    store.create_user(&record, 1).await.expect("create user");
+}
+
+async fn room(store: &dyn Store, id: &str, creator: &str, members: &[&str]) -> RoomRecord {
+    let new = NewRoom {
+        id: id.to_owned(),
+        name: format!("room {id}"),
+        visibility: RoomVisibility::Private,
+        creator: creator.to_owned(),
+        members: members.iter().map(|m| (*m).to_owned()).collect(),
+        now: 10,
+    };
+    store.create_room(new).await.expect("create room").0
+}
+
+fn message(room_id: &str, sender_id: &str, client_msg_id: &str, content: &str) -> NewMessage {
+    NewMessage {
+        room_id: room_id.to_owned(),
+        sender_id: sender_id.to_owned(),
+        client_msg_id: client_msg_id.to_owned(),
+        content: content.to_owned(),
+        now: 100,
+        origin: Some(7),
+    }
+}
+
+fn change(room_id: &str, user_id: &str, message_id: &str, action: ChangeAction) -> MessageChange {
+    MessageChange {
+        room_id: room_id.to_owned(),
+        user_id: user_id.to_owned(),
+        message_id: message_id.to_owned(),
+        action,
+        now: 200,
+    }
+}
+
+/// Ann and Bob share room `r`; Cid is in no room.
+async fn ann_and_bob() -> Opened {
+    let opened = open().await;
+    for id in ["ann", "bob", "cid"] {
+        user(opened.store.as_ref(), id).await;
+    }
+    room(opened.store.as_ref(), "r", "ann", &["bob"]).await;
+    opened
+}
+
+#[tokio::test]
+async fn usernames_are_unique_regardless_of_case_and_found_the_same_way() {
+    let Opened { store, _dir, .. } = open().await;
+    let ann = UserRecord {
+        id: "u1".into(),
+        username: "Ann".into(),
+        password_hash: Some("hash".into()),
+    };
+    store.create_user(&ann, 1).await.unwrap();
+    let twin = UserRecord {
+        id: "u2".into(),
+        username: "aNN".into(),
+        password_hash: None,
+    };
+    assert!(matches!(
+        store.create_user(&twin, 1).await,
+        Err(Error::UsernameTaken)
+    ));
+    let found = store.user_by_name("ANN").await.unwrap().expect("found");
+    assert_eq!((found.id.as_str(), found.username.as_str()), ("u1", "Ann"));
+    assert_eq!(found.password_hash.as_deref(), Some("hash"));
+    assert!(store.user_by_name("nobody").await.unwrap().is_none());
+    assert!(store.user_exists("u1").await.unwrap());
+    assert!(!store.user_exists("u2").await.unwrap());
+
+    // An external user gets a row once; a name taken (in any case) is refused.
+    assert!(store.ensure_external_user("ext", "Eve", 1).await.unwrap());
+    assert!(store.ensure_external_user("ext", "Eve", 2).await.unwrap());
+    assert!(!store.ensure_external_user("ext2", "ann", 1).await.unwrap());
+    assert!(!store.user_exists("ext2").await.unwrap());
+}
+
+#[tokio::test]
+async fn rooms_memberships_and_the_direct_room_of_a_pair() {
+    let Opened { store, _dir, .. } = open().await;
+    for id in ["ann", "bob", "cid"] {
+        user(store.as_ref(), id).await;
+    }
+    let first = room(store.as_ref(), "r1", "ann", &["bob"]).await;
+    assert_eq!((first.id.as_str(), first.last_seq), ("r1", 0));
+    let public = NewRoom {
+        id: "r2".into(),
+        name: "lobby".into(),
+        visibility: RoomVisibility::Public,
+        creator: "bob".into(),
+        members: vec![],
+        now: 20,
+    };
+    store.create_room(public).await.unwrap();
+
+    let direct = |id: &str, creator: &str, other: &str| NewRoom {
+        id: id.into(),
+        name: String::new(),
+        visibility: RoomVisibility::Direct,
+        creator: creator.into(),
+        members: vec![other.into()],
+        now: 30,
+    };
+    let (made, created) = store.create_room(direct("d1", "ann", "cid")).await.unwrap();
+    assert!(created);
+    // The same pair, either way round, finds the same room.
+    let (again, created) = store.create_room(direct("d2", "cid", "ann")).await.unwrap();
+    assert!(!created);
+    assert_eq!(again.id, made.id);
+    assert!(store.room("d2").await.unwrap().is_none());
+
+    let ann_rooms: Vec<String> = store
+        .rooms_of("ann")
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|r| r.id)
+        .collect();
+    assert_eq!(ann_rooms, ["d1", "r1"], "newest first");
+    let public: Vec<String> = store
+        .public_rooms(10)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|r| r.id)
+        .collect();
+    assert_eq!(public, ["r2"]);
+
+    assert!(store.is_member("r1", "bob").await.unwrap());
+    assert!(!store.is_member("r1", "cid").await.unwrap());
+    store.add_member("r1", "cid", "bob", 40).await.unwrap();
+    store.add_member("r1", "cid", "bob", 41).await.unwrap();
+    let members: Vec<String> = store
+        .members("r1")
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|m| m.user_id)
+        .collect();
+    assert_eq!(members, ["ann", "bob", "cid"], "in the order they joined");
+    let mut co = store.co_members("cid").await.unwrap();
+    co.sort();
+    assert_eq!(co, ["ann", "bob"]);
+}
+
+#[tokio::test]
+async fn sends_get_gap_free_seqs_and_a_resend_gets_the_stored_message() {
+    let Opened {
+        store,
+        announced,
+        _dir,
+    } = ann_and_bob().await;
+    let first = store
+        .send(message("r", "ann", "c1", "hello"))
+        .await
+        .unwrap();
+    assert!(!first.duplicate);
+    assert_eq!(first.message.seq, 1);
+    let second = store.send(message("r", "bob", "c1", "hi")).await.unwrap();
+    assert_eq!(second.message.seq, 2, "client ids are per sender");
+    let resent = store
+        .send(message("r", "ann", "c1", "hello"))
+        .await
+        .unwrap();
+    assert!(resent.duplicate);
+    assert_eq!(resent.message, first.message);
+    assert_eq!(store.room("r").await.unwrap().unwrap().last_seq, 2);
+    // The hook heard of each new message once, in seq order, and of no resend.
+    assert_eq!(
+        *announced.lock().unwrap(),
+        [("r".to_owned(), 1), ("r".to_owned(), 2)]
+    );
+}
+
+#[tokio::test]
+async fn sends_the_data_does_not_allow_are_refused_and_change_nothing() {
+    let Opened { store, _dir, .. } = ann_and_bob().await;
+    room(store.as_ref(), "other", "ann", &[]).await;
+    store
+        .send(message("r", "ann", "c1", "hello"))
+        .await
+        .unwrap();
+
+    let refusals = [
+        (message("nowhere", "ann", "c2", "x"), "NoSuchRoom"),
+        (message("r", "cid", "c2", "x"), "NotMember"),
+        (message("other", "ann", "c1", "x"), "ClientMsgIdInOtherRoom"),
+    ];
+    for (write, expected) in refusals {
+        let refused = store.send(write).await.expect_err("refused");
+        assert!(format!("{refused:?}").starts_with(expected), "{refused:?}");
+    }
+    assert_eq!(store.room("r").await.unwrap().unwrap().last_seq, 1);
+    assert_eq!(store.room("other").await.unwrap().unwrap().last_seq, 0);
+}
+
+#[tokio::test]
+async fn edits_and_deletes_are_room_events_replayed_in_order() {
+    let Opened { store, _dir, .. } = ann_and_bob().await;
+    let sent = store.send(message("r", "ann", "c1", "helo")).await.unwrap();
+    let id = sent.message.message_id.clone();
+
+    let edited = store
+        .change(change("r", "ann", &id, ChangeAction::Edit("hello".into())))
+        .await
+        .unwrap();
+    assert_eq!((edited.room_id.as_str(), edited.seq), ("r", 2));
+    assert!(matches!(&edited.kind, EventKind::Edited { content, .. } if content == "hello"));
+
+    let refused = [
+        (change("r", "bob", &id, ChangeAction::Delete), "NotSender"),
+        (
+            change("r", "ann", "missing", ChangeAction::Delete),
+            "NoSuchMessage",
+        ),
+        (change("r", "cid", &id, ChangeAction::Delete), "NotMember"),
+        (
+            change("gone", "ann", &id, ChangeAction::Delete),
+            "NoSuchRoom",
+        ),
+    ];
+    for (write, expected) in refused {
+        let refusal = store.change(write).await.expect_err("refused");
+        assert!(format!("{refusal:?}").starts_with(expected), "{refusal:?}");
+    }
+
+    let deleted = store
+        .change(change("r", "ann", &id, ChangeAction::Delete))
+        .await
+        .unwrap();
+    assert_eq!(deleted.seq, 3);
+    let again = store
+        .change(change("r", "ann", &id, ChangeAction::Edit("back".into())))
+        .await
+        .expect_err("a deleted message stays deleted");
+    assert!(matches!(again, Error::MessageDeleted));
+
+    // The log replays all three; the delete erased the text from every one of them.
+    let events = store.events_after("r", 0, 10).await.unwrap();
+    let seqs: Vec<u64> = events.iter().map(|e| e.seq).collect();
+    assert_eq!(seqs, [1, 2, 3]);
+    assert!(matches!(&events[0].kind, EventKind::Message(m) if m.content.is_empty()));
+    assert!(matches!(&events[1].kind, EventKind::Edited { content, .. } if content.is_empty()));
+    assert!(matches!(events[2].kind, EventKind::Deleted { .. }));
+    assert_eq!(store.events_after("r", 2, 10).await.unwrap().len(), 1);
+
+    let page = store.messages("r", PageRange::Latest, 10).await.unwrap();
+    assert_eq!(page.messages.len(), 1);
+    assert!(page.messages[0].deleted && page.messages[0].content.is_empty());
+}
+
+#[tokio::test]
+async fn pages_of_messages_in_every_direction() {
+    let Opened { store, _dir, .. } = ann_and_bob().await;
+    for n in 1..=5 {
+        let write = message("r", "ann", &format!("c{n}"), &format!("m{n}"));
+        store.send(write).await.unwrap();
+    }
+    let seqs = |page: &Page| page.messages.iter().map(|m| m.seq).collect::<Vec<_>>();
+    let latest = store.messages("r", PageRange::Latest, 2).await.unwrap();
+    assert_eq!((seqs(&latest), latest.has_more), (vec![4, 5], true));
+    let before = store.messages("r", PageRange::Before(4), 2).await.unwrap();
+    assert_eq!((seqs(&before), before.has_more), (vec![2, 3], true));
+    let oldest = store.messages("r", PageRange::Before(2), 2).await.unwrap();
+    assert_eq!((seqs(&oldest), oldest.has_more), (vec![1], false));
+    let after = store.messages("r", PageRange::After(3), 5).await.unwrap();
+    assert_eq!((seqs(&after), after.has_more), (vec![4, 5], false));
+    let after = store.messages("r", PageRange::After(1), 2).await.unwrap();
+    assert_eq!((seqs(&after), after.has_more), (vec![2, 3], true));
+}
+
+#[tokio::test]
+async fn receipts_only_move_forward_and_read_raises_delivered() {
+    let Opened { store, _dir, .. } = ann_and_bob().await;
+    assert!(
+        store
+            .set_receipt("r", "bob", 3, ReceiptKind::Read)
+            .await
+            .unwrap()
+    );
+    assert!(
+        !store
+            .set_receipt("r", "bob", 2, ReceiptKind::Read)
+            .await
+            .unwrap()
+    );
+    assert!(
+        !store
+            .set_receipt("r", "bob", 3, ReceiptKind::Delivered)
+            .await
+            .unwrap()
+    );
+    assert!(
+        store
+            .set_receipt("r", "bob", 5, ReceiptKind::Delivered)
+            .await
+            .unwrap()
+    );
+    assert!(
+        store
+            .set_receipt("r", "ann", 1, ReceiptKind::Delivered)
+            .await
+            .unwrap()
+    );
+    let receipts: Vec<(String, u64, u64)> = store
+        .receipts("r")
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|r| (r.user_id, r.delivered_seq, r.read_seq))
+        .collect();
+    assert_eq!(
+        receipts,
+        [("ann".to_owned(), 1, 0), ("bob".to_owned(), 5, 3)]
+    );
+}
+
+fn token(hash: &str, family: &str, expires_at: i64) -> RefreshTokenRecord {
+    RefreshTokenRecord {
+        token_hash: hash.into(),
+        family_id: family.into(),
+        user_id: "ann".into(),
+        created_at: 1,
+        expires_at,
+    }
+}
+
+#[tokio::test]
+async fn a_refresh_token_rotates_once_and_its_reuse_revokes_the_family() {
+    let Opened { store, _dir, .. } = ann_and_bob().await;
+    store
+        .insert_refresh_token(&token("t1", "f", 1_000))
+        .await
+        .unwrap();
+    let rotated = store
+        .rotate_refresh_token("t1", "t2", 1_000, 10)
+        .await
+        .unwrap();
+    assert_eq!(
+        rotated,
+        Rotation::Rotated {
+            user_id: "ann".into()
+        }
+    );
+    // A copy of t1 presented again: the whole family goes, t2 included.
+    assert_eq!(
+        store
+            .rotate_refresh_token("t1", "t3", 1_000, 11)
+            .await
+            .unwrap(),
+        Rotation::Reused
+    );
+    assert_eq!(
+        store
+            .rotate_refresh_token("t2", "t4", 1_000, 12)
+            .await
+            .unwrap(),
+        Rotation::Invalid
+    );
+    assert_eq!(
+        store
+            .rotate_refresh_token("made-up", "t5", 1_000, 12)
+            .await
+            .unwrap(),
+        Rotation::Invalid
+    );
+
+    // Sign-out revokes a family; expiry refuses a token; the purge removes expired ones.
+    store
+        .insert_refresh_token(&token("s1", "g", 1_000))
+        .await
+        .unwrap();
+    store.revoke_refresh_family("s1", 13).await.unwrap();
+    assert_eq!(
+        store
+            .rotate_refresh_token("s1", "s2", 1_000, 14)
+            .await
+            .unwrap(),
+        Rotation::Invalid
+    );
+    store
+        .insert_refresh_token(&token("e1", "h", 50))
+        .await
+        .unwrap();
+    assert_eq!(
+        store
+            .rotate_refresh_token("e1", "e2", 1_000, 50)
+            .await
+            .unwrap(),
+        Rotation::Invalid
+    );
+    assert_eq!(store.purge_expired_refresh_tokens(60, 10).await.unwrap(), 1);
+    assert_eq!(store.purge_expired_refresh_tokens(60, 10).await.unwrap(), 0);
+}
+
+#[tokio::test]
+async fn concurrent_sends_to_one_room_get_each_seq_once() {
+    let Opened {
+        store,
+        announced,
+        _dir,
+    } = ann_and_bob().await;
+    let sends = (0..40).map(|n| {
+        let store = Arc::clone(&store);
+        tokio::spawn(async move {
+            let sender = if n % 2 == 0 { "ann" } else { "bob" };
+            let write = message("r", sender, &format!("c{n}"), "x");
+            store.send(write).await.unwrap().message.seq
+        })
+    });
+    let mut seqs = Vec::new();
+    for send in sends.collect::<Vec<_>>() {
+        seqs.push(send.await.unwrap());
+    }
+    seqs.sort_unstable();
+    assert_eq!(seqs, (1..=40).collect::<Vec<u64>>());
+    let heard: Vec<u64> = announced.lock().unwrap().iter().map(|e| e.1).collect();
+    assert_eq!(
+        heard,
+        (1..=40).collect::<Vec<u64>>(),
+        "announced in seq order"
+    );
+}
+
+#[tokio::test]
+async fn with_an_event_stream_every_committed_change_has_an_outbox_row() {
+    let outbox = EventOutbox {
+        enabled: true,
+        include_content: false,
+    };
+    let Opened { store, _dir, .. } = open_with(outbox).await;
+    for id in ["ann", "bob"] {
+        user(store.as_ref(), id).await;
+    }
+    room(store.as_ref(), "r", "ann", &["bob"]).await;
+    let sent = store
+        .send(message("r", "ann", "c1", "secret"))
+        .await
+        .unwrap();
+    store
+        .send(message("r", "ann", "c1", "secret"))
+        .await
+        .unwrap(); // a resend: no row
+    store
+        .change(change(
+            "r",
+            "ann",
+            &sent.message.message_id,
+            ChangeAction::Delete,
+        ))
+        .await
+        .unwrap();
+    store
+        .set_receipt("r", "bob", 1, ReceiptKind::Read)
+        .await
+        .unwrap();
+
+    // Two members added, one message, one delete, one receipt.
+    assert_eq!(store.outbox_len().await.unwrap(), 5);
+    let rows = store.outbox_batch(10).await.unwrap();
+    assert!(rows.windows(2).all(|w| w[0].id < w[1].id), "in order");
+    assert!(rows.iter().all(|row| row.key == "r"));
+    assert!(rows.iter().all(|row| !row.payload.contains("secret")));
+    store.outbox_delete(rows[2].id).await.unwrap();
+    assert_eq!(store.outbox_len().await.unwrap(), 2);
+}
+
+#[tokio::test]
+async fn a_closed_store_refuses_writes_and_reports_not_ready() {
+    let Opened { store, _dir, .. } = ann_and_bob().await;
+    store.ping().await.unwrap();
+    store
+        .send(message("r", "ann", "c1", "before"))
+        .await
+        .unwrap();
+    store.close().await;
+    assert!(matches!(
+        store.send(message("r", "ann", "c2", "after")).await,
+        Err(Error::Closing)
+    ));
+    assert!(matches!(store.ping().await, Err(Error::WriterStopped)));
+}

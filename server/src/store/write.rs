@@ -1,0 +1,135 @@
+//! The writes that commit room events, each with an outcome of its own type, and the
+//! view of a freshly committed event that the commit hook and the outbox get.
+
+use std::sync::Arc;
+
+use chat_protocol::v1::{Message, ServerFrame};
+
+use super::CommittedEvent;
+
+/// A message to store, unless its author stored it already under the same
+/// `client_msg_id` (then that one is the answer).
+#[derive(Debug, Clone)]
+pub struct NewMessage {
+    /// The room the message is posted to.
+    pub room_id: String,
+    /// Its author, who must be a member.
+    pub sender_id: String,
+    /// The author's idempotency key: a resend carries the same one.
+    pub client_msg_id: String,
+    /// The text.
+    pub content: String,
+    /// Commit time, ms since the epoch.
+    pub now: i64,
+    /// The connection that sent it (a hub connection id), handed to the commit hook so
+    /// that the live event skips it (it gets an ack); `None` for REST.
+    pub origin: Option<u64>,
+}
+
+/// What storing a [`NewMessage`] gave.
+#[derive(Debug, Clone)]
+pub struct Sent {
+    /// The stored message.
+    pub message: Message,
+    /// Stored by an earlier send with the same `(sender, client_msg_id)`: nothing new
+    /// was committed.
+    pub duplicate: bool,
+}
+
+/// A change to an existing message by its sender.
+#[derive(Debug, Clone)]
+pub struct MessageChange {
+    /// The room holding the message.
+    pub room_id: String,
+    /// Who asks for the change; only the sender may.
+    pub user_id: String,
+    /// The message to change.
+    pub message_id: String,
+    /// Edit or delete.
+    pub action: ChangeAction,
+    /// Time of the change, ms since the epoch.
+    pub now: i64,
+}
+
+/// What a [`MessageChange`] does.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ChangeAction {
+    /// Replace the content with this text.
+    Edit(String),
+    /// Erase the content everywhere it is stored and mark the message deleted.
+    Delete,
+}
+
+impl ChangeAction {
+    /// The event's kind in the `room_events` table.
+    pub(super) fn kind(&self) -> &'static str {
+        match self {
+            Self::Edit(_) => "edit",
+            Self::Delete => "delete",
+        }
+    }
+
+    /// The new content of an edit; `None` for a delete.
+    pub(super) fn content(&self) -> Option<&str> {
+        match self {
+            Self::Edit(content) => Some(content),
+            Self::Delete => None,
+        }
+    }
+}
+
+/// A room event a batch has just committed, lent to the commit hook and the outbox.
+#[derive(Debug, Clone, Copy)]
+pub enum NewEvent<'a> {
+    /// A new message, and the connection that sent it.
+    Message {
+        /// The stored message.
+        message: &'a Message,
+        /// The sending connection, which hears of it through its ack instead.
+        origin: Option<u64>,
+    },
+    /// An edit or delete.
+    Change(&'a CommittedEvent),
+}
+
+impl NewEvent<'_> {
+    /// The room whose log holds the event.
+    pub fn room_id(&self) -> &str {
+        match self {
+            Self::Message { message, .. } => &message.room_id,
+            Self::Change(event) => &event.room_id,
+        }
+    }
+
+    /// Its seq in that log.
+    pub fn seq(&self) -> u64 {
+        match self {
+            Self::Message { message, .. } => message.seq,
+            Self::Change(event) => event.seq,
+        }
+    }
+
+    /// The connection that should not hear of it live (it gets an ack instead).
+    pub fn origin(&self) -> Option<u64> {
+        match self {
+            Self::Message { origin, .. } => *origin,
+            Self::Change(_) => None,
+        }
+    }
+
+    /// The frame that tells a client.
+    pub fn frame(&self) -> ServerFrame {
+        match self {
+            Self::Message { message, .. } => ServerFrame::Message((*message).clone()),
+            Self::Change(event) => event.frame(),
+        }
+    }
+}
+
+/// Called by the writer for each event a batch committed, in commit (seq) order, right
+/// after the commit and before any write of the batch is answered. It publishes the live
+/// events: published by the session tasks instead, they left in whatever order the
+/// scheduler woke those tasks, and every recipient of an event that overtook an earlier
+/// one had to read the store to fill the gap. It runs on the writer task, so it must not
+/// block.
+pub type OnCommit = Arc<dyn Fn(NewEvent<'_>) + Send + Sync>;
