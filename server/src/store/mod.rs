@@ -11,6 +11,7 @@ mod error;
 mod group_commit;
 mod outbox_events;
 mod postgres;
+mod queries;
 mod rows;
 mod sql;
 mod sqlite;

@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use chat_protocol::v1::{Message, ServerFrame};
 
-use super::CommittedEvent;
+use super::{CommittedEvent, EventKind};
 
 /// A message to store, unless its author stored it already under the same
 /// `client_msg_id` (then that one is the answer).
@@ -24,6 +24,23 @@ pub struct NewMessage {
     /// The connection that sent it (a hub connection id), handed to the commit hook so
     /// that the live event skips it (it gets an ack); `None` for REST.
     pub origin: Option<u64>,
+}
+
+impl NewMessage {
+    /// The message as stored at `seq` under the server's `message_id`.
+    pub(super) fn stored(&self, seq: u64, message_id: String) -> Message {
+        Message {
+            room_id: self.room_id.clone(),
+            seq,
+            message_id,
+            client_msg_id: self.client_msg_id.clone(),
+            sender_id: self.sender_id.clone(),
+            content: self.content.clone(),
+            created_at: self.now,
+            edited_at: None,
+            deleted: false,
+        }
+    }
 }
 
 /// What storing a [`NewMessage`] gave.
@@ -49,6 +66,32 @@ pub struct MessageChange {
     pub action: ChangeAction,
     /// Time of the change, ms since the epoch.
     pub now: i64,
+}
+
+impl MessageChange {
+    /// The room event this change is once committed at `seq`.
+    pub(super) fn committed(&self, seq: u64) -> CommittedEvent {
+        let message_id = self.message_id.clone();
+        let sender_id = self.user_id.clone();
+        let kind = match &self.action {
+            ChangeAction::Edit(content) => EventKind::Edited {
+                message_id,
+                sender_id,
+                content: content.clone(),
+                edited_at: self.now,
+            },
+            ChangeAction::Delete => EventKind::Deleted {
+                message_id,
+                sender_id,
+                deleted_at: self.now,
+            },
+        };
+        CommittedEvent {
+            room_id: self.room_id.clone(),
+            seq,
+            kind,
+        }
+    }
 }
 
 /// What a [`MessageChange`] does.

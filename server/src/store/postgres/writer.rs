@@ -11,17 +11,17 @@
 //!   `client_msg_id` committed meanwhile by another process) is answered alone;
 //! - a batch that still fails to serialise (deadlock, serialisation failure) is retried.
 
-use chat_protocol::v1::Message;
 use sqlx::postgres::PgConnectOptions;
 use sqlx::{Acquire, ConnectOptions, Connection, PgConnection, Postgres, Row, Transaction};
 
 use crate::store::error::{Error, Result};
 use crate::store::group_commit::{CommitBatch, Pending};
 use crate::store::outbox_events;
+use crate::store::queries;
 use crate::store::rows::{message_from_row, to_i64, to_u64};
 use crate::store::sql::{insert_event, member_ids};
 use crate::store::write::{ChangeAction, MessageChange, NewMessage, Sent};
-use crate::store::{CommittedEvent, EventKind, EventOutbox};
+use crate::store::{CommittedEvent, EventOutbox};
 
 /// How many times a batch that lost a deadlock or serialisation conflict is retried.
 const RETRIES: usize = 3;
@@ -144,7 +144,7 @@ async fn lock_room_for(
     if room.is_none() {
         return Ok(Err(Error::NoSuchRoom));
     }
-    let member = sqlx::query("SELECT 1 FROM room_members WHERE room_id = $1 AND user_id = $2")
+    let member = sqlx::query(queries::IS_MEMBER)
         .bind(room_id)
         .bind(user_id)
         .fetch_optional(&mut *conn)
@@ -156,11 +156,10 @@ async fn lock_room_for(
 }
 
 async fn next_seq(conn: &mut PgConnection, room_id: &str) -> sqlx::Result<u64> {
-    let row =
-        sqlx::query("UPDATE rooms SET last_seq = last_seq + 1 WHERE id = $1 RETURNING last_seq")
-            .bind(room_id)
-            .fetch_one(&mut *conn)
-            .await?;
+    let row = sqlx::query(queries::NEXT_SEQ)
+        .bind(room_id)
+        .fetch_one(&mut *conn)
+        .await?;
     Ok(to_u64(row.try_get(0)?))
 }
 
@@ -170,15 +169,11 @@ async fn earlier_send(
     conn: &mut PgConnection,
     write: &NewMessage,
 ) -> sqlx::Result<Option<Result<Sent>>> {
-    let row = sqlx::query(
-        "SELECT room_id, seq, id, client_msg_id, sender_id, content, created_at, edited_at,
-                deleted_at
-         FROM messages WHERE sender_id = $1 AND client_msg_id = $2",
-    )
-    .bind(&write.sender_id)
-    .bind(&write.client_msg_id)
-    .fetch_optional(&mut *conn)
-    .await?;
+    let row = sqlx::query(queries::EARLIER_SEND)
+        .bind(&write.sender_id)
+        .bind(&write.client_msg_id)
+        .fetch_optional(&mut *conn)
+        .await?;
     let Some(row) = row else { return Ok(None) };
     Ok(Some(match message_from_row(&row) {
         Ok(message) if message.room_id == write.room_id => Ok(Sent {
@@ -215,43 +210,28 @@ async fn send(conn: &mut PgConnection, write: &NewMessage) -> sqlx::Result<Resul
     }
     let seq = next_seq(conn, &write.room_id).await?;
     let message_id = uuid::Uuid::now_v7().to_string();
-    sqlx::query(
-        "INSERT INTO messages (id, room_id, seq, sender_id, client_msg_id, content, created_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7)",
-    )
-    .bind(&message_id)
-    .bind(&write.room_id)
-    .bind(to_i64(seq))
-    .bind(&write.sender_id)
-    .bind(&write.client_msg_id)
-    .bind(&write.content)
-    .bind(write.now)
-    .execute(&mut *conn)
-    .await?;
-    sqlx::query(
-        "INSERT INTO room_events (room_id, seq, kind, message_id, sender_id, content, created_at)
-         VALUES ($1, $2, 'message', $3, $4, $5, $6)",
-    )
-    .bind(&write.room_id)
-    .bind(to_i64(seq))
-    .bind(&message_id)
-    .bind(&write.sender_id)
-    .bind(&write.content)
-    .bind(write.now)
-    .execute(&mut *conn)
-    .await?;
+    sqlx::query(queries::INSERT_MESSAGE)
+        .bind(&message_id)
+        .bind(&write.room_id)
+        .bind(to_i64(seq))
+        .bind(&write.sender_id)
+        .bind(&write.client_msg_id)
+        .bind(&write.content)
+        .bind(write.now)
+        .execute(&mut *conn)
+        .await?;
+    sqlx::query(queries::INSERT_ROOM_EVENT)
+        .bind(&write.room_id)
+        .bind(to_i64(seq))
+        .bind("message")
+        .bind(&message_id)
+        .bind(&write.sender_id)
+        .bind(&write.content)
+        .bind(write.now)
+        .execute(&mut *conn)
+        .await?;
     Ok(Ok(Sent {
-        message: Message {
-            room_id: write.room_id.clone(),
-            seq,
-            message_id,
-            client_msg_id: write.client_msg_id.clone(),
-            sender_id: write.sender_id.clone(),
-            content: write.content.clone(),
-            created_at: write.now,
-            edited_at: None,
-            deleted: false,
-        },
+        message: write.stored(seq, message_id),
         duplicate: false,
     }))
 }
@@ -271,12 +251,11 @@ async fn change(
     if let Err(refusal) = lock_room_for(conn, room_id, user_id).await? {
         return Ok(Err(refusal));
     }
-    let row =
-        sqlx::query("SELECT sender_id, deleted_at FROM messages WHERE id = $1 AND room_id = $2")
-            .bind(message_id)
-            .bind(room_id)
-            .fetch_optional(&mut *conn)
-            .await?;
+    let row = sqlx::query(queries::MESSAGE_SENDER)
+        .bind(message_id)
+        .bind(room_id)
+        .fetch_optional(&mut *conn)
+        .await?;
     let Some(row) = row else {
         return Ok(Err(Error::NoSuchMessage));
     };
@@ -289,55 +268,37 @@ async fn change(
         return Ok(Err(Error::MessageDeleted));
     }
     let seq = next_seq(conn, room_id).await?;
-    sqlx::query(
-        "INSERT INTO room_events (room_id, seq, kind, message_id, sender_id, content, created_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7)",
-    )
-    .bind(room_id)
-    .bind(to_i64(seq))
-    .bind(action.kind())
-    .bind(message_id)
-    .bind(user_id)
-    .bind(action.content())
-    .bind(now)
-    .execute(&mut *conn)
-    .await?;
-    let kind = match action {
+    sqlx::query(queries::INSERT_ROOM_EVENT)
+        .bind(room_id)
+        .bind(to_i64(seq))
+        .bind(action.kind())
+        .bind(message_id)
+        .bind(user_id)
+        .bind(action.content())
+        .bind(now)
+        .execute(&mut *conn)
+        .await?;
+    match action {
         ChangeAction::Edit(content) => {
-            sqlx::query("UPDATE messages SET content = $1, edited_at = $2 WHERE id = $3")
+            sqlx::query(queries::APPLY_EDIT)
                 .bind(content)
                 .bind(now)
                 .bind(message_id)
                 .execute(&mut *conn)
                 .await?;
-            EventKind::Edited {
-                message_id: message_id.clone(),
-                sender_id: user_id.clone(),
-                content: content.clone(),
-                edited_at: *now,
-            }
         }
         ChangeAction::Delete => {
             // Deleting erases the text everywhere it is stored.
-            sqlx::query("UPDATE messages SET content = '', deleted_at = $1 WHERE id = $2")
+            sqlx::query(queries::APPLY_DELETE)
                 .bind(now)
                 .bind(message_id)
                 .execute(&mut *conn)
                 .await?;
-            sqlx::query("UPDATE room_events SET content = NULL WHERE message_id = $1")
+            sqlx::query(queries::ERASE_FROM_LOG)
                 .bind(message_id)
                 .execute(&mut *conn)
                 .await?;
-            EventKind::Deleted {
-                message_id: message_id.clone(),
-                sender_id: user_id.clone(),
-                deleted_at: *now,
-            }
         }
-    };
-    Ok(Ok(CommittedEvent {
-        room_id: room_id.clone(),
-        seq,
-        kind,
-    }))
+    }
+    Ok(Ok(write.committed(seq)))
 }

@@ -17,6 +17,7 @@ pub(super) use backend::Backend;
 
 use super::error::{Error, Result};
 use super::group_commit::{Pending, Writer};
+use super::queries::{self, MESSAGE_COLUMNS};
 use super::rows::{event_from_row, message_from_row, room_from_row, to_i64, to_u64};
 use super::write::{MessageChange, NewMessage, Sent};
 use super::{
@@ -85,7 +86,7 @@ where
     for<'q> &'q str: Encode<'q, DB> + Type<DB>,
     for<'q> i64: Encode<'q, DB> + Type<DB>,
 {
-    sqlx::query::<DB>("INSERT INTO event_outbox (key, payload, created_at) VALUES ($1, $2, $3)")
+    sqlx::query::<DB>(queries::INSERT_OUTBOX)
         .bind(event.key.as_str())
         .bind(event.payload.as_str())
         .bind(crate::clock::now_ms())
@@ -107,12 +108,10 @@ where
     for<'r> String: Decode<'r, DB> + Type<DB>,
     usize: ColumnIndex<DB::Row>,
 {
-    sqlx::query_scalar::<DB, String>(
-        "SELECT user_id FROM room_members WHERE room_id = $1 ORDER BY user_id",
-    )
-    .bind(room_id)
-    .fetch_all(&mut *conn)
-    .await
+    sqlx::query_scalar::<DB, String>(queries::MEMBER_IDS)
+        .bind(room_id)
+        .fetch_all(&mut *conn)
+        .await
 }
 
 fn is_unique_violation(err: &sqlx::Error) -> bool {
@@ -120,8 +119,6 @@ fn is_unique_violation(err: &sqlx::Error) -> bool {
 }
 
 const ROOM_COLUMNS: &str = "id, name, visibility, last_seq, created_at";
-const MESSAGE_COLUMNS: &str =
-    "room_id, seq, id, client_msg_id, sender_id, content, created_at, edited_at, deleted_at";
 
 #[async_trait]
 impl<DB> Store for SqlStore<DB>
@@ -333,12 +330,11 @@ where
     }
 
     async fn is_member(&self, room_id: &str, user_id: &str) -> Result<bool> {
-        let row =
-            sqlx::query::<DB>("SELECT 1 FROM room_members WHERE room_id = $1 AND user_id = $2")
-                .bind(room_id)
-                .bind(user_id)
-                .fetch_optional(&self.pool)
-                .await?;
+        let row = sqlx::query::<DB>(queries::IS_MEMBER)
+            .bind(room_id)
+            .bind(user_id)
+            .fetch_optional(&self.pool)
+            .await?;
         Ok(row.is_some())
     }
 

@@ -16,9 +16,10 @@ use rusqlite::{Connection, OptionalExtension as _, Row, TransactionBehavior, par
 use crate::store::error::{Error, Result};
 use crate::store::group_commit::{CommitBatch, Pending};
 use crate::store::outbox_events;
+use crate::store::queries;
 use crate::store::rows::{to_i64, to_u64};
 use crate::store::write::{ChangeAction, MessageChange, NewEvent, NewMessage, Sent};
-use crate::store::{CommittedEvent, EventKind, EventOutbox};
+use crate::store::{CommittedEvent, EventOutbox};
 
 /// Opens the write connection with the same durability settings as the pool.
 pub(super) fn open(path: &Path) -> rusqlite::Result<Connection> {
@@ -72,11 +73,11 @@ fn record_event(
     include_content: bool,
 ) -> rusqlite::Result<()> {
     let recipients: Vec<String> = conn
-        .prepare_cached("SELECT user_id FROM room_members WHERE room_id = ? ORDER BY user_id")?
+        .prepare_cached(queries::MEMBER_IDS)?
         .query_map([event.room_id()], |row| row.get(0))?
         .collect::<rusqlite::Result<_>>()?;
     let row = outbox_events::event_for(event, &recipients, include_content);
-    conn.prepare_cached("INSERT INTO event_outbox (key, payload, created_at) VALUES (?, ?, ?)")?
+    conn.prepare_cached(queries::INSERT_OUTBOX)?
         .execute(params![row.key, row.payload, crate::clock::now_ms()])?;
     Ok(())
 }
@@ -120,18 +121,14 @@ fn membership_refusal(
 
 fn next_seq(conn: &Connection, room_id: &str) -> rusqlite::Result<u64> {
     let seq: i64 = conn
-        .prepare_cached("UPDATE rooms SET last_seq = last_seq + 1 WHERE id = ? RETURNING last_seq")?
+        .prepare_cached(queries::NEXT_SEQ)?
         .query_row([room_id], |row| row.get(0))?;
     Ok(to_u64(seq))
 }
 
 fn send(conn: &Connection, write: &NewMessage) -> rusqlite::Result<Result<Sent>> {
     let earlier = conn
-        .prepare_cached(
-            "SELECT room_id, seq, id, client_msg_id, sender_id, content, created_at, edited_at,
-                    deleted_at
-             FROM messages WHERE sender_id = ? AND client_msg_id = ?",
-        )?
+        .prepare_cached(queries::EARLIER_SEND)?
         .query_row(
             params![write.sender_id, write.client_msg_id],
             message_from_row,
@@ -151,44 +148,28 @@ fn send(conn: &Connection, write: &NewMessage) -> rusqlite::Result<Result<Sent>>
     }
     let seq = next_seq(conn, &write.room_id)?;
     let message_id = uuid::Uuid::now_v7().to_string();
-    conn.prepare_cached(
-        "INSERT INTO messages (id, room_id, seq, sender_id, client_msg_id, content, created_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?)",
-    )?
-    .execute(params![
-        message_id,
-        write.room_id,
-        to_i64(seq),
-        write.sender_id,
-        write.client_msg_id,
-        write.content,
-        write.now
-    ])?;
-    conn.prepare_cached(
-        "INSERT INTO room_events (room_id, seq, kind, message_id, sender_id, content, created_at)
-         VALUES (?, ?, 'message', ?, ?, ?, ?)",
-    )?
-    .execute(params![
-        write.room_id,
-        to_i64(seq),
-        message_id,
-        write.sender_id,
-        write.content,
-        write.now
-    ])?;
-    let message = Message {
-        room_id: write.room_id.clone(),
-        seq,
-        message_id,
-        client_msg_id: write.client_msg_id.clone(),
-        sender_id: write.sender_id.clone(),
-        content: write.content.clone(),
-        created_at: write.now,
-        edited_at: None,
-        deleted: false,
-    };
+    conn.prepare_cached(queries::INSERT_MESSAGE)?
+        .execute(params![
+            message_id,
+            write.room_id,
+            to_i64(seq),
+            write.sender_id,
+            write.client_msg_id,
+            write.content,
+            write.now
+        ])?;
+    conn.prepare_cached(queries::INSERT_ROOM_EVENT)?
+        .execute(params![
+            write.room_id,
+            to_i64(seq),
+            "message",
+            message_id,
+            write.sender_id,
+            write.content,
+            write.now
+        ])?;
     Ok(Ok(Sent {
-        message,
+        message: write.stored(seq, message_id),
         duplicate: false,
     }))
 }
@@ -206,7 +187,7 @@ fn change(conn: &Connection, write: &MessageChange) -> rusqlite::Result<Result<C
         return Ok(Err(refusal));
     }
     let row: Option<(String, Option<i64>)> = conn
-        .prepare_cached("SELECT sender_id, deleted_at FROM messages WHERE id = ? AND room_id = ?")?
+        .prepare_cached(queries::MESSAGE_SENDER)?
         .query_row(params![message_id, room_id], |row| {
             Ok((row.get(0)?, row.get(1)?))
         })
@@ -221,47 +202,29 @@ fn change(conn: &Connection, write: &MessageChange) -> rusqlite::Result<Result<C
         return Ok(Err(Error::MessageDeleted));
     }
     let seq = next_seq(conn, room_id)?;
-    conn.prepare_cached(
-        "INSERT INTO room_events (room_id, seq, kind, message_id, sender_id, content, created_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?)",
-    )?
-    .execute(params![
-        room_id,
-        to_i64(seq),
-        action.kind(),
-        message_id,
-        user_id,
-        action.content(),
-        now
-    ])?;
-    let kind = match action {
+    conn.prepare_cached(queries::INSERT_ROOM_EVENT)?
+        .execute(params![
+            room_id,
+            to_i64(seq),
+            action.kind(),
+            message_id,
+            user_id,
+            action.content(),
+            now
+        ])?;
+    match action {
         ChangeAction::Edit(content) => {
-            conn.prepare_cached("UPDATE messages SET content = ?, edited_at = ? WHERE id = ?")?
+            conn.prepare_cached(queries::APPLY_EDIT)?
                 .execute(params![content, now, message_id])?;
-            EventKind::Edited {
-                message_id: message_id.clone(),
-                sender_id: user_id.clone(),
-                content: content.clone(),
-                edited_at: *now,
-            }
         }
         ChangeAction::Delete => {
             // Deleting erases the text everywhere it is stored, not just in the current
             // state.
-            conn.prepare_cached("UPDATE messages SET content = '', deleted_at = ? WHERE id = ?")?
+            conn.prepare_cached(queries::APPLY_DELETE)?
                 .execute(params![now, message_id])?;
-            conn.prepare_cached("UPDATE room_events SET content = NULL WHERE message_id = ?")?
+            conn.prepare_cached(queries::ERASE_FROM_LOG)?
                 .execute([message_id])?;
-            EventKind::Deleted {
-                message_id: message_id.clone(),
-                sender_id: user_id.clone(),
-                deleted_at: *now,
-            }
         }
-    };
-    Ok(Ok(CommittedEvent {
-        room_id: room_id.clone(),
-        seq,
-        kind,
-    }))
+    }
+    Ok(Ok(write.committed(seq)))
 }

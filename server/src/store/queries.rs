@@ -1,0 +1,50 @@
+//! SQL that every backend and both drivers (sqlx, and rusqlite in the SQLite writer)
+//! run as it is. Parameters are `$n`, numbered in order of first appearance: sqlx binds
+//! them on both databases, and SQLite numbers such named parameters the same way, so
+//! rusqlite's positional `params![]` fill them too.
+
+/// The columns [`super::rows`] reads a message from.
+pub(super) const MESSAGE_COLUMNS: &str =
+    "room_id, seq, id, client_msg_id, sender_id, content, created_at, edited_at, deleted_at";
+
+/// The message a sender stored under a `client_msg_id` (`$1` sender, `$2` client id).
+pub(super) const EARLIER_SEND: &str = "SELECT room_id, seq, id, client_msg_id, sender_id, \
+     content, created_at, edited_at, deleted_at \
+     FROM messages WHERE sender_id = $1 AND client_msg_id = $2";
+
+/// Takes the room's next seq (under the room's row lock).
+pub(super) const NEXT_SEQ: &str =
+    "UPDATE rooms SET last_seq = last_seq + 1 WHERE id = $1 RETURNING last_seq";
+
+pub(super) const INSERT_MESSAGE: &str =
+    "INSERT INTO messages (id, room_id, seq, sender_id, client_msg_id, content, created_at)
+     VALUES ($1, $2, $3, $4, $5, $6, $7)";
+
+/// One event of a room's log (`$3` the kind: `message`, `edit` or `delete`).
+pub(super) const INSERT_ROOM_EVENT: &str =
+    "INSERT INTO room_events (room_id, seq, kind, message_id, sender_id, content, created_at)
+     VALUES ($1, $2, $3, $4, $5, $6, $7)";
+
+/// Who sent a message of the room, and whether it was deleted.
+pub(super) const MESSAGE_SENDER: &str =
+    "SELECT sender_id, deleted_at FROM messages WHERE id = $1 AND room_id = $2";
+
+pub(super) const APPLY_EDIT: &str =
+    "UPDATE messages SET content = $1, edited_at = $2 WHERE id = $3";
+
+pub(super) const APPLY_DELETE: &str =
+    "UPDATE messages SET content = '', deleted_at = $1 WHERE id = $2";
+
+/// A delete erases the text from the log too, not only from the current state.
+pub(super) const ERASE_FROM_LOG: &str =
+    "UPDATE room_events SET content = NULL WHERE message_id = $1";
+
+/// A row when `$2` is a member of room `$1`.
+pub(super) const IS_MEMBER: &str = "SELECT 1 FROM room_members WHERE room_id = $1 AND user_id = $2";
+
+/// A room's members in id order: the recipients of its outbox events.
+pub(super) const MEMBER_IDS: &str =
+    "SELECT user_id FROM room_members WHERE room_id = $1 ORDER BY user_id";
+
+pub(super) const INSERT_OUTBOX: &str =
+    "INSERT INTO event_outbox (key, payload, created_at) VALUES ($1, $2, $3)";
