@@ -95,7 +95,7 @@ impl App {
         let metrics = telemetry::install();
         let tokens = token_service(&config)?;
         let hub = Arc::new(Hub::new());
-        // The bus outlives the sessions: it stops after they have closed.
+        // The bus outlives the connections: it stops after they have closed.
         let bus_shutdown = CancellationToken::new();
         let bus: Arc<dyn Bus> = match &config.redis_url {
             Some(url) => Arc::new(
@@ -234,8 +234,8 @@ impl App {
             tracing::warn!("HTTP requests still running after the grace period");
         }
         // WebSocket sessions outlive their HTTP request; wait for them separately.
-        self.state.sessions().close();
-        if tokio::time::timeout(grace, self.state.sessions().wait())
+        self.state.connection_tasks().close();
+        if tokio::time::timeout(grace, self.state.connection_tasks().wait())
             .await
             .is_err()
         {

@@ -11,7 +11,7 @@ use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
 /// Identifies one WebSocket connection within this process.
-pub type ConnId = u64;
+pub type ConnectionId = u64;
 
 /// A committed room event, encoded once and shared by every recipient.
 #[derive(Debug)]
@@ -21,7 +21,7 @@ pub struct RoomEvent {
     /// The event's seq in the room.
     pub seq: u64,
     /// The connection that caused it (it gets an ack instead of the event), if any.
-    pub origin: Option<ConnId>,
+    pub origin: Option<ConnectionId>,
     /// The encoded `message` / `message_edited` / `message_deleted` frame.
     pub frame: Utf8Bytes,
 }
@@ -61,9 +61,9 @@ struct Connection {
 
 #[derive(Debug, Default)]
 struct State {
-    connections: HashMap<ConnId, Connection>,
-    by_user: HashMap<String, HashSet<ConnId>>,
-    by_room: HashMap<String, HashSet<ConnId>>,
+    connections: HashMap<ConnectionId, Connection>,
+    by_user: HashMap<String, HashSet<ConnectionId>>,
+    by_room: HashMap<String, HashSet<ConnectionId>>,
 }
 
 /// Why a connection could not be registered.
@@ -106,7 +106,7 @@ impl Hub {
         queue: mpsc::Sender<Delivery>,
         slow: CancellationToken,
         max_per_user: usize,
-    ) -> Result<(ConnId, bool), TooManyConnections> {
+    ) -> Result<(ConnectionId, bool), TooManyConnections> {
         let mut state = self.lock();
         let existing = state.by_user.get(user_id).map_or(0, HashSet::len);
         if existing >= max_per_user {
@@ -131,7 +131,7 @@ impl Hub {
     }
 
     /// Removes a connection and everything it followed.
-    pub fn unregister(&self, id: ConnId) -> Option<Departure> {
+    pub fn unregister(&self, id: ConnectionId) -> Option<Departure> {
         let mut state = self.lock();
         let conn = state.connections.remove(&id)?;
         for room in &conn.rooms {
@@ -156,7 +156,7 @@ impl Hub {
     }
 
     /// Starts delivering a room's events to a connection.
-    pub fn subscribe(&self, id: ConnId, room_id: &str) {
+    pub fn subscribe(&self, id: ConnectionId, room_id: &str) {
         let mut state = self.lock();
         if let Some(conn) = state.connections.get_mut(&id) {
             conn.rooms.insert(room_id.to_owned());
@@ -169,7 +169,7 @@ impl Hub {
     }
 
     /// Stops delivering a room's events to a connection.
-    pub fn unsubscribe(&self, id: ConnId, room_id: &str) {
+    pub fn unsubscribe(&self, id: ConnectionId, room_id: &str) {
         let mut state = self.lock();
         if let Some(conn) = state.connections.get_mut(&id) {
             conn.rooms.remove(room_id);
@@ -229,7 +229,7 @@ impl Hub {
     }
 
     /// Every connection with its user (for the cluster roster's refresh).
-    pub fn connections(&self) -> Vec<(String, ConnId)> {
+    pub fn connections(&self) -> Vec<(String, ConnectionId)> {
         let state = self.lock();
         state
             .connections
@@ -263,7 +263,7 @@ impl Hub {
 }
 
 /// Queues without waiting; a full queue marks the connection as a slow consumer.
-fn push(state: &State, id: ConnId, delivery: Delivery) {
+fn push(state: &State, id: ConnectionId, delivery: Delivery) {
     let Some(conn) = state.connections.get(&id) else {
         return;
     };
@@ -287,7 +287,7 @@ mod tests {
         hub: &Hub,
         user: &str,
         cap: usize,
-    ) -> (ConnId, mpsc::Receiver<Delivery>, CancellationToken) {
+    ) -> (ConnectionId, mpsc::Receiver<Delivery>, CancellationToken) {
         let (tx, rx) = mpsc::channel(cap);
         let slow = CancellationToken::new();
         let (id, _) = hub.register(user, tx, slow.clone(), 5).unwrap();

@@ -10,8 +10,8 @@
 //! | layer | modules | what it owns |
 //! |---|---|---|
 //! | entry | `app` | assembling the services; background tasks; startup and shutdown |
-//! | edges | `http`, `ws` | REST handlers and WebSocket sessions: parsing, replies, closes |
-//! | use cases | `messaging`, `access`, `validate` | sends, edits, deletes; who may do what; input rules |
+//! | edges | `http`, `ws` | REST handlers and WebSocket connections: parsing, replies, closes |
+//! | use cases | `messaging`, `access`, `validate`, `store_replies` | sends, edits, deletes; who may do what; input rules; what a client is told of a store failure |
 //! | shared state | `state` | the services a handler needs, cheap to clone |
 //! | side effects | `notify`, `events` (relay), `limits` | offline notifications; the Kafka relay; abuse limits |
 //! | real time | `presence`, `typing`, `roster`, `bus`, `hub` | presence; typing; connections across a cluster (Redis); fan-out; this process's connections |
@@ -36,6 +36,7 @@ pub(crate) mod presence;
 pub(crate) mod roster;
 pub(crate) mod state;
 pub(crate) mod store;
+mod store_replies;
 pub(crate) mod telemetry;
 pub(crate) mod typing;
 pub(crate) mod validate;

@@ -13,7 +13,7 @@ use chat_protocol::v1::{ErrorCode, Message, ServerFrame};
 use crate::bus::Bus;
 use crate::clock::now_ms;
 use crate::error::{Error, Result};
-use crate::hub::{ConnId, RoomEvent};
+use crate::hub::{ConnectionId, RoomEvent};
 use crate::state::AppState;
 use crate::store::{ChangeAction, MessageChange, NewEvent, NewMessage, Sent};
 use crate::validate;
@@ -24,7 +24,7 @@ pub struct Author<'a> {
     /// The authenticated user.
     pub user_id: &'a str,
     /// The WebSocket connection that sent the request; `None` for REST.
-    pub origin: Option<ConnId>,
+    pub origin: Option<ConnectionId>,
 }
 
 /// Checks the per-user message rate.

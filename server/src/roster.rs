@@ -20,7 +20,7 @@ use redis::aio::MultiplexedConnection;
 use tokio::sync::Mutex;
 
 use crate::clock::now_ms;
-use crate::hub::ConnId;
+use crate::hub::ConnectionId;
 
 /// Adds a connection unless the user is at the limit. KEYS: the user's set, the index.
 /// ARGV: now, expiry, member, max, index member, key TTL (ms). Returns the user's
@@ -104,7 +104,7 @@ impl Roster {
         format!("{}:conn-index", self.prefix)
     }
 
-    fn member(&self, conn: ConnId) -> String {
+    fn member(&self, conn: ConnectionId) -> String {
         format!("{}:{conn}", self.process)
     }
 
@@ -204,7 +204,7 @@ impl Roster {
     pub async fn connect(
         &self,
         user_id: &str,
-        conn: ConnId,
+        conn: ConnectionId,
         max: usize,
     ) -> Result<bool, NotAdmitted> {
         let member = self.member(conn);
@@ -235,7 +235,7 @@ impl Roster {
 
     /// Removes a connection. `Some(true)` when it was the user's last anywhere; `None`
     /// when Redis could not be asked.
-    pub async fn disconnect(&self, user_id: &str, conn: ConnId) -> Option<bool> {
+    pub async fn disconnect(&self, user_id: &str, conn: ConnectionId) -> Option<bool> {
         let member = self.member(conn);
         let result: redis::RedisResult<i64> = async {
             let mut redis = self.conn().await?;
@@ -292,7 +292,7 @@ impl Roster {
 
     /// Pushes this process's connections' expiry forward (re-adding any that Redis
     /// lost). False when Redis could not be reached.
-    pub async fn refresh(&self, connections: &[(String, ConnId)]) -> bool {
+    pub async fn refresh(&self, connections: &[(String, ConnectionId)]) -> bool {
         match self.try_refresh(connections).await {
             Ok(()) => true,
             Err(e) => {
@@ -302,7 +302,7 @@ impl Roster {
         }
     }
 
-    async fn try_refresh(&self, connections: &[(String, ConnId)]) -> redis::RedisResult<()> {
+    async fn try_refresh(&self, connections: &[(String, ConnectionId)]) -> redis::RedisResult<()> {
         if connections.is_empty() {
             return Ok(());
         }

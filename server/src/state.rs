@@ -39,7 +39,7 @@ struct Inner {
     hashing: HashingPool,
     limits: Arc<Limits>,
     shutdown: CancellationToken,
-    sessions: TaskTracker,
+    connection_tasks: TaskTracker,
 }
 
 impl AppState {
@@ -87,7 +87,7 @@ impl AppState {
                 hashing: HashingPool::new(PASSWORD_HASH_THREADS),
                 limits,
                 shutdown: CancellationToken::new(),
-                sessions: TaskTracker::new(),
+                connection_tasks: TaskTracker::new(),
             }),
         }
     }
@@ -152,8 +152,8 @@ impl AppState {
         &self.inner.shutdown
     }
 
-    /// Tracks WebSocket sessions so shutdown can wait for them.
-    pub fn sessions(&self) -> &TaskTracker {
-        &self.inner.sessions
+    /// Tracks the WebSocket connection tasks so that shutdown can wait for them.
+    pub fn connection_tasks(&self) -> &TaskTracker {
+        &self.inner.connection_tasks
     }
 }

@@ -5,7 +5,7 @@ use chat_protocol::v1::{
     ClientFrame, ErrorCode, MAX_HISTORY_LIMIT, Message, ReceiptKind, ServerFrame, close,
 };
 
-use super::session::{End, Session};
+use super::connection::{Connection, End};
 use crate::error::Error;
 use crate::messaging::{self, Author};
 use crate::store::PageRange;
@@ -58,7 +58,7 @@ impl From<End> for Failure {
     }
 }
 
-impl Session {
+impl Connection {
     /// Runs one decoded client frame.
     pub(super) async fn handle(&mut self, frame: ClientFrame) -> Result<(), Failure> {
         match frame {
@@ -119,7 +119,7 @@ impl Session {
         if self.cursors.remove(&room_id).is_none() {
             return Err(Error::not_found("this room is not joined on this connection").into());
         }
-        self.state.hub().unsubscribe(self.conn_id, &room_id);
+        self.state.hub().unsubscribe(self.connection_id, &room_id);
         self.state.typing().left_room(&room_id, &self.user_id).await;
         Ok(self.send(&ServerFrame::RoomLeft { room_id }).await?)
     }
@@ -134,7 +134,7 @@ impl Session {
         let user_id = self.user_id.clone();
         let author = Author {
             user_id: &user_id,
-            origin: Some(self.conn_id),
+            origin: Some(self.connection_id),
         };
         match messaging::send(&self.state, author, room_id, client_msg_id, content).await {
             Ok((message, duplicate)) => {

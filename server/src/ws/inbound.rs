@@ -5,12 +5,12 @@ use axum::extract::ws::Message;
 use chat_protocol::v1::{ClientFrame, DecodeError, ErrorCode, close};
 
 use super::commands::Failure;
+use super::connection::{Connection, End, error_frame};
 use super::read_error::close_code_for;
-use super::session::{End, Session, error_frame};
 use super::writer::Outgoing;
 use crate::error::Error;
 
-impl Session {
+impl Connection {
     /// Handles one read from the socket.
     pub(super) async fn on_socket(
         &mut self,

@@ -1,13 +1,13 @@
-//! The WebSocket endpoint `/v1/ws`: upgrade, authenticate, then run the session.
+//! The WebSocket endpoint `/v1/ws`: upgrade, authenticate, then run the connection.
 
 mod commands;
+mod connection;
 mod cursor;
 mod handshake;
+mod hub_entry;
 mod inbound;
 mod read_error;
-mod registration;
 mod renewal;
-mod session;
 mod sync;
 mod writer;
 
@@ -46,10 +46,10 @@ pub async fn upgrade(ws: WebSocketUpgrade, State(state): State<AppState>) -> Res
         .max_frame_size(max)
         .on_failed_upgrade(|e| tracing::debug!(error = %e, "websocket upgrade failed"))
         .on_upgrade(move |socket| {
-            let sessions = state.sessions().clone();
-            sessions.track_future(async move {
+            let tasks = state.connection_tasks().clone();
+            tasks.track_future(async move {
                 crate::telemetry::connection(true);
-                session::run(socket, state).await;
+                connection::run(socket, state).await;
                 crate::telemetry::connection(false);
                 drop(slot);
             })

@@ -5,10 +5,10 @@
 use chat_protocol::v1::ErrorCode;
 
 use super::commands::Failure;
-use super::session::Session;
+use super::connection::Connection;
 use crate::error::Error;
 
-impl Session {
+impl Connection {
     /// Checks `token` and, if it names this connection's user, moves the connection's
     /// expiry to the token's and answers `authenticated` again.
     ///

@@ -10,14 +10,14 @@ use axum::extract::ws::Utf8Bytes;
 use chat_protocol::v1::{PresenceStatus, ServerFrame};
 
 use super::commands::Failure;
+use super::connection::{Connection, End};
 use super::cursor::{RoomCursor, Step};
-use super::session::{End, Session};
 use super::writer::Outgoing;
 use crate::access;
 use crate::error::Error;
 use crate::hub::Delivery;
 
-impl Session {
+impl Connection {
     /// `join_room`: subscribe, announce, replay.
     pub(super) async fn join(
         &mut self,
@@ -41,7 +41,7 @@ impl Session {
         }
         // Subscribe before reading last_seq: anything committed from now on is either in
         // the replay or arrives live, and the cursor removes the overlap.
-        self.state.hub().subscribe(self.conn_id, room_id);
+        self.state.hub().subscribe(self.connection_id, room_id);
         let snapshot = async {
             let room = self.state.store().room(room_id).await?.unwrap_or(room);
             let receipts = self.state.store().receipts(room_id).await?;
@@ -52,7 +52,7 @@ impl Session {
             Err(e) => {
                 // Without a cursor, this connection must not keep the subscription.
                 if !self.cursors.contains_key(room_id) {
-                    self.state.hub().unsubscribe(self.conn_id, room_id);
+                    self.state.hub().unsubscribe(self.connection_id, room_id);
                 }
                 return Err(Failure::Reply(e));
             }
@@ -212,7 +212,7 @@ impl Session {
             };
         }
         // The sender's own connection gets message_ack instead (see `reach`).
-        let own_send = event.origin == Some(self.conn_id);
+        let own_send = event.origin == Some(self.connection_id);
         if step == Step::Next && !own_send {
             self.push(Outgoing::Text(Utf8Bytes::clone(&event.frame), None))
                 .await?;

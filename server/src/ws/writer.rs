@@ -38,7 +38,7 @@ pub(super) enum Outgoing {
     Close(u16, &'static str),
 }
 
-/// The session's handle on its writer task.
+/// The connection's handle on its writer task.
 #[derive(Debug)]
 pub(super) struct Writer {
     queue: mpsc::Sender<Outgoing>,

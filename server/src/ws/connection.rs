@@ -17,11 +17,11 @@ use tokio_util::sync::CancellationToken;
 
 use super::cursor::RoomCursor;
 use super::handshake::{self, Unauthenticated};
-use super::registration::Registration;
+use super::hub_entry::HubEntry;
 use super::writer::{Outgoing, Writer};
 use crate::clock::now_ms;
 use crate::error::Error;
-use crate::hub::{ConnId, Delivery};
+use crate::hub::{ConnectionId, Delivery};
 use crate::state::AppState;
 
 /// Deliveries handled in a row before the socket gets a look-in.
@@ -33,7 +33,7 @@ const EPHEMERAL_PER_SECOND: u32 = 5;
 /// Burst allowed above that.
 const EPHEMERAL_BURST: u32 = 20;
 
-/// Why the session loop ended.
+/// Why the connection loop ended.
 #[derive(Debug)]
 pub(super) enum End {
     /// Close with this code and reason.
@@ -43,9 +43,9 @@ pub(super) enum End {
 }
 
 /// State of one authenticated connection, owned by its reader task.
-pub(super) struct Session {
+pub(super) struct Connection {
     pub(super) state: AppState,
-    pub(super) conn_id: ConnId,
+    pub(super) connection_id: ConnectionId,
     pub(super) user_id: String,
     out: mpsc::Sender<Outgoing>,
     /// Bytes of text the writer queue may hold (`--outbound-queue-bytes`).
@@ -67,10 +67,10 @@ pub(super) struct Session {
     pub(super) token_expires_at: u64,
 }
 
-impl std::fmt::Debug for Session {
+impl std::fmt::Debug for Connection {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Session")
-            .field("conn_id", &self.conn_id)
+        f.debug_struct("Connection")
+            .field("connection_id", &self.connection_id)
             .field("user_id", &self.user_id)
             .finish_non_exhaustive()
     }
@@ -112,8 +112,8 @@ pub(super) async fn run(socket: WebSocket, state: AppState) {
 
     let (delivery_tx, delivery_rx) = mpsc::channel(capacity);
     let slow = CancellationToken::new();
-    let (registration, presence) =
-        match Registration::enter(&state, &caller.user_id, delivery_tx, slow.clone()).await {
+    let (hub_entry, presence) =
+        match HubEntry::enter(&state, &caller.user_id, delivery_tx, slow.clone()).await {
             Ok(entered) => entered,
             Err(_) => {
                 let e = Error::new(
@@ -128,13 +128,13 @@ pub(super) async fn run(socket: WebSocket, state: AppState) {
                 return writer.finish(Some(end), &mut stream).await;
             }
         };
-    let conn_id = registration.conn_id();
-    tracing::debug!(conn = conn_id, user = %caller.user_id, "authenticated");
+    let connection_id = hub_entry.connection_id();
+    tracing::debug!(conn = connection_id, user = %caller.user_id, "authenticated");
 
     let config = state.config();
-    let mut session = Session {
+    let mut connection = Connection {
         state: state.clone(),
-        conn_id,
+        connection_id,
         user_id: caller.user_id.clone(),
         out,
         out_bytes: writer.byte_budget(),
@@ -147,10 +147,10 @@ pub(super) async fn run(socket: WebSocket, state: AppState) {
         strikes: 0,
         token_expires_at: caller.expires_at,
     };
-    let end = session.serve(&mut stream, presence).await;
-    drop(session);
-    registration.leave().await;
-    tracing::debug!(conn = conn_id, user = %caller.user_id, ?end, "connection closed");
+    let end = connection.serve(&mut stream, presence).await;
+    drop(connection);
+    hub_entry.leave().await;
+    tracing::debug!(conn = connection_id, user = %caller.user_id, ?end, "connection closed");
     let close_with = match end {
         End::Close(code, reason) => Some((code, reason)),
         End::Gone => None,
@@ -170,7 +170,7 @@ fn token_deadline(expires_at: u64) -> tokio::time::Instant {
     tokio::time::Instant::now() + remaining.min(Duration::from_secs(10 * 365 * 24 * 3600))
 }
 
-impl Session {
+impl Connection {
     async fn serve(
         &mut self,
         stream: &mut SplitStream<WebSocket>,
@@ -259,7 +259,7 @@ impl Session {
     pub(super) fn authenticated(&self) -> ServerFrame {
         ServerFrame::Authenticated {
             user_id: self.user_id.clone(),
-            session_id: self.conn_id.to_string(),
+            session_id: self.connection_id.to_string(),
             server_time: now_ms(),
             heartbeat_interval_ms: u64::try_from(
                 self.state.config().heartbeat_interval.as_millis(),

@@ -5,23 +5,23 @@ use chat_protocol::v1::ServerFrame;
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
-use crate::hub::{ConnId, Delivery, TooManyConnections};
+use crate::hub::{ConnectionId, Delivery, TooManyConnections};
 use crate::roster::NotAdmitted;
 use crate::state::AppState;
 
 /// An authenticated connection registered in the hub.
 #[derive(Debug)]
-pub(super) struct Registration {
+pub(super) struct HubEntry {
     state: AppState,
     user_id: String,
-    conn_id: ConnId,
-    /// Cleared by [`Registration::leave`]; if still set on drop, the task ended abnormally.
+    connection_id: ConnectionId,
+    /// Cleared by [`HubEntry::leave`]; if still set on drop, the task ended abnormally.
     active: bool,
 }
 
-impl Registration {
+impl HubEntry {
     /// Registers the connection and announces the user online if this is their first
-    /// connection. Returns the registration and the presence snapshot for the client.
+    /// connection. Returns the entry and the presence snapshot for the client.
     ///
     /// # Errors
     ///
@@ -34,14 +34,14 @@ impl Registration {
     ) -> Result<(Self, Vec<ServerFrame>), TooManyConnections> {
         let co_members = state.presence().co_members(user_id).await;
         let max = state.config().max_connections_per_user;
-        let (conn_id, first_here) = state.hub().register(user_id, queue, slow, max)?;
+        let (connection_id, first_here) = state.hub().register(user_id, queue, slow, max)?;
         // In a cluster the user's connections on every process count, and "first"
         // means first anywhere. Without Redis, this process's own view stands in.
         let first = match state.roster() {
-            Some(roster) => match roster.connect(user_id, conn_id, max).await {
+            Some(roster) => match roster.connect(user_id, connection_id, max).await {
                 Ok(first) => first,
                 Err(NotAdmitted::TooMany) => {
-                    state.hub().unregister(conn_id);
+                    state.hub().unregister(connection_id);
                     return Err(TooManyConnections);
                 }
                 Err(NotAdmitted::Unavailable) => first_here,
@@ -53,18 +53,18 @@ impl Registration {
             .presence()
             .came_online(user_id, &co_members, first)
             .await;
-        let registration = Self {
+        let entry = Self {
             state: state.clone(),
             user_id: user_id.to_owned(),
-            conn_id,
+            connection_id,
             active: true,
         };
-        Ok((registration, snapshot))
+        Ok((entry, snapshot))
     }
 
     /// This connection's id.
-    pub(super) fn conn_id(&self) -> ConnId {
-        self.conn_id
+    pub(super) fn connection_id(&self) -> ConnectionId {
+        self.connection_id
     }
 
     /// Unregisters; clears typing and announces the user offline if this was their last
@@ -72,7 +72,7 @@ impl Registration {
     pub(super) async fn leave(mut self) {
         let co_members = self.state.presence().co_members(&self.user_id).await;
         self.active = false;
-        let Some(departure) = self.state.hub().unregister(self.conn_id) else {
+        let Some(departure) = self.state.hub().unregister(self.connection_id) else {
             return;
         };
         crate::telemetry::users(self.state.hub().user_count());
@@ -81,7 +81,7 @@ impl Registration {
         }
         let went_offline = match self.state.roster() {
             Some(roster) => roster
-                .disconnect(&self.user_id, self.conn_id)
+                .disconnect(&self.user_id, self.connection_id)
                 .await
                 .unwrap_or(departure.went_offline),
             None => departure.went_offline,
@@ -95,15 +95,15 @@ impl Registration {
     }
 }
 
-impl Drop for Registration {
+impl Drop for HubEntry {
     fn drop(&mut self) {
         if self.active {
-            // Only reached if the session task panicked or was cancelled: free the
+            // Only reached if the connection task panicked or was cancelled: free the
             // connection slot so the user is not locked out or shown online forever.
             if self
                 .state
                 .hub()
-                .unregister(self.conn_id)
+                .unregister(self.connection_id)
                 .is_some_and(|departure| departure.went_offline)
             {
                 self.state.typing().forget(&self.user_id);
