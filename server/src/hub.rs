@@ -16,7 +16,7 @@ pub type ConnectionId = u64;
 /// A committed room event, encoded once and shared by every recipient.
 #[derive(Debug)]
 pub struct RoomEvent {
-    /// The room.
+    /// The room whose log holds the event.
     pub room_id: String,
     /// The event's seq in the room.
     pub seq: u64,

@@ -32,7 +32,7 @@ pub enum ServerFrame {
     },
     /// The room is subscribed; the replay (events after `since_seq`) follows, then live events.
     RoomJoined {
-        /// The room.
+        /// The room now followed on this connection.
         room_id: String,
         /// Room name.
         name: String,
@@ -45,14 +45,14 @@ pub enum ServerFrame {
     },
     /// The room's live events are no longer sent to this connection.
     RoomLeft {
-        /// The room.
+        /// The room no longer followed on this connection.
         room_id: String,
     },
     /// A message committed in a joined room.
     Message(Message),
     /// The sender's own connection learns its message was committed.
     MessageAck {
-        /// The room.
+        /// The room the message was committed to.
         room_id: String,
         /// The id the client chose.
         client_msg_id: String,
@@ -65,7 +65,7 @@ pub enum ServerFrame {
     },
     /// A member's typing state changed (or expired).
     Typing {
-        /// The room.
+        /// The room the member is typing in.
         room_id: String,
         /// Who is typing.
         user_id: String,
@@ -74,7 +74,7 @@ pub enum ServerFrame {
     },
     /// A member's delivered or read position advanced.
     Receipt {
-        /// The room.
+        /// The room whose messages the receipt covers.
         room_id: String,
         /// Whose receipt.
         user_id: String,
@@ -85,7 +85,7 @@ pub enum ServerFrame {
     },
     /// A user who shares a room with you came online or went offline.
     Presence {
-        /// The user.
+        /// The user whose presence changed.
         user_id: String,
         /// Online or offline.
         status: PresenceStatus,
@@ -95,7 +95,7 @@ pub enum ServerFrame {
     },
     /// A message's content was replaced. A room event with its own seq.
     MessageEdited {
-        /// The room.
+        /// The room whose log holds the edit.
         room_id: String,
         /// This event's seq.
         seq: u64,
@@ -110,7 +110,7 @@ pub enum ServerFrame {
     },
     /// A message was deleted. A room event with its own seq.
     MessageDeleted {
-        /// The room.
+        /// The room whose log holds the delete.
         room_id: String,
         /// This event's seq.
         seq: u64,
@@ -123,7 +123,7 @@ pub enum ServerFrame {
     },
     /// A page of history, oldest first.
     History {
-        /// The room.
+        /// The room the page comes from.
         room_id: String,
         /// Messages in ascending seq order, with edits applied and deletions marked.
         messages: Vec<Message>,

@@ -72,7 +72,7 @@ pub enum Rotation {
 /// A room as stored.
 #[derive(Debug, Clone)]
 pub struct RoomRecord {
-    /// The room id.
+    /// The room's id, as clients address it.
     pub id: String,
     /// Display name.
     pub name: String,

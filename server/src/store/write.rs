@@ -17,7 +17,7 @@ pub struct NewMessage {
     pub sender_id: String,
     /// The author's idempotency key: a resend carries the same one.
     pub client_msg_id: String,
-    /// The text.
+    /// The message text, already validated.
     pub content: String,
     /// Commit time, ms since the epoch.
     pub now: i64,
