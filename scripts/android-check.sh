@@ -14,4 +14,4 @@ trap 'rm -rf "$work"' EXIT
 cargo build --locked -q -p chat-ffi -p uniffi-bindgen
 "$target/debug/uniffi-bindgen" generate "$target/debug/libchat_ffi.so" \
     --language kotlin --no-format --out-dir "$work"
-"$venv/bin/python" scripts/android_project_check.py android-sample "$work/uniffi/chat_ffi/chat_ffi.kt"
+"$venv/bin/python" scripts/android_project_check.py android-sample "$work"

@@ -12,11 +12,12 @@ checks that the Gradle project is complete and consistent:
 - the manifest's classes and resources exist; where BuildConfig is used, it is
   generated and declares every field used;
 - every import of the project's own packages or of the generated bindings
-  (`uniffi.chat_ffi`) names something declared there;
+  (`uniffi.chat_ffi`, `uniffi.chat_sdk`, `uniffi.chat_protocol`: one package per Rust
+  crate whose types the bindings expose) names something declared there;
 - the folders scripts/build-android.sh and scripts/generate-bindings.sh write are the
   ones chatkit's Gradle source sets read, with valid Android ABI names.
 
-Usage: android_project_check.py <android-sample dir> <generated chat_ffi.kt>
+Usage: android_project_check.py <android-sample dir> <dir of the generated Kotlin>
 Prints PASS/FAIL lines and "N passed, N failed".
 """
 
@@ -29,7 +30,7 @@ import tree_sitter
 import tree_sitter_kotlin
 
 ANDROID_ABIS = {"arm64-v8a", "armeabi-v7a", "x86", "x86_64"}
-OWN_PACKAGES = ("com.example.chat", "uniffi.chat_ffi")
+OWN_PACKAGES = ("com.example.chat", "uniffi.")
 DECLARATION = re.compile(
     r"^\s*(?:(?:public|internal|private|protected|open|abstract|sealed|data|enum|"
     r"value|inline|suspend|operator|override|annotation|fun interface)\s+)*"
@@ -90,7 +91,8 @@ def main(root, generated):
 
     declared = {}
     texts = {path: path.read_text() for path in sources}
-    texts[generated] = generated.read_text()
+    for path in sorted(generated.rglob("*.kt")):
+        texts[path] = path.read_text()
     for path, text in texts.items():
         declared.setdefault(package_of(text), set()).update(DECLARATION.findall(text))
 

@@ -14,9 +14,14 @@ for t in "${targets[@]}"; do
 done
 
 scripts/generate-bindings.sh
+# One C header and module map per Rust crate whose types the bindings expose
+# (chat_ffi, chat_sdk, chat_protocol); the XCFramework carries all the headers and one
+# module.modulemap that declares each crate's module, as each generated .swift file
+# imports its own (`chat_sdkFFI`, ...).
+generated=ios-sample/ChatKit/Sources/ChatKit/Generated
 headers="$(mktemp -d)"
-cp ios-sample/ChatKit/Sources/ChatKit/Generated/chat_ffiFFI.h "$headers/"
-cp ios-sample/ChatKit/Sources/ChatKit/Generated/chat_ffiFFI.modulemap "$headers/module.modulemap"
+cp "$generated"/*FFI.h "$headers/"
+cat "$generated"/*FFI.modulemap >"$headers/module.modulemap"
 
 # The simulator slice joins the two simulator architectures into one library.
 mkdir -p "$target_dir/ios-sim"

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # The Kotlin bindings on the JVM against a real chat-server: builds the FFI library,
-# generates the Kotlin sources from it, compiles them with the Android app's chatkit
-# module (plain Kotlin) and the console sample, and runs it. Prints the sample's "N passed, N failed" line.
+# generates the Kotlin sources from it (one file per Rust crate whose types it exposes:
+# uniffi/chat_ffi, uniffi/chat_sdk, uniffi/chat_protocol), compiles them with the Android
+# app's chatkit module (plain Kotlin) and the console sample, and runs it. Prints the
+# sample's "N passed, N failed" line.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -17,8 +19,8 @@ trap cleanup EXIT
 cargo build --locked -q -p chat-ffi -p uniffi-bindgen -p chat-server
 "$target/debug/uniffi-bindgen" generate "$target/debug/libchat_ffi.so" \
     --language kotlin --no-format --out-dir "$work/generated"
-mapfile -t sources < <(find android-sample/chatkit/src/main/kotlin android-sample/console/src -name '*.kt' | sort)
-"$kotlin/bin/kotlinc" "$work/generated/uniffi/chat_ffi/chat_ffi.kt" "${sources[@]}" \
+mapfile -t sources < <(find "$work/generated" android-sample/chatkit/src/main/kotlin android-sample/console/src -name '*.kt' | sort)
+"$kotlin/bin/kotlinc" "${sources[@]}" \
     -cp "$classpath" -d "$work/classes" -nowarn 2>&1 | grep -v '^warning' || true
 [ -d "$work/classes" ] || { echo "kotlinc failed"; exit 1; }
 

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Swift, as far as this Linux machine can check it (scripts/swift_syntax_check.py): the
-# generated C header passes clang's -fsyntax-only, the generated bindings and every
-# sample .swift file pass a tree-sitter syntax check, and the samples call only what the
-# bindings declare. No Swift compiler runs here: this is NOT a compile.
+# generated C headers (one per Rust crate) pass clang's -fsyntax-only together, the
+# generated bindings and every sample .swift file pass a tree-sitter syntax check, and
+# the samples call only what the bindings declare. No Swift compiler runs here: this is
+# NOT a compile.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 

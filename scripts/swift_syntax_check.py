@@ -1,10 +1,12 @@
 """Checks the Swift side as far as this Linux machine can (no Swift compiler runs here:
 this is NOT a compile). Three checks, each printed, then "N passed, N failed":
 
-1. the generated C header, included from a C file as an app would, passes clang's
-   -fsyntax-only -Wall -Werror (clang, as Xcode's would: the header uses clang's
-   nullability qualifiers);
-2. the generated bindings and every sample .swift file parse (tree-sitter-swift). Two
+1. the generated C headers (one per Rust crate whose types the bindings expose:
+   chat_ffiFFI.h, chat_sdkFFI.h, chat_protocolFFI.h), all included from one C file as
+   the XCFramework's module map does, pass clang's -fsyntax-only -Wall -Werror (clang,
+   as Xcode's would: the headers use clang's nullability qualifiers);
+2. the generated bindings (one .swift file per crate, all compiled into the ChatKit
+   module) and every sample .swift file parse (tree-sitter-swift). Two
    valid constructs that UniFFI generates confuse the parser and are neutralised first:
    an `#if swift(>=5.8)` block around `@_documentation(visibility: private)`, and the
    empty closure `{ () }`;
@@ -12,7 +14,7 @@ this is NOT a compile). Three checks, each printed, then "N passed, N failed":
    generated bindings or ChatKit, which catches a renamed SDK call that a syntax check
    cannot.
 
-Usage: swift_syntax_check.py <dir with chat_ffi.swift and chat_ffiFFI.h> <sample .swift files...>
+Usage: swift_syntax_check.py <dir with the generated .swift and FFI.h files> <sample .swift files...>
 """
 
 import pathlib
@@ -44,13 +46,13 @@ def first_error(node):
     return None
 
 
-def header_compiles(generated: pathlib.Path) -> tuple[bool, str]:
+def headers_compile(generated: pathlib.Path, headers: list[str]) -> tuple[bool, str]:
     clang = shutil.which("clang-19") or shutil.which("clang")
     if clang is None:
         return False, "no clang (scripts/install-deps.sh installs clang-19)"
     with tempfile.TemporaryDirectory() as work:
         source = pathlib.Path(work) / "check.c"
-        source.write_text('#include "chat_ffiFFI.h"\n')
+        source.write_text("".join(f'#include "{header}"\n' for header in headers))
         result = subprocess.run(
             [clang, "-fsyntax-only", "-Wall", "-Werror", "-I", str(generated), str(source)],
             capture_output=True,
@@ -66,10 +68,12 @@ def main(generated: pathlib.Path, samples: list[str]) -> int:
         results.append(ok)
         print(f"{'PASS' if ok else 'FAIL'} {name}" + (f": {detail}" if detail and not ok else ""))
 
-    ok, detail = header_compiles(generated)
-    check("chat_ffiFFI.h passes clang -fsyntax-only -Wall -Werror", ok, detail)
+    headers = sorted(path.name for path in generated.glob("*FFI.h"))
+    ok, detail = headers_compile(generated, headers) if "chat_ffiFFI.h" in headers else (False, "no chat_ffiFFI.h")
+    check(f"{', '.join(headers)} pass clang -fsyntax-only -Wall -Werror together", ok, detail)
 
-    paths = [str(generated / "chat_ffi.swift"), *samples]
+    bindings = sorted(str(path) for path in generated.glob("*.swift"))
+    paths = [*bindings, *samples]
     parser = tree_sitter.Parser(tree_sitter.Language(tree_sitter_swift.language()))
     texts = {path: pathlib.Path(path).read_text(encoding="utf-8") for path in paths}
     broken = []
@@ -78,7 +82,11 @@ def main(generated: pathlib.Path, samples: list[str]) -> int:
         if error is not None:
             line, column = error.start_point
             broken.append(f"{path}:{line + 1}:{column + 1}")
-    check(f"the bindings and {len(samples)} sample files parse as Swift", bool(samples) and not broken, str(broken))
+    check(
+        f"the {len(bindings)} bindings files and {len(samples)} sample files parse as Swift",
+        bool(bindings) and bool(samples) and not broken,
+        str(broken),
+    )
 
     declared = {name for text in texts.values() for name in re.findall(r"\bfunc (\w+)\(", text)}
     called = {

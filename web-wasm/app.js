@@ -259,7 +259,7 @@ function onEvent(event) {
       }
       break;
     case "presence":
-      state.online.set(event.userId, event.online);
+      state.online.set(event.userId, event.status === "online");
       renderHeader();
       break;
     case "sessionRenewed":

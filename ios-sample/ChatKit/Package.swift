@@ -16,9 +16,14 @@ let package = Package(
             name: "ChatKit",
             dependencies: ["chat_ffiFFI"],
             path: "Sources/ChatKit",
-            // The header and module map are inside the XCFramework; these copies are
-            // what the generator writes next to the Swift file.
-            exclude: ["Generated/chat_ffiFFI.h", "Generated/chat_ffiFFI.modulemap"],
+            // The headers and module maps are inside the XCFramework; these copies are
+            // what the generator writes next to the Swift files (one set per Rust crate
+            // whose types the bindings expose).
+            exclude: [
+                "Generated/chat_ffiFFI.h", "Generated/chat_ffiFFI.modulemap",
+                "Generated/chat_sdkFFI.h", "Generated/chat_sdkFFI.modulemap",
+                "Generated/chat_protocolFFI.h", "Generated/chat_protocolFFI.modulemap",
+            ],
             // The Rust library uses the system's random source and clock.
             linkerSettings: [.linkedFramework("Security")]
         ),

@@ -55,7 +55,7 @@ async fn main() -> anyhow::Result<()> {
                 Err(_) => return,
             };
             match event {
-                ClientEvent::Message(m) if m.sender_id != me => {
+                ClientEvent::Message { message: m } if m.sender_id != me => {
                     say(&format!(
                         "[{}] {}: {}",
                         m.seq.unwrap_or_default(),
@@ -78,7 +78,7 @@ async fn main() -> anyhow::Result<()> {
                 ClientEvent::Presence {
                     user_id, status, ..
                 } => say(&format!("* {user_id} is {status:?}")),
-                ClientEvent::Connection(state) => say(&format!("~ {state:?}")),
+                ClientEvent::Connection { state } => say(&format!("~ {state:?}")),
                 ClientEvent::Error { code, message, .. } => say(&format!("! {code}: {message}")),
                 _ => {}
             }

@@ -16,6 +16,12 @@ mod native;
 #[cfg(all(feature = "web", target_arch = "wasm32"))]
 mod web;
 
+// The UniFFI component of this crate (feature `uniffi`): the bindings library
+// (chat-ffi) links it, and uniffi-bindgen generates `uniffi.chat_sdk` (Kotlin) and
+// `chat_sdk.swift` from it.
+#[cfg(feature = "uniffi")]
+uniffi::setup_scaffolding!();
+
 #[cfg(feature = "client")]
 pub use client::{
     ChatClient, ClientConfig, ClientError, ClientEvent, SendSyncOutsideWasm, Session, TokenFuture,

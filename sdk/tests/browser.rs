@@ -186,7 +186,9 @@ async fn the_online_event_ends_the_backoff_wait() {
         while let Ok(event) = events.try_recv() {
             attempted |= matches!(
                 event,
-                ClientEvent::Connection(ConnectionState::Connecting { .. })
+                ClientEvent::Connection {
+                    state: ConnectionState::Connecting { .. }
+                }
             );
         }
         attempted

@@ -465,7 +465,9 @@ fn a_refused_token_waits_for_a_fresh_one() {
     });
     assert!(matches!(
         sim.core.state(),
-        ConnectionState::NeedsToken(DisconnectReason::Unauthorized(_))
+        ConnectionState::NeedsToken {
+            reason: DisconnectReason::Unauthorized { .. }
+        }
     ));
     assert!(sim.events.contains(&Event::TokenNeeded));
     let opens = sim.opens;

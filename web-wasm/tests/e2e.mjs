@@ -199,6 +199,15 @@ async function main() {
     check("the TypeScript types declare refreshSession, signOut, currentSession and sessionRenewed",
       ["refreshSession(", "signOut(", "currentSession(): Session | undefined", "sessionRenewed", "refreshToken?"]
         .every((name) => typings.includes(name)));
+    // The SDK's and the protocol's types declare themselves (tsify, in their own crates):
+    // each declaration reaches the bundle only if the bindings link it in.
+    const declared = ["type ClientEvent =", "type ConnectionState =", "type DisconnectReason =",
+      "type MessageStatus =", "type ErrorCode =", "type ReceiptKind =", "type PresenceStatus =",
+      "type RoomVisibility =", "interface LocalMessage", "interface Session", "interface RoomSummary",
+      "interface UserProfile"];
+    check("the TypeScript types declare every value the API takes, returns or sends",
+      declared.every((name) => typings.includes(`export ${name}`)),
+      declared.filter((name) => !typings.includes(`export ${name}`)).join(", "));
     const stored = await ann.evaluate(() => JSON.parse(localStorage.getItem("chat.session")).session.refreshToken);
     check("the stored session carries a refresh token", typeof stored === "string" && stored.length > 0);
     // An app of another auth service hands the SDK a function for fresh tokens: a

@@ -29,22 +29,24 @@ import kotlinx.coroutines.withTimeoutOrNull
 import uniffi.chat_ffi.ChatClient
 import uniffi.chat_ffi.ChatException
 import uniffi.chat_ffi.ChatListener
-import uniffi.chat_ffi.ConnectionState
-import uniffi.chat_ffi.Event
-import uniffi.chat_ffi.MessageStatus
-import uniffi.chat_ffi.RoomVisibility
-import uniffi.chat_ffi.Session
 import uniffi.chat_ffi.TokenProvider
+import uniffi.chat_protocol.ErrorCode
+import uniffi.chat_protocol.ReceiptKind
+import uniffi.chat_protocol.RoomVisibility
+import uniffi.chat_sdk.ClientEvent
+import uniffi.chat_sdk.ConnectionState
+import uniffi.chat_sdk.MessageStatus
+import uniffi.chat_sdk.Session
 
 /** Collects events from the SDK thread; tests wait on it with a timeout. */
 class Recorder : ChatListener {
-    val events = LinkedBlockingQueue<Event>()
-    override fun onEvent(event: Event) {
+    val events = LinkedBlockingQueue<ClientEvent>()
+    override fun onEvent(event: ClientEvent) {
         events.put(event)
     }
 
     /** The first event matching [want] within [seconds], or null. */
-    fun await(seconds: Long = 10, want: (Event) -> Boolean): Event? {
+    fun await(seconds: Long = 10, want: (ClientEvent) -> Boolean): ClientEvent? {
         val deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds)
         while (true) {
             val left = deadline - System.nanoTime()
@@ -133,24 +135,24 @@ suspend fun chat(server: Server) {
         client.joinRoom(room)
         client.connect()
     }
-    check("ann connects", annEvents.await { it is Event.Connection && it.state is ConnectionState.Connected } != null)
-    check("bob connects", bobEvents.await { it is Event.Connection && it.state is ConnectionState.Connected } != null)
+    check("ann connects", annEvents.await { it is ClientEvent.Connection && it.state is ConnectionState.Connected } != null)
+    check("bob connects", bobEvents.await { it is ClientEvent.Connection && it.state is ConnectionState.Connected } != null)
 
     val echo = ann.sendMessage(room, "hello from kotlin")
     check("send returns a pending echo", echo.seq == null && echo.status == MessageStatus.Pending)
-    val got = bobEvents.await { it is Event.Message && it.message.content == "hello from kotlin" } as Event.Message?
+    val got = bobEvents.await { it is ClientEvent.Message && it.message.content == "hello from kotlin" } as ClientEvent.Message?
     check("bob receives ann's message", got != null && got.message.senderId == annSession.userId)
 
     bob.sendMessage(room, "hi from bob")
-    check("ann receives bob's reply", annEvents.await { it is Event.Message && it.message.content == "hi from bob" } != null)
+    check("ann receives bob's reply", annEvents.await { it is ClientEvent.Message && it.message.content == "hi from bob" } != null)
 
     ann.setTyping(room, true)
-    val typing = bobEvents.await { it is Event.Typing && it.isTyping } as Event.Typing?
+    val typing = bobEvents.await { it is ClientEvent.Typing && it.isTyping } as ClientEvent.Typing?
     check("bob sees ann typing", typing?.userId == annSession.userId)
 
     val seq = got?.message?.seq ?: 0uL
     bob.markRead(room, seq)
-    val receipt = annEvents.await { it is Event.Receipt && it.kind == "read" } as Event.Receipt?
+    val receipt = annEvents.await { it is ClientEvent.Receipt && it.kind == ReceiptKind.READ } as ClientEvent.Receipt?
     check("ann gets bob's read receipt", receipt?.userId == bobSession.userId && receipt.seq == seq)
 
     // A private room bob is not in: adding himself is refused with a typed exception.
@@ -159,20 +161,20 @@ suspend fun chat(server: Server) {
         bob.addMember(secret, bobSession.userId)
         check("a forbidden room throws", false)
     } catch (e: ChatException.Server) {
-        check("a forbidden room throws ChatException.Server(forbidden)", e.code == "forbidden")
+        check("a forbidden room throws ChatException.Server(forbidden)", e.code == ErrorCode.FORBIDDEN)
     }
 
     // The server dies; ann writes anyway; the message arrives once it is back.
     server.kill()
     check("ann notices the server is gone",
-        annEvents.await { it is Event.Connection && it.state is ConnectionState.Reconnecting } != null)
+        annEvents.await { it is ClientEvent.Connection && it.state is ConnectionState.Reconnecting } != null)
     val offline = ann.sendMessage(room, "sent while the server was down")
     check("the offline message is pending", offline.status == MessageStatus.Pending)
     server.start()
     check("bob receives it after the restart",
-        bobEvents.await(30) { it is Event.Message && it.message.content == "sent while the server was down" } != null)
+        bobEvents.await(30) { it is ClientEvent.Message && it.message.content == "sent while the server was down" } != null)
     check("ann sees it sent", annEvents.await(30) {
-        it is Event.Status && it.clientMsgId == offline.clientMsgId && it.status == MessageStatus.Sent
+        it is ClientEvent.Status && it.clientMsgId == offline.clientMsgId && it.status == MessageStatus.Sent
     } != null)
     val annHistory = ann.messages(room, null, 50u).map { it.content }
     check("each message once, in order", annHistory == listOf("hello from kotlin", "hi from bob", "sent while the server was down"))
@@ -181,7 +183,7 @@ suspend fun chat(server: Server) {
     val viaFlow = coroutineScope {
         val waiter = async {
             withTimeoutOrNull(10_000) {
-                ann.events().first { it is Event.Message && it.message.content == "via flow" }
+                ann.events().first { it is ClientEvent.Message && it.message.content == "via flow" }
             }
         }
         delay(300) // let the collector subscribe
@@ -210,7 +212,7 @@ suspend fun sessions(ann: ChatClient, bob: ChatClient, room: String, annSession:
     ann.setSession(next)
     bob.sendMessage(room, "after the renewal")
     check("the renewed connection keeps receiving",
-        annEvents.await { it is Event.Message && it.message.content == "after the renewal" } != null)
+        annEvents.await { it is ClientEvent.Message && it.message.content == "after the renewal" } != null)
     check("without reconnecting", ann.connectionState() is ConnectionState.Connected)
     try {
         ann.setSession(next.copy(userId = "someone-else"))
@@ -222,13 +224,13 @@ suspend fun sessions(ann: ChatClient, bob: ChatClient, room: String, annSession:
         ann.refreshSession(refresh)
         check("a used refresh token is refused", false)
     } catch (e: ChatException.Server) {
-        check("a used refresh token is refused as unauthorized", e.code == "unauthorized")
+        check("a used refresh token is refused as unauthorized", e.code == ErrorCode.UNAUTHORIZED)
     }
     check("the current session is the newest", ann.currentSession()?.refreshToken == next.refreshToken)
     ann.signOut(next.refreshToken!!)
     check("signing out forgets the session", ann.currentSession() == null)
     check("signing out disconnects",
-        annEvents.await { it is Event.Connection && it.state is ConnectionState.Disconnected } != null)
+        annEvents.await { it is ClientEvent.Connection && it.state is ConnectionState.Disconnected } != null)
 }
 
 /** An app of another auth service: the SDK asks the app's provider (a suspend fun) for tokens. */
@@ -247,7 +249,7 @@ suspend fun tokenProvider(server: Server, bobSession: Session) {
     client.setTokenProvider(provider)
     client.connect() // no session set: the token comes from the provider
     check("a client without a session connects with the provider's token",
-        events.await { it is Event.Connection && it.state is ConnectionState.Connected } != null)
+        events.await { it is ClientEvent.Connection && it.state is ConnectionState.Connected } != null)
     check("the provider was asked", provider.asked >= 1)
     listening.stop()
     client.shutdown()

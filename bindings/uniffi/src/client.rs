@@ -1,8 +1,12 @@
-//! `ChatClient` for Kotlin and Swift: each method converts and delegates to the SDK.
+//! `ChatClient` for Kotlin and Swift: each method delegates to the SDK, on its runtime.
 
 use std::sync::Arc;
 
-use crate::convert::{ConnectionState, Message, RoomSummary, RoomVisibility, Session, UserProfile};
+use chat_protocol::v1::{RoomSummary, RoomVisibility, UserProfile};
+use chat_sdk::Session;
+use chat_sdk::cache::LocalMessage;
+use chat_sdk::core::ConnectionState;
+
 use crate::error::ChatError;
 use crate::listener::{ChatListener, ListenerHandle, forward};
 use crate::runtime::{RUNTIME, on_runtime};
@@ -44,15 +48,13 @@ impl ChatClient {
     /// Creates an account and signs in.
     pub async fn register(&self, username: String, password: String) -> Result<Session> {
         let inner = self.inner.clone();
-        let session = on_runtime(async move { inner.register(&username, &password).await }).await?;
-        Ok(session.into())
+        on_runtime(async move { inner.register(&username, &password).await }).await
     }
 
     /// Signs in.
     pub async fn login(&self, username: String, password: String) -> Result<Session> {
         let inner = self.inner.clone();
-        let session = on_runtime(async move { inner.login(&username, &password).await }).await?;
-        Ok(session.into())
+        on_runtime(async move { inner.login(&username, &password).await }).await
     }
 
     /// Creates a room and returns its id.
@@ -63,24 +65,22 @@ impl ChatClient {
         members: Vec<String>,
     ) -> Result<String> {
         let inner = self.inner.clone();
-        on_runtime(async move { inner.create_room(&name, visibility.into(), &members).await }).await
+        on_runtime(async move { inner.create_room(&name, visibility, &members).await }).await
     }
 
     /// The rooms the user is a member of.
     pub async fn rooms(&self) -> Result<Vec<RoomSummary>> {
         let inner = self.inner.clone();
-        let rooms = on_runtime(async move { inner.rooms().await }).await?;
-        Ok(rooms.into_iter().map(Into::into).collect())
+        on_runtime(async move { inner.rooms().await }).await
     }
 
     /// Public rooms anyone may join.
     pub async fn public_rooms(&self) -> Result<Vec<RoomSummary>> {
         let inner = self.inner.clone();
-        let rooms = on_runtime(async move { inner.public_rooms().await }).await?;
-        Ok(rooms.into_iter().map(Into::into).collect())
+        on_runtime(async move { inner.public_rooms().await }).await
     }
 
-    /// Adds a member to a room (`Server(code = "forbidden")` when not allowed).
+    /// Adds a member to a room (`Server(code = Forbidden)` when not allowed).
     pub async fn add_member(&self, room_id: String, user_id: String) -> Result<()> {
         let inner = self.inner.clone();
         on_runtime(async move { inner.add_member(&room_id, &user_id).await }).await
@@ -89,23 +89,20 @@ impl ChatClient {
     /// The members of a room with their names, in the order they joined.
     pub async fn members(&self, room_id: String) -> Result<Vec<UserProfile>> {
         let inner = self.inner.clone();
-        let members = on_runtime(async move { inner.members(&room_id).await }).await?;
-        Ok(members.into_iter().map(Into::into).collect())
+        on_runtime(async move { inner.members(&room_id).await }).await
     }
 
-    /// Finds a user by name, ignoring case (`Server(code = "not_found")` if nobody).
+    /// Finds a user by name, ignoring case (`Server(code = NotFound)` if nobody).
     pub async fn find_user(&self, username: String) -> Result<UserProfile> {
         let inner = self.inner.clone();
-        Ok(on_runtime(async move { inner.find_user(&username).await })
-            .await?
-            .into())
+        on_runtime(async move { inner.find_user(&username).await }).await
     }
 
     /// Uses a stored session. With a refresh token, the client renews it by itself
     /// before the access token expires; otherwise call this again with a fresh token
     /// (the live connection is renewed with it, without reconnecting).
     pub fn set_session(&self, session: Session) -> Result<()> {
-        Ok(self.inner.set_session(&session.into())?)
+        Ok(self.inner.set_session(&session)?)
     }
 
     /// For an external auth service: the app's source of fresh access tokens, asked
@@ -119,16 +116,14 @@ impl ChatClient {
     /// The newest session (the one set, or what the client renewed it to): store this
     /// when the app goes to the background. `null` before a sign-in and after sign-out.
     pub fn current_session(&self) -> Option<Session> {
-        self.inner.current_session().map(Into::into)
+        self.inner.current_session()
     }
 
     /// Trades a refresh token for the next session (changes nothing locally; see
-    /// `set_session`). `Server(code = "unauthorized")`: sign in again.
+    /// `set_session`). `Server(code = Unauthorized)`: sign in again.
     pub async fn refresh_session(&self, refresh_token: String) -> Result<Session> {
         let inner = self.inner.clone();
-        let session =
-            on_runtime(async move { inner.refresh_session(&refresh_token).await }).await?;
-        Ok(session.into())
+        on_runtime(async move { inner.refresh_session(&refresh_token).await }).await
     }
 
     /// Signs out on the server (revokes the sign-in's refresh tokens) and disconnects.
@@ -154,7 +149,7 @@ impl ChatClient {
 
     /// The connection state now.
     pub fn connection_state(&self) -> ConnectionState {
-        self.inner.connection_state().into()
+        self.inner.connection_state()
     }
 
     /// Follows a room (resumed after every reconnect).
@@ -168,8 +163,8 @@ impl ChatClient {
     }
 
     /// Sends a message: persisted before this returns, delivered once, in order.
-    pub fn send_message(&self, room_id: String, content: String) -> Result<Message> {
-        Ok(self.inner.send_message(&room_id, &content)?.into())
+    pub fn send_message(&self, room_id: String, content: String) -> Result<LocalMessage> {
+        Ok(self.inner.send_message(&room_id, &content)?)
     }
 
     /// Cached messages, oldest first (see the SDK docs for paging).
@@ -178,13 +173,8 @@ impl ChatClient {
         room_id: String,
         before_seq: Option<u64>,
         limit: u32,
-    ) -> Result<Vec<Message>> {
-        Ok(self
-            .inner
-            .messages(&room_id, before_seq, limit)?
-            .into_iter()
-            .map(Into::into)
-            .collect())
+    ) -> Result<Vec<LocalMessage>> {
+        Ok(self.inner.messages(&room_id, before_seq, limit)?)
     }
 
     /// Fetches older messages into the cache.

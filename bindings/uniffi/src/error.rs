@@ -1,16 +1,23 @@
 //! The SDK's errors, flattened to one sealed hierarchy for Kotlin and Swift.
+//!
+//! This is the one type the bindings still declare beside the SDK's, because the
+//! platforms need another shape than `chat_sdk::ClientError`: it becomes an exception
+//! (Kotlin's own `message` property forbids a field of that name, hence `detail`), and
+//! `ClientError::Cache` wraps the SQLite error chain, which has no foreign
+//! representation, so it is flattened to text here.
 
+use chat_protocol::v1::ErrorCode;
 use chat_sdk::ClientError;
 
-/// Why a call failed. `Server` carries the server's error code (`forbidden`,
-/// `conflict`, ...) and its explanation.
+/// Why a call failed. `Server` carries the server's error code (`Forbidden`,
+/// `Conflict`, ...) and its explanation.
 #[derive(Debug, thiserror::Error, uniffi::Error)]
 pub enum ChatError {
     /// The server refused the request.
     #[error("{code}: {detail}")]
     Server {
-        /// The protocol error code.
-        code: String,
+        /// Why the server refused it (the same codes as `ClientEvent.Error`).
+        code: ErrorCode,
         /// The server's explanation (`detail`, since Kotlin exceptions own `message`).
         detail: String,
     },
@@ -59,7 +66,7 @@ impl From<ClientError> for ChatError {
     fn from(e: ClientError) -> Self {
         match e {
             ClientError::Server { code, message } => Self::Server {
-                code: code.as_str().to_owned(),
+                code,
                 detail: message,
             },
             ClientError::Network(detail) => Self::Network { detail },

@@ -1,17 +1,20 @@
 //! UniFFI bindings for Kotlin and Swift: the SDK's `ChatClient` behind a thin layer that
-//! converts types and errors. No chat logic lives here.
+//! hands calls to the SDK's runtime and flattens its errors. No chat logic lives here.
+//!
+//! The records and enums the app sees (`ClientEvent`, `LocalMessage`, `MessageStatus`,
+//! `ConnectionState`, `DisconnectReason`, `Session`, `RoomSummary`, `UserProfile`,
+//! `RoomVisibility`, `ErrorCode`, ...) are the SDK's and the protocol's own types, which
+//! derive UniFFI behind their `uniffi` features: one declaration each. UniFFI's library
+//! mode generates them per crate (Kotlin packages `uniffi.chat_sdk` and
+//! `uniffi.chat_protocol`, Swift files `chat_sdk.swift` and `chat_protocol.swift`).
 
 mod client;
-mod convert;
 mod error;
 mod listener;
 mod runtime;
 mod token_provider;
 
 pub use client::ChatClient;
-pub use convert::{
-    ConnectionState, Event, Message, MessageStatus, RoomSummary, RoomVisibility, Session,
-};
 pub use error::ChatError;
 pub use listener::{ChatListener, ListenerHandle};
 pub use token_provider::TokenProvider;

@@ -1,14 +1,17 @@
-//! `ChatClient` for JavaScript: each method converts and delegates to the SDK.
+//! `ChatClient` for JavaScript: each method delegates to the SDK and hands its values
+//! to JavaScript as the objects their TypeScript declarations describe.
 
 use chat_protocol::v1::RoomVisibility;
-use chat_sdk::ClientConfig;
+use chat_sdk::cache::LocalMessage;
+use chat_sdk::core::ConnectionState;
+use chat_sdk::{ClientConfig, Session};
 use wasm_bindgen::prelude::*;
 
 use tsify::{Ts, Tsify};
 
-use crate::convert::{ConnectionState, Message, Messages, Rooms, Session, UserProfile, Users};
+use crate::convert::{RoomSummary, UserProfile};
 use crate::error::{bad_argument, to_js};
-use crate::subscription::Subscription;
+use crate::subscription::{Listener, Subscription};
 use crate::token_provider::JsTokenProvider;
 
 type Result<T> = std::result::Result<T, JsValue>;
@@ -40,13 +43,13 @@ impl ChatClient {
     /// Creates an account and signs in.
     pub async fn register(&self, username: String, password: String) -> Result<Ts<Session>> {
         let session = self.inner.register(&username, &password).await;
-        typed(Session::from(session.map_err(to_js)?))
+        typed(&session.map_err(to_js)?)
     }
 
     /// Signs in.
     pub async fn login(&self, username: String, password: String) -> Result<Ts<Session>> {
         let session = self.inner.login(&username, &password).await;
-        typed(Session::from(session.map_err(to_js)?))
+        typed(&session.map_err(to_js)?)
     }
 
     /// Uses a stored session. With a refresh token, the client renews it by itself
@@ -56,7 +59,7 @@ impl ChatClient {
     #[wasm_bindgen(js_name = setSession)]
     pub fn set_session(&self, session: Ts<Session>) -> Result<()> {
         let session: Session = session.to_rust().map_err(|e| bad_argument("session", e))?;
-        self.inner.set_session(&session.into()).map_err(to_js)
+        self.inner.set_session(&session).map_err(to_js)
     }
 
     /// For an external auth service: `provider` returns a fresh access token (or a
@@ -82,7 +85,7 @@ impl ChatClient {
     pub fn current_session(&self) -> Result<Option<Ts<Session>>> {
         self.inner
             .current_session()
-            .map(|session| typed(Session::from(session)))
+            .map(|session| typed(&session))
             .transpose()
     }
 
@@ -91,7 +94,7 @@ impl ChatClient {
     #[wasm_bindgen(js_name = refreshSession)]
     pub async fn refresh_session(&self, refresh_token: String) -> Result<Ts<Session>> {
         let session = self.inner.refresh_session(&refresh_token).await;
-        typed(Session::from(session.map_err(to_js)?))
+        typed(&session.map_err(to_js)?)
     }
 
     /// Signs out on the server (revokes the sign-in's refresh tokens) and disconnects.
@@ -105,31 +108,27 @@ impl ChatClient {
     pub async fn create_room(
         &self,
         name: String,
-        #[wasm_bindgen(unchecked_param_type = "\"public\" | \"private\" | \"direct\"")]
-        visibility: String,
+        visibility: Ts<RoomVisibility>,
         members: Vec<String>,
     ) -> Result<String> {
-        let visibility = match visibility.as_str() {
-            "public" => RoomVisibility::Public,
-            "private" => RoomVisibility::Private,
-            "direct" => RoomVisibility::Direct,
-            other => return Err(bad_argument("visibility", other)),
-        };
+        let visibility: RoomVisibility = visibility
+            .to_rust()
+            .map_err(|e| bad_argument("visibility", e))?;
         let created = self.inner.create_room(&name, visibility, &members).await;
         created.map_err(to_js)
     }
 
     /// The rooms the user is a member of, newest first.
-    pub async fn rooms(&self) -> Result<Ts<Rooms>> {
+    pub async fn rooms(&self) -> Result<Vec<Ts<RoomSummary>>> {
         let rooms = self.inner.rooms().await.map_err(to_js)?;
-        typed(Rooms(rooms.into_iter().map(Into::into).collect()))
+        typed_all(rooms.into_iter().map(RoomSummary::from))
     }
 
     /// Public rooms anyone may join.
     #[wasm_bindgen(js_name = publicRooms)]
-    pub async fn public_rooms(&self) -> Result<Ts<Rooms>> {
+    pub async fn public_rooms(&self) -> Result<Vec<Ts<RoomSummary>>> {
         let rooms = self.inner.public_rooms().await.map_err(to_js)?;
-        typed(Rooms(rooms.into_iter().map(Into::into).collect()))
+        typed_all(rooms.into_iter().map(RoomSummary::from))
     }
 
     /// Adds a member (your own id joins a public room).
@@ -147,16 +146,16 @@ impl ChatClient {
     pub async fn members(
         &self,
         #[wasm_bindgen(js_name = roomId)] room_id: String,
-    ) -> Result<Ts<Users>> {
+    ) -> Result<Vec<Ts<UserProfile>>> {
         let members = self.inner.members(&room_id).await.map_err(to_js)?;
-        typed(Users(members.into_iter().map(Into::into).collect()))
+        typed_all(members.into_iter().map(UserProfile::from))
     }
 
     /// Finds a user by name, ignoring case (`code: "not_found"` if nobody).
     #[wasm_bindgen(js_name = findUser)]
     pub async fn find_user(&self, username: String) -> Result<Ts<UserProfile>> {
         let user = self.inner.find_user(&username).await.map_err(to_js)?;
-        typed(UserProfile::from(user))
+        typed(&UserProfile::from(user))
     }
 
     /// Connects and stays connected until `disconnect`; reconnects by itself, at once
@@ -173,7 +172,7 @@ impl ChatClient {
     /// The connection state now.
     #[wasm_bindgen(js_name = connectionState)]
     pub fn connection_state(&self) -> Result<Ts<ConnectionState>> {
-        typed(ConnectionState::from(self.inner.connection_state()))
+        typed(&self.inner.connection_state())
     }
 
     /// Follows a room (resumed after every reconnect and reload).
@@ -196,10 +195,10 @@ impl ChatClient {
         &self,
         #[wasm_bindgen(js_name = roomId)] room_id: String,
         content: String,
-    ) -> Result<Ts<Message>> {
+    ) -> Result<Ts<LocalMessage>> {
         let echo = self.inner.send_message(&room_id, &content).map_err(to_js)?;
         self.inner.persisted().await.map_err(to_js)?;
-        typed(Message::from(echo))
+        typed(&echo)
     }
 
     /// Cached messages, oldest first: the newest `limit` (plus pending ones) when
@@ -210,7 +209,7 @@ impl ChatClient {
         #[wasm_bindgen(js_name = roomId)] room_id: String,
         #[wasm_bindgen(js_name = beforeSeq)] before_seq: Option<f64>,
         limit: u32,
-    ) -> Result<Ts<Messages>> {
+    ) -> Result<Vec<Ts<LocalMessage>>> {
         let before_seq = before_seq
             .map(|seq| seq_arg("beforeSeq", seq))
             .transpose()?;
@@ -218,7 +217,7 @@ impl ChatClient {
             .inner
             .messages(&room_id, before_seq, limit)
             .map_err(to_js)?;
-        typed(Messages(messages.into_iter().map(Into::into).collect()))
+        typed_all(messages)
     }
 
     /// Call on every keystroke (`true`) and when the field is cleared or sent (`false`).
@@ -282,11 +281,7 @@ impl ChatClient {
     }
 
     /// Calls `listener` with every event until the returned subscription is closed.
-    pub fn subscribe(
-        &self,
-        #[wasm_bindgen(unchecked_param_type = "(event: ChatEvent) => void")]
-        listener: js_sys::Function,
-    ) -> Subscription {
+    pub fn subscribe(&self, listener: Listener) -> Subscription {
         Subscription::start(self.inner.subscribe(), listener)
     }
 
@@ -297,10 +292,17 @@ impl ChatClient {
 }
 
 /// A value as the typed JavaScript object its TypeScript declaration describes.
-fn typed<T: Tsify + serde::Serialize>(value: T) -> Result<Ts<T>> {
+fn typed<T: Tsify + serde::Serialize>(value: &T) -> Result<Ts<T>> {
     value
         .into_ts()
         .map_err(|e| JsValue::from(js_sys::Error::new(&e.to_string())))
+}
+
+/// Values as a JavaScript array of typed objects (`T[]` in TypeScript).
+fn typed_all<T: Tsify + serde::Serialize>(
+    values: impl IntoIterator<Item = T>,
+) -> Result<Vec<Ts<T>>> {
+    values.into_iter().map(|value| typed(&value)).collect()
 }
 
 /// A seq from JavaScript, where it is a `number` (as in `Message.seq`).

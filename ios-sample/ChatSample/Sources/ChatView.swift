@@ -10,7 +10,7 @@ struct ChatView: View {
     @StateObject private var timeline: RoomTimeline
     @State private var draft = ""
     @State private var error: String?
-    @State private var editing: Message?
+    @State private var editing: LocalMessage?
     @State private var editText = ""
     // Loading older messages waits until the list has first scrolled to the bottom: a
     // List starts at the top, where the oldest row would otherwise ask for more at once.
@@ -118,14 +118,14 @@ struct ChatView: View {
     }
 
     /// Edits and deletes need a connection: the SDK refuses them offline.
-    private func saveEdit(_ message: Message) {
+    private func saveEdit(_ message: LocalMessage) {
         guard let id = message.messageId else { return }
         let text = editText.trimmingCharacters(in: .whitespacesAndNewlines)
         guard !text.isEmpty, text != message.content else { return }
         attempt { try user.client.editMessage(roomId: room.roomId, messageId: id, content: text) }
     }
 
-    private func delete(_ message: Message) {
+    private func delete(_ message: LocalMessage) {
         guard let id = message.messageId else { return }
         attempt { try user.client.deleteMessage(roomId: room.roomId, messageId: id) }
     }

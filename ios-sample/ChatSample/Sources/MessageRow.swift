@@ -5,7 +5,7 @@ import SwiftUI
 /// offers what fits the status (retry or discard a failed one, edit or delete a sent
 /// one). Content is shown with `Text(verbatim:)`: never interpreted as Markdown.
 struct MessageRow: View {
-    let message: Message
+    let message: LocalMessage
     let mine: Bool
     let senderName: String
     let onRetry: () -> Void

@@ -116,10 +116,11 @@ pub struct CreateRoomResponse {
 /// A room as listed by `GET /v1/rooms` and `GET /v1/rooms/public`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct RoomSummary {
-    /// The room.
+    /// The room's id, which every other call about the room takes.
     pub room_id: String,
-    /// Display name.
+    /// Display name (for a direct room, apps show the other member's name instead).
     pub name: String,
     /// Public, private or direct.
     pub visibility: RoomVisibility,
@@ -150,6 +151,7 @@ pub struct AddMemberRequest {
 /// to show for it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct UserProfile {
     /// The user's id.
     pub user_id: String,

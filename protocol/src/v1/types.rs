@@ -5,6 +5,8 @@ use serde::{Deserialize, Serialize};
 /// Who may join a room.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
+#[cfg_attr(feature = "tsify", derive(tsify::Tsify))]
 #[serde(rename_all = "snake_case")]
 pub enum RoomVisibility {
     /// Any authenticated user may join.
@@ -38,6 +40,8 @@ impl RoomVisibility {
 
 /// How far a user has got with a room's messages.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
+#[cfg_attr(feature = "tsify", derive(tsify::Tsify))]
 #[serde(rename_all = "snake_case")]
 pub enum ReceiptKind {
     /// The user's device has received everything up to the seq.
@@ -58,6 +62,8 @@ impl ReceiptKind {
 
 /// Whether a user has at least one authenticated connection.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
+#[cfg_attr(feature = "tsify", derive(tsify::Tsify))]
 #[serde(rename_all = "snake_case")]
 pub enum PresenceStatus {
     /// At least one connection is authenticated.

@@ -11,7 +11,8 @@ use tokio::sync::{broadcast, mpsc};
 
 use super::bridge::{Bridge, Command, Shared};
 use super::refresher::SessionRefresher;
-use super::rest::{self, Session};
+use super::rest;
+use super::session::Session;
 use super::{ClientError, ClientEvent, TokenProvider};
 use crate::cache::{Cache, LocalMessage};
 use crate::core::{ConnectionState, Core, CoreConfig, Input};

@@ -221,7 +221,7 @@ impl Bridge {
         let stored = match event {
             Event::State(state) => {
                 *self.shared.state.lock().expect("state lock") = state.clone();
-                Ok(Some(ClientEvent::Connection(state)))
+                Ok(Some(ClientEvent::Connection { state }))
             }
             Event::Received(frame) => {
                 let room = frame_room(&frame).map(str::to_owned);
@@ -390,11 +390,11 @@ fn app_event(
     Ok(match frame {
         ServerFrame::Message(m) => cache
             .message_by_id(&m.message_id, me)?
-            .map(ClientEvent::Message),
+            .map(|message| ClientEvent::Message { message }),
         ServerFrame::MessageEdited { message_id, .. }
         | ServerFrame::MessageDeleted { message_id, .. } => cache
             .message_by_id(&message_id, me)?
-            .map(ClientEvent::Message),
+            .map(|message| ClientEvent::Message { message }),
         ServerFrame::Typing {
             room_id,
             user_id,
@@ -433,7 +433,8 @@ fn app_event(
             has_more,
         } => Some(ClientEvent::HistoryLoaded {
             room_id,
-            count: messages.len(),
+            // A page holds at most MAX_HISTORY_LIMIT messages.
+            count: u32::try_from(messages.len()).unwrap_or(u32::MAX),
             has_more,
         }),
         ServerFrame::Error {

@@ -2,82 +2,103 @@
 
 use chat_protocol::v1::{ErrorCode, PresenceStatus, ReceiptKind};
 
-use super::rest::Session;
+use super::session::Session;
 use crate::cache::{LocalMessage, MessageStatus};
 use crate::core::ConnectionState;
 
 /// One thing that changed. Messages are already in the cache when the event arrives,
 /// so the app may also just re-read `messages()`.
+// Every variant has named fields: Kotlin and Swift then read `event.state`, and
+// JavaScript gets one flat object tagged by `type` (`{type: "connection", state}`).
 #[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
+#[cfg_attr(feature = "tsify", derive(serde::Serialize, tsify::Tsify))]
+#[cfg_attr(
+    feature = "tsify",
+    serde(
+        tag = "type",
+        rename_all = "camelCase",
+        rename_all_fields = "camelCase"
+    )
+)]
 pub enum ClientEvent {
-    /// The connection state changed.
-    Connection(ConnectionState),
+    /// The connection state changed: show or hide an offline banner.
+    Connection {
+        /// The state the connection is in now.
+        state: ConnectionState,
+    },
     /// A message arrived, or one already shown changed (edited, deleted).
-    Message(LocalMessage),
+    Message {
+        /// The message as the cache now holds it, status included.
+        message: LocalMessage,
+    },
     /// One of the user's own messages moved on (sent, failed, cancelled = removed).
     Status {
-        /// The room.
+        /// The room the message belongs to.
         room_id: String,
-        /// The message's client id.
+        /// The id the client gave the message when it was written.
         client_msg_id: String,
-        /// Its new status; `None` when it was cancelled.
+        /// Its new status; `None` when it was cancelled (and removed from the cache).
         status: Option<MessageStatus>,
     },
     /// Someone started or stopped typing.
     Typing {
-        /// The room.
+        /// The room they are typing in.
         room_id: String,
-        /// Who.
+        /// Who is typing.
         user_id: String,
-        /// Typing or not.
+        /// Whether they are typing now; an indicator nobody refreshes expires by itself.
         is_typing: bool,
     },
     /// A member's delivered or read position advanced (own messages' statuses may change).
     Receipt {
-        /// The room.
+        /// The room the position is in.
         room_id: String,
-        /// Whose receipt.
+        /// The member whose position advanced (also the user's own other devices).
         user_id: String,
-        /// Up to which seq.
+        /// Everything up to this seq is delivered or read.
         seq: u64,
-        /// Delivered or read.
+        /// Whether the position is a delivered or a read one.
         kind: ReceiptKind,
     },
     /// A room-mate came online or went offline.
     Presence {
-        /// Who.
+        /// The room-mate.
         user_id: String,
-        /// Online or offline.
+        /// Online or offline now.
         status: PresenceStatus,
         /// When they were last online (offline only), ms since the epoch.
         last_seen: Option<i64>,
     },
     /// A room is followed on this connection (replay, if any, follows).
     RoomJoined {
-        /// The room.
+        /// The room now live on this connection.
         room_id: String,
-        /// The room's last seq at the time.
+        /// The room's last seq at the time: the newest message the server holds.
         last_seq: u64,
     },
-    /// Older messages were fetched into the cache (`load_older`).
+    /// Older messages were fetched into the cache (`load_older`): read again.
     HistoryLoaded {
-        /// The room.
+        /// The room whose history grew.
         room_id: String,
         /// How many messages came.
-        count: usize,
-        /// Whether even older ones exist.
+        count: u32,
+        /// Whether even older ones exist on the server.
         has_more: bool,
     },
     /// The client renewed the session with its refresh token (built-in accounts):
     /// store this session in place of the old one, whose refresh token is used up.
-    SessionRenewed(Session),
+    SessionRenewed {
+        /// The session to store from now on.
+        session: Session,
+    },
     /// The server refused a request that was not a send (join, edit, history...).
     Error {
-        /// The code.
+        /// Why the server refused it.
         code: ErrorCode,
-        /// The explanation.
+        /// The server's explanation, for logs rather than for users.
         message: String,
-        /// The room or message it concerns.
+        /// The room or message the refused request was about, when it was about one.
         reference: Option<String>,
     },
 }

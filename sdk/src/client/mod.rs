@@ -9,11 +9,12 @@ mod error;
 mod events;
 mod refresher;
 mod rest;
+mod session;
 mod token_provider;
 
 pub use api::{ChatClient, ClientConfig};
 pub(crate) use bridge::{Bridge, Command, Io};
 pub use error::ClientError;
 pub use events::ClientEvent;
-pub use rest::Session;
+pub use session::Session;
 pub use token_provider::{SendSyncOutsideWasm, TokenFuture, TokenProvider};

@@ -49,7 +49,7 @@ impl TokenProvider for SessionRefresher {
                     *shared.token.lock().expect("token lock") = Some(session.token.clone());
                     *shared.session.lock().expect("session lock") = Some(session.clone());
                     let token = session.token.clone();
-                    shared.emit(ClientEvent::SessionRenewed(session));
+                    shared.emit(ClientEvent::SessionRenewed { session });
                     Some(token)
                 }
                 // Expired, revoked or replayed: the user has to sign in again (the

@@ -5,46 +5,7 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use super::ClientError;
-
-/// A signed-in user.
-#[derive(Clone, PartialEq, Eq)]
-pub struct Session {
-    /// The user's id.
-    pub user_id: String,
-    /// The access token.
-    pub token: String,
-    /// When it expires, ms since the epoch.
-    pub expires_at: i64,
-    /// With the server's built-in accounts: the single-use token that gets the next
-    /// session ([`ChatClient::refresh_session`](super::ChatClient::refresh_session)).
-    /// Store it securely and replace it with each new one.
-    pub refresh_token: Option<String>,
-    /// When `refresh_token` expires, ms since the epoch.
-    pub refresh_expires_at: Option<i64>,
-}
-
-// Tokens stay out of logs.
-impl std::fmt::Debug for Session {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Session")
-            .field("user_id", &self.user_id)
-            .field("expires_at", &self.expires_at)
-            .field("refresh_expires_at", &self.refresh_expires_at)
-            .finish_non_exhaustive()
-    }
-}
-
-impl From<AuthResponse> for Session {
-    fn from(auth: AuthResponse) -> Self {
-        Self {
-            user_id: auth.user_id,
-            token: auth.token,
-            expires_at: auth.expires_at,
-            refresh_token: auth.refresh_token,
-            refresh_expires_at: auth.refresh_expires_at,
-        }
-    }
-}
+use super::session::Session;
 
 /// `POST /v1/auth/register` or `/v1/auth/login` on `base` (e.g. `http://host:8080`).
 pub(super) async fn authenticate(

@@ -160,7 +160,7 @@ impl Core {
                 self.token = Some(token.clone());
                 if self.is_live() {
                     self.renew_with(now, token, &mut out);
-                } else if self.wanted && matches!(self.state, ConnectionState::NeedsToken(_)) {
+                } else if self.wanted && matches!(self.state, ConnectionState::NeedsToken { .. }) {
                     if now >= self.token_retry_at {
                         self.open(now, &mut out);
                     } else {
@@ -182,7 +182,7 @@ impl Core {
                 self.connection_lost(now, reason, &mut out);
             }
             Input::SocketFailed(why) => {
-                self.connection_lost(now, DisconnectReason::Failed(why), &mut out);
+                self.connection_lost(now, DisconnectReason::Failed { detail: why }, &mut out);
             }
             Input::Frame(frame) => self.on_frame(now, frame, &mut out),
             Input::Tick => self.on_tick(now, &mut out),

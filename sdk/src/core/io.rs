@@ -6,19 +6,35 @@ use super::Millis;
 use super::outbox::OutgoingMessage;
 
 /// Why the connection is not up.
+// Variants carry named fields, so that every binding reads `reason.detail`, and
+// JavaScript gets one object tagged by `kind` (`{kind: "failed", detail}`).
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
+#[cfg_attr(
+    feature = "tsify",
+    derive(serde::Serialize, tsify::Tsify),
+    serde(
+        tag = "kind",
+        rename_all = "camelCase",
+        rename_all_fields = "camelCase"
+    )
+)]
 pub enum DisconnectReason {
     /// The app asked for it.
     Requested,
     /// The server closed the WebSocket with this code.
     Closed {
-        /// The close code (see `chat_protocol::v1::close`).
+        /// The close code (see `chat_protocol::v1::close`); `None` when the connection
+        /// simply ended without one.
         code: Option<u16>,
         /// The server's reason text.
         reason: String,
     },
     /// The socket failed (network down, connection refused, reset).
-    Failed(String),
+    Failed {
+        /// What failed, as the platform's socket reported it.
+        detail: String,
+    },
     /// Nothing was heard from the server for too long.
     HeartbeatTimeout,
     /// The server did not accept `authenticate` in time.
@@ -26,7 +42,10 @@ pub enum DisconnectReason {
     /// The server is restarting and asked clients to come back later.
     ServerShutdown,
     /// The token was refused: a fresh one is needed before reconnecting.
-    Unauthorized(String),
+    Unauthorized {
+        /// Why it was refused (the server's close reason, or "no access token").
+        detail: String,
+    },
 }
 
 /// A short sentence for the app to show or log ("network: connection refused").
@@ -35,17 +54,27 @@ impl std::fmt::Display for DisconnectReason {
         match self {
             Self::Requested => f.write_str("requested"),
             Self::Closed { code, reason } => write!(f, "closed ({}): {reason}", code.unwrap_or(0)),
-            Self::Failed(why) => write!(f, "network: {why}"),
+            Self::Failed { detail } => write!(f, "network: {detail}"),
             Self::HeartbeatTimeout => f.write_str("no answer from the server"),
             Self::AuthTimeout => f.write_str("connecting timed out"),
             Self::ServerShutdown => f.write_str("server restarting"),
-            Self::Unauthorized(why) => write!(f, "unauthorized: {why}"),
+            Self::Unauthorized { detail } => write!(f, "unauthorized: {detail}"),
         }
     }
 }
 
-/// The connection as the app sees it.
+/// The connection as the app sees it (an offline banner, a spinner).
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
+#[cfg_attr(
+    feature = "tsify",
+    derive(serde::Serialize, tsify::Tsify),
+    serde(
+        tag = "state",
+        rename_all = "camelCase",
+        rename_all_fields = "camelCase"
+    )
+)]
 pub enum ConnectionState {
     /// Not connected and not trying (never connected, or the app disconnected).
     Disconnected,
@@ -60,14 +89,18 @@ pub enum ConnectionState {
     Reconnecting {
         /// The attempt that will follow.
         attempt: u32,
-        /// How long the wait is.
+        /// How long the wait is, in ms.
         delay_ms: u64,
         /// Why the previous connection ended.
         reason: DisconnectReason,
     },
-    /// Waiting for a fresh token (the last one was refused); see
-    /// [`Event::TokenNeeded`].
-    NeedsToken(DisconnectReason),
+    /// Waiting for a fresh token (the last one was refused, or there is none): the
+    /// client asks the app's token provider, or the app signs in again or sets a fresh
+    /// session.
+    NeedsToken {
+        /// Why the token is needed.
+        reason: DisconnectReason,
+    },
 }
 
 /// Something that happened, for the core to act on.

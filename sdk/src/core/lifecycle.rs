@@ -35,9 +35,11 @@ impl Core {
     /// Opens a socket now (or asks for a token first).
     pub(super) fn open(&mut self, now: Millis, out: &mut Vec<Action>) {
         if self.token.is_none() {
-            let reason = DisconnectReason::Unauthorized("no access token".into());
+            let reason = DisconnectReason::Unauthorized {
+                detail: "no access token".into(),
+            };
             self.phase = Phase::Idle;
-            self.set_state(ConnectionState::NeedsToken(reason), out);
+            self.set_state(ConnectionState::NeedsToken { reason }, out);
             out.push(Action::Emit(Event::TokenNeeded));
             return;
         }
@@ -100,7 +102,7 @@ impl Core {
                 reason,
             } => (
                 Some(close::UNAUTHORIZED),
-                DisconnectReason::Unauthorized(reason),
+                DisconnectReason::Unauthorized { detail: reason },
             ),
             DisconnectReason::Closed {
                 code: Some(close::RESTARTING),
@@ -113,13 +115,13 @@ impl Core {
             }
             other => (None, other),
         };
-        if let DisconnectReason::Unauthorized(_) = reason {
+        if let DisconnectReason::Unauthorized { .. } = reason {
             // Retrying with the same token would fail the same way; and a fresh token
             // that keeps being refused must not turn into a tight reconnect loop.
             self.token = None;
             self.token_retry_at = now.saturating_add(self.backoff.next_delay(&mut self.rng));
             self.phase = Phase::Idle;
-            self.set_state(ConnectionState::NeedsToken(reason), out);
+            self.set_state(ConnectionState::NeedsToken { reason }, out);
             out.push(Action::Emit(Event::TokenNeeded));
             return;
         }

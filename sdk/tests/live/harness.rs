@@ -273,7 +273,9 @@ pub fn count_reconnects(client: &ChatClient) -> Arc<std::sync::atomic::AtomicUsi
     tokio::spawn(async move {
         loop {
             match events.recv().await {
-                Ok(chat_sdk::ClientEvent::Connection(ConnectionState::Reconnecting { .. })) => {
+                Ok(chat_sdk::ClientEvent::Connection {
+                    state: ConnectionState::Reconnecting { .. },
+                }) => {
                     counter.fetch_add(1, Ordering::SeqCst);
                 }
                 Ok(_) | Err(broadcast::error::RecvError::Lagged(_)) => {}

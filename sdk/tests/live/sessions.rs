@@ -51,7 +51,7 @@ fn connection_states(
 ) -> Vec<ConnectionState> {
     let mut states = Vec::new();
     while let Ok(event) = events.try_recv() {
-        if let ClientEvent::Connection(state) = event {
+        if let ClientEvent::Connection { state } = event {
             states.push(state);
         }
     }
@@ -71,7 +71,7 @@ fn stayed_connected(states: &[ConnectionState]) {
     assert!(
         !states.iter().any(|s| matches!(
             s,
-            ConnectionState::Reconnecting { .. } | ConnectionState::NeedsToken(_)
+            ConnectionState::Reconnecting { .. } | ConnectionState::NeedsToken { .. }
         )),
         "{states:?}"
     );
@@ -106,8 +106,8 @@ async fn built_in_accounts_renew_with_refresh_tokens_without_reconnecting() {
     let mut states = Vec::new();
     while let Ok(event) = events.try_recv() {
         match event {
-            ClientEvent::SessionRenewed(session) => renewed.push(session),
-            ClientEvent::Connection(state) => states.push(state),
+            ClientEvent::SessionRenewed { session } => renewed.push(session),
+            ClientEvent::Connection { state } => states.push(state),
             _ => {}
         }
     }

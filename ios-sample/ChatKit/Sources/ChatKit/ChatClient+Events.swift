@@ -8,7 +8,7 @@ public extension ChatClient {
     /// Every event of this client while the stream is iterated; ending the iteration
     /// stops the listener. Unbounded buffer: the SDK calls in from its own thread and
     /// must never wait on a slow consumer.
-    func events() -> AsyncStream<Event> {
+    func events() -> AsyncStream<ClientEvent> {
         AsyncStream(bufferingPolicy: .unbounded) { continuation in
             let handle = self.listen(listener: StreamListener { continuation.yield($0) })
             continuation.onTermination = { _ in handle.stop() }
@@ -42,13 +42,13 @@ public extension ConnectionState {
 
 /// Hands the SDK's callbacks (on an SDK thread) to a closure.
 private final class StreamListener: ChatListener, @unchecked Sendable {
-    private let deliver: (Event) -> Void
+    private let deliver: (ClientEvent) -> Void
 
-    init(_ deliver: @escaping (Event) -> Void) {
+    init(_ deliver: @escaping (ClientEvent) -> Void) {
         self.deliver = deliver
     }
 
-    func onEvent(event: Event) {
+    func onEvent(event: ClientEvent) {
         deliver(event)
     }
 }

@@ -13,7 +13,7 @@ import Foundation
 @MainActor
 public final class RoomTimeline: ObservableObject {
     /// The newest messages, oldest first; grows with `loadOlder()`.
-    @Published public private(set) var messages: [Message] = []
+    @Published public private(set) var messages: [LocalMessage] = []
     /// Ids of the members typing now.
     @Published public private(set) var typingUsers: Set<String> = []
     /// User id to name, for showing who wrote (ids until the member list arrives).
@@ -97,17 +97,17 @@ public final class RoomTimeline: ObservableObject {
     }
 
     /// Sends a failed message again.
-    public func retry(_ message: Message) throws {
+    public func retry(_ message: LocalMessage) throws {
         try client.retry(clientMsgId: message.clientMsgId)
     }
 
     /// Drops a pending or failed message.
-    public func cancel(_ message: Message) throws {
+    public func cancel(_ message: LocalMessage) throws {
         try client.cancel(clientMsgId: message.clientMsgId)
         reload()
     }
 
-    private func handle(_ event: Event) {
+    private func handle(_ event: ClientEvent) {
         switch event {
         case .message(let message) where message.roomId == roomId:
             stopTyping(message.senderId)

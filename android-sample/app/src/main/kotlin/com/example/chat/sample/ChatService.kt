@@ -12,9 +12,9 @@ import kotlinx.coroutines.launch
 import uniffi.chat_ffi.ChatClient
 import uniffi.chat_ffi.ChatException
 import uniffi.chat_ffi.ChatListener
-import uniffi.chat_ffi.Event
 import uniffi.chat_ffi.ListenerHandle
-import uniffi.chat_ffi.Session
+import uniffi.chat_sdk.ClientEvent
+import uniffi.chat_sdk.Session
 
 /** The signed-in user and their client (one cache file per user). */
 data class SignedIn(val client: ChatClient, val session: Session, val username: String)
@@ -84,8 +84,8 @@ class ChatService(private val context: Context, private val serverUrl: String) {
     private fun keepRenewedSessions(client: ChatClient) {
         renewals?.stop()
         renewals = client.listen(object : ChatListener {
-            override fun onEvent(event: Event) {
-                if (event is Event.SessionRenewed) store(event.session)
+            override fun onEvent(event: ClientEvent) {
+                if (event is ClientEvent.SessionRenewed) store(event.session)
             }
         })
     }

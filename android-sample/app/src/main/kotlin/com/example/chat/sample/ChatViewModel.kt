@@ -13,8 +13,8 @@ import kotlinx.coroutines.launch
 import kotlinx.coroutines.withContext
 import kotlinx.coroutines.Dispatchers
 import uniffi.chat_ffi.ChatException
-import uniffi.chat_ffi.ConnectionState
-import uniffi.chat_ffi.Message
+import uniffi.chat_sdk.ConnectionState
+import uniffi.chat_sdk.LocalMessage
 
 /** One room's screen: the timeline from chatkit plus what only the screen needs. */
 class ChatViewModel(private val user: SignedIn, val roomId: String) : ViewModel() {
@@ -42,17 +42,17 @@ class ChatViewModel(private val user: SignedIn, val roomId: String) : ViewModel(
 
     fun markRead() = guarded { timeline.markRead() }
 
-    fun retry(message: Message) = guarded { timeline.retry(message) }
+    fun retry(message: LocalMessage) = guarded { timeline.retry(message) }
 
-    fun cancel(message: Message) = guarded { timeline.cancel(message) }
+    fun cancel(message: LocalMessage) = guarded { timeline.cancel(message) }
 
     /** Edits and deletes need a connection: the SDK refuses them offline. */
-    fun edit(message: Message, text: String) = guarded {
+    fun edit(message: LocalMessage, text: String) = guarded {
         val id = message.messageId ?: return@guarded
         withContext(Dispatchers.IO) { client.editMessage(roomId, id, text.trim()) }
     }
 
-    fun delete(message: Message) = guarded {
+    fun delete(message: LocalMessage) = guarded {
         val id = message.messageId ?: return@guarded
         withContext(Dispatchers.IO) { client.deleteMessage(roomId, id) }
     }

@@ -10,9 +10,9 @@ import kotlinx.coroutines.flow.asStateFlow
 import kotlinx.coroutines.flow.stateIn
 import kotlinx.coroutines.launch
 import uniffi.chat_ffi.ChatException
-import uniffi.chat_ffi.ConnectionState
-import uniffi.chat_ffi.RoomSummary
-import uniffi.chat_ffi.RoomVisibility
+import uniffi.chat_protocol.RoomSummary
+import uniffi.chat_protocol.RoomVisibility
+import uniffi.chat_sdk.ConnectionState
 
 /** The user's rooms and the public ones they could join. */
 data class RoomsState(

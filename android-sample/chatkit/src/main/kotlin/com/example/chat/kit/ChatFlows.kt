@@ -11,17 +11,17 @@ import kotlinx.coroutines.flow.callbackFlow
 import kotlinx.coroutines.flow.distinctUntilChanged
 import uniffi.chat_ffi.ChatClient
 import uniffi.chat_ffi.ChatListener
-import uniffi.chat_ffi.ConnectionState
-import uniffi.chat_ffi.Event
+import uniffi.chat_sdk.ClientEvent
+import uniffi.chat_sdk.ConnectionState
 
 /**
  * Every event of this client while the flow is collected; cancelling the collection
  * stops the listener. Unbounded buffer: the SDK calls in from its own thread and must
  * never wait on a slow collector (what it sends is bounded by the SDK's own queue).
  */
-fun ChatClient.events(): Flow<Event> = callbackFlow {
+fun ChatClient.events(): Flow<ClientEvent> = callbackFlow {
     val handle = listen(object : ChatListener {
-        override fun onEvent(event: Event) {
+        override fun onEvent(event: ClientEvent) {
             trySend(event)
         }
     })
@@ -34,8 +34,8 @@ fun ChatClient.events(): Flow<Event> = callbackFlow {
  */
 fun ChatClient.connectionStates(): Flow<ConnectionState> = callbackFlow {
     val handle = listen(object : ChatListener {
-        override fun onEvent(event: Event) {
-            if (event is Event.Connection) trySend(event.state)
+        override fun onEvent(event: ClientEvent) {
+            if (event is ClientEvent.Connection) trySend(event.state)
         }
     })
     trySend(connectionState())

@@ -18,8 +18,8 @@ import kotlinx.coroutines.sync.withLock
 import kotlinx.coroutines.withContext
 import uniffi.chat_ffi.ChatClient
 import uniffi.chat_ffi.ChatException
-import uniffi.chat_ffi.Event
-import uniffi.chat_ffi.Message
+import uniffi.chat_sdk.ClientEvent
+import uniffi.chat_sdk.LocalMessage
 
 /**
  * The messages of one room (the user's pending ones included), who is typing, and the
@@ -42,7 +42,7 @@ class RoomTimeline(
     private val typingTimeoutMillis: Long = 6_000,
 ) {
     private val window = MutableStateFlow(pageSize)
-    private val _messages = MutableStateFlow<List<Message>>(emptyList())
+    private val _messages = MutableStateFlow<List<LocalMessage>>(emptyList())
     private val _typing = MutableStateFlow<Set<String>>(emptySet())
     private val _names = MutableStateFlow<Map<String, String>>(emptyMap())
     private val _hasOlder = MutableStateFlow(true)
@@ -53,7 +53,7 @@ class RoomTimeline(
     private var lastMarkedRead = 0uL
 
     /** The newest messages, oldest first; grows with [loadOlder]. */
-    val messages: StateFlow<List<Message>> = _messages.asStateFlow()
+    val messages: StateFlow<List<LocalMessage>> = _messages.asStateFlow()
 
     /** Ids of the members typing now. */
     val typingUsers: StateFlow<Set<String>> = _typing.asStateFlow()
@@ -121,26 +121,26 @@ class RoomTimeline(
     }
 
     /** Sends a failed message again. */
-    suspend fun retry(message: Message) = withContext(io) { client.retry(message.clientMsgId) }
+    suspend fun retry(message: LocalMessage) = withContext(io) { client.retry(message.clientMsgId) }
 
     /** Drops a pending or failed message. */
-    suspend fun cancel(message: Message) = withContext(io) { client.cancel(message.clientMsgId) }
+    suspend fun cancel(message: LocalMessage) = withContext(io) { client.cancel(message.clientMsgId) }
 
-    private fun onEvent(event: Event) {
+    private fun onEvent(event: ClientEvent) {
         when (event) {
-            is Event.Message -> if (event.message.roomId == roomId) {
+            is ClientEvent.Message -> if (event.message.roomId == roomId) {
                 stopTyping(event.message.senderId)
                 if (event.message.senderId !in _names.value) scope.launch { refreshNames() }
                 reloads.trySend(Unit)
             }
-            is Event.Status -> if (event.roomId == roomId) reloads.trySend(Unit)
-            is Event.Receipt -> if (event.roomId == roomId) reloads.trySend(Unit)
-            is Event.RoomJoined -> if (event.roomId == roomId) reloads.trySend(Unit)
-            is Event.HistoryLoaded -> if (event.roomId == roomId) {
+            is ClientEvent.Status -> if (event.roomId == roomId) reloads.trySend(Unit)
+            is ClientEvent.Receipt -> if (event.roomId == roomId) reloads.trySend(Unit)
+            is ClientEvent.RoomJoined -> if (event.roomId == roomId) reloads.trySend(Unit)
+            is ClientEvent.HistoryLoaded -> if (event.roomId == roomId) {
                 _hasOlder.value = event.hasMore
                 reloads.trySend(Unit)
             }
-            is Event.Typing -> if (event.roomId == roomId) {
+            is ClientEvent.Typing -> if (event.roomId == roomId) {
                 if (event.isTyping) startTyping(event.userId) else stopTyping(event.userId)
             }
             else -> {}

@@ -40,7 +40,7 @@ import androidx.lifecycle.compose.collectAsStateWithLifecycle
 import androidx.lifecycle.viewmodel.compose.viewModel
 import com.example.chat.sample.ChatViewModel
 import com.example.chat.sample.SignedIn
-import uniffi.chat_ffi.Message
+import uniffi.chat_sdk.LocalMessage
 
 /**
  * One room: messages newest at the bottom with status ticks on the user's own, who is
@@ -57,7 +57,7 @@ fun ChatScreen(user: SignedIn, roomId: String, roomName: String, onBack: () -> U
     val connection by model.connection.collectAsStateWithLifecycle()
     val error by model.error.collectAsStateWithLifecycle()
     var draft by rememberSaveable { mutableStateOf("") }
-    var editing by remember { mutableStateOf<Message?>(null) }
+    var editing by remember { mutableStateOf<LocalMessage?>(null) }
     val snackbar = remember { SnackbarHostState() }
     // Reversed: item 0 is the newest message, at the bottom.
     val newestFirst = remember(messages) { messages.asReversed() }

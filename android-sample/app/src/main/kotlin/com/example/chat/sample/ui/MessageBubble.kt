@@ -26,8 +26,8 @@ import androidx.compose.ui.text.font.FontStyle
 import androidx.compose.ui.unit.dp
 import java.text.DateFormat
 import java.util.Date
-import uniffi.chat_ffi.Message
-import uniffi.chat_ffi.MessageStatus
+import uniffi.chat_sdk.LocalMessage
+import uniffi.chat_sdk.MessageStatus
 
 /**
  * One message. The user's own sit on the right with their status ticks; a long press
@@ -37,7 +37,7 @@ import uniffi.chat_ffi.MessageStatus
 @OptIn(ExperimentalFoundationApi::class)
 @Composable
 fun MessageBubble(
-    message: Message,
+    message: LocalMessage,
     mine: Boolean,
     senderName: String,
     onRetry: () -> Unit,

@@ -10,7 +10,7 @@ import androidx.compose.runtime.Composable
 import androidx.compose.ui.Modifier
 import androidx.compose.ui.unit.dp
 import com.example.chat.kit.isOffline
-import uniffi.chat_ffi.ConnectionState
+import uniffi.chat_sdk.ConnectionState
 
 /**
  * A strip under the top bar while the client is not connected. Sending still works

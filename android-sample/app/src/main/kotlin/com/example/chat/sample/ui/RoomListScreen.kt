@@ -34,8 +34,8 @@ import androidx.lifecycle.compose.collectAsStateWithLifecycle
 import androidx.lifecycle.viewmodel.compose.viewModel
 import com.example.chat.sample.RoomListViewModel
 import com.example.chat.sample.SignedIn
-import uniffi.chat_ffi.RoomSummary
-import uniffi.chat_ffi.RoomVisibility
+import uniffi.chat_protocol.RoomSummary
+import uniffi.chat_protocol.RoomVisibility
 
 /** The user's rooms, public rooms to join, and a dialog to start a conversation. */
 @OptIn(ExperimentalMaterial3Api::class)

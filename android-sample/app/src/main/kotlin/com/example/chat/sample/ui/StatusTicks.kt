@@ -11,7 +11,7 @@ import androidx.compose.material3.MaterialTheme
 import androidx.compose.runtime.Composable
 import androidx.compose.ui.Modifier
 import androidx.compose.ui.unit.dp
-import uniffi.chat_ffi.MessageStatus
+import uniffi.chat_sdk.MessageStatus
 
 /**
  * Where one of the user's messages stands: a clock while it waits in the outbox, one
