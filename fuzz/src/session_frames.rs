@@ -252,11 +252,11 @@ fn message(sut: &Sut, frame: &Frame, sent_ids: &mut Vec<String>) -> Message {
             },
         },
         Frame::Join { room, since_seq } => ClientFrame::JoinRoom {
-            room_id: room_id(sut, room),
+            room_id: room_id(sut, room).into(),
             since_seq: *since_seq,
         },
         Frame::Leave(room) => ClientFrame::LeaveRoom {
-            room_id: room_id(sut, room),
+            room_id: room_id(sut, room).into(),
         },
         Frame::Send { room, id, content } => {
             let client_msg_id = match id {
@@ -268,17 +268,17 @@ fn message(sut: &Sut, frame: &Frame, sent_ids: &mut Vec<String>) -> Message {
             };
             sent_ids.push(client_msg_id.clone());
             ClientFrame::SendMessage {
-                room_id: room_id(sut, room),
+                room_id: room_id(sut, room).into(),
                 client_msg_id,
                 content: content.clone(),
             }
         }
         Frame::Typing { room, is_typing } => ClientFrame::Typing {
-            room_id: room_id(sut, room),
+            room_id: room_id(sut, room).into(),
             is_typing: *is_typing,
         },
         Frame::Receipt { room, seq, read } => ClientFrame::Receipt {
-            room_id: room_id(sut, room),
+            room_id: room_id(sut, room).into(),
             seq: *seq,
             kind: if *read {
                 ReceiptKind::Read
@@ -291,20 +291,20 @@ fn message(sut: &Sut, frame: &Frame, sent_ids: &mut Vec<String>) -> Message {
             message,
             content,
         } => ClientFrame::EditMessage {
-            room_id: room_id(sut, room),
-            message_id: message_id(sut, message),
+            room_id: room_id(sut, room).into(),
+            message_id: message_id(sut, message).into(),
             content: content.clone(),
         },
         Frame::Delete { room, message } => ClientFrame::DeleteMessage {
-            room_id: room_id(sut, room),
-            message_id: message_id(sut, message),
+            room_id: room_id(sut, room).into(),
+            message_id: message_id(sut, message).into(),
         },
         Frame::History {
             room,
             before_seq,
             limit,
         } => ClientFrame::History {
-            room_id: room_id(sut, room),
+            room_id: room_id(sut, room).into(),
             before_seq: *before_seq,
             limit: *limit,
         },

@@ -39,9 +39,9 @@ fn open_with_100k_messages(c: &mut Criterion) {
         let mut cache = Cache::open(&path).unwrap();
         let messages: Vec<Message> = (1..=100_000u64)
             .map(|seq| Message {
-                room_id: format!("room-{}", seq % 20),
+                room_id: format!("room-{}", seq % 20).into(),
                 seq,
-                message_id: format!("m{seq}"),
+                message_id: format!("m{seq}").into(),
                 client_msg_id: format!("c{seq}"),
                 sender_id: "someone".into(),
                 content: "a message of ordinary length, about sixty bytes".into(),
@@ -54,7 +54,7 @@ fn open_with_100k_messages(c: &mut Criterion) {
             cache
                 .apply(
                     &ServerFrame::History {
-                        room_id: String::new(),
+                        room_id: String::new().into(),
                         messages: chunk.to_vec(),
                         has_more: false,
                     },

@@ -10,7 +10,7 @@ fn message(room: &str, seq: u64, sender: &str, content: &str) -> Message {
     Message {
         room_id: room.into(),
         seq,
-        message_id: format!("m{seq}"),
+        message_id: format!("m{seq}").into(),
         client_msg_id: format!("c{seq}"),
         sender_id: sender.into(),
         content: content.into(),

@@ -116,7 +116,7 @@ fn ack(room: &str, id: &str, seq: u64) -> ServerFrame {
     ServerFrame::MessageAck {
         room_id: room.into(),
         client_msg_id: id.into(),
-        message_id: format!("m-{id}"),
+        message_id: format!("m-{id}").into(),
         seq,
         created_at: 0,
     }
@@ -126,7 +126,7 @@ fn message_from(sender: &str, room: &str, seq: u64) -> ServerFrame {
     ServerFrame::Message(Message {
         room_id: room.into(),
         seq,
-        message_id: format!("m{seq}"),
+        message_id: format!("m{seq}").into(),
         client_msg_id: format!("c{seq}"),
         sender_id: sender.into(),
         content: "hi".into(),

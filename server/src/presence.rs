@@ -84,7 +84,7 @@ impl Presence {
             .await
             .into_iter()
             .map(|user_id| ServerFrame::Presence {
-                user_id,
+                user_id: user_id.into(),
                 status: PresenceStatus::Online,
                 last_seen: None,
             })
@@ -106,7 +106,7 @@ impl Presence {
         last_seen: Option<i64>,
     ) {
         let frame = ServerFrame::Presence {
-            user_id: user_id.to_owned(),
+            user_id: user_id.into(),
             status,
             last_seen,
         };

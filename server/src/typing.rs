@@ -128,8 +128,8 @@ impl Typing {
     /// stopped typing.
     fn announce(&self, room_id: &str, user_id: &str, is_typing: bool) {
         let frame = ServerFrame::Typing {
-            room_id: room_id.to_owned(),
-            user_id: user_id.to_owned(),
+            room_id: room_id.into(),
+            user_id: user_id.into(),
             is_typing,
         };
         self.bus

@@ -32,7 +32,7 @@ pub struct RoomSummary {
 impl From<chat_protocol::v1::RoomSummary> for RoomSummary {
     fn from(r: chat_protocol::v1::RoomSummary) -> Self {
         Self {
-            room_id: r.room_id,
+            room_id: r.room_id.into_string(),
             name: r.name,
             visibility: r.visibility,
             last_seq: r.last_seq,
@@ -54,7 +54,7 @@ pub struct UserProfile {
 impl From<chat_protocol::v1::UserProfile> for UserProfile {
     fn from(u: chat_protocol::v1::UserProfile) -> Self {
         Self {
-            user_id: u.user_id,
+            user_id: u.user_id.into_string(),
             username: u.username,
         }
     }

@@ -2,6 +2,7 @@
 
 mod client;
 mod codes;
+mod ids;
 mod limits;
 mod rest;
 mod server;
@@ -9,6 +10,7 @@ mod types;
 
 pub use client::{ClientFrame, DecodeError};
 pub use codes::{ErrorCode, close};
+pub use ids::{MessageId, RoomId, UserId};
 pub use limits::{MAX_HISTORY_LIMIT, MAX_ID_LEN};
 pub use rest::{
     AddMemberRequest, ApiError, AuthResponse, CreateRoomRequest, CreateRoomResponse, Credentials,

@@ -3,6 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::codes::ErrorCode;
+use super::ids::{MessageId, RoomId, UserId};
 use super::types::{Message, RoomVisibility};
 
 /// Body of `POST /v1/auth/register` and `POST /v1/auth/login`.
@@ -35,7 +36,7 @@ impl std::fmt::Debug for Credentials {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct AuthResponse {
     /// The user's id.
-    pub user_id: String,
+    pub user_id: UserId,
     /// A JWT to send as `Authorization: Bearer` and in `authenticate`.
     pub token: String,
     /// When the token expires, milliseconds since the Unix epoch.
@@ -102,7 +103,7 @@ pub struct CreateRoomRequest {
     /// Other users to add as members (at most 1000); a direct room needs exactly one.
     #[serde(default)]
     #[cfg_attr(feature = "openapi", schema(max_items = 1000))]
-    pub members: Vec<String>,
+    pub members: Vec<UserId>,
 }
 
 /// Answer to `POST /v1/rooms`.
@@ -110,7 +111,7 @@ pub struct CreateRoomRequest {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CreateRoomResponse {
     /// The new room, or the existing direct room between the two users.
-    pub room_id: String,
+    pub room_id: RoomId,
 }
 
 /// A room as listed by `GET /v1/rooms` and `GET /v1/rooms/public`.
@@ -119,7 +120,7 @@ pub struct CreateRoomResponse {
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct RoomSummary {
     /// The room's id, which every other call about the room takes.
-    pub room_id: String,
+    pub room_id: RoomId,
     /// Display name (for a direct room, apps show the other member's name instead).
     pub name: String,
     /// Public, private or direct.
@@ -144,7 +145,7 @@ pub struct RoomList {
 pub struct AddMemberRequest {
     /// The user to add.
     #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 128))]
-    pub user_id: String,
+    pub user_id: UserId,
 }
 
 /// A user as other users see them: the id every other message carries, and the name
@@ -154,7 +155,7 @@ pub struct AddMemberRequest {
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct UserProfile {
     /// The user's id.
-    pub user_id: String,
+    pub user_id: UserId,
     /// The user's name (`external:<id>` for users of an external token issuer).
     pub username: String,
 }
@@ -211,11 +212,11 @@ pub struct ApiError {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SendMessageResponse {
     /// The room.
-    pub room_id: String,
+    pub room_id: RoomId,
     /// The `Idempotency-Key` of the request.
     pub client_msg_id: String,
     /// The id the server assigned.
-    pub message_id: String,
+    pub message_id: MessageId,
     /// The room seq assigned at commit.
     pub seq: u64,
     /// Commit time, milliseconds since the Unix epoch.

@@ -3,6 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::codes::ErrorCode;
+use super::ids::{MessageId, RoomId, UserId};
 use super::types::{MemberReceipts, Message, PresenceStatus, ReceiptKind, RoomVisibility};
 
 /// A server → client frame: one JSON object per WebSocket text frame, tagged by `type`.
@@ -16,7 +17,7 @@ pub enum ServerFrame {
     /// The `authenticate` frame was accepted.
     Authenticated {
         /// The user the token names.
-        user_id: String,
+        user_id: UserId,
         /// This connection's id (appears in server logs; useful in bug reports).
         session_id: String,
         /// Server clock, milliseconds since the Unix epoch.
@@ -33,7 +34,7 @@ pub enum ServerFrame {
     /// The room is subscribed; the replay (events after `since_seq`) follows, then live events.
     RoomJoined {
         /// The room now followed on this connection.
-        room_id: String,
+        room_id: RoomId,
         /// Room name.
         name: String,
         /// Public, private or direct.
@@ -46,18 +47,18 @@ pub enum ServerFrame {
     /// The room's live events are no longer sent to this connection.
     RoomLeft {
         /// The room no longer followed on this connection.
-        room_id: String,
+        room_id: RoomId,
     },
     /// A message committed in a joined room.
     Message(Message),
     /// The sender's own connection learns its message was committed.
     MessageAck {
         /// The room the message was committed to.
-        room_id: String,
+        room_id: RoomId,
         /// The id the client chose.
         client_msg_id: String,
         /// The id the server assigned.
-        message_id: String,
+        message_id: MessageId,
         /// The room seq assigned at commit.
         seq: u64,
         /// Commit time, milliseconds since the Unix epoch.
@@ -66,18 +67,18 @@ pub enum ServerFrame {
     /// A member's typing state changed (or expired).
     Typing {
         /// The room the member is typing in.
-        room_id: String,
+        room_id: RoomId,
         /// Who is typing.
-        user_id: String,
+        user_id: UserId,
         /// Whether they are typing now.
         is_typing: bool,
     },
     /// A member's delivered or read position advanced.
     Receipt {
         /// The room whose messages the receipt covers.
-        room_id: String,
+        room_id: RoomId,
         /// Whose receipt.
-        user_id: String,
+        user_id: UserId,
         /// Highest seq covered.
         seq: u64,
         /// Delivered or read.
@@ -86,7 +87,7 @@ pub enum ServerFrame {
     /// A user who shares a room with you came online or went offline.
     Presence {
         /// The user whose presence changed.
-        user_id: String,
+        user_id: UserId,
         /// Online or offline.
         status: PresenceStatus,
         /// When the user's last connection closed (milliseconds since the epoch).
@@ -96,13 +97,13 @@ pub enum ServerFrame {
     /// A message's content was replaced. A room event with its own seq.
     MessageEdited {
         /// The room whose log holds the edit.
-        room_id: String,
+        room_id: RoomId,
         /// This event's seq.
         seq: u64,
         /// The edited message.
-        message_id: String,
+        message_id: MessageId,
         /// Who edited it (always its sender).
-        sender_id: String,
+        sender_id: UserId,
         /// The new content (empty if the message was deleted later).
         content: String,
         /// Edit time, milliseconds since the epoch.
@@ -111,20 +112,20 @@ pub enum ServerFrame {
     /// A message was deleted. A room event with its own seq.
     MessageDeleted {
         /// The room whose log holds the delete.
-        room_id: String,
+        room_id: RoomId,
         /// This event's seq.
         seq: u64,
         /// The deleted message.
-        message_id: String,
+        message_id: MessageId,
         /// Who deleted it (always its sender).
-        sender_id: String,
+        sender_id: UserId,
         /// Deletion time, milliseconds since the epoch.
         deleted_at: i64,
     },
     /// A page of history, oldest first.
     History {
         /// The room the page comes from.
-        room_id: String,
+        room_id: RoomId,
         /// Messages in ascending seq order, with edits applied and deletions marked.
         messages: Vec<Message>,
         /// Whether older messages exist before the first one in this page.

@@ -2,6 +2,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::ids::{MessageId, RoomId, UserId};
+
 /// Who may join a room.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -78,15 +80,15 @@ pub enum PresenceStatus {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Message {
     /// The room the message belongs to.
-    pub room_id: String,
+    pub room_id: RoomId,
     /// Position in the room's event log; gap-free and strictly increasing per room.
     pub seq: u64,
     /// Server-assigned id, used to edit or delete the message.
-    pub message_id: String,
+    pub message_id: MessageId,
     /// The sender's idempotency key; lets the sender reconcile its local echo.
     pub client_msg_id: String,
     /// The author.
-    pub sender_id: String,
+    pub sender_id: UserId,
     /// Text as the sender wrote it (empty once deleted). Never HTML-escaped by the server.
     pub content: String,
     /// Commit time, milliseconds since the Unix epoch (UTC).
@@ -105,7 +107,7 @@ pub struct Message {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MemberReceipts {
     /// The member.
-    pub user_id: String,
+    pub user_id: UserId,
     /// Highest seq the member's devices acknowledged as delivered (0: none).
     pub delivered_seq: u64,
     /// Highest seq the member has read (0: none).

@@ -77,14 +77,14 @@ fn apply_frame(db: &Connection, frame: &ServerFrame) -> Result<()> {
             db.execute(
                 "UPDATE messages SET content = ?1, edited_at = ?2
                  WHERE message_id = ?3 AND deleted = 0 AND (edited_at IS NULL OR edited_at <= ?2)",
-                params![content, edited_at, message_id],
+                params![content, edited_at, message_id.as_str()],
             )?;
             Ok(())
         }
         ServerFrame::MessageDeleted { message_id, .. } => {
             db.execute(
                 "UPDATE messages SET content = '', deleted = 1 WHERE message_id = ?1",
-                params![message_id],
+                params![message_id.as_str()],
             )?;
             Ok(())
         }
@@ -159,11 +159,11 @@ fn store_message(db: &Connection, m: &Message, current_state: bool) -> Result<()
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) {conflict}"
         ),
         params![
-            m.room_id,
+            m.room_id.as_str(),
             sql_seq(m.seq),
-            m.message_id,
+            m.message_id.as_str(),
             m.client_msg_id,
-            m.sender_id,
+            m.sender_id.as_str(),
             m.content,
             m.created_at,
             m.edited_at,

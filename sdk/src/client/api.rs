@@ -5,7 +5,7 @@ use std::sync::{Arc, Mutex};
 
 use chat_protocol::v1::{
     AddMemberRequest, ClientFrame, CreateRoomRequest, CreateRoomResponse, MAX_HISTORY_LIMIT,
-    MemberList, RoomList, RoomSummary, RoomVisibility, UserProfile,
+    MemberList, RoomList, RoomSummary, RoomVisibility, UserId, UserProfile,
 };
 use tokio::sync::{broadcast, mpsc};
 
@@ -277,12 +277,12 @@ impl ChatClient {
         let body = CreateRoomRequest {
             name: name.to_owned(),
             visibility,
-            members: members.to_vec(),
+            members: members.iter().map(UserId::from).collect(),
         };
         let created: Option<CreateRoomResponse> =
             self.post(self.endpoint(&["v1", "rooms"])?, &body).await?;
         created
-            .map(|c| c.room_id)
+            .map(|c| c.room_id.into_string())
             .ok_or_else(|| ClientError::Network("empty answer".into()))
     }
 
@@ -318,7 +318,7 @@ impl ChatClient {
     pub async fn add_member(&self, room_id: &str, user_id: &str) -> Result<(), ClientError> {
         let url = self.endpoint(&["v1", "rooms", room_id, "members"])?;
         let body = AddMemberRequest {
-            user_id: user_id.to_owned(),
+            user_id: user_id.into(),
         };
         let _: Option<serde_json::Value> = self.post(url, &body).await?;
         Ok(())
@@ -540,7 +540,7 @@ impl ChatClient {
     ) -> Result<(), ClientError> {
         let limit = limit.clamp(1, MAX_HISTORY_LIMIT);
         self.input(Input::Request(ClientFrame::History {
-            room_id: room_id.to_owned(),
+            room_id: room_id.into(),
             before_seq,
             limit,
         }))
@@ -586,8 +586,8 @@ impl ChatClient {
         self.require_connection()?;
         check_size(content)?;
         self.input(Input::Request(ClientFrame::EditMessage {
-            room_id: room_id.to_owned(),
-            message_id: message_id.to_owned(),
+            room_id: room_id.into(),
+            message_id: message_id.into(),
             content: content.to_owned(),
         }))
     }
@@ -600,8 +600,8 @@ impl ChatClient {
     pub fn delete_message(&self, room_id: &str, message_id: &str) -> Result<(), ClientError> {
         self.require_connection()?;
         self.input(Input::Request(ClientFrame::DeleteMessage {
-            room_id: room_id.to_owned(),
-            message_id: message_id.to_owned(),
+            room_id: room_id.into(),
+            message_id: message_id.into(),
         }))
     }
 

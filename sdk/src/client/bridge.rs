@@ -193,7 +193,7 @@ impl Bridge {
                 } = &frame
                 {
                     self.history_requests
-                        .entry(room_id.clone())
+                        .entry(room_id.to_string())
                         .or_default()
                         .push_back(*before_seq);
                 }
@@ -326,7 +326,7 @@ impl Bridge {
             } => {
                 let asked = self
                     .history_requests
-                    .get_mut(room_id)
+                    .get_mut(room_id.as_str())
                     .and_then(VecDeque::pop_front);
                 match asked {
                     Some(before_seq) => cache.history_stored(
@@ -362,7 +362,7 @@ impl Bridge {
             .flatten()?;
         (floor > 0).then(|| {
             Input::Request(ClientFrame::History {
-                room_id,
+                room_id: room_id.into(),
                 before_seq: Some(floor + 1),
                 limit,
             })
@@ -400,8 +400,8 @@ fn app_event(
             user_id,
             is_typing,
         } => Some(ClientEvent::Typing {
-            room_id,
-            user_id,
+            room_id: room_id.to_string(),
+            user_id: user_id.to_string(),
             is_typing,
         }),
         ServerFrame::Receipt {
@@ -410,8 +410,8 @@ fn app_event(
             seq,
             kind,
         } => Some(ClientEvent::Receipt {
-            room_id,
-            user_id,
+            room_id: room_id.to_string(),
+            user_id: user_id.to_string(),
             seq,
             kind,
         }),
@@ -420,19 +420,22 @@ fn app_event(
             status,
             last_seen,
         } => Some(ClientEvent::Presence {
-            user_id,
+            user_id: user_id.to_string(),
             status,
             last_seen,
         }),
         ServerFrame::RoomJoined {
             room_id, last_seq, ..
-        } => Some(ClientEvent::RoomJoined { room_id, last_seq }),
+        } => Some(ClientEvent::RoomJoined {
+            room_id: room_id.to_string(),
+            last_seq,
+        }),
         ServerFrame::History {
             room_id,
             messages,
             has_more,
         } => Some(ClientEvent::HistoryLoaded {
-            room_id,
+            room_id: room_id.to_string(),
             // A page holds at most MAX_HISTORY_LIMIT messages.
             count: u32::try_from(messages.len()).unwrap_or(u32::MAX),
             has_more,

@@ -51,7 +51,7 @@ impl std::fmt::Debug for Session {
 impl From<AuthResponse> for Session {
     fn from(auth: AuthResponse) -> Self {
         Self {
-            user_id: auth.user_id,
+            user_id: auth.user_id.to_string(),
             token: auth.token,
             expires_at: auth.expires_at,
             refresh_token: auth.refresh_token,

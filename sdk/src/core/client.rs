@@ -197,7 +197,13 @@ impl Core {
             Input::LeaveRoom(room_id) => {
                 self.typing.remove(&room_id);
                 if self.rooms.remove(&room_id).is_some() && self.is_live() {
-                    self.send(now, ClientFrame::LeaveRoom { room_id }, &mut out);
+                    self.send(
+                        now,
+                        ClientFrame::LeaveRoom {
+                            room_id: room_id.into(),
+                        },
+                        &mut out,
+                    );
                 }
             }
             Input::Enqueue(message) => {
@@ -223,7 +229,14 @@ impl Core {
                         .entry(room_id.clone())
                         .or_insert_with(|| TypingThrottle::new(policy));
                     if let Some(is_typing) = throttle.keystroke(now) {
-                        self.send(now, ClientFrame::Typing { room_id, is_typing }, &mut out);
+                        self.send(
+                            now,
+                            ClientFrame::Typing {
+                                room_id: room_id.into(),
+                                is_typing,
+                            },
+                            &mut out,
+                        );
                     }
                 }
             }
@@ -232,7 +245,14 @@ impl Core {
                     self.typing.get_mut(&room_id).and_then(TypingThrottle::stop)
                     && self.is_live()
                 {
-                    self.send(now, ClientFrame::Typing { room_id, is_typing }, &mut out);
+                    self.send(
+                        now,
+                        ClientFrame::Typing {
+                            room_id: room_id.into(),
+                            is_typing,
+                        },
+                        &mut out,
+                    );
                 }
             }
             Input::Request(frame) => {
@@ -283,7 +303,14 @@ impl Core {
         out: &mut Vec<Action>,
     ) {
         self.joining.insert(room_id.clone());
-        self.send(now, ClientFrame::JoinRoom { room_id, since_seq }, out);
+        self.send(
+            now,
+            ClientFrame::JoinRoom {
+                room_id: room_id.into(),
+                since_seq,
+            },
+            out,
+        );
     }
 
     /// Sends what the outbox has ready.
@@ -293,7 +320,7 @@ impl Core {
         }
         for message in self.outbox.take_ready(now) {
             let frame = ClientFrame::SendMessage {
-                room_id: message.room_id,
+                room_id: message.room_id.into(),
                 client_msg_id: message.client_msg_id,
                 content: message.content,
             };
@@ -312,7 +339,7 @@ impl Core {
         for (room_id, room) in &mut self.rooms {
             if let Some(seq) = room.read_due.take() {
                 frames.push(ClientFrame::Receipt {
-                    room_id: room_id.clone(),
+                    room_id: room_id.clone().into(),
                     seq,
                     kind: ReceiptKind::Read,
                 });
@@ -323,7 +350,7 @@ impl Core {
             }
             if delivered_now && let Some(seq) = room.delivered_due.take() {
                 frames.push(ClientFrame::Receipt {
-                    room_id: room_id.clone(),
+                    room_id: room_id.clone().into(),
                     seq,
                     kind: ReceiptKind::Delivered,
                 });
@@ -353,7 +380,7 @@ impl Core {
             } => {
                 // Once live, `authenticated` answers a renewal: nothing to resume.
                 if !self.is_live() {
-                    self.user_id = Some(user_id.clone());
+                    self.user_id = Some(user_id.to_string());
                     self.went_live(now, out);
                 }
                 self.schedule_renewal(now, server_time, expires_at);
@@ -374,14 +401,14 @@ impl Core {
                 seq,
                 created_at,
             } => {
-                if let Some(room) = self.rooms.get_mut(room_id) {
+                if let Some(room) = self.rooms.get_mut(room_id.as_str()) {
                     room.cursor = Some(room.cursor.map_or(seq, |c| c.max(seq)));
                 }
                 if self.outbox.acked(client_msg_id).is_some() {
                     out.push(Action::Emit(Event::Sent {
                         client_msg_id: client_msg_id.clone(),
-                        room_id: room_id.clone(),
-                        message_id: message_id.clone(),
+                        room_id: room_id.to_string(),
+                        message_id: message_id.to_string(),
                         seq,
                         created_at,
                     }));
@@ -432,7 +459,7 @@ impl Core {
                 // Joined without a cursor: the server delivers everything after
                 // last_seq from now on, so that is where a later resume starts.
                 let mut fetch = None;
-                if let Some(room) = self.rooms.get_mut(room_id) {
+                if let Some(room) = self.rooms.get_mut(room_id.as_str()) {
                     if room.cursor.is_none() {
                         room.cursor = Some(last_seq);
                     }
@@ -487,7 +514,7 @@ impl Core {
             | ServerFrame::MessageDeleted { room_id, seq, .. } => (room_id, *seq, false),
             _ => return,
         };
-        let Some(room) = self.rooms.get_mut(room_id) else {
+        let Some(room) = self.rooms.get_mut(room_id.as_str()) else {
             return;
         };
         room.cursor = Some(room.cursor.map_or(seq, |c| c.max(seq)));

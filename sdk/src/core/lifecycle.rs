@@ -62,13 +62,13 @@ impl Core {
             .rooms
             .iter()
             .map(|(room_id, room)| ClientFrame::JoinRoom {
-                room_id: room_id.clone(),
+                room_id: room_id.clone().into(),
                 since_seq: room.cursor,
             })
             .collect();
         for join in joins {
             if let ClientFrame::JoinRoom { room_id, since_seq } = join {
-                self.send_join(now, room_id, since_seq, out);
+                self.send_join(now, room_id.to_string(), since_seq, out);
             }
         }
         self.flush_outbox(now, out);
@@ -179,7 +179,7 @@ impl Core {
                     self.send(
                         now,
                         ClientFrame::Typing {
-                            room_id,
+                            room_id: room_id.into(),
                             is_typing: false,
                         },
                         out,

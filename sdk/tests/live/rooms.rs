@@ -23,7 +23,11 @@ async fn rooms_are_created_with_users_found_by_name() {
         (bob_session.user_id.as_str(), "Bob")
     );
     let room = ann
-        .create_room("plans", RoomVisibility::Private, &[found.user_id])
+        .create_room(
+            "plans",
+            RoomVisibility::Private,
+            &[found.user_id.to_string()],
+        )
         .await
         .unwrap();
     let names: Vec<String> = bob

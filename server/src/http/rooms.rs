@@ -23,7 +23,7 @@ const PUBLIC_ROOMS_LIMIT: u32 = 200;
 
 fn summary(room: RoomRecord) -> RoomSummary {
     RoomSummary {
-        room_id: room.id,
+        room_id: room.id.into(),
         name: room.name,
         visibility: room.visibility,
         last_seq: room.last_seq,
@@ -52,7 +52,7 @@ pub async fn create(
     AuthUser(user_id): AuthUser,
     ApiJson(request): ApiJson<CreateRoomRequest>,
 ) -> Result<(StatusCode, Json<CreateRoomResponse>)> {
-    let mut members = request.members;
+    let mut members: Vec<String> = request.members.into_iter().map(String::from).collect();
     members.sort();
     members.dedup();
     members.retain(|m| *m != user_id);
@@ -101,7 +101,12 @@ pub async fn create(
     } else {
         StatusCode::OK
     };
-    Ok((status, Json(CreateRoomResponse { room_id: room.id })))
+    Ok((
+        status,
+        Json(CreateRoomResponse {
+            room_id: room.id.into(),
+        }),
+    ))
 }
 
 /// `GET /v1/rooms`: rooms the caller is a member of.

@@ -35,7 +35,7 @@ pub async fn sign_in(state: &AppState, user_id: String) -> Result<AuthResponse> 
         })
         .await?;
     Ok(AuthResponse {
-        user_id,
+        user_id: user_id.into(),
         token,
         expires_at,
         refresh_token: Some(refresh.token),
@@ -119,7 +119,7 @@ pub async fn refresh(
     let (token, expires_at) = state.tokens().mint(&user_id, now)?;
     crate::telemetry::token_renewed("refresh_token");
     Ok(Json(AuthResponse {
-        user_id,
+        user_id: user_id.into(),
         token,
         expires_at,
         refresh_token: Some(next.token),

@@ -38,7 +38,7 @@ pub async fn by_name(
         .await?
         .ok_or_else(|| Error::not_found("no user has that name"))?;
     Ok(Json(UserProfile {
-        user_id: user.id,
+        user_id: user.id.into(),
         username: user.username,
     }))
 }

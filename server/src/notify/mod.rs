@@ -67,8 +67,8 @@ impl Notifier {
         let members = self.store.members(&message.room_id).await?;
         let others: Vec<String> = members
             .iter()
-            .map(|m| m.user_id.clone())
-            .filter(|id| *id != message.sender_id)
+            .filter(|m| m.user_id != message.sender_id)
+            .map(|m| m.user_id.to_string())
             .collect();
         let online = self.presence.online_among(&others).await;
         let offline: Vec<String> = others

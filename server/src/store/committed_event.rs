@@ -1,7 +1,7 @@
 //! A committed event of a room's log, typed: which room, which seq, and what happened,
 //! so that nobody has to pull the room and seq back out of a wire frame.
 
-use chat_protocol::v1::{Message, ServerFrame};
+use chat_protocol::v1::{Message, MessageId, RoomId, ServerFrame, UserId};
 
 /// What happened in a room at one seq.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -11,9 +11,9 @@ pub enum EventKind {
     /// A message's content was replaced by its sender.
     Edited {
         /// The edited message.
-        message_id: String,
+        message_id: MessageId,
         /// Its sender, who edited it.
-        sender_id: String,
+        sender_id: UserId,
         /// The new content (empty once the message was deleted later).
         content: String,
         /// Milliseconds since the epoch.
@@ -22,9 +22,9 @@ pub enum EventKind {
     /// A message was deleted by its sender.
     Deleted {
         /// The deleted message.
-        message_id: String,
+        message_id: MessageId,
         /// Its sender, who deleted it.
-        sender_id: String,
+        sender_id: UserId,
         /// Milliseconds since the epoch.
         deleted_at: i64,
     },
@@ -34,7 +34,7 @@ pub enum EventKind {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CommittedEvent {
     /// The room whose log holds the event.
-    pub room_id: String,
+    pub room_id: RoomId,
     /// Its place in that log.
     pub seq: u64,
     /// What happened.

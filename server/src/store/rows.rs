@@ -45,11 +45,11 @@ where
 {
     let deleted_at: Option<i64> = row.try_get("deleted_at")?;
     Ok(Message {
-        room_id: row.try_get("room_id")?,
+        room_id: row.try_get::<String, _>("room_id")?.into(),
         seq: to_u64(row.try_get("seq")?),
-        message_id: row.try_get("id")?,
+        message_id: row.try_get::<String, _>("id")?.into(),
         client_msg_id: row.try_get("client_msg_id")?,
-        sender_id: row.try_get("sender_id")?,
+        sender_id: row.try_get::<String, _>("sender_id")?.into(),
         content: row.try_get("content")?,
         created_at: row.try_get("created_at")?,
         edited_at: row.try_get("edited_at")?,
@@ -73,25 +73,25 @@ where
     let at: i64 = row.try_get("created_at")?;
     let kind = match kind.as_str() {
         "message" => EventKind::Message(Message {
-            room_id: room_id.clone(),
+            room_id: room_id.clone().into(),
             seq,
-            message_id,
+            message_id: message_id.into(),
             client_msg_id: row.try_get("client_msg_id")?,
-            sender_id,
+            sender_id: sender_id.into(),
             content: content.unwrap_or_default(),
             created_at: at,
             edited_at: None,
             deleted: false,
         }),
         "edit" => EventKind::Edited {
-            message_id,
-            sender_id,
+            message_id: message_id.into(),
+            sender_id: sender_id.into(),
             content: content.unwrap_or_default(),
             edited_at: at,
         },
         "delete" => EventKind::Deleted {
-            message_id,
-            sender_id,
+            message_id: message_id.into(),
+            sender_id: sender_id.into(),
             deleted_at: at,
         },
         other => {
@@ -101,5 +101,9 @@ where
             });
         }
     };
-    Ok(CommittedEvent { room_id, seq, kind })
+    Ok(CommittedEvent {
+        room_id: room_id.into(),
+        seq,
+        kind,
+    })
 }

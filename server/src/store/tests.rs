@@ -231,7 +231,7 @@ async fn rooms_memberships_and_the_direct_room_of_a_pair() {
         .await
         .unwrap()
         .into_iter()
-        .map(|m| m.user_id)
+        .map(|m| m.user_id.into_string())
         .collect();
     assert_eq!(members, ["ann", "bob", "cid"], "in the order they joined");
     let mut co = store.co_members("cid").await.unwrap();
@@ -403,7 +403,7 @@ async fn receipts_only_move_forward_and_read_raises_delivered() {
         .await
         .unwrap()
         .into_iter()
-        .map(|r| (r.user_id, r.delivered_seq, r.read_seq))
+        .map(|r| (r.user_id.into_string(), r.delivered_seq, r.read_seq))
         .collect();
     assert_eq!(
         receipts,

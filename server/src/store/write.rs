@@ -30,11 +30,11 @@ impl NewMessage {
     /// The message as stored at `seq` under the server's `message_id`.
     pub(super) fn stored(&self, seq: u64, message_id: String) -> Message {
         Message {
-            room_id: self.room_id.clone(),
+            room_id: self.room_id.clone().into(),
             seq,
-            message_id,
+            message_id: message_id.into(),
             client_msg_id: self.client_msg_id.clone(),
-            sender_id: self.sender_id.clone(),
+            sender_id: self.sender_id.clone().into(),
             content: self.content.clone(),
             created_at: self.now,
             edited_at: None,
@@ -75,19 +75,19 @@ impl MessageChange {
         let sender_id = self.user_id.clone();
         let kind = match &self.action {
             ChangeAction::Edit(content) => EventKind::Edited {
-                message_id,
-                sender_id,
+                message_id: message_id.into(),
+                sender_id: sender_id.into(),
                 content: content.clone(),
                 edited_at: self.now,
             },
             ChangeAction::Delete => EventKind::Deleted {
-                message_id,
-                sender_id,
+                message_id: message_id.into(),
+                sender_id: sender_id.into(),
                 deleted_at: self.now,
             },
         };
         CommittedEvent {
-            room_id: self.room_id.clone(),
+            room_id: self.room_id.clone().into(),
             seq,
             kind,
         }

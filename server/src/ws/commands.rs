@@ -64,14 +64,14 @@ impl Connection {
         match frame {
             ClientFrame::Authenticate { token } => self.renew(&token).await,
             ClientFrame::JoinRoom { room_id, since_seq } => self.join(&room_id, since_seq).await,
-            ClientFrame::LeaveRoom { room_id } => self.leave(room_id).await,
+            ClientFrame::LeaveRoom { room_id } => self.leave(room_id.to_string()).await,
             ClientFrame::SendMessage {
                 room_id,
                 client_msg_id,
                 content,
             } => self.send_message(&room_id, &client_msg_id, &content).await,
             ClientFrame::Typing { room_id, is_typing } => {
-                if !self.cursors.contains_key(&room_id) {
+                if !self.cursors.contains_key(room_id.as_str()) {
                     return Err(Error::forbidden("join the room on this connection first").into());
                 }
                 self.check_ephemeral_rate()?;
@@ -104,7 +104,7 @@ impl Connection {
                 room_id,
                 before_seq,
                 limit,
-            } => self.history(room_id, before_seq, limit).await,
+            } => self.history(room_id.to_string(), before_seq, limit).await,
             ClientFrame::Ping => {
                 let pong = ServerFrame::Pong {
                     server_time: crate::clock::now_ms(),
@@ -121,7 +121,11 @@ impl Connection {
         }
         self.state.hub().unsubscribe(self.connection_id, &room_id);
         self.state.typing().left_room(&room_id, &self.user_id).await;
-        Ok(self.send(&ServerFrame::RoomLeft { room_id }).await?)
+        Ok(self
+            .send(&ServerFrame::RoomLeft {
+                room_id: room_id.into(),
+            })
+            .await?)
     }
 
     async fn send_message(
@@ -225,8 +229,8 @@ impl Connection {
             .await?
         {
             let frame = ServerFrame::Receipt {
-                room_id: room_id.to_owned(),
-                user_id: self.user_id.clone(),
+                room_id: room_id.into(),
+                user_id: self.user_id.clone().into(),
                 seq,
                 kind,
             };
@@ -249,7 +253,7 @@ impl Connection {
         let page = self.state.store().messages(&room_id, range, limit).await?;
         let (messages, has_more) = fit_history(page.messages, page.has_more);
         let frame = ServerFrame::History {
-            room_id,
+            room_id: room_id.into(),
             messages,
             has_more,
         };

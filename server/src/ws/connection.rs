@@ -258,7 +258,7 @@ impl Connection {
     /// fresh token.
     pub(super) fn authenticated(&self) -> ServerFrame {
         ServerFrame::Authenticated {
-            user_id: self.user_id.clone(),
+            user_id: self.user_id.clone().into(),
             session_id: self.connection_id.to_string(),
             server_time: now_ms(),
             heartbeat_interval_ms: u64::try_from(

@@ -62,7 +62,7 @@ impl Connection {
             RoomCursor::at(since_seq.unwrap_or(room.last_seq)),
         );
         let joined = ServerFrame::RoomJoined {
-            room_id: room.id,
+            room_id: room.id.into(),
             name: room.name,
             visibility: room.visibility,
             last_seq: room.last_seq,
@@ -86,12 +86,12 @@ impl Connection {
             .members(room_id)
             .await?
             .into_iter()
-            .map(|member| member.user_id)
-            .filter(|user_id| *user_id != self.user_id)
+            .filter(|member| member.user_id != self.user_id)
+            .map(|member| member.user_id.into_string())
             .collect();
         for user_id in self.state.presence().online_among(&others).await {
             let online = ServerFrame::Presence {
-                user_id,
+                user_id: user_id.into(),
                 status: PresenceStatus::Online,
                 last_seen: None,
             };

@@ -16,7 +16,7 @@ pub async fn collect(client: &mut Client, count: usize) -> BTreeMap<u64, String>
         let m = client.recv_message().await;
         assert!(m.seq > last, "seq {} arrived after {last}", m.seq);
         last = m.seq;
-        seen.insert(m.seq, m.message_id);
+        seen.insert(m.seq, m.message_id.to_string());
     }
     seen
 }
@@ -41,7 +41,7 @@ async fn users_on_different_processes_chat_both_ways() {
 
     // Typing crosses processes too.
     a.send(&ClientFrame::Typing {
-        room_id: room.clone(),
+        room_id: room.clone().into(),
         is_typing: true,
     })
     .await;
@@ -117,7 +117,7 @@ async fn a_send_retried_on_another_process_is_stored_once() {
     // The same message (same client_msg_id) through both processes at once, as a
     // client does when it reconnects elsewhere before the first ack arrived.
     let frame = ClientFrame::SendMessage {
-        room_id: room.clone(),
+        room_id: room.clone().into(),
         client_msg_id: uuid::Uuid::new_v4().to_string(),
         content: "only once".into(),
     };

@@ -109,7 +109,7 @@ async fn a_process_killed_with_sends_in_flight_loses_no_acked_message_and_stores
         tokio::spawn(async move {
             for (i, id) in ids.iter().enumerate() {
                 let frame = ClientFrame::SendMessage {
-                    room_id: room.clone(),
+                    room_id: room.clone().into(),
                     client_msg_id: id.clone(),
                     content: text(i),
                 };

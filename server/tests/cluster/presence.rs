@@ -45,13 +45,16 @@ async fn a_user_is_online_while_connected_to_any_process() {
     let c = one.client(&carol.token).await;
     assert_eq!(
         presence_until(&mut b, (&carol.user_id, true)).await,
-        [(carol.user_id.clone(), true)],
+        [(carol.user_id.to_string(), true)],
         "no offline while a device is on"
     );
     let mut b2 = one.client(&bob.token).await;
     let mut snapshot = b2.presence_so_far().await;
     snapshot.sort();
-    let mut both_online = [(ann.user_id.clone(), true), (carol.user_id.clone(), true)];
+    let mut both_online = [
+        (ann.user_id.to_string(), true),
+        (carol.user_id.to_string(), true),
+    ];
     both_online.sort();
     assert_eq!(
         snapshot, both_online,
@@ -67,7 +70,7 @@ async fn a_user_is_online_while_connected_to_any_process() {
     drop(c);
     assert_eq!(
         presence_until(&mut b, (&carol.user_id, false)).await,
-        [(carol.user_id.clone(), false)],
+        [(carol.user_id.to_string(), false)],
         "one offline, not two"
     );
     assert!(b.presence_so_far().await.is_empty(), "one offline, not two");
@@ -141,7 +144,7 @@ async fn typing_of_a_killed_process_stops_after_the_ttl() {
         mut b,
     } = Conversation::start(&one, &two).await;
     a.send(&ClientFrame::Typing {
-        room_id: room.clone(),
+        room_id: room.clone().into(),
         is_typing: true,
     })
     .await;
@@ -167,7 +170,7 @@ async fn typing_that_stops_by_leaving_or_disconnecting_is_announced_once() {
     } = Conversation::start(&one, &two).await;
     let typing = |want: bool| move |f: &ServerFrame| matches!(f, ServerFrame::Typing { is_typing, .. } if *is_typing == want);
     let start_typing = ClientFrame::Typing {
-        room_id: room.clone(),
+        room_id: room.clone().into(),
         is_typing: true,
     };
 
@@ -177,7 +180,7 @@ async fn typing_that_stops_by_leaving_or_disconnecting_is_announced_once() {
     a.send(&start_typing).await;
     b.recv_where(typing(true)).await;
     a.send(&ClientFrame::LeaveRoom {
-        room_id: room.clone(),
+        room_id: room.clone().into(),
     })
     .await;
     a.recv_where(|f| matches!(f, ServerFrame::RoomLeft { .. }))

@@ -115,11 +115,11 @@ async fn operations_before_authentication_are_refused_with_4001() {
     let (server, token, room, mut bystander) = setup().await;
     for early in [
         ClientFrame::JoinRoom {
-            room_id: room.clone(),
+            room_id: room.clone().into(),
             since_seq: Some(0),
         },
         ClientFrame::SendMessage {
-            room_id: room.clone(),
+            room_id: room.clone().into(),
             client_msg_id: uuid::Uuid::new_v4().to_string(),
             content: "sneaky".into(),
         },
@@ -172,7 +172,7 @@ async fn rooms_one_is_not_in_are_off_limits() {
         other => panic!("{other:?}"),
     }
     e.send(&ClientFrame::History {
-        room_id: private.clone(),
+        room_id: private.clone().into(),
         before_seq: None,
         limit: 10,
     })

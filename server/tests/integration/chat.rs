@@ -107,7 +107,7 @@ async fn a_resend_with_the_same_client_msg_id_is_stored_once() {
         .create_room(&ann.token, "other", "private", &[])
         .await;
     a.send(&ClientFrame::SendMessage {
-        room_id: other,
+        room_id: other.into(),
         client_msg_id: id.clone(),
         content: "x".into(),
     })
@@ -204,7 +204,7 @@ async fn sql_and_html_look_alikes_are_stored_and_returned_verbatim() {
 
     // NUL cannot be stored by every database: refused, and nothing is stored.
     a.send(&ClientFrame::SendMessage {
-        room_id: room.clone(),
+        room_id: room.clone().into(),
         client_msg_id: "0193a0c2-0000-7000-8000-000000000000".into(),
         content: "before\u{0}after".into(),
     })
@@ -290,7 +290,7 @@ async fn under_concurrent_traffic_a_sender_gets_acks_for_its_own_and_messages_fo
             for i in 0..EACH {
                 client
                     .send(&ClientFrame::SendMessage {
-                        room_id: room.clone(),
+                        room_id: room.clone().into(),
                         client_msg_id: uuid::Uuid::new_v4().to_string(),
                         content: format!("{u} {i}"),
                     })

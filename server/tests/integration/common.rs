@@ -169,7 +169,7 @@ impl TestServer {
             response.status()
         );
         let body: CreateRoomResponse = response.json().await.expect("room json");
-        body.room_id
+        body.room_id.into_string()
     }
 
     /// GET as `token`, returning status and JSON body.
@@ -332,7 +332,7 @@ impl Client {
                 ServerFrame::Pong { .. } => return seen,
                 ServerFrame::Presence {
                     user_id, status, ..
-                } => seen.push((user_id, status == PresenceStatus::Online)),
+                } => seen.push((user_id.into_string(), status == PresenceStatus::Online)),
                 _ => {}
             }
         }
@@ -430,7 +430,7 @@ pub fn ack_seq(frame: &ServerFrame) -> u64 {
 /// The message id of an ack.
 pub fn ack_id(frame: &ServerFrame) -> String {
     match frame {
-        ServerFrame::MessageAck { message_id, .. } => message_id.clone(),
+        ServerFrame::MessageAck { message_id, .. } => message_id.to_string(),
         other => panic!("expected message_ack, got {other:?}"),
     }
 }

@@ -18,8 +18,8 @@ async fn only_the_sender_edits_and_deletes_and_everyone_sees_it() {
     b.recv_message().await;
 
     b.send(&ClientFrame::EditMessage {
-        room_id: room.clone(),
-        message_id: id.clone(),
+        room_id: room.clone().into(),
+        message_id: id.clone().into(),
         content: "mine now".into(),
     })
     .await;
@@ -29,15 +29,15 @@ async fn only_the_sender_edits_and_deletes_and_everyone_sees_it() {
         ("forbidden", Some(id.as_str()))
     );
     b.send(&ClientFrame::DeleteMessage {
-        room_id: room.clone(),
-        message_id: id.clone(),
+        room_id: room.clone().into(),
+        message_id: id.clone().into(),
     })
     .await;
     assert_eq!(b.expect_error().await.0, "forbidden");
 
     a.send(&ClientFrame::EditMessage {
-        room_id: room.clone(),
-        message_id: id.clone(),
+        room_id: room.clone().into(),
+        message_id: id.clone().into(),
         content: "typo here".into(),
     })
     .await;
@@ -56,8 +56,8 @@ async fn only_the_sender_edits_and_deletes_and_everyone_sees_it() {
     assert!(page["messages"][0]["edited_at"].is_i64());
 
     a.send(&ClientFrame::DeleteMessage {
-        room_id: room.clone(),
-        message_id: id.clone(),
+        room_id: room.clone().into(),
+        message_id: id.clone().into(),
     })
     .await;
     for client in [&mut a, &mut b] {
@@ -74,14 +74,14 @@ async fn only_the_sender_edits_and_deletes_and_everyone_sees_it() {
 
     // A deleted message cannot be edited or deleted again; unknown ids are not found.
     a.send(&ClientFrame::EditMessage {
-        room_id: room.clone(),
-        message_id: id.clone(),
+        room_id: room.clone().into(),
+        message_id: id.clone().into(),
         content: "back".into(),
     })
     .await;
     assert_eq!(a.expect_error().await.0, "not_found");
     a.send(&ClientFrame::DeleteMessage {
-        room_id: room.clone(),
+        room_id: room.clone().into(),
         message_id: "nope".into(),
     })
     .await;

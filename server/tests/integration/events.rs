@@ -111,14 +111,14 @@ async fn every_room_event_reaches_kafka_in_room_order() {
         }
     }
     a.send(&chat_protocol::v1::ClientFrame::EditMessage {
-        room_id: rooms[0].clone(),
-        message_id: first_id.clone(),
+        room_id: rooms[0].clone().into(),
+        message_id: first_id.clone().into(),
         content: "edited".into(),
     })
     .await;
     a.send(&chat_protocol::v1::ClientFrame::DeleteMessage {
-        room_id: rooms[0].clone(),
-        message_id: first_id.clone(),
+        room_id: rooms[0].clone().into(),
+        message_id: first_id.clone().into(),
     })
     .await;
 
@@ -285,7 +285,7 @@ async fn receipts_membership_and_presence_are_events_too() {
     b.join(&room, None).await;
     a.say(&room, "hi").await;
     b.send(&chat_protocol::v1::ClientFrame::Receipt {
-        room_id: room.clone(),
+        room_id: room.clone().into(),
         seq: 1,
         kind: chat_protocol::v1::ReceiptKind::Read,
     })

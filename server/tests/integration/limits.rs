@@ -26,7 +26,7 @@ async fn a_message_flood_is_rate_limited_then_disconnected_with_4008() {
         let id = uuid::Uuid::new_v4().to_string();
         flooder
             .send(&ClientFrame::SendMessage {
-                room_id: room.clone(),
+                room_id: room.clone().into(),
                 client_msg_id: id.clone(),
                 content: format!("spam {i}"),
             })
@@ -314,7 +314,7 @@ async fn typing_and_receipt_floods_are_rate_limited() {
     } = server.duo("public").await;
     for i in 0..40 {
         a.send(&ClientFrame::Typing {
-            room_id: room.clone(),
+            room_id: room.clone().into(),
             is_typing: i % 2 == 0,
         })
         .await;

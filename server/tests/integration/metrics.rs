@@ -74,7 +74,7 @@ async fn the_counters_match_a_scripted_session() {
         b.recv_message().await;
     }
     a.send(&ClientFrame::Typing {
-        room_id: room.clone(),
+        room_id: room.clone().into(),
         is_typing: true,
     })
     .await;

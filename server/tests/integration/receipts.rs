@@ -19,26 +19,26 @@ async fn receipts_advance_fan_out_and_come_back_on_join() {
     assert_eq!(b.drain().await.len(), 2);
 
     b.send(&ClientFrame::Receipt {
-        room_id: room.clone(),
+        room_id: room.clone().into(),
         seq: 1,
         kind: ReceiptKind::Delivered,
     })
     .await;
     b.send(&ClientFrame::Receipt {
-        room_id: room.clone(),
+        room_id: room.clone().into(),
         seq: 2,
         kind: ReceiptKind::Read,
     })
     .await;
     // Going backwards is a no-op, not an error, and is not fanned out.
     b.send(&ClientFrame::Receipt {
-        room_id: room.clone(),
+        room_id: room.clone().into(),
         seq: 1,
         kind: ReceiptKind::Read,
     })
     .await;
     b.send(&ClientFrame::Receipt {
-        room_id: room.clone(),
+        room_id: room.clone().into(),
         seq: 2,
         kind: ReceiptKind::Delivered,
     })
@@ -66,7 +66,7 @@ async fn receipts_advance_fan_out_and_come_back_on_join() {
     // Out-of-range receipts are refused.
     for seq in [0, 3] {
         b.send(&ClientFrame::Receipt {
-            room_id: room.clone(),
+            room_id: room.clone().into(),
             seq,
             kind: ReceiptKind::Read,
         })

@@ -34,18 +34,18 @@ async fn reconnecting_with_since_seq_replays_exactly_the_missed_events_in_order(
     let m3 = a.say(&room, "three").await;
     a.say(&room, "four").await;
     a.send(&ClientFrame::EditMessage {
-        room_id: room.clone(),
-        message_id: ack_id(&m2),
+        room_id: room.clone().into(),
+        message_id: ack_id(&m2).into(),
         content: "two (edited)".into(),
     })
     .await;
     a.send(&ClientFrame::DeleteMessage {
-        room_id: room.clone(),
-        message_id: ack_id(&m3),
+        room_id: room.clone().into(),
+        message_id: ack_id(&m3).into(),
     })
     .await;
     a.send(&ClientFrame::EditMessage {
-        room_id: room.clone(),
+        room_id: room.clone().into(),
         message_id: seen.message_id.clone(),
         content: "seen, then edited".into(),
     })
@@ -245,7 +245,7 @@ async fn history_pages_backwards_over_websocket_and_rest_pages_both_ways() {
     assert_eq!(status, 400);
 
     a.send(&ClientFrame::History {
-        room_id: room.clone(),
+        room_id: room.clone().into(),
         before_seq: None,
         limit: 0,
     })
@@ -263,14 +263,14 @@ async fn leaving_stops_live_events_and_a_rejoin_resumes_where_it_left() {
     assert_eq!(b.drain().await.len(), 1);
 
     b.send(&ClientFrame::LeaveRoom {
-        room_id: room.clone(),
+        room_id: room.clone().into(),
     })
     .await;
     assert_eq!(
         b.recv_where(|f| matches!(f, ServerFrame::RoomLeft { .. }))
             .await,
         ServerFrame::RoomLeft {
-            room_id: room.clone()
+            room_id: room.clone().into()
         }
     );
     a.say(&room, "two").await;
@@ -278,7 +278,7 @@ async fn leaving_stops_live_events_and_a_rejoin_resumes_where_it_left() {
     assert!(b.drain().await.is_empty(), "no live events after leaving");
     // Membership stays: history works, and a rejoin resumes from the cursor.
     b.send(&ClientFrame::History {
-        room_id: room.clone(),
+        room_id: room.clone().into(),
         before_seq: None,
         limit: 10,
     })
@@ -291,13 +291,13 @@ async fn leaving_stops_live_events_and_a_rejoin_resumes_where_it_left() {
     let replay = b.drain().await;
     assert_eq!(replay.iter().map(seq_of).collect::<Vec<_>>(), vec![2, 3]);
     b.send(&ClientFrame::LeaveRoom {
-        room_id: room.clone(),
+        room_id: room.clone().into(),
     })
     .await;
     b.recv_where(|f| matches!(f, ServerFrame::RoomLeft { .. }))
         .await;
     b.send(&ClientFrame::LeaveRoom {
-        room_id: room.clone(),
+        room_id: room.clone().into(),
     })
     .await;
     assert_eq!(

@@ -18,7 +18,7 @@ async fn typing_reaches_the_others_and_expires_when_not_refreshed() {
     } = server.duo("public").await;
 
     a.send(&ClientFrame::Typing {
-        room_id: room.clone(),
+        room_id: room.clone().into(),
         is_typing: true,
     })
     .await;
@@ -29,7 +29,7 @@ async fn typing_reaches_the_others_and_expires_when_not_refreshed() {
     assert_eq!(
         frame,
         ServerFrame::Typing {
-            room_id: room.clone(),
+            room_id: room.clone().into(),
             user_id: ann.user_id.clone(),
             is_typing: true
         }
@@ -41,7 +41,7 @@ async fn typing_reaches_the_others_and_expires_when_not_refreshed() {
     assert_eq!(
         frame,
         ServerFrame::Typing {
-            room_id: room.clone(),
+            room_id: room.clone().into(),
             user_id: ann.user_id.clone(),
             is_typing: false
         }
@@ -53,12 +53,12 @@ async fn typing_reaches_the_others_and_expires_when_not_refreshed() {
 
     // An explicit stop is sent at once; the typer never sees their own indicator.
     a.send(&ClientFrame::Typing {
-        room_id: room.clone(),
+        room_id: room.clone().into(),
         is_typing: true,
     })
     .await;
     a.send(&ClientFrame::Typing {
-        room_id: room.clone(),
+        room_id: room.clone().into(),
         is_typing: false,
     })
     .await;
@@ -93,7 +93,7 @@ async fn typing_reaches_the_others_and_expires_when_not_refreshed() {
     // Typing in a room not joined on this connection is refused.
     let other = server.create_room(&bob.token, "other", "public", &[]).await;
     a.send(&ClientFrame::Typing {
-        room_id: other,
+        room_id: other.into(),
         is_typing: true,
     })
     .await;
@@ -147,7 +147,7 @@ async fn presence_follows_connections_and_reaches_room_mates() {
     let mut b2 = server.client(&bob.token).await;
     assert_eq!(
         b2.presence_so_far().await,
-        [(ann.user_id.clone(), true)],
+        [(ann.user_id.to_string(), true)],
         "a new connection's snapshot has Ann online"
     );
     drop(b2);
@@ -207,9 +207,15 @@ async fn joining_a_room_created_after_connecting_tells_who_of_its_members_is_onl
         ServerFrame::RoomJoined { .. }
     ));
     // Bob, and only Bob: not Carol (offline), not Ann herself.
-    assert_eq!(a.presence_so_far().await, [(bob.user_id, true)]);
+    assert_eq!(
+        a.presence_so_far().await,
+        [(bob.user_id.into_string(), true)]
+    );
     // Bob's side is unchanged until he joins too; then he learns of Ann.
     assert!(b.presence_so_far().await.is_empty());
     b.join(&room, None).await;
-    assert_eq!(b.presence_so_far().await, [(ann.user_id, true)]);
+    assert_eq!(
+        b.presence_so_far().await,
+        [(ann.user_id.into_string(), true)]
+    );
 }

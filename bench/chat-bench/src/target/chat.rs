@@ -103,7 +103,7 @@ impl ChatAuth {
             anyhow::bail!("creating a room: {status} {body}");
         }
         let created: CreateRoomResponse = response.json().await?;
-        Ok(created.room_id)
+        Ok(created.room_id.to_string())
     }
 
     /// Every message stored in `room`, oldest first, read over REST as `reader` (a member).
@@ -152,7 +152,7 @@ impl ChatAuth {
         connection
             .send_text(
                 ClientFrame::JoinRoom {
-                    room_id: member.room.clone(),
+                    room_id: member.room.clone().into(),
                     // Without a resume point, no replay: a fresh client starts live.
                     since_seq: resume,
                 }
@@ -178,7 +178,7 @@ impl ChatAuth {
 
 pub fn send_frame(room: &str, id: &str, body: &str) -> String {
     ClientFrame::SendMessage {
-        room_id: room.to_owned(),
+        room_id: room.into(),
         client_msg_id: id.to_owned(),
         content: body.to_owned(),
     }
@@ -191,7 +191,7 @@ pub fn parse(text: &str) -> Incoming {
             body: message.content,
             stored: Some(Stored {
                 seq: message.seq,
-                message_id: message.message_id,
+                message_id: message.message_id.to_string(),
             }),
         },
         Ok(ServerFrame::MessageAck {
@@ -201,7 +201,10 @@ pub fn parse(text: &str) -> Incoming {
             ..
         }) => Incoming::Ack {
             id: client_msg_id,
-            stored: Some(Stored { seq, message_id }),
+            stored: Some(Stored {
+                seq,
+                message_id: message_id.to_string(),
+            }),
         },
         Ok(ServerFrame::Error { code, message, .. }) => {
             Incoming::Error(format!("{code:?}: {message}"))

@@ -375,7 +375,7 @@ where
         rows.iter()
             .map(|r| {
                 Ok(UserProfile {
-                    user_id: r.try_get("user_id")?,
+                    user_id: r.try_get::<String, _>("user_id")?.into(),
                     username: r.try_get("username")?,
                 })
             })
@@ -525,7 +525,7 @@ where
         rows.iter()
             .map(|r| {
                 Ok(MemberReceipts {
-                    user_id: r.try_get("user_id")?,
+                    user_id: r.try_get::<String, _>("user_id")?.into(),
                     delivered_seq: to_u64(r.try_get("delivered_seq")?),
                     read_seq: to_u64(r.try_get("read_seq")?),
                 })

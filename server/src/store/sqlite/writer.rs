@@ -86,11 +86,11 @@ fn record_event(
 fn message_from_row(row: &Row<'_>) -> rusqlite::Result<Message> {
     let deleted_at: Option<i64> = row.get("deleted_at")?;
     Ok(Message {
-        room_id: row.get("room_id")?,
+        room_id: row.get::<_, String>("room_id")?.into(),
         seq: to_u64(row.get("seq")?),
-        message_id: row.get("id")?,
+        message_id: row.get::<_, String>("id")?.into(),
         client_msg_id: row.get("client_msg_id")?,
-        sender_id: row.get("sender_id")?,
+        sender_id: row.get::<_, String>("sender_id")?.into(),
         content: row.get("content")?,
         created_at: row.get("created_at")?,
         edited_at: row.get("edited_at")?,

@@ -92,7 +92,9 @@ pub fn judge(rooms: &[Vec<Message>], ledgers: &[Ledger]) -> Verdict {
         let missing = stored
             .iter()
             .filter(|(seq, message)| {
-                **seq > ledger.baseline && ledger.received.get(seq) != Some(&message.message_id)
+                **seq > ledger.baseline
+                    && ledger.received.get(seq).map(String::as_str)
+                        != Some(message.message_id.as_str())
             })
             .count() as u64;
         let foreign = ledger
@@ -118,7 +120,7 @@ mod tests {
         Message {
             room_id: "r".into(),
             seq,
-            message_id: format!("m{seq}"),
+            message_id: format!("m{seq}").into(),
             client_msg_id: client_msg_id.into(),
             sender_id: "u".into(),
             content: String::new(),
