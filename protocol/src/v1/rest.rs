@@ -35,7 +35,7 @@ impl std::fmt::Debug for Credentials {
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct AuthResponse {
-    /// The user's id.
+    /// The signed-in user's id (the `sub` of the token).
     pub user_id: UserId,
     /// A JWT to send as `Authorization: Bearer` and in `authenticate`.
     pub token: String,
@@ -154,7 +154,7 @@ pub struct AddMemberRequest {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct UserProfile {
-    /// The user's id.
+    /// The id messages and receipts carry for this user.
     pub user_id: UserId,
     /// The user's name (`external:<id>` for users of an external token issuer).
     pub username: String,
@@ -211,7 +211,7 @@ pub struct ApiError {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SendMessageResponse {
-    /// The room.
+    /// The room the message was committed to.
     pub room_id: RoomId,
     /// The `Idempotency-Key` of the request.
     pub client_msg_id: String,

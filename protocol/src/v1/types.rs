@@ -87,7 +87,7 @@ pub struct Message {
     pub message_id: MessageId,
     /// The sender's idempotency key; lets the sender reconcile its local echo.
     pub client_msg_id: String,
-    /// The author.
+    /// The user who sent it; only they may edit or delete it.
     pub sender_id: UserId,
     /// Text as the sender wrote it (empty once deleted). Never HTML-escaped by the server.
     pub content: String,

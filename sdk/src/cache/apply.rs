@@ -14,9 +14,9 @@ pub(super) fn sql_seq(seq: u64) -> i64 {
 /// A room's new resume cursor, saved together with the event that moved it.
 #[derive(Debug, Clone, Copy)]
 pub struct CursorUpdate<'a> {
-    /// The room.
+    /// The room whose cursor moved.
     pub room_id: &'a str,
-    /// The cursor.
+    /// The highest seq the cache now holds without a gap below it.
     pub cursor: u64,
 }
 

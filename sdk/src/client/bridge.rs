@@ -23,7 +23,7 @@ pub(crate) enum Command {
     /// The app scrolled below what the cache holds: fetch the page under the floor
     /// (unless a history request for the room is already out).
     FillGap {
-        /// The room.
+        /// The room whose older messages the app scrolled to.
         room_id: String,
         /// Page size.
         limit: u32,

@@ -131,7 +131,7 @@ pub enum Input {
     Tick,
     /// Follow a room, resuming after `since_seq` (the highest seq the cache holds).
     JoinRoom {
-        /// The room.
+        /// The room to follow on every connection from now on.
         room_id: String,
         /// Highest seq held locally; `None` with an empty cache.
         since_seq: Option<u64>,
@@ -156,7 +156,7 @@ pub enum Input {
     Request(ClientFrame),
     /// The user has read a room up to `seq`.
     MarkRead {
-        /// The room.
+        /// The room the user has read.
         room_id: String,
         /// Highest seq read.
         seq: u64,
@@ -190,7 +190,7 @@ pub enum Event {
     Sent {
         /// The client's id for it.
         client_msg_id: String,
-        /// The room.
+        /// The room the message was stored in.
         room_id: String,
         /// The server's id.
         message_id: String,

@@ -15,11 +15,11 @@ const RETRY_DELAY_MS: u64 = 1_000;
 /// A message waiting to be stored by the server.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OutgoingMessage {
-    /// The room.
+    /// The room the message is for.
     pub room_id: String,
     /// Generated once when the user sent it; the same on every retry.
     pub client_msg_id: String,
-    /// The text.
+    /// The message text as the user wrote it.
     pub content: String,
 }
 
