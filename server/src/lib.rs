@@ -38,6 +38,8 @@ pub(crate) mod state;
 pub(crate) mod store;
 mod store_replies;
 pub(crate) mod telemetry;
+#[doc(hidden)]
+pub mod testing;
 pub(crate) mod typing;
 pub(crate) mod validate;
 mod ws;

@@ -229,14 +229,7 @@ impl Core {
                         .entry(room_id.clone())
                         .or_insert_with(|| TypingThrottle::new(policy));
                     if let Some(is_typing) = throttle.keystroke(now) {
-                        self.send(
-                            now,
-                            ClientFrame::Typing {
-                                room_id: room_id.into(),
-                                is_typing,
-                            },
-                            &mut out,
-                        );
+                        self.send_typing(now, room_id, is_typing, &mut out);
                     }
                 }
             }
@@ -245,14 +238,7 @@ impl Core {
                     self.typing.get_mut(&room_id).and_then(TypingThrottle::stop)
                     && self.is_live()
                 {
-                    self.send(
-                        now,
-                        ClientFrame::Typing {
-                            room_id: room_id.into(),
-                            is_typing,
-                        },
-                        &mut out,
-                    );
+                    self.send_typing(now, room_id, is_typing, &mut out);
                 }
             }
             Input::Request(frame) => {
@@ -280,6 +266,18 @@ impl Core {
     }
 
     /// Queues a frame and notes the time (for the heartbeat).
+    /// Tells the server the user started or stopped typing in `room_id`.
+    fn send_typing(
+        &mut self,
+        now: Millis,
+        room_id: String,
+        is_typing: bool,
+        out: &mut Vec<Action>,
+    ) {
+        let room_id = room_id.into();
+        self.send(now, ClientFrame::Typing { room_id, is_typing }, out);
+    }
+
     pub(super) fn send(&mut self, now: Millis, frame: ClientFrame, out: &mut Vec<Action>) {
         if let Phase::Live { last_sent, .. } = &mut self.phase {
             *last_sent = now;

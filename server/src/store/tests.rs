@@ -5,7 +5,6 @@
 use std::sync::{Arc, Mutex};
 
 use chat_protocol::v1::{ReceiptKind, RoomVisibility};
-use sqlx::Connection as _;
 use tempfile::TempDir;
 
 use super::*;
@@ -30,7 +29,7 @@ async fn open_with(outbox: EventOutbox) -> Opened {
         let entry = (event.room_id().to_owned(), event.seq());
         log.lock().expect("log").push(entry);
     });
-    let store: Arc<dyn Store> = match postgres_url(&dir).await {
+    let store: Arc<dyn Store> = match crate::testing::postgres_database(dir.path()).await {
         Some(url) => Arc::new(
             PostgresStore::open(&url, 64, outbox, on_commit)
                 .await
@@ -50,41 +49,6 @@ async fn open_with(outbox: EventOutbox) -> Opened {
         announced,
         _dir: dir,
     }
-}
-
-/// With `CHAT_TEST_STORE=postgres`, a new database on the server `pg_virtualenv` names
-/// in the PG* variables.
-async fn postgres_url(dir: &TempDir) -> Option<String> {
-    if std::env::var("CHAT_TEST_STORE").ok()? != "postgres" {
-        return None;
-    }
-    let var = |name: &str| std::env::var(name).expect("PG* variables from pg_virtualenv");
-    let server = format!(
-        "postgres://{}:{}@{}:{}",
-        var("PGUSER"),
-        var("PGPASSWORD"),
-        var("PGHOST"),
-        var("PGPORT")
-    );
-    let name: String = dir
-        .path()
-        .file_name()
-        .and_then(|n| n.to_str())
-        .unwrap_or("dir")
-        .chars()
-        .filter(char::is_ascii_alphanumeric)
-        .collect::<String>()
-        .to_ascii_lowercase();
-    let database = format!("chat_store_{name}");
-    let mut admin = sqlx::PgConnection::connect(&format!("{server}/postgres"))
-        .await
-        .expect("connect to PostgreSQL");
-    sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {database}")))
-        .execute(&mut admin)
-        .await
-        .expect("create the test database");
-    let _ = admin.close().await;
-    Some(format!("{server}/{database}"))
 }
 
 async fn user(store: &dyn Store, id: &str) {

@@ -18,6 +18,7 @@ use tokio_tungstenite::tungstenite::Message as WsMessage;
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 
 use chat_server::Config;
+pub use chat_server::testing::postgres_database;
 
 /// Longest any single expected frame may take.
 pub const FRAME_TIMEOUT: Duration = Duration::from_secs(5);
@@ -547,49 +548,6 @@ impl Client {
 pub fn http_client() -> reqwest::Client {
     let _ = rustls::crypto::ring::default_provider().install_default();
     reqwest::Client::new()
-}
-
-/// With `CHAT_TEST_STORE=postgres`, the URL of a PostgreSQL database of its own for the
-/// server that keeps its files in `dir` (created once; a restart on the same directory
-/// finds the same database). The server comes from the PG* variables that
-/// `pg_virtualenv` sets.
-pub async fn postgres_database(dir: &std::path::Path) -> Option<String> {
-    use sqlx::Connection;
-    if std::env::var("CHAT_TEST_STORE").ok()? != "postgres" {
-        return None;
-    }
-    let var = |name: &str| {
-        std::env::var(name).unwrap_or_else(|_| panic!("{name} is not set: run under pg_virtualenv"))
-    };
-    let server = format!(
-        "postgres://{}:{}@{}:{}",
-        var("PGUSER"),
-        var("PGPASSWORD"),
-        var("PGHOST"),
-        var("PGPORT")
-    );
-    let name: String = dir
-        .file_name()
-        .and_then(|n| n.to_str())
-        .unwrap_or("dir")
-        .chars()
-        .filter(char::is_ascii_alphanumeric)
-        .collect::<String>()
-        .to_ascii_lowercase();
-    let database = format!("chat_test_{name}");
-    let mut admin = sqlx::PgConnection::connect(&format!("{server}/postgres"))
-        .await
-        .expect("connect to PostgreSQL");
-    let created = sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {database}")))
-        .execute(&mut admin)
-        .await;
-    if let Err(e) = created {
-        let exists =
-            matches!(&e, sqlx::Error::Database(db) if db.code().as_deref() == Some("42P04"));
-        assert!(exists, "creating {database}: {e}");
-    }
-    let _ = admin.close().await;
-    Some(format!("{server}/{database}"))
 }
 
 /// A throwaway Ed25519 key pair of an external token issuer, made by the openssl CLI.
