@@ -163,8 +163,11 @@ pub struct Config {
     #[arg(long, env = "CHAT_OUTBOUND_QUEUE", default_value_t = 256)]
     pub outbound_queue: usize,
 
-    /// Bytes of frames queued for one connection before the session waits for it to
-    /// read (bounds memory per connection; one larger frame may take the whole budget).
+    /// Deprecated, without effect: accepted so that existing deployments still start.
+    /// Frames are no longer queued between two tasks; each connection writes its own
+    /// socket, so what it holds for a peer that does not read is its socket's write
+    /// buffer and at most one frame (docs/architecture.md, "Exactly-once, in-order
+    /// delivery per connection").
     #[arg(long, env = "CHAT_OUTBOUND_QUEUE_BYTES", default_value_t = 1024 * 1024)]
     pub outbound_queue_bytes: usize,
 
@@ -277,7 +280,6 @@ impl Config {
             ("--max-connections", self.max_connections),
             ("--max-connections-per-user", self.max_connections_per_user),
             ("--outbound-queue", self.outbound_queue),
-            ("--outbound-queue-bytes", self.outbound_queue_bytes),
             ("--commit-batch", self.commit_batch),
         ];
         for (flag, value) in positive_counts {

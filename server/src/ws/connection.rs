@@ -1,24 +1,20 @@
-//! One authenticated connection: a reader loop (this task) and a writer task fed by a
-//! bounded queue. The loop handles client frames, hub deliveries, heartbeats, token
-//! expiry and shutdown.
+//! One authenticated connection: one task that handles client frames, hub deliveries,
+//! heartbeats, token expiry and shutdown, and writes to the socket itself.
 
 use std::collections::HashMap;
 use std::num::NonZeroU32;
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use axum::extract::ws::{Utf8Bytes, WebSocket};
 use chat_protocol::v1::{ErrorCode, ServerFrame, close};
-use futures_util::stream::SplitStream;
-use futures_util::{FutureExt, StreamExt};
 use governor::{DefaultDirectRateLimiter, Quota, RateLimiter};
-use tokio::sync::{Semaphore, mpsc};
+use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
 use super::cursor::RoomCursor;
 use super::handshake::{self, Unauthenticated};
 use super::hub_entry::HubEntry;
-use super::writer::{Outgoing, Writer};
+use super::socket::{Interrupts, Socket, Stopped};
 use crate::clock::now_ms;
 use crate::error::Error;
 use crate::hub::{ConnectionId, Delivery};
@@ -26,6 +22,8 @@ use crate::state::AppState;
 
 /// Deliveries handled in a row before the socket gets a look-in.
 const DELIVERIES_BEFORE_READING: u32 = 64;
+/// Deliveries taken from the queue in one turn of the loop, written with one flush.
+const DELIVERIES_PER_TURN: usize = 32;
 
 /// Typing and receipt frames a connection may send per second (they fan out to the
 /// whole room, so they get a budget of their own below the general frame limit).
@@ -38,22 +36,18 @@ const EPHEMERAL_BURST: u32 = 20;
 pub(super) enum End {
     /// Close with this code and reason.
     Close(u16, &'static str),
-    /// The peer is gone or the writer failed; nothing left to say.
+    /// The peer is gone or a write failed; nothing left to say.
     Gone,
 }
 
-/// State of one authenticated connection, owned by its reader task.
+/// State of one authenticated connection, owned by its task.
 pub(super) struct Connection {
     pub(super) state: AppState,
     pub(super) connection_id: ConnectionId,
     pub(super) user_id: String,
-    out: mpsc::Sender<Outgoing>,
-    /// Bytes of text the writer queue may hold (`--outbound-queue-bytes`).
-    out_bytes: Arc<Semaphore>,
-    /// Cancelled by the hub when this connection's delivery queue overflows.
-    slow: CancellationToken,
-    /// Cancelled by the writer when the socket fails.
-    writer_done: CancellationToken,
+    socket: Socket,
+    /// What may cut short a write that waits for the peer.
+    interrupts: Interrupts,
     /// What the hub queued for this connection.
     pub(super) deliveries: mpsc::Receiver<Delivery>,
     /// Per joined room: how far this connection has got.
@@ -89,27 +83,24 @@ pub(super) fn error_frame(e: &Error, reference: Option<&str>) -> Utf8Bytes {
 }
 
 /// Runs a connection from upgrade to close.
-pub(super) async fn run(socket: WebSocket, state: AppState) {
-    let (sink, mut stream) = socket.split();
-    let capacity = state.config().outbound_queue.max(1);
-    let writer = Writer::spawn(sink, capacity, state.config().outbound_queue_bytes);
-    let out = writer.queue();
-
-    let caller = match handshake::authenticate(&mut stream, &state).await {
+pub(super) async fn run(ws: WebSocket, state: AppState) {
+    let mut socket = Socket::new(ws);
+    let caller = match handshake::authenticate(&mut socket, &state).await {
         Ok(caller) => caller,
-        Err(Unauthenticated::Gone) => return writer.finish(None, &mut stream).await,
+        Err(Unauthenticated::Gone) => return socket.finish(None).await,
         Err(Unauthenticated::Close {
             error,
             code,
             reason,
         }) => {
             if let Some(e) = error {
-                let _ = out.try_send(Outgoing::Text(error_frame(&e, None), None));
+                socket.feed_text_now(error_frame(&e, None));
             }
-            return writer.finish(Some((code, reason)), &mut stream).await;
+            return socket.finish(Some((code, reason))).await;
         }
     };
 
+    let capacity = state.config().outbound_queue.max(1);
     let (delivery_tx, delivery_rx) = mpsc::channel(capacity);
     let slow = CancellationToken::new();
     let (hub_entry, presence) =
@@ -123,9 +114,9 @@ pub(super) async fn run(socket: WebSocket, state: AppState) {
                         state.config().max_connections_per_user
                     ),
                 );
-                let _ = out.try_send(Outgoing::Text(error_frame(&e, None), None));
+                socket.feed_text_now(error_frame(&e, None));
                 let end = (close::TOO_MANY_CONNECTIONS, "too many connections");
-                return writer.finish(Some(end), &mut stream).await;
+                return socket.finish(Some(end)).await;
             }
         };
     let connection_id = hub_entry.connection_id();
@@ -136,10 +127,11 @@ pub(super) async fn run(socket: WebSocket, state: AppState) {
         state: state.clone(),
         connection_id,
         user_id: caller.user_id.clone(),
-        out,
-        out_bytes: writer.byte_budget(),
-        slow,
-        writer_done: writer.done(),
+        socket,
+        interrupts: Interrupts {
+            slow,
+            shutdown: state.shutdown().clone(),
+        },
         deliveries: delivery_rx,
         cursors: HashMap::new(),
         frame_limiter: limiter(config.frames_per_second, config.frame_burst),
@@ -147,15 +139,15 @@ pub(super) async fn run(socket: WebSocket, state: AppState) {
         strikes: 0,
         token_expires_at: caller.expires_at,
     };
-    let end = connection.serve(&mut stream, presence).await;
-    drop(connection);
+    let end = connection.serve(presence).await;
+    let socket = connection.socket;
     hub_entry.leave().await;
     tracing::debug!(conn = connection_id, user = %caller.user_id, ?end, "connection closed");
     let close_with = match end {
         End::Close(code, reason) => Some((code, reason)),
         End::Gone => None,
     };
-    writer.finish(close_with, &mut stream).await;
+    socket.finish(close_with).await;
 }
 
 /// When a token that expires at `expires_at` (seconds since the epoch) runs out, as an
@@ -171,13 +163,9 @@ fn token_deadline(expires_at: u64) -> tokio::time::Instant {
 }
 
 impl Connection {
-    async fn serve(
-        &mut self,
-        stream: &mut SplitStream<WebSocket>,
-        presence: Vec<ServerFrame>,
-    ) -> End {
-        let config = self.state.config();
-        if let Err(end) = self.send(&self.authenticated()).await {
+    async fn serve(&mut self, presence: Vec<ServerFrame>) -> End {
+        let authenticated = self.authenticated();
+        if let Err(end) = self.send(&authenticated).await {
             return end;
         }
         for frame in &presence {
@@ -185,25 +173,31 @@ impl Connection {
                 return end;
             }
         }
+        if let Err(end) = self.flush().await {
+            return end;
+        }
 
-        let heartbeat = config.heartbeat_interval;
-        let idle_timeout = config.idle_timeout;
+        let heartbeat = self.state.config().heartbeat_interval;
+        let idle_timeout = self.state.config().idle_timeout;
         let mut ticker =
             tokio::time::interval_at(tokio::time::Instant::now() + heartbeat, heartbeat);
         let mut armed_expiry = self.token_expires_at;
         let token_expiry = tokio::time::sleep_until(token_deadline(armed_expiry));
         tokio::pin!(token_expiry);
         let mut last_heard = Instant::now();
-        let shutdown = self.state.shutdown().clone();
-        let slow = self.slow.clone();
-        let writer_done = self.writer_done.clone();
+        // Armed once for the whole connection rather than on every turn of the loop.
+        let shutdown = self.interrupts.shutdown.clone();
+        let slow = self.interrupts.slow.clone();
+        let shutting_down = shutdown.cancelled();
+        let declared_slow = slow.cancelled();
+        tokio::pin!(shutting_down, declared_slow);
         let mut deliveries_in_a_row = 0u32;
         loop {
             // A long run of deliveries (a very busy room) must not starve the client's
             // own frames: every so often, look at the socket first.
             if deliveries_in_a_row >= DELIVERIES_BEFORE_READING {
                 deliveries_in_a_row = 0;
-                if let Some(frame) = stream.next().now_or_never() {
+                if let Some(frame) = self.socket.next_ready() {
                     last_heard = Instant::now();
                     if let Err(end) = self.on_socket(frame).await {
                         return end;
@@ -220,29 +214,30 @@ impl Connection {
             // the client's next request, so replies never overtake them.
             let step = tokio::select! {
                 biased;
-                () = shutdown.cancelled() => Err(self.shutting_down()),
-                () = slow.cancelled() => Err(slow_consumer()),
-                () = writer_done.cancelled() => Err(End::Gone),
+                () = &mut shutting_down => Err(self.shutting_down()),
+                () = &mut declared_slow => Err(slow_consumer()),
                 () = &mut token_expiry => {
                     let e = Error::unauthorized("token expired; reconnect with a fresh token");
-                    let _ = self.out.try_send(Outgoing::Text(error_frame(&e, None), None));
+                    self.socket.feed_text_now(error_frame(&e, None));
                     Err(End::Close(close::UNAUTHORIZED, "token expired"))
                 }
                 _ = ticker.tick() => {
                     if last_heard.elapsed() >= idle_timeout {
                         Err(End::Close(close::POLICY_LIMIT, "idle timeout"))
                     } else {
-                        self.push(Outgoing::Ping).await
+                        let fed = self.socket.feed_ping(&self.interrupts).await;
+                        fed.map_err(|stopped| self.stopped(stopped))
                     }
                 }
-                delivery = self.deliveries.recv() => {
-                    deliveries_in_a_row += 1;
-                    match delivery {
-                        Some(delivery) => self.deliver(delivery).await,
-                        None => Err(End::Gone),
+                delivery = self.deliveries.recv() => match delivery {
+                    Some(delivery) => {
+                        let handled = self.deliver_queued(delivery).await;
+                        deliveries_in_a_row += handled.as_ref().map_or(1, |n| *n);
+                        handled.map(|_| ())
                     }
-                }
-                frame = stream.next() => {
+                    None => Err(End::Gone),
+                },
+                frame = self.socket.next() => {
                     deliveries_in_a_row = 0;
                     last_heard = Instant::now();
                     self.on_socket(frame).await
@@ -251,7 +246,25 @@ impl Connection {
             if let Err(end) = step {
                 return end;
             }
+            if let Err(end) = self.flush().await {
+                return end;
+            }
         }
+    }
+
+    /// Handles `first` and whatever else the hub has queued (up to a turn's worth), so
+    /// that they leave in one write. Returns how many were handled.
+    async fn deliver_queued(&mut self, first: Delivery) -> Result<u32, End> {
+        self.deliver(first).await?;
+        let mut handled = 1;
+        while (handled as usize) < DELIVERIES_PER_TURN {
+            let Ok(delivery) = self.deliveries.try_recv() else {
+                break;
+            };
+            self.deliver(delivery).await?;
+            handled += 1;
+        }
+        Ok(handled)
     }
 
     /// The `authenticated` frame: sent once the handshake succeeds, and again for each
@@ -273,53 +286,42 @@ impl Connection {
         }
     }
 
-    /// Queues `server_shutdown` (if there is room) and ends with 1012.
-    pub(super) fn shutting_down(&self) -> End {
+    /// Feeds `server_shutdown` (if the socket takes it at once) and ends with 1012.
+    pub(super) fn shutting_down(&mut self) -> End {
         let bye = ServerFrame::ServerShutdown {
             reconnect_after_ms: u64::try_from(self.state.config().reconnect_after.as_millis())
                 .unwrap_or(1000),
         };
-        let _ = self
-            .out
-            .try_send(Outgoing::Text(Utf8Bytes::from(bye.encode()), None));
+        self.socket.feed_text_now(Utf8Bytes::from(bye.encode()));
         End::Close(close::RESTARTING, "server is restarting")
     }
 
-    /// Queues a frame for the writer, waiting for room (backpressure: a frame slot and,
-    /// for text, its bytes in the connection's budget) unless the connection is being
-    /// torn down.
-    pub(super) async fn push(&self, outgoing: Outgoing) -> Result<(), End> {
-        let enqueue = async {
-            let outgoing = match outgoing {
-                Outgoing::Text(text, None) => {
-                    let budget =
-                        u32::try_from(self.state.config().outbound_queue_bytes).unwrap_or(u32::MAX);
-                    let wanted = u32::try_from(text.len())
-                        .unwrap_or(u32::MAX)
-                        .clamp(1, budget);
-                    let reserved = Arc::clone(&self.out_bytes)
-                        .acquire_many_owned(wanted)
-                        .await
-                        .map_err(|_| End::Gone)?;
-                    Outgoing::Text(text, Some(reserved))
-                }
-                other => other,
-            };
-            self.out.send(outgoing).await.map_err(|_| End::Gone)
-        };
-        tokio::select! {
-            biased;
-            () = self.slow.cancelled() => Err(slow_consumer()),
-            () = self.writer_done.cancelled() => Err(End::Gone),
-            () = self.state.shutdown().cancelled() => Err(self.shutting_down()),
-            sent = enqueue => sent,
+    /// How the connection ends when a write was cut short.
+    fn stopped(&mut self, stopped: Stopped) -> End {
+        match stopped {
+            Stopped::Slow => slow_consumer(),
+            Stopped::ShuttingDown => self.shutting_down(),
+            Stopped::Gone => End::Gone,
         }
     }
 
-    /// Encodes and queues a frame.
-    pub(super) async fn send(&self, frame: &ServerFrame) -> Result<(), End> {
-        self.push(Outgoing::Text(Utf8Bytes::from(frame.encode()), None))
-            .await
+    /// Adds an encoded frame to the socket's buffer; it leaves at the end of this turn of
+    /// the loop. Waits while the peer is not reading (backpressure), unless the
+    /// connection is being torn down.
+    pub(super) async fn send_text(&mut self, text: Utf8Bytes) -> Result<(), End> {
+        let fed = self.socket.feed_text(text, &self.interrupts).await;
+        fed.map_err(|stopped| self.stopped(stopped))
+    }
+
+    /// Encodes a frame and adds it to the socket's buffer (see [`Connection::send_text`]).
+    pub(super) async fn send(&mut self, frame: &ServerFrame) -> Result<(), End> {
+        self.send_text(Utf8Bytes::from(frame.encode())).await
+    }
+
+    /// Writes out what this turn of the loop fed to the socket.
+    async fn flush(&mut self) -> Result<(), End> {
+        let flushed = self.socket.flush(&self.interrupts).await;
+        flushed.map_err(|stopped| self.stopped(stopped))
     }
 }
 

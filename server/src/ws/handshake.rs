@@ -1,11 +1,10 @@
 //! Phase one of a connection: the first frame must be a valid `authenticate`, in time.
 
-use axum::extract::ws::{Message, WebSocket};
+use axum::extract::ws::Message;
 use chat_protocol::v1::{ClientFrame, ErrorCode, close};
-use futures_util::StreamExt;
-use futures_util::stream::SplitStream;
 
 use super::read_error::close_code_for;
+use super::socket::Socket;
 use crate::error::Error;
 use crate::state::AppState;
 
@@ -37,7 +36,7 @@ fn unauthorized(message: impl Into<String>, reason: &'static str) -> Unauthentic
 
 /// Waits for the `authenticate` frame and checks its token. Returns who it names.
 pub(super) async fn authenticate(
-    stream: &mut SplitStream<WebSocket>,
+    socket: &mut Socket,
     state: &AppState,
 ) -> Result<crate::access::Caller, Unauthenticated> {
     let deadline = tokio::time::Instant::now() + state.config().auth_timeout;
@@ -46,7 +45,7 @@ pub(super) async fn authenticate(
             () = state.shutdown().cancelled() => {
                 return Err(Unauthenticated::Close { error: None, code: close::RESTARTING, reason: "server is shutting down" });
             }
-            next = tokio::time::timeout_at(deadline, stream.next()) => next,
+            next = tokio::time::timeout_at(deadline, socket.next()) => next,
         };
         let Ok(next) = next else {
             return Err(unauthorized(

@@ -7,7 +7,6 @@ use chat_protocol::v1::{ClientFrame, DecodeError, ErrorCode, close};
 use super::commands::Failure;
 use super::connection::{Connection, End, error_frame};
 use super::read_error::close_code_for;
-use super::writer::Outgoing;
 use crate::error::Error;
 
 impl Connection {
@@ -34,7 +33,7 @@ impl Connection {
                         let e = Error::invalid(
                             "binary frames are not supported; send JSON text frames",
                         );
-                        self.push(Outgoing::Text(error_frame(&e, None), None)).await
+                        self.send_text(error_frame(&e, None)).await
                     }
                 }
             }
@@ -54,19 +53,16 @@ impl Connection {
                     _ => ErrorCode::InvalidRequest,
                 };
                 let error = error_frame(&Error::new(code, e.to_string()), None);
-                return self.push(Outgoing::Text(error, None)).await;
+                return self.send_text(error).await;
             }
         };
         let reference = frame.reference().map(str::to_owned);
         match self.handle(frame).await {
             Ok(()) => Ok(()),
-            Err(Failure::Reply(e)) => {
-                self.push(Outgoing::Text(error_frame(&e, reference.as_deref()), None))
-                    .await
-            }
+            Err(Failure::Reply(e)) => self.send_text(error_frame(&e, reference.as_deref())).await,
             Err(Failure::End(end)) => Err(end),
             Err(Failure::ReplyThenEnd(e, end)) => {
-                self.push(Outgoing::Text(error_frame(&e, reference.as_deref()), None))
+                self.send_text(error_frame(&e, reference.as_deref()))
                     .await?;
                 Err(end)
             }

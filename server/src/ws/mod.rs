@@ -8,8 +8,8 @@ mod hub_entry;
 mod inbound;
 mod read_error;
 mod renewal;
+mod socket;
 mod sync;
-mod writer;
 
 use axum::extract::{State, WebSocketUpgrade};
 use axum::http::StatusCode;
@@ -24,7 +24,8 @@ use crate::state::AppState;
 /// ~137 KB per idle connection (measured with 10,000 idle connections; 9.5 KB with
 /// this size).
 const READ_BUFFER_BYTES: usize = 4096;
-/// Outgoing frames are flushed one by one, so a small write buffer is enough.
+/// Frames are flushed at the end of each turn of the connection loop, so a small write
+/// buffer is enough; a larger frame (a history page) passes straight through.
 const WRITE_BUFFER_BYTES: usize = 4096;
 
 /// `GET /v1/ws`: upgrades to a WebSocket with explicit buffer and size limits.

@@ -12,7 +12,6 @@ use chat_protocol::v1::{PresenceStatus, ServerFrame};
 use super::commands::Failure;
 use super::connection::{Connection, End};
 use super::cursor::{RoomCursor, Step};
-use super::writer::Outgoing;
 use crate::access;
 use crate::error::Error;
 use crate::hub::Delivery;
@@ -178,14 +177,12 @@ impl Connection {
     /// Handles something the hub queued for this connection.
     pub(super) async fn deliver(&mut self, delivery: Delivery) -> Result<(), End> {
         let event = match delivery {
-            Delivery::Frame(frame) => return self.push(Outgoing::Text(frame, None)).await,
+            Delivery::Frame(frame) => return self.send_text(frame).await,
             Delivery::RoomFrame(room_frame) => {
                 if !self.cursors.contains_key(&room_frame.room_id) {
                     return Ok(());
                 }
-                return self
-                    .push(Outgoing::Text(room_frame.frame.clone(), None))
-                    .await;
+                return self.send_text(room_frame.frame.clone()).await;
             }
             Delivery::Room(event) => event,
             Delivery::Resync => return self.resync().await,
@@ -214,8 +211,7 @@ impl Connection {
         // The sender's own connection gets message_ack instead (see `reach`).
         let own_send = event.origin == Some(self.connection_id);
         if step == Step::Next && !own_send {
-            self.push(Outgoing::Text(Utf8Bytes::clone(&event.frame), None))
-                .await?;
+            self.send_text(Utf8Bytes::clone(&event.frame)).await?;
         }
         Ok(())
     }
