@@ -3,6 +3,7 @@
 //! the few writes that are not batched go through a sqlx pool and the shared SQL of
 //! [`SqlStore`].
 
+mod checkpointer;
 mod writer;
 
 use std::str::FromStr;
@@ -18,6 +19,7 @@ use sqlx::{Pool, Sqlite, SqliteConnection, Transaction};
 use super::group_commit;
 use super::sql::{Backend, SqlStore};
 use super::{EventOutbox, OnCommit};
+use checkpointer::Checkpointer;
 use writer::SqliteCommitter;
 
 /// The SQLite store.
@@ -43,15 +45,22 @@ impl SqlStore<Sqlite> {
             // Group commit pays the fsync once per batch.
             .synchronous(SqliteSynchronous::Full)
             .busy_timeout(Duration::from_secs(10))
-            .foreign_keys(true);
+            .foreign_keys(true)
+            // The checkpoint thread copies the WAL into the database file; no commit
+            // does it (see `checkpointer`).
+            .pragma("wal_autocheckpoint", "0");
         let pool = SqlitePoolOptions::new()
             .max_connections(4)
             .connect_with(options.clone())
             .await?;
         sqlx::migrate!("./migrations/sqlite").run(&pool).await?;
+        let path = options.get_filename();
+        let conn = writer::open(path)?;
+        checkpointer::leave_to_checkpointer(&conn)?;
         let committer = SqliteCommitter {
-            conn: writer::open(options.get_filename())?,
+            conn,
             outbox,
+            checkpointer: Checkpointer::start(checkpointer::open(path)?)?,
         };
         let writer = group_commit::start_on_thread(
             committer,

@@ -21,6 +21,8 @@ use crate::store::rows::{to_i64, to_u64};
 use crate::store::write::{ChangeAction, MessageChange, NewEvent, NewMessage, Sent};
 use crate::store::{CommittedEvent, EventOutbox};
 
+use super::checkpointer::Checkpointer;
+
 /// Opens the write connection with the same durability settings as the pool.
 pub(super) fn open(path: &Path) -> rusqlite::Result<Connection> {
     let conn = Connection::open(path)?;
@@ -37,6 +39,8 @@ pub(super) fn open(path: &Path) -> rusqlite::Result<Connection> {
 pub(super) struct SqliteCommitter {
     pub(super) conn: Connection,
     pub(super) outbox: EventOutbox,
+    /// Copies the WAL into the database file beside this writer; stopped on close.
+    pub(super) checkpointer: Checkpointer,
 }
 
 impl CommitBatch for SqliteCommitter {
@@ -63,7 +67,10 @@ impl CommitBatch for SqliteCommitter {
         tx.commit()
     }
 
-    async fn close(self) {}
+    async fn close(self) {
+        // This thread is the writer's own, so waiting here blocks nobody else.
+        self.checkpointer.stop();
+    }
 }
 
 /// Writes the outbox row of a committed room event, in the same transaction.
