@@ -4,12 +4,24 @@ saturation points, ratios) and fan-out plots (PNG, through gnuplot).
 
     summarize.py DIR [--check]
 
+After the fan-out tables come the server CPU per frame of chat-server against Node `ws`
+and Socket.IO at each offered load that every server delivered in full, and each server's
+highest load kept up, with their ratios; these lines also go to stdout. A CPU figure is
+the server's CPU time (user + system) in the measured window divided by the frames it
+wrote there that the generator counted: deliveries to the room's other members plus acks
+(chat-bench's `server_cpu_us_per_frame`). Points where the generator may have been the
+limit (chat-bench's `generator_bound`) are marked.
+
 --check (the smoke run): also verifies that every run started was completed and
 reported, none was skipped, everything was delivered, and in the storm chat-server's
-publishers published at their rate and its subscribers lost and doubled nothing; prints
-"N passed, N failed", counting only the checks of chat-server itself.
+publishers published at their rate and its subscribers lost and doubled nothing; and that
+every fan-out point of every server has a finite, positive server CPU per frame and the
+CPU ratios were computed. Prints "N passed, N failed", counting the checks of chat-server
+itself and those CPU figures and ratios (of the reference servers' other checks, only a
+failure counts).
 """
 import json
+import math
 import pathlib
 import subprocess
 import sys
@@ -20,6 +32,7 @@ NAMES = {"chat": "chat-server (SQLite, durable)", "ws": "Node ws", "socketio": "
 # lost, and the p99 stays under a second.
 KEEP_UP_SHARE = 0.95
 KEEP_UP_P99_MS = 1000.0
+# Reports written before chat-bench decided `generator_bound` itself: its CPU rule alone.
 GENERATOR_BOUND_CPU = 90.0
 
 
@@ -70,6 +83,141 @@ def cpu(process):
     return f"{process['cpu_percent']:.0f}%" if process else "n/a"
 
 
+def generator_bound(point):
+    if "generator_bound" in point:
+        return point["generator_bound"]
+    return bool(point["generator"]) and point["generator"]["cpu_percent"] >= GENERATOR_BOUND_CPU
+
+
+def cpu_per_frame(point):
+    """Server CPU µs per frame (deliveries + acks in the window), or None. Reports written
+    before chat-bench computed it: derived from the CPU share and the window's rates."""
+    if "server_cpu_us_per_frame" in point:
+        return point["server_cpu_us_per_frame"]
+    frames_per_s = point["delivered_per_s"] + point["acked_per_s"]
+    if not point["server"] or frames_per_s <= 0:
+        return None
+    return point["server"]["cpu_percent"] / 100 * 1e6 / frames_per_s
+
+
+def finite_positive(value):
+    return isinstance(value, (int, float)) and math.isfinite(value) and value > 0
+
+
+def us(value):
+    if not finite_positive(value):
+        return "n/a"
+    if value >= 100:
+        return f"{value:,.0f} µs"
+    return f"{value:.1f} µs" if value >= 10 else f"{value:.2f} µs"
+
+
+def all_delivered(point):
+    return point["undelivered"] == 0 and point["expected_deliveries"] > 0
+
+
+def kept_up_strictly(point):
+    """The rule of the "highest load kept up" lines: nothing undelivered, p99 under 1 s."""
+    return (
+        all_delivered(point)
+        and point["delivery_latency"]["count"] > 0
+        and point["delivery_latency"]["p99_ms"] < KEEP_UP_P99_MS
+    )
+
+
+def highest_kept_up(report):
+    """(point, note): the highest offered load kept up, and why the server's limit may lie
+    higher ("" when a higher point failed on the server's account); (None, "") if none."""
+    points = sorted(report["points"], key=lambda p: p["offered_per_s"])
+    best = None
+    for index, point in enumerate(points):
+        if kept_up_strictly(point):
+            best = index
+    if best is None:
+        return None, ""
+    point = points[best]
+    if generator_bound(point):
+        return point, "generator-bound"
+    if best == len(points) - 1:
+        return point, "the highest point measured"
+    above = points[best + 1]
+    if generator_bound(above):
+        return point, f"the next point, {above['offered_per_s']:,.0f}, was generator-bound"
+    return point, ""
+
+
+def compare(reports, label):
+    """chat-server's server CPU per frame against each other server's at each offered
+    load where every server delivered everything, and the highest loads kept up.
+    Returns the lines to print and, for --check, the ratios per reference server and the
+    loads that every server delivered in full (None without chat-server and another)."""
+    runs = {kind: reports.get((label, kind)) for kind in SERVERS}
+    runs = {kind: r for kind, r in runs.items() if r}
+    others = [kind for kind in runs if kind != "chat"]
+    if "chat" not in runs or not others:
+        return None
+    by_load = {kind: {p["offered_per_s"]: p for p in r["points"]} for kind, r in runs.items()}
+    loads = sorted(set.intersection(*(set(points) for points in by_load.values())))
+    full = [load for load in loads if all(all_delivered(by_load[kind][load]) for kind in runs)]
+    ratios = {kind: {} for kind in others}
+    lines = [
+        "Server CPU per frame (µs of server CPU, user + system, per frame written in the measured "
+        "window: deliveries to the room's other members plus acks), and chat-server's as a "
+        "multiple of each other server's, at each offered load that every server delivered in full:",
+        "",
+    ]
+    for load in full:
+        ours = cpu_per_frame(by_load["chat"][load])
+        parts = [f"{NAMES['chat']} {us(ours)}"]
+        for kind in others:
+            theirs = cpu_per_frame(by_load[kind][load])
+            if finite_positive(ours) and finite_positive(theirs):
+                ratios[kind][load] = ours / theirs
+                parts.append(f"{NAMES[kind]} {us(theirs)} (chat-server {ours / theirs:.2f}×)")
+            else:
+                parts.append(f"{NAMES[kind]} {us(theirs)} (no ratio)")
+        bound = [NAMES[kind] for kind in runs if generator_bound(by_load[kind][load])]
+        note = f" (generator-bound: {', '.join(bound)})" if bound else ""
+        lines.append(f"- {load:,.0f} msg/s{note}: " + "; ".join(parts))
+    if not full:
+        lines.append("- none: at every offered load some server left deliveries undelivered")
+    lines += [
+        "",
+        f"Highest offered load kept up (nothing undelivered, delivery p99 < {KEEP_UP_P99_MS / 1000:g} s; "
+        "≥: the server's limit lies higher or is not known):",
+        "",
+    ]
+    highest = {}
+    for kind in runs:
+        point, note = highest_kept_up(runs[kind])
+        highest[kind] = (point, note)
+        if point is None:
+            lines.append(f"- {NAMES[kind]}: none of the points")
+            continue
+        at_least = "≥ " if note else ""
+        lines.append(
+            f"- {NAMES[kind]}: {at_least}{point['offered_per_s']:,.0f} msg/s"
+            f" ({point['delivered_per_s']:,.0f} deliveries/s, p99 {point['delivery_latency']['p99_ms']:.1f} ms"
+            + (f"; {note})" if note else ")")
+        )
+    ours, our_note = highest["chat"]
+    for kind in others:
+        theirs, their_note = highest[kind]
+        if ours is None or theirs is None:
+            lines.append(f"- chat-server ÷ {NAMES[kind]}: n/a (one kept up at none of the points)")
+            continue
+        ratio = ours["offered_per_s"] / theirs["offered_per_s"]
+        if our_note and their_note:
+            lines.append(
+                f"- chat-server ÷ {NAMES[kind]}: not measured, both limits may lie higher "
+                f"(of the points above: {ratio:.2f}×)"
+            )
+            continue
+        prefix = "≥ " if our_note else "≤ " if their_note else ""
+        lines.append(f"- chat-server ÷ {NAMES[kind]}: {prefix}{ratio:.2f}×")
+    return {"lines": lines, "ratios": ratios, "full": full, "others": others}
+
+
 def fanout_section(reports, label, title):
     runs = {kind: reports.get((label, kind)) for kind in SERVERS}
     runs = {kind: r for kind, r in runs.items() if r}
@@ -83,14 +231,15 @@ def fanout_section(reports, label, title):
         f"{first['message_size']}-byte messages; {first['warmup_s']:g} s warm-up and "
         f"{first['duration_s']:g} s measured per point. Delivered = messages received per second by "
         f"all clients (offered × {first['room_size'] - 1} when keeping up); latency from when a "
-        "message was due to its arrival; CPU = server, % of its one core (generator's in brackets).",
+        "message was due to its arrival; CPU = server, % of its one core (generator's in brackets); "
+        "µs/frame = server CPU time per frame it wrote in the window (deliveries + acks).",
         "",
     ]
     header = "| offered msg/s |"
     rule = "|---:|"
     for kind in runs:
-        header += f" {NAMES[kind]}: delivered/s | p50 / p99 ms | CPU |"
-        rule += "---:|---:|---:|"
+        header += f" {NAMES[kind]}: delivered/s | p50 / p99 ms | CPU | µs/frame |"
+        rule += "---:|---:|---:|---:|"
     lines += [header, rule]
     for index, point in enumerate(first["points"]):
         row = f"| {point['offered_per_s']:,.0f} |"
@@ -99,7 +248,7 @@ def fanout_section(reports, label, title):
             flags = []
             if p["undelivered"]:
                 flags.append(f"{p['undelivered']:,} undelivered")
-            if p["generator"] and p["generator"]["cpu_percent"] >= GENERATOR_BOUND_CPU:
+            if generator_bound(p):
                 flags.append("generator-bound")
             mark = "" if keeps_up(report, p) else " ✗"
             note = f" ({', '.join(flags)})" if flags else ""
@@ -107,6 +256,7 @@ def fanout_section(reports, label, title):
                 f" {p['delivered_per_s']:,.0f}{mark}{note} |"
                 f" {percentiles(p['delivery_latency'])} |"
                 f" {cpu(p['server'])} ({cpu(p['generator'])}) |"
+                f" {us(cpu_per_frame(p))} |"
             )
         lines.append(row)
     lines += ["", "✗: did not keep up (under 95 % of the owed deliveries, a loss, or p99 ≥ 1 s).", ""]
@@ -126,6 +276,9 @@ def fanout_section(reports, label, title):
             f"- {NAMES[kind]}: {best['offered_per_s']:,.0f} msg/s offered, "
             f"{delivered:,.0f} deliveries/s, p99 {best['delivery_latency']['p99_ms']:.1f} ms{more}{ratio}"
         )
+    comparison = compare(reports, label)
+    if comparison:
+        lines += [""] + comparison["lines"]
     errors = {kind: r["errors"] for kind, r in runs.items() if r["errors"]}
     if errors:
         lines += ["", f"Errors: {errors}"]
@@ -313,6 +466,12 @@ def check(reports, directory):
                 ours,
             )
             expect(f"{name}: no errors" + (f" ({r['errors']})" if r["errors"] else ""), not r["errors"], ours)
+            figures = [p.get("server_cpu_us_per_frame") for p in points]
+            expect(
+                f"{name}: server CPU per frame finite and positive at every point ("
+                + ", ".join(us(f) for f in figures) + ")",
+                bool(points) and all(finite_positive(f) for f in figures),
+            )
         elif r["scenario"] == "idle":
             expect(
                 f"{name}: all connected and still open",
@@ -334,6 +493,18 @@ def check(reports, directory):
                     r["caught_up"] == r["subscribers"] and r["missing"] == 0 and r["duplicates"] == 0,
                 )
                 expect(f"{name}: no errors" + (f" ({r['errors']})" if r["errors"] else ""), not r["errors"])
+    for label in sorted({label for (label, _), r in reports.items() if r["scenario"] == "fanout"}):
+        comparison = compare(reports, label)
+        if comparison is None:
+            continue
+        for kind in comparison["others"]:
+            ratios = comparison["ratios"][kind]
+            expect(
+                f"{label}: chat-server's CPU per frame ÷ {NAMES[kind]}'s computed at every load "
+                f"all delivered in full ({', '.join(f'{ratios[l]:.2f}×' for l in sorted(ratios)) or 'none'})",
+                bool(comparison["full"])
+                and all(finite_positive(ratios.get(load)) for load in comparison["full"]),
+            )
     expect("results.md written", (directory / "results.md").stat().st_size > 0, False)
     for png in directory.glob("*.png"):
         expect(f"{png.name} is a PNG", png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n", False)
@@ -360,6 +531,10 @@ def main():
         sections += ["Failed runs:", "", failures.read_text()]
     (directory / "results.md").write_text("\n".join(s for s in sections if s) + "\n")
     print(f"wrote {directory / 'results.md'}")
+    for label, title in (("fanout-room10", "Fan-out, rooms of 10"), ("fanout-room100", "Fan-out, rooms of 100")):
+        comparison = compare(reports, label)
+        if comparison:
+            print(f"\n{title}:\n" + "\n".join(comparison["lines"]))
     if "--check" in sys.argv[2:] and not check(reports, directory):
         sys.exit(1)
 

@@ -32,7 +32,9 @@ impl SetupReport {
 /// A process's CPU use over a window and its memory at the end of it.
 #[derive(Debug, Clone, Copy, Serialize)]
 pub struct ProcessReport {
-    /// Percent of one core.
+    /// CPU time (user + system, all threads) used over the window, in seconds.
+    pub cpu_s: f64,
+    /// The same as a share of one core over the window's wall time, in percent.
     pub cpu_percent: f64,
     pub rss_mib: f64,
     pub peak_rss_mib: f64,
@@ -42,6 +44,7 @@ impl ProcessReport {
     pub fn between(before: Option<Sample>, after: Option<Sample>) -> Option<Self> {
         let (before, after) = (before?, after?);
         Some(Self {
+            cpu_s: process::cpu_seconds(&before, &after),
             cpu_percent: process::cpu_percent(&before, &after),
             rss_mib: after.rss_kib as f64 / 1024.0,
             peak_rss_mib: after.peak_rss_kib as f64 / 1024.0,

@@ -45,6 +45,8 @@ struct PointStats {
     delivered: Counter,
     /// Deliveries of any message that arrived inside the measured window.
     arrivals: Counter,
+    /// Acks of any message that arrived inside the measured window.
+    ack_arrivals: Counter,
     acked: Counter,
     delivery: Latency,
     ack: Latency,
@@ -95,6 +97,59 @@ pub struct PointReport {
     pub ack_latency: LatencySummary,
     pub server: Option<ProcessReport>,
     pub generator: Option<ProcessReport>,
+    /// The measured window's wall time, in seconds.
+    pub window_s: f64,
+    /// Deliveries (of any message) that arrived inside the window: `delivered_per_s` ×
+    /// `window_s`. Only deliveries to the room's other members count; chat-server's copy
+    /// of a message to its own sender's connection is not counted (nor is any other
+    /// frame: presence, heartbeats).
+    pub window_deliveries: u64,
+    /// Acks (of any message) that arrived inside the window.
+    pub window_acks: u64,
+    /// The server's CPU time (user + system, all its threads) in the window, in
+    /// microseconds, divided by the frames it wrote in the window that the generator
+    /// counted: `window_deliveries + window_acks`. Every ack is a frame the server writes
+    /// as a delivery is, so both count; the frames not counted (chat-server's copy to the
+    /// sender) are paid for by the server that writes them. `None` without a server PID or
+    /// when no frame arrived.
+    pub server_cpu_us_per_frame: Option<f64>,
+    /// The server's CPU time in the window, in microseconds, per delivery only:
+    /// `window_deliveries` (acks not counted; higher than per frame).
+    pub server_cpu_us_per_delivery: Option<f64>,
+    /// The generator's CPU time (this process, all threads) in the window, in
+    /// microseconds, per the same frames as `server_cpu_us_per_frame`: what reading them
+    /// (and sending the messages behind them) costs the generator.
+    pub generator_cpu_us_per_frame: Option<f64>,
+    /// The generator may have been the limit at this point rather than the server: its
+    /// CPU in the window was at least 90 % of the cores it can use (its runtime worker
+    /// threads, at most the CPUs it may run on), or it sent less than 97 % of the offered
+    /// messages (`sent_per_s < 0.97 × offered_per_s`). A sender also falls behind when the
+    /// server stops reading, so where the server did not keep up either, the flag only
+    /// says that this point does not show the server's own limit.
+    pub generator_bound: bool,
+}
+
+/// `generator_bound` when the generator used at least this share of the cores it can use…
+const GENERATOR_BOUND_CPU_SHARE: f64 = 0.90;
+/// …or sent less than this share of the offered load.
+const GENERATOR_BOUND_SENT_SHARE: f64 = 0.97;
+
+/// The rule of `PointReport::generator_bound`; `cores` is what the generator can use.
+fn generator_bound(
+    offered_per_s: f64,
+    sent_per_s: f64,
+    generator: Option<&ProcessReport>,
+    cores: f64,
+) -> bool {
+    let busy =
+        generator.is_some_and(|g| g.cpu_percent >= GENERATOR_BOUND_CPU_SHARE * 100.0 * cores);
+    busy || sent_per_s < GENERATOR_BOUND_SENT_SHARE * offered_per_s
+}
+
+/// Microseconds of `process`'s CPU time per one of `count` frames.
+fn cpu_us_per(process: Option<&ProcessReport>, count: u64) -> Option<f64> {
+    let process = process?;
+    (count > 0).then(|| process.cpu_s * 1e6 / count as f64)
 }
 
 pub async fn run(args: FanoutArgs) -> anyhow::Result<FanoutReport> {
@@ -146,6 +201,9 @@ pub async fn run(args: FanoutArgs) -> anyhow::Result<FanoutReport> {
         )));
     }
     let per_sender = |rate: f64| Duration::from_secs_f64(senders.len() as f64 / rate);
+    // The generator runs its tasks on this many threads, on at most this many CPUs.
+    let generator_cores = f64::from(common.threads)
+        .min(std::thread::available_parallelism().map_or(1.0, |n| n.get() as f64));
 
     let mut points = Vec::new();
     for (index, &rate) in args.rates.iter().enumerate() {
@@ -183,18 +241,31 @@ pub async fn run(args: FanoutArgs) -> anyhow::Result<FanoutReport> {
         {
             tokio::time::sleep(Duration::from_millis(20)).await;
         }
+        let server = ProcessReport::between(server_before, server_after);
+        let generator = ProcessReport::between(generator_before, generator_after);
+        let sent_per_s = stats.sent.get() as f64 / window;
+        let window_deliveries = stats.arrivals.get();
+        let window_acks = stats.ack_arrivals.get();
+        let frames = window_deliveries + window_acks;
         points.push(PointReport {
             offered_per_s: rate,
-            sent_per_s: stats.sent.get() as f64 / window,
+            sent_per_s,
             acked_per_s: stats.acked.get() as f64 / window,
-            delivered_per_s: stats.arrivals.get() as f64 / window,
+            delivered_per_s: window_deliveries as f64 / window,
             expected_deliveries: stats.expected.get(),
             undelivered: stats.expected.get().saturating_sub(stats.delivered.get()),
             unacked: stats.sent.get().saturating_sub(stats.acked.get()),
             delivery_latency: stats.delivery.summary(),
             ack_latency: stats.ack.summary(),
-            server: ProcessReport::between(server_before, server_after),
-            generator: ProcessReport::between(generator_before, generator_after),
+            window_s: window,
+            window_deliveries,
+            window_acks,
+            server_cpu_us_per_frame: cpu_us_per(server.as_ref(), frames),
+            server_cpu_us_per_delivery: cpu_us_per(server.as_ref(), window_deliveries),
+            generator_cpu_us_per_frame: cpu_us_per(generator.as_ref(), frames),
+            generator_bound: generator_bound(rate, sent_per_s, generator.as_ref(), generator_cores),
+            server,
+            generator,
         });
     }
     phase_tx.send_replace(Phase::Stop);
@@ -237,11 +308,15 @@ impl FanoutReport {
             self.setup.total_s,
             crate::report::ms(&self.setup.connect_latency),
         );
+        let us =
+            |value: Option<f64>| value.map_or_else(|| "n/a".to_owned(), |v| format!("{v:.1} µs"));
         for point in &self.points {
             out += &format!(
                 "offered {:>8.0}/s  sent {:>8.0}/s  acked {:>8.0}/s  delivered {:>9.0}/s  \
                  undelivered {} unacked {}\n    delivery {}\n    ack      {}\n    \
-                 server {}  generator {}\n",
+                 server {}  generator {}\n    \
+                 CPU per frame ({} deliveries + {} acks in the window): server {} \
+                 ({} per delivery), generator {}{}\n",
                 point.offered_per_s,
                 point.sent_per_s,
                 point.acked_per_s,
@@ -252,6 +327,16 @@ impl FanoutReport {
                 crate::report::ms(&point.ack_latency),
                 crate::report::process(point.server.as_ref()),
                 crate::report::process(point.generator.as_ref()),
+                point.window_deliveries,
+                point.window_acks,
+                us(point.server_cpu_us_per_frame),
+                us(point.server_cpu_us_per_delivery),
+                us(point.generator_cpu_us_per_frame),
+                if point.generator_bound {
+                    "\n    GENERATOR-BOUND: the generator, not the server, may be the limit here"
+                } else {
+                    ""
+                },
             );
         }
         out += &format!("errors: {:?}\n", self.errors);
@@ -372,6 +457,12 @@ fn receive(
                 return;
             };
             shared.live.totals.acked.add(1);
+            if let Some(stats) = shared
+                .points
+                .get(shared.measuring.load(Ordering::Relaxed) as usize)
+            {
+                stats.ack_arrivals.add(1);
+            }
             if let Some(stats) = shared.points.get(point as usize) {
                 stats.acked.add(1);
                 stats
@@ -381,5 +472,38 @@ fn receive(
         }
         Incoming::Error(error) => shared.live.errors.record(&error),
         Incoming::Reply(_) | Incoming::Other => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn process(cpu_percent: f64, cpu_s: f64) -> ProcessReport {
+        ProcessReport {
+            cpu_s,
+            cpu_percent,
+            rss_mib: 1.0,
+            peak_rss_mib: 1.0,
+        }
+    }
+
+    #[test]
+    fn a_busy_or_lagging_generator_is_the_limit() {
+        let calm = process(40.0, 0.4);
+        assert!(!generator_bound(1000.0, 995.0, Some(&calm), 1.0));
+        assert!(!generator_bound(1000.0, 1000.0, None, 1.0));
+        assert!(generator_bound(1000.0, 960.0, Some(&calm), 1.0));
+        let busy = process(93.0, 0.93);
+        assert!(generator_bound(1000.0, 1000.0, Some(&busy), 1.0));
+        assert!(!generator_bound(1000.0, 1000.0, Some(&busy), 2.0));
+    }
+
+    #[test]
+    fn cpu_per_frame_is_microseconds_per_counted_frame() {
+        let server = process(50.0, 0.5);
+        assert_eq!(cpu_us_per(Some(&server), 10_000), Some(50.0));
+        assert_eq!(cpu_us_per(Some(&server), 0), None);
+        assert_eq!(cpu_us_per(None, 10), None);
     }
 }

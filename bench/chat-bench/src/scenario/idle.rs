@@ -58,7 +58,7 @@ pub async fn run(args: IdleArgs) -> anyhow::Result<IdleReport> {
     progress.abort();
 
     let setup = SetupReport::from(&opened.setup, opened.failed, opened.elapsed);
-    let per_connection = |before: Option<process::Sample>, after: Option<process::Sample>| {
+    let per_connection = |before: Option<&process::Sample>, after: Option<&process::Sample>| {
         let (before, after) = (before?, after?);
         let connected = setup.connected.max(1) as f64;
         Some((after.rss_kib as f64 - before.rss_kib as f64) / connected)
@@ -69,10 +69,13 @@ pub async fn run(args: IdleArgs) -> anyhow::Result<IdleReport> {
         target: common.target,
         clients: args.shape.clients,
         room_size: args.shape.room_size,
-        server_rss_before_mib: server_before.map(|s| s.rss_kib as f64 / 1024.0),
-        server_rss_after_mib: server_after.map(|s| s.rss_kib as f64 / 1024.0),
-        server_kib_per_connection: per_connection(server_before, server_after),
-        generator_kib_per_connection: per_connection(generator_before, generator_after),
+        server_rss_before_mib: server_before.as_ref().map(|s| s.rss_kib as f64 / 1024.0),
+        server_rss_after_mib: server_after.as_ref().map(|s| s.rss_kib as f64 / 1024.0),
+        server_kib_per_connection: per_connection(server_before.as_ref(), server_after.as_ref()),
+        generator_kib_per_connection: per_connection(
+            generator_before.as_ref(),
+            generator_after.as_ref(),
+        ),
         setup,
         open_at_end,
         errors: live.errors.snapshot(),
