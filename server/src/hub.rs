@@ -20,10 +20,22 @@ pub struct RoomEvent {
     pub room_id: String,
     /// The event's seq in the room.
     pub seq: u64,
-    /// The connection that caused it (it gets an ack instead of the event), if any.
-    pub origin: Option<ConnectionId>,
+    /// The WebSocket connection that sent it, if this process has it: that connection
+    /// gets the send's `message_ack` in the event's place.
+    pub origin: Option<Origin>,
     /// The encoded `message` / `message_edited` / `message_deleted` frame.
     pub frame: Utf8Bytes,
+}
+
+/// The connection a new message came from, and its acknowledgement. The ack travels
+/// with the event so that it reaches its connection at the event's place in the room's
+/// order, however many sends that connection has in flight.
+#[derive(Debug)]
+pub struct Origin {
+    /// The sending connection.
+    pub connection: ConnectionId,
+    /// The encoded `message_ack`.
+    pub ack: Utf8Bytes,
 }
 
 /// An ephemeral frame about a room (typing, receipt), shared by every recipient.

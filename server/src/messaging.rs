@@ -13,7 +13,7 @@ use chat_protocol::v1::{ErrorCode, Message, ServerFrame};
 use crate::bus::Bus;
 use crate::clock::now_ms;
 use crate::error::{Error, Result};
-use crate::hub::{ConnectionId, RoomEvent};
+use crate::hub::{ConnectionId, Origin, RoomEvent};
 use crate::state::AppState;
 use crate::store::{ChangeAction, MessageChange, NewEvent, NewMessage, Sent};
 use crate::validate;
@@ -142,13 +142,34 @@ async fn commit_change(state: &AppState, change: MessageChange) -> Result<Server
     Ok(event.into_frame())
 }
 
+/// The `message_ack` that answers the send of `message`.
+pub fn ack_frame(message: &Message) -> ServerFrame {
+    ServerFrame::MessageAck {
+        room_id: message.room_id.clone(),
+        client_msg_id: message.client_msg_id.clone(),
+        message_id: message.message_id.clone(),
+        seq: message.seq,
+        created_at: message.created_at,
+    }
+}
+
 /// The store's `OnCommit` hook: hands each new room event to the bus, encoded once. A
-/// new message skips the connection that sent it, which gets `message_ack` instead.
+/// new message carries the `message_ack` its sending connection gets instead.
 pub fn publish_committed(bus: &dyn Bus, event: NewEvent<'_>) {
+    let origin = match event {
+        NewEvent::Message {
+            message,
+            origin: Some(connection),
+        } => Some(Origin {
+            connection,
+            ack: Utf8Bytes::from(ack_frame(message).encode()),
+        }),
+        _ => None,
+    };
     bus.publish_room_event(Arc::new(RoomEvent {
         room_id: event.room_id().to_owned(),
         seq: event.seq(),
-        origin: event.origin(),
+        origin,
         frame: Utf8Bytes::from(event.frame().encode()),
     }));
 }

@@ -152,14 +152,6 @@ impl NewEvent<'_> {
         }
     }
 
-    /// The connection that should not hear of it live (it gets an ack instead).
-    pub fn origin(&self) -> Option<u64> {
-        match self {
-            Self::Message { origin, .. } => *origin,
-            Self::Change(_) => None,
-        }
-    }
-
     /// The frame that tells a client.
     pub fn frame(&self) -> ServerFrame {
         match self {

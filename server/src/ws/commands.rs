@@ -7,7 +7,7 @@ use chat_protocol::v1::{
 
 use super::connection::{Connection, End};
 use crate::error::Error;
-use crate::messaging::{self, Author};
+use crate::messaging;
 use crate::store::PageRange;
 use crate::{access, validate};
 
@@ -69,7 +69,10 @@ impl Connection {
                 room_id,
                 client_msg_id,
                 content,
-            } => self.send_message(&room_id, &client_msg_id, &content).await,
+            } => {
+                self.start_send(room_id.into(), client_msg_id, content);
+                Ok(())
+            }
             ClientFrame::Typing { room_id, is_typing } => {
                 if !self.cursors.contains_key(room_id.as_str()) {
                     return Err(Error::forbidden("join the room on this connection first").into());
@@ -128,43 +131,6 @@ impl Connection {
             .await?)
     }
 
-    async fn send_message(
-        &mut self,
-        room_id: &str,
-        client_msg_id: &str,
-        content: &str,
-    ) -> Result<(), Failure> {
-        let received = std::time::Instant::now();
-        let user_id = self.user_id.clone();
-        let author = Author {
-            user_id: &user_id,
-            origin: Some(self.connection_id),
-        };
-        match messaging::send(&self.state, author, room_id, client_msg_id, content).await {
-            Ok((message, duplicate)) => {
-                self.strikes = 0;
-                // The message is committed and its live event has left with the commit:
-                // record it and notify offline members.
-                if !duplicate {
-                    messaging::after_commit(&self.state, &message, received);
-                }
-                // Earlier events reach this connection before its ack, so a client that
-                // advances its cursor on the ack never skips one.
-                self.reach(&message.room_id, message.seq).await?;
-                let ack = ServerFrame::MessageAck {
-                    room_id: message.room_id,
-                    client_msg_id: message.client_msg_id,
-                    message_id: message.message_id,
-                    seq: message.seq,
-                    created_at: message.created_at,
-                };
-                crate::telemetry::acknowledged("websocket");
-                Ok(self.send(&ack).await?)
-            }
-            Err(e) => Err(self.count_strike(e)),
-        }
-    }
-
     /// Answers an edit or delete: the committed event reaches this connection through
     /// its room subscription; a connection that has not joined the room gets it directly.
     async fn after_room_write(
@@ -196,7 +162,7 @@ impl Connection {
     }
 
     /// Rate-limited requests count as strikes; too many in a row end the connection.
-    fn count_strike(&mut self, e: Error) -> Failure {
+    pub(super) fn count_strike(&mut self, e: Error) -> Failure {
         if e.code != ErrorCode::RateLimited {
             return Failure::Reply(e);
         }

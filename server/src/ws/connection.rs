@@ -14,6 +14,7 @@ use tokio_util::sync::CancellationToken;
 use super::cursor::RoomCursor;
 use super::handshake::{self, Unauthenticated};
 use super::hub_entry::HubEntry;
+use super::pipeline::InFlight;
 use super::socket::{Interrupts, Socket, Stopped};
 use crate::clock::now_ms;
 use crate::error::Error;
@@ -52,6 +53,8 @@ pub(super) struct Connection {
     pub(super) deliveries: mpsc::Receiver<Delivery>,
     /// Per joined room: how far this connection has got.
     pub(super) cursors: HashMap<String, RoomCursor>,
+    /// Sends waiting for their commit.
+    pub(super) in_flight: InFlight,
     pub(super) frame_limiter: DefaultDirectRateLimiter,
     pub(super) ephemeral_limiter: DefaultDirectRateLimiter,
     /// Consecutive rate-limited messages; too many close the connection.
@@ -134,6 +137,7 @@ pub(super) async fn run(ws: WebSocket, state: AppState) {
         },
         deliveries: delivery_rx,
         cursors: HashMap::new(),
+        in_flight: InFlight::default(),
         frame_limiter: limiter(config.frames_per_second, config.frame_burst),
         ephemeral_limiter: limiter(EPHEMERAL_PER_SECOND, EPHEMERAL_BURST),
         strikes: 0,
@@ -197,7 +201,9 @@ impl Connection {
             // own frames: every so often, look at the socket first.
             if deliveries_in_a_row >= DELIVERIES_BEFORE_READING {
                 deliveries_in_a_row = 0;
-                if let Some(frame) = self.socket.next_ready() {
+                if self.in_flight.has_room()
+                    && let Some(frame) = self.socket.next_ready()
+                {
                     last_heard = Instant::now();
                     if let Err(end) = self.on_socket(frame).await {
                         return end;
@@ -210,11 +216,20 @@ impl Connection {
                 armed_expiry = self.token_expires_at;
                 token_expiry.as_mut().reset(token_deadline(armed_expiry));
             }
-            // Teardown first; then the heartbeat; then events already committed, before
-            // the client's next request, so replies never overtake them.
+            // Teardown first; then the heartbeat; then events already committed and the
+            // answers to sends, before the client's next request, so replies never
+            // overtake them. While the connection has as many sends in flight as it may,
+            // it reads no more.
             let step = tokio::select! {
                 biased;
-                () = &mut shutting_down => Err(self.shutting_down()),
+                () = &mut shutting_down => {
+                    // Sends already read are answered first, if the store still takes
+                    // them: a client then resends less after reconnecting.
+                    match self.settle_sends().await {
+                        Ok(()) => Err(self.shutting_down()),
+                        Err(end) => Err(end),
+                    }
+                }
                 () = &mut declared_slow => Err(slow_consumer()),
                 () = &mut token_expiry => {
                     let e = Error::unauthorized("token expired; reconnect with a fresh token");
@@ -237,7 +252,10 @@ impl Connection {
                     }
                     None => Err(End::Gone),
                 },
-                frame = self.socket.next() => {
+                Some(outcome) = self.in_flight.next(), if !self.in_flight.is_empty() => {
+                    self.finish_send(outcome).await
+                }
+                frame = self.socket.next(), if self.in_flight.has_room() => {
                     deliveries_in_a_row = 0;
                     last_heard = Instant::now();
                     self.on_socket(frame).await

@@ -56,14 +56,29 @@ impl Connection {
                 return self.send_text(error).await;
             }
         };
+        // A send is answered later, in order with the room's events; anything else
+        // waits until the sends before it are answered.
+        if !matches!(frame, ClientFrame::SendMessage { .. }) {
+            self.settle_sends().await?;
+        }
         let reference = frame.reference().map(str::to_owned);
-        match self.handle(frame).await {
+        let handled = self.handle(frame).await;
+        self.reply(handled, reference.as_deref()).await
+    }
+
+    /// Turns a command's failure into an `error` frame that names `reference`, and ends
+    /// the connection when the failure says so.
+    pub(super) async fn reply(
+        &mut self,
+        handled: Result<(), Failure>,
+        reference: Option<&str>,
+    ) -> Result<(), End> {
+        match handled {
             Ok(()) => Ok(()),
-            Err(Failure::Reply(e)) => self.send_text(error_frame(&e, reference.as_deref())).await,
+            Err(Failure::Reply(e)) => self.send_text(error_frame(&e, reference)).await,
             Err(Failure::End(end)) => Err(end),
             Err(Failure::ReplyThenEnd(e, end)) => {
-                self.send_text(error_frame(&e, reference.as_deref()))
-                    .await?;
+                self.send_text(error_frame(&e, reference)).await?;
                 Err(end)
             }
         }

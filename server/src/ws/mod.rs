@@ -6,6 +6,7 @@ mod cursor;
 mod handshake;
 mod hub_entry;
 mod inbound;
+mod pipeline;
 mod read_error;
 mod renewal;
 mod socket;

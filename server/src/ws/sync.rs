@@ -15,6 +15,8 @@ use super::cursor::{RoomCursor, Step};
 use crate::access;
 use crate::error::Error;
 use crate::hub::Delivery;
+use crate::messaging;
+use crate::store::{CommittedEvent, EventKind};
 
 impl Connection {
     /// `join_room`: subscribe, announce, replay.
@@ -118,7 +120,7 @@ impl Connection {
                     return Ok(());
                 }
                 if self.cursors.get_mut(room_id).map(|c| c.step(event.seq)) == Some(Step::Next) {
-                    self.send(&event.into_frame()).await?;
+                    self.replay(event).await?;
                 }
             }
             if fetched < page as usize {
@@ -127,31 +129,45 @@ impl Connection {
         }
     }
 
-    /// Moves the room's cursor to `seq`, which this connection learns of through its
-    /// own `message_ack`: missing earlier events are sent first, the event itself not.
+    /// Sends one stored event; this connection's own send that is still in flight is
+    /// acknowledged in its place instead.
+    async fn replay(&mut self, event: CommittedEvent) -> Result<(), End> {
+        if let EventKind::Message(message) = &event.kind
+            && message.sender_id.as_str() == self.user_id
+            && self
+                .in_flight
+                .is_waiting(&message.room_id, &message.client_msg_id)
+        {
+            self.in_flight.acked_in_order(&message.room_id, message.seq);
+            let ack = Utf8Bytes::from(messaging::ack_frame(message).encode());
+            return self.send_ack(ack).await;
+        }
+        self.send(&event.into_frame()).await
+    }
+
+    /// Moves the room's cursor through `seq`, the commit of one of this connection's
+    /// own sends: the events before it go first, and the send is acknowledged at its
+    /// place, by its live event or, past a gap, from the store.
     pub(super) async fn reach(&mut self, room_id: &str, seq: u64) -> Result<(), Failure> {
-        // Live events leave in commit order, so the ones committed before this send are
-        // usually queued for this connection already: deliver those before reading the
-        // store.
+        // Live events leave in commit order, so this one and those before it are usually
+        // queued for this connection already: deliver those before reading the store.
         while self
             .cursors
             .get(room_id)
-            .is_some_and(|cursor| cursor.position() + 1 < seq)
+            .is_some_and(|cursor| cursor.position() < seq)
         {
             let Ok(delivery) = self.deliveries.try_recv() else {
                 break;
             };
             self.deliver(delivery).await?;
         }
-        let Some(cursor) = self.cursors.get_mut(room_id) else {
-            return Ok(());
-        };
-        if cursor.step(seq) == Step::Gap {
+        if self
+            .cursors
+            .get(room_id)
+            .is_some_and(|cursor| cursor.position() < seq)
+        {
             crate::telemetry::gap_repair("own_ack");
-            self.catch_up(room_id, Some(seq)).await?;
-            if let Some(cursor) = self.cursors.get_mut(room_id) {
-                cursor.step(seq);
-            }
+            self.catch_up(room_id, Some(seq + 1)).await?;
         }
         Ok(())
     }
@@ -208,11 +224,16 @@ impl Connection {
                 None => return Ok(()),
             };
         }
-        // The sender's own connection gets message_ack instead (see `reach`).
-        let own_send = event.origin == Some(self.connection_id);
-        if step == Step::Next && !own_send {
-            self.send_text(Utf8Bytes::clone(&event.frame)).await?;
+        if step != Step::Next {
+            return Ok(());
         }
-        Ok(())
+        // The sender's own connection gets its message_ack in the event's place.
+        match &event.origin {
+            Some(origin) if origin.connection == self.connection_id => {
+                self.in_flight.acked_in_order(&event.room_id, event.seq);
+                self.send_ack(Utf8Bytes::clone(&origin.ack)).await
+            }
+            _ => self.send_text(Utf8Bytes::clone(&event.frame)).await,
+        }
     }
 }

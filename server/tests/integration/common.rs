@@ -583,3 +583,72 @@ impl IssuerKeys {
         }
     }
 }
+
+/// A chat-server process of its own, for tests that SIGKILL it; killed when dropped, so
+/// a failing test leaves none behind.
+pub struct ServerProcess {
+    child: std::process::Child,
+    pub port: u16,
+}
+
+impl ServerProcess {
+    /// Starts the binary on `port` with `database_url`, its data in `dir` and `extra`
+    /// flags; returns once it is ready.
+    pub async fn start(
+        dir: &std::path::Path,
+        port: u16,
+        database_url: &str,
+        extra: &[&str],
+    ) -> Self {
+        let child = std::process::Command::new(env!("CARGO_BIN_EXE_chat-server"))
+            .args(["--listen", &format!("127.0.0.1:{port}")])
+            .args(["--database-url", database_url])
+            .args(["--jwt-secret", "process-test-secret-0123456789abcdef"])
+            .arg("--data-dir")
+            .arg(dir.join("data"))
+            .args(extra)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("chat-server binary");
+        let process = Self { child, port };
+        let http = http_client();
+        for _ in 0..200 {
+            if let Ok(r) = http.get(process.url("/readyz")).send().await
+                && r.status().is_success()
+            {
+                return process;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        panic!("chat-server did not become ready");
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("http://127.0.0.1:{}{path}", self.port)
+    }
+
+    pub fn ws_url(&self) -> String {
+        format!("ws://127.0.0.1:{}/v1/ws", self.port)
+    }
+
+    /// SIGKILL, and reap the process.
+    pub fn kill(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Drop for ServerProcess {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
+
+/// A loopback port nothing listens on now.
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a free port")
+        .port()
+}

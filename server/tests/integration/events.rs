@@ -11,7 +11,7 @@ use rdkafka::consumer::{Consumer, StreamConsumer};
 use rdkafka::mocking::MockCluster;
 use serde_json::Value;
 
-use crate::common::{TestServer, ack_id};
+use crate::common::{ServerProcess, TestServer, ack_id, free_port};
 
 const TOPIC: &str = "chat-events";
 
@@ -156,55 +156,12 @@ async fn every_room_event_reaches_kafka_in_room_order() {
     assert_eq!(kinds[5..], ["message.edited", "message.deleted"]);
 }
 
-/// A chat-server process, SIGKILLed when dropped (a failing test leaves none behind).
-struct Process(std::process::Child);
-
-impl Process {
-    fn kill(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-impl Drop for Process {
-    fn drop(&mut self) {
-        self.kill();
-    }
-}
-
-/// A chat-server process on `port` and the database in `dir`, publishing to `brokers`.
-fn spawn_server(dir: &std::path::Path, port: u16, brokers: &str) -> Process {
-    let child = std::process::Command::new(env!("CARGO_BIN_EXE_chat-server"))
-        .args(["--listen", &format!("127.0.0.1:{port}")])
-        .args([
-            "--database-url",
-            &format!("sqlite://{}", dir.join("chat.db").display()),
-        ])
-        .args(["--jwt-secret", "events-test-secret-0123456789abcdef"])
-        .args(["--kafka-brokers", brokers, "--events-include-content"])
-        .arg("--data-dir")
-        .arg(dir.join("data"))
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .expect("chat-server binary");
-    Process(child)
-}
-
-async fn wait_ready(port: u16) {
-    let http = crate::common::http_client();
-    for _ in 0..200 {
-        if let Ok(r) = http
-            .get(format!("http://127.0.0.1:{port}/readyz"))
-            .send()
-            .await
-            && r.status().is_success()
-        {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    panic!("chat-server did not become ready");
+/// A chat-server process on `port` and the SQLite database in `dir`, publishing to
+/// `brokers`.
+async fn spawn_server(dir: &std::path::Path, port: u16, brokers: &str) -> ServerProcess {
+    let database = format!("sqlite://{}", dir.join("chat.db").display());
+    let kafka = ["--kafka-brokers", brokers, "--events-include-content"];
+    ServerProcess::start(dir, port, &database, &kafka).await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -212,12 +169,8 @@ async fn nothing_is_lost_when_kafka_is_down_and_the_server_is_killed() {
     let kafka = kafka();
     let brokers = kafka.bootstrap_servers();
     let dir = tempfile::tempdir().unwrap();
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .unwrap()
-        .port();
-    let mut server = spawn_server(dir.path(), port, &brokers);
-    wait_ready(port).await;
+    let port = free_port();
+    let mut server = spawn_server(dir.path(), port, &brokers).await;
     let http = crate::common::http_client();
     let ann: chat_protocol::v1::AuthResponse = http
         .post(format!("http://127.0.0.1:{port}/v1/auth/register"))
@@ -254,8 +207,7 @@ async fn nothing_is_lost_when_kafka_is_down_and_the_server_is_killed() {
     kafka.broker_up(1).expect("broker up");
 
     // Started again on the same database, it publishes the backlog.
-    let mut server = spawn_server(dir.path(), port, &brokers);
-    wait_ready(port).await;
+    let mut server = spawn_server(dir.path(), port, &brokers).await;
     let (events, duplicates) = consume(&brokers, |e| message_events(e) >= 11).await;
     server.kill();
     assert_eq!(seqs_by_room(&events)[&room], (1..=11).collect::<Vec<_>>());

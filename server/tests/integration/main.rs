@@ -11,6 +11,7 @@ mod events;
 mod limits;
 mod metrics;
 mod notifications;
+mod pipelining;
 mod receipts;
 mod renewal;
 mod rest;
