@@ -54,8 +54,10 @@ pub enum Delivery {
     Room(Arc<RoomEvent>),
     /// An ephemeral room frame, sent if the connection still follows the room.
     RoomFrame(Arc<RoomFrame>),
-    /// A frame for the user (presence), sent as it is.
-    Frame(Utf8Bytes),
+    /// A frame for the user (presence), sent as it is. Shared, like the others, so
+    /// that a delivery is two words: every connection's queue holds a block of them
+    /// from its first delivery on (docs/benchmarks.md, idle memory).
+    Frame(Arc<Utf8Bytes>),
     /// Live events may have been missed (the cluster bus was interrupted): read every
     /// followed room's events after its cursor from the store.
     Resync,
@@ -232,10 +234,11 @@ impl Hub {
 
     /// Queues a frame for every connection of the given users.
     pub fn deliver_to_users(&self, user_ids: &[String], frame: &Utf8Bytes) {
+        let frame = Arc::new(frame.clone());
         let state = self.lock();
         for user in user_ids {
             for id in state.by_user.get(user).into_iter().flatten() {
-                push(&state, *id, Delivery::Frame(frame.clone()));
+                push(&state, *id, Delivery::Frame(Arc::clone(&frame)));
             }
         }
     }

@@ -59,12 +59,17 @@ impl From<End> for Failure {
 }
 
 impl Connection {
-    /// Runs one decoded client frame.
+    /// Runs one decoded client frame. Every command but a send is boxed: each
+    /// connection's task is as large as the largest future it may await inline, and it
+    /// holds that much for as long as it lives, idle or not (docs/benchmarks.md, idle
+    /// memory); a send starts its commit without awaiting anything.
     pub(super) async fn handle(&mut self, frame: ClientFrame) -> Result<(), Failure> {
         match frame {
-            ClientFrame::Authenticate { token } => self.renew(&token).await,
-            ClientFrame::JoinRoom { room_id, since_seq } => self.join(&room_id, since_seq).await,
-            ClientFrame::LeaveRoom { room_id } => self.leave(room_id.to_string()).await,
+            ClientFrame::Authenticate { token } => await_boxed!(self.renew(&token)),
+            ClientFrame::JoinRoom { room_id, since_seq } => {
+                await_boxed!(self.join(&room_id, since_seq))
+            }
+            ClientFrame::LeaveRoom { room_id } => await_boxed!(self.leave(room_id.to_string())),
             ClientFrame::SendMessage {
                 room_id,
                 client_msg_id,
@@ -78,36 +83,47 @@ impl Connection {
                     return Err(Error::forbidden("join the room on this connection first").into());
                 }
                 self.check_ephemeral_rate()?;
-                self.state
-                    .typing()
-                    .update(&room_id, &self.user_id, is_typing)
-                    .await;
+                await_boxed!(
+                    self.state
+                        .typing()
+                        .update(&room_id, &self.user_id, is_typing)
+                );
                 Ok(())
             }
-            ClientFrame::Receipt { room_id, seq, kind } => self.receipt(&room_id, seq, kind).await,
+            ClientFrame::Receipt { room_id, seq, kind } => {
+                await_boxed!(self.receipt(&room_id, seq, kind))
+            }
             ClientFrame::EditMessage {
                 room_id,
                 message_id,
                 content,
             } => {
-                let result =
-                    messaging::edit(&self.state, &self.user_id, &room_id, &message_id, &content)
-                        .await;
+                let result = await_boxed!(messaging::edit(
+                    &self.state,
+                    &self.user_id,
+                    &room_id,
+                    &message_id,
+                    &content
+                ));
                 self.after_room_write(&room_id, result).await
             }
             ClientFrame::DeleteMessage {
                 room_id,
                 message_id,
             } => {
-                let result =
-                    messaging::delete(&self.state, &self.user_id, &room_id, &message_id).await;
+                let result = await_boxed!(messaging::delete(
+                    &self.state,
+                    &self.user_id,
+                    &room_id,
+                    &message_id
+                ));
                 self.after_room_write(&room_id, result).await
             }
             ClientFrame::History {
                 room_id,
                 before_seq,
                 limit,
-            } => self.history(room_id.to_string(), before_seq, limit).await,
+            } => await_boxed!(self.history(room_id.to_string(), before_seq, limit)),
             ClientFrame::Ping => {
                 let pong = ServerFrame::Pong {
                     server_time: crate::clock::now_ms(),

@@ -86,11 +86,38 @@ pub(super) fn error_frame(e: &Error, reference: Option<&str>) -> Utf8Bytes {
 }
 
 /// Runs a connection from upgrade to close.
-pub(super) async fn run(ws: WebSocket, state: AppState) {
+///
+/// The task lives as long as the connection and is as large as the largest state of
+/// this future, idle or not. So the handshake (which owns the socket before the
+/// connection does) and the close run in boxed futures of their own, freed once done,
+/// and what stays is the connection and its loop (docs/benchmarks.md, idle memory).
+pub(super) fn run(ws: WebSocket, state: AppState) -> impl Future<Output = ()> + Send {
+    let opening = Box::pin(open(ws, state));
+    async move {
+        let Some((mut connection, hub_entry, presence)) = opening.await else {
+            return;
+        };
+        let end = connection.serve(presence).await;
+        await_boxed!(close(connection, hub_entry, end));
+    }
+}
+
+/// Authenticates the peer and enters the hub. `None` when the connection ended there
+/// (its socket is closed then).
+///
+/// The connection is boxed: it moves from here through the loop to the close, and
+/// the task would otherwise keep room for it at every step.
+async fn open(
+    ws: WebSocket,
+    state: AppState,
+) -> Option<(Box<Connection>, HubEntry, Vec<ServerFrame>)> {
     let mut socket = Socket::new(ws);
     let caller = match handshake::authenticate(&mut socket, &state).await {
         Ok(caller) => caller,
-        Err(Unauthenticated::Gone) => return socket.finish(None).await,
+        Err(Unauthenticated::Gone) => {
+            socket.finish(None).await;
+            return None;
+        }
         Err(Unauthenticated::Close {
             error,
             code,
@@ -99,7 +126,8 @@ pub(super) async fn run(ws: WebSocket, state: AppState) {
             if let Some(e) = error {
                 socket.feed_text_now(error_frame(&e, None));
             }
-            return socket.finish(Some((code, reason))).await;
+            socket.finish(Some((code, reason))).await;
+            return None;
         }
     };
 
@@ -119,17 +147,18 @@ pub(super) async fn run(ws: WebSocket, state: AppState) {
                 );
                 socket.feed_text_now(error_frame(&e, None));
                 let end = (close::TOO_MANY_CONNECTIONS, "too many connections");
-                return socket.finish(Some(end)).await;
+                socket.finish(Some(end)).await;
+                return None;
             }
         };
     let connection_id = hub_entry.connection_id();
     tracing::debug!(conn = connection_id, user = %caller.user_id, "authenticated");
 
     let config = state.config();
-    let mut connection = Connection {
+    let connection = Box::new(Connection {
         state: state.clone(),
         connection_id,
-        user_id: caller.user_id.clone(),
+        user_id: caller.user_id,
         socket,
         interrupts: Interrupts {
             slow,
@@ -142,11 +171,20 @@ pub(super) async fn run(ws: WebSocket, state: AppState) {
         ephemeral_limiter: limiter(EPHEMERAL_PER_SECOND, EPHEMERAL_BURST),
         strikes: 0,
         token_expires_at: caller.expires_at,
-    };
-    let end = connection.serve(presence).await;
-    let socket = connection.socket;
+    });
+    Some((connection, hub_entry, presence))
+}
+
+/// Leaves the hub, then closes the socket as `end` says.
+async fn close(connection: Box<Connection>, hub_entry: HubEntry, end: End) {
+    let Connection {
+        connection_id,
+        user_id,
+        socket,
+        ..
+    } = *connection;
     hub_entry.leave().await;
-    tracing::debug!(conn = connection_id, user = %caller.user_id, ?end, "connection closed");
+    tracing::debug!(conn = connection_id, user = %user_id, ?end, "connection closed");
     let close_with = match end {
         End::Close(code, reason) => Some((code, reason)),
         End::Gone => None,
@@ -196,6 +234,9 @@ impl Connection {
         let declared_slow = slow.cancelled();
         tokio::pin!(shutting_down, declared_slow);
         let mut deliveries_in_a_row = 0u32;
+        // What each branch does is boxed (one allocation per turn): this loop is what
+        // every connection holds while idle, and inline it would be as large as the
+        // deepest handler (docs/benchmarks.md, idle memory).
         loop {
             // A long run of deliveries (a very busy room) must not starve the client's
             // own frames: every so often, look at the socket first.
@@ -205,7 +246,7 @@ impl Connection {
                     && let Some(frame) = self.socket.next_ready()
                 {
                     last_heard = Instant::now();
-                    if let Err(end) = self.on_socket(frame).await {
+                    if let Err(end) = await_boxed!(self.on_socket(frame)) {
                         return end;
                     }
                 }
@@ -225,7 +266,7 @@ impl Connection {
                 () = &mut shutting_down => {
                     // Sends already read are answered first, if the store still takes
                     // them: a client then resends less after reconnecting.
-                    match self.settle_sends().await {
+                    match await_boxed!(self.settle_sends()) {
                         Ok(()) => Err(self.shutting_down()),
                         Err(end) => Err(end),
                     }
@@ -240,25 +281,25 @@ impl Connection {
                     if last_heard.elapsed() >= idle_timeout {
                         Err(End::Close(close::POLICY_LIMIT, "idle timeout"))
                     } else {
-                        let fed = self.socket.feed_ping(&self.interrupts).await;
+                        let fed = await_boxed!(self.socket.feed_ping(&self.interrupts));
                         fed.map_err(|stopped| self.stopped(stopped))
                     }
                 }
                 delivery = self.deliveries.recv() => match delivery {
                     Some(delivery) => {
-                        let handled = self.deliver_queued(delivery).await;
+                        let handled = await_boxed!(self.deliver_queued(delivery));
                         deliveries_in_a_row += handled.as_ref().map_or(1, |n| *n);
                         handled.map(|_| ())
                     }
                     None => Err(End::Gone),
                 },
                 Some(outcome) = self.in_flight.next(), if !self.in_flight.is_empty() => {
-                    self.finish_send(outcome).await
+                    await_boxed!(self.finish_send(outcome))
                 }
                 frame = self.socket.next(), if self.in_flight.has_room() => {
                     deliveries_in_a_row = 0;
                     last_heard = Instant::now();
-                    self.on_socket(frame).await
+                    await_boxed!(self.on_socket(frame))
                 }
             };
             if let Err(end) = step {

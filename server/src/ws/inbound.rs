@@ -59,7 +59,7 @@ impl Connection {
         // A send is answered later, in order with the room's events; anything else
         // waits until the sends before it are answered.
         if !matches!(frame, ClientFrame::SendMessage { .. }) {
-            self.settle_sends().await?;
+            await_boxed!(self.settle_sends())?;
         }
         let reference = frame.reference().map(str::to_owned);
         let handled = self.handle(frame).await;

@@ -1,5 +1,18 @@
 //! The WebSocket endpoint `/v1/ws`: upgrade, authenticate, then run the connection.
 
+/// Awaits a future from the heap. A connection's task is as large as the largest future
+/// it may await inline, and holds that much for as long as it lives, idle or not; the
+/// deep futures that run now and then (a join, a history page, a gap repair, a turn of
+/// the loop) are boxed so that an idle connection stays small (docs/benchmarks.md, idle
+/// memory). The box is made in a statement of its own: a temporary of the awaiting
+/// expression would still take room in the caller's state.
+macro_rules! await_boxed {
+    ($future:expr) => {{
+        let future = Box::pin($future);
+        future.await
+    }};
+}
+
 mod commands;
 mod connection;
 mod cursor;
@@ -21,10 +34,11 @@ use std::sync::Arc;
 use crate::error::Error;
 use crate::state::AppState;
 
-/// Smallest read buffer tungstenite works well with; its 128 KiB default would cost
-/// ~137 KB per idle connection (measured with 10,000 idle connections; 9.5 KB with
-/// this size).
-const READ_BUFFER_BYTES: usize = 4096;
+/// The read buffer every connection holds for as long as it lives. Its 128 KiB default
+/// would cost ~137 KB per idle connection; at 1 KiB a read still takes several frames
+/// of a burst, a larger frame grows the buffer as it needs, and an idle connection
+/// costs 3 KiB less than at 4 KiB (docs/benchmarks.md, idle memory).
+const READ_BUFFER_BYTES: usize = 1024;
 /// Frames are flushed at the end of each turn of the connection loop, so a small write
 /// buffer is enough; a larger frame (a history page) passes straight through.
 const WRITE_BUFFER_BYTES: usize = 4096;

@@ -167,7 +167,7 @@ impl Connection {
             .is_some_and(|cursor| cursor.position() < seq)
         {
             crate::telemetry::gap_repair("own_ack");
-            self.catch_up(room_id, Some(seq + 1)).await?;
+            await_boxed!(self.catch_up(room_id, Some(seq + 1)))?;
         }
         Ok(())
     }
@@ -193,7 +193,7 @@ impl Connection {
     /// Handles something the hub queued for this connection.
     pub(super) async fn deliver(&mut self, delivery: Delivery) -> Result<(), End> {
         let event = match delivery {
-            Delivery::Frame(frame) => return self.send_text(frame).await,
+            Delivery::Frame(frame) => return self.send_text(Utf8Bytes::clone(&frame)).await,
             Delivery::RoomFrame(room_frame) => {
                 if !self.cursors.contains_key(&room_frame.room_id) {
                     return Ok(());
@@ -201,7 +201,7 @@ impl Connection {
                 return self.send_text(room_frame.frame.clone()).await;
             }
             Delivery::Room(event) => event,
-            Delivery::Resync => return self.resync().await,
+            Delivery::Resync => return await_boxed!(self.resync()),
         };
         let Some(cursor) = self.cursors.get_mut(&event.room_id) else {
             return Ok(());
@@ -209,7 +209,7 @@ impl Connection {
         let mut step = cursor.step(event.seq);
         if step == Step::Gap {
             crate::telemetry::gap_repair("live");
-            match self.catch_up(&event.room_id, Some(event.seq)).await {
+            match await_boxed!(self.catch_up(&event.room_id, Some(event.seq))) {
                 Ok(()) => {}
                 Err(Failure::End(end) | Failure::ReplyThenEnd(_, end)) => return Err(end),
                 Err(Failure::Reply(e)) => {
