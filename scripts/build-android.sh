@@ -21,8 +21,9 @@ command -v cargo-ndk >/dev/null 2>&1 || cargo install cargo-ndk --locked
 
 target_flags=()
 for abi in "${abis[@]}"; do target_flags+=(-t "$abi"); done
+# The size-tuned profile (Cargo.toml, `mobile-release`): the library ships in every APK.
 cargo ndk --platform "$min_sdk" "${target_flags[@]}" -o "$jni_libs" \
-    build --release --locked -p chat-ffi
+    build --profile mobile-release --locked -p chat-ffi
 
 # The Kotlin sources come from a host build of the same crate: the interface is
 # identical on every target.

@@ -9,8 +9,10 @@ cd "$(dirname "$0")/.."
 target_dir="${CARGO_TARGET_DIR:-target}"
 targets=(aarch64-apple-ios aarch64-apple-ios-sim x86_64-apple-ios aarch64-apple-darwin)
 rustup target add "${targets[@]}"
+# The size-tuned profile (Cargo.toml, `mobile-release`): the library ships in every app.
+profile=mobile-release
 for t in "${targets[@]}"; do
-    cargo build --locked --release -p chat-ffi --target "$t"
+    cargo build --locked --profile "$profile" -p chat-ffi --target "$t"
 done
 
 scripts/generate-bindings.sh
@@ -25,13 +27,13 @@ cat "$generated"/*FFI.modulemap >"$headers/module.modulemap"
 
 # The simulator slice joins the two simulator architectures into one library.
 mkdir -p "$target_dir/ios-sim"
-lipo -create "$target_dir/aarch64-apple-ios-sim/release/libchat_ffi.a" \
-    "$target_dir/x86_64-apple-ios/release/libchat_ffi.a" -output "$target_dir/ios-sim/libchat_ffi.a"
+lipo -create "$target_dir/aarch64-apple-ios-sim/$profile/libchat_ffi.a" \
+    "$target_dir/x86_64-apple-ios/$profile/libchat_ffi.a" -output "$target_dir/ios-sim/libchat_ffi.a"
 
 rm -rf ios-sample/build/ChatFFI.xcframework
 xcodebuild -create-xcframework \
-    -library "$target_dir/aarch64-apple-ios/release/libchat_ffi.a" -headers "$headers" \
+    -library "$target_dir/aarch64-apple-ios/$profile/libchat_ffi.a" -headers "$headers" \
     -library "$target_dir/ios-sim/libchat_ffi.a" -headers "$headers" \
-    -library "$target_dir/aarch64-apple-darwin/release/libchat_ffi.a" -headers "$headers" \
+    -library "$target_dir/aarch64-apple-darwin/$profile/libchat_ffi.a" -headers "$headers" \
     -output ios-sample/build/ChatFFI.xcframework
 echo "ios-sample/build/ChatFFI.xcframework"

@@ -1,6 +1,9 @@
 //! Local cache costs that users feel: how long `send_message` takes to make a message
-//! durable (the outbox insert, fsync included), and how long opening a cache that
-//! already holds 100,000 messages takes (app start).
+//! durable (the outbox insert, fsync included), how long opening a cache that already
+//! holds 100,000 messages takes (app start), and the CPU a catch-up page costs before
+//! it reaches the cache (decoding 200 messages). The last two are pure CPU, so they also
+//! show what the size-tuned `mobile-release` profile costs in speed
+//! (docs/benchmarks.md, "Client footprint").
 //!
 //! `cargo bench -p chat-sdk --bench cache`
 
@@ -9,6 +12,21 @@ use std::hint::black_box;
 use chat_protocol::v1::{Message, ServerFrame};
 use chat_sdk::cache::Cache;
 use criterion::{Criterion, criterion_group, criterion_main};
+
+/// A message of ordinary length at `seq`, in one of 20 rooms.
+fn message(seq: u64) -> Message {
+    Message {
+        room_id: format!("room-{}", seq % 20).into(),
+        seq,
+        message_id: format!("m{seq}").into(),
+        client_msg_id: format!("c{seq}"),
+        sender_id: "someone".into(),
+        content: "a message of ordinary length, about sixty bytes".into(),
+        created_at: 0,
+        edited_at: None,
+        deleted: false,
+    }
+}
 
 fn send_message_persisted(c: &mut Criterion) {
     let dir = tempfile::tempdir().unwrap();
@@ -37,19 +55,7 @@ fn open_with_100k_messages(c: &mut Criterion) {
     let path = dir.path().join("big.db");
     {
         let mut cache = Cache::open(&path).unwrap();
-        let messages: Vec<Message> = (1..=100_000u64)
-            .map(|seq| Message {
-                room_id: format!("room-{}", seq % 20).into(),
-                seq,
-                message_id: format!("m{seq}").into(),
-                client_msg_id: format!("c{seq}"),
-                sender_id: "someone".into(),
-                content: "a message of ordinary length, about sixty bytes".into(),
-                created_at: 0,
-                edited_at: None,
-                deleted: false,
-            })
-            .collect();
+        let messages: Vec<Message> = (1..=100_000u64).map(message).collect();
         for chunk in messages.chunks(1000) {
             cache
                 .apply(
@@ -71,9 +77,22 @@ fn open_with_100k_messages(c: &mut Criterion) {
     });
 }
 
+fn decode_history_page(c: &mut Criterion) {
+    let messages: Vec<Message> = (1..=200u64).map(message).collect();
+    let page = ServerFrame::History {
+        room_id: "room-7".into(),
+        messages,
+        has_more: true,
+    }
+    .encode();
+    c.bench_function("decode a history page of 200 messages", |b| {
+        b.iter(|| black_box(ServerFrame::decode(black_box(&page)).unwrap()));
+    });
+}
+
 criterion_group! {
     name = benches;
     config = Criterion::default().sample_size(20);
-    targets = send_message_persisted, open_with_100k_messages
+    targets = send_message_persisted, open_with_100k_messages, decode_history_page
 }
 criterion_main!(benches);

@@ -59,10 +59,8 @@ impl From<End> for Failure {
 }
 
 impl Connection {
-    /// Runs one decoded client frame. Every command but a send is boxed: each
-    /// connection's task is as large as the largest future it may await inline, and it
-    /// holds that much for as long as it lives, idle or not (docs/benchmarks.md, idle
-    /// memory); a send starts its commit without awaiting anything.
+    /// Runs one decoded client frame. Every command but a send is awaited boxed
+    /// (`await_boxed!`, in `ws/mod.rs`); a send starts its commit without awaiting.
     pub(super) async fn handle(&mut self, frame: ClientFrame) -> Result<(), Failure> {
         match frame {
             ClientFrame::Authenticate { token } => await_boxed!(self.renew(&token)),

@@ -234,9 +234,8 @@ impl Connection {
         let declared_slow = slow.cancelled();
         tokio::pin!(shutting_down, declared_slow);
         let mut deliveries_in_a_row = 0u32;
-        // What each branch does is boxed (one allocation per turn): this loop is what
-        // every connection holds while idle, and inline it would be as large as the
-        // deepest handler (docs/benchmarks.md, idle memory).
+        // What each branch does is awaited boxed (`await_boxed!`, one allocation per
+        // turn): this loop is what every idle connection holds.
         loop {
             // A long run of deliveries (a very busy room) must not starve the client's
             // own frames: every so often, look at the socket first.

@@ -5,12 +5,11 @@ use std::time::Duration;
 
 use chat_protocol::v1::{ClientFrame, ServerFrame};
 use futures_util::{SinkExt, StreamExt};
-use serde_json::Value;
 use tokio_tungstenite::tungstenite::Message as WsMessage;
 
 use crate::chat::collect;
-use crate::common::{ack_seq, http_client};
-use crate::harness::{Cluster, Conversation, Node};
+use crate::common::{ack_seq, stored_messages};
+use crate::harness::{Cluster, Conversation};
 
 #[tokio::test]
 #[ignore = "needs PostgreSQL and Redis: scripts/cluster-test.sh"]
@@ -54,35 +53,6 @@ async fn clients_of_a_killed_process_resume_on_the_other_with_nothing_lost() {
         bob_saw.keys().copied().collect::<Vec<_>>(),
         (1..=10).collect::<Vec<_>>()
     );
-}
-
-/// A room's stored messages, read over REST from `node`: (seq, message id, content).
-async fn stored(node: &Node, token: &str, room: &str) -> Vec<(u64, String, String)> {
-    let mut all: Vec<(u64, String, String)> = Vec::new();
-    loop {
-        let after = all.last().map_or(0, |(seq, _, _)| *seq);
-        let page: Value = http_client()
-            .get(node.url(&format!(
-                "/v1/rooms/{room}/messages?after_seq={after}&limit=200"
-            )))
-            .bearer_auth(token)
-            .send()
-            .await
-            .expect("history")
-            .json()
-            .await
-            .expect("history json");
-        for m in page["messages"].as_array().expect("messages") {
-            all.push((
-                m["seq"].as_u64().expect("seq"),
-                m["message_id"].as_str().expect("id").to_owned(),
-                m["content"].as_str().expect("content").to_owned(),
-            ));
-        }
-        if page["has_more"] != true {
-            return all;
-        }
-    }
 }
 
 #[tokio::test]
@@ -140,7 +110,7 @@ async fn a_process_killed_with_sends_in_flight_loses_no_acked_message_and_stores
     // Process one dies while she is still writing, with messages committed whose acks
     // she never read.
     let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
-    while stored(&two, &ann.token, &room).await.len() < ACKS_READ + 20 {
+    while stored_messages(&two.url(""), &ann.token, &room).await.len() < ACKS_READ + 20 {
         assert!(tokio::time::Instant::now() < deadline, "sends are stored");
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
@@ -172,7 +142,7 @@ async fn a_process_killed_with_sends_in_flight_loses_no_acked_message_and_stores
 
     // Stored: every message once, in the order written; every ack (read before the
     // kill, or got by resending) names the message stored under that seq.
-    let history = stored(&two, &ann.token, &room).await;
+    let history = stored_messages(&two.url(""), &ann.token, &room).await;
     let contents: Vec<String> = history.iter().map(|(_, _, c)| c.clone()).collect();
     assert_eq!(contents, (0..written).map(text).collect::<Vec<_>>());
     let seqs: Vec<u64> = history.iter().map(|(seq, _, _)| *seq).collect();

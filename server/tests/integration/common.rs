@@ -71,16 +71,8 @@ impl TestServer {
             task: Some(task),
             http: http_client(),
         };
-        // Ready once the store answers.
-        for _ in 0..100 {
-            if let Ok(r) = server.http.get(server.url("/readyz")).send().await
-                && r.status().is_success()
-            {
-                return server;
-            }
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
-        panic!("server did not become ready");
+        wait_ready(&server.http, &server.url("/readyz")).await;
+        server
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -612,16 +604,8 @@ impl ServerProcess {
             .spawn()
             .expect("chat-server binary");
         let process = Self { child, port };
-        let http = http_client();
-        for _ in 0..200 {
-            if let Ok(r) = http.get(process.url("/readyz")).send().await
-                && r.status().is_success()
-            {
-                return process;
-            }
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-        panic!("chat-server did not become ready");
+        wait_ready(&http_client(), &process.url("/readyz")).await;
+        process
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -651,4 +635,48 @@ pub fn free_port() -> u16 {
         .and_then(|l| l.local_addr())
         .expect("a free port")
         .port()
+}
+
+/// A room's stored messages, every page of them, read over REST from the server at
+/// `base` (`http://host:port`): (seq, message id, content), in seq order.
+pub async fn stored_messages(base: &str, token: &str, room: &str) -> Vec<(u64, String, String)> {
+    let mut all: Vec<(u64, String, String)> = Vec::new();
+    loop {
+        let after = all.last().map_or(0, |(seq, _, _)| *seq);
+        let page: Value = http_client()
+            .get(format!(
+                "{base}/v1/rooms/{room}/messages?after_seq={after}&limit=200"
+            ))
+            .bearer_auth(token)
+            .send()
+            .await
+            .expect("history")
+            .json()
+            .await
+            .expect("history json");
+        for m in page["messages"].as_array().expect("messages") {
+            all.push((
+                m["seq"].as_u64().expect("seq"),
+                m["message_id"].as_str().expect("id").to_owned(),
+                m["content"].as_str().expect("content").to_owned(),
+            ));
+        }
+        if page["has_more"] != true {
+            return all;
+        }
+    }
+}
+
+/// Waits (10 s at most) until `readyz` answers 200: the store answers, and the server
+/// takes connections.
+async fn wait_ready(http: &reqwest::Client, readyz: &str) {
+    for _ in 0..200 {
+        if let Ok(r) = http.get(readyz).send().await
+            && r.status().is_success()
+        {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("the server did not become ready at {readyz}");
 }

@@ -9,6 +9,7 @@ use serde_json::{Value, json};
 
 use crate::common::{
     Client, Duo, ServerProcess, TestServer, free_port, http_client, postgres_database,
+    stored_messages,
 };
 
 /// Limits high enough that a burst is never rate-limited.
@@ -217,28 +218,6 @@ async fn post(url: String, token: Option<&str>, body: Value) -> Value {
     response.json().await.expect("json")
 }
 
-/// `(seq, content)` of every message the server stored in `room`.
-async fn stored(server: &ServerProcess, token: &str, room: &str) -> Vec<(u64, String)> {
-    let body: Value = http_client()
-        .get(server.url(&format!("/v1/rooms/{room}/messages?after_seq=0&limit=200")))
-        .bearer_auth(token)
-        .send()
-        .await
-        .expect("history")
-        .json()
-        .await
-        .expect("json");
-    body["messages"]
-        .as_array()
-        .expect("messages")
-        .iter()
-        .map(|m| {
-            let content = m["content"].as_str().expect("content").to_owned();
-            (m["seq"].as_u64().expect("seq"), content)
-        })
-        .collect()
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_pipelining_client_cut_off_by_sigkill_resends_and_every_ack_holds() {
     const BURST: usize = 200;
@@ -348,7 +327,11 @@ async fn a_pipelining_client_cut_off_by_sigkill_resends_and_every_ack_holds() {
         ids.iter().collect::<Vec<_>>(),
         "each resend acknowledged once"
     );
-    let on_server = stored(&server, &ann.token, &room).await;
+    let on_server: Vec<(u64, String)> = stored_messages(&server.url(""), &ann.token, &room)
+        .await
+        .into_iter()
+        .map(|(seq, _, content)| (seq, content))
+        .collect();
     assert_eq!(
         on_server,
         ids.iter()
