@@ -3,7 +3,8 @@
 # library (chat-ffi) for this machine's target from the `release` and the size-tuned
 # `mobile-release` profiles, stripped and gzipped, and the browser bundle. Android and
 # iOS libraries come from scripts/build-android.sh and scripts/build-xcframework.sh, which
-# need the NDK or Xcode.
+# need the NDK or Xcode. The browser bundle needs the wasm32 target and the wasm-bindgen
+# CLI, which scripts/install-deps.sh installs.
 #
 #   scripts/footprint.sh
 set -euo pipefail
