@@ -196,12 +196,17 @@ impl Hub {
         }
     }
 
-    /// Queues a room event for every connection following the room.
+    /// Queues a room event for every connection following the room. The sending
+    /// connection, which answers its send from this event, is queued last: once its
+    /// client holds the `message_ack`, every other connection here already holds the
+    /// event, as when the ack left only after the fan-out (a client that acts on the
+    /// ack, e.g. pings a room-mate, never sees the room-mate miss it).
     pub fn deliver_room_event(&self, event: &Arc<RoomEvent>) {
         let state = self.lock();
         if let Some(subs) = state.by_room.get(&event.room_id) {
-            for id in subs {
-                push(&state, *id, Delivery::Room(Arc::clone(event)));
+            let origin = event.origin.as_ref().map(|o| o.connection);
+            for id in origin_last(subs, origin) {
+                push(&state, id, Delivery::Room(Arc::clone(event)));
             }
             crate::telemetry::fanned_out(subs.len());
         }
@@ -278,6 +283,19 @@ impl Hub {
 }
 
 /// Queues without waiting; a full queue marks the connection as a slow consumer.
+/// The room's connections in delivery order: the sender's own, if it follows the room,
+/// last.
+fn origin_last(
+    subs: &HashSet<ConnectionId>,
+    origin: Option<ConnectionId>,
+) -> impl Iterator<Item = ConnectionId> + '_ {
+    let origin = origin.filter(|id| subs.contains(id));
+    subs.iter()
+        .copied()
+        .filter(move |id| Some(*id) != origin)
+        .chain(origin)
+}
+
 fn push(state: &State, id: ConnectionId, delivery: Delivery) {
     let Some(conn) = state.connections.get(&id) else {
         return;
@@ -307,6 +325,23 @@ mod tests {
         let slow = CancellationToken::new();
         let (id, _) = hub.register(user, tx, slow.clone(), 5).unwrap();
         (id, rx, slow)
+    }
+
+    #[test]
+    fn the_sending_connection_is_queued_after_its_room_mates() {
+        let subs: HashSet<ConnectionId> = (1..=50).collect();
+        for origin in [1, 17, 50] {
+            let order: Vec<_> = origin_last(&subs, Some(origin)).collect();
+            assert_eq!(order.len(), 50, "everyone once");
+            assert_eq!(order.last(), Some(&origin));
+            assert_eq!(order.iter().filter(|id| **id == origin).count(), 1);
+        }
+        // A sender that does not follow the room, or no sender: everyone, once.
+        for origin in [Some(99), None] {
+            let mut order: Vec<_> = origin_last(&subs, origin).collect();
+            order.sort_unstable();
+            assert_eq!(order, (1..=50).collect::<Vec<_>>());
+        }
     }
 
     #[test]
