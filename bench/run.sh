@@ -3,12 +3,16 @@
 # minimal Node `ws` server and a minimal Socket.IO server (bench/reference), driven by the
 # same generator (chat-bench) through the same points, in one run.
 #
-#   bench/run.sh [--smoke] [--out DIR] [--only "fanout10 fanout100 durable idle storm"]
+#   bench/run.sh [--smoke] [--out DIR]
+#                [--only "fanout10 fanout100 durable durable-pg idle storm"]
 #
 # Each server runs alone, pinned to CPU 0 with `taskset`; the generator is pinned to CPU 1.
 # Every server is started fresh for each scenario and stopped by its PID. chat-server runs
 # on its embedded SQLite and acknowledges each message only once it is committed; its
 # per-user rate limits are raised (the load is many users sending at full speed).
+# durable-pg repeats the durable scenario with chat-server on PostgreSQL: a throwaway
+# pg_virtualenv cluster with its default durability (fsync and synchronous_commit on),
+# which runs on the same machine, unpinned.
 #
 # Writes DIR (default bench/results) with one JSON report per run, results.md (tables)
 # and fanout-room10.png / fanout-room100.png (delivered msg/s and p99 against offered load).
@@ -18,9 +22,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+args=("$@")
 smoke=0
 out=""
-only="fanout10 fanout100 durable idle storm"
+only="fanout10 fanout100 durable durable-pg idle storm"
 while [ $# -gt 0 ]; do
     case "$1" in
         --smoke) smoke=1 ;;
@@ -30,6 +35,11 @@ while [ $# -gt 0 ]; do
     esac
     shift
 done
+
+# durable-pg needs a PostgreSQL server: the whole run goes inside a throwaway one.
+if [[ " $only " == *" durable-pg "* ]] && [ -z "${CHAT_BENCH_PG:-}" ]; then
+    exec pg_virtualenv -v 15 env CHAT_BENCH_PG=1 bench/run.sh "${args[@]}"
+fi
 
 target="${CARGO_TARGET_DIR:-target}"
 if [ "$smoke" = 1 ]; then
@@ -73,17 +83,25 @@ secret="bench-only-secret-$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')"
 export CHAT_BENCH_JWT_SECRET="$secret"
 runs=0
 
+# chat-server's store for the next runs: sqlite (embedded) or postgres.
+store=sqlite
+
 # start_server <chat|ws|socketio>: sets $server_pid and $addr.
 start_server() {
-    local kind="$1" port log
+    local kind="$1" port log database
     port="$(free_port)"
     addr="127.0.0.1:$port"
     runs=$((runs + 1))
     log="$work/$kind-$runs.log"
     case "$kind" in
         chat)
+            database="sqlite://$work/chat-$runs.db"
+            if [ "$store" = postgres ]; then
+                database="postgres://$PGUSER:$PGPASSWORD@$PGHOST:$PGPORT/bench_$runs"
+                psql -q -c "CREATE DATABASE bench_$runs" postgres
+            fi
             "${server_cpu[@]}" "$bin/chat-server" --listen "$addr" \
-                --data-dir "$work/chat-$runs" --database-url "sqlite://$work/chat-$runs.db" \
+                --data-dir "$work/chat-$runs" --database-url "$database" \
                 --jwt-secret "$secret" --log-format json \
                 --messages-per-second 1000000 --message-burst 1000000 \
                 --frames-per-second 1000000 --frame-burst 1000000 \
@@ -152,6 +170,14 @@ for scenario in $only; do
             # per message). Only chat-server stores messages, so it runs alone.
             bench durable chat fanout --clients "$clients" --room-size 2 --senders 1 \
                 --rates "$rates_durable" "${fanout_time[@]}" ;;
+        durable-pg)
+            # The same on PostgreSQL; what durability the cluster gave is recorded.
+            psql -Atc "SELECT version(), current_setting('fsync'), current_setting('synchronous_commit')" \
+                postgres >"$out/postgres.txt"
+            store=postgres
+            bench durable-pg chat fanout --clients "$clients" --room-size 2 --senders 1 \
+                --rates "$rates_durable" "${fanout_time[@]}"
+            store=sqlite ;;
         idle)
             for size in $idle_small $idle_large; do
                 if [ "$fd_limit" != unlimited ] && [ "$fd_limit" -lt $((size + 1000)) ]; then

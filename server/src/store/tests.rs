@@ -482,6 +482,78 @@ async fn concurrent_sends_to_one_room_get_each_seq_once() {
     );
 }
 
+/// A second store on the same database: a second server process's writer.
+async fn second_writer(dir: &std::path::Path) -> Arc<dyn Store> {
+    let on_commit: OnCommit = Arc::new(|_: NewEvent<'_>| {});
+    // The same directory names the same PostgreSQL database.
+    match crate::testing::postgres_database(dir).await {
+        Some(url) => Arc::new(
+            PostgresStore::open(&url, 64, EventOutbox::default(), on_commit)
+                .await
+                .expect("open the PostgreSQL store again"),
+        ),
+        None => {
+            let url = format!("sqlite://{}", dir.join("chat.db").display());
+            Arc::new(
+                SqliteStore::open(&url, 64, EventOutbox::default(), on_commit)
+                    .await
+                    .expect("open the SQLite store again"),
+            )
+        }
+    }
+}
+
+#[tokio::test]
+async fn two_writers_racing_with_one_client_msg_id_store_it_once_without_a_gap() {
+    let opened = ann_and_bob().await;
+    let first = Arc::clone(&opened.store);
+    let second = second_writer(opened._dir.path()).await;
+    room(first.as_ref(), "r2", "ann", &[]).await;
+    let mut stored = 0;
+    for n in 0..30 {
+        let client_msg_id = format!("c{n}");
+        // Even rounds race into one room, odd ones into two.
+        let other_room = if n % 2 == 0 { "r" } else { "r2" };
+        let (a, b) = tokio::join!(
+            first.send(message("r", "ann", &client_msg_id, "one")),
+            second.send(message(other_room, "ann", &client_msg_id, "two")),
+        );
+        let outcomes = [&a, &b];
+        let new: Vec<_> = outcomes
+            .iter()
+            .filter_map(|o| o.as_ref().ok().filter(|s| !s.duplicate))
+            .collect();
+        assert_eq!(new.len(), 1, "round {n}: stored once: {a:?} {b:?}");
+        stored += 1;
+        if other_room == "r" {
+            let (a, b) = (a.unwrap().message, b.unwrap().message);
+            assert_eq!(
+                a, b,
+                "round {n}: the resend is answered with the stored message"
+            );
+        } else {
+            let refused = outcomes
+                .iter()
+                .filter(|o| matches!(o, Err(Error::ClientMsgIdInOtherRoom)));
+            assert_eq!(refused.count(), 1, "round {n}: {a:?} {b:?}");
+        }
+    }
+    // Every seq taken was used: the rooms' logs have no gap.
+    let mut total = 0;
+    for room_id in ["r", "r2"] {
+        let last_seq = first.room(room_id).await.unwrap().unwrap().last_seq;
+        let page = first
+            .messages(room_id, PageRange::After(0), 100)
+            .await
+            .unwrap();
+        let seqs: Vec<u64> = page.messages.iter().map(|m| m.seq).collect();
+        assert_eq!(seqs, (1..=last_seq).collect::<Vec<_>>(), "room {room_id}");
+        total += seqs.len();
+    }
+    assert_eq!(total, stored);
+    second.close().await;
+}
+
 #[tokio::test]
 async fn with_an_event_stream_every_committed_change_has_an_outbox_row() {
     let outbox = EventOutbox {

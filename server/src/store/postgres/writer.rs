@@ -7,21 +7,25 @@
 //!   gap-free and increasing whichever process commits;
 //! - a batch locks its rooms in room-id order (writes of one room keep their order), so
 //!   two processes' batches never wait on each other in a cycle;
-//! - each write runs in a savepoint, so one that hits a unique violation (the same
-//!   `client_msg_id` committed meanwhile by another process) is answered alone;
+//! - a write whose `client_msg_id` another process committed meanwhile is answered with
+//!   that message alone, without failing the batch;
 //! - a batch that still fails to serialise (deadlock, serialisation failure) is retried.
+//!
+//! The batch's writes run in one call of the `chat_commit_batch` function
+//! (migrations/postgres/0005_commit_batch.sql): one round trip per batch, where a
+//! statement per step cost eight per write.
 
-use sqlx::postgres::PgConnectOptions;
-use sqlx::{Acquire, ConnectOptions, Connection, PgConnection, Postgres, Row, Transaction};
+use chat_protocol::v1::Message;
+use sqlx::postgres::{PgConnectOptions, PgRow};
+use sqlx::{ConnectOptions, Connection, PgConnection, Postgres, Row};
 
+use crate::store::EventOutbox;
 use crate::store::error::{Error, Result};
 use crate::store::group_commit::{CommitBatch, Pending};
 use crate::store::outbox_events;
-use crate::store::queries;
-use crate::store::rows::{message_from_row, to_i64, to_u64};
+use crate::store::rows::to_u64;
 use crate::store::sql::{insert_event, member_ids};
-use crate::store::write::{ChangeAction, MessageChange, NewMessage, Sent};
-use crate::store::{CommittedEvent, EventOutbox};
+use crate::store::write::{NewMessage, Sent};
 
 /// How many times a batch that lost a deadlock or serialisation conflict is retried.
 const RETRIES: usize = 3;
@@ -72,10 +76,6 @@ fn is_conflict(e: &sqlx::Error) -> bool {
         if matches!(db.code().as_deref(), Some("40P01" | "40001")))
 }
 
-fn is_unique_violation(e: &sqlx::Error) -> bool {
-    matches!(e, sqlx::Error::Database(db) if db.is_unique_violation())
-}
-
 async fn commit_batch(
     conn: &mut PgConnection,
     batch: &mut [Pending],
@@ -84,221 +84,156 @@ async fn commit_batch(
     // Room-id order across the batch, arrival order within a room.
     let mut order: Vec<usize> = (0..batch.len()).collect();
     order.sort_by(|&a, &b| batch[a].room_id().cmp(batch[b].room_id()));
-    let mut tx = Connection::begin(conn).await?;
-    for index in order {
-        match &mut batch[index] {
-            Pending::Send { write, reply } => {
-                reply.outcome = Some(in_savepoint(&mut tx, write, send, resent_elsewhere).await?);
-            }
-            Pending::Change { write, reply } => {
-                let collided =
-                    async |_: &mut PgConnection, _: &MessageChange| Ok(Err(Error::Collision));
-                reply.outcome = Some(in_savepoint(&mut tx, write, change, collided).await?);
-            }
-        }
+    if !outbox.enabled {
+        // One statement commits on its own: the whole batch is one round trip.
+        return apply(conn, batch, &order).await;
     }
-    if outbox.enabled {
-        for event in batch.iter().filter_map(Pending::new_event) {
-            let recipients = member_ids::<Postgres>(&mut *tx, event.room_id()).await?;
-            let row = outbox_events::event_for(event, &recipients, outbox.include_content);
-            insert_event::<Postgres>(&mut *tx, &row).await?;
-        }
+    let mut tx = Connection::begin(conn).await?;
+    apply(&mut tx, batch, &order).await?;
+    for event in batch.iter().filter_map(Pending::new_event) {
+        let recipients = member_ids::<Postgres>(&mut *tx, event.room_id()).await?;
+        let row = outbox_events::event_for(event, &recipients, outbox.include_content);
+        insert_event::<Postgres>(&mut *tx, &row).await?;
     }
     tx.commit().await
 }
 
-/// Applies one write in a savepoint of its own, so that one that hits a unique violation
-/// (the same row committed meanwhile by another process) is rolled back and answered by
-/// `on_collision` alone, without failing the batch.
-async fn in_savepoint<W, T>(
-    tx: &mut Transaction<'_, Postgres>,
-    write: &W,
-    apply: impl AsyncFn(&mut PgConnection, &W) -> sqlx::Result<Result<T>>,
-    on_collision: impl AsyncFn(&mut PgConnection, &W) -> sqlx::Result<Result<T>>,
-) -> sqlx::Result<Result<T>> {
-    let mut savepoint = tx.begin().await?;
-    match apply(savepoint.acquire().await?, write).await {
-        Ok(outcome) => {
-            savepoint.commit().await?;
-            Ok(outcome)
-        }
-        Err(e) if is_unique_violation(&e) => {
-            savepoint.rollback().await?;
-            on_collision(tx.acquire().await?, write).await
-        }
-        Err(e) => Err(e),
-    }
-}
-
-/// Locks the room's row for the rest of the transaction and checks that `user_id` may
-/// write to it. `Ok(Err(..))` is the refusal to send back.
-async fn lock_room_for(
+/// Applies the writes of `batch`, in `order`, with one call of `chat_commit_batch`
+/// (migrations/postgres/0005_commit_batch.sql), and puts each write's outcome in its
+/// reply slot.
+async fn apply(
     conn: &mut PgConnection,
-    room_id: &str,
-    user_id: &str,
-) -> sqlx::Result<Result<()>> {
-    let room = sqlx::query("SELECT id FROM rooms WHERE id = $1 FOR UPDATE")
-        .bind(room_id)
-        .fetch_optional(&mut *conn)
-        .await?;
-    if room.is_none() {
-        return Ok(Err(Error::NoSuchRoom));
+    batch: &mut [Pending],
+    order: &[usize],
+) -> sqlx::Result<()> {
+    let mut writes = BatchArrays::with_capacity(order.len());
+    for &index in order {
+        writes.push(&batch[index]);
     }
-    let member = sqlx::query(queries::IS_MEMBER)
-        .bind(room_id)
-        .bind(user_id)
-        .fetch_optional(&mut *conn)
+    let rows = sqlx::query("SELECT * FROM chat_commit_batch($1, $2, $3, $4, $5, $6, $7)")
+        .bind(&writes.kinds)
+        .bind(&writes.room_ids)
+        .bind(&writes.user_ids)
+        .bind(&writes.keys)
+        .bind(&writes.contents)
+        .bind(&writes.nows)
+        .bind(&writes.new_ids)
+        .fetch_all(&mut *conn)
         .await?;
-    Ok(match member {
-        Some(_) => Ok(()),
-        None => Err(Error::NotMember),
-    })
-}
-
-async fn next_seq(conn: &mut PgConnection, room_id: &str) -> sqlx::Result<u64> {
-    let row = sqlx::query(queries::NEXT_SEQ)
-        .bind(room_id)
-        .fetch_one(&mut *conn)
-        .await?;
-    Ok(to_u64(row.try_get(0)?))
-}
-
-/// The message an earlier send with the same `(sender, client_msg_id)` stored, as this
-/// send's answer; a conflict if that one went to another room.
-async fn earlier_send(
-    conn: &mut PgConnection,
-    write: &NewMessage,
-) -> sqlx::Result<Option<Result<Sent>>> {
-    let row = sqlx::query(queries::EARLIER_SEND)
-        .bind(&write.sender_id)
-        .bind(&write.client_msg_id)
-        .fetch_optional(&mut *conn)
-        .await?;
-    let Some(row) = row else { return Ok(None) };
-    Ok(Some(match message_from_row(&row) {
-        Ok(message) if message.room_id == write.room_id => Ok(Sent {
-            message,
-            duplicate: true,
-        }),
-        Ok(_) => Err(Error::ClientMsgIdInOtherRoom),
-        Err(e) => Err(e),
-    }))
-}
-
-/// The answer to a send that collided with one committed meanwhile elsewhere: that one.
-async fn resent_elsewhere(
-    conn: &mut PgConnection,
-    write: &NewMessage,
-) -> sqlx::Result<Result<Sent>> {
-    Ok(earlier_send(conn, write)
-        .await?
-        .unwrap_or(Err(Error::Collision)))
-}
-
-async fn send(conn: &mut PgConnection, write: &NewMessage) -> sqlx::Result<Result<Sent>> {
-    // The room lock comes first: a resend committed by another process is then visible
-    // to the duplicate check below (each statement reads the latest committed state).
-    if let Err(refusal) = lock_room_for(conn, &write.room_id, &write.sender_id).await? {
-        // A former member's resend of a message stored earlier is still answered.
-        if let Some(outcome) = earlier_send(conn, write).await? {
-            return Ok(outcome);
+    if rows.len() != order.len() {
+        return Err(sqlx::Error::Protocol(format!(
+            "chat_commit_batch answered {} writes of {}",
+            rows.len(),
+            order.len()
+        )));
+    }
+    // The arrays borrow the batch; only the new ids are needed from here on.
+    let BatchArrays { new_ids, .. } = writes;
+    for ((&index, row), new_id) in order.iter().zip(&rows).zip(new_ids) {
+        let outcome: String = row.try_get("outcome")?;
+        let event_seq: Option<i64> = row.try_get("event_seq")?;
+        match &mut batch[index] {
+            Pending::Send { write, reply } => {
+                reply.outcome = Some(match (outcome.as_str(), event_seq, new_id) {
+                    ("stored", Some(seq), Some(message_id)) => Ok(Sent {
+                        message: write.stored(to_u64(seq), message_id),
+                        duplicate: false,
+                    }),
+                    ("earlier", ..) => earlier_send(row, write)?,
+                    _ => Err(refusal(&outcome)),
+                });
+            }
+            Pending::Change { write, reply } => {
+                reply.outcome = Some(match (outcome.as_str(), event_seq) {
+                    ("changed", Some(seq)) => Ok(write.committed(to_u64(seq))),
+                    _ => Err(refusal(&outcome)),
+                });
+            }
         }
-        return Ok(Err(refusal));
     }
-    if let Some(outcome) = earlier_send(conn, write).await? {
-        return Ok(outcome);
+    Ok(())
+}
+
+/// The batch as the parallel arrays `chat_commit_batch` takes.
+struct BatchArrays<'a> {
+    kinds: Vec<&'static str>,
+    room_ids: Vec<&'a str>,
+    user_ids: Vec<&'a str>,
+    keys: Vec<&'a str>,
+    contents: Vec<Option<&'a str>>,
+    nows: Vec<i64>,
+    new_ids: Vec<Option<String>>,
+}
+
+impl<'a> BatchArrays<'a> {
+    fn with_capacity(n: usize) -> Self {
+        Self {
+            kinds: Vec::with_capacity(n),
+            room_ids: Vec::with_capacity(n),
+            user_ids: Vec::with_capacity(n),
+            keys: Vec::with_capacity(n),
+            contents: Vec::with_capacity(n),
+            nows: Vec::with_capacity(n),
+            new_ids: Vec::with_capacity(n),
+        }
     }
-    let seq = next_seq(conn, &write.room_id).await?;
-    let message_id = uuid::Uuid::now_v7().to_string();
-    sqlx::query(queries::INSERT_MESSAGE)
-        .bind(&message_id)
-        .bind(&write.room_id)
-        .bind(to_i64(seq))
-        .bind(&write.sender_id)
-        .bind(&write.client_msg_id)
-        .bind(&write.content)
-        .bind(write.now)
-        .execute(&mut *conn)
-        .await?;
-    sqlx::query(queries::INSERT_ROOM_EVENT)
-        .bind(&write.room_id)
-        .bind(to_i64(seq))
-        .bind("message")
-        .bind(&message_id)
-        .bind(&write.sender_id)
-        .bind(&write.content)
-        .bind(write.now)
-        .execute(&mut *conn)
-        .await?;
+
+    fn push(&mut self, pending: &'a Pending) {
+        match pending {
+            Pending::Send { write, .. } => {
+                self.kinds.push("message");
+                self.room_ids.push(&write.room_id);
+                self.user_ids.push(&write.sender_id);
+                self.keys.push(&write.client_msg_id);
+                self.contents.push(Some(&write.content));
+                self.nows.push(write.now);
+                self.new_ids.push(Some(uuid::Uuid::now_v7().to_string()));
+            }
+            Pending::Change { write, .. } => {
+                self.kinds.push(write.action.kind());
+                self.room_ids.push(&write.room_id);
+                self.user_ids.push(&write.user_id);
+                self.keys.push(&write.message_id);
+                self.contents.push(write.action.content());
+                self.nows.push(write.now);
+                self.new_ids.push(None);
+            }
+        }
+    }
+}
+
+/// The answer to a resend: the message the first send with its `client_msg_id` stored
+/// (the `earlier_*` columns), or a conflict if that one went to another room.
+fn earlier_send(row: &PgRow, write: &NewMessage) -> sqlx::Result<Result<Sent>> {
+    let room_id: String = row.try_get("earlier_room_id")?;
+    if room_id != write.room_id {
+        return Ok(Err(Error::ClientMsgIdInOtherRoom));
+    }
+    let deleted_at: Option<i64> = row.try_get("earlier_deleted_at")?;
     Ok(Ok(Sent {
-        message: write.stored(seq, message_id),
-        duplicate: false,
+        message: Message {
+            room_id: room_id.into(),
+            seq: to_u64(row.try_get("earlier_seq")?),
+            message_id: row.try_get::<String, _>("earlier_id")?.into(),
+            client_msg_id: write.client_msg_id.clone(),
+            sender_id: write.sender_id.clone().into(),
+            content: row.try_get("earlier_content")?,
+            created_at: row.try_get("earlier_created_at")?,
+            edited_at: row.try_get("earlier_edited_at")?,
+            deleted: deleted_at.is_some(),
+        },
+        duplicate: true,
     }))
 }
 
-/// An edit or a delete by the message's sender.
-async fn change(
-    conn: &mut PgConnection,
-    write: &MessageChange,
-) -> sqlx::Result<Result<CommittedEvent>> {
-    let MessageChange {
-        room_id,
-        user_id,
-        message_id,
-        action,
-        now,
-    } = write;
-    if let Err(refusal) = lock_room_for(conn, room_id, user_id).await? {
-        return Ok(Err(refusal));
+/// The error a refused write is answered with.
+fn refusal(outcome: &str) -> Error {
+    match outcome {
+        "no_room" => Error::NoSuchRoom,
+        "not_member" => Error::NotMember,
+        "no_message" => Error::NoSuchMessage,
+        "not_sender" => Error::NotSender,
+        "deleted" => Error::MessageDeleted,
+        _ => Error::Collision,
     }
-    let row = sqlx::query(queries::MESSAGE_SENDER)
-        .bind(message_id)
-        .bind(room_id)
-        .fetch_optional(&mut *conn)
-        .await?;
-    let Some(row) = row else {
-        return Ok(Err(Error::NoSuchMessage));
-    };
-    let sender: String = row.try_get("sender_id")?;
-    let deleted_at: Option<i64> = row.try_get("deleted_at")?;
-    if &sender != user_id {
-        return Ok(Err(Error::NotSender));
-    }
-    if deleted_at.is_some() {
-        return Ok(Err(Error::MessageDeleted));
-    }
-    let seq = next_seq(conn, room_id).await?;
-    sqlx::query(queries::INSERT_ROOM_EVENT)
-        .bind(room_id)
-        .bind(to_i64(seq))
-        .bind(action.kind())
-        .bind(message_id)
-        .bind(user_id)
-        .bind(action.content())
-        .bind(now)
-        .execute(&mut *conn)
-        .await?;
-    match action {
-        ChangeAction::Edit(content) => {
-            sqlx::query(queries::APPLY_EDIT)
-                .bind(content)
-                .bind(now)
-                .bind(message_id)
-                .execute(&mut *conn)
-                .await?;
-        }
-        ChangeAction::Delete => {
-            // Deleting erases the text everywhere it is stored.
-            sqlx::query(queries::APPLY_DELETE)
-                .bind(now)
-                .bind(message_id)
-                .execute(&mut *conn)
-                .await?;
-            sqlx::query(queries::ERASE_FROM_LOG)
-                .bind(message_id)
-                .execute(&mut *conn)
-                .await?;
-        }
-    }
-    Ok(Ok(write.committed(seq)))
 }
