@@ -4,14 +4,39 @@
 # points against each (fresh server for every run, pinned to CPU 0; the generator on
 # CPU 1), alternating baseline and current so that drift on a shared machine hits both.
 #
-#   bench/compare.sh REV [rounds]
+#   bench/compare.sh REV [rounds] [--store sqlite|postgres] [--only "room100 room10 durable"]
+#
+# DURABLE_RATES (default 8000,12000) sets the durable point's offered loads.
+# --store postgres runs both builds on PostgreSQL (a throwaway pg_virtualenv cluster with
+# fsync turned back on, a fresh database per run; PostgreSQL itself is not pinned).
 #
 # Prints one line per run and a table of medians (docs/benchmarks.md, "What limits
 # chat-server"). Each server is stopped by its PID.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-rev="${1:?usage: bench/compare.sh REV [rounds]}"
-rounds="${2:-2}"
+args=("$@")
+usage='usage: bench/compare.sh REV [rounds] [--store sqlite|postgres] [--only "POINTS"]'
+rev=""
+rounds=2
+store=sqlite
+only="room100 room10 durable"
+positional=0
+while [ $# -gt 0 ]; do
+    case "$1" in
+        --store) store="$2"; shift ;;
+        --only) only="$2"; shift ;;
+        -*) echo "$usage" >&2; exit 2 ;;
+        *)
+            positional=$((positional + 1))
+            if [ "$positional" = 1 ]; then rev="$1"; else rounds="$1"; fi ;;
+    esac
+    shift
+done
+[ -n "$rev" ] || { echo "$usage" >&2; exit 2; }
+case "$store" in sqlite | postgres) ;; *) echo "$usage" >&2; exit 2 ;; esac
+if [ "$store" = postgres ] && [ -z "${CHAT_COMPARE_PG:-}" ]; then
+    exec pg_virtualenv -v 15 -o fsync=on env CHAT_COMPARE_PG=1 bench/compare.sh "${args[@]}"
+fi
 target="${CARGO_TARGET_DIR:-target}"
 target="$(cd "$(dirname "$target")" && pwd)/$(basename "$target")"
 
@@ -39,12 +64,17 @@ runs=0
 
 # run <baseline|current> <label> <chat-bench fanout args...>
 run() {
-    local which="$1" label="$2" port
+    local which="$1" label="$2" port database
     shift 2
     port="$(free_port)"
     runs=$((runs + 1))
+    database="sqlite://$work/chat-$runs.db"
+    if [ "$store" = postgres ]; then
+        database="postgres://$PGUSER:$PGPASSWORD@$PGHOST:$PGPORT/compare_$runs"
+        psql -q -c "CREATE DATABASE compare_$runs" postgres
+    fi
     taskset -c 0 "$work/chat-server-$which" --listen "127.0.0.1:$port" \
-        --data-dir "$work/data-$runs" --database-url "sqlite://$work/chat-$runs.db" \
+        --data-dir "$work/data-$runs" --database-url "$database" \
         --jwt-secret "$secret" --log-format json \
         --messages-per-second 1000000 --message-burst 1000000 \
         --frames-per-second 1000000 --frame-burst 1000000 \
@@ -60,11 +90,12 @@ run() {
 points=(
     "room100 --clients 1000 --room-size 100 --senders 0.1 --rates 800,1200"
     "room10 --clients 1000 --room-size 10 --senders 0.1 --rates 4000,6000"
-    "durable --clients 1000 --room-size 2 --senders 1 --rates 8000,12000"
+    "durable --clients 1000 --room-size 2 --senders 1 --rates ${DURABLE_RATES:-8000,12000}"
 )
 for round in $(seq "$rounds"); do
     for point in "${points[@]}"; do
         read -r label args <<<"$point"
+        [[ " $only " == *" $label "* ]] || continue
         # Alternate which goes first.
         if [ $((round % 2)) = 1 ]; then order=(baseline current); else order=(current baseline); fi
         for which in "${order[@]}"; do

@@ -11,8 +11,8 @@
 # on its embedded SQLite and acknowledges each message only once it is committed; its
 # per-user rate limits are raised (the load is many users sending at full speed).
 # durable-pg repeats the durable scenario with chat-server on PostgreSQL: a throwaway
-# pg_virtualenv cluster with its default durability (fsync and synchronous_commit on),
-# which runs on the same machine, unpinned.
+# pg_virtualenv cluster, made durable like SQLite here (pg_virtualenv turns fsync off;
+# this turns it back on, and synchronous_commit is on), on the same machine, unpinned.
 #
 # Writes DIR (default bench/results) with one JSON report per run, results.md (tables)
 # and fanout-room10.png / fanout-room100.png (delivered msg/s and p99 against offered load).
@@ -38,7 +38,7 @@ done
 
 # durable-pg needs a PostgreSQL server: the whole run goes inside a throwaway one.
 if [[ " $only " == *" durable-pg "* ]] && [ -z "${CHAT_BENCH_PG:-}" ]; then
-    exec pg_virtualenv -v 15 env CHAT_BENCH_PG=1 bench/run.sh "${args[@]}"
+    exec pg_virtualenv -v 15 -o fsync=on env CHAT_BENCH_PG=1 bench/run.sh "${args[@]}"
 fi
 
 target="${CARGO_TARGET_DIR:-target}"
