@@ -179,6 +179,13 @@ for scenario in $only; do
                 --rates "$rates_durable" "${fanout_time[@]}"
             store=sqlite ;;
         idle)
+            # The large point: 50,000 connections, or as many as the server's limit on
+            # open files leaves room for (1,000 descriptors spare, whole thousands).
+            if [ -n "$idle_large" ] && [ "$fd_limit" != unlimited ] \
+                && [ "$fd_limit" -lt $((idle_large + 1000)) ]; then
+                idle_large=$(( (fd_limit - 1000) / 1000 * 1000 ))
+                echo "idle: $idle_large connections at most (the hard limit on open files is $fd_limit)"
+            fi
             for size in $idle_small $idle_large; do
                 if [ "$fd_limit" != unlimited ] && [ "$fd_limit" -lt $((size + 1000)) ]; then
                     echo "idle-$size: skipped, the hard limit on open files is $fd_limit" \

@@ -38,6 +38,13 @@ pub struct Config {
     #[arg(long, env = "CHAT_LISTEN", default_value = "127.0.0.1:8080")]
     pub listen: SocketAddr,
 
+    /// Connections the kernel may hold completed but not yet accepted. When every
+    /// client reconnects at once (a restart, a network blip), a short queue drops their
+    /// handshakes and each waits for a SYN retransmission (1 s, then 3 s, 7 s...); the
+    /// kernel caps it at `net.core.somaxconn` (4,096 on current Linux).
+    #[arg(long, env = "CHAT_LISTEN_BACKLOG", default_value_t = 4096)]
+    pub listen_backlog: u32,
+
     /// Database URL. `sqlite://path` (created if missing) is the embedded default.
     #[arg(long, env = "CHAT_DATABASE_URL", default_value = "sqlite://chat.db")]
     pub database_url: String,
@@ -281,6 +288,10 @@ impl Config {
             ("--max-connections-per-user", self.max_connections_per_user),
             ("--outbound-queue", self.outbound_queue),
             ("--commit-batch", self.commit_batch),
+            (
+                "--listen-backlog",
+                usize::try_from(self.listen_backlog).unwrap_or(usize::MAX),
+            ),
         ];
         for (flag, value) in positive_counts {
             if value == 0 {

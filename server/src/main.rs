@@ -3,6 +3,8 @@
 use anyhow::Context;
 use chat_server::config::{Config, LogFormat};
 use clap::Parser;
+use std::net::SocketAddr;
+use tokio::net::{TcpListener, TcpSocket};
 use tracing_subscriber::EnvFilter;
 
 #[tokio::main]
@@ -16,10 +18,23 @@ async fn main() -> anyhow::Result<()> {
             .with_env_filter(filter)
             .init(),
     }
-    let listener = tokio::net::TcpListener::bind(config.listen)
-        .await
+    let listener = listen(config.listen, config.listen_backlog)
         .with_context(|| format!("binding {}", config.listen))?;
     chat_server::run(listener, config, shutdown_signal()).await
+}
+
+/// The listening socket, with `backlog` as its accept queue (tokio's `bind` uses 1,024).
+fn listen(addr: SocketAddr, backlog: u32) -> std::io::Result<TcpListener> {
+    let socket = if addr.is_ipv4() {
+        TcpSocket::new_v4()?
+    } else {
+        TcpSocket::new_v6()?
+    };
+    // As `TcpListener::bind` does: a restarted server can bind while old connections
+    // of the previous one linger in TIME_WAIT.
+    socket.set_reuseaddr(true)?;
+    socket.bind(addr)?;
+    socket.listen(backlog)
 }
 
 /// Completes on SIGINT (Ctrl-C) or SIGTERM.
