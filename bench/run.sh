@@ -50,7 +50,9 @@ else
     profile=(--release); bin="$target/release"
 fi
 mkdir -p "$out"
-rm -f "$out"/*.json "$out"/*.txt
+# This run's own reports only: bench/chaos.sh and bench/soak.sh write beside them.
+rm -f "$out"/fanout-*.json "$out"/durable*.json "$out"/idle-*.json "$out"/storm-*.json \
+    "$out"/*-skipped.txt "$out"/runs.txt "$out"/failures.txt "$out"/postgres.txt
 
 echo "== building chat-server and chat-bench ${profile[*]:-(debug)}"
 cargo build "${profile[@]}" --locked -q -p chat-server -p chat-bench --bin chat-server --bin chat-bench

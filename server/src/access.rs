@@ -9,31 +9,31 @@ use crate::state::AppState;
 use crate::store::RoomRecord;
 use crate::validate;
 
-/// Loads a room by a client-supplied id.
-///
-/// # Errors
-///
-/// `invalid_request` for a malformed id, `not_found` for an unknown room.
-pub async fn existing_room(state: &AppState, room_id: &str) -> Result<RoomRecord> {
-    validate::id("room_id", room_id)?;
-    state
-        .store()
-        .room(room_id)
-        .await?
-        .ok_or_else(|| Error::not_found("no such room"))
-}
-
 /// Loads a room the user is a member of.
 ///
 /// # Errors
 ///
 /// `not_found` for an unknown room, `forbidden` for a non-member.
 pub async fn member_room(state: &AppState, room_id: &str, user_id: &str) -> Result<RoomRecord> {
-    let room = existing_room(state, room_id).await?;
-    if !state.store().is_member(room_id, user_id).await? {
+    let (room, is_member) = room_for(state, room_id, user_id).await?;
+    if !is_member {
         return Err(Error::forbidden("you are not a member of this room"));
     }
     Ok(room)
+}
+
+/// A room by a client-supplied id, and whether the user is a member.
+///
+/// # Errors
+///
+/// `invalid_request` for a malformed id, `not_found` for an unknown room.
+async fn room_for(state: &AppState, room_id: &str, user_id: &str) -> Result<(RoomRecord, bool)> {
+    validate::id("room_id", room_id)?;
+    state
+        .store()
+        .room_for(room_id, user_id)
+        .await?
+        .ok_or_else(|| Error::not_found("no such room"))
 }
 
 /// Loads a room the user may join, and whether they still have to become a member.
@@ -47,8 +47,8 @@ pub async fn joinable_room(
     room_id: &str,
     user_id: &str,
 ) -> Result<(RoomRecord, bool)> {
-    let room = existing_room(state, room_id).await?;
-    if state.store().is_member(room_id, user_id).await? {
+    let (room, is_member) = room_for(state, room_id, user_id).await?;
+    if is_member {
         return Ok((room, false));
     }
     if room.visibility != RoomVisibility::Public {

@@ -6,7 +6,8 @@ use std::num::NonZeroU32;
 use std::sync::Arc;
 use std::time::Duration;
 
-use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
+use governor::clock::DefaultClock;
+use governor::{DefaultDirectRateLimiter, DefaultKeyedRateLimiter, Quota, RateLimiter};
 use tokio::sync::Semaphore;
 use tokio_util::sync::CancellationToken;
 
@@ -21,6 +22,10 @@ pub struct Limits {
     messages: DefaultKeyedRateLimiter<String>,
     sign_ins: DefaultKeyedRateLimiter<IpAddr>,
     connection_slots: Arc<Semaphore>,
+    /// The clock of every connection's own limiters: making one reads the CPU's
+    /// identification (`cpuid`), which in a reconnect storm's profile cost as much as
+    /// the rest of setting up the limiters.
+    clock: DefaultClock,
 }
 
 impl Limits {
@@ -33,6 +38,7 @@ impl Limits {
             messages: RateLimiter::keyed(Quota::per_second(rate).allow_burst(burst)),
             sign_ins: RateLimiter::keyed(Quota::per_minute(attempts)),
             connection_slots: Arc::new(Semaphore::new(config.max_connections)),
+            clock: DefaultClock::default(),
         }
     }
 
@@ -44,6 +50,14 @@ impl Limits {
     /// Per-address limiter for registrations and logins (each costs an argon2 hash).
     pub fn sign_ins(&self) -> &DefaultKeyedRateLimiter<IpAddr> {
         &self.sign_ins
+    }
+
+    /// A limiter of one connection's own (frames, typing and receipts): `per_second`
+    /// sustained, `burst` at once.
+    pub fn per_connection(&self, per_second: u32, burst: u32) -> DefaultDirectRateLimiter {
+        let rate = NonZeroU32::new(per_second).unwrap_or(NonZeroU32::MIN);
+        let quota = Quota::per_second(rate).allow_burst(NonZeroU32::new(burst).unwrap_or(rate));
+        RateLimiter::direct_with_clock(quota, self.clock.clone())
     }
 
     /// One permit per open WebSocket connection, up to `--max-connections`.

@@ -194,6 +194,9 @@ pub trait Store: Send + Sync + std::fmt::Debug + 'static {
     async fn public_rooms(&self, limit: u32) -> Result<Vec<RoomRecord>>;
     /// Whether the user is a member of the room.
     async fn is_member(&self, room_id: &str, user_id: &str) -> Result<bool>;
+    /// A room by id, and whether the user is a member: one statement where
+    /// [`Store::room`] and [`Store::is_member`] are two (every join asks both).
+    async fn room_for(&self, room_id: &str, user_id: &str) -> Result<Option<(RoomRecord, bool)>>;
     /// Adds a member (no-op if already one); `added_by` did it (themself when joining).
     async fn add_member(
         &self,

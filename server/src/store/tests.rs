@@ -188,6 +188,11 @@ async fn rooms_memberships_and_the_direct_room_of_a_pair() {
 
     assert!(store.is_member("r1", "bob").await.unwrap());
     assert!(!store.is_member("r1", "cid").await.unwrap());
+    let (room, bob_is_member) = store.room_for("r1", "bob").await.unwrap().unwrap();
+    assert_eq!((room.id.as_str(), bob_is_member), ("r1", true));
+    let (_, cid_is_member) = store.room_for("r1", "cid").await.unwrap().unwrap();
+    assert!(!cid_is_member);
+    assert!(store.room_for("nowhere", "bob").await.unwrap().is_none());
     store.add_member("r1", "cid", "bob", 40).await.unwrap();
     store.add_member("r1", "cid", "bob", 41).await.unwrap();
     let members: Vec<String> = store

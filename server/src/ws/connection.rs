@@ -2,12 +2,11 @@
 //! heartbeats, token expiry and shutdown, and writes to the socket itself.
 
 use std::collections::HashMap;
-use std::num::NonZeroU32;
 use std::time::{Duration, Instant};
 
 use axum::extract::ws::{Utf8Bytes, WebSocket};
 use chat_protocol::v1::{ErrorCode, ServerFrame, close};
-use governor::{DefaultDirectRateLimiter, Quota, RateLimiter};
+use governor::DefaultDirectRateLimiter;
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
@@ -71,11 +70,6 @@ impl std::fmt::Debug for Connection {
             .field("user_id", &self.user_id)
             .finish_non_exhaustive()
     }
-}
-
-fn limiter(per_second: u32, burst: u32) -> DefaultDirectRateLimiter {
-    let rate = NonZeroU32::new(per_second).unwrap_or(NonZeroU32::MIN);
-    RateLimiter::direct(Quota::per_second(rate).allow_burst(NonZeroU32::new(burst).unwrap_or(rate)))
 }
 
 /// Encodes an `error` frame.
@@ -167,8 +161,12 @@ async fn open(
         deliveries: delivery_rx,
         cursors: HashMap::new(),
         in_flight: InFlight::default(),
-        frame_limiter: limiter(config.frames_per_second, config.frame_burst),
-        ephemeral_limiter: limiter(EPHEMERAL_PER_SECOND, EPHEMERAL_BURST),
+        frame_limiter: state
+            .limits()
+            .per_connection(config.frames_per_second, config.frame_burst),
+        ephemeral_limiter: state
+            .limits()
+            .per_connection(EPHEMERAL_PER_SECOND, EPHEMERAL_BURST),
         strikes: 0,
         token_expires_at: caller.expires_at,
     });

@@ -25,6 +25,24 @@ impl Connection {
         room_id: &str,
         since_seq: Option<u64>,
     ) -> Result<(), Failure> {
+        crate::validate::id("room_id", room_id)?;
+        // Subscribe before reading the room's last seq: anything committed from then on
+        // is either in the replay or arrives live, and the cursor removes the overlap.
+        // Until the cursor exists, the room's queued events and frames are dropped, so a
+        // refused join shows nothing of the room.
+        self.state.hub().subscribe(self.connection_id, room_id);
+        let joined = self.join_subscribed(room_id, since_seq).await;
+        if joined.is_err() && !self.cursors.contains_key(room_id) {
+            self.state.hub().unsubscribe(self.connection_id, room_id);
+        }
+        joined
+    }
+
+    async fn join_subscribed(
+        &mut self,
+        room_id: &str,
+        since_seq: Option<u64>,
+    ) -> Result<(), Failure> {
         let (room, must_join) = access::joinable_room(&self.state, room_id, &self.user_id).await?;
         // Refuse a bad cursor before anything changes (membership of a public room).
         if let Some(since) = since_seq
@@ -40,24 +58,7 @@ impl Connection {
         if must_join {
             access::become_member(&self.state, room_id, &self.user_id).await?;
         }
-        // Subscribe before reading last_seq: anything committed from now on is either in
-        // the replay or arrives live, and the cursor removes the overlap.
-        self.state.hub().subscribe(self.connection_id, room_id);
-        let snapshot = async {
-            let room = self.state.store().room(room_id).await?.unwrap_or(room);
-            let receipts = self.state.store().receipts(room_id).await?;
-            Ok::<_, Error>((room, receipts))
-        };
-        let (room, receipts) = match snapshot.await {
-            Ok(snapshot) => snapshot,
-            Err(e) => {
-                // Without a cursor, this connection must not keep the subscription.
-                if !self.cursors.contains_key(room_id) {
-                    self.state.hub().unsubscribe(self.connection_id, room_id);
-                }
-                return Err(Failure::Reply(e));
-            }
-        };
+        let receipts = self.state.store().receipts(room_id).await?;
         self.cursors.insert(
             room_id.to_owned(),
             RoomCursor::at(since_seq.unwrap_or(room.last_seq)),

@@ -329,6 +329,23 @@ where
         rows.iter().map(room_from_row).collect()
     }
 
+    async fn room_for(&self, room_id: &str, user_id: &str) -> Result<Option<(RoomRecord, bool)>> {
+        // CASE gives an integer on both databases (PostgreSQL's EXISTS is a boolean).
+        let sql = format!(
+            "SELECT {ROOM_COLUMNS}, CASE WHEN EXISTS (SELECT 1 FROM room_members m \
+             WHERE m.room_id = rooms.id AND m.user_id = $2) THEN CAST(1 AS BIGINT) \
+             ELSE CAST(0 AS BIGINT) END AS is_member FROM rooms WHERE id = $1"
+        );
+        let row = sqlx::query::<DB>(sqlx::AssertSqlSafe(sql))
+            .bind(room_id)
+            .bind(user_id)
+            .fetch_optional(&self.pool)
+            .await?;
+        let Some(row) = row else { return Ok(None) };
+        let is_member: i64 = row.try_get("is_member")?;
+        Ok(Some((room_from_row(&row)?, is_member != 0)))
+    }
+
     async fn is_member(&self, room_id: &str, user_id: &str) -> Result<bool> {
         let row = sqlx::query::<DB>(queries::IS_MEMBER)
             .bind(room_id)
