@@ -333,3 +333,32 @@ impl Config {
         config
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Sets one setting of a configuration to zero.
+    type Zero = fn(&mut Config);
+
+    #[test]
+    fn zero_counts_are_refused_naming_their_flag() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let defaults = Config::for_data_dir(dir.path());
+        assert_eq!(defaults.validate(), Ok(()));
+        assert_eq!(defaults.listen_backlog, 4096);
+        let zeroed: [(&str, Zero); 3] = [
+            ("--listen-backlog", |c| c.listen_backlog = 0),
+            ("--commit-batch", |c| c.commit_batch = 0),
+            ("--outbound-queue", |c| c.outbound_queue = 0),
+        ];
+        for (flag, zero) in zeroed {
+            let mut config = defaults.clone();
+            zero(&mut config);
+            assert_eq!(
+                config.validate(),
+                Err(format!("{flag} must be greater than zero"))
+            );
+        }
+    }
+}
