@@ -14,7 +14,7 @@
 # chat-server"). Each server is stopped by its PID.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-args=("$@")
+invocation=("$@")
 usage='usage: bench/compare.sh REV [rounds] [--store sqlite|postgres] [--only "POINTS"]'
 rev=""
 rounds=2
@@ -35,7 +35,7 @@ done
 [ -n "$rev" ] || { echo "$usage" >&2; exit 2; }
 case "$store" in sqlite | postgres) ;; *) echo "$usage" >&2; exit 2 ;; esac
 if [ "$store" = postgres ] && [ -z "${CHAT_COMPARE_PG:-}" ]; then
-    exec pg_virtualenv -v 15 -o fsync=on env CHAT_COMPARE_PG=1 bench/compare.sh "${args[@]}"
+    exec pg_virtualenv -v 15 -o fsync=on env CHAT_COMPARE_PG=1 bench/compare.sh "${invocation[@]}"
 fi
 target="${CARGO_TARGET_DIR:-target}"
 target="$(cd "$(dirname "$target")" && pwd)/$(basename "$target")"

@@ -22,7 +22,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-args=("$@")
+invocation=("$@")
 smoke=0
 out=""
 only="fanout10 fanout100 durable durable-pg idle storm"
@@ -38,7 +38,7 @@ done
 
 # durable-pg needs a PostgreSQL server: the whole run goes inside a throwaway one.
 if [[ " $only " == *" durable-pg "* ]] && [ -z "${CHAT_BENCH_PG:-}" ]; then
-    exec pg_virtualenv -v 15 -o fsync=on env CHAT_BENCH_PG=1 bench/run.sh "${args[@]}"
+    exec pg_virtualenv -v 15 -o fsync=on env CHAT_BENCH_PG=1 bench/run.sh "${invocation[@]}"
 fi
 
 target="${CARGO_TARGET_DIR:-target}"
