@@ -233,8 +233,12 @@ pub trait Store: Send + Sync + std::fmt::Debug + 'static {
         seq: u64,
         kind: ReceiptKind,
     ) -> Result<bool>;
-    /// Every member's receipt positions in a room.
-    async fn receipts(&self, room_id: &str) -> Result<Vec<MemberReceipts>>;
+    /// A room's member ids and its members' receipt positions (those with any), both
+    /// in user-id order: what a join needs, in one statement instead of two.
+    async fn members_and_receipts(
+        &self,
+        room_id: &str,
+    ) -> Result<(Vec<String>, Vec<MemberReceipts>)>;
 
     /// Adds an event about no stored change (presence) to the outbox, when the event
     /// stream is on.

@@ -367,10 +367,8 @@ async fn receipts_only_move_forward_and_read_raises_delivered() {
             .await
             .unwrap()
     );
-    let receipts: Vec<(String, u64, u64)> = store
-        .receipts("r")
-        .await
-        .unwrap()
+    let (members, receipts) = store.members_and_receipts("r").await.unwrap();
+    let receipts: Vec<(String, u64, u64)> = receipts
         .into_iter()
         .map(|r| (r.user_id.into_string(), r.delivered_seq, r.read_seq))
         .collect();
@@ -378,6 +376,13 @@ async fn receipts_only_move_forward_and_read_raises_delivered() {
         receipts,
         [("ann".to_owned(), 1, 0), ("bob".to_owned(), 5, 3)]
     );
+    assert_eq!(members, ["ann", "bob"]);
+    // A member with no receipt yet is a member, and has no receipt row.
+    user(store.as_ref(), "dan").await;
+    store.add_member("r", "dan", "ann", 20).await.unwrap();
+    let (members, receipts) = store.members_and_receipts("r").await.unwrap();
+    assert_eq!(members, ["ann", "bob", "dan"]);
+    assert_eq!(receipts.len(), 2);
 }
 
 fn token(hash: &str, family: &str, expires_at: i64) -> RefreshTokenRecord {

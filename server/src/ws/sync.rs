@@ -58,7 +58,7 @@ impl Connection {
         if must_join {
             access::become_member(&self.state, room_id, &self.user_id).await?;
         }
-        let receipts = self.state.store().receipts(room_id).await?;
+        let (members, receipts) = self.state.store().members_and_receipts(room_id).await?;
         self.cursors.insert(
             room_id.to_owned(),
             RoomCursor::at(since_seq.unwrap_or(room.last_seq)),
@@ -71,7 +71,7 @@ impl Connection {
             receipts,
         };
         self.send(&joined).await?;
-        self.announce_online_members(room_id).await?;
+        self.announce_online_members(members).await?;
         if since_seq.is_some() {
             self.catch_up(room_id, None).await?;
         }
@@ -81,15 +81,10 @@ impl Connection {
     /// Who of the room's members is online now. The connect-time snapshot covers only
     /// rooms shared then; a room created or joined later would otherwise show its
     /// members offline until they reconnect. Later changes arrive as usual.
-    async fn announce_online_members(&mut self, room_id: &str) -> Result<(), Failure> {
-        let others: Vec<String> = self
-            .state
-            .store()
-            .members(room_id)
-            .await?
+    async fn announce_online_members(&mut self, members: Vec<String>) -> Result<(), Failure> {
+        let others: Vec<String> = members
             .into_iter()
-            .filter(|member| member.user_id != self.user_id)
-            .map(|member| member.user_id.into_string())
+            .filter(|member| *member != self.user_id)
             .collect();
         for user_id in self.state.presence().online_among(&others).await {
             let online = ServerFrame::Presence {

@@ -531,23 +531,34 @@ where
         Ok(changed)
     }
 
-    async fn receipts(&self, room_id: &str) -> Result<Vec<MemberReceipts>> {
+    async fn members_and_receipts(
+        &self,
+        room_id: &str,
+    ) -> Result<(Vec<String>, Vec<MemberReceipts>)> {
         let rows = sqlx::query::<DB>(
-            "SELECT user_id, delivered_seq, read_seq FROM receipts WHERE room_id = $1
-             ORDER BY user_id",
+            "SELECT m.user_id, r.delivered_seq, r.read_seq FROM room_members m
+             LEFT JOIN receipts r ON r.room_id = m.room_id AND r.user_id = m.user_id
+             WHERE m.room_id = $1 ORDER BY m.user_id",
         )
         .bind(room_id)
         .fetch_all(&self.pool)
         .await?;
-        rows.iter()
-            .map(|r| {
-                Ok(MemberReceipts {
-                    user_id: r.try_get::<String, _>("user_id")?.into(),
-                    delivered_seq: to_u64(r.try_get("delivered_seq")?),
-                    read_seq: to_u64(r.try_get("read_seq")?),
-                })
-            })
-            .collect()
+        let mut members = Vec::with_capacity(rows.len());
+        let mut receipts = Vec::new();
+        for row in &rows {
+            let user_id: String = row.try_get("user_id")?;
+            let delivered: Option<i64> = row.try_get("delivered_seq")?;
+            let read: Option<i64> = row.try_get("read_seq")?;
+            if let (Some(delivered), Some(read)) = (delivered, read) {
+                receipts.push(MemberReceipts {
+                    user_id: user_id.clone().into(),
+                    delivered_seq: to_u64(delivered),
+                    read_seq: to_u64(read),
+                });
+            }
+            members.push(user_id);
+        }
+        Ok((members, receipts))
     }
 
     async fn append_event(&self, event: &OutboxEvent) -> Result<()> {
