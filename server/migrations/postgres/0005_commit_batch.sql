@@ -31,6 +31,8 @@ CREATE FUNCTION chat_commit_batch(
     earlier_room_id    TEXT,
     earlier_seq        BIGINT,
     earlier_id         TEXT,
+    earlier_client_msg_id TEXT,
+    earlier_sender_id  TEXT,
     earlier_content    TEXT,
     earlier_created_at BIGINT,
     earlier_edited_at  BIGINT,
@@ -47,6 +49,8 @@ BEGIN
         earlier_room_id := NULL;
         earlier_seq := NULL;
         earlier_id := NULL;
+        earlier_client_msg_id := NULL;
+        earlier_sender_id := NULL;
         earlier_content := NULL;
         earlier_created_at := NULL;
         earlier_edited_at := NULL;
@@ -62,17 +66,11 @@ BEGIN
         END IF;
 
         IF kinds[i] = 'message' THEN
-            -- A resend is answered with what the first send stored, even from a former
-            -- member.
-            SELECT m.room_id, m.seq, m.id, m.content, m.created_at, m.edited_at, m.deleted_at
-                INTO earlier_room_id, earlier_seq, earlier_id, earlier_content,
-                     earlier_created_at, earlier_edited_at, earlier_deleted_at
-                FROM messages m WHERE m.sender_id = user_ids[i] AND m.client_msg_id = keys[i];
-            IF FOUND THEN
-                outcome := 'earlier';
-            ELSIF refusal IS NOT NULL THEN
-                outcome := refusal;
-            ELSE
+            outcome := NULL;
+            IF refusal IS NULL AND NOT EXISTS (
+                SELECT 1 FROM messages m
+                WHERE m.sender_id = user_ids[i] AND m.client_msg_id = keys[i]
+            ) THEN
                 UPDATE rooms r SET last_seq = r.last_seq + 1 WHERE r.id = room_ids[i]
                     RETURNING r.last_seq INTO next_seq;
                 INSERT INTO messages (id, room_id, seq, sender_id, client_msg_id, content,
@@ -90,14 +88,19 @@ BEGIN
                 ELSE
                     -- Stored meanwhile by another process, into another room.
                     UPDATE rooms r SET last_seq = r.last_seq - 1 WHERE r.id = room_ids[i];
-                    SELECT m.room_id, m.seq, m.id, m.content, m.created_at, m.edited_at,
-                           m.deleted_at
-                        INTO earlier_room_id, earlier_seq, earlier_id, earlier_content,
-                             earlier_created_at, earlier_edited_at, earlier_deleted_at
-                        FROM messages m
-                        WHERE m.sender_id = user_ids[i] AND m.client_msg_id = keys[i];
-                    outcome := CASE WHEN FOUND THEN 'earlier' ELSE 'collision' END;
                 END IF;
+            END IF;
+            IF outcome IS NULL THEN
+                -- A resend (even from a former member) is answered with what the first
+                -- send stored; otherwise the refusal stands.
+                SELECT m.room_id, m.seq, m.id, m.client_msg_id, m.sender_id, m.content,
+                       m.created_at, m.edited_at, m.deleted_at
+                    INTO earlier_room_id, earlier_seq, earlier_id, earlier_client_msg_id,
+                         earlier_sender_id, earlier_content, earlier_created_at,
+                         earlier_edited_at, earlier_deleted_at
+                    FROM messages m
+                    WHERE m.sender_id = user_ids[i] AND m.client_msg_id = keys[i];
+                outcome := CASE WHEN FOUND THEN 'earlier' ELSE coalesce(refusal, 'collision') END;
             END IF;
         ELSIF refusal IS NOT NULL THEN
             outcome := refusal;

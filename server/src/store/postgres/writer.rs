@@ -15,7 +15,6 @@
 //! (migrations/postgres/0005_commit_batch.sql): one round trip per batch, where a
 //! statement per step cost eight per write.
 
-use chat_protocol::v1::Message;
 use sqlx::postgres::{PgConnectOptions, PgRow};
 use sqlx::{ConnectOptions, Connection, PgConnection, Postgres, Row};
 
@@ -23,7 +22,7 @@ use crate::store::EventOutbox;
 use crate::store::error::{Error, Result};
 use crate::store::group_commit::{CommitBatch, Pending};
 use crate::store::outbox_events;
-use crate::store::rows::to_u64;
+use crate::store::rows::{message_from_row, to_u64};
 use crate::store::sql::{insert_event, member_ids};
 use crate::store::write::{NewMessage, Sent};
 
@@ -110,7 +109,7 @@ async fn apply(
     for &index in order {
         writes.push(&batch[index]);
     }
-    let rows = sqlx::query("SELECT * FROM chat_commit_batch($1, $2, $3, $4, $5, $6, $7)")
+    let rows = sqlx::query(COMMIT_BATCH)
         .bind(&writes.kinds)
         .bind(&writes.room_ids)
         .bind(&writes.user_ids)
@@ -139,20 +138,29 @@ async fn apply(
                         message: write.stored(to_u64(seq), message_id),
                         duplicate: false,
                     }),
-                    ("earlier", ..) => earlier_send(row, write)?,
-                    _ => Err(refusal(&outcome)),
+                    ("earlier", ..) => earlier_send(row, write),
+                    _ => Err(refusal(&outcome)?),
                 });
             }
             Pending::Change { write, reply } => {
                 reply.outcome = Some(match (outcome.as_str(), event_seq) {
                     ("changed", Some(seq)) => Ok(write.committed(to_u64(seq))),
-                    _ => Err(refusal(&outcome)),
+                    _ => Err(refusal(&outcome)?),
                 });
             }
         }
     }
     Ok(())
 }
+
+/// One row per write: its outcome, and an earlier message under the names
+/// [`message_from_row`] reads.
+const COMMIT_BATCH: &str = "SELECT outcome, event_seq, earlier_room_id AS room_id, \
+     earlier_seq AS seq, earlier_id AS id, earlier_client_msg_id AS client_msg_id, \
+     earlier_sender_id AS sender_id, earlier_content AS content, \
+     earlier_created_at AS created_at, earlier_edited_at AS edited_at, \
+     earlier_deleted_at AS deleted_at \
+     FROM chat_commit_batch($1, $2, $3, $4, $5, $6, $7)";
 
 /// The batch as the parallel arrays `chat_commit_batch` takes.
 struct BatchArrays<'a> {
@@ -202,38 +210,33 @@ impl<'a> BatchArrays<'a> {
     }
 }
 
-/// The answer to a resend: the message the first send with its `client_msg_id` stored
-/// (the `earlier_*` columns), or a conflict if that one went to another room.
-fn earlier_send(row: &PgRow, write: &NewMessage) -> sqlx::Result<Result<Sent>> {
-    let room_id: String = row.try_get("earlier_room_id")?;
-    if room_id != write.room_id {
-        return Ok(Err(Error::ClientMsgIdInOtherRoom));
+/// The answer to a resend: the message the first send with its `client_msg_id` stored,
+/// or a conflict if that one went to another room.
+fn earlier_send(row: &PgRow, write: &NewMessage) -> Result<Sent> {
+    let message = message_from_row(row)?;
+    if message.room_id != write.room_id {
+        return Err(Error::ClientMsgIdInOtherRoom);
     }
-    let deleted_at: Option<i64> = row.try_get("earlier_deleted_at")?;
-    Ok(Ok(Sent {
-        message: Message {
-            room_id: room_id.into(),
-            seq: to_u64(row.try_get("earlier_seq")?),
-            message_id: row.try_get::<String, _>("earlier_id")?.into(),
-            client_msg_id: write.client_msg_id.clone(),
-            sender_id: write.sender_id.clone().into(),
-            content: row.try_get("earlier_content")?,
-            created_at: row.try_get("earlier_created_at")?,
-            edited_at: row.try_get("earlier_edited_at")?,
-            deleted: deleted_at.is_some(),
-        },
+    Ok(Sent {
+        message,
         duplicate: true,
-    }))
+    })
 }
 
-/// The error a refused write is answered with.
-fn refusal(outcome: &str) -> Error {
-    match outcome {
+/// The error a refused write is answered with; an outcome the function does not give
+/// fails the batch rather than pass for a refusal.
+fn refusal(outcome: &str) -> sqlx::Result<Error> {
+    Ok(match outcome {
         "no_room" => Error::NoSuchRoom,
         "not_member" => Error::NotMember,
         "no_message" => Error::NoSuchMessage,
         "not_sender" => Error::NotSender,
         "deleted" => Error::MessageDeleted,
-        _ => Error::Collision,
-    }
+        "collision" => Error::Collision,
+        other => {
+            return Err(sqlx::Error::Protocol(format!(
+                "chat_commit_batch answered {other:?}"
+            )));
+        }
+    })
 }
