@@ -6,7 +6,7 @@ use chat_protocol::v1::RoomVisibility;
 use crate::clock::now_ms;
 use crate::error::{Error, Result};
 use crate::state::AppState;
-use crate::store::RoomRecord;
+use crate::store::{RoomRecord, RoomWithMembers};
 use crate::validate;
 
 /// Loads a room the user is a member of.
@@ -48,15 +48,42 @@ pub async fn joinable_room(
     user_id: &str,
 ) -> Result<(RoomRecord, bool)> {
     let (room, is_member) = room_for(state, room_id, user_id).await?;
+    let must_join = must_join(&room, is_member)?;
+    Ok((room, must_join))
+}
+
+/// [`joinable_room`] with the room's member ids and receipts, in one read: what a
+/// WebSocket join needs.
+///
+/// # Errors
+///
+/// As [`joinable_room`].
+pub async fn joinable_room_with_members(
+    state: &AppState,
+    room_id: &str,
+    user_id: &str,
+) -> Result<(RoomWithMembers, bool)> {
+    validate::id("room_id", room_id)?;
+    let view = state
+        .store()
+        .room_with_members(room_id)
+        .await?
+        .ok_or_else(|| Error::not_found("no such room"))?;
+    let must_join = must_join(&view.room, view.has_member(user_id))?;
+    Ok((view, must_join))
+}
+
+/// Whether a user who may join `room` still has to become a member.
+fn must_join(room: &RoomRecord, is_member: bool) -> Result<bool> {
     if is_member {
-        return Ok((room, false));
+        return Ok(false);
     }
     if room.visibility != RoomVisibility::Public {
         return Err(Error::forbidden(
             "this room is private; a member must add you first",
         ));
     }
-    Ok((room, true))
+    Ok(true)
 }
 
 /// Makes the user a member of a room [`joinable_room`] allowed.
@@ -88,21 +115,56 @@ pub struct Caller {
 ///
 /// `unauthorized` for an invalid token or unknown user; `internal` if the store fails.
 pub async fn authenticated_user(state: &AppState, token: &str) -> Result<Caller> {
-    let claims = state.tokens().verify(token).inspect_err(|_| {
-        crate::telemetry::auth_failure("invalid_token");
-    })?;
-    let known = state.store().user_exists(&claims.sub).await?;
-    if !known {
-        if !state.tokens().has_external_issuer() {
-            crate::telemetry::auth_failure("unknown_user");
-            return Err(Error::unauthorized("the token's user does not exist"));
-        }
-        provision_external_user(state, &claims.sub).await?;
+    let claims = verified(state, token)?;
+    if !state.store().user_exists(&claims.sub).await? {
+        provision_unknown_user(state, &claims.sub).await?;
     }
     Ok(Caller {
         user_id: claims.sub,
         expires_at: claims.exp,
     })
+}
+
+/// [`authenticated_user`] with the users who share a room with them (for presence), in
+/// one read: what a WebSocket connection needs before it enters the hub.
+///
+/// # Errors
+///
+/// As [`authenticated_user`].
+pub async fn authenticated_user_with_co_members(
+    state: &AppState,
+    token: &str,
+) -> Result<(Caller, Vec<String>)> {
+    let claims = verified(state, token)?;
+    let co_members = match state.store().known_user_co_members(&claims.sub).await? {
+        Some(co_members) => co_members,
+        None => {
+            // A user provisioned now is in no room yet.
+            provision_unknown_user(state, &claims.sub).await?;
+            Vec::new()
+        }
+    };
+    let caller = Caller {
+        user_id: claims.sub,
+        expires_at: claims.exp,
+    };
+    Ok((caller, co_members))
+}
+
+fn verified(state: &AppState, token: &str) -> Result<crate::auth::Claims> {
+    state.tokens().verify(token).inspect_err(|_| {
+        crate::telemetry::auth_failure("invalid_token");
+    })
+}
+
+/// A valid token names a user this database does not hold: provisioned if the token
+/// comes from an external issuer, refused if this server minted it.
+async fn provision_unknown_user(state: &AppState, user_id: &str) -> Result<()> {
+    if !state.tokens().has_external_issuer() {
+        crate::telemetry::auth_failure("unknown_user");
+        return Err(Error::unauthorized("the token's user does not exist"));
+    }
+    provision_external_user(state, user_id).await
 }
 
 /// Attempts at a free name for an external user before giving up (each after the first

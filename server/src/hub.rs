@@ -7,7 +7,6 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 use axum::extract::ws::Utf8Bytes;
-use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
 /// Identifies one WebSocket connection within this process.
@@ -63,11 +62,29 @@ pub enum Delivery {
     Resync,
 }
 
+/// The hub's end of a connection's delivery queue.
+///
+/// futures-channel rather than tokio's mpsc: tokio's channel allocates a block of 32
+/// slots and cache-padded state up front, about 800 bytes for every connection, idle or
+/// not; this one about 180 bytes, and one small node per queued delivery
+/// (docs/benchmarks.md, idle memory).
+pub type DeliveryQueue = futures_channel::mpsc::Sender<Delivery>;
+
+/// The connection's end of its delivery queue.
+pub type Deliveries = futures_channel::mpsc::Receiver<Delivery>;
+
+/// A delivery queue that holds `capacity` deliveries (at least one).
+pub fn delivery_queue(capacity: usize) -> (DeliveryQueue, Deliveries) {
+    // A futures-channel queue holds its buffer plus one delivery per sender, and the
+    // hub is the only sender.
+    futures_channel::mpsc::channel(capacity.saturating_sub(1))
+}
+
 /// The hub's handle on one connection.
 #[derive(Debug)]
 struct Connection {
     user_id: String,
-    queue: mpsc::Sender<Delivery>,
+    queue: DeliveryQueue,
     /// Cancelled when the queue overflows: the connection's task closes it with 4011.
     slow: CancellationToken,
     rooms: HashSet<String>,
@@ -117,7 +134,7 @@ impl Hub {
     pub fn register(
         &self,
         user_id: &str,
-        queue: mpsc::Sender<Delivery>,
+        queue: DeliveryQueue,
         slow: CancellationToken,
         max_per_user: usize,
     ) -> Result<(ConnectionId, bool), TooManyConnections> {
@@ -202,11 +219,16 @@ impl Hub {
     /// event, as when the ack left only after the fan-out (a client that acts on the
     /// ack, e.g. pings a room-mate, never sees the room-mate miss it).
     pub fn deliver_room_event(&self, event: &Arc<RoomEvent>) {
-        let state = self.lock();
-        if let Some(subs) = state.by_room.get(&event.room_id) {
+        let mut state = self.lock();
+        let State {
+            connections,
+            by_room,
+            ..
+        } = &mut *state;
+        if let Some(subs) = by_room.get(&event.room_id) {
             let origin = event.origin.as_ref().map(|o| o.connection);
             for id in origin_last(subs, origin) {
-                push(&state, id, Delivery::Room(Arc::clone(event)));
+                push(connections, id, Delivery::Room(Arc::clone(event)));
             }
             crate::telemetry::fanned_out(subs.len());
         }
@@ -220,8 +242,13 @@ impl Hub {
     /// Queues an ephemeral frame for every connection following the room, optionally
     /// skipping one user's connections (a typer does not see their own indicator).
     pub fn deliver_to_room(&self, room_id: &str, frame: &Utf8Bytes, except_user: Option<&str>) {
-        let state = self.lock();
-        let Some(subs) = state.by_room.get(room_id) else {
+        let mut state = self.lock();
+        let State {
+            connections,
+            by_room,
+            ..
+        } = &mut *state;
+        let Some(subs) = by_room.get(room_id) else {
             return;
         };
         let shared = Arc::new(RoomFrame {
@@ -229,10 +256,10 @@ impl Hub {
             frame: frame.clone(),
         });
         for id in subs {
-            let skip = except_user
-                .is_some_and(|u| state.connections.get(id).is_some_and(|c| c.user_id == u));
+            let skip =
+                except_user.is_some_and(|u| connections.get(id).is_some_and(|c| c.user_id == u));
             if !skip {
-                push(&state, *id, Delivery::RoomFrame(Arc::clone(&shared)));
+                push(connections, *id, Delivery::RoomFrame(Arc::clone(&shared)));
             }
         }
     }
@@ -240,10 +267,15 @@ impl Hub {
     /// Queues a frame for every connection of the given users.
     pub fn deliver_to_users(&self, user_ids: &[String], frame: &Utf8Bytes) {
         let frame = Arc::new(frame.clone());
-        let state = self.lock();
+        let mut state = self.lock();
+        let State {
+            connections,
+            by_user,
+            ..
+        } = &mut *state;
         for user in user_ids {
-            for id in state.by_user.get(user).into_iter().flatten() {
-                push(&state, *id, Delivery::Frame(Arc::clone(&frame)));
+            for id in by_user.get(user).into_iter().flatten() {
+                push(connections, *id, Delivery::Frame(Arc::clone(&frame)));
             }
         }
     }
@@ -260,9 +292,9 @@ impl Hub {
 
     /// Asks every connection to catch up from the store (after a bus interruption).
     pub fn resync_all(&self) {
-        let state = self.lock();
-        for id in state.connections.keys() {
-            push(&state, *id, Delivery::Resync);
+        let mut state = self.lock();
+        for (id, conn) in &mut state.connections {
+            queue_for(*id, conn, Delivery::Resync);
         }
     }
 
@@ -282,7 +314,6 @@ impl Hub {
     }
 }
 
-/// Queues without waiting; a full queue marks the connection as a slow consumer.
 /// The room's connections in delivery order: the sender's own, if it follows the room,
 /// last.
 fn origin_last(
@@ -296,19 +327,24 @@ fn origin_last(
         .chain(origin)
 }
 
-fn push(state: &State, id: ConnectionId, delivery: Delivery) {
-    let Some(conn) = state.connections.get(&id) else {
-        return;
-    };
+fn push(connections: &mut HashMap<ConnectionId, Connection>, id: ConnectionId, delivery: Delivery) {
+    if let Some(conn) = connections.get_mut(&id) {
+        queue_for(id, conn, delivery);
+    }
+}
+
+/// Queues without waiting; a full queue marks the connection as a slow consumer.
+fn queue_for(id: ConnectionId, conn: &mut Connection, delivery: Delivery) {
     match conn.queue.try_send(delivery) {
         Ok(()) => {}
-        Err(mpsc::error::TrySendError::Full(_)) => {
+        Err(e) if e.is_full() => {
             if !conn.slow.is_cancelled() {
                 tracing::warn!(conn = id, user = %conn.user_id, "slow consumer: outbound queue full");
                 conn.slow.cancel();
             }
         }
-        Err(mpsc::error::TrySendError::Closed(_)) => {}
+        // The connection's task has ended; it is being unregistered.
+        Err(_) => {}
     }
 }
 
@@ -316,12 +352,8 @@ fn push(state: &State, id: ConnectionId, delivery: Delivery) {
 mod tests {
     use super::*;
 
-    fn conn(
-        hub: &Hub,
-        user: &str,
-        cap: usize,
-    ) -> (ConnectionId, mpsc::Receiver<Delivery>, CancellationToken) {
-        let (tx, rx) = mpsc::channel(cap);
+    fn conn(hub: &Hub, user: &str, cap: usize) -> (ConnectionId, Deliveries, CancellationToken) {
+        let (tx, rx) = delivery_queue(cap);
         let slow = CancellationToken::new();
         let (id, _) = hub.register(user, tx, slow.clone(), 5).unwrap();
         (id, rx, slow)
@@ -347,7 +379,7 @@ mod tests {
     #[test]
     fn per_user_connection_limit_counts_live_connections() {
         let hub = Hub::new();
-        let (tx, _rx) = mpsc::channel(1);
+        let (tx, _rx) = delivery_queue(1);
         let mut ids = Vec::new();
         for i in 0..3 {
             let (id, first) = hub
@@ -387,5 +419,26 @@ mod tests {
             got += 1;
         }
         assert_eq!(got, 3);
+    }
+
+    #[test]
+    fn a_queue_holds_exactly_its_capacity() {
+        for capacity in [1, 2, 5] {
+            let hub = Hub::new();
+            let (id, mut rx, slow) = conn(&hub, "u", capacity);
+            let frame = Utf8Bytes::from_static("{}");
+            for _ in 0..capacity {
+                hub.deliver_to_users(&["u".to_owned()], &frame);
+            }
+            assert!(!slow.is_cancelled(), "{capacity} deliveries fit");
+            hub.deliver_to_users(&["u".to_owned()], &frame);
+            assert!(slow.is_cancelled(), "one more does not");
+            let mut got = 0;
+            while rx.try_recv().is_ok() {
+                got += 1;
+            }
+            assert_eq!(got, capacity);
+            assert!(hub.unregister(id).is_some());
+        }
     }
 }

@@ -84,6 +84,24 @@ pub struct RoomRecord {
     pub created_at: i64,
 }
 
+/// A room with its member ids and their receipts: what a join reads, in one statement.
+#[derive(Debug, Clone)]
+pub struct RoomWithMembers {
+    /// The room.
+    pub room: RoomRecord,
+    /// Its members' ids, in user-id order.
+    pub members: Vec<String>,
+    /// The receipt positions of the members that have any, in user-id order.
+    pub receipts: Vec<MemberReceipts>,
+}
+
+impl RoomWithMembers {
+    /// Whether `user_id` is a member.
+    pub fn has_member(&self, user_id: &str) -> bool {
+        self.members.iter().any(|member| member == user_id)
+    }
+}
+
 /// Everything needed to create a room.
 #[derive(Debug, Clone)]
 pub struct NewRoom {
@@ -209,6 +227,10 @@ pub trait Store: Send + Sync + std::fmt::Debug + 'static {
     async fn members(&self, room_id: &str) -> Result<Vec<UserProfile>>;
     /// Ids of users sharing at least one room with `user_id` (excluding them).
     async fn co_members(&self, user_id: &str) -> Result<Vec<String>>;
+    /// [`Store::co_members`] if the user exists, `None` if not: one statement where
+    /// [`Store::user_exists`] and [`Store::co_members`] are two (every connection asks
+    /// both).
+    async fn known_user_co_members(&self, user_id: &str) -> Result<Option<Vec<String>>>;
 
     /// Stores a message, or finds the one its author stored earlier under the same
     /// `client_msg_id` (group-committed with concurrent writes).
@@ -233,12 +255,9 @@ pub trait Store: Send + Sync + std::fmt::Debug + 'static {
         seq: u64,
         kind: ReceiptKind,
     ) -> Result<bool>;
-    /// A room's member ids and its members' receipt positions (those with any), both
-    /// in user-id order: what a join needs, in one statement instead of two.
-    async fn members_and_receipts(
-        &self,
-        room_id: &str,
-    ) -> Result<(Vec<String>, Vec<MemberReceipts>)>;
+    /// A room with its member ids and receipts, in one statement where [`Store::room`]
+    /// and reading the members and receipts would be three (every join asks them).
+    async fn room_with_members(&self, room_id: &str) -> Result<Option<RoomWithMembers>>;
 
     /// Adds an event about no stored change (presence) to the outbox, when the event
     /// stream is on.

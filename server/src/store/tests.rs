@@ -206,6 +206,16 @@ async fn rooms_memberships_and_the_direct_room_of_a_pair() {
     let mut co = store.co_members("cid").await.unwrap();
     co.sort();
     assert_eq!(co, ["ann", "bob"]);
+    let mut known = store.known_user_co_members("cid").await.unwrap().unwrap();
+    known.sort();
+    assert_eq!(known, co, "one read gives the same co-members");
+    user(store.as_ref(), "eve").await;
+    assert_eq!(
+        store.known_user_co_members("eve").await.unwrap(),
+        Some(Vec::new()),
+        "a user in no room exists and shares no room"
+    );
+    assert_eq!(store.known_user_co_members("nobody").await.unwrap(), None);
 }
 
 #[tokio::test]
@@ -367,7 +377,9 @@ async fn receipts_only_move_forward_and_read_raises_delivered() {
             .await
             .unwrap()
     );
-    let (members, receipts) = store.members_and_receipts("r").await.unwrap();
+    let view = store.room_with_members("r").await.unwrap().unwrap();
+    assert_eq!(view.room.id, "r");
+    let (members, receipts) = (view.members, view.receipts);
     let receipts: Vec<(String, u64, u64)> = receipts
         .into_iter()
         .map(|r| (r.user_id.into_string(), r.delivered_seq, r.read_seq))
@@ -380,9 +392,11 @@ async fn receipts_only_move_forward_and_read_raises_delivered() {
     // A member with no receipt yet is a member, and has no receipt row.
     user(store.as_ref(), "dan").await;
     store.add_member("r", "dan", "ann", 20).await.unwrap();
-    let (members, receipts) = store.members_and_receipts("r").await.unwrap();
-    assert_eq!(members, ["ann", "bob", "dan"]);
-    assert_eq!(receipts.len(), 2);
+    let view = store.room_with_members("r").await.unwrap().unwrap();
+    assert_eq!(view.members, ["ann", "bob", "dan"]);
+    assert_eq!(view.receipts.len(), 2);
+    assert!(view.has_member("dan") && !view.has_member("eve"));
+    assert!(store.room_with_members("nowhere").await.unwrap().is_none());
 }
 
 fn token(hash: &str, family: &str, expires_at: i64) -> RefreshTokenRecord {

@@ -7,8 +7,6 @@ use std::time::{Duration, Instant};
 use axum::extract::ws::{Utf8Bytes, WebSocket};
 use chat_protocol::v1::{ErrorCode, ServerFrame, close};
 use governor::DefaultDirectRateLimiter;
-use tokio::sync::mpsc;
-use tokio_util::sync::CancellationToken;
 
 use super::cursor::RoomCursor;
 use super::handshake::{self, Unauthenticated};
@@ -17,7 +15,7 @@ use super::pipeline::InFlight;
 use super::socket::{Interrupts, Socket, Stopped};
 use crate::clock::now_ms;
 use crate::error::Error;
-use crate::hub::{ConnectionId, Delivery};
+use crate::hub::{self, ConnectionId, Deliveries, Delivery};
 use crate::state::AppState;
 
 /// Deliveries handled in a row before the socket gets a look-in.
@@ -49,7 +47,7 @@ pub(super) struct Connection {
     /// What may cut short a write that waits for the peer.
     interrupts: Interrupts,
     /// What the hub queued for this connection.
-    pub(super) deliveries: mpsc::Receiver<Delivery>,
+    pub(super) deliveries: Deliveries,
     /// Per joined room: how far this connection has got.
     pub(super) cursors: HashMap<String, RoomCursor>,
     /// Sends waiting for their commit.
@@ -106,8 +104,8 @@ async fn open(
     state: AppState,
 ) -> Option<(Box<Connection>, HubEntry, Vec<ServerFrame>)> {
     let mut socket = Socket::new(ws);
-    let caller = match handshake::authenticate(&mut socket, &state).await {
-        Ok(caller) => caller,
+    let (caller, co_members) = match handshake::authenticate(&mut socket, &state).await {
+        Ok(authenticated) => authenticated,
         Err(Unauthenticated::Gone) => {
             socket.finish(None).await;
             return None;
@@ -126,25 +124,32 @@ async fn open(
     };
 
     let capacity = state.config().outbound_queue.max(1);
-    let (delivery_tx, delivery_rx) = mpsc::channel(capacity);
-    let slow = CancellationToken::new();
-    let (hub_entry, presence) =
-        match HubEntry::enter(&state, &caller.user_id, delivery_tx, slow.clone()).await {
-            Ok(entered) => entered,
-            Err(_) => {
-                let e = Error::new(
-                    ErrorCode::Forbidden,
-                    format!(
-                        "this user already has {} connections; close one first",
-                        state.config().max_connections_per_user
-                    ),
-                );
-                socket.feed_text_now(error_frame(&e, None));
-                let end = (close::TOO_MANY_CONNECTIONS, "too many connections");
-                socket.finish(Some(end)).await;
-                return None;
-            }
-        };
+    let (delivery_tx, delivery_rx) = hub::delivery_queue(capacity);
+    let interrupts = Interrupts::new(state.shutdown());
+    let (hub_entry, presence) = match HubEntry::enter(
+        &state,
+        &caller.user_id,
+        &co_members,
+        delivery_tx,
+        interrupts.stop.clone(),
+    )
+    .await
+    {
+        Ok(entered) => entered,
+        Err(_) => {
+            let e = Error::new(
+                ErrorCode::Forbidden,
+                format!(
+                    "this user already has {} connections; close one first",
+                    state.config().max_connections_per_user
+                ),
+            );
+            socket.feed_text_now(error_frame(&e, None));
+            let end = (close::TOO_MANY_CONNECTIONS, "too many connections");
+            socket.finish(Some(end)).await;
+            return None;
+        }
+    };
     let connection_id = hub_entry.connection_id();
     tracing::debug!(conn = connection_id, user = %caller.user_id, "authenticated");
 
@@ -154,10 +159,7 @@ async fn open(
         connection_id,
         user_id: caller.user_id,
         socket,
-        interrupts: Interrupts {
-            slow,
-            shutdown: state.shutdown().clone(),
-        },
+        interrupts,
         deliveries: delivery_rx,
         cursors: HashMap::new(),
         in_flight: InFlight::default(),
@@ -204,33 +206,21 @@ fn token_deadline(expires_at: u64) -> tokio::time::Instant {
 
 impl Connection {
     async fn serve(&mut self, presence: Vec<ServerFrame>) -> End {
-        let authenticated = self.authenticated();
-        if let Err(end) = self.send(&authenticated).await {
+        if let Err(end) = await_boxed!(self.greet(presence)) {
             return end;
         }
-        for frame in &presence {
-            if let Err(end) = self.send(frame).await {
-                return end;
-            }
-        }
-        if let Err(end) = self.flush().await {
-            return end;
-        }
-
-        let heartbeat = self.state.config().heartbeat_interval;
-        let idle_timeout = self.state.config().idle_timeout;
-        let mut ticker =
-            tokio::time::interval_at(tokio::time::Instant::now() + heartbeat, heartbeat);
+        // One timer for both the heartbeat and the token's expiry, set to whichever
+        // comes first: every idle connection holds its timers for as long as it lives.
+        let mut next_ping = tokio::time::Instant::now() + self.state.config().heartbeat_interval;
         let mut armed_expiry = self.token_expires_at;
-        let token_expiry = tokio::time::sleep_until(token_deadline(armed_expiry));
-        tokio::pin!(token_expiry);
+        let mut expiry = token_deadline(armed_expiry);
+        let alarm = tokio::time::sleep_until(next_ping.min(expiry));
+        tokio::pin!(alarm);
         let mut last_heard = Instant::now();
         // Armed once for the whole connection rather than on every turn of the loop.
-        let shutdown = self.interrupts.shutdown.clone();
-        let slow = self.interrupts.slow.clone();
-        let shutting_down = shutdown.cancelled();
-        let declared_slow = slow.cancelled();
-        tokio::pin!(shutting_down, declared_slow);
+        let stop = self.interrupts.stop.clone();
+        let stopping = stop.cancelled();
+        tokio::pin!(stopping);
         let mut deliveries_in_a_row = 0u32;
         // What each branch does is awaited boxed (`await_boxed!`, one allocation per
         // turn): this loop is what every idle connection holds.
@@ -252,7 +242,8 @@ impl Connection {
             // moves the deadline before the next wait.
             if self.token_expires_at != armed_expiry {
                 armed_expiry = self.token_expires_at;
-                token_expiry.as_mut().reset(token_deadline(armed_expiry));
+                expiry = token_deadline(armed_expiry);
+                alarm.as_mut().reset(next_ping.min(expiry));
             }
             // Teardown first; then the heartbeat; then events already committed and the
             // answers to sends, before the client's next request, so replies never
@@ -260,35 +251,38 @@ impl Connection {
             // it reads no more.
             let step = tokio::select! {
                 biased;
-                () = &mut shutting_down => {
+                () = &mut stopping => match self.interrupts.reason() {
                     // Sends already read are answered first, if the store still takes
                     // them: a client then resends less after reconnecting.
-                    match await_boxed!(self.settle_sends()) {
+                    Stopped::ShuttingDown => match await_boxed!(self.settle_sends()) {
                         Ok(()) => Err(self.shutting_down()),
                         Err(end) => Err(end),
-                    }
-                }
-                () = &mut declared_slow => Err(slow_consumer()),
-                () = &mut token_expiry => {
-                    let e = Error::unauthorized("token expired; reconnect with a fresh token");
-                    self.socket.feed_text_now(error_frame(&e, None));
-                    Err(End::Close(close::UNAUTHORIZED, "token expired"))
-                }
-                _ = ticker.tick() => {
-                    if last_heard.elapsed() >= idle_timeout {
+                    },
+                    Stopped::Slow | Stopped::Gone => Err(slow_consumer()),
+                },
+                () = &mut alarm => {
+                    let now = tokio::time::Instant::now();
+                    if now >= expiry {
+                        let e = Error::unauthorized("token expired; reconnect with a fresh token");
+                        self.socket.feed_text_now(error_frame(&e, None));
+                        Err(End::Close(close::UNAUTHORIZED, "token expired"))
+                    } else if last_heard.elapsed() >= self.state.config().idle_timeout {
                         Err(End::Close(close::POLICY_LIMIT, "idle timeout"))
                     } else {
+                        // The heartbeat is due (the alarm fires for nothing else).
+                        next_ping = now + self.state.config().heartbeat_interval;
+                        alarm.as_mut().reset(next_ping.min(expiry));
                         let fed = await_boxed!(self.socket.feed_ping(&self.interrupts));
                         fed.map_err(|stopped| self.stopped(stopped))
                     }
                 }
                 delivery = self.deliveries.recv() => match delivery {
-                    Some(delivery) => {
+                    Ok(delivery) => {
                         let handled = await_boxed!(self.deliver_queued(delivery));
                         deliveries_in_a_row += handled.as_ref().map_or(1, |n| *n);
                         handled.map(|_| ())
                     }
-                    None => Err(End::Gone),
+                    Err(_) => Err(End::Gone),
                 },
                 Some(outcome) = self.in_flight.next(), if !self.in_flight.is_empty() => {
                     await_boxed!(self.finish_send(outcome))
@@ -306,6 +300,16 @@ impl Connection {
                 return end;
             }
         }
+    }
+
+    /// Sends `authenticated` and the presence snapshot: the connection's first frames.
+    async fn greet(&mut self, presence: Vec<ServerFrame>) -> Result<(), End> {
+        let authenticated = self.authenticated();
+        self.send(&authenticated).await?;
+        for frame in &presence {
+            self.send(frame).await?;
+        }
+        self.flush().await
     }
 
     /// Handles `first` and whatever else the hub has queued (up to a turn's worth), so

@@ -34,11 +34,12 @@ fn unauthorized(message: impl Into<String>, reason: &'static str) -> Unauthentic
     }
 }
 
-/// Waits for the `authenticate` frame and checks its token. Returns who it names.
+/// Waits for the `authenticate` frame and checks its token. Returns who it names, and
+/// the users who share a room with them (for presence).
 pub(super) async fn authenticate(
     socket: &mut Socket,
     state: &AppState,
-) -> Result<crate::access::Caller, Unauthenticated> {
+) -> Result<(crate::access::Caller, Vec<String>), Unauthenticated> {
     let deadline = tokio::time::Instant::now() + state.config().auth_timeout;
     let text = loop {
         let next = tokio::select! {
@@ -87,8 +88,8 @@ pub(super) async fn authenticate(
             ));
         }
     };
-    match crate::access::authenticated_user(state, &token).await {
-        Ok(caller) => Ok(caller),
+    match crate::access::authenticated_user_with_co_members(state, &token).await {
+        Ok(authenticated) => Ok(authenticated),
         Err(e) if e.code == ErrorCode::Unauthorized => Err(Unauthenticated::Close {
             error: Some(e),
             code: close::UNAUTHORIZED,

@@ -2,10 +2,9 @@
 //! entry is removed when the connection ends, even if its task panics.
 
 use chat_protocol::v1::ServerFrame;
-use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
-use crate::hub::{ConnectionId, Delivery, TooManyConnections};
+use crate::hub::{ConnectionId, DeliveryQueue, TooManyConnections};
 use crate::roster::NotAdmitted;
 use crate::state::AppState;
 
@@ -20,8 +19,10 @@ pub(super) struct HubEntry {
 }
 
 impl HubEntry {
-    /// Registers the connection and announces the user online if this is their first
-    /// connection. Returns the entry and the presence snapshot for the client.
+    /// Registers the connection and announces the user online to `co_members` (read
+    /// before, so that no await separates the registration from the announcement) if
+    /// this is their first connection. Returns the entry and the presence snapshot for
+    /// the client.
     ///
     /// # Errors
     ///
@@ -29,10 +30,10 @@ impl HubEntry {
     pub(super) async fn enter(
         state: &AppState,
         user_id: &str,
-        queue: mpsc::Sender<Delivery>,
+        co_members: &[String],
+        queue: DeliveryQueue,
         slow: CancellationToken,
     ) -> Result<(Self, Vec<ServerFrame>), TooManyConnections> {
-        let co_members = state.presence().co_members(user_id).await;
         let max = state.config().max_connections_per_user;
         let (connection_id, first_here) = state.hub().register(user_id, queue, slow, max)?;
         // In a cluster the user's connections on every process count, and "first"
@@ -51,7 +52,7 @@ impl HubEntry {
         crate::telemetry::users(state.hub().user_count());
         let snapshot = state
             .presence()
-            .came_online(user_id, &co_members, first)
+            .came_online(user_id, co_members, first)
             .await;
         let entry = Self {
             state: state.clone(),

@@ -35,10 +35,11 @@ use crate::error::Error;
 use crate::state::AppState;
 
 /// The read buffer every connection holds for as long as it lives. Its 128 KiB default
-/// would cost ~137 KB per idle connection; at 1 KiB a read still takes several frames
-/// of a burst, a larger frame grows the buffer as it needs, and an idle connection
-/// costs 3 KiB less than at 4 KiB (docs/benchmarks.md, idle memory).
-const READ_BUFFER_BYTES: usize = 1024;
+/// would cost ~137 KB per idle connection; at 512 bytes a read still takes two or three
+/// typical client frames (a `send_message` is about 200 bytes), a larger frame grows
+/// the buffer as it needs, and an idle connection costs 3.5 KiB less than at 4 KiB
+/// (docs/benchmarks.md, idle memory).
+const READ_BUFFER_BYTES: usize = 512;
 /// Frames are flushed at the end of each turn of the connection loop, so a small write
 /// buffer is enough; a larger frame (a history page) passes straight through.
 const WRITE_BUFFER_BYTES: usize = 4096;

@@ -43,10 +43,30 @@ pub(super) enum Stopped {
 /// What may interrupt a write that waits for the peer.
 #[derive(Debug, Clone)]
 pub(super) struct Interrupts {
-    /// Cancelled by the hub when the connection's delivery queue overflows.
-    pub(super) slow: CancellationToken,
+    /// Cancelled by the hub when the connection's delivery queue overflows, and with the
+    /// server's shutdown (a child of it): one token to wait on for both.
+    pub(super) stop: CancellationToken,
     /// The server's shutdown.
     pub(super) shutdown: CancellationToken,
+}
+
+impl Interrupts {
+    /// The connection's interrupts under the server's `shutdown`.
+    pub(super) fn new(shutdown: &CancellationToken) -> Self {
+        Self {
+            stop: shutdown.child_token(),
+            shutdown: shutdown.clone(),
+        }
+    }
+
+    /// Why `stop` was cancelled, once it was.
+    pub(super) fn reason(&self) -> Stopped {
+        if self.shutdown.is_cancelled() {
+            Stopped::ShuttingDown
+        } else {
+            Stopped::Slow
+        }
+    }
 }
 
 /// The WebSocket, and whether frames are waiting in its buffer for a flush.
@@ -154,18 +174,29 @@ async fn guarded(
     write: impl Future<Output = Result<(), axum::Error>>,
     interrupts: &Interrupts,
 ) -> Result<(), Stopped> {
-    let outcome = |written: Result<(), axum::Error>| written.map_err(|_| Stopped::Gone);
     let mut write = std::pin::pin!(write);
-    // Most writes complete at once: only one that must wait arms the interrupts.
+    // Most writes complete at once: only one that must wait arms the interrupts, and
+    // what that takes (a timer, two cancellation waits) lives on the heap for as long
+    // as it waits, rather than in every connection's task (docs/benchmarks.md, idle
+    // memory).
     if let Some(written) = write.as_mut().now_or_never() {
-        return outcome(written);
+        return written.map_err(|_| Stopped::Gone);
     }
+    let waited = Box::pin(wait_for_peer(write, interrupts));
+    waited.await
+}
+
+/// The rest of a write that could not complete at once.
+async fn wait_for_peer(
+    write: std::pin::Pin<&mut impl Future<Output = Result<(), axum::Error>>>,
+    interrupts: &Interrupts,
+) -> Result<(), Stopped> {
     tokio::select! {
         biased;
-        () = interrupts.slow.cancelled() => Err(Stopped::Slow),
-        () = interrupts.shutdown.cancelled() => Err(Stopped::ShuttingDown),
-        written = tokio::time::timeout(WRITE_TIMEOUT, write) => {
-            written.map_err(|_| Stopped::Gone).and_then(outcome)
+        () = interrupts.stop.cancelled() => Err(interrupts.reason()),
+        written = tokio::time::timeout(WRITE_TIMEOUT, write) => match written {
+            Ok(Ok(())) => Ok(()),
+            Ok(Err(_)) | Err(_) => Err(Stopped::Gone),
         }
     }
 }

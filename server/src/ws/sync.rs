@@ -16,7 +16,7 @@ use crate::access;
 use crate::error::Error;
 use crate::hub::Delivery;
 use crate::messaging;
-use crate::store::{CommittedEvent, EventKind};
+use crate::store::{CommittedEvent, EventKind, RoomWithMembers};
 
 impl Connection {
     /// `join_room`: subscribe, announce, replay.
@@ -43,7 +43,13 @@ impl Connection {
         room_id: &str,
         since_seq: Option<u64>,
     ) -> Result<(), Failure> {
-        let (room, must_join) = access::joinable_room(&self.state, room_id, &self.user_id).await?;
+        let (joined_room, must_join) =
+            access::joinable_room_with_members(&self.state, room_id, &self.user_id).await?;
+        let RoomWithMembers {
+            room,
+            members,
+            receipts,
+        } = joined_room;
         // Refuse a bad cursor before anything changes (membership of a public room).
         if let Some(since) = since_seq
             && since > room.last_seq
@@ -58,7 +64,6 @@ impl Connection {
         if must_join {
             access::become_member(&self.state, room_id, &self.user_id).await?;
         }
-        let (members, receipts) = self.state.store().members_and_receipts(room_id).await?;
         self.cursors.insert(
             room_id.to_owned(),
             RoomCursor::at(since_seq.unwrap_or(room.last_seq)),

@@ -22,7 +22,7 @@ use super::rows::{event_from_row, message_from_row, room_from_row, to_i64, to_u6
 use super::write::{MessageChange, NewMessage, Sent};
 use super::{
     CommittedEvent, EventOutbox, NewRoom, OutboxRow, Page, PageRange, RefreshTokenRecord,
-    RoomRecord, Rotation, Store, UserRecord,
+    RoomRecord, RoomWithMembers, Rotation, Store, UserRecord,
 };
 use crate::events::schema::{self, OutboxEvent};
 
@@ -411,6 +411,30 @@ where
         rows.iter().map(|r| Ok(r.try_get("user_id")?)).collect()
     }
 
+    async fn known_user_co_members(&self, user_id: &str) -> Result<Option<Vec<String>>> {
+        // No row: no such user. A user who shares no room gets one row, with NULL.
+        let rows = sqlx::query::<DB>(
+            "SELECT DISTINCT other.user_id AS co_member FROM users
+             LEFT JOIN room_members mine ON mine.user_id = users.id
+             LEFT JOIN room_members other
+                 ON other.room_id = mine.room_id AND other.user_id <> users.id
+             WHERE users.id = $1",
+        )
+        .bind(user_id)
+        .fetch_all(&self.pool)
+        .await?;
+        if rows.is_empty() {
+            return Ok(None);
+        }
+        let mut co_members = Vec::with_capacity(rows.len());
+        for row in &rows {
+            if let Some(co_member) = row.try_get::<Option<String>, _>("co_member")? {
+                co_members.push(co_member);
+            }
+        }
+        Ok(Some(co_members))
+    }
+
     async fn send(&self, write: NewMessage) -> Result<Sent> {
         let (pending, answer) = Pending::send(write);
         self.enqueue(pending, answer).await
@@ -531,34 +555,43 @@ where
         Ok(changed)
     }
 
-    async fn members_and_receipts(
-        &self,
-        room_id: &str,
-    ) -> Result<(Vec<String>, Vec<MemberReceipts>)> {
+    async fn room_with_members(&self, room_id: &str) -> Result<Option<RoomWithMembers>> {
         let rows = sqlx::query::<DB>(
-            "SELECT m.user_id, r.delivered_seq, r.read_seq FROM room_members m
+            "SELECT rooms.id, rooms.name, rooms.visibility, rooms.last_seq, rooms.created_at,
+                    m.user_id AS member_id, r.delivered_seq, r.read_seq
+             FROM rooms
+             LEFT JOIN room_members m ON m.room_id = rooms.id
              LEFT JOIN receipts r ON r.room_id = m.room_id AND r.user_id = m.user_id
-             WHERE m.room_id = $1 ORDER BY m.user_id",
+             WHERE rooms.id = $1 ORDER BY m.user_id",
         )
         .bind(room_id)
         .fetch_all(&self.pool)
         .await?;
-        let mut members = Vec::with_capacity(rows.len());
-        let mut receipts = Vec::new();
+        let Some(first) = rows.first() else {
+            return Ok(None);
+        };
+        let mut view = RoomWithMembers {
+            room: room_from_row(first)?,
+            members: Vec::with_capacity(rows.len()),
+            receipts: Vec::new(),
+        };
         for row in &rows {
-            let user_id: String = row.try_get("user_id")?;
+            // A room without members still has its one row, with NULLs for the member.
+            let Some(user_id) = row.try_get::<Option<String>, _>("member_id")? else {
+                continue;
+            };
             let delivered: Option<i64> = row.try_get("delivered_seq")?;
             let read: Option<i64> = row.try_get("read_seq")?;
             if let (Some(delivered), Some(read)) = (delivered, read) {
-                receipts.push(MemberReceipts {
+                view.receipts.push(MemberReceipts {
                     user_id: user_id.clone().into(),
                     delivered_seq: to_u64(delivered),
                     read_seq: to_u64(read),
                 });
             }
-            members.push(user_id);
+            view.members.push(user_id);
         }
-        Ok((members, receipts))
+        Ok(Some(view))
     }
 
     async fn append_event(&self, event: &OutboxEvent) -> Result<()> {
