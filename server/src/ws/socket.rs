@@ -176,7 +176,7 @@ async fn guarded(
 ) -> Result<(), Stopped> {
     let mut write = std::pin::pin!(write);
     // Most writes complete at once: only one that must wait arms the interrupts, and
-    // what that takes (a timer, two cancellation waits) lives on the heap for as long
+    // what that takes (a timer and a cancellation wait) lives on the heap for as long
     // as it waits, rather than in every connection's task (docs/benchmarks.md, idle
     // memory).
     if let Some(written) = write.as_mut().now_or_never() {
