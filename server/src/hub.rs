@@ -86,6 +86,8 @@ struct Connection {
     user_id: String,
     queue: DeliveryQueue,
     /// Cancelled when the queue overflows: the connection's task closes it with 4011.
+    /// A child of the shutdown token, so it is also cancelled at shutdown (and then
+    /// nobody is warned about a slow consumer).
     slow: CancellationToken,
     rooms: HashSet<String>,
 }

@@ -400,15 +400,10 @@ where
     }
 
     async fn co_members(&self, user_id: &str) -> Result<Vec<String>> {
-        let rows = sqlx::query::<DB>(
-            "SELECT DISTINCT other.user_id FROM room_members mine
-             JOIN room_members other ON other.room_id = mine.room_id
-             WHERE mine.user_id = $1 AND other.user_id <> $1",
-        )
-        .bind(user_id)
-        .fetch_all(&self.pool)
-        .await?;
-        rows.iter().map(|r| Ok(r.try_get("user_id")?)).collect()
+        Ok(self
+            .known_user_co_members(user_id)
+            .await?
+            .unwrap_or_default())
     }
 
     async fn known_user_co_members(&self, user_id: &str) -> Result<Option<Vec<String>>> {
@@ -556,17 +551,18 @@ where
     }
 
     async fn room_with_members(&self, room_id: &str) -> Result<Option<RoomWithMembers>> {
-        let rows = sqlx::query::<DB>(
-            "SELECT rooms.id, rooms.name, rooms.visibility, rooms.last_seq, rooms.created_at,
-                    m.user_id AS member_id, r.delivered_seq, r.read_seq
+        // The room's columns are named alone: no column of the joined tables shares them.
+        let sql = format!(
+            "SELECT {ROOM_COLUMNS}, m.user_id AS member_id, r.delivered_seq, r.read_seq
              FROM rooms
              LEFT JOIN room_members m ON m.room_id = rooms.id
              LEFT JOIN receipts r ON r.room_id = m.room_id AND r.user_id = m.user_id
-             WHERE rooms.id = $1 ORDER BY m.user_id",
-        )
-        .bind(room_id)
-        .fetch_all(&self.pool)
-        .await?;
+             WHERE rooms.id = $1 ORDER BY m.user_id"
+        );
+        let rows = sqlx::query::<DB>(sqlx::AssertSqlSafe(sql))
+            .bind(room_id)
+            .fetch_all(&self.pool)
+            .await?;
         let Some(first) = rows.first() else {
             return Ok(None);
         };
