@@ -225,19 +225,6 @@ impl Connection {
         // What each branch does is awaited boxed (`await_boxed!`, one allocation per
         // turn): this loop is what every idle connection holds.
         loop {
-            // A long run of deliveries (a very busy room) must not starve the client's
-            // own frames: every so often, look at the socket first.
-            if deliveries_in_a_row >= DELIVERIES_BEFORE_READING {
-                deliveries_in_a_row = 0;
-                if self.in_flight.has_room()
-                    && let Some(frame) = self.socket.next_ready()
-                {
-                    last_heard = Instant::now();
-                    if let Err(end) = await_boxed!(self.on_socket(frame)) {
-                        return end;
-                    }
-                }
-            }
             // A fresh token (`authenticate` on this connection, read in either place)
             // moves the deadline before the next wait.
             if self.token_expires_at != armed_expiry {
@@ -245,52 +232,69 @@ impl Connection {
                 expiry = token_deadline(armed_expiry);
                 alarm.as_mut().reset(next_ping.min(expiry));
             }
-            // Teardown first; then the heartbeat; then events already committed and the
-            // answers to sends, before the client's next request, so replies never
-            // overtake them. While the connection has as many sends in flight as it may,
-            // it reads no more.
-            let step = tokio::select! {
-                biased;
-                () = &mut stopping => match self.interrupts.reason() {
-                    // Sends already read are answered first, if the store still takes
-                    // them: a client then resends less after reconnecting.
-                    Stopped::ShuttingDown => match await_boxed!(self.settle_sends()) {
-                        Ok(()) => Err(self.shutting_down()),
-                        Err(end) => Err(end),
+            // A long run of deliveries (a very busy room) must not starve the client's
+            // own frames: every so often, a frame the socket already holds goes first.
+            let overdue = if deliveries_in_a_row >= DELIVERIES_BEFORE_READING {
+                deliveries_in_a_row = 0;
+                self.in_flight
+                    .has_room()
+                    .then(|| self.socket.next_ready())
+                    .flatten()
+            } else {
+                None
+            };
+            // Otherwise teardown first; then the heartbeat; then events already
+            // committed and the answers to sends, before the client's next request, so
+            // replies never overtake them. While the connection has as many sends in
+            // flight as it may, it reads no more. Either way the step ends with the flush
+            // below: a reply left in the socket's buffer would wait for the next event.
+            let step = if let Some(frame) = overdue {
+                last_heard = Instant::now();
+                await_boxed!(self.on_socket(frame))
+            } else {
+                tokio::select! {
+                    biased;
+                    () = &mut stopping => match self.interrupts.reason() {
+                        // Sends already read are answered first, if the store still takes
+                        // them: a client then resends less after reconnecting.
+                        Stopped::ShuttingDown => match await_boxed!(self.settle_sends()) {
+                            Ok(()) => Err(self.shutting_down()),
+                            Err(end) => Err(end),
+                        },
+                        Stopped::Slow | Stopped::Gone => Err(slow_consumer()),
                     },
-                    Stopped::Slow | Stopped::Gone => Err(slow_consumer()),
-                },
-                () = &mut alarm => {
-                    let now = tokio::time::Instant::now();
-                    if now >= expiry {
-                        let e = Error::unauthorized("token expired; reconnect with a fresh token");
-                        self.socket.feed_text_now(error_frame(&e, None));
-                        Err(End::Close(close::UNAUTHORIZED, "token expired"))
-                    } else if last_heard.elapsed() >= self.state.config().idle_timeout {
-                        Err(End::Close(close::POLICY_LIMIT, "idle timeout"))
-                    } else {
-                        // The heartbeat is due (the alarm fires for nothing else).
-                        next_ping = now + self.state.config().heartbeat_interval;
-                        alarm.as_mut().reset(next_ping.min(expiry));
-                        let fed = await_boxed!(self.socket.feed_ping(&self.interrupts));
-                        fed.map_err(|stopped| self.stopped(stopped))
+                    () = &mut alarm => {
+                        let now = tokio::time::Instant::now();
+                        if now >= expiry {
+                            let e = Error::unauthorized("token expired; reconnect with a fresh token");
+                            self.socket.feed_text_now(error_frame(&e, None));
+                            Err(End::Close(close::UNAUTHORIZED, "token expired"))
+                        } else if last_heard.elapsed() >= self.state.config().idle_timeout {
+                            Err(End::Close(close::POLICY_LIMIT, "idle timeout"))
+                        } else {
+                            // The heartbeat is due (the alarm fires for nothing else).
+                            next_ping = now + self.state.config().heartbeat_interval;
+                            alarm.as_mut().reset(next_ping.min(expiry));
+                            let fed = await_boxed!(self.socket.feed_ping(&self.interrupts));
+                            fed.map_err(|stopped| self.stopped(stopped))
+                        }
                     }
-                }
-                delivery = self.deliveries.recv() => match delivery {
-                    Ok(delivery) => {
-                        let handled = await_boxed!(self.deliver_queued(delivery));
-                        deliveries_in_a_row += handled.as_ref().map_or(1, |n| *n);
-                        handled.map(|_| ())
+                    delivery = self.deliveries.recv() => match delivery {
+                        Ok(delivery) => {
+                            let handled = await_boxed!(self.deliver_queued(delivery));
+                            deliveries_in_a_row += handled.as_ref().map_or(1, |n| *n);
+                            handled.map(|_| ())
+                        }
+                        Err(_) => Err(End::Gone),
+                    },
+                    Some(outcome) = self.in_flight.next(), if !self.in_flight.is_empty() => {
+                        await_boxed!(self.finish_send(outcome))
                     }
-                    Err(_) => Err(End::Gone),
-                },
-                Some(outcome) = self.in_flight.next(), if !self.in_flight.is_empty() => {
-                    await_boxed!(self.finish_send(outcome))
-                }
-                frame = self.socket.next(), if self.in_flight.has_room() => {
-                    deliveries_in_a_row = 0;
-                    last_heard = Instant::now();
-                    await_boxed!(self.on_socket(frame))
+                    frame = self.socket.next(), if self.in_flight.has_room() => {
+                        deliveries_in_a_row = 0;
+                        last_heard = Instant::now();
+                        await_boxed!(self.on_socket(frame))
+                    }
                 }
             };
             if let Err(end) = step {

@@ -3,6 +3,7 @@
 //! and refusals keep their places; a SIGKILL mid-burst loses nothing acknowledged.
 
 use std::collections::HashMap;
+use std::time::Duration;
 
 use chat_protocol::v1::{AuthResponse, ClientFrame, ServerFrame};
 use serde_json::{Value, json};
@@ -340,4 +341,48 @@ async fn a_pipelining_client_cut_off_by_sigkill_resends_and_every_ack_holds() {
             .collect::<Vec<_>>(),
         "every message stored once, gap-free, in the order written"
     );
+}
+
+/// A connection busy with a long run of room events reads its client's frames between
+/// them, and answers them at once, even when the run ends right after: a `pong` read in
+/// such a pause must not wait in the socket's buffer for the next event (which here
+/// never comes, as Bob waits for the pong before his next burst) or for the heartbeat.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pings_read_between_a_busy_rooms_events_are_answered_at_once() {
+    const BURST: u64 = 64;
+    let server = TestServer::start_with(unlimited).await;
+    let Duo {
+        room, mut a, mut b, ..
+    } = server.duo("private").await;
+    // Ann pings after 1, 2, … 64 of each burst's messages: at every place in the run.
+    for round in 0..BURST {
+        for i in 0..BURST {
+            let id = uuid(round * 1000 + i);
+            b.send(&send(&room, &id, &id)).await;
+        }
+        let before_ping = round + 1;
+        for _ in 0..before_ping {
+            a.recv_message().await;
+        }
+        a.send(&ClientFrame::Ping).await;
+        let mut messages = before_ping;
+        loop {
+            let frame = tokio::time::timeout(Duration::from_secs(2), a.recv())
+                .await
+                .unwrap_or_else(|_| {
+                    panic!("the ping after {before_ping} messages is not answered")
+                });
+            match frame {
+                ServerFrame::Pong { .. } => break,
+                ServerFrame::Message(_) => messages += 1,
+                ServerFrame::Presence { .. } => {}
+                other => panic!("unexpected {other:?}"),
+            }
+        }
+        while messages < BURST {
+            a.recv_message().await;
+            messages += 1;
+        }
+        room_frames(&mut b, &room, BURST as usize).await;
+    }
 }
