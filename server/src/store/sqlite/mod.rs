@@ -19,7 +19,7 @@ use sqlx::{Pool, Sqlite, SqliteConnection, Transaction};
 use super::group_commit;
 use super::sql::{Backend, SqlStore};
 use super::{EventOutbox, OnCommit};
-use checkpointer::Checkpointer;
+use checkpointer::{Checkpointer, Policy, WalRestart};
 use writer::SqliteCommitter;
 
 /// The SQLite store.
@@ -57,10 +57,16 @@ impl SqlStore<Sqlite> {
         let path = options.get_filename();
         let conn = writer::open(path)?;
         checkpointer::leave_to_checkpointer(&conn)?;
+        let wal_restart = WalRestart::default();
         let committer = SqliteCommitter {
             conn,
             outbox,
-            checkpointer: Checkpointer::start(checkpointer::open(path)?)?,
+            checkpointer: Checkpointer::start(
+                checkpointer::open(path)?,
+                Policy::default(),
+                wal_restart.clone(),
+            )?,
+            wal_restart,
         };
         let writer = group_commit::start_on_thread(
             committer,

@@ -21,7 +21,7 @@ use crate::store::rows::{to_i64, to_u64};
 use crate::store::write::{ChangeAction, MessageChange, NewEvent, NewMessage, Sent};
 use crate::store::{CommittedEvent, EventOutbox};
 
-use super::checkpointer::Checkpointer;
+use super::checkpointer::{Checkpointer, WalRestart};
 
 /// The write connection's page cache, in KiB (SQLite's default is 2 MiB). A batch
 /// touches pages all over the tables and indexes (each room's end of them); with 2 MiB,
@@ -51,12 +51,15 @@ pub(super) struct SqliteCommitter {
     pub(super) outbox: EventOutbox,
     /// Copies the WAL into the database file beside this writer; stopped on close.
     pub(super) checkpointer: Checkpointer,
+    /// Set by the checkpointer when this writer should let the WAL start over.
+    pub(super) wal_restart: WalRestart,
 }
 
 impl CommitBatch for SqliteCommitter {
     type Error = rusqlite::Error;
 
     async fn commit(&mut self, batch: &mut [Pending]) -> rusqlite::Result<()> {
+        self.wal_restart.finish_if_due(&self.conn);
         // IMMEDIATE takes the write lock up front: a deferred transaction that reads
         // first fails with SQLITE_BUSY (no retry) when another connection wrote in
         // between.
