@@ -20,7 +20,8 @@ pub(super) const INSERT_MESSAGE: &str =
     "INSERT INTO messages (id, room_id, seq, sender_id, client_msg_id, content, created_at)
      VALUES ($1, $2, $3, $4, $5, $6, $7)";
 
-/// One event of a room's log (`$3` the kind: `message`, `edit` or `delete`).
+/// One event of a room's log (`$3` the kind: `edit` or `delete`; PostgreSQL also logs
+/// each new message as `message`, see `events_after`).
 pub(super) const INSERT_ROOM_EVENT: &str =
     "INSERT INTO room_events (room_id, seq, kind, message_id, sender_id, content, created_at)
      VALUES ($1, $2, $3, $4, $5, $6, $7)";
@@ -48,3 +49,24 @@ pub(super) const MEMBER_IDS: &str =
 
 pub(super) const INSERT_OUTBOX: &str =
     "INSERT INTO event_outbox (key, payload, created_at) VALUES ($1, $2, $3)";
+
+/// A room's events after seq `$2`, at most `$3`, in seq order: its new messages, read
+/// from `messages` (each row is its message's event, with the message's current text:
+/// empty once deleted), and the edits and deletes logged in `room_events`. That log's
+/// `message` rows (written by earlier versions, and still by PostgreSQL) repeat
+/// `messages` and are skipped. Each half is limited on its own, so a long gap reads two
+/// pages, not the whole room.
+pub(super) const EVENTS_AFTER: &str = "SELECT * FROM (
+         SELECT room_id, seq, 'message' AS kind, id AS message_id, sender_id, content,
+                created_at, client_msg_id
+         FROM messages WHERE room_id = $1 AND seq > $2 ORDER BY seq LIMIT $3
+     ) AS new_messages
+     UNION ALL
+     SELECT * FROM (
+         SELECT e.room_id, e.seq, e.kind, e.message_id, e.sender_id, e.content,
+                e.created_at, m.client_msg_id
+         FROM room_events e JOIN messages m ON m.id = e.message_id
+         WHERE e.room_id = $1 AND e.seq > $2 AND e.kind <> 'message'
+         ORDER BY e.seq LIMIT $3
+     ) AS changes
+     ORDER BY seq LIMIT $3";

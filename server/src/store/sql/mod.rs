@@ -446,17 +446,12 @@ where
         after_seq: u64,
         limit: u32,
     ) -> Result<Vec<CommittedEvent>> {
-        let rows = sqlx::query::<DB>(
-            "SELECT e.room_id, e.seq, e.kind, e.message_id, e.sender_id, e.content, e.created_at,
-                    m.client_msg_id
-             FROM room_events e JOIN messages m ON m.id = e.message_id
-             WHERE e.room_id = $1 AND e.seq > $2 ORDER BY e.seq LIMIT $3",
-        )
-        .bind(room_id)
-        .bind(to_i64(after_seq))
-        .bind(i64::from(limit))
-        .fetch_all(&self.pool)
-        .await?;
+        let rows = sqlx::query::<DB>(queries::EVENTS_AFTER)
+            .bind(room_id)
+            .bind(to_i64(after_seq))
+            .bind(i64::from(limit))
+            .fetch_all(&self.pool)
+            .await?;
         rows.iter().map(event_from_row).collect()
     }
 
