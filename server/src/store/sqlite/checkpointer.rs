@@ -152,6 +152,39 @@ mod tests {
         std::fs::metadata(path).map_or(0, |m| m.len())
     }
 
+    /// A fresh database with a table of blobs, and a writer that leaves checkpoints to
+    /// the checkpoint thread, as the store's does.
+    struct Database {
+        db: std::path::PathBuf,
+        wal: std::path::PathBuf,
+        writer: Connection,
+        _dir: tempfile::TempDir,
+    }
+
+    impl Database {
+        fn new() -> Self {
+            let dir = tempfile::tempdir().unwrap();
+            let db = dir.path().join("chat.db");
+            let writer = open(&db).unwrap();
+            leave_to_checkpointer(&writer).unwrap();
+            writer
+                .execute_batch("CREATE TABLE t (id INTEGER PRIMARY KEY, body BLOB)")
+                .unwrap();
+            Self {
+                wal: dir.path().join("chat.db-wal"),
+                db,
+                writer,
+                _dir: dir,
+            }
+        }
+
+        fn rows(&self) -> i64 {
+            self.writer
+                .query_row("SELECT count(*) FROM t", [], |row| row.get(0))
+                .unwrap()
+        }
+    }
+
     /// Writes `rows` rows of 4 KiB each in one transaction: about one WAL page a row.
     fn write_rows(conn: &Connection, rows: usize) {
         let tx = conn.unchecked_transaction().unwrap();
@@ -173,19 +206,15 @@ mod tests {
 
     #[test]
     fn the_wal_reaches_the_database_file_and_then_starts_over() {
-        let dir = tempfile::tempdir().unwrap();
-        let db = dir.path().join("chat.db");
-        let wal = dir.path().join("chat.db-wal");
-        let writer = open(&db).unwrap();
-        leave_to_checkpointer(&writer).unwrap();
-        writer
-            .execute_batch("CREATE TABLE t (id INTEGER PRIMARY KEY, body BLOB)")
-            .unwrap();
+        let database = Database::new();
+        let Database {
+            db, wal, writer, ..
+        } = &database;
 
         // With no automatic checkpoint, the data stays in the WAL.
-        write_rows(&writer, 500);
-        let db_before = file_len(&db);
-        let wal_after_first_burst = file_len(&wal);
+        write_rows(writer, 500);
+        let db_before = file_len(db);
+        let wal_after_first_burst = file_len(wal);
         assert!(wal_after_first_burst > 500 * 4096, "the WAL holds the rows");
         assert!(
             db_before < 100 * 4096,
@@ -193,65 +222,54 @@ mod tests {
         );
 
         let checkpointer =
-            Checkpointer::start(open(&db).unwrap(), Policy::default(), WalRestart::default())
+            Checkpointer::start(open(db).unwrap(), Policy::default(), WalRestart::default())
                 .unwrap();
         wait_for("the checkpoint to copy the rows", || {
-            file_len(&db) > 500 * 4096
+            file_len(db) > 500 * 4096
         });
 
         // Once everything is copied, the next transactions reuse the WAL from its
         // start instead of appending: the file stays as large as one burst.
         for _ in 0..4 {
             std::thread::sleep(INTERVAL * 3);
-            write_rows(&writer, 500);
+            write_rows(writer, 500);
         }
         checkpointer.stop();
         assert!(
-            file_len(&wal) < wal_after_first_burst * 2,
+            file_len(wal) < wal_after_first_burst * 2,
             "the WAL grew to {} bytes after five bursts of {wal_after_first_burst}",
-            file_len(&wal)
+            file_len(wal)
         );
-        let rows: i64 = writer
-            .query_row("SELECT count(*) FROM t", [], |row| row.get(0))
-            .unwrap();
-        assert_eq!(rows, 2500);
+        assert_eq!(database.rows(), 2500);
     }
 
     #[test]
     fn under_sustained_writes_the_wal_is_restarted_instead_of_growing() {
-        let dir = tempfile::tempdir().unwrap();
-        let db = dir.path().join("chat.db");
-        let wal = dir.path().join("chat.db-wal");
-        let writer = open(&db).unwrap();
-        leave_to_checkpointer(&writer).unwrap();
+        let database = Database::new();
+        let Database {
+            db, wal, writer, ..
+        } = &database;
         // Durability plays no part here; without an fsync per commit the writer never
         // pauses, which is what starves a passive checkpoint.
         writer.pragma_update(None, "synchronous", "OFF").unwrap();
-        writer
-            .execute_batch("CREATE TABLE t (id INTEGER PRIMARY KEY, body BLOB)")
-            .unwrap();
         let policy = Policy {
             interval: Duration::from_millis(5),
             restart_after_frames: 64,
         };
         let restart = WalRestart::default();
-        let checkpointer =
-            Checkpointer::start(open(&db).unwrap(), policy, restart.clone()).unwrap();
+        let checkpointer = Checkpointer::start(open(db).unwrap(), policy, restart.clone()).unwrap();
         // 6,000 commits of 4 pages each: about 100 MiB through the WAL, without a break.
         let mut largest = 0;
         for _ in 0..6_000 {
-            restart.finish_if_due(&writer);
-            write_rows(&writer, 4);
-            largest = largest.max(file_len(&wal));
+            restart.finish_if_due(writer);
+            write_rows(writer, 4);
+            largest = largest.max(file_len(wal));
         }
         checkpointer.stop();
         assert!(
             largest < 16 * 1024 * 1024,
             "the WAL grew to {largest} bytes; it is restarted past 64 frames"
         );
-        let rows: i64 = writer
-            .query_row("SELECT count(*) FROM t", [], |row| row.get(0))
-            .unwrap();
-        assert_eq!(rows, 24_000);
+        assert_eq!(database.rows(), 24_000);
     }
 }
