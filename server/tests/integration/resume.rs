@@ -65,8 +65,10 @@ async fn reconnecting_with_since_seq_replays_exactly_the_missed_events_in_order(
     let replay = b.drain().await;
     let seqs: Vec<u64> = replay.iter().map(seq_of).collect();
     assert_eq!(seqs, vec![2, 3, 4, 5, 6, 7], "{replay:?}");
-    assert!(matches!(&replay[0], ServerFrame::Message(m) if m.content == "two"));
-    // The deleted message's text is gone even from the replayed original event.
+    // A replayed message carries its current text (docs/protocol.md, §4.4); its edit
+    // follows in its place.
+    assert!(matches!(&replay[0], ServerFrame::Message(m) if m.content == "two (edited)"));
+    // The deleted message's text is gone from its replayed event.
     assert!(
         matches!(&replay[1], ServerFrame::Message(m) if m.content.is_empty() && m.seq == ack_seq(&m3))
     );
