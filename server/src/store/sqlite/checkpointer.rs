@@ -44,6 +44,15 @@ pub(super) struct Policy {
     pub(super) restart_after_frames: u64,
 }
 
+impl Default for Policy {
+    fn default() -> Self {
+        Self {
+            interval: INTERVAL,
+            restart_after_frames: RESTART_AFTER_FRAMES,
+        }
+    }
+}
+
 /// Raised by the checkpoint thread when the WAL should start over; the writer acts on
 /// it between its transactions.
 #[derive(Debug, Clone, Default)]
@@ -56,7 +65,7 @@ impl WalRestart {
     /// reads from it; the next pass then asks again).
     pub(super) fn finish_if_due(&self, conn: &Connection) {
         if self.0.swap(false, Ordering::Relaxed)
-            && let Err(e) = run(conn, "PASSIVE")
+            && let Err(e) = passive_checkpoint(conn)
         {
             tracing::warn!(error = %e, "WAL checkpoint before a restart failed");
         }
@@ -64,15 +73,6 @@ impl WalRestart {
 
     fn request(&self) {
         self.0.store(true, Ordering::Relaxed);
-    }
-}
-
-impl Default for Policy {
-    fn default() -> Self {
-        Self {
-            interval: INTERVAL,
-            restart_after_frames: RESTART_AFTER_FRAMES,
-        }
     }
 }
 
@@ -114,19 +114,20 @@ impl Checkpointer {
     }
 }
 
-/// Copies what it can of the WAL into the database file without waiting for anyone;
-/// then, if the WAL is still long, asks the writer to start it over.
+/// One pass: a passive checkpoint, then, if the WAL is still long, a request to the
+/// writer to start it over.
 fn checkpoint(conn: &Connection, policy: Policy, restart: &WalRestart) {
-    match run(conn, "PASSIVE") {
+    match passive_checkpoint(conn) {
         Ok(wal_frames) if wal_frames > policy.restart_after_frames => restart.request(),
         Ok(_) => {}
         Err(e) => tracing::warn!(error = %e, "WAL checkpoint failed; retrying shortly"),
     }
 }
 
-/// Runs one checkpoint in `mode`; returns the WAL's length in frames.
-fn run(conn: &Connection, mode: &str) -> rusqlite::Result<u64> {
-    conn.query_row(&format!("PRAGMA wal_checkpoint({mode})"), [], |row| {
+/// Copies what it can of the WAL into the database file without waiting for anyone;
+/// returns the WAL's length in frames.
+fn passive_checkpoint(conn: &Connection) -> rusqlite::Result<u64> {
+    conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |row| {
         row.get::<_, i64>(1)
     })
     .map(|frames| u64::try_from(frames).unwrap_or(0))
