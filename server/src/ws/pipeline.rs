@@ -62,8 +62,9 @@ impl InFlight {
         self.sends.is_empty()
     }
 
-    /// The next outcome, in reading order; pending forever when nothing is in flight
-    /// (the caller guards on [`InFlight::is_empty`]).
+    /// The next outcome, in reading order; `None` once nothing is in flight (which ends
+    /// `settle_sends`; the connection loop polls this only while [`InFlight::is_empty`]
+    /// is false).
     pub(super) async fn next(&mut self) -> Option<SendOutcome> {
         self.sends.next().await
     }
