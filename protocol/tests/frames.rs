@@ -218,6 +218,15 @@ fn server_frames_match_the_documented_json() {
         json!({"type": "presence", "user_id": USER, "status": "online"}),
     );
     assert_server(
+        ServerFrame::UserUpdated {
+            user_id: USER.into(),
+            username: "ann".into(),
+            display_name: "Ann Smith".into(),
+        },
+        json!({"type": "user_updated", "user_id": USER, "username": "ann",
+               "display_name": "Ann Smith"}),
+    );
+    assert_server(
         ServerFrame::MessageEdited {
             room_id: ROOM.into(),
             seq: 43,

@@ -2,8 +2,9 @@
 
 use chat_protocol::v1::{
     AddMemberRequest, ApiError, AuthResponse, CreateRoomRequest, CreateRoomResponse, Credentials,
-    ErrorCode, MemberList, MessagesPage, RefreshRequest, RoomList, RoomSummary, RoomVisibility,
-    SendMessageRequest, SendMessageResponse, UserProfile,
+    ErrorCode, LastMessage, MemberList, MessagesPage, MuteRequest, RefreshRequest, RoomKind,
+    RoomList, RoomSummary, RoomVisibility, SendMessageRequest, SendMessageResponse,
+    UpdateProfileRequest, UserProfile,
 };
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -22,6 +23,7 @@ fn round_trip<T: Serialize + DeserializeOwned + PartialEq + std::fmt::Debug>(
 
 const ROOM: &str = "0193a0c2-7d5e-7c3a-9d1e-2f4b6a8c0e11";
 const USER: &str = "0193a0c2-1111-7c3a-9d1e-2f4b6a8c0e11";
+const MESSAGE: &str = "0193a0c2-2222-7c3a-9d1e-2f4b6a8c0e11";
 
 #[test]
 fn account_bodies() {
@@ -92,16 +94,84 @@ fn room_bodies() {
     );
     round_trip(
         &RoomList {
-            rooms: vec![RoomSummary {
-                room_id: ROOM.into(),
-                name: "general".into(),
-                visibility: RoomVisibility::Public,
-                last_seq: 42,
-                created_at: 1_764_000_000_000,
-            }],
+            rooms: vec![
+                RoomSummary {
+                    room_id: ROOM.into(),
+                    name: "general".into(),
+                    visibility: RoomVisibility::Public,
+                    last_seq: 42,
+                    created_at: 1_764_000_000_000,
+                    kind: RoomKind::Group,
+                    last_message: Some(LastMessage {
+                        message_id: MESSAGE.into(),
+                        seq: 41,
+                        sender_id: USER.into(),
+                        content: "see you at 6".into(),
+                        created_at: 1_764_000_100_000,
+                    }),
+                    last_activity_at: 1_764_000_100_000,
+                    unread_count: 3,
+                    read_seq: 38,
+                    muted: false,
+                },
+                RoomSummary {
+                    room_id: "room-2".into(),
+                    name: "Bob Builder".into(),
+                    visibility: RoomVisibility::Direct,
+                    last_seq: 0,
+                    created_at: 1_764_000_000_000,
+                    kind: RoomKind::Direct,
+                    last_message: None,
+                    last_activity_at: 1_764_000_000_000,
+                    unread_count: 0,
+                    read_seq: 0,
+                    muted: true,
+                },
+            ],
+            next_after: Some("1764000000000.room-2".into()),
         },
-        &json!({"rooms": [{"room_id": ROOM, "name": "general", "visibility": "public",
-                           "last_seq": 42, "created_at": 1_764_000_000_000_i64}]}),
+        &json!({"rooms": [
+            {"room_id": ROOM, "name": "general", "visibility": "public", "last_seq": 42,
+             "created_at": 1_764_000_000_000_i64, "kind": "group",
+             "last_message": {"message_id": MESSAGE, "seq": 41, "sender_id": USER,
+                              "content": "see you at 6", "created_at": 1_764_000_100_000_i64},
+             "last_activity_at": 1_764_000_100_000_i64, "unread_count": 3, "read_seq": 38,
+             "muted": false},
+            {"room_id": "room-2", "name": "Bob Builder", "visibility": "direct", "last_seq": 0,
+             "created_at": 1_764_000_000_000_i64, "kind": "direct", "last_message": null,
+             "last_activity_at": 1_764_000_000_000_i64, "unread_count": 0, "read_seq": 0,
+             "muted": true}],
+            "next_after": "1764000000000.room-2"}),
+    );
+    // What a server from before the room list sent still reads, with the new fields
+    // at their defaults.
+    let old: RoomList = serde_json::from_value(json!({"rooms": [{"room_id": ROOM,
+        "name": "general", "visibility": "public", "last_seq": 42,
+        "created_at": 1_764_000_000_000_i64}]}))
+    .unwrap();
+    let room = &old.rooms[0];
+    assert_eq!(
+        (
+            room.kind,
+            &room.last_message,
+            room.unread_count,
+            room.muted,
+            &old.next_after
+        ),
+        (RoomKind::Group, &None, 0, false, &None)
+    );
+    round_trip(
+        &MuteRequest {
+            until: Some(1_764_000_000_000),
+        },
+        &json!({"until": 1_764_000_000_000_i64}),
+    );
+    round_trip(&MuteRequest { until: None }, &json!({"until": null}));
+    round_trip(
+        &UpdateProfileRequest {
+            display_name: "Ann Smith".into(),
+        },
+        &json!({"display_name": "Ann Smith"}),
     );
     round_trip(
         &AddMemberRequest {
@@ -114,16 +184,18 @@ fn room_bodies() {
             members: vec![UserProfile {
                 user_id: USER.into(),
                 username: "ann".into(),
+                display_name: "Ann Smith".into(),
             }],
         },
-        &json!({"members": [{"user_id": USER, "username": "ann"}]}),
+        &json!({"members": [{"user_id": USER, "username": "ann", "display_name": "Ann Smith"}]}),
     );
     round_trip(
         &UserProfile {
             user_id: USER.into(),
             username: "ann".into(),
+            display_name: "ann".into(),
         },
-        &json!({"user_id": USER, "username": "ann"}),
+        &json!({"user_id": USER, "username": "ann", "display_name": "ann"}),
     );
 }
 

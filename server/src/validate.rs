@@ -1,6 +1,6 @@
 //! Input checks shared by the REST and WebSocket handlers.
 
-use chat_protocol::v1::MAX_ID_LEN;
+use chat_protocol::v1::{MAX_DISPLAY_NAME_CHARS, MAX_ID_LEN};
 
 use crate::error::{Error, Result};
 
@@ -112,6 +112,29 @@ pub fn seq(field: &str, value: u64) -> Result<()> {
     Ok(())
 }
 
+/// A display name: 1–[`MAX_DISPLAY_NAME_CHARS`] characters once trimmed, no control
+/// characters (which would let a name break a line or hide text in a list). Returns it
+/// trimmed.
+///
+/// # Errors
+///
+/// `invalid_request`.
+pub fn display_name(value: &str) -> Result<String> {
+    let name = value.trim();
+    let length = name.chars().count();
+    if length == 0 || length > MAX_DISPLAY_NAME_CHARS {
+        return Err(Error::invalid(format!(
+            "display_name must be 1-{MAX_DISPLAY_NAME_CHARS} characters once trimmed"
+        )));
+    }
+    if name.chars().any(char::is_control) {
+        return Err(Error::invalid(
+            "display_name must not contain control characters",
+        ));
+    }
+    Ok(name.to_owned())
+}
+
 /// A page size: 1 ..= max.
 ///
 /// # Errors
@@ -149,6 +172,23 @@ mod tests {
         assert!(username("ann_1.x").is_ok());
         assert!(username("an").is_err());
         assert!(username("robert'); DROP TABLE users;--").is_err());
+    }
+
+    #[test]
+    fn display_name_rules() {
+        assert_eq!(display_name("  Ann Smith ").unwrap(), "Ann Smith");
+        assert_eq!(display_name(&"é".repeat(64)).unwrap().chars().count(), 64);
+        for bad in [
+            "",
+            "   ",
+            "Ann\nSmith",
+            "tab\there",
+            "bell\u{7}",
+            "zero\u{0}",
+        ] {
+            assert!(display_name(bad).is_err(), "{bad:?}");
+        }
+        assert!(display_name(&"é".repeat(65)).is_err(), "65 characters");
     }
 
     #[test]

@@ -8,3 +8,9 @@ pub const MAX_ID_LEN: usize = 128;
 
 /// Largest page a `history` request or REST message page may ask for.
 pub const MAX_HISTORY_LIMIT: u32 = 200;
+
+/// Most characters of a message's text that a room list's `last_message` carries.
+pub const LAST_MESSAGE_PREVIEW_CHARS: usize = 200;
+
+/// Most characters of a display name (after trimming).
+pub const MAX_DISPLAY_NAME_CHARS: usize = 64;

@@ -11,14 +11,18 @@ mod types;
 pub use client::{ClientFrame, DecodeError};
 pub use codes::{ErrorCode, close};
 pub use ids::{MessageId, RoomId, UserId};
-pub use limits::{MAX_HISTORY_LIMIT, MAX_ID_LEN};
+pub use limits::{
+    LAST_MESSAGE_PREVIEW_CHARS, MAX_DISPLAY_NAME_CHARS, MAX_HISTORY_LIMIT, MAX_ID_LEN,
+};
 pub use rest::{
     AddMemberRequest, ApiError, AuthResponse, CreateRoomRequest, CreateRoomResponse, Credentials,
-    MemberList, MessagesPage, RefreshRequest, RoomList, RoomSummary, SendMessageRequest,
-    SendMessageResponse, UserProfile,
+    MemberList, MessagesPage, MuteRequest, RefreshRequest, RoomList, RoomSummary,
+    SendMessageRequest, SendMessageResponse, UpdateProfileRequest, UserProfile,
 };
 pub use server::ServerFrame;
-pub use types::{MemberReceipts, Message, PresenceStatus, ReceiptKind, RoomVisibility};
+pub use types::{
+    LastMessage, MemberReceipts, Message, PresenceStatus, ReceiptKind, RoomKind, RoomVisibility,
+};
 
 /// The WebSocket path of this protocol version.
 pub const WS_PATH: &str = "/v1/ws";

@@ -4,7 +4,7 @@ use serde::{Deserialize, Serialize};
 
 use super::codes::ErrorCode;
 use super::ids::{MessageId, RoomId, UserId};
-use super::types::{Message, RoomVisibility};
+use super::types::{LastMessage, Message, RoomKind, RoomVisibility};
 
 /// Body of `POST /v1/auth/register` and `POST /v1/auth/login`.
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -121,7 +121,7 @@ pub struct CreateRoomResponse {
 pub struct RoomSummary {
     /// The room's id, which every other call about the room takes.
     pub room_id: RoomId,
-    /// Display name (for a direct room, apps show the other member's name instead).
+    /// Display name; for a direct room, the other member's display name.
     pub name: String,
     /// Public, private or direct.
     pub visibility: RoomVisibility,
@@ -129,14 +129,58 @@ pub struct RoomSummary {
     pub last_seq: u64,
     /// Creation time, milliseconds since the epoch.
     pub created_at: i64,
+    /// Group or direct.
+    #[serde(default)]
+    pub kind: RoomKind,
+    /// The latest message that is not deleted; `null` when there is none.
+    #[serde(default)]
+    pub last_message: Option<LastMessage>,
+    /// When the room last saw a message, or when the caller became a member if that
+    /// came later (milliseconds since the epoch): what the caller's list is sorted by.
+    #[serde(default)]
+    pub last_activity_at: i64,
+    /// Messages from other users after `read_seq` that are not deleted (0 when the
+    /// caller is not a member). Edits, deletes and other room events never count.
+    #[serde(default)]
+    pub unread_count: u64,
+    /// The caller's read position in the room (0: nothing read).
+    #[serde(default)]
+    pub read_seq: u64,
+    /// Whether the caller muted the room (until a time still to come).
+    #[serde(default)]
+    pub muted: bool,
 }
 
 /// Answer to `GET /v1/rooms` and `GET /v1/rooms/public`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct RoomList {
-    /// The rooms, newest first.
+    /// The caller's rooms, most recent activity first; public rooms, newest first.
     pub rooms: Vec<RoomSummary>,
+    /// `GET /v1/rooms`: the `after` that fetches the next page; absent on the last page.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(nullable = false))]
+    pub next_after: Option<String>,
+}
+
+/// Body of `PUT /v1/rooms/{room_id}/mute`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct MuteRequest {
+    /// Muted until this time (milliseconds since the epoch; a far-future time mutes
+    /// for good); `null` unmutes.
+    #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(minimum = 0))]
+    pub until: Option<i64>,
+}
+
+/// Body of `PATCH /v1/users/me`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct UpdateProfileRequest {
+    /// The name other users see: 1–64 characters once trimmed, no control characters.
+    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 64))]
+    pub display_name: String,
 }
 
 /// Body of `POST /v1/rooms/{room_id}/members`.
@@ -158,6 +202,9 @@ pub struct UserProfile {
     pub user_id: UserId,
     /// The user's name (`external:<id>` for users of an external token issuer).
     pub username: String,
+    /// The name to show: the one the user chose, else their username.
+    #[serde(default)]
+    pub display_name: String,
 }
 
 /// Answer to `GET /v1/rooms/{room_id}/members`.

@@ -94,6 +94,16 @@ pub enum ServerFrame {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         last_seen: Option<i64>,
     },
+    /// A user who shares a room with you (or you, on your other devices) changed
+    /// their profile.
+    UserUpdated {
+        /// Whose profile.
+        user_id: UserId,
+        /// Their username (unchanged).
+        username: String,
+        /// The name to show from now on.
+        display_name: String,
+    },
     /// A message's content was replaced. A room event with its own seq.
     MessageEdited {
         /// The room whose log holds the edit.
@@ -191,6 +201,7 @@ impl ServerFrame {
             Self::Typing { .. } => "typing",
             Self::Receipt { .. } => "receipt",
             Self::Presence { .. } => "presence",
+            Self::UserUpdated { .. } => "user_updated",
             Self::MessageEdited { .. } => "message_edited",
             Self::MessageDeleted { .. } => "message_deleted",
             Self::History { .. } => "history",

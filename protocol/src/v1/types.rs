@@ -40,6 +40,48 @@ impl RoomVisibility {
     }
 }
 
+/// What a room is to the room list: a group conversation, or one between two users.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
+#[cfg_attr(feature = "tsify", derive(tsify::Tsify))]
+#[serde(rename_all = "snake_case")]
+pub enum RoomKind {
+    /// A public or private room; servers before the room list leave `kind` out, and
+    /// it reads as this.
+    #[default]
+    Group,
+    /// A direct room: its name is the other member's display name.
+    Direct,
+}
+
+impl From<RoomVisibility> for RoomKind {
+    fn from(visibility: RoomVisibility) -> Self {
+        match visibility {
+            RoomVisibility::Direct => Self::Direct,
+            RoomVisibility::Public | RoomVisibility::Private => Self::Group,
+        }
+    }
+}
+
+/// A room's latest message that is not deleted, as the room list shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+pub struct LastMessage {
+    /// The message's id.
+    pub message_id: MessageId,
+    /// Its seq in the room.
+    pub seq: u64,
+    /// Who sent it.
+    pub sender_id: UserId,
+    /// Its current text (edits applied), cut to at most
+    /// [`LAST_MESSAGE_PREVIEW_CHARS`](super::LAST_MESSAGE_PREVIEW_CHARS) characters.
+    pub content: String,
+    /// Commit time, milliseconds since the Unix epoch.
+    pub created_at: i64,
+}
+
 /// How far a user has got with a room's messages.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]

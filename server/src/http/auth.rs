@@ -75,6 +75,7 @@ pub async fn register(
         id: uuid::Uuid::now_v7().to_string(),
         username: creds.username,
         password_hash: Some(hash),
+        display_name: None,
     };
     state.store().create_user(&user, now_ms()).await?;
     tracing::info!(user = %user.id, "registered");

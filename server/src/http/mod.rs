@@ -8,6 +8,7 @@ mod messages;
 mod metrics;
 mod openapi;
 mod response;
+mod room_list;
 mod rooms;
 mod serve;
 mod sessions;
@@ -18,7 +19,7 @@ pub use serve::{Deadlines, serve, serve_connection};
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
-use axum::routing::{any, get, post};
+use axum::routing::{any, get, post, put};
 use tower_http::timeout::RequestBodyTimeoutLayer;
 use tower_http::trace::TraceLayer;
 
@@ -41,13 +42,16 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/auth/login", post(auth::login))
         .route("/v1/auth/refresh", post(sessions::refresh))
         .route("/v1/auth/logout", post(sessions::logout))
-        .route("/v1/rooms", post(rooms::create).get(rooms::mine))
+        .route("/v1/rooms", post(rooms::create).get(room_list::mine))
         .route("/v1/rooms/public", get(rooms::public))
         .route(
             "/v1/rooms/{room_id}/members",
             get(rooms::members).post(rooms::add_member),
         )
+        .route("/v1/rooms/{room_id}/mute", put(room_list::mute))
         .route("/v1/users/by-name/{username}", get(users::by_name))
+        .route("/v1/users/me", get(users::me).patch(users::update_me))
+        .route("/v1/users/{user_id}", get(users::by_id))
         .route(
             "/v1/rooms/{room_id}/messages",
             get(messages::page).post(messages::send),

@@ -10,7 +10,7 @@ use axum::response::IntoResponse;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use super::{auth, health, messages, metrics, rooms, sessions, users};
+use super::{auth, health, messages, metrics, room_list, rooms, sessions, users};
 
 /// The document's paths and the schemas they reach.
 #[derive(Debug, OpenApi)]
@@ -28,11 +28,15 @@ use super::{auth, health, messages, metrics, rooms, sessions, users};
         sessions::refresh,
         sessions::logout,
         rooms::create,
-        rooms::mine,
+        room_list::mine,
+        room_list::mute,
         rooms::public,
         rooms::members,
         rooms::add_member,
         users::by_name,
+        users::me,
+        users::update_me,
+        users::by_id,
         messages::page,
         messages::send,
         health::healthz,
@@ -43,7 +47,7 @@ use super::{auth, health, messages, metrics, rooms, sessions, users};
     tags(
         (name = "auth", description = "Accounts and access tokens"),
         (name = "rooms", description = "Rooms and their members"),
-        (name = "users", description = "Finding people"),
+        (name = "users", description = "Profiles, and finding people"),
         (name = "messages", description = "Message pages and sends for bots and integrations"),
         (name = "operations", description = "Probes and metrics"),
     )

@@ -1,35 +1,27 @@
-//! Rooms over REST: create, list mine, list public, members.
+//! Rooms over REST: create, list public, members (the caller's own list is
+//! `room_list`).
 
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 use chat_protocol::v1::{
     AddMemberRequest, ApiError, CreateRoomRequest, CreateRoomResponse, MemberList, RoomList,
-    RoomSummary, RoomVisibility,
+    RoomVisibility,
 };
 
 use super::extract::{ApiJson, ApiPath, AuthUser};
+use super::room_list::summary;
 use crate::access;
 use crate::clock::now_ms;
 use crate::error::{Error, Result};
 use crate::state::AppState;
-use crate::store::{NewRoom, RoomRecord};
+use crate::store::NewRoom;
 use crate::validate;
 
 /// Most members a room can be created with in one request.
 const MAX_INITIAL_MEMBERS: usize = 1000;
 /// Most public rooms listed.
 const PUBLIC_ROOMS_LIMIT: u32 = 200;
-
-fn summary(room: RoomRecord) -> RoomSummary {
-    RoomSummary {
-        room_id: room.id.into(),
-        name: room.name,
-        visibility: room.visibility,
-        last_seq: room.last_seq,
-        created_at: room.created_at,
-    }
-}
 
 /// `POST /v1/rooms`.
 #[utoipa::path(
@@ -109,27 +101,6 @@ pub async fn create(
     ))
 }
 
-/// `GET /v1/rooms`: rooms the caller is a member of.
-#[utoipa::path(
-    get,
-    path = "/v1/rooms",
-    tag = "rooms",
-    security(("bearer" = [])),
-    responses(
-        (status = 200, description = "The caller's rooms, newest first", body = RoomList),
-        (status = 401, description = "`unauthorized`: no valid `Authorization: Bearer` token", body = ApiError, headers(("WWW-Authenticate" = String, description = "`Bearer`"))),
-    )
-)]
-pub async fn mine(
-    State(state): State<AppState>,
-    AuthUser(user_id): AuthUser,
-) -> Result<Json<RoomList>> {
-    let rooms = state.store().rooms_of(&user_id).await?;
-    Ok(Json(RoomList {
-        rooms: rooms.into_iter().map(summary).collect(),
-    }))
-}
-
 /// `GET /v1/rooms/public`: rooms anyone may join.
 #[utoipa::path(
     get,
@@ -143,11 +114,16 @@ pub async fn mine(
 )]
 pub async fn public(
     State(state): State<AppState>,
-    AuthUser(_): AuthUser,
+    AuthUser(user_id): AuthUser,
 ) -> Result<Json<RoomList>> {
-    let rooms = state.store().public_rooms(PUBLIC_ROOMS_LIMIT).await?;
+    let rooms = state
+        .store()
+        .public_rooms(&user_id, PUBLIC_ROOMS_LIMIT)
+        .await?;
+    let now = now_ms();
     Ok(Json(RoomList {
-        rooms: rooms.into_iter().map(summary).collect(),
+        rooms: rooms.into_iter().map(|r| summary(r, now)).collect(),
+        next_after: None,
     }))
 }
 

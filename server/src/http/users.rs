@@ -1,10 +1,12 @@
-//! Users over REST: finding someone by name to start a conversation with them.
+//! Users over REST: profiles (the caller's own, which they may rename, and anyone's by
+//! id), and finding someone by name to start a conversation with them.
 
 use axum::Json;
 use axum::extract::State;
-use chat_protocol::v1::{ApiError, UserProfile};
+use axum::extract::ws::Utf8Bytes;
+use chat_protocol::v1::{ApiError, ServerFrame, UpdateProfileRequest, UserProfile};
 
-use super::extract::{ApiPath, AuthUser};
+use super::extract::{ApiJson, ApiPath, AuthUser};
 use crate::error::{Error, Result};
 use crate::state::AppState;
 use crate::validate;
@@ -37,8 +39,99 @@ pub async fn by_name(
         .user_by_name(&username)
         .await?
         .ok_or_else(|| Error::not_found("no user has that name"))?;
-    Ok(Json(UserProfile {
-        user_id: user.id.into(),
-        username: user.username,
-    }))
+    Ok(Json(user.profile()))
+}
+
+/// `GET /v1/users/{user_id}`: a user's profile, to show who wrote a message.
+#[utoipa::path(
+    get,
+    path = "/v1/users/{user_id}",
+    tag = "users",
+    params(
+        ("user_id" = String, Path, description = "The user (at most 128 bytes)"),
+    ),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The user", body = UserProfile),
+        (status = 400, description = "`invalid_request`: a malformed user id", body = ApiError),
+        (status = 401, description = "`unauthorized`: no valid `Authorization: Bearer` token", body = ApiError, headers(("WWW-Authenticate" = String, description = "`Bearer`"))),
+        (status = 404, description = "`not_found`: no such user", body = ApiError),
+    )
+)]
+pub async fn by_id(
+    State(state): State<AppState>,
+    AuthUser(_): AuthUser,
+    ApiPath(user_id): ApiPath<String>,
+) -> Result<Json<UserProfile>> {
+    validate::id("user_id", &user_id)?;
+    profile(&state, &user_id).await.map(Json)
+}
+
+/// `GET /v1/users/me`: the caller's own profile.
+#[utoipa::path(
+    get,
+    path = "/v1/users/me",
+    tag = "users",
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The caller", body = UserProfile),
+        (status = 401, description = "`unauthorized`: no valid `Authorization: Bearer` token", body = ApiError, headers(("WWW-Authenticate" = String, description = "`Bearer`"))),
+    )
+)]
+pub async fn me(
+    State(state): State<AppState>,
+    AuthUser(user_id): AuthUser,
+) -> Result<Json<UserProfile>> {
+    profile(&state, &user_id).await.map(Json)
+}
+
+/// `PATCH /v1/users/me`: sets the caller's display name. Everyone who shares a room
+/// with them, and their own other connections, get `user_updated`.
+#[utoipa::path(
+    patch,
+    path = "/v1/users/me",
+    tag = "users",
+    request_body = UpdateProfileRequest,
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The caller's profile as it is now", body = UserProfile),
+        (status = 400, description = "`invalid_request`: a display name that is empty once trimmed, longer than 64 characters, or holds control characters", body = ApiError),
+        (status = 401, description = "`unauthorized`: no valid `Authorization: Bearer` token", body = ApiError, headers(("WWW-Authenticate" = String, description = "`Bearer`"))),
+        (status = 413, description = "`too_large`: the body is larger than `--max-body-bytes`", body = ApiError),
+    )
+)]
+pub async fn update_me(
+    State(state): State<AppState>,
+    AuthUser(user_id): AuthUser,
+    ApiJson(request): ApiJson<UpdateProfileRequest>,
+) -> Result<Json<UserProfile>> {
+    let name = validate::display_name(&request.display_name)?;
+    let profile = state
+        .store()
+        .set_display_name(&user_id, &name)
+        .await?
+        .ok_or_else(no_such_user)?;
+    let mut audience = state.store().co_members(&user_id).await?;
+    audience.push(user_id);
+    let frame = ServerFrame::UserUpdated {
+        user_id: profile.user_id.clone(),
+        username: profile.username.clone(),
+        display_name: profile.display_name.clone(),
+    };
+    state
+        .bus()
+        .publish_to_users(&audience, Utf8Bytes::from(frame.encode()));
+    Ok(Json(profile))
+}
+
+async fn profile(state: &AppState, user_id: &str) -> Result<UserProfile> {
+    state
+        .store()
+        .user_profile(user_id)
+        .await?
+        .ok_or_else(no_such_user)
+}
+
+fn no_such_user() -> Error {
+    Error::not_found("no such user")
 }

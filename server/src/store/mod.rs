@@ -12,6 +12,8 @@ mod group_commit;
 mod outbox_events;
 mod postgres;
 mod queries;
+#[cfg(test)]
+mod room_list_tests;
 mod rows;
 mod sql;
 mod sqlite;
@@ -20,7 +22,9 @@ mod tests;
 mod write;
 
 use async_trait::async_trait;
-use chat_protocol::v1::{MemberReceipts, Message, ReceiptKind, RoomVisibility, UserProfile};
+use chat_protocol::v1::{
+    LastMessage, MemberReceipts, Message, ReceiptKind, RoomVisibility, UserProfile,
+};
 
 pub use committed_event::{CommittedEvent, EventKind};
 pub use error::{Error, Result};
@@ -37,6 +41,19 @@ pub struct UserRecord {
     pub username: String,
     /// Argon2 PHC string; `None` for users of an external auth service.
     pub password_hash: Option<String>,
+    /// The name the user chose to be shown by, if any.
+    pub display_name: Option<String>,
+}
+
+impl UserRecord {
+    /// The user as other users see them.
+    pub fn profile(self) -> UserProfile {
+        UserProfile {
+            display_name: self.display_name.unwrap_or_else(|| self.username.clone()),
+            user_id: self.id.into(),
+            username: self.username,
+        }
+    }
 }
 
 /// A refresh token to store: its hash only, never the token.
@@ -82,6 +99,36 @@ pub struct RoomRecord {
     pub last_seq: u64,
     /// Creation time, ms since the epoch.
     pub created_at: i64,
+}
+
+/// A room as one user's room list shows it.
+#[derive(Debug, Clone)]
+pub struct RoomListEntry {
+    /// The room.
+    pub room: RoomRecord,
+    /// For a direct room, the other member's display name.
+    pub peer_name: Option<String>,
+    /// The latest message that is not deleted, its text not yet cut.
+    pub last_message: Option<LastMessage>,
+    /// The later of the last message's time and when the user became a member
+    /// (ms since the epoch); the room's creation for a room the user is not in.
+    pub last_activity_at: i64,
+    /// Messages from others after `read_seq`, not deleted (0 for a non-member).
+    pub unread_count: u64,
+    /// The user's read position.
+    pub read_seq: u64,
+    /// Until when the user muted the room, if they did.
+    pub muted_until: Option<i64>,
+}
+
+/// Where a page of a room list starts: after the room with this activity time and id.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RoomListCursor {
+    /// The last listed room's `last_activity_at`.
+    pub last_activity_at: i64,
+    /// The last listed room's id (rooms with the same activity time come in
+    /// descending id order).
+    pub room_id: String,
 }
 
 /// A room with its member ids and their receipts: what a join reads, in one statement.
@@ -176,6 +223,10 @@ pub trait Store: Send + Sync + std::fmt::Debug + 'static {
     async fn user_by_name(&self, username: &str) -> Result<Option<UserRecord>>;
     /// Whether a user id exists.
     async fn user_exists(&self, user_id: &str) -> Result<bool>;
+    /// A user's profile by id.
+    async fn user_profile(&self, user_id: &str) -> Result<Option<UserProfile>>;
+    /// Sets the name a user is shown by; `None` when there is no such user.
+    async fn set_display_name(&self, user_id: &str, name: &str) -> Result<Option<UserProfile>>;
     /// Creates a password-less user row for an external token's `sub`, named `username`,
     /// unless one exists. Returns whether the user exists afterwards: `false` when the
     /// name is taken (names are unique regardless of case; ids are not), so that the
@@ -206,10 +257,19 @@ pub trait Store: Send + Sync + std::fmt::Debug + 'static {
     async fn create_room(&self, room: NewRoom) -> Result<(RoomRecord, bool)>;
     /// A room by id.
     async fn room(&self, room_id: &str) -> Result<Option<RoomRecord>>;
-    /// The rooms a user is a member of, newest first.
-    async fn rooms_of(&self, user_id: &str) -> Result<Vec<RoomRecord>>;
-    /// Public rooms, newest first.
-    async fn public_rooms(&self, limit: u32) -> Result<Vec<RoomRecord>>;
+    /// The rooms a user is a member of, most recent activity first, starting after
+    /// `after`, at most `limit`.
+    async fn room_list(
+        &self,
+        user_id: &str,
+        after: Option<&RoomListCursor>,
+        limit: u32,
+    ) -> Result<Vec<RoomListEntry>>;
+    /// Public rooms, newest first, as `user_id` would see them in their list.
+    async fn public_rooms(&self, user_id: &str, limit: u32) -> Result<Vec<RoomListEntry>>;
+    /// Sets or clears (`None`) until when a member muted a room; `false` when the user
+    /// is not a member.
+    async fn set_mute(&self, room_id: &str, user_id: &str, until: Option<i64>) -> Result<bool>;
     /// Whether the user is a member of the room.
     async fn is_member(&self, room_id: &str, user_id: &str) -> Result<bool>;
     /// A room by id, and whether the user is a member: one statement where

@@ -10,14 +10,14 @@ use tempfile::TempDir;
 use super::*;
 
 /// A store under test, with what it was opened on and the events its writer announced.
-struct Opened {
-    store: Arc<dyn Store>,
+pub(super) struct Opened {
+    pub(super) store: Arc<dyn Store>,
     /// `(room, seq)` of every event handed to the commit hook, in order.
     announced: Arc<Mutex<Vec<(String, u64)>>>,
-    _dir: TempDir,
+    pub(super) _dir: TempDir,
 }
 
-async fn open() -> Opened {
+pub(super) async fn open() -> Opened {
     open_with(EventOutbox::default()).await
 }
 
@@ -51,16 +51,22 @@ async fn open_with(outbox: EventOutbox) -> Opened {
     }
 }
 
-async fn user(store: &dyn Store, id: &str) {
+pub(super) async fn user(store: &dyn Store, id: &str) {
     let record = UserRecord {
         id: id.to_owned(),
         username: format!("name-{id}"),
         password_hash: None,
+        display_name: None,
     };
     store.create_user(&record, 1).await.expect("create user");
 }
 
-async fn room(store: &dyn Store, id: &str, creator: &str, members: &[&str]) -> RoomRecord {
+pub(super) async fn room(
+    store: &dyn Store,
+    id: &str,
+    creator: &str,
+    members: &[&str],
+) -> RoomRecord {
     let new = NewRoom {
         id: id.to_owned(),
         name: format!("room {id}"),
@@ -72,7 +78,12 @@ async fn room(store: &dyn Store, id: &str, creator: &str, members: &[&str]) -> R
     store.create_room(new).await.expect("create room").0
 }
 
-fn message(room_id: &str, sender_id: &str, client_msg_id: &str, content: &str) -> NewMessage {
+pub(super) fn message(
+    room_id: &str,
+    sender_id: &str,
+    client_msg_id: &str,
+    content: &str,
+) -> NewMessage {
     NewMessage {
         room_id: room_id.to_owned(),
         sender_id: sender_id.to_owned(),
@@ -83,7 +94,12 @@ fn message(room_id: &str, sender_id: &str, client_msg_id: &str, content: &str) -
     }
 }
 
-fn change(room_id: &str, user_id: &str, message_id: &str, action: ChangeAction) -> MessageChange {
+pub(super) fn change(
+    room_id: &str,
+    user_id: &str,
+    message_id: &str,
+    action: ChangeAction,
+) -> MessageChange {
     MessageChange {
         room_id: room_id.to_owned(),
         user_id: user_id.to_owned(),
@@ -110,12 +126,14 @@ async fn usernames_are_unique_regardless_of_case_and_found_the_same_way() {
         id: "u1".into(),
         username: "Ann".into(),
         password_hash: Some("hash".into()),
+        display_name: None,
     };
     store.create_user(&ann, 1).await.unwrap();
     let twin = UserRecord {
         id: "u2".into(),
         username: "aNN".into(),
         password_hash: None,
+        display_name: None,
     };
     assert!(matches!(
         store.create_user(&twin, 1).await,
@@ -170,19 +188,19 @@ async fn rooms_memberships_and_the_direct_room_of_a_pair() {
     assert!(store.room("d2").await.unwrap().is_none());
 
     let ann_rooms: Vec<String> = store
-        .rooms_of("ann")
+        .room_list("ann", None, 10)
         .await
         .unwrap()
         .into_iter()
-        .map(|r| r.id)
+        .map(|r| r.room.id)
         .collect();
-    assert_eq!(ann_rooms, ["d1", "r1"], "newest first");
+    assert_eq!(ann_rooms, ["d1", "r1"], "the latest joined first");
     let public: Vec<String> = store
-        .public_rooms(10)
+        .public_rooms("ann", 10)
         .await
         .unwrap()
         .into_iter()
-        .map(|r| r.id)
+        .map(|r| r.room.id)
         .collect();
     assert_eq!(public, ["r2"]);
 

@@ -50,8 +50,8 @@ async fn two_users_chat_both_ways_in_a_public_room() {
     assert_eq!(
         members["members"],
         json!([
-            {"user_id": ann.user_id, "username": "ann"},
-            {"user_id": bob.user_id, "username": "bob"},
+            {"user_id": ann.user_id, "username": "ann", "display_name": "ann"},
+            {"user_id": bob.user_id, "username": "bob", "display_name": "bob"},
         ])
     );
 }

@@ -17,6 +17,7 @@ mod renewal;
 mod rest;
 mod restart;
 mod resume;
+mod room_list;
 mod sessions;
 mod slow_clients;
 mod tokens;

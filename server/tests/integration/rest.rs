@@ -173,7 +173,10 @@ async fn users_are_found_by_name() {
 
     let (status, body) = server.get_json(&ann.token, "/v1/users/by-name/bob.b").await;
     assert_eq!(status, 200);
-    assert_eq!(body, json!({"user_id": bob.user_id, "username": "Bob.B"}));
+    assert_eq!(
+        body,
+        json!({"user_id": bob.user_id, "username": "Bob.B", "display_name": "Bob.B"})
+    );
 
     let (status, body) = server
         .get_json(&ann.token, "/v1/users/by-name/nobody")
@@ -309,7 +312,11 @@ async fn the_openapi_document_describes_every_rest_endpoint() {
         "GET /v1/rooms/public",
         "GET /v1/rooms/{room_id}/members",
         "POST /v1/rooms/{room_id}/members",
+        "PUT /v1/rooms/{room_id}/mute",
         "GET /v1/users/by-name/{username}",
+        "GET /v1/users/me",
+        "PATCH /v1/users/me",
+        "GET /v1/users/{user_id}",
         "GET /v1/rooms/{room_id}/messages",
         "POST /v1/rooms/{room_id}/messages",
         "GET /healthz",
@@ -327,7 +334,8 @@ async fn the_openapi_document_describes_every_rest_endpoint() {
         let (method, path) = operation.split_once(' ').unwrap();
         let path = path
             .replace("{room_id}", "no-such-room")
-            .replace("{username}", "nobody");
+            .replace("{username}", "nobody")
+            .replace("{user_id}", "nobody");
         let response = server
             .http
             .request(method.parse().unwrap(), server.url(&path))

@@ -325,7 +325,7 @@ async fn a_refused_join_changes_no_membership() {
         .await;
     assert_eq!(
         members["members"],
-        serde_json::json!([{"user_id": ann.user_id, "username": "ann"}])
+        serde_json::json!([{"user_id": ann.user_id, "username": "ann", "display_name": "ann"}])
     );
 }
 

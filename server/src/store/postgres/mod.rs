@@ -53,8 +53,8 @@ impl SqlStore<Postgres> {
 
 impl Backend for Postgres {
     // The unique index is on `lower(username)`.
-    const USER_BY_NAME: &'static str =
-        "SELECT id, username, password_hash FROM users WHERE lower(username) = lower($1)";
+    const USER_BY_NAME: &'static str = "SELECT id, username, password_hash, display_name FROM users \
+         WHERE lower(username) = lower($1)";
 
     async fn begin_write(pool: &Pool<Self>) -> sqlx::Result<Transaction<'static, Self>> {
         pool.begin().await

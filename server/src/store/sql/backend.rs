@@ -9,7 +9,7 @@ use sqlx::{Database, Pool, Transaction};
 /// One database's answers to what the shared SQL cannot say the same way.
 pub(crate) trait Backend: Database {
     /// Finds a local user by login name, regardless of case (`$1` the name; columns
-    /// `id, username, password_hash`). Each database has its own case-insensitive
+    /// `id, username, password_hash, display_name`). Each database has its own case-insensitive
     /// index, and only its own way of comparing uses it.
     const USER_BY_NAME: &'static str;
 

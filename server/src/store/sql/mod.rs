@@ -4,6 +4,7 @@
 
 mod backend;
 mod refresh_tokens;
+mod room_list;
 
 use std::sync::Mutex;
 
@@ -22,7 +23,7 @@ use super::rows::{event_from_row, message_from_row, room_from_row, to_i64, to_u6
 use super::write::{MessageChange, NewMessage, Sent};
 use super::{
     CommittedEvent, EventOutbox, NewRoom, OutboxRow, Page, PageRange, RefreshTokenRecord,
-    RoomRecord, RoomWithMembers, Rotation, Store, UserRecord,
+    RoomListCursor, RoomListEntry, RoomRecord, RoomWithMembers, Rotation, Store, UserRecord,
 };
 use crate::events::schema::{self, OutboxEvent};
 
@@ -118,6 +119,20 @@ fn is_unique_violation(err: &sqlx::Error) -> bool {
     matches!(err, sqlx::Error::Database(db) if db.is_unique_violation())
 }
 
+/// A user's profile from columns `id`, `username` and `display_name` (already falling
+/// back to the username).
+fn profile_from_row<R: sqlx::Row>(row: &R) -> Result<UserProfile>
+where
+    for<'r> &'r str: ColumnIndex<R>,
+    for<'r> String: Decode<'r, R::Database> + Type<R::Database>,
+{
+    Ok(UserProfile {
+        user_id: row.try_get::<String, _>("id")?.into(),
+        username: row.try_get("username")?,
+        display_name: row.try_get("display_name")?,
+    })
+}
+
 const ROOM_COLUMNS: &str = "id, name, visibility, last_seq, created_at";
 
 #[async_trait]
@@ -128,6 +143,7 @@ where
     DB::Arguments: IntoArguments<DB>,
     for<'q> &'q str: Encode<'q, DB> + Type<DB>,
     for<'q> Option<&'q str>: Encode<'q, DB> + Type<DB>,
+    for<'q> Option<i64>: Encode<'q, DB> + Type<DB>,
     for<'q> i64: Encode<'q, DB> + Decode<'q, DB> + Type<DB>,
     for<'r> String: Decode<'r, DB> + Type<DB>,
     for<'r> &'r str: ColumnIndex<DB::Row>,
@@ -169,6 +185,7 @@ where
                 id: r.try_get("id")?,
                 username: r.try_get("username")?,
                 password_hash: r.try_get("password_hash")?,
+                display_name: r.try_get("display_name")?,
             })
         })
         .transpose()
@@ -180,6 +197,26 @@ where
             .fetch_optional(&self.pool)
             .await?;
         Ok(row.is_some())
+    }
+
+    async fn user_profile(&self, user_id: &str) -> Result<Option<UserProfile>> {
+        let row = sqlx::query::<DB>(
+            "SELECT id, username, COALESCE(display_name, username) AS display_name
+             FROM users WHERE id = $1",
+        )
+        .bind(user_id)
+        .fetch_optional(&self.pool)
+        .await?;
+        row.as_ref().map(profile_from_row).transpose()
+    }
+
+    async fn set_display_name(&self, user_id: &str, name: &str) -> Result<Option<UserProfile>> {
+        sqlx::query::<DB>("UPDATE users SET display_name = $1 WHERE id = $2")
+            .bind(name)
+            .bind(user_id)
+            .execute(&self.pool)
+            .await?;
+        self.user_profile(user_id).await
     }
 
     async fn ensure_external_user(&self, user_id: &str, username: &str, now: i64) -> Result<bool> {
@@ -305,28 +342,21 @@ where
         row.as_ref().map(room_from_row).transpose()
     }
 
-    async fn rooms_of(&self, user_id: &str) -> Result<Vec<RoomRecord>> {
-        let rows = sqlx::query::<DB>(
-            "SELECT r.id, r.name, r.visibility, r.last_seq, r.created_at
-             FROM rooms r JOIN room_members m ON m.room_id = r.id
-             WHERE m.user_id = $1 ORDER BY r.created_at DESC, r.id DESC",
-        )
-        .bind(user_id)
-        .fetch_all(&self.pool)
-        .await?;
-        rows.iter().map(room_from_row).collect()
+    async fn room_list(
+        &self,
+        user_id: &str,
+        after: Option<&RoomListCursor>,
+        limit: u32,
+    ) -> Result<Vec<RoomListEntry>> {
+        self.list_rooms_of(user_id, after, limit).await
     }
 
-    async fn public_rooms(&self, limit: u32) -> Result<Vec<RoomRecord>> {
-        let sql = format!(
-            "SELECT {ROOM_COLUMNS} FROM rooms WHERE visibility = 'public'
-             ORDER BY created_at DESC, id DESC LIMIT $1"
-        );
-        let rows = sqlx::query::<DB>(sqlx::AssertSqlSafe(sql))
-            .bind(i64::from(limit))
-            .fetch_all(&self.pool)
-            .await?;
-        rows.iter().map(room_from_row).collect()
+    async fn public_rooms(&self, user_id: &str, limit: u32) -> Result<Vec<RoomListEntry>> {
+        self.list_public_rooms(user_id, limit).await
+    }
+
+    async fn set_mute(&self, room_id: &str, user_id: &str, until: Option<i64>) -> Result<bool> {
+        self.mute(room_id, user_id, until).await
     }
 
     async fn room_for(&self, room_id: &str, user_id: &str) -> Result<Option<(RoomRecord, bool)>> {
@@ -383,20 +413,14 @@ where
 
     async fn members(&self, room_id: &str) -> Result<Vec<UserProfile>> {
         let rows = sqlx::query::<DB>(
-            "SELECT m.user_id, u.username FROM room_members m JOIN users u ON u.id = m.user_id
+            "SELECT u.id, u.username, COALESCE(u.display_name, u.username) AS display_name
+             FROM room_members m JOIN users u ON u.id = m.user_id
              WHERE m.room_id = $1 ORDER BY m.joined_at, m.user_id",
         )
         .bind(room_id)
         .fetch_all(&self.pool)
         .await?;
-        rows.iter()
-            .map(|r| {
-                Ok(UserProfile {
-                    user_id: r.try_get::<String, _>("user_id")?.into(),
-                    username: r.try_get("username")?,
-                })
-            })
-            .collect()
+        rows.iter().map(profile_from_row).collect()
     }
 
     async fn co_members(&self, user_id: &str) -> Result<Vec<String>> {

@@ -81,7 +81,7 @@ impl SqlStore<Sqlite> {
 impl Backend for Sqlite {
     // The column is `COLLATE NOCASE`, and so is its unique index.
     const USER_BY_NAME: &'static str =
-        "SELECT id, username, password_hash FROM users WHERE username = $1";
+        "SELECT id, username, password_hash, display_name FROM users WHERE username = $1";
 
     async fn begin_write(pool: &Pool<Self>) -> sqlx::Result<Transaction<'static, Self>> {
         pool.begin_with("BEGIN IMMEDIATE").await

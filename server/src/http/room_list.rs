@@ -1,0 +1,198 @@
+//! The caller's room list (`GET /v1/rooms`): most recent activity first, paged by an
+//! opaque cursor, each room with its last message, unread count, read position and
+//! mute; and muting a room.
+
+use axum::Json;
+use axum::extract::State;
+use axum::http::StatusCode;
+use chat_protocol::v1::{
+    ApiError, LAST_MESSAGE_PREVIEW_CHARS, LastMessage, MuteRequest, RoomKind, RoomList, RoomSummary,
+};
+use serde::Deserialize;
+
+use super::extract::{ApiJson, ApiPath, ApiQuery, AuthUser};
+use crate::access;
+use crate::clock::now_ms;
+use crate::error::{Error, Result};
+use crate::state::AppState;
+use crate::store::{RoomListCursor, RoomListEntry};
+use crate::validate;
+
+/// Most rooms in one page, and the page size when `limit` is left out: clients from
+/// before paging ask without it and expect every room.
+const MAX_PAGE: u32 = 1000;
+
+/// Query of `GET /v1/rooms`.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct RoomListQuery {
+    /// Page size, 1 to 1000 (default 1000).
+    #[param(minimum = 1, maximum = 1000)]
+    limit: Option<u32>,
+    /// The `next_after` of the previous page.
+    #[param(max_length = 160)]
+    after: Option<String>,
+}
+
+/// The room as the list shows it to a user at `now`.
+pub fn summary(entry: RoomListEntry, now: i64) -> RoomSummary {
+    let room = entry.room;
+    RoomSummary {
+        kind: RoomKind::from(room.visibility),
+        name: entry.peer_name.unwrap_or(room.name),
+        room_id: room.id.into(),
+        visibility: room.visibility,
+        last_seq: room.last_seq,
+        created_at: room.created_at,
+        last_message: entry.last_message.map(preview),
+        last_activity_at: entry.last_activity_at,
+        unread_count: entry.unread_count,
+        read_seq: entry.read_seq,
+        muted: entry.muted_until.is_some_and(|until| until > now),
+    }
+}
+
+/// The message with its text cut to the preview's length.
+fn preview(mut message: LastMessage) -> LastMessage {
+    if let Some((cut, _)) = message
+        .content
+        .char_indices()
+        .nth(LAST_MESSAGE_PREVIEW_CHARS)
+    {
+        message.content.truncate(cut);
+    }
+    message
+}
+
+/// `<activity ms>.<room id>`: where the next page starts. Opaque to clients.
+fn encode_cursor(entry: &RoomSummary) -> String {
+    format!("{}.{}", entry.last_activity_at, entry.room_id)
+}
+
+fn decode_cursor(text: &str) -> Result<RoomListCursor> {
+    let refused = || Error::invalid("after must be the next_after of an earlier page");
+    let (activity, room_id) = text.split_once('.').ok_or_else(refused)?;
+    let last_activity_at = activity.parse().map_err(|_| refused())?;
+    validate::id("after", room_id).map_err(|_| refused())?;
+    Ok(RoomListCursor {
+        last_activity_at,
+        room_id: room_id.to_owned(),
+    })
+}
+
+/// `GET /v1/rooms?limit=&after=`: rooms the caller is a member of.
+#[utoipa::path(
+    get,
+    path = "/v1/rooms",
+    tag = "rooms",
+    params(RoomListQuery),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The caller's rooms, most recent activity first; `next_after` fetches the next page", body = RoomList),
+        (status = 400, description = "`invalid_request`: a bad `limit` or `after`", body = ApiError),
+        (status = 401, description = "`unauthorized`: no valid `Authorization: Bearer` token", body = ApiError, headers(("WWW-Authenticate" = String, description = "`Bearer`"))),
+    )
+)]
+pub async fn mine(
+    State(state): State<AppState>,
+    AuthUser(user_id): AuthUser,
+    ApiQuery(query): ApiQuery<RoomListQuery>,
+) -> Result<Json<RoomList>> {
+    let limit = validate::limit(query.limit.unwrap_or(MAX_PAGE), MAX_PAGE)?;
+    let after = query.after.as_deref().map(decode_cursor).transpose()?;
+    // One more than the page: whether it exists says if there is a next page.
+    let mut entries = state
+        .store()
+        .room_list(&user_id, after.as_ref(), limit + 1)
+        .await?;
+    let more = entries.len() > limit as usize;
+    entries.truncate(limit as usize);
+    let now = now_ms();
+    let rooms: Vec<RoomSummary> = entries.into_iter().map(|e| summary(e, now)).collect();
+    let next_after = if more {
+        rooms.last().map(encode_cursor)
+    } else {
+        None
+    };
+    Ok(Json(RoomList { rooms, next_after }))
+}
+
+/// `PUT /v1/rooms/{room_id}/mute`: mutes the room for the caller until a time, or
+/// unmutes it. A muted room still counts unread messages; notifications honour it.
+#[utoipa::path(
+    put,
+    path = "/v1/rooms/{room_id}/mute",
+    tag = "rooms",
+    params(
+        ("room_id" = String, Path, description = "The room (at most 128 bytes)"),
+    ),
+    request_body = MuteRequest,
+    security(("bearer" = [])),
+    responses(
+        (status = 204, description = "Muted until `until`, or unmuted"),
+        (status = 400, description = "`invalid_request`: a malformed room id, or `until` that is not a time (a negative number)", body = ApiError),
+        (status = 401, description = "`unauthorized`: no valid `Authorization: Bearer` token", body = ApiError, headers(("WWW-Authenticate" = String, description = "`Bearer`"))),
+        (status = 403, description = "`forbidden`: the caller is not a member", body = ApiError),
+        (status = 404, description = "`not_found`: no such room", body = ApiError),
+        (status = 413, description = "`too_large`: the body is larger than `--max-body-bytes`", body = ApiError),
+    )
+)]
+pub async fn mute(
+    State(state): State<AppState>,
+    AuthUser(user_id): AuthUser,
+    ApiPath(room_id): ApiPath<String>,
+    ApiJson(request): ApiJson<MuteRequest>,
+) -> Result<StatusCode> {
+    if request.until.is_some_and(|until| until < 0) {
+        return Err(Error::invalid(
+            "until must be a time in milliseconds since the epoch, or null",
+        ));
+    }
+    access::member_room(&state, &room_id, &user_id).await?;
+    if !state
+        .store()
+        .set_mute(&room_id, &user_id, request.until)
+        .await?
+    {
+        // Left between the check and the update.
+        return Err(Error::forbidden("you are not a member of this room"));
+    }
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_preview_is_cut_at_a_character_not_a_byte() {
+        let message = |content: &str| LastMessage {
+            message_id: "m".into(),
+            seq: 1,
+            sender_id: "u".into(),
+            content: content.to_owned(),
+            created_at: 0,
+        };
+        let long = "é".repeat(LAST_MESSAGE_PREVIEW_CHARS + 5);
+        let cut = preview(message(&long)).content;
+        assert_eq!(cut.chars().count(), LAST_MESSAGE_PREVIEW_CHARS);
+        let exact = "a".repeat(LAST_MESSAGE_PREVIEW_CHARS);
+        assert_eq!(preview(message(&exact)).content, exact);
+    }
+
+    #[test]
+    fn cursors_round_trip_and_bad_ones_are_refused() {
+        let cursor = decode_cursor("1700000000000.0190-room").unwrap();
+        assert_eq!(cursor.last_activity_at, 1_700_000_000_000);
+        assert_eq!(cursor.room_id, "0190-room");
+        for bad in [
+            "",
+            "123",
+            "abc.room",
+            "123.",
+            &format!("1.{}", "r".repeat(200)),
+        ] {
+            assert!(decode_cursor(bad).is_err(), "{bad:?}");
+        }
+    }
+}

@@ -1,0 +1,222 @@
+//! The room list, profiles and mute, against every backend (like `tests`, whose
+//! helpers this uses): what `GET /v1/rooms` reads.
+
+use chat_protocol::v1::{ReceiptKind, RoomVisibility};
+
+use super::tests::{Opened, change, message, open, room, user};
+use super::*;
+
+async fn list(store: &dyn Store, user_id: &str) -> Vec<RoomListEntry> {
+    store
+        .room_list(user_id, None, 100)
+        .await
+        .expect("room list")
+}
+
+fn entry<'a>(entries: &'a [RoomListEntry], room_id: &str) -> &'a RoomListEntry {
+    entries
+        .iter()
+        .find(|e| e.room.id == room_id)
+        .unwrap_or_else(|| panic!("{room_id} is listed"))
+}
+
+async fn say(store: &dyn Store, room_id: &str, sender: &str, key: &str, now: i64) -> Message {
+    let write = NewMessage {
+        now,
+        ..message(room_id, sender, &uuid::Uuid::new_v4().to_string(), key)
+    };
+    store.send(write).await.expect("send").message
+}
+
+#[tokio::test]
+async fn unread_counts_only_other_peoples_messages_after_the_read_position_not_deleted() {
+    let Opened { store, _dir, .. } = open().await;
+    for id in ["ann", "bob"] {
+        user(store.as_ref(), id).await;
+    }
+    room(store.as_ref(), "r", "ann", &["bob"]).await;
+    let store = store.as_ref();
+    let first = say(store, "r", "bob", "one", 100).await;
+    say(store, "r", "bob", "two", 101).await;
+    say(store, "r", "ann", "mine", 102).await;
+    let third = say(store, "r", "bob", "three", 103).await;
+    // An edit and a delete take seqs of their own, and neither counts.
+    store
+        .change(change(
+            "r",
+            "bob",
+            &first.message_id,
+            ChangeAction::Edit("one, edited".into()),
+        ))
+        .await
+        .unwrap();
+    let ann = list(store, "ann").await;
+    let r = entry(&ann, "r");
+    assert_eq!((r.unread_count, r.read_seq, r.room.last_seq), (3, 0, 5));
+    let bob = list(store, "bob").await;
+    assert_eq!(entry(&bob, "r").unread_count, 1, "ann's one message");
+
+    store
+        .change(change("r", "bob", &third.message_id, ChangeAction::Delete))
+        .await
+        .unwrap();
+    let ann = list(store, "ann").await;
+    let r = entry(&ann, "r");
+    assert_eq!(r.unread_count, 2, "a deleted message no longer counts");
+    let last = r.last_message.as_ref().expect("a visible message is left");
+    assert_eq!(
+        (last.content.as_str(), last.seq),
+        ("mine", 3),
+        "the last message is the newest one not deleted"
+    );
+    assert_eq!(
+        r.last_activity_at, 103,
+        "a deleted message was still activity"
+    );
+
+    assert!(
+        store
+            .set_receipt("r", "ann", first.seq, ReceiptKind::Read)
+            .await
+            .unwrap()
+    );
+    let r = list(store, "ann").await.remove(0);
+    assert_eq!((r.unread_count, r.read_seq), (1, first.seq));
+    // Read up to the edit's seq: everything is read.
+    store
+        .set_receipt("r", "ann", 6, ReceiptKind::Read)
+        .await
+        .unwrap();
+    let r = list(store, "ann").await.remove(0);
+    assert_eq!((r.unread_count, r.read_seq), (0, 6));
+}
+
+#[tokio::test]
+async fn rooms_come_most_recent_activity_first_in_pages() {
+    let Opened { store, _dir, .. } = open().await;
+    for id in ["ann", "bob"] {
+        user(store.as_ref(), id).await;
+    }
+    let store = store.as_ref();
+    // Created at 10 (room helper), in id order; no room has a message yet.
+    for id in ["a", "b", "c", "d", "e"] {
+        room(store, id, "ann", &["bob"]).await;
+    }
+    say(store, "b", "bob", "late", 500).await;
+    say(store, "d", "bob", "later", 600).await;
+    let order: Vec<String> = list(store, "ann")
+        .await
+        .into_iter()
+        .map(|e| e.room.id)
+        .collect();
+    // The same activity time comes in descending id order.
+    assert_eq!(order, ["d", "b", "e", "c", "a"]);
+
+    let mut paged = Vec::new();
+    let mut after: Option<RoomListCursor> = None;
+    for _ in 0..10 {
+        let page = store.room_list("ann", after.as_ref(), 2).await.unwrap();
+        let Some(last) = page.last() else { break };
+        after = Some(RoomListCursor {
+            last_activity_at: last.last_activity_at,
+            room_id: last.room.id.clone(),
+        });
+        paged.extend(page.into_iter().map(|e| e.room.id));
+    }
+    assert_eq!(paged, order, "pages cover every room once, in order");
+
+    // Joining later counts as activity: a room one is added to comes first.
+    user(store, "cid").await;
+    store.add_member("a", "cid", "ann", 700).await.unwrap();
+    store.add_member("b", "cid", "ann", 50).await.unwrap();
+    let cid = list(store, "cid").await;
+    let order: Vec<(&str, i64)> = cid
+        .iter()
+        .map(|e| (e.room.id.as_str(), e.last_activity_at))
+        .collect();
+    assert_eq!(order, [("a", 700), ("b", 500)]);
+    assert_eq!(
+        entry(&cid, "b").unread_count,
+        1,
+        "history before joining counts"
+    );
+}
+
+#[tokio::test]
+async fn a_direct_room_is_named_after_the_other_member_and_profiles_change_names() {
+    let Opened { store, _dir, .. } = open().await;
+    for id in ["ann", "bob"] {
+        user(store.as_ref(), id).await;
+    }
+    let store = store.as_ref();
+    let direct = NewRoom {
+        id: "d".into(),
+        name: String::new(),
+        visibility: RoomVisibility::Direct,
+        creator: "ann".into(),
+        members: vec!["bob".into()],
+        now: 5,
+    };
+    store.create_room(direct).await.unwrap();
+    room(store, "g", "ann", &["bob"]).await;
+    let ann = list(store, "ann").await;
+    assert_eq!(entry(&ann, "d").peer_name.as_deref(), Some("name-bob"));
+    assert_eq!(entry(&ann, "g").peer_name, None, "a group keeps its name");
+
+    let profile = store
+        .set_display_name("bob", "Bob Builder")
+        .await
+        .unwrap()
+        .expect("bob exists");
+    assert_eq!(
+        (profile.username.as_str(), profile.display_name.as_str()),
+        ("name-bob", "Bob Builder")
+    );
+    let ann = list(store, "ann").await;
+    assert_eq!(entry(&ann, "d").peer_name.as_deref(), Some("Bob Builder"));
+    let bob = list(store, "bob").await;
+    assert_eq!(entry(&bob, "d").peer_name.as_deref(), Some("name-ann"));
+    let members = store.members("g").await.unwrap();
+    let names: Vec<&str> = members.iter().map(|m| m.display_name.as_str()).collect();
+    assert_eq!(names, ["name-ann", "Bob Builder"]);
+    assert_eq!(
+        store
+            .user_profile("ann")
+            .await
+            .unwrap()
+            .unwrap()
+            .display_name,
+        "name-ann",
+        "no display name: the username"
+    );
+    assert!(store.user_profile("nobody").await.unwrap().is_none());
+    assert!(
+        store
+            .set_display_name("nobody", "X")
+            .await
+            .unwrap()
+            .is_none()
+    );
+    let found = store.user_by_name("NAME-BOB").await.unwrap().unwrap();
+    assert_eq!(found.profile().display_name, "Bob Builder");
+}
+
+#[tokio::test]
+async fn a_member_mutes_and_unmutes_a_room_for_themself_only() {
+    let Opened { store, _dir, .. } = open().await;
+    for id in ["ann", "bob", "cid"] {
+        user(store.as_ref(), id).await;
+    }
+    let store = store.as_ref();
+    room(store, "r", "ann", &["bob"]).await;
+    assert!(store.set_mute("r", "ann", Some(i64::MAX)).await.unwrap());
+    assert_eq!(list(store, "ann").await[0].muted_until, Some(i64::MAX));
+    assert_eq!(list(store, "bob").await[0].muted_until, None);
+    assert!(store.set_mute("r", "ann", None).await.unwrap());
+    assert_eq!(list(store, "ann").await[0].muted_until, None);
+    assert!(
+        !store.set_mute("r", "cid", Some(1)).await.unwrap(),
+        "not a member"
+    );
+    assert!(!store.set_mute("nowhere", "ann", Some(1)).await.unwrap());
+}

@@ -1,0 +1,386 @@
+//! The home screen over REST: `GET /v1/rooms` with last message, activity order, paging,
+//! unread counts and mute; profiles and `user_updated`.
+
+use chat_protocol::v1::{ClientFrame, ReceiptKind, ServerFrame};
+use serde_json::{Value, json};
+
+use crate::common::TestServer;
+
+async fn send_json(
+    server: &TestServer,
+    method: reqwest::Method,
+    token: Option<&str>,
+    path: &str,
+    body: Value,
+) -> (u16, Value) {
+    let mut request = server.http.request(method, server.url(path)).json(&body);
+    if let Some(token) = token {
+        request = request.bearer_auth(token);
+    }
+    let response = request.send().await.expect("request");
+    let status = response.status().as_u16();
+    (status, response.json().await.unwrap_or(Value::Null))
+}
+
+async fn rooms(server: &TestServer, token: &str) -> Vec<Value> {
+    let (status, body) = server.get_json(token, "/v1/rooms").await;
+    assert_eq!(status, 200, "{body}");
+    assert!(body.get("next_after").is_none(), "one page: {body}");
+    body["rooms"].as_array().expect("rooms").clone()
+}
+
+async fn mute(server: &TestServer, token: &str, room_id: &str, body: Value) -> (u16, Value) {
+    let path = format!("/v1/rooms/{room_id}/mute");
+    send_json(server, reqwest::Method::PUT, Some(token), &path, body).await
+}
+
+fn room<'a>(list: &'a [Value], room_id: &str) -> &'a Value {
+    list.iter()
+        .find(|r| r["room_id"] == room_id)
+        .unwrap_or_else(|| panic!("{room_id} in {list:?}"))
+}
+
+#[tokio::test]
+async fn the_list_carries_last_message_unread_and_read_position_most_recent_first() {
+    let server = TestServer::start().await;
+    let ann = server.register("ann").await;
+    let bob = server.register("bob").await;
+    let quiet = server
+        .create_room(&ann.token, "quiet", "private", &[&bob.user_id])
+        .await;
+    let busy = server
+        .create_room(&ann.token, "busy", "private", &[&bob.user_id])
+        .await;
+    let direct = server
+        .create_room(&bob.token, "", "direct", &[&ann.user_id])
+        .await;
+    let mut b = server.client(&bob.token).await;
+    // Joined, so that it sees ann's receipt and its own delete land.
+    b.join(&busy, None).await;
+    b.say(&quiet, "first").await;
+    b.say(&busy, "hello").await;
+    let long = "é".repeat(250);
+    let ServerFrame::MessageAck { seq: last_seq, .. } = b.say(&busy, &long).await else {
+        panic!("ack")
+    };
+
+    let list = rooms(&server, &ann.token).await;
+    let order: Vec<&str> = list
+        .iter()
+        .map(|r| r["room_id"].as_str().unwrap())
+        .collect();
+    assert_eq!(order, [busy.as_str(), quiet.as_str(), direct.as_str()]);
+    let busy_entry = room(&list, &busy);
+    assert_eq!(busy_entry["kind"], "group");
+    assert_eq!(busy_entry["name"], "busy");
+    assert_eq!(busy_entry["unread_count"], 2);
+    assert_eq!(busy_entry["read_seq"], 0);
+    assert_eq!(busy_entry["muted"], false);
+    let last = &busy_entry["last_message"];
+    assert_eq!(last["seq"], last_seq);
+    assert_eq!(last["sender_id"], bob.user_id.as_str());
+    assert_eq!(
+        last["content"].as_str().unwrap().chars().count(),
+        200,
+        "the preview is cut to 200 characters"
+    );
+    assert_eq!(busy_entry["last_activity_at"], last["created_at"]);
+    let direct_entry = room(&list, &direct);
+    assert_eq!(
+        (&direct_entry["kind"], &direct_entry["name"]),
+        (&json!("direct"), &json!("bob")),
+        "a direct room is named after the other member"
+    );
+    assert_eq!(direct_entry["last_message"], Value::Null);
+
+    // Reading moves the read position and the count; the sender's own list counts none.
+    let mut a = server.client(&ann.token).await;
+    a.send(&ClientFrame::Receipt {
+        room_id: busy.clone().into(),
+        seq: 1,
+        kind: ReceiptKind::Read,
+    })
+    .await;
+    b.recv_where(|f| matches!(f, ServerFrame::Receipt { .. }))
+        .await;
+    let busy_entry = room(&rooms(&server, &ann.token).await, &busy).clone();
+    assert_eq!(
+        (&busy_entry["unread_count"], &busy_entry["read_seq"]),
+        (&json!(1), &json!(1))
+    );
+    assert_eq!(
+        room(&rooms(&server, &bob.token).await, &busy)["unread_count"],
+        0
+    );
+
+    // Deleting the newest message: the one before becomes the last, and it no longer
+    // counts.
+    let ServerFrame::MessageAck { message_id, .. } = b.say(&busy, "oops").await else {
+        panic!("ack")
+    };
+    assert_eq!(
+        room(&rooms(&server, &ann.token).await, &busy)["unread_count"],
+        2
+    );
+    b.send(&ClientFrame::DeleteMessage {
+        room_id: busy.clone().into(),
+        message_id,
+    })
+    .await;
+    b.recv_where(|f| matches!(f, ServerFrame::MessageDeleted { .. }))
+        .await;
+    let busy_entry = room(&rooms(&server, &ann.token).await, &busy).clone();
+    assert_eq!(busy_entry["unread_count"], 1);
+    assert_eq!(busy_entry["last_message"]["seq"], last_seq);
+}
+
+#[tokio::test]
+async fn a_long_list_comes_in_pages_and_bad_paging_is_refused() {
+    let server = TestServer::start().await;
+    let ann = server.register("ann").await;
+    let mut made = Vec::new();
+    for i in 0..5 {
+        made.push(
+            server
+                .create_room(&ann.token, &format!("r{i}"), "private", &[])
+                .await,
+        );
+    }
+    let mut seen = Vec::new();
+    let mut path = "/v1/rooms?limit=2".to_owned();
+    for _ in 0..5 {
+        let (status, body) = server.get_json(&ann.token, &path).await;
+        assert_eq!(status, 200, "{body}");
+        let page = body["rooms"].as_array().unwrap();
+        assert!(page.len() <= 2);
+        seen.extend(
+            page.iter()
+                .map(|r| r["room_id"].as_str().unwrap().to_owned()),
+        );
+        match body["next_after"].as_str() {
+            Some(after) => path = format!("/v1/rooms?limit=2&after={after}"),
+            None => break,
+        }
+    }
+    made.reverse();
+    assert_eq!(seen, made, "the newest first, each once");
+
+    for bad in [
+        "/v1/rooms?limit=0",
+        "/v1/rooms?limit=1001",
+        "/v1/rooms?limit=x",
+        "/v1/rooms?after=nonsense",
+        "/v1/rooms?after=12.",
+    ] {
+        let (status, body) = server.get_json(&ann.token, bad).await;
+        assert_eq!(
+            (status, body["code"].as_str()),
+            (400, Some("invalid_request")),
+            "{bad}"
+        );
+    }
+    let (status, _) = server.get_json("not a token", "/v1/rooms").await;
+    assert_eq!(status, 401);
+}
+
+#[tokio::test]
+async fn muting_is_per_member_and_bad_mutes_change_nothing() {
+    let server = TestServer::start().await;
+    let ann = server.register("ann").await;
+    let bob = server.register("bob").await;
+    let eve = server.register("eve").await;
+    let shared = server
+        .create_room(&ann.token, "r", "private", &[&bob.user_id])
+        .await;
+    let forever = json!({"until": 4_102_444_800_000_i64});
+    assert_eq!(
+        mute(&server, &ann.token, &shared, forever.clone()).await.0,
+        204
+    );
+    assert_eq!(
+        room(&rooms(&server, &ann.token).await, &shared)["muted"],
+        true
+    );
+    assert_eq!(
+        room(&rooms(&server, &bob.token).await, &shared)["muted"],
+        false
+    );
+
+    let past = json!({"until": 1_000});
+    assert_eq!(mute(&server, &bob.token, &shared, past).await.0, 204);
+    assert_eq!(
+        room(&rooms(&server, &bob.token).await, &shared)["muted"],
+        false,
+        "a mute that ended is no mute"
+    );
+
+    for (token, target, body, want) in [
+        (
+            &eve.token,
+            shared.as_str(),
+            forever.clone(),
+            (403, "forbidden"),
+        ),
+        (
+            &ann.token,
+            "no-such-room",
+            forever.clone(),
+            (404, "not_found"),
+        ),
+        (
+            &ann.token,
+            shared.as_str(),
+            json!({"until": -5}),
+            (400, "invalid_request"),
+        ),
+        (
+            &ann.token,
+            shared.as_str(),
+            json!({"until": "soon"}),
+            (400, "invalid_request"),
+        ),
+        (
+            &ann.token,
+            shared.as_str(),
+            json!({"until": 1.5}),
+            (400, "invalid_request"),
+        ),
+    ] {
+        let (status, answer) = mute(&server, token, target, body.clone()).await;
+        assert_eq!(
+            (status, answer["code"].as_str()),
+            (want.0, Some(want.1)),
+            "{body}"
+        );
+    }
+    let (status, _) = send_json(
+        &server,
+        reqwest::Method::PUT,
+        None,
+        &format!("/v1/rooms/{shared}/mute"),
+        forever,
+    )
+    .await;
+    assert_eq!(status, 401);
+    assert_eq!(
+        room(&rooms(&server, &ann.token).await, &shared)["muted"],
+        true,
+        "refused requests changed nothing"
+    );
+
+    assert_eq!(
+        mute(&server, &ann.token, &shared, json!({"until": null}))
+            .await
+            .0,
+        204
+    );
+    assert_eq!(
+        room(&rooms(&server, &ann.token).await, &shared)["muted"],
+        false
+    );
+}
+
+#[tokio::test]
+async fn a_new_display_name_reaches_people_who_share_a_room_and_nobody_else() {
+    let server = TestServer::start().await;
+    let ann = server.register("ann").await;
+    let bob = server.register("bob").await;
+    let eve = server.register("eve").await;
+    let room_id = server
+        .create_room(&ann.token, "r", "private", &[&bob.user_id])
+        .await;
+    let mut ann_phone = server.client(&ann.token).await;
+    let mut ann_laptop = server.client(&ann.token).await;
+    let mut b = server.client(&bob.token).await;
+    let mut e = server.client(&eve.token).await;
+    for client in [&mut ann_phone, &mut ann_laptop, &mut b, &mut e] {
+        client.drain().await;
+    }
+
+    let (status, me) = server.get_json(&ann.token, "/v1/users/me").await;
+    assert_eq!(status, 200);
+    assert_eq!(
+        me,
+        json!({"user_id": ann.user_id, "username": "ann", "display_name": "ann"})
+    );
+
+    let patch = |body: Value| {
+        send_json(
+            &server,
+            reqwest::Method::PATCH,
+            Some(&ann.token),
+            "/v1/users/me",
+            body,
+        )
+    };
+    let (status, me) = patch(json!({"display_name": "  Ann Smith  "})).await;
+    assert_eq!(status, 200, "{me}");
+    assert_eq!(me["display_name"], "Ann Smith", "trimmed");
+
+    let updated = |frame: &ServerFrame| matches!(frame, ServerFrame::UserUpdated { .. });
+    for client in [&mut ann_laptop, &mut b] {
+        let frame = client.recv_where(updated).await;
+        assert_eq!(
+            frame,
+            ServerFrame::UserUpdated {
+                user_id: ann.user_id.clone(),
+                username: "ann".into(),
+                display_name: "Ann Smith".into(),
+            }
+        );
+    }
+    ann_phone.recv_where(updated).await;
+    assert!(
+        !e.drain().await.iter().any(updated),
+        "eve shares no room with ann"
+    );
+
+    let (status, seen) = server
+        .get_json(&eve.token, &format!("/v1/users/{}", ann.user_id))
+        .await;
+    assert_eq!((status, &seen["display_name"]), (200, &json!("Ann Smith")));
+    let (_, members) = server
+        .get_json(&bob.token, &format!("/v1/rooms/{room_id}/members"))
+        .await;
+    let names: Vec<&str> = members["members"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["display_name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["Ann Smith", "bob"]);
+    let (_, found) = server.get_json(&eve.token, "/v1/users/by-name/ANN").await;
+    assert_eq!(found["display_name"], "Ann Smith");
+
+    for bad in [
+        json!({"display_name": "   "}),
+        json!({"display_name": "x".repeat(65)}),
+        json!({"display_name": "two\nlines"}),
+        json!({"display_name": "nul\u{0}"}),
+        json!({"display_name": 7}),
+        json!({}),
+    ] {
+        let (status, answer) = patch(bad.clone()).await;
+        assert_eq!(
+            (status, answer["code"].as_str()),
+            (400, Some("invalid_request")),
+            "{bad}"
+        );
+    }
+    let (_, me) = server.get_json(&ann.token, "/v1/users/me").await;
+    assert_eq!(
+        me["display_name"], "Ann Smith",
+        "refused changes changed nothing"
+    );
+    assert!(!b.drain().await.iter().any(updated));
+
+    let (status, answer) = server.get_json(&ann.token, "/v1/users/nobody").await;
+    assert_eq!((status, answer["code"].as_str()), (404, Some("not_found")));
+    let long_id = "x".repeat(200);
+    let (status, _) = server
+        .get_json(&ann.token, &format!("/v1/users/{long_id}"))
+        .await;
+    assert_eq!(status, 400);
+    let (status, _) = server.get_json("not a token", "/v1/users/me").await;
+    assert_eq!(status, 401);
+}
