@@ -6,7 +6,7 @@ use chat_protocol::v1::RoomVisibility;
 use crate::clock::now_ms;
 use crate::error::{Error, Result};
 use crate::state::AppState;
-use crate::store::{RoomRecord, RoomWithMembers};
+use crate::store::{Circle, RoomRecord, RoomWithMembers};
 use crate::validate;
 
 /// Loads a room the user is a member of.
@@ -96,6 +96,7 @@ pub async fn become_member(state: &AppState, room_id: &str, user_id: &str) -> Re
         .store()
         .add_member(room_id, user_id, user_id, now_ms())
         .await?;
+    crate::room_feed::members_added(state, room_id, vec![user_id.to_owned()]);
     Ok(())
 }
 
@@ -125,30 +126,31 @@ pub async fn authenticated_user(state: &AppState, token: &str) -> Result<Caller>
     })
 }
 
-/// [`authenticated_user`] with the users who share a room with them (for presence), in
-/// one read: what a WebSocket connection needs before it enters the hub.
+/// [`authenticated_user`] with their rooms and the users who share a room with them
+/// (for the room list and presence), in one read: what a WebSocket connection needs
+/// before it enters the hub.
 ///
 /// # Errors
 ///
 /// As [`authenticated_user`].
-pub async fn authenticated_user_with_co_members(
+pub async fn authenticated_user_with_circle(
     state: &AppState,
     token: &str,
-) -> Result<(Caller, Vec<String>)> {
+) -> Result<(Caller, Circle)> {
     let claims = verified(state, token)?;
-    let co_members = match state.store().known_user_co_members(&claims.sub).await? {
-        Some(co_members) => co_members,
+    let circle = match state.store().known_user_circle(&claims.sub).await? {
+        Some(circle) => circle,
         None => {
             // A user provisioned now is in no room yet.
             provision_unknown_user(state, &claims.sub).await?;
-            Vec::new()
+            Circle::default()
         }
     };
     let caller = Caller {
         user_id: claims.sub,
         expires_at: claims.exp,
     };
-    Ok((caller, co_members))
+    Ok((caller, circle))
 }
 
 fn verified(state: &AppState, token: &str) -> Result<crate::auth::Claims> {

@@ -20,7 +20,9 @@ use crate::hub::Hub;
 use crate::roster::Roster;
 use crate::state::AppState;
 use crate::store::{EventOutbox, NewEvent, OnCommit, PostgresStore, SqliteStore, Store};
-use crate::{auth, events, http, limits, messaging, notify, presence, telemetry, typing};
+use crate::{
+    auth, events, http, limits, messaging, notify, presence, room_feed, telemetry, typing,
+};
 
 /// Opens the store named by the configuration.
 async fn open_store(config: &Config, bus: Arc<dyn Bus>) -> anyhow::Result<Arc<dyn Store>> {
@@ -157,6 +159,13 @@ impl App {
             }
             None => None,
         };
+        let room_feed = state.hub().take_load_requests().map(|requests| {
+            tokio::spawn(room_feed::run(
+                state.clone(),
+                requests,
+                state.shutdown().clone(),
+            ))
+        });
         let mut background = vec![
             tokio::spawn(typing::run_sweeper(
                 Arc::clone(state.typing()),
@@ -174,6 +183,7 @@ impl App {
             )),
         ];
         background.extend(relay);
+        background.extend(room_feed);
         background.extend(roster_task);
         Ok(Self {
             router: http::router(state.clone()),

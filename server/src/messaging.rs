@@ -171,5 +171,6 @@ pub fn publish_committed(bus: &dyn Bus, event: NewEvent<'_>) {
         seq: event.seq(),
         origin,
         frame: Utf8Bytes::from(event.frame().encode()),
+        change: crate::room_feed::list_change(&event),
     }));
 }

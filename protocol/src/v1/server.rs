@@ -4,6 +4,7 @@ use serde::{Deserialize, Serialize};
 
 use super::codes::ErrorCode;
 use super::ids::{MessageId, RoomId, UserId};
+use super::rest::RoomSummary;
 use super::types::{MemberReceipts, Message, PresenceStatus, ReceiptKind, RoomVisibility};
 
 /// A server → client frame: one JSON object per WebSocket text frame, tagged by `type`.
@@ -94,6 +95,11 @@ pub enum ServerFrame {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         last_seen: Option<i64>,
     },
+    /// A room of the user's list changed: a message was committed in it (sent to the
+    /// user's connections that have not joined the room), their read position or mute
+    /// moved (from any of their devices; sent to all of their connections), or they
+    /// were added to it. `unread_count` is exact as of `last_seq`.
+    RoomUpdated(RoomSummary),
     /// A user who shares a room with you (or you, on your other devices) changed
     /// their profile.
     UserUpdated {
@@ -201,6 +207,7 @@ impl ServerFrame {
             Self::Typing { .. } => "typing",
             Self::Receipt { .. } => "receipt",
             Self::Presence { .. } => "presence",
+            Self::RoomUpdated(_) => "room_updated",
             Self::UserUpdated { .. } => "user_updated",
             Self::MessageEdited { .. } => "message_edited",
             Self::MessageDeleted { .. } => "message_deleted",

@@ -10,7 +10,7 @@ use std::sync::Arc;
 
 use axum::extract::ws::Utf8Bytes;
 
-use crate::hub::{Hub, RoomEvent};
+use crate::hub::{Hub, RoomEvent, RoomRefresh};
 
 pub use self::redis::RedisBus;
 
@@ -22,6 +22,8 @@ pub trait Bus: Send + Sync + std::fmt::Debug + 'static {
     fn publish_to_room(&self, room_id: &str, frame: Utf8Bytes, except_user: Option<&str>);
     /// A frame to every connection of the given users (presence).
     fn publish_to_users(&self, user_ids: &[String], frame: Utf8Bytes);
+    /// Users' room summaries to read again, wherever they have connections.
+    fn publish_room_refresh(&self, refresh: RoomRefresh);
     /// Whether events reach the other processes right now (for `/readyz`).
     fn healthy(&self) -> bool {
         true
@@ -52,5 +54,9 @@ impl Bus for LocalBus {
 
     fn publish_to_users(&self, user_ids: &[String], frame: Utf8Bytes) {
         self.hub.deliver_to_users(user_ids, &frame);
+    }
+
+    fn publish_room_refresh(&self, refresh: RoomRefresh) {
+        self.hub.refresh_room(&refresh);
     }
 }

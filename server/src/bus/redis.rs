@@ -22,7 +22,7 @@ use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
 use super::Bus;
-use crate::hub::{Hub, RoomEvent};
+use crate::hub::{Hub, ListChange, RoomEvent, RoomRefresh};
 
 /// Longest wait between attempts to reach Redis again.
 const MAX_BACKOFF: Duration = Duration::from_secs(5);
@@ -44,6 +44,9 @@ enum Remote {
         room_id: String,
         seq: u64,
         frame: String,
+        /// Left out by processes from before the room list: read the store then.
+        #[serde(default)]
+        change: ListChange,
     },
     ToRoom {
         room_id: String,
@@ -54,6 +57,8 @@ enum Remote {
         user_ids: Vec<String>,
         frame: String,
     },
+    /// Users' room summaries to read again.
+    RoomRefresh(RoomRefresh),
     /// The origin could not publish for a while: everyone catches up from the store.
     Resync,
 }
@@ -122,6 +127,7 @@ impl Bus for RedisBus {
             room_id: event.room_id.clone(),
             seq: event.seq,
             frame: event.frame.to_string(),
+            change: event.change.clone(),
         });
     }
 
@@ -140,6 +146,11 @@ impl Bus for RedisBus {
             user_ids: user_ids.to_vec(),
             frame: frame.to_string(),
         });
+    }
+
+    fn publish_room_refresh(&self, refresh: RoomRefresh) {
+        self.hub.refresh_room(&refresh);
+        self.send(Remote::RoomRefresh(refresh));
     }
 
     fn healthy(&self) -> bool {
@@ -225,12 +236,15 @@ fn deliver(hub: &Hub, process: &str, message: &redis::Msg) {
             room_id,
             seq,
             frame,
+            change,
         } => hub.deliver_room_event(&Arc::new(RoomEvent {
             room_id,
             seq,
             origin: None,
             frame: Utf8Bytes::from(frame),
+            change,
         })),
+        Remote::RoomRefresh(refresh) => hub.refresh_room(&refresh),
         Remote::ToRoom {
             room_id,
             frame,

@@ -5,17 +5,16 @@
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
-use chat_protocol::v1::{
-    ApiError, LAST_MESSAGE_PREVIEW_CHARS, LastMessage, MuteRequest, RoomKind, RoomList, RoomSummary,
-};
+use chat_protocol::v1::{ApiError, MuteRequest, RoomList, RoomSummary};
 use serde::Deserialize;
 
 use super::extract::{ApiJson, ApiPath, ApiQuery, AuthUser};
 use crate::access;
 use crate::clock::now_ms;
 use crate::error::{Error, Result};
+use crate::room_feed::{self, summary};
 use crate::state::AppState;
-use crate::store::{RoomListCursor, RoomListEntry};
+use crate::store::RoomListCursor;
 use crate::validate;
 
 /// Most rooms in one page, and the page size when `limit` is left out: clients from
@@ -32,36 +31,6 @@ pub struct RoomListQuery {
     /// The `next_after` of the previous page.
     #[param(max_length = 160)]
     after: Option<String>,
-}
-
-/// The room as the list shows it to a user at `now`.
-pub fn summary(entry: RoomListEntry, now: i64) -> RoomSummary {
-    let room = entry.room;
-    RoomSummary {
-        kind: RoomKind::from(room.visibility),
-        name: entry.peer_name.unwrap_or(room.name),
-        room_id: room.id.into(),
-        visibility: room.visibility,
-        last_seq: room.last_seq,
-        created_at: room.created_at,
-        last_message: entry.last_message.map(preview),
-        last_activity_at: entry.last_activity_at,
-        unread_count: entry.unread_count,
-        read_seq: entry.read_seq,
-        muted: entry.muted_until.is_some_and(|until| until > now),
-    }
-}
-
-/// The message with its text cut to the preview's length.
-fn preview(mut message: LastMessage) -> LastMessage {
-    if let Some((cut, _)) = message
-        .content
-        .char_indices()
-        .nth(LAST_MESSAGE_PREVIEW_CHARS)
-    {
-        message.content.truncate(cut);
-    }
-    message
 }
 
 /// `<activity ms>.<room id>`: where the next page starts. Opaque to clients.
@@ -157,28 +126,13 @@ pub async fn mute(
         // Left between the check and the update.
         return Err(Error::forbidden("you are not a member of this room"));
     }
+    room_feed::entry_changed(&state, &room_id, &user_id);
     Ok(StatusCode::NO_CONTENT)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn a_preview_is_cut_at_a_character_not_a_byte() {
-        let message = |content: &str| LastMessage {
-            message_id: "m".into(),
-            seq: 1,
-            sender_id: "u".into(),
-            content: content.to_owned(),
-            created_at: 0,
-        };
-        let long = "é".repeat(LAST_MESSAGE_PREVIEW_CHARS + 5);
-        let cut = preview(message(&long)).content;
-        assert_eq!(cut.chars().count(), LAST_MESSAGE_PREVIEW_CHARS);
-        let exact = "a".repeat(LAST_MESSAGE_PREVIEW_CHARS);
-        assert_eq!(preview(message(&exact)).content, exact);
-    }
 
     #[test]
     fn cursors_round_trip_and_bad_ones_are_refused() {

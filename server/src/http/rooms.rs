@@ -10,10 +10,10 @@ use chat_protocol::v1::{
 };
 
 use super::extract::{ApiJson, ApiPath, AuthUser};
-use super::room_list::summary;
 use crate::access;
 use crate::clock::now_ms;
 use crate::error::{Error, Result};
+use crate::room_feed::{self, summary};
 use crate::state::AppState;
 use crate::store::NewRoom;
 use crate::validate;
@@ -77,6 +77,8 @@ pub async fn create(
             return Err(Error::not_found(format!("no user with id {member}")));
         }
     }
+    let mut everyone = members.clone();
+    everyone.push(user_id.clone());
     let (room, created) = state
         .store()
         .create_room(NewRoom {
@@ -89,6 +91,7 @@ pub async fn create(
         })
         .await?;
     let status = if created {
+        room_feed::members_added(&state, &room.id, everyone);
         StatusCode::CREATED
     } else {
         StatusCode::OK
@@ -197,5 +200,6 @@ pub async fn add_member(
         .store()
         .add_member(&room_id, &request.user_id, &user_id, now_ms())
         .await?;
+    room_feed::members_added(&state, &room_id, vec![request.user_id.into()]);
     Ok(StatusCode::NO_CONTENT)
 }

@@ -121,6 +121,16 @@ pub struct RoomListEntry {
     pub muted_until: Option<i64>,
 }
 
+/// The rooms a user is in and the users they share them with: what a connection needs
+/// to know before it enters the hub.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Circle {
+    /// The user's rooms, in id order.
+    pub rooms: Vec<String>,
+    /// Users sharing at least one of them (not the user), in id order.
+    pub co_members: Vec<String>,
+}
+
 /// Where a page of a room list starts: after the room with this activity time and id.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RoomListCursor {
@@ -265,6 +275,9 @@ pub trait Store: Send + Sync + std::fmt::Debug + 'static {
         after: Option<&RoomListCursor>,
         limit: u32,
     ) -> Result<Vec<RoomListEntry>>;
+    /// One room of a user's list; `None` when they are not a member (or there is no
+    /// such room).
+    async fn room_entry(&self, user_id: &str, room_id: &str) -> Result<Option<RoomListEntry>>;
     /// Public rooms, newest first, as `user_id` would see them in their list.
     async fn public_rooms(&self, user_id: &str, limit: u32) -> Result<Vec<RoomListEntry>>;
     /// Sets or clears (`None`) until when a member muted a room; `false` when the user
@@ -287,10 +300,10 @@ pub trait Store: Send + Sync + std::fmt::Debug + 'static {
     async fn members(&self, room_id: &str) -> Result<Vec<UserProfile>>;
     /// Ids of users sharing at least one room with `user_id` (excluding them).
     async fn co_members(&self, user_id: &str) -> Result<Vec<String>>;
-    /// [`Store::co_members`] if the user exists, `None` if not: one statement where
-    /// [`Store::user_exists`] and [`Store::co_members`] are two (every connection asks
-    /// both).
-    async fn known_user_co_members(&self, user_id: &str) -> Result<Option<Vec<String>>>;
+    /// The user's rooms and [`Store::co_members`] if the user exists, `None` if not: one
+    /// statement where [`Store::user_exists`], the rooms and [`Store::co_members`] are
+    /// three (every connection asks them all).
+    async fn known_user_circle(&self, user_id: &str) -> Result<Option<Circle>>;
 
     /// Stores a message, or finds the one its author stored earlier under the same
     /// `client_msg_id` (group-committed with concurrent writes).

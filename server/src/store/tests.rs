@@ -224,16 +224,16 @@ async fn rooms_memberships_and_the_direct_room_of_a_pair() {
     let mut co = store.co_members("cid").await.unwrap();
     co.sort();
     assert_eq!(co, ["ann", "bob"]);
-    let mut known = store.known_user_co_members("cid").await.unwrap().unwrap();
-    known.sort();
-    assert_eq!(known, co, "one read gives the same co-members");
+    let circle = store.known_user_circle("cid").await.unwrap().unwrap();
+    assert_eq!(circle.co_members, co, "one read gives the same co-members");
+    assert_eq!(circle.rooms, ["d1", "r1"], "and the user's rooms");
     user(store.as_ref(), "eve").await;
     assert_eq!(
-        store.known_user_co_members("eve").await.unwrap(),
-        Some(Vec::new()),
+        store.known_user_circle("eve").await.unwrap(),
+        Some(Circle::default()),
         "a user in no room exists and shares no room"
     );
-    assert_eq!(store.known_user_co_members("nobody").await.unwrap(), None);
+    assert_eq!(store.known_user_circle("nobody").await.unwrap(), None);
 }
 
 #[tokio::test]

@@ -217,6 +217,10 @@ impl Connection {
             self.state
                 .bus()
                 .publish_to_room(room_id, Utf8Bytes::from(frame.encode()), None);
+            if kind == ReceiptKind::Read {
+                // The unread count moves on every device of the reader.
+                crate::room_feed::entry_changed(&self.state, room_id, &self.user_id);
+            }
         }
         Ok(())
     }

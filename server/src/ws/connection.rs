@@ -104,7 +104,7 @@ async fn open(
     state: AppState,
 ) -> Option<(Box<Connection>, HubEntry, Vec<ServerFrame>)> {
     let mut socket = Socket::new(ws);
-    let (caller, co_members) = match handshake::authenticate(&mut socket, &state).await {
+    let (caller, circle) = match handshake::authenticate(&mut socket, &state).await {
         Ok(authenticated) => authenticated,
         Err(Unauthenticated::Gone) => {
             socket.finish(None).await;
@@ -129,7 +129,7 @@ async fn open(
     let (hub_entry, presence) = match HubEntry::enter(
         &state,
         &caller.user_id,
-        &co_members,
+        circle,
         delivery_tx,
         interrupts.stop.clone(),
     )

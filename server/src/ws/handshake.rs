@@ -34,12 +34,13 @@ fn unauthorized(message: impl Into<String>, reason: &'static str) -> Unauthentic
     }
 }
 
-/// Waits for the `authenticate` frame and checks its token. Returns who it names, and
-/// the users who share a room with them (for presence).
+/// Waits for the `authenticate` frame and checks its token. Returns who it names, with
+/// their rooms and the users who share a room with them (for the room list and
+/// presence).
 pub(super) async fn authenticate(
     socket: &mut Socket,
     state: &AppState,
-) -> Result<(crate::access::Caller, Vec<String>), Unauthenticated> {
+) -> Result<(crate::access::Caller, crate::store::Circle), Unauthenticated> {
     let deadline = tokio::time::Instant::now() + state.config().auth_timeout;
     let text = loop {
         let next = tokio::select! {
@@ -88,7 +89,7 @@ pub(super) async fn authenticate(
             ));
         }
     };
-    match crate::access::authenticated_user_with_co_members(state, &token).await {
+    match crate::access::authenticated_user_with_circle(state, &token).await {
         Ok(authenticated) => Ok(authenticated),
         Err(e) if e.code == ErrorCode::Unauthorized => Err(Unauthenticated::Close {
             error: Some(e),

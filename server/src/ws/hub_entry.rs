@@ -7,6 +7,7 @@ use tokio_util::sync::CancellationToken;
 use crate::hub::{ConnectionId, DeliveryQueue, TooManyConnections};
 use crate::roster::NotAdmitted;
 use crate::state::AppState;
+use crate::store::Circle;
 
 /// An authenticated connection registered in the hub.
 #[derive(Debug)]
@@ -19,7 +20,8 @@ pub(super) struct HubEntry {
 }
 
 impl HubEntry {
-    /// Registers the connection and announces the user online to `co_members` (read
+    /// Registers the connection as a member of the `circle`'s rooms (whose room-list
+    /// changes it then hears of) and announces the user online to its co-members (read
     /// before, so that no await separates the registration from the announcement) if
     /// this is their first connection. Returns the entry and the presence snapshot for
     /// the client.
@@ -30,12 +32,13 @@ impl HubEntry {
     pub(super) async fn enter(
         state: &AppState,
         user_id: &str,
-        co_members: &[String],
+        circle: Circle,
         queue: DeliveryQueue,
         slow: CancellationToken,
     ) -> Result<(Self, Vec<ServerFrame>), TooManyConnections> {
         let max = state.config().max_connections_per_user;
-        let (connection_id, first_here) = state.hub().register(user_id, queue, slow, max)?;
+        let Circle { rooms, co_members } = circle;
+        let (connection_id, first_here) = state.hub().register(user_id, queue, slow, max, rooms)?;
         // In a cluster the user's connections on every process count, and "first"
         // means first anywhere. Without Redis, this process's own view stands in.
         let first = match state.roster() {
@@ -52,7 +55,7 @@ impl HubEntry {
         crate::telemetry::users(state.hub().user_count());
         let snapshot = state
             .presence()
-            .came_online(user_id, co_members, first)
+            .came_online(user_id, &co_members, first)
             .await;
         let entry = Self {
             state: state.clone(),

@@ -307,7 +307,7 @@ async fn under_concurrent_traffic_a_sender_gets_acks_for_its_own_and_messages_fo
                         assert_ne!(m.sender_id, user.user_id, "own message echoed as `message`");
                         arrived.push(m.seq);
                     }
-                    ServerFrame::Presence { .. } => {}
+                    ServerFrame::Presence { .. } | ServerFrame::RoomUpdated(_) => {}
                     other => panic!("{other:?}"),
                 }
             }

@@ -268,8 +268,9 @@ impl Client {
         }
     }
 
-    /// The next frame matching `want`, skipping presence, typing and receipt frames
-    /// (which arrive on their own schedule); any other frame is a test failure.
+    /// The next frame matching `want`, skipping presence, typing, receipt and
+    /// room-list frames (which arrive on their own schedule); any other frame is a test
+    /// failure.
     pub async fn recv_where(&mut self, want: impl Fn(&ServerFrame) -> bool) -> ServerFrame {
         for _ in 0..1000 {
             let frame = self.recv().await;
@@ -282,6 +283,7 @@ impl Client {
                     ServerFrame::Presence { .. }
                         | ServerFrame::Typing { .. }
                         | ServerFrame::Receipt { .. }
+                        | ServerFrame::RoomUpdated(_)
                 ),
                 "unexpected frame {frame:?}"
             );
@@ -301,15 +303,18 @@ impl Client {
         }
     }
 
-    /// Sends `ping` and returns every room/ack/error frame that arrived before the `pong`:
-    /// proves that nothing else was queued.
+    /// Sends `ping` and returns every room/ack/error frame that arrived before the `pong`
+    /// (room-list frames are skipped, like presence and typing): proves that nothing
+    /// else was queued.
     pub async fn drain(&mut self) -> Vec<ServerFrame> {
         self.send(&ClientFrame::Ping).await;
         let mut frames = Vec::new();
         loop {
             match self.recv().await {
                 ServerFrame::Pong { .. } => return frames,
-                ServerFrame::Presence { .. } | ServerFrame::Typing { .. } => {}
+                ServerFrame::Presence { .. }
+                | ServerFrame::Typing { .. }
+                | ServerFrame::RoomUpdated(_) => {}
                 other => frames.push(other),
             }
         }

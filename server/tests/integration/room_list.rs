@@ -1,10 +1,10 @@
 //! The home screen over REST: `GET /v1/rooms` with last message, activity order, paging,
 //! unread counts and mute; profiles and `user_updated`.
 
-use chat_protocol::v1::{ClientFrame, ReceiptKind, ServerFrame};
+use chat_protocol::v1::{ClientFrame, ReceiptKind, RoomKind, RoomSummary, ServerFrame};
 use serde_json::{Value, json};
 
-use crate::common::TestServer;
+use crate::common::{Client, TestServer};
 
 async fn send_json(
     server: &TestServer,
@@ -383,4 +383,239 @@ async fn a_new_display_name_reaches_people_who_share_a_room_and_nobody_else() {
     assert_eq!(status, 400);
     let (status, _) = server.get_json("not a token", "/v1/users/me").await;
     assert_eq!(status, 401);
+}
+
+/// The next `room_updated` frame for `room_id`.
+async fn next_update(client: &mut Client, room_id: &str) -> RoomSummary {
+    match client
+        .recv_where(|f| matches!(f, ServerFrame::RoomUpdated(s) if s.room_id == room_id))
+        .await
+    {
+        ServerFrame::RoomUpdated(summary) => summary,
+        _ => unreachable!("recv_where returned what it was asked for"),
+    }
+}
+
+/// `room_updated` frames for `room_id` until one satisfies `done`; returns that one.
+async fn update_until(
+    client: &mut Client,
+    room_id: &str,
+    done: impl Fn(&RoomSummary) -> bool,
+) -> RoomSummary {
+    for _ in 0..200 {
+        let summary = next_update(client, room_id).await;
+        if done(&summary) {
+            return summary;
+        }
+    }
+    panic!("no room_updated for {room_id} came to what was expected");
+}
+
+fn updates_so_far(frames: &[ServerFrame]) -> usize {
+    frames
+        .iter()
+        .filter(|f| matches!(f, ServerFrame::RoomUpdated(_)))
+        .count()
+}
+
+#[tokio::test]
+async fn connections_that_have_not_joined_hear_of_every_change_of_their_rooms() {
+    let server = TestServer::start().await;
+    let ann = server.register("ann").await;
+    let bob = server.register("bob").await;
+    let room_id = server
+        .create_room(&ann.token, "team", "private", &[&bob.user_id])
+        .await;
+    // Ann's phone shows the room list; her laptop has the room open.
+    let mut phone = server.client(&ann.token).await;
+    let mut laptop = server.client(&ann.token).await;
+    laptop.join(&room_id, None).await;
+    let mut b = server.client(&bob.token).await;
+    b.join(&room_id, None).await;
+
+    b.say(&room_id, "one").await;
+    let first = next_update(&mut phone, &room_id).await;
+    assert_eq!(
+        (first.last_seq, first.unread_count, first.read_seq),
+        (1, 1, 0)
+    );
+    assert_eq!(first.last_message.as_ref().unwrap().content, "one");
+    assert_eq!(first.name, "team");
+    let ServerFrame::MessageAck { message_id, .. } = b.say(&room_id, "two").await else {
+        panic!("ack")
+    };
+    let second = next_update(&mut phone, &room_id).await;
+    assert_eq!((second.last_seq, second.unread_count), (2, 2));
+    assert!(second.last_activity_at >= first.last_activity_at);
+    // The laptop, in the room, gets the messages themselves and no summary of them.
+    assert_eq!(laptop.recv_message().await.content, "one");
+    assert_eq!(laptop.recv_message().await.content, "two");
+
+    // Editing the last message changes the preview.
+    b.send(&ClientFrame::EditMessage {
+        room_id: room_id.clone().into(),
+        message_id: message_id.clone(),
+        content: "two, edited".into(),
+    })
+    .await;
+    let edited = next_update(&mut phone, &room_id).await;
+    assert_eq!(edited.last_message.as_ref().unwrap().content, "two, edited");
+    assert_eq!(edited.unread_count, 2, "an edit never counts");
+    for joined in [&mut laptop, &mut b] {
+        joined
+            .recv_where(|f| matches!(f, ServerFrame::MessageEdited { .. }))
+            .await;
+    }
+
+    // Reading on the laptop moves the badge on the phone, and tells the laptop too.
+    laptop
+        .send(&ClientFrame::Receipt {
+            room_id: room_id.clone().into(),
+            seq: 3,
+            kind: ReceiptKind::Read,
+        })
+        .await;
+    for device in [&mut phone, &mut laptop] {
+        let read = update_until(device, &room_id, |s| s.read_seq == 3).await;
+        assert_eq!(read.unread_count, 0);
+    }
+
+    // A delete is read back from the store: the count and the last message are exact.
+    b.say(&room_id, "three").await;
+    let ServerFrame::MessageAck { message_id, .. } = b.say(&room_id, "four").await else {
+        panic!("ack")
+    };
+    update_until(&mut phone, &room_id, |s| s.unread_count == 2).await;
+    b.send(&ClientFrame::DeleteMessage {
+        room_id: room_id.clone().into(),
+        message_id,
+    })
+    .await;
+    let deleted = update_until(&mut phone, &room_id, |s| s.last_seq == 6).await;
+    assert_eq!(deleted.unread_count, 1);
+    assert_eq!(deleted.last_message.as_ref().unwrap().content, "three");
+
+    // Bob's own messages never count for him.
+    let (_, list) = server.get_json(&bob.token, "/v1/rooms").await;
+    assert_eq!(list["rooms"][0]["unread_count"], 0);
+    // What the phone was told last is what the list says.
+    let (_, list) = server.get_json(&ann.token, "/v1/rooms").await;
+    assert_eq!(list["rooms"][0]["unread_count"], 1);
+    assert_eq!(list["rooms"][0]["last_seq"], 6);
+}
+
+#[tokio::test]
+async fn a_room_one_is_added_to_appears_at_once_and_then_stays_live() {
+    let server = TestServer::start().await;
+    let ann = server.register("ann").await;
+    let bob = server.register("bob").await;
+    let cid = server.register("cid").await;
+    let mut a = server.client(&ann.token).await;
+    let mut c = server.client(&cid.token).await;
+
+    let direct = server
+        .create_room(&bob.token, "", "direct", &[&ann.user_id])
+        .await;
+    let appeared = next_update(&mut a, &direct).await;
+    assert_eq!(
+        (appeared.kind, appeared.name.as_str()),
+        (RoomKind::Direct, "bob")
+    );
+    assert_eq!((appeared.last_seq, appeared.unread_count), (0, 0));
+
+    let group = server
+        .create_room(&bob.token, "group", "private", &[])
+        .await;
+    let (status, _) = send_json(
+        &server,
+        reqwest::Method::POST,
+        Some(&bob.token),
+        &format!("/v1/rooms/{group}/members"),
+        json!({"user_id": cid.user_id}),
+    )
+    .await;
+    assert_eq!(status, 204);
+    let added = next_update(&mut c, &group).await;
+    assert_eq!((added.name.as_str(), added.unread_count), ("group", 0));
+
+    let mut b = server.client(&bob.token).await;
+    b.say(&group, "welcome").await;
+    let live = next_update(&mut c, &group).await;
+    assert_eq!((live.unread_count, live.last_seq), (1, 1));
+    // Ann is not in the group: nothing about it reaches her.
+    let frames = a.drain().await;
+    assert_eq!(updates_so_far(&frames), 0, "{frames:?}");
+
+    // Muting reaches every connection of the user.
+    let (status, _) = mute(
+        &server,
+        &cid.token,
+        &group,
+        json!({"until": 4_102_444_800_000_i64}),
+    )
+    .await;
+    assert_eq!(status, 204);
+    let muted = update_until(&mut c, &group, |s| s.muted).await;
+    assert_eq!(muted.unread_count, 1);
+}
+
+#[tokio::test]
+async fn a_badge_stays_exact_while_messages_and_reads_race() {
+    let server = TestServer::start_with(|c| c.message_burst = 1000).await;
+    let ann = server.register("ann").await;
+    let bob = server.register("bob").await;
+    let room_id = server
+        .create_room(&ann.token, "r", "private", &[&bob.user_id])
+        .await;
+    let mut phone = server.client(&ann.token).await;
+    let mut reader = server.client(&ann.token).await;
+    let mut b = server.client(&bob.token).await;
+    const SENT: u64 = 60;
+    for i in 0..SENT {
+        b.send(&ClientFrame::SendMessage {
+            room_id: room_id.clone().into(),
+            client_msg_id: uuid::Uuid::new_v4().to_string(),
+            content: format!("m{i}"),
+        })
+        .await;
+        if i % 15 == 7 {
+            // Reads up to what it knows while the burst goes on.
+            let (_, list) = server.get_json(&ann.token, "/v1/rooms").await;
+            let seq = list["rooms"][0]["last_seq"].as_u64().unwrap();
+            if seq > 0 {
+                reader
+                    .send(&ClientFrame::Receipt {
+                        room_id: room_id.clone().into(),
+                        seq,
+                        kind: ReceiptKind::Read,
+                    })
+                    .await;
+            }
+        }
+    }
+    for _ in 0..SENT {
+        b.recv_where(|f| matches!(f, ServerFrame::MessageAck { .. }))
+            .await;
+    }
+    let (_, list) = server.get_json(&ann.token, "/v1/rooms").await;
+    let stored = &list["rooms"][0];
+    assert_eq!(stored["last_seq"], SENT);
+    let last = update_until(&mut phone, &room_id, |s| s.last_seq == SENT).await;
+    // Reads may still land after the last message: wait for the phone's badge to
+    // reach what the store says, whatever order things came in.
+    let want_unread = stored["unread_count"].as_u64().unwrap();
+    let want_read = stored["read_seq"].as_u64().unwrap();
+    let last = if (last.unread_count, last.read_seq) == (want_unread, want_read) {
+        last
+    } else {
+        update_until(&mut phone, &room_id, |s| {
+            (s.unread_count, s.read_seq) == (want_unread, want_read)
+        })
+        .await
+    };
+    assert_eq!(
+        last.unread_count,
+        SENT - last.read_seq,
+        "every message after the read counts"
+    );
 }

@@ -22,7 +22,7 @@ use super::queries::{self, MESSAGE_COLUMNS};
 use super::rows::{event_from_row, message_from_row, room_from_row, to_i64, to_u64};
 use super::write::{MessageChange, NewMessage, Sent};
 use super::{
-    CommittedEvent, EventOutbox, NewRoom, OutboxRow, Page, PageRange, RefreshTokenRecord,
+    Circle, CommittedEvent, EventOutbox, NewRoom, OutboxRow, Page, PageRange, RefreshTokenRecord,
     RoomListCursor, RoomListEntry, RoomRecord, RoomWithMembers, Rotation, Store, UserRecord,
 };
 use crate::events::schema::{self, OutboxEvent};
@@ -351,6 +351,10 @@ where
         self.list_rooms_of(user_id, after, limit).await
     }
 
+    async fn room_entry(&self, user_id: &str, room_id: &str) -> Result<Option<RoomListEntry>> {
+        self.list_entry(user_id, room_id).await
+    }
+
     async fn public_rooms(&self, user_id: &str, limit: u32) -> Result<Vec<RoomListEntry>> {
         self.list_public_rooms(user_id, limit).await
     }
@@ -425,15 +429,17 @@ where
 
     async fn co_members(&self, user_id: &str) -> Result<Vec<String>> {
         Ok(self
-            .known_user_co_members(user_id)
+            .known_user_circle(user_id)
             .await?
-            .unwrap_or_default())
+            .unwrap_or_default()
+            .co_members)
     }
 
-    async fn known_user_co_members(&self, user_id: &str) -> Result<Option<Vec<String>>> {
-        // No row: no such user. A user who shares no room gets one row, with NULL.
+    async fn known_user_circle(&self, user_id: &str) -> Result<Option<Circle>> {
+        // No row: no such user. A room the user is alone in gives one row with a NULL
+        // co-member; a user in no room, one row of NULLs.
         let rows = sqlx::query::<DB>(
-            "SELECT DISTINCT other.user_id AS co_member FROM users
+            "SELECT mine.room_id AS room_id, other.user_id AS co_member FROM users
              LEFT JOIN room_members mine ON mine.user_id = users.id
              LEFT JOIN room_members other
                  ON other.room_id = mine.room_id AND other.user_id <> users.id
@@ -445,13 +451,20 @@ where
         if rows.is_empty() {
             return Ok(None);
         }
-        let mut co_members = Vec::with_capacity(rows.len());
+        let mut rooms = std::collections::BTreeSet::new();
+        let mut co_members = std::collections::BTreeSet::new();
         for row in &rows {
+            if let Some(room) = row.try_get::<Option<String>, _>("room_id")? {
+                rooms.insert(room);
+            }
             if let Some(co_member) = row.try_get::<Option<String>, _>("co_member")? {
-                co_members.push(co_member);
+                co_members.insert(co_member);
             }
         }
-        Ok(Some(co_members))
+        Ok(Some(Circle {
+            rooms: rooms.into_iter().collect(),
+            co_members: co_members.into_iter().collect(),
+        }))
     }
 
     async fn send(&self, write: NewMessage) -> Result<Sent> {

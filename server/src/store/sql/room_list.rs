@@ -43,10 +43,10 @@ const LAST_MESSAGE_JOIN: &str = "LEFT JOIN messages lm ON lm.id =
 const LAST_MESSAGE_COLUMNS: &str = "lm.id AS lm_id, lm.seq AS lm_seq, \
      lm.sender_id AS lm_sender_id, lm.content AS lm_content, lm.created_at AS lm_created_at";
 
-/// The user's rooms after the cursor (`$2` activity, `$3` room id), most recent activity
-/// first, at most `$4`. Activity is the later of the last message and the user's joining,
-/// so a room the user was just added to comes first.
-fn mine_sql() -> String {
+/// The user's rooms, each with its activity: the later of the last message and the
+/// user's joining, so a room the user was just added to comes first. `$1` the user;
+/// `extra` may narrow the memberships with parameters from `$2` on.
+fn memberships_sql(extra: &str) -> String {
     format!(
         "SELECT t.*, {LAST_MESSAGE_COLUMNS} FROM (
              SELECT s.*, CASE WHEN s.last_message_at > s.joined_at
@@ -55,13 +55,26 @@ fn mine_sql() -> String {
                  SELECT {ENTRY_COLUMNS}
                  FROM room_members m JOIN rooms r ON r.id = m.room_id
                  LEFT JOIN receipts rc ON rc.room_id = m.room_id AND rc.user_id = m.user_id
-                 WHERE m.user_id = $1
+                 WHERE m.user_id = $1 {extra}
              ) s
          ) t
-         {LAST_MESSAGE_JOIN}
-         WHERE t.activity < $2 OR (t.activity = $2 AND t.id < $3)
+         {LAST_MESSAGE_JOIN}"
+    )
+}
+
+/// The user's rooms after the cursor (`$2` activity, `$3` room id), most recent activity
+/// first, at most `$4`.
+fn page_sql() -> String {
+    let rooms = memberships_sql("");
+    format!(
+        "{rooms} WHERE t.activity < $2 OR (t.activity = $2 AND t.id < $3)
          ORDER BY t.activity DESC, t.id DESC LIMIT $4"
     )
+}
+
+/// One room (`$2`) of the user's list.
+fn one_room_sql() -> String {
+    memberships_sql("AND m.room_id = $2")
 }
 
 /// Public rooms, newest first, at most `$2`, with `$1`'s membership where they have one.
@@ -141,7 +154,7 @@ where
         // No cursor: every room comes before the greatest activity time.
         let (activity, room_id) =
             after.map_or((i64::MAX, ""), |c| (c.last_activity_at, c.room_id.as_str()));
-        let rows = sqlx::query::<DB>(sqlx::AssertSqlSafe(mine_sql()))
+        let rows = sqlx::query::<DB>(sqlx::AssertSqlSafe(page_sql()))
             .bind(user_id)
             .bind(activity)
             .bind(room_id)
@@ -149,6 +162,19 @@ where
             .fetch_all(&self.pool)
             .await?;
         rows.iter().map(entry_from_row).collect()
+    }
+
+    pub(super) async fn list_entry(
+        &self,
+        user_id: &str,
+        room_id: &str,
+    ) -> Result<Option<RoomListEntry>> {
+        let row = sqlx::query::<DB>(sqlx::AssertSqlSafe(one_room_sql()))
+            .bind(user_id)
+            .bind(room_id)
+            .fetch_optional(&self.pool)
+            .await?;
+        row.as_ref().map(entry_from_row).transpose()
     }
 
     pub(super) async fn list_public_rooms(

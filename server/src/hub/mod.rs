@@ -2,12 +2,19 @@
 //! each connection follows. Delivery never blocks: a connection whose queue is full is
 //! marked as a slow consumer and closed by its own task.
 
+mod room_list;
+
 use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 use axum::extract::ws::Utf8Bytes;
+use chat_protocol::v1::RoomSummary;
+use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
+
+use self::room_list::RoomList;
+pub use self::room_list::{ListChange, LoadRequest, RoomRefresh};
 
 /// Identifies one WebSocket connection within this process.
 pub type ConnectionId = u64;
@@ -24,6 +31,9 @@ pub struct RoomEvent {
     pub origin: Option<Origin>,
     /// The encoded `message` / `message_edited` / `message_deleted` frame.
     pub frame: Utf8Bytes,
+    /// What it changed in the room's summary, for connections that have not joined
+    /// the room.
+    pub change: ListChange,
 }
 
 /// The connection a new message came from, and its acknowledgement. The ack travels
@@ -89,14 +99,19 @@ struct Connection {
     /// A child of the shutdown token, so it is also cancelled at shutdown (and then
     /// nobody is warned about a slow consumer).
     slow: CancellationToken,
+    /// Rooms the connection joined: it gets their events.
     rooms: HashSet<String>,
+    /// Rooms its user is a member of, joined or not: those it does not follow, it
+    /// hears of through `room_updated`.
+    member_rooms: HashSet<String>,
 }
 
-#[derive(Debug, Default)]
+#[derive(Debug)]
 struct State {
     connections: HashMap<ConnectionId, Connection>,
     by_user: HashMap<String, HashSet<ConnectionId>>,
     by_room: HashMap<String, HashSet<ConnectionId>>,
+    room_list: RoomList,
 }
 
 /// Why a connection could not be registered.
@@ -111,24 +126,48 @@ pub struct Departure {
 }
 
 /// Connection registry and subscriptions for this process.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct Hub {
     state: Mutex<State>,
     next_id: AtomicU64,
+    /// Until the room feed takes them: the room-list entries to read from the store.
+    loads: Mutex<Option<mpsc::UnboundedReceiver<LoadRequest>>>,
+}
+
+impl Default for Hub {
+    fn default() -> Self {
+        Self::new()
+    }
 }
 
 impl Hub {
     /// An empty hub.
     pub fn new() -> Self {
-        Self::default()
+        let (requests, loads) = mpsc::unbounded_channel();
+        Self {
+            state: Mutex::new(State {
+                connections: HashMap::new(),
+                by_user: HashMap::new(),
+                by_room: HashMap::new(),
+                room_list: RoomList::new(requests),
+            }),
+            next_id: AtomicU64::new(0),
+            loads: Mutex::new(Some(loads)),
+        }
+    }
+
+    /// The room-list entries the hub needs read from the store (once: for the room
+    /// feed, which answers each with [`Hub::install_room_summary`]).
+    pub fn take_load_requests(&self) -> Option<mpsc::UnboundedReceiver<LoadRequest>> {
+        self.loads.lock().expect("hub loads lock").take()
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, State> {
         self.state.lock().expect("hub lock poisoned")
     }
 
-    /// Registers an authenticated connection. Returns its id and whether it is the
-    /// user's first connection (they just came online).
+    /// Registers an authenticated connection of a member of `rooms`. Returns its id and
+    /// whether it is the user's first connection (they just came online).
     ///
     /// # Errors
     ///
@@ -139,6 +178,7 @@ impl Hub {
         queue: DeliveryQueue,
         slow: CancellationToken,
         max_per_user: usize,
+        rooms: Vec<String>,
     ) -> Result<(ConnectionId, bool), TooManyConnections> {
         let mut state = self.lock();
         let existing = state.by_user.get(user_id).map_or(0, HashSet::len);
@@ -146,6 +186,9 @@ impl Hub {
             return Err(TooManyConnections);
         }
         let id = self.next_id.fetch_add(1, Ordering::Relaxed) + 1;
+        for room in &rooms {
+            state.room_list.watch(id, room);
+        }
         state.connections.insert(
             id,
             Connection {
@@ -153,6 +196,7 @@ impl Hub {
                 queue,
                 slow,
                 rooms: HashSet::new(),
+                member_rooms: rooms.into_iter().collect(),
             },
         );
         state
@@ -167,6 +211,14 @@ impl Hub {
     pub fn unregister(&self, id: ConnectionId) -> Option<Departure> {
         let mut state = self.lock();
         let conn = state.connections.remove(&id)?;
+        let State {
+            connections,
+            room_list,
+            ..
+        } = &mut *state;
+        for room in conn.member_rooms.difference(&conn.rooms) {
+            room_list.unwatch(id, room, &conn.user_id, connections);
+        }
         for room in &conn.rooms {
             if let Some(subs) = state.by_room.get_mut(room) {
                 subs.remove(&id);
@@ -184,6 +236,7 @@ impl Hub {
         };
         if went_offline {
             state.by_user.remove(&conn.user_id);
+            state.room_list.user_gone(&conn.user_id);
         }
         Some(Departure { went_offline })
     }
@@ -191,21 +244,30 @@ impl Hub {
     /// Starts delivering a room's events to a connection.
     pub fn subscribe(&self, id: ConnectionId, room_id: &str) {
         let mut state = self.lock();
-        if let Some(conn) = state.connections.get_mut(&id) {
-            conn.rooms.insert(room_id.to_owned());
-            state
-                .by_room
-                .entry(room_id.to_owned())
-                .or_default()
-                .insert(id);
+        let State {
+            connections,
+            by_room,
+            room_list,
+            ..
+        } = &mut *state;
+        let Some(conn) = connections.get_mut(&id) else {
+            return;
+        };
+        if conn.rooms.insert(room_id.to_owned()) && conn.member_rooms.contains(room_id) {
+            let user_id = conn.user_id.clone();
+            room_list.unwatch(id, room_id, &user_id, connections);
         }
+        by_room.entry(room_id.to_owned()).or_default().insert(id);
     }
 
     /// Stops delivering a room's events to a connection.
     pub fn unsubscribe(&self, id: ConnectionId, room_id: &str) {
         let mut state = self.lock();
-        if let Some(conn) = state.connections.get_mut(&id) {
-            conn.rooms.remove(room_id);
+        if let Some(conn) = state.connections.get_mut(&id)
+            && conn.rooms.remove(room_id)
+            && conn.member_rooms.contains(room_id)
+        {
+            state.room_list.watch(id, room_id);
         }
         if let Some(subs) = state.by_room.get_mut(room_id) {
             subs.remove(&id);
@@ -225,6 +287,7 @@ impl Hub {
         let State {
             connections,
             by_room,
+            room_list,
             ..
         } = &mut *state;
         if let Some(subs) = by_room.get(&event.room_id) {
@@ -234,6 +297,39 @@ impl Hub {
             }
             crate::telemetry::fanned_out(subs.len());
         }
+        room_list.on_event(event, connections);
+    }
+
+    /// Reads the users' summaries of a room again (their read position or mute moved,
+    /// or they were just added to it, which makes their connections watch it), and
+    /// sends them to every connection of theirs here.
+    pub fn refresh_room(&self, refresh: &RoomRefresh) {
+        let mut state = self.lock();
+        let State {
+            connections,
+            by_user,
+            room_list,
+            ..
+        } = &mut *state;
+        room_list.refresh(refresh, connections, by_user);
+    }
+
+    /// The room feed's answer to a load request: the user's summary of the room as the
+    /// store has it now (`None`: no longer a member).
+    pub fn install_room_summary(&self, user_id: &str, room_id: &str, summary: Option<RoomSummary>) {
+        let mut state = self.lock();
+        let State {
+            connections,
+            by_user,
+            room_list,
+            ..
+        } = &mut *state;
+        room_list.install(user_id, room_id, summary, connections, by_user);
+    }
+
+    /// The room feed could not read a summary it was asked for.
+    pub fn abandon_room_summary(&self, user_id: &str, room_id: &str) {
+        self.lock().room_list.abandon(user_id, room_id);
     }
 
     /// Distinct users with a connection here.
@@ -298,6 +394,7 @@ impl Hub {
         for (id, conn) in &mut state.connections {
             queue_for(*id, conn, Delivery::Resync);
         }
+        state.room_list.reload_all();
     }
 
     /// Which of the given users have at least one connection.
@@ -357,7 +454,7 @@ mod tests {
     fn conn(hub: &Hub, user: &str, cap: usize) -> (ConnectionId, Deliveries, CancellationToken) {
         let (tx, rx) = delivery_queue(cap);
         let slow = CancellationToken::new();
-        let (id, _) = hub.register(user, tx, slow.clone(), 5).unwrap();
+        let (id, _) = hub.register(user, tx, slow.clone(), 5, Vec::new()).unwrap();
         (id, rx, slow)
     }
 
@@ -385,17 +482,20 @@ mod tests {
         let mut ids = Vec::new();
         for i in 0..3 {
             let (id, first) = hub
-                .register("u", tx.clone(), CancellationToken::new(), 3)
+                .register("u", tx.clone(), CancellationToken::new(), 3, Vec::new())
                 .unwrap();
             assert_eq!(first, i == 0);
             ids.push(id);
         }
         assert_eq!(
-            hub.register("u", tx.clone(), CancellationToken::new(), 3),
+            hub.register("u", tx.clone(), CancellationToken::new(), 3, Vec::new()),
             Err(TooManyConnections)
         );
         assert!(!hub.unregister(ids[0]).unwrap().went_offline);
-        assert!(hub.register("u", tx, CancellationToken::new(), 3).is_ok());
+        assert!(
+            hub.register("u", tx, CancellationToken::new(), 3, Vec::new())
+                .is_ok()
+        );
     }
 
     #[test]
@@ -411,6 +511,7 @@ mod tests {
                 seq,
                 origin: None,
                 frame: Utf8Bytes::from_static("{}"),
+                change: ListChange::Unknown,
             });
             hub.deliver_room_event(&event);
         }
