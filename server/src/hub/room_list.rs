@@ -378,3 +378,185 @@ fn send(
         queue_for(id, conn, Delivery::Frame(Arc::clone(frame)));
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use chat_protocol::v1::RoomVisibility;
+    use tokio_util::sync::CancellationToken;
+
+    use super::super::{Deliveries, Hub, delivery_queue};
+    use super::*;
+
+    fn summary(last_seq: u64, unread_count: u64) -> RoomSummary {
+        RoomSummary {
+            room_id: "r".into(),
+            name: "room".into(),
+            visibility: RoomVisibility::Private,
+            last_seq,
+            created_at: 1,
+            kind: chat_protocol::v1::RoomKind::Group,
+            last_message: None,
+            last_activity_at: 1,
+            unread_count,
+            read_seq: 0,
+            muted: false,
+        }
+    }
+
+    fn message(seq: u64, sender: &str) -> Arc<RoomEvent> {
+        message_in("r", seq, sender)
+    }
+
+    fn message_in(room_id: &str, seq: u64, sender: &str) -> Arc<RoomEvent> {
+        Arc::new(RoomEvent {
+            room_id: room_id.into(),
+            seq,
+            origin: None,
+            frame: Utf8Bytes::from_static("{}"),
+            change: ListChange::Message(LastMessage {
+                message_id: format!("m{seq}").into(),
+                seq,
+                sender_id: sender.into(),
+                content: format!("text {seq}"),
+                created_at: 100 + i64::try_from(seq).unwrap(),
+            }),
+        })
+    }
+
+    /// Ann's connection, a member of room `r` that has not joined it.
+    fn watcher() -> (
+        Hub,
+        ConnectionId,
+        Deliveries,
+        mpsc::UnboundedReceiver<LoadRequest>,
+    ) {
+        let hub = Hub::new();
+        let loads = hub.take_load_requests().unwrap();
+        let (tx, rx) = delivery_queue(16);
+        let (id, _) = hub
+            .register("ann", tx, CancellationToken::new(), 5, vec!["r".into()])
+            .unwrap();
+        (hub, id, rx, loads)
+    }
+
+    fn summaries(rx: &mut Deliveries) -> Vec<RoomSummary> {
+        let mut out = Vec::new();
+        while let Ok(delivery) = rx.try_recv() {
+            match delivery {
+                Delivery::Frame(frame) => match ServerFrame::decode(frame.as_str()).unwrap() {
+                    ServerFrame::RoomUpdated(summary) => out.push(summary),
+                    other => panic!("{other:?}"),
+                },
+                other => panic!("{other:?}"),
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn a_badge_loads_once_then_moves_on_by_events_and_reloads_at_a_gap() {
+        let (hub, _, mut rx, mut loads) = watcher();
+        hub.deliver_room_event(&message(1, "bob"));
+        assert_eq!(loads.try_recv().unwrap(), ("ann".into(), "r".into()));
+        assert!(summaries(&mut rx).is_empty(), "nothing until it is read");
+
+        hub.install_room_summary("ann", "r", Some(summary(1, 1)));
+        assert_eq!(summaries(&mut rx), [summary(1, 1)]);
+        hub.deliver_room_event(&message(1, "bob"));
+        assert!(summaries(&mut rx).is_empty(), "already in what was read");
+
+        hub.deliver_room_event(&message(2, "bob"));
+        hub.deliver_room_event(&message(3, "ann"));
+        let sent = summaries(&mut rx);
+        let counts: Vec<(u64, u64)> = sent.iter().map(|s| (s.last_seq, s.unread_count)).collect();
+        assert_eq!(counts, [(2, 2), (3, 2)], "one's own message does not count");
+        assert_eq!(sent[1].last_message.as_ref().unwrap().content, "text 3");
+        assert!(
+            loads.try_recv().is_err(),
+            "no read for what the event tells"
+        );
+
+        hub.deliver_room_event(&message(5, "bob"));
+        assert!(summaries(&mut rx).is_empty());
+        assert!(loads.try_recv().is_ok(), "seq 4 was missed: read the store");
+    }
+
+    #[test]
+    fn an_event_during_a_load_makes_it_load_again() {
+        let (hub, _, mut rx, mut loads) = watcher();
+        hub.deliver_room_event(&message(1, "bob"));
+        loads.try_recv().unwrap();
+        hub.deliver_room_event(&message(2, "bob"));
+        // Read before message 2 was committed: it must not be installed.
+        hub.install_room_summary("ann", "r", Some(summary(1, 1)));
+        assert!(summaries(&mut rx).is_empty());
+        assert!(loads.try_recv().is_ok(), "asked again");
+        hub.install_room_summary("ann", "r", Some(summary(2, 2)));
+        assert_eq!(summaries(&mut rx), [summary(2, 2)]);
+    }
+
+    #[test]
+    fn a_joined_connection_follows_the_room_itself_and_watches_again_once_it_leaves() {
+        let (hub, id, mut rx, mut loads) = watcher();
+        hub.subscribe(id, "r");
+        hub.deliver_room_event(&message(1, "bob"));
+        assert!(loads.try_recv().is_err(), "nobody watches the room");
+        assert!(matches!(rx.try_recv(), Ok(Delivery::Room(_))));
+
+        hub.unsubscribe(id, "r");
+        hub.deliver_room_event(&message(2, "bob"));
+        assert!(loads.try_recv().is_ok());
+        assert!(rx.try_recv().is_err());
+
+        // A room the user is not a member of is never watched.
+        hub.subscribe(id, "public");
+        hub.unsubscribe(id, "public");
+        hub.deliver_room_event(&message_in("public", 1, "bob"));
+        assert!(loads.try_recv().is_err());
+    }
+
+    #[test]
+    fn a_refresh_reaches_every_connection_and_adds_a_room() {
+        let (hub, id, mut rx, mut loads) = watcher();
+        let (tx, mut joined_rx) = delivery_queue(16);
+        let (joined, _) = hub
+            .register("ann", tx, CancellationToken::new(), 5, vec!["r".into()])
+            .unwrap();
+        hub.subscribe(joined, "r");
+        hub.refresh_room(&RoomRefresh {
+            room_id: "r".into(),
+            user_ids: vec!["ann".into(), "offline".into()],
+            added: false,
+        });
+        assert_eq!(loads.try_recv().unwrap().0, "ann");
+        assert!(
+            loads.try_recv().is_err(),
+            "nobody here to tell the offline user"
+        );
+        hub.install_room_summary("ann", "r", Some(summary(0, 0)));
+        assert_eq!(summaries(&mut rx).len(), 1);
+        assert_eq!(
+            summaries(&mut joined_rx).len(),
+            1,
+            "read moves reach joined devices"
+        );
+
+        hub.refresh_room(&RoomRefresh {
+            room_id: "new".into(),
+            user_ids: vec!["ann".into()],
+            added: true,
+        });
+        loads.try_recv().unwrap();
+        hub.deliver_room_event(&message_in("new", 1, "bob"));
+        assert!(summaries(&mut rx).is_empty(), "still loading: marked dirty");
+        hub.install_room_summary("ann", "new", None);
+        assert!(loads.try_recv().is_ok(), "read again after the event");
+        hub.unregister(id);
+        hub.unregister(joined);
+        hub.install_room_summary("ann", "new", Some(summary(1, 1)));
+        assert!(
+            summaries(&mut rx).is_empty(),
+            "gone: nothing kept, nothing sent"
+        );
+    }
+}

@@ -14,4 +14,5 @@ mod harness;
 mod chat;
 mod faults;
 mod presence;
+mod room_list;
 mod sessions;
