@@ -2,8 +2,8 @@
 //! contract documented in docs/protocol.md, so a change here is a protocol change.
 
 use chat_protocol::v1::{
-    ClientFrame, DecodeError, ErrorCode, MemberReceipts, Message, PresenceStatus, ReceiptKind,
-    RoomVisibility, ServerFrame, close,
+    ClientFrame, DecodeError, ErrorCode, LastMessage, MemberReceipts, Message, PresenceStatus,
+    ReceiptKind, RoomKind, RoomSummary, RoomVisibility, ServerFrame, close,
 };
 use serde_json::{Value, json};
 
@@ -216,6 +216,34 @@ fn server_frames_match_the_documented_json() {
             last_seen: None,
         },
         json!({"type": "presence", "user_id": USER, "status": "online"}),
+    );
+    assert_server(
+        ServerFrame::RoomUpdated(RoomSummary {
+            room_id: ROOM.into(),
+            name: "general".into(),
+            visibility: RoomVisibility::Private,
+            kind: RoomKind::Group,
+            last_seq: 45,
+            created_at: 1_763_900_000_000,
+            last_message: Some(LastMessage {
+                message_id: MSG.into(),
+                seq: 45,
+                sender_id: USER.into(),
+                content: "see you at 6".into(),
+                created_at: 1_764_000_100_000,
+            }),
+            last_activity_at: 1_764_000_100_000,
+            unread_count: 4,
+            read_seq: 40,
+            muted: false,
+        }),
+        json!({"type": "room_updated", "room_id": ROOM, "name": "general",
+               "visibility": "private", "kind": "group", "last_seq": 45,
+               "created_at": 1_763_900_000_000_i64,
+               "last_message": {"message_id": MSG, "seq": 45, "sender_id": USER,
+                                "content": "see you at 6", "created_at": 1_764_000_100_000_i64},
+               "last_activity_at": 1_764_000_100_000_i64, "unread_count": 4, "read_seq": 40,
+               "muted": false}),
     );
     assert_server(
         ServerFrame::UserUpdated {
