@@ -115,6 +115,11 @@ pub struct FanoutArgs {
     /// Message content size in bytes (at least 40: it carries the send time).
     #[arg(long, default_value_t = 100, value_parser = clap::value_parser!(u32).range(40..=60_000))]
     pub message_size: u32,
+    /// chat-server: only the senders join their rooms; the other members stay on their
+    /// room list and receive each message as a `room_updated` (its preview holds up to
+    /// 200 characters, so keep `--message-size` at most 200).
+    #[arg(long)]
+    pub watch: bool,
 }
 
 #[derive(Debug, Args)]

@@ -48,6 +48,7 @@ impl Plan {
             members.extend(room.iter().map(|&index| Member {
                 index,
                 room: id.clone(),
+                watch: false,
             }));
         }
         Ok(members)
@@ -66,15 +67,20 @@ pub struct Opened {
 }
 
 /// Creates the plan's rooms and opens a connection for every member, `concurrency` at
-/// a time, telling the progress line what it is doing.
+/// a time, telling the progress line what it is doing. Members for whom `watches` is
+/// true follow their room without joining it.
 pub async fn populate(
     target: &Target,
     plan: &Plan,
     concurrency: u32,
     live: &Live,
+    watches: impl Fn(usize) -> bool,
 ) -> anyhow::Result<(Vec<Member>, Opened)> {
     live.set_status("creating rooms");
-    let members = plan.create(target).await?;
+    let mut members = plan.create(target).await?;
+    for member in &mut members {
+        member.watch = watches(member.index);
+    }
     live.set_status(format!("connecting {} clients", members.len()));
     let opened = open_all(target, &members, concurrency as usize, &live.errors).await;
     Ok((members, opened))

@@ -70,6 +70,8 @@ pub struct FanoutReport {
     pub room_size: u32,
     pub rooms: usize,
     pub senders: usize,
+    /// Only the senders joined; the other members followed through `room_updated`.
+    pub watch: bool,
     pub message_size: u32,
     pub warmup_s: f64,
     pub duration_s: f64,
@@ -154,6 +156,10 @@ fn cpu_us_per(process: Option<&ProcessReport>, count: u64) -> Option<f64> {
 
 pub async fn run(args: FanoutArgs) -> anyhow::Result<FanoutReport> {
     let common = &args.common;
+    anyhow::ensure!(
+        !args.watch || common.target == crate::cli::TargetKind::Chat,
+        "--watch follows rooms through chat-server's room_updated; other servers have none"
+    );
     let target = Arc::new(Target::new(common)?);
     let plan = Plan::new(args.shape.clients, args.shape.room_size as usize);
     let sender_count = ((args.shape.clients as f64 * args.senders).round() as usize).max(1);
@@ -161,8 +167,17 @@ pub async fn run(args: FanoutArgs) -> anyhow::Result<FanoutReport> {
     let live = Arc::new(Live::default());
     let progress = progress::spawn(common.label.clone(), live.clone(), common.quiet);
 
-    let (members, opened) =
-        fleet::populate(&target, &plan, common.connect_concurrency, &live).await?;
+    // With `--watch`, only the senders join: everyone else hears of the room's messages
+    // through `room_updated`.
+    let watch = args.watch;
+    let (members, opened) = fleet::populate(
+        &target,
+        &plan,
+        common.connect_concurrency,
+        &live,
+        |index| watch && !senders.contains(&index),
+    )
+    .await?;
     anyhow::ensure!(
         opened.failed * 100 <= members.len(),
         "{} of {} connections failed: {:?}",
@@ -282,6 +297,7 @@ pub async fn run(args: FanoutArgs) -> anyhow::Result<FanoutReport> {
         room_size: args.shape.room_size,
         rooms: plan.rooms.len(),
         senders: senders.len(),
+        watch: args.watch,
         message_size: args.message_size,
         warmup_s: args.warmup.as_secs_f64(),
         duration_s: args.duration.as_secs_f64(),
@@ -294,7 +310,7 @@ pub async fn run(args: FanoutArgs) -> anyhow::Result<FanoutReport> {
 impl FanoutReport {
     pub fn summary(&self) -> String {
         let mut out = format!(
-            "{} against {:?}: {} clients in {} rooms of {}, {} senders, {}-byte messages\n\
+            "{} against {:?}: {} clients in {} rooms of {}, {} senders, {}-byte messages{}\n\
              set-up: {} connected, {} failed in {:.1} s; connect {}\n",
             self.label,
             self.target,
@@ -303,6 +319,11 @@ impl FanoutReport {
             self.room_size,
             self.senders,
             self.message_size,
+            if self.watch {
+                ", receivers on their room list (room_updated)"
+            } else {
+                ""
+            },
             self.setup.connected,
             self.setup.failed,
             self.setup.total_s,

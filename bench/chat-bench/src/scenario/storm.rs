@@ -91,7 +91,7 @@ pub async fn run(args: StormArgs) -> anyhow::Result<StormReport> {
     });
 
     let concurrency = common.connect_concurrency;
-    let (subscribers, opened) = fleet::populate(&shared.target, &plan, concurrency, &live).await?;
+    let (subscribers, opened) = fleet::populate(&shared.target, &plan, concurrency, &live, |_| false).await?;
     // Clients fill rooms in order.
     let room_of = |member: &Member| member.index / args.shape.room_size as usize;
     let publishers: Vec<Member> = plan
@@ -101,6 +101,7 @@ pub async fn run(args: StormArgs) -> anyhow::Result<StormReport> {
         .map(|(number, room)| Member {
             index: args.shape.clients + number,
             room: subscribers[room[0]].room.clone(),
+            watch: false,
         })
         .collect();
     live.set_status(format!("connecting {} publishers", publishers.len()));

@@ -172,6 +172,26 @@ impl ChatAuth {
                 _ => Ok(false),
             })
             .await?;
+        if member.watch {
+            // The bench's rooms are public and members join them: a watcher becomes a
+            // member that way, then leaves the room's stream and stays on its list.
+            connection
+                .send_text(
+                    ClientFrame::LeaveRoom {
+                        room_id: member.room.clone().into(),
+                    }
+                    .encode(),
+                )
+                .await?;
+            connection
+                .read_until(|text| {
+                    Ok(matches!(
+                        ServerFrame::decode(text)?,
+                        ServerFrame::RoomLeft { .. }
+                    ))
+                })
+                .await?;
+        }
         Ok(joined_at)
     }
 }
@@ -193,6 +213,17 @@ pub fn parse(text: &str) -> Incoming {
                 seq: message.seq,
                 message_id: message.message_id.to_string(),
             }),
+        },
+        // A member on its room list: the summary carries the message's preview.
+        Ok(ServerFrame::RoomUpdated(summary)) => match summary.last_message {
+            Some(last) if last.seq == summary.last_seq => Incoming::Delivery {
+                body: last.content,
+                stored: Some(Stored {
+                    seq: last.seq,
+                    message_id: last.message_id.to_string(),
+                }),
+            },
+            _ => Incoming::Other,
         },
         Ok(ServerFrame::MessageAck {
             client_msg_id,

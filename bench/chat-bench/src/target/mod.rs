@@ -53,6 +53,9 @@ pub struct Stored {
 pub struct Member {
     pub index: usize,
     pub room: String,
+    /// chat-server: stays out of its room and follows it through `room_updated`, as an
+    /// app showing its room list does.
+    pub watch: bool,
 }
 
 /// A server and how to talk to it.
