@@ -51,8 +51,12 @@ trap cleanup EXIT
 
 echo "== building chat-server at $rev"
 git worktree add --detach "$work/tree" "$rev" >/dev/null
-(cd "$work/tree" && CARGO_TARGET_DIR="$target" cargo build --release --locked -q -p chat-server --bin chat-server)
-cp "$target/release/chat-server" "$work/chat-server-baseline"
+# A target directory of its own (kept between runs): with the working tree's, a crate
+# that changed between the two revisions (the protocol, say) could be taken from the
+# other build.
+baseline_target="$target/compare-baseline"
+(cd "$work/tree" && CARGO_TARGET_DIR="$baseline_target" cargo build --release --locked -q -p chat-server --bin chat-server)
+cp "$baseline_target/release/chat-server" "$work/chat-server-baseline"
 echo "== building the working tree"
 cargo build --release --locked -q -p chat-server -p chat-bench --bin chat-server --bin chat-bench
 cp "$target/release/chat-server" "$work/chat-server-current"

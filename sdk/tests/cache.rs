@@ -2,7 +2,8 @@
 //! statuses from receipts.
 
 use chat_protocol::v1::{
-    ErrorCode, MemberReceipts, Message, ReceiptKind, RoomVisibility, ServerFrame,
+    ErrorCode, MemberReceipts, Message, ReceiptKind, RoomKind, RoomSummary, RoomVisibility,
+    ServerFrame,
 };
 use chat_sdk::cache::{Cache, MessageStatus};
 
@@ -306,4 +307,119 @@ fn the_floor_follows_joins_and_history_pages() {
     // The page just below reaches the start of the room.
     cache.history_stored("r", Some(60), Some(1), false).unwrap();
     assert_eq!(cache.floor("r").unwrap(), Some(0));
+}
+
+fn summary(room: &str, last_seq: u64, unread_count: u64, read_seq: u64) -> RoomSummary {
+    RoomSummary {
+        room_id: room.into(),
+        name: format!("room {room}"),
+        visibility: RoomVisibility::Private,
+        last_seq,
+        created_at: 1,
+        kind: RoomKind::Group,
+        last_message: None,
+        last_activity_at: i64::try_from(last_seq).unwrap(),
+        unread_count,
+        read_seq,
+        muted: false,
+    }
+}
+
+#[test]
+fn the_room_list_is_sorted_by_activity_and_survives_reopening() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("cache.db");
+    {
+        let mut cache = Cache::open(&path).unwrap();
+        cache
+            .put_room_list(
+                vec![
+                    summary("a", 1, 0, 0),
+                    summary("b", 9, 2, 7),
+                    summary("c", 5, 0, 0),
+                ],
+                "me",
+            )
+            .unwrap();
+    }
+    let cache = Cache::open(&path).unwrap();
+    let ids: Vec<String> = cache
+        .room_list()
+        .unwrap()
+        .into_iter()
+        .map(|r| r.room_id.into_string())
+        .collect();
+    assert_eq!(ids, ["b", "c", "a"]);
+    assert_eq!(cache.room_summary("b").unwrap().unwrap().unread_count, 2);
+}
+
+#[test]
+fn a_followed_room_moves_its_summary_on_and_an_older_summary_never_wins() {
+    let mut cache = Cache::in_memory().unwrap();
+    cache.put_room_summary(summary("r", 2, 1, 1), "me").unwrap();
+    // Events of a joined room move the summary on: others' messages count, one's own
+    // do not; an edit of the last message changes the preview; a delete uncounts.
+    for (seq, sender) in [(3, "bob"), (4, "me"), (5, "bob")] {
+        let frame = ServerFrame::Message(message("r", seq, sender, &format!("text {seq}")));
+        cache.apply(&frame, None).unwrap();
+        cache.room_event_seen(&frame, "me").unwrap();
+    }
+    let held = cache.room_summary("r").unwrap().unwrap();
+    assert_eq!((held.last_seq, held.unread_count), (5, 3));
+    assert_eq!(held.last_message.as_ref().unwrap().content, "text 5");
+    let edit = ServerFrame::MessageEdited {
+        room_id: "r".into(),
+        seq: 6,
+        message_id: "m5".into(),
+        sender_id: "bob".into(),
+        content: "text 5, edited".into(),
+        edited_at: 2_000,
+    };
+    cache.apply(&edit, None).unwrap();
+    cache.room_event_seen(&edit, "me").unwrap();
+    let delete = ServerFrame::MessageDeleted {
+        room_id: "r".into(),
+        seq: 7,
+        message_id: "m5".into(),
+        sender_id: "bob".into(),
+        deleted_at: 2_001,
+    };
+    cache.apply(&delete, None).unwrap();
+    let held = cache.room_event_seen(&delete, "me").unwrap().unwrap();
+    assert_eq!((held.last_seq, held.unread_count), (7, 2));
+    assert_eq!(
+        held.last_message.as_ref().unwrap().content,
+        "text 4",
+        "the newest message left"
+    );
+    assert!(
+        cache.room_event_seen(&delete, "me").unwrap().is_none(),
+        "seen once"
+    );
+
+    // A summary from before those events (fetched earlier, delivered late) does not
+    // replace them, but one with a read position that moved does, with the messages
+    // held beyond it added on.
+    let stale = cache.put_room_summary(summary("r", 2, 1, 1), "me").unwrap();
+    assert_eq!(stale.last_seq, 7);
+    let read = cache.put_room_summary(summary("r", 4, 0, 4), "me").unwrap();
+    assert_eq!((read.last_seq, read.read_seq, read.unread_count), (7, 4, 0));
+
+    // Reading on this device moves the badge at once.
+    cache.put_room_summary(summary("r", 9, 3, 4), "me").unwrap();
+    for seq in 8..=9 {
+        cache
+            .apply(
+                &ServerFrame::Message(message("r", seq, "bob", "later")),
+                None,
+            )
+            .unwrap();
+    }
+    let moved = cache.room_read("r", 8, "me").unwrap().unwrap();
+    assert_eq!((moved.read_seq, moved.unread_count), (8, 1));
+    assert!(
+        cache.room_read("r", 8, "me").unwrap().is_none(),
+        "not backwards"
+    );
+    assert!(cache.room_read("unknown", 3, "me").unwrap().is_none());
 }

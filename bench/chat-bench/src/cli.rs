@@ -27,6 +27,10 @@ pub enum Scenario {
     /// Every subscriber drops its connection at once and resumes while publishers go on;
     /// reports the time until all have caught up and what is missing or duplicated.
     Storm(StormArgs),
+    /// chat-server only: one user in `--rooms` rooms with unread messages asks for the
+    /// first page of their room list, one request at a time; reports latency and server
+    /// CPU per request.
+    RoomList(RoomListArgs),
     /// Every client sends while the server is killed and restarted under it (by
     /// `bench/chaos.sh`); afterwards every acknowledged message must be stored once and
     /// every client must hold the same history as the server.
@@ -120,6 +124,24 @@ pub struct FanoutArgs {
     /// 200 characters, so keep `--message-size` at most 200).
     #[arg(long)]
     pub watch: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct RoomListArgs {
+    #[command(flatten)]
+    pub common: Common,
+    /// Rooms the reader is a member of.
+    #[arg(long, default_value_t = 1000, value_parser = clap::value_parser!(u32).range(1..=100_000))]
+    pub rooms: u32,
+    /// Unread messages from another user in each room.
+    #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u32).range(0..=1000))]
+    pub unread: u32,
+    /// Rooms per page (`limit`), 1 to 1000.
+    #[arg(long, default_value_t = 50, value_parser = clap::value_parser!(u32).range(1..=1000))]
+    pub page: u32,
+    /// Requests measured, one after another.
+    #[arg(long, default_value_t = 200, value_parser = clap::value_parser!(u32).range(1..=100_000))]
+    pub requests: u32,
 }
 
 #[derive(Debug, Args)]

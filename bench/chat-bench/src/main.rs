@@ -24,6 +24,7 @@ fn main() -> anyhow::Result<()> {
         Scenario::Fanout(args) => &args.common,
         Scenario::Idle(args) => &args.common,
         Scenario::Storm(args) => &args.common,
+        Scenario::RoomList(args) => &args.common,
         Scenario::Chaos(args) => &args.common,
     };
     let json = common.json.clone();
@@ -43,6 +44,10 @@ fn main() -> anyhow::Result<()> {
             }
             Scenario::Storm(args) => {
                 let report = scenario::storm::run(args).await?;
+                (report.summary(), serde_json::to_value(&report)?)
+            }
+            Scenario::RoomList(args) => {
+                let report = scenario::room_list::run(args).await?;
                 (report.summary(), serde_json::to_value(&report)?)
             }
             Scenario::Chaos(args) => {

@@ -68,7 +68,20 @@ impl ChatClient {
         on_runtime(async move { inner.create_room(&name, visibility, &members).await }).await
     }
 
-    /// The rooms the user is a member of.
+    /// The room list from the cache, most recent activity first: instant, offline too.
+    /// `ClientEvent.RoomListChanged` says when to read it again.
+    pub fn room_list(&self) -> Result<Vec<RoomSummary>> {
+        Ok(self.inner.room_list()?)
+    }
+
+    /// Reads the room list from the server into the cache now (the client also does it
+    /// by itself each time it connects).
+    pub async fn refresh_room_list(&self) -> Result<Vec<RoomSummary>> {
+        let inner = self.inner.clone();
+        on_runtime(async move { inner.refresh_room_list().await }).await
+    }
+
+    /// The rooms the user is a member of, as the server lists them now.
     pub async fn rooms(&self) -> Result<Vec<RoomSummary>> {
         let inner = self.inner.clone();
         on_runtime(async move { inner.rooms().await }).await

@@ -118,7 +118,23 @@ impl ChatClient {
         created.map_err(to_js)
     }
 
-    /// The rooms the user is a member of, newest first.
+    /// The room list from the cache, most recent activity first: instant, offline too.
+    /// A `roomListChanged` event says when to read it again.
+    #[wasm_bindgen(js_name = roomList)]
+    pub fn room_list(&self) -> Result<Vec<Ts<RoomSummary>>> {
+        let rooms = self.inner.room_list().map_err(to_js)?;
+        typed_all(rooms.into_iter().map(RoomSummary::from))
+    }
+
+    /// Reads the room list from the server into the cache now (the client also does it
+    /// by itself each time it connects).
+    #[wasm_bindgen(js_name = refreshRoomList)]
+    pub async fn refresh_room_list(&self) -> Result<Vec<Ts<RoomSummary>>> {
+        let rooms = self.inner.refresh_room_list().await.map_err(to_js)?;
+        typed_all(rooms.into_iter().map(RoomSummary::from))
+    }
+
+    /// The rooms the user is a member of, as the server lists them now.
     pub async fn rooms(&self) -> Result<Vec<Ts<RoomSummary>>> {
         let rooms = self.inner.rooms().await.map_err(to_js)?;
         typed_all(rooms.into_iter().map(RoomSummary::from))

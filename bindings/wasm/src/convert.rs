@@ -1,15 +1,15 @@
-//! The two protocol records JavaScript sees in another shape than the wire's.
+//! The protocol records JavaScript sees in another shape than the wire's.
 //!
 //! Every other value the browser gets is declared once, in the SDK or the protocol
-//! crate, with tsify behind their `tsify` features. `RoomSummary` and `UserProfile`
-//! cannot be: they are REST bodies, and tsify takes a JavaScript object's shape from
-//! the type's serde derive, which for these two *is* the wire format (`room_id`,
-//! `user_id`). Renaming their fields to camelCase there would change what the server
+//! crate, with tsify behind their `tsify` features. `RoomSummary` (with its
+//! `LastMessage`) and `UserProfile` cannot be: they are REST bodies, and tsify takes a
+//! JavaScript object's shape from the type's serde derive, which for these *is* the
+//! wire format (`room_id`, `user_id`). Renaming their fields to camelCase there would change what the server
 //! and the SDK exchange; keeping snake_case would make them the only snake_case objects
 //! of this API. So the browser gets these camelCase copies, and Kotlin and Swift use
 //! the protocol's own types (UniFFI renames fields per language by itself).
 
-use chat_protocol::v1::RoomVisibility;
+use chat_protocol::v1::{RoomKind, RoomVisibility};
 use serde::Serialize;
 use tsify::Tsify;
 
@@ -19,14 +19,26 @@ use tsify::Tsify;
 pub struct RoomSummary {
     /// The room's id, which every other call about the room takes.
     pub room_id: String,
-    /// The room's display name (for a direct room, show the other member's name).
+    /// The name to show (for a direct room, the other member's display name).
     pub name: String,
     /// Who may join it.
     pub visibility: RoomVisibility,
-    /// The room's highest seq: how many messages it has had.
+    /// Group or direct.
+    pub kind: RoomKind,
+    /// The room's highest seq (messages, edits and deletes all take one).
     pub last_seq: u64,
     /// When the room was created, ms since the epoch.
     pub created_at: i64,
+    /// The newest message that is not deleted (its text cut to 200 characters).
+    pub last_message: Option<LastMessage>,
+    /// What the list is sorted by: the last message's time, or when the user joined.
+    pub last_activity_at: i64,
+    /// Messages from others after `readSeq`, not deleted: the badge.
+    pub unread_count: u64,
+    /// The user's read position.
+    pub read_seq: u64,
+    /// Whether the user muted the room.
+    pub muted: bool,
 }
 
 impl From<chat_protocol::v1::RoomSummary> for RoomSummary {
@@ -35,8 +47,42 @@ impl From<chat_protocol::v1::RoomSummary> for RoomSummary {
             room_id: r.room_id.into_string(),
             name: r.name,
             visibility: r.visibility,
+            kind: r.kind,
             last_seq: r.last_seq,
             created_at: r.created_at,
+            last_message: r.last_message.map(LastMessage::from),
+            last_activity_at: r.last_activity_at,
+            unread_count: r.unread_count,
+            read_seq: r.read_seq,
+            muted: r.muted,
+        }
+    }
+}
+
+/// A room's newest message as its list entry shows it.
+#[derive(Debug, Clone, Serialize, Tsify)]
+#[serde(rename_all = "camelCase")]
+pub struct LastMessage {
+    /// The message's id.
+    pub message_id: String,
+    /// Its seq in the room.
+    pub seq: u64,
+    /// Who sent it.
+    pub sender_id: String,
+    /// Its text, cut to 200 characters.
+    pub content: String,
+    /// When it was sent, ms since the epoch.
+    pub created_at: i64,
+}
+
+impl From<chat_protocol::v1::LastMessage> for LastMessage {
+    fn from(m: chat_protocol::v1::LastMessage) -> Self {
+        Self {
+            message_id: m.message_id.into_string(),
+            seq: m.seq,
+            sender_id: m.sender_id.into_string(),
+            content: m.content,
+            created_at: m.created_at,
         }
     }
 }
@@ -49,6 +95,8 @@ pub struct UserProfile {
     pub user_id: String,
     /// The user's name (`external:<id>` for users of an external token issuer).
     pub username: String,
+    /// The name to show: the one the user chose, else their username.
+    pub display_name: String,
 }
 
 impl From<chat_protocol::v1::UserProfile> for UserProfile {
@@ -56,6 +104,7 @@ impl From<chat_protocol::v1::UserProfile> for UserProfile {
         Self {
             user_id: u.user_id.into_string(),
             username: u.username,
+            display_name: u.display_name,
         }
     }
 }

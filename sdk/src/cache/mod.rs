@@ -1,10 +1,11 @@
 //! The local cache: messages by `(room, seq)`, the outbox of local echoes, resume
-//! cursors and receipts, in one SQLite file (or in memory for tests).
+//! cursors, receipts and the room list, in one SQLite file (or in memory for tests).
 
 mod apply;
 mod floor;
 mod outbox;
 mod read;
+mod room_list;
 mod types;
 
 use std::path::Path;
@@ -37,6 +38,7 @@ fn migrations() -> Migrations<'static> {
     Migrations::new(vec![
         M::up(include_str!("schema.sql")),
         M::up(include_str!("schema_2_floor.sql")),
+        M::up(include_str!("schema_3_room_list.sql")),
     ])
 }
 

@@ -12,6 +12,7 @@ use tokio::sync::{broadcast, mpsc};
 use super::bridge::{Bridge, Command, Shared};
 use super::refresher::SessionRefresher;
 use super::rest;
+use super::room_list::RoomListSync;
 use super::session::Session;
 use super::{ClientError, ClientEvent, TokenProvider};
 use crate::cache::{Cache, LocalMessage};
@@ -114,6 +115,7 @@ impl ChatClient {
             refresh_token: Mutex::new(None),
             refresher: std::sync::OnceLock::new(),
             session: Mutex::new(None),
+            room_list_sync: std::sync::OnceLock::new(),
         });
         let refresher: Arc<dyn TokenProvider> = Arc::new(SessionRefresher {
             http: http.clone(),
@@ -122,6 +124,11 @@ impl ChatClient {
             one_at_a_time: tokio::sync::Mutex::new(()),
         });
         let _ = shared.refresher.set(refresher);
+        let _ = shared.room_list_sync.set(Arc::new(RoomListSync {
+            http: http.clone(),
+            base_url: base_url.clone(),
+            shared: Arc::downgrade(&shared),
+        }));
         let (commands, queue) = mpsc::unbounded_channel();
         for (room_id, since_seq) in followed {
             let _ = commands.send(Command::Input(Input::JoinRoom { room_id, since_seq }));
@@ -286,13 +293,43 @@ impl ChatClient {
             .ok_or_else(|| ClientError::Network("empty answer".into()))
     }
 
-    /// The rooms the user is a member of, newest first.
+    /// The room list (the app's home screen) as the cache holds it: every room of the
+    /// user, most recent activity first, with its last message, unread count and read
+    /// position. Instant and offline; [`ClientEvent::RoomListChanged`] says when to read
+    /// it again.
+    ///
+    /// # Errors
+    ///
+    /// `Cache`.
+    pub fn room_list(&self) -> Result<Vec<RoomSummary>, ClientError> {
+        Ok(self.shared.cache.lock().expect("cache lock").room_list()?)
+    }
+
+    /// Reads the room list from the server into the cache now and returns it (the
+    /// client also does this by itself each time the connection goes live).
+    ///
+    /// # Errors
+    ///
+    /// `NotSignedIn`, `Server`, `Network`, `Cache`.
+    pub async fn refresh_room_list(&self) -> Result<Vec<RoomSummary>, ClientError> {
+        let sync = self
+            .shared
+            .room_list_sync
+            .get()
+            .cloned()
+            .ok_or(ClientError::Closed)?;
+        sync.run().await
+    }
+
+    /// The rooms the user is a member of, most recent activity first, as the server
+    /// lists them now (the first page, up to 1000 rooms; see [`Self::room_list`] for
+    /// the cached, live list).
     ///
     /// # Errors
     ///
     /// `NotSignedIn`, `Server`, `Network`.
     pub async fn rooms(&self) -> Result<Vec<RoomSummary>, ClientError> {
-        self.room_list(&["v1", "rooms"]).await
+        self.fetch_rooms(&["v1", "rooms"]).await
     }
 
     /// Public rooms anyone may join, newest first.
@@ -301,10 +338,10 @@ impl ChatClient {
     ///
     /// `NotSignedIn`, `Server`, `Network`.
     pub async fn public_rooms(&self) -> Result<Vec<RoomSummary>, ClientError> {
-        self.room_list(&["v1", "rooms", "public"]).await
+        self.fetch_rooms(&["v1", "rooms", "public"]).await
     }
 
-    async fn room_list(&self, segments: &[&str]) -> Result<Vec<RoomSummary>, ClientError> {
+    async fn fetch_rooms(&self, segments: &[&str]) -> Result<Vec<RoomSummary>, ClientError> {
         let list: Option<RoomList> = self.get(self.endpoint(segments)?).await?;
         Ok(list.map(|l| l.rooms).unwrap_or_default())
     }
@@ -560,12 +597,26 @@ impl ChatClient {
         })
     }
 
-    /// The user has read a room up to `seq` (sent now, or once connected).
+    /// The user has read a room up to `seq` (sent now, or once connected). The room
+    /// list's badge moves at once on this device, and through the server on the user's
+    /// others.
     ///
     /// # Errors
     ///
-    /// `Closed`.
+    /// `Closed`, `Cache`.
     pub fn mark_read(&self, room_id: &str, seq: u64) -> Result<(), ClientError> {
+        let me = self.shared.me().unwrap_or_default();
+        let moved = self
+            .shared
+            .cache
+            .lock()
+            .expect("cache lock")
+            .room_read(room_id, seq, &me)?;
+        if moved.is_some() {
+            self.shared.emit(ClientEvent::RoomListChanged {
+                room_id: Some(room_id.to_owned()),
+            });
+        }
         self.input(Input::MarkRead {
             room_id: room_id.to_owned(),
             seq,

@@ -12,6 +12,7 @@ use tokio::sync::broadcast;
 
 use super::TokenProvider;
 use super::events::ClientEvent;
+use super::room_list::RoomListSync;
 use crate::cache::{Cache, CursorUpdate, MessageStatus};
 use crate::core::{Action, ConnectionState, Core, Event, Input, Millis};
 
@@ -50,6 +51,8 @@ pub(crate) struct Shared {
     /// the app should have stored, readable at any time (the renewal event can be
     /// missed by a subscriber that lags).
     pub(crate) session: Mutex<Option<super::Session>>,
+    /// Reads the room list after each connection goes live.
+    pub(crate) room_list_sync: std::sync::OnceLock<Arc<RoomListSync>>,
 }
 
 impl std::fmt::Debug for Shared {
@@ -96,6 +99,8 @@ pub(crate) trait Io {
     fn send(&mut self, text: String) -> impl Future<Output = Result<(), String>>;
     /// Asks `provider` for a fresh token off the loop; the loop feeds `Token` with it.
     fn refresh_token(&mut self, provider: Arc<dyn TokenProvider>);
+    /// Runs `sync` off the loop (it writes the cache and tells the app itself).
+    fn sync_room_list(&mut self, sync: Arc<RoomListSync>);
 }
 
 /// The core, the cache writes and the app events of one client.
@@ -209,7 +214,15 @@ impl Bridge {
                     io.refresh_token(provider);
                 }
             }
-            Action::Emit(event) => self.on_event(event),
+            Action::Emit(event) => {
+                // Once live, the list is read again: whatever changed while away.
+                if matches!(&event, Event::State(ConnectionState::Connected))
+                    && let Some(sync) = self.shared.room_list_sync.get()
+                {
+                    io.sync_room_list(Arc::clone(sync));
+                }
+                self.on_event(event);
+            }
         }
     }
 
@@ -218,6 +231,7 @@ impl Bridge {
         let me = self.shared.me().unwrap_or_default();
         let shared = Arc::clone(&self.shared);
         let mut cache = shared.cache.lock().expect("cache lock");
+        let mut list_changed = None;
         let stored = match event {
             Event::State(state) => {
                 *self.shared.state.lock().expect("state lock") = state.clone();
@@ -233,8 +247,12 @@ impl Bridge {
                 match cache
                     .apply(&frame, cursor)
                     .and_then(|()| self.track_floor(&mut cache, &frame))
+                    .and_then(|()| room_list_seen(&mut cache, &frame, &me))
                 {
-                    Ok(()) => app_event(&cache, &me, frame),
+                    Ok(changed) => {
+                        list_changed = changed;
+                        app_event(&cache, &me, frame)
+                    }
                     Err(e) => {
                         // Nothing was stored, cursor included: resume the room from the
                         // saved cursor so that the event comes again.
@@ -310,6 +328,11 @@ impl Bridge {
             Ok(None) => {}
             Err(e) => tracing::error!(error = %e, "local cache write failed"),
         }
+        if let Some(room_id) = list_changed {
+            self.shared.emit(ClientEvent::RoomListChanged {
+                room_id: Some(room_id),
+            });
+        }
     }
 
     /// Keeps the room's floor (see `cache::floor`) in step with joins and history pages.
@@ -370,6 +393,25 @@ impl Bridge {
     }
 }
 
+/// Writes a frame's change to the room list (a summary from the server, or a room event
+/// that moves one on); returns the room whose summary changed.
+fn room_list_seen(
+    cache: &mut Cache,
+    frame: &ServerFrame,
+    me: &str,
+) -> crate::cache::Result<Option<String>> {
+    match frame {
+        ServerFrame::RoomUpdated(summary) => {
+            let room_id = summary.room_id.to_string();
+            cache.put_room_summary(summary.clone(), me)?;
+            Ok(Some(room_id))
+        }
+        _ => Ok(cache
+            .room_event_seen(frame, me)?
+            .map(|summary| summary.room_id.to_string())),
+    }
+}
+
 /// The room a room event concerns.
 fn frame_room(frame: &ServerFrame) -> Option<&str> {
     match frame {
@@ -414,6 +456,15 @@ fn app_event(
             user_id: user_id.to_string(),
             seq,
             kind,
+        }),
+        ServerFrame::UserUpdated {
+            user_id,
+            username,
+            display_name,
+        } => Some(ClientEvent::UserUpdated {
+            user_id: user_id.to_string(),
+            username,
+            display_name,
         }),
         ServerFrame::Presence {
             user_id,

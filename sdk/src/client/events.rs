@@ -86,6 +86,23 @@ pub enum ClientEvent {
         /// Whether even older ones exist on the server.
         has_more: bool,
     },
+    /// A room of the list changed or came into it (`room_id`), or the whole list was
+    /// read from the server again (`None`): read `room_list()` again. The list is in the
+    /// cache already, so it renders offline too.
+    RoomListChanged {
+        /// The room whose summary changed; `None` for the whole list.
+        room_id: Option<String>,
+    },
+    /// A user who shares a room with this one (or this user, on another device)
+    /// changed their profile: show `display_name` for `user_id` from now on.
+    UserUpdated {
+        /// Whose profile.
+        user_id: String,
+        /// Their username.
+        username: String,
+        /// The name to show.
+        display_name: String,
+    },
     /// The client renewed the session with its refresh token (built-in accounts):
     /// store this session in place of the old one, whose refresh token is used up.
     SessionRenewed {

@@ -9,6 +9,7 @@ mod error;
 mod events;
 mod refresher;
 mod rest;
+mod room_list;
 mod session;
 mod token_provider;
 
@@ -16,5 +17,6 @@ pub use api::{ChatClient, ClientConfig};
 pub(crate) use bridge::{Bridge, Command, Io};
 pub use error::ClientError;
 pub use events::ClientEvent;
+pub(crate) use room_list::RoomListSync;
 pub use session::Session;
 pub use token_provider::{SendSyncOutsideWasm, TokenFuture, TokenProvider};

@@ -252,6 +252,14 @@ impl Core {
                 if let Some(room) = self.rooms.get_mut(&room_id) {
                     room.read_due = Some(room.read_due.map_or(seq, |r| r.max(seq)));
                     self.flush_receipts(now, true, &mut out);
+                } else if self.is_live() {
+                    // A room read from the list, not followed here: told at once.
+                    let frame = ClientFrame::Receipt {
+                        room_id: room_id.into(),
+                        seq,
+                        kind: ReceiptKind::Read,
+                    };
+                    self.send(now, frame, &mut out);
                 }
             }
         }

@@ -12,7 +12,7 @@ use tokio::time::{Duration, Instant};
 use tokio_tungstenite::tungstenite::Message as WsMessage;
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 
-use crate::client::{Bridge, Command, Io, TokenProvider};
+use crate::client::{Bridge, Command, Io, RoomListSync, TokenProvider};
 use crate::core::{Input, Millis};
 
 type Socket = WebSocketStream<MaybeTlsStream<TcpStream>>;
@@ -92,6 +92,14 @@ impl Io for NativeIo {
         tokio::spawn(async move {
             if let Some(token) = provider.fresh_token().await {
                 let _ = tokens.send(token);
+            }
+        });
+    }
+
+    fn sync_room_list(&mut self, sync: Arc<RoomListSync>) {
+        tokio::spawn(async move {
+            if let Err(e) = sync.run().await {
+                tracing::warn!(error = %e, "could not read the room list");
             }
         });
     }

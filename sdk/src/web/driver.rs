@@ -14,7 +14,7 @@ use tokio::sync::mpsc;
 use wasm_bindgen::JsCast;
 use wasm_bindgen::closure::Closure;
 
-use crate::client::{Bridge, Command, Io, TokenProvider};
+use crate::client::{Bridge, Command, Io, RoomListSync, TokenProvider};
 use crate::core::{Input, Millis};
 
 /// How long opening a socket may take before it counts as failed.
@@ -86,6 +86,14 @@ impl Io for WebIo {
         wasm_bindgen_futures::spawn_local(async move {
             if let Some(token) = provider.fresh_token().await {
                 let _ = tokens.send(token);
+            }
+        });
+    }
+
+    fn sync_room_list(&mut self, sync: Arc<RoomListSync>) {
+        wasm_bindgen_futures::spawn_local(async move {
+            if let Err(e) = sync.run().await {
+                tracing::warn!(error = %e, "could not read the room list");
             }
         });
     }

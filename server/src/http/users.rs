@@ -8,6 +8,7 @@ use chat_protocol::v1::{ApiError, ServerFrame, UpdateProfileRequest, UserProfile
 
 use super::extract::{ApiJson, ApiPath, AuthUser};
 use crate::error::{Error, Result};
+use crate::room_feed;
 use crate::state::AppState;
 use crate::validate;
 
@@ -86,7 +87,8 @@ pub async fn me(
 }
 
 /// `PATCH /v1/users/me`: sets the caller's display name. Everyone who shares a room
-/// with them, and their own other connections, get `user_updated`.
+/// with them, and their own other connections, get `user_updated`; the other member of
+/// each of their direct rooms gets the room's `room_updated`, named anew.
 #[utoipa::path(
     patch,
     path = "/v1/users/me",
@@ -112,7 +114,7 @@ pub async fn update_me(
         .await?
         .ok_or_else(no_such_user)?;
     let mut audience = state.store().co_members(&user_id).await?;
-    audience.push(user_id);
+    audience.push(user_id.clone());
     let frame = ServerFrame::UserUpdated {
         user_id: profile.user_id.clone(),
         username: profile.username.clone(),
@@ -121,6 +123,10 @@ pub async fn update_me(
     state
         .bus()
         .publish_to_users(&audience, Utf8Bytes::from(frame.encode()));
+    // A direct room is named after the other member: their lists show the new name.
+    for (room_id, peer_id) in state.store().direct_peers(&user_id).await? {
+        room_feed::entry_changed(&state, &room_id, &peer_id);
+    }
     Ok(Json(profile))
 }
 

@@ -237,6 +237,8 @@ pub trait Store: Send + Sync + std::fmt::Debug + 'static {
     async fn user_profile(&self, user_id: &str) -> Result<Option<UserProfile>>;
     /// Sets the name a user is shown by; `None` when there is no such user.
     async fn set_display_name(&self, user_id: &str, name: &str) -> Result<Option<UserProfile>>;
+    /// The user's direct rooms, each with the other member: `(room_id, peer_id)`.
+    async fn direct_peers(&self, user_id: &str) -> Result<Vec<(String, String)>>;
     /// Creates a password-less user row for an external token's `sub`, named `username`,
     /// unless one exists. Returns whether the user exists afterwards: `false` when the
     /// name is taken (names are unique regardless of case; ids are not), so that the

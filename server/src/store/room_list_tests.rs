@@ -197,6 +197,12 @@ async fn a_direct_room_is_named_after_the_other_member_and_profiles_change_names
             .unwrap()
             .is_none()
     );
+    assert_eq!(
+        store.direct_peers("bob").await.unwrap(),
+        [("d".to_owned(), "ann".to_owned())],
+        "group rooms have no peer"
+    );
+    assert!(store.direct_peers("nobody").await.unwrap().is_empty());
     let found = store.user_by_name("NAME-BOB").await.unwrap().unwrap();
     assert_eq!(found.profile().display_name, "Bob Builder");
 }

@@ -335,6 +335,18 @@ async fn a_new_display_name_reaches_people_who_share_a_room_and_nobody_else() {
         "eve shares no room with ann"
     );
 
+    // Bob's direct room with Ann is named after her: his list hears of her new name.
+    let direct = server
+        .create_room(&bob.token, "", "direct", &[&ann.user_id])
+        .await;
+    renamed(&mut b, &direct, "Ann Smith").await;
+    let (status, _) = patch(json!({"display_name": "Ann S."})).await;
+    assert_eq!(status, 200);
+    renamed(&mut b, &direct, "Ann S.").await;
+    let (status, _) = patch(json!({"display_name": "Ann Smith"})).await;
+    assert_eq!(status, 200);
+    renamed(&mut b, &direct, "Ann Smith").await;
+
     let (status, seen) = server
         .get_json(&eve.token, &format!("/v1/users/{}", ann.user_id))
         .await;
@@ -383,6 +395,25 @@ async fn a_new_display_name_reaches_people_who_share_a_room_and_nobody_else() {
     assert_eq!(status, 400);
     let (status, _) = server.get_json("not a token", "/v1/users/me").await;
     assert_eq!(status, 401);
+}
+
+/// Reads frames until `room_id`'s summary is named `name` (skipping profile changes,
+/// which come with a rename).
+async fn renamed(client: &mut Client, room_id: &str, name: &str) {
+    for _ in 0..100 {
+        match client.recv().await {
+            ServerFrame::RoomUpdated(summary)
+                if summary.room_id == room_id && summary.name == name =>
+            {
+                return;
+            }
+            ServerFrame::RoomUpdated(_)
+            | ServerFrame::UserUpdated { .. }
+            | ServerFrame::Presence { .. } => {}
+            other => panic!("unexpected {other:?}"),
+        }
+    }
+    panic!("{room_id} was not renamed {name}");
 }
 
 /// The next `room_updated` frame for `room_id`.

@@ -170,14 +170,11 @@ pub async fn run(args: FanoutArgs) -> anyhow::Result<FanoutReport> {
     // With `--watch`, only the senders join: everyone else hears of the room's messages
     // through `room_updated`.
     let watch = args.watch;
-    let (members, opened) = fleet::populate(
-        &target,
-        &plan,
-        common.connect_concurrency,
-        &live,
-        |index| watch && !senders.contains(&index),
-    )
-    .await?;
+    let (members, opened) =
+        fleet::populate(&target, &plan, common.connect_concurrency, &live, |index| {
+            watch && !senders.contains(&index)
+        })
+        .await?;
     anyhow::ensure!(
         opened.failed * 100 <= members.len(),
         "{} of {} connections failed: {:?}",

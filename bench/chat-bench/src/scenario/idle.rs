@@ -39,7 +39,8 @@ pub async fn run(args: IdleArgs) -> anyhow::Result<IdleReport> {
 
     let server_before = process::sample(common.server_pid);
     let generator_before = process::sample_self();
-    let (_, opened) = fleet::populate(&target, &plan, common.connect_concurrency, &live, |_| false).await?;
+    let (_, opened) =
+        fleet::populate(&target, &plan, common.connect_concurrency, &live, |_| false).await?;
     // Keep reading so that heartbeats are answered and nothing piles up unread.
     let tasks: Vec<_> = opened
         .connections

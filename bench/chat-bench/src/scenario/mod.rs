@@ -3,4 +3,5 @@
 pub mod chaos;
 pub mod fanout;
 pub mod idle;
+pub mod room_list;
 pub mod storm;

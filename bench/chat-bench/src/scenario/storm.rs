@@ -91,7 +91,8 @@ pub async fn run(args: StormArgs) -> anyhow::Result<StormReport> {
     });
 
     let concurrency = common.connect_concurrency;
-    let (subscribers, opened) = fleet::populate(&shared.target, &plan, concurrency, &live, |_| false).await?;
+    let (subscribers, opened) =
+        fleet::populate(&shared.target, &plan, concurrency, &live, |_| false).await?;
     // Clients fill rooms in order.
     let room_of = |member: &Member| member.index / args.shape.room_size as usize;
     let publishers: Vec<Member> = plan

@@ -7,8 +7,8 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use anyhow::Context as _;
 use chat_protocol::v1::{
-    ClientFrame, CreateRoomRequest, CreateRoomResponse, Message, MessagesPage, RoomVisibility,
-    ServerFrame,
+    ClientFrame, CreateRoomRequest, CreateRoomResponse, Message, MessagesPage, RoomList,
+    RoomVisibility, SendMessageRequest, ServerFrame,
 };
 use futures_util::{StreamExt as _, TryStreamExt as _};
 use jsonwebtoken::{EncodingKey, Header};
@@ -104,6 +104,79 @@ impl ChatAuth {
         }
         let created: CreateRoomResponse = response.json().await?;
         Ok(created.room_id.to_string())
+    }
+
+    /// Creates a private room by `creator` with `members` (who must exist: see
+    /// [`ChatAuth::get_rooms`]) and returns its id.
+    pub async fn create_private_room(
+        &self,
+        creator: usize,
+        members: &[usize],
+    ) -> anyhow::Result<String> {
+        let request = CreateRoomRequest {
+            name: format!("list {creator}"),
+            visibility: RoomVisibility::Private,
+            members: members.iter().map(|&m| self.user_id(m).into()).collect(),
+        };
+        let response = self
+            .http
+            .post(format!("http://{}/v1/rooms", self.addr))
+            .bearer_auth(self.token(creator)?)
+            .json(&request)
+            .send()
+            .await
+            .context("creating a room")?;
+        let status = response.status();
+        if !status.is_success() {
+            let body = response.text().await.unwrap_or_default();
+            anyhow::bail!("creating a room: {status} {body}");
+        }
+        let created: CreateRoomResponse = response.json().await?;
+        Ok(created.room_id.to_string())
+    }
+
+    /// Sends `content` to `room` over REST as `sender`.
+    pub async fn post_message(
+        &self,
+        sender: usize,
+        room: &str,
+        content: &str,
+    ) -> anyhow::Result<()> {
+        let response = self
+            .http
+            .post(format!("http://{}/v1/rooms/{room}/messages", self.addr))
+            .bearer_auth(self.token(sender)?)
+            .header("Idempotency-Key", uuid::Uuid::new_v4().to_string())
+            .json(&SendMessageRequest {
+                content: content.to_owned(),
+            })
+            .send()
+            .await
+            .context("sending a message")?;
+        let status = response.status();
+        if !status.is_success() {
+            let body = response.text().await.unwrap_or_default();
+            anyhow::bail!("sending a message: {status} {body}");
+        }
+        Ok(())
+    }
+
+    /// One page of `reader`'s room list (`GET /v1/rooms?limit=`); the first call also
+    /// makes the server provision the user.
+    pub async fn get_rooms(&self, reader: usize, limit: u32) -> anyhow::Result<RoomList> {
+        let response = self
+            .http
+            .get(format!("http://{}/v1/rooms?limit={limit}", self.addr))
+            .bearer_auth(self.token(reader)?)
+            .send()
+            .await
+            .context("listing rooms")?;
+        let status = response.status();
+        if !status.is_success() {
+            let body = response.text().await.unwrap_or_default();
+            anyhow::bail!("listing rooms: {status} {body}");
+        }
+        Ok(response.json().await?)
     }
 
     /// Every message stored in `room`, oldest first, read over REST as `reader` (a member).

@@ -3,6 +3,8 @@
 //! protocol, so that every scenario runs unchanged against each of them.
 
 mod chat;
+
+pub use chat::ChatAuth;
 mod socketio;
 mod ws;
 
@@ -64,7 +66,7 @@ pub struct Target {
     kind: TargetKind,
     addr: SocketAddr,
     source_ips: u8,
-    chat: Option<chat::ChatAuth>,
+    chat: Option<ChatAuth>,
 }
 
 /// An open, set-up connection.
@@ -82,7 +84,7 @@ pub struct Connection {
 impl Target {
     pub fn new(common: &Common) -> anyhow::Result<Self> {
         let chat = match (common.target, &common.jwt_secret) {
-            (TargetKind::Chat, Some(secret)) => Some(chat::ChatAuth::new(common.addr, secret)),
+            (TargetKind::Chat, Some(secret)) => Some(ChatAuth::new(common.addr, secret)),
             (TargetKind::Chat, None) => anyhow::bail!("--target chat needs --jwt-secret"),
             _ => None,
         };
@@ -92,6 +94,13 @@ impl Target {
             source_ips: common.source_ips,
             chat,
         })
+    }
+
+    /// chat-server's REST side (rooms, messages, room lists as any user of the run).
+    pub fn chat(&self) -> anyhow::Result<&ChatAuth> {
+        self.chat
+            .as_ref()
+            .context("this scenario needs chat-server (--target chat)")
     }
 
     /// The server's (first) address.

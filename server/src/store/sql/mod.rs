@@ -219,6 +219,22 @@ where
         self.user_profile(user_id).await
     }
 
+    async fn direct_peers(&self, user_id: &str) -> Result<Vec<(String, String)>> {
+        let rows = sqlx::query::<DB>(
+            "SELECT r.id AS room_id, peer.user_id AS peer_id
+             FROM room_members m
+             JOIN rooms r ON r.id = m.room_id AND r.visibility = 'direct'
+             JOIN room_members peer ON peer.room_id = r.id AND peer.user_id <> m.user_id
+             WHERE m.user_id = $1 ORDER BY r.id",
+        )
+        .bind(user_id)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|row| Ok((row.try_get("room_id")?, row.try_get("peer_id")?)))
+            .collect()
+    }
+
     async fn ensure_external_user(&self, user_id: &str, username: &str, now: i64) -> Result<bool> {
         // Either conflict (the id, or the name in another case) leaves the table as it
         // was; whether the id exists afterwards says which one it was.
