@@ -25,7 +25,6 @@ const state = {
   connection: { state: "disconnected" },
   refreshTimer: null,
   readUpTo: new Map(), // roomId -> newest seq marked read
-  directNames: new Map(), // roomId of a direct room -> the other member's name
 };
 
 /** Opens the user's client: its own IndexedDB database, unless another tab has it. */
@@ -77,7 +76,7 @@ function start(client, username, session) {
   client.connect();
   view.showSignedIn(true, username);
   refreshRooms();
-  // Rooms someone else adds us to appear within a few seconds.
+  // The user's own rooms are live (roomListChanged); public rooms are polled.
   state.refreshTimer = setInterval(refreshRooms, 5000);
   const last = sessionStorage.getItem("chat.room");
   if (last) openRoom(JSON.parse(last));
@@ -99,27 +98,29 @@ async function signOut() {
   location.reload();
 }
 
+/** The user's rooms from the SDK's cache (instant, offline too), and public ones to join. */
 async function refreshRooms() {
   if (!state.client) return;
+  renderRoomList();
   try {
-    state.mine = await Promise.all((await state.client.rooms()).map(withDisplayName));
     const mineIds = new Set(state.mine.map((room) => room.roomId));
     state.joinable = (await state.client.publicRooms()).filter((room) => !mineIds.has(room.roomId));
   } catch {
-    // Offline: the lists stay as they were; the banner says why.
+    // Offline: the public list stays as it was; the banner says why.
   }
-  view.rooms(state.mine, state.joinable, state.room?.roomId, (room) => openRoomFromList(room));
+  renderRoomList();
 }
 
-/** A direct room is shown by the other member's name, whatever its creator called it. */
-async function withDisplayName(room) {
-  if (room.visibility !== "direct") return room;
-  if (!state.directNames.has(room.roomId)) {
-    const members = await state.client.members(room.roomId);
-    const other = members.find((member) => member.userId !== state.me);
-    if (other) state.directNames.set(room.roomId, other.username);
+/** Most recent activity first, with unread badges; live through `roomListChanged`. */
+function renderRoomList() {
+  try {
+    state.mine = state.client.roomList();
+  } catch {
+    // Closed: keep showing what was read last.
   }
-  return { ...room, name: state.directNames.get(room.roomId) ?? room.name };
+  const mineIds = new Set(state.mine.map((room) => room.roomId));
+  state.joinable = state.joinable.filter((room) => !mineIds.has(room.roomId));
+  view.rooms(state.mine, state.joinable, state.room?.roomId, (room) => openRoomFromList(room));
 }
 
 async function openRoomFromList(room) {
@@ -159,7 +160,7 @@ async function loadMembers() {
     const members = await state.client.members(room.roomId);
     if (state.room !== room) return;
     state.members = members;
-    for (const member of members) state.names.set(member.userId, member.username);
+    for (const member of members) state.names.set(member.userId, member.displayName || member.username);
     renderHeader();
     renderMessages();
   } catch {
@@ -257,6 +258,13 @@ function onEvent(event) {
         if (event.isTyping) startTyping(event.userId);
         else stopTyping(event.userId);
       }
+      break;
+    case "roomListChanged":
+      renderRoomList();
+      break;
+    case "userUpdated":
+      state.names.set(event.userId, event.displayName);
+      if (state.room) renderMessages();
       break;
     case "presence":
       state.online.set(event.userId, event.status === "online");

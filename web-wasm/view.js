@@ -57,7 +57,15 @@ export function rooms(mine, joinable, current, onOpen) {
       const item = element("li", room.roomId === current ? "room current" : "room");
       const button = element("button", "link", room.name || "(no name)");
       button.addEventListener("click", () => onOpen(room));
-      item.append(button, element("span", "kind", room.visibility));
+      const title = element("div", "title");
+      title.append(button);
+      if (room.lastMessage) title.append(element("div", "preview", room.lastMessage.content));
+      item.append(title);
+      if (room.unreadCount > 0) {
+        item.append(element("span", room.muted ? "badge muted" : "badge", String(room.unreadCount)));
+      } else {
+        item.append(element("span", "kind", room.kind ?? room.visibility));
+      }
       list.append(item);
     }
   };
@@ -75,7 +83,7 @@ export function roomHeader(name, members, online, me) {
     const isOnline = member.userId === me || online.get(member.userId) === true;
     const dot = element("span", isOnline ? "dot online" : "dot");
     dot.title = isOnline ? "online" : "offline";
-    item.append(dot, document.createTextNode(member.username));
+    item.append(dot, document.createTextNode(member.displayName || member.username));
     list.append(item);
   }
   $("composer").hidden = false;

@@ -1,7 +1,8 @@
 //! Local cache costs that users feel: how long `send_message` takes to make a message
 //! durable (the outbox insert, fsync included), how long opening a cache that already
-//! holds 100,000 messages takes (app start), and the CPU a catch-up page costs before
-//! it reaches the cache (decoding 200 messages). The last two are pure CPU, so they also
+//! holds 100,000 messages takes (app start), how long the home screen of a user in 1,000
+//! rooms takes to render from the cache (cold start of the room list), and the CPU a
+//! catch-up page costs before it reaches the cache (decoding 200 messages). The last two are pure CPU, so they also
 //! show what the size-tuned `mobile-release` profile costs in speed
 //! (docs/benchmarks.md, "Client footprint").
 //!
@@ -9,7 +10,7 @@
 
 use std::hint::black_box;
 
-use chat_protocol::v1::{Message, ServerFrame};
+use chat_protocol::v1::{LastMessage, Message, RoomKind, RoomSummary, RoomVisibility, ServerFrame};
 use chat_sdk::cache::Cache;
 use criterion::{Criterion, criterion_group, criterion_main};
 
@@ -77,6 +78,47 @@ fn open_with_100k_messages(c: &mut Criterion) {
     });
 }
 
+/// A room of a 1,000-room list: a last message of ordinary length and a few unread.
+fn summary(number: u64) -> RoomSummary {
+    let at = i64::try_from(number).unwrap_or(0) * 1_000;
+    RoomSummary {
+        room_id: format!("room-{number}").into(),
+        name: format!("room number {number}"),
+        visibility: RoomVisibility::Private,
+        kind: RoomKind::Group,
+        last_seq: number,
+        created_at: 0,
+        last_message: Some(LastMessage {
+            message_id: format!("m{number}").into(),
+            seq: number,
+            sender_id: "someone".into(),
+            content: "a message of ordinary length, about sixty bytes".into(),
+            created_at: at,
+        }),
+        last_activity_at: at,
+        unread_count: number % 7,
+        read_seq: 0,
+        muted: false,
+    }
+}
+
+fn open_room_list_of_1000(c: &mut Criterion) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("rooms.db");
+    {
+        let mut cache = Cache::open(&path).unwrap();
+        cache
+            .put_room_list((1..=1000u64).map(summary).collect(), "me")
+            .unwrap();
+    }
+    c.bench_function("open a cache and read a room list of 1,000 rooms", |b| {
+        b.iter(|| {
+            let cache = Cache::open(&path).unwrap();
+            black_box(cache.room_list().unwrap())
+        });
+    });
+}
+
 fn decode_history_page(c: &mut Criterion) {
     let messages: Vec<Message> = (1..=200u64).map(message).collect();
     let page = ServerFrame::History {
@@ -93,6 +135,7 @@ fn decode_history_page(c: &mut Criterion) {
 criterion_group! {
     name = benches;
     config = Criterion::default().sample_size(20);
-    targets = send_message_persisted, open_with_100k_messages, decode_history_page
+    targets = send_message_persisted, open_with_100k_messages, open_room_list_of_1000,
+        decode_history_page
 }
 criterion_main!(benches);

@@ -1,6 +1,7 @@
 // End to end in headless Chromium: the real chat-server serves the page (--web-root)
 // and the API on 127.0.0.1; two browser contexts (two devices) sign in as two users and
-// chat. One goes offline (the server is SIGKILLed), sends two messages, reloads, comes
+// chat, and a third signs in as one of them: its room list's badge follows the other
+// device's reading. One goes offline (the server is SIGKILLed), sends two messages, reloads, comes
 // back online, and both end with the same history. A message that looks like HTML is
 // shown as text. Prints PASS/FAIL per check and "N passed, N failed".
 //
@@ -95,6 +96,23 @@ async function register(page, server, name) {
   return eventually(() => page.isVisible("#app"));
 }
 
+async function login(page, server, name) {
+  await page.goto(server.url);
+  await page.fill("#username", name);
+  await page.fill("#password", "correct horse battery");
+  await page.click("button[data-action=login]");
+  return eventually(() => page.isVisible("#app"));
+}
+
+/** The unread badge of the room listed as `name` ("0" when it shows none). */
+function badge(page, name) {
+  return page.$$eval("#rooms .room", (items, wanted) => {
+    const item = items.find((node) => node.querySelector("button")?.textContent === wanted);
+    if (!item) return null;
+    return item.querySelector(".badge")?.textContent ?? "0";
+  }, name);
+}
+
 async function say(page, text) {
   await page.fill("#draft", text);
   await page.press("#draft", "Enter");
@@ -129,12 +147,25 @@ async function main() {
     check("ann's message shows, then is stored (one tick or more)",
       await eventually(async () => (await statuses(ann))[0] !== "pending" && (await texts(ann))[0] === "hello bob"));
 
-    // Bob's room list picks the new room up by itself.
+    await say(ann, "are you there?");
+    await say(ann, "ping");
+
+    // Bob's room list picks the new room up by itself, with its badge, on his laptop
+    // and on his phone (a second browser context signed in as bob).
+    const bobPhone = await (await browser.newContext()).newPage();
+    check("bob signs in on a second device", await login(bobPhone, server, bobName));
     check("the room appears in bob's list under ann's name",
       await eventually(async () => (await bob.$$eval("#rooms button", (nodes) => nodes.map((node) => node.textContent)))
         .includes(annName)));
+    check("bob's badge says 3 unread on both devices",
+      await eventually(async () => (await badge(bob, annName)) === "3" && (await badge(bobPhone, annName)) === "3"),
+      `${await badge(bob, annName)} / ${await badge(bobPhone, annName)}`);
     await bob.click("#rooms button");
     check("bob sees ann's message", await eventually(async () => (await texts(bob)).includes("hello bob")));
+    check("opening the room clears the badge there and on bob's other device",
+      await eventually(async () => (await badge(bob, annName)) === "0" && (await badge(bobPhone, annName)) === "0"),
+      `${await badge(bob, annName)} / ${await badge(bobPhone, annName)}`);
+    await bobPhone.context().close();
     check("ann's message turns read (two coloured ticks)",
       await eventually(async () => (await statuses(ann))[0] === "read" && (await ann.isVisible("#messages .ticks.read"))));
 
@@ -171,7 +202,7 @@ async function main() {
     // The server is back; the browsers say so.
     await server.start();
     for (const page of [ann, bob]) await page.evaluate(() => window.dispatchEvent(new Event("online")));
-    const expected = ["hello bob", "hi ann", "offline one", "offline two"];
+    const expected = ["hello bob", "are you there?", "ping", "hi ann", "offline one", "offline two"];
     check("ann's pending messages are delivered to bob",
       await eventually(async () => JSON.stringify(await texts(bob)) === JSON.stringify(expected), 30),
       JSON.stringify(await texts(bob)));
@@ -199,12 +230,17 @@ async function main() {
     check("the TypeScript types declare refreshSession, signOut, currentSession and sessionRenewed",
       ["refreshSession(", "signOut(", "currentSession(): Session | undefined", "sessionRenewed", "refreshToken?"]
         .every((name) => typings.includes(name)));
+    check("the TypeScript types declare the room list",
+      ["roomList(): RoomSummary[]", "refreshRoomList(): Promise<RoomSummary[]>", "roomListChanged", "unreadCount: number"]
+        .every((name) => typings.includes(name)),
+      ["roomList(): RoomSummary[]", "refreshRoomList(): Promise<RoomSummary[]>", "roomListChanged", "unreadCount: number"]
+        .filter((name) => !typings.includes(name)).join(", "));
     // The SDK's and the protocol's types declare themselves (tsify, in their own crates):
     // each declaration reaches the bundle only if the bindings link it in.
     const declared = ["type ClientEvent =", "type ConnectionState =", "type DisconnectReason =",
       "type MessageStatus =", "type ErrorCode =", "type ReceiptKind =", "type PresenceStatus =",
-      "type RoomVisibility =", "interface LocalMessage", "interface Session", "interface RoomSummary",
-      "interface UserProfile"];
+      "type RoomVisibility =", "type RoomKind =", "interface LocalMessage", "interface Session",
+      "interface RoomSummary", "interface LastMessage", "interface UserProfile"];
     check("the TypeScript types declare every value the API takes, returns or sends",
       declared.every((name) => typings.includes(`export ${name}`)),
       declared.filter((name) => !typings.includes(`export ${name}`)).join(", "));

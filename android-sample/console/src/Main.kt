@@ -13,6 +13,7 @@ import java.net.http.HttpResponse
 import java.util.UUID
 import java.util.concurrent.LinkedBlockingQueue
 import java.util.concurrent.TimeUnit
+import com.example.chat.kit.RoomList
 import com.example.chat.kit.RoomTimeline
 import com.example.chat.kit.connectionStates
 import com.example.chat.kit.events
@@ -193,6 +194,7 @@ suspend fun chat(server: Server) {
     check("events arrive as a Flow", viaFlow != null)
 
     timelines(ann, bob, room, annSession.userId, "ann_$suffix")
+    roomLists(ann, bob, room)
     sessions(ann, bob, room, annSession, annEvents)
     tokenProvider(server, bobSession)
 
@@ -288,6 +290,31 @@ suspend fun timelines(ann: ChatClient, bob: ChatClient, room: String, annId: Str
         check("an oversized message throws ChatException.TooLarge", e.maxBytes > 0uL)
     }
     timeline.close()
+    scope.cancel()
+}
+
+/** The state the Android room list renders: a badge that bob's messages raise and ann's reading clears. */
+suspend fun roomLists(ann: ChatClient, bob: ChatClient, room: String) {
+    val scope = CoroutineScope(SupervisorJob() + Dispatchers.Default)
+    val list = RoomList(ann, scope)
+    list.start()
+    check("the room list shows the room", awaitValue { list.rooms.value.any { it.roomId == room } })
+    val read = list.rooms.value.first { it.roomId == room }.lastSeq
+    ann.markRead(room, read)
+    check("reading clears its badge", awaitValue { list.rooms.value.first { it.roomId == room }.unreadCount == 0uL })
+    bob.sendMessage(room, "for the list")
+    bob.sendMessage(room, "and again")
+    check("bob's messages raise the badge to two, with the last one shown",
+        awaitValue {
+            val entry = list.rooms.value.first { it.roomId == room }
+            entry.unreadCount == 2uL && entry.lastMessage?.content == "and again"
+        })
+    check("the app icon's badge counts them", awaitValue { list.totalUnread() == 2uL })
+    check("a refresh from the server agrees", run {
+        list.refresh()
+        list.rooms.value.first { it.roomId == room }.unreadCount == 2uL
+    })
+    list.close()
     scope.cancel()
 }
 

@@ -1,7 +1,8 @@
 import ChatKit
 import Foundation
 
-/// The user's rooms and the public ones they could join.
+/// The user's rooms (ChatKit's live list: from the cache at once, badges moving as
+/// messages and reads come in) and the public ones they could join (read on refresh).
 @MainActor
 final class RoomListModel: ObservableObject {
     @Published private(set) var mine: [RoomSummary] = []
@@ -9,18 +10,33 @@ final class RoomListModel: ObservableObject {
     @Published var error: String?
 
     private let user: SignedIn
+    private let list: RoomList
+    private var following: Task<Void, Never>?
 
     init(user: SignedIn) {
         self.user = user
+        self.list = RoomList(client: user.client)
+        list.start()
+        following = Task { [weak self] in
+            guard let rooms = self?.list.$rooms.values else { return }
+            for await rooms in rooms {
+                guard let self else { break }
+                self.mine = rooms
+                let ids = Set(rooms.map(\.roomId))
+                self.joinable = self.joinable.filter { !ids.contains($0.roomId) }
+            }
+        }
+    }
+
+    deinit {
+        following?.cancel()
     }
 
     func refresh() async {
+        await list.refresh()
         do {
-            let mine = try await user.client.rooms()
             let ids = Set(mine.map(\.roomId))
-            let joinable = try await user.client.publicRooms().filter { !ids.contains($0.roomId) }
-            self.mine = mine
-            self.joinable = joinable
+            joinable = try await user.client.publicRooms().filter { !ids.contains($0.roomId) }
             error = nil
         } catch {
             self.error = describe(error)
@@ -33,7 +49,7 @@ final class RoomListModel: ObservableObject {
             let other = try await user.client.findUser(username: username.trimmingCharacters(in: .whitespaces))
             let roomId = try await user.client.createRoom(
                 name: other.username, visibility: .direct, members: [other.userId])
-            return RoomSummary(roomId: roomId, name: other.username, visibility: .direct, lastSeq: 0, createdAt: 0)
+            return newRoom(roomId, name: other.displayName, visibility: .direct, kind: .direct)
         }
     }
 
@@ -42,7 +58,7 @@ final class RoomListModel: ObservableObject {
         await act {
             let trimmed = name.trimmingCharacters(in: .whitespaces)
             let roomId = try await user.client.createRoom(name: trimmed, visibility: .public, members: [])
-            return RoomSummary(roomId: roomId, name: trimmed, visibility: .public, lastSeq: 0, createdAt: 0)
+            return newRoom(roomId, name: trimmed, visibility: .public, kind: .group)
         }
     }
 
@@ -52,6 +68,14 @@ final class RoomListModel: ObservableObject {
             try await user.client.addMember(roomId: room.roomId, userId: user.session.userId)
             return room
         }
+    }
+
+    /// A room just created here, until the list brings its summary.
+    private func newRoom(_ roomId: String, name: String, visibility: RoomVisibility, kind: RoomKind) -> RoomSummary {
+        let now = Int64(Date().timeIntervalSince1970 * 1000)
+        return RoomSummary(
+            roomId: roomId, name: name, visibility: visibility, lastSeq: 0, createdAt: now, kind: kind,
+            lastMessage: nil, lastActivityAt: now, unreadCount: 0, readSeq: 0, muted: false)
     }
 
     private func act(_ body: () async throws -> RoomSummary) async -> RoomSummary? {

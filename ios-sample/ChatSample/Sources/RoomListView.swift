@@ -83,11 +83,23 @@ private struct RoomRow: View {
     let room: RoomSummary
 
     var body: some View {
-        VStack(alignment: .leading, spacing: 2) {
-            Text(room.name.isEmpty ? "(no name)" : room.name)
-            Text("\(kind) · \(room.lastSeq) messages")
-                .font(.caption)
-                .foregroundStyle(.secondary)
+        HStack {
+            VStack(alignment: .leading, spacing: 2) {
+                Text(room.name.isEmpty ? "(no name)" : room.name)
+                Text(room.lastMessage?.content ?? kind)
+                    .font(.caption)
+                    .foregroundStyle(.secondary)
+                    .lineLimit(1)
+            }
+            Spacer()
+            if room.unreadCount > 0 {
+                Text("\(room.unreadCount)")
+                    .font(.caption.bold())
+                    .foregroundStyle(.white)
+                    .padding(.horizontal, 7)
+                    .padding(.vertical, 2)
+                    .background(Capsule().fill(room.muted ? Color.gray : Color.accentColor))
+            }
         }
     }
 

@@ -164,7 +164,7 @@ public final class RoomTimeline: ObservableObject {
     private func refreshNames() async {
         // Offline or not allowed: names stay as they are; ids are shown meanwhile.
         guard let members = try? await client.members(roomId: roomId) else { return }
-        memberNames = Dictionary(members.map { ($0.userId, $0.username) }, uniquingKeysWith: { first, _ in first })
+        memberNames = Dictionary(members.map { ($0.userId, $0.displayName) }, uniquingKeysWith: { first, _ in first })
     }
 
     private func startTyping(_ user: String) {

@@ -452,35 +452,34 @@ where
     }
 
     async fn known_user_circle(&self, user_id: &str) -> Result<Option<Circle>> {
-        // No row: no such user. A room the user is alone in gives one row with a NULL
-        // co-member; a user in no room, one row of NULLs.
+        // One row per room of the user and per distinct co-member, and one that says the
+        // user exists (no rows at all: no such user). DISTINCT keeps a member of many
+        // big rooms from getting a row per shared room.
         let rows = sqlx::query::<DB>(
-            "SELECT mine.room_id AS room_id, other.user_id AS co_member FROM users
-             LEFT JOIN room_members mine ON mine.user_id = users.id
-             LEFT JOIN room_members other
-                 ON other.room_id = mine.room_id AND other.user_id <> users.id
-             WHERE users.id = $1",
+            "SELECT 'user' AS kind, id FROM users WHERE id = $1
+             UNION ALL
+             SELECT 'room', room_id FROM room_members WHERE user_id = $1
+             UNION ALL
+             SELECT DISTINCT 'peer', other.user_id FROM room_members mine
+             JOIN room_members other ON other.room_id = mine.room_id AND other.user_id <> $1
+             WHERE mine.user_id = $1",
         )
         .bind(user_id)
         .fetch_all(&self.pool)
         .await?;
-        if rows.is_empty() {
-            return Ok(None);
-        }
-        let mut rooms = std::collections::BTreeSet::new();
-        let mut co_members = std::collections::BTreeSet::new();
+        let mut circle = Circle::default();
+        let mut exists = false;
         for row in &rows {
-            if let Some(room) = row.try_get::<Option<String>, _>("room_id")? {
-                rooms.insert(room);
-            }
-            if let Some(co_member) = row.try_get::<Option<String>, _>("co_member")? {
-                co_members.insert(co_member);
+            let id: String = row.try_get("id")?;
+            match row.try_get::<String, _>("kind")?.as_str() {
+                "room" => circle.rooms.push(id),
+                "peer" => circle.co_members.push(id),
+                _ => exists = true,
             }
         }
-        Ok(Some(Circle {
-            rooms: rooms.into_iter().collect(),
-            co_members: co_members.into_iter().collect(),
-        }))
+        circle.rooms.sort_unstable();
+        circle.co_members.sort_unstable();
+        Ok(exists.then_some(circle))
     }
 
     async fn send(&self, write: NewMessage) -> Result<Sent> {

@@ -2,12 +2,14 @@ package com.example.chat.sample
 
 import androidx.lifecycle.ViewModel
 import androidx.lifecycle.viewModelScope
+import com.example.chat.kit.RoomList
 import com.example.chat.kit.connectionStates
 import kotlinx.coroutines.flow.MutableStateFlow
 import kotlinx.coroutines.flow.SharingStarted
 import kotlinx.coroutines.flow.StateFlow
 import kotlinx.coroutines.flow.asStateFlow
 import kotlinx.coroutines.flow.stateIn
+import kotlinx.coroutines.flow.update
 import kotlinx.coroutines.launch
 import uniffi.chat_ffi.ChatException
 import uniffi.chat_protocol.RoomSummary
@@ -22,26 +24,40 @@ data class RoomsState(
     val error: String? = null,
 )
 
+/**
+ * The home screen: the user's rooms from the SDK's live list (instant from the cache,
+ * offline too, badges moving as messages and reads come in), and the public rooms,
+ * read from the server on refresh.
+ */
 class RoomListViewModel(private val user: SignedIn) : ViewModel() {
     private val client = user.client
+    private val list = RoomList(client, viewModelScope)
     private val _state = MutableStateFlow(RoomsState())
     val state: StateFlow<RoomsState> = _state.asStateFlow()
     val connection: StateFlow<ConnectionState> = client.connectionStates()
         .stateIn(viewModelScope, SharingStarted.WhileSubscribed(5_000), client.connectionState())
 
     init {
+        list.start()
+        viewModelScope.launch {
+            list.rooms.collect { mine ->
+                val mineIds = mine.map { it.roomId }.toSet()
+                _state.update { it.copy(mine = mine, joinable = it.joinable.filter { room -> room.roomId !in mineIds }) }
+            }
+        }
         refresh()
     }
 
     fun refresh() {
-        _state.value = _state.value.copy(loading = true, error = null)
+        _state.update { it.copy(loading = true, error = null) }
         viewModelScope.launch {
-            _state.value = try {
-                val mine = client.rooms()
-                val mineIds = mine.map { it.roomId }.toSet()
-                RoomsState(mine = mine, joinable = client.publicRooms().filter { it.roomId !in mineIds })
+            list.refresh()
+            try {
+                val mineIds = _state.value.mine.map { it.roomId }.toSet()
+                val joinable = client.publicRooms().filter { it.roomId !in mineIds }
+                _state.update { it.copy(joinable = joinable, loading = false) }
             } catch (e: ChatException) {
-                _state.value.copy(loading = false, error = describe(e))
+                _state.update { it.copy(loading = false, error = describe(e)) }
             }
         }
     }

@@ -159,7 +159,7 @@ class RoomTimeline(
 
     private suspend fun refreshNames() {
         try {
-            _names.value = client.members(roomId).associate { it.userId to it.username }
+            _names.value = client.members(roomId).associate { it.userId to it.displayName }
         } catch (e: ChatException) {
             // Offline or not allowed: names stay as they are; ids are shown meanwhile.
         }

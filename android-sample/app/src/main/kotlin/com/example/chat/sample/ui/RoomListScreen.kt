@@ -11,6 +11,7 @@ import androidx.compose.material.icons.automirrored.filled.Logout
 import androidx.compose.material.icons.filled.Add
 import androidx.compose.material.icons.filled.Refresh
 import androidx.compose.material3.AlertDialog
+import androidx.compose.material3.Badge
 import androidx.compose.material3.ExperimentalMaterial3Api
 import androidx.compose.material3.FloatingActionButton
 import androidx.compose.material3.HorizontalDivider
@@ -29,6 +30,7 @@ import androidx.compose.runtime.mutableStateOf
 import androidx.compose.runtime.remember
 import androidx.compose.runtime.setValue
 import androidx.compose.ui.Modifier
+import androidx.compose.ui.text.style.TextOverflow
 import androidx.compose.ui.unit.dp
 import androidx.lifecycle.compose.collectAsStateWithLifecycle
 import androidx.lifecycle.viewmodel.compose.viewModel
@@ -103,7 +105,16 @@ private fun RoomRow(room: RoomSummary, onClick: () -> Unit) {
     }
     ListItem(
         headlineContent = { Text(room.name.ifEmpty { "(no name)" }) },
-        supportingContent = { Text("$kind · ${room.lastSeq} messages") },
+        supportingContent = {
+            Text(room.lastMessage?.content ?: kind, maxLines = 1, overflow = TextOverflow.Ellipsis)
+        },
+        trailingContent = {
+            if (room.unreadCount > 0uL) {
+                Badge(
+                    containerColor = if (room.muted) MaterialTheme.colorScheme.outline else MaterialTheme.colorScheme.primary,
+                ) { Text(room.unreadCount.toString()) }
+            }
+        },
         modifier = Modifier.clickable(onClick = onClick),
     )
 }

@@ -1,0 +1,87 @@
+// The user's rooms as a home screen shows them. Plain Kotlin and coroutines (no Android
+// types), so the JVM console test exercises the same state the Android app renders.
+package com.example.chat.kit
+
+import kotlinx.coroutines.CoroutineDispatcher
+import kotlinx.coroutines.CoroutineScope
+import kotlinx.coroutines.Dispatchers
+import kotlinx.coroutines.Job
+import kotlinx.coroutines.channels.Channel
+import kotlinx.coroutines.flow.MutableStateFlow
+import kotlinx.coroutines.flow.StateFlow
+import kotlinx.coroutines.flow.asStateFlow
+import kotlinx.coroutines.launch
+import kotlinx.coroutines.sync.Mutex
+import kotlinx.coroutines.sync.withLock
+import kotlinx.coroutines.withContext
+import uniffi.chat_ffi.ChatClient
+import uniffi.chat_ffi.ChatException
+import uniffi.chat_protocol.RoomSummary
+import uniffi.chat_sdk.ClientEvent
+
+/**
+ * Every room of the user, most recent activity first, each with its last message and
+ * unread badge, as a [StateFlow] for a UI to collect.
+ *
+ * The SDK's cache is the source of truth: the list renders at once from it (offline
+ * and after a restart too), and is read again whenever the SDK reports a change
+ * (`RoomListChanged`: a message in any room, a read on another device, a room the user
+ * was added to, the catch-up after a reconnect). Re-reads are conflated, so a burst of
+ * changes costs one read.
+ *
+ * Call [start] once, [close] when the screen goes away.
+ */
+class RoomList(
+    private val client: ChatClient,
+    private val scope: CoroutineScope,
+    private val io: CoroutineDispatcher = Dispatchers.IO,
+) {
+    private val _rooms = MutableStateFlow<List<RoomSummary>>(emptyList())
+    private val reloads = Channel<Unit>(Channel.CONFLATED)
+    private val reading = Mutex()
+    private var job: Job? = null
+
+    /** The rooms, most recent activity first. */
+    val rooms: StateFlow<List<RoomSummary>> = _rooms.asStateFlow()
+
+    /** Keeps [rooms] current until [close]. */
+    fun start() {
+        if (job != null) return
+        job = scope.launch {
+            // Subscribe before the first read, so nothing falls between the two.
+            launch {
+                client.events().collect { if (it is ClientEvent.RoomListChanged) reloads.trySend(Unit) }
+            }
+            launch { for (unit in reloads) reload() }
+            reloads.trySend(Unit)
+        }
+    }
+
+    /** Stops updating. */
+    fun close() {
+        job?.cancel()
+        job = null
+    }
+
+    /** Unread messages over the rooms that are not muted: the app icon's badge. */
+    fun totalUnread(): ULong = _rooms.value.filter { !it.muted }.sumOf { it.unreadCount }
+
+    /** Reads the list from the server now (pull to refresh); the SDK also does it on every connect. */
+    suspend fun refresh() {
+        try {
+            withContext(io) { client.refreshRoomList() }
+        } catch (e: ChatException) {
+            // Offline: the cached list stays.
+        }
+        reload()
+    }
+
+    // Serialised, so that a read started earlier never overwrites a newer one.
+    private suspend fun reload() = reading.withLock {
+        try {
+            _rooms.value = withContext(io) { client.roomList() }
+        } catch (e: ChatException) {
+            // Closed or storage failed: keep showing what was read last.
+        }
+    }
+}
