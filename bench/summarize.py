@@ -285,6 +285,65 @@ def fanout_section(reports, label, title):
     return "\n".join(lines) + "\n"
 
 
+def watch_section(reports):
+    """Rooms of 10 with the receivers joined, and with them on their room list."""
+    joined = reports.get(("fanout-room10", "chat"))
+    watching = reports.get(("fanout-room10-watch", "chat"))
+    if not watching:
+        return ""
+    lines = [
+        "### Fan-out to room lists (chat-server)",
+        "",
+        f"The rooms of 10 above, with only the senders joined: the other {watching['room_size'] - 1} "
+        "members of each room are on their room list and receive each message as a `room_updated` "
+        "summary (badge and preview) instead of the `message` frame. Same points, same run.",
+        "",
+        "| offered msg/s | joined: delivered/s | p50 / p99 ms | CPU | µs/frame "
+        "| room list: delivered/s | p50 / p99 ms | CPU | µs/frame | µs/frame, room list ÷ joined |",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    by_rate = {p["offered_per_s"]: p for p in joined["points"]} if joined else {}
+    for w in watching["points"]:
+        j = by_rate.get(w["offered_per_s"])
+        mark = "" if keeps_up(watching, w) else " ✗"
+        cells = [f"{w['offered_per_s']:,.0f}"]
+        if j:
+            jmark = "" if keeps_up(joined, j) else " ✗"
+            cells += [f"{j['delivered_per_s']:,.0f}{jmark}", percentiles(j["delivery_latency"]),
+                      cpu(j["server"]), us(cpu_per_frame(j))]
+        else:
+            cells += ["–"] * 4
+        cells += [f"{w['delivered_per_s']:,.0f}{mark}", percentiles(w["delivery_latency"]),
+                  cpu(w["server"]), us(cpu_per_frame(w))]
+        ratio = (cpu_per_frame(w) / cpu_per_frame(j)) if j and finite_positive(cpu_per_frame(j)) \
+            and finite_positive(cpu_per_frame(w)) else None
+        cells.append(f"{ratio:.2f}×" if ratio else "n/a")
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines) + "\n"
+
+
+def room_list_section(reports):
+    report = reports.get(("room-list", "chat"))
+    if not report:
+        return ""
+    lat = report["latency"]
+    per_request = report["server_cpu_us_per_request"]
+    return "\n".join([
+        "### The room list of a user in many rooms (chat-server)",
+        "",
+        f"One user in {report['rooms']:,} rooms with {report['unread_per_room']} unread messages each "
+        f"asks for the first page of {report['page']} rooms (`GET /v1/rooms?limit={report['page']}`), "
+        f"{report['requests']} times, one request at a time.",
+        "",
+        "| rooms | page | p50 / p99 / max ms | server CPU per request |",
+        "|---:|---:|---:|---:|",
+        f"| {report['rooms']:,} | {report['page']} | {lat['p50_ms']:.2f} / {lat['p99_ms']:.2f} / "
+        f"{lat['max_ms']:.2f} | {per_request:,.0f} µs |" if per_request is not None else
+        f"| {report['rooms']:,} | {report['page']} | {lat['p50_ms']:.2f} / {lat['p99_ms']:.2f} / "
+        f"{lat['max_ms']:.2f} | n/a |",
+    ]) + "\n"
+
+
 DURABLE_STORES = (("durable", "SQLite"), ("durable-pg", "PostgreSQL"))
 
 
@@ -484,6 +543,13 @@ def check(reports, directory):
                 + ", ".join(us(f) for f in figures) + ")",
                 bool(points) and all(finite_positive(f) for f in figures),
             )
+        elif r["scenario"] == "room-list":
+            listed = min(r["page"], r["rooms"])
+            expect(
+                f"{name}: the first page lists {listed} rooms with {r['unread_per_room']} unread each",
+                r["listed"] == listed and r["listed_unread"] == listed * r["unread_per_room"],
+            )
+            expect(f"{name}: {r['requests']} requests timed", r["latency"]["count"] == r["requests"])
         elif r["scenario"] == "idle":
             expect(
                 f"{name}: all connected and still open",
@@ -531,8 +597,10 @@ def main():
         "## Results",
         "",
         fanout_section(reports, "fanout-room10", "Fan-out, rooms of 10"),
+        watch_section(reports),
         fanout_section(reports, "fanout-room100", "Fan-out, rooms of 100"),
         durable_section(reports),
+        room_list_section(reports),
         idle_section(reports, directory),
         storm_section(reports),
     ]

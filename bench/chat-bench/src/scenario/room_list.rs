@@ -25,6 +25,7 @@ const SETUP_CONCURRENCY: usize = 32;
 pub struct RoomListReport {
     pub scenario: &'static str,
     pub label: String,
+    pub target: crate::cli::TargetKind,
     pub rooms: u32,
     pub unread_per_room: u32,
     pub page: u32,
@@ -83,6 +84,7 @@ pub async fn run(args: RoomListArgs) -> anyhow::Result<RoomListReport> {
     Ok(RoomListReport {
         scenario: "room-list",
         label: common.label.clone(),
+        target: common.target,
         rooms: args.rooms,
         unread_per_room: args.unread,
         page: args.page,
