@@ -16,76 +16,87 @@ use crate::store::error::Result;
 use crate::store::rows::{room_from_row, to_u64};
 use crate::store::{RoomListCursor, RoomListEntry};
 
-/// The columns of one listed room, `m` being the user's membership row (NULL columns
-/// when they are not a member) and `$1` the user. `last_message_at` is 0 for a room
-/// without messages.
-const ENTRY_COLUMNS: &str = "r.id, r.name, r.visibility, r.last_seq, r.created_at,
-    m.joined_at, m.muted_until, COALESCE(rc.read_seq, 0) AS read_seq,
-    CASE WHEN r.visibility = 'direct' THEN
-        (SELECT COALESCE(u.display_name, u.username)
-         FROM room_members peer JOIN users u ON u.id = peer.user_id
-         WHERE peer.room_id = r.id AND peer.user_id <> $1
-         ORDER BY peer.user_id LIMIT 1)
-    END AS peer_name,
-    CASE WHEN m.user_id IS NULL THEN CAST(0 AS BIGINT) ELSE
-        (SELECT COUNT(*) FROM messages x
-         WHERE x.room_id = r.id AND x.seq > COALESCE(rc.read_seq, 0)
-           AND x.sender_id <> $1 AND x.deleted_at IS NULL)
-    END AS unread_count,
+/// What sorting a listed room needs, `m` being the user's membership row (NULL columns
+/// when they are not a member). `last_message_at` is 0 for a room without messages.
+const BASE_COLUMNS: &str = "r.id, r.name, r.visibility, r.last_seq, r.created_at,
+    m.user_id AS member, m.joined_at, m.muted_until, COALESCE(rc.read_seq, 0) AS read_seq,
     COALESCE((SELECT x.created_at FROM messages x WHERE x.room_id = r.id
               ORDER BY x.seq DESC LIMIT 1), 0) AS last_message_at";
+
+/// What only the listed rooms `t` pay for, once sorted and cut to the page (`$1` the
+/// user): the unread count, a direct room's peer name and the last visible message.
+const PAGE_COLUMNS: &str = "t.*,
+    CASE WHEN t.visibility = 'direct' THEN
+        (SELECT COALESCE(u.display_name, u.username)
+         FROM room_members peer JOIN users u ON u.id = peer.user_id
+         WHERE peer.room_id = t.id AND peer.user_id <> $1
+         ORDER BY peer.user_id LIMIT 1)
+    END AS peer_name,
+    CASE WHEN t.member IS NULL THEN CAST(0 AS BIGINT) ELSE
+        (SELECT COUNT(*) FROM messages x
+         WHERE x.room_id = t.id AND x.seq > t.read_seq
+           AND x.sender_id <> $1 AND x.deleted_at IS NULL)
+    END AS unread_count,
+    lm.id AS lm_id, lm.seq AS lm_seq, lm.sender_id AS lm_sender_id,
+    lm.content AS lm_content, lm.created_at AS lm_created_at";
 
 /// The room's newest message that is not deleted, joined onto a listed room `t`.
 const LAST_MESSAGE_JOIN: &str = "LEFT JOIN messages lm ON lm.id =
         (SELECT x.id FROM messages x WHERE x.room_id = t.id AND x.deleted_at IS NULL
          ORDER BY x.seq DESC LIMIT 1)";
 
-const LAST_MESSAGE_COLUMNS: &str = "lm.id AS lm_id, lm.seq AS lm_seq, \
-     lm.sender_id AS lm_sender_id, lm.content AS lm_content, lm.created_at AS lm_created_at";
+/// A member's activity in a room: the later of its last message and their joining, so
+/// a room the user was just added to comes first.
+const ACTIVITY: &str =
+    "CASE WHEN s.last_message_at > s.joined_at THEN s.last_message_at ELSE s.joined_at END";
 
-/// The user's rooms, each with its activity: the later of the last message and the
-/// user's joining, so a room the user was just added to comes first. `$1` the user;
-/// `extra` may narrow the memberships with parameters from `$2` on.
-fn memberships_sql(extra: &str) -> String {
+/// The user's rooms (`$1`), narrowed by `memberships` (a condition on `m`), sorted by
+/// activity and cut by `page` (a clause on `s`, with parameters from `$2` on); the
+/// columns only a listed room needs are read for the rooms left.
+fn listed_sql(memberships: &str, page: &str) -> String {
     format!(
-        "SELECT t.*, {LAST_MESSAGE_COLUMNS} FROM (
-             SELECT s.*, CASE WHEN s.last_message_at > s.joined_at
-                              THEN s.last_message_at ELSE s.joined_at END AS activity
+        "SELECT {PAGE_COLUMNS} FROM (
+             SELECT s.*, {ACTIVITY} AS activity
              FROM (
-                 SELECT {ENTRY_COLUMNS}
+                 SELECT {BASE_COLUMNS}
                  FROM room_members m JOIN rooms r ON r.id = m.room_id
                  LEFT JOIN receipts rc ON rc.room_id = m.room_id AND rc.user_id = m.user_id
-                 WHERE m.user_id = $1 {extra}
+                 WHERE m.user_id = $1 {memberships}
              ) s
+             {page}
          ) t
-         {LAST_MESSAGE_JOIN}"
+         {LAST_MESSAGE_JOIN}
+         ORDER BY t.activity DESC, t.id DESC"
     )
 }
 
 /// The user's rooms after the cursor (`$2` activity, `$3` room id), most recent activity
-/// first, at most `$4`.
+/// first, at most `$4`. The sort needs only each room's last message time; the rest is
+/// read for the page's rooms alone.
 fn page_sql() -> String {
-    let rooms = memberships_sql("");
-    format!(
-        "{rooms} WHERE t.activity < $2 OR (t.activity = $2 AND t.id < $3)
-         ORDER BY t.activity DESC, t.id DESC LIMIT $4"
+    listed_sql(
+        "",
+        &format!(
+            "WHERE {ACTIVITY} < $2 OR ({ACTIVITY} = $2 AND s.id < $3)
+             ORDER BY activity DESC, s.id DESC LIMIT $4"
+        ),
     )
 }
 
 /// One room (`$2`) of the user's list.
 fn one_room_sql() -> String {
-    memberships_sql("AND m.room_id = $2")
+    listed_sql("AND m.room_id = $2", "")
 }
 
 /// Public rooms, newest first, at most `$2`, with `$1`'s membership where they have one.
 /// Activity is the last message's time, or the room's creation.
 fn public_sql() -> String {
     format!(
-        "SELECT t.*, {LAST_MESSAGE_COLUMNS} FROM (
+        "SELECT {PAGE_COLUMNS} FROM (
              SELECT s.*, CASE WHEN s.last_message_at > s.created_at
                               THEN s.last_message_at ELSE s.created_at END AS activity
              FROM (
-                 SELECT {ENTRY_COLUMNS}
+                 SELECT {BASE_COLUMNS}
                  FROM rooms r
                  LEFT JOIN room_members m ON m.room_id = r.id AND m.user_id = $1
                  LEFT JOIN receipts rc ON rc.room_id = r.id AND rc.user_id = $1
