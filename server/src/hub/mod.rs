@@ -304,19 +304,28 @@ impl Hub {
     /// or they were just added to it, which makes their connections watch it), and
     /// sends them to every connection of theirs here.
     pub fn refresh_room(&self, refresh: &RoomRefresh) {
-        let mut state = self.lock();
-        let State {
-            connections,
-            by_user,
-            room_list,
-            ..
-        } = &mut *state;
-        room_list.refresh(refresh, connections, by_user);
+        self.with_room_list(|room_list, connections, by_user| {
+            room_list.refresh(refresh, connections, by_user);
+        });
     }
 
     /// The room feed's answer to a load request: the user's summary of the room as the
     /// store has it now (`None`: no longer a member).
     pub fn install_room_summary(&self, user_id: &str, room_id: &str, summary: Option<RoomSummary>) {
+        self.with_room_list(|room_list, connections, by_user| {
+            room_list.install(user_id, room_id, summary, connections, by_user);
+        });
+    }
+
+    /// Runs `f` on the room list with the connections it delivers to, under the lock.
+    fn with_room_list(
+        &self,
+        f: impl FnOnce(
+            &mut RoomList,
+            &mut HashMap<ConnectionId, Connection>,
+            &HashMap<String, HashSet<ConnectionId>>,
+        ),
+    ) {
         let mut state = self.lock();
         let State {
             connections,
@@ -324,7 +333,7 @@ impl Hub {
             room_list,
             ..
         } = &mut *state;
-        room_list.install(user_id, room_id, summary, connections, by_user);
+        f(room_list, connections, by_user);
     }
 
     /// The room feed could not read a summary it was asked for.

@@ -1,28 +1,9 @@
 //! The live room list across processes: a message committed through one process moves
 //! the badge of a member connected to another, and so does a read on another device.
 
-use chat_protocol::v1::{ClientFrame, ReceiptKind, RoomSummary, ServerFrame};
+use chat_protocol::v1::{ClientFrame, ReceiptKind};
 
-use crate::common::Client;
 use crate::harness::Cluster;
-
-async fn update_until(
-    client: &mut Client,
-    room_id: &str,
-    done: impl Fn(&RoomSummary) -> bool,
-) -> RoomSummary {
-    for _ in 0..200 {
-        let frame = client
-            .recv_where(|f| matches!(f, ServerFrame::RoomUpdated(s) if s.room_id == room_id))
-            .await;
-        if let ServerFrame::RoomUpdated(summary) = frame
-            && done(&summary)
-        {
-            return summary;
-        }
-    }
-    panic!("no room_updated for {room_id} came to what was expected");
-}
 
 #[tokio::test]
 #[ignore = "needs PostgreSQL and Redis: scripts/cluster-test.sh"]
@@ -35,7 +16,7 @@ async fn a_message_on_one_process_moves_a_badge_on_the_other() {
     let mut phone = two.client(&ann.token).await;
     let mut laptop = one.client(&ann.token).await;
     let room = one.create_room(&bob.token, &[&ann.user_id]).await;
-    let added = update_until(&mut phone, &room, |_| true).await;
+    let added = phone.room_update_until(&room, |_| true).await;
     assert_eq!((added.unread_count, added.last_seq), (0, 0));
     laptop.join(&room, None).await;
 
@@ -43,7 +24,7 @@ async fn a_message_on_one_process_moves_a_badge_on_the_other() {
     for text in ["one", "two", "three"] {
         b.say(&room, text).await;
     }
-    let badge = update_until(&mut phone, &room, |s| s.last_seq == 3).await;
+    let badge = phone.room_update_until(&room, |s| s.last_seq == 3).await;
     assert_eq!(badge.unread_count, 3);
     assert_eq!(badge.last_message.as_ref().unwrap().content, "three");
 
@@ -55,11 +36,11 @@ async fn a_message_on_one_process_moves_a_badge_on_the_other() {
             kind: ReceiptKind::Read,
         })
         .await;
-    let read = update_until(&mut phone, &room, |s| s.read_seq == 2).await;
+    let read = phone.room_update_until(&room, |s| s.read_seq == 2).await;
     assert_eq!(read.unread_count, 1);
 
     // And a message after it counts from there.
     b.say(&room, "four").await;
-    let after = update_until(&mut phone, &room, |s| s.last_seq == 4).await;
+    let after = phone.room_update_until(&room, |s| s.last_seq == 4).await;
     assert_eq!((after.unread_count, after.read_seq), (2, 2));
 }

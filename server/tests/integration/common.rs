@@ -291,6 +291,31 @@ impl Client {
         panic!("no matching frame");
     }
 
+    /// The next `room_updated` frame for `room_id` (skipping what `recv_where` skips).
+    pub async fn next_room_update(&mut self, room_id: &str) -> chat_protocol::v1::RoomSummary {
+        let wanted =
+            |f: &ServerFrame| matches!(f, ServerFrame::RoomUpdated(s) if s.room_id == room_id);
+        match self.recv_where(wanted).await {
+            ServerFrame::RoomUpdated(summary) => summary,
+            _ => unreachable!("recv_where returned what it was asked for"),
+        }
+    }
+
+    /// `room_updated` frames for `room_id` until one satisfies `done`; returns that one.
+    pub async fn room_update_until(
+        &mut self,
+        room_id: &str,
+        done: impl Fn(&chat_protocol::v1::RoomSummary) -> bool,
+    ) -> chat_protocol::v1::RoomSummary {
+        for _ in 0..200 {
+            let summary = self.next_room_update(room_id).await;
+            if done(&summary) {
+                return summary;
+            }
+        }
+        panic!("no room_updated for {room_id} came to what was expected");
+    }
+
     /// The next `message` frame (skipping presence, typing and receipts, as
     /// [`Client::recv_where`] does).
     pub async fn recv_message(&mut self) -> chat_protocol::v1::Message {

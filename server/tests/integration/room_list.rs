@@ -1,7 +1,7 @@
 //! The home screen over REST: `GET /v1/rooms` with last message, activity order, paging,
 //! unread counts and mute; profiles and `user_updated`.
 
-use chat_protocol::v1::{ClientFrame, ReceiptKind, RoomKind, RoomSummary, ServerFrame};
+use chat_protocol::v1::{ClientFrame, ReceiptKind, RoomKind, ServerFrame};
 use serde_json::{Value, json};
 
 use crate::common::{Client, TestServer};
@@ -416,32 +416,6 @@ async fn renamed(client: &mut Client, room_id: &str, name: &str) {
     panic!("{room_id} was not renamed {name}");
 }
 
-/// The next `room_updated` frame for `room_id`.
-async fn next_update(client: &mut Client, room_id: &str) -> RoomSummary {
-    match client
-        .recv_where(|f| matches!(f, ServerFrame::RoomUpdated(s) if s.room_id == room_id))
-        .await
-    {
-        ServerFrame::RoomUpdated(summary) => summary,
-        _ => unreachable!("recv_where returned what it was asked for"),
-    }
-}
-
-/// `room_updated` frames for `room_id` until one satisfies `done`; returns that one.
-async fn update_until(
-    client: &mut Client,
-    room_id: &str,
-    done: impl Fn(&RoomSummary) -> bool,
-) -> RoomSummary {
-    for _ in 0..200 {
-        let summary = next_update(client, room_id).await;
-        if done(&summary) {
-            return summary;
-        }
-    }
-    panic!("no room_updated for {room_id} came to what was expected");
-}
-
 fn updates_so_far(frames: &[ServerFrame]) -> usize {
     frames
         .iter()
@@ -465,7 +439,7 @@ async fn connections_that_have_not_joined_hear_of_every_change_of_their_rooms() 
     b.join(&room_id, None).await;
 
     b.say(&room_id, "one").await;
-    let first = next_update(&mut phone, &room_id).await;
+    let first = phone.next_room_update(&room_id).await;
     assert_eq!(
         (first.last_seq, first.unread_count, first.read_seq),
         (1, 1, 0)
@@ -475,7 +449,7 @@ async fn connections_that_have_not_joined_hear_of_every_change_of_their_rooms() 
     let ServerFrame::MessageAck { message_id, .. } = b.say(&room_id, "two").await else {
         panic!("ack")
     };
-    let second = next_update(&mut phone, &room_id).await;
+    let second = phone.next_room_update(&room_id).await;
     assert_eq!((second.last_seq, second.unread_count), (2, 2));
     assert!(second.last_activity_at >= first.last_activity_at);
     // The laptop, in the room, gets the messages themselves and no summary of them.
@@ -489,7 +463,7 @@ async fn connections_that_have_not_joined_hear_of_every_change_of_their_rooms() 
         content: "two, edited".into(),
     })
     .await;
-    let edited = next_update(&mut phone, &room_id).await;
+    let edited = phone.next_room_update(&room_id).await;
     assert_eq!(edited.last_message.as_ref().unwrap().content, "two, edited");
     assert_eq!(edited.unread_count, 2, "an edit never counts");
     for joined in [&mut laptop, &mut b] {
@@ -507,7 +481,9 @@ async fn connections_that_have_not_joined_hear_of_every_change_of_their_rooms() 
         })
         .await;
     for device in [&mut phone, &mut laptop] {
-        let read = update_until(device, &room_id, |s| s.read_seq == 3).await;
+        let read = device
+            .room_update_until(&room_id, |s| s.read_seq == 3)
+            .await;
         assert_eq!(read.unread_count, 0);
     }
 
@@ -516,13 +492,15 @@ async fn connections_that_have_not_joined_hear_of_every_change_of_their_rooms() 
     let ServerFrame::MessageAck { message_id, .. } = b.say(&room_id, "four").await else {
         panic!("ack")
     };
-    update_until(&mut phone, &room_id, |s| s.unread_count == 2).await;
+    phone
+        .room_update_until(&room_id, |s| s.unread_count == 2)
+        .await;
     b.send(&ClientFrame::DeleteMessage {
         room_id: room_id.clone().into(),
         message_id,
     })
     .await;
-    let deleted = update_until(&mut phone, &room_id, |s| s.last_seq == 6).await;
+    let deleted = phone.room_update_until(&room_id, |s| s.last_seq == 6).await;
     assert_eq!(deleted.unread_count, 1);
     assert_eq!(deleted.last_message.as_ref().unwrap().content, "three");
 
@@ -547,7 +525,7 @@ async fn a_room_one_is_added_to_appears_at_once_and_then_stays_live() {
     let direct = server
         .create_room(&bob.token, "", "direct", &[&ann.user_id])
         .await;
-    let appeared = next_update(&mut a, &direct).await;
+    let appeared = a.next_room_update(&direct).await;
     assert_eq!(
         (appeared.kind, appeared.name.as_str()),
         (RoomKind::Direct, "bob")
@@ -566,12 +544,12 @@ async fn a_room_one_is_added_to_appears_at_once_and_then_stays_live() {
     )
     .await;
     assert_eq!(status, 204);
-    let added = next_update(&mut c, &group).await;
+    let added = c.next_room_update(&group).await;
     assert_eq!((added.name.as_str(), added.unread_count), ("group", 0));
 
     let mut b = server.client(&bob.token).await;
     b.say(&group, "welcome").await;
-    let live = next_update(&mut c, &group).await;
+    let live = c.next_room_update(&group).await;
     assert_eq!((live.unread_count, live.last_seq), (1, 1));
     // Ann is not in the group: nothing about it reaches her.
     let frames = a.drain().await;
@@ -586,7 +564,7 @@ async fn a_room_one_is_added_to_appears_at_once_and_then_stays_live() {
     )
     .await;
     assert_eq!(status, 204);
-    let muted = update_until(&mut c, &group, |s| s.muted).await;
+    let muted = c.room_update_until(&group, |s| s.muted).await;
     assert_eq!(muted.unread_count, 1);
 }
 
@@ -631,7 +609,9 @@ async fn a_badge_stays_exact_while_messages_and_reads_race() {
     let (_, list) = server.get_json(&ann.token, "/v1/rooms").await;
     let stored = &list["rooms"][0];
     assert_eq!(stored["last_seq"], SENT);
-    let last = update_until(&mut phone, &room_id, |s| s.last_seq == SENT).await;
+    let last = phone
+        .room_update_until(&room_id, |s| s.last_seq == SENT)
+        .await;
     // Reads may still land after the last message: wait for the phone's badge to
     // reach what the store says, whatever order things came in.
     let want_unread = stored["unread_count"].as_u64().unwrap();
@@ -639,10 +619,11 @@ async fn a_badge_stays_exact_while_messages_and_reads_race() {
     let last = if (last.unread_count, last.read_seq) == (want_unread, want_read) {
         last
     } else {
-        update_until(&mut phone, &room_id, |s| {
-            (s.unread_count, s.read_seq) == (want_unread, want_read)
-        })
-        .await
+        phone
+            .room_update_until(&room_id, |s| {
+                (s.unread_count, s.read_seq) == (want_unread, want_read)
+            })
+            .await
     };
     assert_eq!(
         last.unread_count,

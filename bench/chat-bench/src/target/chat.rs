@@ -89,20 +89,25 @@ impl ChatAuth {
             visibility: RoomVisibility::Public,
             members: Vec::new(),
         };
+        self.post_room(creator, &request).await
+    }
+
+    /// `POST /v1/rooms` as `creator`; the new room's id.
+    async fn post_room(
+        &self,
+        creator: usize,
+        request: &CreateRoomRequest,
+    ) -> anyhow::Result<String> {
         let response = self
             .http
             .post(format!("http://{}/v1/rooms", self.addr))
             .bearer_auth(self.token(creator)?)
-            .json(&request)
+            .json(request)
             .send()
             .await
             .context("creating a room")?;
-        let status = response.status();
-        if !status.is_success() {
-            let body = response.text().await.unwrap_or_default();
-            anyhow::bail!("creating a room: {status} {body}");
-        }
-        let created: CreateRoomResponse = response.json().await?;
+        let created: CreateRoomResponse =
+            succeeded(response, "creating a room").await?.json().await?;
         Ok(created.room_id.to_string())
     }
 
@@ -118,21 +123,7 @@ impl ChatAuth {
             visibility: RoomVisibility::Private,
             members: members.iter().map(|&m| self.user_id(m).into()).collect(),
         };
-        let response = self
-            .http
-            .post(format!("http://{}/v1/rooms", self.addr))
-            .bearer_auth(self.token(creator)?)
-            .json(&request)
-            .send()
-            .await
-            .context("creating a room")?;
-        let status = response.status();
-        if !status.is_success() {
-            let body = response.text().await.unwrap_or_default();
-            anyhow::bail!("creating a room: {status} {body}");
-        }
-        let created: CreateRoomResponse = response.json().await?;
-        Ok(created.room_id.to_string())
+        self.post_room(creator, &request).await
     }
 
     /// Sends `content` to `room` over REST as `sender`.
@@ -153,11 +144,7 @@ impl ChatAuth {
             .send()
             .await
             .context("sending a message")?;
-        let status = response.status();
-        if !status.is_success() {
-            let body = response.text().await.unwrap_or_default();
-            anyhow::bail!("sending a message: {status} {body}");
-        }
+        succeeded(response, "sending a message").await?;
         Ok(())
     }
 
@@ -171,11 +158,7 @@ impl ChatAuth {
             .send()
             .await
             .context("listing rooms")?;
-        let status = response.status();
-        if !status.is_success() {
-            let body = response.text().await.unwrap_or_default();
-            anyhow::bail!("listing rooms: {status} {body}");
-        }
+        let response = succeeded(response, "listing rooms").await?;
         Ok(response.json().await?)
     }
 
@@ -198,12 +181,10 @@ impl ChatAuth {
                 .send()
                 .await
                 .context("reading a room's history")?;
-            let status = response.status();
-            if !status.is_success() {
-                let body = response.text().await.unwrap_or_default();
-                anyhow::bail!("reading a room's history: {status} {body}");
-            }
-            let page: MessagesPage = response.json().await?;
+            let page: MessagesPage = succeeded(response, "reading a room's history")
+                .await?
+                .json()
+                .await?;
             let more = page.has_more && !page.messages.is_empty();
             messages.extend(page.messages);
             if !more {
@@ -267,6 +248,17 @@ impl ChatAuth {
         }
         Ok(joined_at)
     }
+}
+
+/// The response if its status is a success; otherwise an error with the status and
+/// the body, saying what was being done.
+async fn succeeded(response: reqwest::Response, doing: &str) -> anyhow::Result<reqwest::Response> {
+    let status = response.status();
+    if status.is_success() {
+        return Ok(response);
+    }
+    let body = response.text().await.unwrap_or_default();
+    anyhow::bail!("{doing}: {status} {body}")
 }
 
 pub fn send_frame(room: &str, id: &str, body: &str) -> String {
