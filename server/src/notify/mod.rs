@@ -65,10 +65,16 @@ impl Notifier {
 
     async fn notify(&self, message: &Message) -> crate::error::Result<()> {
         let members = self.store.members(&message.room_id).await?;
+        // Members who muted the room are not notified (they still count it unread).
+        let muted = self
+            .store
+            .muted_members(&message.room_id, crate::clock::now_ms())
+            .await?;
         let others: Vec<String> = members
             .iter()
             .filter(|m| m.user_id != message.sender_id)
             .map(|m| m.user_id.to_string())
+            .filter(|id| !muted.contains(id))
             .collect();
         let online = self.presence.online_among(&others).await;
         let offline: Vec<String> = others
@@ -82,7 +88,7 @@ impl Notifier {
         let sender_name = members
             .iter()
             .find(|m| m.user_id == message.sender_id)
-            .map(|m| m.username.clone());
+            .map(|m| m.display_name.clone());
         let notification = Notification::for_message(
             message,
             room.map(|r| r.name),

@@ -285,6 +285,8 @@ pub trait Store: Send + Sync + std::fmt::Debug + 'static {
     /// Sets or clears (`None`) until when a member muted a room; `false` when the user
     /// is not a member.
     async fn set_mute(&self, room_id: &str, user_id: &str, until: Option<i64>) -> Result<bool>;
+    /// Members who muted the room until after `now`.
+    async fn muted_members(&self, room_id: &str, now: i64) -> Result<Vec<String>>;
     /// Whether the user is a member of the room.
     async fn is_member(&self, room_id: &str, user_id: &str) -> Result<bool>;
     /// A room by id, and whether the user is a member: one statement where

@@ -190,3 +190,55 @@ async fn nobody_offline_means_no_notification_and_content_only_when_enabled() {
     );
     assert_eq!(delivered[0]["content"], "now bob is away");
 }
+
+#[tokio::test]
+async fn a_member_who_muted_the_room_is_not_notified_until_they_unmute() {
+    let webhook = Receiver::start(0).await;
+    let url = webhook.url.clone();
+    let server = TestServer::start_with(move |c| {
+        c.notify_webhook_url = Some(url);
+        c.notify_webhook_secret = Some(SECRET.into());
+    })
+    .await;
+    let ann = server.register("ann").await;
+    let bob = server.register("bob").await;
+    let carol = server.register("carol").await;
+    let room = server
+        .create_room(&ann.token, "r", "private", &[&bob.user_id, &carol.user_id])
+        .await;
+    let mute = |token: String, until: Value| {
+        let request = server
+            .http
+            .put(server.url(&format!("/v1/rooms/{room}/mute")))
+            .bearer_auth(token)
+            .json(&serde_json::json!({ "until": until }));
+        async move { request.send().await.unwrap().status().as_u16() }
+    };
+    assert_eq!(
+        mute(bob.token.clone(), Value::from(4_102_444_800_000_i64)).await,
+        204
+    );
+
+    // Bob and Carol are offline; Bob muted the room.
+    let mut a = server.client(&ann.token).await;
+    a.say(&room, "while bob has it muted").await;
+    let delivered = webhook.delivered(1).await;
+    assert_eq!(
+        delivered[0]["recipients"],
+        serde_json::json!([carol.user_id])
+    );
+
+    assert_eq!(mute(bob.token.clone(), Value::Null).await, 204);
+    a.say(&room, "after bob unmuted").await;
+    let delivered = webhook.delivered(2).await;
+    let mut recipients: Vec<&str> = delivered[1]["recipients"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r.as_str().unwrap())
+        .collect();
+    recipients.sort_unstable();
+    let mut want = vec![bob.user_id.as_str(), carol.user_id.as_str()];
+    want.sort_unstable();
+    assert_eq!(recipients, want);
+}

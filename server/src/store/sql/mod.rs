@@ -379,6 +379,10 @@ where
         self.mute(room_id, user_id, until).await
     }
 
+    async fn muted_members(&self, room_id: &str, now: i64) -> Result<Vec<String>> {
+        self.muted(room_id, now).await
+    }
+
     async fn room_for(&self, room_id: &str, user_id: &str) -> Result<Option<(RoomRecord, bool)>> {
         // CASE gives an integer on both databases (PostgreSQL's EXISTS is a boolean).
         let sql = format!(

@@ -109,6 +109,9 @@ fn public_sql() -> String {
     )
 }
 
+const MUTED_MEMBERS: &str =
+    "SELECT user_id FROM room_members WHERE room_id = $1 AND muted_until > $2";
+
 const SET_MUTE: &str =
     "UPDATE room_members SET muted_until = $1 WHERE room_id = $2 AND user_id = $3";
 
@@ -199,6 +202,14 @@ where
             .fetch_all(&self.pool)
             .await?;
         rows.iter().map(entry_from_row).collect()
+    }
+
+    pub(super) async fn muted(&self, room_id: &str, now: i64) -> Result<Vec<String>> {
+        Ok(sqlx::query_scalar::<DB, String>(MUTED_MEMBERS)
+            .bind(room_id)
+            .bind(now)
+            .fetch_all(&self.pool)
+            .await?)
     }
 
     pub(super) async fn mute(
