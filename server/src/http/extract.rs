@@ -31,20 +31,25 @@ impl FromRequestParts<AppState> for AuthUser {
     }
 }
 
-/// A JSON body whose problems answer with `invalid_request` / `too_large`.
+/// A JSON body whose problems answer with `invalid_request` / `too_large`. The body
+/// must be a JSON object: serde would also read a struct from an array of its fields in
+/// order (`[]` as a mute request with every field left out), which no body here means.
 #[derive(Debug)]
 pub struct ApiJson<T>(pub T);
 
 impl<T, S> FromRequest<S> for ApiJson<T>
 where
-    axum::Json<T>: FromRequest<S, Rejection = JsonRejection>,
+    T: serde::de::DeserializeOwned,
     S: Send + Sync,
 {
     type Rejection = Error;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, Error> {
-        match axum::Json::<T>::from_request(req, state).await {
-            Ok(axum::Json(value)) => Ok(Self(value)),
+        match axum::Json::<serde_json::Value>::from_request(req, state).await {
+            Ok(axum::Json(value)) if value.is_object() => serde_json::from_value(value)
+                .map(Self)
+                .map_err(|e| Error::invalid(format!("the request body does not fit: {e}"))),
+            Ok(_) => Err(Error::invalid("the request body must be a JSON object")),
             Err(rejection) if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE => {
                 Err(Error::too_large("request body is too large"))
             }

@@ -496,6 +496,21 @@ mod tests {
     }
 
     #[test]
+    fn after_a_bus_interruption_every_loaded_badge_is_read_again() {
+        let (hub, _, mut rx, mut loads) = watcher();
+        hub.deliver_room_event(&message(1, "bob"));
+        loads.try_recv().unwrap();
+        hub.install_room_summary("ann", "r", Some(summary(1, 1)));
+        summaries(&mut rx);
+        hub.resync_all();
+        let _ = rx.try_recv(); // the connection's own resync
+        assert_eq!(loads.try_recv().unwrap(), ("ann".into(), "r".into()));
+        // What was missed meanwhile comes with the read.
+        hub.install_room_summary("ann", "r", Some(summary(4, 4)));
+        assert_eq!(summaries(&mut rx), [summary(4, 4)]);
+    }
+
+    #[test]
     fn a_joined_connection_follows_the_room_itself_and_watches_again_once_it_leaves() {
         let (hub, id, mut rx, mut loads) = watcher();
         hub.subscribe(id, "r");

@@ -245,6 +245,18 @@ async fn muting_is_per_member_and_bad_mutes_change_nothing() {
             json!({"until": 1.5}),
             (400, "invalid_request"),
         ),
+        (
+            &ann.token,
+            shared.as_str(),
+            json!([]),
+            (400, "invalid_request"),
+        ),
+        (
+            &ann.token,
+            shared.as_str(),
+            json!([4_102_444_800_000_i64]),
+            (400, "invalid_request"),
+        ),
     ] {
         let (status, answer) = mute(&server, token, target, body.clone()).await;
         assert_eq!(
@@ -371,6 +383,7 @@ async fn a_new_display_name_reaches_people_who_share_a_room_and_nobody_else() {
         json!({"display_name": "nul\u{0}"}),
         json!({"display_name": 7}),
         json!({}),
+        json!(["Mallory"]),
     ] {
         let (status, answer) = patch(bad.clone()).await;
         assert_eq!(

@@ -270,7 +270,9 @@ pub fn send_frame(room: &str, id: &str, body: &str) -> String {
     .encode()
 }
 
-pub fn parse(text: &str) -> Incoming {
+/// What a frame means to the generator; `watching`: the client follows its room through
+/// `room_updated`, whose preview then is the delivery.
+pub fn parse(text: &str, watching: bool) -> Incoming {
     match ServerFrame::decode(text) {
         Ok(ServerFrame::Message(message)) => Incoming::Delivery {
             body: message.content,
@@ -280,7 +282,7 @@ pub fn parse(text: &str) -> Incoming {
             }),
         },
         // A member on its room list: the summary carries the message's preview.
-        Ok(ServerFrame::RoomUpdated(summary)) => match summary.last_message {
+        Ok(ServerFrame::RoomUpdated(summary)) if watching => match summary.last_message {
             Some(last) if last.seq == summary.last_seq => Incoming::Delivery {
                 body: last.content,
                 stored: Some(Stored {
@@ -330,7 +332,7 @@ mod tests {
             deleted: false,
         });
         assert_eq!(
-            parse(&message.encode()),
+            parse(&message.encode(), false),
             Incoming::Delivery {
                 body: "0 1 2 3 ....".into(),
                 stored: Some(Stored {
@@ -340,8 +342,40 @@ mod tests {
             }
         );
         let refused = ServerFrame::error(ErrorCode::RateLimited, "slow down", None);
-        assert!(matches!(parse(&refused.encode()), Incoming::Error(e) if e.contains("slow down")));
-        assert!(matches!(parse("{"), Incoming::Error(_)));
+        assert!(
+            matches!(parse(&refused.encode(), false), Incoming::Error(e) if e.contains("slow down"))
+        );
+        assert!(matches!(parse("{", false), Incoming::Error(_)));
+        // A room's summary is a delivery only to a member that follows the room through
+        // it; a member that joined the room gets the message itself.
+        let summary = ServerFrame::RoomUpdated(chat_protocol::v1::RoomSummary {
+            room_id: "r".into(),
+            name: "r".into(),
+            visibility: RoomVisibility::Private,
+            last_seq: 7,
+            created_at: 1,
+            kind: chat_protocol::v1::RoomKind::Group,
+            last_message: Some(chat_protocol::v1::LastMessage {
+                message_id: "m".into(),
+                seq: 7,
+                sender_id: "u".into(),
+                content: "0 1 2 3 ....".into(),
+                created_at: 1,
+            }),
+            last_activity_at: 1,
+            unread_count: 1,
+            read_seq: 0,
+            muted: false,
+        })
+        .encode();
+        assert!(matches!(
+            parse(&summary, true),
+            Incoming::Delivery {
+                stored: Some(Stored { seq: 7, .. }),
+                ..
+            }
+        ));
+        assert_eq!(parse(&summary, false), Incoming::Other);
         let frame = send_frame("room", "id", "body");
         assert!(matches!(
             ClientFrame::decode(&frame),

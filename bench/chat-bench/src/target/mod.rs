@@ -79,6 +79,9 @@ pub struct Connection {
     /// chat-server: the room's last seq when the join was answered (a resume point for
     /// a client that has not received anything yet).
     pub joined_seq: Option<u64>,
+    /// chat-server: the member follows its room through `room_updated` (`Member::watch`);
+    /// any other connection ignores those (it hears of its room from the room itself).
+    watching: bool,
 }
 
 impl Target {
@@ -184,6 +187,7 @@ impl Target {
             kind: self.kind,
             next_ack: 0,
             joined_seq: None,
+            watching: member.watch,
         };
         match self.kind {
             TargetKind::Chat => {
@@ -246,7 +250,7 @@ impl Connection {
                 _ => continue,
             };
             let incoming = match self.kind {
-                TargetKind::Chat => chat::parse(&text),
+                TargetKind::Chat => chat::parse(&text, self.watching),
                 TargetKind::Ws => ws::parse(&text),
                 TargetKind::Socketio => socketio::parse(&text),
             };
