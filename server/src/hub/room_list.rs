@@ -210,13 +210,21 @@ impl RoomList {
                 continue;
             };
             if refresh.added {
+                let mut watching = false;
                 for id in ids {
-                    if let Some(conn) = connections.get_mut(id)
-                        && conn.member_rooms.insert(refresh.room_id.clone())
-                        && !conn.rooms.contains(&refresh.room_id)
-                    {
+                    let Some(conn) = connections.get_mut(id) else {
+                        continue;
+                    };
+                    conn.member_rooms.insert(refresh.room_id.clone());
+                    if !conn.rooms.contains(&refresh.room_id) {
                         self.watch(*id, &refresh.room_id);
+                        watching = true;
                     }
+                }
+                // Every connection of the user here joined the room (the one that joined
+                // a public room, say): they follow its events; there is no list to tell.
+                if !watching {
+                    continue;
                 }
             }
             let rooms = self.badges.entry(user_id.clone()).or_default();
@@ -493,6 +501,29 @@ mod tests {
         assert!(loads.try_recv().is_ok(), "asked again");
         hub.install_room_summary("ann", "r", Some(summary(2, 2)));
         assert_eq!(summaries(&mut rx), [summary(2, 2)]);
+    }
+
+    #[test]
+    fn joining_a_public_room_reads_nothing_when_every_connection_of_the_user_joined_it() {
+        let (hub, id, mut rx, mut loads) = watcher();
+        hub.subscribe(id, "lobby");
+        let added = RoomRefresh {
+            room_id: "lobby".into(),
+            user_ids: vec!["ann".into()],
+            added: true,
+        };
+        hub.refresh_room(&added);
+        assert!(
+            loads.try_recv().is_err(),
+            "the joined connection follows the room"
+        );
+        assert!(rx.try_recv().is_err());
+        // Her second device has not joined it: it is told.
+        let (tx, _other_rx) = delivery_queue(16);
+        hub.register("ann", tx, CancellationToken::new(), 5, Vec::new())
+            .unwrap();
+        hub.refresh_room(&added);
+        assert_eq!(loads.try_recv().unwrap().1, "lobby");
     }
 
     #[test]
