@@ -77,6 +77,24 @@ impl Receiver {
     }
 }
 
+/// A notification's recipients, sorted.
+fn recipients(note: &Value) -> Vec<String> {
+    let mut ids: Vec<String> = note["recipients"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r.as_str().unwrap().to_owned())
+        .collect();
+    ids.sort_unstable();
+    ids
+}
+
+fn sorted(ids: &[&str]) -> Vec<String> {
+    let mut ids: Vec<String> = ids.iter().map(|id| (*id).to_owned()).collect();
+    ids.sort_unstable();
+    ids
+}
+
 fn expected_signature(timestamp: &str, body: &str) -> String {
     let mut mac = Hmac::<Sha256>::new_from_slice(SECRET.as_bytes()).unwrap();
     mac.update(format!("{timestamp}.{body}").as_bytes());
@@ -140,16 +158,10 @@ async fn offline_members_get_signed_notifications_and_retries_survive_500s() {
     tokio::time::sleep(Duration::from_millis(200)).await;
     a.say(&room, "are you there?").await;
     let delivered = webhook.delivered(2).await;
-    let mut recipients: Vec<&str> = delivered[1]["recipients"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|r| r.as_str().unwrap())
-        .collect();
-    recipients.sort_unstable();
-    let mut want = vec![bob.user_id.as_str(), carol.user_id.as_str()];
-    want.sort_unstable();
-    assert_eq!(recipients, want);
+    assert_eq!(
+        recipients(&delivered[1]),
+        sorted(&[&bob.user_id, &carol.user_id])
+    );
 }
 
 #[tokio::test]
@@ -231,14 +243,8 @@ async fn a_member_who_muted_the_room_is_not_notified_until_they_unmute() {
     assert_eq!(mute(bob.token.clone(), Value::Null).await, 204);
     a.say(&room, "after bob unmuted").await;
     let delivered = webhook.delivered(2).await;
-    let mut recipients: Vec<&str> = delivered[1]["recipients"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|r| r.as_str().unwrap())
-        .collect();
-    recipients.sort_unstable();
-    let mut want = vec![bob.user_id.as_str(), carol.user_id.as_str()];
-    want.sort_unstable();
-    assert_eq!(recipients, want);
+    assert_eq!(
+        recipients(&delivered[1]),
+        sorted(&[&bob.user_id, &carol.user_id])
+    );
 }
