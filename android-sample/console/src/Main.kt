@@ -138,6 +138,10 @@ suspend fun chat(server: Server) {
     }
     check("ann connects", annEvents.await { it is ClientEvent.Connection && it.state is ConnectionState.Connected } != null)
     check("bob connects", bobEvents.await { it is ClientEvent.Connection && it.state is ConnectionState.Connected } != null)
+    // A message committed before a device's join reaches it through the history page, not
+    // as a live Message event: wait until both have joined before chatting.
+    check("ann joins the room", annEvents.await { it is ClientEvent.RoomJoined && it.roomId == room } != null)
+    check("bob joins the room", bobEvents.await { it is ClientEvent.RoomJoined && it.roomId == room } != null)
 
     val echo = ann.sendMessage(room, "hello from kotlin")
     check("send returns a pending echo", echo.seq == null && echo.status == MessageStatus.Pending)
