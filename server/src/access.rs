@@ -6,7 +6,7 @@ use chat_protocol::v1::RoomVisibility;
 use crate::clock::now_ms;
 use crate::error::{Error, Result};
 use crate::state::AppState;
-use crate::store::{Circle, RoomRecord, RoomWithMembers};
+use crate::store::{Circle, MembershipAction, RoomRecord, RoomWithMembers};
 use crate::validate;
 
 /// Loads a room the user is a member of.
@@ -36,28 +36,13 @@ async fn room_for(state: &AppState, room_id: &str, user_id: &str) -> Result<(Roo
         .ok_or_else(|| Error::not_found("no such room"))
 }
 
-/// Loads a room the user may join, and whether they still have to become a member.
+/// A room the user may join, and whether they still have to become a member, with the
+/// room's member ids and receipts, in one read: what a WebSocket join needs.
 ///
 /// # Errors
 ///
 /// `not_found` for an unknown room, `forbidden` for a private or direct room the user
 /// is not a member of.
-pub async fn joinable_room(
-    state: &AppState,
-    room_id: &str,
-    user_id: &str,
-) -> Result<(RoomRecord, bool)> {
-    let (room, is_member) = room_for(state, room_id, user_id).await?;
-    let must_join = must_join(&room, is_member)?;
-    Ok((room, must_join))
-}
-
-/// [`joinable_room`] with the room's member ids and receipts, in one read: what a
-/// WebSocket join needs.
-///
-/// # Errors
-///
-/// As [`joinable_room`].
 pub async fn joinable_room_with_members(
     state: &AppState,
     room_id: &str,
@@ -86,17 +71,17 @@ fn must_join(room: &RoomRecord, is_member: bool) -> Result<bool> {
     Ok(true)
 }
 
-/// Makes the user a member of a room [`joinable_room`] allowed.
+/// Makes the user a member of a room [`joinable_room_with_members`] allowed (unless they are banned
+/// from it).
 ///
 /// # Errors
 ///
-/// `internal` if the store fails.
+/// `forbidden` for a banned user; `internal` if the store fails.
 pub async fn become_member(state: &AppState, room_id: &str, user_id: &str) -> Result<()> {
-    state
-        .store()
-        .add_member(room_id, user_id, user_id, now_ms())
-        .await?;
-    crate::room_feed::members_added(state, room_id, vec![user_id.to_owned()]);
+    let join = MembershipAction::Add {
+        user_id: user_id.to_owned(),
+    };
+    crate::moderation::change(state, room_id, user_id, join).await?;
     Ok(())
 }
 

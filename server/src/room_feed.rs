@@ -8,7 +8,9 @@
 //! without a room event (through the bus, so the user's connections on every process
 //! hear of it).
 
-use chat_protocol::v1::{LAST_MESSAGE_PREVIEW_CHARS, LastMessage, RoomKind, RoomSummary};
+use chat_protocol::v1::{
+    LAST_MESSAGE_PREVIEW_CHARS, LastMessage, LeaveReason, RoomKind, RoomSummary,
+};
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
@@ -68,6 +70,13 @@ pub fn list_change(event: &NewEvent<'_>) -> ListChange {
                 content: cut(content.clone()),
             },
             EventKind::Deleted { .. } => ListChange::Deleted,
+            EventKind::Member(changed) => ListChange::Member {
+                user_id: changed.user_id.to_string(),
+                left: LeaveReason::of(changed.change),
+            },
+            EventKind::Room(changed) => ListChange::Settings {
+                name: changed.name.clone(),
+            },
             // Never committed as a change.
             EventKind::Message(_) => ListChange::Unknown,
         },

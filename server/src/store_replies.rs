@@ -6,6 +6,7 @@ use chat_protocol::v1::ErrorCode;
 
 use crate::error::Error;
 use crate::store;
+use crate::store::Refusal;
 
 impl From<store::Error> for Error {
     fn from(err: store::Error) -> Self {
@@ -15,7 +16,11 @@ impl From<store::Error> for Error {
             Store::NotMember => Self::forbidden("you are not a member of this room"),
             Store::NoSuchMessage => Self::not_found("no such message in this room"),
             Store::MessageDeleted => Self::not_found("the message was deleted"),
-            Store::NotSender => Self::forbidden("only the sender may edit or delete a message"),
+            Store::NotSender => Self::forbidden(
+                "only the sender may edit a message, and only the sender or an owner or admin \
+                 of the room delete it",
+            ),
+            Store::Refused(refusal) => refused(refusal),
             Store::ClientMsgIdInOtherRoom => Self::conflict(
                 "this client_msg_id was already used for a message in another room; \
                  generate a new one per message",
@@ -34,6 +39,36 @@ impl From<store::Error> for Error {
                 "the message could not be stored; retry with the same client_msg_id",
             ),
             Store::Corrupt { .. } | Store::Database(_) => Self::internal("database error", &err),
+        }
+    }
+}
+
+/// The reply to a membership or settings change the room's rules refused.
+fn refused(refusal: Refusal) -> Error {
+    match refusal {
+        Refusal::DirectRoom => {
+            Error::forbidden("a direct room has no moderators and never gets more members")
+        }
+        Refusal::NotModerator => Error::forbidden("only the room's owner and admins may do this"),
+        Refusal::AdminsAdd => {
+            Error::forbidden("in this room only the owner and admins may add members")
+        }
+        Refusal::Owner => Error::forbidden(
+            "nobody can remove or ban the room's owner, change their role or make another owner",
+        ),
+        Refusal::OwnerOnly => {
+            Error::forbidden("only the room's owner can remove, ban or demote an admin")
+        }
+        Refusal::NotAMember => Error::not_found("that user is not a member of this room"),
+        Refusal::OwnMembership => Error::invalid(
+            "you cannot do this to yourself; to leave a room, use POST /v1/rooms/{room_id}/leave",
+        ),
+        Refusal::YouAreBanned => Error::forbidden("you are banned from this room"),
+        Refusal::UserBanned => Error::forbidden(
+            "this user is banned from this room; an owner or admin must lift the ban first",
+        ),
+        Refusal::PrivateRoom => {
+            Error::forbidden("this room is private; a member must add you first")
         }
     }
 }

@@ -1,6 +1,6 @@
 //! Input checks shared by the REST and WebSocket handlers.
 
-use chat_protocol::v1::{MAX_DISPLAY_NAME_CHARS, MAX_ID_LEN};
+use chat_protocol::v1::{MAX_DISPLAY_NAME_CHARS, MAX_ID_LEN, MAX_ROOM_NAME_CHARS};
 
 use crate::error::{Error, Result};
 
@@ -135,6 +135,41 @@ pub fn display_name(value: &str) -> Result<String> {
     Ok(name.to_owned())
 }
 
+/// A room name: 1–[`MAX_ROOM_NAME_CHARS`] characters once trimmed, no NUL. Returns it
+/// trimmed.
+///
+/// # Errors
+///
+/// `invalid_request`.
+pub fn room_name(value: &str) -> Result<String> {
+    let name = value.trim();
+    let length = name.chars().count();
+    if length == 0 || length > MAX_ROOM_NAME_CHARS {
+        return Err(Error::invalid(format!(
+            "room name must be 1-{MAX_ROOM_NAME_CHARS} characters"
+        )));
+    }
+    no_nul("room name", name)?;
+    Ok(name.to_owned())
+}
+
+/// Free text of at most `max` characters (a topic, a reason), no NUL; may be empty.
+/// Returns it trimmed.
+///
+/// # Errors
+///
+/// `invalid_request` naming the field.
+pub fn short_text(field: &str, value: &str, max: usize) -> Result<String> {
+    let text = value.trim();
+    if text.chars().count() > max {
+        return Err(Error::invalid(format!(
+            "{field} must be at most {max} characters"
+        )));
+    }
+    no_nul(field, text)?;
+    Ok(text.to_owned())
+}
+
 /// A page size: 1 ..= max.
 ///
 /// # Errors
@@ -189,6 +224,18 @@ mod tests {
             assert!(display_name(bad).is_err(), "{bad:?}");
         }
         assert!(display_name(&"é".repeat(65)).is_err(), "65 characters");
+    }
+
+    #[test]
+    fn room_names_and_short_texts() {
+        assert_eq!(room_name("  Team  ").unwrap(), "Team");
+        assert!(room_name(" ").is_err());
+        assert!(room_name(&"x".repeat(101)).is_err());
+        assert!(room_name("a\u{0}b").is_err());
+        assert_eq!(short_text("topic", "  news ", 500).unwrap(), "news");
+        assert_eq!(short_text("topic", "", 500).unwrap(), "");
+        assert!(short_text("topic", &"é".repeat(501), 500).is_err());
+        assert!(short_text("reason", "a\u{0}", 500).is_err());
     }
 
     #[test]

@@ -14,3 +14,12 @@ pub const LAST_MESSAGE_PREVIEW_CHARS: usize = 200;
 
 /// Most characters of a display name (after trimming).
 pub const MAX_DISPLAY_NAME_CHARS: usize = 64;
+
+/// Most characters of a room name (after trimming).
+pub const MAX_ROOM_NAME_CHARS: usize = 100;
+
+/// Most characters of a room topic.
+pub const MAX_TOPIC_CHARS: usize = 500;
+
+/// Most characters of the reason given for a ban or a report.
+pub const MAX_REASON_CHARS: usize = 500;

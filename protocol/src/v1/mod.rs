@@ -4,6 +4,7 @@ mod client;
 mod codes;
 mod ids;
 mod limits;
+mod moderation;
 mod rest;
 mod server;
 mod types;
@@ -13,10 +14,15 @@ pub use codes::{ErrorCode, close};
 pub use ids::{MessageId, RoomId, UserId};
 pub use limits::{
     LAST_MESSAGE_PREVIEW_CHARS, MAX_DISPLAY_NAME_CHARS, MAX_HISTORY_LIMIT, MAX_ID_LEN,
+    MAX_REASON_CHARS, MAX_ROOM_NAME_CHARS, MAX_TOPIC_CHARS,
+};
+pub use moderation::{
+    BanList, BanRequest, LeaveReason, MemberChanged, MemberRole, MembershipChange, RoomBan,
+    RoomChanged, RoomDetails, SetRoleRequest, UpdateRoomRequest, WhoCanAdd,
 };
 pub use rest::{
     AddMemberRequest, ApiError, AuthResponse, CreateRoomRequest, CreateRoomResponse, Credentials,
-    MemberList, MessagesPage, MuteRequest, RefreshRequest, RoomList, RoomSummary,
+    MemberList, MessagesPage, MuteRequest, RefreshRequest, RoomList, RoomMember, RoomSummary,
     SendMessageRequest, SendMessageResponse, UpdateProfileRequest, UserProfile,
 };
 pub use server::ServerFrame;

@@ -4,6 +4,7 @@ use serde::{Deserialize, Serialize};
 
 use super::codes::ErrorCode;
 use super::ids::{MessageId, RoomId, UserId};
+use super::moderation::MemberRole;
 use super::types::{LastMessage, Message, RoomKind, RoomVisibility};
 
 /// Body of `POST /v1/auth/register` and `POST /v1/auth/login`.
@@ -207,12 +208,38 @@ pub struct UserProfile {
     pub display_name: String,
 }
 
+/// A member of a room: their profile and their role.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+pub struct RoomMember {
+    /// The id messages and receipts carry for this user.
+    pub user_id: UserId,
+    /// The user's name.
+    pub username: String,
+    /// The name to show: the one the user chose, else their username.
+    #[serde(default)]
+    pub display_name: String,
+    /// Owner, admin or member; servers before roles leave it out, and it reads as
+    /// `member`.
+    #[serde(default = "member_role")]
+    pub role: MemberRole,
+    /// When the user became a member, milliseconds since the epoch (0 from servers
+    /// before roles).
+    #[serde(default)]
+    pub joined_at: i64,
+}
+
+fn member_role() -> MemberRole {
+    MemberRole::Member
+}
+
 /// Answer to `GET /v1/rooms/{room_id}/members`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct MemberList {
     /// The members, in the order they joined.
-    pub members: Vec<UserProfile>,
+    pub members: Vec<RoomMember>,
 }
 
 /// Answer to `GET /v1/rooms/{room_id}/messages`.

@@ -4,6 +4,7 @@ use serde::{Deserialize, Serialize};
 
 use super::codes::ErrorCode;
 use super::ids::{MessageId, RoomId, UserId};
+use super::moderation::{LeaveReason, MemberChanged, RoomChanged};
 use super::rest::RoomSummary;
 use super::types::{MemberReceipts, Message, PresenceStatus, ReceiptKind, RoomVisibility};
 
@@ -45,11 +46,23 @@ pub enum ServerFrame {
         /// Every member's receipt positions, so that receipts missed offline converge.
         receipts: Vec<MemberReceipts>,
     },
-    /// The room's live events are no longer sent to this connection.
+    /// The room's live events are no longer sent to this connection: it sent
+    /// `leave_room` (no `reason`), or the user's membership ended (`reason`; sent to
+    /// every connection of the user, joined or not, and after the `member_changed`
+    /// event that ended it).
     RoomLeft {
         /// The room no longer followed on this connection.
         room_id: RoomId,
+        /// Why the membership ended; absent when only this connection stopped
+        /// following the room.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        reason: Option<LeaveReason>,
     },
+    /// A membership changed (joined, left, kicked, banned, unbanned, role). A room
+    /// event with its own seq.
+    MemberChanged(MemberChanged),
+    /// The room's name, topic or `who_can_add` changed. A room event with its own seq.
+    RoomChanged(RoomChanged),
     /// A message committed in a joined room.
     Message(Message),
     /// The sender's own connection learns its message was committed.
@@ -133,10 +146,14 @@ pub enum ServerFrame {
         seq: u64,
         /// The deleted message.
         message_id: MessageId,
-        /// Who deleted it (always its sender).
+        /// The message's sender.
         sender_id: UserId,
         /// Deletion time, milliseconds since the epoch.
         deleted_at: i64,
+        /// Who deleted it: the sender, or an owner or admin of the room. Servers
+        /// before moderation leave it out (the sender deleted it).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        deleted_by: Option<UserId>,
     },
     /// A page of history, oldest first.
     History {
@@ -202,6 +219,8 @@ impl ServerFrame {
             Self::Authenticated { .. } => "authenticated",
             Self::RoomJoined { .. } => "room_joined",
             Self::RoomLeft { .. } => "room_left",
+            Self::MemberChanged(_) => "member_changed",
+            Self::RoomChanged(_) => "room_changed",
             Self::Message(_) => "message",
             Self::MessageAck { .. } => "message_ack",
             Self::Typing { .. } => "typing",

@@ -1,7 +1,7 @@
 //! The event stream's schema: one versioned JSON object per event, with a dedupe id.
 //! docs/operations.md shows an example of each type.
 
-use chat_protocol::v1::Message;
+use chat_protocol::v1::{MemberChanged, MembershipChange, Message, RoomChanged};
 use serde_json::{Value, json};
 
 /// Bumped on any incompatible change; consumers check it.
@@ -111,7 +111,7 @@ pub struct MessageChange<'a> {
     pub seq: u64,
     /// The changed message.
     pub message_id: &'a str,
-    /// Its sender, who changed it.
+    /// Who changed it: its sender, or for a delete an owner or admin of the room.
     pub sender_id: &'a str,
     /// The new content of an edit; `None` for a delete.
     pub content: Option<&'a str>,
@@ -142,6 +142,53 @@ pub fn message_changed(
         && include_content
     {
         data["content"] = json!(content);
+    }
+    finish(event, recipients, data)
+}
+
+/// A membership change: `room.member_added` for a join (as before membership changes
+/// were room events, now with its seq), `room.member_changed` for the others.
+pub fn member_changed(changed: &MemberChanged, recipients: &[String]) -> OutboxEvent {
+    let kind = if changed.change == MembershipChange::Joined {
+        "room.member_added"
+    } else {
+        "room.member_changed"
+    };
+    let event = envelope(
+        kind,
+        &changed.room_id,
+        Some(&changed.room_id),
+        &changed.by,
+        changed.created_at,
+    );
+    let data = json!({
+        "seq": changed.seq,
+        "user_id": changed.user_id,
+        "change": changed.change,
+        "role": changed.role,
+    });
+    finish(event, recipients, data)
+}
+
+/// `room.changed`: the room's name, topic or `who_can_add` changed (only those that
+/// did are in `data`).
+pub fn room_changed(changed: &RoomChanged, recipients: &[String]) -> OutboxEvent {
+    let event = envelope(
+        "room.changed",
+        &changed.room_id,
+        Some(&changed.room_id),
+        &changed.by,
+        changed.created_at,
+    );
+    let mut data = json!({"seq": changed.seq});
+    if let Some(name) = &changed.name {
+        data["name"] = json!(name);
+    }
+    if let Some(topic) = &changed.topic {
+        data["topic"] = json!(topic);
+    }
+    if let Some(who_can_add) = changed.who_can_add {
+        data["who_can_add"] = json!(who_can_add);
     }
     finish(event, recipients, data)
 }

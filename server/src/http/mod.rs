@@ -6,6 +6,7 @@ mod extract;
 mod health;
 mod messages;
 mod metrics;
+mod moderation;
 mod openapi;
 mod response;
 mod room_list;
@@ -19,7 +20,7 @@ pub use serve::{Deadlines, serve, serve_connection};
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
-use axum::routing::{any, get, post, put};
+use axum::routing::{any, delete, get, post, put};
 use tower_http::timeout::RequestBodyTimeoutLayer;
 use tower_http::trace::TraceLayer;
 
@@ -49,6 +50,27 @@ pub fn router(state: AppState) -> Router {
             get(rooms::members).post(rooms::add_member),
         )
         .route("/v1/rooms/{room_id}/mute", put(room_list::mute))
+        .route(
+            "/v1/rooms/{room_id}",
+            get(moderation::details).patch(moderation::update),
+        )
+        .route("/v1/rooms/{room_id}/leave", post(moderation::leave))
+        .route(
+            "/v1/rooms/{room_id}/members/{user_id}",
+            delete(moderation::remove_member),
+        )
+        .route(
+            "/v1/rooms/{room_id}/members/{user_id}/role",
+            put(moderation::set_role),
+        )
+        .route(
+            "/v1/rooms/{room_id}/bans",
+            get(moderation::bans).post(moderation::ban),
+        )
+        .route(
+            "/v1/rooms/{room_id}/bans/{user_id}",
+            delete(moderation::unban),
+        )
         .route("/v1/users/by-name/{username}", get(users::by_name))
         .route("/v1/users/me", get(users::me).patch(users::update_me))
         .route("/v1/users/{user_id}", get(users::by_id))

@@ -10,7 +10,7 @@ use axum::response::IntoResponse;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use super::{auth, health, messages, metrics, room_list, rooms, sessions, users};
+use super::{auth, health, messages, metrics, moderation, room_list, rooms, sessions, users};
 
 /// The document's paths and the schemas they reach.
 #[derive(Debug, OpenApi)]
@@ -33,6 +33,14 @@ use super::{auth, health, messages, metrics, room_list, rooms, sessions, users};
         rooms::public,
         rooms::members,
         rooms::add_member,
+        moderation::details,
+        moderation::update,
+        moderation::leave,
+        moderation::remove_member,
+        moderation::set_role,
+        moderation::ban,
+        moderation::unban,
+        moderation::bans,
         users::by_name,
         users::me,
         users::update_me,

@@ -10,13 +10,13 @@ use chat_protocol::v1::{
 };
 
 use super::extract::{ApiJson, ApiPath, AuthUser};
-use crate::access;
 use crate::clock::now_ms;
 use crate::error::{Error, Result};
 use crate::room_feed::{self, summary};
 use crate::state::AppState;
-use crate::store::NewRoom;
+use crate::store::{MembershipAction, NewRoom};
 use crate::validate;
+use crate::{access, moderation};
 
 /// Most members a room can be created with in one request.
 const MAX_INITIAL_MEMBERS: usize = 1000;
@@ -62,14 +62,7 @@ pub async fn create(
             }
             String::new()
         }
-        _ => {
-            let name = request.name.trim().to_owned();
-            if name.is_empty() || name.chars().count() > 100 {
-                return Err(Error::invalid("room name must be 1-100 characters"));
-            }
-            validate::no_nul("room name", &name)?;
-            name
-        }
+        _ => validate::room_name(&request.name)?,
     };
     for member in &members {
         validate::id("members[]", member)?;
@@ -158,8 +151,9 @@ pub async fn members(
     }))
 }
 
-/// `POST /v1/rooms/{room_id}/members`: a member adds someone; anyone may add
-/// themselves to a public room; direct rooms never change.
+/// `POST /v1/rooms/{room_id}/members`: a member adds someone (only an owner or admin
+/// when the room says so); anyone may add themselves to a public room; direct rooms
+/// never change; banned users cannot be added.
 #[utoipa::path(
     post,
     path = "/v1/rooms/{room_id}/members",
@@ -173,7 +167,7 @@ pub async fn members(
         (status = 204, description = "The user is a member (also when they already were)"),
         (status = 400, description = "`invalid_request`: a malformed id, or a body that is not this JSON", body = ApiError),
         (status = 401, description = "`unauthorized`: no valid `Authorization: Bearer` token", body = ApiError, headers(("WWW-Authenticate" = String, description = "`Bearer`"))),
-        (status = 403, description = "`forbidden`: the caller is not a member, the room is private, or it is a direct room", body = ApiError),
+        (status = 403, description = "`forbidden`: the caller is not a member, the room is private, it is a direct room, only admins may add members, or the user is banned", body = ApiError),
         (status = 404, description = "`not_found`: no such room or user", body = ApiError),
         (status = 413, description = "`too_large`: the body is larger than `--max-body-bytes`", body = ApiError),
     )
@@ -184,22 +178,14 @@ pub async fn add_member(
     ApiPath(room_id): ApiPath<String>,
     ApiJson(request): ApiJson<AddMemberRequest>,
 ) -> Result<StatusCode> {
+    validate::id("room_id", &room_id)?;
     validate::id("user_id", &request.user_id)?;
-    let room = if request.user_id == user_id {
-        access::joinable_room(&state, &room_id, &user_id).await?.0
-    } else {
-        access::member_room(&state, &room_id, &user_id).await?
-    };
-    if room.visibility == RoomVisibility::Direct {
-        return Err(Error::forbidden("direct rooms cannot get more members"));
-    }
     if !state.store().user_exists(&request.user_id).await? {
         return Err(Error::not_found("no such user"));
     }
-    state
-        .store()
-        .add_member(&room_id, &request.user_id, &user_id, now_ms())
-        .await?;
-    room_feed::members_added(&state, &room_id, vec![request.user_id.into()]);
+    let add = MembershipAction::Add {
+        user_id: request.user_id.into(),
+    };
+    moderation::change(&state, &room_id, &user_id, add).await?;
     Ok(StatusCode::NO_CONTENT)
 }

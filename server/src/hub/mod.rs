@@ -9,7 +9,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 use axum::extract::ws::Utf8Bytes;
-use chat_protocol::v1::RoomSummary;
+use chat_protocol::v1::{LeaveReason, RoomSummary, ServerFrame};
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
@@ -112,6 +112,46 @@ struct State {
     by_user: HashMap<String, HashSet<ConnectionId>>,
     by_room: HashMap<String, HashSet<ConnectionId>>,
     room_list: RoomList,
+}
+
+impl State {
+    /// The user's membership of the room ended (they left, or were removed or banned):
+    /// from now on none of their connections here hears of the room. A connection that
+    /// joined the room has the event that ended it queued already, and ends its cursor
+    /// when it gets there (followed by `room_left`); the others, which heard of the room
+    /// through their list, get `room_left` now.
+    fn end_membership(&mut self, room_id: &str, user_id: &str, reason: LeaveReason) {
+        let Some(ids) = self.by_user.get(user_id) else {
+            return;
+        };
+        let left = Arc::new(Utf8Bytes::from(
+            ServerFrame::RoomLeft {
+                room_id: room_id.into(),
+                reason: Some(reason),
+            }
+            .encode(),
+        ));
+        for id in ids.clone() {
+            let Some(conn) = self.connections.get_mut(&id) else {
+                continue;
+            };
+            if !conn.member_rooms.remove(room_id) && !conn.rooms.contains(room_id) {
+                continue; // It never knew of the room.
+            }
+            if conn.rooms.remove(room_id) {
+                if let Some(subs) = self.by_room.get_mut(room_id) {
+                    subs.remove(&id);
+                    if subs.is_empty() {
+                        self.by_room.remove(room_id);
+                    }
+                }
+            } else {
+                queue_for(id, conn, Delivery::Frame(Arc::clone(&left)));
+                self.room_list
+                    .unwatch(id, room_id, user_id, &self.connections);
+            }
+        }
+    }
 }
 
 /// Why a connection could not be registered.
@@ -298,6 +338,13 @@ impl Hub {
             crate::telemetry::fanned_out(subs.len());
         }
         room_list.on_event(event, connections);
+        if let ListChange::Member {
+            user_id,
+            left: Some(reason),
+        } = &event.change
+        {
+            state.end_membership(&event.room_id, user_id, *reason);
+        }
     }
 
     /// Reads the users' summaries of a room again (their read position or mute moved,

@@ -17,7 +17,7 @@ use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 use axum::extract::ws::Utf8Bytes;
-use chat_protocol::v1::{LastMessage, RoomSummary, ServerFrame};
+use chat_protocol::v1::{LastMessage, LeaveReason, RoomKind, RoomSummary, ServerFrame};
 use serde::{Deserialize, Serialize};
 use tokio::sync::mpsc;
 
@@ -39,6 +39,19 @@ pub enum ListChange {
     /// A message was deleted: which message is last, and whether it counted as unread,
     /// are in the store.
     Deleted,
+    /// A membership changed; when it ended (`left` says why), the room leaves the
+    /// user's list, and their connections stop hearing of it.
+    Member {
+        /// Whose membership.
+        user_id: String,
+        /// Why it ended; `None` when it did not (joined, unbanned, role).
+        left: Option<LeaveReason>,
+    },
+    /// The room's settings changed; `name` when its name did.
+    Settings {
+        /// The new name.
+        name: Option<String>,
+    },
     /// Not said (an event from a process of an earlier version): read the store.
     #[default]
     #[serde(other)]
@@ -367,6 +380,21 @@ fn apply(summary: &mut RoomSummary, event: &RoomEvent, user_id: &str) -> Applied
                 _ => Applied::Unchanged,
             }
         }
+        // Never unread, and nothing the list shows: the next summary carries the seq.
+        ListChange::Member { .. } => {
+            summary.last_seq = event.seq;
+            Applied::Unchanged
+        }
+        ListChange::Settings { name } => {
+            summary.last_seq = event.seq;
+            match name {
+                Some(name) if summary.kind == RoomKind::Group => {
+                    summary.name.clone_from(name);
+                    Applied::Changed
+                }
+                _ => Applied::Unchanged,
+            }
+        }
         ListChange::Deleted | ListChange::Unknown => Applied::Reload,
     }
 }
@@ -402,7 +430,7 @@ mod tests {
             visibility: RoomVisibility::Private,
             last_seq,
             created_at: 1,
-            kind: chat_protocol::v1::RoomKind::Group,
+            kind: RoomKind::Group,
             last_message: None,
             last_activity_at: 1,
             unread_count,

@@ -1,7 +1,9 @@
 //! A committed event of a room's log, typed: which room, which seq, and what happened,
 //! so that nobody has to pull the room and seq back out of a wire frame.
 
-use chat_protocol::v1::{Message, MessageId, RoomId, ServerFrame, UserId};
+use chat_protocol::v1::{
+    MemberChanged, Message, MessageId, RoomChanged, RoomId, ServerFrame, UserId,
+};
 
 /// What happened in a room at one seq.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -19,15 +21,21 @@ pub enum EventKind {
         /// Milliseconds since the epoch.
         edited_at: i64,
     },
-    /// A message was deleted by its sender.
+    /// A message was deleted by its sender or a moderator of the room.
     Deleted {
         /// The deleted message.
         message_id: MessageId,
-        /// Its sender, who deleted it.
+        /// Its sender.
         sender_id: UserId,
         /// Milliseconds since the epoch.
         deleted_at: i64,
+        /// Who deleted it: the sender, or an owner or admin.
+        deleted_by: UserId,
     },
+    /// A membership changed.
+    Member(MemberChanged),
+    /// The room's settings changed.
+    Room(RoomChanged),
 }
 
 /// One event of a room's log.
@@ -48,10 +56,13 @@ impl CommittedEvent {
             EventKind::Message(_) => "message",
             EventKind::Edited { .. } => "edit",
             EventKind::Deleted { .. } => "delete",
+            EventKind::Member(_) => "member",
+            EventKind::Room(_) => "room",
         }
     }
 
-    /// The frame that tells a client: `message`, `message_edited` or `message_deleted`.
+    /// The frame that tells a client: `message`, `message_edited`, `message_deleted`,
+    /// `member_changed` or `room_changed`.
     pub fn frame(&self) -> ServerFrame {
         self.clone().into_frame()
     }
@@ -78,13 +89,17 @@ impl CommittedEvent {
                 message_id,
                 sender_id,
                 deleted_at,
+                deleted_by,
             } => ServerFrame::MessageDeleted {
                 room_id,
                 seq,
                 message_id,
                 sender_id,
                 deleted_at,
+                deleted_by: Some(deleted_by),
             },
+            EventKind::Member(changed) => ServerFrame::MemberChanged(changed),
+            EventKind::Room(changed) => ServerFrame::RoomChanged(changed),
         }
     }
 }

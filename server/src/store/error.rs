@@ -19,9 +19,13 @@ pub enum Error {
     /// The message was deleted; it can no longer change.
     #[error("the message was deleted")]
     MessageDeleted,
-    /// Only a message's sender may edit or delete it.
+    /// Only a message's sender may edit it, and only its sender or a moderator of the
+    /// room delete it.
     #[error("the user is not the message's sender")]
     NotSender,
+    /// A membership or settings change the room's rules do not allow.
+    #[error("refused: {0:?}")]
+    Refused(Refusal),
     /// The sender used this `client_msg_id` for a message in another room.
     #[error("the client_msg_id was used in another room")]
     ClientMsgIdInOtherRoom,
@@ -52,4 +56,30 @@ pub enum Error {
     /// The database failed.
     #[error(transparent)]
     Database(#[from] sqlx::Error),
+}
+
+/// Why the rules of a room refused a membership or settings change
+/// (`store::membership`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Refusal {
+    /// Direct rooms have no moderators and never get more members.
+    DirectRoom,
+    /// Only the owner and admins may do this.
+    NotModerator,
+    /// The room lets only its owner and admins add members.
+    AdminsAdd,
+    /// Nobody can remove, ban or change the role of the owner (or make another owner).
+    Owner,
+    /// Only the owner can remove, ban or demote an admin.
+    OwnerOnly,
+    /// The target of a removal or role change is not a member.
+    NotAMember,
+    /// One's own membership changes only by leaving.
+    OwnMembership,
+    /// The user joining by themself is banned from the room.
+    YouAreBanned,
+    /// The user being added is banned from the room.
+    UserBanned,
+    /// Joining by oneself needs a public room.
+    PrivateRoom,
 }

@@ -9,6 +9,7 @@
 mod committed_event;
 mod error;
 mod group_commit;
+mod membership;
 mod outbox_events;
 mod postgres;
 mod queries;
@@ -23,11 +24,13 @@ mod write;
 
 use async_trait::async_trait;
 use chat_protocol::v1::{
-    LastMessage, MemberReceipts, Message, ReceiptKind, RoomVisibility, UserProfile,
+    LastMessage, MemberReceipts, MemberRole, Message, ReceiptKind, RoomBan, RoomMember,
+    RoomVisibility, UserProfile, WhoCanAdd,
 };
 
 pub use committed_event::{CommittedEvent, EventKind};
-pub use error::{Error, Result};
+pub use error::{Error, Refusal, Result};
+pub use membership::{MembershipAction, MembershipWrite, RoomSettings};
 pub use postgres::PostgresStore;
 pub use sqlite::SqliteStore;
 pub use write::{ChangeAction, MessageChange, NewEvent, NewMessage, OnCommit, Sent};
@@ -99,6 +102,21 @@ pub struct RoomRecord {
     pub last_seq: u64,
     /// Creation time, ms since the epoch.
     pub created_at: i64,
+}
+
+/// A room's settings, its member count and one user's role in it.
+#[derive(Debug, Clone)]
+pub struct RoomInfo {
+    /// The room.
+    pub room: RoomRecord,
+    /// Its topic (empty: none).
+    pub topic: String,
+    /// Who may add members.
+    pub who_can_add: WhoCanAdd,
+    /// How many members it has.
+    pub member_count: u64,
+    /// The user's role; `None` when they are not a member.
+    pub role: Option<MemberRole>,
 }
 
 /// A room as one user's room list shows it.
@@ -264,8 +282,10 @@ pub trait Store: Send + Sync + std::fmt::Debug + 'static {
     /// Deletes up to `limit` refresh tokens that expired before `now`; returns how many.
     async fn purge_expired_refresh_tokens(&self, now: i64, limit: u32) -> Result<u64>;
 
-    /// Creates a room with its members. For a direct room, returns the existing room of
-    /// the same pair instead (`false` in the second field) if there is one.
+    /// Creates a room with its members (the creator of a group room is its owner). For a
+    /// direct room, returns the existing room of the same pair instead (`false` in the
+    /// second field) if there is one, shown again in the creator's list if they had
+    /// left it.
     async fn create_room(&self, room: NewRoom) -> Result<(RoomRecord, bool)>;
     /// A room by id.
     async fn room(&self, room_id: &str) -> Result<Option<RoomRecord>>;
@@ -292,16 +312,18 @@ pub trait Store: Send + Sync + std::fmt::Debug + 'static {
     /// A room by id, and whether the user is a member: one statement where
     /// [`Store::room`] and [`Store::is_member`] are two (every join asks both).
     async fn room_for(&self, room_id: &str, user_id: &str) -> Result<Option<(RoomRecord, bool)>>;
-    /// Adds a member (no-op if already one); `added_by` did it (themself when joining).
-    async fn add_member(
-        &self,
-        room_id: &str,
-        user_id: &str,
-        added_by: &str,
-        now: i64,
-    ) -> Result<()>;
-    /// Members of a room with their names, in the order they joined.
-    async fn members(&self, room_id: &str) -> Result<Vec<UserProfile>>;
+    /// Makes a membership or settings change if the room's rules allow it (a member
+    /// joining or added, leaving, removed, banned or unbanned, a role or the settings
+    /// changing), with its room events; returns those events in seq order, none when
+    /// the change was made already. The rules' refusals are [`Error::Refused`] and
+    /// [`Error::NotMember`].
+    async fn change_membership(&self, write: MembershipWrite) -> Result<Vec<CommittedEvent>>;
+    /// Members of a room with their names and roles, in the order they joined.
+    async fn members(&self, room_id: &str) -> Result<Vec<RoomMember>>;
+    /// A room's settings and member count, and the user's role in it.
+    async fn room_info(&self, room_id: &str, user_id: &str) -> Result<Option<RoomInfo>>;
+    /// A room's bans, newest first.
+    async fn room_bans(&self, room_id: &str) -> Result<Vec<RoomBan>>;
     /// Ids of users sharing at least one room with `user_id` (excluding them).
     async fn co_members(&self, user_id: &str) -> Result<Vec<String>>;
     /// The user's rooms and [`Store::co_members`] if the user exists, `None` if not: one

@@ -31,9 +31,12 @@ pub(super) fn event_for(
         } => (message_id, sender_id, Some(content.as_str()), *edited_at),
         EventKind::Deleted {
             message_id,
-            sender_id,
+            deleted_by,
             deleted_at,
-        } => (message_id, sender_id, None, *deleted_at),
+            ..
+        } => (message_id, deleted_by, None, *deleted_at),
+        EventKind::Member(changed) => return schema::member_changed(changed, recipients),
+        EventKind::Room(changed) => return schema::room_changed(changed, recipients),
     };
     let change = MessageChange {
         room_id: &change.room_id,

@@ -52,21 +52,35 @@ pub(super) const INSERT_OUTBOX: &str =
 
 /// A room's events after seq `$2`, at most `$3`, in seq order: its new messages, read
 /// from `messages` (each row is its message's event, with the message's current text:
-/// empty once deleted), and the edits and deletes logged in `room_events`. That log's
-/// `message` rows (written by earlier versions, and still by PostgreSQL) repeat
-/// `messages` and are skipped. Each half is limited on its own, so a long gap reads two
-/// pages, not the whole room.
+/// empty once deleted), the edits and deletes logged in `room_events`, and the
+/// membership and settings changes in `room_notices` (`content` is then the event's
+/// JSON). That log's `message` rows (written by earlier versions, and still by
+/// PostgreSQL) repeat `messages` and are skipped. `sender_id` is the message's sender,
+/// `actor_id` who made the change. Each part is limited on its own, so a long gap reads
+/// a few pages, not the whole room.
 pub(super) const EVENTS_AFTER: &str = "SELECT * FROM (
-         SELECT room_id, seq, 'message' AS kind, id AS message_id, sender_id, content,
-                created_at, client_msg_id
+         SELECT room_id, seq, 'message' AS kind, id AS message_id, sender_id,
+                sender_id AS actor_id, content, created_at, client_msg_id
          FROM messages WHERE room_id = $1 AND seq > $2 ORDER BY seq LIMIT $3
      ) AS new_messages
      UNION ALL
      SELECT * FROM (
-         SELECT e.room_id, e.seq, e.kind, e.message_id, e.sender_id, e.content,
-                e.created_at, m.client_msg_id
+         SELECT e.room_id, e.seq, e.kind, e.message_id, m.sender_id,
+                e.sender_id AS actor_id, e.content, e.created_at, m.client_msg_id
          FROM room_events e JOIN messages m ON m.id = e.message_id
          WHERE e.room_id = $1 AND e.seq > $2 AND e.kind <> 'message'
          ORDER BY e.seq LIMIT $3
      ) AS changes
+     UNION ALL
+     SELECT * FROM (
+         SELECT n.room_id, n.seq, n.kind, '' AS message_id, n.actor_id AS sender_id,
+                n.actor_id, n.body AS content, n.created_at, '' AS client_msg_id
+         FROM room_notices n
+         WHERE n.room_id = $1 AND n.seq > $2
+         ORDER BY n.seq LIMIT $3
+     ) AS notices
      ORDER BY seq LIMIT $3";
+
+/// The member's role in the room; no row when they are not a member.
+pub(super) const MEMBER_ROLE: &str =
+    "SELECT role FROM room_members WHERE room_id = $1 AND user_id = $2";

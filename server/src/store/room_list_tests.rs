@@ -3,7 +3,7 @@
 
 use chat_protocol::v1::{ReceiptKind, RoomVisibility};
 
-use super::tests::{Opened, change, message, open, room, user};
+use super::tests::{Opened, add_member, change, message, open, room, user};
 use super::*;
 
 async fn list(store: &dyn Store, user_id: &str) -> Vec<RoomListEntry> {
@@ -127,8 +127,8 @@ async fn rooms_come_most_recent_activity_first_in_pages() {
 
     // Joining later counts as activity: a room one is added to comes first.
     user(store, "cid").await;
-    store.add_member("a", "cid", "ann", 700).await.unwrap();
-    store.add_member("b", "cid", "ann", 50).await.unwrap();
+    add_member(store, "a", "cid", "ann", 700).await;
+    add_member(store, "b", "cid", "ann", 50).await;
     let cid = list(store, "cid").await;
     let order: Vec<(&str, i64)> = cid
         .iter()

@@ -57,7 +57,16 @@ where
     })
 }
 
-/// A row of `room_events` joined with its message's `client_msg_id`.
+/// The event a `room_notices` row holds as JSON.
+fn notice<T: serde::de::DeserializeOwned>(kind: &str, body: Option<String>) -> Result<T> {
+    let body = body.unwrap_or_default();
+    serde_json::from_str(&body).map_err(|_| Error::Corrupt {
+        column: "room_notices.body",
+        value: format!("{kind}: {body}"),
+    })
+}
+
+/// A row of [`super::queries::EVENTS_AFTER`].
 pub(super) fn event_from_row<R: Row>(row: &R) -> Result<CommittedEvent>
 where
     for<'r> &'r str: ColumnIndex<R>,
@@ -93,7 +102,10 @@ where
             message_id: message_id.into(),
             sender_id: sender_id.into(),
             deleted_at: at,
+            deleted_by: row.try_get::<String, _>("actor_id")?.into(),
         },
+        "member" => EventKind::Member(notice("member", content)?),
+        "room" => EventKind::Room(notice("room", content)?),
         other => {
             return Err(Error::Corrupt {
                 column: "room_events.kind",

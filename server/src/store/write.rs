@@ -53,12 +53,13 @@ pub struct Sent {
     pub duplicate: bool,
 }
 
-/// A change to an existing message by its sender.
+/// A change to an existing message by its sender (or, for a delete, by an owner or
+/// admin of the room).
 #[derive(Debug, Clone)]
 pub struct MessageChange {
     /// The room holding the message.
     pub room_id: String,
-    /// Who asks for the change; only the sender may.
+    /// Who asks for the change: the sender, or for a delete an owner or admin.
     pub user_id: String,
     /// The message to change.
     pub message_id: String,
@@ -69,10 +70,10 @@ pub struct MessageChange {
 }
 
 impl MessageChange {
-    /// The room event this change is once committed at `seq`.
-    pub(super) fn committed(&self, seq: u64) -> CommittedEvent {
+    /// The room event this change is once committed at `seq`, of a message that
+    /// `sender_id` sent.
+    pub(super) fn committed(&self, seq: u64, sender_id: String) -> CommittedEvent {
         let message_id = self.message_id.clone();
-        let sender_id = self.user_id.clone();
         let kind = match &self.action {
             ChangeAction::Edit(content) => EventKind::Edited {
                 message_id: message_id.into(),
@@ -84,6 +85,7 @@ impl MessageChange {
                 message_id: message_id.into(),
                 sender_id: sender_id.into(),
                 deleted_at: self.now,
+                deleted_by: self.user_id.clone().into(),
             },
         };
         CommittedEvent {

@@ -141,6 +141,7 @@ impl Connection {
         Ok(self
             .send(&ServerFrame::RoomLeft {
                 room_id: room_id.into(),
+                reason: None,
             })
             .await?)
     }

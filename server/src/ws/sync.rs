@@ -7,14 +7,14 @@
 //! store always has what the live feed skipped.
 
 use axum::extract::ws::Utf8Bytes;
-use chat_protocol::v1::{PresenceStatus, ServerFrame};
+use chat_protocol::v1::{LeaveReason, PresenceStatus, ServerFrame};
 
 use super::commands::Failure;
 use super::connection::{Connection, End};
 use super::cursor::{RoomCursor, Step};
 use crate::access;
 use crate::error::Error;
-use crate::hub::Delivery;
+use crate::hub::{Delivery, ListChange};
 use crate::messaging;
 use crate::store::{CommittedEvent, EventKind, RoomWithMembers};
 
@@ -143,7 +143,24 @@ impl Connection {
             let ack = Utf8Bytes::from(messaging::ack_frame(message).encode());
             return self.send_ack(ack).await;
         }
-        self.send(&event.into_frame()).await
+        let ended = match &event.kind {
+            EventKind::Member(changed) if changed.user_id.as_str() == self.user_id => {
+                LeaveReason::of(changed.change)
+            }
+            _ => None,
+        };
+        let room_id = event.room_id.to_string();
+        self.send(&event.into_frame()).await?;
+        // Read from the store before its live event came (a gap, or another process's
+        // event overtaken by a later one): unless the user is a member again (a replay
+        // from long ago), the room ends here, as the live event would end it.
+        if let Some(reason) = ended {
+            let member = self.state.store().is_member(&room_id, &self.user_id).await;
+            if !member.unwrap_or(false) {
+                self.end_room(&room_id, reason).await?;
+            }
+        }
+        Ok(())
     }
 
     /// Moves the room's cursor through `seq`, the commit of one of this connection's
@@ -234,7 +251,33 @@ impl Connection {
                 self.in_flight.acked_in_order(&event.room_id, event.seq);
                 self.send_ack(Utf8Bytes::clone(&origin.ack)).await
             }
-            _ => self.send_text(Utf8Bytes::clone(&event.frame)).await,
+            _ => {
+                self.send_text(Utf8Bytes::clone(&event.frame)).await?;
+                // The hub stopped sending the room's events here with this one.
+                if let ListChange::Member {
+                    user_id,
+                    left: Some(reason),
+                } = &event.change
+                    && *user_id == self.user_id
+                {
+                    self.end_room(&event.room_id, *reason).await?;
+                }
+                Ok(())
+            }
         }
+    }
+
+    /// The user's membership of a joined room ended: the room's cursor goes, and with
+    /// it everything of the room still queued here; the client learns why.
+    async fn end_room(&mut self, room_id: &str, reason: LeaveReason) -> Result<(), End> {
+        if self.cursors.remove(room_id).is_none() {
+            return Ok(());
+        }
+        self.state.typing().left_room(room_id, &self.user_id).await;
+        let left = ServerFrame::RoomLeft {
+            room_id: room_id.into(),
+            reason: Some(reason),
+        };
+        self.send(&left).await
     }
 }

@@ -1,6 +1,6 @@
 //! Sending and receiving: fan-out, acks, the sender's other devices, idempotency.
 
-use chat_protocol::v1::{ClientFrame, ServerFrame};
+use chat_protocol::v1::{ClientFrame, MembershipChange, ServerFrame};
 use serde_json::json;
 
 use crate::common::{TestServer, ack_id, ack_seq};
@@ -21,25 +21,36 @@ async fn two_users_chat_both_ways_in_a_public_room() {
         a.join(&room, None).await,
         ServerFrame::RoomJoined { last_seq: 0, .. }
     ));
-    // Bob is not a member yet: joining a public room makes him one.
+    // Bob is not a member yet: joining a public room makes him one, and that is the
+    // room's first event.
     assert!(matches!(
         b.join(&room, None).await,
-        ServerFrame::RoomJoined { .. }
+        ServerFrame::RoomJoined { last_seq: 0, .. }
     ));
+    let joined = a
+        .recv_where(|f| matches!(f, ServerFrame::MemberChanged(_)))
+        .await;
+    let ServerFrame::MemberChanged(joined) = joined else {
+        unreachable!()
+    };
+    assert_eq!(
+        (joined.seq, joined.user_id.as_str(), joined.change),
+        (1, bob.user_id.as_str(), MembershipChange::Joined)
+    );
 
     let ack = a.say(&room, "hello bob").await;
-    assert_eq!(ack_seq(&ack), 1);
+    assert_eq!(ack_seq(&ack), 2);
     let m = b.recv_message().await;
     assert_eq!(
         (m.seq, m.content.as_str(), m.sender_id.as_str()),
-        (1, "hello bob", ann.user_id.as_str())
+        (2, "hello bob", ann.user_id.as_str())
     );
     assert_eq!(m.message_id, ack_id(&ack));
 
     let ack = b.say(&room, "hi ann").await;
-    assert_eq!(ack_seq(&ack), 2);
+    assert_eq!(ack_seq(&ack), 3);
     let m = a.recv_message().await;
-    assert_eq!((m.seq, m.content.as_str()), (2, "hi ann"));
+    assert_eq!((m.seq, m.content.as_str()), (3, "hi ann"));
 
     // Nothing else was queued for either side: no echo of one's own message.
     assert!(a.drain().await.is_empty());
@@ -50,8 +61,10 @@ async fn two_users_chat_both_ways_in_a_public_room() {
     assert_eq!(
         members["members"],
         json!([
-            {"user_id": ann.user_id, "username": "ann", "display_name": "ann"},
-            {"user_id": bob.user_id, "username": "bob", "display_name": "bob"},
+            {"user_id": ann.user_id, "username": "ann", "display_name": "ann", "role": "owner",
+             "joined_at": members["members"][0]["joined_at"]},
+            {"user_id": bob.user_id, "username": "bob", "display_name": "bob", "role": "member",
+             "joined_at": members["members"][1]["joined_at"]},
         ])
     );
 }
@@ -271,13 +284,18 @@ async fn under_concurrent_traffic_a_sender_gets_acks_for_its_own_and_messages_fo
     const EACH: usize = 40;
     let server = TestServer::start_with(|c| c.message_burst = 1000).await;
     let owner = server.register("owner").await;
+    let mut users = Vec::new();
+    for u in 0..USERS {
+        users.push(server.register(&format!("user{u}")).await);
+    }
+    // Members from the start, so that the room's events are the messages alone.
+    let ids: Vec<&str> = users.iter().map(|user| user.user_id.as_str()).collect();
     let room = server
-        .create_room(&owner.token, "busy", "public", &[])
+        .create_room(&owner.token, "busy", "public", &ids)
         .await;
     // Everyone joins before anyone sends, so everyone is owed every message.
     let mut clients = Vec::new();
-    for u in 0..USERS {
-        let user = server.register(&format!("user{u}")).await;
+    for (u, user) in users.into_iter().enumerate() {
         let mut client = server.client(&user.token).await;
         client.join(&room, None).await;
         clients.push((u, user, client));

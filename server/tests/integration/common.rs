@@ -269,8 +269,8 @@ impl Client {
     }
 
     /// The next frame matching `want`, skipping presence, typing, receipt and
-    /// room-list frames (which arrive on their own schedule); any other frame is a test
-    /// failure.
+    /// room-list frames (which arrive on their own schedule) and membership events (a
+    /// room-mate joining a public room); any other frame is a test failure.
     pub async fn recv_where(&mut self, want: impl Fn(&ServerFrame) -> bool) -> ServerFrame {
         for _ in 0..1000 {
             let frame = self.recv().await;
@@ -284,6 +284,7 @@ impl Client {
                         | ServerFrame::Typing { .. }
                         | ServerFrame::Receipt { .. }
                         | ServerFrame::RoomUpdated(_)
+                        | ServerFrame::MemberChanged(_)
                 ),
                 "unexpected frame {frame:?}"
             );
@@ -491,12 +492,11 @@ impl TestServer {
     pub async fn duo(&self, visibility: &str) -> Duo {
         let ann = self.register("ann").await;
         let bob = self.register("bob").await;
-        let members: &[&str] = if visibility == "public" {
-            &[]
-        } else {
-            &[&bob.user_id]
-        };
-        let room = self.create_room(&ann.token, "r", visibility, members).await;
+        // Bob is a member from the start, so that the room's first event is its first
+        // message (a public room he joined by himself would start with his joining).
+        let room = self
+            .create_room(&ann.token, "r", visibility, &[&bob.user_id])
+            .await;
         let mut a = self.client(&ann.token).await;
         let mut b = self.client(&bob.token).await;
         assert!(matches!(

@@ -235,10 +235,11 @@ async fn receipts_membership_and_presence_are_events_too() {
     let mut b = server.client(&bob.token).await;
     a.join(&room, None).await;
     b.join(&room, None).await;
+    // Bob's joining is the room's first event, the message its second.
     a.say(&room, "hi").await;
     b.send(&chat_protocol::v1::ClientFrame::Receipt {
         room_id: room.clone().into(),
-        seq: 1,
+        seq: 2,
         kind: chat_protocol::v1::ReceiptKind::Read,
     })
     .await;
@@ -260,9 +261,11 @@ async fn receipts_membership_and_presence_are_events_too() {
     assert!(has("room.member_added", &|e| e["data"]["user_id"]
         == bob.user_id.as_str()
         && e["sender_id"] == bob.user_id.as_str()));
-    assert!(has("message.created", &|e| e["data"]["seq"] == 1));
+    assert!(has("room.member_added", &|e| e["data"]["seq"] == 1
+        && e["data"]["change"] == "joined"));
+    assert!(has("message.created", &|e| e["data"]["seq"] == 2));
     assert!(has("receipt.updated", &|e| e["data"]["kind"] == "read"
-        && e["data"]["seq"] == 1
+        && e["data"]["seq"] == 2
         && e["sender_id"] == bob.user_id.as_str()));
     assert!(has("presence.changed", &|e| e["key"]
         == bob.user_id.as_str()

@@ -16,7 +16,9 @@ async fn a_message_flood_is_rate_limited_then_disconnected_with_4008() {
     .await;
     let ann = server.register("ann").await;
     let bob = server.register("bob").await;
-    let room = server.create_room(&ann.token, "r", "public", &[]).await;
+    let room = server
+        .create_room(&ann.token, "r", "public", &[&bob.user_id])
+        .await;
     let mut flooder = server.client(&ann.token).await;
     let mut b = server.client(&bob.token).await;
     b.join(&room, None).await;
@@ -113,7 +115,10 @@ async fn a_slow_consumer_is_closed_with_4011_without_slowing_the_room() {
     let ann = server.register("ann").await;
     let bob = server.register("bob").await;
     let sloth = server.register("sloth").await;
-    let room = server.create_room(&ann.token, "r", "public", &[]).await;
+    // Members from the start: the room's events are its messages alone.
+    let room = server
+        .create_room(&ann.token, "r", "public", &[&bob.user_id, &sloth.user_id])
+        .await;
     let mut b = server.client(&bob.token).await;
     b.join(&room, None).await;
     let mut slow = server.client(&sloth.token).await;

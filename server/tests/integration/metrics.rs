@@ -126,8 +126,13 @@ async fn the_counters_match_a_scripted_session() {
         at(r#"chat_frames_received_total{type="authenticate"}"#),
         3.0
     );
-    // Four messages, each queued to the two connections in the room.
-    assert_eq!(at("chat_fanout_deliveries_total"), 8.0);
+    // Bob's joining the public room is a room event too.
+    assert_eq!(
+        at(r#"chat_room_events_committed_total{kind="member"}"#),
+        1.0
+    );
+    // Four messages and Bob's joining, each queued to the two connections in the room.
+    assert_eq!(at("chat_fanout_deliveries_total"), 10.0);
     assert_eq!(at(r#"chat_frames_sent_total{type="message_ack"}"#), 3.0);
     assert_eq!(at(r#"chat_frames_sent_total{type="typing"}"#), 1.0);
     assert_eq!(

@@ -55,6 +55,7 @@ impl Backend for Postgres {
     // The unique index is on `lower(username)`.
     const USER_BY_NAME: &'static str = "SELECT id, username, password_hash, display_name FROM users \
          WHERE lower(username) = lower($1)";
+    const LOCK_ROW: &'static str = " FOR UPDATE";
 
     async fn begin_write(pool: &Pool<Self>) -> sqlx::Result<Transaction<'static, Self>> {
         pool.begin().await

@@ -144,7 +144,10 @@ async fn apply(
             }
             Pending::Change { write, reply } => {
                 reply.outcome = Some(match (outcome.as_str(), event_seq) {
-                    ("changed", Some(seq)) => Ok(write.committed(to_u64(seq))),
+                    ("changed", Some(seq)) => {
+                        let sender: String = row.try_get("sender_id")?;
+                        Ok(write.committed(to_u64(seq), sender))
+                    }
                     _ => Err(refusal(&outcome)?),
                 });
             }

@@ -13,6 +13,11 @@ pub(crate) trait Backend: Database {
     /// index, and only its own way of comparing uses it.
     const USER_BY_NAME: &'static str;
 
+    /// Appended to a `SELECT` of one row that a write transaction is about to change,
+    /// to lock it until the transaction ends where [`Backend::begin_write`] does not
+    /// already serialise writers (PostgreSQL: ` FOR UPDATE`).
+    const LOCK_ROW: &'static str;
+
     /// Begins a transaction that writes, serialised against the others where the
     /// database needs that asked up front (SQLite: `BEGIN IMMEDIATE`, or a read in the
     /// transaction fails with SQLITE_BUSY when another connection writes first).

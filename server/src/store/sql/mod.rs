@@ -3,13 +3,16 @@
 //! differs between databases is asked of the [`Backend`].
 
 mod backend;
+mod membership;
 mod refresh_tokens;
 mod room_list;
 
 use std::sync::Mutex;
 
 use async_trait::async_trait;
-use chat_protocol::v1::{MemberReceipts, ReceiptKind, RoomVisibility, UserProfile};
+use chat_protocol::v1::{
+    MemberReceipts, MemberRole, ReceiptKind, RoomBan, RoomMember, RoomVisibility, UserProfile,
+};
 use sqlx::pool::PoolConnection;
 use sqlx::{ColumnIndex, Decode, Encode, Executor, IntoArguments, Pool, Row as _, Type};
 use tokio::sync::oneshot;
@@ -18,12 +21,14 @@ pub(super) use backend::Backend;
 
 use super::error::{Error, Result};
 use super::group_commit::{Pending, Writer};
+use super::membership::MembershipWrite;
 use super::queries::{self, MESSAGE_COLUMNS};
 use super::rows::{event_from_row, message_from_row, room_from_row, to_i64, to_u64};
 use super::write::{MessageChange, NewMessage, Sent};
 use super::{
     Circle, CommittedEvent, EventOutbox, NewRoom, OutboxRow, Page, PageRange, RefreshTokenRecord,
-    RoomListCursor, RoomListEntry, RoomRecord, RoomWithMembers, Rotation, Store, UserRecord,
+    RoomInfo, RoomListCursor, RoomListEntry, RoomRecord, RoomWithMembers, Rotation, Store,
+    UserRecord,
 };
 use crate::events::schema::{self, OutboxEvent};
 
@@ -134,6 +139,11 @@ where
 }
 
 const ROOM_COLUMNS: &str = "id, name, visibility, last_seq, created_at";
+
+/// Opening a direct room again shows it in the list of a member who had left it
+/// (`$1` the room, `$2` the member).
+const UNHIDE_DIRECT: &str =
+    "UPDATE room_members SET hidden_seq = NULL WHERE room_id = $1 AND user_id = $2";
 
 #[async_trait]
 impl<DB> Store for SqlStore<DB>
@@ -280,6 +290,7 @@ where
             pair.join("\n")
         });
         let by_direct_key = format!("SELECT {ROOM_COLUMNS} FROM rooms WHERE direct_key = $1");
+        let room_creator = room.creator.clone();
         let mut tx = DB::begin_write(&self.pool).await?;
         if let Some(key) = &direct_key {
             let existing = sqlx::query::<DB>(sqlx::AssertSqlSafe(by_direct_key.as_str()))
@@ -287,7 +298,14 @@ where
                 .fetch_optional(&mut *tx)
                 .await?;
             if let Some(row) = existing {
-                return Ok((room_from_row(&row)?, false));
+                let room = room_from_row(&row)?;
+                sqlx::query::<DB>(UNHIDE_DIRECT)
+                    .bind(room.id.as_str())
+                    .bind(room_creator.as_str())
+                    .execute(&mut *tx)
+                    .await?;
+                tx.commit().await?;
+                return Ok((room, false));
             }
         }
         let inserted = sqlx::query::<DB>(
@@ -319,14 +337,25 @@ where
             }
             Err(e) => return Err(e.into()),
         }
-        for member in std::iter::once(&room.creator).chain(&room.members) {
+        // Nobody moderates a direct room: both of its members are plain members.
+        let creator_role = match room.visibility {
+            RoomVisibility::Direct => MemberRole::Member,
+            RoomVisibility::Public | RoomVisibility::Private => MemberRole::Owner,
+        };
+        let roles = std::iter::once((&room.creator, creator_role)).chain(
+            room.members
+                .iter()
+                .map(|member| (member, MemberRole::Member)),
+        );
+        for (member, role) in roles {
             sqlx::query::<DB>(
-                "INSERT INTO room_members (room_id, user_id, joined_at) VALUES ($1, $2, $3)
-                 ON CONFLICT DO NOTHING",
+                "INSERT INTO room_members (room_id, user_id, joined_at, role)
+                 VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
             )
             .bind(room.id.as_str())
             .bind(member.as_str())
             .bind(room.now)
+            .bind(role.as_str())
             .execute(&mut *tx)
             .await?;
         }
@@ -409,42 +438,20 @@ where
         Ok(row.is_some())
     }
 
-    async fn add_member(
-        &self,
-        room_id: &str,
-        user_id: &str,
-        added_by: &str,
-        now: i64,
-    ) -> Result<()> {
-        let mut tx = DB::begin_write(&self.pool).await?;
-        let added = sqlx::query::<DB>(
-            "INSERT INTO room_members (room_id, user_id, joined_at) VALUES ($1, $2, $3)
-             ON CONFLICT DO NOTHING",
-        )
-        .bind(room_id)
-        .bind(user_id)
-        .bind(now)
-        .execute(&mut *tx)
-        .await?;
-        if self.outbox.enabled && DB::rows_affected(&added) > 0 {
-            let members = member_ids(&mut tx, room_id).await?;
-            let event = schema::member_added(room_id, user_id, added_by, now, &members);
-            insert_event(&mut tx, &event).await?;
-        }
-        tx.commit().await?;
-        Ok(())
+    async fn change_membership(&self, write: MembershipWrite) -> Result<Vec<CommittedEvent>> {
+        self.apply_membership(write).await
     }
 
-    async fn members(&self, room_id: &str) -> Result<Vec<UserProfile>> {
-        let rows = sqlx::query::<DB>(
-            "SELECT u.id, u.username, COALESCE(u.display_name, u.username) AS display_name
-             FROM room_members m JOIN users u ON u.id = m.user_id
-             WHERE m.room_id = $1 ORDER BY m.joined_at, m.user_id",
-        )
-        .bind(room_id)
-        .fetch_all(&self.pool)
-        .await?;
-        rows.iter().map(profile_from_row).collect()
+    async fn members(&self, room_id: &str) -> Result<Vec<RoomMember>> {
+        self.members_with_roles(room_id).await
+    }
+
+    async fn room_info(&self, room_id: &str, user_id: &str) -> Result<Option<RoomInfo>> {
+        self.room_info_of(room_id, user_id).await
+    }
+
+    async fn room_bans(&self, room_id: &str) -> Result<Vec<RoomBan>> {
+        self.bans_of(room_id).await
     }
 
     async fn co_members(&self, user_id: &str) -> Result<Vec<String>> {

@@ -62,6 +62,8 @@ fn listed_sql(memberships: &str, page: &str) -> String {
                  FROM room_members m JOIN rooms r ON r.id = m.room_id
                  LEFT JOIN receipts rc ON rc.room_id = m.room_id AND rc.user_id = m.user_id
                  WHERE m.user_id = $1 {memberships}
+                   AND (m.hidden_seq IS NULL OR EXISTS (SELECT 1 FROM messages h
+                        WHERE h.room_id = m.room_id AND h.seq > m.hidden_seq))
              ) s
              {page}
          ) t

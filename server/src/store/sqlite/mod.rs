@@ -82,6 +82,8 @@ impl Backend for Sqlite {
     // The column is `COLLATE NOCASE`, and so is its unique index.
     const USER_BY_NAME: &'static str =
         "SELECT id, username, password_hash, display_name FROM users WHERE username = $1";
+    // BEGIN IMMEDIATE holds the database's one write lock already.
+    const LOCK_ROW: &'static str = "";
 
     async fn begin_write(pool: &Pool<Self>) -> sqlx::Result<Transaction<'static, Self>> {
         pool.begin_with("BEGIN IMMEDIATE").await

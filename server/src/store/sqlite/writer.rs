@@ -10,7 +10,7 @@
 use std::path::Path;
 use std::time::Duration;
 
-use chat_protocol::v1::Message;
+use chat_protocol::v1::{MemberRole, Message};
 use rusqlite::{Connection, OptionalExtension as _, Row, TransactionBehavior, params};
 
 use crate::store::error::{Error, Result};
@@ -186,7 +186,7 @@ fn send(conn: &Connection, write: &NewMessage) -> rusqlite::Result<Result<Sent>>
     }))
 }
 
-/// An edit or a delete by the message's sender.
+/// An edit or a delete by the message's sender, or a delete by a moderator.
 fn change(conn: &Connection, write: &MessageChange) -> rusqlite::Result<Result<CommittedEvent>> {
     let MessageChange {
         room_id,
@@ -207,7 +207,9 @@ fn change(conn: &Connection, write: &MessageChange) -> rusqlite::Result<Result<C
     let Some((sender, deleted_at)) = row else {
         return Ok(Err(Error::NoSuchMessage));
     };
-    if &sender != user_id {
+    if &sender != user_id
+        && !(*action == ChangeAction::Delete && moderates(conn, room_id, user_id)?)
+    {
         return Ok(Err(Error::NotSender));
     }
     if deleted_at.is_some() {
@@ -238,7 +240,19 @@ fn change(conn: &Connection, write: &MessageChange) -> rusqlite::Result<Result<C
                 .execute([message_id])?;
         }
     }
-    Ok(Ok(write.committed(seq)))
+    Ok(Ok(write.committed(seq, sender)))
+}
+
+/// Whether the member is an owner or admin of the room (who may delete any message).
+fn moderates(conn: &Connection, room_id: &str, user_id: &str) -> rusqlite::Result<bool> {
+    let role: Option<String> = conn
+        .prepare_cached(queries::MEMBER_ROLE)?
+        .query_row(params![room_id, user_id], |row| row.get(0))
+        .optional()?;
+    Ok(role
+        .as_deref()
+        .and_then(MemberRole::parse)
+        .is_some_and(MemberRole::moderates))
 }
 
 #[cfg(test)]

@@ -1,0 +1,41 @@
+-- Membership and moderation: roles, room settings, bans, and the room events that are
+-- not about a message's content (membership and settings changes).
+
+-- owner / admin / member. The creator of a group room is its owner; both members of a
+-- direct room are plain members (nobody moderates a conversation of two).
+ALTER TABLE room_members ADD COLUMN role TEXT NOT NULL DEFAULT 'member'
+    CHECK (role IN ('owner', 'admin', 'member'));
+UPDATE room_members SET role = 'owner'
+WHERE EXISTS (SELECT 1 FROM rooms r
+              WHERE r.id = room_members.room_id AND r.created_by = room_members.user_id
+                AND r.visibility <> 'direct');
+
+-- A direct room its member left is hidden from their list until a message with a seq
+-- above this one arrives (a direct room's membership never ends).
+ALTER TABLE room_members ADD COLUMN hidden_seq INTEGER;
+
+ALTER TABLE rooms ADD COLUMN topic TEXT NOT NULL DEFAULT '';
+ALTER TABLE rooms ADD COLUMN who_can_add TEXT NOT NULL DEFAULT 'members'
+    CHECK (who_can_add IN ('members', 'admins'));
+
+-- Banned users cannot join or be added until the ban is lifted.
+CREATE TABLE room_bans (
+    room_id    TEXT NOT NULL REFERENCES rooms (id),
+    user_id    TEXT NOT NULL,
+    banned_by  TEXT NOT NULL,
+    reason     TEXT,
+    created_at INTEGER NOT NULL,
+    PRIMARY KEY (room_id, user_id)
+) WITHOUT ROWID;
+
+-- Room events that are not about a message (member_changed, room_changed), replayed in
+-- seq order with the rest of the log. `body` is the event as the protocol's JSON.
+CREATE TABLE room_notices (
+    room_id    TEXT NOT NULL,
+    seq        INTEGER NOT NULL,
+    kind       TEXT NOT NULL CHECK (kind IN ('member', 'room')),
+    actor_id   TEXT NOT NULL,
+    body       TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    PRIMARY KEY (room_id, seq)
+) WITHOUT ROWID;
