@@ -2,8 +2,9 @@
 //! contract documented in docs/protocol.md, so a change here is a protocol change.
 
 use chat_protocol::v1::{
-    ClientFrame, DecodeError, ErrorCode, LastMessage, MemberReceipts, Message, PresenceStatus,
-    ReceiptKind, RoomKind, RoomSummary, RoomVisibility, ServerFrame, close,
+    ClientFrame, DecodeError, ErrorCode, LastMessage, LeaveReason, MemberChanged, MemberReceipts,
+    MemberRole, MembershipChange, Message, PresenceStatus, ReceiptKind, RoomChanged, RoomKind,
+    RoomSummary, RoomVisibility, ServerFrame, WhoCanAdd, close,
 };
 use serde_json::{Value, json};
 
@@ -21,6 +22,7 @@ fn assert_server(frame: ServerFrame, expected: Value) {
 
 const ROOM: &str = "0193a0c2-7d5e-7c3a-9d1e-2f4b6a8c0e11";
 const USER: &str = "0193a0c2-1111-7c3a-9d1e-2f4b6a8c0e11";
+const OTHER: &str = "0193a0c2-3333-7c3a-9d1e-2f4b6a8c0e11";
 const MSG: &str = "0193a0c2-2222-7c3a-9d1e-2f4b6a8c0e11";
 const CMID: &str = "6f1c2d3e-4a5b-4c6d-8e7f-901a2b3c4d5e";
 
@@ -162,8 +164,56 @@ fn server_frames_match_the_documented_json() {
     assert_server(
         ServerFrame::RoomLeft {
             room_id: ROOM.into(),
+            reason: None,
         },
         json!({"type": "room_left", "room_id": ROOM}),
+    );
+    assert_server(
+        ServerFrame::RoomLeft {
+            room_id: ROOM.into(),
+            reason: Some(LeaveReason::Kicked),
+        },
+        json!({"type": "room_left", "room_id": ROOM, "reason": "kicked"}),
+    );
+    assert_server(
+        ServerFrame::MemberChanged(MemberChanged {
+            room_id: ROOM.into(),
+            seq: 45,
+            user_id: USER.into(),
+            change: MembershipChange::Role,
+            role: Some(MemberRole::Admin),
+            by: OTHER.into(),
+            created_at: 1_764_000_001_000,
+        }),
+        json!({"type": "member_changed", "room_id": ROOM, "seq": 45, "user_id": USER,
+               "change": "role", "role": "admin", "by": OTHER,
+               "created_at": 1_764_000_001_000_i64}),
+    );
+    assert_server(
+        ServerFrame::MemberChanged(MemberChanged {
+            room_id: ROOM.into(),
+            seq: 46,
+            user_id: USER.into(),
+            change: MembershipChange::Banned,
+            role: None,
+            by: OTHER.into(),
+            created_at: 1_764_000_002_000,
+        }),
+        json!({"type": "member_changed", "room_id": ROOM, "seq": 46, "user_id": USER,
+               "change": "banned", "by": OTHER, "created_at": 1_764_000_002_000_i64}),
+    );
+    assert_server(
+        ServerFrame::RoomChanged(RoomChanged {
+            room_id: ROOM.into(),
+            seq: 47,
+            name: None,
+            topic: Some("launch plans".into()),
+            who_can_add: Some(WhoCanAdd::Admins),
+            by: OTHER.into(),
+            created_at: 1_764_000_003_000,
+        }),
+        json!({"type": "room_changed", "room_id": ROOM, "seq": 47, "topic": "launch plans",
+               "who_can_add": "admins", "by": OTHER, "created_at": 1_764_000_003_000_i64}),
     );
     assert_server(
         ServerFrame::Message(sample_message()),
@@ -273,9 +323,22 @@ fn server_frames_match_the_documented_json() {
             message_id: MSG.into(),
             sender_id: USER.into(),
             deleted_at: 1_764_000_000_900,
+            deleted_by: None,
         },
         json!({"type": "message_deleted", "room_id": ROOM, "seq": 44, "message_id": MSG,
                "sender_id": USER, "deleted_at": 1_764_000_000_900_i64}),
+    );
+    assert_server(
+        ServerFrame::MessageDeleted {
+            room_id: ROOM.into(),
+            seq: 44,
+            message_id: MSG.into(),
+            sender_id: USER.into(),
+            deleted_at: 1_764_000_000_900,
+            deleted_by: Some(OTHER.into()),
+        },
+        json!({"type": "message_deleted", "room_id": ROOM, "seq": 44, "message_id": MSG,
+               "sender_id": USER, "deleted_at": 1_764_000_000_900_i64, "deleted_by": OTHER}),
     );
     let edited = Message {
         edited_at: Some(1_764_000_000_500),

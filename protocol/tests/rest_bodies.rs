@@ -6,6 +6,10 @@ use chat_protocol::v1::{
     RoomList, RoomSummary, RoomVisibility, SendMessageRequest, SendMessageResponse,
     UpdateProfileRequest, UserProfile,
 };
+use chat_protocol::v1::{
+    BanList, BanRequest, MemberRole, RoomBan, RoomDetails, RoomMember, SetRoleRequest,
+    UpdateRoomRequest, WhoCanAdd,
+};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
@@ -181,14 +185,24 @@ fn room_bodies() {
     );
     round_trip(
         &MemberList {
-            members: vec![UserProfile {
+            members: vec![RoomMember {
                 user_id: USER.into(),
                 username: "ann".into(),
                 display_name: "Ann Smith".into(),
+                role: MemberRole::Owner,
+                joined_at: 1_764_000_000_000,
             }],
         },
-        &json!({"members": [{"user_id": USER, "username": "ann", "display_name": "Ann Smith"}]}),
+        &json!({"members": [{"user_id": USER, "username": "ann", "display_name": "Ann Smith",
+                             "role": "owner", "joined_at": 1_764_000_000_000_i64}]}),
     );
+    // A member from a server before roles reads as a plain member.
+    let old: MemberList = serde_json::from_value(
+        json!({"members": [{"user_id": USER, "username": "ann", "display_name": "Ann"}]}),
+    )
+    .unwrap();
+    assert_eq!(old.members[0].role, MemberRole::Member);
+    assert_eq!(old.members[0].joined_at, 0);
     round_trip(
         &UserProfile {
             user_id: USER.into(),
@@ -231,5 +245,58 @@ fn message_bodies() {
             message: "you are not a member of this room".into(),
         },
         &json!({"code": "forbidden", "message": "you are not a member of this room"}),
+    );
+}
+
+#[test]
+fn moderation_bodies_match_the_documented_json() {
+    round_trip(
+        &SetRoleRequest {
+            role: MemberRole::Admin,
+        },
+        &json!({"role": "admin"}),
+    );
+    round_trip(
+        &UpdateRoomRequest {
+            name: None,
+            topic: Some("launch".into()),
+            who_can_add: Some(WhoCanAdd::Admins),
+        },
+        &json!({"topic": "launch", "who_can_add": "admins"}),
+    );
+    round_trip(
+        &RoomDetails {
+            room_id: ROOM.into(),
+            name: "general".into(),
+            topic: "launch".into(),
+            visibility: RoomVisibility::Private,
+            who_can_add: WhoCanAdd::Members,
+            member_count: 3,
+            last_seq: 12,
+            created_at: 1_764_000_000_000,
+            role: MemberRole::Admin,
+        },
+        &json!({"room_id": ROOM, "name": "general", "topic": "launch",
+                "visibility": "private", "who_can_add": "members", "member_count": 3,
+                "last_seq": 12, "created_at": 1_764_000_000_000_i64, "role": "admin"}),
+    );
+    round_trip(
+        &BanRequest {
+            user_id: USER.into(),
+            reason: Some("spam".into()),
+        },
+        &json!({"user_id": USER, "reason": "spam"}),
+    );
+    round_trip(
+        &BanList {
+            bans: vec![RoomBan {
+                user_id: USER.into(),
+                banned_by: USER.into(),
+                reason: None,
+                created_at: 1_764_000_000_000,
+            }],
+        },
+        &json!({"bans": [{"user_id": USER, "banned_by": USER,
+                          "created_at": 1_764_000_000_000_i64}]}),
     );
 }

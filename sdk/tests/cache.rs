@@ -77,6 +77,7 @@ fn applying_the_same_frames_twice_changes_nothing() {
                     message_id: "m3".into(),
                     sender_id: "bob".into(),
                     deleted_at: 3_000,
+                    deleted_by: None,
                 },
                 None,
             )
@@ -383,6 +384,7 @@ fn a_followed_room_moves_its_summary_on_and_an_older_summary_never_wins() {
         message_id: "m5".into(),
         sender_id: "bob".into(),
         deleted_at: 2_001,
+        deleted_by: None,
     };
     cache.apply(&delete, None).unwrap();
     let held = cache.room_event_seen(&delete, "me").unwrap().unwrap();

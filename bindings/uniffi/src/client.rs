@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use chat_protocol::v1::{RoomSummary, RoomVisibility, UserProfile};
+use chat_protocol::v1::{RoomMember, RoomSummary, RoomVisibility, UserProfile};
 use chat_sdk::Session;
 use chat_sdk::cache::LocalMessage;
 use chat_sdk::core::ConnectionState;
@@ -100,7 +100,7 @@ impl ChatClient {
     }
 
     /// The members of a room with their names, in the order they joined.
-    pub async fn members(&self, room_id: String) -> Result<Vec<UserProfile>> {
+    pub async fn members(&self, room_id: String) -> Result<Vec<RoomMember>> {
         let inner = self.inner.clone();
         on_runtime(async move { inner.members(&room_id).await }).await
     }

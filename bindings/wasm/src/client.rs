@@ -9,7 +9,7 @@ use wasm_bindgen::prelude::*;
 
 use tsify::{Ts, Tsify};
 
-use crate::convert::{RoomSummary, UserProfile};
+use crate::convert::{RoomMember, RoomSummary, UserProfile};
 use crate::error::{bad_argument, to_js};
 use crate::subscription::{Listener, Subscription};
 use crate::token_provider::JsTokenProvider;
@@ -158,13 +158,13 @@ impl ChatClient {
         added.map_err(to_js)
     }
 
-    /// The members of a room with their names.
+    /// The members of a room with their names and roles, in the order they joined.
     pub async fn members(
         &self,
         #[wasm_bindgen(js_name = roomId)] room_id: String,
-    ) -> Result<Vec<Ts<UserProfile>>> {
+    ) -> Result<Vec<Ts<RoomMember>>> {
         let members = self.inner.members(&room_id).await.map_err(to_js)?;
-        typed_all(members.into_iter().map(UserProfile::from))
+        typed_all(members.into_iter().map(RoomMember::from))
     }
 
     /// Finds a user by name, ignoring case (`code: "not_found"` if nobody).

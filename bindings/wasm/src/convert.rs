@@ -2,14 +2,14 @@
 //!
 //! Every other value the browser gets is declared once, in the SDK or the protocol
 //! crate, with tsify behind their `tsify` features. `RoomSummary` (with its
-//! `LastMessage`) and `UserProfile` cannot be: they are REST bodies, and tsify takes a
+//! `LastMessage`), `UserProfile` and `RoomMember` cannot be: they are REST bodies, and tsify takes a
 //! JavaScript object's shape from the type's serde derive, which for these *is* the
 //! wire format (`room_id`, `user_id`). Renaming their fields to camelCase there would change what the server
 //! and the SDK exchange; keeping snake_case would make them the only snake_case objects
 //! of this API. So the browser gets these camelCase copies, and Kotlin and Swift use
 //! the protocol's own types (UniFFI renames fields per language by itself).
 
-use chat_protocol::v1::{RoomKind, RoomVisibility};
+use chat_protocol::v1::{MemberRole, RoomKind, RoomVisibility};
 use serde::Serialize;
 use tsify::Tsify;
 
@@ -105,6 +105,34 @@ impl From<chat_protocol::v1::UserProfile> for UserProfile {
             user_id: u.user_id.into_string(),
             username: u.username,
             display_name: u.display_name,
+        }
+    }
+}
+
+/// A member of a room: who they are, their role and since when.
+#[derive(Debug, Clone, Serialize, Tsify)]
+#[serde(rename_all = "camelCase")]
+pub struct RoomMember {
+    /// The user's id, as in `LocalMessage.senderId`.
+    pub user_id: String,
+    /// The user's name.
+    pub username: String,
+    /// The name to show: the one the user chose, else their username.
+    pub display_name: String,
+    /// `owner`, `admin` or `member`.
+    pub role: MemberRole,
+    /// When they became a member, ms since the epoch.
+    pub joined_at: i64,
+}
+
+impl From<chat_protocol::v1::RoomMember> for RoomMember {
+    fn from(m: chat_protocol::v1::RoomMember) -> Self {
+        Self {
+            user_id: m.user_id.into_string(),
+            username: m.username,
+            display_name: m.display_name,
+            role: m.role,
+            joined_at: m.joined_at,
         }
     }
 }

@@ -5,7 +5,7 @@ use std::sync::{Arc, Mutex};
 
 use chat_protocol::v1::{
     AddMemberRequest, ClientFrame, CreateRoomRequest, CreateRoomResponse, MAX_HISTORY_LIMIT,
-    MemberList, RoomList, RoomSummary, RoomVisibility, UserId, UserProfile,
+    MemberList, RoomList, RoomMember, RoomSummary, RoomVisibility, UserId, UserProfile,
 };
 use tokio::sync::{broadcast, mpsc};
 
@@ -366,7 +366,7 @@ impl ChatClient {
     /// # Errors
     ///
     /// `Server` with `forbidden` (not a member), `not_found`; `NotSignedIn`, `Network`.
-    pub async fn members(&self, room_id: &str) -> Result<Vec<UserProfile>, ClientError> {
+    pub async fn members(&self, room_id: &str) -> Result<Vec<RoomMember>, ClientError> {
         let url = self.endpoint(&["v1", "rooms", room_id, "members"])?;
         let list: Option<MemberList> = self.get(url).await?;
         Ok(list.map(|l| l.members).unwrap_or_default())

@@ -710,3 +710,20 @@ async fn wait_ready(http: &reqwest::Client, readyz: &str) {
     }
     panic!("the server did not become ready at {readyz}");
 }
+
+/// A request with a JSON body (as `token`, if given), returning status and JSON body.
+pub async fn send_json(
+    server: &TestServer,
+    method: reqwest::Method,
+    token: Option<&str>,
+    path: &str,
+    body: Value,
+) -> (u16, Value) {
+    let mut request = server.http.request(method, server.url(path)).json(&body);
+    if let Some(token) = token {
+        request = request.bearer_auth(token);
+    }
+    let response = request.send().await.expect("request");
+    let status = response.status().as_u16();
+    (status, response.json().await.unwrap_or(Value::Null))
+}

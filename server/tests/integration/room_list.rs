@@ -4,23 +4,7 @@
 use chat_protocol::v1::{ClientFrame, ReceiptKind, RoomKind, ServerFrame};
 use serde_json::{Value, json};
 
-use crate::common::{Client, TestServer};
-
-async fn send_json(
-    server: &TestServer,
-    method: reqwest::Method,
-    token: Option<&str>,
-    path: &str,
-    body: Value,
-) -> (u16, Value) {
-    let mut request = server.http.request(method, server.url(path)).json(&body);
-    if let Some(token) = token {
-        request = request.bearer_auth(token);
-    }
-    let response = request.send().await.expect("request");
-    let status = response.status().as_u16();
-    (status, response.json().await.unwrap_or(Value::Null))
-}
+use crate::common::{Client, TestServer, send_json};
 
 async fn rooms(server: &TestServer, token: &str) -> Vec<Value> {
     let (status, body) = server.get_json(token, "/v1/rooms").await;
