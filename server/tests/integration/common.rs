@@ -269,8 +269,8 @@ impl Client {
     }
 
     /// The next frame matching `want`, skipping presence, typing, receipt and
-    /// room-list frames (which arrive on their own schedule) and membership events (a
-    /// room-mate joining a public room); any other frame is a test failure.
+    /// room-list frames (which arrive on their own schedule) and membership and settings
+    /// events (a room-mate joining a public room); any other frame is a test failure.
     pub async fn recv_where(&mut self, want: impl Fn(&ServerFrame) -> bool) -> ServerFrame {
         for _ in 0..1000 {
             let frame = self.recv().await;
@@ -285,6 +285,7 @@ impl Client {
                         | ServerFrame::Receipt { .. }
                         | ServerFrame::RoomUpdated(_)
                         | ServerFrame::MemberChanged(_)
+                        | ServerFrame::RoomChanged(_)
                 ),
                 "unexpected frame {frame:?}"
             );

@@ -10,6 +10,7 @@ mod edits;
 mod events;
 mod limits;
 mod metrics;
+mod moderation;
 mod notifications;
 mod pipelining;
 mod receipts;
