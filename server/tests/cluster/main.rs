@@ -13,6 +13,7 @@ mod harness;
 
 mod chat;
 mod faults;
+mod moderation;
 mod presence;
 mod room_list;
 mod sessions;

@@ -1,0 +1,100 @@
+//! Moderation across processes: a kick or ban made through one process takes the
+//! target out of the room on every other process at once, and settings changes reach
+//! members wherever they are connected.
+
+use chat_protocol::v1::{LeaveReason, MembershipChange, ServerFrame};
+use serde_json::json;
+
+use crate::common::{Client, http_client};
+use crate::harness::Cluster;
+
+async fn next_left(client: &mut Client) -> Option<LeaveReason> {
+    match client
+        .recv_where(|f| matches!(f, ServerFrame::RoomLeft { .. }))
+        .await
+    {
+        ServerFrame::RoomLeft { reason, .. } => reason,
+        _ => unreachable!(),
+    }
+}
+
+#[tokio::test]
+#[ignore = "needs PostgreSQL and Redis: scripts/cluster-test.sh"]
+async fn a_kick_on_one_process_takes_the_target_out_of_the_room_on_the_other() {
+    let cluster = Cluster::new().await;
+    let (one, two) = cluster.two_nodes(&[]).await;
+    let ann = one.register("ann").await;
+    let bob = two.register("bob").await;
+    let room = one.create_room(&ann.token, &[&bob.user_id]).await;
+    let mut a = one.client(&ann.token).await;
+    a.join(&room, None).await;
+    // Bob's laptop has joined the room on process two; his phone only lists it.
+    let mut laptop = two.client(&bob.token).await;
+    laptop.join(&room, None).await;
+    let mut phone = two.client(&bob.token).await;
+    a.say(&room, "hello").await;
+    laptop.recv_message().await;
+
+    let http = http_client();
+    let kicked = http
+        .delete(one.url(&format!("/v1/rooms/{room}/members/{}", bob.user_id)))
+        .bearer_auth(&ann.token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(kicked.status(), 204);
+    let event = laptop
+        .recv_where(|f| matches!(f, ServerFrame::MemberChanged(_)))
+        .await;
+    assert!(
+        matches!(&event, ServerFrame::MemberChanged(m)
+            if m.change == MembershipChange::Kicked && m.seq == 2 && m.by.as_str() == ann.user_id),
+        "{event:?}"
+    );
+    assert_eq!(next_left(&mut laptop).await, Some(LeaveReason::Kicked));
+    assert_eq!(next_left(&mut phone).await, Some(LeaveReason::Kicked));
+
+    // What Ann says next does not reach him; what he sends is refused.
+    a.say(&room, "after the kick").await;
+    let refused = laptop.say(&room, "let me back").await;
+    assert!(
+        matches!(&refused, ServerFrame::Error { code, .. } if code.as_str() == "forbidden"),
+        "{refused:?}"
+    );
+    assert!(laptop.drain().await.is_empty());
+
+    // Banned through process one, he cannot be added back through process two.
+    let banned = http
+        .post(one.url(&format!("/v1/rooms/{room}/bans")))
+        .bearer_auth(&ann.token)
+        .json(&json!({"user_id": bob.user_id}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(banned.status(), 204);
+    let re_added = http
+        .post(two.url(&format!("/v1/rooms/{room}/members")))
+        .bearer_auth(&ann.token)
+        .json(&json!({"user_id": bob.user_id}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(re_added.status(), 403);
+
+    // A rename through process two reaches Ann's connection on process one.
+    let renamed = http
+        .patch(two.url(&format!("/v1/rooms/{room}")))
+        .bearer_auth(&ann.token)
+        .json(&json!({"name": "renamed"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(renamed.status(), 200);
+    let change = a
+        .recv_where(|f| matches!(f, ServerFrame::RoomChanged(_)))
+        .await;
+    assert!(
+        matches!(&change, ServerFrame::RoomChanged(r) if r.name.as_deref() == Some("renamed")),
+        "{change:?}"
+    );
+}
