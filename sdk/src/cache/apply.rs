@@ -21,8 +21,8 @@ pub struct CursorUpdate<'a> {
 }
 
 impl Cache {
-    /// Applies one server frame (messages, edits, deletes, receipts, history pages,
-    /// room snapshots; other frames are ignored) and, in the same transaction, the
+    /// Applies one server frame (messages, edits, deletes, membership and settings
+    /// changes, receipts, history pages, room snapshots; other frames are ignored) and, in the same transaction, the
     /// cursor it moved: either both are stored or neither.
     ///
     /// # Errors
@@ -108,6 +108,9 @@ fn apply_frame(db: &Connection, frame: &ServerFrame) -> Result<()> {
                 raise_receipt(db, room_id, &r.user_id, r.read_seq, ReceiptKind::Read)?;
             }
             Ok(())
+        }
+        ServerFrame::MemberChanged(_) | ServerFrame::RoomChanged(_) => {
+            super::notices::store_notice(db, frame)
         }
         _ => Ok(()),
     }

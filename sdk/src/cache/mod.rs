@@ -3,6 +3,7 @@
 
 mod apply;
 mod floor;
+mod notices;
 mod outbox;
 mod read;
 mod room_list;
@@ -14,7 +15,7 @@ use rusqlite::Connection;
 use rusqlite_migration::{M, Migrations};
 
 pub use apply::CursorUpdate;
-pub use types::{LocalMessage, MessageStatus};
+pub use types::{LocalMessage, MessageStatus, NoticeChange, RoomNotice};
 
 /// Why the cache failed.
 #[derive(Debug, thiserror::Error)]
@@ -39,6 +40,7 @@ fn migrations() -> Migrations<'static> {
         M::up(include_str!("schema.sql")),
         M::up(include_str!("schema_2_floor.sql")),
         M::up(include_str!("schema_3_room_list.sql")),
+        M::up(include_str!("schema_4_notices.sql")),
     ])
 }
 

@@ -9,7 +9,7 @@
 //! added on, and a summary older than the one held never replaces it.
 
 use chat_protocol::v1::{
-    LAST_MESSAGE_PREVIEW_CHARS, LastMessage, Message, RoomSummary, ServerFrame,
+    LAST_MESSAGE_PREVIEW_CHARS, LastMessage, Message, RoomKind, RoomSummary, ServerFrame,
 };
 use rusqlite::{Connection, OptionalExtension as _, params};
 
@@ -82,6 +82,8 @@ impl Cache {
             ServerFrame::Message(m) => (m.room_id.as_str(), m.seq),
             ServerFrame::MessageEdited { room_id, seq, .. }
             | ServerFrame::MessageDeleted { room_id, seq, .. } => (room_id.as_str(), *seq),
+            ServerFrame::MemberChanged(m) => (m.room_id.as_str(), m.seq),
+            ServerFrame::RoomChanged(r) => (r.room_id.as_str(), r.seq),
             _ => return Ok(None),
         };
         let tx = self.db.transaction()?;
@@ -136,6 +138,13 @@ impl Cache {
                     summary.last_message = newest_visible(&tx, room_id)?;
                 }
             }
+            // A direct room is named after the other member, never renamed.
+            ServerFrame::RoomChanged(changed) if summary.kind == RoomKind::Group => {
+                if let Some(name) = &changed.name {
+                    summary.name.clone_from(name);
+                }
+            }
+            // Membership changes never count as unread: only the seq moves.
             _ => {}
         }
         summary.last_seq = seq;

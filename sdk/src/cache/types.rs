@@ -1,6 +1,6 @@
 //! What the cache hands to the app.
 
-use chat_protocol::v1::ErrorCode;
+use chat_protocol::v1::{ErrorCode, MemberRole, MembershipChange, ServerFrame, WhoCanAdd};
 
 /// Where one of the user's own messages stands: a clock, one tick, two ticks, two
 /// ticks in colour, or "not sent".
@@ -60,4 +60,92 @@ pub struct LocalMessage {
     /// For the user's own messages: pending → sent → delivered → read, or failed.
     /// Other people's messages are `Sent`.
     pub status: MessageStatus,
+}
+
+/// A change to a room's members or settings, shown in the timeline between the
+/// messages ("Bob left", "Ann renamed the room"): a room event with its own seq, kept in
+/// the cache like messages.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+#[cfg_attr(
+    feature = "tsify",
+    derive(serde::Serialize, tsify::Tsify),
+    serde(rename_all = "camelCase")
+)]
+pub struct RoomNotice {
+    /// The room.
+    pub room_id: String,
+    /// Its place among the room's messages.
+    pub seq: u64,
+    /// Who made the change.
+    pub by: String,
+    /// When, ms since the epoch.
+    pub created_at: i64,
+    /// What changed.
+    pub change: NoticeChange,
+}
+
+/// What a [`RoomNotice`] says changed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
+#[cfg_attr(
+    feature = "tsify",
+    derive(serde::Serialize, tsify::Tsify),
+    serde(
+        tag = "kind",
+        rename_all = "camelCase",
+        rename_all_fields = "camelCase"
+    )
+)]
+pub enum NoticeChange {
+    /// Someone joined, left, was kicked, banned or unbanned, or got a role.
+    Member {
+        /// Whose membership changed.
+        user_id: String,
+        /// What happened to it.
+        change: MembershipChange,
+        /// Their role from now on (role changes and joins).
+        role: Option<MemberRole>,
+    },
+    /// The room's settings changed; only what changed is set.
+    Settings {
+        /// The new name.
+        name: Option<String>,
+        /// The new topic (empty: removed).
+        topic: Option<String>,
+        /// Who may add members from now on.
+        who_can_add: Option<WhoCanAdd>,
+    },
+}
+
+impl RoomNotice {
+    /// The notice a `member_changed` or `room_changed` frame stands for.
+    #[must_use]
+    pub fn from_frame(frame: &ServerFrame) -> Option<Self> {
+        match frame {
+            ServerFrame::MemberChanged(m) => Some(Self {
+                room_id: m.room_id.to_string(),
+                seq: m.seq,
+                by: m.by.to_string(),
+                created_at: m.created_at,
+                change: NoticeChange::Member {
+                    user_id: m.user_id.to_string(),
+                    change: m.change,
+                    role: m.role,
+                },
+            }),
+            ServerFrame::RoomChanged(r) => Some(Self {
+                room_id: r.room_id.to_string(),
+                seq: r.seq,
+                by: r.by.to_string(),
+                created_at: r.created_at,
+                change: NoticeChange::Settings {
+                    name: r.name.clone(),
+                    topic: r.topic.clone(),
+                    who_can_add: r.who_can_add,
+                },
+            }),
+            _ => None,
+        }
+    }
 }

@@ -80,7 +80,7 @@ fn base_url(server_url: &str) -> Result<String, ClientError> {
 /// A chat client: cheap to clone, all clones share one connection and one cache.
 #[derive(Debug, Clone)]
 pub struct ChatClient {
-    shared: Arc<Shared>,
+    pub(super) shared: Arc<Shared>,
     commands: mpsc::UnboundedSender<Command>,
     http: reqwest::Client,
     base_url: String,
@@ -383,6 +383,18 @@ impl ChatClient {
         let url = self.endpoint(&["v1", "users", "by-name", username])?;
         let user: Option<UserProfile> = self.get(url).await?;
         user.ok_or_else(|| ClientError::Network("empty answer".into()))
+    }
+
+    /// A signed-in call of the REST path `segments` with an optional JSON body; the
+    /// JSON answer, if any (none for 204).
+    pub(super) async fn request<T: serde::de::DeserializeOwned>(
+        &self,
+        method: reqwest::Method,
+        segments: &[&str],
+        body: Option<&(impl serde::Serialize + ?Sized)>,
+    ) -> Result<Option<T>, ClientError> {
+        let url = self.endpoint(segments)?;
+        rest::call(&self.http, method, url, &self.token()?, body).await
     }
 
     /// A signed-in GET; the JSON answer, if any.

@@ -13,7 +13,7 @@ use tokio::sync::broadcast;
 use super::TokenProvider;
 use super::events::ClientEvent;
 use super::room_list::RoomListSync;
-use crate::cache::{Cache, CursorUpdate, MessageStatus};
+use crate::cache::{Cache, CursorUpdate, MessageStatus, RoomNotice};
 use crate::core::{Action, ConnectionState, Core, Event, Input, Millis};
 
 /// What the API hands the driver.
@@ -314,6 +314,12 @@ impl Bridge {
                     })
                 })
             }
+            Event::MembershipEnded { room_id, reason } => {
+                cache.membership_ended(&room_id).map(|()| {
+                    list_changed = Some(room_id.clone());
+                    Some(ClientEvent::MembershipEnded { room_id, reason })
+                })
+            }
             Event::NotSent(frame) => Ok(Some(ClientEvent::Error {
                 code: ErrorCode::Unavailable,
                 message: "not connected; the request was not sent".into(),
@@ -419,6 +425,8 @@ fn frame_room(frame: &ServerFrame) -> Option<&str> {
         ServerFrame::MessageEdited { room_id, .. }
         | ServerFrame::MessageDeleted { room_id, .. }
         | ServerFrame::RoomJoined { room_id, .. } => Some(room_id),
+        ServerFrame::MemberChanged(m) => Some(&m.room_id),
+        ServerFrame::RoomChanged(r) => Some(&r.room_id),
         _ => None,
     }
 }
@@ -437,6 +445,9 @@ fn app_event(
         | ServerFrame::MessageDeleted { message_id, .. } => cache
             .message_by_id(&message_id, me)?
             .map(|message| ClientEvent::Message { message }),
+        ServerFrame::MemberChanged(_) | ServerFrame::RoomChanged(_) => {
+            RoomNotice::from_frame(&frame).map(|notice| ClientEvent::Notice { notice })
+        }
         ServerFrame::Typing {
             room_id,
             user_id,

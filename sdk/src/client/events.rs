@@ -1,9 +1,9 @@
 //! What a [`super::ChatClient`] tells the app.
 
-use chat_protocol::v1::{ErrorCode, PresenceStatus, ReceiptKind};
+use chat_protocol::v1::{ErrorCode, LeaveReason, PresenceStatus, ReceiptKind};
 
 use super::session::Session;
-use crate::cache::{LocalMessage, MessageStatus};
+use crate::cache::{LocalMessage, MessageStatus, RoomNotice};
 use crate::core::ConnectionState;
 
 /// One thing that changed. Messages are already in the cache when the event arrives,
@@ -76,6 +76,22 @@ pub enum ClientEvent {
         room_id: String,
         /// The room's last seq at the time: the newest message the server holds.
         last_seq: u64,
+    },
+    /// A room's members or settings changed ("Bob left", a new name): the notice is
+    /// in the cache (`notices()`), to show among the messages at its seq.
+    Notice {
+        /// The change.
+        notice: RoomNotice,
+    },
+    /// The user is no longer a member of a room: they left (on any device), or were
+    /// kicked or banned. The room is gone from the list and no longer followed; its
+    /// cached messages stay readable up to the change.
+    MembershipEnded {
+        /// The room.
+        room_id: String,
+        /// Left, kicked or banned; `None` when the server only refused to resume the
+        /// room (the change happened while this device was away).
+        reason: Option<LeaveReason>,
     },
     /// Older messages were fetched into the cache (`load_older`): read again.
     HistoryLoaded {

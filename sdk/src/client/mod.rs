@@ -7,6 +7,7 @@ mod api;
 mod bridge;
 mod error;
 mod events;
+mod moderation;
 mod refresher;
 mod rest;
 mod room_list;

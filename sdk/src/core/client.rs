@@ -3,7 +3,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use chat_protocol::v1::{ClientFrame, ErrorCode, ReceiptKind, ServerFrame};
+use chat_protocol::v1::{ClientFrame, ErrorCode, LeaveReason, ReceiptKind, ServerFrame};
 
 use super::io::{Action, ConnectionState, DisconnectReason, Event, Input};
 use super::outbox::{Outbox, Refusal};
@@ -422,6 +422,25 @@ impl Core {
                 self.flush_outbox(now, out);
             }
             ServerFrame::Error {
+                code: ErrorCode::Forbidden,
+                reference: Some(ref room_id),
+                ..
+            } if self.joining.remove(room_id.as_str()) => {
+                // No longer a member (kicked, banned or left on another device while
+                // this one was away): stop following the room instead of retrying.
+                let room_id = room_id.clone();
+                out.push(Action::Emit(Event::Received(frame)));
+                self.membership_ended(room_id, None, out);
+            }
+            ServerFrame::RoomLeft {
+                ref room_id,
+                reason: Some(reason),
+            } => {
+                self.joining.remove(room_id.as_str());
+                let room_id = room_id.to_string();
+                self.membership_ended(room_id, Some(reason), out);
+            }
+            ServerFrame::Error {
                 code,
                 reference: Some(ref room_id),
                 ..
@@ -490,6 +509,18 @@ impl Core {
         }
     }
 
+    /// Stops following a room whose membership ended, and says so.
+    fn membership_ended(
+        &mut self,
+        room_id: String,
+        reason: Option<LeaveReason>,
+        out: &mut Vec<Action>,
+    ) {
+        self.typing.remove(&room_id);
+        self.rooms.remove(&room_id);
+        out.push(Action::Emit(Event::MembershipEnded { room_id, reason }));
+    }
+
     /// Advances the room cursor for room events and schedules a delivered receipt for
     /// other people's messages.
     fn note_room_event(&mut self, now: Millis, frame: &ServerFrame) {
@@ -518,6 +549,8 @@ impl Core {
             ),
             ServerFrame::MessageEdited { room_id, seq, .. }
             | ServerFrame::MessageDeleted { room_id, seq, .. } => (room_id, *seq, false),
+            ServerFrame::MemberChanged(m) => (&m.room_id, m.seq, false),
+            ServerFrame::RoomChanged(r) => (&r.room_id, r.seq, false),
             _ => return,
         };
         let Some(room) = self.rooms.get_mut(room_id.as_str()) else {

@@ -1,6 +1,6 @@
 //! What goes into the core and what comes out of it.
 
-use chat_protocol::v1::{ClientFrame, ErrorCode, ServerFrame};
+use chat_protocol::v1::{ClientFrame, ErrorCode, LeaveReason, ServerFrame};
 
 use super::Millis;
 use super::outbox::OutgoingMessage;
@@ -210,6 +210,14 @@ pub enum Event {
     },
     /// A message was removed from the outbox by [`Input::Cancel`].
     Cancelled(String),
+    /// The user is no longer a member of a followed room (`room_left` with a reason,
+    /// or a resume refused as `forbidden`): the core stopped following it.
+    MembershipEnded {
+        /// The room.
+        room_id: String,
+        /// Left, kicked or banned; `None` when only the refused resume told.
+        reason: Option<LeaveReason>,
+    },
     /// An [`Input::Request`] could not be sent: not connected.
     NotSent(ClientFrame),
     /// The server refused the token: call the app's token refresh, then send

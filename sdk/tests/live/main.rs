@@ -5,6 +5,7 @@ mod harness;
 
 mod chat;
 mod faults;
+mod moderation;
 mod room_list;
 mod rooms;
 mod sessions;

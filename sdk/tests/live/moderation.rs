@@ -1,0 +1,206 @@
+//! Membership and moderation through the SDK: roles and settings as notices in the
+//! cache, a kick that takes the room out of the list on every device (live, or on the
+//! next resume of a device that was away), and the REST calls' refusals.
+
+use chat_protocol::v1::{ErrorCode, LeaveReason, MemberRole, MembershipChange, RoomVisibility};
+use chat_sdk::cache::NoticeChange;
+use chat_sdk::{ChatClient, ClientError, ClientEvent};
+
+use crate::harness::{Server, connected, contents, eventually, fast_config};
+
+/// Waits (5 s at most) for the membership of `room` to end on `client`; its reason.
+async fn membership_ended(
+    events: &mut tokio::sync::broadcast::Receiver<ClientEvent>,
+    room: &str,
+) -> Option<LeaveReason> {
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(5);
+    loop {
+        let event = tokio::time::timeout_at(deadline, events.recv())
+            .await
+            .expect("membership ended in time")
+            .expect("event stream");
+        if let ClientEvent::MembershipEnded { room_id, reason } = event
+            && room_id == room
+        {
+            return reason;
+        }
+    }
+}
+
+fn listed(client: &ChatClient, room: &str) -> bool {
+    client
+        .room_list()
+        .unwrap()
+        .iter()
+        .any(|r| r.room_id == room)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn moderation_reaches_every_device_and_the_cache_keeps_the_story() {
+    let server = Server::start().await;
+    let url = format!("http://{}", server.addr);
+    let ann = ChatClient::open(fast_config(url.clone(), None)).unwrap();
+    let ann_session = ann.register("ann", "correct horse battery").await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let bob_db = dir.path().join("bob.db");
+    let bob = ChatClient::open(fast_config(url.clone(), Some(bob_db.clone()))).unwrap();
+    let bob_session = bob.register("bob", "correct horse battery").await.unwrap();
+    let carol = ChatClient::open(fast_config(url.clone(), None)).unwrap();
+    let carol_session = carol
+        .register("carol", "correct horse battery")
+        .await
+        .unwrap();
+    let room = ann
+        .create_room(
+            "team",
+            RoomVisibility::Private,
+            &[bob_session.user_id.clone(), carol_session.user_id.clone()],
+        )
+        .await
+        .unwrap();
+    for client in [&ann, &bob, &carol] {
+        client.join_room(&room).unwrap();
+        client.connect().unwrap();
+        connected(client).await;
+    }
+    eventually(5, "the room listed on Bob's device", || listed(&bob, &room)).await;
+
+    // Roles: Ann owns the room and makes Bob an admin; everyone's cache has the notice.
+    let members = bob.members(&room).await.unwrap();
+    assert_eq!(
+        members.iter().map(|m| m.role).collect::<Vec<_>>(),
+        [MemberRole::Owner, MemberRole::Member, MemberRole::Member]
+    );
+    ann.set_member_role(&room, &bob_session.user_id, MemberRole::Admin)
+        .await
+        .unwrap();
+    eventually(5, "the role notice cached on Carol's device", || {
+        carol.notices(&room, None, 10).unwrap().len() == 1
+    })
+    .await;
+    let notice = &carol.notices(&room, None, 10).unwrap()[0];
+    assert_eq!(
+        notice.change,
+        NoticeChange::Member {
+            user_id: bob_session.user_id.clone(),
+            change: MembershipChange::Role,
+            role: Some(MemberRole::Admin)
+        }
+    );
+    assert_eq!(
+        (notice.seq, notice.by.as_str()),
+        (1, ann_session.user_id.as_str())
+    );
+    let details = bob.room_details(&room).await.unwrap();
+    assert_eq!((details.role, details.member_count), (MemberRole::Admin, 3));
+
+    // A rename by the new admin renames the room in every list.
+    bob.update_room(&room, Some("launch".into()), Some("Friday".into()), None)
+        .await
+        .unwrap();
+    eventually(5, "the new name in Carol's list", || {
+        carol
+            .room_list()
+            .unwrap()
+            .iter()
+            .any(|r| r.room_id == room && r.name == "launch")
+    })
+    .await;
+
+    // Carol, a member, may not kick; her refusal changes nothing.
+    let refused = carol.remove_member(&room, &bob_session.user_id).await;
+    assert!(
+        matches!(
+            refused,
+            Err(ClientError::Server {
+                code: ErrorCode::Forbidden,
+                ..
+            })
+        ),
+        "{refused:?}"
+    );
+
+    // Bob's device goes away; Carol writes; then Ann kicks Bob.
+    ann.send_message(&room, "before the kick").unwrap();
+    eventually(5, "Bob has the message", || {
+        contents(&bob, &room).contains(&"before the kick".to_owned())
+    })
+    .await;
+    bob.disconnect().unwrap();
+    ann.remove_member(&room, &bob_session.user_id)
+        .await
+        .unwrap();
+    ann.send_message(&room, "after the kick").unwrap();
+    eventually(5, "Carol has both messages and the kick", || {
+        contents(&carol, &room).len() == 2 && carol.notices(&room, None, 10).unwrap().len() == 3
+    })
+    .await;
+
+    // Back online, Bob's device learns it is out: the room leaves the list, what it
+    // had stays readable (nothing after the kick), and it stops following the room.
+    let mut events = bob.subscribe();
+    bob.connect().unwrap();
+    assert_eq!(membership_ended(&mut events, &room).await, None);
+    assert!(!listed(&bob, &room));
+    assert_eq!(contents(&bob, &room), ["before the kick"]);
+    bob.shutdown();
+    drop(bob);
+    let bob = ChatClient::open(fast_config(url.clone(), Some(bob_db))).unwrap();
+    bob.set_session(&bob_session).unwrap();
+    let mut events = bob.subscribe();
+    bob.connect().unwrap();
+    connected(&bob).await;
+    assert_eq!(contents(&bob, &room), ["before the kick"]);
+    assert!(!listed(&bob, &room), "after a restart too");
+
+    // Added back and live, Bob is banned while connected: told at once, with the reason.
+    ann.add_member(&room, &bob_session.user_id).await.unwrap();
+    eventually(5, "the room back in Bob's list", || listed(&bob, &room)).await;
+    bob.join_room(&room).unwrap();
+    eventually(5, "Bob follows the room again", || {
+        contents(&bob, &room).contains(&"after the kick".to_owned())
+    })
+    .await;
+    ann.ban_user(&room, &bob_session.user_id, Some("spam".into()))
+        .await
+        .unwrap();
+    assert_eq!(
+        membership_ended(&mut events, &room).await,
+        Some(LeaveReason::Banned)
+    );
+    assert!(!listed(&bob, &room));
+    let bans = ann.room_bans(&room).await.unwrap();
+    assert_eq!((bans.len(), bans[0].reason.as_deref()), (1, Some("spam")));
+    let again = ann.add_member(&room, &bob_session.user_id).await;
+    assert!(matches!(
+        again,
+        Err(ClientError::Server {
+            code: ErrorCode::Forbidden,
+            ..
+        })
+    ));
+    ann.unban_user(&room, &bob_session.user_id).await.unwrap();
+    assert!(ann.room_bans(&room).await.unwrap().is_empty());
+
+    // Carol leaves for good: her device is told, Ann's cache has the notice.
+    let mut carol_events = carol.subscribe();
+    carol.end_membership(&room).await.unwrap();
+    assert_eq!(
+        membership_ended(&mut carol_events, &room).await,
+        Some(LeaveReason::Left)
+    );
+    eventually(5, "Ann's cache has Carol leaving", || {
+        ann.notices(&room, None, 20).unwrap().iter().any(|n| {
+            matches!(&n.change, NoticeChange::Member { user_id, change: MembershipChange::Left, .. }
+                if *user_id == carol_session.user_id)
+        })
+    })
+    .await;
+    let seqs: Vec<u64> = ann
+        .notices(&room, None, 20)
+        .unwrap()
+        .iter()
+        .map(|n| n.seq)
+        .collect();
+    assert!(seqs.windows(2).all(|w| w[0] < w[1]), "{seqs:?}");
+}
