@@ -32,11 +32,16 @@ import uniffi.chat_ffi.ChatException
 import uniffi.chat_ffi.ChatListener
 import uniffi.chat_ffi.TokenProvider
 import uniffi.chat_protocol.ErrorCode
+import uniffi.chat_protocol.LeaveReason
+import uniffi.chat_protocol.MemberRole
+import uniffi.chat_protocol.MembershipChange
+import uniffi.chat_protocol.WhoCanAdd
 import uniffi.chat_protocol.ReceiptKind
 import uniffi.chat_protocol.RoomVisibility
 import uniffi.chat_sdk.ClientEvent
 import uniffi.chat_sdk.ConnectionState
 import uniffi.chat_sdk.MessageStatus
+import uniffi.chat_sdk.NoticeChange
 import uniffi.chat_sdk.Session
 
 /** Collects events from the SDK thread; tests wait on it with a timeout. */
@@ -199,6 +204,7 @@ suspend fun chat(server: Server) {
 
     timelines(ann, bob, room, annSession.userId, "ann_$suffix")
     roomLists(ann, bob, room)
+    moderation(ann, bob, annSession.userId, bobSession.userId, bobEvents)
     sessions(ann, bob, room, annSession, annEvents)
     tokenProvider(server, bobSession)
 
@@ -320,6 +326,34 @@ suspend fun roomLists(ann: ChatClient, bob: ChatClient, room: String) {
     })
     list.close()
     scope.cancel()
+}
+
+/** Roles, settings and a kick: the notices reach bob's cache, and the kick ends his membership. */
+suspend fun moderation(ann: ChatClient, bob: ChatClient, annId: String, bobId: String, bobEvents: Recorder) {
+    val room = ann.createRoom("moderated", RoomVisibility.PRIVATE, listOf(bobId))
+    check("the creator owns the room, the others are members",
+        bob.members(room).map { it.role } == listOf(MemberRole.OWNER, MemberRole.MEMBER))
+    bob.joinRoom(room)
+    check("bob follows the moderated room", bobEvents.await { it is ClientEvent.RoomJoined && it.roomId == room } != null)
+    ann.setMemberRole(room, bobId, MemberRole.ADMIN)
+    val promoted = bobEvents.await { it is ClientEvent.Notice && it.notice.roomId == room } as ClientEvent.Notice?
+    val change = promoted?.notice?.change as NoticeChange.Member?
+    check("bob hears he is an admin", change?.userId == bobId && change.change == MembershipChange.ROLE && change.role == MemberRole.ADMIN)
+    check("his room details say so", bob.roomDetails(room).role == MemberRole.ADMIN)
+    val updated = bob.updateRoom(room, null, "plans", WhoCanAdd.ADMINS)
+    check("an admin changes the topic and who may add", updated.topic == "plans" && updated.whoCanAdd == WhoCanAdd.ADMINS)
+    try {
+        bob.removeMember(room, annId)
+        check("an admin removing the owner throws", false)
+    } catch (e: ChatException.Server) {
+        check("an admin removing the owner throws ChatException.Server(forbidden)", e.code == ErrorCode.FORBIDDEN)
+    }
+    ann.removeMember(room, bobId)
+    val ended = bobEvents.await { it is ClientEvent.MembershipEnded && it.roomId == room } as ClientEvent.MembershipEnded?
+    check("the kick ends bob's membership", ended?.reason == LeaveReason.KICKED)
+    check("bob's cache keeps the story up to the kick",
+        bob.notices(room, null, 10u).map { (it.change as? NoticeChange.Member)?.change }.filterNotNull() ==
+            listOf(MembershipChange.ROLE, MembershipChange.KICKED))
 }
 
 /** Polls [condition] for up to ten seconds. */

@@ -15,7 +15,7 @@ use crate::token_provider::{AppTokenProvider, TokenProvider};
 /// A chat client: one connection and one cache (one database file per signed-in user).
 #[derive(Debug, uniffi::Object)]
 pub struct ChatClient {
-    inner: chat_sdk::ChatClient,
+    pub(crate) inner: chat_sdk::ChatClient,
 }
 
 type Result<T, E = ChatError> = std::result::Result<T, E>;

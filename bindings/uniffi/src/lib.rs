@@ -11,6 +11,7 @@
 mod client;
 mod error;
 mod listener;
+mod moderation;
 mod runtime;
 mod token_provider;
 

@@ -21,7 +21,7 @@ type Result<T> = std::result::Result<T, JsValue>;
 #[wasm_bindgen]
 #[derive(Debug)]
 pub struct ChatClient {
-    inner: chat_sdk::ChatClient,
+    pub(crate) inner: chat_sdk::ChatClient,
 }
 
 #[wasm_bindgen]
@@ -308,21 +308,21 @@ impl ChatClient {
 }
 
 /// A value as the typed JavaScript object its TypeScript declaration describes.
-fn typed<T: Tsify + serde::Serialize>(value: &T) -> Result<Ts<T>> {
+pub(crate) fn typed<T: Tsify + serde::Serialize>(value: &T) -> Result<Ts<T>> {
     value
         .into_ts()
         .map_err(|e| JsValue::from(js_sys::Error::new(&e.to_string())))
 }
 
 /// Values as a JavaScript array of typed objects (`T[]` in TypeScript).
-fn typed_all<T: Tsify + serde::Serialize>(
+pub(crate) fn typed_all<T: Tsify + serde::Serialize>(
     values: impl IntoIterator<Item = T>,
 ) -> Result<Vec<Ts<T>>> {
     values.into_iter().map(|value| typed(&value)).collect()
 }
 
 /// A seq from JavaScript, where it is a `number` (as in `Message.seq`).
-fn seq_arg(name: &str, value: f64) -> Result<u64> {
+pub(crate) fn seq_arg(name: &str, value: f64) -> Result<u64> {
     const MAX_SAFE_INTEGER: f64 = 9_007_199_254_740_991.0;
     if value.fract() == 0.0 && (0.0..=MAX_SAFE_INTEGER).contains(&value) {
         Ok(value as u64)

@@ -2,14 +2,14 @@
 //!
 //! Every other value the browser gets is declared once, in the SDK or the protocol
 //! crate, with tsify behind their `tsify` features. `RoomSummary` (with its
-//! `LastMessage`), `UserProfile` and `RoomMember` cannot be: they are REST bodies, and tsify takes a
+//! `LastMessage`), `UserProfile`, `RoomMember`, `RoomDetails` and `RoomBan` cannot be: they are REST bodies, and tsify takes a
 //! JavaScript object's shape from the type's serde derive, which for these *is* the
 //! wire format (`room_id`, `user_id`). Renaming their fields to camelCase there would change what the server
 //! and the SDK exchange; keeping snake_case would make them the only snake_case objects
 //! of this API. So the browser gets these camelCase copies, and Kotlin and Swift use
 //! the protocol's own types (UniFFI renames fields per language by itself).
 
-use chat_protocol::v1::{MemberRole, RoomKind, RoomVisibility};
+use chat_protocol::v1::{MemberRole, RoomKind, RoomVisibility, WhoCanAdd};
 use serde::Serialize;
 use tsify::Tsify;
 
@@ -133,6 +133,71 @@ impl From<chat_protocol::v1::RoomMember> for RoomMember {
             display_name: m.display_name,
             role: m.role,
             joined_at: m.joined_at,
+        }
+    }
+}
+
+/// A room's settings, member count and the caller's role.
+#[derive(Debug, Clone, Serialize, Tsify)]
+#[serde(rename_all = "camelCase")]
+pub struct RoomDetails {
+    /// The room.
+    pub room_id: String,
+    /// Its name (empty for a direct room).
+    pub name: String,
+    /// Its topic (empty: none).
+    pub topic: String,
+    /// Public, private or direct.
+    pub visibility: RoomVisibility,
+    /// Who may add members.
+    pub who_can_add: WhoCanAdd,
+    /// How many members it has.
+    pub member_count: u64,
+    /// The room's highest seq.
+    pub last_seq: u64,
+    /// When it was created, ms since the epoch.
+    pub created_at: i64,
+    /// The caller's role.
+    pub role: MemberRole,
+}
+
+impl From<chat_protocol::v1::RoomDetails> for RoomDetails {
+    fn from(d: chat_protocol::v1::RoomDetails) -> Self {
+        Self {
+            room_id: d.room_id.into_string(),
+            name: d.name,
+            topic: d.topic,
+            visibility: d.visibility,
+            who_can_add: d.who_can_add,
+            member_count: d.member_count,
+            last_seq: d.last_seq,
+            created_at: d.created_at,
+            role: d.role,
+        }
+    }
+}
+
+/// One ban of a room.
+#[derive(Debug, Clone, Serialize, Tsify)]
+#[serde(rename_all = "camelCase")]
+pub struct RoomBan {
+    /// The banned user.
+    pub user_id: String,
+    /// Who banned them.
+    pub banned_by: String,
+    /// The reason given, if any.
+    pub reason: Option<String>,
+    /// When, ms since the epoch.
+    pub created_at: i64,
+}
+
+impl From<chat_protocol::v1::RoomBan> for RoomBan {
+    fn from(b: chat_protocol::v1::RoomBan) -> Self {
+        Self {
+            user_id: b.user_id.into_string(),
+            banned_by: b.banned_by.into_string(),
+            reason: b.reason,
+            created_at: b.created_at,
         }
     }
 }

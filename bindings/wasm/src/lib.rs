@@ -12,6 +12,7 @@
 mod client;
 mod convert;
 mod error;
+mod moderation;
 mod subscription;
 mod token_provider;
 
