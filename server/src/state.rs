@@ -57,6 +57,7 @@ impl AppState {
         let typing = Arc::new(Typing::new(
             Arc::clone(&bus),
             roster.clone(),
+            Arc::clone(&store),
             config.typing_ttl,
         ));
         let limits = Arc::new(Limits::new(&config));

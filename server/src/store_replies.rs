@@ -70,5 +70,6 @@ fn refused(refusal: Refusal) -> Error {
         Refusal::PrivateRoom => {
             Error::forbidden("this room is private; a member must add you first")
         }
+        Refusal::Blocked => Error::forbidden("this user does not accept this from you"),
     }
 }

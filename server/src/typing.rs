@@ -1,7 +1,7 @@
 //! Typing indicators, and their one owner: [`Typing`] keeps this process's states (a
 //! room hears of a change, and of the stop when a state is not refreshed in time) and,
 //! in a cluster, their copies in Redis, from which any process announces the stop of a
-//! user whose process died.
+//! user whose process died. Users who blocked the typer hear nothing of it.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -13,57 +13,62 @@ use tokio_util::sync::CancellationToken;
 
 use crate::bus::Bus;
 use crate::roster::Roster;
+use crate::store::Store;
 
 /// Who is typing where, on this process and (through the roster) across the cluster.
 #[derive(Debug)]
 pub struct Typing {
-    /// (room, user) → when the state expires unless refreshed.
-    states: Mutex<HashMap<(String, String), Instant>>,
+    states: States,
     bus: Arc<dyn Bus>,
     roster: Option<Arc<Roster>>,
-    /// How long a `typing` frame holds without a refresh (`--typing-ttl`).
-    ttl: Duration,
+    /// Who blocked a typer (read at each change: typing changes are rare next to
+    /// messages, and a block made on any process counts at once).
+    store: Arc<dyn Store>,
 }
 
 impl Typing {
     /// Announces through `bus`; keeps cluster copies in `roster` when there is one.
-    pub fn new(bus: Arc<dyn Bus>, roster: Option<Arc<Roster>>, ttl: Duration) -> Self {
+    /// A `typing` frame holds for `ttl` without a refresh (`--typing-ttl`).
+    pub fn new(
+        bus: Arc<dyn Bus>,
+        roster: Option<Arc<Roster>>,
+        store: Arc<dyn Store>,
+        ttl: Duration,
+    ) -> Self {
         Self {
-            states: Mutex::default(),
+            states: States::new(ttl),
             bus,
             roster,
-            ttl,
+            store,
         }
-    }
-
-    fn states(&self) -> std::sync::MutexGuard<'_, HashMap<(String, String), Instant>> {
-        self.states.lock().expect("typing lock poisoned")
     }
 
     /// Applies a client's `typing` frame. The room hears only of a change; a refresh
     /// moves the expiry forward, here and in the cluster.
     pub async fn update(&self, room_id: &str, user_id: &str, is_typing: bool) {
         let changed = if is_typing {
-            self.start(room_id, user_id, Instant::now())
+            self.states.start(room_id, user_id, Instant::now())
         } else {
-            self.stop(room_id, user_id)
+            self.states.stop(room_id, user_id)
         };
         if changed {
-            self.announce(room_id, user_id, is_typing);
+            self.announce(room_id, user_id, is_typing).await;
         }
         if let Some(roster) = &self.roster {
             roster
-                .set_typing(room_id, user_id, is_typing, self.ttl)
+                .set_typing(room_id, user_id, is_typing, self.states.ttl)
                 .await;
         }
     }
 
     /// A connection of `user_id` left the room: if they were typing there, they stop.
     pub async fn left_room(&self, room_id: &str, user_id: &str) {
-        if self.stop(room_id, user_id) {
-            self.announce(room_id, user_id, false);
+        if self.states.stop(room_id, user_id) {
+            self.announce(room_id, user_id, false).await;
             if let Some(roster) = &self.roster {
-                roster.set_typing(room_id, user_id, false, self.ttl).await;
+                roster
+                    .set_typing(room_id, user_id, false, self.states.ttl)
+                    .await;
             }
         }
     }
@@ -73,11 +78,13 @@ impl Typing {
     pub async fn disconnected(&self, user_id: &str) {
         let rooms = self.forget(user_id);
         for room_id in &rooms {
-            self.announce(room_id, user_id, false);
+            self.announce(room_id, user_id, false).await;
         }
         if let Some(roster) = &self.roster {
             for room_id in &rooms {
-                roster.set_typing(room_id, user_id, false, self.ttl).await;
+                roster
+                    .set_typing(room_id, user_id, false, self.states.ttl)
+                    .await;
             }
         }
     }
@@ -85,28 +92,62 @@ impl Typing {
     /// Drops every state of `user_id` without announcing anything (for a connection
     /// that ended abnormally); returns the rooms they were typing in.
     pub fn forget(&self, user_id: &str) -> Vec<String> {
-        let mut rooms = Vec::new();
-        self.states().retain(|(room, user), _| {
-            let drop = user == user_id;
-            if drop {
-                rooms.push(room.clone());
+        self.states.forget(user_id)
+    }
+
+    /// Tells the room's other users, on every process, that `user_id` started or
+    /// stopped typing; those who blocked them are left out.
+    async fn announce(&self, room_id: &str, user_id: &str, is_typing: bool) {
+        let frame = ServerFrame::Typing {
+            room_id: room_id.into(),
+            user_id: user_id.into(),
+            is_typing,
+        };
+        let mut left_out = match self.store.blockers_of(user_id).await {
+            Ok(blockers) => blockers,
+            Err(e) => {
+                // Rather no indicator than one a blocker should not see.
+                tracing::warn!(error = %e, "typing not announced: blocks unreadable");
+                return;
             }
-            !drop
-        });
-        rooms
+        };
+        left_out.push(user_id.to_owned());
+        self.bus
+            .publish_to_room(room_id, Utf8Bytes::from(frame.encode()), &left_out);
+    }
+}
+
+/// This process's typing states: (room, user) → when the state expires unless
+/// refreshed.
+#[derive(Debug)]
+struct States {
+    expiries: Mutex<HashMap<(String, String), Instant>>,
+    ttl: Duration,
+}
+
+impl States {
+    fn new(ttl: Duration) -> Self {
+        Self {
+            expiries: Mutex::default(),
+            ttl,
+        }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<(String, String), Instant>> {
+        self.expiries.lock().expect("typing lock poisoned")
     }
 
     /// Marks (room, user) as typing until `now + ttl`. True when they were not typing
     /// before (or their state had expired), i.e. the room must be told.
     fn start(&self, room_id: &str, user_id: &str, now: Instant) -> bool {
-        self.states()
+        self.lock()
             .insert((room_id.to_owned(), user_id.to_owned()), now + self.ttl)
             .is_none_or(|expiry| expiry <= now)
     }
 
     /// Clears (room, user). True when they were typing.
     fn stop(&self, room_id: &str, user_id: &str) -> bool {
-        self.states()
+        self.lock()
             .remove(&(room_id.to_owned(), user_id.to_owned()))
             .is_some()
     }
@@ -114,7 +155,7 @@ impl Typing {
     /// Removes the states not refreshed by `now` and returns them as (room, user).
     fn expire(&self, now: Instant) -> Vec<(String, String)> {
         let mut expired = Vec::new();
-        self.states().retain(|key, expiry| {
+        self.lock().retain(|key, expiry| {
             let keep = *expiry > now;
             if !keep {
                 expired.push(key.clone());
@@ -124,16 +165,17 @@ impl Typing {
         expired
     }
 
-    /// Tells the room's other users, on every process, that `user_id` started or
-    /// stopped typing.
-    fn announce(&self, room_id: &str, user_id: &str, is_typing: bool) {
-        let frame = ServerFrame::Typing {
-            room_id: room_id.into(),
-            user_id: user_id.into(),
-            is_typing,
-        };
-        self.bus
-            .publish_to_room(room_id, Utf8Bytes::from(frame.encode()), Some(user_id));
+    /// Drops every state of `user_id`; returns the rooms they were typing in.
+    fn forget(&self, user_id: &str) -> Vec<String> {
+        let mut rooms = Vec::new();
+        self.lock().retain(|(room, user), _| {
+            let drop = user == user_id;
+            if drop {
+                rooms.push(room.clone());
+            }
+            !drop
+        });
+        rooms
     }
 }
 
@@ -141,7 +183,7 @@ impl Typing {
 /// times per TTL) and, in a cluster, as often as the roster sweeps, the Redis copies of
 /// users whose process died.
 pub async fn run_sweeper(typing: Arc<Typing>, shutdown: CancellationToken) {
-    let mut local = tokio::time::interval((typing.ttl / 4).max(Duration::from_millis(50)));
+    let mut local = tokio::time::interval((typing.states.ttl / 4).max(Duration::from_millis(50)));
     local.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     // Without a roster this timer is never polled; any period will do.
     let cluster_every = typing
@@ -154,14 +196,14 @@ pub async fn run_sweeper(typing: Arc<Typing>, shutdown: CancellationToken) {
         tokio::select! {
             () = shutdown.cancelled() => return,
             _ = local.tick() => {
-                for (room_id, user_id) in typing.expire(Instant::now()) {
-                    typing.announce(&room_id, &user_id, false);
+                for (room_id, user_id) in typing.states.expire(Instant::now()) {
+                    typing.announce(&room_id, &user_id, false).await;
                 }
             }
             _ = cluster.tick(), if typing.roster.is_some() => {
                 if let Some(roster) = &typing.roster {
                     for (room_id, user_id) in roster.sweep_typing().await {
-                        typing.announce(&room_id, &user_id, false);
+                        typing.announce(&room_id, &user_id, false).await;
                     }
                 }
             }
@@ -172,12 +214,9 @@ pub async fn run_sweeper(typing: Arc<Typing>, shutdown: CancellationToken) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::bus::LocalBus;
-    use crate::hub::Hub;
 
-    fn typing() -> Typing {
-        let bus = Arc::new(LocalBus::new(Arc::new(Hub::new())));
-        Typing::new(bus, None, Duration::from_secs(5))
+    fn typing() -> States {
+        States::new(Duration::from_secs(5))
     }
 
     #[test]

@@ -6,6 +6,7 @@ mod ids;
 mod limits;
 mod moderation;
 mod rest;
+mod safety;
 mod server;
 mod types;
 
@@ -25,6 +26,7 @@ pub use rest::{
     MemberList, MessagesPage, MuteRequest, RefreshRequest, RoomList, RoomMember, RoomSummary,
     SendMessageRequest, SendMessageResponse, UpdateProfileRequest, UserProfile,
 };
+pub use safety::{BlockList, BlockedUser, Report, ReportRequest};
 pub use server::ServerFrame;
 pub use types::{
     LastMessage, MemberReceipts, Message, PresenceStatus, ReceiptKind, RoomKind, RoomVisibility,

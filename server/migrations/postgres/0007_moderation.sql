@@ -40,10 +40,35 @@ CREATE TABLE room_notices (
     PRIMARY KEY (room_id, seq)
 );
 
--- The writer's batch function again, as in 0005_commit_batch.sql but for one rule: an
+-- A user's blocks. The blocked user cannot open a direct room with the blocker, add
+-- them to a room, or send in their direct room; the blocker gets none of their typing.
+CREATE TABLE user_blocks (
+    blocker_id TEXT NOT NULL REFERENCES users (id),
+    blocked_id TEXT NOT NULL REFERENCES users (id),
+    created_at BIGINT NOT NULL,
+    PRIMARY KEY (blocker_id, blocked_id)
+);
+CREATE INDEX user_blocks_blocked ON user_blocks (blocked_id, blocker_id);
+
+-- Reports of messages and users, for the server's admins. A reported message's content
+-- is copied in, so that editing or deleting it does not erase the evidence.
+CREATE TABLE reports (
+    id              TEXT PRIMARY KEY,
+    reporter_id     TEXT NOT NULL,
+    room_id         TEXT NOT NULL,
+    message_id      TEXT,
+    user_id         TEXT,
+    reason          TEXT NOT NULL,
+    message_content TEXT,
+    created_at      BIGINT NOT NULL
+);
+CREATE INDEX reports_created ON reports (created_at, id);
+
+-- The writer's batch function again, as in 0005_commit_batch.sql but for two rules: an
 -- owner or admin may delete anyone's message in their room (the delete's room event
 -- records who deleted it as its sender_id; the message keeps its own sender, which a
--- 'changed' row now returns as earlier_sender_id).
+-- 'changed' row now returns as earlier_sender_id), and a user blocked by the other
+-- member of a direct room cannot send there ('blocked').
 CREATE OR REPLACE FUNCTION chat_commit_batch(
     kinds     TEXT[],   -- 'message', 'edit' or 'delete'
     room_ids  TEXT[],
@@ -88,6 +113,13 @@ BEGIN
         ELSIF NOT EXISTS (SELECT 1 FROM room_members rm
                           WHERE rm.room_id = room_ids[i] AND rm.user_id = user_ids[i]) THEN
             refusal := 'not_member';
+        ELSIF kinds[i] = 'message' AND EXISTS (
+                  -- The other member of a direct room blocked the sender.
+                  SELECT 1 FROM rooms r
+                  JOIN room_members o ON o.room_id = r.id AND o.user_id <> user_ids[i]
+                  JOIN user_blocks b ON b.blocker_id = o.user_id AND b.blocked_id = user_ids[i]
+                  WHERE r.id = room_ids[i] AND r.visibility = 'direct') THEN
+            refusal := 'blocked';
         ELSE
             refusal := NULL;
         END IF;

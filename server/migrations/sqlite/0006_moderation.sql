@@ -39,3 +39,27 @@ CREATE TABLE room_notices (
     created_at INTEGER NOT NULL,
     PRIMARY KEY (room_id, seq)
 ) WITHOUT ROWID;
+
+-- A user's blocks. The blocked user cannot open a direct room with the blocker, add
+-- them to a room, or send in their direct room; the blocker gets none of their typing.
+CREATE TABLE user_blocks (
+    blocker_id TEXT NOT NULL REFERENCES users (id),
+    blocked_id TEXT NOT NULL REFERENCES users (id),
+    created_at INTEGER NOT NULL,
+    PRIMARY KEY (blocker_id, blocked_id)
+) WITHOUT ROWID;
+CREATE INDEX user_blocks_blocked ON user_blocks (blocked_id, blocker_id);
+
+-- Reports of messages and users, for the server's admins. A reported message's content
+-- is copied in, so that editing or deleting it does not erase the evidence.
+CREATE TABLE reports (
+    id              TEXT PRIMARY KEY,
+    reporter_id     TEXT NOT NULL,
+    room_id         TEXT NOT NULL,
+    message_id      TEXT,
+    user_id         TEXT,
+    reason          TEXT NOT NULL,
+    message_content TEXT,
+    created_at      INTEGER NOT NULL
+);
+CREATE INDEX reports_created ON reports (created_at, id);

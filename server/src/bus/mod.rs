@@ -19,7 +19,7 @@ pub trait Bus: Send + Sync + std::fmt::Debug + 'static {
     /// A committed room event, to every connection following the room.
     fn publish_room_event(&self, event: Arc<RoomEvent>);
     /// An ephemeral room frame (typing, receipt), optionally not to one user.
-    fn publish_to_room(&self, room_id: &str, frame: Utf8Bytes, except_user: Option<&str>);
+    fn publish_to_room(&self, room_id: &str, frame: Utf8Bytes, except_users: &[String]);
     /// A frame to every connection of the given users (presence).
     fn publish_to_users(&self, user_ids: &[String], frame: Utf8Bytes);
     /// Users' room summaries to read again, wherever they have connections.
@@ -48,8 +48,8 @@ impl Bus for LocalBus {
         self.hub.deliver_room_event(&event);
     }
 
-    fn publish_to_room(&self, room_id: &str, frame: Utf8Bytes, except_user: Option<&str>) {
-        self.hub.deliver_to_room(room_id, &frame, except_user);
+    fn publish_to_room(&self, room_id: &str, frame: Utf8Bytes, except_users: &[String]) {
+        self.hub.deliver_to_room(room_id, &frame, except_users);
     }
 
     fn publish_to_users(&self, user_ids: &[String], frame: Utf8Bytes) {

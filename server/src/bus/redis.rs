@@ -51,7 +51,9 @@ enum Remote {
     ToRoom {
         room_id: String,
         frame: String,
-        except_user: Option<String>,
+        /// Users whose connections are left out (a typer, and those who blocked them).
+        #[serde(default)]
+        except_users: Vec<String>,
     },
     ToUsers {
         user_ids: Vec<String>,
@@ -131,12 +133,12 @@ impl Bus for RedisBus {
         });
     }
 
-    fn publish_to_room(&self, room_id: &str, frame: Utf8Bytes, except_user: Option<&str>) {
-        self.hub.deliver_to_room(room_id, &frame, except_user);
+    fn publish_to_room(&self, room_id: &str, frame: Utf8Bytes, except_users: &[String]) {
+        self.hub.deliver_to_room(room_id, &frame, except_users);
         self.send(Remote::ToRoom {
             room_id: room_id.to_owned(),
             frame: frame.to_string(),
-            except_user: except_user.map(str::to_owned),
+            except_users: except_users.to_vec(),
         });
     }
 
@@ -248,8 +250,8 @@ fn deliver(hub: &Hub, process: &str, message: &redis::Msg) {
         Remote::ToRoom {
             room_id,
             frame,
-            except_user,
-        } => hub.deliver_to_room(&room_id, &Utf8Bytes::from(frame), except_user.as_deref()),
+            except_users,
+        } => hub.deliver_to_room(&room_id, &Utf8Bytes::from(frame), &except_users),
         Remote::ToUsers { user_ids, frame } => {
             hub.deliver_to_users(&user_ids, &Utf8Bytes::from(frame));
         }

@@ -1,7 +1,7 @@
 //! The event stream's schema: one versioned JSON object per event, with a dedupe id.
 //! docs/operations.md shows an example of each type.
 
-use chat_protocol::v1::{MemberChanged, MembershipChange, Message, RoomChanged};
+use chat_protocol::v1::{MemberChanged, MembershipChange, Message, Report, RoomChanged};
 use serde_json::{Value, json};
 
 /// Bumped on any incompatible change; consumers check it.
@@ -191,4 +191,26 @@ pub fn room_changed(changed: &RoomChanged, recipients: &[String]) -> OutboxEvent
         data["who_can_add"] = json!(who_can_add);
     }
     finish(event, recipients, data)
+}
+
+/// `report.created`: a member reported a message or a user, for the server's admins.
+/// The reported message's content goes only with `--events-include-content`.
+pub fn report_created(report: &Report, include_content: bool) -> OutboxEvent {
+    let event = envelope(
+        "report.created",
+        &report.room_id,
+        Some(&report.room_id),
+        &report.reporter_id,
+        report.created_at,
+    );
+    let mut data = json!({
+        "report_id": report.report_id,
+        "message_id": report.message_id,
+        "user_id": report.user_id,
+        "reason": report.reason,
+    });
+    if include_content && let Some(content) = &report.message_content {
+        data["message_content"] = json!(content);
+    }
+    finish(event, &[], data)
 }

@@ -1,6 +1,7 @@
 //! The REST API under `/v1`, health endpoints, and the WebSocket route.
 
 mod auth;
+mod blocks;
 mod cors;
 mod extract;
 mod health;
@@ -8,6 +9,7 @@ mod messages;
 mod metrics;
 mod moderation;
 mod openapi;
+mod reports;
 mod response;
 mod room_list;
 mod rooms;
@@ -73,6 +75,12 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/v1/users/by-name/{username}", get(users::by_name))
         .route("/v1/users/me", get(users::me).patch(users::update_me))
+        .route("/v1/users/me/blocks", get(blocks::list))
+        .route(
+            "/v1/users/me/blocks/{user_id}",
+            put(blocks::block).delete(blocks::unblock),
+        )
+        .route("/v1/reports", post(reports::create))
         .route("/v1/users/{user_id}", get(users::by_id))
         .route(
             "/v1/rooms/{room_id}/messages",

@@ -10,7 +10,9 @@ use axum::response::IntoResponse;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use super::{auth, health, messages, metrics, moderation, room_list, rooms, sessions, users};
+use super::{
+    auth, blocks, health, messages, metrics, moderation, reports, room_list, rooms, sessions, users,
+};
 
 /// The document's paths and the schemas they reach.
 #[derive(Debug, OpenApi)]
@@ -41,6 +43,10 @@ use super::{auth, health, messages, metrics, moderation, room_list, rooms, sessi
         moderation::ban,
         moderation::unban,
         moderation::bans,
+        blocks::block,
+        blocks::unblock,
+        blocks::list,
+        reports::create,
         users::by_name,
         users::me,
         users::update_me,
@@ -55,7 +61,8 @@ use super::{auth, health, messages, metrics, moderation, room_list, rooms, sessi
     tags(
         (name = "auth", description = "Accounts and access tokens"),
         (name = "rooms", description = "Rooms and their members"),
-        (name = "users", description = "Profiles, and finding people"),
+        (name = "users", description = "Profiles, finding people, and blocking them"),
+        (name = "reports", description = "Reporting messages and users to the server's admins"),
         (name = "messages", description = "Message pages and sends for bots and integrations"),
         (name = "operations", description = "Probes and metrics"),
     )

@@ -393,9 +393,10 @@ impl Hub {
         self.lock().by_user.len()
     }
 
-    /// Queues an ephemeral frame for every connection following the room, optionally
-    /// skipping one user's connections (a typer does not see their own indicator).
-    pub fn deliver_to_room(&self, room_id: &str, frame: &Utf8Bytes, except_user: Option<&str>) {
+    /// Queues an ephemeral frame for every connection following the room, skipping the
+    /// connections of `except_users` (a typer does not see their own indicator, nor do
+    /// users who blocked them).
+    pub fn deliver_to_room(&self, room_id: &str, frame: &Utf8Bytes, except_users: &[String]) {
         let mut state = self.lock();
         let State {
             connections,
@@ -410,8 +411,9 @@ impl Hub {
             frame: frame.clone(),
         });
         for id in subs {
-            let skip =
-                except_user.is_some_and(|u| connections.get(id).is_some_and(|c| c.user_id == u));
+            let skip = connections
+                .get(id)
+                .is_some_and(|c| except_users.contains(&c.user_id));
             if !skip {
                 push(connections, *id, Delivery::RoomFrame(Arc::clone(&shared)));
             }

@@ -3,15 +3,16 @@
 //! APNs) to deliver. It goes to a webhook (signed with HMAC-SHA256, retried with
 //! backoff) and, with an event stream configured, to Kafka as a `notification.offline`
 //! event. Chat never waits for it: the work runs in its own task after the fan-out.
+//! Reports of messages and users go to the same webhook, for the server's admins.
 
 mod payload;
 mod webhook;
 
 use std::sync::Arc;
 
-use chat_protocol::v1::Message;
+use chat_protocol::v1::{Message, Report};
 
-pub use payload::Notification;
+pub use payload::{Notification, report_post};
 pub use webhook::{Webhook, WebhookConfig};
 
 use crate::presence::Presence;
@@ -100,8 +101,16 @@ impl Notifier {
             self.store.append_event(&notification.as_event()).await?;
         }
         if let Some(webhook) = &self.webhook {
-            webhook.enqueue(notification);
+            webhook.enqueue(notification.to_post());
         }
         Ok(())
+    }
+
+    /// Sends a new report to the webhook, if one is configured (the event stream has it
+    /// from the store's outbox already).
+    pub fn report_filed(&self, report: &Report) {
+        if let Some(webhook) = &self.webhook {
+            webhook.enqueue(report_post(report, self.include_content));
+        }
     }
 }

@@ -1,9 +1,10 @@
 //! What a notification carries: enough for a push service to show "ann in #general",
 //! and the message text only when the configuration allows it.
 
-use chat_protocol::v1::Message;
+use chat_protocol::v1::{Message, Report};
 use serde::Serialize;
 
+use super::webhook::WebhookPost;
 use crate::events::schema::{OutboxEvent, SCHEMA_VERSION};
 
 /// One notification about one message, for every offline recipient of it.
@@ -53,9 +54,12 @@ impl Notification {
         }
     }
 
-    /// The JSON body.
-    pub fn to_json(&self) -> String {
-        serde_json::to_string(self).unwrap_or_default()
+    /// The webhook request.
+    pub fn to_post(&self) -> WebhookPost {
+        WebhookPost {
+            id: self.notification_id.clone(),
+            body: serde_json::to_string(self).unwrap_or_default(),
+        }
     }
 
     /// As an event-stream event: keyed by room like the message it is about, with the
@@ -68,5 +72,28 @@ impl Notification {
             key: self.room_id.clone(),
             payload: event.to_string(),
         }
+    }
+}
+
+/// The webhook request for a new report: `{"type": "report.created", ...}`, the
+/// reported message's content only with `--notify-include-content`.
+pub fn report_post(report: &Report, include_content: bool) -> WebhookPost {
+    let mut body = serde_json::json!({
+        "schema_version": SCHEMA_VERSION,
+        "type": "report.created",
+        "report_id": report.report_id,
+        "reporter_id": report.reporter_id,
+        "room_id": report.room_id,
+        "message_id": report.message_id,
+        "user_id": report.user_id,
+        "reason": report.reason,
+        "created_at": report.created_at,
+    });
+    if include_content && let Some(content) = &report.message_content {
+        body["message_content"] = serde_json::json!(content);
+    }
+    WebhookPost {
+        id: report.report_id.clone(),
+        body: body.to_string(),
     }
 }

@@ -1,6 +1,6 @@
-//! Delivers notifications to a webhook: a bounded queue, one worker, a signature on
-//! every request, and retries with exponential backoff. A full queue or a webhook that
-//! keeps failing drops notifications (counted), never slows chat.
+//! Delivers notifications (and reports) to a webhook: a bounded queue, one worker, a
+//! signature on every request, and retries with exponential backoff. A full queue or a
+//! webhook that keeps failing drops posts (counted), never slows chat.
 
 use std::time::Duration;
 
@@ -8,8 +8,6 @@ use hmac::{Hmac, Mac};
 use sha2::Sha256;
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
-
-use super::Notification;
 
 /// Notifications waiting for the worker before new ones are dropped.
 const QUEUE: usize = 10_000;
@@ -27,10 +25,19 @@ pub struct WebhookConfig {
     pub first_retry: Duration,
 }
 
+/// One request to the webhook: a JSON body and the id receivers de-duplicate by.
+#[derive(Debug, Clone)]
+pub struct WebhookPost {
+    /// `X-Chat-Notification-Id`: the notification's or report's id.
+    pub id: String,
+    /// The JSON body.
+    pub body: String,
+}
+
 /// The webhook sender's handle.
 #[derive(Debug)]
 pub struct Webhook {
-    queue: mpsc::Sender<Notification>,
+    queue: mpsc::Sender<WebhookPost>,
 }
 
 impl Webhook {
@@ -41,9 +48,9 @@ impl Webhook {
         Self { queue }
     }
 
-    /// Queues a notification; drops it (and counts it) if the queue is full.
-    pub fn enqueue(&self, notification: Notification) {
-        if self.queue.try_send(notification).is_err() {
+    /// Queues a post; drops it (and counts it) if the queue is full.
+    pub fn enqueue(&self, post: WebhookPost) {
+        if self.queue.try_send(post).is_err() {
             crate::telemetry::notification("dropped");
         }
     }
@@ -63,7 +70,7 @@ pub fn signature(secret: &str, timestamp: i64, body: &str) -> String {
 
 async fn run(
     config: WebhookConfig,
-    mut pending: mpsc::Receiver<Notification>,
+    mut pending: mpsc::Receiver<WebhookPost>,
     shutdown: CancellationToken,
 ) {
     let http = reqwest::Client::builder()
@@ -71,14 +78,14 @@ async fn run(
         .build()
         .unwrap_or_default();
     loop {
-        let notification = tokio::select! {
+        let post = tokio::select! {
             () = shutdown.cancelled() => return,
             next = pending.recv() => match next {
-                Some(notification) => notification,
+                Some(post) => post,
                 None => return,
             },
         };
-        let body = notification.to_json();
+        let body = post.body;
         let mut wait = config.first_retry;
         let mut delivered = false;
         for attempt in 1..=config.attempts.max(1) {
@@ -91,7 +98,7 @@ async fn run(
                     "x-chat-signature",
                     signature(&config.secret, timestamp, &body),
                 )
-                .header("x-chat-notification-id", &notification.notification_id)
+                .header("x-chat-notification-id", &post.id)
                 .body(body.clone())
                 .send()
                 .await;

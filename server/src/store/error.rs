@@ -82,4 +82,6 @@ pub enum Refusal {
     UserBanned,
     /// Joining by oneself needs a public room.
     PrivateRoom,
+    /// The other user blocked the actor: no direct room, adding or sending to them.
+    Blocked,
 }

@@ -98,6 +98,8 @@ pub(super) struct Facts {
     pub(super) target_role: Option<MemberRole>,
     /// The target (for a join: the actor) is banned from the room.
     pub(super) target_banned: bool,
+    /// The target blocked the actor (who then cannot add them).
+    pub(super) target_blocks_actor: bool,
 }
 
 /// The room's settings as stored.
@@ -157,6 +159,8 @@ pub(super) fn check(
                 refuse(Refusal::UserBanned)
             } else if facts.target_role.is_some() {
                 Ok(Verdict::Unchanged)
+            } else if facts.target_blocks_actor {
+                refuse(Refusal::Blocked)
             } else {
                 Ok(Verdict::Apply)
             };
@@ -248,6 +252,7 @@ mod tests {
             actor_role: actor,
             target_role: target,
             target_banned: false,
+            target_blocks_actor: false,
         }
     }
 
@@ -387,8 +392,14 @@ mod tests {
             Some(Refusal::UserBanned)
         );
         room.target_banned = false;
+        room.target_blocks_actor = true;
+        assert_eq!(refusal(check("actor", &add, &room)), Some(Refusal::Blocked));
         room.target_role = Some(Member);
-        assert_eq!(check("actor", &add, &room).ok(), Some(Verdict::Unchanged));
+        assert_eq!(
+            check("actor", &add, &room).ok(),
+            Some(Verdict::Unchanged),
+            "a member already: nothing to refuse"
+        );
         room.visibility = RoomVisibility::Direct;
         assert_eq!(
             refusal(check("actor", &add, &room)),

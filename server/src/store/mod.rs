@@ -24,8 +24,8 @@ mod write;
 
 use async_trait::async_trait;
 use chat_protocol::v1::{
-    LastMessage, MemberReceipts, MemberRole, Message, ReceiptKind, RoomBan, RoomMember,
-    RoomVisibility, UserProfile, WhoCanAdd,
+    BlockedUser, LastMessage, MemberReceipts, MemberRole, Message, ReceiptKind, Report, RoomBan,
+    RoomMember, RoomVisibility, UserProfile, WhoCanAdd,
 };
 
 pub use committed_event::{CommittedEvent, EventKind};
@@ -194,6 +194,26 @@ pub struct NewRoom {
     pub now: i64,
 }
 
+/// A report to store (`POST /v1/reports`), checked by the store: the reporter must be a
+/// member of the room, and a reported message must be in it.
+#[derive(Debug, Clone)]
+pub struct NewReport {
+    /// Id to store the report under.
+    pub id: String,
+    /// Who reports.
+    pub reporter_id: String,
+    /// The room where it happened.
+    pub room_id: String,
+    /// The message reported, if any.
+    pub message_id: Option<String>,
+    /// The user reported, if named (else a reported message's sender).
+    pub user_id: Option<String>,
+    /// Why (already validated).
+    pub reason: String,
+    /// Time of the report, ms since the epoch.
+    pub now: i64,
+}
+
 /// What the store writes to the event stream's outbox, in the transaction of each room
 /// event. Off unless an event stream is configured (nothing would empty the outbox).
 #[derive(Debug, Clone, Copy, Default)]
@@ -324,6 +344,16 @@ pub trait Store: Send + Sync + std::fmt::Debug + 'static {
     async fn room_info(&self, room_id: &str, user_id: &str) -> Result<Option<RoomInfo>>;
     /// A room's bans, newest first.
     async fn room_bans(&self, room_id: &str) -> Result<Vec<RoomBan>>;
+    /// `blocker` blocks `blocked` (again: nothing changes).
+    async fn block_user(&self, blocker: &str, blocked: &str, now: i64) -> Result<()>;
+    /// Lifts a block (none: nothing changes).
+    async fn unblock_user(&self, blocker: &str, blocked: &str) -> Result<()>;
+    /// The users `blocker` blocked, most recently blocked first.
+    async fn blocked_users(&self, blocker: &str) -> Result<Vec<BlockedUser>>;
+    /// The users who blocked `user_id` (their connections get none of its typing).
+    async fn blockers_of(&self, user_id: &str) -> Result<Vec<String>>;
+    /// Stores a report (see [`NewReport`]) and its event-stream event.
+    async fn create_report(&self, report: NewReport) -> Result<Report>;
     /// Ids of users sharing at least one room with `user_id` (excluding them).
     async fn co_members(&self, user_id: &str) -> Result<Vec<String>>;
     /// The user's rooms and [`Store::co_members`] if the user exists, `None` if not: one

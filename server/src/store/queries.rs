@@ -84,3 +84,7 @@ pub(super) const EVENTS_AFTER: &str = "SELECT * FROM (
 /// The member's role in the room; no row when they are not a member.
 pub(super) const MEMBER_ROLE: &str =
     "SELECT role FROM room_members WHERE room_id = $1 AND user_id = $2";
+
+/// A row when `$1` blocked `$2`.
+pub(super) const BLOCKS: &str =
+    "SELECT 1 FROM user_blocks WHERE blocker_id = $1 AND blocked_id = $2";

@@ -217,7 +217,7 @@ impl Connection {
             };
             self.state
                 .bus()
-                .publish_to_room(room_id, Utf8Bytes::from(frame.encode()), None);
+                .publish_to_room(room_id, Utf8Bytes::from(frame.encode()), &[]);
             if kind == ReceiptKind::Read {
                 // The unread count moves on every device of the reader.
                 crate::room_feed::entry_changed(&self.state, room_id, &self.user_id);

@@ -9,7 +9,7 @@ use rdkafka::ClientConfig;
 use rdkafka::Message as _;
 use rdkafka::consumer::{Consumer, StreamConsumer};
 use rdkafka::mocking::MockCluster;
-use serde_json::Value;
+use serde_json::{Value, json};
 
 use crate::common::{ServerProcess, TestServer, ack_id, free_port};
 
@@ -223,7 +223,7 @@ async fn nothing_is_lost_when_kafka_is_down_and_the_server_is_killed() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn receipts_membership_and_presence_are_events_too() {
+async fn receipts_membership_moderation_reports_and_presence_are_events_too() {
     let kafka = kafka();
     let brokers = kafka.bootstrap_servers();
     let server = TestServer::start_with(|c| c.kafka_brokers = Some(brokers.clone())).await;
@@ -243,14 +243,41 @@ async fn receipts_membership_and_presence_are_events_too() {
         kind: chat_protocol::v1::ReceiptKind::Read,
     })
     .await;
+    // Ann renames the room, reports Bob, then removes him.
+    let bob_id = bob.user_id.clone();
+    for (method, path, body, status) in [
+        (
+            reqwest::Method::PATCH,
+            format!("/v1/rooms/{room}"),
+            json!({"name": "lobby"}),
+            200,
+        ),
+        (
+            reqwest::Method::POST,
+            "/v1/reports".to_owned(),
+            json!({"room_id": room, "user_id": bob_id, "reason": "spam"}),
+            201,
+        ),
+        (
+            reqwest::Method::DELETE,
+            format!("/v1/rooms/{room}/members/{bob_id}"),
+            Value::Null,
+            204,
+        ),
+    ] {
+        let sent = crate::common::send_json(&server, method, Some(&ann.token), &path, body).await;
+        assert_eq!(sent.0, status, "{path}: {}", sent.1);
+    }
     drop(b); // Bob's last connection: offline.
 
-    // Ann added, Bob added, the message, Bob's read receipt, Bob offline.
+    // Ann added, Bob added, the message, Bob's read receipt, the rename, the report, the
+    // kick, Bob offline.
     let (events, _) = consume(&brokers, |events| {
         events
             .iter()
             .any(|e| e["type"] == "presence.changed" && e["data"]["status"] == "offline")
             && events.iter().any(|e| e["type"] == "receipt.updated")
+            && events.iter().any(|e| e["type"] == "room.member_changed")
     })
     .await;
     let has = |kind: &str, test: &dyn Fn(&Value) -> bool| {
@@ -267,6 +294,16 @@ async fn receipts_membership_and_presence_are_events_too() {
     assert!(has("receipt.updated", &|e| e["data"]["kind"] == "read"
         && e["data"]["seq"] == 2
         && e["sender_id"] == bob.user_id.as_str()));
+    assert!(has("room.changed", &|e| e["data"]["seq"] == 3
+        && e["data"]["name"] == "lobby"
+        && e["sender_id"] == ann.user_id.as_str()));
+    assert!(has("report.created", &|e| e["data"]["user_id"]
+        == bob.user_id.as_str()
+        && e["data"]["reason"] == "spam"
+        && e["sender_id"] == ann.user_id.as_str()));
+    assert!(has("room.member_changed", &|e| e["data"]["seq"] == 4
+        && e["data"]["change"] == "kicked"
+        && e["data"]["user_id"] == bob.user_id.as_str()));
     assert!(has("presence.changed", &|e| e["key"]
         == bob.user_id.as_str()
         && e["data"]["status"] == "offline"

@@ -19,6 +19,7 @@ mod rest;
 mod restart;
 mod resume;
 mod room_list;
+mod safety;
 mod sessions;
 mod slow_clients;
 mod tokens;

@@ -248,3 +248,60 @@ async fn a_member_who_muted_the_room_is_not_notified_until_they_unmute() {
         sorted(&[&bob.user_id, &carol.user_id])
     );
 }
+
+#[tokio::test]
+async fn reports_reach_the_webhook_signed_with_the_content_only_when_enabled() {
+    for include_content in [false, true] {
+        let webhook = Receiver::start(0).await;
+        let url = webhook.url.clone();
+        let server = TestServer::start_with(move |c| {
+            c.notify_webhook_url = Some(url);
+            c.notify_webhook_secret = Some(SECRET.into());
+            c.notify_include_content = include_content;
+        })
+        .await;
+        let mut duo = server.duo("private").await;
+        let ack = duo.b.say(&duo.room, "report me").await;
+        let body = serde_json::json!({
+            "room_id": duo.room,
+            "message_id": crate::common::ack_id(&ack),
+            "reason": "abuse"
+        });
+        // Ann is connected: the message notifies nobody, so the only post is the report.
+        let (status, report) = crate::common::send_json(
+            &server,
+            reqwest::Method::POST,
+            Some(&duo.ann.token),
+            "/v1/reports",
+            body,
+        )
+        .await;
+        assert_eq!(status, 201, "{report}");
+        let delivered = webhook.delivered(1).await;
+        let post = &delivered[0];
+        assert_eq!(post["type"], "report.created", "{post}");
+        for field in [
+            "report_id",
+            "reporter_id",
+            "room_id",
+            "message_id",
+            "user_id",
+            "reason",
+        ] {
+            assert_eq!(post[field], report[field], "{field}");
+        }
+        let expected = include_content.then_some("report me");
+        assert_eq!(post["message_content"].as_str(), expected);
+        let requests = webhook.requests.lock().unwrap();
+        let (headers, raw, _) = &requests[0];
+        let timestamp = headers["x-chat-timestamp"].to_str().unwrap();
+        assert_eq!(
+            headers["x-chat-signature"].to_str().unwrap(),
+            expected_signature(timestamp, raw)
+        );
+        assert_eq!(
+            headers["x-chat-notification-id"],
+            report["report_id"].as_str().unwrap()
+        );
+    }
+}

@@ -19,7 +19,7 @@ use sqlx::postgres::{PgConnectOptions, PgRow};
 use sqlx::{ConnectOptions, Connection, PgConnection, Postgres, Row};
 
 use crate::store::EventOutbox;
-use crate::store::error::{Error, Result};
+use crate::store::error::{Error, Refusal, Result};
 use crate::store::group_commit::{CommitBatch, Pending};
 use crate::store::outbox_events;
 use crate::store::rows::{message_from_row, to_u64};
@@ -232,6 +232,7 @@ fn refusal(outcome: &str) -> sqlx::Result<Error> {
     Ok(match outcome {
         "no_room" => Error::NoSuchRoom,
         "not_member" => Error::NotMember,
+        "blocked" => Error::Refused(Refusal::Blocked),
         "no_message" => Error::NoSuchMessage,
         "not_sender" => Error::NotSender,
         "deleted" => Error::MessageDeleted,

@@ -32,7 +32,9 @@ const FACTS: &str = "SELECT r.visibility, r.name, r.topic, r.who_can_add,
     (SELECT m.role FROM room_members m WHERE m.room_id = r.id AND m.user_id = $2) AS actor_role,
     (SELECT m.role FROM room_members m WHERE m.room_id = r.id AND m.user_id = $3) AS target_role,
     CASE WHEN EXISTS (SELECT 1 FROM room_bans b WHERE b.room_id = r.id AND b.user_id = $3)
-         THEN CAST(1 AS BIGINT) ELSE CAST(0 AS BIGINT) END AS target_banned
+         THEN CAST(1 AS BIGINT) ELSE CAST(0 AS BIGINT) END AS target_banned,
+    CASE WHEN EXISTS (SELECT 1 FROM user_blocks k WHERE k.blocker_id = $3 AND k.blocked_id = $2)
+         THEN CAST(1 AS BIGINT) ELSE CAST(0 AS BIGINT) END AS target_blocks_actor
     FROM rooms r WHERE r.id = $1";
 
 /// Who becomes owner when the owner leaves: the longest-standing admin, else member.
@@ -130,6 +132,7 @@ where
             actor_role: role_of(row.try_get("actor_role")?)?,
             target_role: role_of(row.try_get("target_role")?)?,
             target_banned: row.try_get::<i64, _>("target_banned")? != 0,
+            target_blocks_actor: row.try_get::<i64, _>("target_blocks_actor")? != 0,
         };
         if membership::check(&actor, &action, &facts)? == Verdict::Unchanged {
             return Ok(Vec::new());

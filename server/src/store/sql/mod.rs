@@ -3,15 +3,18 @@
 //! differs between databases is asked of the [`Backend`].
 
 mod backend;
+mod blocks;
 mod membership;
 mod refresh_tokens;
+mod reports;
 mod room_list;
 
 use std::sync::Mutex;
 
 use async_trait::async_trait;
 use chat_protocol::v1::{
-    MemberReceipts, MemberRole, ReceiptKind, RoomBan, RoomMember, RoomVisibility, UserProfile,
+    BlockedUser, MemberReceipts, MemberRole, ReceiptKind, Report, RoomBan, RoomMember,
+    RoomVisibility, UserProfile,
 };
 use sqlx::pool::PoolConnection;
 use sqlx::{ColumnIndex, Decode, Encode, Executor, IntoArguments, Pool, Row as _, Type};
@@ -19,16 +22,16 @@ use tokio::sync::oneshot;
 
 pub(super) use backend::Backend;
 
-use super::error::{Error, Result};
+use super::error::{Error, Refusal, Result};
 use super::group_commit::{Pending, Writer};
 use super::membership::MembershipWrite;
 use super::queries::{self, MESSAGE_COLUMNS};
 use super::rows::{event_from_row, message_from_row, room_from_row, to_i64, to_u64};
 use super::write::{MessageChange, NewMessage, Sent};
 use super::{
-    Circle, CommittedEvent, EventOutbox, NewRoom, OutboxRow, Page, PageRange, RefreshTokenRecord,
-    RoomInfo, RoomListCursor, RoomListEntry, RoomRecord, RoomWithMembers, Rotation, Store,
-    UserRecord,
+    Circle, CommittedEvent, EventOutbox, NewReport, NewRoom, OutboxRow, Page, PageRange,
+    RefreshTokenRecord, RoomInfo, RoomListCursor, RoomListEntry, RoomRecord, RoomWithMembers,
+    Rotation, Store, UserRecord,
 };
 use crate::events::schema::{self, OutboxEvent};
 
@@ -292,6 +295,17 @@ where
         let by_direct_key = format!("SELECT {ROOM_COLUMNS} FROM rooms WHERE direct_key = $1");
         let room_creator = room.creator.clone();
         let mut tx = DB::begin_write(&self.pool).await?;
+        // Nobody opens a direct room with, or adds to a room, a user who blocked them.
+        for member in &room.members {
+            let blocked = sqlx::query::<DB>(queries::BLOCKS)
+                .bind(member.as_str())
+                .bind(room_creator.as_str())
+                .fetch_optional(&mut *tx)
+                .await?;
+            if blocked.is_some() {
+                return Err(Error::Refused(Refusal::Blocked));
+            }
+        }
         if let Some(key) = &direct_key {
             let existing = sqlx::query::<DB>(sqlx::AssertSqlSafe(by_direct_key.as_str()))
                 .bind(key.as_str())
@@ -452,6 +466,26 @@ where
 
     async fn room_bans(&self, room_id: &str) -> Result<Vec<RoomBan>> {
         self.bans_of(room_id).await
+    }
+
+    async fn block_user(&self, blocker: &str, blocked: &str, now: i64) -> Result<()> {
+        self.insert_block(blocker, blocked, now).await
+    }
+
+    async fn unblock_user(&self, blocker: &str, blocked: &str) -> Result<()> {
+        self.delete_block(blocker, blocked).await
+    }
+
+    async fn blocked_users(&self, blocker: &str) -> Result<Vec<BlockedUser>> {
+        self.blocks_of(blocker).await
+    }
+
+    async fn blockers_of(&self, user_id: &str) -> Result<Vec<String>> {
+        self.blockers(user_id).await
+    }
+
+    async fn create_report(&self, report: NewReport) -> Result<Report> {
+        self.insert_report(report).await
     }
 
     async fn co_members(&self, user_id: &str) -> Result<Vec<String>> {

@@ -13,7 +13,7 @@ use std::time::Duration;
 use chat_protocol::v1::{MemberRole, Message};
 use rusqlite::{Connection, OptionalExtension as _, Row, TransactionBehavior, params};
 
-use crate::store::error::{Error, Result};
+use crate::store::error::{Error, Refusal, Result};
 use crate::store::group_commit::{CommitBatch, Pending};
 use crate::store::outbox_events;
 use crate::store::queries;
@@ -139,6 +139,29 @@ fn membership_refusal(
     })
 }
 
+/// A row when the other member of the direct room `?1` blocked `?2` (none for a group
+/// room). Numbered parameters: SQLite numbers `$N` ones by first appearance.
+const BLOCKED_IN_DIRECT: &str = "SELECT 1 FROM rooms r
+    JOIN room_members o ON o.room_id = r.id AND o.user_id <> ?2
+    JOIN user_blocks b ON b.blocker_id = o.user_id AND b.blocked_id = ?2
+    WHERE r.id = ?1 AND r.visibility = 'direct'";
+
+/// Why a send is refused: not a member, or blocked by the other member of a direct
+/// room.
+fn send_refusal(
+    conn: &Connection,
+    room_id: &str,
+    user_id: &str,
+) -> rusqlite::Result<Option<Error>> {
+    if let Some(refusal) = membership_refusal(conn, room_id, user_id)? {
+        return Ok(Some(refusal));
+    }
+    let blocked = conn
+        .prepare_cached(BLOCKED_IN_DIRECT)?
+        .exists(params![room_id, user_id])?;
+    Ok(blocked.then_some(Error::Refused(Refusal::Blocked)))
+}
+
 fn next_seq(conn: &Connection, room_id: &str) -> rusqlite::Result<u64> {
     let seq: i64 = conn
         .prepare_cached(queries::NEXT_SEQ)?
@@ -163,7 +186,7 @@ fn send(conn: &Connection, write: &NewMessage) -> rusqlite::Result<Result<Sent>>
             duplicate: true,
         }));
     }
-    if let Some(refusal) = membership_refusal(conn, &write.room_id, &write.sender_id)? {
+    if let Some(refusal) = send_refusal(conn, &write.room_id, &write.sender_id)? {
         return Ok(Err(refusal));
     }
     let seq = next_seq(conn, &write.room_id)?;

@@ -1,0 +1,88 @@
+//! Blocking users over REST: a blocked user cannot open a direct room with the blocker,
+//! add them to a room or send in their direct room, and the blocker gets none of their
+//! typing. (Clients hide a blocked user's messages in shared group rooms themselves.)
+
+use axum::Json;
+use axum::extract::State;
+use axum::http::StatusCode;
+use chat_protocol::v1::{ApiError, BlockList};
+
+use super::extract::{ApiPath, AuthUser};
+use crate::error::{Error, Result};
+use crate::state::AppState;
+use crate::validate;
+
+/// `PUT /v1/users/me/blocks/{user_id}`: blocks a user.
+#[utoipa::path(
+    put,
+    path = "/v1/users/me/blocks/{user_id}",
+    tag = "users",
+    params(("user_id" = String, Path, description = "The user to block (at most 128 bytes)")),
+    security(("bearer" = [])),
+    responses(
+        (status = 204, description = "Blocked (also when they were)"),
+        (status = 400, description = "`invalid_request`: a malformed user id, or the caller themself", body = ApiError),
+        (status = 401, description = "`unauthorized`: no valid `Authorization: Bearer` token", body = ApiError, headers(("WWW-Authenticate" = String, description = "`Bearer`"))),
+        (status = 404, description = "`not_found`: no such user", body = ApiError),
+    )
+)]
+pub async fn block(
+    State(state): State<AppState>,
+    AuthUser(me): AuthUser,
+    ApiPath(user_id): ApiPath<String>,
+) -> Result<StatusCode> {
+    validate::id("user_id", &user_id)?;
+    if user_id == me {
+        return Err(Error::invalid("you cannot block yourself"));
+    }
+    if !state.store().user_exists(&user_id).await? {
+        return Err(Error::not_found("no such user"));
+    }
+    state
+        .store()
+        .block_user(&me, &user_id, crate::clock::now_ms())
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// `DELETE /v1/users/me/blocks/{user_id}`: lifts a block.
+#[utoipa::path(
+    delete,
+    path = "/v1/users/me/blocks/{user_id}",
+    tag = "users",
+    params(("user_id" = String, Path, description = "The blocked user (at most 128 bytes)")),
+    security(("bearer" = [])),
+    responses(
+        (status = 204, description = "Not blocked (also when they were not)"),
+        (status = 400, description = "`invalid_request`: a malformed user id", body = ApiError),
+        (status = 401, description = "`unauthorized`: no valid `Authorization: Bearer` token", body = ApiError, headers(("WWW-Authenticate" = String, description = "`Bearer`"))),
+    )
+)]
+pub async fn unblock(
+    State(state): State<AppState>,
+    AuthUser(me): AuthUser,
+    ApiPath(user_id): ApiPath<String>,
+) -> Result<StatusCode> {
+    validate::id("user_id", &user_id)?;
+    state.store().unblock_user(&me, &user_id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// `GET /v1/users/me/blocks`: the users the caller blocked.
+#[utoipa::path(
+    get,
+    path = "/v1/users/me/blocks",
+    tag = "users",
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The blocked users, most recently blocked first", body = BlockList),
+        (status = 401, description = "`unauthorized`: no valid `Authorization: Bearer` token", body = ApiError, headers(("WWW-Authenticate" = String, description = "`Bearer`"))),
+    )
+)]
+pub async fn list(
+    State(state): State<AppState>,
+    AuthUser(me): AuthUser,
+) -> Result<Json<BlockList>> {
+    let blocks = state.store().blocked_users(&me).await?;
+    Ok(Json(BlockList { blocks }))
+}
