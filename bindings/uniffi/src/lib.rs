@@ -13,6 +13,7 @@ mod error;
 mod listener;
 mod moderation;
 mod runtime;
+mod safety;
 mod token_provider;
 
 pub use client::ChatClient;

@@ -2,7 +2,8 @@
 //!
 //! Every other value the browser gets is declared once, in the SDK or the protocol
 //! crate, with tsify behind their `tsify` features. `RoomSummary` (with its
-//! `LastMessage`), `UserProfile`, `RoomMember`, `RoomDetails` and `RoomBan` cannot be: they are REST bodies, and tsify takes a
+//! `LastMessage`), `UserProfile`, `RoomMember`, `RoomDetails`, `RoomBan`, `BlockedUser` and
+//! `Report` cannot be: they are REST bodies, and tsify takes a
 //! JavaScript object's shape from the type's serde derive, which for these *is* the
 //! wire format (`room_id`, `user_id`). Renaming their fields to camelCase there would change what the server
 //! and the SDK exchange; keeping snake_case would make them the only snake_case objects
@@ -198,6 +199,68 @@ impl From<chat_protocol::v1::RoomBan> for RoomBan {
             banned_by: b.banned_by.into_string(),
             reason: b.reason,
             created_at: b.created_at,
+        }
+    }
+}
+
+/// A user this user blocked.
+#[derive(Debug, Clone, Serialize, Tsify)]
+#[serde(rename_all = "camelCase")]
+pub struct BlockedUser {
+    /// The blocked user.
+    pub user_id: String,
+    /// Their username.
+    pub username: String,
+    /// The name to show for them.
+    pub display_name: String,
+    /// When they were blocked, ms since the epoch.
+    pub blocked_at: i64,
+}
+
+impl From<chat_protocol::v1::BlockedUser> for BlockedUser {
+    fn from(b: chat_protocol::v1::BlockedUser) -> Self {
+        Self {
+            user_id: b.user_id.into_string(),
+            username: b.username,
+            display_name: b.display_name,
+            blocked_at: b.blocked_at,
+        }
+    }
+}
+
+/// A report as the server stored it.
+#[derive(Debug, Clone, Serialize, Tsify)]
+#[serde(rename_all = "camelCase")]
+pub struct Report {
+    /// The report's id.
+    pub report_id: String,
+    /// Who reported.
+    pub reporter_id: String,
+    /// The room where it happened.
+    pub room_id: String,
+    /// The message reported, if one was.
+    pub message_id: Option<String>,
+    /// The user reported (a reported message's sender when none was named).
+    pub user_id: Option<String>,
+    /// The reason given.
+    pub reason: String,
+    /// The reported message's content when it was reported.
+    pub message_content: Option<String>,
+    /// When, ms since the epoch.
+    pub created_at: i64,
+}
+
+impl From<chat_protocol::v1::Report> for Report {
+    fn from(r: chat_protocol::v1::Report) -> Self {
+        Self {
+            report_id: r.report_id,
+            reporter_id: r.reporter_id.into_string(),
+            room_id: r.room_id.into_string(),
+            message_id: r.message_id.map(chat_protocol::v1::MessageId::into_string),
+            user_id: r.user_id.map(chat_protocol::v1::UserId::into_string),
+            reason: r.reason,
+            message_content: r.message_content,
+            created_at: r.created_at,
         }
     }
 }

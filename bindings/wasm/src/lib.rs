@@ -13,6 +13,7 @@ mod client;
 mod convert;
 mod error;
 mod moderation;
+mod safety;
 mod subscription;
 mod token_provider;
 

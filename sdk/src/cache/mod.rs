@@ -2,6 +2,7 @@
 //! cursors, receipts and the room list, in one SQLite file (or in memory for tests).
 
 mod apply;
+mod blocks;
 mod floor;
 mod notices;
 mod outbox;
@@ -40,7 +41,7 @@ fn migrations() -> Migrations<'static> {
         M::up(include_str!("schema.sql")),
         M::up(include_str!("schema_2_floor.sql")),
         M::up(include_str!("schema_3_room_list.sql")),
-        M::up(include_str!("schema_4_notices.sql")),
+        M::up(include_str!("schema_4_moderation.sql")),
     ])
 }
 

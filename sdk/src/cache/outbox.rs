@@ -37,6 +37,7 @@ impl Cache {
             edited_at: None,
             deleted: false,
             status: MessageStatus::Pending,
+            sender_blocked: false,
         })
     }
 

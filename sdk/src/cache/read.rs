@@ -59,7 +59,8 @@ impl Cache {
         let (delivered, read) = self.others_receipts(room_id, me)?;
         let mut query = self.db.prepare(
             "SELECT room_id, seq, message_id, client_msg_id, sender_id, content, created_at,
-                    edited_at, deleted
+                    edited_at, deleted,
+                    EXISTS (SELECT 1 FROM blocked_users b WHERE b.user_id = sender_id)
              FROM messages WHERE room_id = ?1 AND seq < ?2 ORDER BY seq DESC LIMIT ?3",
         )?;
         let before = before_seq.map_or(i64::MAX, sql_seq);
@@ -86,6 +87,7 @@ impl Cache {
                 edited_at: row.get(7)?,
                 deleted: row.get(8)?,
                 status,
+                sender_blocked: row.get(9)?,
             })
         })?;
         let mut page = rows.collect::<rusqlite::Result<Vec<_>>>()?;
@@ -162,6 +164,7 @@ impl Cache {
                 edited_at: None,
                 deleted: false,
                 status,
+                sender_blocked: false,
             })
         })?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)

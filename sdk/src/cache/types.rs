@@ -60,6 +60,8 @@ pub struct LocalMessage {
     /// For the user's own messages: pending → sent → delivered → read, or failed.
     /// Other people's messages are `Sent`.
     pub status: MessageStatus,
+    /// The user blocked the sender: hide or collapse the message.
+    pub sender_blocked: bool,
 }
 
 /// A change to a room's members or settings, shown in the timeline between the

@@ -82,8 +82,8 @@ fn base_url(server_url: &str) -> Result<String, ClientError> {
 pub struct ChatClient {
     pub(super) shared: Arc<Shared>,
     commands: mpsc::UnboundedSender<Command>,
-    http: reqwest::Client,
-    base_url: String,
+    pub(super) http: reqwest::Client,
+    pub(super) base_url: String,
 }
 
 impl ChatClient {

@@ -11,6 +11,7 @@ mod moderation;
 mod refresher;
 mod rest;
 mod room_list;
+mod safety;
 mod session;
 mod token_provider;
 

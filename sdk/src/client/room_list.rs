@@ -2,6 +2,7 @@
 //! reads the whole list once (`GET /v1/rooms`, every page) into the cache: that one
 //! read is the catch-up after any time away, whatever happened in however many rooms.
 //! From then on `room_updated` frames and the joined rooms' own events keep it exact.
+//! The block list is read with it.
 
 use std::sync::Weak;
 
@@ -45,6 +46,12 @@ impl RoomListSync {
             cache.room_list()?
         };
         shared.emit(ClientEvent::RoomListChanged { room_id: None });
+        // Blocks made on another device count here from this connect on.
+        if let Err(e) =
+            super::safety::refresh_blocks(&self.http, &self.base_url, &token, &shared).await
+        {
+            tracing::warn!(error = %e, "could not read the block list");
+        }
         Ok(list)
     }
 }

@@ -204,3 +204,124 @@ async fn moderation_reaches_every_device_and_the_cache_keeps_the_story() {
         .collect();
     assert!(seqs.windows(2).all(|w| w[0] < w[1]), "{seqs:?}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn blocked_senders_are_marked_on_every_device_and_reports_keep_the_content() {
+    let server = Server::start().await;
+    let url = format!("http://{}", server.addr);
+    let ann = ChatClient::open(fast_config(url.clone(), None)).unwrap();
+    let ann_session = ann.register("ann", "correct horse battery").await.unwrap();
+    let bob = ChatClient::open(fast_config(url.clone(), None)).unwrap();
+    let bob_session = bob.register("bob", "correct horse battery").await.unwrap();
+    let group = ann
+        .create_room(
+            "g",
+            RoomVisibility::Private,
+            std::slice::from_ref(&bob_session.user_id),
+        )
+        .await
+        .unwrap();
+    let direct = ann
+        .create_room(
+            "",
+            RoomVisibility::Direct,
+            std::slice::from_ref(&bob_session.user_id),
+        )
+        .await
+        .unwrap();
+    for client in [&ann, &bob] {
+        client.join_room(&group).unwrap();
+        client.join_room(&direct).unwrap();
+        client.connect().unwrap();
+        connected(client).await;
+    }
+    bob.send_message(&group, "from bob").unwrap();
+    eventually(5, "Ann has Bob's message", || {
+        contents(&ann, &group) == ["from bob"]
+    })
+    .await;
+    let blocked_flags = |client: &ChatClient| -> Vec<bool> {
+        client
+            .messages(&group, None, 10)
+            .unwrap()
+            .iter()
+            .map(|m| m.sender_blocked)
+            .collect()
+    };
+    assert_eq!(blocked_flags(&ann), [false]);
+
+    ann.block_user(&bob_session.user_id).await.unwrap();
+    assert_eq!(blocked_flags(&ann), [true], "marked at once on this device");
+    let blocks = ann.blocked_users().await.unwrap();
+    assert_eq!(
+        blocks
+            .iter()
+            .map(|b| b.username.as_str())
+            .collect::<Vec<_>>(),
+        ["bob"]
+    );
+    // Ann's other device learns of the block when it connects.
+    let tablet = ChatClient::open(fast_config(url.clone(), None)).unwrap();
+    tablet.set_session(&ann_session).unwrap();
+    tablet.join_room(&group).unwrap();
+    tablet.connect().unwrap();
+    eventually(5, "the tablet marks Bob's message", || {
+        blocked_flags(&tablet) == [true]
+    })
+    .await;
+
+    // Bob's send in their direct room is refused for good; in the group it goes on.
+    let mut events = bob.subscribe();
+    let refused = bob.send_message(&direct, "hello?").unwrap();
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(5);
+    let code = loop {
+        let event = tokio::time::timeout_at(deadline, events.recv())
+            .await
+            .expect("a refusal in time")
+            .unwrap();
+        if let ClientEvent::Status {
+            client_msg_id,
+            status: Some(chat_sdk::cache::MessageStatus::Failed { code, .. }),
+            ..
+        } = event
+            && client_msg_id == refused.client_msg_id
+        {
+            break code;
+        }
+    };
+    assert_eq!(code, ErrorCode::Forbidden);
+    bob.send_message(&group, "still in the group").unwrap();
+    eventually(5, "the group message reaches Ann, marked", || {
+        blocked_flags(&ann) == [true, true]
+    })
+    .await;
+
+    // A report keeps the reported message's content.
+    let message_id = ann.messages(&group, None, 10).unwrap()[0]
+        .message_id
+        .clone()
+        .unwrap();
+    let report = ann
+        .report(&group, Some(message_id), None, "abuse")
+        .await
+        .unwrap();
+    assert_eq!(
+        (
+            report.message_content.as_deref(),
+            report.user_id.as_ref().map(|u| u.as_str())
+        ),
+        (Some("from bob"), Some(bob_session.user_id.as_str()))
+    );
+    let empty = ann.report(&group, None, None, " ").await;
+    assert!(matches!(
+        empty,
+        Err(ClientError::Server {
+            code: ErrorCode::InvalidRequest,
+            ..
+        })
+    ));
+
+    ann.unblock_user(&bob_session.user_id).await.unwrap();
+    assert_eq!(blocked_flags(&ann), [false, false]);
+    assert!(ann.blocked_users().await.unwrap().is_empty());
+}

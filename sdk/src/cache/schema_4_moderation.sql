@@ -7,3 +7,9 @@ CREATE TABLE notices (
     frame   TEXT NOT NULL,
     PRIMARY KEY (room_id, seq)
 ) WITHOUT ROWID;
+
+-- The users this user blocked (GET /v1/users/me/blocks, read on every connect and kept
+-- by block and unblock): their messages are marked `sender_blocked`.
+CREATE TABLE blocked_users (
+    user_id TEXT PRIMARY KEY
+) WITHOUT ROWID;

@@ -1,0 +1,45 @@
+//! The users this user blocked, so that their messages read as `sender_blocked`.
+
+use rusqlite::params;
+
+use super::{Cache, Result};
+
+impl Cache {
+    /// Replaces the blocked users with the server's list.
+    ///
+    /// # Errors
+    ///
+    /// When SQLite fails (then nothing changed).
+    pub fn set_blocked_users(&mut self, user_ids: &[String]) -> Result<()> {
+        let tx = self.db.transaction()?;
+        tx.execute("DELETE FROM blocked_users", [])?;
+        for user_id in user_ids {
+            tx.execute(
+                "INSERT INTO blocked_users (user_id) VALUES (?1) ON CONFLICT DO NOTHING",
+                params![user_id],
+            )?;
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Marks one user blocked or not.
+    ///
+    /// # Errors
+    ///
+    /// When SQLite fails.
+    pub fn set_blocked(&mut self, user_id: &str, blocked: bool) -> Result<()> {
+        if blocked {
+            self.db.execute(
+                "INSERT INTO blocked_users (user_id) VALUES (?1) ON CONFLICT DO NOTHING",
+                params![user_id],
+            )?;
+        } else {
+            self.db.execute(
+                "DELETE FROM blocked_users WHERE user_id = ?1",
+                params![user_id],
+            )?;
+        }
+        Ok(())
+    }
+}
