@@ -169,7 +169,25 @@ async function loadMembers() {
 }
 
 function renderHeader() {
-  if (state.room) view.roomHeader(state.room.name || "(no name)", state.members, state.online, state.me);
+  if (state.room) view.roomHeader(state.room.name || "(no name)", state.members, state.online, state.me, moderation);
+}
+
+/** An owner's or admin's actions on a member of the open room. */
+const moderation = {
+  kick: (member) => view.confirmAction(`Remove ${member.displayName} from the room?`, "Remove",
+    () => act(state.client.removeMember(state.room.roomId, member.userId), `${member.displayName} was removed.`)),
+  ban: (member) => view.confirmAction(`Ban ${member.displayName} from the room?`, "Ban",
+    () => act(state.client.banUser(state.room.roomId, member.userId, undefined), `${member.displayName} was banned.`)),
+};
+
+/** Runs a server call; says `done` when it worked, the server's reason when not. */
+async function act(call, done) {
+  try {
+    await call;
+    view.notice(done);
+  } catch (error) {
+    view.notice(error.message);
+  }
 }
 
 let renderQueued = false;
@@ -187,7 +205,13 @@ function renderMessages() {
     } catch (error) {
       view.notice(error.message);
     }
-    view.messages(list, state.me, state.names, actions);
+    let notices = [];
+    try {
+      notices = state.client.notices(state.room.roomId, undefined, PAGE);
+    } catch {
+      // Nothing cached yet.
+    }
+    view.messages(list, notices, state.me, state.names, actions);
     const pending = list.filter((message) => message.status.state === "pending").length;
     view.banner(state.connection, pending);
     markRead(list);
@@ -220,6 +244,14 @@ const actions = {
     if (confirm("Delete this message for everyone?")) {
       attempt(() => state.client.deleteMessage(message.roomId, message.messageId));
     }
+  },
+  report: (message) => view.askReportReason((reason) =>
+    act(state.client.report(message.roomId, message.messageId, undefined, reason),
+      "Reported to the server's admins. Thank you.")),
+  block: (message) => {
+    const name = state.names.get(message.senderId) || message.senderId.slice(0, 8);
+    view.confirmAction(`Block ${name}? Their messages will be hidden, and they cannot message you directly.`, "Block",
+      () => act(state.client.blockUser(message.senderId), `${name} is blocked.`));
   },
 };
 
@@ -260,6 +292,25 @@ function onEvent(event) {
       }
       break;
     case "roomListChanged":
+      renderRoomList();
+      break;
+    case "blocksChanged":
+      if (state.room) renderMessages();
+      break;
+    case "notice":
+      if (event.notice.roomId === state.room?.roomId) {
+        if (event.notice.change.kind === "member") loadMembers();
+        renderMessages();
+      }
+      break;
+    case "membershipEnded":
+      if (event.roomId === state.room?.roomId) {
+        state.room = null;
+        sessionStorage.removeItem("chat.room");
+        view.closeRoom();
+        const why = { kicked: "You were removed from the room.", banned: "You were banned from the room." };
+        view.notice(why[event.reason] ?? "You are no longer in the room.");
+      }
       renderRoomList();
       break;
     case "userUpdated":
@@ -339,6 +390,12 @@ function wire() {
     signIn($("username").value.trim(), $("password").value, register);
   });
   $("sign-out").addEventListener("click", signOut);
+  $("leave-room").addEventListener("click", () => {
+    const room = state.room;
+    if (!room) return;
+    view.confirmAction(`Leave ${room.name || "this room"}?`, "Leave",
+      () => act(state.client.endMembership(room.roomId), "You left the room."));
+  });
   $("new-chat").addEventListener("submit", (event) => {
     event.preventDefault();
     const name = $("new-chat-name").value.trim();

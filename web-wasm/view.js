@@ -73,20 +73,94 @@ export function rooms(mine, joinable, current, onOpen) {
   fill($("public-rooms"), joinable, "None to join.");
 }
 
-/** The open room's title and members, with a dot for who is online. */
-export function roomHeader(name, members, online, me) {
+/**
+ * The open room's title and members, with a dot for who is online and their role. An
+ * owner or admin gets "Remove" and "Ban" for the members they outrank (`actions`).
+ */
+export function roomHeader(name, members, online, me, actions) {
   $("room-name").textContent = name;
   const list = $("members");
   list.replaceChildren();
+  const rank = { owner: 0, admin: 1, member: 2 };
+  const myRole = members.find((member) => member.userId === me)?.role ?? "member";
   for (const member of members) {
     const item = element("li", "member");
     const isOnline = member.userId === me || online.get(member.userId) === true;
     const dot = element("span", isOnline ? "dot online" : "dot");
     dot.title = isOnline ? "online" : "offline";
     item.append(dot, document.createTextNode(member.displayName || member.username));
+    if (member.role !== "member") item.append(element("span", "role", member.role));
+    // Admins act on members; the owner on admins too.
+    const outranks = myRole !== "member" && rank[myRole] < rank[member.role] && (myRole === "owner" || member.role === "member");
+    if (actions && member.userId !== me && outranks) {
+      item.append(button("Remove", () => actions.kick(member), "hover"), button("Ban", () => actions.ban(member), "hover"));
+    }
     list.append(item);
   }
   $("composer").hidden = false;
+  $("leave-room").hidden = false;
+}
+
+/** Empties the chat pane (the room was left, or the user was removed from it). */
+export function closeRoom() {
+  $("room-name").textContent = "Pick a room";
+  $("members").replaceChildren();
+  $("messages").replaceChildren();
+  $("composer").hidden = true;
+  $("leave-room").hidden = true;
+}
+
+/** Asks to confirm an action in the page (no browser dialog); `onYes` if confirmed. */
+export function confirmAction(text, yes, onYes) {
+  $("confirm-text").textContent = text;
+  $("confirm-yes").textContent = yes;
+  $("confirm").hidden = false;
+  const done = (confirmed) => {
+    $("confirm").hidden = true;
+    $("confirm-yes").onclick = null;
+    $("confirm-no").onclick = null;
+    if (confirmed) onYes();
+  };
+  $("confirm-yes").onclick = () => done(true);
+  $("confirm-no").onclick = () => done(false);
+}
+
+/** Asks why a message or user is reported; `onReport(reason)` when submitted. */
+export function askReportReason(onReport) {
+  const form = $("report-form");
+  $("report-reason").value = "";
+  form.hidden = false;
+  $("report-reason").focus();
+  form.onsubmit = (event) => {
+    event.preventDefault();
+    const reason = $("report-reason").value.trim();
+    if (!reason) return;
+    form.hidden = true;
+    onReport(reason);
+  };
+  $("report-cancel").onclick = () => { form.hidden = true; };
+}
+
+/** What a membership or settings notice says, in the timeline. */
+function noticeText(notice, names) {
+  const who = (id) => names.get(id) || id.slice(0, 8);
+  const change = notice.change;
+  if (change.kind === "settings") {
+    const parts = [];
+    if (change.name !== undefined) parts.push(`renamed the room to ${change.name}`);
+    if (change.topic !== undefined) parts.push(change.topic ? `set the topic to ${change.topic}` : "removed the topic");
+    if (change.whoCanAdd !== undefined) parts.push(change.whoCanAdd === "admins" ? "let only admins add members" : "let every member add members");
+    return `${who(notice.by)} ${parts.join(", ")}`;
+  }
+  const subject = who(change.userId);
+  switch (change.change) {
+    case "joined": return change.userId === notice.by ? `${subject} joined` : `${who(notice.by)} added ${subject}`;
+    case "left": return `${subject} left`;
+    case "kicked": return `${who(notice.by)} removed ${subject}`;
+    case "banned": return `${who(notice.by)} banned ${subject}`;
+    case "unbanned": return `${who(notice.by)} lifted the ban on ${subject}`;
+    default: return change.role === "owner" ? `${subject} now owns the room` : `${who(notice.by)} made ${subject} ${change.role === "admin" ? "an admin" : "a member"}`;
+  }
 }
 
 const TICKS = {
@@ -101,17 +175,28 @@ const TICKS = {
  * The messages, oldest first. The user's own show their status: a clock while they
  * wait in the outbox, one tick once stored, two when delivered, two in colour once read.
  */
-export function messages(list, me, names, actions) {
+export function messages(list, notices, me, names, actions) {
   const box = $("messages");
   const atBottom = box.scrollHeight - box.scrollTop - box.clientHeight < 40;
   box.replaceChildren();
+  // Notices ("bob left") go between the messages by seq, from the oldest message shown.
+  const oldest = list.find((message) => message.seq !== undefined)?.seq ?? 0;
+  const pending = notices.filter((notice) => notice.seq > oldest);
+  const flushNotices = (upTo) => {
+    while (pending.length > 0 && pending[0].seq < upTo) {
+      box.append(element("li", "notice-line", noticeText(pending.shift(), names)));
+    }
+  };
   for (const message of list) {
+    flushNotices(message.seq ?? Number.MAX_SAFE_INTEGER);
     const mine = message.senderId === me;
     const item = element("li", mine ? "message mine" : "message");
     item.dataset.status = message.status.state;
     if (!mine) item.append(element("span", "sender", names.get(message.senderId) || message.senderId.slice(0, 8)));
     if (message.deleted) {
       item.append(element("span", "text deleted", "message deleted"));
+    } else if (message.senderBlocked) {
+      item.append(element("span", "text blocked", "Message from a blocked user"));
     } else {
       item.append(element("span", "text", message.content));
     }
@@ -131,9 +216,13 @@ export function messages(list, me, names, actions) {
       item.append(button("Retry", () => actions.retry(message)), button("Discard", () => actions.discard(message)));
     } else if (mine && message.messageId && !message.deleted) {
       item.append(button("Edit", () => actions.edit(message), "hover"), button("Delete", () => actions.remove(message), "hover"));
+    } else if (!mine && message.messageId) {
+      item.append(button("Report", () => actions.report(message), "hover"));
+      if (!message.senderBlocked) item.append(button("Block sender", () => actions.block(message), "hover"));
     }
     box.append(item);
   }
+  flushNotices(Number.MAX_SAFE_INTEGER);
   if (atBottom) box.scrollTop = box.scrollHeight;
 }
 

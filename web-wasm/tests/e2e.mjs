@@ -3,7 +3,8 @@
 // chat, and a third signs in as one of them: its room list's badge follows the other
 // device's reading. One goes offline (the server is SIGKILLed), sends two messages, reloads, comes
 // back online, and both end with the same history. A message that looks like HTML is
-// shown as text. Prints PASS/FAIL per check and "N passed, N failed".
+// shown as text; it is reported, and its sender blocked, from the message menu. Prints
+// PASS/FAIL per check and "N passed, N failed".
 //
 // Usage: node e2e.mjs   with CHAT_SERVER_BIN, WEB_ROOT, WORK_DIR, ARTIFACTS_DIR and
 // PLAYWRIGHT_CORE (the playwright-core package directory) in the environment.
@@ -219,6 +220,32 @@ async function main() {
     check("no element was created from it", (await ann.$$("#messages img")).length === 0);
     check("no script ran", dialogs.length === 0, JSON.stringify(dialogs));
 
+    // Report and block from the message menu (in-page forms, no browser dialogs).
+    const lastFromBob = "#messages .message:not(.mine) >> nth=-1";
+    await ann.hover(lastFromBob);
+    await ann.click(`${lastFromBob} >> button:text("Report")`);
+    await ann.fill("#report-reason", "abusive markup");
+    await ann.click("#report-form button[type=submit]");
+    check("a message is reported from its menu",
+      await eventually(async () => (await ann.textContent("#notice")).includes("Reported")),
+      await ann.textContent("#notice"));
+    await ann.hover(lastFromBob);
+    await ann.click(`${lastFromBob} >> button:text("Block sender")`);
+    await ann.click("#confirm-yes");
+    check("blocking the sender hides every message of theirs on ann's page",
+      await eventually(async () => {
+        const shown = await texts(ann);
+        return shown.filter((text) => text === "Message from a blocked user").length === 2
+          && !shown.includes("hi ann");
+      }),
+      JSON.stringify(await texts(ann)));
+    await say(bob, "are you ignoring me?");
+    check("bob's message to ann in their direct room is refused",
+      await eventually(async () => (await statuses(bob)).at(-1) === "failed"),
+      JSON.stringify(await statuses(bob)));
+    check("and never reaches ann",
+      !(await texts(ann)).includes("are you ignoring me?"));
+
     const artifacts = env("ARTIFACTS_DIR");
     mkdirSync(artifacts, { recursive: true });
     await ann.screenshot({ path: join(artifacts, "web-chat.png"), fullPage: true });
@@ -240,7 +267,10 @@ async function main() {
     const declared = ["type ClientEvent =", "type ConnectionState =", "type DisconnectReason =",
       "type MessageStatus =", "type ErrorCode =", "type ReceiptKind =", "type PresenceStatus =",
       "type RoomVisibility =", "type RoomKind =", "interface LocalMessage", "interface Session",
-      "interface RoomSummary", "interface LastMessage", "interface UserProfile"];
+      "interface RoomSummary", "interface LastMessage", "interface UserProfile",
+      "interface RoomMember", "interface RoomNotice", "type NoticeChange =", "interface RoomDetails",
+      "interface RoomBan", "interface BlockedUser", "interface Report", "type MemberRole =",
+      "type LeaveReason =", "type WhoCanAdd =", "type MembershipChange ="];
     check("the TypeScript types declare every value the API takes, returns or sends",
       declared.every((name) => typings.includes(`export ${name}`)),
       declared.filter((name) => !typings.includes(`export ${name}`)).join(", "));
