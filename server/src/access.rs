@@ -6,7 +6,7 @@ use chat_protocol::v1::RoomVisibility;
 use crate::clock::now_ms;
 use crate::error::{Error, Result};
 use crate::state::AppState;
-use crate::store::{Circle, MembershipAction, RoomRecord, RoomWithMembers};
+use crate::store::{AccountStatus, Circle, MembershipAction, RoomRecord, RoomWithMembers};
 use crate::validate;
 
 /// Loads a room the user is a member of.
@@ -102,8 +102,15 @@ pub struct Caller {
 /// `unauthorized` for an invalid token or unknown user; `internal` if the store fails.
 pub async fn authenticated_user(state: &AppState, token: &str) -> Result<Caller> {
     let claims = verified(state, token)?;
-    if !state.store().user_exists(&claims.sub).await? {
-        provision_unknown_user(state, &claims.sub).await?;
+    match state.store().account_status(&claims.sub).await? {
+        Some(AccountStatus::Active) => {}
+        Some(AccountStatus::Deactivated | AccountStatus::Deleted) => {
+            crate::telemetry::auth_failure("closed_account");
+            return Err(Error::unauthorized(
+                "this account was deactivated or deleted",
+            ));
+        }
+        None => provision_unknown_user(state, &claims.sub).await?,
     }
     Ok(Caller {
         user_id: claims.sub,
@@ -185,4 +192,28 @@ async fn provision_external_user(state: &AppState, subject: &str) -> Result<()> 
         "provisioning an external user",
         &format!("no free name for subject {subject:?}"),
     ))
+}
+
+/// Whether the user of a verified `token` is a server admin: named by `--admin-user`,
+/// or carrying `--admin-claim` as `true` in the token.
+///
+/// # Errors
+///
+/// `unauthorized` for an invalid token; `internal` if the store fails.
+pub async fn is_server_admin(state: &AppState, token: &str, user_id: &str) -> Result<bool> {
+    let config = state.config();
+    let claims = verified(state, token)?;
+    if claims.other.get(&config.admin_claim) == Some(&serde_json::Value::Bool(true)) {
+        return Ok(true);
+    }
+    if config.admin_users.is_empty() {
+        return Ok(false);
+    }
+    let Some(profile) = state.store().user_profile(user_id).await? else {
+        return Ok(false);
+    };
+    Ok(config
+        .admin_users
+        .iter()
+        .any(|name| name.eq_ignore_ascii_case(&profile.username)))
 }

@@ -91,6 +91,16 @@ pub struct Config {
     #[arg(long, env = "CHAT_JWT_AUDIENCE")]
     pub jwt_audience: Option<String>,
 
+    /// Users (by username) who are server admins: they read reports and deactivate
+    /// accounts (`/v1/admin`). Repeatable.
+    #[arg(long = "admin-user", env = "CHAT_ADMIN_USERS", value_delimiter = ',')]
+    pub admin_users: Vec<String>,
+
+    /// A token claim that makes its user a server admin when it is `true` (for the
+    /// users of an external auth service).
+    #[arg(long, env = "CHAT_ADMIN_CLAIM", default_value = "chat_admin")]
+    pub admin_claim: String,
+
     /// Lifetime of the tokens the server mints.
     #[arg(long, env = "CHAT_TOKEN_TTL", default_value = "24h", value_parser = humantime::parse_duration)]
     pub token_ttl: Duration,

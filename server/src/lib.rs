@@ -11,7 +11,7 @@
 //! |---|---|---|
 //! | entry | `app` | assembling the services; background tasks; startup and shutdown |
 //! | edges | `http`, `ws` | REST handlers and WebSocket connections: parsing, replies, closes |
-//! | use cases | `messaging`, `moderation`, `room_feed`, `access`, `validate`, `store_replies` | sends, edits, deletes; membership and room settings; the live room list; who may do what; input rules; what a client is told of a store failure |
+//! | use cases | `messaging`, `moderation`, `accounts`, `room_feed`, `access`, `validate`, `store_replies` | sends, edits, deletes; membership and room settings; deactivating and deleting accounts; the live room list; who may do what; input rules; what a client is told of a store failure |
 //! | shared state | `state` | the services a handler needs, cheap to clone |
 //! | side effects | `notify`, `events` (relay), `limits` | offline notifications; the Kafka relay; abuse limits |
 //! | real time | `presence`, `typing`, `roster`, `bus`, `hub` | presence; typing; connections across a cluster (Redis); fan-out; this process's connections |
@@ -20,6 +20,7 @@
 //! | basics | `config`, `error`, `clock`, `telemetry` | flags; error codes; time; metrics |
 
 pub(crate) mod access;
+pub(crate) mod accounts;
 mod app;
 pub mod auth;
 pub(crate) mod bus;

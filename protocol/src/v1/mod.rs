@@ -26,7 +26,7 @@ pub use rest::{
     MemberList, MessagesPage, MuteRequest, RefreshRequest, RoomList, RoomMember, RoomSummary,
     SendMessageRequest, SendMessageResponse, UpdateProfileRequest, UserProfile,
 };
-pub use safety::{BlockList, BlockedUser, Report, ReportRequest};
+pub use safety::{BlockList, BlockedUser, DeleteAccountRequest, Report, ReportList, ReportRequest};
 pub use server::ServerFrame;
 pub use types::{
     LastMessage, MemberReceipts, Message, PresenceStatus, ReceiptKind, RoomKind, RoomVisibility,

@@ -50,6 +50,10 @@ CREATE TABLE user_blocks (
 );
 CREATE INDEX user_blocks_blocked ON user_blocks (blocked_id, blocker_id);
 
+-- A closed account: 'deactivated' by a server admin, or 'deleted' by its user (then its
+-- name is freed and its profile reads "Deleted user"). Its tokens are refused.
+ALTER TABLE users ADD COLUMN closed TEXT CHECK (closed IN ('deactivated', 'deleted'));
+
 -- Reports of messages and users, for the server's admins. A reported message's content
 -- is copied in, so that editing or deleting it does not erase the evidence.
 CREATE TABLE reports (
@@ -68,7 +72,8 @@ CREATE INDEX reports_created ON reports (created_at, id);
 -- owner or admin may delete anyone's message in their room (the delete's room event
 -- records who deleted it as its sender_id; the message keeps its own sender, which a
 -- 'changed' row now returns as earlier_sender_id), and a user blocked by the other
--- member of a direct room cannot send there ('blocked').
+-- member of a direct room cannot send there ('blocked'); and a new kind, 'erase': the
+-- delete of a message by its sender whose account is being deleted, member or not.
 CREATE OR REPLACE FUNCTION chat_commit_batch(
     kinds     TEXT[],   -- 'message', 'edit' or 'delete'
     room_ids  TEXT[],
@@ -110,8 +115,10 @@ BEGIN
         PERFORM 1 FROM rooms r WHERE r.id = room_ids[i] FOR UPDATE;
         IF NOT FOUND THEN
             refusal := 'no_room';
-        ELSIF NOT EXISTS (SELECT 1 FROM room_members rm
-                          WHERE rm.room_id = room_ids[i] AND rm.user_id = user_ids[i]) THEN
+        ELSIF kinds[i] <> 'erase' AND NOT EXISTS (
+                  SELECT 1 FROM room_members rm
+                  WHERE rm.room_id = room_ids[i] AND rm.user_id = user_ids[i]) THEN
+            -- An erase (the sender's account is being deleted) needs no membership.
             refusal := 'not_member';
         ELSIF kinds[i] = 'message' AND EXISTS (
                   -- The other member of a direct room blocked the sender.
@@ -180,8 +187,9 @@ BEGIN
                     RETURNING r.last_seq INTO next_seq;
                 INSERT INTO room_events (room_id, seq, kind, message_id, sender_id, content,
                                          created_at)
-                    VALUES (room_ids[i], next_seq, kinds[i], keys[i], user_ids[i],
-                            contents[i], nows[i]);
+                    VALUES (room_ids[i], next_seq,
+                            CASE WHEN kinds[i] = 'erase' THEN 'delete' ELSE kinds[i] END,
+                            keys[i], user_ids[i], contents[i], nows[i]);
                 IF kinds[i] = 'edit' THEN
                     UPDATE messages m SET content = contents[i], edited_at = nows[i]
                         WHERE m.id = keys[i];

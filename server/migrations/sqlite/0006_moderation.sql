@@ -50,6 +50,10 @@ CREATE TABLE user_blocks (
 ) WITHOUT ROWID;
 CREATE INDEX user_blocks_blocked ON user_blocks (blocked_id, blocker_id);
 
+-- A closed account: 'deactivated' by a server admin, or 'deleted' by its user (then its
+-- name is freed and its profile reads "Deleted user"). Its tokens are refused.
+ALTER TABLE users ADD COLUMN closed TEXT CHECK (closed IN ('deactivated', 'deleted'));
+
 -- Reports of messages and users, for the server's admins. A reported message's content
 -- is copied in, so that editing or deleting it does not erase the evidence.
 CREATE TABLE reports (

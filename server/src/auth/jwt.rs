@@ -21,6 +21,10 @@ pub struct Claims {
     /// Issuer, when configured.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub iss: Option<String>,
+    /// Every other claim: an external auth service may name server admins in one
+    /// (`--admin-claim`). The server mints none.
+    #[serde(flatten)]
+    pub other: serde_json::Map<String, serde_json::Value>,
 }
 
 /// Verifies every token and, with a shared HS256 secret, mints them.
@@ -127,6 +131,7 @@ impl TokenService {
             exp,
             iat: now,
             iss: self.issuer.clone(),
+            other: serde_json::Map::new(),
         };
         let token = jsonwebtoken::encode(&Header::new(self.algorithm), &claims, key)
             .map_err(|e| Error::internal("token signing failed", &e))?;

@@ -10,7 +10,7 @@ use std::sync::Arc;
 
 use axum::extract::ws::Utf8Bytes;
 
-use crate::hub::{Hub, RoomEvent, RoomRefresh};
+use crate::hub::{AccountClosed, Hub, RoomEvent, RoomRefresh};
 
 pub use self::redis::RedisBus;
 
@@ -24,6 +24,8 @@ pub trait Bus: Send + Sync + std::fmt::Debug + 'static {
     fn publish_to_users(&self, user_ids: &[String], frame: Utf8Bytes);
     /// Users' room summaries to read again, wherever they have connections.
     fn publish_room_refresh(&self, refresh: RoomRefresh);
+    /// Ends every connection of the user, on every process (their account was closed).
+    fn publish_close_user(&self, user_id: &str, why: AccountClosed);
     /// Whether events reach the other processes right now (for `/readyz`).
     fn healthy(&self) -> bool {
         true
@@ -58,5 +60,9 @@ impl Bus for LocalBus {
 
     fn publish_room_refresh(&self, refresh: RoomRefresh) {
         self.hub.refresh_room(&refresh);
+    }
+
+    fn publish_close_user(&self, user_id: &str, why: AccountClosed) {
+        self.hub.close_user(user_id, why);
     }
 }

@@ -22,7 +22,7 @@ use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
 use super::Bus;
-use crate::hub::{Hub, ListChange, RoomEvent, RoomRefresh};
+use crate::hub::{AccountClosed, Hub, ListChange, RoomEvent, RoomRefresh};
 
 /// Longest wait between attempts to reach Redis again.
 const MAX_BACKOFF: Duration = Duration::from_secs(5);
@@ -61,6 +61,8 @@ enum Remote {
     },
     /// Users' room summaries to read again.
     RoomRefresh(RoomRefresh),
+    /// A user's account was closed: end their connections.
+    CloseUser { user_id: String, why: AccountClosed },
     /// The origin could not publish for a while: everyone catches up from the store.
     Resync,
 }
@@ -155,6 +157,14 @@ impl Bus for RedisBus {
         self.send(Remote::RoomRefresh(refresh));
     }
 
+    fn publish_close_user(&self, user_id: &str, why: AccountClosed) {
+        self.hub.close_user(user_id, why);
+        self.send(Remote::CloseUser {
+            user_id: user_id.to_owned(),
+            why,
+        });
+    }
+
     fn healthy(&self) -> bool {
         let healthy =
             self.subscribed.load(Ordering::Relaxed) && self.publishing.load(Ordering::Relaxed);
@@ -247,6 +257,7 @@ fn deliver(hub: &Hub, process: &str, message: &redis::Msg) {
             change,
         })),
         Remote::RoomRefresh(refresh) => hub.refresh_room(&refresh),
+        Remote::CloseUser { user_id, why } => hub.close_user(&user_id, why),
         Remote::ToRoom {
             room_id,
             frame,

@@ -14,7 +14,7 @@ use crate::auth::{hash_password, verify_password};
 use crate::clock::now_ms;
 use crate::error::{Error, Result};
 use crate::state::AppState;
-use crate::store::UserRecord;
+use crate::store::{AccountStatus, UserRecord};
 use crate::validate;
 
 /// Verified against when the username is unknown, so that a login for a missing user
@@ -127,5 +127,9 @@ pub async fn login(
         crate::telemetry::auth_failure("bad_credentials");
         return Err(Error::unauthorized("wrong username or password"));
     };
+    if state.store().account_status(&user.id).await? != Some(AccountStatus::Active) {
+        crate::telemetry::auth_failure("closed_account");
+        return Err(Error::unauthorized("this account was deactivated"));
+    }
     Ok(Json(super::sessions::sign_in(&state, user.id).await?))
 }

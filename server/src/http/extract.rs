@@ -16,19 +16,44 @@ impl FromRequestParts<AppState> for AuthUser {
     type Rejection = Error;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Error> {
-        let header = parts
-            .headers
-            .get(axum::http::header::AUTHORIZATION)
-            .ok_or_else(|| Error::unauthorized("missing Authorization: Bearer <token> header"))?;
-        let token = header
-            .to_str()
-            .ok()
-            .and_then(|h| h.strip_prefix("Bearer "))
-            .ok_or_else(|| Error::unauthorized("Authorization header must be Bearer <token>"))?;
-        crate::access::authenticated_user(state, token.trim())
+        let token = bearer(parts)?;
+        crate::access::authenticated_user(state, token)
             .await
             .map(|caller| Self(caller.user_id))
     }
+}
+
+/// The authenticated caller, who must be a server admin (`--admin-user`, or the token's
+/// `--admin-claim`); anyone else gets `forbidden`.
+#[derive(Debug, Clone)]
+pub struct AdminUser(pub String);
+
+impl FromRequestParts<AppState> for AdminUser {
+    type Rejection = Error;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Error> {
+        let token = bearer(parts)?;
+        let caller = crate::access::authenticated_user(state, token).await?;
+        if crate::access::is_server_admin(state, token, &caller.user_id).await? {
+            Ok(Self(caller.user_id))
+        } else {
+            Err(Error::forbidden("only the server's admins may do this"))
+        }
+    }
+}
+
+/// The token of `Authorization: Bearer <token>`.
+fn bearer(parts: &Parts) -> Result<&str, Error> {
+    let header = parts
+        .headers
+        .get(axum::http::header::AUTHORIZATION)
+        .ok_or_else(|| Error::unauthorized("missing Authorization: Bearer <token> header"))?;
+    header
+        .to_str()
+        .ok()
+        .and_then(|h| h.strip_prefix("Bearer "))
+        .map(str::trim)
+        .ok_or_else(|| Error::unauthorized("Authorization header must be Bearer <token>"))
 }
 
 /// A JSON body whose problems answer with `invalid_request` / `too_large`. The body

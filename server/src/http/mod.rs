@@ -1,5 +1,7 @@
 //! The REST API under `/v1`, health endpoints, and the WebSocket route.
 
+mod account;
+mod admin;
 mod auth;
 mod blocks;
 mod cors;
@@ -74,7 +76,17 @@ pub fn router(state: AppState) -> Router {
             delete(moderation::unban),
         )
         .route("/v1/users/by-name/{username}", get(users::by_name))
-        .route("/v1/users/me", get(users::me).patch(users::update_me))
+        .route(
+            "/v1/users/me",
+            get(users::me)
+                .patch(users::update_me)
+                .delete(account::delete_me),
+        )
+        .route("/v1/admin/reports", get(admin::reports))
+        .route(
+            "/v1/admin/users/{user_id}/deactivate",
+            post(admin::deactivate),
+        )
         .route("/v1/users/me/blocks", get(blocks::list))
         .route(
             "/v1/users/me/blocks/{user_id}",

@@ -11,7 +11,8 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
 use super::{
-    auth, blocks, health, messages, metrics, moderation, reports, room_list, rooms, sessions, users,
+    account, admin, auth, blocks, health, messages, metrics, moderation, reports, room_list, rooms,
+    sessions, users,
 };
 
 /// The document's paths and the schemas they reach.
@@ -47,6 +48,9 @@ use super::{
         blocks::unblock,
         blocks::list,
         reports::create,
+        account::delete_me,
+        admin::reports,
+        admin::deactivate,
         users::by_name,
         users::me,
         users::update_me,
@@ -63,6 +67,7 @@ use super::{
         (name = "rooms", description = "Rooms and their members"),
         (name = "users", description = "Profiles, finding people, and blocking them"),
         (name = "reports", description = "Reporting messages and users to the server's admins"),
+        (name = "admin", description = "The server admins' API: reports and accounts"),
         (name = "messages", description = "Message pages and sends for bots and integrations"),
         (name = "operations", description = "Probes and metrics"),
     )

@@ -70,6 +70,18 @@ pub enum Delivery {
     /// Live events may have been missed (the cluster bus was interrupted): read every
     /// followed room's events after its cursor from the store.
     Resync,
+    /// The user's account was closed: end the connection.
+    Close(AccountClosed),
+}
+
+/// Why a user's connections are closed at once, wherever they are.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AccountClosed {
+    /// A server admin deactivated the account (close code 4003).
+    Deactivated,
+    /// The user deleted their account (close code 4001).
+    Deleted,
 }
 
 /// The hub's end of a connection's delivery queue.
@@ -417,6 +429,19 @@ impl Hub {
             if !skip {
                 push(connections, *id, Delivery::RoomFrame(Arc::clone(&shared)));
             }
+        }
+    }
+
+    /// Ends every connection of the user here: their account was closed.
+    pub fn close_user(&self, user_id: &str, why: AccountClosed) {
+        let mut state = self.lock();
+        let State {
+            connections,
+            by_user,
+            ..
+        } = &mut *state;
+        for id in by_user.get(user_id).into_iter().flatten() {
+            push(connections, *id, Delivery::Close(why));
         }
     }
 

@@ -194,6 +194,28 @@ pub struct NewRoom {
     pub now: i64,
 }
 
+/// Whether an account may be used.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AccountStatus {
+    /// In use.
+    Active,
+    /// A server admin deactivated it.
+    Deactivated,
+    /// Its user deleted it.
+    Deleted,
+}
+
+impl AccountStatus {
+    /// The stored `users.closed` value (`None` for an active account).
+    pub fn as_closed(self) -> Option<&'static str> {
+        match self {
+            Self::Active => None,
+            Self::Deactivated => Some("deactivated"),
+            Self::Deleted => Some("deleted"),
+        }
+    }
+}
+
 /// A report to store (`POST /v1/reports`), checked by the store: the reporter must be a
 /// member of the room, and a reported message must be in it.
 #[derive(Debug, Clone)]
@@ -344,6 +366,23 @@ pub trait Store: Send + Sync + std::fmt::Debug + 'static {
     async fn room_info(&self, room_id: &str, user_id: &str) -> Result<Option<RoomInfo>>;
     /// A room's bans, newest first.
     async fn room_bans(&self, room_id: &str) -> Result<Vec<RoomBan>>;
+    /// Whether the account exists (`None`: no such user) and may be used.
+    async fn account_status(&self, user_id: &str) -> Result<Option<AccountStatus>>;
+    /// Closes an account (`status` deactivated or deleted): its refresh tokens and
+    /// blocks go; a deleted account's name is freed and its profile reads "Deleted
+    /// user". False when there is no such user.
+    async fn close_account(&self, user_id: &str, status: AccountStatus) -> Result<bool>;
+    /// Up to `limit` of the user's messages that are not deleted, as (room, message)
+    /// ids in id order after `after` (to erase them).
+    async fn messages_sent_by(
+        &self,
+        user_id: &str,
+        after: Option<&str>,
+        limit: u32,
+    ) -> Result<Vec<(String, String)>>;
+    /// Reports, newest first: up to `limit` created before `before` (a report's
+    /// `created_at` and id, from the previous page).
+    async fn reports(&self, before: Option<(i64, String)>, limit: u32) -> Result<Vec<Report>>;
     /// `blocker` blocks `blocked` (again: nothing changes).
     async fn block_user(&self, blocker: &str, blocked: &str, now: i64) -> Result<()>;
     /// Lifts a block (none: nothing changes).

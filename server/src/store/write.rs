@@ -81,7 +81,7 @@ impl MessageChange {
                 content: content.clone(),
                 edited_at: self.now,
             },
-            ChangeAction::Delete => EventKind::Deleted {
+            ChangeAction::Delete | ChangeAction::Erase => EventKind::Deleted {
                 message_id: message_id.into(),
                 sender_id: sender_id.into(),
                 deleted_at: self.now,
@@ -103,14 +103,26 @@ pub enum ChangeAction {
     Edit(String),
     /// Erase the content everywhere it is stored and mark the message deleted.
     Delete,
+    /// As `Delete`, by the sender whose account is being deleted, whether or not they
+    /// are still a member of the room.
+    Erase,
 }
 
 impl ChangeAction {
-    /// The event's kind in the `room_events` table.
+    /// What the writer is asked to do (PostgreSQL's `chat_commit_batch` kinds).
     pub(super) fn kind(&self) -> &'static str {
         match self {
             Self::Edit(_) => "edit",
             Self::Delete => "delete",
+            Self::Erase => "erase",
+        }
+    }
+
+    /// The event's kind in the `room_events` table: an erase is a delete there.
+    pub(super) fn log_kind(&self) -> &'static str {
+        match self {
+            Self::Edit(_) => "edit",
+            Self::Delete | Self::Erase => "delete",
         }
     }
 
@@ -118,7 +130,7 @@ impl ChangeAction {
     pub(super) fn content(&self) -> Option<&str> {
         match self {
             Self::Edit(content) => Some(content),
-            Self::Delete => None,
+            Self::Delete | Self::Erase => None,
         }
     }
 }

@@ -7,14 +7,14 @@
 //! store always has what the live feed skipped.
 
 use axum::extract::ws::Utf8Bytes;
-use chat_protocol::v1::{LeaveReason, PresenceStatus, ServerFrame};
+use chat_protocol::v1::{LeaveReason, PresenceStatus, ServerFrame, close};
 
 use super::commands::Failure;
 use super::connection::{Connection, End};
 use super::cursor::{RoomCursor, Step};
 use crate::access;
 use crate::error::Error;
-use crate::hub::{Delivery, ListChange};
+use crate::hub::{AccountClosed, Delivery, ListChange};
 use crate::messaging;
 use crate::store::{CommittedEvent, EventKind, RoomWithMembers};
 
@@ -220,6 +220,12 @@ impl Connection {
             }
             Delivery::Room(event) => event,
             Delivery::Resync => return await_boxed!(self.resync()),
+            Delivery::Close(AccountClosed::Deactivated) => {
+                return Err(End::Close(close::FORBIDDEN, "account deactivated"));
+            }
+            Delivery::Close(AccountClosed::Deleted) => {
+                return Err(End::Close(close::UNAUTHORIZED, "account deleted"));
+            }
         };
         let Some(cursor) = self.cursors.get_mut(&event.room_id) else {
             return Ok(());

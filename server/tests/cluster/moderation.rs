@@ -98,3 +98,38 @@ async fn a_kick_on_one_process_takes_the_target_out_of_the_room_on_the_other() {
         "{change:?}"
     );
 }
+
+#[tokio::test]
+#[ignore = "needs PostgreSQL and Redis: scripts/cluster-test.sh"]
+async fn closing_an_account_on_one_process_ends_its_connections_on_the_other() {
+    let cluster = Cluster::new().await;
+    let (one, two) = cluster.two_nodes(&["--admin-user", "root"]).await;
+    let root = one.register("root").await;
+    let bob = two.register("bob").await;
+    let carol = two.register("carol").await;
+    let mut b = two.client(&bob.token).await;
+    let mut c = two.client(&carol.token).await;
+    let http = http_client();
+
+    let deactivated = http
+        .post(one.url(&format!("/v1/admin/users/{}/deactivate", bob.user_id)))
+        .bearer_auth(&root.token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(deactivated.status(), 204);
+    assert_eq!(b.closed().await, Some(chat_protocol::v1::close::FORBIDDEN));
+
+    let deleted = http
+        .delete(one.url("/v1/users/me"))
+        .bearer_auth(&carol.token)
+        .json(&json!({"password": "correct horse battery"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(deleted.status(), 204);
+    assert_eq!(
+        c.closed().await,
+        Some(chat_protocol::v1::close::UNAUTHORIZED)
+    );
+}

@@ -2,6 +2,7 @@
 //! are written once with `$n` parameters (which sqlx binds on SQLite too), and what
 //! differs between databases is asked of the [`Backend`].
 
+mod accounts;
 mod backend;
 mod blocks;
 mod membership;
@@ -29,9 +30,9 @@ use super::queries::{self, MESSAGE_COLUMNS};
 use super::rows::{event_from_row, message_from_row, room_from_row, to_i64, to_u64};
 use super::write::{MessageChange, NewMessage, Sent};
 use super::{
-    Circle, CommittedEvent, EventOutbox, NewReport, NewRoom, OutboxRow, Page, PageRange,
-    RefreshTokenRecord, RoomInfo, RoomListCursor, RoomListEntry, RoomRecord, RoomWithMembers,
-    Rotation, Store, UserRecord,
+    AccountStatus, Circle, CommittedEvent, EventOutbox, NewReport, NewRoom, OutboxRow, Page,
+    PageRange, RefreshTokenRecord, RoomInfo, RoomListCursor, RoomListEntry, RoomRecord,
+    RoomWithMembers, Rotation, Store, UserRecord,
 };
 use crate::events::schema::{self, OutboxEvent};
 
@@ -205,7 +206,7 @@ where
     }
 
     async fn user_exists(&self, user_id: &str) -> Result<bool> {
-        let row = sqlx::query::<DB>("SELECT 1 FROM users WHERE id = $1")
+        let row = sqlx::query::<DB>("SELECT 1 FROM users WHERE id = $1 AND closed IS NULL")
             .bind(user_id)
             .fetch_optional(&self.pool)
             .await?;
@@ -468,6 +469,27 @@ where
         self.bans_of(room_id).await
     }
 
+    async fn account_status(&self, user_id: &str) -> Result<Option<AccountStatus>> {
+        self.status_of(user_id).await
+    }
+
+    async fn close_account(&self, user_id: &str, status: AccountStatus) -> Result<bool> {
+        self.close(user_id, status).await
+    }
+
+    async fn messages_sent_by(
+        &self,
+        user_id: &str,
+        after: Option<&str>,
+        limit: u32,
+    ) -> Result<Vec<(String, String)>> {
+        self.undeleted_messages_of(user_id, after, limit).await
+    }
+
+    async fn reports(&self, before: Option<(i64, String)>, limit: u32) -> Result<Vec<Report>> {
+        self.reports_page(before, limit).await
+    }
+
     async fn block_user(&self, blocker: &str, blocked: &str, now: i64) -> Result<()> {
         self.insert_block(blocker, blocked, now).await
     }
@@ -501,7 +523,8 @@ where
         // user exists (no rows at all: no such user). DISTINCT keeps a member of many
         // big rooms from getting a row per shared room.
         let rows = sqlx::query::<DB>(
-            "SELECT 'user' AS kind, id FROM users WHERE id = $1
+            "SELECT CASE WHEN closed IS NULL THEN 'user' ELSE 'closed' END AS kind, id
+             FROM users WHERE id = $1
              UNION ALL
              SELECT 'room', room_id FROM room_members WHERE user_id = $1
              UNION ALL
@@ -519,6 +542,7 @@ where
             match row.try_get::<String, _>("kind")?.as_str() {
                 "room" => circle.rooms.push(id),
                 "peer" => circle.co_members.push(id),
+                "closed" => return Err(Error::AccountClosed),
                 _ => exists = true,
             }
         }

@@ -94,4 +94,42 @@ where
         tx.commit().await?;
         Ok(report)
     }
+
+    /// Reports, newest first, before `(created_at, id)` of the previous page's last.
+    pub(super) async fn reports_page(
+        &self,
+        before: Option<(i64, String)>,
+        limit: u32,
+    ) -> Result<Vec<Report>> {
+        let (before_at, before_id) = before.unwrap_or((i64::MAX, String::new()));
+        let rows = sqlx::query::<DB>(
+            "SELECT id, reporter_id, room_id, message_id, user_id, reason, message_content,
+                    created_at
+             FROM reports
+             WHERE created_at < $1 OR (created_at = $1 AND id < $2)
+             ORDER BY created_at DESC, id DESC LIMIT $3",
+        )
+        .bind(before_at)
+        // Without a page before, every report is older than i64::MAX: the id is unused.
+        .bind(before_id.as_str())
+        .bind(i64::from(limit))
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|row| {
+                Ok(Report {
+                    report_id: row.try_get("id")?,
+                    reporter_id: row.try_get::<String, _>("reporter_id")?.into(),
+                    room_id: row.try_get::<String, _>("room_id")?.into(),
+                    message_id: row
+                        .try_get::<Option<String>, _>("message_id")?
+                        .map(Into::into),
+                    user_id: row.try_get::<Option<String>, _>("user_id")?.map(Into::into),
+                    reason: row.try_get("reason")?,
+                    message_content: row.try_get("message_content")?,
+                    created_at: row.try_get("created_at")?,
+                })
+            })
+            .collect()
+    }
 }

@@ -209,7 +209,8 @@ fn send(conn: &Connection, write: &NewMessage) -> rusqlite::Result<Result<Sent>>
     }))
 }
 
-/// An edit or a delete by the message's sender, or a delete by a moderator.
+/// An edit or a delete by the message's sender, or a delete by a moderator; an erase
+/// by the sender of a deleted account, member or not.
 fn change(conn: &Connection, write: &MessageChange) -> rusqlite::Result<Result<CommittedEvent>> {
     let MessageChange {
         room_id,
@@ -218,7 +219,11 @@ fn change(conn: &Connection, write: &MessageChange) -> rusqlite::Result<Result<C
         action,
         now,
     } = write;
-    if let Some(refusal) = membership_refusal(conn, room_id, user_id)? {
+    let refusal = match action {
+        ChangeAction::Erase => None,
+        ChangeAction::Edit(_) | ChangeAction::Delete => membership_refusal(conn, room_id, user_id)?,
+    };
+    if let Some(refusal) = refusal {
         return Ok(Err(refusal));
     }
     let row: Option<(String, Option<i64>)> = conn
@@ -243,7 +248,7 @@ fn change(conn: &Connection, write: &MessageChange) -> rusqlite::Result<Result<C
         .execute(params![
             room_id,
             to_i64(seq),
-            action.kind(),
+            action.log_kind(),
             message_id,
             user_id,
             action.content(),
@@ -254,7 +259,7 @@ fn change(conn: &Connection, write: &MessageChange) -> rusqlite::Result<Result<C
             conn.prepare_cached(queries::APPLY_EDIT)?
                 .execute(params![content, now, message_id])?;
         }
-        ChangeAction::Delete => {
+        ChangeAction::Delete | ChangeAction::Erase => {
             // Deleting erases the text everywhere it is stored, not just in the current
             // state.
             conn.prepare_cached(queries::APPLY_DELETE)?

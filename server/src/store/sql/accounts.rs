@@ -1,0 +1,113 @@
+//! Closing accounts, for every backend: deactivation by a server admin and deletion by
+//! the user, and the reads that go with them (an account's status, the messages a
+//! deletion erases).
+
+use sqlx::{ColumnIndex, Decode, Encode, Executor, IntoArguments, Row, Type};
+
+use super::{Backend, SqlStore};
+use crate::store::AccountStatus;
+use crate::store::error::{Error, Result};
+
+/// What a deleted account's profile shows.
+const DELETED_NAME: &str = "Deleted user";
+
+impl<DB> SqlStore<DB>
+where
+    DB: Backend,
+    for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
+    DB::Arguments: IntoArguments<DB>,
+    for<'q> &'q str: Encode<'q, DB> + Type<DB>,
+    for<'q> Option<&'q str>: Encode<'q, DB> + Type<DB>,
+    for<'q> i64: Encode<'q, DB> + Decode<'q, DB> + Type<DB>,
+    for<'r> String: Decode<'r, DB> + Type<DB>,
+    for<'r> Option<String>: Decode<'r, DB> + Type<DB>,
+    for<'r> &'r str: ColumnIndex<DB::Row>,
+{
+    /// The account's status; `None` when there is no such user.
+    pub(super) async fn status_of(&self, user_id: &str) -> Result<Option<AccountStatus>> {
+        let row = sqlx::query::<DB>("SELECT closed FROM users WHERE id = $1")
+            .bind(user_id)
+            .fetch_optional(&self.pool)
+            .await?;
+        let Some(row) = row else { return Ok(None) };
+        let closed: Option<String> = row.try_get("closed")?;
+        Ok(Some(match closed.as_deref() {
+            None => AccountStatus::Active,
+            Some("deactivated") => AccountStatus::Deactivated,
+            Some("deleted") => AccountStatus::Deleted,
+            Some(other) => {
+                return Err(Error::Corrupt {
+                    column: "users.closed",
+                    value: other.to_owned(),
+                });
+            }
+        }))
+    }
+
+    /// Closes the account in one transaction; false when there is no such user.
+    pub(super) async fn close(&self, user_id: &str, status: AccountStatus) -> Result<bool> {
+        let Some(closed) = status.as_closed() else {
+            return Ok(true);
+        };
+        let mut tx = DB::begin_write(&self.pool).await?;
+        let updated = if status == AccountStatus::Deleted {
+            // The name is freed (names are unique, ids never are reused), and nothing
+            // the user chose stays.
+            let freed = format!("deleted:{user_id}");
+            sqlx::query::<DB>(
+                "UPDATE users SET closed = $1, username = $2, display_name = $3,
+                                  password_hash = NULL
+                 WHERE id = $4",
+            )
+            .bind(closed)
+            .bind(freed.as_str())
+            .bind(DELETED_NAME)
+            .bind(user_id)
+            .execute(&mut *tx)
+            .await?
+        } else {
+            sqlx::query::<DB>("UPDATE users SET closed = $1 WHERE id = $2")
+                .bind(closed)
+                .bind(user_id)
+                .execute(&mut *tx)
+                .await?
+        };
+        if DB::rows_affected(&updated) == 0 {
+            return Ok(false);
+        }
+        sqlx::query::<DB>("DELETE FROM refresh_tokens WHERE user_id = $1")
+            .bind(user_id)
+            .execute(&mut *tx)
+            .await?;
+        if status == AccountStatus::Deleted {
+            sqlx::query::<DB>("DELETE FROM user_blocks WHERE blocker_id = $1 OR blocked_id = $1")
+                .bind(user_id)
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await?;
+        Ok(true)
+    }
+
+    /// The user's messages that are not deleted, as (room, message) ids after `after`.
+    pub(super) async fn undeleted_messages_of(
+        &self,
+        user_id: &str,
+        after: Option<&str>,
+        limit: u32,
+    ) -> Result<Vec<(String, String)>> {
+        let rows = sqlx::query::<DB>(
+            "SELECT room_id, id FROM messages
+             WHERE sender_id = $1 AND deleted_at IS NULL AND id > $2
+             ORDER BY id LIMIT $3",
+        )
+        .bind(user_id)
+        .bind(after.unwrap_or(""))
+        .bind(i64::from(limit))
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|row| Ok((row.try_get("room_id")?, row.try_get("id")?)))
+            .collect()
+    }
+}
