@@ -125,6 +125,8 @@ pub enum LeaveReason {
     Kicked,
     /// An owner or admin banned the user.
     Banned,
+    /// A server admin deleted the room.
+    RoomDeleted,
 }
 
 impl LeaveReason {

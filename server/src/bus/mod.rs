@@ -26,6 +26,8 @@ pub trait Bus: Send + Sync + std::fmt::Debug + 'static {
     fn publish_room_refresh(&self, refresh: RoomRefresh);
     /// Ends every connection of the user, on every process (their account was closed).
     fn publish_close_user(&self, user_id: &str, why: AccountClosed);
+    /// A room was deleted: its former members' connections everywhere stop following it.
+    fn publish_room_deleted(&self, room_id: &str, members: &[String]);
     /// Whether events reach the other processes right now (for `/readyz`).
     fn healthy(&self) -> bool {
         true
@@ -64,5 +66,9 @@ impl Bus for LocalBus {
 
     fn publish_close_user(&self, user_id: &str, why: AccountClosed) {
         self.hub.close_user(user_id, why);
+    }
+
+    fn publish_room_deleted(&self, room_id: &str, members: &[String]) {
+        self.hub.room_deleted(room_id, members);
     }
 }

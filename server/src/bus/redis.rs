@@ -63,6 +63,11 @@ enum Remote {
     RoomRefresh(RoomRefresh),
     /// A user's account was closed: end their connections.
     CloseUser { user_id: String, why: AccountClosed },
+    /// A room was deleted: its former members stop following it.
+    RoomDeleted {
+        room_id: String,
+        members: Vec<String>,
+    },
     /// The origin could not publish for a while: everyone catches up from the store.
     Resync,
 }
@@ -165,6 +170,14 @@ impl Bus for RedisBus {
         });
     }
 
+    fn publish_room_deleted(&self, room_id: &str, members: &[String]) {
+        self.hub.room_deleted(room_id, members);
+        self.send(Remote::RoomDeleted {
+            room_id: room_id.to_owned(),
+            members: members.to_vec(),
+        });
+    }
+
     fn healthy(&self) -> bool {
         let healthy =
             self.subscribed.load(Ordering::Relaxed) && self.publishing.load(Ordering::Relaxed);
@@ -258,6 +271,7 @@ fn deliver(hub: &Hub, process: &str, message: &redis::Msg) {
         })),
         Remote::RoomRefresh(refresh) => hub.refresh_room(&refresh),
         Remote::CloseUser { user_id, why } => hub.close_user(&user_id, why),
+        Remote::RoomDeleted { room_id, members } => hub.room_deleted(&room_id, &members),
         Remote::ToRoom {
             room_id,
             frame,

@@ -1,5 +1,5 @@
 //! The server admins' API (`--admin-user`, or the token claim `--admin-claim`): reading
-//! reports and deactivating accounts.
+//! reports, deleting rooms and deactivating accounts.
 
 use axum::Json;
 use axum::extract::State;
@@ -98,5 +98,37 @@ pub async fn deactivate(
         ));
     }
     crate::accounts::deactivate(&state, &user_id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// `DELETE /v1/admin/rooms/{room_id}`: the room and everything in it are deleted; its
+/// members' connections get `room_left` with reason `room_deleted`.
+#[utoipa::path(
+    delete,
+    path = "/v1/admin/rooms/{room_id}",
+    tag = "admin",
+    params(("room_id" = String, Path, description = "The room (at most 128 bytes)")),
+    security(("bearer" = [])),
+    responses(
+        (status = 204, description = "Deleted"),
+        (status = 400, description = "`invalid_request`: a malformed room id", body = ApiError),
+        (status = 401, description = "`unauthorized`: no valid `Authorization: Bearer` token", body = ApiError, headers(("WWW-Authenticate" = String, description = "`Bearer`"))),
+        (status = 403, description = "`forbidden`: the caller is not a server admin", body = ApiError),
+        (status = 404, description = "`not_found`: no such room", body = ApiError),
+    )
+)]
+pub async fn delete_room(
+    State(state): State<AppState>,
+    AdminUser(admin): AdminUser,
+    ApiPath(room_id): ApiPath<String>,
+) -> Result<StatusCode> {
+    validate::id("room_id", &room_id)?;
+    let members = state
+        .store()
+        .delete_room(&room_id)
+        .await?
+        .ok_or_else(|| Error::not_found("no such room"))?;
+    state.bus().publish_room_deleted(&room_id, &members);
+    tracing::info!(room = %room_id, %admin, "room deleted by a server admin");
     Ok(StatusCode::NO_CONTENT)
 }

@@ -83,6 +83,7 @@ pub fn router(state: AppState) -> Router {
                 .delete(account::delete_me),
         )
         .route("/v1/admin/reports", get(admin::reports))
+        .route("/v1/admin/rooms/{room_id}", delete(admin::delete_room))
         .route(
             "/v1/admin/users/{user_id}/deactivate",
             post(admin::deactivate),

@@ -51,6 +51,7 @@ use super::{
         account::delete_me,
         admin::reports,
         admin::deactivate,
+        admin::delete_room,
         users::by_name,
         users::me,
         users::update_me,

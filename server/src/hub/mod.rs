@@ -72,6 +72,8 @@ pub enum Delivery {
     Resync,
     /// The user's account was closed: end the connection.
     Close(AccountClosed),
+    /// A server admin deleted this room, of which the user was a member.
+    RoomDeleted(Arc<str>),
 }
 
 /// Why a user's connections are closed at once, wherever they are.
@@ -428,6 +430,38 @@ impl Hub {
                 .is_some_and(|c| except_users.contains(&c.user_id));
             if !skip {
                 push(connections, *id, Delivery::RoomFrame(Arc::clone(&shared)));
+            }
+        }
+    }
+
+    /// A server admin deleted the room: every connection of its former `members` here
+    /// stops following it and gets `room_left` (reason `room_deleted`).
+    pub fn room_deleted(&self, room_id: &str, members: &[String]) {
+        let gone: Arc<str> = Arc::from(room_id);
+        let mut state = self.lock();
+        state.by_room.remove(room_id);
+        for user_id in members {
+            let ids: Vec<ConnectionId> = state
+                .by_user
+                .get(user_id)
+                .map(|ids| ids.iter().copied().collect())
+                .unwrap_or_default();
+            for id in ids {
+                let State {
+                    connections,
+                    room_list,
+                    ..
+                } = &mut *state;
+                let Some(conn) = connections.get_mut(&id) else {
+                    continue;
+                };
+                let joined = conn.rooms.remove(room_id);
+                if conn.member_rooms.remove(room_id) || joined {
+                    if !joined {
+                        room_list.unwatch(id, room_id, user_id, connections);
+                    }
+                    push(connections, id, Delivery::RoomDeleted(Arc::clone(&gone)));
+                }
             }
         }
     }

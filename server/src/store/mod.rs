@@ -380,6 +380,9 @@ pub trait Store: Send + Sync + std::fmt::Debug + 'static {
         after: Option<&str>,
         limit: u32,
     ) -> Result<Vec<(String, String)>>;
+    /// Deletes a room for good (messages, events, members, bans); returns who its
+    /// members were, or `None` when there is no such room.
+    async fn delete_room(&self, room_id: &str) -> Result<Option<Vec<String>>>;
     /// Reports, newest first: up to `limit` created before `before` (a report's
     /// `created_at` and id, from the previous page).
     async fn reports(&self, before: Option<(i64, String)>, limit: u32) -> Result<Vec<Report>>;

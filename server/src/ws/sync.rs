@@ -226,6 +226,16 @@ impl Connection {
             Delivery::Close(AccountClosed::Deleted) => {
                 return Err(End::Close(close::UNAUTHORIZED, "account deleted"));
             }
+            Delivery::RoomDeleted(room_id) => {
+                if self.cursors.contains_key(&*room_id) {
+                    return self.end_room(&room_id, LeaveReason::RoomDeleted).await;
+                }
+                let left = ServerFrame::RoomLeft {
+                    room_id: room_id.as_ref().into(),
+                    reason: Some(LeaveReason::RoomDeleted),
+                };
+                return self.send(&left).await;
+            }
         };
         let Some(cursor) = self.cursors.get_mut(&event.room_id) else {
             return Ok(());

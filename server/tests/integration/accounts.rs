@@ -277,3 +277,78 @@ async fn server_admins_read_reports_and_deactivate_accounts() {
         send_json(&server, Method::GET, None, "/v1/admin/reports", Value::Null).await;
     assert_eq!(without_token["code"], "unauthorized");
 }
+
+#[tokio::test]
+async fn a_server_admin_deletes_a_room_and_its_members_are_told_at_once() {
+    let server = TestServer::start_with(|c| c.admin_users = vec!["root".into()]).await;
+    let root = server.register("root").await;
+    let mut duo = server.duo("private").await;
+    let room = duo.room.clone();
+    let mut watcher = server.client(&duo.bob.token).await;
+    let said = duo.a.say(&room, "spam spam").await;
+    duo.b.recv_message().await;
+    let report = json!({"room_id": room, "message_id": ack_id(&said), "reason": "spam room"});
+    let (status, _) = send_json(
+        &server,
+        Method::POST,
+        Some(&duo.bob.token),
+        "/v1/reports",
+        report,
+    )
+    .await;
+    assert_eq!(status, 201);
+
+    let path = format!("/v1/admin/rooms/{room}");
+    let delete = |token: &str, path: &str| {
+        let (token, path) = (token.to_owned(), path.to_owned());
+        let server = &server;
+        async move {
+            send_json(server, Method::DELETE, Some(&token), &path, Value::Null)
+                .await
+                .0
+        }
+    };
+    assert_eq!(
+        delete(&duo.ann.token, &path).await,
+        403,
+        "the room's owner is no server admin"
+    );
+    assert_eq!(
+        delete(&root.token, "/v1/admin/rooms/no-such-room").await,
+        404
+    );
+    assert_eq!(delete(&root.token, &path).await, 204);
+    for client in [&mut duo.a, &mut duo.b, &mut watcher] {
+        let left = client
+            .recv_where(|f| matches!(f, ServerFrame::RoomLeft { .. }))
+            .await;
+        assert!(
+            matches!(
+                &left,
+                ServerFrame::RoomLeft {
+                    reason: Some(chat_protocol::v1::LeaveReason::RoomDeleted),
+                    ..
+                }
+            ),
+            "{left:?}"
+        );
+    }
+    // The room is gone for everyone; the report about it stays, with its content.
+    let said_again = duo.a.say(&room, "anyone?").await;
+    assert!(
+        matches!(&said_again, ServerFrame::Error { code, .. } if code.as_str() == "not_found"),
+        "{said_again:?}"
+    );
+    let (status, _) = server
+        .get_json(
+            &duo.bob.token,
+            &format!("/v1/rooms/{room}/messages?after_seq=0"),
+        )
+        .await;
+    assert_eq!(status, 404);
+    let (_, list) = server.get_json(&duo.bob.token, "/v1/rooms").await;
+    assert_eq!(list["rooms"], json!([]));
+    let (_, reports) = server.get_json(&root.token, "/v1/admin/reports").await;
+    assert_eq!(reports["reports"][0]["message_content"], "spam spam");
+    assert_eq!(delete(&root.token, &path).await, 404, "deleted once");
+}

@@ -8,6 +8,7 @@ mod blocks;
 mod membership;
 mod refresh_tokens;
 mod reports;
+mod room_deletion;
 mod room_list;
 
 use std::sync::Mutex;
@@ -484,6 +485,10 @@ where
         limit: u32,
     ) -> Result<Vec<(String, String)>> {
         self.undeleted_messages_of(user_id, after, limit).await
+    }
+
+    async fn delete_room(&self, room_id: &str) -> Result<Option<Vec<String>>> {
+        self.remove_room(room_id).await
     }
 
     async fn reports(&self, before: Option<(i64, String)>, limit: u32) -> Result<Vec<Report>> {
