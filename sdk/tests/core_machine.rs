@@ -490,6 +490,29 @@ fn a_refused_token_waits_for_a_fresh_one() {
 }
 
 #[test]
+fn a_deactivated_account_is_not_reconnected_until_a_new_token() {
+    let mut sim = Sim::new();
+    sim.input(Input::Connect);
+    sim.go_live();
+    sim.input(Input::SocketClosed {
+        code: Some(close::FORBIDDEN),
+        reason: "account deactivated".into(),
+    });
+    assert!(matches!(
+        sim.core.state(),
+        ConnectionState::NeedsToken {
+            reason: DisconnectReason::Unauthorized { detail }
+        } if detail == "account deactivated"
+    ));
+    let opens = sim.opens;
+    sim.advance_to(sim.now + 3_600_000);
+    assert_eq!(
+        sim.opens, opens,
+        "no reconnect loop against a closed account"
+    );
+}
+
+#[test]
 fn server_shutdown_and_slow_consumer_closes_set_the_wait() {
     let mut sim = Sim::new();
     sim.input(Input::Connect);

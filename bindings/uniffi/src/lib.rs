@@ -8,6 +8,7 @@
 //! mode generates them per crate (Kotlin packages `uniffi.chat_sdk` and
 //! `uniffi.chat_protocol`, Swift files `chat_sdk.swift` and `chat_protocol.swift`).
 
+mod account;
 mod client;
 mod error;
 mod listener;

@@ -9,6 +9,7 @@
 
 #![cfg(target_arch = "wasm32")]
 
+mod account;
 mod client;
 mod convert;
 mod error;

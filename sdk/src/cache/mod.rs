@@ -3,6 +3,7 @@
 
 mod apply;
 mod blocks;
+mod erase;
 mod floor;
 mod notices;
 mod outbox;

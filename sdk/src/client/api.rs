@@ -260,7 +260,7 @@ impl ChatClient {
         self.input(Input::Token(session.token.clone()))
     }
 
-    fn token(&self) -> Result<String, ClientError> {
+    pub(super) fn token(&self) -> Result<String, ClientError> {
         self.shared
             .token
             .lock()
@@ -429,7 +429,7 @@ impl ChatClient {
     }
 
     /// The URL of a REST path, each segment percent-encoded (names come from users).
-    fn endpoint(&self, segments: &[&str]) -> Result<reqwest::Url, ClientError> {
+    pub(super) fn endpoint(&self, segments: &[&str]) -> Result<reqwest::Url, ClientError> {
         let mut url = reqwest::Url::parse(&self.base_url)
             .map_err(|e| ClientError::Network(format!("invalid server URL: {e}")))?;
         url.path_segments_mut()

@@ -3,6 +3,7 @@
 //! the app. A platform module (`native`, `web`) opens it with its own socket, clock and
 //! storage.
 
+mod account;
 mod api;
 mod bridge;
 mod error;

@@ -97,11 +97,13 @@ impl Core {
             return;
         }
         let (code, reason) = match reason {
+            // 4003: the account was deactivated. Reconnecting with this token (or a
+            // fresh one) is refused the same way; the app's sign-in tells the user why.
             DisconnectReason::Closed {
-                code: Some(close::UNAUTHORIZED),
+                code: Some(code @ (close::UNAUTHORIZED | close::FORBIDDEN)),
                 reason,
             } => (
-                Some(close::UNAUTHORIZED),
+                Some(code),
                 DisconnectReason::Unauthorized { detail: reason },
             ),
             DisconnectReason::Closed {

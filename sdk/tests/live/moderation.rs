@@ -325,3 +325,75 @@ async fn blocked_senders_are_marked_on_every_device_and_reports_keep_the_content
     assert_eq!(blocked_flags(&ann), [false, false]);
     assert!(ann.blocked_users().await.unwrap().is_empty());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_deleted_account_leaves_nothing_on_the_device_and_its_messages_erased() {
+    let server = Server::start().await;
+    let url = format!("http://{}", server.addr);
+    let ann = ChatClient::open(fast_config(url.clone(), None)).unwrap();
+    ann.register("ann", "correct horse battery").await.unwrap();
+    let dave = ChatClient::open(fast_config(url.clone(), None)).unwrap();
+    let dave_session = dave
+        .register("dave", "correct horse battery")
+        .await
+        .unwrap();
+    let room = ann
+        .create_room(
+            "r",
+            RoomVisibility::Private,
+            std::slice::from_ref(&dave_session.user_id),
+        )
+        .await
+        .unwrap();
+    for client in [&ann, &dave] {
+        client.join_room(&room).unwrap();
+        client.connect().unwrap();
+        connected(client).await;
+    }
+    dave.send_message(&room, "soon gone").unwrap();
+    eventually(5, "Ann has Dave's message", || {
+        contents(&ann, &room) == ["soon gone"]
+    })
+    .await;
+
+    let refused = dave.delete_account(None, true).await;
+    assert!(
+        matches!(
+            refused,
+            Err(ClientError::Server {
+                code: ErrorCode::Forbidden,
+                ..
+            })
+        ),
+        "{refused:?}"
+    );
+    dave.delete_account(Some("correct horse battery".into()), true)
+        .await
+        .unwrap();
+    assert!(dave.current_session().is_none());
+    assert!(dave.messages(&room, None, 10).unwrap().is_empty());
+    assert!(dave.room_list().unwrap().is_empty());
+    eventually(5, "Ann sees the message erased and Dave gone", || {
+        ann.messages(&room, None, 10)
+            .unwrap()
+            .iter()
+            .all(|m| m.deleted)
+            && ann.notices(&room, None, 10).unwrap().iter().any(|n| {
+                matches!(
+                    &n.change,
+                    NoticeChange::Member {
+                        change: MembershipChange::Left,
+                        ..
+                    }
+                )
+            })
+    })
+    .await;
+    // The name is free again.
+    let newcomer = ChatClient::open(fast_config(url, None)).unwrap();
+    let again = newcomer
+        .register("dave", "another good password")
+        .await
+        .unwrap();
+    assert_ne!(again.user_id, dave_session.user_id);
+}
