@@ -54,6 +54,10 @@ async function restore() {
   const saved = loadSession();
   if (!saved) {
     view.showSignedIn(false);
+    // Said once, after the reload that follows deleting the account.
+    const farewell = sessionStorage.getItem("chat.notice");
+    sessionStorage.removeItem("chat.notice");
+    if (farewell) view.loginError(farewell);
     return;
   }
   try {
@@ -364,6 +368,25 @@ async function send() {
   view.scrollToEnd();
 }
 
+/** Deletes the account on the server, then forgets it here as signing out does. */
+async function deleteAccount(password, eraseMessages) {
+  try {
+    await state.client.deleteAccount(password || undefined, eraseMessages);
+  } catch (error) {
+    view.notice(error.message);
+    return;
+  }
+  clearInterval(state.refreshTimer);
+  state.subscription?.close();
+  clearSession();
+  sessionStorage.removeItem("chat.room");
+  state.client?.shutdown();
+  state.client = null;
+  state.room = null;
+  sessionStorage.setItem("chat.notice", "Your account was deleted.");
+  location.reload();
+}
+
 async function newConversation(name, direct) {
   try {
     let room;
@@ -390,6 +413,15 @@ function wire() {
     signIn($("username").value.trim(), $("password").value, register);
   });
   $("sign-out").addEventListener("click", signOut);
+  $("delete-account").addEventListener("click", () => {
+    $("delete-account-form").hidden = false;
+    $("delete-password").focus();
+  });
+  $("delete-cancel").addEventListener("click", () => { $("delete-account-form").hidden = true; });
+  $("delete-account-form").addEventListener("submit", (event) => {
+    event.preventDefault();
+    deleteAccount($("delete-password").value, $("delete-erase").checked);
+  });
   $("leave-room").addEventListener("click", () => {
     const room = state.room;
     if (!room) return;

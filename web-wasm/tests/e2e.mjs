@@ -3,8 +3,8 @@
 // chat, and a third signs in as one of them: its room list's badge follows the other
 // device's reading. One goes offline (the server is SIGKILLed), sends two messages, reloads, comes
 // back online, and both end with the same history. A message that looks like HTML is
-// shown as text; it is reported, and its sender blocked, from the message menu. Prints
-// PASS/FAIL per check and "N passed, N failed".
+// shown as text; it is reported, and its sender blocked, from the message menu; then
+// the sender deletes his account. Prints PASS/FAIL per check and "N passed, N failed".
 //
 // Usage: node e2e.mjs   with CHAT_SERVER_BIN, WEB_ROOT, WORK_DIR, ARTIFACTS_DIR and
 // PLAYWRIGHT_CORE (the playwright-core package directory) in the environment.
@@ -271,6 +271,12 @@ async function main() {
       "interface RoomMember", "interface RoomNotice", "type NoticeChange =", "interface RoomDetails",
       "interface RoomBan", "interface BlockedUser", "interface Report", "type MemberRole =",
       "type LeaveReason =", "type WhoCanAdd =", "type MembershipChange ="];
+    const moderation = ["endMembership(", "removeMember(", "setMemberRole(", "banUser(", "unbanUser(",
+      "roomBans(", "roomDetails(", "updateRoom(", "notices(", "blockUser(", "unblockUser(",
+      "blockedUsers(", "report(", "deleteAccount("];
+    check("the TypeScript types declare membership, moderation, blocks, reports and account deletion",
+      moderation.every((name) => typings.includes(name)),
+      moderation.filter((name) => !typings.includes(name)).join(", "));
     check("the TypeScript types declare every value the API takes, returns or sends",
       declared.every((name) => typings.includes(`export ${name}`)),
       declared.filter((name) => !typings.includes(`export ${name}`)).join(", "));
@@ -295,6 +301,22 @@ async function main() {
     check("a JavaScript token provider connects a client without a session",
       provided.state === "connected" && provided.asked >= 1, JSON.stringify(provided));
     check("the TypeScript types declare setTokenProvider", typings.includes("setTokenProvider(provider: () => Promise<string | undefined>"));
+
+    // Bob deletes his account, erasing his messages: his page signs out, and on ann's
+    // page his messages become deleted ones.
+    await bob.click("#delete-account");
+    await bob.fill("#delete-password", "correct horse battery");
+    await bob.check("#delete-erase");
+    await bob.click("#delete-account-form button[type=submit]");
+    check("deleting the account signs bob out",
+      await eventually(async () => (await bob.isVisible("#username"))
+        && (await bob.textContent("#login-error")).includes("deleted")));
+    check("and his messages are erased on ann's page",
+      await eventually(async () => (await texts(ann)).filter((text) => text === "message deleted").length === 2),
+      JSON.stringify(await texts(ann)));
+    const newcomer = await (await browser.newContext()).newPage();
+    check("his name can be taken again", await register(newcomer, server, bobName));
+
 
     // Hiding the page stores the client's current session (over a stale copy here).
     const rewritten = await ann.evaluate(() => {
