@@ -207,6 +207,7 @@ suspend fun chat(server: Server) {
     moderation(ann, bob, annSession.userId, bobSession.userId, bobEvents)
     sessions(ann, bob, room, annSession, annEvents)
     tokenProvider(server, bobSession)
+    accountDeletion(server)
 
     annListening.stop()
     bobListening.stop()
@@ -354,6 +355,42 @@ suspend fun moderation(ann: ChatClient, bob: ChatClient, annId: String, bobId: S
     check("bob's cache keeps the story up to the kick",
         bob.notices(room, null, 10u).map { (it.change as? NoticeChange.Member)?.change }.filterNotNull() ==
             listOf(MembershipChange.ROLE, MembershipChange.KICKED))
+
+    // Report and block from the message menu: bob's message in the main room.
+    val shared = ann.createRoom("shared", RoomVisibility.PRIVATE, listOf(bobId))
+    ann.joinRoom(shared)
+    bob.joinRoom(shared)
+    bob.sendMessage(shared, "report me")
+    check("ann receives the message to report", awaitValue { ann.messages(shared, null, 10u).any { it.content == "report me" } })
+    val target = ann.messages(shared, null, 10u).first { it.content == "report me" }
+    val report = ann.report(shared, target.messageId, null, "abuse")
+    check("a report keeps the message and names its sender",
+        report.messageContent == "report me" && report.userId == bobId)
+    ann.blockUser(bobId)
+    check("blocking marks the sender's messages",
+        ann.messages(shared, null, 10u).first { it.content == "report me" }.senderBlocked)
+    check("the block list names bob", ann.blockedUsers().map { it.userId } == listOf(bobId))
+    ann.unblockUser(bobId)
+    check("unblocking unmarks them", !ann.messages(shared, null, 10u).first { it.content == "report me" }.senderBlocked)
+}
+
+/** A user deletes their account: the client forgets it, and the name is free again. */
+suspend fun accountDeletion(server: Server) {
+    val suffix = UUID.randomUUID().toString().take(8)
+    val carol = ChatClient(server.url, null)
+    carol.register("carol_$suffix", "correct horse battery")
+    try {
+        carol.deleteAccount(null, false)
+        check("deleting without the password throws", false)
+    } catch (e: ChatException.Server) {
+        check("deleting without the password throws ChatException.Server(forbidden)", e.code == ErrorCode.FORBIDDEN)
+    }
+    carol.deleteAccount("correct horse battery", true)
+    check("a deleted account is signed out", carol.currentSession() == null)
+    val again = ChatClient(server.url, null)
+    check("its name is free again", again.register("carol_$suffix", "another good password").userId.isNotEmpty())
+    carol.shutdown()
+    again.shutdown()
 }
 
 /** Polls [condition] for up to ten seconds. */

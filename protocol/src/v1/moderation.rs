@@ -205,17 +205,17 @@ pub struct SetRoleRequest {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct UpdateRoomRequest {
-    /// 1–100 characters with at least one that is not white space, no NUL.
+    /// 1–100 characters with at least one that is not white space, no NUL (absent or
+    /// `null`: unchanged, as for the others).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[cfg_attr(feature = "openapi", schema(nullable = false, max_length = 100))]
+    #[cfg_attr(feature = "openapi", schema(max_length = 100))]
     pub name: Option<String>,
     /// At most 500 characters, no NUL; empty removes the topic.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[cfg_attr(feature = "openapi", schema(nullable = false, max_length = 500))]
+    #[cfg_attr(feature = "openapi", schema(max_length = 500))]
     pub topic: Option<String>,
     /// Who may add members.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[cfg_attr(feature = "openapi", schema(nullable = false))]
     pub who_can_add: Option<WhoCanAdd>,
 }
 
@@ -254,7 +254,7 @@ pub struct BanRequest {
     pub user_id: UserId,
     /// Why, for the room's admins (at most 500 characters).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[cfg_attr(feature = "openapi", schema(nullable = false, max_length = 500))]
+    #[cfg_attr(feature = "openapi", schema(max_length = 500))]
     pub reason: Option<String>,
 }
 

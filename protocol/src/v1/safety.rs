@@ -36,11 +36,11 @@ pub struct ReportRequest {
     pub room_id: RoomId,
     /// The message reported (its content is kept with the report as it is now).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[cfg_attr(feature = "openapi", schema(nullable = false, max_length = 128))]
+    #[cfg_attr(feature = "openapi", schema(max_length = 128))]
     pub message_id: Option<MessageId>,
     /// The user reported (with a message: its sender when left out).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[cfg_attr(feature = "openapi", schema(nullable = false, max_length = 128))]
+    #[cfg_attr(feature = "openapi", schema(max_length = 128))]
     pub user_id: Option<UserId>,
     /// Why: 1–500 characters, at least one that is not white space.
     #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 500))]
@@ -96,7 +96,6 @@ pub struct ReportList {
 pub struct DeleteAccountRequest {
     /// The account's password.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[cfg_attr(feature = "openapi", schema(nullable = false))]
     pub password: Option<String>,
 }
 
