@@ -336,6 +336,11 @@ suspend fun moderation(ann: ChatClient, bob: ChatClient, annId: String, bobId: S
         bob.members(room).map { it.role } == listOf(MemberRole.OWNER, MemberRole.MEMBER))
     bob.joinRoom(room)
     check("bob follows the moderated room", bobEvents.await { it is ClientEvent.RoomJoined && it.roomId == room } != null)
+    val scope = CoroutineScope(SupervisorJob() + Dispatchers.Default)
+    val timeline = RoomTimeline(bob, room, scope)
+    timeline.start()
+    check("the timeline lists the members with their roles",
+        awaitValue { timeline.members.value.map { it.role } == listOf(MemberRole.OWNER, MemberRole.MEMBER) })
     ann.setMemberRole(room, bobId, MemberRole.ADMIN)
     val promoted = bobEvents.await { it is ClientEvent.Notice && it.notice.roomId == room } as ClientEvent.Notice?
     val change = promoted?.notice?.change as NoticeChange.Member?
@@ -352,6 +357,10 @@ suspend fun moderation(ann: ChatClient, bob: ChatClient, annId: String, bobId: S
     ann.removeMember(room, bobId)
     val ended = bobEvents.await { it is ClientEvent.MembershipEnded && it.roomId == room } as ClientEvent.MembershipEnded?
     check("the kick ends bob's membership", ended?.reason == LeaveReason.KICKED)
+    check("the timeline shows the role and settings notices, then that bob's time is over",
+        awaitValue { timeline.notices.value.size >= 2 && timeline.ended.value?.reason == LeaveReason.KICKED })
+    timeline.close()
+    scope.cancel()
     check("bob's cache keeps the story up to the kick",
         bob.notices(room, null, 10u).map { (it.change as? NoticeChange.Member)?.change }.filterNotNull() ==
             listOf(MembershipChange.ROLE, MembershipChange.KICKED))

@@ -111,14 +111,32 @@ class ChatService(private val context: Context, private val serverUrl: String) {
      */
     fun signOut() {
         val current = _signedIn.value ?: return
+        val refreshToken = prefs.getString("refresh_token", null)
+        forget(current) {
+            // Best effort: offline, the refresh token simply expires.
+            if (refreshToken != null) runCatching { current.client.signOut(refreshToken) }
+        }
+    }
+
+    /**
+     * Deletes the account on the server (with its password; `eraseMessages` deletes
+     * every message the user sent), then forgets it here as [signOut] does. Throws
+     * [ChatException] (a wrong password) and then changes nothing.
+     */
+    suspend fun deleteAccount(password: String?, eraseMessages: Boolean) {
+        val current = _signedIn.value ?: return
+        current.client.deleteAccount(password, eraseMessages)
+        forget(current) {}
+    }
+
+    /** Drops the signed-in user from this device: session, client and database file. */
+    private fun forget(current: SignedIn, onServer: suspend () -> Unit) {
         _signedIn.value = null
         renewals?.stop()
-        val refreshToken = prefs.getString("refresh_token", null)
         prefs.edit().clear().apply()
         current.client.disconnect()
         scope.launch {
-            // Best effort: offline, the refresh token simply expires.
-            if (refreshToken != null) runCatching { current.client.signOut(refreshToken) }
+            onServer()
             current.client.shutdown()
             current.client.close() // releases the native client; its file is unlinked below
             val db = databaseFile(current.username)

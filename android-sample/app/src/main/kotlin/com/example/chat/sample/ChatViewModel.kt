@@ -14,6 +14,7 @@ import kotlinx.coroutines.withContext
 import kotlinx.coroutines.Dispatchers
 import uniffi.chat_ffi.ChatException
 import uniffi.chat_sdk.ConnectionState
+import uniffi.chat_protocol.RoomMember
 import uniffi.chat_sdk.LocalMessage
 
 /** One room's screen: the timeline from chatkit plus what only the screen needs. */
@@ -56,6 +57,22 @@ class ChatViewModel(private val user: SignedIn, val roomId: String) : ViewModel(
         val id = message.messageId ?: return@guarded
         withContext(Dispatchers.IO) { client.deleteMessage(roomId, id) }
     }
+
+    /** Reports [message] to the server's admins; says so when it went through. */
+    fun report(message: LocalMessage, reason: String) = guarded {
+        timeline.report(message, reason)
+        _error.value = "Reported. Thank you."
+    }
+
+    /** Blocks the sender of [message]: their messages are hidden from now on. */
+    fun blockSender(message: LocalMessage) = guarded { timeline.blockSender(message) }
+
+    /** Leaves the room for good ([RoomTimeline.ended] then closes the screen). */
+    fun leave() = guarded { timeline.leave() }
+
+    fun remove(member: RoomMember) = guarded { timeline.remove(member) }
+
+    fun ban(member: RoomMember) = guarded { timeline.ban(member) }
 
     fun dismissError() {
         _error.value = null

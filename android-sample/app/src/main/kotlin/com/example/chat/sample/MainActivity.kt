@@ -30,7 +30,7 @@ class MainActivity : ComponentActivity() {
                 if (user == null) {
                     LoginScreen(chat)
                 } else {
-                    SignedInNavigation(user, onSignOut = chat::signOut)
+                    SignedInNavigation(user, onSignOut = chat::signOut, onDeleteAccount = chat::deleteAccount)
                 }
             }
         }
@@ -44,7 +44,11 @@ class MainActivity : ComponentActivity() {
 }
 
 @androidx.compose.runtime.Composable
-private fun SignedInNavigation(user: SignedIn, onSignOut: () -> Unit) {
+private fun SignedInNavigation(
+    user: SignedIn,
+    onSignOut: () -> Unit,
+    onDeleteAccount: suspend (String?, Boolean) -> Unit,
+) {
     val nav = rememberNavController()
     NavHost(navController = nav, startDestination = "rooms") {
         composable("rooms") {
@@ -59,6 +63,7 @@ private fun SignedInNavigation(user: SignedIn, onSignOut: () -> Unit) {
                     nav.popBackStack(nav.graph.startDestinationId, inclusive = true)
                     onSignOut()
                 },
+                onDeleteAccount = onDeleteAccount,
             )
         }
         composable(

@@ -18,12 +18,18 @@ import kotlinx.coroutines.sync.withLock
 import kotlinx.coroutines.withContext
 import uniffi.chat_ffi.ChatClient
 import uniffi.chat_ffi.ChatException
+import uniffi.chat_protocol.LeaveReason
+import uniffi.chat_protocol.RoomMember
 import uniffi.chat_sdk.ClientEvent
 import uniffi.chat_sdk.LocalMessage
+import uniffi.chat_sdk.NoticeChange
+import uniffi.chat_sdk.RoomNotice
 
 /**
- * The messages of one room (the user's pending ones included), who is typing, and the
- * names of the members, as [StateFlow]s for a UI to collect.
+ * The messages of one room (the user's pending ones included), its membership and
+ * settings notices ("Bob left"), who is typing, and the members with their roles, as
+ * [StateFlow]s for a UI to collect; and what a member does about others (report, block,
+ * remove, ban) or about the room (leave).
  *
  * The SDK's cache is the source of truth: whenever an event touches this room, the
  * visible window is read again from it. The list therefore shows exactly what the SDK
@@ -45,6 +51,9 @@ class RoomTimeline(
     private val _messages = MutableStateFlow<List<LocalMessage>>(emptyList())
     private val _typing = MutableStateFlow<Set<String>>(emptySet())
     private val _names = MutableStateFlow<Map<String, String>>(emptyMap())
+    private val _members = MutableStateFlow<List<RoomMember>>(emptyList())
+    private val _notices = MutableStateFlow<List<RoomNotice>>(emptyList())
+    private val _ended = MutableStateFlow<Ended?>(null)
     private val _hasOlder = MutableStateFlow(true)
     private val reloads = Channel<Unit>(Channel.CONFLATED)
     private val reading = Mutex()
@@ -60,6 +69,15 @@ class RoomTimeline(
 
     /** User id to name, for showing who wrote (ids until the member list arrives). */
     val memberNames: StateFlow<Map<String, String>> = _names.asStateFlow()
+
+    /** The members in the order they joined, with their roles. */
+    val members: StateFlow<List<RoomMember>> = _members.asStateFlow()
+
+    /** Membership and settings changes among the shown messages, oldest first (by seq). */
+    val notices: StateFlow<List<RoomNotice>> = _notices.asStateFlow()
+
+    /** Set once the user is no longer a member (left, removed, banned, room deleted). */
+    val ended: StateFlow<Ended?> = _ended.asStateFlow()
 
     /** Whether the server may hold older messages than those shown. */
     val hasOlder: StateFlow<Boolean> = _hasOlder.asStateFlow()
@@ -126,6 +144,23 @@ class RoomTimeline(
     /** Drops a pending or failed message. */
     suspend fun cancel(message: LocalMessage) = withContext(io) { client.cancel(message.clientMsgId) }
 
+    /** Reports [message] (and so its sender) to the server's admins. */
+    suspend fun report(message: LocalMessage, reason: String) {
+        client.report(roomId, message.messageId, null, reason.trim())
+    }
+
+    /** Blocks the sender of [message]: their messages read as `senderBlocked` from now on. */
+    suspend fun blockSender(message: LocalMessage) = client.blockUser(message.senderId)
+
+    /** Ends the user's membership ([ended] follows). */
+    suspend fun leave() = client.endMembership(roomId)
+
+    /** Removes a member (owners and admins). */
+    suspend fun remove(member: RoomMember) = client.removeMember(roomId, member.userId)
+
+    /** Bans a member (owners and admins). */
+    suspend fun ban(member: RoomMember) = client.banUser(roomId, member.userId, null)
+
     private fun onEvent(event: ClientEvent) {
         when (event) {
             is ClientEvent.Message -> if (event.message.roomId == roomId) {
@@ -143,6 +178,14 @@ class RoomTimeline(
             is ClientEvent.Typing -> if (event.roomId == roomId) {
                 if (event.isTyping) startTyping(event.userId) else stopTyping(event.userId)
             }
+            is ClientEvent.Notice -> if (event.notice.roomId == roomId) {
+                if (event.notice.change is NoticeChange.Member) scope.launch { refreshNames() }
+                reloads.trySend(Unit)
+            }
+            is ClientEvent.MembershipEnded -> if (event.roomId == roomId) {
+                _ended.value = Ended(event.reason)
+            }
+            is ClientEvent.BlocksChanged -> reloads.trySend(Unit)
             else -> {}
         }
     }
@@ -151,7 +194,11 @@ class RoomTimeline(
     private suspend fun reload() = reading.withLock {
         val limit = window.value.toUInt()
         try {
-            _messages.value = withContext(io) { client.messages(roomId, null, limit) }
+            val shown = withContext(io) { client.messages(roomId, null, limit) }
+            val oldest = shown.firstNotNullOfOrNull { it.seq } ?: 0uL
+            _notices.value = withContext(io) { client.notices(roomId, null, limit) }
+                .filter { it.seq > oldest }
+            _messages.value = shown
         } catch (e: ChatException) {
             // Closed or storage failed: keep showing what was read last.
         }
@@ -159,7 +206,9 @@ class RoomTimeline(
 
     private suspend fun refreshNames() {
         try {
-            _names.value = client.members(roomId).associate { it.userId to it.displayName }
+            val members = client.members(roomId)
+            _members.value = members
+            _names.value = _names.value + members.associate { it.userId to it.displayName }
         } catch (e: ChatException) {
             // Offline or not allowed: names stay as they are; ids are shown meanwhile.
         }
@@ -183,3 +232,6 @@ class RoomTimeline(
         _typing.update { it - userId }
     }
 }
+
+/** Why the user is no longer in the room; `reason` is null when only a refused resume told. */
+data class Ended(val reason: LeaveReason?)

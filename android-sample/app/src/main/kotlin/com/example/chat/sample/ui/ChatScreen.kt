@@ -58,11 +58,24 @@ fun ChatScreen(user: SignedIn, roomId: String, roomName: String, onBack: () -> U
     val error by model.error.collectAsStateWithLifecycle()
     var draft by rememberSaveable { mutableStateOf("") }
     var editing by remember { mutableStateOf<LocalMessage?>(null) }
+    var reporting by remember { mutableStateOf<LocalMessage?>(null) }
+    var blocking by remember { mutableStateOf<LocalMessage?>(null) }
+    var showInfo by remember { mutableStateOf(false) }
+    var confirmLeave by remember { mutableStateOf(false) }
+    val members by model.timeline.members.collectAsStateWithLifecycle()
+    val notices by model.timeline.notices.collectAsStateWithLifecycle()
+    val ended by model.timeline.ended.collectAsStateWithLifecycle()
     val snackbar = remember { SnackbarHostState() }
     // Reversed: item 0 is the newest message, at the bottom.
     val newestFirst = remember(messages) { messages.asReversed() }
+    // Messages and notices ("bob left") in seq order, newest first for the layout.
+    val entries = remember(messages, notices) { timelineEntries(messages, notices).asReversed() }
     val list = rememberLazyListState()
 
+    // No longer a member (left here or elsewhere, removed, banned): back to the list.
+    LaunchedEffect(ended) {
+        if (ended != null) onBack()
+    }
     LaunchedEffect(error) {
         error?.let {
             snackbar.showSnackbar(it)
@@ -94,6 +107,10 @@ fun ChatScreen(user: SignedIn, roomId: String, roomName: String, onBack: () -> U
                 navigationIcon = {
                     IconButton(onClick = onBack) { Icon(Icons.AutoMirrored.Filled.ArrowBack, "Back") }
                 },
+                actions = {
+                    TextButton(onClick = { showInfo = true }) { Text("Info") }
+                    TextButton(onClick = { confirmLeave = true }) { Text("Leave") }
+                },
             )
         },
         snackbarHost = { SnackbarHost(snackbar) },
@@ -101,16 +118,24 @@ fun ChatScreen(user: SignedIn, roomId: String, roomName: String, onBack: () -> U
         Column(Modifier.padding(padding).consumeWindowInsets(padding).fillMaxSize().imePadding()) {
             OfflineBanner(connection)
             LazyColumn(state = list, reverseLayout = true, modifier = Modifier.weight(1f).fillMaxWidth()) {
-                items(newestFirst, key = { it.clientMsgId }) { message ->
-                    MessageBubble(
-                        message = message,
-                        mine = message.senderId == model.myUserId,
-                        senderName = names[message.senderId] ?: message.senderId.take(8),
-                        onRetry = { model.retry(message) },
-                        onCancel = { model.cancel(message) },
-                        onEdit = { editing = message },
-                        onDelete = { model.delete(message) },
-                    )
+                items(entries, key = { it.key }) { entry ->
+                    when (entry) {
+                        is TimelineEntry.Notice -> NoticeLine(describeNotice(entry.notice, names))
+                        is TimelineEntry.Message -> {
+                            val message = entry.message
+                            MessageBubble(
+                                message = message,
+                                mine = message.senderId == model.myUserId,
+                                senderName = names[message.senderId] ?: message.senderId.take(8),
+                                onRetry = { model.retry(message) },
+                                onCancel = { model.cancel(message) },
+                                onEdit = { editing = message },
+                                onDelete = { model.delete(message) },
+                                onReport = { reporting = message },
+                                onBlock = { blocking = message },
+                            )
+                        }
+                    }
                 }
             }
             TypingLine(typing.map { names[it] ?: it.take(8) })
@@ -134,6 +159,49 @@ fun ChatScreen(user: SignedIn, roomId: String, roomName: String, onBack: () -> U
                 ) { Icon(Icons.AutoMirrored.Filled.Send, "Send") }
             }
         }
+    }
+    reporting?.let { message ->
+        ReportDialog(
+            onDismiss = { reporting = null },
+            onReport = { reason ->
+                reporting = null
+                model.report(message, reason)
+            },
+        )
+    }
+    blocking?.let { message ->
+        val name = names[message.senderId] ?: message.senderId.take(8)
+        ConfirmDialog(
+            title = "Block $name?",
+            text = "Their messages will be hidden, and they cannot message you directly.",
+            confirm = "Block",
+            onDismiss = { blocking = null },
+            onConfirm = {
+                blocking = null
+                model.blockSender(message)
+            },
+        )
+    }
+    if (confirmLeave) {
+        ConfirmDialog(
+            title = "Leave ${roomName.ifEmpty { "this room" }}?",
+            text = "You will no longer get its messages.",
+            confirm = "Leave",
+            onDismiss = { confirmLeave = false },
+            onConfirm = {
+                confirmLeave = false
+                model.leave()
+            },
+        )
+    }
+    if (showInfo) {
+        RoomInfoDialog(
+            members = members,
+            me = model.myUserId,
+            onDismiss = { showInfo = false },
+            onRemove = { model.remove(it) },
+            onBan = { model.ban(it) },
+        )
     }
     editing?.let { message ->
         EditDialog(

@@ -31,8 +31,9 @@ import uniffi.chat_sdk.MessageStatus
 
 /**
  * One message. The user's own sit on the right with their status ticks; a long press
- * offers what fits the status (retry or discard a failed one, edit or delete a sent one).
- * Content is plain text: Compose never interprets it as markup.
+ * offers what fits the status (retry or discard a failed one, edit or delete a sent one)
+ * and, on other people's, "Report" and "Block sender". A blocked sender's message is
+ * collapsed. Content is plain text: Compose never interprets it as markup.
  */
 @OptIn(ExperimentalFoundationApi::class)
 @Composable
@@ -44,6 +45,8 @@ fun MessageBubble(
     onCancel: () -> Unit,
     onEdit: () -> Unit,
     onDelete: () -> Unit,
+    onReport: () -> Unit,
+    onBlock: () -> Unit,
 ) {
     var menu by remember { mutableStateOf(false) }
     val colors = MaterialTheme.colorScheme
@@ -57,7 +60,7 @@ fun MessageBubble(
                 shape = RoundedCornerShape(12.dp),
                 modifier = Modifier
                     .widthIn(max = 300.dp)
-                    .combinedClickable(onClick = {}, onLongClick = { menu = mine && !message.deleted }),
+                    .combinedClickable(onClick = {}, onLongClick = { menu = !message.deleted && (mine || message.messageId != null) }),
             ) {
                 Column(Modifier.padding(horizontal = 10.dp, vertical = 6.dp)) {
                     if (!mine) {
@@ -65,6 +68,8 @@ fun MessageBubble(
                     }
                     if (message.deleted) {
                         Text("Message deleted", fontStyle = FontStyle.Italic, color = colors.onSurfaceVariant)
+                    } else if (message.senderBlocked) {
+                        Text("Message from a blocked user", fontStyle = FontStyle.Italic, color = colors.onSurfaceVariant)
                     } else {
                         Text(message.content)
                     }
@@ -85,6 +90,13 @@ fun MessageBubble(
                 }
             }
             DropdownMenu(expanded = menu, onDismissRequest = { menu = false }) {
+                if (!mine) {
+                    DropdownMenuItem(text = { Text("Report") }, onClick = { menu = false; onReport() })
+                    if (!message.senderBlocked) {
+                        DropdownMenuItem(text = { Text("Block sender") }, onClick = { menu = false; onBlock() })
+                    }
+                    return@DropdownMenu
+                }
                 when (message.status) {
                     is MessageStatus.Failed, is MessageStatus.Pending -> {
                         if (message.status is MessageStatus.Failed) {

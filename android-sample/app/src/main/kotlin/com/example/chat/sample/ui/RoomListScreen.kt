@@ -42,11 +42,17 @@ import uniffi.chat_protocol.RoomVisibility
 /** The user's rooms, public rooms to join, and a dialog to start a conversation. */
 @OptIn(ExperimentalMaterial3Api::class)
 @Composable
-fun RoomListScreen(user: SignedIn, onOpenRoom: (String, String) -> Unit, onSignOut: () -> Unit) {
+fun RoomListScreen(
+    user: SignedIn,
+    onOpenRoom: (String, String) -> Unit,
+    onSignOut: () -> Unit,
+    onDeleteAccount: suspend (String?, Boolean) -> Unit,
+) {
     val model: RoomListViewModel = viewModel { RoomListViewModel(user) }
     val state by model.state.collectAsStateWithLifecycle()
     val connection by model.connection.collectAsStateWithLifecycle()
     var creating by remember { mutableStateOf(false) }
+    var deleting by remember { mutableStateOf(false) }
 
     Scaffold(
         topBar = {
@@ -55,6 +61,7 @@ fun RoomListScreen(user: SignedIn, onOpenRoom: (String, String) -> Unit, onSignO
                 actions = {
                     IconButton(onClick = model::refresh) { Icon(Icons.Filled.Refresh, "Refresh") }
                     IconButton(onClick = onSignOut) { Icon(Icons.AutoMirrored.Filled.Logout, "Sign out") }
+                    TextButton(onClick = { deleting = true }) { Text("Delete account") }
                 },
             )
         },
@@ -93,6 +100,9 @@ fun RoomListScreen(user: SignedIn, onOpenRoom: (String, String) -> Unit, onSignO
             onDirect = { name -> creating = false; model.startDirect(name, onOpenRoom) },
             onPublic = { name -> creating = false; model.createPublic(name, onOpenRoom) },
         )
+    }
+    if (deleting) {
+        DeleteAccountDialog(onDismiss = { deleting = false }, onDelete = onDeleteAccount)
     }
 }
 
