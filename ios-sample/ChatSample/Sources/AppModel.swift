@@ -57,15 +57,31 @@ final class AppModel: ObservableObject {
     func signOut() {
         guard let current = signedIn else { return }
         let refreshToken = sessions.load()?.refreshToken
+        forget(current) {
+            // Best effort: offline, the refresh token simply expires.
+            if let refreshToken {
+                try? await current.client.signOut(refreshToken: refreshToken)
+            }
+        }
+    }
+
+    /// Deletes the account on the server (with its password; `eraseMessages` deletes
+    /// every message the user sent), then forgets it here as `signOut()` does. Throws
+    /// (a wrong password), and then nothing changed.
+    func deleteAccount(password: String?, eraseMessages: Bool) async throws {
+        guard let current = signedIn else { return }
+        try await current.client.deleteAccount(password: password, eraseMessages: eraseMessages)
+        forget(current) {}
+    }
+
+    /// Drops the signed-in user from this device: session, client and database file.
+    private func forget(_ current: SignedIn, onServer: @escaping () async -> Void) {
         use(nil)
         sessions.clear()
         try? current.client.disconnect()
         let path = try? databasePath(for: current.username)
         Task {
-            // Best effort: offline, the refresh token simply expires.
-            if let refreshToken {
-                try? await current.client.signOut(refreshToken: refreshToken)
-            }
+            await onServer()
             current.client.shutdown()
             if let path {
                 for suffix in ["", "-wal", "-shm"] {

@@ -12,6 +12,12 @@ struct ChatView: View {
     @State private var error: String?
     @State private var editing: LocalMessage?
     @State private var editText = ""
+    @State private var reporting: LocalMessage?
+    @State private var reportReason = ""
+    @State private var blocking: LocalMessage?
+    @State private var showingMembers = false
+    @State private var confirmingLeave = false
+    @Environment(\.dismiss) private var dismiss
     // Loading older messages waits until the list has first scrolled to the bottom: a
     // List starts at the top, where the oldest row would otherwise ask for more at once.
     @State private var scrolledToBottom = false
@@ -28,24 +34,13 @@ struct ChatView: View {
             OfflineBanner(state: app.connection)
             ScrollViewReader { scroller in
                 List {
-                    ForEach(timeline.messages, id: \.clientMsgId) { message in
-                        MessageRow(
-                            message: message,
-                            mine: message.senderId == user.session.userId,
-                            senderName: timeline.memberNames[message.senderId] ?? String(message.senderId.prefix(8)),
-                            onRetry: { attempt { try timeline.retry(message) } },
-                            onDiscard: { attempt { try timeline.cancel(message) } },
-                            onEdit: {
-                                editText = message.content
-                                editing = message
-                            },
-                            onDelete: { delete(message) })
-                        .listRowSeparator(.hidden)
-                        .onAppear {
-                            if scrolledToBottom, message.clientMsgId == timeline.messages.first?.clientMsgId,
-                               timeline.hasOlder {
-                                timeline.loadOlder()
-                            }
+                    ForEach(TimelineEntry.merge(timeline.messages, timeline.notices)) { entry in
+                        switch entry {
+                        case .notice(let notice):
+                            NoticeLine(text: describe(notice, names: timeline.memberNames))
+                                .listRowSeparator(.hidden)
+                        case .message(let message):
+                            row(message)
                         }
                     }
                 }
@@ -68,6 +63,48 @@ struct ChatView: View {
         }
         .navigationTitle(room.name.isEmpty ? "Chat" : room.name)
         .navigationBarTitleDisplayMode(.inline)
+        .toolbar {
+            ToolbarItem(placement: .navigationBarTrailing) {
+                Menu {
+                    Button("Members") { showingMembers = true }
+                    Button("Leave room", role: .destructive) { confirmingLeave = true }
+                } label: {
+                    Image(systemName: "ellipsis.circle")
+                }
+                .accessibilityLabel("Room")
+            }
+        }
+        .sheet(isPresented: $showingMembers) {
+            RoomInfoView(timeline: timeline, me: user.session.userId) { error = $0 }
+        }
+        .confirmationDialog("Leave this room?", isPresented: $confirmingLeave) {
+            Button("Leave", role: .destructive) { act { try await timeline.leave() } }
+        }
+        // No longer a member (left here or elsewhere, removed, banned): back to the list.
+        .onChange(of: timeline.ended) { ended in
+            if ended != nil { dismiss() }
+        }
+        .alert(
+            "Report message",
+            isPresented: Binding(get: { reporting != nil }, set: { if !$0 { reporting = nil } }),
+            presenting: reporting
+        ) { message in
+            TextField("Why are you reporting it?", text: $reportReason)
+            Button("Report") {
+                let reason = reportReason
+                reportReason = ""
+                act { try await timeline.report(message, reason: reason) }
+            }
+            Button("Cancel", role: .cancel) {}
+        }
+        .confirmationDialog(
+            "Block this sender? Their messages will be hidden, and they cannot message you directly.",
+            isPresented: Binding(get: { blocking != nil }, set: { if !$0 { blocking = nil } }),
+            titleVisibility: .visible,
+            presenting: blocking
+        ) { message in
+            Button("Block", role: .destructive) { act { try await timeline.blockSender(message) } }
+        }
         .onAppear { timeline.start() }
         .onDisappear { timeline.close() }
         .alert("Something went wrong", isPresented: Binding(get: { error != nil }, set: { if !$0 { error = nil } })) {
@@ -83,6 +120,30 @@ struct ChatView: View {
             TextField("Message", text: $editText)
             Button("Save") { saveEdit(message) }
             Button("Cancel", role: .cancel) {}
+        }
+    }
+
+    private func row(_ message: LocalMessage) -> some View {
+        MessageRow(
+            message: message,
+            mine: message.senderId == user.session.userId,
+            senderName: timeline.memberNames[message.senderId] ?? String(message.senderId.prefix(8)),
+            onRetry: { attempt { try timeline.retry(message) } },
+            onDiscard: { attempt { try timeline.cancel(message) } },
+            onEdit: {
+                editText = message.content
+                editing = message
+            },
+            onDelete: { delete(message) },
+            onReport: { reporting = message },
+            onBlock: { blocking = message })
+        .listRowSeparator(.hidden)
+        .id(message.clientMsgId)
+        .onAppear {
+            if scrolledToBottom, message.clientMsgId == timeline.messages.first?.clientMsgId,
+               timeline.hasOlder {
+                timeline.loadOlder()
+            }
         }
     }
 
@@ -128,6 +189,17 @@ struct ChatView: View {
     private func delete(_ message: LocalMessage) {
         guard let id = message.messageId else { return }
         attempt { try user.client.deleteMessage(roomId: room.roomId, messageId: id) }
+    }
+
+    /// Runs a server call; shows what went wrong, if anything.
+    private func act(_ action: @escaping () async throws -> Void) {
+        Task {
+            do {
+                try await action()
+            } catch {
+                self.error = describe(error)
+            }
+        }
     }
 
     private func attempt(_ action: () throws -> Void) {

@@ -3,7 +3,8 @@ import SwiftUI
 
 /// One message. The user's own sit on the right with their status ticks; a long press
 /// offers what fits the status (retry or discard a failed one, edit or delete a sent
-/// one). Content is shown with `Text(verbatim:)`: never interpreted as Markdown.
+/// one) and, on other people's, "Report" and "Block sender". A blocked sender's message
+/// is collapsed. Content is shown with `Text(verbatim:)`: never interpreted as Markdown.
 struct MessageRow: View {
     let message: LocalMessage
     let mine: Bool
@@ -12,6 +13,8 @@ struct MessageRow: View {
     let onDiscard: () -> Void
     let onEdit: () -> Void
     let onDelete: () -> Void
+    let onReport: () -> Void
+    let onBlock: () -> Void
 
     var body: some View {
         HStack {
@@ -22,6 +25,8 @@ struct MessageRow: View {
                 }
                 if message.deleted {
                     Text("Message deleted").italic().foregroundStyle(.secondary)
+                } else if message.senderBlocked {
+                    Text("Message from a blocked user").italic().foregroundStyle(.secondary)
                 } else {
                     Text(verbatim: message.content)
                 }
@@ -41,7 +46,16 @@ struct MessageRow: View {
             .background(mine ? Color.accentColor.opacity(0.18) : Color.secondary.opacity(0.12))
             .clipShape(RoundedRectangle(cornerRadius: 12))
             .fixedSize(horizontal: false, vertical: true)
-            .contextMenu { if mine && !message.deleted { actions } }
+            .contextMenu {
+                if mine && !message.deleted {
+                    actions
+                } else if !mine && message.messageId != nil {
+                    Button("Report", action: onReport)
+                    if !message.senderBlocked {
+                        Button("Block sender", role: .destructive, action: onBlock)
+                    }
+                }
+            }
             if !mine { Spacer(minLength: 48) }
         }
     }

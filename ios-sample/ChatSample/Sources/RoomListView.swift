@@ -9,6 +9,7 @@ struct RoomListView: View {
     @State private var path: [RoomSummary] = []
     @State private var creating = false
     @State private var newName = ""
+    @State private var deleting = false
 
     init(user: SignedIn, model: AppModel) {
         self.user = user
@@ -49,12 +50,18 @@ struct RoomListView: View {
             }
             .toolbar {
                 ToolbarItem(placement: .navigationBarLeading) {
-                    Button("Sign out", role: .destructive) { model.signOut() }
+                    Menu("Account") {
+                        Button("Sign out") { model.signOut() }
+                        Button("Delete account", role: .destructive) { deleting = true }
+                    }
                 }
                 ToolbarItem(placement: .navigationBarTrailing) {
                     Button { creating = true } label: { Image(systemName: "square.and.pencil") }
                         .accessibilityLabel("New conversation")
                 }
+            }
+            .sheet(isPresented: $deleting) {
+                DeleteAccountView(model: model)
             }
             .alert("New conversation", isPresented: $creating) {
                 TextField("Username, or a new room's name", text: $newName)

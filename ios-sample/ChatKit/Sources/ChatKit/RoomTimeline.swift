@@ -3,8 +3,10 @@
 
 import Foundation
 
-/// The messages of one room (the user's pending ones included), who is typing, and the
-/// members' names, published for SwiftUI.
+/// The messages of one room (the user's pending ones included), its membership and
+/// settings notices ("Bob left"), who is typing, and the members with their roles,
+/// published for SwiftUI; and what a member does about others (report, block, remove,
+/// ban) or about the room (leave).
 ///
 /// The SDK's cache is the source of truth: whenever an event touches this room, the
 /// visible window is read again from it, so the list shows exactly what the SDK stored —
@@ -20,6 +22,12 @@ public final class RoomTimeline: ObservableObject {
     @Published public private(set) var memberNames: [String: String] = [:]
     /// Whether the server may hold older messages than those shown.
     @Published public private(set) var hasOlder = true
+    /// The members in the order they joined, with their roles.
+    @Published public private(set) var members: [RoomMember] = []
+    /// Membership and settings changes among the shown messages, oldest first (by seq).
+    @Published public private(set) var notices: [RoomNotice] = []
+    /// Set once the user is no longer a member (left, removed, banned, room deleted).
+    @Published public private(set) var ended: MembershipEnd?
 
     public let roomId: String
     private let client: ChatClient
@@ -107,6 +115,32 @@ public final class RoomTimeline: ObservableObject {
         reload()
     }
 
+    /// Reports `message` (and so its sender) to the server's admins.
+    public func report(_ message: LocalMessage, reason: String) async throws {
+        let reason = reason.trimmingCharacters(in: .whitespacesAndNewlines)
+        _ = try await client.report(roomId: roomId, messageId: message.messageId, userId: nil, reason: reason)
+    }
+
+    /// Blocks the sender of `message`: their messages read as `senderBlocked` from now on.
+    public func blockSender(_ message: LocalMessage) async throws {
+        try await client.blockUser(userId: message.senderId)
+    }
+
+    /// Ends the user's membership (`ended` follows).
+    public func leave() async throws {
+        try await client.endMembership(roomId: roomId)
+    }
+
+    /// Removes a member (owners and admins).
+    public func remove(_ member: RoomMember) async throws {
+        try await client.removeMember(roomId: roomId, userId: member.userId)
+    }
+
+    /// Bans a member (owners and admins).
+    public func ban(_ member: RoomMember) async throws {
+        try await client.banUser(roomId: roomId, userId: member.userId, reason: nil)
+    }
+
     private func handle(_ event: ClientEvent) {
         switch event {
         case .message(let message) where message.roomId == roomId:
@@ -130,6 +164,15 @@ public final class RoomTimeline: ObservableObject {
             } else {
                 stopTyping(user)
             }
+        case .notice(let notice) where notice.roomId == roomId:
+            if case .member = notice.change {
+                Task { await refreshNames() }
+            }
+            reload()
+        case .membershipEnded(let room, let reason) where room == roomId:
+            ended = MembershipEnd(reason: reason)
+        case .blocksChanged:
+            reload()
         default:
             break
         }
@@ -147,10 +190,15 @@ public final class RoomTimeline: ObservableObject {
         let roomId = self.roomId
         let limit = window
         Task {
-            let page = await Task.detached {
-                try? client.messages(roomId: roomId, beforeSeq: nil, limit: limit)
+            let (page, notices) = await Task.detached {
+                (
+                    try? client.messages(roomId: roomId, beforeSeq: nil, limit: limit),
+                    try? client.notices(roomId: roomId, beforeSeq: nil, limit: limit)
+                )
             }.value
             if let page {
+                let oldest = page.compactMap(\.seq).first ?? 0
+                self.notices = (notices ?? []).filter { $0.seq > oldest }
                 self.messages = page
             }
             self.reloading = false
@@ -164,7 +212,11 @@ public final class RoomTimeline: ObservableObject {
     private func refreshNames() async {
         // Offline or not allowed: names stay as they are; ids are shown meanwhile.
         guard let members = try? await client.members(roomId: roomId) else { return }
-        memberNames = Dictionary(members.map { ($0.userId, $0.displayName) }, uniquingKeysWith: { first, _ in first })
+        self.members = members
+        // Former members keep their names, for notices such as "Bob left".
+        for member in members {
+            memberNames[member.userId] = member.displayName
+        }
     }
 
     private func startTyping(_ user: String) {
@@ -182,4 +234,9 @@ public final class RoomTimeline: ObservableObject {
         typingExpiry.removeValue(forKey: user)?.cancel()
         typingUsers.remove(user)
     }
+}
+
+/// Why the user is no longer in a room; `reason` is nil when only a refused resume told.
+public struct MembershipEnd: Equatable {
+    public let reason: LeaveReason?
 }
