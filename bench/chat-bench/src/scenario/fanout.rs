@@ -489,7 +489,7 @@ fn receive(
             }
         }
         Incoming::Error(error) => shared.live.errors.record(&error),
-        Incoming::Reply(_) | Incoming::Other => {}
+        Incoming::Reply(_) | Incoming::Notice { .. } | Incoming::Other => {}
     }
 }
 

@@ -314,7 +314,10 @@ impl Follower {
                 }
             }
             Incoming::Error(error) => shared.live.errors.record(&error),
-            Incoming::Ack { .. } | Incoming::Reply(_) | Incoming::Other => {}
+            Incoming::Ack { .. }
+            | Incoming::Reply(_)
+            | Incoming::Notice { .. }
+            | Incoming::Other => {}
         }
     }
 }

@@ -304,6 +304,8 @@ pub fn parse(text: &str, watching: bool) -> Incoming {
                 message_id: message_id.to_string(),
             }),
         },
+        Ok(ServerFrame::MemberChanged(changed)) => Incoming::Notice { seq: changed.seq },
+        Ok(ServerFrame::RoomChanged(changed)) => Incoming::Notice { seq: changed.seq },
         Ok(ServerFrame::Error { code, message, .. }) => {
             Incoming::Error(format!("{code:?}: {message}"))
         }

@@ -37,6 +37,10 @@ pub enum Incoming {
     Ack { id: String, stored: Option<Stored> },
     /// A protocol-level reply to send back at once (Engine.IO heartbeat).
     Reply(String),
+    /// A room event that is not a message (chat-server's `member_changed` when a
+    /// client joins, `room_changed`): it takes a seq in the room's run, so a client
+    /// that resumes from its seq counts it as held.
+    Notice { seq: u64 },
     /// The server refused something.
     Error(String),
     /// Anything else (presence, receipts, …).

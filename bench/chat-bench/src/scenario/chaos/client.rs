@@ -3,7 +3,7 @@
 //! resumes after the last seq it holds without a gap and sends again whatever is not yet
 //! acknowledged, under the same `client_msg_id`, as the SDK's send queue does.
 
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -67,6 +67,9 @@ pub struct Ledger {
     /// The client's history: seq → message id, from deliveries and from the acks of its
     /// own messages (the server does not echo a WebSocket send back to its sender).
     pub received: BTreeMap<u64, String>,
+    /// Seqs of the room's events that are not messages (members joining): part of the
+    /// run of seqs the client holds, not of its message history.
+    pub notices: BTreeSet<u64>,
     /// The highest seq up to which the client holds every message: where it resumes.
     pub upto: u64,
     /// Deliveries on one connection that did not come in increasing seq order (the
@@ -102,10 +105,24 @@ impl Ledger {
             Some(_) => {}
             None => {
                 self.received.insert(stored.seq, stored.message_id);
-                while self.received.contains_key(&(self.upto + 1)) {
-                    self.upto += 1;
-                }
+                self.advance();
             }
+        }
+    }
+
+    /// A room event that is not a message: held like one for the run of seqs.
+    fn take_notice(&mut self, seq: u64) {
+        if seq > self.baseline && self.notices.insert(seq) {
+            self.advance();
+        }
+    }
+
+    /// Moves `upto` over every seq now held without a gap below it.
+    fn advance(&mut self) {
+        while self.received.contains_key(&(self.upto + 1))
+            || self.notices.contains(&(self.upto + 1))
+        {
+            self.upto += 1;
         }
     }
 }
@@ -214,6 +231,7 @@ pub async fn run(
                 Some(Ok(Incoming::Ack { id, stored: Some(stored) })) => {
                     take_ack(&shared, &mut ledger, &mut pending, id, stored);
                 }
+                Some(Ok(Incoming::Notice { seq })) => ledger.take_notice(seq),
                 Some(Ok(Incoming::Error(error))) => shared.live.errors.record(&error),
                 Some(Ok(_)) => {}
                 Some(Err(error)) => {
@@ -321,5 +339,17 @@ mod tests {
         });
         assert_eq!((ledger.out_of_order, ledger.conflicts), (1, 1));
         assert_eq!(ledger.received.len(), 4);
+    }
+
+    #[test]
+    fn a_notice_moves_the_resume_point_like_a_message() {
+        let mut ledger = Ledger::default();
+        ledger.take_notice(1);
+        ledger.hold(Stored {
+            seq: 2,
+            message_id: "m2".into(),
+        });
+        assert_eq!(ledger.upto, 2);
+        assert!(!ledger.received.contains_key(&1), "a notice is no message");
     }
 }

@@ -1,7 +1,7 @@
 //! The verdict after a chaos run: the server's stored history of every room against what
 //! the clients were told (acks) and what they hold (deliveries).
 
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 
 use chat_protocol::v1::Message;
 use serde::Serialize;
@@ -19,7 +19,8 @@ pub struct Verdict {
     pub lost_acked: u64,
     /// Messages stored more than once (the same `client_msg_id` at two seqs).
     pub stored_twice: u64,
-    /// Seqs missing between 1 and a room's last seq.
+    /// Seqs missing between 1 and a room's last seq: neither a stored message nor a
+    /// room event some client of the room saw (a member joining).
     pub holes: u64,
     /// Messages sent that were still unacknowledged at the deadline.
     pub unacked: u64,
@@ -57,7 +58,13 @@ impl Verdict {
 pub fn judge(rooms: &[Vec<Message>], ledgers: &[Ledger]) -> Verdict {
     let mut verdict = Verdict::default();
     let mut by_seq: Vec<HashMap<u64, &Message>> = Vec::with_capacity(rooms.len());
-    for history in rooms {
+    let mut notices: Vec<BTreeSet<u64>> = vec![BTreeSet::new(); rooms.len()];
+    for ledger in ledgers {
+        if let Some(seen) = notices.get_mut(ledger.room) {
+            seen.extend(ledger.notices.iter().copied());
+        }
+    }
+    for (history, notices) in rooms.iter().zip(&notices) {
         verdict.stored += history.len() as u64;
         let last = history.last().map_or(0, |m| m.seq);
         let mut seqs: HashMap<u64, &Message> = HashMap::with_capacity(history.len());
@@ -66,7 +73,11 @@ pub fn judge(rooms: &[Vec<Message>], ledgers: &[Ledger]) -> Verdict {
             seqs.insert(message.seq, message);
             *ids.entry(message.client_msg_id.as_str()).or_default() += 1;
         }
-        verdict.holes += last.saturating_sub(seqs.len() as u64);
+        let events = notices
+            .range(..=last)
+            .filter(|seq| !seqs.contains_key(seq))
+            .count();
+        verdict.holes += last.saturating_sub((seqs.len() + events) as u64);
         verdict.stored_twice += ids.values().map(|&n| u64::from(n - 1)).sum::<u64>();
         by_seq.push(seqs);
     }
@@ -173,5 +184,19 @@ mod tests {
         assert_eq!(verdict.foreign_deliveries, 1);
         assert_eq!(verdict.behind_clients, 1);
         assert!(!verdict.kept());
+    }
+
+    #[test]
+    fn a_member_joining_takes_a_seq_that_is_no_hole_once_a_client_saw_it() {
+        // Seq 1 is the second client's joining, which only the first one saw.
+        let room = vec![message(2, "a"), message(3, "b")];
+        let mut first = holding(&[2, 3], &[("a", 2)]);
+        first.notices.insert(1);
+        let second = holding(&[2, 3], &[("b", 3)]);
+        let verdict = judge(std::slice::from_ref(&room), &[first, second]);
+        assert!(verdict.kept(), "{verdict:?}");
+        // Nobody saw seq 1: it is a hole.
+        let verdict = judge(&[room], &[holding(&[2, 3], &[("a", 2), ("b", 3)])]);
+        assert_eq!(verdict.holes, 1);
     }
 }
