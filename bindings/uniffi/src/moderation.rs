@@ -1,6 +1,6 @@
 //! Membership and moderation for Kotlin and Swift: each method delegates to the SDK.
 
-use chat_protocol::v1::{MemberRole, RoomBan, RoomDetails, WhoCanAdd};
+use chat_protocol::v1::{MemberRole, RoomBan, RoomDetails, RoomMember, WhoCanAdd};
 use chat_sdk::cache::RoomNotice;
 
 use crate::client::ChatClient;
@@ -74,6 +74,11 @@ impl ChatClient {
     ) -> Result<RoomDetails> {
         let inner = self.inner.clone();
         on_runtime(async move { inner.update_room(&room_id, name, topic, who_can_add).await }).await
+    }
+
+    /// The room's members with their roles as the cache holds them (offline too).
+    pub fn cached_members(&self, room_id: String) -> Result<Vec<RoomMember>> {
+        Ok(self.inner.cached_members(&room_id)?)
     }
 
     /// Cached membership and settings notices, oldest first (same paging as

@@ -6,7 +6,7 @@ use tsify::Ts;
 use wasm_bindgen::prelude::*;
 
 use crate::client::{ChatClient, seq_arg, typed, typed_all};
-use crate::convert::{RoomBan, RoomDetails};
+use crate::convert::{RoomBan, RoomDetails, RoomMember};
 use crate::error::{bad_argument, to_js};
 
 type Result<T> = std::result::Result<T, JsValue>;
@@ -111,6 +111,16 @@ impl ChatClient {
             .update_room(&room_id, name, topic, who_can_add)
             .await;
         typed(&RoomDetails::from(updated.map_err(to_js)?))
+    }
+
+    /// The room's members with their roles as the cache holds them (offline too).
+    #[wasm_bindgen(js_name = cachedMembers)]
+    pub fn cached_members(
+        &self,
+        #[wasm_bindgen(js_name = roomId)] room_id: String,
+    ) -> Result<Vec<Ts<RoomMember>>> {
+        let members = self.inner.cached_members(&room_id).map_err(to_js)?;
+        typed_all(members.into_iter().map(RoomMember::from))
     }
 
     /// Cached membership and settings notices, oldest first (same paging as

@@ -109,9 +109,11 @@ fn apply_frame(db: &Connection, frame: &ServerFrame) -> Result<()> {
             }
             Ok(())
         }
-        ServerFrame::MemberChanged(_) | ServerFrame::RoomChanged(_) => {
-            super::notices::store_notice(db, frame)
+        ServerFrame::MemberChanged(change) => {
+            super::notices::store_notice(db, frame)?;
+            super::members::apply_member_change(db, change)
         }
+        ServerFrame::RoomChanged(_) => super::notices::store_notice(db, frame),
         _ => Ok(()),
     }
 }

@@ -4,7 +4,7 @@
 use super::{Cache, Result};
 
 /// Every table of the cache.
-const TABLES: [&str; 7] = [
+const TABLES: [&str; 8] = [
     "outbox",
     "messages",
     "notices",
@@ -12,6 +12,7 @@ const TABLES: [&str; 7] = [
     "room_list",
     "rooms",
     "blocked_users",
+    "members",
 ];
 
 impl Cache {

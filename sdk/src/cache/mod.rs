@@ -5,6 +5,7 @@ mod apply;
 mod blocks;
 mod erase;
 mod floor;
+mod members;
 mod notices;
 mod outbox;
 mod read;

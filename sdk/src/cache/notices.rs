@@ -46,6 +46,7 @@ impl Cache {
         let tx = self.db.transaction()?;
         tx.execute("DELETE FROM rooms WHERE room_id = ?1", params![room_id])?;
         tx.execute("DELETE FROM room_list WHERE room_id = ?1", params![room_id])?;
+        tx.execute("DELETE FROM members WHERE room_id = ?1", params![room_id])?;
         tx.commit()?;
         Ok(())
     }

@@ -13,3 +13,15 @@ CREATE TABLE notices (
 CREATE TABLE blocked_users (
     user_id TEXT PRIMARY KEY
 ) WITHOUT ROWID;
+
+-- Each followed room's members with their roles, as the server last listed them
+-- (members()) and moved on by the room's membership notices: room info offline.
+CREATE TABLE members (
+    room_id      TEXT NOT NULL,
+    user_id      TEXT NOT NULL,
+    username     TEXT NOT NULL,
+    display_name TEXT NOT NULL,
+    role         TEXT NOT NULL,
+    joined_at    INTEGER NOT NULL,
+    PRIMARY KEY (room_id, user_id)
+) WITHOUT ROWID;

@@ -361,15 +361,40 @@ impl ChatClient {
         Ok(())
     }
 
-    /// The members of a room with their names, in the order they joined.
+    /// The members of a room with their names and roles, in the order they joined, from
+    /// the server (and kept in the cache for [`ChatClient::cached_members`]).
     ///
     /// # Errors
     ///
-    /// `Server` with `forbidden` (not a member), `not_found`; `NotSignedIn`, `Network`.
+    /// `Server` with `forbidden` (not a member), `not_found`; `NotSignedIn`, `Network`,
+    /// `Cache`.
     pub async fn members(&self, room_id: &str) -> Result<Vec<RoomMember>, ClientError> {
         let url = self.endpoint(&["v1", "rooms", room_id, "members"])?;
         let list: Option<MemberList> = self.get(url).await?;
-        Ok(list.map(|l| l.members).unwrap_or_default())
+        let members = list.map(|l| l.members).unwrap_or_default();
+        // Kept for `cached_members`: room info offline, moved on by membership notices.
+        self.shared
+            .cache
+            .lock()
+            .expect("cache lock")
+            .put_members(room_id, &members)?;
+        Ok(members)
+    }
+
+    /// The members of a room with their roles as the cache holds them: the last
+    /// [`ChatClient::members`] read, moved on by the room's membership notices since.
+    /// Instant and offline; empty before the first read.
+    ///
+    /// # Errors
+    ///
+    /// `Cache`.
+    pub fn cached_members(&self, room_id: &str) -> Result<Vec<RoomMember>, ClientError> {
+        Ok(self
+            .shared
+            .cache
+            .lock()
+            .expect("cache lock")
+            .members(room_id)?)
     }
 
     /// Finds a user by name (ignoring case), to add them to a room or open a direct

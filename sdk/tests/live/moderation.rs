@@ -91,6 +91,15 @@ async fn moderation_reaches_every_device_and_the_cache_keeps_the_story() {
         (notice.seq, notice.by.as_str()),
         (1, ann_session.user_id.as_str())
     );
+    // Bob read the members before: his cache applies the role change by itself.
+    eventually(5, "Bob's cached members show his new role", || {
+        bob.cached_members(&room)
+            .unwrap()
+            .iter()
+            .any(|m| m.user_id.as_str() == bob_session.user_id && m.role == MemberRole::Admin)
+    })
+    .await;
+    assert_eq!(ann.members(&room).await.unwrap().len(), 3);
     let details = bob.room_details(&room).await.unwrap();
     assert_eq!((details.role, details.member_count), (MemberRole::Admin, 3));
 
@@ -136,6 +145,13 @@ async fn moderation_reaches_every_device_and_the_cache_keeps_the_story() {
     })
     .await;
 
+    eventually(5, "Ann's cached members lose Bob", || {
+        ann.cached_members(&room)
+            .unwrap()
+            .iter()
+            .all(|m| m.user_id.as_str() != bob_session.user_id)
+    })
+    .await;
     // Back online, Bob's device learns it is out: the room leaves the list, what it
     // had stays readable (nothing after the kick), and it stops following the room.
     let mut events = bob.subscribe();
@@ -143,6 +159,10 @@ async fn moderation_reaches_every_device_and_the_cache_keeps_the_story() {
     assert_eq!(membership_ended(&mut events, &room).await, None);
     assert!(!listed(&bob, &room));
     assert_eq!(contents(&bob, &room), ["before the kick"]);
+    assert!(
+        bob.cached_members(&room).unwrap().is_empty(),
+        "no stale member list"
+    );
     bob.shutdown();
     drop(bob);
     let bob = ChatClient::open(fast_config(url.clone(), Some(bob_db))).unwrap();
