@@ -131,6 +131,12 @@ pub async fn authenticated_user_with_circle(
 ) -> Result<(Caller, Circle)> {
     let claims = verified(state, token)?;
     let circle = match state.store().known_user_circle(&claims.sub).await? {
+        Some(circle) if circle.closed => {
+            crate::telemetry::auth_failure("closed_account");
+            return Err(Error::unauthorized(
+                "this account was deactivated or deleted",
+            ));
+        }
         Some(circle) => circle,
         None => {
             // A user provisioned now is in no room yet.

@@ -21,7 +21,6 @@ impl From<store::Error> for Error {
                  of the room delete it",
             ),
             Store::Refused(refusal) => refused(refusal),
-            Store::AccountClosed => Self::unauthorized("this account was deactivated or deleted"),
             Store::ClientMsgIdInOtherRoom => Self::conflict(
                 "this client_msg_id was already used for a message in another room; \
                  generate a new one per message",

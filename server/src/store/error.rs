@@ -23,9 +23,6 @@ pub enum Error {
     /// room delete it.
     #[error("the user is not the message's sender")]
     NotSender,
-    /// The account was deactivated or deleted: its tokens are refused.
-    #[error("the account is closed")]
-    AccountClosed,
     /// A membership or settings change the room's rules do not allow.
     #[error("refused: {0:?}")]
     Refused(Refusal),

@@ -147,6 +147,8 @@ pub struct Circle {
     pub rooms: Vec<String>,
     /// Users sharing at least one of them (not the user), in id order.
     pub co_members: Vec<String>,
+    /// The account was deactivated or deleted: its tokens are refused.
+    pub closed: bool,
 }
 
 /// Where a page of a room list starts: after the room with this activity time and id.

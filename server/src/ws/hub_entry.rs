@@ -37,7 +37,9 @@ impl HubEntry {
         slow: CancellationToken,
     ) -> Result<(Self, Vec<ServerFrame>), TooManyConnections> {
         let max = state.config().max_connections_per_user;
-        let Circle { rooms, co_members } = circle;
+        let Circle {
+            rooms, co_members, ..
+        } = circle;
         let (connection_id, first_here) = state.hub().register(user_id, queue, slow, max, rooms)?;
         // In a cluster the user's connections on every process count, and "first"
         // means first anywhere. Without Redis, this process's own view stands in.

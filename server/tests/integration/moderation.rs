@@ -198,96 +198,75 @@ async fn the_creator_owns_the_room_and_moderators_set_roles_within_their_rank() 
         "the idempotent repeat took no seq"
     );
     let to_member = json!({"role": "member"});
-    assert_eq!(
-        call(
-            &server,
-            put.clone(),
+    // An admin demotes no admin and touches no owner; nobody becomes owner by a role
+    // change, nobody changes their own role, a non-member is not a target, an outsider
+    // may not, and the body must name a role.
+    let malformed = format!("/v1/rooms/{}/members/x/role", "r".repeat(129));
+    for (caller, path, body, want) in [
+        (
             &bob.token,
-            &role_path(&carol.user_id),
-            to_member.clone()
-        )
-        .await,
-        refused(403, "forbidden")
-    );
-    assert_eq!(
-        call(
-            &server,
-            put.clone(),
+            role_path(&carol.user_id),
+            to_member.clone(),
+            refused(403, "forbidden"),
+        ),
+        (
             &bob.token,
-            &role_path(&ann.user_id),
-            to_member.clone()
-        )
-        .await,
-        refused(403, "forbidden")
-    );
-    // Nobody becomes owner by a role change, nobody changes their own role, a
-    // non-member is not a target, and the body must name a role.
-    assert_eq!(
-        call(
-            &server,
-            put.clone(),
+            role_path(&ann.user_id),
+            to_member.clone(),
+            refused(403, "forbidden"),
+        ),
+        (
             &ann.token,
-            &role_path(&bob.user_id),
-            json!({"role": "owner"})
-        )
-        .await,
-        refused(403, "forbidden")
-    );
-    assert_eq!(
-        call(
-            &server,
-            put.clone(),
+            role_path(&bob.user_id),
+            json!({"role": "owner"}),
+            refused(403, "forbidden"),
+        ),
+        (
             &ann.token,
-            &role_path(&ann.user_id),
-            to_admin.clone()
-        )
-        .await,
-        refused(400, "invalid_request")
-    );
-    assert_eq!(
-        call(
-            &server,
-            put.clone(),
+            role_path(&ann.user_id),
+            to_admin.clone(),
+            refused(400, "invalid_request"),
+        ),
+        (
             &ann.token,
-            &role_path(&dave.user_id),
-            to_admin.clone()
-        )
-        .await,
-        refused(404, "not_found")
-    );
-    assert_eq!(
-        call(
-            &server,
-            put.clone(),
+            role_path(&dave.user_id),
+            to_admin.clone(),
+            refused(404, "not_found"),
+        ),
+        (
             &dave.token,
-            &role_path(&bob.user_id),
-            to_admin.clone()
-        )
-        .await,
-        refused(403, "forbidden")
-    );
-    for bad in [json!({"role": "boss"}), json!({}), json!(["admin"])] {
-        let (status, code) = call(
-            &server,
-            put.clone(),
+            role_path(&bob.user_id),
+            to_admin.clone(),
+            refused(403, "forbidden"),
+        ),
+        (
             &ann.token,
-            &role_path(&bob.user_id),
-            bad.clone(),
-        )
-        .await;
-        assert_eq!(status, 400, "{bad}: {code:?}");
+            role_path(&bob.user_id),
+            json!({"role": "boss"}),
+            refused(400, "invalid_request"),
+        ),
+        (
+            &ann.token,
+            role_path(&bob.user_id),
+            json!({}),
+            refused(400, "invalid_request"),
+        ),
+        (
+            &ann.token,
+            role_path(&bob.user_id),
+            json!(["admin"]),
+            refused(400, "invalid_request"),
+        ),
+        (
+            &ann.token,
+            malformed,
+            to_admin.clone(),
+            refused(400, "invalid_request"),
+        ),
+    ] {
+        let got = call(&server, put.clone(), caller, &path, body.clone()).await;
+        assert_eq!(got, want, "{path} {body}");
     }
-    assert_eq!(
-        call(
-            &server,
-            put.clone(),
-            &ann.token,
-            &format!("/v1/rooms/{}/members/x/role", "r".repeat(129)),
-            to_admin
-        )
-        .await,
-        refused(400, "invalid_request")
-    );
     // The owner demotes Carol again.
     assert_eq!(
         call(
@@ -581,83 +560,23 @@ async fn owners_and_admins_kick_within_their_rank_and_the_target_is_out_at_once(
 
     // A member kicks nobody; an admin does not kick the owner or another admin;
     // nobody kicks themself (they leave) or a non-member; an outsider is not a member.
-    assert_eq!(
-        call(
-            &server,
-            del.clone(),
-            &dave.token,
-            &kick(&carol.user_id),
-            Value::Null
-        )
-        .await,
-        refused(403, "forbidden")
-    );
-    assert_eq!(
-        call(
-            &server,
-            del.clone(),
+    let malformed = format!("/v1/rooms/{room}/members/{}", "u".repeat(129));
+    for (caller, path, want) in [
+        (&dave.token, kick(&carol.user_id), refused(403, "forbidden")),
+        (&bob.token, kick(&ann.user_id), refused(403, "forbidden")),
+        (&bob.token, kick(&carol.user_id), refused(403, "forbidden")),
+        (
             &bob.token,
-            &kick(&ann.user_id),
-            Value::Null
-        )
-        .await,
-        refused(403, "forbidden")
-    );
-    assert_eq!(
-        call(
-            &server,
-            del.clone(),
-            &bob.token,
-            &kick(&carol.user_id),
-            Value::Null
-        )
-        .await,
-        refused(403, "forbidden")
-    );
-    assert_eq!(
-        call(
-            &server,
-            del.clone(),
-            &bob.token,
-            &kick(&bob.user_id),
-            Value::Null
-        )
-        .await,
-        refused(400, "invalid_request")
-    );
-    assert_eq!(
-        call(
-            &server,
-            del.clone(),
-            &bob.token,
-            &kick(&erin.user_id),
-            Value::Null
-        )
-        .await,
-        refused(404, "not_found")
-    );
-    assert_eq!(
-        call(
-            &server,
-            del.clone(),
-            &erin.token,
-            &kick(&dave.user_id),
-            Value::Null
-        )
-        .await,
-        refused(403, "forbidden")
-    );
-    assert_eq!(
-        call(
-            &server,
-            del.clone(),
-            &ann.token,
-            &format!("/v1/rooms/{room}/members/{}", "u".repeat(129)),
-            Value::Null
-        )
-        .await,
-        refused(400, "invalid_request")
-    );
+            kick(&bob.user_id),
+            refused(400, "invalid_request"),
+        ),
+        (&bob.token, kick(&erin.user_id), refused(404, "not_found")),
+        (&erin.token, kick(&dave.user_id), refused(403, "forbidden")),
+        (&ann.token, malformed, refused(400, "invalid_request")),
+    ] {
+        let got = call(&server, del.clone(), caller, &path, Value::Null).await;
+        assert_eq!(got, want, "{path}");
+    }
     // None of that changed anything.
     assert_eq!(roles(&server, &ann.token, &room).await.len(), 4);
 

@@ -547,7 +547,10 @@ where
             match row.try_get::<String, _>("kind")?.as_str() {
                 "room" => circle.rooms.push(id),
                 "peer" => circle.co_members.push(id),
-                "closed" => return Err(Error::AccountClosed),
+                "closed" => {
+                    circle.closed = true;
+                    exists = true;
+                }
                 _ => exists = true,
             }
         }
