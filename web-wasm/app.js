@@ -184,6 +184,19 @@ const moderation = {
     () => act(state.client.banUser(state.room.roomId, member.userId, undefined), `${member.displayName} was banned.`)),
 };
 
+/** The blocked users, from the server (the SDK refreshes its copy with them). */
+async function renderBlocked() {
+  const client = state.client;
+  if (!client) return;
+  try {
+    const users = await client.blockedUsers();
+    view.blockedUsers(users, (user) =>
+      act(client.unblockUser(user.userId), `${user.displayName || user.username} is no longer blocked.`));
+  } catch {
+    // Offline: the list comes with the next connect.
+  }
+}
+
 /** Runs a server call; says `done` when it worked, the server's reason when not. */
 async function act(call, done) {
   try {
@@ -274,7 +287,10 @@ function onEvent(event) {
     case "connection":
       state.connection = event.state;
       renderMessages();
-      if (event.state.state === "connected") refreshRooms();
+      if (event.state.state === "connected") {
+        refreshRooms();
+        renderBlocked();
+      }
       break;
     case "message":
       if (event.message.roomId === state.room?.roomId) {
@@ -300,6 +316,7 @@ function onEvent(event) {
       break;
     case "blocksChanged":
       if (state.room) renderMessages();
+      renderBlocked();
       break;
     case "notice":
       if (event.notice.roomId === state.room?.roomId) {

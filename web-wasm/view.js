@@ -101,6 +101,18 @@ export function roomHeader(name, members, online, me, actions) {
   $("leave-room").hidden = false;
 }
 
+/** The users this user blocked, each with "Unblock". */
+export function blockedUsers(users, onUnblock) {
+  const list = $("blocked-users");
+  list.replaceChildren();
+  if (users.length === 0) list.append(element("li", "empty", "Nobody."));
+  for (const user of users) {
+    const item = element("li", "room");
+    item.append(element("span", "title", user.displayName || user.username), button("Unblock", () => onUnblock(user)));
+    list.append(item);
+  }
+}
+
 /** Empties the chat pane (the room was left, or the user was removed from it). */
 export function closeRoom() {
   $("room-name").textContent = "Pick a room";

@@ -245,6 +245,15 @@ async function main() {
       JSON.stringify(await statuses(bob)));
     check("and never reaches ann",
       !(await texts(ann)).includes("are you ignoring me?"));
+    check("ann's blocked users list bob",
+      await eventually(async () => (await ann.textContent("#blocked-users")).includes(bobName)),
+      await ann.textContent("#blocked-users"));
+    await ann.click("#blocked summary");
+    await ann.click("#blocked-users button:text('Unblock')");
+    check("unblocking shows his messages again",
+      await eventually(async () => (await texts(ann)).includes("hi ann")
+        && !(await texts(ann)).includes("Message from a blocked user")),
+      JSON.stringify(await texts(ann)));
 
     const artifacts = env("ARTIFACTS_DIR");
     mkdirSync(artifacts, { recursive: true });

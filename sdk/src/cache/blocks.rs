@@ -5,13 +5,21 @@ use rusqlite::params;
 use super::{Cache, Result};
 
 impl Cache {
-    /// Replaces the blocked users with the server's list.
+    /// Replaces the blocked users with the server's list; whether that changed it.
     ///
     /// # Errors
     ///
     /// When SQLite fails (then nothing changed).
-    pub fn set_blocked_users(&mut self, user_ids: &[String]) -> Result<()> {
+    pub fn set_blocked_users(&mut self, user_ids: &[String]) -> Result<bool> {
         let tx = self.db.transaction()?;
+        let before: std::collections::BTreeSet<String> = tx
+            .prepare("SELECT user_id FROM blocked_users")?
+            .query_map([], |row| row.get(0))?
+            .collect::<rusqlite::Result<_>>()?;
+        let after: std::collections::BTreeSet<String> = user_ids.iter().cloned().collect();
+        if before == after {
+            return Ok(false);
+        }
         tx.execute("DELETE FROM blocked_users", [])?;
         for user_id in user_ids {
             tx.execute(
@@ -20,7 +28,7 @@ impl Cache {
             )?;
         }
         tx.commit()?;
-        Ok(())
+        Ok(true)
     }
 
     /// Marks one user blocked or not.

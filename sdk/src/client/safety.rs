@@ -95,7 +95,8 @@ impl ChatClient {
 }
 
 /// Reads the block list from the server into the cache (on every connect, and on
-/// demand); tells the app when it changed.
+/// demand); tells the app only when it changed (an app that re-reads the list on
+/// `BlocksChanged` is not sent round in a circle).
 pub(crate) async fn refresh_blocks(
     http: &reqwest::Client,
     base_url: &str,
@@ -107,11 +108,13 @@ pub(crate) async fn refresh_blocks(
     let list: Option<BlockList> = rest::call(http, Method::GET, url, token, NONE).await?;
     let blocks = list.map(|l| l.blocks).unwrap_or_default();
     let ids: Vec<String> = blocks.iter().map(|b| b.user_id.to_string()).collect();
-    shared
+    let changed = shared
         .cache
         .lock()
         .expect("cache lock")
         .set_blocked_users(&ids)?;
-    shared.emit(ClientEvent::BlocksChanged);
+    if changed {
+        shared.emit(ClientEvent::BlocksChanged);
+    }
     Ok(blocks)
 }
