@@ -10,6 +10,7 @@ struct RoomListView: View {
     @State private var creating = false
     @State private var newName = ""
     @State private var deleting = false
+    @State private var showingBlocked = false
 
     init(user: SignedIn, model: AppModel) {
         self.user = user
@@ -52,6 +53,7 @@ struct RoomListView: View {
                 ToolbarItem(placement: .navigationBarLeading) {
                     Menu("Account") {
                         Button("Sign out") { model.signOut() }
+                        Button("Blocked users") { showingBlocked = true }
                         Button("Delete account", role: .destructive) { deleting = true }
                     }
                 }
@@ -62,6 +64,9 @@ struct RoomListView: View {
             }
             .sheet(isPresented: $deleting) {
                 DeleteAccountView(model: model)
+            }
+            .sheet(isPresented: $showingBlocked) {
+                BlockedUsersView(client: user.client)
             }
             .alert("New conversation", isPresented: $creating) {
                 TextField("Username, or a new room's name", text: $newName)

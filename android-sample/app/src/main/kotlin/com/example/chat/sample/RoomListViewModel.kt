@@ -12,6 +12,7 @@ import kotlinx.coroutines.flow.stateIn
 import kotlinx.coroutines.flow.update
 import kotlinx.coroutines.launch
 import uniffi.chat_ffi.ChatException
+import uniffi.chat_protocol.BlockedUser
 import uniffi.chat_protocol.RoomSummary
 import uniffi.chat_protocol.RoomVisibility
 import uniffi.chat_sdk.ConnectionState
@@ -79,6 +80,20 @@ class RoomListViewModel(private val user: SignedIn) : ViewModel() {
     fun join(room: RoomSummary, onOpen: (String, String) -> Unit) = act {
         client.addMember(room.roomId, user.session.userId)
         onOpen(room.roomId, room.name)
+    }
+
+    private val _blocked = MutableStateFlow<List<BlockedUser>>(emptyList())
+
+    /** The users this user blocked (read by [loadBlocked]). */
+    val blocked: StateFlow<List<BlockedUser>> = _blocked.asStateFlow()
+
+    /** Reads the blocked users from the server. */
+    fun loadBlocked() = act { _blocked.value = client.blockedUsers() }
+
+    /** Lifts a block; their messages show again. */
+    fun unblock(user: BlockedUser) = act {
+        client.unblockUser(user.userId)
+        _blocked.value = client.blockedUsers()
     }
 
     private fun act(block: suspend () -> Unit) {

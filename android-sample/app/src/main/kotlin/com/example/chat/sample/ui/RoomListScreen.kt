@@ -53,6 +53,8 @@ fun RoomListScreen(
     val connection by model.connection.collectAsStateWithLifecycle()
     var creating by remember { mutableStateOf(false) }
     var deleting by remember { mutableStateOf(false) }
+    var showBlocked by remember { mutableStateOf(false) }
+    val blocked by model.blocked.collectAsStateWithLifecycle()
 
     Scaffold(
         topBar = {
@@ -61,6 +63,7 @@ fun RoomListScreen(
                 actions = {
                     IconButton(onClick = model::refresh) { Icon(Icons.Filled.Refresh, "Refresh") }
                     IconButton(onClick = onSignOut) { Icon(Icons.AutoMirrored.Filled.Logout, "Sign out") }
+                    TextButton(onClick = { model.loadBlocked(); showBlocked = true }) { Text("Blocked") }
                     TextButton(onClick = { deleting = true }) { Text("Delete account") }
                 },
             )
@@ -103,6 +106,24 @@ fun RoomListScreen(
     }
     if (deleting) {
         DeleteAccountDialog(onDismiss = { deleting = false }, onDelete = onDeleteAccount)
+    }
+    if (showBlocked) {
+        AlertDialog(
+            onDismissRequest = { showBlocked = false },
+            title = { Text("Blocked users") },
+            text = {
+                LazyColumn {
+                    if (blocked.isEmpty()) item { Text("Nobody.") }
+                    items(blocked, key = { it.userId }) { user ->
+                        ListItem(
+                            headlineContent = { Text(user.displayName) },
+                            trailingContent = { TextButton(onClick = { model.unblock(user) }) { Text("Unblock") } },
+                        )
+                    }
+                }
+            },
+            confirmButton = { TextButton(onClick = { showBlocked = false }) { Text("Close") } },
+        )
     }
 }
 
