@@ -118,48 +118,35 @@ fn message_from_row(row: &Row<'_>) -> rusqlite::Result<Message> {
     })
 }
 
-/// Why a member-only write is refused, or `None` if the user is a member.
+/// Why a member-only write is refused, or `None` if the user may make it: the room must
+/// exist and the user be a member; a send (`sending`) is also refused to a user the
+/// other member of a direct room blocked. One statement, the block part evaluated only
+/// for a send to a direct room.
 fn membership_refusal(
     conn: &Connection,
     room_id: &str,
     user_id: &str,
+    sending: bool,
 ) -> rusqlite::Result<Option<Error>> {
-    let (room, member): (Option<i64>, Option<i64>) = conn
+    let (room, member, blocked): (Option<i64>, Option<i64>, i64) = conn
         .prepare_cached(
             "SELECT (SELECT 1 FROM rooms WHERE id = ?1),
-                    (SELECT 1 FROM room_members WHERE room_id = ?1 AND user_id = ?2)",
+                    (SELECT 1 FROM room_members WHERE room_id = ?1 AND user_id = ?2),
+                    ?3 AND EXISTS (
+                        SELECT 1 FROM rooms r
+                        JOIN room_members o ON o.room_id = r.id AND o.user_id <> ?2
+                        JOIN user_blocks b ON b.blocker_id = o.user_id AND b.blocked_id = ?2
+                        WHERE r.id = ?1 AND r.visibility = 'direct')",
         )?
-        .query_row(params![room_id, user_id], |row| {
-            Ok((row.get(0)?, row.get(1)?))
+        .query_row(params![room_id, user_id, sending], |row| {
+            Ok((row.get(0)?, row.get(1)?, row.get(2)?))
         })?;
     Ok(match (room, member) {
         (None, _) => Some(Error::NoSuchRoom),
         (Some(_), None) => Some(Error::NotMember),
+        _ if blocked != 0 => Some(Error::Refused(Refusal::Blocked)),
         _ => None,
     })
-}
-
-/// A row when the other member of the direct room `?1` blocked `?2` (none for a group
-/// room). Numbered parameters: SQLite numbers `$N` ones by first appearance.
-const BLOCKED_IN_DIRECT: &str = "SELECT 1 FROM rooms r
-    JOIN room_members o ON o.room_id = r.id AND o.user_id <> ?2
-    JOIN user_blocks b ON b.blocker_id = o.user_id AND b.blocked_id = ?2
-    WHERE r.id = ?1 AND r.visibility = 'direct'";
-
-/// Why a send is refused: not a member, or blocked by the other member of a direct
-/// room.
-fn send_refusal(
-    conn: &Connection,
-    room_id: &str,
-    user_id: &str,
-) -> rusqlite::Result<Option<Error>> {
-    if let Some(refusal) = membership_refusal(conn, room_id, user_id)? {
-        return Ok(Some(refusal));
-    }
-    let blocked = conn
-        .prepare_cached(BLOCKED_IN_DIRECT)?
-        .exists(params![room_id, user_id])?;
-    Ok(blocked.then_some(Error::Refused(Refusal::Blocked)))
 }
 
 fn next_seq(conn: &Connection, room_id: &str) -> rusqlite::Result<u64> {
@@ -186,7 +173,7 @@ fn send(conn: &Connection, write: &NewMessage) -> rusqlite::Result<Result<Sent>>
             duplicate: true,
         }));
     }
-    if let Some(refusal) = send_refusal(conn, &write.room_id, &write.sender_id)? {
+    if let Some(refusal) = membership_refusal(conn, &write.room_id, &write.sender_id, true)? {
         return Ok(Err(refusal));
     }
     let seq = next_seq(conn, &write.room_id)?;
@@ -221,7 +208,9 @@ fn change(conn: &Connection, write: &MessageChange) -> rusqlite::Result<Result<C
     } = write;
     let refusal = match action {
         ChangeAction::Erase => None,
-        ChangeAction::Edit(_) | ChangeAction::Delete => membership_refusal(conn, room_id, user_id)?,
+        ChangeAction::Edit(_) | ChangeAction::Delete => {
+            membership_refusal(conn, room_id, user_id, false)?
+        }
     };
     if let Some(refusal) = refusal {
         return Ok(Err(refusal));
