@@ -271,6 +271,8 @@ fn message(sut: &Sut, frame: &Frame, sent_ids: &mut Vec<String>) -> Message {
                 room_id: room_id(sut, room).into(),
                 client_msg_id,
                 content: content.clone(),
+                reply_to: None,
+                mentions: Vec::new(),
             }
         }
         Frame::Typing { room, is_typing } => ClientFrame::Typing {

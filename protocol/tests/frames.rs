@@ -37,6 +37,9 @@ fn sample_message() -> Message {
         created_at: 1_764_000_000_000,
         edited_at: None,
         deleted: false,
+        reply_to: None,
+        mentions: Vec::new(),
+        reactions: Vec::new(),
     }
 }
 
@@ -73,6 +76,8 @@ fn client_frames_match_the_documented_json() {
             room_id: ROOM.into(),
             client_msg_id: CMID.into(),
             content: "hi".into(),
+            reply_to: None,
+            mentions: Vec::new(),
         },
         json!({"type": "send_message", "room_id": ROOM, "client_msg_id": CMID, "content": "hi"}),
     );

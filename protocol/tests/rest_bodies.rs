@@ -117,6 +117,7 @@ fn room_bodies() {
                     unread_count: 3,
                     read_seq: 38,
                     muted: false,
+                    mention_count: 1,
                 },
                 RoomSummary {
                     room_id: "room-2".into(),
@@ -130,6 +131,7 @@ fn room_bodies() {
                     unread_count: 0,
                     read_seq: 0,
                     muted: true,
+                    mention_count: 0,
                 },
             ],
             next_after: Some("1764000000000.room-2".into()),
@@ -140,11 +142,11 @@ fn room_bodies() {
              "last_message": {"message_id": MESSAGE, "seq": 41, "sender_id": USER,
                               "content": "see you at 6", "created_at": 1_764_000_100_000_i64},
              "last_activity_at": 1_764_000_100_000_i64, "unread_count": 3, "read_seq": 38,
-             "muted": false},
+             "muted": false, "mention_count": 1},
             {"room_id": "room-2", "name": "Bob Builder", "visibility": "direct", "last_seq": 0,
              "created_at": 1_764_000_000_000_i64, "kind": "direct", "last_message": null,
              "last_activity_at": 1_764_000_000_000_i64, "unread_count": 0, "read_seq": 0,
-             "muted": true}],
+             "muted": true, "mention_count": 0}],
             "next_after": "1764000000000.room-2"}),
     );
     // What a server from before the room list sent still reads, with the new fields
@@ -225,8 +227,18 @@ fn message_bodies() {
     round_trip(
         &SendMessageRequest {
             content: "hi".into(),
+            reply_to: None,
+            mentions: Vec::new(),
         },
         &json!({"content": "hi"}),
+    );
+    round_trip(
+        &SendMessageRequest {
+            content: "@bob see above".into(),
+            reply_to: Some(MESSAGE.into()),
+            mentions: vec!["bob".into()],
+        },
+        &json!({"content": "@bob see above", "reply_to": MESSAGE, "mentions": ["bob"]}),
     );
     round_trip(
         &SendMessageResponse {

@@ -26,6 +26,9 @@ fn message(seq: u64) -> Message {
         created_at: 0,
         edited_at: None,
         deleted: false,
+        reply_to: None,
+        mentions: Vec::new(),
+        reactions: Vec::new(),
     }
 }
 
@@ -97,6 +100,7 @@ fn summary(number: u64) -> RoomSummary {
         }),
         last_activity_at: at,
         unread_count: number % 7,
+        mention_count: 0,
         read_seq: 0,
         muted: false,
     }

@@ -18,6 +18,9 @@ fn message(room: &str, seq: u64, sender: &str, content: &str) -> Message {
         created_at: 1_000 + i64::try_from(seq).unwrap(),
         edited_at: None,
         deleted: false,
+        reply_to: None,
+        mentions: Vec::new(),
+        reactions: Vec::new(),
     }
 }
 
@@ -321,6 +324,7 @@ fn summary(room: &str, last_seq: u64, unread_count: u64, read_seq: u64) -> RoomS
         last_message: None,
         last_activity_at: i64::try_from(last_seq).unwrap(),
         unread_count,
+        mention_count: 0,
         read_seq,
         muted: false,
     }

@@ -133,6 +133,9 @@ fn message_from(sender: &str, room: &str, seq: u64) -> ServerFrame {
         created_at: 0,
         edited_at: None,
         deleted: false,
+        reply_to: None,
+        mentions: Vec::new(),
+        reactions: Vec::new(),
     })
 }
 
@@ -203,7 +206,9 @@ fn connecting_authenticates_resumes_rooms_then_flushes_the_outbox() {
             ClientFrame::SendMessage {
                 room_id: "r1".into(),
                 client_msg_id: "a".into(),
-                content: "text a".into()
+                content: "text a".into(),
+                reply_to: None,
+                mentions: Vec::new(),
             },
         ]
     );

@@ -115,6 +115,8 @@ async fn main() -> anyhow::Result<()> {
                         room_id: room_id.clone(),
                         client_msg_id: id.clone(),
                         content: "x".repeat(100),
+                        reply_to: None,
+                        mentions: Vec::new(),
                     };
                     tx.send(Message::text(frame.encode())).await?;
                     sent_at.insert(id, Instant::now());

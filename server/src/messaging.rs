@@ -1,4 +1,5 @@
-//! Sending, editing and deleting messages: validate, rate-limit, commit, then fan out.
+//! Sending, editing and deleting messages, reacting to and pinning them: validate,
+//! rate-limit, commit, then fan out.
 //! Shared by the WebSocket session and the REST API so both keep the same guarantees.
 //!
 //! The live event of a commit is published by the store's writer, in commit order
@@ -8,7 +9,7 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use axum::extract::ws::Utf8Bytes;
-use chat_protocol::v1::{ErrorCode, Message, ServerFrame};
+use chat_protocol::v1::{ErrorCode, MAX_MENTIONS, Message, MessageId, ServerFrame, UserId};
 
 use crate::bus::Bus;
 use crate::clock::now_ms;
@@ -25,6 +26,35 @@ pub struct Author<'a> {
     pub user_id: &'a str,
     /// The WebSocket connection that sent the request; `None` for REST.
     pub origin: Option<ConnectionId>,
+}
+
+/// What a new message says: its text, the message it replies to, whom it mentions.
+#[derive(Debug, Clone, Default)]
+pub struct Draft {
+    /// The text.
+    pub content: String,
+    /// A message of the same room it replies to.
+    pub reply_to: Option<MessageId>,
+    /// Members it mentions (repeats are dropped).
+    pub mentions: Vec<UserId>,
+}
+
+
+/// The mentioned user ids, checked, without repeats, in the order given.
+fn mentions(mentions: Vec<UserId>) -> Result<Vec<String>> {
+    if mentions.len() > MAX_MENTIONS {
+        return Err(Error::invalid(format!(
+            "a message may mention at most {MAX_MENTIONS} users"
+        )));
+    }
+    let mut unique: Vec<String> = Vec::with_capacity(mentions.len());
+    for user_id in mentions {
+        validate::id("mentions", &user_id)?;
+        if !unique.iter().any(|seen| *seen == *user_id) {
+            unique.push(user_id.into_string());
+        }
+    }
+    Ok(unique)
 }
 
 /// Checks the per-user message rate.
@@ -54,11 +84,15 @@ pub async fn send(
     author: Author<'_>,
     room_id: &str,
     client_msg_id: &str,
-    content: &str,
+    draft: Draft,
 ) -> Result<(Message, bool)> {
     validate::id("room_id", room_id)?;
     let client_msg_id = validate::client_msg_id(client_msg_id)?;
-    validate::content(content, state.config().max_content_chars)?;
+    validate::content(&draft.content, state.config().max_content_chars)?;
+    if let Some(parent) = &draft.reply_to {
+        validate::id("reply_to", parent)?;
+    }
+    let mentions = mentions(draft.mentions)?;
     check_rate(state, author.user_id)?;
     let Sent { message, duplicate } = state
         .store()
@@ -66,7 +100,9 @@ pub async fn send(
             room_id: room_id.to_owned(),
             sender_id: author.user_id.to_owned(),
             client_msg_id,
-            content: content.to_owned(),
+            content: draft.content,
+            reply_to: draft.reply_to.map(MessageId::into_string),
+            mentions,
             now: now_ms(),
             origin: author.origin,
         })
@@ -134,6 +170,79 @@ pub async fn delete(
         now: now_ms(),
     };
     commit_change(state, change).await
+}
+
+/// Sets or removes a reaction; the `reaction` event goes to the whole room, the
+/// reacting connection included. `None` when the reaction was already as asked
+/// (nothing is committed, nothing is sent).
+///
+/// # Errors
+///
+/// Validation (the emoji), rate limit, `forbidden` (not a member, blocked),
+/// `not_found` (no such message, or deleted), storage errors.
+pub async fn react(
+    state: &AppState,
+    user_id: &str,
+    room_id: &str,
+    message_id: &str,
+    emoji: &str,
+    on: bool,
+) -> Result<Option<ServerFrame>> {
+    validate::id("room_id", room_id)?;
+    validate::id("message_id", message_id)?;
+    chat_protocol::v1::check_reaction_emoji(emoji).map_err(|e| Error::invalid(e.to_string()))?;
+    check_rate(state, user_id)?;
+    let change = MessageChange {
+        room_id: room_id.to_owned(),
+        user_id: user_id.to_owned(),
+        message_id: message_id.to_owned(),
+        action: ChangeAction::React {
+            emoji: emoji.to_owned(),
+            on,
+        },
+        now: now_ms(),
+    };
+    commit_unless_unchanged(state, change).await
+}
+
+/// Pins or unpins a message; see [`react`].
+///
+/// # Errors
+///
+/// As for [`react`], and `forbidden` for a member who is not an owner or admin of a
+/// group room.
+pub async fn pin(
+    state: &AppState,
+    user_id: &str,
+    room_id: &str,
+    message_id: &str,
+    pinned: bool,
+) -> Result<Option<ServerFrame>> {
+    validate::id("room_id", room_id)?;
+    validate::id("message_id", message_id)?;
+    check_rate(state, user_id)?;
+    let change = MessageChange {
+        room_id: room_id.to_owned(),
+        user_id: user_id.to_owned(),
+        message_id: message_id.to_owned(),
+        action: ChangeAction::Pin(pinned),
+        now: now_ms(),
+    };
+    commit_unless_unchanged(state, change).await
+}
+
+async fn commit_unless_unchanged(
+    state: &AppState,
+    change: MessageChange,
+) -> Result<Option<ServerFrame>> {
+    match state.store().change(change).await {
+        Ok(event) => {
+            crate::telemetry::committed(event.name());
+            Ok(Some(event.into_frame()))
+        }
+        Err(crate::store::Error::Unchanged) => Ok(None),
+        Err(e) => Err(e.into()),
+    }
 }
 
 async fn commit_change(state: &AppState, change: MessageChange) -> Result<ServerFrame> {

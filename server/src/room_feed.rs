@@ -32,6 +32,7 @@ pub fn summary(entry: RoomListEntry, now: i64) -> RoomSummary {
         last_message: entry.last_message.map(preview),
         last_activity_at: entry.last_activity_at,
         unread_count: entry.unread_count,
+        mention_count: entry.mention_count,
         read_seq: entry.read_seq,
         muted: entry.muted_until.is_some_and(|until| until > now),
     }
@@ -53,13 +54,23 @@ fn cut(mut text: String) -> String {
 /// What a committed event changes in its room's summaries.
 pub fn list_change(event: &NewEvent<'_>) -> ListChange {
     match event {
-        NewEvent::Message { message, .. } => ListChange::Message(LastMessage {
-            message_id: message.message_id.clone(),
-            seq: message.seq,
-            sender_id: message.sender_id.clone(),
-            content: cut(message.content.clone()),
-            created_at: message.created_at,
-        }),
+        NewEvent::Message { message, .. } => {
+            let last = LastMessage {
+                message_id: message.message_id.clone(),
+                seq: message.seq,
+                sender_id: message.sender_id.clone(),
+                content: cut(message.content.clone()),
+                created_at: message.created_at,
+            };
+            if message.mentions.is_empty() {
+                ListChange::Message(last)
+            } else {
+                ListChange::Mentioning {
+                    message: last,
+                    mentions: message.mentions.iter().map(ToString::to_string).collect(),
+                }
+            }
+        }
         NewEvent::Change(event) => match &event.kind {
             EventKind::Edited {
                 message_id,
@@ -77,6 +88,7 @@ pub fn list_change(event: &NewEvent<'_>) -> ListChange {
             EventKind::Room(changed) => ListChange::Settings {
                 name: changed.name.clone(),
             },
+            EventKind::Reaction(_) | EventKind::Pinned(_) => ListChange::NotShown,
             // Never committed as a change.
             EventKind::Message(_) => ListChange::Unknown,
         },

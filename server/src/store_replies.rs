@@ -16,6 +16,14 @@ impl From<store::Error> for Error {
             Store::NotMember => Self::forbidden("you are not a member of this room"),
             Store::NoSuchMessage => Self::not_found("no such message in this room"),
             Store::MessageDeleted => Self::not_found("the message was deleted"),
+            Store::NoSuchParent => {
+                Self::not_found("reply_to names no message of this room; reply within the room")
+            }
+            Store::MentionNotMember => {
+                Self::invalid("mentions may only name members of the room")
+            }
+            // `messaging` answers a reaction or pin that changes nothing with nothing.
+            Store::Unchanged => Self::invalid("the reaction or pin is already as asked"),
             Store::NotSender => Self::forbidden(
                 "only the sender may edit a message, and only the sender or an owner or admin \
                  of the room delete it",

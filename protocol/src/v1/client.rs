@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::ids::{MessageId, RoomId};
+use super::ids::{MessageId, RoomId, UserId};
 use super::types::ReceiptKind;
 
 /// A client → server frame: one JSON object per WebSocket text frame, tagged by `type`.
@@ -39,6 +39,12 @@ pub enum ClientFrame {
         client_msg_id: String,
         /// The message text, 1 to the server's `max_content_chars` characters, no NUL.
         content: String,
+        /// A message of the same room this one replies to.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        reply_to: Option<MessageId>,
+        /// Members of the room the message mentions (at most `MAX_MENTIONS`).
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        mentions: Vec<UserId>,
     },
     /// Start or stop the typing indicator; refresh `is_typing: true` every few seconds.
     Typing {
@@ -71,6 +77,28 @@ pub enum ClientFrame {
         room_id: RoomId,
         /// The message to delete.
         message_id: MessageId,
+    },
+    /// Set (`on: true`) or remove a reaction to a message. Setting one that is set, or
+    /// removing one that is not, changes nothing and emits nothing.
+    React {
+        /// The room holding the message.
+        room_id: RoomId,
+        /// The message reacted to.
+        message_id: MessageId,
+        /// One emoji, or a `:shortcode:`, of at most `MAX_REACTION_BYTES` bytes.
+        emoji: String,
+        /// Set or remove.
+        on: bool,
+    },
+    /// Pin or unpin a message (owners and admins of a group room; either member of a
+    /// direct room). Pinning a pinned message changes nothing and emits nothing.
+    Pin {
+        /// The room holding the message.
+        room_id: RoomId,
+        /// The message to pin or unpin.
+        message_id: MessageId,
+        /// Pin or unpin.
+        pinned: bool,
     },
     /// Page backwards through a room's messages.
     History {
@@ -127,6 +155,8 @@ const KNOWN_TYPES: &[&str] = &[
     "receipt",
     "edit_message",
     "delete_message",
+    "react",
+    "pin",
     "history",
     "ping",
 ];
@@ -173,19 +203,23 @@ impl ClientFrame {
             Self::Receipt { .. } => "receipt",
             Self::EditMessage { .. } => "edit_message",
             Self::DeleteMessage { .. } => "delete_message",
+            Self::React { .. } => "react",
+            Self::Pin { .. } => "pin",
             Self::History { .. } => "history",
             Self::Ping => "ping",
         }
     }
 
     /// The id an `error` answering this frame carries as `ref`: the `client_msg_id`
-    /// of a send, the `message_id` of an edit or delete, otherwise the room id.
+    /// of a send, the `message_id` of an edit, delete, reaction or pin, otherwise the
+    /// room id.
     pub fn reference(&self) -> Option<&str> {
         match self {
             Self::SendMessage { client_msg_id, .. } => Some(client_msg_id),
-            Self::EditMessage { message_id, .. } | Self::DeleteMessage { message_id, .. } => {
-                Some(message_id)
-            }
+            Self::EditMessage { message_id, .. }
+            | Self::DeleteMessage { message_id, .. }
+            | Self::React { message_id, .. }
+            | Self::Pin { message_id, .. } => Some(message_id),
             Self::JoinRoom { room_id, .. }
             | Self::LeaveRoom { room_id }
             | Self::Typing { room_id, .. }

@@ -21,5 +21,23 @@ pub const MAX_ROOM_NAME_CHARS: usize = 100;
 /// Most characters of a room topic.
 pub const MAX_TOPIC_CHARS: usize = 500;
 
+/// Most users one message may mention.
+pub const MAX_MENTIONS: usize = 50;
+
+/// Longest reaction emoji (or `:shortcode:`), in bytes of UTF-8.
+pub const MAX_REACTION_BYTES: usize = 32;
+
+/// Most user ids a message object lists per reaction emoji (the count stays exact).
+pub const MAX_REACTION_USER_IDS: usize = 20;
+
+/// Longest search query, in characters.
+pub const MAX_SEARCH_QUERY_CHARS: usize = 200;
+
+/// Most words a search query may have.
+pub const MAX_SEARCH_WORDS: usize = 16;
+
+/// Largest page of search results or thread replies.
+pub const MAX_SEARCH_LIMIT: u32 = 50;
+
 /// Most characters of the reason given for a ban or a report.
 pub const MAX_REASON_CHARS: usize = 500;

@@ -2,11 +2,14 @@
 
 mod client;
 mod codes;
+mod emoji;
 mod ids;
 mod limits;
 mod moderation;
 mod rest;
+mod rich;
 mod safety;
+mod search;
 mod server;
 mod types;
 
@@ -15,7 +18,13 @@ pub use codes::{ErrorCode, close};
 pub use ids::{MessageId, RoomId, UserId};
 pub use limits::{
     LAST_MESSAGE_PREVIEW_CHARS, MAX_DISPLAY_NAME_CHARS, MAX_HISTORY_LIMIT, MAX_ID_LEN,
-    MAX_REASON_CHARS, MAX_ROOM_NAME_CHARS, MAX_TOPIC_CHARS,
+    MAX_MENTIONS, MAX_REACTION_BYTES, MAX_REACTION_USER_IDS, MAX_REASON_CHARS,
+    MAX_ROOM_NAME_CHARS, MAX_SEARCH_LIMIT, MAX_SEARCH_QUERY_CHARS, MAX_SEARCH_WORDS,
+    MAX_TOPIC_CHARS,
+};
+pub use emoji::{EmojiError, check_reaction_emoji};
+pub use rich::{
+    MessagePinned, PinList, PinnedMessage, Reaction, ReactionCount, SearchResults,
 };
 pub use moderation::{
     BanList, BanRequest, LeaveReason, MemberChanged, MemberRole, MembershipChange, RoomBan,
@@ -26,6 +35,7 @@ pub use rest::{
     MemberList, MessagesPage, MuteRequest, RefreshRequest, RoomList, RoomMember, RoomSummary,
     SendMessageRequest, SendMessageResponse, UpdateProfileRequest, UserProfile,
 };
+pub use search::{SearchQueryError, fts5_match, search_words};
 pub use safety::{BlockList, BlockedUser, DeleteAccountRequest, Report, ReportList, ReportRequest};
 pub use server::ServerFrame;
 pub use types::{

@@ -150,6 +150,9 @@ pub struct RoomSummary {
     /// Whether the caller muted the room (until a time still to come).
     #[serde(default)]
     pub muted: bool,
+    /// Of the unread messages, those that mention the caller.
+    #[serde(default)]
+    pub mention_count: u64,
 }
 
 /// Answer to `GET /v1/rooms` and `GET /v1/rooms/public`.
@@ -269,6 +272,14 @@ pub struct SendMessageRequest {
         )
     )]
     pub content: String,
+    /// A message of the same room this one replies to.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(nullable = false, max_length = 128))]
+    pub reply_to: Option<MessageId>,
+    /// Members of the room the message mentions (at most 50).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[cfg_attr(feature = "openapi", schema(max_items = 50))]
+    pub mentions: Vec<UserId>,
 }
 
 /// Body of every REST error response.

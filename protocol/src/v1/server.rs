@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 use super::codes::ErrorCode;
 use super::ids::{MessageId, RoomId, UserId};
 use super::moderation::{LeaveReason, MemberChanged, RoomChanged};
+use super::rich::{MessagePinned, Reaction};
 use super::rest::RoomSummary;
 use super::types::{MemberReceipts, Message, PresenceStatus, ReceiptKind, RoomVisibility};
 
@@ -155,6 +156,10 @@ pub enum ServerFrame {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         deleted_by: Option<UserId>,
     },
+    /// A reaction was set or removed. A room event with its own seq.
+    Reaction(Reaction),
+    /// A message was pinned or unpinned. A room event with its own seq.
+    MessagePinned(MessagePinned),
     /// A page of history, oldest first.
     History {
         /// The room the page comes from.
@@ -230,6 +235,8 @@ impl ServerFrame {
             Self::UserUpdated { .. } => "user_updated",
             Self::MessageEdited { .. } => "message_edited",
             Self::MessageDeleted { .. } => "message_deleted",
+            Self::Reaction(_) => "reaction",
+            Self::MessagePinned(_) => "message_pinned",
             Self::History { .. } => "history",
             Self::Pong { .. } => "pong",
             Self::Error { .. } => "error",

@@ -118,7 +118,7 @@ pub enum PresenceStatus {
 
 /// A chat message as stored: the live `message` frame, history pages and REST
 /// message pages all carry this shape.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Message {
     /// The room the message belongs to.
@@ -142,6 +142,19 @@ pub struct Message {
     /// Set once the sender deleted the message; the content is then empty.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub deleted: bool,
+    /// The message of the same room this one replies to (its thread). The parent may
+    /// have been deleted since; the reply stays readable.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(nullable = false))]
+    pub reply_to: Option<MessageId>,
+    /// The members the message mentions, as the sender listed them.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub mentions: Vec<UserId>,
+    /// Reactions, one entry per emoji in the order each was first used. History pages
+    /// and REST carry them; a live or replayed `message` has none yet (the `reaction`
+    /// events that follow it in the log say which).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub reactions: Vec<super::rich::ReactionCount>,
 }
 
 /// One member's receipt positions in a room, sent with `room_joined` so that a

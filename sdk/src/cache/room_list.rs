@@ -260,6 +260,9 @@ fn held_beyond(db: &Connection, room_id: &str, seq: u64) -> Result<Vec<Message>>
             created_at: row.get(6)?,
             edited_at: row.get(7)?,
             deleted: row.get::<_, i64>(8)? != 0,
+            reply_to: None,
+            mentions: Vec::new(),
+            reactions: Vec::new(),
         })
     })?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)

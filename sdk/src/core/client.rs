@@ -329,6 +329,8 @@ impl Core {
                 room_id: message.room_id.into(),
                 client_msg_id: message.client_msg_id,
                 content: message.content,
+                reply_to: None,
+                mentions: Vec::new(),
             };
             self.send(now, frame, out);
         }

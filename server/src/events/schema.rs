@@ -1,7 +1,9 @@
 //! The event stream's schema: one versioned JSON object per event, with a dedupe id.
 //! docs/operations.md shows an example of each type.
 
-use chat_protocol::v1::{MemberChanged, MembershipChange, Message, Report, RoomChanged};
+use chat_protocol::v1::{
+    MemberChanged, MembershipChange, Message, MessagePinned, Reaction, Report, RoomChanged,
+};
 use serde_json::{Value, json};
 
 /// Bumped on any incompatible change; consumers check it.
@@ -96,6 +98,12 @@ pub fn message_created(
         "message_id": message.message_id,
         "client_msg_id": message.client_msg_id,
     });
+    if let Some(parent) = &message.reply_to {
+        data["reply_to"] = json!(parent);
+    }
+    if !message.mentions.is_empty() {
+        data["mentions"] = json!(message.mentions);
+    }
     if include_content {
         data["content"] = json!(message.content);
     }
@@ -166,6 +174,41 @@ pub fn member_changed(changed: &MemberChanged, recipients: &[String]) -> OutboxE
         "user_id": changed.user_id,
         "change": changed.change,
         "role": changed.role,
+    });
+    finish(event, recipients, data)
+}
+
+/// `message.reaction`: a member set (`on`) or removed a reaction.
+pub fn reaction(reaction: &Reaction, recipients: &[String]) -> OutboxEvent {
+    let event = envelope(
+        "message.reaction",
+        &reaction.room_id,
+        Some(&reaction.room_id),
+        &reaction.user_id,
+        reaction.created_at,
+    );
+    let data = json!({
+        "seq": reaction.seq,
+        "message_id": reaction.message_id,
+        "emoji": reaction.emoji,
+        "on": reaction.on,
+    });
+    finish(event, recipients, data)
+}
+
+/// `message.pinned`: a message was pinned (`pinned`) or unpinned.
+pub fn message_pinned(pinned: &MessagePinned, recipients: &[String]) -> OutboxEvent {
+    let event = envelope(
+        "message.pinned",
+        &pinned.room_id,
+        Some(&pinned.room_id),
+        &pinned.by,
+        pinned.created_at,
+    );
+    let data = json!({
+        "seq": pinned.seq,
+        "message_id": pinned.message_id,
+        "pinned": pinned.pinned,
     });
     finish(event, recipients, data)
 }

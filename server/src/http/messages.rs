@@ -99,10 +99,10 @@ pub async fn page(
     responses(
         (status = 201, description = "Committed", body = SendMessageResponse),
         (status = 200, description = "A retry: the message this key already sent", body = SendMessageResponse),
-        (status = 400, description = "`invalid_request`: a missing or malformed `Idempotency-Key`, empty content, or a body that is not this JSON", body = ApiError),
+        (status = 400, description = "`invalid_request`: a missing or malformed `Idempotency-Key`, empty content, a mention of a non-member, or a body that is not this JSON", body = ApiError),
         (status = 401, description = "`unauthorized`: no valid `Authorization: Bearer` token", body = ApiError, headers(("WWW-Authenticate" = String, description = "`Bearer`"))),
         (status = 403, description = "`forbidden`: the caller is not a member", body = ApiError),
-        (status = 404, description = "`not_found`: no such room", body = ApiError),
+        (status = 404, description = "`not_found`: no such room, or `reply_to` names no message of it", body = ApiError),
         (status = 409, description = "`conflict`: the key was used for another message", body = ApiError),
         (status = 413, description = "`too_large`: content longer than `--max-content-chars`, or a body larger than `--max-body-bytes`", body = ApiError),
         (status = 429, description = "`rate_limited`: over the caller's message rate", body = ApiError),
@@ -130,7 +130,12 @@ pub async fn send(
             user_id: &user_id,
             origin: None,
         };
-        let sent = messaging::send(&state, author, &room_id, &key, &request.content).await;
+        let draft = messaging::Draft {
+            content: request.content,
+            reply_to: request.reply_to,
+            mentions: request.mentions,
+        };
+        let sent = messaging::send(&state, author, &room_id, &key, draft).await;
         if let Ok((message, false)) = &sent {
             messaging::after_commit(&state, message, received);
         }

@@ -12,6 +12,7 @@ mod metrics;
 mod moderation;
 mod openapi;
 mod reports;
+mod rich;
 mod response;
 mod room_list;
 mod rooms;
@@ -99,6 +100,12 @@ pub fn router(state: AppState) -> Router {
             "/v1/rooms/{room_id}/messages",
             get(messages::page).post(messages::send),
         )
+        .route(
+            "/v1/rooms/{room_id}/messages/{message_id}/replies",
+            get(rich::replies),
+        )
+        .route("/v1/rooms/{room_id}/pins", get(rich::pins))
+        .route("/v1/search/messages", get(rich::search))
         // Unknown API paths answer JSON even when the page is served at `/`.
         .route(
             "/v1/{*path}",

@@ -11,8 +11,8 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
 use super::{
-    account, admin, auth, blocks, health, messages, metrics, moderation, reports, room_list, rooms,
-    sessions, users,
+    account, admin, auth, blocks, health, messages, metrics, moderation, reports, rich, room_list,
+    rooms, sessions, users,
 };
 
 /// The document's paths and the schemas they reach.
@@ -58,6 +58,9 @@ use super::{
         users::by_id,
         messages::page,
         messages::send,
+        rich::replies,
+        rich::pins,
+        rich::search,
         health::healthz,
         health::readyz,
         metrics::render,

@@ -29,6 +29,14 @@ use super::{Connection, ConnectionId, Delivery, RoomEvent, queue_for};
 pub enum ListChange {
     /// A new message (its preview: the text already cut).
     Message(LastMessage),
+    /// A new message that mentions users (a process of an earlier version reads it as
+    /// `Unknown`, and so reads the store).
+    Mentioning {
+        /// Its preview, as for `Message`.
+        message: LastMessage,
+        /// Whom it mentions.
+        mentions: Vec<String>,
+    },
     /// A message's text was replaced.
     Edited {
         /// The edited message.
@@ -52,6 +60,8 @@ pub enum ListChange {
         /// The new name.
         name: Option<String>,
     },
+    /// A room event the list does not show (a reaction, a pin): only the seq moves.
+    NotShown,
     /// Not said (an event from a process of an earlier version): read the store.
     #[default]
     #[serde(other)]
@@ -348,6 +358,27 @@ impl RoomList {
     }
 }
 
+/// Moves `summary` on by a new message at `seq` (that mentions `user_id` if
+/// `mentioned`).
+fn add_message(
+    summary: &mut RoomSummary,
+    seq: u64,
+    message: &LastMessage,
+    mentioned: bool,
+    user_id: &str,
+) -> Applied {
+    summary.last_seq = seq;
+    if message.sender_id.as_str() != user_id {
+        summary.unread_count += 1;
+        if mentioned {
+            summary.mention_count += 1;
+        }
+    }
+    summary.last_activity_at = summary.last_activity_at.max(message.created_at);
+    summary.last_message = Some(message.clone());
+    Applied::Changed
+}
+
 /// Moves `summary` on by `event`, for `user_id`.
 fn apply(summary: &mut RoomSummary, event: &RoomEvent, user_id: &str) -> Applied {
     if event.seq <= summary.last_seq {
@@ -358,14 +389,10 @@ fn apply(summary: &mut RoomSummary, event: &RoomEvent, user_id: &str) -> Applied
         return Applied::Reload;
     }
     match &event.change {
-        ListChange::Message(message) => {
-            summary.last_seq = event.seq;
-            if message.sender_id.as_str() != user_id {
-                summary.unread_count += 1;
-            }
-            summary.last_activity_at = summary.last_activity_at.max(message.created_at);
-            summary.last_message = Some(message.clone());
-            Applied::Changed
+        ListChange::Message(message) => add_message(summary, event.seq, message, false, user_id),
+        ListChange::Mentioning { message, mentions } => {
+            let mentioned = mentions.iter().any(|mentioned| mentioned == user_id);
+            add_message(summary, event.seq, message, mentioned, user_id)
         }
         ListChange::Edited {
             message_id,
@@ -381,7 +408,7 @@ fn apply(summary: &mut RoomSummary, event: &RoomEvent, user_id: &str) -> Applied
             }
         }
         // Never unread, and nothing the list shows: the next summary carries the seq.
-        ListChange::Member { .. } => {
+        ListChange::Member { .. } | ListChange::NotShown => {
             summary.last_seq = event.seq;
             Applied::Unchanged
         }
@@ -434,6 +461,7 @@ mod tests {
             last_message: None,
             last_activity_at: 1,
             unread_count,
+            mention_count: 0,
             read_seq: 0,
             muted: false,
         }

@@ -2,7 +2,8 @@
 //! so that nobody has to pull the room and seq back out of a wire frame.
 
 use chat_protocol::v1::{
-    MemberChanged, Message, MessageId, RoomChanged, RoomId, ServerFrame, UserId,
+    MemberChanged, Message, MessageId, MessagePinned, Reaction, RoomChanged, RoomId,
+    ServerFrame, UserId,
 };
 
 /// What happened in a room at one seq.
@@ -36,6 +37,10 @@ pub enum EventKind {
     Member(MemberChanged),
     /// The room's settings changed.
     Room(RoomChanged),
+    /// A reaction was set or removed.
+    Reaction(Reaction),
+    /// A message was pinned or unpinned.
+    Pinned(MessagePinned),
 }
 
 /// One event of a room's log.
@@ -58,11 +63,13 @@ impl CommittedEvent {
             EventKind::Deleted { .. } => "delete",
             EventKind::Member(_) => "member",
             EventKind::Room(_) => "room",
+            EventKind::Reaction(_) => "reaction",
+            EventKind::Pinned(_) => "pin",
         }
     }
 
     /// The frame that tells a client: `message`, `message_edited`, `message_deleted`,
-    /// `member_changed` or `room_changed`.
+    /// `member_changed`, `room_changed`, `reaction` or `message_pinned`.
     pub fn frame(&self) -> ServerFrame {
         self.clone().into_frame()
     }
@@ -100,6 +107,8 @@ impl CommittedEvent {
             },
             EventKind::Member(changed) => ServerFrame::MemberChanged(changed),
             EventKind::Room(changed) => ServerFrame::RoomChanged(changed),
+            EventKind::Reaction(reaction) => ServerFrame::Reaction(reaction),
+            EventKind::Pinned(pinned) => ServerFrame::MessagePinned(pinned),
         }
     }
 }

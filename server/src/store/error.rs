@@ -16,6 +16,15 @@ pub enum Error {
     /// No message with that id in that room.
     #[error("no such message in the room")]
     NoSuchMessage,
+    /// The message a reply names is not one of the room's.
+    #[error("no such message to reply to in the room")]
+    NoSuchParent,
+    /// A mentioned user is not a member of the room.
+    #[error("a mentioned user is not a member of the room")]
+    MentionNotMember,
+    /// The reaction or pin is as asked already: nothing was committed.
+    #[error("nothing to change")]
+    Unchanged,
     /// The message was deleted; it can no longer change.
     #[error("the message was deleted")]
     MessageDeleted,

@@ -24,8 +24,8 @@ mod write;
 
 use async_trait::async_trait;
 use chat_protocol::v1::{
-    BlockedUser, LastMessage, MemberReceipts, MemberRole, Message, ReceiptKind, Report, RoomBan,
-    RoomMember, RoomVisibility, UserProfile, WhoCanAdd,
+    BlockedUser, LastMessage, MemberReceipts, MemberRole, Message, PinnedMessage, ReceiptKind,
+    Report, RoomBan, RoomMember, RoomVisibility, UserProfile, WhoCanAdd,
 };
 
 pub use committed_event::{CommittedEvent, EventKind};
@@ -133,6 +133,8 @@ pub struct RoomListEntry {
     pub last_activity_at: i64,
     /// Messages from others after `read_seq`, not deleted (0 for a non-member).
     pub unread_count: u64,
+    /// Of those, the ones that mention the user.
+    pub mention_count: u64,
     /// The user's read position.
     pub read_seq: u64,
     /// Until when the user muted the room, if they did.
@@ -279,6 +281,19 @@ pub enum PageRange {
     After(u64),
 }
 
+/// What a message search asks for.
+#[derive(Debug, Clone)]
+pub struct SearchFilter {
+    /// The words every match has (as `chat_protocol::v1::search_words` gives them).
+    pub words: Vec<String>,
+    /// Only this room (the caller must be a member, as of every room searched).
+    pub room_id: Option<String>,
+    /// Only messages with a smaller id (older): the previous page's last match.
+    pub before: Option<String>,
+    /// At most this many.
+    pub limit: u32,
+}
+
 /// Durable storage of users, rooms, events and receipts.
 ///
 /// # Errors
@@ -417,8 +432,22 @@ pub trait Store: Send + Sync + std::fmt::Debug + 'static {
         after_seq: u64,
         limit: u32,
     ) -> Result<Vec<CommittedEvent>>;
-    /// A page of messages in their current state.
+    /// A page of messages in their current state, with their reactions.
     async fn messages(&self, room_id: &str, range: PageRange, limit: u32) -> Result<Page>;
+    /// The replies to `parent` after `after_seq`, oldest first, with their reactions;
+    /// `None` when `parent` is not a message of the room.
+    async fn replies(
+        &self,
+        room_id: &str,
+        parent: &str,
+        after_seq: u64,
+        limit: u32,
+    ) -> Result<Option<Page>>;
+    /// The room's pinned messages that are not deleted, most recently pinned first (at
+    /// most 100).
+    async fn pins(&self, room_id: &str) -> Result<Vec<PinnedMessage>>;
+    /// Messages matching a search in rooms the user is a member of, newest first.
+    async fn search(&self, user_id: &str, filter: &SearchFilter) -> Result<Vec<Message>>;
 
     /// Raises a member's receipt; returns whether it advanced (`read` raises `delivered` too).
     async fn set_receipt(

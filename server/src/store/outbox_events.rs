@@ -37,6 +37,8 @@ pub(super) fn event_for(
         } => (message_id, deleted_by, None, *deleted_at),
         EventKind::Member(changed) => return schema::member_changed(changed, recipients),
         EventKind::Room(changed) => return schema::room_changed(changed, recipients),
+        EventKind::Reaction(reaction) => return schema::reaction(reaction, recipients),
+        EventKind::Pinned(pinned) => return schema::message_pinned(pinned, recipients),
     };
     let change = MessageChange {
         room_id: &change.room_id,

@@ -4,21 +4,51 @@
 //! rusqlite's positional `params![]` fill them too.
 
 /// The columns [`super::rows`] reads a message from.
-pub(super) const MESSAGE_COLUMNS: &str =
-    "room_id, seq, id, client_msg_id, sender_id, content, created_at, edited_at, deleted_at";
+pub(super) const MESSAGE_COLUMNS: &str = "room_id, seq, id, client_msg_id, sender_id, content, \
+     created_at, edited_at, deleted_at, reply_to, mentions";
 
 /// The message a sender stored under a `client_msg_id` (`$1` sender, `$2` client id).
 pub(super) const EARLIER_SEND: &str = "SELECT room_id, seq, id, client_msg_id, sender_id, \
-     content, created_at, edited_at, deleted_at \
+     content, created_at, edited_at, deleted_at, reply_to, mentions \
      FROM messages WHERE sender_id = $1 AND client_msg_id = $2";
 
 /// Takes the room's next seq (under the room's row lock).
 pub(super) const NEXT_SEQ: &str =
     "UPDATE rooms SET last_seq = last_seq + 1 WHERE id = $1 RETURNING last_seq";
 
-pub(super) const INSERT_MESSAGE: &str =
-    "INSERT INTO messages (id, room_id, seq, sender_id, client_msg_id, content, created_at)
-     VALUES ($1, $2, $3, $4, $5, $6, $7)";
+pub(super) const INSERT_MESSAGE: &str = "INSERT INTO messages
+     (id, room_id, seq, sender_id, client_msg_id, content, created_at, reply_to, mentions)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)";
+
+/// A row when `$1` is a message of room `$2` (a reply's parent).
+pub(super) const IS_ROOM_MESSAGE: &str = "SELECT 1 FROM messages WHERE id = $1 AND room_id = $2";
+
+/// One mentioned user of a new message (`$1` user, `$2` room, `$3` seq, `$4` message).
+pub(super) const INSERT_MENTION: &str = "INSERT INTO message_mentions
+     (user_id, room_id, seq, message_id) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING";
+
+/// A room event that is not about a message's content (membership, settings,
+/// reactions, pins); `$5` its JSON body.
+pub(super) const INSERT_NOTICE: &str = "INSERT INTO room_notices
+    (room_id, seq, kind, actor_id, body, created_at) VALUES ($1, $2, $3, $4, $5, $6)";
+
+/// Sets a reaction (`$1` message, `$2` emoji, `$3` user, `$4` room, `$5` time); no row
+/// changes when it is set already.
+pub(super) const SET_REACTION: &str = "INSERT INTO reactions
+    (message_id, emoji, user_id, room_id, created_at) VALUES ($1, $2, $3, $4, $5)
+    ON CONFLICT DO NOTHING";
+
+/// Removes a reaction (`$1` message, `$2` emoji, `$3` user).
+pub(super) const REMOVE_REACTION: &str =
+    "DELETE FROM reactions WHERE message_id = $1 AND emoji = $2 AND user_id = $3";
+
+/// Pins a message (`$1` room, `$2` message, `$3` by, `$4` time); no row changes when
+/// it is pinned already.
+pub(super) const SET_PIN: &str = "INSERT INTO pins (room_id, message_id, pinned_by, pinned_at)
+    VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING";
+
+/// Unpins a message (`$1` room, `$2` message).
+pub(super) const REMOVE_PIN: &str = "DELETE FROM pins WHERE room_id = $1 AND message_id = $2";
 
 /// One event of a room's log (`$3` the kind: `edit` or `delete`; PostgreSQL also logs
 /// each new message as `message`, see `events_after`).
@@ -33,8 +63,9 @@ pub(super) const MESSAGE_SENDER: &str =
 pub(super) const APPLY_EDIT: &str =
     "UPDATE messages SET content = $1, edited_at = $2 WHERE id = $3";
 
+/// Deleting erases the text, and whom it mentioned.
 pub(super) const APPLY_DELETE: &str =
-    "UPDATE messages SET content = '', deleted_at = $1 WHERE id = $2";
+    "UPDATE messages SET content = '', mentions = NULL, deleted_at = $1 WHERE id = $2";
 
 /// A delete erases the text from the log too, not only from the current state.
 pub(super) const ERASE_FROM_LOG: &str =
@@ -53,20 +84,21 @@ pub(super) const INSERT_OUTBOX: &str =
 /// A room's events after seq `$2`, at most `$3`, in seq order: its new messages, read
 /// from `messages` (each row is its message's event, with the message's current text:
 /// empty once deleted), the edits and deletes logged in `room_events`, and the
-/// membership and settings changes in `room_notices` (`content` is then the event's
-/// JSON). That log's `message` rows (written by earlier versions, and still by
+/// membership, settings, reaction and pin events in `room_notices` (`content` is then
+/// the event's JSON). That log's `message` rows (written by earlier versions, and still by
 /// PostgreSQL) repeat `messages` and are skipped. `sender_id` is the message's sender,
 /// `actor_id` who made the change. Each part is limited on its own, so a long gap reads
 /// a few pages, not the whole room.
 pub(super) const EVENTS_AFTER: &str = "SELECT * FROM (
          SELECT room_id, seq, 'message' AS kind, id AS message_id, sender_id,
-                sender_id AS actor_id, content, created_at, client_msg_id
+                sender_id AS actor_id, content, created_at, client_msg_id, reply_to, mentions
          FROM messages WHERE room_id = $1 AND seq > $2 ORDER BY seq LIMIT $3
      ) AS new_messages
      UNION ALL
      SELECT * FROM (
          SELECT e.room_id, e.seq, e.kind, e.message_id, m.sender_id,
-                e.sender_id AS actor_id, e.content, e.created_at, m.client_msg_id
+                e.sender_id AS actor_id, e.content, e.created_at, m.client_msg_id,
+                CAST(NULL AS TEXT) AS reply_to, CAST(NULL AS TEXT) AS mentions
          FROM room_events e JOIN messages m ON m.id = e.message_id
          WHERE e.room_id = $1 AND e.seq > $2 AND e.kind <> 'message'
          ORDER BY e.seq LIMIT $3
@@ -74,7 +106,8 @@ pub(super) const EVENTS_AFTER: &str = "SELECT * FROM (
      UNION ALL
      SELECT * FROM (
          SELECT n.room_id, n.seq, n.kind, '' AS message_id, n.actor_id AS sender_id,
-                n.actor_id, n.body AS content, n.created_at, '' AS client_msg_id
+                n.actor_id, n.body AS content, n.created_at, '' AS client_msg_id,
+                CAST(NULL AS TEXT) AS reply_to, CAST(NULL AS TEXT) AS mentions
          FROM room_notices n
          WHERE n.room_id = $1 AND n.seq > $2
          ORDER BY n.seq LIMIT $3

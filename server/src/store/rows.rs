@@ -1,7 +1,7 @@
 //! Mapping between database rows and protocol types, for every store: both schemas
 //! use the same column names, and integers and text map the same way.
 
-use chat_protocol::v1::{Message, RoomVisibility};
+use chat_protocol::v1::{Message, RoomVisibility, UserId};
 use sqlx::{ColumnIndex, Decode, Row, Type};
 
 use super::error::{Error, Result};
@@ -54,16 +54,42 @@ where
         created_at: row.try_get("created_at")?,
         edited_at: row.try_get("edited_at")?,
         deleted: deleted_at.is_some(),
+        reply_to: row.try_get::<Option<String>, _>("reply_to")?.map(Into::into),
+        mentions: mentions(row.try_get("mentions")?)?,
+        reactions: Vec::new(),
     })
 }
 
-/// The event a `room_notices` row holds as JSON.
-fn notice<T: serde::de::DeserializeOwned>(kind: &str, body: Option<String>) -> Result<T> {
+/// The `messages.mentions` JSON array (`NULL`: none).
+pub(super) fn mentions(stored: Option<String>) -> Result<Vec<UserId>> {
+    let Some(json) = stored else {
+        return Ok(Vec::new());
+    };
+    serde_json::from_str(&json).map_err(|_| Error::Corrupt {
+        column: "messages.mentions",
+        value: json,
+    })
+}
+
+/// The event a `room_notices` row holds as JSON, with the row's room and seq (a
+/// reaction's or pin's body leaves them out: the writer stores it before it knows the
+/// seq).
+fn notice<T: serde::de::DeserializeOwned>(
+    kind: &str,
+    body: Option<String>,
+    room_id: &str,
+    seq: u64,
+) -> Result<T> {
     let body = body.unwrap_or_default();
-    serde_json::from_str(&body).map_err(|_| Error::Corrupt {
+    let corrupt = || Error::Corrupt {
         column: "room_notices.body",
         value: format!("{kind}: {body}"),
-    })
+    };
+    let mut event: serde_json::Value = serde_json::from_str(&body).map_err(|_| corrupt())?;
+    let fields = event.as_object_mut().ok_or_else(corrupt)?;
+    fields.insert("room_id".into(), room_id.into());
+    fields.insert("seq".into(), seq.into());
+    serde_json::from_value(event).map_err(|_| corrupt())
 }
 
 /// A row of [`super::queries::EVENTS_AFTER`].
@@ -89,8 +115,9 @@ where
             sender_id: sender_id.into(),
             content: content.unwrap_or_default(),
             created_at: at,
-            edited_at: None,
-            deleted: false,
+            reply_to: row.try_get::<Option<String>, _>("reply_to")?.map(Into::into),
+            mentions: mentions(row.try_get("mentions")?)?,
+            ..Message::default()
         }),
         "edit" => EventKind::Edited {
             message_id: message_id.into(),
@@ -104,8 +131,10 @@ where
             deleted_at: at,
             deleted_by: row.try_get::<String, _>("actor_id")?.into(),
         },
-        "member" => EventKind::Member(notice("member", content)?),
-        "room" => EventKind::Room(notice("room", content)?),
+        "member" => EventKind::Member(notice("member", content, &room_id, seq)?),
+        "room" => EventKind::Room(notice("room", content, &room_id, seq)?),
+        "reaction" => EventKind::Reaction(notice("reaction", content, &room_id, seq)?),
+        "pin" => EventKind::Pinned(notice("pin", content, &room_id, seq)?),
         other => {
             return Err(Error::Corrupt {
                 column: "room_events.kind",

@@ -108,6 +108,8 @@ pub(super) fn message(
         sender_id: sender_id.to_owned(),
         client_msg_id: client_msg_id.to_owned(),
         content: content.to_owned(),
+        reply_to: None,
+        mentions: Vec::new(),
         now: 100,
         origin: Some(7),
     }
@@ -418,6 +420,8 @@ async fn a_replay_merges_messages_and_their_changes_in_seq_order() {
                     EventKind::Deleted { .. } => "delete".to_owned(),
                     EventKind::Member(m) => format!("member {:?}", m.change),
                     EventKind::Room(_) => "room".to_owned(),
+                    EventKind::Reaction(r) => format!("reaction {}", r.emoji),
+                    EventKind::Pinned(p) => format!("pin {}", p.pinned),
                 };
                 (e.seq, what)
             })

@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use chat_protocol::v1::{Message, ServerFrame};
+use chat_protocol::v1::{Message, MessagePinned, Reaction, ServerFrame};
 
 use super::{CommittedEvent, EventKind};
 
@@ -19,6 +19,10 @@ pub struct NewMessage {
     pub client_msg_id: String,
     /// The message text, already validated.
     pub content: String,
+    /// The message of the same room it replies to (checked by the writer).
+    pub reply_to: Option<String>,
+    /// The members it mentions, without repeats (checked by the writer).
+    pub mentions: Vec<String>,
     /// Commit time, ms since the epoch.
     pub now: i64,
     /// The connection that sent it (a hub connection id), handed to the commit hook so
@@ -37,9 +41,16 @@ impl NewMessage {
             sender_id: self.sender_id.clone().into(),
             content: self.content.clone(),
             created_at: self.now,
-            edited_at: None,
-            deleted: false,
+            reply_to: self.reply_to.clone().map(Into::into),
+            mentions: self.mentions.iter().cloned().map(Into::into).collect(),
+            ..Message::default()
         }
+    }
+
+    /// The mentions as stored in `messages.mentions`: a JSON array, `None` for none.
+    pub(super) fn mentions_json(&self) -> Option<String> {
+        (!self.mentions.is_empty())
+            .then(|| serde_json::to_string(&self.mentions).expect("strings serialise"))
     }
 }
 
@@ -53,13 +64,14 @@ pub struct Sent {
     pub duplicate: bool,
 }
 
-/// A change to an existing message by its sender (or, for a delete, by an owner or
-/// admin of the room).
+/// A change to an existing message: an edit or delete by its sender (or a delete by an
+/// owner or admin of the room), a member's reaction, or a pin.
 #[derive(Debug, Clone)]
 pub struct MessageChange {
     /// The room holding the message.
     pub room_id: String,
-    /// Who asks for the change: the sender, or for a delete an owner or admin.
+    /// Who asks for the change: the sender, or for a delete an owner or admin; who
+    /// reacts or pins.
     pub user_id: String,
     /// The message to change.
     pub message_id: String,
@@ -87,12 +99,64 @@ impl MessageChange {
                 deleted_at: self.now,
                 deleted_by: self.user_id.clone().into(),
             },
+            ChangeAction::React { .. } | ChangeAction::Pin(_) => self.notice(seq),
         };
         CommittedEvent {
             room_id: self.room_id.clone().into(),
             seq,
             kind,
         }
+    }
+}
+
+impl MessageChange {
+    /// The room event of a reaction or pin committed at `seq`.
+    fn notice(&self, seq: u64) -> EventKind {
+        let room_id = self.room_id.clone().into();
+        let message_id = self.message_id.clone().into();
+        match &self.action {
+            ChangeAction::React { emoji, on } => EventKind::Reaction(Reaction {
+                room_id,
+                seq,
+                message_id,
+                user_id: self.user_id.clone().into(),
+                emoji: emoji.clone(),
+                on: *on,
+                created_at: self.now,
+            }),
+            ChangeAction::Pin(pinned) => EventKind::Pinned(MessagePinned {
+                room_id,
+                seq,
+                message_id,
+                pinned: *pinned,
+                by: self.user_id.clone().into(),
+                created_at: self.now,
+            }),
+            ChangeAction::Edit(_) | ChangeAction::Delete | ChangeAction::Erase => {
+                unreachable!("only reactions and pins are notices")
+            }
+        }
+    }
+
+    /// What the writer stores as the `room_notices.body` of a reaction or pin: the
+    /// event's JSON without the room and seq (the row's own columns; the seq is not
+    /// known before the commit). `None` for an edit or delete.
+    pub(super) fn notice_body(&self) -> Option<String> {
+        let mut body = match self.notice_kind()? {
+            EventKind::Reaction(reaction) => serde_json::to_value(reaction),
+            EventKind::Pinned(pinned) => serde_json::to_value(pinned),
+            _ => return None,
+        }
+        .expect("events serialise");
+        if let Some(fields) = body.as_object_mut() {
+            fields.remove("room_id");
+            fields.remove("seq");
+        }
+        Some(body.to_string())
+    }
+
+    fn notice_kind(&self) -> Option<EventKind> {
+        (!self.action.rewrites()).then(|| self.notice(0))
     }
 }
 
@@ -106,6 +170,15 @@ pub enum ChangeAction {
     /// As `Delete`, by the sender whose account is being deleted, whether or not they
     /// are still a member of the room.
     Erase,
+    /// Set (`on`) or remove the user's reaction with `emoji` (already validated).
+    React {
+        /// The emoji or `:shortcode:`.
+        emoji: String,
+        /// Set or remove.
+        on: bool,
+    },
+    /// Pin (`true`) or unpin the message.
+    Pin(bool),
 }
 
 impl ChangeAction {
@@ -115,23 +188,34 @@ impl ChangeAction {
             Self::Edit(_) => "edit",
             Self::Delete => "delete",
             Self::Erase => "erase",
+            Self::React { .. } => "react",
+            Self::Pin(_) => "pin",
         }
     }
 
-    /// The event's kind in the `room_events` table: an erase is a delete there.
+    /// The event's kind in the `room_events` table (an erase is a delete there), or
+    /// in `room_notices` for a reaction or pin.
     pub(super) fn log_kind(&self) -> &'static str {
         match self {
             Self::Edit(_) => "edit",
             Self::Delete | Self::Erase => "delete",
+            Self::React { .. } => "reaction",
+            Self::Pin(_) => "pin",
         }
     }
 
-    /// The new content of an edit; `None` for a delete.
+    /// The new content of an edit; `None` otherwise.
     pub(super) fn content(&self) -> Option<&str> {
         match self {
             Self::Edit(content) => Some(content),
-            Self::Delete | Self::Erase => None,
+            Self::Delete | Self::Erase | Self::React { .. } | Self::Pin(_) => None,
         }
+    }
+
+    /// Whether this changes the message itself (edit, delete, erase), rather than
+    /// what is attached to it (reaction, pin).
+    pub(super) fn rewrites(&self) -> bool {
+        matches!(self, Self::Edit(_) | Self::Delete | Self::Erase)
     }
 }
 
@@ -145,7 +229,7 @@ pub enum NewEvent<'a> {
         /// The sending connection, which hears of it through its ack instead.
         origin: Option<u64>,
     },
-    /// An edit or delete.
+    /// An edit, delete, reaction or pin.
     Change(&'a CommittedEvent),
 }
 

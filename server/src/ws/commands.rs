@@ -72,8 +72,15 @@ impl Connection {
                 room_id,
                 client_msg_id,
                 content,
+                reply_to,
+                mentions,
             } => {
-                self.start_send(room_id.into(), client_msg_id, content);
+                let draft = messaging::Draft {
+                    content,
+                    reply_to,
+                    mentions,
+                };
+                self.start_send(room_id.into(), client_msg_id, draft);
                 Ok(())
             }
             ClientFrame::Typing { room_id, is_typing } => {
@@ -117,6 +124,36 @@ impl Connection {
                 ));
                 self.after_room_write(&room_id, result).await
             }
+            ClientFrame::React {
+                room_id,
+                message_id,
+                emoji,
+                on,
+            } => {
+                let result = await_boxed!(messaging::react(
+                    &self.state,
+                    &self.user_id,
+                    &room_id,
+                    &message_id,
+                    &emoji,
+                    on
+                ));
+                self.after_attach(&room_id, result).await
+            }
+            ClientFrame::Pin {
+                room_id,
+                message_id,
+                pinned,
+            } => {
+                let result = await_boxed!(messaging::pin(
+                    &self.state,
+                    &self.user_id,
+                    &room_id,
+                    &message_id,
+                    pinned
+                ));
+                self.after_attach(&room_id, result).await
+            }
             ClientFrame::History {
                 room_id,
                 before_seq,
@@ -159,6 +196,23 @@ impl Connection {
                 if !self.cursors.contains_key(room_id) {
                     self.send(&frame).await?;
                 }
+                Ok(())
+            }
+            Err(e) => Err(self.count_strike(e)),
+        }
+    }
+
+    /// Answers a reaction or pin as [`Self::after_room_write`] does an edit; one that
+    /// changed nothing is answered with nothing.
+    async fn after_attach(
+        &mut self,
+        room_id: &str,
+        result: crate::error::Result<Option<ServerFrame>>,
+    ) -> Result<(), Failure> {
+        match result {
+            Ok(Some(frame)) => self.after_room_write(room_id, Ok(frame)).await,
+            Ok(None) => {
+                self.strikes = 0;
                 Ok(())
             }
             Err(e) => Err(self.count_strike(e)),

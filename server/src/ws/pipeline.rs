@@ -21,7 +21,7 @@ use futures_util::stream::FuturesOrdered;
 
 use super::connection::{Connection, End};
 use crate::error::Result;
-use crate::messaging::{self, Author};
+use crate::messaging::{self, Author, Draft};
 
 /// Sends a connection may have waiting for their commit; while this many are, the
 /// connection stops reading its socket (TCP backpressure on the client).
@@ -96,7 +96,7 @@ impl InFlight {
 impl Connection {
     /// Starts committing a `send_message`; its outcome is handled by
     /// [`Connection::finish_send`] from the connection loop.
-    pub(super) fn start_send(&mut self, room_id: String, client_msg_id: String, content: String) {
+    pub(super) fn start_send(&mut self, room_id: String, client_msg_id: String, draft: Draft) {
         let received = Instant::now();
         *self
             .in_flight
@@ -111,7 +111,7 @@ impl Connection {
                 user_id: &user_id,
                 origin,
             };
-            let result = messaging::send(&state, author, &room_id, &client_msg_id, &content).await;
+            let result = messaging::send(&state, author, &room_id, &client_msg_id, draft).await;
             SendOutcome {
                 room_id,
                 client_msg_id,

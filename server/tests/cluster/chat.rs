@@ -120,6 +120,8 @@ async fn a_send_retried_on_another_process_is_stored_once() {
         room_id: room.clone().into(),
         client_msg_id: uuid::Uuid::new_v4().to_string(),
         content: "only once".into(),
+        reply_to: None,
+        mentions: Vec::new(),
     };
     let mut first = one.client(&ann.token).await;
     let mut second = two.client(&ann.token).await;

@@ -82,6 +82,8 @@ async fn a_process_killed_with_sends_in_flight_loses_no_acked_message_and_stores
                     room_id: room.clone().into(),
                     client_msg_id: id.clone(),
                     content: text(i),
+                    reply_to: None,
+                    mentions: Vec::new(),
                 };
                 if sink.send(WsMessage::text(frame.encode())).await.is_err() {
                     return i;

@@ -122,6 +122,8 @@ async fn operations_before_authentication_are_refused_with_4001() {
             room_id: room.clone().into(),
             client_msg_id: uuid::Uuid::new_v4().to_string(),
             content: "sneaky".into(),
+            reply_to: None,
+            mentions: Vec::new(),
         },
         ClientFrame::Ping,
     ] {

@@ -123,6 +123,8 @@ async fn a_resend_with_the_same_client_msg_id_is_stored_once() {
         room_id: other.into(),
         client_msg_id: id.clone(),
         content: "x".into(),
+        reply_to: None,
+        mentions: Vec::new(),
     })
     .await;
     let (code, _, reference) = a.expect_error().await;
@@ -220,6 +222,8 @@ async fn sql_and_html_look_alikes_are_stored_and_returned_verbatim() {
         room_id: room.clone().into(),
         client_msg_id: "0193a0c2-0000-7000-8000-000000000000".into(),
         content: "before\u{0}after".into(),
+        reply_to: None,
+        mentions: Vec::new(),
     })
     .await;
     match a
@@ -311,6 +315,8 @@ async fn under_concurrent_traffic_a_sender_gets_acks_for_its_own_and_messages_fo
                         room_id: room.clone().into(),
                         client_msg_id: uuid::Uuid::new_v4().to_string(),
                         content: format!("{u} {i}"),
+                        reply_to: None,
+                        mentions: Vec::new(),
                     })
                     .await;
             }

@@ -410,6 +410,8 @@ impl Client {
             room_id: room.into(),
             client_msg_id: client_msg_id.into(),
             content: text.into(),
+            reply_to: None,
+            mentions: Vec::new(),
         })
         .await;
         self.recv_where(|f| {

@@ -31,6 +31,8 @@ async fn a_message_flood_is_rate_limited_then_disconnected_with_4008() {
                 room_id: room.clone().into(),
                 client_msg_id: id.clone(),
                 content: format!("spam {i}"),
+                reply_to: None,
+                mentions: Vec::new(),
             })
             .await;
         ids.push(id);

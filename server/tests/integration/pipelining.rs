@@ -31,6 +31,8 @@ fn send(room: &str, client_msg_id: &str, content: &str) -> ClientFrame {
         room_id: room.into(),
         client_msg_id: client_msg_id.into(),
         content: content.into(),
+        reply_to: None,
+        mentions: Vec::new(),
     }
 }
 

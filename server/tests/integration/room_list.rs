@@ -583,6 +583,8 @@ async fn a_badge_stays_exact_while_messages_and_reads_race() {
             room_id: room_id.clone().into(),
             client_msg_id: uuid::Uuid::new_v4().to_string(),
             content: format!("m{i}"),
+            reply_to: None,
+            mentions: Vec::new(),
         })
         .await;
         if i % 15 == 7 {

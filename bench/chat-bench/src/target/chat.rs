@@ -140,6 +140,8 @@ impl ChatAuth {
             .header("Idempotency-Key", uuid::Uuid::new_v4().to_string())
             .json(&SendMessageRequest {
                 content: content.to_owned(),
+                reply_to: None,
+                mentions: Vec::new(),
             })
             .send()
             .await
@@ -266,6 +268,8 @@ pub fn send_frame(room: &str, id: &str, body: &str) -> String {
         room_id: room.into(),
         client_msg_id: id.to_owned(),
         content: body.to_owned(),
+        reply_to: None,
+        mentions: Vec::new(),
     }
     .encode()
 }
@@ -330,8 +334,7 @@ mod tests {
             sender_id: "u".into(),
             content: "0 1 2 3 ....".into(),
             created_at: 1,
-            edited_at: None,
-            deleted: false,
+            ..Message::default()
         });
         assert_eq!(
             parse(&message.encode(), false),
@@ -366,6 +369,7 @@ mod tests {
             }),
             last_activity_at: 1,
             unread_count: 1,
+            mention_count: 0,
             read_seq: 0,
             muted: false,
         })

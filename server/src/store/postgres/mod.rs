@@ -69,6 +69,20 @@ impl Backend for Postgres {
         Ok(())
     }
 
+    const SEARCH_FROM: &'static str = "messages m";
+    // The expression of the GIN index (migrations/postgres/0008_rich_messages.sql).
+    const SEARCH_MATCH: &'static str =
+        "to_tsvector('simple', m.content) @@ to_tsquery('simple', $2)";
+
+    fn search_expression(words: &[String]) -> String {
+        // Quoted lexemes, each a prefix (`:*`), all required (`&`).
+        words
+            .iter()
+            .map(|word| format!("'{word}':*"))
+            .collect::<Vec<_>>()
+            .join(" & ")
+    }
+
     fn rows_affected(result: &PgQueryResult) -> u64 {
         result.rows_affected()
     }

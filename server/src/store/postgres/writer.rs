@@ -11,9 +11,9 @@
 //!   that message alone, without failing the batch;
 //! - a batch that still fails to serialise (deadlock, serialisation failure) is retried.
 //!
-//! The batch's writes run in one call of the `chat_commit_batch` function
-//! (migrations/postgres/0005_commit_batch.sql): one round trip per batch, where a
-//! statement per step cost eight per write.
+//! The batch's writes run in one call of the `chat_commit_batch` function (made in
+//! migrations/postgres/0005_commit_batch.sql, last changed in 0008_rich_messages.sql):
+//! one round trip per batch, where a statement per step cost eight per write.
 
 use sqlx::postgres::{PgConnectOptions, PgRow};
 use sqlx::{ConnectOptions, Connection, PgConnection, Postgres, Row};
@@ -24,7 +24,7 @@ use crate::store::group_commit::{CommitBatch, Pending};
 use crate::store::outbox_events;
 use crate::store::rows::{message_from_row, to_u64};
 use crate::store::sql::{insert_event, member_ids};
-use crate::store::write::{NewMessage, Sent};
+use crate::store::write::{ChangeAction, NewMessage, Sent};
 
 /// How many times a batch that lost a deadlock or serialisation conflict is retried.
 const RETRIES: usize = 3;
@@ -105,9 +105,11 @@ async fn apply(
     batch: &mut [Pending],
     order: &[usize],
 ) -> sqlx::Result<()> {
+    // What the arrays hold that the writes do not: mentions as JSON, event bodies.
+    let derived: Vec<Derived> = order.iter().map(|&i| Derived::of(&batch[i])).collect();
     let mut writes = BatchArrays::with_capacity(order.len());
-    for &index in order {
-        writes.push(&batch[index]);
+    for (&index, derived) in order.iter().zip(&derived) {
+        writes.push(&batch[index], derived);
     }
     let rows = sqlx::query(COMMIT_BATCH)
         .bind(&writes.kinds)
@@ -117,6 +119,9 @@ async fn apply(
         .bind(&writes.contents)
         .bind(&writes.nows)
         .bind(&writes.new_ids)
+        .bind(&writes.reply_tos)
+        .bind(&writes.extras)
+        .bind(&writes.flags)
         .fetch_all(&mut *conn)
         .await?;
     if rows.len() != order.len() {
@@ -162,8 +167,32 @@ const COMMIT_BATCH: &str = "SELECT outcome, event_seq, earlier_room_id AS room_i
      earlier_seq AS seq, earlier_id AS id, earlier_client_msg_id AS client_msg_id, \
      earlier_sender_id AS sender_id, earlier_content AS content, \
      earlier_created_at AS created_at, earlier_edited_at AS edited_at, \
-     earlier_deleted_at AS deleted_at \
-     FROM chat_commit_batch($1, $2, $3, $4, $5, $6, $7)";
+     earlier_deleted_at AS deleted_at, earlier_reply_to AS reply_to, \
+     earlier_mentions AS mentions \
+     FROM chat_commit_batch($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)";
+
+/// What a write passes to `chat_commit_batch` that it does not hold as text already.
+struct Derived {
+    /// A message's mentions as JSON.
+    mentions: Option<String>,
+    /// A reaction's or pin's event body.
+    body: Option<String>,
+}
+
+impl Derived {
+    fn of(pending: &Pending) -> Self {
+        match pending {
+            Pending::Send { write, .. } => Self {
+                mentions: write.mentions_json(),
+                body: None,
+            },
+            Pending::Change { write, .. } => Self {
+                mentions: None,
+                body: write.notice_body(),
+            },
+        }
+    }
+}
 
 /// The batch as the parallel arrays `chat_commit_batch` takes.
 struct BatchArrays<'a> {
@@ -174,6 +203,9 @@ struct BatchArrays<'a> {
     contents: Vec<Option<&'a str>>,
     nows: Vec<i64>,
     new_ids: Vec<Option<String>>,
+    reply_tos: Vec<Option<&'a str>>,
+    extras: Vec<Option<&'a str>>,
+    flags: Vec<Option<bool>>,
 }
 
 impl<'a> BatchArrays<'a> {
@@ -186,10 +218,13 @@ impl<'a> BatchArrays<'a> {
             contents: Vec::with_capacity(n),
             nows: Vec::with_capacity(n),
             new_ids: Vec::with_capacity(n),
+            reply_tos: Vec::with_capacity(n),
+            extras: Vec::with_capacity(n),
+            flags: Vec::with_capacity(n),
         }
     }
 
-    fn push(&mut self, pending: &'a Pending) {
+    fn push(&mut self, pending: &'a Pending, derived: &'a Derived) {
         match pending {
             Pending::Send { write, .. } => {
                 self.kinds.push("message");
@@ -199,15 +234,29 @@ impl<'a> BatchArrays<'a> {
                 self.contents.push(Some(&write.content));
                 self.nows.push(write.now);
                 self.new_ids.push(Some(uuid::Uuid::now_v7().to_string()));
+                self.reply_tos.push(write.reply_to.as_deref());
+                self.extras.push(derived.mentions.as_deref());
+                self.flags.push(None);
             }
             Pending::Change { write, .. } => {
+                let (extra, flag) = match &write.action {
+                    ChangeAction::React { emoji, on } => (Some(emoji.as_str()), Some(*on)),
+                    ChangeAction::Pin(pinned) => (None, Some(*pinned)),
+                    ChangeAction::Edit(_) | ChangeAction::Delete | ChangeAction::Erase => {
+                        (None, None)
+                    }
+                };
                 self.kinds.push(write.action.kind());
                 self.room_ids.push(&write.room_id);
                 self.user_ids.push(&write.user_id);
                 self.keys.push(&write.message_id);
-                self.contents.push(write.action.content());
+                self.contents
+                    .push(write.action.content().or(derived.body.as_deref()));
                 self.nows.push(write.now);
                 self.new_ids.push(None);
+                self.reply_tos.push(None);
+                self.extras.push(extra);
+                self.flags.push(flag);
             }
         }
     }
@@ -236,6 +285,10 @@ fn refusal(outcome: &str) -> sqlx::Result<Error> {
         "no_message" => Error::NoSuchMessage,
         "not_sender" => Error::NotSender,
         "deleted" => Error::MessageDeleted,
+        "no_parent" => Error::NoSuchParent,
+        "bad_mention" => Error::MentionNotMember,
+        "unchanged" => Error::Unchanged,
+        "not_moderator" => Error::Refused(Refusal::NotModerator),
         "collision" => Error::Collision,
         other => {
             return Err(sqlx::Error::Protocol(format!(

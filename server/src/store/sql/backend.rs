@@ -32,6 +32,18 @@ pub(crate) trait Backend: Database {
         family_id: &str,
     ) -> impl Future<Output = sqlx::Result<()>> + Send;
 
+    /// The `FROM` of a full-text search, naming the messages `m` (SQLite joins its FTS5
+    /// index on).
+    const SEARCH_FROM: &'static str;
+
+    /// The condition that `m` matches the search expression bound as `$2`.
+    const SEARCH_MATCH: &'static str;
+
+    /// The search expression of the words of a query (`chat_protocol::v1::search_words`:
+    /// letters, digits and marks only, so nothing in them is syntax): every word, each
+    /// matching as a prefix.
+    fn search_expression(words: &[String]) -> String;
+
     /// How many rows a statement changed.
     fn rows_affected(result: &Self::QueryResult) -> u64;
 

@@ -61,9 +61,6 @@ const UNBAN: &str = "DELETE FROM room_bans WHERE room_id = $1 AND user_id = $2";
 const UPDATE_SETTINGS: &str = "UPDATE rooms SET name = COALESCE($2, name),
     topic = COALESCE($3, topic), who_can_add = COALESCE($4, who_can_add) WHERE id = $1";
 
-const INSERT_NOTICE: &str = "INSERT INTO room_notices
-    (room_id, seq, kind, actor_id, body, created_at) VALUES ($1, $2, $3, $4, $5, $6)";
-
 fn role_of(stored: Option<String>) -> Result<Option<MemberRole>> {
     stored
         .map(|role| {
@@ -440,7 +437,7 @@ impl Notices<'_> {
         for<'q> &'q str: Encode<'q, DB> + Type<DB>,
         for<'q> i64: Encode<'q, DB> + Type<DB>,
     {
-        sqlx::query::<DB>(INSERT_NOTICE)
+        sqlx::query::<DB>(queries::INSERT_NOTICE)
             .bind(self.room_id)
             .bind(crate::store::rows::to_i64(seq))
             .bind(kind)

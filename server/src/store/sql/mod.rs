@@ -8,6 +8,7 @@ mod blocks;
 mod membership;
 mod refresh_tokens;
 mod reports;
+mod rich;
 mod room_deletion;
 mod room_list;
 
@@ -15,8 +16,8 @@ use std::sync::Mutex;
 
 use async_trait::async_trait;
 use chat_protocol::v1::{
-    BlockedUser, MemberReceipts, MemberRole, ReceiptKind, Report, RoomBan, RoomMember,
-    RoomVisibility, UserProfile,
+    BlockedUser, MemberReceipts, MemberRole, Message, PinnedMessage, ReceiptKind, Report,
+    RoomBan, RoomMember, RoomVisibility, UserProfile,
 };
 use sqlx::pool::PoolConnection;
 use sqlx::{ColumnIndex, Decode, Encode, Executor, IntoArguments, Pool, Row as _, Type};
@@ -33,7 +34,7 @@ use super::write::{MessageChange, NewMessage, Sent};
 use super::{
     AccountStatus, Circle, CommittedEvent, EventOutbox, NewReport, NewRoom, OutboxRow, Page,
     PageRange, RefreshTokenRecord, RoomInfo, RoomListCursor, RoomListEntry, RoomRecord,
-    RoomWithMembers, Rotation, Store, UserRecord,
+    RoomWithMembers, Rotation, SearchFilter, Store, UserRecord,
 };
 use crate::events::schema::{self, OutboxEvent};
 
@@ -618,7 +619,26 @@ where
         if !matches!(range, PageRange::After(_)) {
             messages.reverse();
         }
+        self.add_reactions(room_id, &mut messages).await?;
         Ok(Page { messages, has_more })
+    }
+
+    async fn replies(
+        &self,
+        room_id: &str,
+        parent: &str,
+        after_seq: u64,
+        limit: u32,
+    ) -> Result<Option<Page>> {
+        self.thread(room_id, parent, after_seq, limit).await
+    }
+
+    async fn pins(&self, room_id: &str) -> Result<Vec<PinnedMessage>> {
+        self.pinned(room_id).await
+    }
+
+    async fn search(&self, user_id: &str, filter: &SearchFilter) -> Result<Vec<Message>> {
+        self.find_messages(user_id, filter).await
     }
 
     async fn set_receipt(

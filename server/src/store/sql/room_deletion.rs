@@ -1,5 +1,5 @@
 //! Deleting a room for good (a server admin's decision), for every backend: its
-//! messages, events, members and bans go in one transaction. Reports about it stay,
+//! messages, events, reactions, pins, members and bans go in one transaction. Reports about it stay,
 //! with the reported messages' content they copied.
 
 use sqlx::{ColumnIndex, Decode, Encode, Executor, IntoArguments, Row, Type};
@@ -8,8 +8,11 @@ use super::{Backend, SqlStore};
 use crate::store::error::Result;
 
 /// The room's tables, children first (foreign keys).
-const ROOM_TABLES: [&str; 7] = [
+const ROOM_TABLES: [&str; 10] = [
     "DELETE FROM room_events WHERE room_id = $1",
+    "DELETE FROM reactions WHERE room_id = $1",
+    "DELETE FROM pins WHERE room_id = $1",
+    "DELETE FROM message_mentions WHERE room_id = $1",
     "DELETE FROM messages WHERE room_id = $1",
     "DELETE FROM receipts WHERE room_id = $1",
     "DELETE FROM room_notices WHERE room_id = $1",

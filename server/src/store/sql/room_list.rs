@@ -1,5 +1,5 @@
 //! A user's room list, for every backend: each room with its last message, activity
-//! time, unread count, read position and mute, in one statement.
+//! time, unread and mention counts, read position and mute, in one statement.
 //!
 //! Nothing of it is kept up to date on the write path: a send writes its `messages`
 //! row and nothing more. The list reads the room's newest messages through the
@@ -37,6 +37,11 @@ const PAGE_COLUMNS: &str = "t.*,
          WHERE x.room_id = t.id AND x.seq > t.read_seq
            AND x.sender_id <> $1 AND x.deleted_at IS NULL)
     END AS unread_count,
+    CASE WHEN t.member IS NULL THEN CAST(0 AS BIGINT) ELSE
+        (SELECT COUNT(*) FROM message_mentions mm JOIN messages x ON x.id = mm.message_id
+         WHERE mm.user_id = $1 AND mm.room_id = t.id AND mm.seq > t.read_seq
+           AND x.sender_id <> $1 AND x.deleted_at IS NULL)
+    END AS mention_count,
     lm.id AS lm_id, lm.seq AS lm_seq, lm.sender_id AS lm_sender_id,
     lm.content AS lm_content, lm.created_at AS lm_created_at";
 
@@ -143,6 +148,7 @@ where
         last_message,
         last_activity_at: row.try_get("activity")?,
         unread_count: to_u64(row.try_get("unread_count")?),
+        mention_count: to_u64(row.try_get("mention_count")?),
         read_seq: to_u64(row.try_get("read_seq")?),
         muted_until: row.try_get("muted_until")?,
         room,

@@ -94,6 +94,13 @@ impl Backend for Sqlite {
         Ok(())
     }
 
+    const SEARCH_FROM: &'static str = "messages_fts f JOIN messages m ON m.rowid = f.rowid";
+    const SEARCH_MATCH: &'static str = "messages_fts MATCH $2";
+
+    fn search_expression(words: &[String]) -> String {
+        chat_protocol::v1::fts5_match(words)
+    }
+
     fn rows_affected(result: &SqliteQueryResult) -> u64 {
         result.rows_affected()
     }

@@ -105,6 +105,7 @@ fn record_event(
 /// A row of `messages` (current state); the columns are those of the sqlx readers.
 fn message_from_row(row: &Row<'_>) -> rusqlite::Result<Message> {
     let deleted_at: Option<i64> = row.get("deleted_at")?;
+    let mentions: Option<String> = row.get("mentions")?;
     Ok(Message {
         room_id: row.get::<_, String>("room_id")?.into(),
         seq: to_u64(row.get("seq")?),
@@ -115,13 +116,19 @@ fn message_from_row(row: &Row<'_>) -> rusqlite::Result<Message> {
         created_at: row.get("created_at")?,
         edited_at: row.get("edited_at")?,
         deleted: deleted_at.is_some(),
+        reply_to: row.get::<_, Option<String>>("reply_to")?.map(Into::into),
+        // Written by this writer from a list of strings; unreadable JSON reads as none.
+        mentions: mentions
+            .and_then(|json| serde_json::from_str(&json).ok())
+            .unwrap_or_default(),
+        reactions: Vec::new(),
     })
 }
 
 /// Why a member-only write is refused, or `None` if the user may make it: the room must
 /// exist and the user be a member; a send (`sending`) is also refused to a user the
-/// other member of a direct room blocked. One statement, the block part evaluated only
-/// for a send to a direct room.
+/// other member of a direct room blocked (and so is a reaction). One statement, the
+/// block part evaluated only for a send to a direct room.
 fn membership_refusal(
     conn: &Connection,
     room_id: &str,
@@ -176,6 +183,9 @@ fn send(conn: &Connection, write: &NewMessage) -> rusqlite::Result<Result<Sent>>
     if let Some(refusal) = membership_refusal(conn, &write.room_id, &write.sender_id, true)? {
         return Ok(Err(refusal));
     }
+    if let Some(refusal) = reply_or_mention_refusal(conn, write)? {
+        return Ok(Err(refusal));
+    }
     let seq = next_seq(conn, &write.room_id)?;
     let message_id = uuid::Uuid::now_v7().to_string();
     conn.prepare_cached(queries::INSERT_MESSAGE)?
@@ -186,8 +196,18 @@ fn send(conn: &Connection, write: &NewMessage) -> rusqlite::Result<Result<Sent>>
             write.sender_id,
             write.client_msg_id,
             write.content,
-            write.now
+            write.now,
+            write.reply_to,
+            write.mentions_json()
         ])?;
+    for user_id in &write.mentions {
+        conn.prepare_cached(queries::INSERT_MENTION)?.execute(params![
+            user_id,
+            write.room_id,
+            to_i64(seq),
+            message_id
+        ])?;
+    }
     // The `messages` row is the message's event too: a replay reads new messages from
     // there, and `room_events` holds only what happens to them later (edits, deletes).
     Ok(Ok(Sent {
@@ -196,8 +216,33 @@ fn send(conn: &Connection, write: &NewMessage) -> rusqlite::Result<Result<Sent>>
     }))
 }
 
+/// Why a message's reply or mentions are refused: the parent must be a message of the
+/// room, and everyone mentioned a member. Plain messages (most) ask nothing.
+fn reply_or_mention_refusal(
+    conn: &Connection,
+    write: &NewMessage,
+) -> rusqlite::Result<Option<Error>> {
+    if let Some(parent) = &write.reply_to {
+        let found = conn
+            .prepare_cached(queries::IS_ROOM_MESSAGE)?
+            .exists(params![parent, write.room_id])?;
+        if !found {
+            return Ok(Some(Error::NoSuchParent));
+        }
+    }
+    for user_id in &write.mentions {
+        let member = conn
+            .prepare_cached(queries::IS_MEMBER)?
+            .exists(params![write.room_id, user_id])?;
+        if !member {
+            return Ok(Some(Error::MentionNotMember));
+        }
+    }
+    Ok(None)
+}
+
 /// An edit or a delete by the message's sender, or a delete by a moderator; an erase
-/// by the sender of a deleted account, member or not.
+/// by the sender of a deleted account, member or not; a reaction or pin.
 fn change(conn: &Connection, write: &MessageChange) -> rusqlite::Result<Result<CommittedEvent>> {
     let MessageChange {
         room_id,
@@ -208,9 +253,11 @@ fn change(conn: &Connection, write: &MessageChange) -> rusqlite::Result<Result<C
     } = write;
     let refusal = match action {
         ChangeAction::Erase => None,
-        ChangeAction::Edit(_) | ChangeAction::Delete => {
+        ChangeAction::Edit(_) | ChangeAction::Delete | ChangeAction::Pin(_) => {
             membership_refusal(conn, room_id, user_id, false)?
         }
+        // A reaction speaks to the other member as a message does: a block stops it.
+        ChangeAction::React { .. } => membership_refusal(conn, room_id, user_id, true)?,
     };
     if let Some(refusal) = refusal {
         return Ok(Err(refusal));
@@ -224,6 +271,9 @@ fn change(conn: &Connection, write: &MessageChange) -> rusqlite::Result<Result<C
     let Some((sender, deleted_at)) = row else {
         return Ok(Err(Error::NoSuchMessage));
     };
+    if !action.rewrites() {
+        return attach(conn, write, sender, deleted_at.is_some());
+    }
     if &sender != user_id
         && !(*action == ChangeAction::Delete && moderates(conn, room_id, user_id)?)
     {
@@ -256,8 +306,70 @@ fn change(conn: &Connection, write: &MessageChange) -> rusqlite::Result<Result<C
             conn.prepare_cached(queries::ERASE_FROM_LOG)?
                 .execute([message_id])?;
         }
+        // Returned by `attach` above.
+        ChangeAction::React { .. } | ChangeAction::Pin(_) => {}
     }
     Ok(Ok(write.committed(seq, sender)))
+}
+
+/// A reaction or pin on a message of the room that `sender` sent: refused on a deleted
+/// message, and a pin in a group room by anyone but an owner or admin; otherwise it
+/// commits a room event if it changes anything.
+fn attach(
+    conn: &Connection,
+    write: &MessageChange,
+    sender: String,
+    deleted: bool,
+) -> rusqlite::Result<Result<CommittedEvent>> {
+    let MessageChange {
+        room_id,
+        user_id,
+        message_id,
+        action,
+        now,
+    } = write;
+    if deleted {
+        return Ok(Err(Error::MessageDeleted));
+    }
+    let changed = match action {
+        ChangeAction::React { emoji, on: true } => conn
+            .prepare_cached(queries::SET_REACTION)?
+            .execute(params![message_id, emoji, user_id, room_id, now])?,
+        ChangeAction::React { emoji, on: false } => conn
+            .prepare_cached(queries::REMOVE_REACTION)?
+            .execute(params![message_id, emoji, user_id])?,
+        ChangeAction::Pin(pinned) => {
+            if !is_direct(conn, room_id)? && !moderates(conn, room_id, user_id)? {
+                return Ok(Err(Error::Refused(Refusal::NotModerator)));
+            }
+            if *pinned {
+                conn.prepare_cached(queries::SET_PIN)?
+                    .execute(params![room_id, message_id, user_id, now])?
+            } else {
+                conn.prepare_cached(queries::REMOVE_PIN)?
+                    .execute(params![room_id, message_id])?
+            }
+        }
+        ChangeAction::Edit(_) | ChangeAction::Delete | ChangeAction::Erase => 0,
+    };
+    if changed == 0 {
+        return Ok(Err(Error::Unchanged));
+    }
+    let seq = next_seq(conn, room_id)?;
+    conn.prepare_cached(queries::INSERT_NOTICE)?.execute(params![
+        room_id,
+        to_i64(seq),
+        action.log_kind(),
+        user_id,
+        write.notice_body(),
+        now
+    ])?;
+    Ok(Ok(write.committed(seq, sender)))
+}
+
+fn is_direct(conn: &Connection, room_id: &str) -> rusqlite::Result<bool> {
+    conn.prepare_cached("SELECT 1 FROM rooms WHERE id = ?1 AND visibility = 'direct'")?
+        .exists([room_id])
 }
 
 /// Whether the member is an owner or admin of the room (who may delete any message).

@@ -136,8 +136,7 @@ mod tests {
             sender_id: "u".into(),
             content: String::new(),
             created_at: 0,
-            edited_at: None,
-            deleted: false,
+            ..Message::default()
         }
     }
 
