@@ -3,8 +3,8 @@
 
 use chat_protocol::v1::{
     ClientFrame, DecodeError, ErrorCode, LastMessage, LeaveReason, MemberChanged, MemberReceipts,
-    MemberRole, MembershipChange, Message, PresenceStatus, ReceiptKind, RoomChanged, RoomKind,
-    RoomSummary, RoomVisibility, ServerFrame, WhoCanAdd, close,
+    MemberRole, MembershipChange, Message, MessagePinned, PresenceStatus, Reaction, ReactionCount,
+    ReceiptKind, RoomChanged, RoomKind, RoomSummary, RoomVisibility, ServerFrame, WhoCanAdd, close,
 };
 use serde_json::{Value, json};
 
@@ -80,6 +80,34 @@ fn client_frames_match_the_documented_json() {
             mentions: Vec::new(),
         },
         json!({"type": "send_message", "room_id": ROOM, "client_msg_id": CMID, "content": "hi"}),
+    );
+    assert_client(
+        ClientFrame::SendMessage {
+            room_id: ROOM.into(),
+            client_msg_id: CMID.into(),
+            content: "@bob agreed".into(),
+            reply_to: Some(MSG.into()),
+            mentions: vec![OTHER.into()],
+        },
+        json!({"type": "send_message", "room_id": ROOM, "client_msg_id": CMID,
+               "content": "@bob agreed", "reply_to": MSG, "mentions": [OTHER]}),
+    );
+    assert_client(
+        ClientFrame::React {
+            room_id: ROOM.into(),
+            message_id: MSG.into(),
+            emoji: "👍".into(),
+            on: true,
+        },
+        json!({"type": "react", "room_id": ROOM, "message_id": MSG, "emoji": "👍", "on": true}),
+    );
+    assert_client(
+        ClientFrame::Pin {
+            room_id: ROOM.into(),
+            message_id: MSG.into(),
+            pinned: false,
+        },
+        json!({"type": "pin", "room_id": ROOM, "message_id": MSG, "pinned": false}),
     );
     assert_client(
         ClientFrame::Typing {
@@ -291,6 +319,7 @@ fn server_frames_match_the_documented_json() {
             unread_count: 4,
             read_seq: 40,
             muted: false,
+            mention_count: 1,
         }),
         json!({"type": "room_updated", "room_id": ROOM, "name": "general",
                "visibility": "private", "kind": "group", "last_seq": 45,
@@ -298,7 +327,7 @@ fn server_frames_match_the_documented_json() {
                "last_message": {"message_id": MSG, "seq": 45, "sender_id": USER,
                                 "content": "see you at 6", "created_at": 1_764_000_100_000_i64},
                "last_activity_at": 1_764_000_100_000_i64, "unread_count": 4, "read_seq": 40,
-               "muted": false}),
+               "muted": false, "mention_count": 1}),
     );
     assert_server(
         ServerFrame::UserUpdated {
@@ -344,6 +373,56 @@ fn server_frames_match_the_documented_json() {
         },
         json!({"type": "message_deleted", "room_id": ROOM, "seq": 44, "message_id": MSG,
                "sender_id": USER, "deleted_at": 1_764_000_000_900_i64, "deleted_by": OTHER}),
+    );
+    assert_server(
+        ServerFrame::Reaction(Reaction {
+            room_id: ROOM.into(),
+            seq: 46,
+            message_id: MSG.into(),
+            user_id: OTHER.into(),
+            emoji: "👍".into(),
+            on: true,
+            created_at: 1_764_000_001_000,
+        }),
+        json!({"type": "reaction", "room_id": ROOM, "seq": 46, "message_id": MSG,
+               "user_id": OTHER, "emoji": "👍", "on": true,
+               "created_at": 1_764_000_001_000_i64}),
+    );
+    assert_server(
+        ServerFrame::MessagePinned(MessagePinned {
+            room_id: ROOM.into(),
+            seq: 47,
+            message_id: MSG.into(),
+            pinned: true,
+            by: USER.into(),
+            created_at: 1_764_000_002_000,
+        }),
+        json!({"type": "message_pinned", "room_id": ROOM, "seq": 47, "message_id": MSG,
+               "pinned": true, "by": USER, "created_at": 1_764_000_002_000_i64}),
+    );
+    let reply = Message {
+        seq: 48,
+        reply_to: Some(MSG.into()),
+        mentions: vec![OTHER.into()],
+        reactions: vec![ReactionCount {
+            emoji: "👍".into(),
+            count: 2,
+            user_ids: vec![OTHER.into(), USER.into()],
+        }],
+        ..sample_message()
+    };
+    assert_server(
+        ServerFrame::History {
+            room_id: ROOM.into(),
+            messages: vec![reply],
+            has_more: false,
+        },
+        json!({"type": "history", "room_id": ROOM, "has_more": false, "messages": [
+            {"room_id": ROOM, "seq": 48, "message_id": MSG, "client_msg_id": CMID,
+             "sender_id": USER, "content": "hello", "created_at": 1_764_000_000_000_i64,
+             "reply_to": MSG, "mentions": [OTHER],
+             "reactions": [{"emoji": "👍", "count": 2, "user_ids": [OTHER, USER]}]}
+        ]}),
     );
     let edited = Message {
         edited_at: Some(1_764_000_000_500),

@@ -39,7 +39,6 @@ pub struct Draft {
     pub mentions: Vec<UserId>,
 }
 
-
 /// The mentioned user ids, checked, without repeats, in the order given.
 fn mentions(mentions: Vec<UserId>) -> Result<Vec<String>> {
     if mentions.len() > MAX_MENTIONS {

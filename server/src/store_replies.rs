@@ -19,9 +19,7 @@ impl From<store::Error> for Error {
             Store::NoSuchParent => {
                 Self::not_found("reply_to names no message of this room; reply within the room")
             }
-            Store::MentionNotMember => {
-                Self::invalid("mentions may only name members of the room")
-            }
+            Store::MentionNotMember => Self::invalid("mentions may only name members of the room"),
             // `messaging` answers a reaction or pin that changes nothing with nothing.
             Store::Unchanged => Self::invalid("the reaction or pin is already as asked"),
             Store::NotSender => Self::forbidden(

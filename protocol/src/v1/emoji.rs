@@ -124,7 +124,9 @@ mod tests {
 
     #[test]
     fn text_and_several_emoji_are_not() {
-        for text in ["a", "1", "#", "ok", "👍👍", "👍 ", " 👍", ":Bad:", "::", ":a b:", "<b>"] {
+        for text in [
+            "a", "1", "#", "ok", "👍👍", "👍 ", " 👍", ":Bad:", "::", ":a b:", "<b>",
+        ] {
             assert_eq!(
                 check_reaction_emoji(text),
                 Err(EmojiError::NotAnEmoji),
@@ -138,6 +140,9 @@ mod tests {
         assert_eq!(check_reaction_emoji(""), Err(EmojiError::Length));
         let long = format!(":{}:", "a".repeat(31));
         assert_eq!(check_reaction_emoji(&long), Err(EmojiError::Length));
-        assert_eq!(check_reaction_emoji(&format!(":{}:", "a".repeat(30))), Ok(()));
+        assert_eq!(
+            check_reaction_emoji(&format!(":{}:", "a".repeat(30))),
+            Ok(())
+        );
     }
 }

@@ -15,16 +15,12 @@ mod types;
 
 pub use client::{ClientFrame, DecodeError};
 pub use codes::{ErrorCode, close};
+pub use emoji::{EmojiError, check_reaction_emoji};
 pub use ids::{MessageId, RoomId, UserId};
 pub use limits::{
     LAST_MESSAGE_PREVIEW_CHARS, MAX_DISPLAY_NAME_CHARS, MAX_HISTORY_LIMIT, MAX_ID_LEN,
-    MAX_MENTIONS, MAX_REACTION_BYTES, MAX_REACTION_USER_IDS, MAX_REASON_CHARS,
-    MAX_ROOM_NAME_CHARS, MAX_SEARCH_LIMIT, MAX_SEARCH_QUERY_CHARS, MAX_SEARCH_WORDS,
-    MAX_TOPIC_CHARS,
-};
-pub use emoji::{EmojiError, check_reaction_emoji};
-pub use rich::{
-    MessagePinned, PinList, PinnedMessage, Reaction, ReactionCount, SearchResults,
+    MAX_MENTIONS, MAX_REACTION_BYTES, MAX_REACTION_USER_IDS, MAX_REASON_CHARS, MAX_ROOM_NAME_CHARS,
+    MAX_SEARCH_LIMIT, MAX_SEARCH_QUERY_CHARS, MAX_SEARCH_WORDS, MAX_TOPIC_CHARS,
 };
 pub use moderation::{
     BanList, BanRequest, LeaveReason, MemberChanged, MemberRole, MembershipChange, RoomBan,
@@ -35,8 +31,9 @@ pub use rest::{
     MemberList, MessagesPage, MuteRequest, RefreshRequest, RoomList, RoomMember, RoomSummary,
     SendMessageRequest, SendMessageResponse, UpdateProfileRequest, UserProfile,
 };
-pub use search::{SearchQueryError, fts5_match, search_words};
+pub use rich::{MessagePinned, PinList, PinnedMessage, Reaction, ReactionCount, SearchResults};
 pub use safety::{BlockList, BlockedUser, DeleteAccountRequest, Report, ReportList, ReportRequest};
+pub use search::{SearchQueryError, fts5_match, search_words};
 pub use server::ServerFrame;
 pub use types::{
     LastMessage, MemberReceipts, Message, PresenceStatus, ReceiptKind, RoomKind, RoomVisibility,

@@ -101,7 +101,9 @@ mod tests {
         assert_eq!(search_words("\"*():^"), Err(SearchQueryError::NoWords));
         let long = "a".repeat(MAX_SEARCH_QUERY_CHARS + 1);
         assert_eq!(search_words(&long), Err(SearchQueryError::TooLong));
-        let wordy = (0..=MAX_SEARCH_WORDS).map(|i| format!("w{i} ")).collect::<String>();
+        let wordy = (0..=MAX_SEARCH_WORDS)
+            .map(|i| format!("w{i} "))
+            .collect::<String>();
         assert_eq!(search_words(&wordy), Err(SearchQueryError::TooManyWords));
     }
 }

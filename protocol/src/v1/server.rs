@@ -5,8 +5,8 @@ use serde::{Deserialize, Serialize};
 use super::codes::ErrorCode;
 use super::ids::{MessageId, RoomId, UserId};
 use super::moderation::{LeaveReason, MemberChanged, RoomChanged};
-use super::rich::{MessagePinned, Reaction};
 use super::rest::RoomSummary;
+use super::rich::{MessagePinned, Reaction};
 use super::types::{MemberReceipts, Message, PresenceStatus, ReceiptKind, RoomVisibility};
 
 /// A server → client frame: one JSON object per WebSocket text frame, tagged by `type`.

@@ -2,8 +2,8 @@
 //! so that nobody has to pull the room and seq back out of a wire frame.
 
 use chat_protocol::v1::{
-    MemberChanged, Message, MessageId, MessagePinned, Reaction, RoomChanged, RoomId,
-    ServerFrame, UserId,
+    MemberChanged, Message, MessageId, MessagePinned, Reaction, RoomChanged, RoomId, ServerFrame,
+    UserId,
 };
 
 /// What happened in a room at one seq.

@@ -14,6 +14,8 @@ mod outbox_events;
 mod postgres;
 mod queries;
 #[cfg(test)]
+mod rich_tests;
+#[cfg(test)]
 mod room_list_tests;
 mod rows;
 mod sql;

@@ -54,7 +54,9 @@ where
         created_at: row.try_get("created_at")?,
         edited_at: row.try_get("edited_at")?,
         deleted: deleted_at.is_some(),
-        reply_to: row.try_get::<Option<String>, _>("reply_to")?.map(Into::into),
+        reply_to: row
+            .try_get::<Option<String>, _>("reply_to")?
+            .map(Into::into),
         mentions: mentions(row.try_get("mentions")?)?,
         reactions: Vec::new(),
     })
@@ -115,7 +117,9 @@ where
             sender_id: sender_id.into(),
             content: content.unwrap_or_default(),
             created_at: at,
-            reply_to: row.try_get::<Option<String>, _>("reply_to")?.map(Into::into),
+            reply_to: row
+                .try_get::<Option<String>, _>("reply_to")?
+                .map(Into::into),
             mentions: mentions(row.try_get("mentions")?)?,
             ..Message::default()
         }),

@@ -16,8 +16,8 @@ use std::sync::Mutex;
 
 use async_trait::async_trait;
 use chat_protocol::v1::{
-    BlockedUser, MemberReceipts, MemberRole, Message, PinnedMessage, ReceiptKind, Report,
-    RoomBan, RoomMember, RoomVisibility, UserProfile,
+    BlockedUser, MemberReceipts, MemberRole, Message, PinnedMessage, ReceiptKind, Report, RoomBan,
+    RoomMember, RoomVisibility, UserProfile,
 };
 use sqlx::pool::PoolConnection;
 use sqlx::{ColumnIndex, Decode, Encode, Executor, IntoArguments, Pool, Row as _, Type};

@@ -58,7 +58,11 @@ where
     usize: ColumnIndex<DB::Row>,
 {
     /// Puts their reactions on a page of a room's messages (ascending seq).
-    pub(super) async fn add_reactions(&self, room_id: &str, messages: &mut [Message]) -> Result<()> {
+    pub(super) async fn add_reactions(
+        &self,
+        room_id: &str,
+        messages: &mut [Message],
+    ) -> Result<()> {
         let (Some(first), Some(last)) = (messages.first(), messages.last()) else {
             return Ok(());
         };

@@ -201,12 +201,8 @@ fn send(conn: &Connection, write: &NewMessage) -> rusqlite::Result<Result<Sent>>
             write.mentions_json()
         ])?;
     for user_id in &write.mentions {
-        conn.prepare_cached(queries::INSERT_MENTION)?.execute(params![
-            user_id,
-            write.room_id,
-            to_i64(seq),
-            message_id
-        ])?;
+        conn.prepare_cached(queries::INSERT_MENTION)?
+            .execute(params![user_id, write.room_id, to_i64(seq), message_id])?;
     }
     // The `messages` row is the message's event too: a replay reads new messages from
     // there, and `room_events` holds only what happens to them later (edits, deletes).
@@ -356,14 +352,15 @@ fn attach(
         return Ok(Err(Error::Unchanged));
     }
     let seq = next_seq(conn, room_id)?;
-    conn.prepare_cached(queries::INSERT_NOTICE)?.execute(params![
-        room_id,
-        to_i64(seq),
-        action.log_kind(),
-        user_id,
-        write.notice_body(),
-        now
-    ])?;
+    conn.prepare_cached(queries::INSERT_NOTICE)?
+        .execute(params![
+            room_id,
+            to_i64(seq),
+            action.log_kind(),
+            user_id,
+            write.notice_body(),
+            now
+        ])?;
     Ok(Ok(write.committed(seq, sender)))
 }
 

@@ -1,0 +1,280 @@
+//! The store's rich-message rules, on every backend (see `tests.rs`): reactions are a
+//! set per (message, emoji, user) with exact counts, replies and mentions are checked
+//! inside the writer, pins need a moderator in a group room, and search sees only the
+//! searcher's rooms and the messages' current text.
+
+use chat_protocol::v1::{MAX_REACTION_USER_IDS, ReceiptKind, UserId, search_words};
+
+use super::tests::{change, message, open, room, user};
+use super::*;
+
+fn react(room_id: &str, user_id: &str, message_id: &str, emoji: &str, on: bool) -> MessageChange {
+    let action = ChangeAction::React {
+        emoji: emoji.to_owned(),
+        on,
+    };
+    change(room_id, user_id, message_id, action)
+}
+
+fn search(words: &str, room_id: Option<&str>) -> SearchFilter {
+    SearchFilter {
+        words: search_words(words).expect("words"),
+        room_id: room_id.map(str::to_owned),
+        before: None,
+        limit: 20,
+    }
+}
+
+#[tokio::test]
+async fn reaction_counts_are_exact_and_list_the_first_reactors_in_order() {
+    let opened = open().await;
+    let store = opened.store.as_ref();
+    let users: Vec<String> = (0..MAX_REACTION_USER_IDS + 5)
+        .map(|i| format!("u{i:02}"))
+        .collect();
+    for id in &users {
+        user(store, id).await;
+    }
+    let others: Vec<&str> = users[1..].iter().map(String::as_str).collect();
+    room(store, "r", &users[0], &others).await;
+    let sent = store.send(message("r", "u00", "c1", "hi")).await.unwrap();
+    let id = sent.message.message_id.to_string();
+    let mut write = react("r", "u00", &id, "🎉", true);
+    write.now = 150;
+    store.change(write).await.unwrap();
+    for (n, id_of_user) in users.iter().enumerate() {
+        let mut write = react("r", id_of_user, &id, "👍", true);
+        write.now = 200 + i64::try_from(n).unwrap();
+        store.change(write).await.unwrap();
+    }
+    // Setting it again changes nothing; removing one that is not set neither.
+    assert!(matches!(
+        store.change(react("r", "u03", &id, "👍", true)).await,
+        Err(Error::Unchanged)
+    ));
+    assert!(matches!(
+        store.change(react("r", "u03", &id, "😀", false)).await,
+        Err(Error::Unchanged)
+    ));
+    store
+        .change(react("r", "u01", &id, "👍", false))
+        .await
+        .unwrap();
+
+    let page = store.messages("r", PageRange::Latest, 10).await.unwrap();
+    let reactions = &page.messages[0].reactions;
+    assert_eq!(reactions.len(), 2);
+    // The emoji first used comes first.
+    assert_eq!((reactions[0].emoji.as_str(), reactions[0].count), ("🎉", 1));
+    let thumbs = &reactions[1];
+    assert_eq!(thumbs.count, u64::try_from(users.len() - 1).unwrap());
+    let listed: Vec<&str> = thumbs.user_ids.iter().map(|u| u.as_str()).collect();
+    let expected: Vec<&str> = users
+        .iter()
+        .map(String::as_str)
+        .filter(|u| *u != "u01")
+        .take(MAX_REACTION_USER_IDS)
+        .collect();
+    assert_eq!(listed, expected);
+}
+
+#[tokio::test]
+async fn replies_and_mentions_are_checked_in_the_writer() {
+    let opened = open().await;
+    let store = opened.store.as_ref();
+    for id in ["ann", "bob", "cid"] {
+        user(store, id).await;
+    }
+    room(store, "r", "ann", &["bob"]).await;
+    room(store, "other", "cid", &[]).await;
+    let parent = store
+        .send(message("r", "ann", "p", "parent"))
+        .await
+        .unwrap();
+    let elsewhere = store.send(message("other", "cid", "e", "x")).await.unwrap();
+    let parent_id = parent.message.message_id.to_string();
+
+    let mut reply = message("r", "bob", "r1", "reply");
+    reply.reply_to = Some(parent_id.clone());
+    reply.mentions = vec!["ann".into()];
+    let stored = store.send(reply.clone()).await.unwrap().message;
+    assert_eq!(stored.reply_to.as_deref(), Some(parent_id.as_str()));
+    assert_eq!(stored.mentions, [UserId::from("ann".to_owned())]);
+    // A resend is answered with what was stored, reply and mentions included.
+    let again = store.send(reply).await.unwrap();
+    assert!(again.duplicate);
+    assert_eq!(again.message.mentions, [UserId::from("ann".to_owned())]);
+
+    let mut foreign = message("r", "bob", "r2", "x");
+    foreign.reply_to = Some(elsewhere.message.message_id.to_string());
+    assert!(matches!(
+        store.send(foreign).await,
+        Err(Error::NoSuchParent)
+    ));
+    let mut stranger = message("r", "bob", "r3", "x");
+    stranger.mentions = vec!["cid".into()];
+    assert!(matches!(
+        store.send(stranger).await,
+        Err(Error::MentionNotMember)
+    ));
+    // Neither refusal took a seq.
+    let last = store.room("r").await.unwrap().unwrap().last_seq;
+    assert_eq!(last, 2);
+
+    // The parent's delete leaves the thread readable.
+    store
+        .change(change("r", "ann", &parent_id, ChangeAction::Delete))
+        .await
+        .unwrap();
+    let thread = store
+        .replies("r", &parent_id, 0, 10)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(thread.messages.len(), 1);
+    assert_eq!(thread.messages[0].content, "reply");
+    assert!(
+        store
+            .replies("other", &parent_id, 0, 10)
+            .await
+            .unwrap()
+            .is_none()
+    );
+}
+
+#[tokio::test]
+async fn pins_need_a_moderator_and_reactions_a_live_message() {
+    let opened = open().await;
+    let store = opened.store.as_ref();
+    for id in ["ann", "bob"] {
+        user(store, id).await;
+    }
+    room(store, "r", "ann", &["bob"]).await;
+    let sent = store
+        .send(message("r", "bob", "c", "pin me"))
+        .await
+        .unwrap();
+    let id = sent.message.message_id.to_string();
+    assert!(matches!(
+        store
+            .change(change("r", "bob", &id, ChangeAction::Pin(true)))
+            .await,
+        Err(Error::Refused(Refusal::NotModerator))
+    ));
+    let event = store
+        .change(change("r", "ann", &id, ChangeAction::Pin(true)))
+        .await
+        .unwrap();
+    assert!(matches!(&event.kind, EventKind::Pinned(p) if p.pinned && p.by.as_str() == "ann"));
+    assert!(matches!(
+        store
+            .change(change("r", "ann", &id, ChangeAction::Pin(true)))
+            .await,
+        Err(Error::Unchanged)
+    ));
+    let pins = store.pins("r").await.unwrap();
+    assert_eq!(pins.len(), 1);
+    assert_eq!(pins[0].pinned_by.as_str(), "ann");
+
+    // The replay carries the pin at its seq, as the live event said.
+    let replay = store.events_after("r", event.seq - 1, 10).await.unwrap();
+    assert_eq!(replay, [event]);
+
+    store
+        .change(change("r", "bob", &id, ChangeAction::Delete))
+        .await
+        .unwrap();
+    assert!(store.pins("r").await.unwrap().is_empty());
+    assert!(matches!(
+        store.change(react("r", "ann", &id, "👍", true)).await,
+        Err(Error::MessageDeleted)
+    ));
+}
+
+#[tokio::test]
+async fn search_follows_edits_and_deletes_and_stays_in_the_searchers_rooms() {
+    let opened = open().await;
+    let store = opened.store.as_ref();
+    for id in ["ann", "bob", "cid"] {
+        user(store, id).await;
+    }
+    room(store, "r", "ann", &["bob"]).await;
+    room(store, "secret", "cid", &[]).await;
+    let first = store
+        .send(message("r", "ann", "1", "Lunch at the café?"))
+        .await
+        .unwrap();
+    store
+        .send(message("r", "bob", "2", "lunchtime plans"))
+        .await
+        .unwrap();
+    store
+        .send(message("secret", "cid", "3", "lunch secrets"))
+        .await
+        .unwrap();
+    let found = store.search("bob", &search("LUNCH", None)).await.unwrap();
+    let texts: Vec<&str> = found.iter().map(|m| m.content.as_str()).collect();
+    // Newest first; a prefix matches; another room's message is not found.
+    assert_eq!(texts, ["lunchtime plans", "Lunch at the café?"]);
+    let first_id = first.message.message_id.to_string();
+    store
+        .change(change(
+            "r",
+            "ann",
+            &first_id,
+            ChangeAction::Edit("dinner instead".into()),
+        ))
+        .await
+        .unwrap();
+    let found = store.search("bob", &search("café", None)).await.unwrap();
+    assert!(found.is_empty(), "{found:?}");
+    let found = store
+        .search("bob", &search("dinner", Some("r")))
+        .await
+        .unwrap();
+    assert_eq!(found.len(), 1);
+    store
+        .change(change("r", "ann", &first_id, ChangeAction::Delete))
+        .await
+        .unwrap();
+    assert!(
+        store
+            .search("bob", &search("dinner", None))
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    // Paging: only what is older than `before`.
+    let all = store
+        .search("bob", &search("lunchtime", None))
+        .await
+        .unwrap();
+    let mut older = search("lunchtime", None);
+    older.before = Some(all[0].message_id.to_string());
+    assert!(store.search("bob", &older).await.unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn the_room_list_counts_unread_mentions() {
+    let opened = open().await;
+    let store = opened.store.as_ref();
+    for id in ["ann", "bob"] {
+        user(store, id).await;
+    }
+    room(store, "r", "ann", &["bob"]).await;
+    let mut mention = message("r", "ann", "1", "@bob look");
+    mention.mentions = vec!["bob".into()];
+    store.send(mention).await.unwrap();
+    store.send(message("r", "ann", "2", "plain")).await.unwrap();
+    let entry = store.room_entry("bob", "r").await.unwrap().unwrap();
+    assert_eq!((entry.unread_count, entry.mention_count), (2, 1));
+    // Ann's own mention of herself is not unread for her.
+    let entry = store.room_entry("ann", "r").await.unwrap().unwrap();
+    assert_eq!(entry.mention_count, 0);
+    store
+        .set_receipt("r", "bob", 1, ReceiptKind::Read)
+        .await
+        .unwrap();
+    let entry = store.room_entry("bob", "r").await.unwrap().unwrap();
+    assert_eq!((entry.unread_count, entry.mention_count), (1, 0));
+}
