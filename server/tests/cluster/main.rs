@@ -15,5 +15,6 @@ mod chat;
 mod faults;
 mod moderation;
 mod presence;
+mod rich;
 mod room_list;
 mod sessions;

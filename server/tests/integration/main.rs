@@ -19,6 +19,7 @@ mod renewal;
 mod rest;
 mod restart;
 mod resume;
+mod rich;
 mod room_list;
 mod safety;
 mod sessions;
