@@ -11,7 +11,7 @@
 use std::hint::black_box;
 
 use chat_protocol::v1::{LastMessage, Message, RoomKind, RoomSummary, RoomVisibility, ServerFrame};
-use chat_sdk::cache::Cache;
+use chat_sdk::cache::{Cache, Draft};
 use criterion::{Criterion, criterion_group, criterion_main};
 
 /// A message of ordinary length at `seq`, in one of 20 rooms.
@@ -44,7 +44,7 @@ fn send_message_persisted(c: &mut Criterion) {
                         .enqueue(
                             "room",
                             "me",
-                            "a message of ordinary length, about sixty bytes",
+                            &Draft::text("a message of ordinary length, about sixty bytes"),
                             0,
                         )
                         .unwrap(),

@@ -24,6 +24,6 @@ uniffi::setup_scaffolding!();
 
 #[cfg(feature = "client")]
 pub use client::{
-    ChatClient, ClientConfig, ClientError, ClientEvent, SendSyncOutsideWasm, Session, TokenFuture,
-    TokenProvider,
+    ChatClient, ClientConfig, ClientError, ClientEvent, SearchPage, SendSyncOutsideWasm, Session,
+    ThreadPage, TokenFuture, TokenProvider,
 };

@@ -5,7 +5,7 @@ use chat_protocol::v1::{
     ErrorCode, MemberReceipts, Message, ReceiptKind, RoomKind, RoomSummary, RoomVisibility,
     ServerFrame,
 };
-use chat_sdk::cache::{Cache, MessageStatus};
+use chat_sdk::cache::{Cache, Draft, MessageStatus};
 
 fn message(room: &str, seq: u64, sender: &str, content: &str) -> Message {
     Message {
@@ -32,7 +32,12 @@ fn the_outbox_survives_reopening_and_keeps_its_order() {
         let mut cache = Cache::open(&path).unwrap();
         ["one", "two", "three"]
             .iter()
-            .map(|text| cache.enqueue("r", "me", text, 5).unwrap().client_msg_id)
+            .map(|text| {
+                cache
+                    .enqueue("r", "me", &Draft::text(text), 5)
+                    .unwrap()
+                    .client_msg_id
+            })
             .collect()
     };
     let cache = Cache::open(&path).unwrap();
@@ -129,7 +134,7 @@ fn applying_the_same_frames_twice_changes_nothing() {
 #[test]
 fn own_messages_go_pending_sent_delivered_read() {
     let mut cache = Cache::in_memory().unwrap();
-    let echo = cache.enqueue("r", "me", "hello", 5).unwrap();
+    let echo = cache.enqueue("r", "me", &Draft::text("hello"), 5).unwrap();
     let status = |cache: &Cache| {
         cache.messages("r", "me", None, 10).unwrap()[0]
             .status
@@ -199,8 +204,10 @@ fn own_messages_go_pending_sent_delivered_read() {
 #[test]
 fn failed_messages_can_be_retried_or_cancelled() {
     let mut cache = Cache::in_memory().unwrap();
-    let a = cache.enqueue("r", "me", "too long", 1).unwrap();
-    let b = cache.enqueue("r", "me", "fine", 2).unwrap();
+    let a = cache
+        .enqueue("r", "me", &Draft::text("too long"), 1)
+        .unwrap();
+    let b = cache.enqueue("r", "me", &Draft::text("fine"), 2).unwrap();
     cache
         .failed(
             &a.client_msg_id,
@@ -260,7 +267,7 @@ fn cursors_and_paging() {
 #[test]
 fn a_message_stored_before_its_ack_arrived_is_shown_once() {
     let mut cache = Cache::in_memory().unwrap();
-    let echo = cache.enqueue("r", "me", "hello", 5).unwrap();
+    let echo = cache.enqueue("r", "me", &Draft::text("hello"), 5).unwrap();
     // The ack was lost; the resume replay brings the stored message first.
     let mut stored = message("r", 1, "me", "hello");
     stored.client_msg_id = echo.client_msg_id.clone();
@@ -279,8 +286,8 @@ fn a_message_stored_before_its_ack_arrived_is_shown_once() {
 #[test]
 fn a_retried_message_goes_to_the_back_of_the_outbox() {
     let mut cache = Cache::in_memory().unwrap();
-    let a = cache.enqueue("r", "me", "a", 1).unwrap();
-    let b = cache.enqueue("r", "me", "b", 2).unwrap();
+    let a = cache.enqueue("r", "me", &Draft::text("a"), 1).unwrap();
+    let b = cache.enqueue("r", "me", &Draft::text("b"), 2).unwrap();
     cache
         .failed(&a.client_msg_id, ErrorCode::Forbidden, "no")
         .unwrap();

@@ -2,8 +2,8 @@
 
 use chat_protocol::v1::{ClientFrame, ErrorCode, Message, ReceiptKind, ServerFrame, close};
 use chat_sdk::core::{
-    Action, ConnectionState, Core, CoreConfig, DisconnectReason, Event, Input, Millis,
-    OutgoingMessage,
+    Action, Change, ConnectionState, Core, CoreConfig, DisconnectReason, Event, Input, Millis,
+    OutboxEntry, Target,
 };
 
 /// A driver stand-in: keeps the clock, records what the core asked for.
@@ -104,11 +104,15 @@ impl Sim {
     }
 }
 
-fn outgoing(room: &str, id: &str) -> OutgoingMessage {
-    OutgoingMessage {
+fn outgoing(room: &str, id: &str) -> OutboxEntry {
+    OutboxEntry {
         room_id: room.into(),
         client_msg_id: id.into(),
-        content: format!("text {id}"),
+        change: Change::Send {
+            content: format!("text {id}"),
+            reply_to: None,
+            mentions: Vec::new(),
+        },
     }
 }
 
@@ -897,4 +901,113 @@ fn a_renewal_that_comes_to_nothing_is_started_again() {
     advance_live(&mut sim, asked + 31_000);
     assert_eq!(renewals_asked(&sim), 2, "asked again after 30 s");
     assert_eq!(sim.closes, 0);
+}
+
+#[test]
+fn changes_made_offline_go_out_in_order_after_their_message_and_finish_with_a_pong() {
+    let mut sim = Sim::new();
+    sim.input(Input::JoinRoom {
+        room_id: "r".into(),
+        since_seq: Some(3),
+    });
+    // Offline: a message, a reaction to it, then an edit of an older message.
+    sim.input(Input::Enqueue(outgoing("r", "a")));
+    sim.input(Input::Enqueue(OutboxEntry {
+        room_id: "r".into(),
+        client_msg_id: "react-1".into(),
+        change: Change::React {
+            target: Target::Pending("a".into()),
+            emoji: "👍".into(),
+            on: true,
+        },
+    }));
+    sim.input(Input::Enqueue(OutboxEntry {
+        room_id: "r".into(),
+        client_msg_id: "edit-1".into(),
+        change: Change::Edit {
+            target: Target::Message("m-old".into()),
+            content: "fixed".into(),
+        },
+    }));
+    assert!(sim.take_sent().is_empty());
+    sim.input(Input::Connect);
+    sim.go_live();
+    let sent = sim.take_sent();
+    assert!(
+        matches!(sent.last(), Some(ClientFrame::SendMessage { client_msg_id, .. }) if client_msg_id == "a")
+    );
+    sim.frame(ack("r", "a", 4));
+    // The reaction names the stored message, and a ping follows it.
+    assert_eq!(
+        sim.take_sent(),
+        [
+            ClientFrame::React {
+                room_id: "r".into(),
+                message_id: "m-a".into(),
+                emoji: "👍".into(),
+                on: true,
+            },
+            ClientFrame::Ping,
+        ]
+    );
+    // A reaction set already emits nothing: the pong alone finishes it.
+    sim.frame(ServerFrame::Pong { server_time: 0 });
+    assert!(sim.events.iter().any(
+        |e| matches!(e, Event::ChangeDone { client_msg_id, .. } if client_msg_id == "react-1")
+    ));
+    assert_eq!(
+        sim.take_sent(),
+        [
+            ClientFrame::EditMessage {
+                room_id: "r".into(),
+                message_id: "m-old".into(),
+                content: "fixed".into(),
+            },
+            ClientFrame::Ping,
+        ]
+    );
+    // Refused for good: it leaves the outbox and says so.
+    sim.frame(ServerFrame::error(
+        ErrorCode::Forbidden,
+        "not the sender",
+        Some("m-old".into()),
+    ));
+    assert!(sim.events.iter().any(|e| matches!(
+        e,
+        Event::ChangeFailed { client_msg_id, code: ErrorCode::Forbidden, .. } if client_msg_id == "edit-1"
+    )));
+    assert_eq!(sim.core.outbox_len(), 0);
+}
+
+#[test]
+fn a_change_in_flight_when_the_connection_drops_is_sent_again() {
+    let mut sim = Sim::live_in_room(Some(3));
+    sim.input(Input::Enqueue(OutboxEntry {
+        room_id: "r".into(),
+        client_msg_id: "pin-1".into(),
+        change: Change::Pin {
+            target: Target::Message("m1".into()),
+            pinned: true,
+        },
+    }));
+    assert_eq!(sim.take_sent().len(), 2, "the pin and its ping");
+    sim.input(Input::SocketClosed {
+        code: Some(1006),
+        reason: String::new(),
+    });
+    let opens = sim.opens;
+    while sim.opens == opens {
+        let wake = sim.wake.expect("a reconnect is scheduled");
+        sim.advance_to(wake);
+    }
+    sim.go_live();
+    let again = sim.take_sent();
+    assert!(again.contains(&ClientFrame::Pin {
+        room_id: "r".into(),
+        message_id: "m1".into(),
+        pinned: true,
+    }));
+    // The pong of the new connection's ping finishes it (pings are counted afresh).
+    sim.frame(ServerFrame::Pong { server_time: 0 });
+    assert_eq!(sim.core.outbox_len(), 0);
 }

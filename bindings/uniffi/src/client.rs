@@ -205,14 +205,22 @@ impl ChatClient {
         Ok(self.inner.mark_read(&room_id, seq)?)
     }
 
-    /// Edits one of the user's messages (needs a connection).
-    pub fn edit_message(&self, room_id: String, message_id: String, content: String) -> Result<()> {
-        Ok(self.inner.edit_message(&room_id, &message_id, &content)?)
+    /// Edits one of the user's messages (`message`: its server id, or its
+    /// `client_msg_id` while pending), online or offline: queued like a send, shown at
+    /// once. Returns the change's id (`ChangeFailed` names it if the server refuses).
+    pub fn edit_message(
+        &self,
+        room_id: String,
+        message: String,
+        content: String,
+    ) -> Result<String> {
+        Ok(self.inner.edit_message(&room_id, &message, &content)?)
     }
 
-    /// Deletes one of the user's messages (needs a connection).
-    pub fn delete_message(&self, room_id: String, message_id: String) -> Result<()> {
-        Ok(self.inner.delete_message(&room_id, &message_id)?)
+    /// Deletes a message, online or offline (a pending one is withdrawn); returns the
+    /// change's id.
+    pub fn delete_message(&self, room_id: String, message: String) -> Result<String> {
+        Ok(self.inner.delete_message(&room_id, &message)?)
     }
 
     /// Sends a failed message again.

@@ -45,6 +45,13 @@ pub enum ChatError {
         /// What failed.
         detail: String,
     },
+    /// The request is malformed (not one emoji, too many mentions, a search without
+    /// words); nothing was queued.
+    #[error("invalid request: {detail}")]
+    Invalid {
+        /// What is wrong.
+        detail: String,
+    },
     /// The configuration is unusable (server URL, certificate).
     #[error("invalid configuration: {detail}")]
     InvalidConfig {
@@ -78,6 +85,7 @@ impl From<ClientError> for ChatError {
             ClientError::Cache(e) => Self::Storage {
                 detail: e.to_string(),
             },
+            ClientError::Invalid(detail) => Self::Invalid { detail },
             ClientError::InvalidConfig(detail) => Self::InvalidConfig { detail },
             ClientError::OtherUser(owner) => Self::OtherUser { owner },
             ClientError::Closed => Self::Closed,

@@ -13,6 +13,7 @@ mod client;
 mod error;
 mod listener;
 mod moderation;
+mod rich;
 mod runtime;
 mod safety;
 mod token_provider;

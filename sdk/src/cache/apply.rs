@@ -64,7 +64,7 @@ fn apply_frame(db: &Connection, frame: &ServerFrame) -> Result<()> {
         ServerFrame::Message(message) => store_message(db, message, false),
         ServerFrame::History { messages, .. } => {
             for message in messages {
-                store_message(db, message, true)?;
+                store_current(db, message)?;
             }
             Ok(())
         }
@@ -83,11 +83,14 @@ fn apply_frame(db: &Connection, frame: &ServerFrame) -> Result<()> {
         }
         ServerFrame::MessageDeleted { message_id, .. } => {
             db.execute(
-                "UPDATE messages SET content = '', deleted = 1 WHERE message_id = ?1",
+                "UPDATE messages SET content = '', mentions = NULL, deleted = 1
+                 WHERE message_id = ?1",
                 params![message_id.as_str()],
             )?;
-            Ok(())
+            super::reactions::clear(db, message_id)
         }
+        ServerFrame::Reaction(reaction) => super::reactions::apply(db, reaction),
+        ServerFrame::MessagePinned(pinned) => super::pins::apply(db, pinned),
         ServerFrame::Receipt {
             room_id,
             user_id,
@@ -148,20 +151,30 @@ fn raise_receipt(
     Ok(())
 }
 
+/// Stores a message as a history page (or the pins list) says it is now: its row,
+/// refreshed if held already, and its reactions.
+pub(super) fn store_current(db: &Connection, message: &Message) -> Result<()> {
+    store_message(db, message, true)?;
+    super::reactions::replace(db, message)
+}
+
 /// Inserts a message. A live or replayed message is stored once (a repeat is ignored);
 /// a history page carries the current state, so it also refreshes an existing row.
 fn store_message(db: &Connection, m: &Message, current_state: bool) -> Result<()> {
     let conflict = if current_state {
         "ON CONFLICT (room_id, seq) DO UPDATE SET content = excluded.content,
-             edited_at = excluded.edited_at, deleted = excluded.deleted"
+             edited_at = excluded.edited_at, deleted = excluded.deleted,
+             mentions = excluded.mentions"
     } else {
         "ON CONFLICT DO NOTHING"
     };
+    let mentions = (!m.mentions.is_empty())
+        .then(|| serde_json::to_string(&m.mentions).expect("ids serialise"));
     db.execute(
         &format!(
             "INSERT INTO messages (room_id, seq, message_id, client_msg_id, sender_id, content,
-                                   created_at, edited_at, deleted)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) {conflict}"
+                                   created_at, edited_at, deleted, reply_to, mentions)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11) {conflict}"
         ),
         params![
             m.room_id.as_str(),
@@ -172,7 +185,9 @@ fn store_message(db: &Connection, m: &Message, current_state: bool) -> Result<()
             m.content,
             m.created_at,
             m.edited_at,
-            m.deleted
+            m.deleted,
+            m.reply_to.as_deref(),
+            mentions
         ],
     )?;
     Ok(())

@@ -8,8 +8,12 @@ mod floor;
 mod members;
 mod notices;
 mod outbox;
+mod pending;
+mod pins;
+mod reactions;
 mod read;
 mod room_list;
+mod search;
 mod types;
 
 use std::path::Path;
@@ -18,7 +22,8 @@ use rusqlite::Connection;
 use rusqlite_migration::{M, Migrations};
 
 pub use apply::CursorUpdate;
-pub use types::{LocalMessage, MessageStatus, NoticeChange, RoomNotice};
+pub use outbox::Draft;
+pub use types::{LocalMessage, MessageReaction, MessageStatus, NoticeChange, RoomNotice};
 
 /// Why the cache failed.
 #[derive(Debug, thiserror::Error)]
@@ -32,6 +37,9 @@ pub enum CacheError {
     /// The storage under the database failed (the browser's IndexedDB).
     #[error("local storage failed: {0}")]
     Storage(String),
+    /// A search query the cache cannot run (no words, too many, too long).
+    #[error("{0}")]
+    Query(String),
 }
 
 /// Shorthand for cache results.
@@ -44,6 +52,7 @@ fn migrations() -> Migrations<'static> {
         M::up(include_str!("schema_2_floor.sql")),
         M::up(include_str!("schema_3_room_list.sql")),
         M::up(include_str!("schema_4_moderation.sql")),
+        M::up(include_str!("schema_5_rich.sql")),
     ])
 }
 

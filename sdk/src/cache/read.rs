@@ -60,7 +60,11 @@ impl Cache {
         let mut query = self.db.prepare(
             "SELECT room_id, seq, message_id, client_msg_id, sender_id, content, created_at,
                     edited_at, deleted,
-                    EXISTS (SELECT 1 FROM blocked_users b WHERE b.user_id = sender_id)
+                    EXISTS (SELECT 1 FROM blocked_users b WHERE b.user_id = sender_id),
+                    reply_to, mentions,
+                    EXISTS (SELECT 1 FROM pins p
+                            WHERE p.room_id = messages.room_id
+                              AND p.message_id = messages.message_id)
              FROM messages WHERE room_id = ?1 AND seq < ?2 ORDER BY seq DESC LIMIT ?3",
         )?;
         let before = before_seq.map_or(i64::MAX, sql_seq);
@@ -88,13 +92,34 @@ impl Cache {
                 deleted: row.get(8)?,
                 status,
                 sender_blocked: row.get(9)?,
+                reply_to: row.get(10)?,
+                mentions: mentions(row.get(11)?),
+                reactions: Vec::new(),
+                pinned: row.get(12)?,
             })
         })?;
         let mut page = rows.collect::<rusqlite::Result<Vec<_>>>()?;
         page.reverse();
+        if let (Some(first), Some(last)) = (
+            page.first().and_then(|m| m.seq),
+            page.last().and_then(|m| m.seq),
+        ) {
+            let mut reactions =
+                super::reactions::of_page(&self.db, room_id, sql_seq(first), sql_seq(last), me)?;
+            for message in &mut page {
+                if let Some(found) = message
+                    .message_id
+                    .as_deref()
+                    .and_then(|id| reactions.remove(id))
+                {
+                    message.reactions = found;
+                }
+            }
+        }
         if before_seq.is_none() {
             page.extend(self.echoes(room_id, me)?);
         }
+        super::pending::overlay(&self.db, room_id, me, &mut page)?;
         Ok(page)
     }
 
@@ -138,8 +163,9 @@ impl Cache {
     /// The room's outbox messages as local echoes, in the order written.
     fn echoes(&self, room_id: &str, me: &str) -> Result<Vec<LocalMessage>> {
         let mut query = self.db.prepare(
-            "SELECT client_msg_id, content, created_at, failed_code, failed_message
-             FROM outbox WHERE room_id = ?1
+            "SELECT client_msg_id, content, created_at, failed_code, failed_message, reply_to,
+                    mentions
+             FROM outbox WHERE room_id = ?1 AND kind = 'send'
                -- Stored already (its ack was lost and the replay brought it): show once.
                AND client_msg_id NOT IN (SELECT client_msg_id FROM messages WHERE room_id = ?1)
              ORDER BY position",
@@ -165,6 +191,10 @@ impl Cache {
                 deleted: false,
                 status,
                 sender_blocked: false,
+                reply_to: row.get(5)?,
+                mentions: mentions(row.get(6)?),
+                reactions: Vec::new(),
+                pinned: false,
             })
         })?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
@@ -193,6 +223,13 @@ impl Cache {
         let rows = query.query_map(params![room_id], |row| Ok(to_seq(row.get(0)?)))?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
+}
+
+/// A stored JSON array of user ids (`NULL`: none; unreadable: none).
+pub(super) fn mentions(stored: Option<String>) -> Vec<String> {
+    stored
+        .and_then(|json| serde_json::from_str(&json).ok())
+        .unwrap_or_default()
 }
 
 /// Stored seqs are never negative.

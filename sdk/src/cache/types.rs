@@ -1,6 +1,8 @@
 //! What the cache hands to the app.
 
-use chat_protocol::v1::{ErrorCode, MemberRole, MembershipChange, ServerFrame, WhoCanAdd};
+use chat_protocol::v1::{
+    ErrorCode, MemberRole, MembershipChange, Message, MessageId, ServerFrame, UserId, WhoCanAdd,
+};
 
 /// Where one of the user's own messages stands: a clock, one tick, two ticks, two
 /// ticks in colour, or "not sent".
@@ -62,6 +64,74 @@ pub struct LocalMessage {
     pub status: MessageStatus,
     /// The user blocked the sender: hide or collapse the message.
     pub sender_blocked: bool,
+    /// The message of the room this one replies to: show it quoted above the text.
+    pub reply_to: Option<String>,
+    /// The user ids it mentions.
+    pub mentions: Vec<String>,
+    /// Reactions, one per emoji in the order each was first used (the user's own
+    /// changes not yet confirmed by the server included).
+    pub reactions: Vec<MessageReaction>,
+    /// Pinned in the room.
+    pub pinned: bool,
+}
+
+impl LocalMessage {
+    /// A message as the server sent it outside the timeline (search results, threads,
+    /// pins), for `me`.
+    #[must_use]
+    pub fn from_server(message: Message, me: &str) -> Self {
+        let reactions = message
+            .reactions
+            .into_iter()
+            .map(|r| MessageReaction {
+                mine: r.user_ids.iter().any(|u| u.as_str() == me),
+                emoji: r.emoji,
+                count: r.count,
+                user_ids: r.user_ids.into_iter().map(UserId::into_string).collect(),
+            })
+            .collect();
+        Self {
+            room_id: message.room_id.into_string(),
+            seq: Some(message.seq),
+            message_id: Some(message.message_id.into_string()),
+            client_msg_id: message.client_msg_id,
+            sender_id: message.sender_id.into_string(),
+            content: message.content,
+            created_at: message.created_at,
+            edited_at: message.edited_at,
+            deleted: message.deleted,
+            status: MessageStatus::Sent,
+            sender_blocked: false,
+            reply_to: message.reply_to.map(MessageId::into_string),
+            mentions: message
+                .mentions
+                .into_iter()
+                .map(UserId::into_string)
+                .collect(),
+            reactions,
+            pinned: false,
+        }
+    }
+}
+
+/// One emoji's reactions to a message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+#[cfg_attr(
+    feature = "tsify",
+    derive(serde::Serialize, tsify::Tsify),
+    serde(rename_all = "camelCase")
+)]
+pub struct MessageReaction {
+    /// The emoji or `:shortcode:`.
+    pub emoji: String,
+    /// How many users reacted with it.
+    pub count: u64,
+    /// Whether the signed-in user is one of them.
+    pub mine: bool,
+    /// Users known to have reacted with it, in the order they did (at most the first
+    /// 20 of a large count).
+    pub user_ids: Vec<String>,
 }
 
 /// A change to a room's members or settings, shown in the timeline between the

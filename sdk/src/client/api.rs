@@ -5,7 +5,8 @@ use std::sync::{Arc, Mutex};
 
 use chat_protocol::v1::{
     AddMemberRequest, ClientFrame, CreateRoomRequest, CreateRoomResponse, MAX_HISTORY_LIMIT,
-    MemberList, RoomList, RoomMember, RoomSummary, RoomVisibility, UserId, UserProfile,
+    MAX_MENTIONS, MemberList, RoomList, RoomMember, RoomSummary, RoomVisibility, UserId,
+    UserProfile,
 };
 use tokio::sync::{broadcast, mpsc};
 
@@ -15,8 +16,8 @@ use super::rest;
 use super::room_list::RoomListSync;
 use super::session::Session;
 use super::{ClientError, ClientEvent, TokenProvider};
-use crate::cache::{Cache, LocalMessage};
-use crate::core::{ConnectionState, Core, CoreConfig, Input};
+use crate::cache::{Cache, Draft, LocalMessage};
+use crate::core::{Change, ConnectionState, Core, CoreConfig, Input, OutboxEntry, Target};
 
 /// Largest message the client accepts to send, measured as encoded in the frame (JSON
 /// escaping can make content up to six times longer): a frame above the server's
@@ -131,15 +132,18 @@ impl ChatClient {
         }));
         let (commands, queue) = mpsc::unbounded_channel();
         for (room_id, since_seq) in followed {
-            let _ = commands.send(Command::Input(Input::JoinRoom { room_id, since_seq }));
+            let _ = commands.send(Command::Input(Box::new(Input::JoinRoom {
+                room_id,
+                since_seq,
+            })));
         }
-        for (message, failed) in outbox {
+        for (entry, failed) in outbox {
             let input = if failed {
-                Input::EnqueueFailed(message)
+                Input::EnqueueFailed(entry)
             } else {
-                Input::Enqueue(message)
+                Input::Restore(entry)
             };
-            let _ = commands.send(Command::Input(input));
+            let _ = commands.send(Command::Input(Box::new(input)));
         }
         let bridge = Bridge::new(Core::new(core, None, seed), Arc::clone(&shared));
         Ok(Assembled {
@@ -165,7 +169,7 @@ impl ChatClient {
 
     fn input(&self, input: Input) -> Result<(), ClientError> {
         self.commands
-            .send(Command::Input(input))
+            .send(Command::Input(Box::new(input)))
             .map_err(|_| ClientError::Closed)
     }
 
@@ -423,7 +427,7 @@ impl ChatClient {
     }
 
     /// A signed-in GET; the JSON answer, if any.
-    async fn get<T: serde::de::DeserializeOwned>(
+    pub(super) async fn get<T: serde::de::DeserializeOwned>(
         &self,
         url: reqwest::Url,
     ) -> Result<Option<T>, ClientError> {
@@ -544,25 +548,96 @@ impl ChatClient {
     ///
     /// `NotSignedIn`, `Cache` (then nothing is queued), or `Closed`.
     pub fn send_message(&self, room_id: &str, content: &str) -> Result<LocalMessage, ClientError> {
+        self.send_draft(
+            room_id,
+            &Draft {
+                content: content.to_owned(),
+                ..Draft::default()
+            },
+        )
+    }
+
+    /// [`Self::send_message`] with a reply (`reply_to`: the server id of a message of
+    /// the room) and mentions (user ids of members, at most 50).
+    ///
+    /// # Errors
+    ///
+    /// As for `send_message`, and `Invalid` for more than 50 mentions.
+    pub fn send_message_with(
+        &self,
+        room_id: &str,
+        content: &str,
+        reply_to: Option<String>,
+        mentions: Vec<String>,
+    ) -> Result<LocalMessage, ClientError> {
+        if mentions.len() > MAX_MENTIONS {
+            return Err(ClientError::Invalid(format!(
+                "a message may mention at most {MAX_MENTIONS} users"
+            )));
+        }
+        let mut unique: Vec<String> = Vec::with_capacity(mentions.len());
+        for user_id in mentions {
+            if !unique.contains(&user_id) {
+                unique.push(user_id);
+            }
+        }
+        let draft = Draft {
+            content: content.to_owned(),
+            reply_to,
+            mentions: unique,
+        };
+        self.send_draft(room_id, &draft)
+    }
+
+    fn send_draft(&self, room_id: &str, draft: &Draft) -> Result<LocalMessage, ClientError> {
         let me = self.shared.me().ok_or(ClientError::NotSignedIn)?;
         if self.commands.is_closed() {
             return Err(ClientError::Closed);
         }
-        check_size(content)?;
-        let echo = self.shared.cache.lock().expect("cache lock").enqueue(
-            room_id,
-            &me,
-            content,
-            now_ms(),
-        )?;
+        check_size(&draft.content)?;
+        let echo =
+            self.shared
+                .cache
+                .lock()
+                .expect("cache lock")
+                .enqueue(room_id, &me, draft, now_ms())?;
         // Persisted: even if the client is shutting down right now, the message goes
         // out on the next run, so this is a success either way.
-        let _ = self.input(Input::Enqueue(crate::core::OutgoingMessage {
+        let _ = self.input(Input::Enqueue(OutboxEntry {
             room_id: echo.room_id.clone(),
             client_msg_id: echo.client_msg_id.clone(),
-            content: echo.content.clone(),
+            change: Change::Send {
+                content: echo.content.clone(),
+                reply_to: echo.reply_to.clone(),
+                mentions: echo.mentions.clone(),
+            },
         }));
         Ok(echo)
+    }
+
+    /// Queues a change to a message (`message`: its server id, or the `client_msg_id`
+    /// of one of the user's own messages, stored or still pending) in the outbox: it
+    /// shows at once, survives restarts, and reaches the server in order with the
+    /// room's other entries. Returns the change's id.
+    pub(super) fn queue_change(
+        &self,
+        room_id: &str,
+        message: &str,
+        make: impl FnOnce(Target) -> Change,
+    ) -> Result<String, ClientError> {
+        let me = self.shared.me().ok_or(ClientError::NotSignedIn)?;
+        if self.commands.is_closed() {
+            return Err(ClientError::Closed);
+        }
+        let entry = {
+            let mut cache = self.shared.cache.lock().expect("cache lock");
+            let target = cache.target(message, &me)?;
+            cache.enqueue_change(room_id, make(target), now_ms())?
+        };
+        let change_id = entry.client_msg_id.clone();
+        // Persisted: it goes out on the next run if not on this one.
+        let _ = self.input(Input::Enqueue(entry));
+        Ok(change_id)
     }
 
     /// Cached messages of a room, oldest first: up to `limit` with seq below
@@ -660,37 +735,37 @@ impl ChatClient {
         })
     }
 
-    /// Edits one of the user's messages (needs a connection).
+    /// Edits one of the user's messages (`message`: its server id, or its
+    /// `client_msg_id` while it is still pending), online or offline: the change is
+    /// queued in the outbox and shown at once. An edit of a message that was never sent
+    /// replaces its text instead. Returns the change's id.
     ///
     /// # Errors
     ///
-    /// `NotConnected` or `Closed`; a refusal arrives as [`ClientEvent::Error`].
+    /// `NotSignedIn`, `TooLarge`, `Cache` or `Closed`; a refusal by the server arrives
+    /// as [`ClientEvent::ChangeFailed`].
     pub fn edit_message(
         &self,
         room_id: &str,
-        message_id: &str,
+        message: &str,
         content: &str,
-    ) -> Result<(), ClientError> {
-        self.require_connection()?;
+    ) -> Result<String, ClientError> {
         check_size(content)?;
-        self.input(Input::Request(ClientFrame::EditMessage {
-            room_id: room_id.into(),
-            message_id: message_id.into(),
+        self.queue_change(room_id, message, |target| Change::Edit {
+            target,
             content: content.to_owned(),
-        }))
+        })
     }
 
-    /// Deletes one of the user's messages (needs a connection).
+    /// Deletes a message (the user's own, or any as an owner or admin), online or
+    /// offline, as [`Self::edit_message`] does; deleting a message that was never sent
+    /// withdraws it. Returns the change's id.
     ///
     /// # Errors
     ///
-    /// `NotConnected` or `Closed`; a refusal arrives as [`ClientEvent::Error`].
-    pub fn delete_message(&self, room_id: &str, message_id: &str) -> Result<(), ClientError> {
-        self.require_connection()?;
-        self.input(Input::Request(ClientFrame::DeleteMessage {
-            room_id: room_id.into(),
-            message_id: message_id.into(),
-        }))
+    /// As for [`Self::edit_message`].
+    pub fn delete_message(&self, room_id: &str, message: &str) -> Result<String, ClientError> {
+        self.queue_change(room_id, message, |target| Change::Delete { target })
     }
 
     /// Sends a failed message again (same id).
@@ -727,13 +802,6 @@ impl ChatClient {
     /// Stops the client: closes the connection; the outbox stays for the next run.
     pub fn shutdown(&self) {
         let _ = self.commands.send(Command::Shutdown);
-    }
-
-    fn require_connection(&self) -> Result<(), ClientError> {
-        match self.connection_state() {
-            ConnectionState::Connected => Ok(()),
-            _ => Err(ClientError::NotConnected),
-        }
     }
 }
 

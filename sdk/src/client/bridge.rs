@@ -7,7 +7,7 @@ use std::collections::{HashMap, VecDeque};
 use std::future::Future;
 use std::sync::{Arc, Mutex};
 
-use chat_protocol::v1::{ClientFrame, ErrorCode, ServerFrame};
+use chat_protocol::v1::{ClientFrame, ErrorCode, MessagePinned, Reaction, ServerFrame};
 use tokio::sync::broadcast;
 
 use super::TokenProvider;
@@ -19,8 +19,8 @@ use crate::core::{Action, ConnectionState, Core, Event, Input, Millis};
 /// What the API hands the driver.
 #[derive(Debug)]
 pub(crate) enum Command {
-    /// Feed the core.
-    Input(Input),
+    /// Feed the core (boxed: an input can be much larger than the other commands).
+    Input(Box<Input>),
     /// The app scrolled below what the cache holds: fetch the page under the floor
     /// (unless a history request for the room is already out).
     FillGap {
@@ -134,7 +134,7 @@ impl Bridge {
     /// or for `Shutdown` (the caller checks that first).
     pub(crate) fn command(&mut self, command: Command) -> Option<Input> {
         match command {
-            Command::Input(input) => Some(input),
+            Command::Input(input) => Some(*input),
             Command::FillGap { room_id, limit } => self.gap_request(room_id, limit),
             Command::Shutdown => None,
         }
@@ -314,6 +314,43 @@ impl Bridge {
                     })
                 })
             }
+            Event::ChangeDone {
+                client_msg_id,
+                room_id: _,
+            } => cache
+                .finish_change(&client_msg_id)
+                .and_then(|target| message_event(&cache, &me, target)),
+            Event::ChangeFailed {
+                client_msg_id,
+                room_id,
+                code,
+                message,
+            } => cache.finish_change(&client_msg_id).map(|message_id| {
+                Some(ClientEvent::ChangeFailed {
+                    room_id,
+                    change_id: client_msg_id,
+                    message_id,
+                    code,
+                    message,
+                })
+            }),
+            Event::Amended {
+                client_msg_id,
+                edit_id,
+                content,
+            } => {
+                let room_id = cache.outbox_room(&client_msg_id);
+                cache
+                    .amended(&client_msg_id, &edit_id, &content)
+                    .and(room_id)
+                    .map(|room_id| {
+                        Some(ClientEvent::Status {
+                            room_id: room_id.unwrap_or_default(),
+                            client_msg_id,
+                            status: Some(MessageStatus::Pending),
+                        })
+                    })
+            }
             Event::MembershipEnded { room_id, reason } => {
                 cache.membership_ended(&room_id).map(|()| {
                     list_changed = Some(room_id.clone());
@@ -432,6 +469,20 @@ fn frame_room(frame: &ServerFrame) -> Option<&str> {
 }
 
 /// The app event for a frame that was just applied to the cache.
+/// The app's event for a message that changed, if it is cached.
+fn message_event(
+    cache: &Cache,
+    me: &str,
+    message_id: Option<String>,
+) -> crate::cache::Result<Option<ClientEvent>> {
+    Ok(match message_id {
+        Some(id) => cache
+            .message_by_id(&id, me)?
+            .map(|message| ClientEvent::Message { message }),
+        None => None,
+    })
+}
+
 fn app_event(
     cache: &Cache,
     me: &str,
@@ -442,7 +493,9 @@ fn app_event(
             .message_by_id(&m.message_id, me)?
             .map(|message| ClientEvent::Message { message }),
         ServerFrame::MessageEdited { message_id, .. }
-        | ServerFrame::MessageDeleted { message_id, .. } => cache
+        | ServerFrame::MessageDeleted { message_id, .. }
+        | ServerFrame::Reaction(Reaction { message_id, .. })
+        | ServerFrame::MessagePinned(MessagePinned { message_id, .. }) => cache
             .message_by_id(&message_id, me)?
             .map(|message| ClientEvent::Message { message }),
         ServerFrame::MemberChanged(_) | ServerFrame::RoomChanged(_) => {

@@ -30,6 +30,10 @@ pub enum ClientError {
     /// The message is longer than the client sends (in bytes); shorten it.
     #[error("message too long: at most {0} bytes")]
     TooLarge(usize),
+    /// The request is malformed (not one emoji, too many mentions, a search without
+    /// words); nothing was queued.
+    #[error("invalid request: {0}")]
+    Invalid(String),
     /// The client configuration is unusable (a server URL or certificate that does not
     /// parse).
     #[error("invalid configuration: {0}")]

@@ -128,6 +128,21 @@ pub enum ClientEvent {
         /// The session to store from now on.
         session: Session,
     },
+    /// The server refused a change to a message for good (an edit, delete, reaction or
+    /// pin made on this device, perhaps offline): it is undone in the cache; read the
+    /// message again.
+    ChangeFailed {
+        /// The room.
+        room_id: String,
+        /// The change's id (what `edit_message`, `react`... returned).
+        change_id: String,
+        /// The message it was about, once stored.
+        message_id: Option<String>,
+        /// Why the server refused it.
+        code: ErrorCode,
+        /// The server's explanation.
+        message: String,
+    },
     /// The server refused a request that was not a send (join, edit, history...).
     Error {
         /// Why the server refused it.

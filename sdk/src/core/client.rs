@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, HashMap};
 use chat_protocol::v1::{ClientFrame, ErrorCode, LeaveReason, ReceiptKind, ServerFrame};
 
 use super::io::{Action, ConnectionState, DisconnectReason, Event, Input};
-use super::outbox::{Outbox, Refusal};
+use super::outbox::{Change, Outbox, Queued, Refusal, Target};
 use super::renewal::Renewal;
 use super::{Backoff, BackoffPolicy, Millis, Rng, TypingPolicy, TypingThrottle};
 
@@ -98,6 +98,10 @@ pub struct Core {
     pub(super) token_retry_at: Millis,
     /// Renewal of the token on the live connection.
     pub(super) renewal: Renewal,
+    /// `ping`s sent and `pong`s received on this connection: a change is done once the
+    /// pong of the ping sent behind it is back.
+    pub(super) pings_sent: u64,
+    pub(super) pongs_seen: u64,
 }
 
 impl Core {
@@ -120,6 +124,8 @@ impl Core {
             joining: std::collections::HashSet::new(),
             token_retry_at: 0,
             renewal: Renewal::default(),
+            pings_sent: 0,
+            pongs_seen: 0,
         }
     }
 
@@ -206,8 +212,41 @@ impl Core {
                     );
                 }
             }
-            Input::Enqueue(message) => {
-                self.outbox.enqueue(message);
+            Input::Enqueue(entry) => {
+                let amendment = match &entry.change {
+                    Change::Edit {
+                        target: Target::Pending(id),
+                        content,
+                    } => Some((id.clone(), content.clone())),
+                    _ => None,
+                };
+                let pending_target = match entry.change.target() {
+                    Some(Target::Pending(id)) => Some(id.clone()),
+                    _ => None,
+                };
+                let change_id = entry.client_msg_id.clone();
+                match self.outbox.enqueue(entry) {
+                    Queued::Queued => {}
+                    Queued::Amended => {
+                        if let Some((client_msg_id, content)) = amendment {
+                            out.push(Action::Emit(Event::Amended {
+                                client_msg_id,
+                                edit_id: change_id,
+                                content,
+                            }));
+                        }
+                    }
+                    Queued::Withdrawn => {
+                        out.push(Action::Emit(Event::Cancelled(change_id)));
+                        if let Some(id) = pending_target {
+                            out.push(Action::Emit(Event::Cancelled(id)));
+                        }
+                    }
+                }
+                self.flush_outbox(now, &mut out);
+            }
+            Input::Restore(entry) => {
+                self.outbox.restore(entry);
                 self.flush_outbox(now, &mut out);
             }
             Input::EnqueueFailed(message) => self.outbox.enqueue_failed(message),
@@ -290,6 +329,9 @@ impl Core {
         if let Phase::Live { last_sent, .. } = &mut self.phase {
             *last_sent = now;
         }
+        if frame == ClientFrame::Ping {
+            self.pings_sent += 1;
+        }
         out.push(Action::Send(frame));
     }
 
@@ -324,15 +366,21 @@ impl Core {
         if !self.is_live() {
             return;
         }
-        for message in self.outbox.take_ready(now) {
-            let frame = ClientFrame::SendMessage {
-                room_id: message.room_id.into(),
-                client_msg_id: message.client_msg_id,
-                content: message.content,
-                reply_to: None,
-                mentions: Vec::new(),
+        let (ready, orphans) = self.outbox.take_ready(now);
+        for id in orphans {
+            // Its message left the outbox unsent (cancelled or failed).
+            out.push(Action::Emit(Event::Cancelled(id)));
+        }
+        for entry in ready {
+            let Some(frame) = entry.frame() else {
+                continue;
             };
             self.send(now, frame, out);
+            if !matches!(entry.change, Change::Send { .. }) {
+                self.send(now, ClientFrame::Ping, out);
+                self.outbox
+                    .await_pong(&entry.client_msg_id, self.pings_sent);
+            }
         }
     }
 
@@ -412,7 +460,7 @@ impl Core {
                 if let Some(room) = self.rooms.get_mut(room_id.as_str()) {
                     room.cursor = Some(room.cursor.map_or(seq, |c| c.max(seq)));
                 }
-                if self.outbox.acked(client_msg_id).is_some() {
+                if self.outbox.acked(client_msg_id, message_id).is_some() {
                     out.push(Action::Emit(Event::Sent {
                         client_msg_id: client_msg_id.clone(),
                         room_id: room_id.to_string(),
@@ -464,13 +512,27 @@ impl Core {
                 code,
                 ref message,
                 reference: Some(ref reference),
-            } if self.outbox.refused(reference, code, now) != Refusal::Unknown => {
-                if !code.is_retryable() {
-                    out.push(Action::Emit(Event::SendFailed {
+            } if self.outbox.is_in_flight(reference) => {
+                let room_id = self.outbox.room_of(reference);
+                match self.outbox.refused(reference, code, now) {
+                    Refusal::Failed => out.push(Action::Emit(Event::SendFailed {
                         client_msg_id: reference.clone(),
                         code,
                         message: message.clone(),
-                    }));
+                    })),
+                    Refusal::Dropped(client_msg_id) => {
+                        out.push(Action::Emit(Event::ChangeFailed {
+                            client_msg_id,
+                            room_id: room_id.unwrap_or_default(),
+                            code,
+                            message: message.clone(),
+                        }));
+                    }
+                    Refusal::Done(client_msg_id) => out.push(Action::Emit(Event::ChangeDone {
+                        client_msg_id,
+                        room_id: room_id.unwrap_or_default(),
+                    })),
+                    Refusal::WillRetry | Refusal::Unknown => {}
                 }
                 self.flush_outbox(now, out);
             }
@@ -503,7 +565,20 @@ impl Core {
                     self.send(now, history, out);
                 }
             }
-            ServerFrame::Pong { .. } | ServerFrame::Unknown => {}
+            ServerFrame::Pong { .. } => {
+                self.pongs_seen += 1;
+                let done = self.outbox.pongs_seen(self.pongs_seen);
+                if !done.is_empty() {
+                    for entry in done {
+                        out.push(Action::Emit(Event::ChangeDone {
+                            client_msg_id: entry.client_msg_id,
+                            room_id: entry.room_id,
+                        }));
+                    }
+                    self.flush_outbox(now, out);
+                }
+            }
+            ServerFrame::Unknown => {}
             other => {
                 self.note_room_event(now, &other);
                 out.push(Action::Emit(Event::Received(other)));

@@ -3,7 +3,7 @@
 use chat_protocol::v1::{ClientFrame, ErrorCode, LeaveReason, ServerFrame};
 
 use super::Millis;
-use super::outbox::OutgoingMessage;
+use super::outbox::OutboxEntry;
 
 /// Why the connection is not up.
 // Variants carry named fields, so that every binding reads `reason.detail`, and
@@ -138,11 +138,15 @@ pub enum Input {
     },
     /// Stop following a room.
     LeaveRoom(String),
-    /// A message the driver has persisted in its outbox, to be sent in order.
-    Enqueue(OutgoingMessage),
+    /// An entry (a message or a change) the driver has just persisted in its outbox, to
+    /// be sent in order.
+    Enqueue(OutboxEntry),
+    /// An entry read back from the driver's store on start: it may have been sent in
+    /// the earlier run.
+    Restore(OutboxEntry),
     /// A message from the driver's store that the server refused for good in an earlier
     /// run (kept so that it can be retried or cancelled).
-    EnqueueFailed(OutgoingMessage),
+    EnqueueFailed(OutboxEntry),
     /// Give up on a queued or failed message.
     Cancel(String),
     /// Try a failed message again (same `client_msg_id`).
@@ -151,7 +155,7 @@ pub enum Input {
     Keystroke(String),
     /// The user stopped typing in a room (sent, cleared the field).
     StopTyping(String),
-    /// Send a request that only makes sense online (history, edit, delete); dropped
+    /// Send a request that only makes sense online (history); dropped
     /// with [`Event::NotSent`] when not connected.
     Request(ClientFrame),
     /// The user has read a room up to `seq`.
@@ -208,8 +212,37 @@ pub enum Event {
         /// The server's explanation.
         message: String,
     },
-    /// A message was removed from the outbox by [`Input::Cancel`].
+    /// An entry was removed from the outbox unsent: by [`Input::Cancel`], as a change
+    /// to a message that was never sent, or with the message a delete withdrew.
     Cancelled(String),
+    /// A change reached the server and left the outbox (applied, or already as asked).
+    ChangeDone {
+        /// The change's id.
+        client_msg_id: String,
+        /// Its room.
+        room_id: String,
+    },
+    /// The server refused a change for good; it left the outbox.
+    ChangeFailed {
+        /// The change's id.
+        client_msg_id: String,
+        /// Its room.
+        room_id: String,
+        /// Why.
+        code: ErrorCode,
+        /// The server's explanation.
+        message: String,
+    },
+    /// An edit of a message that was never sent replaced the message's text instead:
+    /// the edit left the outbox.
+    Amended {
+        /// The message's `client_msg_id`.
+        client_msg_id: String,
+        /// The edit's id.
+        edit_id: String,
+        /// The message's text from now on.
+        content: String,
+    },
     /// The user is no longer a member of a followed room (`room_left` with a reason,
     /// or a resume refused as `forbidden`): the core stopped following it.
     MembershipEnded {

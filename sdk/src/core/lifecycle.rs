@@ -26,6 +26,7 @@ impl Core {
             out.push(Action::CloseSocket);
         }
         self.outbox.connection_lost();
+        (self.pings_sent, self.pongs_seen) = (0, 0);
         self.typing.clear();
         self.renewal = super::renewal::Renewal::Unscheduled;
         self.phase = Phase::Idle;
@@ -86,6 +87,8 @@ impl Core {
             return; // already handled (e.g. we closed it ourselves)
         }
         self.outbox.connection_lost();
+        // Pings and pongs pair up per connection.
+        (self.pings_sent, self.pongs_seen) = (0, 0);
         self.typing.clear();
         self.joining.clear();
         // The next handshake's `authenticated` plans renewal afresh.

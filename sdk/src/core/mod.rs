@@ -13,7 +13,7 @@ mod typing;
 pub use backoff::{Backoff, BackoffPolicy};
 pub use client::{Core, CoreConfig};
 pub use io::{Action, ConnectionState, DisconnectReason, Event, Input};
-pub use outbox::{Outbox, OutgoingMessage, Refusal};
+pub use outbox::{Change, Outbox, OutboxEntry, Queued, Refusal, Target};
 pub use rng::Rng;
 pub use typing::{TypingPolicy, TypingThrottle};
 
