@@ -257,27 +257,33 @@ impl ChatClient {
         self.inner.mark_read(&room_id, seq).map_err(to_js)
     }
 
-    /// Edits one of the user's messages (needs a connection).
+    /// Edits one of the user's messages, online or offline (queued, shown at once);
+    /// resolves to the change's id once it is stored. A refusal arrives later as a
+    /// `changeFailed` event.
     #[wasm_bindgen(js_name = editMessage)]
-    pub fn edit_message(
+    pub async fn edit_message(
         &self,
         #[wasm_bindgen(js_name = roomId)] room_id: String,
         #[wasm_bindgen(js_name = messageId)] message_id: String,
         content: String,
-    ) -> Result<()> {
+    ) -> Result<String> {
         let edited = self.inner.edit_message(&room_id, &message_id, &content);
-        edited.map_err(to_js)
+        let id = edited.map_err(to_js)?;
+        self.inner.persisted().await.map_err(to_js)?;
+        Ok(id)
     }
 
-    /// Deletes one of the user's messages (needs a connection).
+    /// Deletes one of the user's messages, online or offline, like `editMessage`.
     #[wasm_bindgen(js_name = deleteMessage)]
-    pub fn delete_message(
+    pub async fn delete_message(
         &self,
         #[wasm_bindgen(js_name = roomId)] room_id: String,
         #[wasm_bindgen(js_name = messageId)] message_id: String,
-    ) -> Result<()> {
+    ) -> Result<String> {
         let deleted = self.inner.delete_message(&room_id, &message_id);
-        deleted.map_err(to_js)
+        let id = deleted.map_err(to_js)?;
+        self.inner.persisted().await.map_err(to_js)?;
+        Ok(id)
     }
 
     /// Sends a failed message again.

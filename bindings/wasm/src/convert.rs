@@ -40,6 +40,8 @@ pub struct RoomSummary {
     pub read_seq: u64,
     /// Whether the user muted the room.
     pub muted: bool,
+    /// Unread messages that mention the user: the "@" badge.
+    pub mention_count: u64,
 }
 
 impl From<chat_protocol::v1::RoomSummary> for RoomSummary {
@@ -56,6 +58,7 @@ impl From<chat_protocol::v1::RoomSummary> for RoomSummary {
             unread_count: r.unread_count,
             read_seq: r.read_seq,
             muted: r.muted,
+            mention_count: r.mention_count,
         }
     }
 }

@@ -24,6 +24,7 @@ pub(crate) fn to_js(error: ClientError) -> JsValue {
         ClientError::NotSignedIn => ("not_signed_in", None),
         ClientError::TooLarge(_) => ("too_large", None),
         ClientError::Cache(_) => ("storage", None),
+        ClientError::Invalid(_) => ("invalid_argument", None),
         ClientError::InvalidConfig(_) => ("invalid_config", None),
         ClientError::OtherUser(_) => ("other_user", None),
         ClientError::Closed => ("closed", None),

@@ -14,6 +14,7 @@ mod client;
 mod convert;
 mod error;
 mod moderation;
+mod rich;
 mod safety;
 mod subscription;
 mod token_provider;

@@ -6,6 +6,7 @@ mod harness;
 mod chat;
 mod faults;
 mod moderation;
+mod rich;
 mod room_list;
 mod rooms;
 mod sessions;

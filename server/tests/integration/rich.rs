@@ -448,10 +448,20 @@ async fn search_finds_words_in_the_callers_rooms_only_and_refuses_bad_queries() 
     let second = ack_id(&duo.b.say(&duo.room, "deployment went fine").await);
     duo.a.recv_message().await;
     duo.a.say(&duo.room, "unrelated").await;
+    duo.b.recv_message().await;
+    duo.a.send(&react(&duo.room, &first, "👍", true)).await;
+    next_reaction(&mut duo.b).await;
 
     let search = search_path;
     let (status, body) = server.get_json(&duo.bob.token, &search("deploy")).await;
     assert_eq!(status, 200, "{body}");
+    // Results carry their reactions, like timeline pages.
+    assert_eq!(body["messages"][1]["reactions"][0]["emoji"], "👍");
+    assert_eq!(body["messages"][1]["reactions"][0]["count"], 1);
+    assert!(
+        body["messages"][0]["reactions"].is_null()
+            || body["messages"][0]["reactions"] == serde_json::json!([])
+    );
     let ids: Vec<&str> = body["messages"]
         .as_array()
         .unwrap()

@@ -17,7 +17,7 @@ use crate::store::{Page, SearchFilter};
 const M_COLUMNS: &str = "m.room_id, m.seq, m.id, m.client_msg_id, m.sender_id, m.content, \
      m.created_at, m.edited_at, m.deleted_at, m.reply_to, m.mentions";
 
-/// The reactions to the messages `ids` (a subquery, its parameters from `$1`) that are
+/// The reactions to the messages `ids` (a subquery or a list, its parameters from `$1`) that are
 /// not deleted: per message and emoji, the count and the first users in the order they
 /// reacted, emoji in the order each was first used.
 fn reactions_sql(ids: &str) -> String {
@@ -173,7 +173,31 @@ where
             .bind(i64::from(filter.limit))
             .fetch_all(&self.pool)
             .await?;
-        rows.iter().map(message_from_row).collect()
+        let mut messages = rows
+            .iter()
+            .map(message_from_row)
+            .collect::<Result<Vec<_>>>()?;
+        self.add_reactions_by_id(&mut messages).await?;
+        Ok(messages)
+    }
+
+    /// Puts their reactions on messages from anywhere (search results span rooms and
+    /// seqs, so they are named one by one: at most a page of them).
+    async fn add_reactions_by_id(&self, messages: &mut [Message]) -> Result<()> {
+        if messages.is_empty() {
+            return Ok(());
+        }
+        let ids = (1..=messages.len())
+            .map(|n| format!("${n}"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let sql = reactions_sql(&ids);
+        let mut query = sqlx::query::<DB>(sqlx::AssertSqlSafe(sql));
+        for message in messages.iter() {
+            query = query.bind(message.message_id.as_str());
+        }
+        let rows = query.fetch_all(&self.pool).await?;
+        attach(messages, &rows)
     }
 }
 
