@@ -204,6 +204,7 @@ suspend fun chat(server: Server) {
 
     timelines(ann, bob, room, annSession.userId, "ann_$suffix")
     roomLists(ann, bob, room)
+    richMessages(ann, bob, room, annSession.userId, bobEvents)
     moderation(ann, bob, annSession.userId, bobSession.userId, bobEvents)
     sessions(ann, bob, room, annSession, annEvents)
     tokenProvider(server, bobSession)
