@@ -4,6 +4,7 @@
 
 import init, { ChatClient } from "./pkg/chat_wasm.js";
 import { clearSession, holdDatabaseLock, loadSession, saveSession } from "./session.js";
+import * as rich from "./rich.js";
 import * as view from "./view.js";
 
 const $ = (id) => document.getElementById(id);
@@ -25,6 +26,7 @@ const state = {
   connection: { state: "disconnected" },
   refreshTimer: null,
   readUpTo: new Map(), // roomId -> newest seq marked read
+  replyTo: null, // the message the draft answers
 };
 
 /** Opens the user's client: its own IndexedDB database, unless another tab has it. */
@@ -151,10 +153,13 @@ function openRoom(room) {
   } catch (error) {
     view.notice(error.message);
   }
+  state.replyTo = null;
+  rich.replying(null, state.names);
   renderHeader();
   renderMessages();
   view.scrollToEnd();
   loadMembers();
+  loadPins();
   view.rooms(state.mine, state.joinable, room.roomId, (next) => openRoomFromList(next));
 }
 
@@ -229,10 +234,33 @@ function renderMessages() {
       // Nothing cached yet.
     }
     view.messages(list, notices, state.me, state.names, actions);
+    renderPinned();
     const pending = list.filter((message) => message.status.state === "pending").length;
     view.banner(state.connection, pending);
     markRead(list);
   });
+}
+
+/** The newest pinned message of the open room, from the cache. */
+function renderPinned() {
+  let pins = [];
+  try {
+    pins = state.client.cachedPins(state.room.roomId);
+  } catch {
+    // Closed: nothing to show.
+  }
+  rich.pinnedBanner(pins[0], state.names);
+}
+
+/** Asks the server for the room's pins (the cache keeps them), then shows them. */
+async function loadPins() {
+  const room = state.room;
+  try {
+    await state.client.pins(room.roomId);
+  } catch {
+    return; // offline: the cached ones stay
+  }
+  if (state.room === room) renderMessages();
 }
 
 function markRead(list) {
@@ -257,6 +285,14 @@ const actions = {
       attempt(() => state.client.editMessage(message.roomId, message.messageId, text.trim()));
     }
   },
+  reply: (message) => {
+    state.replyTo = message;
+    rich.replying(message, state.names);
+    $("draft").focus();
+  },
+  react: (message, emoji, on) =>
+    attempt(() => state.client.react(message.roomId, message.messageId ?? message.clientMsgId, emoji, on)),
+  pin: (message, pinned) => attempt(() => state.client.pin(message.roomId, message.messageId, pinned)),
   remove: (message) => {
     if (confirm("Delete this message for everyone?")) {
       attempt(() => state.client.deleteMessage(message.roomId, message.messageId));
@@ -272,13 +308,12 @@ const actions = {
   },
 };
 
+/** Runs a change (sync, or a Promise that resolves once it is stored) and redraws. */
 function attempt(action) {
-  try {
-    action();
-  } catch (error) {
-    view.notice(error.message);
-  }
-  renderMessages();
+  Promise.resolve()
+    .then(action)
+    .catch((error) => view.notice(error.message))
+    .finally(renderMessages);
 }
 
 function onEvent(event) {
@@ -346,6 +381,11 @@ function onEvent(event) {
       // The refresh token just used is spent: keep the new session instead.
       saveSession(state.username, event.session);
       break;
+    case "changeFailed":
+      // An edit, delete, reaction or pin the server refused: the cache has undone it.
+      view.notice(`Not done: ${event.message}`);
+      if (inRoom) renderMessages();
+      break;
     case "error":
       view.notice(event.message);
       break;
@@ -373,16 +413,63 @@ async function send() {
   const draft = $("draft");
   const text = draft.value.trim();
   if (!text || !state.room) return;
+  const memberIds = new Set(state.members.map((member) => member.userId));
+  const mentions = rich.mentionedIds(text, state.names).filter((id) => memberIds.has(id) && id !== state.me);
+  const replyTo = state.replyTo?.roomId === state.room.roomId ? state.replyTo.messageId : undefined;
   try {
     // Resolves once the message is stored in IndexedDB: it survives a reload from here.
-    await state.client.sendMessage(state.room.roomId, text);
+    if (replyTo || mentions.length > 0) {
+      await state.client.sendMessageWith(state.room.roomId, text, replyTo, mentions);
+    } else {
+      await state.client.sendMessage(state.room.roomId, text);
+    }
     draft.value = "";
+    state.replyTo = null;
+    rich.replying(null, state.names);
+    rich.suggestions([], () => {});
     state.client.setTyping(state.room.roomId, false);
   } catch (error) {
     view.notice(error.message); // the draft stays, so nothing typed is lost
   }
   renderMessages();
   view.scrollToEnd();
+}
+
+/** Under the composer: members matching the "@" word being typed; a pick completes it. */
+function suggestMentions(draft) {
+  const at = rich.mentionAt(draft.value, draft.selectionStart);
+  const members = new Map(state.members.map((member) => [member.userId, state.names.get(member.userId)]));
+  const candidates = at ? rich.mentionCandidates(at.prefix, members, state.me) : [];
+  rich.suggestions(candidates, (_id, name) => {
+    const end = draft.selectionStart;
+    draft.value = `${draft.value.slice(0, at.start)}@${name} ${draft.value.slice(end)}`;
+    const caret = at.start + name.length + 2;
+    draft.setSelectionRange(caret, caret);
+    draft.focus();
+    rich.suggestions([], () => {});
+  });
+}
+
+/** Searches the server; offline (or refused), what this device holds. */
+async function search(query) {
+  if (!query || !state.client) return;
+  let found;
+  let offline = false;
+  try {
+    found = (await state.client.searchMessages(query, undefined, undefined, 20)).messages;
+  } catch (error) {
+    if (error.kind === "invalid_argument") {
+      view.notice(error.message);
+      return;
+    }
+    offline = true;
+    found = state.client.searchLocal(query, undefined, 20);
+  }
+  const roomName = (roomId) => state.mine.find((room) => room.roomId === roomId)?.name || "(room)";
+  rich.searchResults(found, roomName, state.names, offline, (roomId) => {
+    const room = state.mine.find((mine) => mine.roomId === roomId);
+    if (room) openRoom({ roomId: room.roomId, name: room.name });
+  });
 }
 
 /** Deletes the account on the server, then forgets it here as signing out does. */
@@ -463,6 +550,15 @@ function wire() {
   });
   draft.addEventListener("input", () => {
     if (state.room) state.client?.setTyping(state.room.roomId, draft.value.trim().length > 0);
+    suggestMentions(draft);
+  });
+  $("replying-cancel").addEventListener("click", () => {
+    state.replyTo = null;
+    rich.replying(null, state.names);
+  });
+  $("search").addEventListener("submit", (event) => {
+    event.preventDefault();
+    search($("search-query").value.trim());
   });
   document.addEventListener("visibilitychange", () => {
     renderMessages();

@@ -4,13 +4,14 @@
 // Network first, so a deployed update is picked up on the next online visit. The API
 // and the WebSocket are never cached.
 
-const CACHE = "chat-shell-v1";
+const CACHE = "chat-shell-v2";
 const SHELL = [
   "./",
   "index.html",
   "style.css",
   "app.js",
   "view.js",
+  "rich.js",
   "session.js",
   "pkg/chat_wasm.js",
   "pkg/chat_wasm_bg.wasm",

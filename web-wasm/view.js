@@ -1,6 +1,8 @@
 // Rendering. Every piece of user text goes into the DOM as text (textContent, never
 // innerHTML), so a message like <img src=x onerror=...> shows as those characters.
 
+import * as rich from "./rich.js";
+
 const $ = (id) => document.getElementById(id);
 
 function element(tag, className, text) {
@@ -61,6 +63,7 @@ export function rooms(mine, joinable, current, onOpen) {
       title.append(button);
       if (room.lastMessage) title.append(element("div", "preview", room.lastMessage.content));
       item.append(title);
+      if (room.mentionCount > 0) item.append(element("span", "badge mention", "@"));
       if (room.unreadCount > 0) {
         item.append(element("span", room.muted ? "badge muted" : "badge", String(room.unreadCount)));
       } else {
@@ -205,6 +208,8 @@ export function messages(list, notices, me, names, actions) {
     const item = element("li", mine ? "message mine" : "message");
     item.dataset.status = message.status.state;
     if (!mine) item.append(element("span", "sender", names.get(message.senderId) || message.senderId.slice(0, 8)));
+    if (message.mentions.includes(me)) item.classList.add("mentions-me");
+    if (message.replyTo && !message.deleted) item.append(rich.quote(message, list, names));
     if (message.deleted) {
       item.append(element("span", "text deleted", "message deleted"));
     } else if (message.senderBlocked) {
@@ -214,6 +219,7 @@ export function messages(list, notices, me, names, actions) {
     }
     const meta = element("span", "meta");
     const time = new Date(message.createdAt).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
+    if (message.pinned && !message.deleted) meta.append(element("span", "pin", "📌"));
     meta.append(element("time", "", (message.editedAt && !message.deleted ? "edited · " : "") + time));
     if (mine) {
       const [glyph, label] = TICKS[message.status.state];
@@ -223,6 +229,20 @@ export function messages(list, notices, me, names, actions) {
       meta.append(ticks);
     }
     item.append(meta);
+    if (!message.deleted && message.reactions.length > 0) {
+      item.append(rich.reactionBar(message, names, (emoji, on) => actions.react(message, emoji, on)));
+    }
+    // Reactions and replies also work on the user's own pending messages (by client id).
+    const target = message.messageId ?? (mine ? message.clientMsgId : undefined);
+    if (target && !message.deleted && !message.senderBlocked && message.status.state !== "failed") {
+      if (message.messageId) item.append(button("Reply", () => actions.reply(message), "hover"));
+      for (const emoji of rich.QUICK_REACTIONS) {
+        item.append(button(emoji, () => actions.react(message, emoji, true), "hover"));
+      }
+      if (message.messageId) {
+        item.append(button(message.pinned ? "Unpin" : "Pin", () => actions.pin(message, !message.pinned), "hover"));
+      }
+    }
     if (mine && message.status.state === "failed") {
       item.append(element("span", "failure", `Not sent: ${message.status.message}`));
       item.append(button("Retry", () => actions.retry(message)), button("Discard", () => actions.discard(message)));

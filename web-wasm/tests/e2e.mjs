@@ -87,6 +87,9 @@ class Server {
 }
 
 const texts = (page) => page.$$eval("#messages .text", (nodes) => nodes.map((node) => node.textContent));
+/** Per message, its reaction chips ("👍 1"), space-separated. */
+const chips = (page) => page.$$eval("#messages .message", (nodes) =>
+  nodes.map((node) => [...node.querySelectorAll(".chip")].map((chip) => chip.textContent).join(" ")));
 const statuses = (page) => page.$$eval("#messages .message.mine", (nodes) => nodes.map((node) => node.dataset.status));
 
 async function register(page, server, name) {
@@ -200,10 +203,26 @@ async function main() {
         return shown.includes("offline one") && shown.includes("offline two") && pending === 2;
       }));
 
+    // Still offline, ann answers bob's message and reacts to her first one: both wait in
+    // the outbox with the messages.
+    const fromBob = "#messages .message:not(.mine) >> nth=0";
+    await ann.hover(fromBob);
+    await ann.click(`${fromBob} >> button:text("Reply")`);
+    check("the message replied to shows above the composer",
+      (await ann.textContent("#replying-text")).includes("hi ann"), await ann.textContent("#replying-text"));
+    await say(ann, "offline reply");
+    const annFirst = "#messages .message.mine >> nth=0";
+    await ann.hover(annFirst);
+    await ann.click(`${annFirst} >> button:text("👍")`);
+    check("the offline reply quotes its parent and the reaction shows at once",
+      await eventually(async () => (await ann.textContent("#messages .message.mine >> nth=-1 >> .quote")).includes("hi ann")
+        && (await chips(ann))[0] === "👍 1"),
+      JSON.stringify(await chips(ann)));
+
     // The server is back; the browsers say so.
     await server.start();
     for (const page of [ann, bob]) await page.evaluate(() => window.dispatchEvent(new Event("online")));
-    const expected = ["hello bob", "are you there?", "ping", "hi ann", "offline one", "offline two"];
+    const expected = ["hello bob", "are you there?", "ping", "hi ann", "offline one", "offline two", "offline reply"];
     check("ann's pending messages are delivered to bob",
       await eventually(async () => JSON.stringify(await texts(bob)) === JSON.stringify(expected), 30),
       JSON.stringify(await texts(bob)));
@@ -211,6 +230,16 @@ async function main() {
       await eventually(async () => JSON.stringify(await texts(ann)) === JSON.stringify(expected)),
       JSON.stringify(await texts(ann)));
     check("nothing is pending any more", await eventually(async () => !(await statuses(ann)).includes("pending")));
+    check("bob sees the reply quoting his message, and the reaction counted once",
+      await eventually(async () => (await bob.textContent("#messages .message >> nth=-1 >> .quote")).includes("hi ann")
+        && JSON.stringify(await chips(bob)) === JSON.stringify(["👍 1", "", "", "", "", "", ""])
+        && JSON.stringify(await chips(ann)) === JSON.stringify(["👍 1", "", "", "", "", "", ""])),
+      JSON.stringify(await chips(bob)));
+    await bob.fill("#search-query", "offline REPLY");
+    await bob.press("#search-query", "Enter");
+    check("search finds the reply on the server",
+      await eventually(async () => (await bob.$$eval("#search-results .preview", (nodes) => nodes.map((node) => node.textContent)))
+        .some((text) => text.endsWith("offline reply"))));
 
     // A message that looks like HTML is text.
     const attack = "<img src=x onerror=alert(1)>";
@@ -279,11 +308,14 @@ async function main() {
       "interface RoomSummary", "interface LastMessage", "interface UserProfile",
       "interface RoomMember", "interface RoomNotice", "type NoticeChange =", "interface RoomDetails",
       "interface RoomBan", "interface BlockedUser", "interface Report", "type MemberRole =",
-      "type LeaveReason =", "type WhoCanAdd =", "type MembershipChange ="];
+      "type LeaveReason =", "type WhoCanAdd =", "type MembershipChange =", "interface MessageReaction",
+      "interface SearchPage", "interface ThreadPage"];
     const moderation = ["endMembership(", "removeMember(", "setMemberRole(", "banUser(", "unbanUser(",
       "roomBans(", "roomDetails(", "updateRoom(", "notices(", "blockUser(", "unblockUser(",
-      "blockedUsers(", "report(", "deleteAccount("];
-    check("the TypeScript types declare membership, moderation, blocks, reports and account deletion",
+      "blockedUsers(", "report(", "deleteAccount(", "sendMessageWith(", "react(", "pin(", "pins(",
+      "cachedPins(", "replies(", "searchMessages(", "searchLocal(", "mentionCount: number", "changeFailed",
+      "replyTo: string | undefined", "reactions: MessageReaction[]"];
+    check("the TypeScript types declare membership, moderation, blocks, reports, account deletion and rich messages",
       moderation.every((name) => typings.includes(name)),
       moderation.filter((name) => !typings.includes(name)).join(", "));
     check("the TypeScript types declare every value the API takes, returns or sends",
