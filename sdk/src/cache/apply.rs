@@ -87,6 +87,11 @@ fn apply_frame(db: &Connection, frame: &ServerFrame) -> Result<()> {
                  WHERE message_id = ?1",
                 params![message_id.as_str()],
             )?;
+            // A deleted message is no longer listed as pinned (as on the server).
+            db.execute(
+                "DELETE FROM pins WHERE message_id = ?1",
+                params![message_id.as_str()],
+            )?;
             super::reactions::clear(db, message_id)
         }
         ServerFrame::Reaction(reaction) => super::reactions::apply(db, reaction),
