@@ -107,6 +107,22 @@ async fn a_message_goes_out_over_the_browser_socket_and_is_acknowledged() {
     })
     .await;
     assert_eq!(client.messages(&room, None, 10).unwrap()[0].seq, Some(1));
+
+    // Rich messages over the browser socket: a queued reaction comes back counted, and
+    // local search runs on SQLite-on-wasm's FTS5.
+    let message_id = client.messages(&room, None, 10).unwrap()[0]
+        .message_id
+        .clone()
+        .unwrap();
+    client.react(&room, &message_id, "👍", true).unwrap();
+    eventually("the reaction is confirmed", || {
+        let shown = &client.messages(&room, None, 10).unwrap()[0];
+        shown.reactions.len() == 1 && shown.reactions[0].user_ids.len() == 1
+    })
+    .await;
+    let found = client.search_local("CHROMIUM", None, 10).unwrap();
+    assert_eq!(found.len(), 1);
+    assert_eq!(found[0].message_id.as_deref(), Some(message_id.as_str()));
     client.shutdown();
 }
 
