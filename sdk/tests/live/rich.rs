@@ -8,8 +8,8 @@ use chat_sdk::cache::{LocalMessage, MessageStatus};
 use chat_sdk::{ChatClient, ClientError, ClientEvent};
 
 use crate::harness::{
-    Proxy, ServerProcess, connected, create_room, eventually, fast_config, free_addr, pair,
-    server_seqs,
+    Proxy, ServerProcess, connected, contents, create_room, eventually, fast_config, free_addr,
+    pair, server_seqs,
 };
 
 fn message(client: &ChatClient, room: &str, id: &str) -> Option<LocalMessage> {
@@ -264,6 +264,12 @@ async fn changes_made_offline_survive_a_client_restart_and_a_server_kill_and_lan
         .unwrap();
     ann.react(&room, &reply.client_msg_id, "🎉", true).unwrap();
     ann.delete_message(&room, &ids[2]).unwrap();
+    // An edit of a message still queued changes the queued send; a delete drops it.
+    let five = ann.send_message(&room, "five").unwrap();
+    ann.edit_message(&room, &five.client_msg_id, "five (edited)")
+        .unwrap();
+    let six = ann.send_message(&room, "six").unwrap();
+    ann.delete_message(&room, &six.client_msg_id).unwrap();
     let shown = |ann: &ChatClient| {
         let one = message(ann, &room, &ids[0]).unwrap();
         let two = message(ann, &room, &ids[1]).unwrap();
@@ -277,6 +283,15 @@ async fn changes_made_offline_survive_a_client_restart_and_a_server_kill_and_lan
         assert_eq!(
             reactions(ann, &room, &reply.client_msg_id),
             [reaction("🎉", 1, true)]
+        );
+        assert_eq!(
+            message(ann, &room, &five.client_msg_id).unwrap().content,
+            "five (edited)"
+        );
+        let six = message(ann, &room, &six.client_msg_id);
+        assert!(
+            six.as_ref().is_none_or(|m| m.deleted),
+            "withdrawn (or shown deleted until the outbox drops it): {six:?}"
         );
     };
     shown(&ann);
@@ -310,10 +325,16 @@ async fn changes_made_offline_survive_a_client_restart_and_a_server_kill_and_lan
             && four.mentions == [bob_session.user_id.clone()]
             && four.reactions.len() == 1
             && four.reactions[0].count == 1
+            && contents(&bob, &room).last().map(String::as_str) == Some("five (edited)")
     })
     .await;
     let on_server = server_seqs(&direct, &ann_session.token, &room).await;
-    assert_eq!(on_server.len(), 4, "the reply stored once");
+    assert_eq!(
+        on_server.len(),
+        5,
+        "each send stored once, the withdrawn one never"
+    );
+    assert!(!contents(&bob, &room).contains(&"six".to_owned()));
     eventually(20, "ann converges with bob", || {
         history(&ann, &room) == history(&bob, &room)
     })
