@@ -237,10 +237,12 @@ impl Core {
                         }
                     }
                     Queued::Withdrawn => {
-                        out.push(Action::Emit(Event::Cancelled(change_id)));
+                        // The send first: until the delete leaves too, it hides the
+                        // message, so the app never sees it come back in between.
                         if let Some(id) = pending_target {
                             out.push(Action::Emit(Event::Cancelled(id)));
                         }
+                        out.push(Action::Emit(Event::Cancelled(change_id)));
                     }
                 }
                 self.flush_outbox(now, &mut out);
