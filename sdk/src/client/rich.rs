@@ -133,14 +133,8 @@ impl ChatClient {
                 has_more: false,
             });
         };
-        let me = self.shared.me().unwrap_or_default();
-        let messages = page
-            .messages
-            .into_iter()
-            .map(|m| LocalMessage::from_server(m, &me))
-            .collect();
         Ok(ThreadPage {
-            messages,
+            messages: self.as_shown(page.messages),
             has_more: page.has_more,
         })
     }
@@ -182,14 +176,8 @@ impl ChatClient {
                 next_before: None,
             });
         };
-        let me = self.shared.me().unwrap_or_default();
-        let messages = results
-            .messages
-            .into_iter()
-            .map(|m| LocalMessage::from_server(m, &me))
-            .collect();
         Ok(SearchPage {
-            messages,
+            messages: self.as_shown(results.messages),
             next_before: results.next_before.map(|id| id.to_string()),
         })
     }
@@ -212,5 +200,14 @@ impl ChatClient {
             Err(crate::cache::CacheError::Query(why)) => Err(ClientError::Invalid(why)),
             other => Ok(other?),
         }
+    }
+
+    /// Messages the server sent outside the timeline, as the app shows them.
+    fn as_shown(&self, messages: Vec<chat_protocol::v1::Message>) -> Vec<LocalMessage> {
+        let me = self.shared.me().unwrap_or_default();
+        messages
+            .into_iter()
+            .map(|m| LocalMessage::from_server(m, &me))
+            .collect()
     }
 }
