@@ -1,14 +1,16 @@
 import ChatKit
 import SwiftUI
 
-/// One room: messages newest at the bottom with status ticks on the user's own, who is
-/// typing, the offline banner, and the composer. Reaching the oldest message loads more.
+/// One room: messages newest at the bottom with status ticks on the user's own, replies
+/// with their quotes and reactions; who is typing, the offline banner, the newest pinned
+/// message, and the composer (with the reply being written and @-mention completion).
+/// Reaching the oldest message loads more.
 struct ChatView: View {
     let user: SignedIn
     @ObservedObject var app: AppModel
     let room: RoomSummary
     @StateObject private var timeline: RoomTimeline
-    @State private var draft = ""
+    @State private var replyingTo: LocalMessage?
     @State private var error: String?
     @State private var editing: LocalMessage?
     @State private var editText = ""
@@ -33,23 +35,31 @@ struct ChatView: View {
         VStack(spacing: 0) {
             OfflineBanner(state: app.connection)
             ScrollViewReader { scroller in
-                List {
-                    ForEach(TimelineEntry.merge(timeline.messages, timeline.notices)) { entry in
-                        switch entry {
-                        case .notice(let notice):
-                            NoticeLine(text: describe(notice, names: timeline.memberNames))
-                                .listRowSeparator(.hidden)
-                        case .message(let message):
-                            row(message)
+                VStack(spacing: 0) {
+                    PinnedBanner(pins: timeline.pins, names: timeline.memberNames) { pinned in
+                        // Shown when loaded; an older one stays in the banner only.
+                        if let shown = timeline.messages.first(where: { $0.messageId == pinned.messageId }) {
+                            withAnimation { scroller.scrollTo(shown.clientMsgId, anchor: .center) }
                         }
                     }
-                }
-                .listStyle(.plain)
-                .onChange(of: timeline.messages.last?.clientMsgId) { newest in
-                    guard let newest else { return }
-                    withAnimation { scroller.scrollTo(newest, anchor: .bottom) }
-                    scrolledToBottom = true
-                    timeline.markRead()
+                    List {
+                        ForEach(TimelineEntry.merge(timeline.messages, timeline.notices)) { entry in
+                            switch entry {
+                            case .notice(let notice):
+                                NoticeLine(text: describe(notice, names: timeline.memberNames))
+                                    .listRowSeparator(.hidden)
+                            case .message(let message):
+                                row(message)
+                            }
+                        }
+                    }
+                    .listStyle(.plain)
+                    .onChange(of: timeline.messages.last?.clientMsgId) { newest in
+                        guard let newest else { return }
+                        withAnimation { scroller.scrollTo(newest, anchor: .bottom) }
+                        scrolledToBottom = true
+                        timeline.markRead()
+                    }
                 }
             }
             if let line = typingLine {
@@ -107,6 +117,10 @@ struct ChatView: View {
         }
         .onAppear { timeline.start() }
         .onDisappear { timeline.close() }
+        // A change the server refused (perhaps made offline): it is undone on screen.
+        .onChange(of: timeline.changeFailure) { failure in
+            if let failure { error = describe(failure) }
+        }
         .alert("Something went wrong", isPresented: Binding(get: { error != nil }, set: { if !$0 { error = nil } })) {
             Button("OK", role: .cancel) {}
         } message: {
@@ -128,6 +142,17 @@ struct ChatView: View {
             message: message,
             mine: message.senderId == user.session.userId,
             senderName: timeline.memberNames[message.senderId] ?? String(message.senderId.prefix(8)),
+            quote: message.replyTo.map { parentId in
+                Quote(timeline.messages.first(where: { $0.messageId == parentId }), names: timeline.memberNames)
+            },
+            mentionsMe: message.mentions.contains(user.session.userId),
+            onReply: { replyingTo = message },
+            onReact: { emoji in
+                let mine = message.reactions.contains { $0.emoji == emoji && $0.mine }
+                attempt { try timeline.react(message, emoji: emoji, on: !mine) }
+            },
+            onToggleReaction: { reaction in attempt { try timeline.toggle(message, reaction: reaction) } },
+            onPin: { pinned in attempt { try timeline.pin(message, pinned: pinned) } },
             onRetry: { attempt { try timeline.retry(message) } },
             onDiscard: { attempt { try timeline.cancel(message) } },
             onEdit: {
@@ -148,24 +173,22 @@ struct ChatView: View {
     }
 
     private var composer: some View {
-        HStack(alignment: .bottom, spacing: 8) {
-            TextField("Message", text: $draft, axis: .vertical)
-                .lineLimit(1...5)
-                .textFieldStyle(.roundedBorder)
-                .onChange(of: draft) { timeline.draftChanged($0) }
-            Button {
-                // Cleared only once stored: a refused message keeps the user's text.
-                attempt {
-                    try timeline.send(draft)
-                    draft = ""
+        Composer(
+            replyingTo: replyingTo.map { Quote($0, names: timeline.memberNames) },
+            members: timeline.members,
+            me: user.session.userId,
+            onCancelReply: { replyingTo = nil },
+            onDraftChanged: { timeline.draftChanged($0) },
+            onSend: { text, mentions in
+                do {
+                    try timeline.send(text, replyTo: replyingTo?.messageId, mentions: mentions)
+                    replyingTo = nil
+                    return true
+                } catch {
+                    self.error = describe(error)
+                    return false
                 }
-            } label: {
-                Image(systemName: "paperplane.fill")
-            }
-            .disabled(draft.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty)
-            .accessibilityLabel("Send")
-        }
-        .padding(8)
+            })
     }
 
     private var typingLine: String? {
@@ -178,17 +201,17 @@ struct ChatView: View {
         }
     }
 
-    /// Edits and deletes need a connection: the SDK refuses them offline.
+    // Edits, deletes, reactions and pins show at once and are queued when offline; a
+    // refusal by the server arrives later, as the timeline's changeFailure.
+
     private func saveEdit(_ message: LocalMessage) {
-        guard let id = message.messageId else { return }
         let text = editText.trimmingCharacters(in: .whitespacesAndNewlines)
         guard !text.isEmpty, text != message.content else { return }
-        attempt { try user.client.editMessage(roomId: room.roomId, messageId: id, content: text) }
+        attempt { try timeline.edit(message, text: text) }
     }
 
     private func delete(_ message: LocalMessage) {
-        guard let id = message.messageId else { return }
-        attempt { try user.client.deleteMessage(roomId: room.roomId, messageId: id) }
+        attempt { try timeline.delete(message) }
     }
 
     /// Runs a server call; shows what went wrong, if anything.

@@ -1,14 +1,23 @@
 import ChatKit
 import SwiftUI
 
-/// One message. The user's own sit on the right with their status ticks; a long press
-/// offers what fits the status (retry or discard a failed one, edit or delete a sent
-/// one) and, on other people's, "Report" and "Block sender". A blocked sender's message
-/// is collapsed. Content is shown with `Text(verbatim:)`: never interpreted as Markdown.
+/// One message. The user's own sit on the right with their status ticks; one that
+/// mentions the user stands out. A reply shows the message it answers (`quote`) above
+/// its text, and the reactions sit under the bubble. A long press offers quick
+/// reactions, "Reply" and "Pin"/"Unpin" on stored messages, then what fits the status
+/// of the user's own (retry or discard a failed one, edit or delete a sent one) and, on
+/// other people's, "Report" and "Block sender". A blocked sender's message is collapsed.
+/// Content is shown with `Text(verbatim:)`: never interpreted as Markdown.
 struct MessageRow: View {
     let message: LocalMessage
     let mine: Bool
     let senderName: String
+    let quote: Quote?
+    let mentionsMe: Bool
+    let onReply: () -> Void
+    let onReact: (String) -> Void
+    let onToggleReaction: (MessageReaction) -> Void
+    let onPin: (Bool) -> Void
     let onRetry: () -> Void
     let onDiscard: () -> Void
     let onEdit: () -> Void
@@ -19,45 +28,79 @@ struct MessageRow: View {
     var body: some View {
         HStack {
             if mine { Spacer(minLength: 48) }
-            VStack(alignment: .leading, spacing: 2) {
-                if !mine {
-                    Text(verbatim: senderName).font(.caption.bold()).foregroundStyle(.tint)
-                }
-                if message.deleted {
-                    Text("Message deleted").italic().foregroundStyle(.secondary)
-                } else if message.senderBlocked {
-                    Text("Message from a blocked user").italic().foregroundStyle(.secondary)
-                } else {
-                    Text(verbatim: message.content)
-                }
-                HStack(spacing: 4) {
-                    Text(footer).font(.caption2).foregroundStyle(.secondary)
-                    if mine {
-                        StatusTicks(status: message.status)
-                    }
-                }
-                .frame(maxWidth: .infinity, alignment: .trailing)
-                if case .failed(_, let reason) = message.status {
-                    Text(verbatim: "Not sent: \(reason)").font(.caption2).foregroundStyle(.red)
-                }
-            }
-            .padding(.horizontal, 10)
-            .padding(.vertical, 6)
-            .background(mine ? Color.accentColor.opacity(0.18) : Color.secondary.opacity(0.12))
-            .clipShape(RoundedRectangle(cornerRadius: 12))
-            .fixedSize(horizontal: false, vertical: true)
-            .contextMenu {
-                if mine && !message.deleted {
-                    actions
-                } else if !mine && message.messageId != nil {
-                    Button("Report", action: onReport)
-                    if !message.senderBlocked {
-                        Button("Block sender", role: .destructive, action: onBlock)
-                    }
+            VStack(alignment: mine ? .trailing : .leading, spacing: 3) {
+                bubble
+                if !message.deleted {
+                    ReactionBar(reactions: message.reactions, onToggle: onToggleReaction)
                 }
             }
             if !mine { Spacer(minLength: 48) }
         }
+    }
+
+    private var bubble: some View {
+        VStack(alignment: .leading, spacing: 2) {
+            if !mine {
+                Text(verbatim: senderName).font(.caption.bold()).foregroundStyle(.tint)
+            }
+            if let quote, !message.deleted {
+                ReplyQuote(quote: quote).padding(.vertical, 2)
+            }
+            if message.deleted {
+                Text("Message deleted").italic().foregroundStyle(.secondary)
+            } else if message.senderBlocked {
+                Text("Message from a blocked user").italic().foregroundStyle(.secondary)
+            } else {
+                Text(verbatim: message.content)
+            }
+            HStack(spacing: 4) {
+                Text(footer).font(.caption2).foregroundStyle(.secondary)
+                if mine {
+                    StatusTicks(status: message.status)
+                }
+            }
+            .frame(maxWidth: .infinity, alignment: .trailing)
+            if case .failed(_, let reason) = message.status {
+                Text(verbatim: "Not sent: \(reason)").font(.caption2).foregroundStyle(.red)
+            }
+        }
+        .padding(.horizontal, 10)
+        .padding(.vertical, 6)
+        .background(bubbleColor)
+        .clipShape(RoundedRectangle(cornerRadius: 12))
+        .fixedSize(horizontal: false, vertical: true)
+        .contextMenu {
+            if !message.deleted && (mine || message.messageId != nil) {
+                Menu("React") {
+                    ForEach(quickReactions, id: \.self) { emoji in
+                        Button(emoji) { onReact(emoji) }
+                    }
+                }
+                if message.messageId != nil {
+                    Button { onReply() } label: { Label("Reply", systemImage: "arrowshape.turn.up.left") }
+                    Button {
+                        onPin(!message.pinned)
+                    } label: {
+                        Label(message.pinned ? "Unpin" : "Pin", systemImage: message.pinned ? "pin.slash" : "pin")
+                    }
+                }
+            }
+            if mine && !message.deleted {
+                actions
+            } else if !mine && message.messageId != nil {
+                Button("Report", action: onReport)
+                if !message.senderBlocked {
+                    Button("Block sender", role: .destructive, action: onBlock)
+                }
+            }
+        }
+    }
+
+    private var bubbleColor: Color {
+        if mine {
+            return Color.accentColor.opacity(0.18)
+        }
+        return mentionsMe ? Color.orange.opacity(0.22) : Color.secondary.opacity(0.12)
     }
 
     @ViewBuilder
@@ -74,9 +117,12 @@ struct MessageRow: View {
         }
     }
 
+    /// "pinned · edited · 12:04": what the line under the text says.
     private var footer: String {
         let time = Date(timeIntervalSince1970: TimeInterval(message.createdAt) / 1000)
             .formatted(date: .omitted, time: .shortened)
-        return message.editedAt != nil && !message.deleted ? "edited · \(time)" : time
+        let pinned = message.pinned && !message.deleted ? "pinned · " : ""
+        let edited = message.editedAt != nil && !message.deleted ? "edited · " : ""
+        return pinned + edited + time
     }
 }

@@ -75,7 +75,7 @@ final class RoomListModel: ObservableObject {
         let now = Int64(Date().timeIntervalSince1970 * 1000)
         return RoomSummary(
             roomId: roomId, name: name, visibility: visibility, lastSeq: 0, createdAt: now, kind: kind,
-            lastMessage: nil, lastActivityAt: now, unreadCount: 0, readSeq: 0, muted: false)
+            lastMessage: nil, lastActivityAt: now, unreadCount: 0, readSeq: 0, muted: false, mentionCount: 0)
     }
 
     private func act(_ body: () async throws -> RoomSummary) async -> RoomSummary? {

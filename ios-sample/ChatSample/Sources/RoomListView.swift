@@ -1,7 +1,8 @@
 import ChatKit
 import SwiftUI
 
-/// The user's rooms, public rooms to join, and a sheet to start a conversation.
+/// The user's rooms (with unread and "@" mention badges), public rooms to join, a sheet
+/// to start a conversation, and message search.
 struct RoomListView: View {
     let user: SignedIn
     @ObservedObject var model: AppModel
@@ -11,6 +12,9 @@ struct RoomListView: View {
     @State private var newName = ""
     @State private var deleting = false
     @State private var showingBlocked = false
+    @State private var searching = false
+    /// A room picked among the search results: opened once the search sheet is gone.
+    @State private var openAfterSearch: RoomSummary?
 
     init(user: SignedIn, model: AppModel) {
         self.user = user
@@ -58,8 +62,23 @@ struct RoomListView: View {
                     }
                 }
                 ToolbarItem(placement: .navigationBarTrailing) {
+                    Button { searching = true } label: { Image(systemName: "magnifyingglass") }
+                        .accessibilityLabel("Search messages")
+                }
+                ToolbarItem(placement: .navigationBarTrailing) {
                     Button { creating = true } label: { Image(systemName: "square.and.pencil") }
                         .accessibilityLabel("New conversation")
+                }
+            }
+            .sheet(isPresented: $searching, onDismiss: {
+                if let room = openAfterSearch {
+                    openAfterSearch = nil
+                    open(room)
+                }
+            }) {
+                SearchView(client: user.client, rooms: rooms.mine) { room in
+                    openAfterSearch = room
+                    searching = false
                 }
             }
             .sheet(isPresented: $deleting) {
@@ -104,6 +123,16 @@ private struct RoomRow: View {
                     .lineLimit(1)
             }
             Spacer()
+            // Someone mentioned the user among the unread messages.
+            if room.mentionCount > 0 {
+                Text(verbatim: "@")
+                    .font(.caption.bold())
+                    .foregroundStyle(.white)
+                    .padding(.horizontal, 6)
+                    .padding(.vertical, 2)
+                    .background(Capsule().fill(Color.orange))
+                    .accessibilityLabel("Mentioned")
+            }
             if room.unreadCount > 0 {
                 Text("\(room.unreadCount)")
                     .font(.caption.bold())

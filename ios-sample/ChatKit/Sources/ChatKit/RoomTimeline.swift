@@ -4,9 +4,10 @@
 import Foundation
 
 /// The messages of one room (the user's pending ones included), its membership and
-/// settings notices ("Bob left"), who is typing, and the members with their roles,
-/// published for SwiftUI; and what a member does about others (report, block, remove,
-/// ban) or about the room (leave).
+/// settings notices ("Bob left"), who is typing, the members with their roles and the
+/// pinned messages, published for SwiftUI; what the user does to messages (send with a
+/// reply and mentions, react, pin, edit, delete: all queued offline too); and what a
+/// member does about others (report, block, remove, ban) or about the room (leave).
 ///
 /// The SDK's cache is the source of truth: whenever an event touches this room, the
 /// visible window is read again from it, so the list shows exactly what the SDK stored —
@@ -28,6 +29,13 @@ public final class RoomTimeline: ObservableObject {
     @Published public private(set) var notices: [RoomNotice] = []
     /// Set once the user is no longer a member (left, removed, banned, room deleted).
     @Published public private(set) var ended: MembershipEnd?
+    /// The room's pinned messages, most recently pinned first: from the cache at once,
+    /// then from the server; read again whenever a message's `pinned` flag changes.
+    @Published public private(set) var pins: [LocalMessage] = []
+    /// The latest change made on this device (edit, delete, reaction, pin, perhaps
+    /// queued offline) that the server refused for good: the cache has undone it
+    /// already, and `messages` shows that. For the screen to tell the user.
+    @Published public private(set) var changeFailure: ChangeFailure?
 
     public let roomId: String
     private let client: ChatClient
@@ -39,6 +47,7 @@ public final class RoomTimeline: ObservableObject {
     private var reloading = false
     private var reloadAgain = false
     private var lastMarkedRead: UInt64 = 0
+    private var pinReads = 0
 
     /// `typingTimeout`: a typing indicator nobody refreshed for this long is dropped
     /// (the server's TTL).
@@ -63,7 +72,10 @@ public final class RoomTimeline: ObservableObject {
             }
         }
         try? client.joinRoom(roomId: roomId)
+        showCachedMembers()
         Task { await refreshNames() }
+        reloadPins(fromServer: false)
+        reloadPins(fromServer: true)
         reload()
     }
 
@@ -75,13 +87,49 @@ public final class RoomTimeline: ObservableObject {
         typingExpiry.removeAll()
     }
 
-    /// Queues `text`: stored before this returns and shown at once as pending, delivered
-    /// once the server can be reached. Throws `ChatError.TooLarge`.
-    public func send(_ text: String) throws {
+    /// Queues `text`, as a reply to the message with the server id `replyTo` and
+    /// mentioning the members `mentions` (user ids): stored before this returns and
+    /// shown at once as pending, delivered once the server can be reached. Throws
+    /// `ChatError.TooLarge`, or `ChatError.Invalid` for too many mentions.
+    public func send(_ text: String, replyTo: String? = nil, mentions: [String] = []) throws {
         let content = text.trimmingCharacters(in: .whitespacesAndNewlines)
         guard !content.isEmpty else { return }
-        _ = try client.sendMessage(roomId: roomId, content: content)
+        _ = try client.sendMessageWith(roomId: roomId, content: content, replyTo: replyTo, mentions: mentions)
         try client.setTyping(roomId: roomId, typing: false)
+        reload()
+    }
+
+    /// Sets (`on`) or removes the user's `emoji` reaction to `message`, online or
+    /// offline: shown at once, sent in order. Throws `ChatError.Invalid` when `emoji` is
+    /// not one emoji (or a `:shortcode:`).
+    public func react(_ message: LocalMessage, emoji: String, on: Bool) throws {
+        _ = try client.react(roomId: roomId, message: message.changeTarget, emoji: emoji, on: on)
+        reload()
+    }
+
+    /// Tapping a reaction chip: adds the user's own, or takes it back.
+    public func toggle(_ message: LocalMessage, reaction: MessageReaction) throws {
+        try react(message, emoji: reaction.emoji, on: !reaction.mine)
+    }
+
+    /// Pins or unpins `message` (owners and admins; either member of a direct room). A
+    /// refusal comes later, as `changeFailure`.
+    public func pin(_ message: LocalMessage, pinned: Bool) throws {
+        _ = try client.pin(roomId: roomId, message: message.changeTarget, pinned: pinned)
+        reload()
+    }
+
+    /// Edits one of the user's messages, online or offline (shown at once).
+    public func edit(_ message: LocalMessage, text: String) throws {
+        let content = text.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard !content.isEmpty else { return }
+        _ = try client.editMessage(roomId: roomId, message: message.changeTarget, content: content)
+        reload()
+    }
+
+    /// Deletes a message (the user's own, or any as an owner or admin), online or offline.
+    public func delete(_ message: LocalMessage) throws {
+        _ = try client.deleteMessage(roomId: roomId, message: message.changeTarget)
         reload()
     }
 
@@ -148,6 +196,11 @@ public final class RoomTimeline: ObservableObject {
             if memberNames[message.senderId] == nil {
                 Task { await refreshNames() }
             }
+            pinsTouched(message)
+            reload()
+        case .changeFailed(let room, let changeId, let messageId, let code, let explanation) where room == roomId:
+            changeFailure = ChangeFailure(changeId: changeId, messageId: messageId, code: code, message: explanation)
+            reloadPins(fromServer: false)
             reload()
         case .status(let room, _, _) where room == roomId:
             reload()
@@ -209,6 +262,48 @@ public final class RoomTimeline: ObservableObject {
         }
     }
 
+    /// Pinned or unpinned: ask the server for the list. A pinned message edited, deleted
+    /// or reacted to: its entry is read again from the cache.
+    private func pinsTouched(_ message: LocalMessage) {
+        let listed = pins.contains { $0.messageId == message.messageId }
+        if message.pinned != listed {
+            reloadPins(fromServer: true)
+        } else if listed {
+            reloadPins(fromServer: false)
+        }
+    }
+
+    /// Reads the pins from the cache (off the main actor) or the server. Only the newest
+    /// read started is shown, so an older one finishing late never overwrites it.
+    private func reloadPins(fromServer: Bool) {
+        pinReads += 1
+        let read = pinReads
+        let client = self.client
+        let roomId = self.roomId
+        Task {
+            let pins: [LocalMessage]?
+            if fromServer {
+                pins = try? await client.pins(roomId: roomId)
+            } else {
+                pins = await Task.detached { try? client.cachedPins(roomId: roomId) }.value
+            }
+            // Offline or storage failed: the pins stay as last read.
+            if let pins, read == self.pinReads {
+                self.pins = pins
+            }
+        }
+    }
+
+    /// The members as last read, at once and offline (mentions complete from them),
+    /// until the server's list arrives.
+    private func showCachedMembers() {
+        guard members.isEmpty, let cached = try? client.cachedMembers(roomId: roomId) else { return }
+        members = cached
+        for member in cached where memberNames[member.userId] == nil {
+            memberNames[member.userId] = member.displayName
+        }
+    }
+
     private func refreshNames() async {
         // Offline or not allowed: names stay as they are; ids are shown meanwhile.
         guard let members = try? await client.members(roomId: roomId) else { return }
@@ -239,4 +334,20 @@ public final class RoomTimeline: ObservableObject {
 /// Why the user is no longer in a room; `reason` is nil when only a refused resume told.
 public struct MembershipEnd: Equatable {
     public let reason: LeaveReason?
+}
+
+/// A change to a message (edit, delete, reaction, pin) that the server refused for good:
+/// `changeId` is what the call returned, `messageId` the message once stored, `message`
+/// the server's explanation.
+public struct ChangeFailure: Equatable {
+    public let changeId: String
+    public let messageId: String?
+    public let code: ErrorCode
+    public let message: String
+}
+
+private extension LocalMessage {
+    /// What a change names the message by: its server id, or while it is pending, the
+    /// client's.
+    var changeTarget: String { messageId ?? clientMsgId }
 }

@@ -2,6 +2,7 @@ package com.example.chat.sample
 
 import androidx.lifecycle.ViewModel
 import androidx.lifecycle.viewModelScope
+import com.example.chat.kit.ChangeFailure
 import com.example.chat.kit.RoomTimeline
 import com.example.chat.kit.connectionStates
 import kotlinx.coroutines.flow.MutableStateFlow
@@ -10,12 +11,12 @@ import kotlinx.coroutines.flow.StateFlow
 import kotlinx.coroutines.flow.asStateFlow
 import kotlinx.coroutines.flow.stateIn
 import kotlinx.coroutines.launch
-import kotlinx.coroutines.withContext
-import kotlinx.coroutines.Dispatchers
 import uniffi.chat_ffi.ChatException
-import uniffi.chat_sdk.ConnectionState
+import uniffi.chat_protocol.ErrorCode
 import uniffi.chat_protocol.RoomMember
+import uniffi.chat_sdk.ConnectionState
 import uniffi.chat_sdk.LocalMessage
+import uniffi.chat_sdk.MessageReaction
 
 /** One room's screen: the timeline from chatkit plus what only the screen needs. */
 class ChatViewModel(private val user: SignedIn, val roomId: String) : ViewModel() {
@@ -31,11 +32,19 @@ class ChatViewModel(private val user: SignedIn, val roomId: String) : ViewModel(
 
     init {
         timeline.start()
+        // A change the server refused (perhaps made offline): it is undone on screen.
+        viewModelScope.launch {
+            timeline.changeFailures.collect { _error.value = describe(it) }
+        }
     }
 
-    /** Sends [text]; [onQueued] runs once it is stored (clear the field then, not before). */
-    fun send(text: String, onQueued: () -> Unit) = guarded {
-        timeline.send(text)
+    /**
+     * Sends [text], as a reply to [replyTo] (a message's server id) and mentioning
+     * [mentions] (user ids); [onQueued] runs once it is stored (clear the field then,
+     * not before).
+     */
+    fun send(text: String, replyTo: String?, mentions: List<String>, onQueued: () -> Unit) = guarded {
+        timeline.send(text, replyTo, mentions)
         onQueued()
     }
 
@@ -47,16 +56,23 @@ class ChatViewModel(private val user: SignedIn, val roomId: String) : ViewModel(
 
     fun cancel(message: LocalMessage) = guarded { timeline.cancel(message) }
 
-    /** Edits and deletes need a connection: the SDK refuses them offline. */
-    fun edit(message: LocalMessage, text: String) = guarded {
-        val id = message.messageId ?: return@guarded
-        withContext(Dispatchers.IO) { client.editMessage(roomId, id, text.trim()) }
+    // Edits, deletes, reactions and pins show at once and are queued when offline; a
+    // refusal by the server arrives later, through the timeline's changeFailures.
+
+    fun edit(message: LocalMessage, text: String) = guarded { timeline.edit(message, text) }
+
+    fun delete(message: LocalMessage) = guarded { timeline.delete(message) }
+
+    /** A quick pick of the message menu: adds the user's [emoji], or takes it back. */
+    fun react(message: LocalMessage, emoji: String) = guarded {
+        val mine = message.reactions.any { it.emoji == emoji && it.mine }
+        timeline.react(message, emoji, !mine)
     }
 
-    fun delete(message: LocalMessage) = guarded {
-        val id = message.messageId ?: return@guarded
-        withContext(Dispatchers.IO) { client.deleteMessage(roomId, id) }
-    }
+    /** A reaction chip tapped: adds the user's own, or takes it back. */
+    fun toggle(message: LocalMessage, reaction: MessageReaction) = guarded { timeline.toggle(message, reaction) }
+
+    fun pin(message: LocalMessage, pinned: Boolean) = guarded { timeline.pin(message, pinned) }
 
     /** Reports [message] to the server's admins; says so when it went through. */
     fun report(message: LocalMessage, reason: String) = guarded {
@@ -91,4 +107,10 @@ class ChatViewModel(private val user: SignedIn, val roomId: String) : ViewModel(
     override fun onCleared() {
         timeline.close()
     }
+}
+
+private fun describe(failure: ChangeFailure): String = when (failure.code) {
+    ErrorCode.FORBIDDEN -> "You are not allowed to do that in this room."
+    ErrorCode.NOT_FOUND -> "That message no longer exists."
+    else -> "Not done: ${failure.message}"
 }

@@ -37,6 +37,7 @@ fun describe(e: ChatException): String = when (e) {
     is ChatException.NotConnected -> "Not connected: try again when you are online."
     is ChatException.NotSignedIn -> "Please sign in again."
     is ChatException.Storage -> "This device's storage failed: ${e.detail}"
+    is ChatException.Invalid -> "Not valid: ${e.detail}"
     is ChatException.InvalidConfig -> "This app is misconfigured: ${e.detail}"
     is ChatException.OtherUser -> "Another account is signed in on this device: sign out first."
     is ChatException.Closed -> "The chat was closed."

@@ -16,6 +16,7 @@ import com.example.chat.sample.ui.ChatScreen
 import com.example.chat.sample.ui.ChatTheme
 import com.example.chat.sample.ui.LoginScreen
 import com.example.chat.sample.ui.RoomListScreen
+import com.example.chat.sample.ui.SearchScreen
 
 /** Sign-in when nobody is signed in; otherwise the room list and the chat screens. */
 class MainActivity : ComponentActivity() {
@@ -50,13 +51,15 @@ private fun SignedInNavigation(
     onDeleteAccount: suspend (String?, Boolean) -> Unit,
 ) {
     val nav = rememberNavController()
+    val openRoom = { roomId: String, name: String ->
+        nav.navigate("chat/${Uri.encode(roomId)}?name=${Uri.encode(name)}")
+    }
     NavHost(navController = nav, startDestination = "rooms") {
         composable("rooms") {
             RoomListScreen(
                 user = user,
-                onOpenRoom = { roomId, name ->
-                    nav.navigate("chat/${Uri.encode(roomId)}?name=${Uri.encode(name)}")
-                },
+                onOpenRoom = openRoom,
+                onSearch = { nav.navigate("search") },
                 onSignOut = {
                     // Pop every screen first, so that their ViewModels (and the old
                     // client's listeners) are cleared with them.
@@ -65,6 +68,9 @@ private fun SignedInNavigation(
                 },
                 onDeleteAccount = onDeleteAccount,
             )
+        }
+        composable("search") {
+            SearchScreen(user = user, onOpenRoom = openRoom, onBack = { nav.popBackStack() })
         }
         composable(
             "chat/{roomId}?name={name}",

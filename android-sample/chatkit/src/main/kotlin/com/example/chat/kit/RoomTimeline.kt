@@ -8,9 +8,11 @@ import kotlinx.coroutines.Dispatchers
 import kotlinx.coroutines.Job
 import kotlinx.coroutines.channels.Channel
 import kotlinx.coroutines.delay
+import kotlinx.coroutines.flow.Flow
 import kotlinx.coroutines.flow.MutableStateFlow
 import kotlinx.coroutines.flow.StateFlow
 import kotlinx.coroutines.flow.asStateFlow
+import kotlinx.coroutines.flow.receiveAsFlow
 import kotlinx.coroutines.flow.update
 import kotlinx.coroutines.launch
 import kotlinx.coroutines.sync.Mutex
@@ -18,18 +20,22 @@ import kotlinx.coroutines.sync.withLock
 import kotlinx.coroutines.withContext
 import uniffi.chat_ffi.ChatClient
 import uniffi.chat_ffi.ChatException
+import uniffi.chat_protocol.ErrorCode
 import uniffi.chat_protocol.LeaveReason
 import uniffi.chat_protocol.RoomMember
 import uniffi.chat_sdk.ClientEvent
 import uniffi.chat_sdk.LocalMessage
+import uniffi.chat_sdk.MessageReaction
 import uniffi.chat_sdk.NoticeChange
 import uniffi.chat_sdk.RoomNotice
 
 /**
  * The messages of one room (the user's pending ones included), its membership and
- * settings notices ("Bob left"), who is typing, and the members with their roles, as
- * [StateFlow]s for a UI to collect; and what a member does about others (report, block,
- * remove, ban) or about the room (leave).
+ * settings notices ("Bob left"), who is typing, the members with their roles and the
+ * pinned messages, as [StateFlow]s for a UI to collect; what the user does to messages
+ * (send with a reply and mentions, react, pin, edit, delete: all queued offline too);
+ * and what a member does about others (report, block, remove, ban) or about the room
+ * (leave).
  *
  * The SDK's cache is the source of truth: whenever an event touches this room, the
  * visible window is read again from it. The list therefore shows exactly what the SDK
@@ -55,8 +61,11 @@ class RoomTimeline(
     private val _notices = MutableStateFlow<List<RoomNotice>>(emptyList())
     private val _ended = MutableStateFlow<Ended?>(null)
     private val _hasOlder = MutableStateFlow(true)
+    private val _pins = MutableStateFlow<List<LocalMessage>>(emptyList())
+    private val failures = Channel<ChangeFailure>(Channel.BUFFERED)
     private val reloads = Channel<Unit>(Channel.CONFLATED)
     private val reading = Mutex()
+    private val readingPins = Mutex()
     private val typingExpiry = mutableMapOf<String, Job>()
     private var job: Job? = null
     private var lastMarkedRead = 0uL
@@ -82,6 +91,19 @@ class RoomTimeline(
     /** Whether the server may hold older messages than those shown. */
     val hasOlder: StateFlow<Boolean> = _hasOlder.asStateFlow()
 
+    /**
+     * The room's pinned messages, most recently pinned first: from the cache at once,
+     * then from the server; read again whenever a message's `pinned` flag changes.
+     */
+    val pins: StateFlow<List<LocalMessage>> = _pins.asStateFlow()
+
+    /**
+     * The changes made on this device (edits, deletes, reactions, pins, perhaps queued
+     * offline) that the server refused for good: the cache has undone them already, and
+     * [messages] shows that. For one collector (the screen), to tell the user.
+     */
+    val changeFailures: Flow<ChangeFailure> = failures.receiveAsFlow()
+
     /** Follows the room and keeps the flows current until [close]. */
     fun start() {
         if (job != null) return
@@ -89,7 +111,14 @@ class RoomTimeline(
             // Subscribe before the first read, so nothing falls between the two.
             launch { client.events().collect { onEvent(it) } }
             launch { for (unit in reloads) reload() }
-            launch { refreshNames() }
+            launch {
+                showCachedMembers()
+                refreshNames()
+            }
+            launch {
+                reloadPins(fromServer = false)
+                reloadPins(fromServer = true)
+            }
             try {
                 withContext(io) { client.joinRoom(roomId) }
             } catch (e: ChatException) {
@@ -106,17 +135,55 @@ class RoomTimeline(
     }
 
     /**
-     * Queues [text] to be sent: stored before this returns, shown at once as pending,
-     * delivered once the server can be reached. Throws [ChatException.TooLarge].
+     * Queues [text] to be sent, as a reply to the message with the server id [replyTo]
+     * and mentioning the members [mentions] (user ids): stored before this returns,
+     * shown at once as pending, delivered once the server can be reached. Throws
+     * [ChatException.TooLarge], or [ChatException.Invalid] for too many mentions.
      */
-    suspend fun send(text: String) {
+    suspend fun send(text: String, replyTo: String? = null, mentions: List<String> = emptyList()) {
         val content = text.trim()
         if (content.isEmpty()) return
         withContext(io) {
-            client.sendMessage(roomId, content)
+            client.sendMessageWith(roomId, content, replyTo, mentions)
             client.setTyping(roomId, false)
         }
         reload() // the pending echo shows before this returns
+    }
+
+    /**
+     * Sets ([on]) or removes the user's [emoji] reaction to [message], online or
+     * offline: shown at once, sent in order. Throws [ChatException.Invalid] when [emoji]
+     * is not one emoji (or a `:shortcode:`).
+     */
+    suspend fun react(message: LocalMessage, emoji: String, on: Boolean) {
+        withContext(io) { client.react(roomId, message.changeTarget, emoji, on) }
+        reload()
+    }
+
+    /** Tapping a reaction chip: adds the user's own, or takes it back. */
+    suspend fun toggle(message: LocalMessage, reaction: MessageReaction) = react(message, reaction.emoji, !reaction.mine)
+
+    /**
+     * Pins or unpins [message] (owners and admins; either member of a direct room). A
+     * refusal comes later, through [changeFailures].
+     */
+    suspend fun pin(message: LocalMessage, pinned: Boolean) {
+        withContext(io) { client.pin(roomId, message.changeTarget, pinned) }
+        reload()
+    }
+
+    /** Edits one of the user's messages, online or offline (shown at once). */
+    suspend fun edit(message: LocalMessage, text: String) {
+        val content = text.trim()
+        if (content.isEmpty()) return
+        withContext(io) { client.editMessage(roomId, message.changeTarget, content) }
+        reload()
+    }
+
+    /** Deletes a message (the user's own, or any as an owner or admin), online or offline. */
+    suspend fun delete(message: LocalMessage) {
+        withContext(io) { client.deleteMessage(roomId, message.changeTarget) }
+        reload()
     }
 
     /** Call on every change of the draft: the SDK throttles what goes out. */
@@ -166,6 +233,12 @@ class RoomTimeline(
             is ClientEvent.Message -> if (event.message.roomId == roomId) {
                 stopTyping(event.message.senderId)
                 if (event.message.senderId !in _names.value) scope.launch { refreshNames() }
+                pinsTouched(event.message)
+                reloads.trySend(Unit)
+            }
+            is ClientEvent.ChangeFailed -> if (event.roomId == roomId) {
+                failures.trySend(ChangeFailure(event.changeId, event.messageId, event.code, event.message))
+                scope.launch { reloadPins(fromServer = false) }
                 reloads.trySend(Unit)
             }
             is ClientEvent.Status -> if (event.roomId == roomId) reloads.trySend(Unit)
@@ -204,6 +277,40 @@ class RoomTimeline(
         }
     }
 
+    // Pinned or unpinned: ask the server for the list. A pinned message edited, deleted
+    // or reacted to: its entry is read again from the cache.
+    private fun pinsTouched(message: LocalMessage) {
+        val listed = _pins.value.any { it.messageId == message.messageId }
+        if (message.pinned != listed) {
+            scope.launch { reloadPins(fromServer = true) }
+        } else if (listed) {
+            scope.launch { reloadPins(fromServer = false) }
+        }
+    }
+
+    // Serialised like reload(): an older read never overwrites a newer one.
+    private suspend fun reloadPins(fromServer: Boolean) = readingPins.withLock {
+        try {
+            _pins.value = if (fromServer) client.pins(roomId) else withContext(io) { client.cachedPins(roomId) }
+        } catch (e: ChatException) {
+            // Offline or storage failed: the pins stay as last read.
+        }
+    }
+
+    // The members as last read, at once and offline (mentions complete from them), until
+    // the server's list arrives.
+    private suspend fun showCachedMembers() {
+        try {
+            val cached = withContext(io) { client.cachedMembers(roomId) }
+            if (_members.value.isEmpty()) {
+                _members.value = cached
+                _names.update { names -> cached.associate { it.userId to it.displayName } + names }
+            }
+        } catch (e: ChatException) {
+            // Storage failed: the server's list will do.
+        }
+    }
+
     private suspend fun refreshNames() {
         try {
             val members = client.members(roomId)
@@ -235,3 +342,14 @@ class RoomTimeline(
 
 /** Why the user is no longer in the room; `reason` is null when only a refused resume told. */
 data class Ended(val reason: LeaveReason?)
+
+/**
+ * A change to a message (edit, delete, reaction, pin) that the server refused for good:
+ * [changeId] is what the call returned, [messageId] the message once stored, [message]
+ * the server's explanation.
+ */
+data class ChangeFailure(val changeId: String, val messageId: String?, val code: ErrorCode, val message: String)
+
+/** What a change names the message by: its server id, or while it is pending, the client's. */
+private val LocalMessage.changeTarget: String
+    get() = messageId ?: clientMsgId

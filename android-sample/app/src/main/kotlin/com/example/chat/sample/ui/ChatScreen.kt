@@ -1,7 +1,6 @@
 package com.example.chat.sample.ui
 
 import androidx.compose.foundation.layout.Column
-import androidx.compose.foundation.layout.Row
 import androidx.compose.foundation.layout.consumeWindowInsets
 import androidx.compose.foundation.layout.fillMaxSize
 import androidx.compose.foundation.layout.fillMaxWidth
@@ -12,7 +11,6 @@ import androidx.compose.foundation.lazy.items
 import androidx.compose.foundation.lazy.rememberLazyListState
 import androidx.compose.material.icons.Icons
 import androidx.compose.material.icons.automirrored.filled.ArrowBack
-import androidx.compose.material.icons.automirrored.filled.Send
 import androidx.compose.material3.AlertDialog
 import androidx.compose.material3.ExperimentalMaterial3Api
 import androidx.compose.material3.Icon
@@ -31,20 +29,22 @@ import androidx.compose.runtime.derivedStateOf
 import androidx.compose.runtime.getValue
 import androidx.compose.runtime.mutableStateOf
 import androidx.compose.runtime.remember
-import androidx.compose.runtime.saveable.rememberSaveable
+import androidx.compose.runtime.rememberCoroutineScope
 import androidx.compose.runtime.setValue
-import androidx.compose.ui.Alignment
 import androidx.compose.ui.Modifier
 import androidx.compose.ui.unit.dp
 import androidx.lifecycle.compose.collectAsStateWithLifecycle
 import androidx.lifecycle.viewmodel.compose.viewModel
 import com.example.chat.sample.ChatViewModel
 import com.example.chat.sample.SignedIn
+import kotlinx.coroutines.launch
 import uniffi.chat_sdk.LocalMessage
 
 /**
- * One room: messages newest at the bottom with status ticks on the user's own, who is
- * typing, the offline banner, and the composer. Scrolling to the top loads older ones.
+ * One room: messages newest at the bottom with status ticks on the user's own, replies
+ * with their quotes and reactions; who is typing, the offline banner, the newest pinned
+ * message, and the composer (with the reply being written and @-mention completion).
+ * Scrolling to the top loads older ones.
  */
 @OptIn(ExperimentalMaterial3Api::class)
 @Composable
@@ -56,7 +56,8 @@ fun ChatScreen(user: SignedIn, roomId: String, roomName: String, onBack: () -> U
     val hasOlder by model.timeline.hasOlder.collectAsStateWithLifecycle()
     val connection by model.connection.collectAsStateWithLifecycle()
     val error by model.error.collectAsStateWithLifecycle()
-    var draft by rememberSaveable { mutableStateOf("") }
+    val pins by model.timeline.pins.collectAsStateWithLifecycle()
+    var replyingTo by remember { mutableStateOf<LocalMessage?>(null) }
     var editing by remember { mutableStateOf<LocalMessage?>(null) }
     var reporting by remember { mutableStateOf<LocalMessage?>(null) }
     var blocking by remember { mutableStateOf<LocalMessage?>(null) }
@@ -70,7 +71,10 @@ fun ChatScreen(user: SignedIn, roomId: String, roomName: String, onBack: () -> U
     val newestFirst = remember(messages) { messages.asReversed() }
     // Messages and notices ("bob left") in seq order, newest first for the layout.
     val entries = remember(messages, notices) { timelineEntries(messages, notices).asReversed() }
+    // Replies quote their parent when it is loaded.
+    val byId = remember(messages) { messages.filter { it.messageId != null }.associateBy { it.messageId } }
     val list = rememberLazyListState()
+    val scope = rememberCoroutineScope()
 
     // No longer a member (left here or elsewhere, removed, banned): back to the list.
     LaunchedEffect(ended) {
@@ -117,6 +121,11 @@ fun ChatScreen(user: SignedIn, roomId: String, roomName: String, onBack: () -> U
     ) { padding ->
         Column(Modifier.padding(padding).consumeWindowInsets(padding).fillMaxSize().imePadding()) {
             OfflineBanner(connection)
+            PinnedBanner(pins, names, onClick = { pinned ->
+                // Shown when loaded; an older one stays in the banner only.
+                val index = entries.indexOfFirst { it is TimelineEntry.Message && it.message.messageId == pinned.messageId }
+                if (index >= 0) scope.launch { list.animateScrollToItem(index) }
+            })
             LazyColumn(state = list, reverseLayout = true, modifier = Modifier.weight(1f).fillMaxWidth()) {
                 items(entries, key = { it.key }) { entry ->
                     when (entry) {
@@ -127,6 +136,12 @@ fun ChatScreen(user: SignedIn, roomId: String, roomName: String, onBack: () -> U
                                 message = message,
                                 mine = message.senderId == model.myUserId,
                                 senderName = names[message.senderId] ?: message.senderId.take(8),
+                                quote = message.replyTo?.let { quoteOf(byId[it], names) },
+                                mentionsMe = model.myUserId in message.mentions,
+                                onReply = { replyingTo = message },
+                                onReact = { model.react(message, it) },
+                                onToggleReaction = { model.toggle(message, it) },
+                                onPin = { model.pin(message, it) },
                                 onRetry = { model.retry(message) },
                                 onCancel = { model.cancel(message) },
                                 onEdit = { editing = message },
@@ -139,25 +154,20 @@ fun ChatScreen(user: SignedIn, roomId: String, roomName: String, onBack: () -> U
                 }
             }
             TypingLine(typing.map { names[it] ?: it.take(8) })
-            Row(Modifier.padding(8.dp), verticalAlignment = Alignment.CenterVertically) {
-                OutlinedTextField(
-                    value = draft,
-                    onValueChange = {
-                        draft = it
-                        model.draftChanged(it)
-                    },
-                    placeholder = { Text("Message") },
-                    maxLines = 5,
-                    modifier = Modifier.weight(1f),
-                )
-                IconButton(
-                    onClick = {
-                        val text = draft
-                        model.send(text) { if (draft == text) draft = "" }
-                    },
-                    enabled = draft.isNotBlank(),
-                ) { Icon(Icons.AutoMirrored.Filled.Send, "Send") }
-            }
+            Composer(
+                replyingTo = replyingTo?.let { quoteOf(it, names) },
+                members = members,
+                me = model.myUserId,
+                onCancelReply = { replyingTo = null },
+                onDraftChanged = model::draftChanged,
+                onSend = { text, mentions, onQueued ->
+                    val parent = replyingTo
+                    model.send(text, parent?.messageId, mentions) {
+                        onQueued()
+                        if (replyingTo == parent) replyingTo = null
+                    }
+                },
+            )
         }
     }
     reporting?.let { message ->

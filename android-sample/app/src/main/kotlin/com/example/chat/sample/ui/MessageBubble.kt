@@ -12,6 +12,7 @@ import androidx.compose.foundation.layout.widthIn
 import androidx.compose.foundation.shape.RoundedCornerShape
 import androidx.compose.material3.DropdownMenu
 import androidx.compose.material3.DropdownMenuItem
+import androidx.compose.material3.HorizontalDivider
 import androidx.compose.material3.MaterialTheme
 import androidx.compose.material3.Surface
 import androidx.compose.material3.Text
@@ -27,12 +28,16 @@ import androidx.compose.ui.unit.dp
 import java.text.DateFormat
 import java.util.Date
 import uniffi.chat_sdk.LocalMessage
+import uniffi.chat_sdk.MessageReaction
 import uniffi.chat_sdk.MessageStatus
 
 /**
- * One message. The user's own sit on the right with their status ticks; a long press
- * offers what fits the status (retry or discard a failed one, edit or delete a sent one)
- * and, on other people's, "Report" and "Block sender". A blocked sender's message is
+ * One message. The user's own sit on the right with their status ticks; one that
+ * mentions the user stands out. A reply shows the message it answers ([quote]) above
+ * its text, and the reactions sit under the bubble. A long press offers quick
+ * reactions, "Reply" and "Pin"/"Unpin" on stored messages, then what fits the status
+ * of the user's own (retry or discard a failed one, edit or delete a sent one) and, on
+ * other people's, "Report" and "Block sender". A blocked sender's message is
  * collapsed. Content is plain text: Compose never interprets it as markup.
  */
 @OptIn(ExperimentalFoundationApi::class)
@@ -41,6 +46,12 @@ fun MessageBubble(
     message: LocalMessage,
     mine: Boolean,
     senderName: String,
+    quote: Quote?,
+    mentionsMe: Boolean,
+    onReply: () -> Unit,
+    onReact: (String) -> Unit,
+    onToggleReaction: (MessageReaction) -> Unit,
+    onPin: (Boolean) -> Unit,
     onRetry: () -> Unit,
     onCancel: () -> Unit,
     onEdit: () -> Unit,
@@ -50,66 +61,95 @@ fun MessageBubble(
 ) {
     var menu by remember { mutableStateOf(false) }
     val colors = MaterialTheme.colorScheme
+    val stored = message.messageId != null
+    val background = when {
+        mine -> colors.primaryContainer
+        mentionsMe -> colors.tertiaryContainer
+        else -> colors.surfaceVariant
+    }
     Row(
         modifier = Modifier.fillMaxWidth().padding(horizontal = 8.dp, vertical = 2.dp),
         horizontalArrangement = if (mine) Arrangement.End else Arrangement.Start,
     ) {
-        Box {
-            Surface(
-                color = if (mine) colors.primaryContainer else colors.surfaceVariant,
-                shape = RoundedCornerShape(12.dp),
-                modifier = Modifier
-                    .widthIn(max = 300.dp)
-                    .combinedClickable(onClick = {}, onLongClick = { menu = !message.deleted && (mine || message.messageId != null) }),
-            ) {
-                Column(Modifier.padding(horizontal = 10.dp, vertical = 6.dp)) {
+        Column(horizontalAlignment = if (mine) Alignment.End else Alignment.Start) {
+            Box {
+                Surface(
+                    color = background,
+                    shape = RoundedCornerShape(12.dp),
+                    modifier = Modifier
+                        .widthIn(max = 300.dp)
+                        .combinedClickable(onClick = {}, onLongClick = { menu = !message.deleted && (mine || stored) }),
+                ) {
+                    Column(Modifier.padding(horizontal = 10.dp, vertical = 6.dp)) {
+                        if (!mine) {
+                            Text(senderName, style = MaterialTheme.typography.labelMedium, color = colors.primary)
+                        }
+                        if (quote != null && !message.deleted) {
+                            ReplyQuote(quote, Modifier.padding(vertical = 4.dp))
+                        }
+                        if (message.deleted) {
+                            Text("Message deleted", fontStyle = FontStyle.Italic, color = colors.onSurfaceVariant)
+                        } else if (message.senderBlocked) {
+                            Text("Message from a blocked user", fontStyle = FontStyle.Italic, color = colors.onSurfaceVariant)
+                        } else {
+                            Text(message.content)
+                        }
+                        Row(
+                            modifier = Modifier.align(Alignment.End),
+                            verticalAlignment = Alignment.CenterVertically,
+                            horizontalArrangement = Arrangement.spacedBy(4.dp),
+                        ) {
+                            Text(footer(message), style = MaterialTheme.typography.labelSmall, color = colors.onSurfaceVariant)
+                            if (mine) StatusTicks(message.status)
+                        }
+                        val failed = message.status as? MessageStatus.Failed
+                        if (failed != null) {
+                            Text("Not sent: ${failed.message}", style = MaterialTheme.typography.labelSmall, color = colors.error)
+                        }
+                    }
+                }
+                DropdownMenu(expanded = menu, onDismissRequest = { menu = false }) {
+                    QuickReactionRow(onPick = { menu = false; onReact(it) })
+                    HorizontalDivider()
+                    if (stored) {
+                        DropdownMenuItem(text = { Text("Reply") }, onClick = { menu = false; onReply() })
+                        DropdownMenuItem(
+                            text = { Text(if (message.pinned) "Unpin" else "Pin") },
+                            onClick = { menu = false; onPin(!message.pinned) },
+                        )
+                    }
                     if (!mine) {
-                        Text(senderName, style = MaterialTheme.typography.labelMedium, color = colors.primary)
+                        DropdownMenuItem(text = { Text("Report") }, onClick = { menu = false; onReport() })
+                        if (!message.senderBlocked) {
+                            DropdownMenuItem(text = { Text("Block sender") }, onClick = { menu = false; onBlock() })
+                        }
+                        return@DropdownMenu
                     }
-                    if (message.deleted) {
-                        Text("Message deleted", fontStyle = FontStyle.Italic, color = colors.onSurfaceVariant)
-                    } else if (message.senderBlocked) {
-                        Text("Message from a blocked user", fontStyle = FontStyle.Italic, color = colors.onSurfaceVariant)
-                    } else {
-                        Text(message.content)
-                    }
-                    Row(
-                        modifier = Modifier.align(Alignment.End),
-                        verticalAlignment = Alignment.CenterVertically,
-                        horizontalArrangement = Arrangement.spacedBy(4.dp),
-                    ) {
-                        val time = DateFormat.getTimeInstance(DateFormat.SHORT).format(Date(message.createdAt))
-                        val edited = if (message.editedAt != null && !message.deleted) "edited · " else ""
-                        Text(edited + time, style = MaterialTheme.typography.labelSmall, color = colors.onSurfaceVariant)
-                        if (mine) StatusTicks(message.status)
-                    }
-                    val failed = message.status as? MessageStatus.Failed
-                    if (failed != null) {
-                        Text("Not sent: ${failed.message}", style = MaterialTheme.typography.labelSmall, color = colors.error)
+                    when (message.status) {
+                        is MessageStatus.Failed, is MessageStatus.Pending -> {
+                            if (message.status is MessageStatus.Failed) {
+                                DropdownMenuItem(text = { Text("Retry") }, onClick = { menu = false; onRetry() })
+                            }
+                            DropdownMenuItem(text = { Text("Discard") }, onClick = { menu = false; onCancel() })
+                        }
+                        else -> {
+                            DropdownMenuItem(text = { Text("Edit") }, onClick = { menu = false; onEdit() })
+                            DropdownMenuItem(text = { Text("Delete") }, onClick = { menu = false; onDelete() })
+                        }
                     }
                 }
             }
-            DropdownMenu(expanded = menu, onDismissRequest = { menu = false }) {
-                if (!mine) {
-                    DropdownMenuItem(text = { Text("Report") }, onClick = { menu = false; onReport() })
-                    if (!message.senderBlocked) {
-                        DropdownMenuItem(text = { Text("Block sender") }, onClick = { menu = false; onBlock() })
-                    }
-                    return@DropdownMenu
-                }
-                when (message.status) {
-                    is MessageStatus.Failed, is MessageStatus.Pending -> {
-                        if (message.status is MessageStatus.Failed) {
-                            DropdownMenuItem(text = { Text("Retry") }, onClick = { menu = false; onRetry() })
-                        }
-                        DropdownMenuItem(text = { Text("Discard") }, onClick = { menu = false; onCancel() })
-                    }
-                    else -> {
-                        DropdownMenuItem(text = { Text("Edit") }, onClick = { menu = false; onEdit() })
-                        DropdownMenuItem(text = { Text("Delete") }, onClick = { menu = false; onDelete() })
-                    }
-                }
+            if (!message.deleted) {
+                ReactionBar(message.reactions, onToggle = onToggleReaction, modifier = Modifier.widthIn(max = 300.dp))
             }
         }
     }
+}
+
+/** "pinned · edited · 12:04": what the line under the text says. */
+private fun footer(message: LocalMessage): String {
+    val time = DateFormat.getTimeInstance(DateFormat.SHORT).format(Date(message.createdAt))
+    val pinned = if (message.pinned && !message.deleted) "pinned · " else ""
+    val edited = if (message.editedAt != null && !message.deleted) "edited · " else ""
+    return pinned + edited + time
 }

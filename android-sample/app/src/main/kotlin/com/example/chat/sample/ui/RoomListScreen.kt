@@ -1,7 +1,9 @@
 package com.example.chat.sample.ui
 
 import androidx.compose.foundation.clickable
+import androidx.compose.foundation.layout.Arrangement
 import androidx.compose.foundation.layout.Column
+import androidx.compose.foundation.layout.Row
 import androidx.compose.foundation.layout.fillMaxSize
 import androidx.compose.foundation.layout.padding
 import androidx.compose.foundation.lazy.LazyColumn
@@ -10,6 +12,7 @@ import androidx.compose.material.icons.Icons
 import androidx.compose.material.icons.automirrored.filled.Logout
 import androidx.compose.material.icons.filled.Add
 import androidx.compose.material.icons.filled.Refresh
+import androidx.compose.material.icons.filled.Search
 import androidx.compose.material3.AlertDialog
 import androidx.compose.material3.Badge
 import androidx.compose.material3.ExperimentalMaterial3Api
@@ -39,12 +42,16 @@ import com.example.chat.sample.SignedIn
 import uniffi.chat_protocol.RoomSummary
 import uniffi.chat_protocol.RoomVisibility
 
-/** The user's rooms, public rooms to join, and a dialog to start a conversation. */
+/**
+ * The user's rooms (with unread and "@" mention badges), public rooms to join, a dialog
+ * to start a conversation, and the way to message search.
+ */
 @OptIn(ExperimentalMaterial3Api::class)
 @Composable
 fun RoomListScreen(
     user: SignedIn,
     onOpenRoom: (String, String) -> Unit,
+    onSearch: () -> Unit,
     onSignOut: () -> Unit,
     onDeleteAccount: suspend (String?, Boolean) -> Unit,
 ) {
@@ -61,6 +68,7 @@ fun RoomListScreen(
             TopAppBar(
                 title = { Text(user.username) },
                 actions = {
+                    IconButton(onClick = onSearch) { Icon(Icons.Filled.Search, "Search messages") }
                     IconButton(onClick = model::refresh) { Icon(Icons.Filled.Refresh, "Refresh") }
                     IconButton(onClick = onSignOut) { Icon(Icons.AutoMirrored.Filled.Logout, "Sign out") }
                     TextButton(onClick = { model.loadBlocked(); showBlocked = true }) { Text("Blocked") }
@@ -140,10 +148,16 @@ private fun RoomRow(room: RoomSummary, onClick: () -> Unit) {
             Text(room.lastMessage?.content ?: kind, maxLines = 1, overflow = TextOverflow.Ellipsis)
         },
         trailingContent = {
-            if (room.unreadCount > 0uL) {
-                Badge(
-                    containerColor = if (room.muted) MaterialTheme.colorScheme.outline else MaterialTheme.colorScheme.primary,
-                ) { Text(room.unreadCount.toString()) }
+            Row(horizontalArrangement = Arrangement.spacedBy(4.dp)) {
+                // Someone mentioned the user among the unread messages.
+                if (room.mentionCount > 0uL) {
+                    Badge(containerColor = MaterialTheme.colorScheme.tertiary) { Text("@") }
+                }
+                if (room.unreadCount > 0uL) {
+                    Badge(
+                        containerColor = if (room.muted) MaterialTheme.colorScheme.outline else MaterialTheme.colorScheme.primary,
+                    ) { Text(room.unreadCount.toString()) }
+                }
             }
         },
         modifier = Modifier.clickable(onClick = onClick),
