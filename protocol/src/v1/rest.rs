@@ -272,9 +272,9 @@ pub struct SendMessageRequest {
         )
     )]
     pub content: String,
-    /// A message of the same room this one replies to.
+    /// A message of the same room this one replies to (absent or `null`: none).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[cfg_attr(feature = "openapi", schema(nullable = false, max_length = 128))]
+    #[cfg_attr(feature = "openapi", schema(max_length = 128))]
     pub reply_to: Option<MessageId>,
     /// Members of the room the message mentions (at most 50).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
