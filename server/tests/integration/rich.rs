@@ -93,17 +93,26 @@ fn find<'a>(body: &'a Value, message_id: &str) -> &'a Value {
         .unwrap_or_else(|| panic!("{message_id} not in {body}"))
 }
 
-#[tokio::test]
-async fn replies_and_mentions_travel_with_the_message_and_bad_ones_change_nothing() {
-    let server = TestServer::start().await;
-    let mut duo = server.duo("private").await;
+/// Carol, a room of hers the duo is not in, and a message in it: what the bad-input
+/// tests name as "another room's message".
+async fn outsiders_message(
+    server: &TestServer,
+) -> (chat_protocol::v1::AuthResponse, String, String) {
     let carol = server.register("carol").await;
     let elsewhere = server
         .create_room(&carol.token, "elsewhere", "private", &[])
         .await;
     let mut c = server.client(&carol.token).await;
     c.join(&elsewhere, None).await;
-    let foreign = ack_id(&c.say(&elsewhere, "not yours").await);
+    let message_id = ack_id(&c.say(&elsewhere, "not yours").await);
+    (carol, elsewhere, message_id)
+}
+
+#[tokio::test]
+async fn replies_and_mentions_travel_with_the_message_and_bad_ones_change_nothing() {
+    let server = TestServer::start().await;
+    let mut duo = server.duo("private").await;
+    let (carol, _, foreign) = outsiders_message(&server).await;
 
     let parent = duo.a.say(&duo.room, "lunch?").await;
     let parent_id = ack_id(&parent);
@@ -279,13 +288,7 @@ async fn reactions_reach_the_whole_room_once_and_replay_on_resume() {
 async fn bad_reactions_are_refused_and_change_nothing() {
     let server = TestServer::start().await;
     let mut duo = server.duo("private").await;
-    let carol = server.register("carol").await;
-    let elsewhere = server
-        .create_room(&carol.token, "elsewhere", "private", &[])
-        .await;
-    let mut c = server.client(&carol.token).await;
-    c.join(&elsewhere, None).await;
-    let foreign = ack_id(&c.say(&elsewhere, "not yours").await);
+    let (_, elsewhere, foreign) = outsiders_message(&server).await;
     let message_id = ack_id(&duo.a.say(&duo.room, "hello").await);
     let deleted = ack_id(&duo.a.say(&duo.room, "gone").await);
     duo.a
