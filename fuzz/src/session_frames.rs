@@ -273,6 +273,7 @@ fn message(sut: &Sut, frame: &Frame, sent_ids: &mut Vec<String>) -> Message {
                 content: content.clone(),
                 reply_to: None,
                 mentions: Vec::new(),
+                attachments: Vec::new(),
             }
         }
         Frame::Typing { room, is_typing } => ClientFrame::Typing {

@@ -40,6 +40,7 @@ fn sample_message() -> Message {
         reply_to: None,
         mentions: Vec::new(),
         reactions: Vec::new(),
+        attachments: Vec::new(),
     }
 }
 
@@ -78,6 +79,7 @@ fn client_frames_match_the_documented_json() {
             content: "hi".into(),
             reply_to: None,
             mentions: Vec::new(),
+            attachments: Vec::new(),
         },
         json!({"type": "send_message", "room_id": ROOM, "client_msg_id": CMID, "content": "hi"}),
     );
@@ -88,9 +90,22 @@ fn client_frames_match_the_documented_json() {
             content: "@bob agreed".into(),
             reply_to: Some(MSG.into()),
             mentions: vec![OTHER.into()],
+            attachments: Vec::new(),
         },
         json!({"type": "send_message", "room_id": ROOM, "client_msg_id": CMID,
                "content": "@bob agreed", "reply_to": MSG, "mentions": [OTHER]}),
+    );
+    assert_client(
+        ClientFrame::SendMessage {
+            room_id: ROOM.into(),
+            client_msg_id: CMID.into(),
+            content: String::new(),
+            reply_to: None,
+            mentions: Vec::new(),
+            attachments: vec!["a1".into(), "a2".into()],
+        },
+        json!({"type": "send_message", "room_id": ROOM, "client_msg_id": CMID,
+               "content": "", "attachments": ["a1", "a2"]}),
     );
     assert_client(
         ClientFrame::React {
@@ -543,6 +558,7 @@ fn error_codes_and_close_codes_are_stable() {
         (ErrorCode::InvalidRequest, "invalid_request"),
         (ErrorCode::UnknownType, "unknown_type"),
         (ErrorCode::TooLarge, "too_large"),
+        (ErrorCode::UnsupportedType, "unsupported_type"),
         (ErrorCode::RateLimited, "rate_limited"),
         (ErrorCode::Conflict, "conflict"),
         (ErrorCode::Internal, "internal"),
@@ -553,6 +569,7 @@ fn error_codes_and_close_codes_are_stable() {
     }
     assert!(ErrorCode::RateLimited.is_retryable());
     assert!(!ErrorCode::Forbidden.is_retryable());
+    assert!(!ErrorCode::UnsupportedType.is_retryable());
     assert_eq!(
         [
             close::UNAUTHORIZED,

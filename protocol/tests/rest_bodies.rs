@@ -6,6 +6,7 @@ use chat_protocol::v1::{
     RoomList, RoomSummary, RoomVisibility, SendMessageRequest, SendMessageResponse,
     UpdateProfileRequest, UserProfile,
 };
+use chat_protocol::v1::{Attachment, AttachmentLinks, Message, ThumbnailSize};
 use chat_protocol::v1::{
     BanList, BanRequest, MemberRole, RoomBan, RoomDetails, RoomMember, SetRoleRequest,
     UpdateRoomRequest, WhoCanAdd,
@@ -229,14 +230,29 @@ fn message_bodies() {
             content: "hi".into(),
             reply_to: None,
             mentions: Vec::new(),
+            attachments: Vec::new(),
         },
         &json!({"content": "hi"}),
     );
+    // A photo with no caption: the text may then be empty (or left out).
+    round_trip(
+        &SendMessageRequest {
+            content: String::new(),
+            reply_to: None,
+            mentions: Vec::new(),
+            attachments: vec!["0190f4c0-7d2a-7000-8000-00000000a001".into()],
+        },
+        &json!({"content": "", "attachments": ["0190f4c0-7d2a-7000-8000-00000000a001"]}),
+    );
+    let without_text: SendMessageRequest =
+        serde_json::from_value(json!({"attachments": ["a1"]})).expect("decodes");
+    assert_eq!(without_text.content, "");
     round_trip(
         &SendMessageRequest {
             content: "@bob see above".into(),
             reply_to: Some(MESSAGE.into()),
             mentions: vec!["bob".into()],
+            attachments: Vec::new(),
         },
         &json!({"content": "@bob see above", "reply_to": MESSAGE, "mentions": ["bob"]}),
     );
@@ -310,5 +326,77 @@ fn moderation_bodies_match_the_documented_json() {
         },
         &json!({"bans": [{"user_id": USER, "banned_by": USER,
                           "created_at": 1_764_000_000_000_i64}]}),
+    );
+}
+
+#[test]
+fn attachment_bodies_match_the_documented_json() {
+    let photo = Attachment {
+        attachment_id: "0190f4c0-7d2a-7000-8000-00000000a001".into(),
+        mime: "image/jpeg".into(),
+        size: 183_402,
+        name: "beach.jpg".into(),
+        width: Some(3024),
+        height: Some(4032),
+        thumbnail: Some(ThumbnailSize {
+            width: 240,
+            height: 320,
+        }),
+    };
+    assert!(photo.is_image());
+    round_trip(
+        &photo,
+        &json!({
+            "attachment_id": "0190f4c0-7d2a-7000-8000-00000000a001",
+            "mime": "image/jpeg", "size": 183_402, "name": "beach.jpg",
+            "width": 3024, "height": 4032, "thumbnail": {"width": 240, "height": 320}
+        }),
+    );
+    let file = Attachment {
+        attachment_id: "a2".into(),
+        mime: "application/octet-stream".into(),
+        size: 12,
+        name: "notes.pdf".into(),
+        width: None,
+        height: None,
+        thumbnail: None,
+    };
+    assert!(!file.is_image());
+    round_trip(
+        &file,
+        &json!({"attachment_id": "a2", "mime": "application/octet-stream", "size": 12, "name": "notes.pdf"}),
+    );
+    // A message carries them; one without any leaves the field out.
+    let message = Message {
+        room_id: ROOM.into(),
+        seq: 3,
+        message_id: MESSAGE.into(),
+        client_msg_id: "c".into(),
+        sender_id: USER.into(),
+        content: String::new(),
+        created_at: 1,
+        attachments: vec![file],
+        ..Message::default()
+    };
+    let json = serde_json::to_value(&message).unwrap();
+    assert_eq!(json["attachments"][0]["name"], "notes.pdf");
+    let plain = Message {
+        attachments: Vec::new(),
+        ..message
+    };
+    assert!(
+        serde_json::to_value(&plain)
+            .unwrap()
+            .get("attachments")
+            .is_none()
+    );
+    round_trip(
+        &AttachmentLinks {
+            url: "/v1/attachments/a1?expires=1&signature=ab".into(),
+            thumbnail_url: None,
+            medium_thumbnail_url: None,
+            expires_at: 1,
+        },
+        &json!({"url": "/v1/attachments/a1?expires=1&signature=ab", "expires_at": 1}),
     );
 }

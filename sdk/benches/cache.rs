@@ -29,6 +29,7 @@ fn message(seq: u64) -> Message {
         reply_to: None,
         mentions: Vec::new(),
         reactions: Vec::new(),
+        attachments: Vec::new(),
     }
 }
 

@@ -21,6 +21,7 @@ fn message(room: &str, seq: u64, sender: &str, content: &str) -> Message {
         reply_to: None,
         mentions: Vec::new(),
         reactions: Vec::new(),
+        attachments: Vec::new(),
     }
 }
 

@@ -140,6 +140,7 @@ fn message_from(sender: &str, room: &str, seq: u64) -> ServerFrame {
         reply_to: None,
         mentions: Vec::new(),
         reactions: Vec::new(),
+        attachments: Vec::new(),
     })
 }
 
@@ -213,6 +214,7 @@ fn connecting_authenticates_resumes_rooms_then_flushes_the_outbox() {
                 content: "text a".into(),
                 reply_to: None,
                 mentions: Vec::new(),
+                attachments: Vec::new(),
             },
         ]
     );

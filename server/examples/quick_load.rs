@@ -117,6 +117,7 @@ async fn main() -> anyhow::Result<()> {
                         content: "x".repeat(100),
                         reply_to: None,
                         mentions: Vec::new(),
+                        attachments: Vec::new(),
                     };
                     tx.send(Message::text(frame.encode())).await?;
                     sent_at.insert(id, Instant::now());

@@ -13,15 +13,17 @@ use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
+use crate::attachments::{Attachments, LinkSigner};
 use crate::auth::{TokenService, load_or_create_secret};
 use crate::bus::{Bus, LocalBus, RedisBus};
 use crate::config::{Config, JwtAlgorithm};
 use crate::hub::Hub;
 use crate::roster::Roster;
-use crate::state::AppState;
+use crate::state::{AppState, Services};
 use crate::store::{EventOutbox, NewEvent, OnCommit, PostgresStore, SqliteStore, Store};
 use crate::{
-    auth, events, http, limits, messaging, notify, presence, room_feed, telemetry, typing,
+    attachments, auth, events, http, limits, messaging, notify, presence, room_feed, telemetry,
+    typing,
 };
 
 /// Opens the store named by the configuration.
@@ -53,9 +55,10 @@ async fn open_store(config: &Config, bus: Arc<dyn Bus>) -> anyhow::Result<Arc<dy
     }
 }
 
-/// Builds the token service: a configured or generated HS256 secret, or a public key.
-fn token_service(config: &Config) -> anyhow::Result<TokenService> {
-    let secret = match (config.jwt_algorithm, &config.jwt_secret) {
+/// The HS256 secret: configured, or generated once and kept in the data directory;
+/// `None` when tokens are checked with a public key.
+fn hs256_secret(config: &Config) -> anyhow::Result<Option<Vec<u8>>> {
+    Ok(match (config.jwt_algorithm, &config.jwt_secret) {
         (JwtAlgorithm::Hs256, Some(secret)) => {
             anyhow::ensure!(secret.len() >= 32, "--jwt-secret must be at least 32 bytes");
             Some(secret.as_bytes().to_vec())
@@ -65,8 +68,24 @@ fn token_service(config: &Config) -> anyhow::Result<TokenService> {
                 .with_context(|| format!("JWT secret in {}", config.data_dir.display()))?,
         ),
         _ => None,
-    };
-    TokenService::from_config(config, secret.as_deref())
+    })
+}
+
+/// The key of signed attachment links: configured, or derived from the HS256 secret
+/// (so that the processes of a cluster, which share it, share this too), or from a
+/// secret generated once in the data directory.
+fn link_signer(config: &Config, hs256: Option<&[u8]>) -> anyhow::Result<LinkSigner> {
+    if let Some(secret) = &config.attachments.link_signing_secret {
+        return Ok(LinkSigner::new(secret.as_bytes().to_vec()));
+    }
+    match hs256 {
+        Some(secret) => Ok(LinkSigner::derived_from(secret)),
+        None => {
+            let secret = load_or_create_secret(&config.data_dir)
+                .with_context(|| format!("link secret in {}", config.data_dir.display()))?;
+            Ok(LinkSigner::derived_from(&secret))
+        }
+    }
 }
 
 /// Everything [`crate::run`] serves, with the tasks that keep it running.
@@ -95,7 +114,16 @@ impl App {
         // The webhook client's TLS; if the embedding program chose a provider, it stays.
         let _ = rustls::crypto::ring::default_provider().install_default();
         let metrics = telemetry::install();
-        let tokens = token_service(&config)?;
+        let hs256 = hs256_secret(&config)?;
+        let tokens = TokenService::from_config(&config, hs256.as_deref())?;
+        let attachments = Arc::new(
+            Attachments::open(
+                config.attachments.clone(),
+                &config.data_dir,
+                link_signer(&config, hs256.as_deref())?,
+            )
+            .context("attachment storage")?,
+        );
         let hub = Arc::new(Hub::new());
         // The bus outlives the connections: it stops after they have closed.
         let bus_shutdown = CancellationToken::new();
@@ -132,12 +160,15 @@ impl App {
         });
         let state = AppState::new(
             config,
-            Arc::clone(&store),
-            bus,
-            roster.clone(),
-            webhook,
-            hub,
-            tokens,
+            Services {
+                store: Arc::clone(&store),
+                bus,
+                roster: roster.clone(),
+                webhook,
+                hub,
+                tokens,
+                attachments: Arc::clone(&attachments),
+            },
         );
         let roster_task = roster.map(|roster| {
             tokio::spawn(presence::run_cluster_upkeep(
@@ -179,6 +210,11 @@ impl App {
             tokio::spawn(auth::refresh_purge::run_purge(
                 Arc::clone(&store),
                 state.config().refresh_token_ttl,
+                state.shutdown().clone(),
+            )),
+            tokio::spawn(attachments::janitor::run(
+                Arc::clone(&store),
+                attachments,
                 state.shutdown().clone(),
             )),
         ];

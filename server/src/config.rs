@@ -264,6 +264,10 @@ pub struct Config {
     /// Log format; the level comes from RUST_LOG (default `info`).
     #[arg(long, env = "CHAT_LOG_FORMAT", value_enum, default_value = "text")]
     pub log_format: LogFormat,
+
+    /// Attachments: storage, limits and links.
+    #[command(flatten)]
+    pub attachments: crate::attachments::AttachmentOptions,
 }
 
 impl Config {
@@ -326,6 +330,7 @@ impl Config {
                 "--notify-webhook-url needs --notify-webhook-secret (16 characters or more)".into(),
             );
         }
+        self.attachments.validate()?;
         if let Some(root) = &self.web_root
             && !root.is_dir()
         {

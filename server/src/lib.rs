@@ -16,12 +16,14 @@
 //! | side effects | `notify`, `events` (relay), `limits` | offline notifications; the Kafka relay; abuse limits |
 //! | real time | `presence`, `typing`, `roster`, `bus`, `hub` | presence; typing; connections across a cluster (Redis); fan-out; this process's connections |
 //! | identity | `auth` | tokens, passwords, the refresh-token purge |
+//! | files | `attachments` | uploads, their checks and thumbnails, the file storage, signed links, the janitor |
 //! | storage | `store`, `events::schema` | SQLite or PostgreSQL behind one trait; the event-stream rows written with each commit |
 //! | basics | `config`, `error`, `clock`, `telemetry` | flags; error codes; time; metrics |
 
 pub(crate) mod access;
 pub(crate) mod accounts;
 mod app;
+pub mod attachments;
 pub mod auth;
 pub(crate) mod bus;
 pub(crate) mod clock;

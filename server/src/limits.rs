@@ -1,5 +1,5 @@
-//! The server's abuse limits, in one place: sends per user, sign-ins per address, and
-//! open WebSocket connections.
+//! The server's abuse limits, in one place: sends and uploads per user, sign-ins per
+//! address, and open WebSocket connections.
 
 use std::net::IpAddr;
 use std::num::NonZeroU32;
@@ -21,6 +21,7 @@ const TRIM_EVERY: Duration = Duration::from_secs(10);
 pub struct Limits {
     messages: DefaultKeyedRateLimiter<String>,
     sign_ins: DefaultKeyedRateLimiter<IpAddr>,
+    uploads: DefaultKeyedRateLimiter<String>,
     connection_slots: Arc<Semaphore>,
     /// The clock of every connection's own limiters: making one reads the CPU's
     /// identification (`cpuid`), which in a reconnect storm's profile cost as much as
@@ -37,6 +38,9 @@ impl Limits {
         Self {
             messages: RateLimiter::keyed(Quota::per_second(rate).allow_burst(burst)),
             sign_ins: RateLimiter::keyed(Quota::per_minute(attempts)),
+            uploads: RateLimiter::keyed(Quota::per_minute(
+                NonZeroU32::new(config.attachments.uploads_per_minute).unwrap_or(NonZeroU32::MIN),
+            )),
             connection_slots: Arc::new(Semaphore::new(config.max_connections)),
             clock: DefaultClock::default(),
         }
@@ -50,6 +54,11 @@ impl Limits {
     /// Per-address limiter for registrations and logins (each costs an argon2 hash).
     pub fn sign_ins(&self) -> &DefaultKeyedRateLimiter<IpAddr> {
         &self.sign_ins
+    }
+
+    /// Per-user limiter for uploads (`--uploads-per-minute`).
+    pub fn uploads(&self) -> &DefaultKeyedRateLimiter<String> {
+        &self.uploads
     }
 
     /// A limiter of one connection's own (frames, typing and receipts): `per_second`
@@ -77,6 +86,7 @@ pub async fn run_trim(limits: Arc<Limits>, shutdown: CancellationToken) {
             _ = tick.tick() => {
                 limits.messages.retain_recent();
                 limits.sign_ins.retain_recent();
+                limits.uploads.retain_recent();
             }
         }
     }

@@ -9,7 +9,10 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use axum::extract::ws::Utf8Bytes;
-use chat_protocol::v1::{ErrorCode, MAX_MENTIONS, Message, MessageId, ServerFrame, UserId};
+use chat_protocol::v1::{
+    Attachment, AttachmentId, ErrorCode, MAX_ATTACHMENTS, MAX_MENTIONS, Message, MessageId,
+    ServerFrame, UserId,
+};
 
 use crate::bus::Bus;
 use crate::clock::now_ms;
@@ -28,7 +31,8 @@ pub struct Author<'a> {
     pub origin: Option<ConnectionId>,
 }
 
-/// What a new message says: its text, the message it replies to, whom it mentions.
+/// What a new message says: its text, the message it replies to, whom it mentions,
+/// the files it carries.
 #[derive(Debug, Clone, Default)]
 pub struct Draft {
     /// The text.
@@ -37,6 +41,8 @@ pub struct Draft {
     pub reply_to: Option<MessageId>,
     /// Members it mentions (repeats are dropped).
     pub mentions: Vec<UserId>,
+    /// The sender's uploads it carries, in this order, as [`attachments`] found them.
+    pub attachments: Vec<Attachment>,
 }
 
 /// The mentioned user ids, checked, without repeats, in the order given.
@@ -54,6 +60,66 @@ fn mentions(mentions: Vec<UserId>) -> Result<Vec<String>> {
         }
     }
     Ok(unique)
+}
+
+/// The attachments a send names, checked: at most [`MAX_ATTACHMENTS`], no repeats,
+/// each an upload of the sender's that no other message carries (or that this very
+/// send stored before: a resend). Read before [`send`], by the caller, before it reads
+/// the connection's next frame: a send awaits nothing before its commit is queued, so
+/// a connection's sends reach the writer in the order they were read. The writer
+/// checks again, atomically, that none was sent or deleted meanwhile.
+///
+/// # Errors
+///
+/// `invalid_request` (too many, repeated, malformed), `not_found`, `forbidden`
+/// (another user's upload), `conflict` (sent with another message), storage errors.
+pub async fn attachments(
+    state: &AppState,
+    sender: &str,
+    client_msg_id: &str,
+    ids: Vec<AttachmentId>,
+) -> Result<Vec<Attachment>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let client_msg_id = validate::client_msg_id(client_msg_id)?;
+    if ids.len() > MAX_ATTACHMENTS {
+        return Err(Error::invalid(format!(
+            "a message may carry at most {MAX_ATTACHMENTS} attachments"
+        )));
+    }
+    let mut wanted: Vec<String> = Vec::with_capacity(ids.len());
+    for id in ids {
+        validate::id("attachments", &id)?;
+        if wanted.iter().any(|seen| *seen == *id) {
+            return Err(Error::invalid(format!("attachment {id} is listed twice")));
+        }
+        wanted.push(id.into_string());
+    }
+    let found = state
+        .store()
+        .attachments_for_send(&wanted, sender, &client_msg_id)
+        .await?;
+    wanted
+        .iter()
+        .map(|id| {
+            let found = found
+                .iter()
+                .find(|candidate| candidate.record.id == *id)
+                .ok_or_else(|| Error::not_found(format!("no such attachment: {id}")))?;
+            if found.record.uploader_id != sender {
+                return Err(Error::forbidden(format!(
+                    "attachment {id} was uploaded by another user; send your own uploads"
+                )));
+            }
+            if found.record.message_id.is_some() && !found.sent_by_this_send {
+                return Err(Error::conflict(format!(
+                    "attachment {id} was sent with another message already; upload it again"
+                )));
+            }
+            Ok(found.record.to_attachment())
+        })
+        .collect()
 }
 
 /// Checks the per-user message rate.
@@ -87,7 +153,11 @@ pub async fn send(
 ) -> Result<(Message, bool)> {
     validate::id("room_id", room_id)?;
     let client_msg_id = validate::client_msg_id(client_msg_id)?;
-    validate::content(&draft.content, state.config().max_content_chars)?;
+    if draft.attachments.is_empty() {
+        validate::content(&draft.content, state.config().max_content_chars)?;
+    } else {
+        validate::caption(&draft.content, state.config().max_content_chars)?;
+    }
     if let Some(parent) = &draft.reply_to {
         validate::id("reply_to", parent)?;
     }
@@ -102,6 +172,7 @@ pub async fn send(
             content: draft.content,
             reply_to: draft.reply_to.map(MessageId::into_string),
             mentions,
+            attachments: draft.attachments,
             now: now_ms(),
             origin: author.origin,
         })

@@ -5,6 +5,7 @@ use std::sync::Arc;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
+use crate::attachments::Attachments;
 use crate::auth::{HashingPool, TokenService};
 use crate::bus::Bus;
 use crate::config::Config;
@@ -36,24 +37,46 @@ struct Inner {
     typing: Arc<Typing>,
     notifier: Arc<Notifier>,
     tokens: TokenService,
+    attachments: Arc<Attachments>,
     hashing: HashingPool,
     limits: Arc<Limits>,
     shutdown: CancellationToken,
     connection_tasks: TaskTracker,
 }
 
+/// The services [`AppState::new`] is assembled from, made by `app` from the
+/// configuration.
+#[derive(Debug)]
+pub struct Services {
+    /// Durable storage.
+    pub store: Arc<dyn Store>,
+    /// Event fan-out.
+    pub bus: Arc<dyn Bus>,
+    /// Connections across a cluster (`None` on a single server).
+    pub roster: Option<Arc<Roster>>,
+    /// The offline-notification webhook, if configured.
+    pub webhook: Option<Arc<Webhook>>,
+    /// This process's connections.
+    pub hub: Arc<Hub>,
+    /// JWT minting and verification.
+    pub tokens: TokenService,
+    /// Uploads, downloads and their storage.
+    pub attachments: Arc<Attachments>,
+}
+
 impl AppState {
     /// Assembles the state; presence, typing, notifications and the limits are made
     /// here from the services and the configuration.
-    pub fn new(
-        config: Config,
-        store: Arc<dyn Store>,
-        bus: Arc<dyn Bus>,
-        roster: Option<Arc<Roster>>,
-        webhook: Option<Arc<Webhook>>,
-        hub: Arc<Hub>,
-        tokens: TokenService,
-    ) -> Self {
+    pub fn new(config: Config, services: Services) -> Self {
+        let Services {
+            store,
+            bus,
+            roster,
+            webhook,
+            hub,
+            tokens,
+            attachments,
+        } = services;
         let typing = Arc::new(Typing::new(
             Arc::clone(&bus),
             roster.clone(),
@@ -85,6 +108,7 @@ impl AppState {
                 typing,
                 notifier,
                 tokens,
+                attachments,
                 hashing: HashingPool::new(PASSWORD_HASH_THREADS),
                 limits,
                 shutdown: CancellationToken::new(),
@@ -136,6 +160,11 @@ impl AppState {
     /// JWT minting and verification.
     pub fn tokens(&self) -> &TokenService {
         &self.inner.tokens
+    }
+
+    /// Uploads, downloads and their storage.
+    pub fn attachments(&self) -> &Arc<Attachments> {
+        &self.inner.attachments
     }
 
     /// Where password hashes are computed.

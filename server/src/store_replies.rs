@@ -20,6 +20,10 @@ impl From<store::Error> for Error {
                 Self::not_found("reply_to names no message of this room; reply within the room")
             }
             Store::MentionNotMember => Self::invalid("mentions may only name members of the room"),
+            Store::AttachmentUnusable => Self::conflict(
+                "each attachment must be an upload of yours that was not sent with another \
+                 message (or deleted); upload the file again",
+            ),
             // `messaging` answers a reaction or pin that changes nothing with nothing.
             Store::Unchanged => Self::invalid("the reaction or pin is already as asked"),
             Store::NotSender => Self::forbidden(

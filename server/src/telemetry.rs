@@ -31,6 +31,9 @@ const BUS_HEALTHY: &str = "chat_bus_healthy";
 const OUTBOX_BACKLOG: &str = "chat_event_outbox_backlog";
 const NOTIFICATIONS: &str = "chat_notifications_total";
 const GAP_REPAIRS: &str = "chat_live_gap_repairs_total";
+const UPLOADS: &str = "chat_uploads_total";
+const UPLOADED_BYTES: &str = "chat_uploaded_bytes_total";
+const ATTACHMENTS_REMOVED: &str = "chat_attachments_removed_total";
 
 static HANDLE: OnceLock<PrometheusHandle> = OnceLock::new();
 
@@ -60,6 +63,15 @@ pub fn install() -> PrometheusHandle {
 }
 
 fn describe() {
+    describe_counter!(UPLOADS, "Uploads stored (POST /v1/uploads).");
+    describe_counter!(
+        UPLOADED_BYTES,
+        "Bytes of uploads stored (images without their metadata)."
+    );
+    describe_counter!(
+        ATTACHMENTS_REMOVED,
+        "Attachments whose files were deleted: of deleted messages and rooms, or never sent."
+    );
     describe_gauge!(
         CONNECTIONS,
         "Open WebSocket connections, authenticated or not."
@@ -179,6 +191,17 @@ pub fn frame_sent(text: &str) {
 /// A room event was committed (`message`, `edit`, `delete`).
 pub fn committed(kind: &'static str) {
     counter!(COMMITTED, "kind" => kind).increment(1);
+}
+
+/// An upload of `bytes` was stored.
+pub fn uploaded(bytes: u64) {
+    counter!(UPLOADS).increment(1);
+    counter!(UPLOADED_BYTES).increment(bytes);
+}
+
+/// The janitor deleted the files of `count` attachments.
+pub fn attachments_removed(count: usize) {
+    counter!(ATTACHMENTS_REMOVED).increment(count as u64);
 }
 
 /// A send was acknowledged over `transport` (`websocket`, `rest`).

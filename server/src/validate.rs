@@ -40,6 +40,15 @@ pub fn content(value: &str, max_chars: usize) -> Result<()> {
     if value.trim().is_empty() {
         return Err(Error::invalid("content must not be empty"));
     }
+    caption(value, max_chars)
+}
+
+/// The text of a message with attachments: as [`content`], but it may be empty.
+///
+/// # Errors
+///
+/// `invalid_request` for a NUL, `too_large` when too long.
+pub fn caption(value: &str, max_chars: usize) -> Result<()> {
     no_nul("content", value)?;
     if value.chars().count() > max_chars {
         return Err(Error::too_large(format!(

@@ -25,6 +25,10 @@ pub enum ErrorCode {
     UnknownType,
     /// The frame, body or content exceeds a configured limit.
     TooLarge,
+    /// An upload's bytes are not of a type the server takes as it was declared (an
+    /// image type that does not match the bytes, or image bytes declared as something
+    /// else); HTTP 415.
+    UnsupportedType,
     /// Too many requests; slow down and retry later.
     RateLimited,
     /// The request conflicts with existing state (e.g. username taken, id reused).
@@ -48,6 +52,7 @@ impl ErrorCode {
             Self::InvalidRequest => "invalid_request",
             Self::UnknownType => "unknown_type",
             Self::TooLarge => "too_large",
+            Self::UnsupportedType => "unsupported_type",
             Self::RateLimited => "rate_limited",
             Self::Conflict => "conflict",
             Self::Internal => "internal",

@@ -142,6 +142,11 @@ id_type!(
     MessageId
 );
 
+id_type!(
+    /// An uploaded file's id, chosen by the server when the upload completes (a UUIDv7).
+    AttachmentId
+);
+
 #[cfg(test)]
 mod tests {
     use super::*;

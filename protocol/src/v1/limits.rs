@@ -24,6 +24,9 @@ pub const MAX_TOPIC_CHARS: usize = 500;
 /// Most users one message may mention.
 pub const MAX_MENTIONS: usize = 50;
 
+/// Most attachments one message may carry.
+pub const MAX_ATTACHMENTS: usize = 10;
+
 /// Longest reaction emoji (or `:shortcode:`), in bytes of UTF-8.
 pub const MAX_REACTION_BYTES: usize = 32;
 

@@ -1,5 +1,6 @@
 //! Protocol version 1: WebSocket frames at `/v1/ws` and REST bodies under `/v1`.
 
+mod attachments;
 mod client;
 mod codes;
 mod emoji;
@@ -13,14 +14,19 @@ mod search;
 mod server;
 mod types;
 
+pub use attachments::{
+    Attachment, AttachmentLinks, IMAGE_MIME_TYPES, OTHER_MIME_TYPE, THUMBNAIL_MEDIUM_PX,
+    THUMBNAIL_SMALL_PX, ThumbnailSize,
+};
 pub use client::{ClientFrame, DecodeError};
 pub use codes::{ErrorCode, close};
 pub use emoji::{EmojiError, check_reaction_emoji};
-pub use ids::{MessageId, RoomId, UserId};
+pub use ids::{AttachmentId, MessageId, RoomId, UserId};
 pub use limits::{
-    LAST_MESSAGE_PREVIEW_CHARS, MAX_DISPLAY_NAME_CHARS, MAX_HISTORY_LIMIT, MAX_ID_LEN,
-    MAX_MENTIONS, MAX_REACTION_BYTES, MAX_REACTION_USER_IDS, MAX_REASON_CHARS, MAX_ROOM_NAME_CHARS,
-    MAX_SEARCH_LIMIT, MAX_SEARCH_QUERY_CHARS, MAX_SEARCH_WORDS, MAX_TOPIC_CHARS,
+    LAST_MESSAGE_PREVIEW_CHARS, MAX_ATTACHMENTS, MAX_DISPLAY_NAME_CHARS, MAX_HISTORY_LIMIT,
+    MAX_ID_LEN, MAX_MENTIONS, MAX_REACTION_BYTES, MAX_REACTION_USER_IDS, MAX_REASON_CHARS,
+    MAX_ROOM_NAME_CHARS, MAX_SEARCH_LIMIT, MAX_SEARCH_QUERY_CHARS, MAX_SEARCH_WORDS,
+    MAX_TOPIC_CHARS,
 };
 pub use moderation::{
     BanList, BanRequest, LeaveReason, MemberChanged, MemberRole, MembershipChange, RoomBan,

@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::codes::ErrorCode;
-use super::ids::{MessageId, RoomId, UserId};
+use super::ids::{AttachmentId, MessageId, RoomId, UserId};
 use super::moderation::MemberRole;
 use super::types::{LastMessage, Message, RoomKind, RoomVisibility};
 
@@ -261,15 +261,13 @@ pub struct MessagesPage {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SendMessageRequest {
-    /// The text: at least one character that is not white space, no NUL, at most
-    /// `--max-content-chars` characters (4000 by default).
+    /// The text: no NUL, at most `--max-content-chars` characters (4000 by default),
+    /// and at least one character that is not white space unless the message carries
+    /// attachments (then it is their caption, and may be empty).
+    #[serde(default)]
     #[cfg_attr(
         feature = "openapi",
-        schema(
-            min_length = 1,
-            max_length = 4000,
-            pattern = r"^[^\u0000]*\S[^\u0000]*$"
-        )
+        schema(max_length = 4000, pattern = r"^[^\u0000]*$")
     )]
     pub content: String,
     /// A message of the same room this one replies to (absent or `null`: none).
@@ -280,6 +278,11 @@ pub struct SendMessageRequest {
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     #[cfg_attr(feature = "openapi", schema(max_items = 50))]
     pub mentions: Vec<UserId>,
+    /// Uploads (`POST /v1/uploads`) of the sender's to send with the message, at most
+    /// 10, each not sent before.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[cfg_attr(feature = "openapi", schema(max_items = 10))]
+    pub attachments: Vec<AttachmentId>,
 }
 
 /// Body of every REST error response.

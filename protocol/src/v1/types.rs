@@ -155,6 +155,10 @@ pub struct Message {
     /// events that follow it in the log say which).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub reactions: Vec<super::rich::ReactionCount>,
+    /// Files sent with the message, in the order the sender gave them (none once
+    /// deleted: a delete removes them from storage too).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub attachments: Vec<super::attachments::Attachment>,
 }
 
 /// One member's receipt positions in a room, sent with `room_joined` so that a

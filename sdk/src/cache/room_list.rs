@@ -263,6 +263,7 @@ fn held_beyond(db: &Connection, room_id: &str, seq: u64) -> Result<Vec<Message>>
             reply_to: None,
             mentions: Vec::new(),
             reactions: Vec::new(),
+            attachments: Vec::new(),
         })
     })?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)

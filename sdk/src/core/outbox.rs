@@ -125,6 +125,7 @@ impl OutboxEntry {
                 content: content.clone(),
                 reply_to: reply_to.as_deref().map(Into::into),
                 mentions: mentions.iter().map(|m| m.as_str().into()).collect(),
+                attachments: Vec::new(),
             },
             Change::Edit { target, content } => ClientFrame::EditMessage {
                 room_id,

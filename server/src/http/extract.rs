@@ -2,8 +2,8 @@
 
 use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
 use axum::extract::{FromRequest, FromRequestParts, Request};
-use axum::http::StatusCode;
 use axum::http::request::Parts;
+use axum::http::{HeaderMap, StatusCode};
 
 use crate::error::Error;
 use crate::state::AppState;
@@ -16,11 +16,20 @@ impl FromRequestParts<AppState> for AuthUser {
     type Rejection = Error;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Error> {
-        let token = bearer(parts)?;
-        crate::access::authenticated_user(state, token)
-            .await
-            .map(|caller| Self(caller.user_id))
+        authenticated(state, &parts.headers).await.map(Self)
     }
+}
+
+/// The user whose token `Authorization: Bearer <token>` in `headers` carries.
+///
+/// # Errors
+///
+/// `unauthorized` without a valid token.
+pub async fn authenticated(state: &AppState, headers: &HeaderMap) -> Result<String, Error> {
+    let token = bearer(headers)?;
+    crate::access::authenticated_user(state, token)
+        .await
+        .map(|caller| caller.user_id)
 }
 
 /// The authenticated caller, who must be a server admin (`--admin-user`, or the token's
@@ -32,7 +41,7 @@ impl FromRequestParts<AppState> for AdminUser {
     type Rejection = Error;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Error> {
-        let token = bearer(parts)?;
+        let token = bearer(&parts.headers)?;
         let caller = crate::access::authenticated_user(state, token).await?;
         if crate::access::is_server_admin(state, token, &caller.user_id).await? {
             Ok(Self(caller.user_id))
@@ -43,9 +52,8 @@ impl FromRequestParts<AppState> for AdminUser {
 }
 
 /// The token of `Authorization: Bearer <token>`.
-fn bearer(parts: &Parts) -> Result<&str, Error> {
-    let header = parts
-        .headers
+fn bearer(headers: &HeaderMap) -> Result<&str, Error> {
+    let header = headers
         .get(axum::http::header::AUTHORIZATION)
         .ok_or_else(|| Error::unauthorized("missing Authorization: Bearer <token> header"))?;
     header

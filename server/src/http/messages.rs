@@ -130,12 +130,18 @@ pub async fn send(
             user_id: &user_id,
             origin: None,
         };
-        let draft = messaging::Draft {
-            content: request.content,
-            reply_to: request.reply_to,
-            mentions: request.mentions,
-        };
-        let sent = messaging::send(&state, author, &room_id, &key, draft).await;
+        let sent = async {
+            let attachments =
+                messaging::attachments(&state, &user_id, &key, request.attachments).await?;
+            let draft = messaging::Draft {
+                content: request.content,
+                reply_to: request.reply_to,
+                mentions: request.mentions,
+                attachments,
+            };
+            messaging::send(&state, author, &room_id, &key, draft).await
+        }
+        .await;
         if let Ok((message, false)) = &sent {
             messaging::after_commit(&state, message, received);
         }

@@ -2,6 +2,7 @@
 
 mod account;
 mod admin;
+mod attachments;
 mod auth;
 mod blocks;
 mod cors;
@@ -19,6 +20,7 @@ mod rooms;
 mod serve;
 mod sessions;
 mod static_files;
+mod uploads;
 mod users;
 
 pub use serve::{Deadlines, serve, serve_connection};
@@ -106,6 +108,19 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/v1/rooms/{room_id}/pins", get(rich::pins))
         .route("/v1/search/messages", get(rich::search))
+        .route("/v1/uploads", post(uploads::upload))
+        .route(
+            "/v1/attachments/{attachment_id}",
+            get(attachments::download),
+        )
+        .route(
+            "/v1/attachments/{attachment_id}/thumbnail",
+            get(attachments::thumbnail),
+        )
+        .route(
+            "/v1/attachments/{attachment_id}/links",
+            get(attachments::links),
+        )
         // Unknown API paths answer JSON even when the page is served at `/`.
         .route(
             "/v1/{*path}",

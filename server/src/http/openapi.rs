@@ -11,8 +11,8 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
 use super::{
-    account, admin, auth, blocks, health, messages, metrics, moderation, reports, rich, room_list,
-    rooms, sessions, users,
+    account, admin, attachments, auth, blocks, health, messages, metrics, moderation, reports,
+    rich, room_list, rooms, sessions, uploads, users,
 };
 
 /// The document's paths and the schemas they reach.
@@ -61,6 +61,10 @@ use super::{
         rich::replies,
         rich::pins,
         rich::search,
+        uploads::upload,
+        attachments::download,
+        attachments::thumbnail,
+        attachments::links,
         health::healthz,
         health::readyz,
         metrics::render,
@@ -73,6 +77,7 @@ use super::{
         (name = "reports", description = "Reporting messages and users to the server's admins"),
         (name = "admin", description = "The server admins' API: reports and accounts"),
         (name = "messages", description = "Message pages and sends for bots and integrations"),
+        (name = "attachments", description = "Uploading files, and downloading them by token or signed link"),
         (name = "operations", description = "Probes and metrics"),
     )
 )]

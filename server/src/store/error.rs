@@ -22,6 +22,10 @@ pub enum Error {
     /// A mentioned user is not a member of the room.
     #[error("a mentioned user is not a member of the room")]
     MentionNotMember,
+    /// An attachment of a new message is not the sender's upload, was sent already, or
+    /// was deleted.
+    #[error("an attachment is not the sender's, or was sent or deleted")]
+    AttachmentUnusable,
     /// The reaction or pin is as asked already: nothing was committed.
     #[error("nothing to change")]
     Unchanged,

@@ -6,6 +6,7 @@
 //! databases; `sqlite` and `postgres` hold what differs (their [`sql::Backend`] and
 //! their writer's commit).
 
+mod attachment_record;
 mod committed_event;
 mod error;
 mod group_commit;
@@ -30,6 +31,7 @@ use chat_protocol::v1::{
     Report, RoomBan, RoomMember, RoomVisibility, UserProfile, WhoCanAdd,
 };
 
+pub use attachment_record::{AttachmentForSend, AttachmentRecord, Thumbnails};
 pub use committed_event::{CommittedEvent, EventKind};
 pub use error::{Error, Refusal, Result};
 pub use membership::{MembershipAction, MembershipWrite, RoomSettings};
@@ -450,6 +452,35 @@ pub trait Store: Send + Sync + std::fmt::Debug + 'static {
     async fn pins(&self, room_id: &str) -> Result<Vec<PinnedMessage>>;
     /// Messages matching a search in rooms the user is a member of, newest first.
     async fn search(&self, user_id: &str, filter: &SearchFilter) -> Result<Vec<Message>>;
+
+    /// Records an upload; `false` (nothing recorded) when the uploader's stored bytes
+    /// would then pass `quota`.
+    async fn create_attachment(&self, record: &AttachmentRecord, quota: u64) -> Result<bool>;
+    /// Bytes of the user's attachments stored now (what counts against the quota).
+    async fn attachment_bytes(&self, user_id: &str) -> Result<u64>;
+    /// The attachments `ids` that exist and are not deleted, as the send of
+    /// `client_msg_id` by `sender` sees them (whether that very send stored them).
+    async fn attachments_for_send(
+        &self,
+        ids: &[String],
+        sender: &str,
+        client_msg_id: &str,
+    ) -> Result<Vec<AttachmentForSend>>;
+    /// The attachment, not deleted, if `user_id` uploaded it or is a member of the room
+    /// it was sent to; `None` for `user_id` skips that check (a signed link's holder).
+    async fn attachment(&self, id: &str, user_id: Option<&str>)
+    -> Result<Option<AttachmentRecord>>;
+    /// Dooms the uploads never sent before `unsent_before`, then lists at most `limit`
+    /// doomed attachments (deleted messages' and rooms', expired uploads), whose files
+    /// are to be removed.
+    async fn doomed_attachments(
+        &self,
+        now: i64,
+        unsent_before: i64,
+        limit: u32,
+    ) -> Result<Vec<AttachmentRecord>>;
+    /// Forgets doomed attachments whose files are gone.
+    async fn forget_attachments(&self, ids: &[String]) -> Result<()>;
 
     /// Raises a member's receipt; returns whether it advanced (`read` raises `delivered` too).
     async fn set_receipt(

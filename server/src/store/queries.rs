@@ -5,11 +5,11 @@
 
 /// The columns [`super::rows`] reads a message from.
 pub(super) const MESSAGE_COLUMNS: &str = "room_id, seq, id, client_msg_id, sender_id, content, \
-     created_at, edited_at, deleted_at, reply_to, mentions";
+     created_at, edited_at, deleted_at, reply_to, mentions, attachments";
 
 /// The message a sender stored under a `client_msg_id` (`$1` sender, `$2` client id).
 pub(super) const EARLIER_SEND: &str = "SELECT room_id, seq, id, client_msg_id, sender_id, \
-     content, created_at, edited_at, deleted_at, reply_to, mentions \
+     content, created_at, edited_at, deleted_at, reply_to, mentions, attachments \
      FROM messages WHERE sender_id = $1 AND client_msg_id = $2";
 
 /// Takes the room's next seq (under the room's row lock).
@@ -17,8 +17,9 @@ pub(super) const NEXT_SEQ: &str =
     "UPDATE rooms SET last_seq = last_seq + 1 WHERE id = $1 RETURNING last_seq";
 
 pub(super) const INSERT_MESSAGE: &str = "INSERT INTO messages
-     (id, room_id, seq, sender_id, client_msg_id, content, created_at, reply_to, mentions)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)";
+     (id, room_id, seq, sender_id, client_msg_id, content, created_at, reply_to, mentions,
+      attachments)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)";
 
 /// A row when `$1` is a message of room `$2` (a reply's parent).
 pub(super) const IS_ROOM_MESSAGE: &str = "SELECT 1 FROM messages WHERE id = $1 AND room_id = $2";
@@ -63,9 +64,14 @@ pub(super) const MESSAGE_SENDER: &str =
 pub(super) const APPLY_EDIT: &str =
     "UPDATE messages SET content = $1, edited_at = $2 WHERE id = $3";
 
-/// Deleting erases the text, and whom it mentioned.
-pub(super) const APPLY_DELETE: &str =
-    "UPDATE messages SET content = '', mentions = NULL, deleted_at = $1 WHERE id = $2";
+/// Deleting erases the text, whom it mentioned, and its attachments.
+pub(super) const APPLY_DELETE: &str = "UPDATE messages SET content = '', mentions = NULL, \
+     attachments = NULL, deleted_at = $1 WHERE id = $2";
+
+/// A deleted message's attachments are never served again; the janitor removes their
+/// files (`$1` the time, `$2` the message).
+pub(super) const DOOM_MESSAGE_ATTACHMENTS: &str =
+    "UPDATE attachments SET deleted_at = $1 WHERE message_id = $2 AND deleted_at IS NULL";
 
 /// A delete erases the text from the log too, not only from the current state.
 pub(super) const ERASE_FROM_LOG: &str =
@@ -91,14 +97,16 @@ pub(super) const INSERT_OUTBOX: &str =
 /// a few pages, not the whole room.
 pub(super) const EVENTS_AFTER: &str = "SELECT * FROM (
          SELECT room_id, seq, 'message' AS kind, id AS message_id, sender_id,
-                sender_id AS actor_id, content, created_at, client_msg_id, reply_to, mentions
+                sender_id AS actor_id, content, created_at, client_msg_id, reply_to, mentions,
+                attachments
          FROM messages WHERE room_id = $1 AND seq > $2 ORDER BY seq LIMIT $3
      ) AS new_messages
      UNION ALL
      SELECT * FROM (
          SELECT e.room_id, e.seq, e.kind, e.message_id, m.sender_id,
                 e.sender_id AS actor_id, e.content, e.created_at, m.client_msg_id,
-                CAST(NULL AS TEXT) AS reply_to, CAST(NULL AS TEXT) AS mentions
+                CAST(NULL AS TEXT) AS reply_to, CAST(NULL AS TEXT) AS mentions,
+                CAST(NULL AS TEXT) AS attachments
          FROM room_events e JOIN messages m ON m.id = e.message_id
          WHERE e.room_id = $1 AND e.seq > $2 AND e.kind <> 'message'
          ORDER BY e.seq LIMIT $3
@@ -107,7 +115,8 @@ pub(super) const EVENTS_AFTER: &str = "SELECT * FROM (
      SELECT * FROM (
          SELECT n.room_id, n.seq, n.kind, '' AS message_id, n.actor_id AS sender_id,
                 n.actor_id, n.body AS content, n.created_at, '' AS client_msg_id,
-                CAST(NULL AS TEXT) AS reply_to, CAST(NULL AS TEXT) AS mentions
+                CAST(NULL AS TEXT) AS reply_to, CAST(NULL AS TEXT) AS mentions,
+                CAST(NULL AS TEXT) AS attachments
          FROM room_notices n
          WHERE n.room_id = $1 AND n.seq > $2
          ORDER BY n.seq LIMIT $3

@@ -1,7 +1,7 @@
 //! Mapping between database rows and protocol types, for every store: both schemas
 //! use the same column names, and integers and text map the same way.
 
-use chat_protocol::v1::{Message, RoomVisibility, UserId};
+use chat_protocol::v1::{Attachment, Message, RoomVisibility, UserId};
 use sqlx::{ColumnIndex, Decode, Row, Type};
 
 use super::error::{Error, Result};
@@ -59,6 +59,7 @@ where
             .map(Into::into),
         mentions: mentions(row.try_get("mentions")?)?,
         reactions: Vec::new(),
+        attachments: attachments(row.try_get("attachments")?)?,
     })
 }
 
@@ -69,6 +70,17 @@ pub(super) fn mentions(stored: Option<String>) -> Result<Vec<UserId>> {
     };
     serde_json::from_str(&json).map_err(|_| Error::Corrupt {
         column: "messages.mentions",
+        value: json,
+    })
+}
+
+/// The `messages.attachments` JSON array (`NULL`: none).
+pub(super) fn attachments(stored: Option<String>) -> Result<Vec<Attachment>> {
+    let Some(json) = stored else {
+        return Ok(Vec::new());
+    };
+    serde_json::from_str(&json).map_err(|_| Error::Corrupt {
+        column: "messages.attachments",
         value: json,
     })
 }
@@ -121,6 +133,7 @@ where
                 .try_get::<Option<String>, _>("reply_to")?
                 .map(Into::into),
             mentions: mentions(row.try_get("mentions")?)?,
+            attachments: attachments(row.try_get("attachments")?)?,
             ..Message::default()
         }),
         "edit" => EventKind::Edited {

@@ -110,6 +110,7 @@ pub(super) fn message(
         content: content.to_owned(),
         reply_to: None,
         mentions: Vec::new(),
+        attachments: Vec::new(),
         now: 100,
         origin: Some(7),
     }

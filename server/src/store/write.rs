@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use chat_protocol::v1::{Message, MessagePinned, Reaction, ServerFrame};
+use chat_protocol::v1::{Attachment, Message, MessagePinned, Reaction, ServerFrame};
 
 use super::{CommittedEvent, EventKind};
 
@@ -23,6 +23,10 @@ pub struct NewMessage {
     pub reply_to: Option<String>,
     /// The members it mentions, without repeats (checked by the writer).
     pub mentions: Vec<String>,
+    /// The sender's uploads it carries, as message objects show them; the writer
+    /// refuses the send unless each is the sender's and never sent, and marks them
+    /// sent with it.
+    pub attachments: Vec<Attachment>,
     /// Commit time, ms since the epoch.
     pub now: i64,
     /// The connection that sent it (a hub connection id), handed to the commit hook so
@@ -43,6 +47,7 @@ impl NewMessage {
             created_at: self.now,
             reply_to: self.reply_to.clone().map(Into::into),
             mentions: self.mentions.iter().cloned().map(Into::into).collect(),
+            attachments: self.attachments.clone(),
             ..Message::default()
         }
     }
@@ -51,6 +56,26 @@ impl NewMessage {
     pub(super) fn mentions_json(&self) -> Option<String> {
         (!self.mentions.is_empty())
             .then(|| serde_json::to_string(&self.mentions).expect("strings serialise"))
+    }
+
+    /// The attachments as stored in `messages.attachments`: a JSON array of what
+    /// message objects carry, `None` for none.
+    pub(super) fn attachments_json(&self) -> Option<String> {
+        (!self.attachments.is_empty())
+            .then(|| serde_json::to_string(&self.attachments).expect("attachments serialise"))
+    }
+
+    /// The ids of the attachments, as a JSON array (what the SQLite writer checks and
+    /// marks sent).
+    pub(super) fn attachment_ids_json(&self) -> Option<String> {
+        (!self.attachments.is_empty()).then(|| {
+            let ids: Vec<&str> = self
+                .attachments
+                .iter()
+                .map(|a| a.attachment_id.as_str())
+                .collect();
+            serde_json::to_string(&ids).expect("strings serialise")
+        })
     }
 }
 

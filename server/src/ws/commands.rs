@@ -74,11 +74,24 @@ impl Connection {
                 content,
                 reply_to,
                 mentions,
+                attachments,
             } => {
+                // Before the next frame is read (messaging::attachments says why).
+                let attachments = if attachments.is_empty() {
+                    Vec::new()
+                } else {
+                    await_boxed!(messaging::attachments(
+                        &self.state,
+                        &self.user_id,
+                        &client_msg_id,
+                        attachments
+                    ))?
+                };
                 let draft = messaging::Draft {
                     content,
                     reply_to,
                     mentions,
+                    attachments,
                 };
                 self.start_send(room_id.into(), client_msg_id, draft);
                 Ok(())

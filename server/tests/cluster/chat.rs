@@ -122,6 +122,7 @@ async fn a_send_retried_on_another_process_is_stored_once() {
         content: "only once".into(),
         reply_to: None,
         mentions: Vec::new(),
+        attachments: Vec::new(),
     };
     let mut first = one.client(&ann.token).await;
     let mut second = two.client(&ann.token).await;

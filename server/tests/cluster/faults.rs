@@ -84,6 +84,7 @@ async fn a_process_killed_with_sends_in_flight_loses_no_acked_message_and_stores
                     content: text(i),
                     reply_to: None,
                     mentions: Vec::new(),
+                    attachments: Vec::new(),
                 };
                 if sink.send(WsMessage::text(frame.encode())).await.is_err() {
                     return i;

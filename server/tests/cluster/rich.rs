@@ -66,6 +66,7 @@ async fn reactions_pins_and_mentions_cross_processes_in_seq_order() {
         content: "@bob take a look".into(),
         reply_to: Some(message_id.as_str().into()),
         mentions: vec![bob.user_id.clone()],
+        attachments: Vec::new(),
     })
     .await;
     let mention = b.recv_message().await;

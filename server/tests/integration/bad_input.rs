@@ -124,6 +124,7 @@ async fn operations_before_authentication_are_refused_with_4001() {
             content: "sneaky".into(),
             reply_to: None,
             mentions: Vec::new(),
+            attachments: Vec::new(),
         },
         ClientFrame::Ping,
     ] {

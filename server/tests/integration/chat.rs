@@ -125,6 +125,7 @@ async fn a_resend_with_the_same_client_msg_id_is_stored_once() {
         content: "x".into(),
         reply_to: None,
         mentions: Vec::new(),
+        attachments: Vec::new(),
     })
     .await;
     let (code, _, reference) = a.expect_error().await;
@@ -224,6 +225,7 @@ async fn sql_and_html_look_alikes_are_stored_and_returned_verbatim() {
         content: "before\u{0}after".into(),
         reply_to: None,
         mentions: Vec::new(),
+        attachments: Vec::new(),
     })
     .await;
     match a
@@ -317,6 +319,7 @@ async fn under_concurrent_traffic_a_sender_gets_acks_for_its_own_and_messages_fo
                         content: format!("{u} {i}"),
                         reply_to: None,
                         mentions: Vec::new(),
+                        attachments: Vec::new(),
                     })
                     .await;
             }

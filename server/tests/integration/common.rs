@@ -412,6 +412,7 @@ impl Client {
             content: text.into(),
             reply_to: None,
             mentions: Vec::new(),
+            attachments: Vec::new(),
         })
         .await;
         self.recv_where(|f| {

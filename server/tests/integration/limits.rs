@@ -33,6 +33,7 @@ async fn a_message_flood_is_rate_limited_then_disconnected_with_4008() {
                 content: format!("spam {i}"),
                 reply_to: None,
                 mentions: Vec::new(),
+                attachments: Vec::new(),
             })
             .await;
         ids.push(id);

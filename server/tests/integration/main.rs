@@ -4,6 +4,7 @@
 mod common;
 
 mod accounts;
+mod attachments;
 mod bad_input;
 mod binary;
 mod chat;

@@ -33,6 +33,7 @@ fn send(room: &str, client_msg_id: &str, content: &str) -> ClientFrame {
         content: content.into(),
         reply_to: None,
         mentions: Vec::new(),
+        attachments: Vec::new(),
     }
 }
 

@@ -14,6 +14,7 @@ fn send_frame(room: &str, text: &str, reply_to: Option<&str>, mentions: &[&str])
         content: text.into(),
         reply_to: reply_to.map(Into::into),
         mentions: mentions.iter().map(|m| (*m).into()).collect(),
+        attachments: Vec::new(),
     }
 }
 

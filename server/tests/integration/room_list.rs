@@ -585,6 +585,7 @@ async fn a_badge_stays_exact_while_messages_and_reads_race() {
             content: format!("m{i}"),
             reply_to: None,
             mentions: Vec::new(),
+            attachments: Vec::new(),
         })
         .await;
         if i % 15 == 7 {

@@ -142,6 +142,7 @@ impl ChatAuth {
                 content: content.to_owned(),
                 reply_to: None,
                 mentions: Vec::new(),
+                attachments: Vec::new(),
             })
             .send()
             .await
@@ -270,6 +271,7 @@ pub fn send_frame(room: &str, id: &str, body: &str) -> String {
         content: body.to_owned(),
         reply_to: None,
         mentions: Vec::new(),
+        attachments: Vec::new(),
     }
     .encode()
 }

@@ -12,7 +12,7 @@
 //! - a batch that still fails to serialise (deadlock, serialisation failure) is retried.
 //!
 //! The batch's writes run in one call of the `chat_commit_batch` function (made in
-//! migrations/postgres/0005_commit_batch.sql, last changed in 0008_rich_messages.sql):
+//! migrations/postgres/0005_commit_batch.sql, last changed in 0009_attachments.sql):
 //! one round trip per batch, where a statement per step cost eight per write.
 
 use sqlx::postgres::{PgConnectOptions, PgRow};
@@ -122,6 +122,7 @@ async fn apply(
         .bind(&writes.reply_tos)
         .bind(&writes.extras)
         .bind(&writes.flags)
+        .bind(&writes.attachments)
         .fetch_all(&mut *conn)
         .await?;
     if rows.len() != order.len() {
@@ -168,8 +169,8 @@ const COMMIT_BATCH: &str = "SELECT outcome, event_seq, earlier_room_id AS room_i
      earlier_sender_id AS sender_id, earlier_content AS content, \
      earlier_created_at AS created_at, earlier_edited_at AS edited_at, \
      earlier_deleted_at AS deleted_at, earlier_reply_to AS reply_to, \
-     earlier_mentions AS mentions \
-     FROM chat_commit_batch($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)";
+     earlier_mentions AS mentions, earlier_attachments AS attachments \
+     FROM chat_commit_batch($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)";
 
 /// What a write passes to `chat_commit_batch` that it does not hold as text already.
 struct Derived {
@@ -177,6 +178,8 @@ struct Derived {
     mentions: Option<String>,
     /// A reaction's or pin's event body.
     body: Option<String>,
+    /// A message's attachments as JSON.
+    attachments: Option<String>,
 }
 
 impl Derived {
@@ -185,10 +188,12 @@ impl Derived {
             Pending::Send { write, .. } => Self {
                 mentions: write.mentions_json(),
                 body: None,
+                attachments: write.attachments_json(),
             },
             Pending::Change { write, .. } => Self {
                 mentions: None,
                 body: write.notice_body(),
+                attachments: None,
             },
         }
     }
@@ -206,6 +211,7 @@ struct BatchArrays<'a> {
     reply_tos: Vec<Option<&'a str>>,
     extras: Vec<Option<&'a str>>,
     flags: Vec<Option<bool>>,
+    attachments: Vec<Option<&'a str>>,
 }
 
 impl<'a> BatchArrays<'a> {
@@ -221,6 +227,7 @@ impl<'a> BatchArrays<'a> {
             reply_tos: Vec::with_capacity(n),
             extras: Vec::with_capacity(n),
             flags: Vec::with_capacity(n),
+            attachments: Vec::with_capacity(n),
         }
     }
 
@@ -237,6 +244,7 @@ impl<'a> BatchArrays<'a> {
                 self.reply_tos.push(write.reply_to.as_deref());
                 self.extras.push(derived.mentions.as_deref());
                 self.flags.push(None);
+                self.attachments.push(derived.attachments.as_deref());
             }
             Pending::Change { write, .. } => {
                 let (extra, flag) = match &write.action {
@@ -257,6 +265,7 @@ impl<'a> BatchArrays<'a> {
                 self.reply_tos.push(None);
                 self.extras.push(extra);
                 self.flags.push(flag);
+                self.attachments.push(None);
             }
         }
     }
@@ -287,6 +296,7 @@ fn refusal(outcome: &str) -> sqlx::Result<Error> {
         "deleted" => Error::MessageDeleted,
         "no_parent" => Error::NoSuchParent,
         "bad_mention" => Error::MentionNotMember,
+        "bad_attachment" => Error::AttachmentUnusable,
         "unchanged" => Error::Unchanged,
         "not_moderator" => Error::Refused(Refusal::NotModerator),
         "collision" => Error::Collision,

@@ -3,6 +3,7 @@
 //! differs between databases is asked of the [`Backend`].
 
 mod accounts;
+mod attachments;
 mod backend;
 mod blocks;
 mod membership;
@@ -32,9 +33,9 @@ use super::queries::{self, MESSAGE_COLUMNS};
 use super::rows::{event_from_row, message_from_row, room_from_row, to_i64, to_u64};
 use super::write::{MessageChange, NewMessage, Sent};
 use super::{
-    AccountStatus, Circle, CommittedEvent, EventOutbox, NewReport, NewRoom, OutboxRow, Page,
-    PageRange, RefreshTokenRecord, RoomInfo, RoomListCursor, RoomListEntry, RoomRecord,
-    RoomWithMembers, Rotation, SearchFilter, Store, UserRecord,
+    AccountStatus, AttachmentForSend, AttachmentRecord, Circle, CommittedEvent, EventOutbox,
+    NewReport, NewRoom, OutboxRow, Page, PageRange, RefreshTokenRecord, RoomInfo, RoomListCursor,
+    RoomListEntry, RoomRecord, RoomWithMembers, Rotation, SearchFilter, Store, UserRecord,
 };
 use crate::events::schema::{self, OutboxEvent};
 
@@ -639,6 +640,46 @@ where
 
     async fn search(&self, user_id: &str, filter: &SearchFilter) -> Result<Vec<Message>> {
         self.find_messages(user_id, filter).await
+    }
+
+    async fn create_attachment(&self, record: &AttachmentRecord, quota: u64) -> Result<bool> {
+        self.insert_attachment(record, quota).await
+    }
+
+    async fn attachment_bytes(&self, user_id: &str) -> Result<u64> {
+        self.stored_attachment_bytes(user_id).await
+    }
+
+    async fn attachments_for_send(
+        &self,
+        ids: &[String],
+        sender: &str,
+        client_msg_id: &str,
+    ) -> Result<Vec<AttachmentForSend>> {
+        self.read_attachments_for_send(ids, sender, client_msg_id)
+            .await
+    }
+
+    async fn attachment(
+        &self,
+        id: &str,
+        user_id: Option<&str>,
+    ) -> Result<Option<AttachmentRecord>> {
+        self.visible_attachment(id, user_id).await
+    }
+
+    async fn doomed_attachments(
+        &self,
+        now: i64,
+        unsent_before: i64,
+        limit: u32,
+    ) -> Result<Vec<AttachmentRecord>> {
+        self.list_doomed_attachments(now, unsent_before, limit)
+            .await
+    }
+
+    async fn forget_attachments(&self, ids: &[String]) -> Result<()> {
+        self.delete_attachment_rows(ids).await
     }
 
     async fn set_receipt(

@@ -15,7 +15,8 @@ use crate::store::{Page, SearchFilter};
 
 /// The columns [`message_from_row`] reads, of messages `m` joined with other tables.
 const M_COLUMNS: &str = "m.room_id, m.seq, m.id, m.client_msg_id, m.sender_id, m.content, \
-     m.created_at, m.edited_at, m.deleted_at, m.reply_to, m.mentions";
+     m.created_at, m.edited_at, m.deleted_at, m.reply_to, m.mentions, \
+     m.attachments";
 
 /// The reactions to the messages `ids` (a subquery or a list, its parameters from `$1`) that are
 /// not deleted: per message and emoji, the count and the first users in the order they

@@ -1,5 +1,6 @@
 //! Deleting a room for good (a server admin's decision), for every backend: its
-//! messages, events, reactions, pins, members and bans go in one transaction. Reports about it stay,
+//! messages, events, reactions, pins, members and bans go in one transaction, and its
+//! attachments are doomed. Reports about it stay,
 //! with the reported messages' content they copied.
 
 use sqlx::{ColumnIndex, Decode, Encode, Executor, IntoArguments, Row, Type};
@@ -27,6 +28,7 @@ where
     for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
     DB::Arguments: IntoArguments<DB>,
     for<'q> &'q str: Encode<'q, DB> + Type<DB>,
+    for<'q> i64: Encode<'q, DB> + Type<DB>,
     for<'r> String: Decode<'r, DB> + Type<DB>,
     for<'r> &'r str: ColumnIndex<DB::Row>,
 {
@@ -57,6 +59,12 @@ where
                 .execute(&mut *tx)
                 .await?;
         }
+        // What was sent to it is never served again; the janitor removes the files.
+        sqlx::query::<DB>(super::attachments::DOOM_ROOM_ATTACHMENTS)
+            .bind(crate::clock::now_ms())
+            .bind(room_id)
+            .execute(&mut *tx)
+            .await?;
         tx.commit().await?;
         Ok(Some(members))
     }

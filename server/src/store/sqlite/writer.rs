@@ -31,6 +31,17 @@ use super::checkpointer::{Checkpointer, WalRestart};
 /// (docs/benchmarks.md). The cache fills only as far as the database is used.
 const WRITE_CACHE_KIB: i64 = 32 * 1024;
 
+/// How many of the attachments `?1` (a JSON array of ids) the sender `?2` may send:
+/// theirs, never sent, not deleted; PostgreSQL's batch function
+/// asks the same.
+const USABLE_ATTACHMENTS: &str = "SELECT COUNT(*) FROM attachments
+     WHERE id IN (SELECT value FROM json_each(?1)) AND uploader_id = ?2
+       AND message_id IS NULL AND deleted_at IS NULL";
+
+/// Marks the attachments `?1` (a JSON array of ids) sent with message `?2` in room `?3`.
+const CLAIM_ATTACHMENTS: &str = "UPDATE attachments SET message_id = ?2, room_id = ?3
+     WHERE id IN (SELECT value FROM json_each(?1))";
+
 /// Opens the write connection with the same durability settings as the pool.
 pub(super) fn open(path: &Path) -> rusqlite::Result<Connection> {
     let conn = Connection::open(path)?;
@@ -106,6 +117,7 @@ fn record_event(
 fn message_from_row(row: &Row<'_>) -> rusqlite::Result<Message> {
     let deleted_at: Option<i64> = row.get("deleted_at")?;
     let mentions: Option<String> = row.get("mentions")?;
+    let attachments: Option<String> = row.get("attachments")?;
     Ok(Message {
         room_id: row.get::<_, String>("room_id")?.into(),
         seq: to_u64(row.get("seq")?),
@@ -122,6 +134,9 @@ fn message_from_row(row: &Row<'_>) -> rusqlite::Result<Message> {
             .and_then(|json| serde_json::from_str(&json).ok())
             .unwrap_or_default(),
         reactions: Vec::new(),
+        attachments: attachments
+            .and_then(|json| serde_json::from_str(&json).ok())
+            .unwrap_or_default(),
     })
 }
 
@@ -198,8 +213,13 @@ fn send(conn: &Connection, write: &NewMessage) -> rusqlite::Result<Result<Sent>>
             write.content,
             write.now,
             write.reply_to,
-            write.mentions_json()
+            write.mentions_json(),
+            write.attachments_json()
         ])?;
+    if let Some(ids) = write.attachment_ids_json() {
+        conn.prepare_cached(CLAIM_ATTACHMENTS)?
+            .execute(params![ids, message_id, write.room_id])?;
+    }
     for user_id in &write.mentions {
         conn.prepare_cached(queries::INSERT_MENTION)?
             .execute(params![user_id, write.room_id, to_i64(seq), message_id])?;
@@ -212,8 +232,9 @@ fn send(conn: &Connection, write: &NewMessage) -> rusqlite::Result<Result<Sent>>
     }))
 }
 
-/// Why a message's reply or mentions are refused: the parent must be a message of the
-/// room, and everyone mentioned a member. Plain messages (most) ask nothing.
+/// Why a message's reply, mentions or attachments are refused: the parent must be a
+/// message of the room, everyone mentioned a member, and every attachment the sender's
+/// own, never sent. Plain messages (most) ask nothing.
 fn reply_or_mention_refusal(
     conn: &Connection,
     write: &NewMessage,
@@ -232,6 +253,14 @@ fn reply_or_mention_refusal(
             .exists(params![write.room_id, user_id])?;
         if !member {
             return Ok(Some(Error::MentionNotMember));
+        }
+    }
+    if let Some(ids) = write.attachment_ids_json() {
+        let usable: i64 = conn
+            .prepare_cached(USABLE_ATTACHMENTS)?
+            .query_row(params![ids, write.sender_id], |row| row.get(0))?;
+        if usable != i64::try_from(write.attachments.len()).unwrap_or(i64::MAX) {
+            return Ok(Some(Error::AttachmentUnusable));
         }
     }
     Ok(None)
@@ -301,6 +330,8 @@ fn change(conn: &Connection, write: &MessageChange) -> rusqlite::Result<Result<C
                 .execute(params![now, message_id])?;
             conn.prepare_cached(queries::ERASE_FROM_LOG)?
                 .execute([message_id])?;
+            conn.prepare_cached(queries::DOOM_MESSAGE_ATTACHMENTS)?
+                .execute(params![now, message_id])?;
         }
         // Returned by `attach` above.
         ChangeAction::React { .. } | ChangeAction::Pin(_) => {}
