@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Several chat-server processes on one PostgreSQL (a throwaway pg_virtualenv cluster)
-# and one Redis (started by the tests themselves, stopped by PID): the cluster tests,
-# which the plain run ignores. Prints "N passed, N failed".
+# and one Redis, and an S3-compatible server for attachments (moto, from
+# scripts/install-deps.sh; both started by the tests themselves, stopped by PID): the
+# cluster tests, which the plain run ignores. Prints "N passed, N failed".
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -10,6 +11,7 @@ trap 'rm -f "$log"' EXIT
 status=0
 cargo build --locked -q -p chat-server
 pg_virtualenv -v 15 env CHAT_TEST_STORE=postgres \
+    CHAT_TEST_S3_SERVER="$HOME/.cache/chat-moto-venv/bin/moto_server" \
     cargo nextest run --locked -p chat-server --test cluster --run-ignored all --no-fail-fast \
     2>&1 | tee "$log" || status=$?
 summary="$(grep -E 'tests run:' "$log" | tail -n1 || true)"

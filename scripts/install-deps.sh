@@ -72,6 +72,16 @@ if ! "$schemathesis_venv/bin/st" --version 2>/dev/null | grep -q "4.32.5"; then
     "$schemathesis_venv/bin/pip" install -q "schemathesis==4.32.5"
 fi
 
+# An S3-compatible server for the cluster tests of attachments on object storage
+# (server/tests/cluster/attachments.rs): moto's server mode, in memory. A pip install
+# of a few seconds, where Garage (the other candidate, on crates.io) would be built
+# from source for minutes on every fresh machine.
+moto_venv="$HOME/.cache/chat-moto-venv"
+if ! "$moto_venv/bin/python" -c 'import moto, sys; sys.exit(moto.__version__ != "5.2.5")' 2>/dev/null; then
+    python3 -m venv "$moto_venv"
+    "$moto_venv/bin/pip" install -q "moto[server]==5.2.5"
+fi
+
 # tree-sitter with the Swift and Kotlin grammars, for the syntax checks of the iOS and
 # Android samples (no Swift compiler or Android SDK can run here).
 venv="$HOME/.cache/chat-tree-sitter-venv"

@@ -87,6 +87,66 @@ impl Drop for Redis {
     }
 }
 
+/// A throwaway S3-compatible server: moto's (PyPI `moto[server]`, installed by
+/// scripts/install-deps.sh; `CHAT_TEST_S3_SERVER` names its `moto_server`), in memory.
+pub struct S3Server {
+    pub port: u16,
+    child: Child,
+}
+
+impl S3Server {
+    pub fn start() -> Self {
+        let program = std::env::var("CHAT_TEST_S3_SERVER")
+            .unwrap_or_else(|_| format!("{}/.cache/chat-moto-venv/bin/moto_server", env!("HOME")));
+        let port = free_port();
+        let child = Command::new(&program)
+            .args(["-H", "127.0.0.1", "-p", &port.to_string()])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap_or_else(|e| panic!("{program} (install it: scripts/install-deps.sh): {e}"));
+        wait_for_port(port, "moto_server");
+        Self { port, child }
+    }
+
+    pub fn endpoint(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port)
+    }
+
+    /// Creates a bucket (moto takes unsigned requests).
+    pub async fn create_bucket(&self, bucket: &str) {
+        let response = http_client()
+            .put(format!("{}/{bucket}", self.endpoint()))
+            .send()
+            .await
+            .expect("create bucket");
+        assert!(response.status().is_success(), "{}", response.status());
+    }
+
+    /// The keys the bucket holds.
+    pub async fn keys(&self, bucket: &str) -> Vec<String> {
+        let listing = http_client()
+            .get(format!("{}/{bucket}?list-type=2", self.endpoint()))
+            .send()
+            .await
+            .expect("list bucket")
+            .text()
+            .await
+            .expect("listing");
+        listing
+            .split("<Key>")
+            .skip(1)
+            .filter_map(|rest| rest.split_once("</Key>").map(|(key, _)| key.to_owned()))
+            .collect()
+    }
+}
+
+impl Drop for S3Server {
+    fn drop(&mut self) {
+        stop(&mut self.child);
+    }
+}
+
 /// What every node of one cluster shares.
 pub struct Cluster {
     pub redis: Redis,
@@ -126,6 +186,22 @@ impl Cluster {
 
     /// Starts one more chat-server process with extra flags.
     pub fn node_with(&self, extra: &[&str]) -> Node {
+        self.node_with_env(extra, &[])
+    }
+
+    /// Two processes with extra flags and environment variables, both ready.
+    pub async fn two_nodes_with_env(&self, extra: &[&str], env: &[(&str, &str)]) -> (Node, Node) {
+        let (one, two) = (
+            self.node_with_env(extra, env),
+            self.node_with_env(extra, env),
+        );
+        one.wait_ready(true).await;
+        two.wait_ready(true).await;
+        (one, two)
+    }
+
+    /// Starts one more chat-server process with extra flags and environment variables.
+    pub fn node_with_env(&self, extra: &[&str], env: &[(&str, &str)]) -> Node {
         let port = free_port();
         let data = self.dir.path().join(format!("node-{port}"));
         let log = std::fs::File::create(self.dir.path().join(format!("node-{port}.log")))
@@ -142,6 +218,7 @@ impl Cluster {
             .arg("--data-dir")
             .arg(&data)
             .env("RUST_LOG", "chat_server=info")
+            .envs(env.iter().copied())
             .stdout(log.try_clone().expect("log"))
             .stderr(log)
             .spawn()

@@ -11,6 +11,7 @@ mod common;
 
 mod harness;
 
+mod attachments;
 mod chat;
 mod faults;
 mod moderation;

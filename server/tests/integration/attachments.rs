@@ -786,3 +786,54 @@ async fn an_expired_link_is_refused() {
     );
     server.stop().await;
 }
+
+#[tokio::test]
+async fn a_room_deleted_by_an_admin_takes_its_files_along() {
+    let server = TestServer::start_with(|config| {
+        config.admin_users = vec!["root".into()];
+        config.attachments.upload_ttl = Duration::from_secs(1);
+    })
+    .await;
+    let root = server.register("root").await;
+    let mut duo = server.duo("private").await;
+    let file = uploaded(
+        &server,
+        &duo.ann.token,
+        "f",
+        "application/octet-stream",
+        vec![1; 10],
+    )
+    .await;
+    let id = file.attachment_id.to_string();
+    let ack = send(
+        &mut duo.a,
+        &duo.room,
+        &uuid::Uuid::new_v4().to_string(),
+        "",
+        &[&id],
+    )
+    .await;
+    assert!(matches!(ack, ServerFrame::MessageAck { .. }), "{ack:?}");
+    let (status, _) = send_json(
+        &server,
+        reqwest::Method::DELETE,
+        Some(&root.token),
+        &format!("/v1/admin/rooms/{}", duo.room),
+        Value::Null,
+    )
+    .await;
+    assert_eq!(status, 204);
+    let (status, _, _) = get(
+        &server,
+        Some(&duo.ann.token),
+        &format!("/v1/attachments/{id}"),
+        &[],
+    )
+    .await;
+    assert_eq!(status, 404, "not even its uploader gets it");
+    eventually("removing the room's files", async || {
+        stored_files(&server).is_empty()
+    })
+    .await;
+    server.stop().await;
+}

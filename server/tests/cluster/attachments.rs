@@ -1,0 +1,175 @@
+//! Attachments across processes on S3-compatible storage: a file uploaded through one
+//! process is served by the other, a message carrying it reaches members on both, one
+//! upload sent through both processes at once is stored with one message only, and a
+//! deleted message's files leave the bucket.
+
+use std::time::Duration;
+
+use chat_protocol::v1::{Attachment, ClientFrame, ServerFrame};
+
+use crate::common::http_client;
+use crate::harness::{Cluster, Conversation, Node, S3Server};
+
+const BUCKET: &str = "chat-attachments";
+
+async fn upload(node: &Node, token: &str, name: &str, mime: &str, bytes: Vec<u8>) -> Attachment {
+    let response = http_client()
+        .post(node.url(&format!("/v1/uploads?filename={name}")))
+        .bearer_auth(token)
+        .header("content-type", mime)
+        .body(bytes)
+        .send()
+        .await
+        .expect("upload");
+    assert_eq!(response.status().as_u16(), 201);
+    response.json().await.expect("an attachment")
+}
+
+async fn download(node: &Node, token: &str, path: &str) -> (u16, Vec<u8>) {
+    let response = http_client()
+        .get(node.url(path))
+        .bearer_auth(token)
+        .send()
+        .await
+        .expect("download");
+    let status = response.status().as_u16();
+    (status, response.bytes().await.expect("body").to_vec())
+}
+
+fn png(width: u32, height: u32) -> Vec<u8> {
+    let mut bytes = Vec::new();
+    image::DynamicImage::new_rgb8(width, height)
+        .write_to(
+            &mut std::io::Cursor::new(&mut bytes),
+            image::ImageFormat::Png,
+        )
+        .expect("encode");
+    bytes
+}
+
+fn send(room: &str, attachment: &str) -> ClientFrame {
+    ClientFrame::SendMessage {
+        room_id: room.into(),
+        client_msg_id: uuid::Uuid::new_v4().to_string(),
+        content: String::new(),
+        reply_to: None,
+        mentions: Vec::new(),
+        attachments: vec![attachment.into()],
+    }
+}
+
+fn is_answer(frame: &ServerFrame) -> bool {
+    matches!(
+        frame,
+        ServerFrame::MessageAck { .. } | ServerFrame::Error { .. }
+    )
+}
+
+#[tokio::test]
+#[ignore = "needs PostgreSQL, Redis and moto: scripts/cluster-test.sh"]
+async fn attachments_on_s3_are_shared_by_every_process_and_sent_once() {
+    let s3 = S3Server::start();
+    s3.create_bucket(BUCKET).await;
+    let cluster = Cluster::new().await;
+    let url = format!("s3://{BUCKET}/chat");
+    let endpoint = s3.endpoint();
+    let (one, two) = cluster
+        .two_nodes_with_env(
+            &[
+                "--attachments-url",
+                &url,
+                "--attachments-s3-endpoint",
+                &endpoint,
+                "--upload-ttl",
+                "2s",
+            ],
+            &[
+                ("AWS_ACCESS_KEY_ID", "test"),
+                ("AWS_SECRET_ACCESS_KEY", "test"),
+                ("AWS_REGION", "us-east-1"),
+            ],
+        )
+        .await;
+    let mut talk = Conversation::start(&one, &two).await;
+
+    // Uploaded through one, stored in the bucket, served by the other.
+    let photo = upload(&one, &talk.ann.token, "p.png", "image/png", png(64, 32)).await;
+    let id = photo.attachment_id.to_string();
+    let mut keys = s3.keys(BUCKET).await;
+    keys.sort();
+    assert_eq!(
+        keys,
+        ["medium", "original", "small"].map(|v| format!("chat/{id}/{v}"))
+    );
+    let (status, original) =
+        download(&two, &talk.ann.token, &format!("/v1/attachments/{id}")).await;
+    assert_eq!((status, original.len() as u64), (200, photo.size));
+    let (status, _) = download(
+        &two,
+        &talk.ann.token,
+        &format!("/v1/attachments/{id}/thumbnail?size=medium"),
+    )
+    .await;
+    assert_eq!(status, 200);
+
+    // Sent through process one, it reaches Bob on process two.
+    talk.a.send(&send(&talk.room, &id)).await;
+    let ack = talk.a.recv_where(is_answer).await;
+    let ServerFrame::MessageAck { message_id, .. } = ack else {
+        panic!("{ack:?}")
+    };
+    let received = talk.b.recv_message().await;
+    assert_eq!(received.attachments, vec![photo]);
+
+    // One upload sent through both processes at once: one message carries it.
+    let file = upload(
+        &two,
+        &talk.ann.token,
+        "f.bin",
+        "application/octet-stream",
+        vec![9; 100],
+    )
+    .await;
+    let file_id = file.attachment_id.to_string();
+    let mut on_two = two.client(&talk.ann.token).await;
+    talk.a.send(&send(&talk.room, &file_id)).await;
+    on_two.send(&send(&talk.room, &file_id)).await;
+    let answers = [
+        talk.a.recv_where(is_answer).await,
+        on_two.recv_where(is_answer).await,
+    ];
+    let acks = answers
+        .iter()
+        .filter(|f| matches!(f, ServerFrame::MessageAck { .. }))
+        .count();
+    let conflicts = answers
+        .iter()
+        .filter(|f| matches!(f, ServerFrame::Error { code, .. } if code.as_str() == "conflict"))
+        .count();
+    assert_eq!((acks, conflicts), (1, 1), "{answers:?}");
+
+    // Deleting the photo's message empties its part of the bucket.
+    talk.a
+        .send(&ClientFrame::DeleteMessage {
+            room_id: talk.room.as_str().into(),
+            message_id,
+        })
+        .await;
+    talk.a
+        .recv_where(|f| matches!(f, ServerFrame::MessageDeleted { .. }))
+        .await;
+    let mut gone = false;
+    for _ in 0..100 {
+        if !s3.keys(BUCKET).await.iter().any(|key| key.contains(&id)) {
+            gone = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(gone, "the photo's files are still in the bucket");
+    assert_eq!(
+        s3.keys(BUCKET).await,
+        vec![format!("chat/{file_id}/original")],
+        "the file that was sent stays"
+    );
+}
