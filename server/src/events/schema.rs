@@ -104,8 +104,14 @@ pub fn message_created(
     if !message.mentions.is_empty() {
         data["mentions"] = json!(message.mentions);
     }
+    if !message.attachments.is_empty() {
+        data["attachment_count"] = json!(message.attachments.len());
+    }
     if include_content {
         data["content"] = json!(message.content);
+        if !message.attachments.is_empty() {
+            data["attachments"] = json!(message.attachments);
+        }
     }
     finish(event, recipients, data)
 }

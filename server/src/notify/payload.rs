@@ -1,7 +1,7 @@
 //! What a notification carries: enough for a push service to show "ann in #general",
 //! and the message text only when the configuration allows it.
 
-use chat_protocol::v1::{Message, Report};
+use chat_protocol::v1::{Attachment, Message, Report};
 use serde::Serialize;
 
 use super::webhook::WebhookPost;
@@ -27,6 +27,16 @@ pub struct Notification {
     /// Only with `--notify-include-content`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub content: Option<String>,
+    /// How many files the message carries ("sent a photo"); left out for none.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub attachment_count: usize,
+    /// What they are (names are content: only with `--notify-include-content`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub attachments: Vec<Attachment>,
+}
+
+fn is_zero(count: &usize) -> bool {
+    *count == 0
 }
 
 impl Notification {
@@ -51,6 +61,12 @@ impl Notification {
             recipients,
             created_at: message.created_at,
             content: include_content.then(|| message.content.clone()),
+            attachment_count: message.attachments.len(),
+            attachments: if include_content {
+                message.attachments.clone()
+            } else {
+                Vec::new()
+            },
         }
     }
 

@@ -201,6 +201,32 @@ async fn nobody_offline_means_no_notification_and_content_only_when_enabled() {
         "only the second message"
     );
     assert_eq!(delivered[0]["content"], "now bob is away");
+    assert!(delivered[0].get("attachment_count").is_none());
+
+    // A photo without a caption: the notification says what it carries.
+    let upload: Value = server
+        .http
+        .post(server.url("/v1/uploads?filename=notes.txt"))
+        .bearer_auth(&ann.token)
+        .body("meeting notes")
+        .send()
+        .await
+        .expect("upload")
+        .json()
+        .await
+        .expect("an attachment");
+    a.send(&chat_protocol::v1::ClientFrame::SendMessage {
+        room_id: room.as_str().into(),
+        client_msg_id: uuid::Uuid::new_v4().to_string(),
+        content: String::new(),
+        reply_to: None,
+        mentions: Vec::new(),
+        attachments: vec![upload["attachment_id"].as_str().unwrap().into()],
+    })
+    .await;
+    let delivered = webhook.delivered(2).await;
+    assert_eq!(delivered[1]["attachment_count"], 1);
+    assert_eq!(delivered[1]["attachments"][0]["name"], "notes.txt");
 }
 
 #[tokio::test]
