@@ -112,8 +112,19 @@ fn outgoing(room: &str, id: &str) -> OutboxEntry {
             content: format!("text {id}"),
             reply_to: None,
             mentions: Vec::new(),
+            attachments: Vec::new(),
+            uploading: false,
         },
     }
+}
+
+/// A message whose files are still being uploaded.
+fn outgoing_with_files(room: &str, id: &str) -> OutboxEntry {
+    let mut entry = outgoing(room, id);
+    if let Change::Send { uploading, .. } = &mut entry.change {
+        *uploading = true;
+    }
+    entry
 }
 
 fn ack(room: &str, id: &str, seq: u64) -> ServerFrame {
@@ -1012,4 +1023,59 @@ fn a_change_in_flight_when_the_connection_drops_is_sent_again() {
     // The pong of the new connection's ping finishes it (pings are counted afresh).
     sim.frame(ServerFrame::Pong { server_time: 0 });
     assert_eq!(sim.core.outbox_len(), 0);
+}
+
+#[test]
+fn a_message_waits_for_its_uploads_and_holds_back_its_room_only() {
+    let mut sim = Sim::live_in_room(None);
+    sim.input(Input::Enqueue(outgoing_with_files("r", "photo")));
+    sim.input(Input::Enqueue(outgoing("r", "after")));
+    sim.input(Input::Enqueue(outgoing("other", "elsewhere")));
+    // The photo's room waits for its files; another room does not.
+    assert_eq!(sent_ids(&sim.take_sent()), ["elsewhere"]);
+    sim.input(Input::Uploaded {
+        client_msg_id: "photo".into(),
+        attachment_ids: vec!["a1".into(), "a2".into()],
+    });
+    let sent = sim.take_sent();
+    assert_eq!(sent_ids(&sent), ["photo"]);
+    assert!(
+        matches!(&sent[0], ClientFrame::SendMessage { attachments, .. } if attachments.len() == 2 && attachments[0] == "a1"),
+        "{sent:?}"
+    );
+    // An upload reported twice changes nothing.
+    sim.input(Input::Uploaded {
+        client_msg_id: "photo".into(),
+        attachment_ids: vec!["a3".into()],
+    });
+    assert!(sim.take_sent().is_empty());
+    sim.frame(ack("r", "photo", 1));
+    assert_eq!(sent_ids(&sim.take_sent()), ["after"]);
+}
+
+#[test]
+fn a_refused_upload_fails_its_message_and_lets_the_room_go_on() {
+    let mut sim = Sim::live_in_room(None);
+    sim.input(Input::Enqueue(outgoing_with_files("r", "huge")));
+    sim.input(Input::Enqueue(outgoing("r", "next")));
+    assert!(sim.take_sent().is_empty());
+    sim.input(Input::UploadRefused {
+        client_msg_id: "huge".into(),
+        code: ErrorCode::TooLarge,
+        message: "the file is larger than the server's limit".into(),
+    });
+    assert!(sim.events.iter().any(|e| matches!(
+        e,
+        Event::SendFailed { client_msg_id, code: ErrorCode::TooLarge, .. } if client_msg_id == "huge"
+    )));
+    assert_eq!(sent_ids(&sim.take_sent()), ["next"]);
+    // Retried, it waits for its files again.
+    sim.frame(ack("r", "next", 1));
+    sim.input(Input::Retry("huge".into()));
+    assert!(sim.take_sent().is_empty());
+    sim.input(Input::Uploaded {
+        client_msg_id: "huge".into(),
+        attachment_ids: vec!["a1".into()],
+    });
+    assert_eq!(sent_ids(&sim.take_sent()), ["huge"]);
 }

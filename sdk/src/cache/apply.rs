@@ -83,7 +83,8 @@ fn apply_frame(db: &Connection, frame: &ServerFrame) -> Result<()> {
         }
         ServerFrame::MessageDeleted { message_id, .. } => {
             db.execute(
-                "UPDATE messages SET content = '', mentions = NULL, deleted = 1
+                "UPDATE messages SET content = '', mentions = NULL, attachments = NULL,
+                     deleted = 1
                  WHERE message_id = ?1",
                 params![message_id.as_str()],
             )?;
@@ -169,7 +170,7 @@ fn store_message(db: &Connection, m: &Message, current_state: bool) -> Result<()
     let conflict = if current_state {
         "ON CONFLICT (room_id, seq) DO UPDATE SET content = excluded.content,
              edited_at = excluded.edited_at, deleted = excluded.deleted,
-             mentions = excluded.mentions"
+             mentions = excluded.mentions, attachments = excluded.attachments"
     } else {
         "ON CONFLICT DO NOTHING"
     };
@@ -178,8 +179,9 @@ fn store_message(db: &Connection, m: &Message, current_state: bool) -> Result<()
     db.execute(
         &format!(
             "INSERT INTO messages (room_id, seq, message_id, client_msg_id, sender_id, content,
-                                   created_at, edited_at, deleted, reply_to, mentions)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11) {conflict}"
+                                   created_at, edited_at, deleted, reply_to, mentions,
+                                   attachments)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12) {conflict}"
         ),
         params![
             m.room_id.as_str(),
@@ -192,7 +194,8 @@ fn store_message(db: &Connection, m: &Message, current_state: bool) -> Result<()
             m.edited_at,
             m.deleted,
             m.reply_to.as_deref(),
-            mentions
+            mentions,
+            super::attachments::stored_json(&m.attachments)
         ],
     )?;
     Ok(())

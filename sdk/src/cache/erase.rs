@@ -4,8 +4,10 @@
 use super::{Cache, Result};
 
 /// Every table of the cache.
-const TABLES: [&str; 8] = [
+const TABLES: [&str; 10] = [
     "outbox",
+    "outbox_files",
+    "thumbnails",
     "messages",
     "notices",
     "receipts",

@@ -2,6 +2,7 @@
 //! cursors, receipts and the room list, in one SQLite file (or in memory for tests).
 
 mod apply;
+mod attachments;
 mod blocks;
 mod erase;
 mod floor;
@@ -22,8 +23,11 @@ use rusqlite::Connection;
 use rusqlite_migration::{M, Migrations};
 
 pub use apply::CursorUpdate;
+pub use attachments::{NewFile, Upload};
 pub use outbox::Draft;
-pub use types::{LocalMessage, MessageReaction, MessageStatus, NoticeChange, RoomNotice};
+pub use types::{
+    LocalMessage, MessageAttachment, MessageReaction, MessageStatus, NoticeChange, RoomNotice,
+};
 
 /// Why the cache failed.
 #[derive(Debug, thiserror::Error)]
@@ -53,6 +57,7 @@ fn migrations() -> Migrations<'static> {
         M::up(include_str!("schema_3_room_list.sql")),
         M::up(include_str!("schema_4_moderation.sql")),
         M::up(include_str!("schema_5_rich.sql")),
+        M::up(include_str!("schema_6_attachments.sql")),
     ])
 }
 

@@ -19,6 +19,8 @@ pub struct Draft {
     pub reply_to: Option<String>,
     /// The user ids it mentions.
     pub mentions: Vec<String>,
+    /// Files it carries (kept in the cache until uploaded).
+    pub files: Vec<super::NewFile>,
 }
 
 impl Draft {
@@ -46,7 +48,8 @@ impl Cache {
         now_ms: i64,
     ) -> Result<LocalMessage> {
         let client_msg_id = uuid::Uuid::new_v4().hyphenated().to_string();
-        self.db.execute(
+        let tx = self.db.transaction()?;
+        tx.execute(
             "INSERT INTO outbox (client_msg_id, room_id, content, created_at, reply_to, mentions)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
             params![
@@ -58,6 +61,9 @@ impl Cache {
                 mentions_json(&draft.mentions)
             ],
         )?;
+        super::attachments::store_files(&tx, &client_msg_id, &draft.files)?;
+        let attachments = super::attachments::of_outbox_message(&tx, &client_msg_id)?;
+        tx.commit()?;
         Ok(LocalMessage {
             room_id: room_id.to_owned(),
             seq: None,
@@ -74,6 +80,7 @@ impl Cache {
             mentions: draft.mentions.clone(),
             reactions: Vec::new(),
             pinned: false,
+            attachments,
         })
     }
 
@@ -173,6 +180,7 @@ impl Cache {
              FROM outbox ORDER BY position",
         )?;
         let rows = query.query_map([], |row| {
+            let client_msg_id: String = row.get(1)?;
             let target = match (
                 row.get::<_, Option<String>>(7)?,
                 row.get::<_, Option<String>>(8)?,
@@ -200,18 +208,32 @@ impl Cache {
                     content,
                     reply_to: row.get(5)?,
                     mentions: super::read::mentions(row.get(6)?),
+                    attachments: Vec::new(),
+                    uploading: false,
                 },
             };
             Ok((
                 OutboxEntry {
                     room_id: row.get(0)?,
-                    client_msg_id: row.get(1)?,
+                    client_msg_id,
                     change,
                 },
                 row.get::<_, bool>(3)?,
             ))
         })?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
+        let mut entries = rows.collect::<rusqlite::Result<Vec<_>>>()?;
+        for (entry, _) in &mut entries {
+            if let Change::Send {
+                attachments,
+                uploading,
+                ..
+            } = &mut entry.change
+            {
+                (*attachments, *uploading) =
+                    super::attachments::upload_state(&self.db, &entry.client_msg_id)?;
+            }
+        }
+        Ok(entries)
     }
 
     /// A change left the outbox (done, or refused for good); returns the server id of
@@ -288,10 +310,11 @@ impl Cache {
             )
             .optional()?;
         if let Some((room_id, content, reply_to, mentions)) = pending {
+            let attachments = super::attachments::take_for_stored_message(&tx, client_msg_id)?;
             tx.execute(
                 "INSERT INTO messages (room_id, seq, message_id, client_msg_id, sender_id, content,
-                                       created_at, reply_to, mentions)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) ON CONFLICT DO NOTHING",
+                                       created_at, reply_to, mentions, attachments)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10) ON CONFLICT DO NOTHING",
                 params![
                     room_id,
                     sql_seq(seq),
@@ -301,7 +324,8 @@ impl Cache {
                     content,
                     created_at,
                     reply_to,
-                    mentions
+                    mentions,
+                    attachments
                 ],
             )?;
             // Changes made to it while it was pending name it by id from now on.
@@ -355,10 +379,13 @@ impl Cache {
     ///
     /// When SQLite fails.
     pub fn cancelled(&mut self, client_msg_id: &str) -> Result<()> {
-        self.db.execute(
+        let tx = self.db.transaction()?;
+        tx.execute(
             "DELETE FROM outbox WHERE client_msg_id = ?1",
             params![client_msg_id],
         )?;
+        super::attachments::forget_files(&tx, client_msg_id)?;
+        tx.commit()?;
         Ok(())
     }
 }

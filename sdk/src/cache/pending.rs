@@ -68,6 +68,7 @@ pub(super) fn overlay(
                 message.content.clear();
                 message.reactions.clear();
                 message.mentions.clear();
+                message.attachments.clear();
             }
             "react" if !message.deleted => {
                 if let (Some(emoji), Some(on)) = (&change.emoji, change.flag) {

@@ -64,7 +64,8 @@ impl Cache {
                     reply_to, mentions,
                     EXISTS (SELECT 1 FROM pins p
                             WHERE p.room_id = messages.room_id
-                              AND p.message_id = messages.message_id)
+                              AND p.message_id = messages.message_id),
+                    attachments
              FROM messages WHERE room_id = ?1 AND seq < ?2 ORDER BY seq DESC LIMIT ?3",
         )?;
         let before = before_seq.map_or(i64::MAX, sql_seq);
@@ -96,6 +97,7 @@ impl Cache {
                 mentions: mentions(row.get(11)?),
                 reactions: Vec::new(),
                 pinned: row.get(12)?,
+                attachments: super::attachments::of_stored_message(row.get(13)?),
             })
         })?;
         let mut page = rows.collect::<rusqlite::Result<Vec<_>>>()?;
@@ -195,9 +197,15 @@ impl Cache {
                 mentions: mentions(row.get(6)?),
                 reactions: Vec::new(),
                 pinned: false,
+                attachments: Vec::new(),
             })
         })?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
+        let mut echoes = rows.collect::<rusqlite::Result<Vec<_>>>()?;
+        for echo in &mut echoes {
+            echo.attachments =
+                super::attachments::of_outbox_message(&self.db, &echo.client_msg_id)?;
+        }
+        Ok(echoes)
     }
 
     /// The highest delivered and read positions among the room's other members.

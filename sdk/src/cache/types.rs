@@ -1,7 +1,8 @@
 //! What the cache hands to the app.
 
 use chat_protocol::v1::{
-    ErrorCode, MemberRole, MembershipChange, Message, MessageId, ServerFrame, UserId, WhoCanAdd,
+    Attachment, ErrorCode, MemberRole, MembershipChange, Message, MessageId, ServerFrame, UserId,
+    WhoCanAdd,
 };
 
 /// Where one of the user's own messages stands: a clock, one tick, two ticks, two
@@ -73,6 +74,67 @@ pub struct LocalMessage {
     pub reactions: Vec<MessageReaction>,
     /// Pinned in the room.
     pub pinned: bool,
+    /// Files it carries, in the sender's order (a pending message's too, before they
+    /// are uploaded).
+    pub attachments: Vec<MessageAttachment>,
+}
+
+/// A file a message carries. Show images by their thumbnail (`ChatClient::thumbnail`)
+/// in a box of `thumbnail_width` × `thumbnail_height`; show `name` as text, never as
+/// markup.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+#[cfg_attr(
+    feature = "tsify",
+    derive(serde::Serialize, tsify::Tsify),
+    serde(rename_all = "camelCase")
+)]
+pub struct MessageAttachment {
+    /// The server's id, once uploaded; `None` while the file waits in the outbox.
+    pub attachment_id: Option<String>,
+    /// Its position in the message (what `ChatClient::pending_file` takes while it
+    /// waits to be uploaded).
+    pub position: u32,
+    /// The file name.
+    pub name: String,
+    /// `image/jpeg`, `image/png`, `image/webp`, `image/gif`, or
+    /// `application/octet-stream` for any other file (before the upload: what the app
+    /// declared).
+    pub mime: String,
+    /// Bytes.
+    pub size: u64,
+    /// An image's width and height as displayed, once the server has read them.
+    pub width: Option<u32>,
+    /// See `width`.
+    pub height: Option<u32>,
+    /// The small thumbnail's size, for an image the server has thumbnailed.
+    pub thumbnail_width: Option<u32>,
+    /// See `thumbnail_width`.
+    pub thumbnail_height: Option<u32>,
+}
+
+impl MessageAttachment {
+    /// What the app shows of an Attachment object the server sent.
+    #[must_use]
+    pub fn from_server(position: usize, attachment: &Attachment) -> Self {
+        Self {
+            attachment_id: Some(attachment.attachment_id.to_string()),
+            position: u32::try_from(position).unwrap_or(u32::MAX),
+            name: attachment.name.clone(),
+            mime: attachment.mime.clone(),
+            size: attachment.size,
+            width: attachment.width,
+            height: attachment.height,
+            thumbnail_width: attachment.thumbnail.map(|t| t.width),
+            thumbnail_height: attachment.thumbnail.map(|t| t.height),
+        }
+    }
+
+    /// Whether the server recognised it as an image (it has thumbnails).
+    #[must_use]
+    pub fn is_image(&self) -> bool {
+        self.thumbnail_width.is_some()
+    }
 }
 
 impl LocalMessage {
@@ -110,6 +172,12 @@ impl LocalMessage {
                 .collect(),
             reactions,
             pinned: false,
+            attachments: message
+                .attachments
+                .iter()
+                .enumerate()
+                .map(|(i, a)| MessageAttachment::from_server(i, a))
+                .collect(),
         }
     }
 }

@@ -15,6 +15,7 @@ use super::refresher::SessionRefresher;
 use super::rest;
 use super::room_list::RoomListSync;
 use super::session::Session;
+use super::uploads::Uploader;
 use super::{ClientError, ClientEvent, TokenProvider};
 use crate::cache::{Cache, Draft, LocalMessage};
 use crate::core::{Change, ConnectionState, Core, CoreConfig, Input, OutboxEntry, Target};
@@ -64,6 +65,8 @@ pub(crate) struct Assembled {
     pub(crate) client: ChatClient,
     pub(crate) bridge: Bridge,
     pub(crate) commands: mpsc::UnboundedReceiver<Command>,
+    /// The loop the platform runs beside the driver (`Uploader::run`).
+    pub(crate) uploader: Arc<Uploader>,
 }
 
 /// The server's base URL without a trailing slash, if it is `http://` or `https://`.
@@ -117,6 +120,7 @@ impl ChatClient {
             refresher: std::sync::OnceLock::new(),
             session: Mutex::new(None),
             room_list_sync: std::sync::OnceLock::new(),
+            uploader: std::sync::OnceLock::new(),
         });
         let refresher: Arc<dyn TokenProvider> = Arc::new(SessionRefresher {
             http: http.clone(),
@@ -131,6 +135,13 @@ impl ChatClient {
             shared: Arc::downgrade(&shared),
         }));
         let (commands, queue) = mpsc::unbounded_channel();
+        let uploader = Arc::new(Uploader::new(
+            http.clone(),
+            base_url.clone(),
+            Arc::downgrade(&shared),
+            commands.downgrade(),
+        ));
+        let _ = shared.uploader.set(Arc::clone(&uploader));
         for (room_id, since_seq) in followed {
             let _ = commands.send(Command::Input(Box::new(Input::JoinRoom {
                 room_id,
@@ -155,6 +166,7 @@ impl ChatClient {
             },
             bridge,
             commands: queue,
+            uploader,
         })
     }
 
@@ -585,11 +597,16 @@ impl ChatClient {
             content: content.to_owned(),
             reply_to,
             mentions: unique,
+            files: Vec::new(),
         };
         self.send_draft(room_id, &draft)
     }
 
-    fn send_draft(&self, room_id: &str, draft: &Draft) -> Result<LocalMessage, ClientError> {
+    pub(super) fn send_draft(
+        &self,
+        room_id: &str,
+        draft: &Draft,
+    ) -> Result<LocalMessage, ClientError> {
         let me = self.shared.me().ok_or(ClientError::NotSignedIn)?;
         if self.commands.is_closed() {
             return Err(ClientError::Closed);
@@ -610,8 +627,15 @@ impl ChatClient {
                 content: echo.content.clone(),
                 reply_to: echo.reply_to.clone(),
                 mentions: echo.mentions.clone(),
+                attachments: Vec::new(),
+                uploading: !draft.files.is_empty(),
             },
         }));
+        if !draft.files.is_empty()
+            && let Some(uploader) = self.shared.uploader.get()
+        {
+            uploader.kick();
+        }
         Ok(echo)
     }
 
@@ -786,6 +810,10 @@ impl ChatClient {
         if let Some(message) = message {
             self.input(Input::Enqueue(message))?;
             self.input(Input::Retry(client_msg_id.to_owned()))?;
+            // A message whose upload was refused uploads again.
+            if let Some(uploader) = self.shared.uploader.get() {
+                uploader.kick();
+            }
         }
         Ok(())
     }
@@ -802,11 +830,14 @@ impl ChatClient {
     /// Stops the client: closes the connection; the outbox stays for the next run.
     pub fn shutdown(&self) {
         let _ = self.commands.send(Command::Shutdown);
+        if let Some(uploader) = self.shared.uploader.get() {
+            uploader.close();
+        }
     }
 }
 
 /// Wall-clock time in ms since the epoch (`SystemTime` does not exist in browsers).
-fn now_ms() -> i64 {
+pub(super) fn now_ms() -> i64 {
     #[cfg(target_arch = "wasm32")]
     {
         js_sys::Date::now() as i64

@@ -53,6 +53,8 @@ pub(crate) struct Shared {
     pub(crate) session: Mutex<Option<super::Session>>,
     /// Reads the room list after each connection goes live.
     pub(crate) room_list_sync: std::sync::OnceLock<Arc<RoomListSync>>,
+    /// Uploads the files of pending messages.
+    pub(crate) uploader: std::sync::OnceLock<Arc<super::uploads::Uploader>>,
 }
 
 impl std::fmt::Debug for Shared {
@@ -215,11 +217,15 @@ impl Bridge {
                 }
             }
             Action::Emit(event) => {
-                // Once live, the list is read again: whatever changed while away.
-                if matches!(&event, Event::State(ConnectionState::Connected))
-                    && let Some(sync) = self.shared.room_list_sync.get()
-                {
-                    io.sync_room_list(Arc::clone(sync));
+                // Once live, the list is read again: whatever changed while away; and
+                // uploads that failed for want of a network go again at once.
+                if matches!(&event, Event::State(ConnectionState::Connected)) {
+                    if let Some(sync) = self.shared.room_list_sync.get() {
+                        io.sync_room_list(Arc::clone(sync));
+                    }
+                    if let Some(uploader) = self.shared.uploader.get() {
+                        uploader.kick();
+                    }
                 }
                 self.on_event(event);
             }

@@ -143,6 +143,21 @@ pub enum ClientEvent {
         /// The server's explanation.
         message: String,
     },
+    /// A file of one of the user's pending messages is on its way to the server: show
+    /// `sent_bytes` of `total_bytes` on its bubble. When the last file is through, the
+    /// message is sent (its `Status` follows).
+    UploadProgress {
+        /// The room.
+        room_id: String,
+        /// The pending message.
+        client_msg_id: String,
+        /// The file's position in the message.
+        position: u32,
+        /// Bytes the server has received so far.
+        sent_bytes: u64,
+        /// The file's size.
+        total_bytes: u64,
+    },
     /// The server refused a request that was not a send (join, edit, history...).
     Error {
         /// Why the server refused it.

@@ -5,6 +5,7 @@
 
 mod account;
 mod api;
+mod attachments;
 mod bridge;
 mod error;
 mod events;
@@ -16,8 +17,10 @@ mod room_list;
 mod safety;
 mod session;
 mod token_provider;
+mod uploads;
 
 pub use api::{ChatClient, ClientConfig};
+pub use attachments::{MAX_FILE_BYTES, THUMBNAIL_CACHE_BYTES, ThumbnailVariant};
 pub(crate) use bridge::{Bridge, Command, Io};
 pub use error::ClientError;
 pub use events::ClientEvent;

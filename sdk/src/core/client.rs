@@ -252,6 +252,28 @@ impl Core {
                 self.flush_outbox(now, &mut out);
             }
             Input::EnqueueFailed(message) => self.outbox.enqueue_failed(message),
+            Input::Uploaded {
+                client_msg_id,
+                attachment_ids,
+            } => {
+                if self.outbox.uploaded(&client_msg_id, attachment_ids) {
+                    self.flush_outbox(now, &mut out);
+                }
+            }
+            Input::UploadRefused {
+                client_msg_id,
+                code,
+                message,
+            } => {
+                if self.outbox.upload_refused(&client_msg_id) {
+                    out.push(Action::Emit(Event::SendFailed {
+                        client_msg_id,
+                        code,
+                        message,
+                    }));
+                    self.flush_outbox(now, &mut out);
+                }
+            }
             Input::Cancel(client_msg_id) => {
                 if self.outbox.cancel(&client_msg_id) {
                     out.push(Action::Emit(Event::Cancelled(client_msg_id)));

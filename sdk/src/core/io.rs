@@ -147,6 +147,24 @@ pub enum Input {
     /// A message from the driver's store that the server refused for good in an earlier
     /// run (kept so that it can be retried or cancelled).
     EnqueueFailed(OutboxEntry),
+    /// Every file of a queued message reached the server (the driver's uploader): it is
+    /// sent now, carrying them.
+    Uploaded {
+        /// The message.
+        client_msg_id: String,
+        /// Its files' server ids, in order.
+        attachment_ids: Vec<String>,
+    },
+    /// The server refused a file of a queued message for good (too large, a type it
+    /// does not take): the message fails, as if the server had refused it.
+    UploadRefused {
+        /// The message.
+        client_msg_id: String,
+        /// Why.
+        code: ErrorCode,
+        /// The server's explanation.
+        message: String,
+    },
     /// Give up on a queued or failed message.
     Cancel(String),
     /// Try a failed message again (same `client_msg_id`).

@@ -40,6 +40,12 @@ pub enum Change {
         reply_to: Option<String>,
         /// The user ids it mentions.
         mentions: Vec<String>,
+        /// The server ids of the files it carries, in order (once uploaded).
+        attachments: Vec<String>,
+        /// A file of it still waits to be uploaded: it is not sent until the driver's
+        /// uploader reports them all ([`Outbox::uploaded`]), and its room's later
+        /// entries wait behind it.
+        uploading: bool,
     },
     /// Replace the text of one of the user's messages.
     Edit {
@@ -116,16 +122,21 @@ impl OutboxEntry {
         };
         Some(match &self.change {
             Change::Send {
+                uploading: true, ..
+            } => return None,
+            Change::Send {
                 content,
                 reply_to,
                 mentions,
+                attachments,
+                uploading: false,
             } => ClientFrame::SendMessage {
                 room_id,
                 client_msg_id: self.client_msg_id.clone(),
                 content: content.clone(),
                 reply_to: reply_to.as_deref().map(Into::into),
                 mentions: mentions.iter().map(|m| m.as_str().into()).collect(),
-                attachments: Vec::new(),
+                attachments: attachments.iter().map(|a| a.as_str().into()).collect(),
             },
             Change::Edit { target, content } => ClientFrame::EditMessage {
                 room_id,
@@ -471,6 +482,52 @@ impl Outbox {
         self.items.len() != before
     }
 
+    /// Every file of the queued message `client_msg_id` is uploaded: it may be sent now,
+    /// carrying `attachment_ids`. Returns whether such a message was waiting.
+    pub fn uploaded(&mut self, client_msg_id: &str, attachment_ids: Vec<String>) -> bool {
+        let Some(item) = self
+            .items
+            .iter_mut()
+            .find(|i| i.entry.client_msg_id == client_msg_id)
+        else {
+            return false;
+        };
+        match &mut item.entry.change {
+            Change::Send {
+                attachments,
+                uploading,
+                ..
+            } if *uploading => {
+                *attachments = attachment_ids;
+                *uploading = false;
+                true
+            }
+            _ => false,
+        }
+    }
+
+    /// The server refused a file of the message `client_msg_id` for good: the message
+    /// fails (and no longer blocks its room). Returns whether it was waiting.
+    pub fn upload_refused(&mut self, client_msg_id: &str) -> bool {
+        match self.items.iter_mut().find(|i| {
+            i.entry.client_msg_id == client_msg_id
+                && matches!(
+                    i.entry.change,
+                    Change::Send {
+                        uploading: true,
+                        ..
+                    }
+                )
+                && i.slot != Slot::Failed
+        }) {
+            Some(item) => {
+                item.slot = Slot::Failed;
+                true
+            }
+            None => false,
+        }
+    }
+
     /// Puts a failed message at the back of the line; returns whether it was failed.
     pub fn retry(&mut self, client_msg_id: &str) -> bool {
         let Some(index) = self
@@ -513,6 +570,8 @@ mod tests {
                 content: id.into(),
                 reply_to: None,
                 mentions: Vec::new(),
+                attachments: Vec::new(),
+                uploading: false,
             },
         }
     }

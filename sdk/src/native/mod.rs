@@ -37,7 +37,13 @@ impl ChatClient {
             url: parts.client.ws_url(),
             tls,
         };
-        tokio::spawn(driver::run(parts.bridge, endpoint, parts.commands));
+        let uploader = parts.uploader;
+        let closer = std::sync::Arc::clone(&uploader);
+        tokio::spawn(async move {
+            driver::run(parts.bridge, endpoint, parts.commands).await;
+            closer.close();
+        });
+        tokio::spawn(async move { uploader.run(tokio::time::sleep).await });
         Ok(parts.client)
     }
 }

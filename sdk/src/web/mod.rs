@@ -36,7 +36,15 @@ impl ChatClient {
             seed,
         )?;
         let url = parts.client.ws_url();
-        wasm_bindgen_futures::spawn_local(driver::run(parts.bridge, url, parts.commands));
+        let uploader = parts.uploader;
+        let closer = std::sync::Arc::clone(&uploader);
+        wasm_bindgen_futures::spawn_local(async move {
+            driver::run(parts.bridge, url, parts.commands).await;
+            closer.close();
+        });
+        wasm_bindgen_futures::spawn_local(async move {
+            uploader.run(gloo_timers::future::sleep).await;
+        });
         Ok(parts.client)
     }
 

@@ -3,6 +3,7 @@
 
 mod harness;
 
+mod attachments;
 mod chat;
 mod faults;
 mod moderation;
