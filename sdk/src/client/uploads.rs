@@ -101,10 +101,9 @@ impl Uploader {
                         wait
                     };
                     // Whichever comes first: the backoff, or a reason to try at once.
-                    tokio::select! {
-                        () = sleep(wait) => {}
-                        () = self.wake.notified() => {}
-                    }
+                    let slept = std::pin::pin!(sleep(wait));
+                    let woken = std::pin::pin!(self.wake.notified());
+                    futures_util::future::select(slept, woken).await;
                 }
             }
         }
@@ -131,7 +130,7 @@ impl Uploader {
                 // Not signed in yet: signing in connects, which kicks this loop.
                 return Pass::Done;
             };
-            match self.upload(&shared, &token, &job).await {
+            match self.upload(&token, &job).await {
                 Ok(attachment) => {
                     *self.backoff.lock().expect("backoff lock") = FIRST_BACKOFF;
                     let done = shared.cache.lock().expect("cache lock").file_uploaded(
@@ -184,12 +183,7 @@ impl Uploader {
     }
 
     /// `POST /v1/uploads` of one file, with progress events.
-    async fn upload(
-        &self,
-        shared: &Shared,
-        token: &str,
-        job: &Upload,
-    ) -> Result<Attachment, ClientError> {
+    async fn upload(&self, token: &str, job: &Upload) -> Result<Attachment, ClientError> {
         let mut url = reqwest::Url::parse(&format!("{}/v1/uploads", self.base_url))
             .map_err(|e| ClientError::Network(e.to_string()))?;
         url.query_pairs_mut().append_pair("filename", &job.name);
@@ -200,7 +194,7 @@ impl Uploader {
             position: job.position,
             total: job.bytes.len() as u64,
         };
-        progress.report(shared, 0);
+        progress.report(0);
         let response = self
             .http
             .post(url)
@@ -223,7 +217,7 @@ impl Uploader {
         let attachment = response.json::<Attachment>().await?;
         // In the browser the body went in one piece: this is the only report of it.
         #[cfg(target_arch = "wasm32")]
-        progress.report(shared, progress.total);
+        progress.report(progress.total);
         Ok(attachment)
     }
 }
@@ -239,14 +233,16 @@ struct Progress {
 }
 
 impl Progress {
-    fn report(&self, shared: &Shared, sent_bytes: u64) {
-        shared.emit(ClientEvent::UploadProgress {
-            room_id: self.room_id.clone(),
-            client_msg_id: self.client_msg_id.clone(),
-            position: self.position,
-            sent_bytes,
-            total_bytes: self.total,
-        });
+    fn report(&self, sent_bytes: u64) {
+        if let Some(shared) = self.shared.upgrade() {
+            shared.emit(ClientEvent::UploadProgress {
+                room_id: self.room_id.clone(),
+                client_msg_id: self.client_msg_id.clone(),
+                position: self.position,
+                sent_bytes,
+                total_bytes: self.total,
+            });
+        }
     }
 }
 
@@ -259,9 +255,7 @@ fn body(bytes: Vec<u8>, progress: Progress) -> reqwest::Body {
     let mut sent = 0u64;
     let pieces = pieces.into_iter().map(move |piece| {
         sent += piece.len() as u64;
-        if let Some(shared) = progress.shared.upgrade() {
-            progress.report(&shared, sent);
-        }
+        progress.report(sent);
         Ok::<_, std::io::Error>(piece)
     });
     reqwest::Body::wrap_stream(futures_util::stream::iter(pieces))

@@ -112,6 +112,11 @@ impl Attachments {
         &self.signer
     }
 
+    /// Where uploads arrive (their temporary files).
+    pub fn scratch(&self) -> &std::path::Path {
+        &self.scratch
+    }
+
     /// Receives, checks, processes and stores an upload of `uploader`.
     ///
     /// # Errors
