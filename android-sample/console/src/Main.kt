@@ -77,7 +77,7 @@ fun check(name: String, ok: Boolean) {
 }
 
 /** A chat-server process on a fixed port and data directory, started and killed here. */
-class Server(private val binary: String, private val dir: String) {
+class Server(private val binary: String, val dir: String) {
     val port = ServerSocket(0).use { it.localPort }
     val url = "http://127.0.0.1:$port"
     private var process: Process? = null
@@ -205,6 +205,7 @@ suspend fun chat(server: Server) {
     timelines(ann, bob, room, annSession.userId, "ann_$suffix")
     roomLists(ann, bob, room)
     richMessages(ann, bob, room, annSession.userId, bobEvents)
+    attachments(ann, bob, room, annEvents, bobEvents, server.dir)
     moderation(ann, bob, annSession.userId, bobSession.userId, bobEvents)
     sessions(ann, bob, room, annSession, annEvents)
     tokenProvider(server, bobSession)

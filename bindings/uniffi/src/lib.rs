@@ -9,6 +9,7 @@
 //! `uniffi.chat_protocol`, Swift files `chat_sdk.swift` and `chat_protocol.swift`).
 
 mod account;
+mod attachments;
 mod client;
 mod error;
 mod listener;

@@ -3,7 +3,7 @@
 //! Every other value the browser gets is declared once, in the SDK or the protocol
 //! crate, with tsify behind their `tsify` features. `RoomSummary` (with its
 //! `LastMessage`), `UserProfile`, `RoomMember`, `RoomDetails`, `RoomBan`, `BlockedUser` and
-//! `Report` cannot be: they are REST bodies, and tsify takes a
+//! `Report` and `AttachmentLinks` cannot be: they are REST bodies, and tsify takes a
 //! JavaScript object's shape from the type's serde derive, which for these *is* the
 //! wire format (`room_id`, `user_id`). Renaming their fields to camelCase there would change what the server
 //! and the SDK exchange; keeping snake_case would make them the only snake_case objects
@@ -264,6 +264,31 @@ impl From<chat_protocol::v1::Report> for Report {
             reason: r.reason,
             message_content: r.message_content,
             created_at: r.created_at,
+        }
+    }
+}
+
+/// Links to an attachment that work without a token until `expiresAt`.
+#[derive(Debug, Clone, Serialize, Tsify)]
+#[serde(rename_all = "camelCase")]
+pub struct AttachmentLinks {
+    /// The file itself.
+    pub url: String,
+    /// An image's small thumbnail.
+    pub thumbnail_url: Option<String>,
+    /// An image's medium thumbnail.
+    pub medium_thumbnail_url: Option<String>,
+    /// When the links stop working, ms since the epoch.
+    pub expires_at: i64,
+}
+
+impl From<chat_protocol::v1::AttachmentLinks> for AttachmentLinks {
+    fn from(l: chat_protocol::v1::AttachmentLinks) -> Self {
+        Self {
+            url: l.url,
+            thumbnail_url: l.thumbnail_url,
+            medium_thumbnail_url: l.medium_thumbnail_url,
+            expires_at: l.expires_at,
         }
     }
 }

@@ -10,6 +10,7 @@
 #![cfg(target_arch = "wasm32")]
 
 mod account;
+mod attachments;
 mod client;
 mod convert;
 mod error;

@@ -69,6 +69,7 @@ pub const THUMBNAIL_MEDIUM_PX: u32 = 1280;
 /// in a browser), until `expires_at`. Paths are relative to the server's base URL.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct AttachmentLinks {
     /// The attachment itself.
     pub url: String,

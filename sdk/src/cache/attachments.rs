@@ -9,6 +9,7 @@ use super::{Cache, MessageAttachment, Result};
 
 /// A file to send with a message, as the app hands it over.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct NewFile {
     /// The name recipients see.
     pub name: String,
