@@ -4,6 +4,7 @@
 
 import init, { ChatClient } from "./pkg/chat_wasm.js";
 import { clearSession, holdDatabaseLock, loadSession, saveSession } from "./session.js";
+import * as attachments from "./attachments.js";
 import * as rich from "./rich.js";
 import * as view from "./view.js";
 
@@ -27,6 +28,7 @@ const state = {
   refreshTimer: null,
   readUpTo: new Map(), // roomId -> newest seq marked read
   replyTo: null, // the message the draft answers
+  uploads: new Map(), // "clientMsgId/position" -> { sent, total }, while a file uploads
 };
 
 /** Opens the user's client: its own IndexedDB database, unless another tab has it. */
@@ -277,6 +279,12 @@ function markRead(list) {
 }
 
 const actions = {
+  attachments: {
+    get client() { return state.client; },
+    progress: state.uploads,
+    onOpen: (attachment) => attachments.openViewer(state.client, attachment),
+    onDownload: (attachment) => attachments.download(state.client, attachment).catch((error) => view.notice(error.message)),
+  },
   retry: (message) => attempt(() => state.client.retry(message.clientMsgId)),
   discard: (message) => attempt(() => state.client.cancel(message.clientMsgId)),
   edit: (message) => {
@@ -333,6 +341,10 @@ function onEvent(event) {
         if (!state.names.has(event.message.senderId)) loadMembers();
         renderMessages();
       }
+      break;
+    case "uploadProgress":
+      state.uploads.set(`${event.clientMsgId}/${event.position}`, { sent: event.sentBytes, total: event.totalBytes });
+      if (inRoom) renderMessages();
       break;
     case "status":
     case "receipt":
@@ -430,6 +442,28 @@ async function send() {
     state.client.setTyping(state.room.roomId, false);
   } catch (error) {
     view.notice(error.message); // the draft stays, so nothing typed is lost
+  }
+  renderMessages();
+  view.scrollToEnd();
+}
+
+/**
+ * Sends files, one message each, the draft's text as the first one's caption. Each is
+ * in the outbox (IndexedDB) when its promise resolves: offline, or after a reload, it
+ * uploads once the connection is back.
+ */
+async function sendFiles(files) {
+  if (!state.room) return;
+  const draft = $("draft");
+  let caption = draft.value.trim() || undefined;
+  for (const file of files) {
+    try {
+      await state.client.sendAttachment(state.room.roomId, file, undefined, caption);
+      caption = undefined;
+      draft.value = "";
+    } catch (error) {
+      view.notice(`${file.name}: ${error.message}`);
+    }
   }
   renderMessages();
   view.scrollToEnd();
@@ -541,6 +575,7 @@ function wire() {
     event.preventDefault();
     send();
   });
+  attachments.wireComposer(sendFiles);
   const draft = $("draft");
   draft.addEventListener("keydown", (event) => {
     if (event.key === "Enter" && !event.shiftKey) {

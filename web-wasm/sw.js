@@ -4,7 +4,7 @@
 // Network first, so a deployed update is picked up on the next online visit. The API
 // and the WebSocket are never cached.
 
-const CACHE = "chat-shell-v2";
+const CACHE = "chat-shell-v3";
 const SHELL = [
   "./",
   "index.html",
@@ -12,6 +12,7 @@ const SHELL = [
   "app.js",
   "view.js",
   "rich.js",
+  "attachments.js",
   "session.js",
   "pkg/chat_wasm.js",
   "pkg/chat_wasm_bg.wasm",

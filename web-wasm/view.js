@@ -1,6 +1,7 @@
 // Rendering. Every piece of user text goes into the DOM as text (textContent, never
 // innerHTML), so a message like <img src=x onerror=...> shows as those characters.
 
+import * as attachments from "./attachments.js";
 import * as rich from "./rich.js";
 
 const $ = (id) => document.getElementById(id);
@@ -215,7 +216,8 @@ export function messages(list, notices, me, names, actions) {
     } else if (message.senderBlocked) {
       item.append(element("span", "text blocked", "Message from a blocked user"));
     } else {
-      item.append(element("span", "text", message.content));
+      if (message.attachments.length > 0) item.append(attachments.gallery(message, actions.attachments));
+      if (message.content) item.append(element("span", "text", message.content));
     }
     const meta = element("span", "meta");
     const time = new Date(message.createdAt).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });

@@ -1,8 +1,9 @@
 // End to end in headless Chromium: the real chat-server serves the page (--web-root)
 // and the API on 127.0.0.1; two browser contexts (two devices) sign in as two users and
 // chat, and a third signs in as one of them: its room list's badge follows the other
-// device's reading. One goes offline (the server is SIGKILLed), sends two messages, reloads, comes
-// back online, and both end with the same history. A message that looks like HTML is
+// device's reading. One goes offline (the server is SIGKILLed), sends two messages and a
+// photo whose file name is markup, reloads, comes back online, and both end with the same
+// history, the photo's thumbnail shown on the other device. A message that looks like HTML is
 // shown as text; it is reported, and its sender blocked, from the message menu; then
 // the sender deletes his account. Prints PASS/FAIL per check and "N passed, N failed".
 //
@@ -195,13 +196,34 @@ async function main() {
     check("both offline messages show as pending",
       await eventually(async () => (await statuses(ann)).filter((status) => status === "pending").length === 2));
     check("the banner counts them", (await ann.textContent("#banner")).includes("2 messages waiting to send"));
+    // A photo, picked with the composer's button while offline; its name is markup.
+    const photoName = "<img src=x onerror=alert(1)>.png";
+    const png = await ann.evaluate(() => {
+      const canvas = document.createElement("canvas");
+      [canvas.width, canvas.height] = [48, 32];
+      const paint = canvas.getContext("2d");
+      paint.fillStyle = "#2f6fde";
+      paint.fillRect(0, 0, 48, 32);
+      return canvas.toDataURL("image/png").split(",")[1];
+    });
+    check("each send, offline too, is stored and empties the draft, without an error",
+      await eventually(async () => (await ann.inputValue("#draft")) === "") && !(await ann.isVisible("#notice")),
+      await ann.textContent("#notice"));
+    await ann.setInputFiles("#attach-input", { name: photoName, mimeType: "image/png", buffer: Buffer.from(png, "base64") });
+    check("the photo shows at once from the outbox, pending",
+      await eventually(() => ann.$eval("#messages .message.mine >> nth=-1", (node) =>
+        node.dataset.status === "pending" && node.querySelector("img.thumbnail")?.naturalWidth === 48)));
     await ann.reload();
-    check("after a reload, still signed in, with both messages pending",
+    check("after a reload, still signed in, with both messages and the photo pending",
       await eventually(async () => {
         const shown = await texts(ann);
         const pending = (await statuses(ann)).filter((status) => status === "pending").length;
-        return shown.includes("offline one") && shown.includes("offline two") && pending === 2;
+        const photo = await ann.$eval("#messages .message.mine >> nth=-1 >> img.thumbnail", (image) => image.naturalWidth);
+        return shown.includes("offline one") && shown.includes("offline two") && pending === 3 && photo === 48;
       }));
+    check("the photo's markup name is its alt text, nothing else",
+      (await ann.$eval("#messages img.thumbnail", (image) => image.alt)) === photoName
+        && (await ann.$$("#messages img[src='x']")).length === 0);
 
     // Still offline, ann answers bob's message and reacts to her first one: both wait in
     // the outbox with the messages.
@@ -223,6 +245,11 @@ async function main() {
     await server.start();
     for (const page of [ann, bob]) await page.evaluate(() => window.dispatchEvent(new Event("online")));
     const expected = ["hello bob", "are you there?", "ping", "hi ann", "offline one", "offline two", "offline reply"];
+    check("bob sees the photo's thumbnail after the offline messages, before the reply",
+      await eventually(() => bob.$$eval("#messages .message", (nodes) => {
+        const at = nodes.findIndex((node) => node.querySelector("img.thumbnail")?.naturalWidth === 48);
+        return at === 6 && nodes[at].querySelector("img.thumbnail").alt.endsWith(".png") && nodes.length === 8;
+      }), 30));
     check("ann's pending messages are delivered to bob",
       await eventually(async () => JSON.stringify(await texts(bob)) === JSON.stringify(expected), 30),
       JSON.stringify(await texts(bob)));
@@ -232,8 +259,8 @@ async function main() {
     check("nothing is pending any more", await eventually(async () => !(await statuses(ann)).includes("pending")));
     check("bob sees the reply quoting his message, and the reaction counted once",
       await eventually(async () => (await bob.textContent("#messages .message >> nth=-1 >> .quote")).includes("hi ann")
-        && JSON.stringify(await chips(bob)) === JSON.stringify(["👍 1", "", "", "", "", "", ""])
-        && JSON.stringify(await chips(ann)) === JSON.stringify(["👍 1", "", "", "", "", "", ""])),
+        && JSON.stringify(await chips(bob)) === JSON.stringify(["👍 1", "", "", "", "", "", "", ""])
+        && JSON.stringify(await chips(ann)) === JSON.stringify(["👍 1", "", "", "", "", "", "", ""])),
       JSON.stringify(await chips(bob)));
     await bob.fill("#search-query", "offline REPLY");
     await bob.press("#search-query", "Enter");
@@ -246,7 +273,8 @@ async function main() {
     await say(bob, attack);
     check("markup arrives as text",
       await eventually(async () => (await texts(ann)).at(-1) === attack));
-    check("no element was created from it", (await ann.$$("#messages img")).length === 0);
+    check("no element was created from it",
+      (await ann.$$("#messages .text *")).length === 0 && (await ann.$$("#messages img[src='x']")).length === 0);
     check("no script ran", dialogs.length === 0, JSON.stringify(dialogs));
 
     // Report and block from the message menu (in-page forms, no browser dialogs).
@@ -288,6 +316,13 @@ async function main() {
     mkdirSync(artifacts, { recursive: true });
     await ann.screenshot({ path: join(artifacts, "web-chat.png"), fullPage: true });
     console.log(`screenshot: ${join(artifacts, "web-chat.png")}`);
+    await bob.screenshot({ path: join(artifacts, "web-attachment.png"), fullPage: true });
+    console.log(`screenshot: ${join(artifacts, "web-attachment.png")}`);
+    // The viewer opens on a click, the medium thumbnail first, then the file itself.
+    await bob.click("#messages img.thumbnail");
+    check("the viewer shows the photo at full size",
+      await eventually(() => bob.$eval("#viewer-image", (image) => image.naturalWidth === 48 && !image.closest("[hidden]"))));
+    await bob.press("body", "Escape");
 
     // Staying signed in, and signing out for real: the page keeps the refresh token the
     // SDK renews the session with, and signing out revokes it on the server.
@@ -309,13 +344,16 @@ async function main() {
       "interface RoomMember", "interface RoomNotice", "type NoticeChange =", "interface RoomDetails",
       "interface RoomBan", "interface BlockedUser", "interface Report", "type MemberRole =",
       "type LeaveReason =", "type WhoCanAdd =", "type MembershipChange =", "interface MessageReaction",
-      "interface SearchPage", "interface ThreadPage"];
+      "interface SearchPage", "interface ThreadPage", "interface MessageAttachment",
+      "type ThumbnailVariant =", "interface AttachmentLinks"];
     const moderation = ["endMembership(", "removeMember(", "setMemberRole(", "banUser(", "unbanUser(",
       "roomBans(", "roomDetails(", "updateRoom(", "notices(", "blockUser(", "unblockUser(",
       "blockedUsers(", "report(", "deleteAccount(", "sendMessageWith(", "react(", "pin(", "pins(",
       "cachedPins(", "replies(", "searchMessages(", "searchLocal(", "mentionCount: number", "changeFailed",
-      "replyTo: string | undefined", "reactions: MessageReaction[]"];
-    check("the TypeScript types declare membership, moderation, blocks, reports, account deletion and rich messages",
+      "replyTo: string | undefined", "reactions: MessageReaction[]", "sendAttachment(roomId: string, file: Blob",
+      "pendingFile(", "thumbnail(", "downloadAttachment(", "attachmentLinks(", "uploadProgress",
+      "attachments: MessageAttachment[]"];
+    check("the TypeScript types declare membership, moderation, blocks, reports, account deletion, rich messages and attachments",
       moderation.every((name) => typings.includes(name)),
       moderation.filter((name) => !typings.includes(name)).join(", "));
     check("the TypeScript types declare every value the API takes, returns or sends",

@@ -16,13 +16,16 @@ use crate::client::ClientError;
 
 /// The VFS's name, which is also the name of its IndexedDB database.
 const VFS: &str = "chat-sdk";
-/// The file [`persisted`] writes to wait for the writes queued before it.
+/// The files [`persisted`] writes to wait for the writes queued before it are named
+/// after this.
 const BARRIER: &str = "chat-sdk-persisted-barrier";
 
 thread_local! {
     static UTIL: RefCell<Option<&'static RelaxedIdbUtil>> = const { RefCell::new(None) };
     /// A valid, minimal database image for the barrier write.
     static BARRIER_IMAGE: RefCell<Option<Vec<u8>>> = const { RefCell::new(None) };
+    /// Barrier writes made so far on this page: each names its own file.
+    static BARRIERS: RefCell<u64> = const { RefCell::new(0) };
 }
 
 fn storage_error(e: impl std::fmt::Display) -> ClientError {
@@ -61,12 +64,21 @@ pub(super) async fn open(name: &str) -> Result<Cache, ClientError> {
 pub(super) async fn persisted() -> Result<(), ClientError> {
     let util = vfs().await?;
     let image = barrier_image()?;
+    // A file of its own per call: the VFS refuses to import over an existing file, so
+    // one shared name failed every call after the first, and calls may overlap.
+    let barrier = BARRIERS.with_borrow_mut(|count| {
+        *count += 1;
+        format!("{BARRIER}-{count}")
+    });
     // Commits are written one after another: when this one is done, so are those
     // queued before it.
-    util.import_db(BARRIER, &image)
+    util.import_db(&barrier, &image)
         .map_err(storage_error)?
         .await
-        .map_err(storage_error)
+        .map_err(storage_error)?;
+    // Gone again, in the same queue; nothing needs to wait for that.
+    drop(util.delete_db(&barrier).map_err(storage_error)?);
+    Ok(())
 }
 
 /// An empty one-table database with small pages, serialised once.
