@@ -221,3 +221,74 @@ async fn a_bad_server_url_is_refused_at_open() {
         Err(chat_sdk::ClientError::InvalidConfig(_))
     ));
 }
+
+/// A PNG of 4 × 2 blue pixels.
+const PNG: [u8; 73] = [
+    137, 80, 78, 71, 13, 10, 26, 10, 0, 0, 0, 13, 73, 72, 68, 82, 0, 0, 0, 4, 0, 0, 0, 2, 8, 2, 0,
+    0, 0, 240, 202, 234, 52, 0, 0, 0, 16, 73, 68, 65, 84, 120, 156, 99, 208, 207, 191, 7, 71, 12,
+    200, 28, 0, 149, 2, 11, 225, 103, 206, 8, 189, 0, 0, 0, 0, 73, 69, 78, 68, 174, 66, 96, 130,
+];
+
+#[wasm_bindgen_test]
+async fn a_photo_is_uploaded_over_fetch_and_its_thumbnail_cached() {
+    let client = ChatClient::open_in_browser(config(SERVER, Some(&unique("chat-photo-"))))
+        .await
+        .unwrap();
+    client
+        .register(&unique("photo"), "correct horse battery")
+        .await
+        .unwrap();
+    let room = client
+        .create_room("photos", RoomVisibility::Public, &[])
+        .await
+        .unwrap();
+    let mut events = client.subscribe();
+    client.join_room(&room).unwrap();
+    client.connect().unwrap();
+    state_becomes(&client, "connected", |state| {
+        *state == ConnectionState::Connected
+    })
+    .await;
+    let echo = client
+        .send_attachment(
+            &room,
+            PNG.to_vec(),
+            "blue.png",
+            "image/png",
+            Some("blue".into()),
+        )
+        .unwrap();
+    assert_eq!(echo.attachments[0].attachment_id, None);
+    eventually("the photo is sent", || {
+        let shown = &client.messages(&room, None, 10).unwrap()[0];
+        shown.status == MessageStatus::Sent && shown.attachments[0].attachment_id.is_some()
+    })
+    .await;
+    let shown = client.messages(&room, None, 10).unwrap().remove(0);
+    let photo = &shown.attachments[0];
+    assert_eq!((photo.width, photo.height), (Some(4), Some(2)));
+    assert_eq!(photo.thumbnail_width, Some(4));
+    let mut progress = Vec::new();
+    while let Ok(event) = events.try_recv() {
+        if let ClientEvent::UploadProgress {
+            sent_bytes,
+            total_bytes,
+            ..
+        } = event
+        {
+            progress.push((sent_bytes, total_bytes));
+        }
+    }
+    assert_eq!(
+        progress,
+        [(0, 73), (73, 73)],
+        "fetch reports the start and the end"
+    );
+    let id = photo.attachment_id.clone().unwrap();
+    let thumbnail = client
+        .thumbnail(&id, chat_sdk::ThumbnailVariant::Small)
+        .await
+        .unwrap();
+    assert!(thumbnail.starts_with(&[0xFF, 0xD8]), "a JPEG thumbnail");
+    client.shutdown();
+}

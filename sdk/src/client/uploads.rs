@@ -28,6 +28,10 @@ use crate::core::Input;
 const FIRST_BACKOFF: Duration = Duration::from_secs(1);
 const MAX_BACKOFF: Duration = Duration::from_secs(60);
 
+/// Longest an upload may take natively (25 MiB at 350 kbit/s).
+#[cfg(not(target_arch = "wasm32"))]
+const UPLOAD_TIMEOUT: Duration = Duration::from_secs(600);
+
 /// Bytes per piece of an upload's body: a progress event per piece.
 #[cfg(not(target_arch = "wasm32"))]
 const PIECE: usize = 256 * 1024;
@@ -195,15 +199,18 @@ impl Uploader {
             total: job.bytes.len() as u64,
         };
         progress.report(0);
-        let response = self
+        let request = self
             .http
             .post(url)
             .bearer_auth(token)
             .header(reqwest::header::CONTENT_TYPE, job.mime.as_str())
             .header(reqwest::header::CONTENT_LENGTH, progress.total)
-            .body(body(job.bytes.clone(), progress.clone()))
-            .send()
-            .await?;
+            .body(body(job.bytes.clone(), progress.clone()));
+        // The client's 30 s for a whole request is too short for 25 MiB on a slow
+        // mobile link; a stalled upload still fails by the server's body timeout.
+        #[cfg(not(target_arch = "wasm32"))]
+        let request = request.timeout(UPLOAD_TIMEOUT);
+        let response = request.send().await?;
         let status = response.status();
         if !status.is_success() {
             return Err(match response.json::<ApiError>().await {
