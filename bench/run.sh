@@ -4,7 +4,7 @@
 # same generator (chat-bench) through the same points, in one run.
 #
 #   bench/run.sh [--smoke] [--out DIR]
-#                [--only "fanout10 fanout10-watch fanout100 durable durable-pg idle storm room-list"]
+#                [--only "fanout10 fanout10-watch fanout100 durable durable-pg idle storm room-list uploads"]
 #
 # Each server runs alone, pinned to CPU 0 with `taskset`; the generator is pinned to CPU 1.
 # Every server is started fresh for each scenario and stopped by its PID. chat-server runs
@@ -25,7 +25,7 @@ cd "$(dirname "$0")/.."
 invocation=("$@")
 smoke=0
 out=""
-only="fanout10 fanout10-watch fanout100 durable durable-pg idle storm room-list"
+only="fanout10 fanout10-watch fanout100 durable durable-pg idle storm room-list uploads"
 while [ $# -gt 0 ]; do
     case "$1" in
         --smoke) smoke=1 ;;
@@ -52,6 +52,7 @@ fi
 mkdir -p "$out"
 # This run's own reports only: bench/chaos.sh and bench/soak.sh write beside them.
 rm -f "$out"/fanout-*.json "$out"/durable*.json "$out"/idle-*.json "$out"/storm-*.json "$out"/room-list-*.json \
+    "$out"/uploads-*.json \
     "$out"/*-skipped.txt "$out"/runs.txt "$out"/failures.txt "$out"/postgres.txt
 
 echo "== building chat-server and chat-bench ${profile[*]:-(debug)}"
@@ -139,6 +140,7 @@ if [ "$smoke" = 1 ]; then
     clients=40; storm_clients=60; idle_small=60; idle_large=""; settle=1s
     rates10="50,200"; rates10_watch="50,200"; rates100="10,40"; rates_durable="100,400"
     room_list=(--rooms 20 --unread 2 --page 10 --requests 5)
+    uploads_file=(--size 262144 --count 2); uploads_image=(--image-side 400 --count 2)
     storm=(--rate 100 --before 1s --after 1s --deadline 30s)
 else
     quiet=()
@@ -150,6 +152,8 @@ else
     # Up to the knee of the joined run: beside its points, the cost of room_updated.
     rates10_watch="1000,2000,4000,8000"
     room_list=(--rooms 1000 --unread 5 --page 50 --requests 200)
+    # 25 MiB (the default limit) files, and 12-megapixel photos.
+    uploads_file=(--size 26214400 --count 8); uploads_image=(--image-side 4000 --count 8)
     rates100="100,200,400,800,1200,1600"
     rates_durable="2000,4000,8000,12000,16000,24000"
     storm=(--rate 2000 --before 5s --after 5s --deadline 120s)
@@ -174,6 +178,10 @@ for scenario in $only; do
         room-list)
             # The home screen of a user in many rooms: GET /v1/rooms, first page.
             bench room-list chat room-list "${room_list[@]}" ;;
+        uploads)
+            # Attachments: files streamed to storage, and photos thumbnailed.
+            bench uploads-file chat uploads --kind file "${uploads_file[@]}"
+            bench uploads-image chat uploads --kind image "${uploads_image[@]}" ;;
         fanout100)
             for kind in "${servers[@]}"; do
                 bench fanout-room100 "$kind" fanout --clients "$clients" --room-size 100 \

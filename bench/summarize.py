@@ -344,6 +344,38 @@ def room_list_section(reports):
     ]) + "\n"
 
 
+def uploads_section(reports):
+    rows = [reports.get((label, "chat")) for label in ("uploads-file", "uploads-image")]
+    rows = [r for r in rows if r]
+    if not rows:
+        return ""
+    lines = [
+        "### Uploads (chat-server, attachments on its data directory)",
+        "",
+        "One user uploads one file at a time (`POST /v1/uploads`): random bytes as "
+        "`application/octet-stream`, and noisy JPEG photos (metadata removed, decoded, two "
+        "thumbnails made). Memory: the server's resident set before the first upload, and its "
+        "peak (VmHWM) after the last.",
+        "",
+        "| upload | count | MB/s | uploads/s | p50 / p99 ms | server CPU per upload | server memory before / peak |",
+        "|---|---:|---:|---:|---:|---:|---:|",
+    ]
+    for r in rows:
+        what = (f"photo {r['pixels'][0]} × {r['pixels'][1]}, {r['bytes_each'] / 1e6:.1f} MB"
+                if r["pixels"] else f"file, {r['bytes_each'] / 1e6:.1f} MB")
+        lat = r["latency"]
+        cpu = r["server_cpu_ms_per_upload"]
+        before, peak = r["server_rss_before_mib"], r["server_peak_rss_mib"]
+        lines.append(
+            f"| {what} | {r['count']} | {r['mb_per_s']:.1f} | {r['uploads_per_s']:.2f} | "
+            f"{lat['p50_ms']:.0f} / {lat['p99_ms']:.0f} | "
+            + (f"{cpu:,.0f} ms" if cpu is not None else "n/a") + " | "
+            + (f"{before:.0f} / {peak:.0f} MiB" if before is not None and peak is not None else "n/a")
+            + " |"
+        )
+    return "\n".join(lines) + "\n"
+
+
 DURABLE_STORES = (("durable", "SQLite"), ("durable-pg", "PostgreSQL"))
 
 
@@ -543,6 +575,11 @@ def check(reports, directory):
                 + ", ".join(us(f) for f in figures) + ")",
                 bool(points) and all(finite_positive(f) for f in figures),
             )
+        elif r["scenario"] == "uploads":
+            expect(
+                f"{name}: {r['count']} uploads answered at {r['mb_per_s']:.1f} MB/s",
+                r["latency"]["count"] == r["count"] and finite_positive(r["mb_per_s"]),
+            )
         elif r["scenario"] == "room-list":
             listed = min(r["page"], r["rooms"])
             expect(
@@ -601,6 +638,7 @@ def main():
         fanout_section(reports, "fanout-room100", "Fan-out, rooms of 100"),
         durable_section(reports),
         room_list_section(reports),
+        uploads_section(reports),
         idle_section(reports, directory),
         storm_section(reports),
     ]

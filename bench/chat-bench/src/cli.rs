@@ -35,6 +35,41 @@ pub enum Scenario {
     /// `bench/chaos.sh`); afterwards every acknowledged message must be stored once and
     /// every client must hold the same history as the server.
     Chaos(ChaosArgs),
+    /// chat-server only: one user uploads `--count` files of `--size` bytes (or JPEG
+    /// photos of `--image-side` pixels), `--concurrency` at a time; reports MB/s,
+    /// thumbnails/s, server CPU per upload and the server's peak memory.
+    Uploads(UploadArgs),
+}
+
+/// What an upload scenario sends.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum UploadKind {
+    /// Random bytes as `application/octet-stream`: the streaming path alone.
+    File,
+    /// A noisy JPEG photo: metadata removal, decoding and two thumbnails.
+    Image,
+}
+
+#[derive(Debug, Args)]
+pub struct UploadArgs {
+    #[command(flatten)]
+    pub common: Common,
+    /// Files or photos.
+    #[arg(long, value_enum, default_value = "file")]
+    pub kind: UploadKind,
+    /// Bytes per file (`--kind file`).
+    #[arg(long, default_value_t = 25 * 1024 * 1024, value_parser = clap::value_parser!(u64).range(1..=1024 * 1024 * 1024))]
+    pub size: u64,
+    /// The photo's long side in pixels (`--kind image`; the short side is 3/4 of it).
+    #[arg(long, default_value_t = 4000, value_parser = clap::value_parser!(u32).range(16..=20_000))]
+    pub image_side: u32,
+    /// Uploads measured.
+    #[arg(long, default_value_t = 8, value_parser = clap::value_parser!(u32).range(1..=10_000))]
+    pub count: u32,
+    /// Uploads in flight at once.
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=64))]
+    pub concurrency: u32,
 }
 
 /// Which server speaks on the other end.

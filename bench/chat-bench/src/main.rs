@@ -26,6 +26,7 @@ fn main() -> anyhow::Result<()> {
         Scenario::Storm(args) => &args.common,
         Scenario::RoomList(args) => &args.common,
         Scenario::Chaos(args) => &args.common,
+        Scenario::Uploads(args) => &args.common,
     };
     let json = common.json.clone();
     let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -52,6 +53,10 @@ fn main() -> anyhow::Result<()> {
             }
             Scenario::Chaos(args) => {
                 let report = scenario::chaos::run(args).await?;
+                (report.summary(), serde_json::to_value(&report)?)
+            }
+            Scenario::Uploads(args) => {
+                let report = scenario::uploads::run(args).await?;
                 (report.summary(), serde_json::to_value(&report)?)
             }
         })

@@ -30,31 +30,30 @@ impl Classified {
 }
 
 /// Classifies an upload from its first bytes (`head`, up to [`SNIFF_BYTES`]) and the
-/// type its request declared (`Content-Type`, parameters allowed).
+/// type its request declared (`Content-Type`, parameters allowed). Only the image types
+/// chat shows are ever served as what they are, so only they can be contradicted:
+/// everything else (HEIC, SVG, PDF, whatever it claims) is a download.
 ///
 /// # Errors
 ///
-/// A message for the client when the declared type contradicts the bytes: an image
-/// type that the bytes are not, or bytes that are an image declared as something else
-/// specific.
+/// A message for the client when the declared type contradicts the bytes: one of the
+/// image types that the bytes are not, or bytes that are one of them declared as
+/// something else specific.
 pub fn classify(head: &[u8], declared: &str) -> Result<Classified, String> {
     let declared = normalise(declared);
-    let sniffed = infer::get(head).map(|kind| kind.mime_type());
-    let image = sniffed.and_then(|mime| IMAGE_MIME_TYPES.iter().copied().find(|m| *m == mime));
-    if declared.starts_with("image/") && image != Some(declared.as_str()) {
-        return Err(match image {
-            Some(actual) => format!("the file is {actual}, not {declared} as declared"),
-            None => format!(
-                "the file is not {declared} as declared; images must be JPEG, PNG, WebP or \
-                 GIF (upload other files as application/octet-stream)"
-            ),
-        });
-    }
+    let image = infer::get(head)
+        .map(|kind| kind.mime_type())
+        .and_then(|mime| IMAGE_MIME_TYPES.iter().copied().find(|m| *m == mime));
+    let claims_image = IMAGE_MIME_TYPES.contains(&declared.as_str());
     match image {
-        Some(actual) if !GENERIC_TYPES.contains(&declared.as_str()) && declared != actual => {
-            Err(format!("the file is {actual}, not {declared} as declared"))
+        Some(actual) if actual == declared || GENERIC_TYPES.contains(&declared.as_str()) => {
+            Ok(Classified::Image(actual))
         }
-        Some(actual) => Ok(Classified::Image(actual)),
+        Some(actual) => Err(format!("the file is {actual}, not {declared} as declared")),
+        None if claims_image => Err(format!(
+            "the file is not {declared} as declared; upload other files as \
+             application/octet-stream"
+        )),
         None => Ok(Classified::File),
     }
 }
@@ -113,7 +112,14 @@ mod tests {
         let refused = |head: &[u8], declared: &str| classify(head, declared).unwrap_err();
         assert!(refused(PNG, "image/jpeg").contains("image/png, not image/jpeg"));
         assert!(refused(PDF, "image/png").contains("not image/png"));
-        assert!(refused(b"<svg xmlns=", "image/svg+xml").contains("JPEG, PNG, WebP or GIF"));
         assert!(refused(PNG, "application/pdf").contains("image/png, not application/pdf"));
+    }
+
+    #[test]
+    fn images_chat_does_not_show_are_files_whatever_they_claim() {
+        // HEIC (a phone's photo) and SVG (a script host) are served as downloads.
+        let heic = b"\0\0\0\x18ftypheic\0\0\0\0mif1heic";
+        assert_eq!(classify(heic, "image/heic"), Ok(Classified::File));
+        assert_eq!(classify(b"<svg xmlns=", "image/svg+xml"), Ok(Classified::File));
     }
 }

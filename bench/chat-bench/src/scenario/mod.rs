@@ -5,3 +5,4 @@ pub mod fanout;
 pub mod idle;
 pub mod room_list;
 pub mod storm;
+pub mod uploads;

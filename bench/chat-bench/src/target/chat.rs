@@ -151,6 +151,25 @@ impl ChatAuth {
         Ok(())
     }
 
+    /// `POST /v1/uploads` of `bytes` as `uploader`; the answer's `size` (a check).
+    pub async fn upload(
+        &self,
+        uploader: usize,
+        bytes: Vec<u8>,
+        mime: &str,
+    ) -> anyhow::Result<chat_protocol::v1::Attachment> {
+        let response = self
+            .http
+            .post(format!("http://{}/v1/uploads?filename=bench", self.addr))
+            .bearer_auth(self.token(uploader)?)
+            .header("content-type", mime)
+            .body(bytes)
+            .send()
+            .await
+            .context("uploading")?;
+        Ok(succeeded(response, "uploading").await?.json().await?)
+    }
+
     /// One page of `reader`'s room list (`GET /v1/rooms?limit=`); the first call also
     /// makes the server provision the user.
     pub async fn get_rooms(&self, reader: usize, limit: u32) -> anyhow::Result<RoomList> {
