@@ -19,6 +19,8 @@ struct ChatView: View {
     @State private var blocking: LocalMessage?
     @State private var showingMembers = false
     @State private var confirmingLeave = false
+    /// The attachment open full size.
+    @State private var viewing: MessageAttachment?
     @Environment(\.dismiss) private var dismiss
     // Loading older messages waits until the list has first scrolled to the bottom: a
     // List starts at the top, where the oldest row would otherwise ask for more at once.
@@ -87,6 +89,11 @@ struct ChatView: View {
         .sheet(isPresented: $showingMembers) {
             RoomInfoView(timeline: timeline, me: user.session.userId) { error = $0 }
         }
+        .sheet(isPresented: Binding(get: { viewing != nil }, set: { if !$0 { viewing = nil } })) {
+            if let viewing {
+                AttachmentViewer(attachment: viewing, client: user.client)
+            }
+        }
         .confirmationDialog("Leave this room?", isPresented: $confirmingLeave) {
             Button("Leave", role: .destructive) { act { try await timeline.leave() } }
         }
@@ -146,6 +153,9 @@ struct ChatView: View {
                 Quote(timeline.messages.first(where: { $0.messageId == parentId }), names: timeline.memberNames)
             },
             mentionsMe: message.mentions.contains(user.session.userId),
+            client: user.client,
+            uploadProgress: timeline.uploadProgress[message.clientMsgId],
+            onOpen: { viewing = $0 },
             onReply: { replyingTo = message },
             onReact: { emoji in
                 let mine = message.reactions.contains { $0.emoji == emoji && $0.mine }
@@ -180,15 +190,23 @@ struct ChatView: View {
             onCancelReply: { replyingTo = nil },
             onDraftChanged: { timeline.draftChanged($0) },
             onSend: { text, mentions in
-                do {
+                attempt {
                     try timeline.send(text, replyTo: replyingTo?.messageId, mentions: mentions)
                     replyingTo = nil
-                    return true
-                } catch {
-                    self.error = describe(error)
-                    return false
                 }
-            })
+            },
+            // The SDK sends a file as no reply: the reply being written stays for a text.
+            onAttach: { attachment, caption in
+                attempt {
+                    switch attachment {
+                    case .photo(let data, let name, let mime):
+                        try timeline.sendAttachment(data: data, name: name, mime: mime, caption: caption)
+                    case .file(let url, let mime):
+                        try timeline.sendAttachment(file: url, mime: mime, caption: caption)
+                    }
+                }
+            },
+            onError: { error = $0 })
     }
 
     private var typingLine: String? {
@@ -225,11 +243,16 @@ struct ChatView: View {
         }
     }
 
-    private func attempt(_ action: () throws -> Void) {
+    /// Runs a local call; shows what went wrong, if anything. Returns whether it went
+    /// through.
+    @discardableResult
+    private func attempt(_ action: () throws -> Void) -> Bool {
         do {
             try action()
+            return true
         } catch {
             self.error = describe(error)
+            return false
         }
     }
 }

@@ -7,7 +7,9 @@ func describe(_ error: Error) -> String {
     switch chat {
     case .Server(_, let detail): return detail
     case .Network: return "Cannot reach the server. Check your connection."
-    case .TooLarge: return "That message is too long."
+    // A message's text or a file.
+    case .TooLarge(let maxBytes):
+        return "That is too large: the limit is \(Int64(clamping: maxBytes).formatted(.byteCount(style: .file)))."
     case .NotConnected: return "Not connected: try again when you are online."
     case .NotSignedIn: return "Please sign in again."
     case .Storage(let detail): return "This device's storage failed: \(detail)"

@@ -3,7 +3,9 @@ import SwiftUI
 
 /// One message. The user's own sit on the right with their status ticks; one that
 /// mentions the user stands out. A reply shows the message it answers (`quote`) above
-/// its text, and the reactions sit under the bubble. A long press offers quick
+/// its text, files (photos as thumbnails, with the upload's progress while the user's
+/// own goes up) above the text as their caption, and the reactions sit under the
+/// bubble. A tap on a file opens it (`onOpen`). A long press offers quick
 /// reactions, "Reply" and "Pin"/"Unpin" on stored messages, then what fits the status
 /// of the user's own (retry or discard a failed one, edit or delete a sent one) and, on
 /// other people's, "Report" and "Block sender". A blocked sender's message is collapsed.
@@ -14,6 +16,11 @@ struct MessageRow: View {
     let senderName: String
     let quote: Quote?
     let mentionsMe: Bool
+    /// For the pictures of its files.
+    let client: ChatClient
+    /// The share of its files uploaded (0...1) while it uploads.
+    let uploadProgress: Double?
+    let onOpen: (MessageAttachment) -> Void
     let onReply: () -> Void
     let onReact: (String) -> Void
     let onToggleReaction: (MessageReaction) -> Void
@@ -51,7 +58,13 @@ struct MessageRow: View {
             } else if message.senderBlocked {
                 Text("Message from a blocked user").italic().foregroundStyle(.secondary)
             } else {
-                Text(verbatim: message.content)
+                if !message.attachments.isEmpty {
+                    AttachmentList(message: message, client: client, progress: uploadProgress, onOpen: onOpen)
+                }
+                // A file may be sent without a caption.
+                if !message.content.isEmpty {
+                    Text(verbatim: message.content)
+                }
             }
             HStack(spacing: 4) {
                 Text(footer).font(.caption2).foregroundStyle(.secondary)

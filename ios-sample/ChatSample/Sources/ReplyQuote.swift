@@ -18,13 +18,17 @@ struct Quote: Equatable {
     }
 }
 
-/// What a message says in one line: its text, unless it is deleted or its sender blocked.
+/// What a message says in one line: its text, unless it is deleted or its sender
+/// blocked; a file sent without a caption by the file ("Photo", or its name).
 func previewText(_ message: LocalMessage) -> String {
     if message.deleted {
         return "Message deleted"
     }
     if message.senderBlocked {
         return "Message from a blocked user"
+    }
+    if message.content.isEmpty, let file = message.attachments.first {
+        return file.isImage ? "Photo" : file.name
     }
     return message.content
 }

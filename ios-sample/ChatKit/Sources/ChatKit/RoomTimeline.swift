@@ -4,10 +4,11 @@
 import Foundation
 
 /// The messages of one room (the user's pending ones included), its membership and
-/// settings notices ("Bob left"), who is typing, the members with their roles and the
-/// pinned messages, published for SwiftUI; what the user does to messages (send with a
-/// reply and mentions, react, pin, edit, delete: all queued offline too); and what a
-/// member does about others (report, block, remove, ban) or about the room (leave).
+/// settings notices ("Bob left"), who is typing, the members with their roles, the
+/// pinned messages and how far the user's files have uploaded, published for SwiftUI;
+/// what the user does to messages (send with a reply and mentions, send a photo or
+/// file, react, pin, edit, delete: all queued offline too); and what a member does
+/// about others (report, block, remove, ban) or about the room (leave).
 ///
 /// The SDK's cache is the source of truth: whenever an event touches this room, the
 /// visible window is read again from it, so the list shows exactly what the SDK stored —
@@ -36,6 +37,10 @@ public final class RoomTimeline: ObservableObject {
     /// queued offline) that the server refused for good: the cache has undone it
     /// already, and `messages` shows that. For the screen to tell the user.
     @Published public private(set) var changeFailure: ChangeFailure?
+    /// How much of each of the user's pending messages with files is uploaded, 0 to 1,
+    /// by client message id: from the first progress report until the message is sent,
+    /// fails or is discarded. A message not listed has not started uploading.
+    @Published public private(set) var uploadProgress: [String: Double] = [:]
 
     public let roomId: String
     private let client: ChatClient
@@ -95,6 +100,30 @@ public final class RoomTimeline: ObservableObject {
         let content = text.trimmingCharacters(in: .whitespacesAndNewlines)
         guard !content.isEmpty else { return }
         _ = try client.sendMessageWith(roomId: roomId, content: content, replyTo: replyTo, mentions: mentions)
+        try client.setTyping(roomId: roomId, typing: false)
+        reload()
+    }
+
+    /// Queues a message carrying one file (`data`, named `name`, of the type `mime`) and
+    /// `caption`: stored with its file before this returns and shown at once as pending;
+    /// the file is uploaded when the network allows (`uploadProgress` follows it) and the
+    /// message sent in order with the room's others. A file the server refuses (too
+    /// large, not of its declared type) fails the message: `retry` or `cancel` it.
+    /// Throws `ChatError.TooLarge` for a file over the SDK's limit or too long a caption.
+    public func sendAttachment(data: Data, name: String, mime: String, caption: String?) throws {
+        _ = try client.sendAttachment(
+            roomId: roomId, bytes: data, name: name, mime: mime, caption: trimmedCaption(caption))
+        try client.setTyping(roomId: roomId, typing: false)
+        reload()
+    }
+
+    /// `sendAttachment(data:...)` of the file at `file`, named after it. The SDK copies
+    /// it before this returns (a security-scoped URL may be released then) and refuses
+    /// one over its limit without reading it into memory. Also throws
+    /// `ChatError.Invalid` when the file cannot be read.
+    public func sendAttachment(file: URL, mime: String, caption: String?) throws {
+        _ = try client.sendAttachmentFile(
+            roomId: roomId, path: file.path, mime: mime, caption: trimmedCaption(caption))
         try client.setTyping(roomId: roomId, typing: false)
         reload()
     }
@@ -202,8 +231,15 @@ public final class RoomTimeline: ObservableObject {
             changeFailure = ChangeFailure(changeId: changeId, messageId: messageId, code: code, message: explanation)
             reloadPins(fromServer: false)
             reload()
-        case .status(let room, _, _) where room == roomId:
+        case .status(let room, let clientMsgId, let status) where room == roomId:
+            // Sent, failed or discarded (nil): its upload is over either way. (Pending
+            // again is an edit of the waiting message: its upload goes on.)
+            if status != .pending {
+                uploadProgress[clientMsgId] = nil
+            }
             reload()
+        case .uploadProgress(let room, let clientMsgId, let position, let sent, let total) where room == roomId:
+            uploadProgress[clientMsgId] = uploadedShare(clientMsgId, position: position, sent: sent, total: total)
         case .receipt(let room, _, _, _) where room == roomId:
             reload()
         case .roomJoined(let room, _) where room == roomId:
@@ -229,6 +265,23 @@ public final class RoomTimeline: ObservableObject {
         default:
             break
         }
+    }
+
+    /// A caption as the SDK takes it: none rather than blank.
+    private func trimmedCaption(_ caption: String?) -> String? {
+        let trimmed = caption?.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
+        return trimmed.isEmpty ? nil : trimmed
+    }
+
+    /// The share of the whole message: its files go up one after another, in order, so
+    /// those before `position` are through. Their sizes come from the pending message as
+    /// shown; until it is, the file's own share stands for the message's.
+    private func uploadedShare(_ clientMsgId: String, position: UInt32, sent: UInt64, total: UInt64) -> Double {
+        let files = messages.first(where: { $0.clientMsgId == clientMsgId })?.attachments ?? []
+        let before: UInt64 = files.filter { $0.position < position }.reduce(0) { $0 + $1.size }
+        let whole: UInt64 = files.isEmpty ? total : files.reduce(0) { $0 + $1.size }
+        guard whole > 0 else { return 1 }
+        return min(1, Double(before + sent) / Double(whole))
     }
 
     /// Reads the window from the cache off the main actor. One read at a time; events

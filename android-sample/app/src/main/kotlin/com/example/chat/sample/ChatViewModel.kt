@@ -1,22 +1,30 @@
 package com.example.chat.sample
 
+import android.content.ContentResolver
+import android.net.Uri
 import androidx.lifecycle.ViewModel
 import androidx.lifecycle.viewModelScope
 import com.example.chat.kit.ChangeFailure
 import com.example.chat.kit.RoomTimeline
 import com.example.chat.kit.connectionStates
+import java.io.FileNotFoundException
+import java.io.IOException
+import kotlinx.coroutines.Dispatchers
 import kotlinx.coroutines.flow.MutableStateFlow
 import kotlinx.coroutines.flow.SharingStarted
 import kotlinx.coroutines.flow.StateFlow
 import kotlinx.coroutines.flow.asStateFlow
 import kotlinx.coroutines.flow.stateIn
 import kotlinx.coroutines.launch
+import kotlinx.coroutines.withContext
 import uniffi.chat_ffi.ChatException
 import uniffi.chat_protocol.ErrorCode
 import uniffi.chat_protocol.RoomMember
 import uniffi.chat_sdk.ConnectionState
 import uniffi.chat_sdk.LocalMessage
+import uniffi.chat_sdk.MessageAttachment
 import uniffi.chat_sdk.MessageReaction
+import uniffi.chat_sdk.ThumbnailVariant
 
 /** One room's screen: the timeline from chatkit plus what only the screen needs. */
 class ChatViewModel(private val user: SignedIn, val roomId: String) : ViewModel() {
@@ -46,6 +54,48 @@ class ChatViewModel(private val user: SignedIn, val roomId: String) : ViewModel(
     fun send(text: String, replyTo: String?, mentions: List<String>, onQueued: () -> Unit) = guarded {
         timeline.send(text, replyTo, mentions)
         onQueued()
+    }
+
+    /**
+     * Sends the file the user picked ([uri], read through [resolver]) with [caption];
+     * [onQueued] runs once it is stored, as for [send]. Reading happens here, in the
+     * model's scope, so that it survives a rotation.
+     */
+    fun sendAttachment(resolver: ContentResolver, uri: Uri, caption: String, onQueued: () -> Unit) = guarded {
+        val file = readPickedFile(resolver, uri)
+        timeline.sendAttachment(file.bytes, file.name, file.mime, caption)
+        onQueued()
+    }
+
+    /**
+     * The picture of an image in its bubble: the small thumbnail (cached by the SDK) or,
+     * while its message waits in the outbox, the file itself. Null when it cannot be
+     * had now (offline and not cached, or uploaded since the message was read).
+     */
+    suspend fun bubblePicture(message: LocalMessage, attachment: MessageAttachment): ByteArray? = orNull {
+        val id = attachment.attachmentId
+        if (id == null) {
+            withContext(Dispatchers.IO) { client.pendingFile(message.clientMsgId, attachment.position) }
+        } else {
+            client.thumbnail(id, ThumbnailVariant.SMALL)
+        }
+    }
+
+    /** The viewer's first picture of an image: the medium thumbnail, cached by the SDK. */
+    suspend fun viewerPicture(attachmentId: String): ByteArray? = orNull {
+        client.thumbnail(attachmentId, ThumbnailVariant.MEDIUM)
+    }
+
+    /** The whole file (downloaded each time): the viewer's full-size picture. */
+    suspend fun originalPicture(attachmentId: String): ByteArray? = orNull { client.downloadAttachment(attachmentId) }
+
+    /** Downloads the file [attachmentId] into the document the user created at [target]. */
+    fun saveAttachment(resolver: ContentResolver, attachmentId: String, target: Uri) = guarded {
+        val bytes = client.downloadAttachment(attachmentId)
+        withContext(Dispatchers.IO) {
+            resolver.openOutputStream(target)?.use { it.write(bytes) } ?: throw FileNotFoundException(target.toString())
+        }
+        _error.value = "Saved."
     }
 
     fun draftChanged(text: String) = guarded { timeline.draftChanged(text) }
@@ -100,8 +150,21 @@ class ChatViewModel(private val user: SignedIn, val roomId: String) : ViewModel(
                 block()
             } catch (e: ChatException) {
                 _error.value = describe(e)
+            } catch (e: IOException) {
+                // Reading a picked file or writing a saved one: the provider failed.
+                _error.value = when (e) {
+                    is FileTooLarge -> "That file is too large to send."
+                    else -> "The file could not be read or written."
+                }
             }
         }
+    }
+
+    // A picture that cannot be had now stays a placeholder: nothing to tell the user.
+    private suspend fun orNull(load: suspend () -> ByteArray?): ByteArray? = try {
+        load()
+    } catch (e: ChatException) {
+        null
     }
 
     override fun onCleared() {

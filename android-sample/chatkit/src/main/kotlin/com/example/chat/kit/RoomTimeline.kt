@@ -26,14 +26,16 @@ import uniffi.chat_protocol.RoomMember
 import uniffi.chat_sdk.ClientEvent
 import uniffi.chat_sdk.LocalMessage
 import uniffi.chat_sdk.MessageReaction
+import uniffi.chat_sdk.MessageStatus
 import uniffi.chat_sdk.NoticeChange
 import uniffi.chat_sdk.RoomNotice
 
 /**
  * The messages of one room (the user's pending ones included), its membership and
  * settings notices ("Bob left"), who is typing, the members with their roles and the
- * pinned messages, as [StateFlow]s for a UI to collect; what the user does to messages
- * (send with a reply and mentions, react, pin, edit, delete: all queued offline too);
+ * pinned messages, as [StateFlow]s for a UI to collect, with how far the user's files
+ * have uploaded; what the user does to messages (send with a reply and mentions, send
+ * a file, react, pin, edit, delete: all queued offline too);
  * and what a member does about others (report, block, remove, ban) or about the room
  * (leave).
  *
@@ -62,6 +64,7 @@ class RoomTimeline(
     private val _ended = MutableStateFlow<Ended?>(null)
     private val _hasOlder = MutableStateFlow(true)
     private val _pins = MutableStateFlow<List<LocalMessage>>(emptyList())
+    private val _uploads = MutableStateFlow<Map<String, Float>>(emptyMap())
     private val failures = Channel<ChangeFailure>(Channel.BUFFERED)
     private val reloads = Channel<Unit>(Channel.CONFLATED)
     private val reading = Mutex()
@@ -96,6 +99,13 @@ class RoomTimeline(
      * then from the server; read again whenever a message's `pinned` flag changes.
      */
     val pins: StateFlow<List<LocalMessage>> = _pins.asStateFlow()
+
+    /**
+     * How much of each of the user's pending messages with files is uploaded, 0 to 1,
+     * by client message id: from the first progress report until the message is sent,
+     * fails or is dropped. A message not listed has not started uploading.
+     */
+    val uploadProgress: StateFlow<Map<String, Float>> = _uploads.asStateFlow()
 
     /**
      * The changes made on this device (edits, deletes, reactions, pins, perhaps queued
@@ -148,6 +158,23 @@ class RoomTimeline(
             client.setTyping(roomId, false)
         }
         reload() // the pending echo shows before this returns
+    }
+
+    /**
+     * Queues a message carrying one file ([bytes], named [name], of the type [mime]) and
+     * a [caption]: stored with its file before this returns and shown at once as
+     * pending; the file is uploaded when the network allows ([uploadProgress] follows
+     * it) and the message sent in order with the room's others. A file the server
+     * refuses (too large, not of its declared type) fails the message: [retry] or
+     * [cancel] it. Throws [ChatException.TooLarge] for a file over the SDK's limit or
+     * too long a caption, [ChatException.Invalid] for an empty [name].
+     */
+    suspend fun sendAttachment(bytes: ByteArray, name: String, mime: String, caption: String? = null) {
+        withContext(io) {
+            client.sendAttachment(roomId, bytes, name, mime, caption?.trim()?.ifEmpty { null })
+            client.setTyping(roomId, false)
+        }
+        reload()
     }
 
     /**
@@ -241,7 +268,15 @@ class RoomTimeline(
                 scope.launch { reloadPins(fromServer = false) }
                 reloads.trySend(Unit)
             }
-            is ClientEvent.Status -> if (event.roomId == roomId) reloads.trySend(Unit)
+            is ClientEvent.Status -> if (event.roomId == roomId) {
+                // Sent, failed or cancelled (null): its upload is over either way.
+                if (event.status !is MessageStatus.Pending) _uploads.update { it - event.clientMsgId }
+                reloads.trySend(Unit)
+            }
+            is ClientEvent.UploadProgress -> if (event.roomId == roomId) {
+                val share = uploadedShare(event)
+                _uploads.update { it + (event.clientMsgId to share) }
+            }
             is ClientEvent.Receipt -> if (event.roomId == roomId) reloads.trySend(Unit)
             is ClientEvent.RoomJoined -> if (event.roomId == roomId) reloads.trySend(Unit)
             is ClientEvent.HistoryLoaded -> if (event.roomId == roomId) {
@@ -261,6 +296,19 @@ class RoomTimeline(
             is ClientEvent.BlocksChanged -> reloads.trySend(Unit)
             else -> {}
         }
+    }
+
+    // The share of the whole message: its files go up one after another, in order, so
+    // those before this one are through. Their sizes come from the pending message as
+    // shown; until it is (queued elsewhere than here), the file's own share stands for
+    // the message's, and a read of the cache brings the message.
+    private fun uploadedShare(event: ClientEvent.UploadProgress): Float {
+        val files = _messages.value.find { it.clientMsgId == event.clientMsgId }?.attachments.orEmpty()
+        if (files.isEmpty()) reloads.trySend(Unit)
+        val before = files.filter { it.position < event.position }.sumOf { it.size }
+        val total = if (files.isEmpty()) event.totalBytes else files.sumOf { it.size }
+        if (total == 0uL) return 1f
+        return ((before + event.sentBytes).toDouble() / total.toDouble()).toFloat().coerceAtMost(1f)
     }
 
     // Serialised, so that a read started earlier never overwrites a newer one.

@@ -1,5 +1,7 @@
 package com.example.chat.sample.ui
 
+import androidx.activity.compose.rememberLauncherForActivityResult
+import androidx.activity.result.contract.ActivityResultContracts
 import androidx.compose.foundation.layout.Column
 import androidx.compose.foundation.layout.consumeWindowInsets
 import androidx.compose.foundation.layout.fillMaxSize
@@ -30,8 +32,10 @@ import androidx.compose.runtime.getValue
 import androidx.compose.runtime.mutableStateOf
 import androidx.compose.runtime.remember
 import androidx.compose.runtime.rememberCoroutineScope
+import androidx.compose.runtime.saveable.rememberSaveable
 import androidx.compose.runtime.setValue
 import androidx.compose.ui.Modifier
+import androidx.compose.ui.platform.LocalContext
 import androidx.compose.ui.unit.dp
 import androidx.lifecycle.compose.collectAsStateWithLifecycle
 import androidx.lifecycle.viewmodel.compose.viewModel
@@ -39,12 +43,14 @@ import com.example.chat.sample.ChatViewModel
 import com.example.chat.sample.SignedIn
 import kotlinx.coroutines.launch
 import uniffi.chat_sdk.LocalMessage
+import uniffi.chat_sdk.MessageAttachment
 
 /**
  * One room: messages newest at the bottom with status ticks on the user's own, replies
- * with their quotes and reactions; who is typing, the offline banner, the newest pinned
- * message, and the composer (with the reply being written and @-mention completion).
- * Scrolling to the top loads older ones.
+ * with their quotes, files and reactions; who is typing, the offline banner, the newest
+ * pinned message, and the composer (with the reply being written, @-mention completion
+ * and files to attach). Scrolling to the top loads older ones. A tapped image opens in
+ * a viewer; a tapped file is saved where the user picks.
  */
 @OptIn(ExperimentalMaterial3Api::class)
 @Composable
@@ -57,12 +63,26 @@ fun ChatScreen(user: SignedIn, roomId: String, roomName: String, onBack: () -> U
     val connection by model.connection.collectAsStateWithLifecycle()
     val error by model.error.collectAsStateWithLifecycle()
     val pins by model.timeline.pins.collectAsStateWithLifecycle()
+    val uploads by model.timeline.uploadProgress.collectAsStateWithLifecycle()
     var replyingTo by remember { mutableStateOf<LocalMessage?>(null) }
     var editing by remember { mutableStateOf<LocalMessage?>(null) }
     var reporting by remember { mutableStateOf<LocalMessage?>(null) }
     var blocking by remember { mutableStateOf<LocalMessage?>(null) }
     var showInfo by remember { mutableStateOf(false) }
     var confirmLeave by remember { mutableStateOf(false) }
+    var viewing by remember { mutableStateOf<MessageAttachment?>(null) }
+    // The file being saved, by id: kept if the activity is recreated behind the picker.
+    var saving by rememberSaveable { mutableStateOf<String?>(null) }
+    // The application's: the model's reading or writing may outlast this activity (a
+    // rotation) and must not hold on to it; the pickers grant their Uris to the app.
+    val files = LocalContext.current.applicationContext.contentResolver
+    val saveFile = rememberLauncherForActivityResult(
+        ActivityResultContracts.CreateDocument("application/octet-stream"),
+    ) { target ->
+        val id = saving
+        saving = null
+        if (target != null && id != null) model.saveAttachment(files, id, target)
+    }
     val members by model.timeline.members.collectAsStateWithLifecycle()
     val notices by model.timeline.notices.collectAsStateWithLifecycle()
     val ended by model.timeline.ended.collectAsStateWithLifecycle()
@@ -138,6 +158,13 @@ fun ChatScreen(user: SignedIn, roomId: String, roomName: String, onBack: () -> U
                                 senderName = names[message.senderId] ?: message.senderId.take(8),
                                 quote = message.replyTo?.let { quoteOf(byId[it], names) },
                                 mentionsMe = model.myUserId in message.mentions,
+                                uploadProgress = uploads[message.clientMsgId],
+                                loadPicture = { model.bubblePicture(message, it) },
+                                onOpenImage = { viewing = it },
+                                onSaveFile = { file ->
+                                    saving = file.attachmentId
+                                    saveFile.launch(file.name)
+                                },
                                 onReply = { replyingTo = message },
                                 onReact = { model.react(message, it) },
                                 onToggleReaction = { model.toggle(message, it) },
@@ -167,6 +194,7 @@ fun ChatScreen(user: SignedIn, roomId: String, roomName: String, onBack: () -> U
                         if (replyingTo == parent) replyingTo = null
                     }
                 },
+                onAttach = { file, caption, onQueued -> model.sendAttachment(files, file, caption, onQueued) },
             )
         }
     }
@@ -211,6 +239,15 @@ fun ChatScreen(user: SignedIn, roomId: String, roomName: String, onBack: () -> U
             onDismiss = { showInfo = false },
             onRemove = { model.remove(it) },
             onBan = { model.ban(it) },
+        )
+    }
+    viewing?.let { image ->
+        val id = image.attachmentId ?: return@let
+        ImageViewer(
+            image,
+            loadPreview = { model.viewerPicture(id) },
+            loadOriginal = { model.originalPicture(id) },
+            onDismiss = { viewing = null },
         )
     }
     editing?.let { message ->

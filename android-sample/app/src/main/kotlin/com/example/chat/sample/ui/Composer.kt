@@ -1,13 +1,21 @@
 package com.example.chat.sample.ui
 
+import android.net.Uri
+import androidx.activity.compose.rememberLauncherForActivityResult
+import androidx.activity.result.PickVisualMediaRequest
+import androidx.activity.result.contract.ActivityResultContracts
 import androidx.compose.foundation.clickable
+import androidx.compose.foundation.layout.Box
 import androidx.compose.foundation.layout.Column
 import androidx.compose.foundation.layout.Row
 import androidx.compose.foundation.layout.fillMaxWidth
 import androidx.compose.foundation.layout.padding
 import androidx.compose.material.icons.Icons
 import androidx.compose.material.icons.automirrored.filled.Send
+import androidx.compose.material.icons.filled.AttachFile
 import androidx.compose.material.icons.filled.Close
+import androidx.compose.material3.DropdownMenu
+import androidx.compose.material3.DropdownMenuItem
 import androidx.compose.material3.HorizontalDivider
 import androidx.compose.material3.Icon
 import androidx.compose.material3.IconButton
@@ -33,12 +41,16 @@ import com.example.chat.kit.mentionedIds
 import uniffi.chat_protocol.RoomMember
 
 /**
- * The message field and its send button. Above them: the message being replied to, with
- * a button to cancel the reply, and while an "@" word is typed at the caret, the
- * members it may name. Picking one completes "@username " and remembers the member; a
- * send passes, as its mentions, the picked members whose "@username" is still in the
- * text. [onSend] gets the text and those user ids, and a callback to run once the
- * message is stored: the field is cleared then, so a refused message keeps its text.
+ * The message field, its attach button (a photo from the photo picker, or any file)
+ * and its send button. Above them: the message being replied to, with a button to
+ * cancel the reply, and while an "@" word is typed at the caret, the members it may
+ * name. Picking one completes "@username " and remembers the member; a send passes,
+ * as its mentions, the picked members whose "@username" is still in the text.
+ * [onSend] gets the text and those user ids, and a callback to run once the message
+ * is stored: the field is cleared then, so a refused message keeps its text.
+ * [onAttach] gets a picked file with the field's text as its caption, and the same
+ * callback. A file carries no reply or mentions (the SDK sends it with a caption
+ * only), so the reply stays above the field for the next message.
  */
 @Composable
 fun Composer(
@@ -48,6 +60,7 @@ fun Composer(
     onCancelReply: () -> Unit,
     onDraftChanged: (String) -> Unit,
     onSend: (text: String, mentions: List<String>, onQueued: () -> Unit) -> Unit,
+    onAttach: (file: Uri, caption: String, onQueued: () -> Unit) -> Unit,
 ) {
     var draft by rememberSaveable(stateSaver = TextFieldValue.Saver) { mutableStateOf(TextFieldValue()) }
     // Username to user id, for each member picked from the suggestions.
@@ -56,6 +69,21 @@ fun Composer(
     val candidates = remember(query, members, me) {
         query?.let { mentionCandidates(members, it.prefix, me) }.orEmpty()
     }
+    var attachMenu by remember { mutableStateOf(false) }
+    // Nothing picked (the picker was closed): nothing to send.
+    val attach = { file: Uri? ->
+        if (file != null) {
+            val caption = draft.text
+            onAttach(file, caption) {
+                if (draft.text == caption) {
+                    draft = TextFieldValue()
+                    picked = emptyMap()
+                }
+            }
+        }
+    }
+    val pickPhoto = rememberLauncherForActivityResult(ActivityResultContracts.PickVisualMedia(), attach)
+    val pickFile = rememberLauncherForActivityResult(ActivityResultContracts.GetContent(), attach)
 
     Column {
         if (replyingTo != null) {
@@ -76,6 +104,25 @@ fun Composer(
             }
         }
         Row(Modifier.padding(8.dp), verticalAlignment = Alignment.CenterVertically) {
+            Box {
+                IconButton(onClick = { attachMenu = true }) { Icon(Icons.Filled.AttachFile, "Attach") }
+                DropdownMenu(expanded = attachMenu, onDismissRequest = { attachMenu = false }) {
+                    DropdownMenuItem(
+                        text = { Text("Photo") },
+                        onClick = {
+                            attachMenu = false
+                            pickPhoto.launch(PickVisualMediaRequest(ActivityResultContracts.PickVisualMedia.ImageOnly))
+                        },
+                    )
+                    DropdownMenuItem(
+                        text = { Text("File") },
+                        onClick = {
+                            attachMenu = false
+                            pickFile.launch("*/*")
+                        },
+                    )
+                }
+            }
             OutlinedTextField(
                 value = draft,
                 onValueChange = {

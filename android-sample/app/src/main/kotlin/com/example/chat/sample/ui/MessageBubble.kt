@@ -28,17 +28,20 @@ import androidx.compose.ui.unit.dp
 import java.text.DateFormat
 import java.util.Date
 import uniffi.chat_sdk.LocalMessage
+import uniffi.chat_sdk.MessageAttachment
 import uniffi.chat_sdk.MessageReaction
 import uniffi.chat_sdk.MessageStatus
 
 /**
  * One message. The user's own sit on the right with their status ticks; one that
  * mentions the user stands out. A reply shows the message it answers ([quote]) above
- * its text, and the reactions sit under the bubble. A long press offers quick
- * reactions, "Reply" and "Pin"/"Unpin" on stored messages, then what fits the status
- * of the user's own (retry or discard a failed one, edit or delete a sent one) and, on
- * other people's, "Report" and "Block sender". A blocked sender's message is
- * collapsed. Content is plain text: Compose never interprets it as markup.
+ * its files and text, and the reactions sit under the bubble. Files show as pictures
+ * or as rows to save ([MessageAttachments]), with a bar for [uploadProgress] while the
+ * message is pending. A long press offers quick reactions, "Reply" and "Pin"/"Unpin"
+ * on stored messages, then what fits the status of the user's own (retry or discard a
+ * failed one, edit or delete a sent one) and, on other people's, "Report" and "Block
+ * sender". A blocked sender's message is collapsed. Content and file names are plain
+ * text: Compose never interprets them as markup.
  */
 @OptIn(ExperimentalFoundationApi::class)
 @Composable
@@ -48,6 +51,10 @@ fun MessageBubble(
     senderName: String,
     quote: Quote?,
     mentionsMe: Boolean,
+    uploadProgress: Float?,
+    loadPicture: suspend (MessageAttachment) -> ByteArray?,
+    onOpenImage: (MessageAttachment) -> Unit,
+    onSaveFile: (MessageAttachment) -> Unit,
     onReply: () -> Unit,
     onReact: (String) -> Unit,
     onToggleReaction: (MessageReaction) -> Unit,
@@ -62,6 +69,7 @@ fun MessageBubble(
     var menu by remember { mutableStateOf(false) }
     val colors = MaterialTheme.colorScheme
     val stored = message.messageId != null
+    val openMenu = { menu = !message.deleted && (mine || stored) }
     val background = when {
         mine -> colors.primaryContainer
         mentionsMe -> colors.tertiaryContainer
@@ -78,7 +86,7 @@ fun MessageBubble(
                     shape = RoundedCornerShape(12.dp),
                     modifier = Modifier
                         .widthIn(max = 300.dp)
-                        .combinedClickable(onClick = {}, onLongClick = { menu = !message.deleted && (mine || stored) }),
+                        .combinedClickable(onClick = {}, onLongClick = openMenu),
                 ) {
                     Column(Modifier.padding(horizontal = 10.dp, vertical = 6.dp)) {
                         if (!mine) {
@@ -92,7 +100,18 @@ fun MessageBubble(
                         } else if (message.senderBlocked) {
                             Text("Message from a blocked user", fontStyle = FontStyle.Italic, color = colors.onSurfaceVariant)
                         } else {
-                            Text(message.content)
+                            if (message.attachments.isNotEmpty()) {
+                                MessageAttachments(
+                                    message.attachments,
+                                    uploadProgress = if (message.status is MessageStatus.Pending) uploadProgress ?: 0f else null,
+                                    loadPicture = loadPicture,
+                                    onOpenImage = onOpenImage,
+                                    onSaveFile = onSaveFile,
+                                    onLongClick = openMenu,
+                                )
+                            }
+                            // A file may come without a caption.
+                            if (message.content.isNotEmpty()) Text(message.content)
                         }
                         Row(
                             modifier = Modifier.align(Alignment.End),

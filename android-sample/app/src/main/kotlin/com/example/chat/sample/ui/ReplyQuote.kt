@@ -29,10 +29,15 @@ fun quoteOf(message: LocalMessage?, names: Map<String, String>): Quote =
         Quote(sender = names[message.senderId] ?: message.senderId.take(8), text = previewText(message))
     }
 
-/** What a message says in one line: its text, unless it is deleted or its sender blocked. */
+/**
+ * What a message says in one line: its text (for files without a caption, "Photo" or
+ * the file's name), unless it is deleted or its sender blocked.
+ */
 fun previewText(message: LocalMessage): String = when {
     message.deleted -> "Message deleted"
     message.senderBlocked -> "Message from a blocked user"
+    message.content.isEmpty() && message.attachments.isNotEmpty() ->
+        message.attachments.singleOrNull()?.let { if (it.isImage) "Photo" else it.name } ?: "${message.attachments.size} files"
     else -> message.content
 }
 
