@@ -120,6 +120,9 @@ mod tests {
         // HEIC (a phone's photo) and SVG (a script host) are served as downloads.
         let heic = b"\0\0\0\x18ftypheic\0\0\0\0mif1heic";
         assert_eq!(classify(heic, "image/heic"), Ok(Classified::File));
-        assert_eq!(classify(b"<svg xmlns=", "image/svg+xml"), Ok(Classified::File));
+        assert_eq!(
+            classify(b"<svg xmlns=", "image/svg+xml"),
+            Ok(Classified::File)
+        );
     }
 }
