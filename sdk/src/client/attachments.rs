@@ -3,7 +3,7 @@
 //! their thumbnails (fetched once, then kept in a bounded cache), downloads, and links
 //! for a browser's `<img src>`.
 
-use chat_protocol::v1::{ApiError, AttachmentLinks, MAX_ATTACHMENTS};
+use chat_protocol::v1::{AttachmentLinks, MAX_ATTACHMENTS};
 
 use super::{ChatClient, ClientError};
 use crate::cache::{Draft, LocalMessage, NewFile};
@@ -212,15 +212,8 @@ impl ChatClient {
     /// A signed-in GET of bytes.
     async fn download(&self, url: reqwest::Url) -> Result<Vec<u8>, ClientError> {
         let response = self.http.get(url).bearer_auth(self.token()?).send().await?;
-        let status = response.status();
-        if !status.is_success() {
-            return Err(match response.json::<ApiError>().await {
-                Ok(e) => ClientError::Server {
-                    code: e.code,
-                    message: e.message,
-                },
-                Err(_) => ClientError::Network(format!("unexpected HTTP {status}")),
-            });
+        if !response.status().is_success() {
+            return Err(super::rest::refusal(response).await);
         }
         Ok(response.bytes().await?.to_vec())
     }

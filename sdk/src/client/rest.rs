@@ -69,14 +69,7 @@ async fn post_unauthenticated<T: DeserializeOwned>(
 ) -> Result<Option<T>, ClientError> {
     let response = http.post(format!("{base}{path}")).json(body).send().await?;
     if !response.status().is_success() {
-        let status = response.status();
-        return Err(match response.json::<ApiError>().await {
-            Ok(e) => ClientError::Server {
-                code: e.code,
-                message: e.message,
-            },
-            Err(_) => ClientError::Network(format!("unexpected HTTP {status}")),
-        });
+        return Err(refusal(response).await);
     }
     if response.status() == reqwest::StatusCode::NO_CONTENT {
         return Ok(None);
@@ -99,16 +92,23 @@ pub(super) async fn call<T: DeserializeOwned>(
     let response = request.send().await?;
     let status = response.status();
     if !status.is_success() {
-        return Err(match response.json::<ApiError>().await {
-            Ok(e) => ClientError::Server {
-                code: e.code,
-                message: e.message,
-            },
-            Err(_) => ClientError::Network(format!("unexpected HTTP {status}")),
-        });
+        return Err(refusal(response).await);
     }
     if status == reqwest::StatusCode::NO_CONTENT {
         return Ok(None);
     }
     Ok(Some(response.json().await?))
+}
+
+/// What a response that is not a success says: the server's `ApiError`, or (a body that
+/// is not one: a proxy's page) the bare status.
+pub(super) async fn refusal(response: reqwest::Response) -> ClientError {
+    let status = response.status();
+    match response.json::<ApiError>().await {
+        Ok(e) => ClientError::Server {
+            code: e.code,
+            message: e.message,
+        },
+        Err(_) => ClientError::Network(format!("unexpected HTTP {status}")),
+    }
 }

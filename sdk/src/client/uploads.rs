@@ -15,7 +15,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Mutex, Weak};
 use std::time::Duration;
 
-use chat_protocol::v1::{ApiError, Attachment, ErrorCode};
+use chat_protocol::v1::{Attachment, ErrorCode};
 use tokio::sync::{Notify, mpsc};
 
 use super::ClientError;
@@ -211,15 +211,8 @@ impl Uploader {
         #[cfg(not(target_arch = "wasm32"))]
         let request = request.timeout(UPLOAD_TIMEOUT);
         let response = request.send().await?;
-        let status = response.status();
-        if !status.is_success() {
-            return Err(match response.json::<ApiError>().await {
-                Ok(e) => ClientError::Server {
-                    code: e.code,
-                    message: e.message,
-                },
-                Err(_) => ClientError::Network(format!("unexpected HTTP {status}")),
-            });
+        if !response.status().is_success() {
+            return Err(super::rest::refusal(response).await);
         }
         let attachment = response.json::<Attachment>().await?;
         // In the browser the body went in one piece: this is the only report of it.
