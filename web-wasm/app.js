@@ -456,11 +456,19 @@ async function sendFiles(files) {
   if (!state.room) return;
   const draft = $("draft");
   let caption = draft.value.trim() || undefined;
+  // The first file answers the message replied to, with the draft's mentions.
+  let replyTo = state.replyTo?.roomId === state.room.roomId ? state.replyTo.messageId : undefined;
+  const memberIds = new Set(state.members.map((member) => member.userId));
+  let mentions = caption ? rich.mentionedIds(caption, state.names).filter((id) => memberIds.has(id) && id !== state.me) : [];
   for (const file of files) {
     try {
-      await state.client.sendAttachment(state.room.roomId, file, undefined, caption);
+      await state.client.sendAttachmentWith(state.room.roomId, file, undefined, caption, replyTo, mentions);
       caption = undefined;
+      replyTo = undefined;
+      mentions = [];
       draft.value = "";
+      state.replyTo = null;
+      rich.replying(null, state.names);
     } catch (error) {
       view.notice(`${file.name}: ${error.message}`);
     }

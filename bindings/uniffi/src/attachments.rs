@@ -57,6 +57,21 @@ impl ChatClient {
         Ok(self.inner.send_attachments(&room_id, files, &caption)?)
     }
 
+    /// `send_attachments` as a reply (`reply_to`: a message id of the room) that
+    /// mentions members (`mentions`: user ids, at most 50).
+    pub fn send_attachments_with(
+        &self,
+        room_id: String,
+        files: Vec<NewFile>,
+        caption: String,
+        reply_to: Option<String>,
+        mentions: Vec<String>,
+    ) -> Result<LocalMessage> {
+        Ok(self
+            .inner
+            .send_attachments_with(&room_id, files, &caption, reply_to, mentions)?)
+    }
+
     /// The bytes of a file of a pending message that waits to be uploaded (to show it
     /// before the server has it); `null`/`nil` once uploaded.
     pub fn pending_file(&self, client_msg_id: String, position: u32) -> Result<Option<Vec<u8>>> {

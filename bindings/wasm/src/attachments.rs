@@ -3,7 +3,7 @@
 //! links; each method delegates to the SDK.
 
 use chat_sdk::ThumbnailVariant;
-use chat_sdk::cache::LocalMessage;
+use chat_sdk::cache::{LocalMessage, NewFile};
 use tsify::Ts;
 use wasm_bindgen::JsCast as _;
 use wasm_bindgen::prelude::*;
@@ -31,6 +31,22 @@ impl ChatClient {
         name: Option<String>,
         caption: Option<String>,
     ) -> Result<Ts<LocalMessage>> {
+        self.send_attachment_with(room_id, file, name, caption, None, Vec::new())
+            .await
+    }
+
+    /// `sendAttachment` as a reply (`replyTo`: a message id of the room) that mentions
+    /// members (`mentions`: user ids).
+    #[wasm_bindgen(js_name = sendAttachmentWith)]
+    pub async fn send_attachment_with(
+        &self,
+        #[wasm_bindgen(js_name = roomId)] room_id: String,
+        file: web_sys::Blob,
+        name: Option<String>,
+        caption: Option<String>,
+        #[wasm_bindgen(js_name = replyTo)] reply_to: Option<String>,
+        mentions: Vec<String>,
+    ) -> Result<Ts<LocalMessage>> {
         let name = name
             .or_else(|| file.dyn_ref::<web_sys::File>().map(web_sys::File::name))
             .unwrap_or_else(|| "file".to_owned());
@@ -39,10 +55,20 @@ impl ChatClient {
             declared => declared,
         };
         let buffer = JsFuture::from(file.array_buffer()).await?;
-        let bytes = js_sys::Uint8Array::new(&buffer).to_vec();
+        let file = NewFile {
+            name,
+            mime,
+            bytes: js_sys::Uint8Array::new(&buffer).to_vec(),
+        };
         let echo = self
             .inner
-            .send_attachment(&room_id, bytes, &name, &mime, caption)
+            .send_attachments_with(
+                &room_id,
+                vec![file],
+                caption.as_deref().unwrap_or_default(),
+                reply_to,
+                mentions,
+            )
             .map_err(to_js)?;
         self.inner.persisted().await.map_err(to_js)?;
         typed(&echo)

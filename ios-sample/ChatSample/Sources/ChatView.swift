@@ -195,12 +195,16 @@ struct ChatView: View {
                     replyingTo = nil
                 }
             },
-            // The SDK sends a file as no reply: the reply being written stays for a text.
+            // A photo answers the message replied to; a file by path goes as no reply,
+            // and the reply being written stays for the next message.
             onAttach: { attachment, caption in
                 attempt {
                     switch attachment {
                     case .photo(let data, let name, let mime):
-                        try timeline.sendAttachment(data: data, name: name, mime: mime, caption: caption)
+                        try timeline.sendAttachment(
+                            data: data, name: name, mime: mime, caption: caption,
+                            replyTo: replyingTo?.messageId)
+                        replyingTo = nil
                     case .file(let url, let mime):
                         try timeline.sendAttachment(file: url, mime: mime, caption: caption)
                     }

@@ -582,21 +582,10 @@ impl ChatClient {
         reply_to: Option<String>,
         mentions: Vec<String>,
     ) -> Result<LocalMessage, ClientError> {
-        if mentions.len() > MAX_MENTIONS {
-            return Err(ClientError::Invalid(format!(
-                "a message may mention at most {MAX_MENTIONS} users"
-            )));
-        }
-        let mut unique: Vec<String> = Vec::with_capacity(mentions.len());
-        for user_id in mentions {
-            if !unique.contains(&user_id) {
-                unique.push(user_id);
-            }
-        }
         let draft = Draft {
             content: content.to_owned(),
             reply_to,
-            mentions: unique,
+            mentions: unique_mentions(mentions)?,
             files: Vec::new(),
         };
         self.send_draft(room_id, &draft)
@@ -834,6 +823,23 @@ impl ChatClient {
             uploader.close();
         }
     }
+}
+
+/// The mentioned user ids without repeats, in the order given; `Invalid` past
+/// [`MAX_MENTIONS`].
+pub(super) fn unique_mentions(mentions: Vec<String>) -> Result<Vec<String>, ClientError> {
+    if mentions.len() > MAX_MENTIONS {
+        return Err(ClientError::Invalid(format!(
+            "a message may mention at most {MAX_MENTIONS} users"
+        )));
+    }
+    let mut unique: Vec<String> = Vec::with_capacity(mentions.len());
+    for user_id in mentions {
+        if !unique.contains(&user_id) {
+            unique.push(user_id);
+        }
+    }
+    Ok(unique)
 }
 
 /// Wall-clock time in ms since the epoch (`SystemTime` does not exist in browsers).

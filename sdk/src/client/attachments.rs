@@ -57,6 +57,23 @@ impl ChatClient {
         files: Vec<NewFile>,
         caption: &str,
     ) -> Result<LocalMessage, ClientError> {
+        self.send_attachments_with(room_id, files, caption, None, Vec::new())
+    }
+
+    /// [`Self::send_attachments`] as a reply (`reply_to`: the server id of a message
+    /// of the room) that mentions members (at most 50), like `send_message_with`.
+    ///
+    /// # Errors
+    ///
+    /// As for `send_attachments`, and `Invalid` for more than 50 mentions.
+    pub fn send_attachments_with(
+        &self,
+        room_id: &str,
+        files: Vec<NewFile>,
+        caption: &str,
+        reply_to: Option<String>,
+        mentions: Vec<String>,
+    ) -> Result<LocalMessage, ClientError> {
         if files.is_empty() || files.len() > MAX_ATTACHMENTS {
             return Err(ClientError::Invalid(format!(
                 "a message carries 1 to {MAX_ATTACHMENTS} files"
@@ -72,8 +89,9 @@ impl ChatClient {
         }
         let draft = Draft {
             content: caption.to_owned(),
+            reply_to,
+            mentions: super::api::unique_mentions(mentions)?,
             files,
-            ..Draft::default()
         };
         self.send_draft(room_id, &draft)
     }

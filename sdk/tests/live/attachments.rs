@@ -249,4 +249,33 @@ async fn a_file_the_server_refuses_fails_its_message_and_the_room_goes_on() {
     })
     .await;
     assert_eq!(ann.pending_file(&refused.client_msg_id, 0).unwrap(), None);
+
+    // A photo can answer a message, and mention members, like a text.
+    let parent = bob.messages(&room, None, 10).unwrap()[0]
+        .message_id
+        .clone()
+        .unwrap();
+    let file = chat_sdk::cache::NewFile {
+        name: "answer.png".into(),
+        mime: "image/png".into(),
+        bytes: png(8, 8),
+    };
+    ann.send_attachments_with(
+        &room,
+        vec![file],
+        "",
+        Some(parent.clone()),
+        vec![bob.current_session().unwrap().user_id],
+    )
+    .unwrap();
+    eventually(20, "bob has the answer", || {
+        bob.messages(&room, None, 10).unwrap().iter().any(|m| {
+            m.reply_to.as_deref() == Some(parent.as_str())
+                && m.mentions.len() == 1
+                && m.attachments
+                    .first()
+                    .is_some_and(|a| a.name == "answer.png" && a.attachment_id.is_some())
+        })
+    })
+    .await;
 }

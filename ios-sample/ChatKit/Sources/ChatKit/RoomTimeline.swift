@@ -109,10 +109,15 @@ public final class RoomTimeline: ObservableObject {
     /// the file is uploaded when the network allows (`uploadProgress` follows it) and the
     /// message sent in order with the room's others. A file the server refuses (too
     /// large, not of its declared type) fails the message: `retry` or `cancel` it.
-    /// Throws `ChatError.TooLarge` for a file over the SDK's limit or too long a caption.
-    public func sendAttachment(data: Data, name: String, mime: String, caption: String?) throws {
-        _ = try client.sendAttachment(
-            roomId: roomId, bytes: data, name: name, mime: mime, caption: trimmedCaption(caption))
+    /// It may answer `replyTo` (a message's server id) like a text. Throws
+    /// `ChatError.TooLarge` for a file over the SDK's limit or too long a caption.
+    public func sendAttachment(
+        data: Data, name: String, mime: String, caption: String?, replyTo: String? = nil
+    ) throws {
+        let file = NewFile(name: name, mime: mime, bytes: data)
+        _ = try client.sendAttachmentsWith(
+            roomId: roomId, files: [file], caption: trimmedCaption(caption) ?? "",
+            replyTo: replyTo, mentions: [])
         try client.setTyping(roomId: roomId, typing: false)
         reload()
     }

@@ -57,13 +57,14 @@ class ChatViewModel(private val user: SignedIn, val roomId: String) : ViewModel(
     }
 
     /**
-     * Sends the file the user picked ([uri], read through [resolver]) with [caption];
+     * Sends the file the user picked ([uri], read through [resolver]) with [caption], as
+     * a reply to [replyTo] if set;
      * [onQueued] runs once it is stored, as for [send]. Reading happens here, in the
      * model's scope, so that it survives a rotation.
      */
-    fun sendAttachment(resolver: ContentResolver, uri: Uri, caption: String, onQueued: () -> Unit) = guarded {
+    fun sendAttachment(resolver: ContentResolver, uri: Uri, caption: String, replyTo: String?, onQueued: () -> Unit) = guarded {
         val file = readPickedFile(resolver, uri)
-        timeline.sendAttachment(file.bytes, file.name, file.mime, caption)
+        timeline.sendAttachment(file.bytes, file.name, file.mime, caption, replyTo)
         onQueued()
     }
 

@@ -27,6 +27,7 @@ import uniffi.chat_sdk.ClientEvent
 import uniffi.chat_sdk.LocalMessage
 import uniffi.chat_sdk.MessageReaction
 import uniffi.chat_sdk.MessageStatus
+import uniffi.chat_sdk.NewFile
 import uniffi.chat_sdk.NoticeChange
 import uniffi.chat_sdk.RoomNotice
 
@@ -166,12 +167,20 @@ class RoomTimeline(
      * pending; the file is uploaded when the network allows ([uploadProgress] follows
      * it) and the message sent in order with the room's others. A file the server
      * refuses (too large, not of its declared type) fails the message: [retry] or
-     * [cancel] it. Throws [ChatException.TooLarge] for a file over the SDK's limit or
-     * too long a caption, [ChatException.Invalid] for an empty [name].
+     * [cancel] it. It may answer [replyTo] (a message's server id) like a text. Throws
+     * [ChatException.TooLarge] for a file over the SDK's limit or too long a caption,
+     * [ChatException.Invalid] for an empty [name].
      */
-    suspend fun sendAttachment(bytes: ByteArray, name: String, mime: String, caption: String? = null) {
+    suspend fun sendAttachment(
+        bytes: ByteArray,
+        name: String,
+        mime: String,
+        caption: String? = null,
+        replyTo: String? = null,
+    ) {
         withContext(io) {
-            client.sendAttachment(roomId, bytes, name, mime, caption?.trim()?.ifEmpty { null })
+            val file = NewFile(name, mime, bytes)
+            client.sendAttachmentsWith(roomId, listOf(file), caption?.trim().orEmpty(), replyTo, emptyList())
             client.setTyping(roomId, false)
         }
         reload()

@@ -194,7 +194,13 @@ fun ChatScreen(user: SignedIn, roomId: String, roomName: String, onBack: () -> U
                         if (replyingTo == parent) replyingTo = null
                     }
                 },
-                onAttach = { file, caption, onQueued -> model.sendAttachment(files, file, caption, onQueued) },
+                onAttach = { file, caption, onQueued ->
+                    val parent = replyingTo
+                    model.sendAttachment(files, file, caption, parent?.messageId) {
+                        onQueued()
+                        if (replyingTo == parent) replyingTo = null
+                    }
+                },
             )
         }
     }
