@@ -6,7 +6,7 @@
 use std::time::Duration;
 
 use axum::body::Bytes;
-use chat_protocol::v1::{Attachment, ClientFrame, ServerFrame, ThumbnailSize};
+use chat_protocol::v1::{Attachment, ClientFrame, MessageId, ServerFrame, ThumbnailSize};
 use image::metadata::Orientation;
 use image::{DynamicImage, GenericImageView as _, ImageFormat};
 use img_parts::ImageEXIF as _;
@@ -150,6 +150,22 @@ async fn send(
         .await
 }
 
+/// Sends a new message carrying `ids` and checks it was stored; its server id.
+async fn sent(client: &mut Client, room: &str, caption: &str, ids: &[&str]) -> MessageId {
+    let ack = send(
+        client,
+        room,
+        &uuid::Uuid::new_v4().to_string(),
+        caption,
+        ids,
+    )
+    .await;
+    match ack {
+        ServerFrame::MessageAck { message_id, .. } => message_id,
+        other => panic!("expected an ack, got {other:?}"),
+    }
+}
+
 fn error_code(frame: &ServerFrame) -> String {
     match frame {
         ServerFrame::Error { code, .. } => code.to_string(),
@@ -204,15 +220,7 @@ async fn a_photo_is_stripped_thumbnailed_sent_and_served_to_members_only() {
     assert_eq!(photo.name, "beach.jpg");
 
     let id = photo.attachment_id.to_string();
-    let ack = send(
-        &mut duo.a,
-        &duo.room,
-        &uuid::Uuid::new_v4().to_string(),
-        "",
-        &[&id],
-    )
-    .await;
-    assert!(matches!(ack, ServerFrame::MessageAck { .. }), "{ack:?}");
+    sent(&mut duo.a, &duo.room, "", &[&id]).await;
     let live = duo.b.recv_message().await;
     assert_eq!(live.attachments, vec![photo.clone()]);
     assert_eq!(live.content, "");
@@ -373,15 +381,7 @@ async fn a_file_is_a_download_and_its_name_stays_text() {
         ("application/octet-stream", name, None, None)
     );
     let id = file.attachment_id.to_string();
-    let ack = send(
-        &mut duo.a,
-        &duo.room,
-        &uuid::Uuid::new_v4().to_string(),
-        "the page",
-        &[&id],
-    )
-    .await;
-    assert!(matches!(ack, ServerFrame::MessageAck { .. }), "{ack:?}");
+    sent(&mut duo.a, &duo.room, "the page", &[&id]).await;
     assert_eq!(duo.b.recv_message().await.attachments[0].name, name);
     let (status, headers, body) = get(
         &server,
@@ -684,17 +684,7 @@ async fn a_deleted_message_takes_its_files_along_and_unsent_uploads_expire() {
     )
     .await;
     let id = photo.attachment_id.to_string();
-    let ack = send(
-        &mut duo.a,
-        &duo.room,
-        &uuid::Uuid::new_v4().to_string(),
-        "",
-        &[&id],
-    )
-    .await;
-    let ServerFrame::MessageAck { message_id, .. } = ack else {
-        panic!("{ack:?}")
-    };
+    let message_id = sent(&mut duo.a, &duo.room, "", &[&id]).await;
     let unsent = uploaded(
         &server,
         &duo.ann.token,
@@ -805,15 +795,7 @@ async fn a_room_deleted_by_an_admin_takes_its_files_along() {
     )
     .await;
     let id = file.attachment_id.to_string();
-    let ack = send(
-        &mut duo.a,
-        &duo.room,
-        &uuid::Uuid::new_v4().to_string(),
-        "",
-        &[&id],
-    )
-    .await;
-    assert!(matches!(ack, ServerFrame::MessageAck { .. }), "{ack:?}");
+    sent(&mut duo.a, &duo.room, "", &[&id]).await;
     let (status, _) = send_json(
         &server,
         reqwest::Method::DELETE,
