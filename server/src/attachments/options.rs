@@ -89,3 +89,36 @@ impl AttachmentOptions {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::config::Config;
+
+    #[test]
+    fn attachment_settings_that_cannot_work_are_refused_naming_their_flag() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let defaults = Config::for_data_dir(dir.path()).attachments;
+        assert_eq!(defaults.validate(), Ok(()));
+        let refused = |change: fn(&mut super::AttachmentOptions), flag: &str| {
+            let mut options = defaults.clone();
+            change(&mut options);
+            let error = options.validate().expect_err(flag);
+            assert!(error.contains(flag), "{error}");
+        };
+        refused(|o| o.max_upload_bytes = 0, "--max-upload-bytes");
+        refused(|o| o.max_image_pixels = 0, "--max-image-pixels");
+        refused(|o| o.uploads_per_minute = 0, "--uploads-per-minute");
+        refused(|o| o.upload_ttl = std::time::Duration::ZERO, "--upload-ttl");
+        refused(
+            |o| o.link_signing_secret = Some("short".into()),
+            "--link-signing-secret",
+        );
+        refused(
+            |o| o.attachments_url = Some("https://example.invalid/files".into()),
+            "--attachments-url",
+        );
+        let mut s3 = defaults.clone();
+        s3.attachments_url = Some("s3://bucket/prefix".into());
+        assert_eq!(s3.validate(), Ok(()));
+    }
+}
