@@ -58,19 +58,19 @@ fn send(room: &str, attachment: &str) -> ClientFrame {
     }
 }
 
-/// The answer to a send on a connection that joined the room: its ack or error, past
-/// the message of the same user's concurrent send, which this connection hears when
-/// that send wins.
-async fn answer_past_messages(client: &mut Client) -> ServerFrame {
+/// The next frame `want` takes on a connection that joined the room, past the message
+/// of the same user's concurrent send through the other process, which this connection
+/// hears (before or after its own answer) when that send wins.
+async fn next_past_messages(client: &mut Client, want: fn(&ServerFrame) -> bool) -> ServerFrame {
     for _ in 0..10 {
         let frame = client
-            .recv_where(|f| is_answer(f) || matches!(f, ServerFrame::Message(_)))
+            .recv_where(|f| want(f) || matches!(f, ServerFrame::Message(_)))
             .await;
-        if is_answer(&frame) {
+        if want(&frame) {
             return frame;
         }
     }
-    panic!("no answer to the send");
+    panic!("no frame as wanted");
 }
 
 fn is_answer(frame: &ServerFrame) -> bool {
@@ -150,7 +150,7 @@ async fn attachments_on_s3_are_shared_by_every_process_and_sent_once() {
     talk.a.send(&send(&talk.room, &file_id)).await;
     on_two.send(&send(&talk.room, &file_id)).await;
     let answers = [
-        answer_past_messages(&mut talk.a).await,
+        next_past_messages(&mut talk.a, is_answer).await,
         on_two.recv_where(is_answer).await,
     ];
     let acks = answers
@@ -170,9 +170,10 @@ async fn attachments_on_s3_are_shared_by_every_process_and_sent_once() {
             message_id,
         })
         .await;
-    talk.a
-        .recv_where(|f| matches!(f, ServerFrame::MessageDeleted { .. }))
-        .await;
+    next_past_messages(&mut talk.a, |f| {
+        matches!(f, ServerFrame::MessageDeleted { .. })
+    })
+    .await;
     let mut gone = false;
     for _ in 0..100 {
         if !s3.keys(BUCKET).await.iter().any(|key| key.contains(&id)) {
