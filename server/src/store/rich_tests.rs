@@ -3,6 +3,8 @@
 //! inside the writer, pins need a moderator in a group room, and search sees only the
 //! searcher's rooms and the messages' current text.
 
+use std::sync::Arc;
+
 use chat_protocol::v1::{MAX_REACTION_USER_IDS, ReceiptKind, UserId, search_words};
 
 use super::tests::{change, message, open, room, user};
@@ -252,6 +254,46 @@ async fn search_follows_edits_and_deletes_and_stays_in_the_searchers_rooms() {
     let mut older = search("lunchtime", None);
     older.before = Some(all[0].message_id.to_string());
     assert!(store.search("bob", &older).await.unwrap().is_empty());
+}
+
+/// Sends made at once share group commits; every message of a commit is indexed (the
+/// SQLite writer indexes a whole batch in one statement, not a row at a time).
+#[tokio::test]
+async fn search_finds_every_message_of_a_group_commit() {
+    let opened = open().await;
+    let store = opened.store.as_ref();
+    for id in ["ann", "bob"] {
+        user(store, id).await;
+    }
+    room(store, "r", "ann", &["bob"]).await;
+    let words: Vec<String> = (0..40).map(|n| format!("word{n:02}")).collect();
+    let mut sends = tokio::task::JoinSet::new();
+    for (n, word) in words.iter().enumerate() {
+        let store = Arc::clone(&opened.store);
+        let sender = if n % 2 == 0 { "ann" } else { "bob" };
+        let write = message("r", sender, &format!("c{n}"), &format!("batch {word}"));
+        sends.spawn(async move { store.send(write).await });
+    }
+    while let Some(sent) = sends.join_next().await {
+        sent.expect("task").expect("stored");
+    }
+    for word in &words {
+        let found = store.search("ann", &search(word, None)).await.unwrap();
+        assert_eq!(found.len(), 1, "{word}: {found:?}");
+        assert_eq!(found[0].content, format!("batch {word}"));
+    }
+    let sqlite_file = opened._dir.path().join("chat.db");
+    if sqlite_file.exists() {
+        // FTS5 checks its index against the messages' text, row by row.
+        let conn = rusqlite::Connection::open(&sqlite_file).expect("open");
+        conn.busy_timeout(std::time::Duration::from_secs(10))
+            .expect("timeout");
+        conn.execute(
+            "INSERT INTO messages_fts (messages_fts, rank) VALUES ('integrity-check', 1)",
+            [],
+        )
+        .expect("the search index matches the messages");
+    }
 }
 
 #[tokio::test]

@@ -77,10 +77,26 @@ impl CommitBatch for SqliteCommitter {
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let mut unindexed = Vec::new();
         for pending in batch.iter_mut() {
             match pending {
-                Pending::Send { write, reply } => reply.outcome = Some(send(&tx, write)?),
-                Pending::Change { write, reply } => reply.outcome = Some(change(&tx, write)?),
+                Pending::Send { write, reply } => {
+                    let outcome = send(&tx, write)?;
+                    if let Ok(Sent {
+                        message,
+                        duplicate: false,
+                    }) = &outcome
+                    {
+                        unindexed.push(message.message_id.to_string());
+                    }
+                    reply.outcome = Some(outcome);
+                }
+                Pending::Change { write, reply } => {
+                    // An edit or a delete un-indexes the old text (a trigger), which
+                    // must be in the index by then.
+                    index_for_search(&tx, &mut unindexed)?;
+                    reply.outcome = Some(change(&tx, write)?);
+                }
             }
         }
         if self.outbox.enabled {
@@ -88,6 +104,8 @@ impl CommitBatch for SqliteCommitter {
                 record_event(&tx, event, self.outbox.include_content)?;
             }
         }
+        // Last: FTS5 writes its pending terms out at every later statement's savepoint.
+        index_for_search(&tx, &mut unindexed)?;
         tx.commit()
     }
 
@@ -96,6 +114,25 @@ impl CommitBatch for SqliteCommitter {
         self.checkpointer.stop();
     }
 }
+
+/// Adds the messages `ids` to the full-text index in one statement, and empties `ids`.
+///
+/// One statement per batch rather than a trigger per row: FTS5 writes its pending terms
+/// out as an index segment of their own at every statement savepoint, so a trigger made
+/// a segment per message (migration 0009).
+fn index_for_search(conn: &Connection, ids: &mut Vec<String>) -> rusqlite::Result<()> {
+    if ids.is_empty() {
+        return Ok(());
+    }
+    let ids_json = serde_json::to_string(&ids).expect("a list of strings is JSON");
+    conn.prepare_cached(INDEX_FOR_SEARCH)?.execute([ids_json])?;
+    ids.clear();
+    Ok(())
+}
+
+/// Indexes the messages `?1` (a JSON array of ids) for search.
+const INDEX_FOR_SEARCH: &str = "INSERT INTO messages_fts (rowid, content)
+     SELECT rowid, content FROM messages WHERE id IN (SELECT value FROM json_each(?1))";
 
 /// Writes the outbox row of a committed room event, in the same transaction.
 fn record_event(
