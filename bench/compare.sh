@@ -6,7 +6,8 @@
 #
 #   bench/compare.sh REV [rounds] [--store sqlite|postgres] [--only "room100 room10 durable"]
 #
-# DURABLE_RATES (default 8000,12000) sets the durable point's offered loads.
+# DURABLE_RATES (default 8000,12000) and ROOM10_RATES (default 4000,6000) set the
+# durable and rooms-of-10 points' offered loads.
 # --store postgres runs both builds on PostgreSQL (a throwaway pg_virtualenv cluster with
 # fsync turned back on, a fresh database per run; PostgreSQL itself is not pinned).
 #
@@ -93,7 +94,7 @@ run() {
 
 points=(
     "room100 --clients 1000 --room-size 100 --senders 0.1 --rates 800,1200"
-    "room10 --clients 1000 --room-size 10 --senders 0.1 --rates 4000,6000"
+    "room10 --clients 1000 --room-size 10 --senders 0.1 --rates ${ROOM10_RATES:-4000,6000}"
     "durable --clients 1000 --room-size 2 --senders 1 --rates ${DURABLE_RATES:-8000,12000}"
 )
 for round in $(seq "$rounds"); do

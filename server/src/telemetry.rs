@@ -5,10 +5,14 @@
 //! The recorder is process-wide (the `metrics` facade has one global recorder), so
 //! several servers in one process (tests that restart a server) share the counters.
 
-use std::sync::OnceLock;
+use std::collections::HashMap;
+use std::sync::{LazyLock, OnceLock, PoisonError, RwLock};
 use std::time::Duration;
 
-use metrics::{counter, describe_counter, describe_gauge, describe_histogram, gauge, histogram};
+use metrics::{
+    Counter, Histogram, counter, describe_counter, describe_gauge, describe_histogram, gauge,
+    histogram,
+};
 use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
 
 const CONNECTIONS: &str = "chat_websocket_connections";
@@ -140,6 +144,68 @@ fn describe() {
     );
 }
 
+/// Counter handles of one labelled metric, made once per label value.
+///
+/// The `counter!` macro looks its counter up in the registry on every call (it builds
+/// the key, allocating the label, and hashes name and labels): on the paths taken per
+/// frame and per message, that was 5 % of the runtime thread's time in the rooms-of-10
+/// benchmark (docs/benchmarks.md). A handle is an atomic to increment. Handles are kept
+/// only once the recorder is installed: one made before would count into nothing.
+struct LabelledCounters {
+    name: &'static str,
+    label: &'static str,
+    handles: RwLock<HashMap<String, Counter>>,
+}
+
+impl LabelledCounters {
+    fn new(name: &'static str, label: &'static str) -> Self {
+        Self {
+            name,
+            label,
+            handles: RwLock::new(HashMap::new()),
+        }
+    }
+
+    fn increment(&self, value: &str) {
+        if HANDLE.get().is_none() {
+            counter!(self.name, self.label => value.to_owned()).increment(1);
+            return;
+        }
+        let handles = self.handles.read().unwrap_or_else(PoisonError::into_inner);
+        if let Some(handle) = handles.get(value) {
+            handle.increment(1);
+            return;
+        }
+        drop(handles);
+        let handle = counter!(self.name, self.label => value.to_owned());
+        handle.increment(1);
+        self.handles
+            .write()
+            .unwrap_or_else(PoisonError::into_inner)
+            .insert(value.to_owned(), handle);
+    }
+}
+
+/// A handle of an unlabelled metric, made once the recorder is installed (see
+/// [`LabelledCounters`]).
+fn cached<T: Clone>(slot: &OnceLock<T>, make: impl FnOnce() -> T) -> T {
+    if HANDLE.get().is_none() {
+        return make();
+    }
+    slot.get_or_init(make).clone()
+}
+
+static FRAMES_SENT_BY_TYPE: LazyLock<LabelledCounters> =
+    LazyLock::new(|| LabelledCounters::new(FRAMES_SENT, "type"));
+static FRAMES_RECEIVED_BY_TYPE: LazyLock<LabelledCounters> =
+    LazyLock::new(|| LabelledCounters::new(FRAMES_RECEIVED, "type"));
+static COMMITTED_BY_KIND: LazyLock<LabelledCounters> =
+    LazyLock::new(|| LabelledCounters::new(COMMITTED, "kind"));
+static ACKS_BY_TRANSPORT: LazyLock<LabelledCounters> =
+    LazyLock::new(|| LabelledCounters::new(ACKS, "transport"));
+static FANOUT_COUNTER: OnceLock<Counter> = OnceLock::new();
+static SEND_TO_FANOUT_HISTOGRAM: OnceLock<Histogram> = OnceLock::new();
+
 /// The handle for `/metrics` (installs the recorder if nothing did yet).
 pub fn handle() -> PrometheusHandle {
     install()
@@ -172,7 +238,7 @@ pub fn users(count: usize) {
 
 /// A frame arrived; `kind` is its protocol type.
 pub fn frame_received(kind: &'static str) {
-    counter!(FRAMES_RECEIVED, "type" => kind).increment(1);
+    FRAMES_RECEIVED_BY_TYPE.increment(kind);
 }
 
 /// A text frame was written. Its type is read from the encoding (`{"type":"…"`), which
@@ -185,12 +251,12 @@ pub fn frame_sent(text: &str) {
             kind.len() <= 32 && kind.bytes().all(|b| b.is_ascii_lowercase() || b == b'_')
         })
         .unwrap_or("other");
-    counter!(FRAMES_SENT, "type" => kind.to_owned()).increment(1);
+    FRAMES_SENT_BY_TYPE.increment(kind);
 }
 
 /// A room event was committed (`message`, `edit`, `delete`).
 pub fn committed(kind: &'static str) {
-    counter!(COMMITTED, "kind" => kind).increment(1);
+    COMMITTED_BY_KIND.increment(kind);
 }
 
 /// An upload of `bytes` was stored.
@@ -206,12 +272,12 @@ pub fn attachments_removed(count: usize) {
 
 /// A send was acknowledged over `transport` (`websocket`, `rest`).
 pub fn acknowledged(transport: &'static str) {
-    counter!(ACKS, "transport" => transport).increment(1);
+    ACKS_BY_TRANSPORT.increment(transport);
 }
 
 /// A room event was queued to `connections` connections.
 pub fn fanned_out(connections: usize) {
-    counter!(FANOUT).increment(connections as u64);
+    cached(&FANOUT_COUNTER, || counter!(FANOUT)).increment(connections as u64);
 }
 
 /// A connection read the store to fill a gap in its live feed: revealed by a live event
@@ -222,7 +288,8 @@ pub fn gap_repair(revealed_by: &'static str) {
 
 /// The time from receiving a send to publishing it.
 pub fn send_to_fanout(elapsed: Duration) {
-    histogram!(SEND_TO_FANOUT).record(elapsed.as_secs_f64());
+    cached(&SEND_TO_FANOUT_HISTOGRAM, || histogram!(SEND_TO_FANOUT))
+        .record(elapsed.as_secs_f64());
 }
 
 /// One group commit of `size` writes took `elapsed`.

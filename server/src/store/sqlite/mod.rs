@@ -51,6 +51,11 @@ impl SqlStore<Sqlite> {
             .pragma("wal_autocheckpoint", "0");
         let pool = SqlitePoolOptions::new()
             .max_connections(4)
+            // sqlx pings a connection before lending it by default: for SQLite, a round
+            // trip to the connection's worker thread that can find nothing wrong with a
+            // local file, and it doubled the thread switches of every read (a
+            // reconnect storm is mostly reads; docs/benchmarks.md).
+            .test_before_acquire(false)
             .connect_with(options.clone())
             .await?;
         sqlx::migrate!("./migrations/sqlite").run(&pool).await?;
