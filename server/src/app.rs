@@ -20,7 +20,9 @@ use crate::config::{Config, JwtAlgorithm};
 use crate::hub::Hub;
 use crate::roster::Roster;
 use crate::state::{AppState, Services};
-use crate::store::{EventOutbox, NewEvent, OnCommit, PostgresStore, SqliteStore, Store};
+use crate::store::{
+    EventOutbox, GroupCommit, NewEvent, OnCommit, PostgresStore, SqliteStore, Store,
+};
 use crate::{
     attachments, auth, events, http, limits, messaging, notify, presence, room_feed, telemetry,
     typing,
@@ -37,14 +39,18 @@ async fn open_store(config: &Config, bus: Arc<dyn Bus>) -> anyhow::Result<Arc<dy
     let on_commit: OnCommit = Arc::new(move |event: NewEvent<'_>| {
         messaging::publish_committed(bus.as_ref(), event);
     });
+    let commit = GroupCommit {
+        max_batch: config.commit_batch,
+        min_interval: config.commit_interval,
+    };
     // The URL may carry a password: errors name only the kind of database.
     if url.starts_with("sqlite:") {
-        let store = SqliteStore::open(url, config.commit_batch, outbox, on_commit)
+        let store = SqliteStore::open(url, commit, outbox, on_commit)
             .await
             .with_context(|| format!("opening {url}"))?;
         Ok(Arc::new(store))
     } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-        let store = PostgresStore::open(url, config.commit_batch, outbox, on_commit)
+        let store = PostgresStore::open(url, commit, outbox, on_commit)
             .await
             .context("opening the PostgreSQL database")?;
         Ok(Arc::new(store))

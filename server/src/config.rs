@@ -208,6 +208,13 @@ pub struct Config {
     #[arg(long, env = "CHAT_COMMIT_BATCH", default_value_t = 256)]
     pub commit_batch: usize,
 
+    /// Under sustained load, the least time from one commit's start to the next: the
+    /// writes that arrive meanwhile share one transaction and one fsync, for less CPU
+    /// per message at the cost of up to this much latency (docs/operations.md). A write
+    /// after a quiet spell is committed at once; 0 commits as soon as the writer is free.
+    #[arg(long, env = "CHAT_COMMIT_INTERVAL", default_value = "0s", value_parser = humantime::parse_duration)]
+    pub commit_interval: Duration,
+
     /// How long shutdown waits for connections to close and commits to finish.
     #[arg(long, env = "CHAT_SHUTDOWN_GRACE", default_value = "10s", value_parser = humantime::parse_duration)]
     pub shutdown_grace: Duration,
@@ -315,6 +322,10 @@ impl Config {
         if self.idle_timeout < self.heartbeat_interval {
             return Err("--idle-timeout must be at least --heartbeat-interval".into());
         }
+        // Every write under load may wait this long for its commit.
+        if self.commit_interval > Duration::from_secs(1) {
+            return Err("--commit-interval must be at most 1s".into());
+        }
         for origin in &self.cors_origins {
             if origin != "*" && axum::http::HeaderValue::from_str(origin).is_err() {
                 return Err(format!("--cors-origin {origin:?} is not a valid origin"));
@@ -375,5 +386,21 @@ mod tests {
                 Err(format!("{flag} must be greater than zero"))
             );
         }
+    }
+
+    #[test]
+    fn a_commit_interval_of_more_than_a_second_is_refused() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let mut config = Config::for_data_dir(dir.path());
+        assert_eq!(config.commit_interval, Duration::ZERO, "off by default");
+        config.commit_interval = Duration::from_secs(1);
+        assert_eq!(config.validate(), Ok(()));
+        config.commit_interval = Duration::from_millis(1001);
+        assert_eq!(
+            config.validate(),
+            Err("--commit-interval must be at most 1s".into())
+        );
+        let parsed = Config::parse_from(["chat-server", "--commit-interval", "3ms"]);
+        assert_eq!(parsed.commit_interval, Duration::from_millis(3));
     }
 }

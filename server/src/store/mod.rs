@@ -34,6 +34,7 @@ use chat_protocol::v1::{
 pub use attachment_record::{AttachmentForSend, AttachmentRecord, Thumbnails};
 pub use committed_event::{CommittedEvent, EventKind};
 pub use error::{Error, Refusal, Result};
+pub use group_commit::GroupCommit;
 pub use membership::{MembershipAction, MembershipWrite, RoomSettings};
 pub use postgres::PostgresStore;
 pub use sqlite::SqliteStore;

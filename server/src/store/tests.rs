@@ -17,6 +17,15 @@ pub(super) struct Opened {
     pub(super) _dir: TempDir,
 }
 
+/// Batches of 64, and commits at least 2 ms apart under load (so that the store's
+/// rules are also checked with writes gathered into a commit while they wait).
+fn test_commit() -> GroupCommit {
+    GroupCommit {
+        max_batch: 64,
+        min_interval: std::time::Duration::from_millis(2),
+    }
+}
+
 pub(super) async fn open() -> Opened {
     open_with(EventOutbox::default()).await
 }
@@ -31,14 +40,14 @@ async fn open_with(outbox: EventOutbox) -> Opened {
     });
     let store: Arc<dyn Store> = match crate::testing::postgres_database(dir.path()).await {
         Some(url) => Arc::new(
-            PostgresStore::open(&url, 64, outbox, on_commit)
+            PostgresStore::open(&url, test_commit(), outbox, on_commit)
                 .await
                 .expect("open the PostgreSQL store"),
         ),
         None => {
             let url = format!("sqlite://{}", dir.path().join("chat.db").display());
             Arc::new(
-                SqliteStore::open(&url, 64, outbox, on_commit)
+                SqliteStore::open(&url, test_commit(), outbox, on_commit)
                     .await
                     .expect("open the SQLite store"),
             )
@@ -647,14 +656,14 @@ async fn second_writer(dir: &std::path::Path) -> Arc<dyn Store> {
     // The same directory names the same PostgreSQL database.
     match crate::testing::postgres_database(dir).await {
         Some(url) => Arc::new(
-            PostgresStore::open(&url, 64, EventOutbox::default(), on_commit)
+            PostgresStore::open(&url, test_commit(), EventOutbox::default(), on_commit)
                 .await
                 .expect("open the PostgreSQL store again"),
         ),
         None => {
             let url = format!("sqlite://{}", dir.join("chat.db").display());
             Arc::new(
-                SqliteStore::open(&url, 64, EventOutbox::default(), on_commit)
+                SqliteStore::open(&url, test_commit(), EventOutbox::default(), on_commit)
                     .await
                     .expect("open the SQLite store again"),
             )

@@ -10,7 +10,7 @@ use sqlx::pool::PoolConnection;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions, PgQueryResult};
 use sqlx::{ConnectOptions, Connection, PgConnection, Pool, Postgres, Transaction};
 
-use super::group_commit;
+use super::group_commit::{self, GroupCommit};
 use super::sql::{Backend, SqlStore};
 use super::{EventOutbox, OnCommit};
 use writer::PgCommitter;
@@ -28,7 +28,7 @@ impl SqlStore<Postgres> {
     /// When the URL is invalid, the database cannot be reached or a migration fails.
     pub async fn open(
         url: &str,
-        commit_batch: usize,
+        commit: GroupCommit,
         outbox: EventOutbox,
         on_commit: OnCommit,
     ) -> anyhow::Result<Self> {
@@ -46,7 +46,7 @@ impl SqlStore<Postgres> {
             options,
             outbox,
         };
-        let writer = group_commit::start_on_runtime(committer, commit_batch.max(1), on_commit);
+        let writer = group_commit::start_on_runtime(committer, commit, on_commit);
         Ok(Self::new(pool, outbox, writer))
     }
 }

@@ -16,7 +16,7 @@ use sqlx::sqlite::{
 };
 use sqlx::{Pool, Sqlite, SqliteConnection, Transaction};
 
-use super::group_commit;
+use super::group_commit::{self, GroupCommit};
 use super::sql::{Backend, SqlStore};
 use super::{EventOutbox, OnCommit};
 use checkpointer::{Checkpointer, Policy, WalRestart};
@@ -34,7 +34,7 @@ impl SqlStore<Sqlite> {
     /// When the URL is invalid, the file cannot be opened or a migration fails.
     pub async fn open(
         url: &str,
-        commit_batch: usize,
+        commit: GroupCommit,
         outbox: EventOutbox,
         on_commit: OnCommit,
     ) -> anyhow::Result<Self> {
@@ -73,12 +73,8 @@ impl SqlStore<Sqlite> {
             )?,
             wal_restart,
         };
-        let writer = group_commit::start_on_thread(
-            committer,
-            commit_batch.max(1),
-            on_commit,
-            "chat-sqlite-writer",
-        )?;
+        let writer =
+            group_commit::start_on_thread(committer, commit, on_commit, "chat-sqlite-writer")?;
         Ok(Self::new(pool, outbox, writer))
     }
 }
