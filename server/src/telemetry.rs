@@ -288,8 +288,7 @@ pub fn gap_repair(revealed_by: &'static str) {
 
 /// The time from receiving a send to publishing it.
 pub fn send_to_fanout(elapsed: Duration) {
-    cached(&SEND_TO_FANOUT_HISTOGRAM, || histogram!(SEND_TO_FANOUT))
-        .record(elapsed.as_secs_f64());
+    cached(&SEND_TO_FANOUT_HISTOGRAM, || histogram!(SEND_TO_FANOUT)).record(elapsed.as_secs_f64());
 }
 
 /// One group commit of `size` writes took `elapsed`.
