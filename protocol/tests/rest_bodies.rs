@@ -400,3 +400,71 @@ fn attachment_bodies_match_the_documented_json() {
         &json!({"url": "/v1/attachments/a1?expires=1&signature=ab", "expires_at": 1}),
     );
 }
+
+#[test]
+fn push_device_bodies_match_the_documented_json() {
+    use chat_protocol::v1::{
+        Device, DeviceList, LogoutRequest, PushEnvironment, PushPlatform, RegisterDeviceRequest,
+        WebPushKeys, WebPushSubscription,
+    };
+    const DEVICE: &str = "0193a0c2-7777-7c3a-9d1e-2f4b6a8c0e11";
+    round_trip(
+        &RegisterDeviceRequest {
+            platform: PushPlatform::Apns,
+            token: Some("5f3be1".into()),
+            subscription: None,
+            app_id: Some("com.example.chat".into()),
+            environment: Some(PushEnvironment::Production),
+        },
+        &json!({"platform": "apns", "token": "5f3be1", "app_id": "com.example.chat",
+                "environment": "production"}),
+    );
+    round_trip(
+        &RegisterDeviceRequest {
+            platform: PushPlatform::Webpush,
+            token: None,
+            subscription: Some(WebPushSubscription {
+                endpoint: "https://push.example.net/send/1".into(),
+                keys: WebPushKeys {
+                    p256dh: "BNcR".into(),
+                    auth: "tBHI".into(),
+                },
+            }),
+            app_id: None,
+            environment: None,
+        },
+        &json!({"platform": "webpush", "subscription": {
+            "endpoint": "https://push.example.net/send/1",
+            "keys": {"p256dh": "BNcR", "auth": "tBHI"}}}),
+    );
+    let device = Device {
+        device_id: DEVICE.into(),
+        platform: PushPlatform::Fcm,
+        app_id: None,
+        environment: None,
+        token_hint: "9c1d40e1".into(),
+        registered_at: 1_764_000_000_000,
+        refreshed_at: 1_764_000_000_000,
+    };
+    round_trip(
+        &DeviceList {
+            devices: vec![device],
+        },
+        &json!({"devices": [{"device_id": DEVICE, "platform": "fcm", "token_hint": "9c1d40e1",
+                "registered_at": 1_764_000_000_000_i64,
+                "refreshed_at": 1_764_000_000_000_i64}]}),
+    );
+    // The logout body is the refresh body, with the device to unregister beside it.
+    let logout = LogoutRequest {
+        refresh_token: "9f86d081884c7d65".into(),
+        device_id: Some(DEVICE.into()),
+    };
+    round_trip(
+        &logout,
+        &json!({"refresh_token": "9f86d081884c7d65", "device_id": DEVICE}),
+    );
+    assert!(!format!("{logout:?}").contains("9f86d081884c7d65"));
+    let older_client: LogoutRequest =
+        serde_json::from_value(json!({"refresh_token": "9f86d081884c7d65"})).unwrap();
+    assert_eq!(older_client.device_id, None);
+}

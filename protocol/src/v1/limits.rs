@@ -44,3 +44,13 @@ pub const MAX_SEARCH_LIMIT: u32 = 50;
 
 /// Most characters of the reason given for a ban or a report.
 pub const MAX_REASON_CHARS: usize = 500;
+
+/// Most push devices one user may have registered; registering one more forgets the
+/// one registered longest ago (an app reinstalled many times leaves stale tokens).
+pub const MAX_DEVICES_PER_USER: usize = 20;
+
+/// Longest APNs or FCM device token, in bytes.
+pub const MAX_PUSH_TOKEN_BYTES: usize = 4096;
+
+/// Longest Web Push endpoint URL, in bytes.
+pub const MAX_PUSH_ENDPOINT_BYTES: usize = 2048;

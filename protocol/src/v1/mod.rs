@@ -7,6 +7,7 @@ mod emoji;
 mod ids;
 mod limits;
 mod moderation;
+mod push;
 mod rest;
 mod rich;
 mod safety;
@@ -23,19 +24,23 @@ pub use codes::{ErrorCode, close};
 pub use emoji::{EmojiError, check_reaction_emoji};
 pub use ids::{AttachmentId, MessageId, RoomId, UserId};
 pub use limits::{
-    LAST_MESSAGE_PREVIEW_CHARS, MAX_ATTACHMENTS, MAX_DISPLAY_NAME_CHARS, MAX_HISTORY_LIMIT,
-    MAX_ID_LEN, MAX_MENTIONS, MAX_REACTION_BYTES, MAX_REACTION_USER_IDS, MAX_REASON_CHARS,
-    MAX_ROOM_NAME_CHARS, MAX_SEARCH_LIMIT, MAX_SEARCH_QUERY_CHARS, MAX_SEARCH_WORDS,
-    MAX_TOPIC_CHARS,
+    LAST_MESSAGE_PREVIEW_CHARS, MAX_ATTACHMENTS, MAX_DEVICES_PER_USER, MAX_DISPLAY_NAME_CHARS,
+    MAX_HISTORY_LIMIT, MAX_ID_LEN, MAX_MENTIONS, MAX_PUSH_ENDPOINT_BYTES, MAX_PUSH_TOKEN_BYTES,
+    MAX_REACTION_BYTES, MAX_REACTION_USER_IDS, MAX_REASON_CHARS, MAX_ROOM_NAME_CHARS,
+    MAX_SEARCH_LIMIT, MAX_SEARCH_QUERY_CHARS, MAX_SEARCH_WORDS, MAX_TOPIC_CHARS,
 };
 pub use moderation::{
     BanList, BanRequest, LeaveReason, MemberChanged, MemberRole, MembershipChange, RoomBan,
     RoomChanged, RoomDetails, SetRoleRequest, UpdateRoomRequest, WhoCanAdd,
 };
+pub use push::{
+    Device, DeviceList, PushEnvironment, PushPlatform, RegisterDeviceRequest, WebPushKeys,
+    WebPushSubscription,
+};
 pub use rest::{
     AddMemberRequest, ApiError, AuthResponse, CreateRoomRequest, CreateRoomResponse, Credentials,
-    MemberList, MessagesPage, MuteRequest, RefreshRequest, RoomList, RoomMember, RoomSummary,
-    SendMessageRequest, SendMessageResponse, UpdateProfileRequest, UserProfile,
+    LogoutRequest, MemberList, MessagesPage, MuteRequest, RefreshRequest, RoomList, RoomMember,
+    RoomSummary, SendMessageRequest, SendMessageResponse, UpdateProfileRequest, UserProfile,
 };
 pub use rich::{MessagePinned, PinList, PinnedMessage, Reaction, ReactionCount, SearchResults};
 pub use safety::{BlockList, BlockedUser, DeleteAccountRequest, Report, ReportList, ReportRequest};

@@ -70,7 +70,8 @@ impl std::fmt::Debug for AuthResponse {
     }
 }
 
-/// Body of `POST /v1/auth/refresh` and `POST /v1/auth/logout`.
+/// Body of `POST /v1/auth/refresh` (and of `POST /v1/auth/logout`, whose
+/// [`LogoutRequest`] adds an optional field).
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct RefreshRequest {
@@ -83,6 +84,30 @@ impl std::fmt::Debug for RefreshRequest {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("RefreshRequest")
             .field("refresh_token", &"<redacted>")
+            .finish()
+    }
+}
+
+/// Body of `POST /v1/auth/logout`.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct LogoutRequest {
+    /// The refresh token of the session to end.
+    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 256))]
+    pub refresh_token: String,
+    /// The push device of this app install (`POST /v1/devices`), unregistered with the
+    /// session so that a signed-out phone gets no more notifications. Optional: a device
+    /// of another user, or an unknown id, is left alone.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 128))]
+    pub device_id: Option<String>,
+}
+
+impl std::fmt::Debug for LogoutRequest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LogoutRequest")
+            .field("refresh_token", &"<redacted>")
+            .field("device_id", &self.device_id)
             .finish()
     }
 }

@@ -6,6 +6,7 @@ mod attachments;
 mod auth;
 mod blocks;
 mod cors;
+mod devices;
 mod extract;
 mod health;
 mod messages;
@@ -96,6 +97,8 @@ pub fn router(state: AppState) -> Router {
             "/v1/users/me/blocks/{user_id}",
             put(blocks::block).delete(blocks::unblock),
         )
+        .route("/v1/devices", post(devices::register).get(devices::list))
+        .route("/v1/devices/{device_id}", delete(devices::unregister))
         .route("/v1/reports", post(reports::create))
         .route("/v1/users/{user_id}", get(users::by_id))
         .route(

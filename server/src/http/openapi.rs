@@ -11,8 +11,8 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
 use super::{
-    account, admin, attachments, auth, blocks, health, messages, metrics, moderation, reports,
-    rich, room_list, rooms, sessions, uploads, users,
+    account, admin, attachments, auth, blocks, devices, health, messages, metrics, moderation,
+    reports, rich, room_list, rooms, sessions, uploads, users,
 };
 
 /// The document's paths and the schemas they reach.
@@ -48,6 +48,9 @@ use super::{
         blocks::unblock,
         blocks::list,
         reports::create,
+        devices::register,
+        devices::unregister,
+        devices::list,
         account::delete_me,
         admin::reports,
         admin::deactivate,
@@ -74,6 +77,7 @@ use super::{
         (name = "auth", description = "Accounts and access tokens"),
         (name = "rooms", description = "Rooms and their members"),
         (name = "users", description = "Profiles, finding people, and blocking them"),
+        (name = "devices", description = "Push devices: where notifications reach a user who is not connected"),
         (name = "reports", description = "Reporting messages and users to the server's admins"),
         (name = "admin", description = "The server admins' API: reports and accounts"),
         (name = "messages", description = "Message pages and sends for bots and integrations"),

@@ -5,7 +5,7 @@
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
-use chat_protocol::v1::{ApiError, AuthResponse, RefreshRequest};
+use chat_protocol::v1::{ApiError, AuthResponse, LogoutRequest, RefreshRequest};
 
 use super::extract::ApiJson;
 use crate::auth::refresh::{self, NewRefreshToken};
@@ -133,23 +133,30 @@ pub async fn refresh(
     post,
     path = "/v1/auth/logout",
     tag = "auth",
-    request_body = RefreshRequest,
+    request_body = LogoutRequest,
     responses(
-        (status = 204, description = "Signed out (also when the token was unknown or already revoked)"),
-        (status = 400, description = "`invalid_request`: a body that is not this JSON, or an empty or overlong token", body = ApiError),
+        (status = 204, description = "Signed out (also when the token was unknown or already revoked); the push device named, if the user's, is unregistered"),
+        (status = 400, description = "`invalid_request`: a body that is not this JSON, an empty or overlong token, or a malformed device id", body = ApiError),
         (status = 403, description = "`forbidden`: tokens come from an external auth service", body = ApiError),
         (status = 413, description = "`too_large`: the body is larger than `--max-body-bytes`", body = ApiError),
     )
 )]
 pub async fn logout(
     State(state): State<AppState>,
-    ApiJson(request): ApiJson<RefreshRequest>,
+    ApiJson(request): ApiJson<LogoutRequest>,
 ) -> Result<StatusCode> {
     built_in_auth(&state)?;
-    let presented = presented_hash(&request)?;
+    let LogoutRequest {
+        refresh_token,
+        device_id,
+    } = request;
+    if let Some(device_id) = &device_id {
+        crate::validate::id("device_id", device_id)?;
+    }
+    let presented = presented_hash(&RefreshRequest { refresh_token })?;
     state
         .store()
-        .revoke_refresh_family(&presented, now_ms())
+        .revoke_refresh_family(&presented, now_ms(), device_id.as_deref())
         .await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -13,6 +13,7 @@ mod group_commit;
 mod membership;
 mod outbox_events;
 mod postgres;
+mod push_device;
 mod queries;
 #[cfg(test)]
 mod rich_tests;
@@ -27,8 +28,8 @@ mod write;
 
 use async_trait::async_trait;
 use chat_protocol::v1::{
-    BlockedUser, LastMessage, MemberReceipts, MemberRole, Message, PinnedMessage, ReceiptKind,
-    Report, RoomBan, RoomMember, RoomVisibility, UserProfile, WhoCanAdd,
+    BlockedUser, Device, LastMessage, MemberReceipts, MemberRole, Message, PinnedMessage,
+    ReceiptKind, Report, RoomBan, RoomMember, RoomVisibility, UserProfile, WhoCanAdd,
 };
 
 pub use attachment_record::{AttachmentForSend, AttachmentRecord, Thumbnails};
@@ -37,6 +38,7 @@ pub use error::{Error, Refusal, Result};
 pub use group_commit::GroupCommit;
 pub use membership::{MembershipAction, MembershipWrite, RoomSettings};
 pub use postgres::PostgresStore;
+pub use push_device::NewPushDevice;
 pub use sqlite::SqliteStore;
 pub use write::{ChangeAction, MessageChange, NewEvent, NewMessage, OnCommit, Sent};
 
@@ -340,9 +342,15 @@ pub trait Store: Send + Sync + std::fmt::Debug + 'static {
         next_expires_at: i64,
         now: i64,
     ) -> Result<Rotation>;
-    /// Revokes the family of the token hashed as `presented` (sign-out); unknown
-    /// tokens are ignored.
-    async fn revoke_refresh_family(&self, presented: &str, now: i64) -> Result<()>;
+    /// Revokes the family of the token hashed as `presented` (sign-out), and forgets
+    /// the push device `device_id` if it belongs to the family's user; unknown tokens
+    /// are ignored.
+    async fn revoke_refresh_family(
+        &self,
+        presented: &str,
+        now: i64,
+        device_id: Option<&str>,
+    ) -> Result<()>;
     /// Deletes up to `limit` refresh tokens that expired before `now`; returns how many.
     async fn purge_expired_refresh_tokens(&self, now: i64, limit: u32) -> Result<u64>;
 
@@ -416,6 +424,19 @@ pub trait Store: Send + Sync + std::fmt::Debug + 'static {
     async fn blocked_users(&self, blocker: &str) -> Result<Vec<BlockedUser>>;
     /// The users who blocked `user_id` (their connections get none of its typing).
     async fn blockers_of(&self, user_id: &str) -> Result<Vec<String>>;
+    /// Registers a push device for `user_id`, or refreshes it and moves it to them when
+    /// its token is known; a user past `MAX_DEVICES_PER_USER` loses the device they
+    /// refreshed longest ago.
+    async fn register_push_device(
+        &self,
+        user_id: &str,
+        device: &NewPushDevice,
+        now: i64,
+    ) -> Result<Device>;
+    /// Forgets `user_id`'s push device `device_id`; whether it was theirs.
+    async fn unregister_push_device(&self, user_id: &str, device_id: &str) -> Result<bool>;
+    /// `user_id`'s push devices, most recently registered first.
+    async fn push_devices(&self, user_id: &str) -> Result<Vec<Device>>;
     /// Stores a report (see [`NewReport`]) and its event-stream event.
     async fn create_report(&self, report: NewReport) -> Result<Report>;
     /// Ids of users sharing at least one room with `user_id` (excluding them).

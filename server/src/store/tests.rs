@@ -598,7 +598,7 @@ async fn a_refresh_token_rotates_once_and_its_reuse_revokes_the_family() {
         .insert_refresh_token(&token("s1", "g", 1_000))
         .await
         .unwrap();
-    store.revoke_refresh_family("s1", 13).await.unwrap();
+    store.revoke_refresh_family("s1", 13, None).await.unwrap();
     assert_eq!(
         store
             .rotate_refresh_token("s1", "s2", 1_000, 14)

@@ -8,6 +8,7 @@ mod attachments;
 mod bad_input;
 mod binary;
 mod chat;
+mod devices;
 mod edits;
 mod events;
 mod limits;

@@ -79,6 +79,11 @@ where
             .bind(user_id)
             .execute(&mut *tx)
             .await?;
+        // A closed account gets no notifications.
+        sqlx::query::<DB>("DELETE FROM push_devices WHERE user_id = $1")
+            .bind(user_id)
+            .execute(&mut *tx)
+            .await?;
         if status == AccountStatus::Deleted {
             sqlx::query::<DB>("DELETE FROM user_blocks WHERE blocker_id = $1 OR blocked_id = $1")
                 .bind(user_id)

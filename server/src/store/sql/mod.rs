@@ -7,6 +7,7 @@ mod attachments;
 mod backend;
 mod blocks;
 mod membership;
+mod push_devices;
 mod refresh_tokens;
 mod reports;
 mod rich;
@@ -17,8 +18,8 @@ use std::sync::Mutex;
 
 use async_trait::async_trait;
 use chat_protocol::v1::{
-    BlockedUser, MemberReceipts, MemberRole, Message, PinnedMessage, ReceiptKind, Report, RoomBan,
-    RoomMember, RoomVisibility, UserProfile,
+    BlockedUser, Device, MemberReceipts, MemberRole, Message, PinnedMessage, ReceiptKind, Report,
+    RoomBan, RoomMember, RoomVisibility, UserProfile,
 };
 use sqlx::pool::PoolConnection;
 use sqlx::{ColumnIndex, Decode, Encode, Executor, IntoArguments, Pool, Row as _, Type};
@@ -34,8 +35,9 @@ use super::rows::{event_from_row, message_from_row, room_from_row, to_i64, to_u6
 use super::write::{MessageChange, NewMessage, Sent};
 use super::{
     AccountStatus, AttachmentForSend, AttachmentRecord, Circle, CommittedEvent, EventOutbox,
-    NewReport, NewRoom, OutboxRow, Page, PageRange, RefreshTokenRecord, RoomInfo, RoomListCursor,
-    RoomListEntry, RoomRecord, RoomWithMembers, Rotation, SearchFilter, Store, UserRecord,
+    NewPushDevice, NewReport, NewRoom, OutboxRow, Page, PageRange, RefreshTokenRecord, RoomInfo,
+    RoomListCursor, RoomListEntry, RoomRecord, RoomWithMembers, Rotation, SearchFilter, Store,
+    UserRecord,
 };
 use crate::events::schema::{self, OutboxEvent};
 
@@ -282,8 +284,13 @@ where
             .await
     }
 
-    async fn revoke_refresh_family(&self, presented: &str, now: i64) -> Result<()> {
-        self.revoke_refresh(presented, now).await
+    async fn revoke_refresh_family(
+        &self,
+        presented: &str,
+        now: i64,
+        device_id: Option<&str>,
+    ) -> Result<()> {
+        self.revoke_refresh(presented, now, device_id).await
     }
 
     async fn purge_expired_refresh_tokens(&self, now: i64, limit: u32) -> Result<u64> {
@@ -503,6 +510,23 @@ where
 
     async fn unblock_user(&self, blocker: &str, blocked: &str) -> Result<()> {
         self.delete_block(blocker, blocked).await
+    }
+
+    async fn register_push_device(
+        &self,
+        user_id: &str,
+        device: &NewPushDevice,
+        now: i64,
+    ) -> Result<Device> {
+        self.upsert_push_device(user_id, device, now).await
+    }
+
+    async fn unregister_push_device(&self, user_id: &str, device_id: &str) -> Result<bool> {
+        self.delete_push_device(user_id, device_id).await
+    }
+
+    async fn push_devices(&self, user_id: &str) -> Result<Vec<Device>> {
+        self.push_devices_of(user_id).await
     }
 
     async fn blocked_users(&self, blocker: &str) -> Result<Vec<BlockedUser>> {

@@ -74,7 +74,12 @@ where
         Ok(rotation)
     }
 
-    pub(super) async fn revoke_refresh(&self, presented: &str, now: i64) -> Result<()> {
+    pub(super) async fn revoke_refresh(
+        &self,
+        presented: &str,
+        now: i64,
+        device_id: Option<&str>,
+    ) -> Result<()> {
         if let Some(family_id) = self.family_of(presented).await? {
             let mut tx = DB::begin_write(&self.pool).await?;
             DB::lock_refresh_family(&mut tx, &family_id).await?;
@@ -83,6 +88,17 @@ where
                 .bind(family_id.as_str())
                 .execute(&mut *tx)
                 .await?;
+            if let Some(device_id) = device_id {
+                // Only the signing-out user's own device: the id comes from the client.
+                sqlx::query::<DB>(
+                    "DELETE FROM push_devices WHERE id = $1 AND user_id IN
+                         (SELECT user_id FROM refresh_tokens WHERE family_id = $2)",
+                )
+                .bind(device_id)
+                .bind(family_id.as_str())
+                .execute(&mut *tx)
+                .await?;
+            }
             tx.commit().await?;
         }
         Ok(())
