@@ -11,6 +11,7 @@ mod notices;
 mod outbox;
 mod pending;
 mod pins;
+mod push;
 mod reactions;
 mod read;
 mod room_list;
@@ -25,6 +26,7 @@ use rusqlite_migration::{M, Migrations};
 pub use apply::CursorUpdate;
 pub use attachments::{NewFile, Upload};
 pub use outbox::Draft;
+pub use push::PushRegistration;
 pub use types::{
     LocalMessage, MessageAttachment, MessageReaction, MessageStatus, NoticeChange, RoomNotice,
 };
@@ -58,6 +60,7 @@ fn migrations() -> Migrations<'static> {
         M::up(include_str!("schema_4_moderation.sql")),
         M::up(include_str!("schema_5_rich.sql")),
         M::up(include_str!("schema_6_attachments.sql")),
+        M::up(include_str!("schema_7_push.sql")),
     ])
 }
 

@@ -225,11 +225,13 @@ impl ChatClient {
     /// A network error; the local sign-out (disconnect) happens regardless.
     pub async fn sign_out(&self, refresh_token: &str) -> Result<(), ClientError> {
         let _ = self.disconnect();
+        // The server forgets this install's push device with the sign-in.
+        let device_id = self.push_device_for_sign_out();
         // Nothing may renew the session any more, here or in a refresh still running.
         *self.shared.refresh_token.lock().expect("refresh lock") = None;
         *self.shared.token.lock().expect("token lock") = None;
         *self.shared.session.lock().expect("session lock") = None;
-        rest::logout(&self.http, &self.base_url, refresh_token).await
+        rest::logout(&self.http, &self.base_url, refresh_token, device_id).await
     }
 
     /// Register or login, then use the session.
@@ -242,6 +244,7 @@ impl ChatClient {
         let session =
             rest::authenticate(&self.http, &self.base_url, path, username, password).await?;
         self.set_session(&session)?;
+        self.register_kept_push().await;
         Ok(session)
     }
 

@@ -1,6 +1,6 @@
 //! Account calls over REST.
 
-use chat_protocol::v1::{ApiError, AuthResponse, Credentials, RefreshRequest};
+use chat_protocol::v1::{ApiError, AuthResponse, Credentials, LogoutRequest, RefreshRequest};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
@@ -52,9 +52,11 @@ pub(super) async fn logout(
     http: &reqwest::Client,
     base: &str,
     refresh_token: &str,
+    device_id: Option<String>,
 ) -> Result<(), ClientError> {
-    let request = RefreshRequest {
+    let request = LogoutRequest {
         refresh_token: refresh_token.to_owned(),
+        device_id,
     };
     post_unauthenticated::<serde_json::Value>(http, base, "/v1/auth/logout", &request).await?;
     Ok(())
