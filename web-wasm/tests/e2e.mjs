@@ -345,14 +345,15 @@ async function main() {
       "interface RoomBan", "interface BlockedUser", "interface Report", "type MemberRole =",
       "type LeaveReason =", "type WhoCanAdd =", "type MembershipChange =", "interface MessageReaction",
       "interface SearchPage", "interface ThreadPage", "interface MessageAttachment",
-      "type ThumbnailVariant =", "interface AttachmentLinks"];
+      "type ThumbnailVariant =", "interface AttachmentLinks", "interface Device", "type PushPlatform =",
+      "type PushEnvironment ="];
     const moderation = ["endMembership(", "removeMember(", "setMemberRole(", "banUser(", "unbanUser(",
       "roomBans(", "roomDetails(", "updateRoom(", "notices(", "blockUser(", "unblockUser(",
       "blockedUsers(", "report(", "deleteAccount(", "sendMessageWith(", "react(", "pin(", "pins(",
       "cachedPins(", "replies(", "searchMessages(", "searchLocal(", "mentionCount: number", "changeFailed",
       "replyTo: string | undefined", "reactions: MessageReaction[]", "sendAttachment(roomId: string, file: Blob",
       "pendingFile(", "thumbnail(", "downloadAttachment(", "attachmentLinks(", "uploadProgress",
-      "attachments: MessageAttachment[]"];
+      "attachments: MessageAttachment[]", "registerWebPush(", "unregisterPush(", "pushDevices("];
     check("the TypeScript types declare membership, moderation, blocks, reports, account deletion, rich messages and attachments",
       moderation.every((name) => typings.includes(name)),
       moderation.filter((name) => !typings.includes(name)).join(", "));

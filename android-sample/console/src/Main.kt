@@ -34,6 +34,7 @@ import uniffi.chat_ffi.TokenProvider
 import uniffi.chat_protocol.ErrorCode
 import uniffi.chat_protocol.LeaveReason
 import uniffi.chat_protocol.MemberRole
+import uniffi.chat_protocol.PushPlatform
 import uniffi.chat_protocol.MembershipChange
 import uniffi.chat_protocol.WhoCanAdd
 import uniffi.chat_protocol.ReceiptKind
@@ -383,6 +384,13 @@ suspend fun moderation(ann: ChatClient, bob: ChatClient, annId: String, bobId: S
     check("the block list names bob", ann.blockedUsers().map { it.userId } == listOf(bobId))
     ann.unblockUser(bobId)
     check("unblocking unmarks them", !ann.messages(shared, null, 10u).first { it.content == "report me" }.senderBlocked)
+
+    // Push: the install's FCM token, as FirebaseMessagingService.onNewToken hands it over.
+    val device = ann.registerPushToken(PushPlatform.FCM, "console-fcm-token", "com.example.chat", null)
+    check("the push token is registered", ann.pushDevices().map { it.deviceId } == listOf(device.deviceId))
+    check("a device shows only the end of its token", device.tokenHint == "cm-token" && device.platform == PushPlatform.FCM)
+    ann.unregisterPush()
+    check("unregistering removes the device", ann.pushDevices().isEmpty())
 }
 
 /** A user deletes their account: the client forgets it, and the name is free again. */

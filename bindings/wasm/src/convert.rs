@@ -3,7 +3,7 @@
 //! Every other value the browser gets is declared once, in the SDK or the protocol
 //! crate, with tsify behind their `tsify` features. `RoomSummary` (with its
 //! `LastMessage`), `UserProfile`, `RoomMember`, `RoomDetails`, `RoomBan`, `BlockedUser` and
-//! `Report` and `AttachmentLinks` cannot be: they are REST bodies, and tsify takes a
+//! `Report`, `AttachmentLinks` and `Device` cannot be: they are REST bodies, and tsify takes a
 //! JavaScript object's shape from the type's serde derive, which for these *is* the
 //! wire format (`room_id`, `user_id`). Renaming their fields to camelCase there would change what the server
 //! and the SDK exchange; keeping snake_case would make them the only snake_case objects
@@ -289,6 +289,40 @@ impl From<chat_protocol::v1::AttachmentLinks> for AttachmentLinks {
             thumbnail_url: l.thumbnail_url,
             medium_thumbnail_url: l.medium_thumbnail_url,
             expires_at: l.expires_at,
+        }
+    }
+}
+
+/// One of the user's push devices.
+#[derive(Debug, Clone, Serialize, Tsify)]
+#[serde(rename_all = "camelCase")]
+pub struct Device {
+    /// The server's id for it.
+    pub device_id: String,
+    /// The push service.
+    pub platform: chat_protocol::v1::PushPlatform,
+    /// The app it belongs to, when one was given.
+    pub app_id: Option<String>,
+    /// APNs only: the gateway the token is valid on.
+    pub environment: Option<chat_protocol::v1::PushEnvironment>,
+    /// The last characters of the token (or endpoint), to tell devices apart.
+    pub token_hint: String,
+    /// When it was first registered, ms since the epoch.
+    pub registered_at: i64,
+    /// When it was last registered, ms since the epoch.
+    pub refreshed_at: i64,
+}
+
+impl From<chat_protocol::v1::Device> for Device {
+    fn from(d: chat_protocol::v1::Device) -> Self {
+        Self {
+            device_id: d.device_id,
+            platform: d.platform,
+            app_id: d.app_id,
+            environment: d.environment,
+            token_hint: d.token_hint,
+            registered_at: d.registered_at,
+            refreshed_at: d.refreshed_at,
         }
     }
 }

@@ -15,6 +15,7 @@ mod client;
 mod convert;
 mod error;
 mod moderation;
+mod push;
 mod rich;
 mod safety;
 mod subscription;

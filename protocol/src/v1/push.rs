@@ -6,6 +6,8 @@ use serde::{Deserialize, Serialize};
 /// The push service a device is reached through.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
+#[cfg_attr(feature = "tsify", derive(tsify::Tsify))]
 #[serde(rename_all = "snake_case")]
 pub enum PushPlatform {
     /// Apple Push Notification service: `token` is the device token, in hex.
@@ -40,6 +42,8 @@ impl PushPlatform {
 /// Which APNs gateway an app build talks to: development builds get sandbox tokens.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
+#[cfg_attr(feature = "tsify", derive(tsify::Tsify))]
 #[serde(rename_all = "snake_case")]
 pub enum PushEnvironment {
     /// `api.sandbox.push.apple.com`: apps built for development.
@@ -117,6 +121,7 @@ pub struct RegisterDeviceRequest {
 /// A registered push device.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct Device {
     /// The server's id for it: what `DELETE /v1/devices/{device_id}` takes.
     pub device_id: String,

@@ -1,0 +1,44 @@
+//! Web Push registration for JavaScript: each method delegates to the SDK.
+
+use tsify::Ts;
+use wasm_bindgen::prelude::*;
+
+use crate::client::{ChatClient, typed, typed_all};
+use crate::convert::Device;
+use crate::error::to_js;
+
+type Result<T> = std::result::Result<T, JsValue>;
+
+#[wasm_bindgen]
+impl ChatClient {
+    /// Registers the browser's push subscription (`subscription.toJSON()`: its
+    /// `endpoint`, `keys.p256dh` and `keys.auth`); it is kept and registered again after
+    /// each sign-in.
+    #[wasm_bindgen(js_name = registerWebPush)]
+    pub async fn register_web_push(
+        &self,
+        endpoint: String,
+        p256dh: String,
+        auth: String,
+    ) -> Result<Ts<Device>> {
+        let device = self
+            .inner
+            .register_web_push(&endpoint, &p256dh, &auth)
+            .await
+            .map_err(to_js)?;
+        typed(&Device::from(device))
+    }
+
+    /// Stops notifications to this browser and forgets its subscription.
+    #[wasm_bindgen(js_name = unregisterPush)]
+    pub async fn unregister_push(&self) -> Result<()> {
+        self.inner.unregister_push().await.map_err(to_js)
+    }
+
+    /// The signed-in user's push devices, most recently registered first.
+    #[wasm_bindgen(js_name = pushDevices)]
+    pub async fn push_devices(&self) -> Result<Vec<Ts<Device>>> {
+        let devices = self.inner.push_devices().await.map_err(to_js)?;
+        typed_all(devices.into_iter().map(Device::from))
+    }
+}
