@@ -60,3 +60,65 @@ async fn a_refresh_token_rotated_on_one_process_is_spent_on_the_other() {
     let (code, _, _) = client.expect_error().await;
     assert_eq!(code, "forbidden");
 }
+
+#[tokio::test]
+#[ignore = "needs PostgreSQL and Redis: scripts/cluster-test.sh"]
+async fn a_push_device_registered_on_one_process_is_known_to_the_other() {
+    let cluster = Cluster::new().await;
+    let (one, two) = cluster.two_nodes(&["--token-ttl", "1h"]).await;
+    let ann = one.register("ann").await;
+    let bob = two.register("bob").await;
+    let register = |node: &Node, token: &str, device_token: &str| {
+        http_client()
+            .post(node.url("/v1/devices"))
+            .bearer_auth(token)
+            .json(&json!({"platform": "fcm", "token": device_token}))
+            .send()
+    };
+    let devices = |node: &Node, token: &str| {
+        let request = http_client()
+            .get(node.url("/v1/devices"))
+            .bearer_auth(token)
+            .send();
+        async move {
+            let list: serde_json::Value = request.await.unwrap().json().await.unwrap();
+            list["devices"].as_array().unwrap().len()
+        }
+    };
+    let device: serde_json::Value = register(&one, &ann.token, "phone-1")
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(devices(&two, &ann.token).await, 1);
+
+    // Bob registers the same token through the other process: it moves to him.
+    let moved: serde_json::Value = register(&two, &bob.token, "phone-1")
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(moved["device_id"], device["device_id"]);
+    assert_eq!(devices(&one, &ann.token).await, 0);
+
+    // Bob signs out on the first process, naming the device: gone on both.
+    let logout = http_client()
+        .post(one.url("/v1/auth/logout"))
+        .json(&json!({"refresh_token": bob.refresh_token, "device_id": moved["device_id"]}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(logout.status(), 204);
+    // The token was forgotten: registered again, it is a new device.
+    let carol = two.register("carol").await;
+    let fresh: serde_json::Value = register(&two, &carol.token, "phone-1")
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_ne!(fresh["device_id"], moved["device_id"]);
+    assert_eq!(devices(&one, &carol.token).await, 1);
+}
