@@ -66,16 +66,18 @@ impl Notifier {
 
     async fn notify(&self, message: &Message) -> crate::error::Result<()> {
         let members = self.store.members(&message.room_id).await?;
-        // Members who muted the room are not notified (they still count it unread).
+        // Members who muted the room are not notified (they still count it unread), nor
+        // are those who blocked the sender (their apps hide the message).
         let muted = self
             .store
             .muted_members(&message.room_id, crate::clock::now_ms())
             .await?;
+        let blockers = self.store.blockers_of(&message.sender_id).await?;
         let others: Vec<String> = members
             .iter()
             .filter(|m| m.user_id != message.sender_id)
             .map(|m| m.user_id.to_string())
-            .filter(|id| !muted.contains(id))
+            .filter(|id| !muted.contains(id) && !blockers.contains(id))
             .collect();
         let online = self.presence.online_among(&others).await;
         let offline: Vec<String> = others

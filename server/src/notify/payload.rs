@@ -23,6 +23,10 @@ pub struct Notification {
     pub sender_name: Option<String>,
     /// The members with no connected device when the message was committed.
     pub recipients: Vec<String>,
+    /// Those of the recipients the message mentions (a push may say "mentioned you");
+    /// left out for none.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub mentioned: Vec<String>,
     pub created_at: i64,
     /// Only with `--notify-include-content`.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -58,6 +62,11 @@ impl Notification {
             seq: message.seq,
             sender_id: message.sender_id.to_string(),
             sender_name,
+            mentioned: recipients
+                .iter()
+                .filter(|id| message.mentions.iter().any(|m| m.as_str() == id.as_str()))
+                .cloned()
+                .collect(),
             recipients,
             created_at: message.created_at,
             content: include_content.then(|| message.content.clone()),

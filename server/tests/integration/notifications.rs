@@ -331,3 +331,57 @@ async fn reports_reach_the_webhook_signed_with_the_content_only_when_enabled() {
         );
     }
 }
+
+#[tokio::test]
+async fn mentioned_recipients_are_named_and_those_who_blocked_the_sender_are_left_out() {
+    let webhook = Receiver::start(0).await;
+    let url = webhook.url.clone();
+    let server = TestServer::start_with(move |c| {
+        c.notify_webhook_url = Some(url);
+        c.notify_webhook_secret = Some(SECRET.into());
+    })
+    .await;
+    let ann = server.register("ann").await;
+    let bob = server.register("bob").await;
+    let carol = server.register("carol").await;
+    let dave = server.register("dave").await;
+    let room = server
+        .create_room(
+            &ann.token,
+            "r",
+            "private",
+            &[&bob.user_id, &carol.user_id, &dave.user_id],
+        )
+        .await;
+    let blocked = server
+        .http
+        .put(server.url(&format!("/v1/users/me/blocks/{}", ann.user_id)))
+        .bearer_auth(&dave.token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(blocked.status(), 204);
+
+    // Bob, Carol and Dave are offline; Ann mentions Bob and Dave; Dave blocked her.
+    let mut a = server.client(&ann.token).await;
+    a.send(&chat_protocol::v1::ClientFrame::SendMessage {
+        room_id: room.as_str().into(),
+        client_msg_id: uuid::Uuid::new_v4().to_string(),
+        content: "@bob @dave look".into(),
+        reply_to: None,
+        mentions: vec![bob.user_id.as_str().into(), dave.user_id.as_str().into()],
+        attachments: Vec::new(),
+    })
+    .await;
+    let delivered = webhook.delivered(1).await;
+    assert_eq!(
+        recipients(&delivered[0]),
+        sorted(&[&bob.user_id, &carol.user_id])
+    );
+    assert_eq!(delivered[0]["mentioned"], serde_json::json!([bob.user_id]));
+
+    // A message that mentions nobody leaves the field out.
+    a.say(&room, "no mentions").await;
+    let delivered = webhook.delivered(2).await;
+    assert!(delivered[1].get("mentioned").is_none(), "{}", delivered[1]);
+}
