@@ -129,14 +129,24 @@ impl TestServer {
 
     /// Registers a user (unique name from `name`) and returns its id and token.
     pub async fn register(&self, name: &str) -> AuthResponse {
+        self.sign_in("/v1/auth/register", name, 201).await
+    }
+
+    /// Signs a user of [`TestServer::register`] in again: a new sign-in, with its own
+    /// refresh token.
+    pub async fn login(&self, name: &str) -> AuthResponse {
+        self.sign_in("/v1/auth/login", name, 200).await
+    }
+
+    async fn sign_in(&self, path: &str, name: &str, status: u16) -> AuthResponse {
         let response = self
             .http
-            .post(self.url("/v1/auth/register"))
+            .post(self.url(path))
             .json(&json!({"username": name, "password": "correct horse battery"}))
             .send()
             .await
-            .expect("register");
-        assert_eq!(response.status(), 201, "register {name}");
+            .expect("sign in");
+        assert_eq!(response.status(), status, "{path} {name}");
         response.json().await.expect("auth json")
     }
 

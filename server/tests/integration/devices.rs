@@ -52,18 +52,6 @@ fn fcm(token: &str) -> Value {
     json!({"platform": "fcm", "token": token, "app_id": "com.example.chat"})
 }
 
-async fn login(server: &TestServer, name: &str) -> AuthResponse {
-    let response = server
-        .http
-        .post(server.url("/v1/auth/login"))
-        .json(&json!({"username": name, "password": "correct horse battery"}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), 200);
-    response.json().await.unwrap()
-}
-
 fn refresh_token(auth: &AuthResponse) -> String {
     auth.refresh_token
         .clone()
@@ -248,7 +236,7 @@ async fn signing_out_with_a_device_id_unregisters_only_that_device_of_that_user(
     assert_eq!(status, 204);
     assert_eq!(device_ids(&server, &bob.token).await.len(), 1);
 
-    let ann_again = login(&server, "ann").await;
+    let ann_again = server.login("ann").await;
     let status = logout(refresh_token(&ann_again), &anns)
         .await
         .unwrap()

@@ -77,6 +77,20 @@ impl Receiver {
     }
 }
 
+/// A server that notifies `webhook`, with `adjust` applied to its configuration.
+async fn server_notifying(
+    webhook: &Receiver,
+    adjust: impl FnOnce(&mut chat_server::Config) + Send + 'static,
+) -> TestServer {
+    let url = webhook.url.clone();
+    TestServer::start_with(move |c| {
+        c.notify_webhook_url = Some(url);
+        c.notify_webhook_secret = Some(SECRET.into());
+        adjust(c);
+    })
+    .await
+}
+
 /// A notification's recipients, sorted.
 fn recipients(note: &Value) -> Vec<String> {
     let mut ids: Vec<String> = note["recipients"]
@@ -104,10 +118,7 @@ fn expected_signature(timestamp: &str, body: &str) -> String {
 #[tokio::test]
 async fn offline_members_get_signed_notifications_and_retries_survive_500s() {
     let webhook = Receiver::start(2).await;
-    let url = webhook.url.clone();
-    let server = TestServer::start_with(move |c| {
-        c.notify_webhook_url = Some(url);
-        c.notify_webhook_secret = Some(SECRET.into());
+    let server = server_notifying(&webhook, move |c| {
         c.notify_retry = Duration::from_millis(50);
     })
     .await;
@@ -167,10 +178,7 @@ async fn offline_members_get_signed_notifications_and_retries_survive_500s() {
 #[tokio::test]
 async fn nobody_offline_means_no_notification_and_content_only_when_enabled() {
     let webhook = Receiver::start(0).await;
-    let url = webhook.url.clone();
-    let server = TestServer::start_with(move |c| {
-        c.notify_webhook_url = Some(url);
-        c.notify_webhook_secret = Some(SECRET.into());
+    let server = server_notifying(&webhook, move |c| {
         c.notify_include_content = true;
     })
     .await;
@@ -232,12 +240,7 @@ async fn nobody_offline_means_no_notification_and_content_only_when_enabled() {
 #[tokio::test]
 async fn a_member_who_muted_the_room_is_not_notified_until_they_unmute() {
     let webhook = Receiver::start(0).await;
-    let url = webhook.url.clone();
-    let server = TestServer::start_with(move |c| {
-        c.notify_webhook_url = Some(url);
-        c.notify_webhook_secret = Some(SECRET.into());
-    })
-    .await;
+    let server = server_notifying(&webhook, |_| {}).await;
     let ann = server.register("ann").await;
     let bob = server.register("bob").await;
     let carol = server.register("carol").await;
@@ -279,10 +282,7 @@ async fn a_member_who_muted_the_room_is_not_notified_until_they_unmute() {
 async fn reports_reach_the_webhook_signed_with_the_content_only_when_enabled() {
     for include_content in [false, true] {
         let webhook = Receiver::start(0).await;
-        let url = webhook.url.clone();
-        let server = TestServer::start_with(move |c| {
-            c.notify_webhook_url = Some(url);
-            c.notify_webhook_secret = Some(SECRET.into());
+        let server = server_notifying(&webhook, move |c| {
             c.notify_include_content = include_content;
         })
         .await;
@@ -335,12 +335,7 @@ async fn reports_reach_the_webhook_signed_with_the_content_only_when_enabled() {
 #[tokio::test]
 async fn mentioned_recipients_are_named_and_those_who_blocked_the_sender_are_left_out() {
     let webhook = Receiver::start(0).await;
-    let url = webhook.url.clone();
-    let server = TestServer::start_with(move |c| {
-        c.notify_webhook_url = Some(url);
-        c.notify_webhook_secret = Some(SECRET.into());
-    })
-    .await;
+    let server = server_notifying(&webhook, |_| {}).await;
     let ann = server.register("ann").await;
     let bob = server.register("bob").await;
     let carol = server.register("carol").await;
