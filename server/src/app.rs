@@ -164,6 +164,7 @@ impl App {
                 bus_shutdown.clone(),
             ))
         });
+        let push = notify::Push::start(&config.push, Arc::clone(&store), &bus_shutdown)?;
         let state = AppState::new(
             config,
             Services {
@@ -171,6 +172,7 @@ impl App {
                 bus,
                 roster: roster.clone(),
                 webhook,
+                push,
                 hub,
                 tokens,
                 attachments: Arc::clone(&attachments),

@@ -275,6 +275,10 @@ pub struct Config {
     /// Attachments: storage, limits and links.
     #[command(flatten)]
     pub attachments: crate::attachments::AttachmentOptions,
+
+    /// Push services: APNs, FCM, Web Push.
+    #[command(flatten)]
+    pub push: crate::notify::PushOptions,
 }
 
 impl Config {
@@ -342,6 +346,7 @@ impl Config {
             );
         }
         self.attachments.validate()?;
+        self.push.validate()?;
         if let Some(root) = &self.web_root
             && !root.is_dir()
         {

@@ -11,7 +11,7 @@ use crate::bus::Bus;
 use crate::config::Config;
 use crate::hub::Hub;
 use crate::limits::Limits;
-use crate::notify::{Notifier, Webhook};
+use crate::notify::{Notifier, Push, Webhook};
 use crate::presence::Presence;
 use crate::roster::Roster;
 use crate::store::Store;
@@ -56,6 +56,8 @@ pub struct Services {
     pub roster: Option<Arc<Roster>>,
     /// The offline-notification webhook, if configured.
     pub webhook: Option<Arc<Webhook>>,
+    /// The push services, if any is configured.
+    pub push: Option<Arc<Push>>,
     /// This process's connections.
     pub hub: Arc<Hub>,
     /// JWT minting and verification.
@@ -73,6 +75,7 @@ impl AppState {
             bus,
             roster,
             webhook,
+            push,
             hub,
             tokens,
             attachments,
@@ -92,6 +95,7 @@ impl AppState {
         ));
         let notifier = Arc::new(Notifier::new(
             webhook,
+            push,
             config.kafka_brokers.is_some(),
             config.notify_include_content,
             Arc::clone(&store),

@@ -34,6 +34,7 @@ const BUS_LAG: &str = "chat_bus_lag_seconds";
 const BUS_HEALTHY: &str = "chat_bus_healthy";
 const OUTBOX_BACKLOG: &str = "chat_event_outbox_backlog";
 const NOTIFICATIONS: &str = "chat_notifications_total";
+const PUSHES: &str = "chat_push_total";
 const GAP_REPAIRS: &str = "chat_live_gap_repairs_total";
 const UPLOADS: &str = "chat_uploads_total";
 const UPLOADED_BYTES: &str = "chat_uploaded_bytes_total";
@@ -141,6 +142,10 @@ fn describe() {
     describe_counter!(
         NOTIFICATIONS,
         "Webhook notifications for offline recipients, by outcome (delivered, retried, failed, dropped)."
+    );
+    describe_counter!(
+        PUSHES,
+        "Pushes to devices, by platform (apns, fcm, webpush) and outcome (delivered, retried, failed, pruned, dropped)."
     );
 }
 
@@ -350,6 +355,12 @@ pub fn bus_lag(published_at_ms: i64) {
 /// A webhook notification was `delivered`, `retried`, `failed` for good or `dropped`.
 pub fn notification(outcome: &'static str) {
     counter!(NOTIFICATIONS, "outcome" => outcome).increment(1);
+}
+
+/// A push to a `platform` device was `delivered`, `retried`, `failed` for good, its
+/// device `pruned`, or the push `dropped` (a full queue).
+pub fn push(platform: &'static str, outcome: &'static str) {
+    counter!(PUSHES, "platform" => platform, "outcome" => outcome).increment(1);
 }
 
 /// Events waiting in the outbox.

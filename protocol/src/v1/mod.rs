@@ -34,8 +34,8 @@ pub use moderation::{
     RoomChanged, RoomDetails, SetRoleRequest, UpdateRoomRequest, WhoCanAdd,
 };
 pub use push::{
-    Device, DeviceList, PushEnvironment, PushPlatform, RegisterDeviceRequest, WebPushKeys,
-    WebPushSubscription,
+    Device, DeviceList, PushEnvironment, PushPlatform, RegisterDeviceRequest, VapidPublicKey,
+    WebPushKeys, WebPushSubscription,
 };
 pub use rest::{
     AddMemberRequest, ApiError, AuthResponse, CreateRoomRequest, CreateRoomResponse, Credentials,

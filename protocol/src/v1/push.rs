@@ -150,3 +150,14 @@ pub struct DeviceList {
     /// The caller's devices, most recently registered first.
     pub devices: Vec<Device>,
 }
+
+/// Answer to `GET /v1/push/vapid-public-key`: the key a browser subscribes with
+/// (`applicationServerKey` of `PushManager.subscribe`), so that the push service accepts
+/// only this server's pushes for the subscription.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct VapidPublicKey {
+    /// The server's VAPID public key: an uncompressed P-256 point, base64url without
+    /// padding (87 characters).
+    pub public_key: String,
+}

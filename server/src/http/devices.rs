@@ -8,11 +8,12 @@ use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chat_protocol::v1::{
     ApiError, Device, DeviceList, MAX_PUSH_ENDPOINT_BYTES, MAX_PUSH_TOKEN_BYTES, PushPlatform,
-    RegisterDeviceRequest, WebPushSubscription,
+    RegisterDeviceRequest, VapidPublicKey, WebPushSubscription,
 };
 
 use super::extract::{ApiJson, ApiPath, AuthUser};
 use crate::error::{Error, Result};
+use crate::notify::push::endpoint_guard;
 use crate::state::AppState;
 use crate::store::NewPushDevice;
 use crate::validate;
@@ -36,7 +37,7 @@ const WEB_PUSH_AUTH_BYTES: usize = 16;
     security(("bearer" = [])),
     responses(
         (status = 200, description = "Registered (the same `device_id` for a token already known, also one registered by another user, which moves to the caller)", body = Device),
-        (status = 400, description = "`invalid_request`: a token missing, malformed or for another platform's fields, a Web Push subscription that is not `https` or whose keys are not a P-256 key and a 16-byte secret", body = ApiError),
+        (status = 400, description = "`invalid_request`: a token missing, malformed or for another platform's fields, a Web Push subscription that is not `https`, is on a loopback or private address, or whose keys are not a P-256 key and a 16-byte secret", body = ApiError),
         (status = 401, description = "`unauthorized`: no valid `Authorization: Bearer` token", body = ApiError, headers(("WWW-Authenticate" = String, description = "`Bearer`"))),
     )
 )]
@@ -45,7 +46,7 @@ pub async fn register(
     AuthUser(me): AuthUser,
     ApiJson(request): ApiJson<RegisterDeviceRequest>,
 ) -> Result<Json<Device>> {
-    let device = checked(request)?;
+    let device = checked(request, state.config().push.push_allow_private_endpoints)?;
     let registered = state
         .store()
         .register_push_device(&me, &device, crate::clock::now_ms())
@@ -103,8 +104,31 @@ pub async fn list(
     Ok(Json(DeviceList { devices }))
 }
 
+/// `GET /v1/push/vapid-public-key`: the key a browser subscribes to Web Push with. It is
+/// public (it only lets a push service tell this server's pushes apart), so no token is
+/// needed.
+#[utoipa::path(
+    get,
+    path = "/v1/push/vapid-public-key",
+    tag = "devices",
+    responses(
+        (status = 200, description = "The server's VAPID public key", body = VapidPublicKey),
+        (status = 404, description = "`not_found`: Web Push is not configured (no `--vapid-key-file`)", body = ApiError),
+    )
+)]
+pub async fn vapid_public_key(State(state): State<AppState>) -> Result<Json<VapidPublicKey>> {
+    let key = state
+        .notifier()
+        .push()
+        .and_then(|push| push.vapid_public_key())
+        .ok_or_else(|| Error::not_found("web push is not configured on this server"))?;
+    Ok(Json(VapidPublicKey {
+        public_key: key.to_owned(),
+    }))
+}
+
 /// A registration request checked field by field, as the store takes it.
-fn checked(request: RegisterDeviceRequest) -> Result<NewPushDevice> {
+fn checked(request: RegisterDeviceRequest, allow_private: bool) -> Result<NewPushDevice> {
     let RegisterDeviceRequest {
         platform,
         token,
@@ -120,7 +144,7 @@ fn checked(request: RegisterDeviceRequest) -> Result<NewPushDevice> {
     }
     let (token, web_push_keys) = match (platform, token, subscription) {
         (PushPlatform::Webpush, None, Some(subscription)) => {
-            let (endpoint, keys) = subscription_checked(subscription)?;
+            let (endpoint, keys) = subscription_checked(subscription, allow_private)?;
             (endpoint, Some(keys))
         }
         (PushPlatform::Webpush, _, _) => {
@@ -188,18 +212,27 @@ fn app_id_checked(app_id: &str) -> Result<()> {
     Ok(())
 }
 
-/// A Web Push subscription: an `https` endpoint, and keys that decode to what RFC 8291
-/// encrypts with. Returns the endpoint and the keys as given.
-fn subscription_checked(subscription: WebPushSubscription) -> Result<(String, (String, String))> {
+/// A Web Push subscription: an `https` endpoint on a public address (see
+/// [`endpoint_guard`]), and keys that decode to what RFC 8291 encrypts with. Returns the
+/// endpoint and the keys as given.
+fn subscription_checked(
+    subscription: WebPushSubscription,
+    allow_private: bool,
+) -> Result<(String, (String, String))> {
     let WebPushSubscription { endpoint, keys } = subscription;
-    let url_ok = endpoint.len() <= MAX_PUSH_ENDPOINT_BYTES
-        && url::Url::parse(&endpoint).is_ok_and(|url| {
-            url.scheme() == "https" && url.host_str().is_some_and(|h| !h.is_empty())
-        });
-    if !url_ok {
-        return Err(Error::invalid(format!(
-            "subscription.endpoint is an https URL of at most {MAX_PUSH_ENDPOINT_BYTES} bytes"
-        )));
+    let url = url::Url::parse(&endpoint)
+        .ok()
+        .filter(|url| {
+            endpoint.len() <= MAX_PUSH_ENDPOINT_BYTES
+                && url.host_str().is_some_and(|h| !h.is_empty())
+        })
+        .ok_or_else(|| {
+            Error::invalid(format!(
+                "subscription.endpoint is an https URL of at most {MAX_PUSH_ENDPOINT_BYTES} bytes"
+            ))
+        })?;
+    if let Some(refusal) = endpoint_guard::refusal(&url, allow_private) {
+        return Err(Error::invalid(format!("subscription.endpoint: {refusal}")));
     }
     let p256dh_ok = URL_SAFE_NO_PAD
         .decode(keys.p256dh.trim_end_matches('='))

@@ -99,6 +99,7 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/v1/devices", post(devices::register).get(devices::list))
         .route("/v1/devices/{device_id}", delete(devices::unregister))
+        .route("/v1/push/vapid-public-key", get(devices::vapid_public_key))
         .route("/v1/reports", post(reports::create))
         .route("/v1/users/{user_id}", get(users::by_id))
         .route(

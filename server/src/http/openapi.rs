@@ -51,6 +51,7 @@ use super::{
         devices::register,
         devices::unregister,
         devices::list,
+        devices::vapid_public_key,
         account::delete_me,
         admin::reports,
         admin::deactivate,

@@ -2,10 +2,12 @@
 //! no connected device (on any process) gets a notification, for a push service (FCM,
 //! APNs) to deliver. It goes to a webhook (signed with HMAC-SHA256, retried with
 //! backoff) and, with an event stream configured, to Kafka as a `notification.offline`
-//! event. Chat never waits for it: the work runs in its own task after the fan-out.
+//! event, and to the members' devices through APNs, FCM and Web Push ([`push`]). Chat
+//! never waits for it: the work runs in its own task after the fan-out.
 //! Reports of messages and users go to the same webhook, for the server's admins.
 
 mod payload;
+pub mod push;
 mod webhook;
 
 use std::sync::Arc;
@@ -13,6 +15,7 @@ use std::sync::Arc;
 use chat_protocol::v1::{Message, Report};
 
 pub use payload::{Notification, report_post};
+pub use push::{Push, PushOptions};
 pub use webhook::{Webhook, WebhookConfig};
 
 use crate::presence::Presence;
@@ -23,6 +26,8 @@ use crate::store::Store;
 pub struct Notifier {
     /// Where notifications are posted, if a webhook is configured.
     webhook: Option<Arc<Webhook>>,
+    /// The push services, if any is configured.
+    push: Option<Arc<Push>>,
     /// Whether they also go to the event stream (Kafka is configured).
     stream: bool,
     /// `--notify-include-content`.
@@ -36,6 +41,7 @@ impl Notifier {
     /// from `store` and who is online from `presence`.
     pub fn new(
         webhook: Option<Arc<Webhook>>,
+        push: Option<Arc<Push>>,
         stream: bool,
         include_content: bool,
         store: Arc<dyn Store>,
@@ -43,6 +49,7 @@ impl Notifier {
     ) -> Self {
         Self {
             webhook,
+            push,
             stream,
             include_content,
             store,
@@ -52,7 +59,7 @@ impl Notifier {
 
     /// Finds the offline recipients of `message` and notifies them, in the background.
     pub fn message_committed(self: &Arc<Self>, message: &Message) {
-        if self.webhook.is_none() && !self.stream {
+        if self.webhook.is_none() && self.push.is_none() && !self.stream {
             return;
         }
         let notifier = Arc::clone(self);
@@ -105,7 +112,15 @@ impl Notifier {
         if let Some(webhook) = &self.webhook {
             webhook.enqueue(notification.to_post());
         }
+        if let Some(push) = &self.push {
+            push.notify(&notification).await?;
+        }
         Ok(())
+    }
+
+    /// The push services, if any is configured.
+    pub fn push(&self) -> Option<&Arc<Push>> {
+        self.push.as_ref()
     }
 
     /// Sends a new report to the webhook, if one is configured (the event stream has it

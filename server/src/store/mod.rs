@@ -38,7 +38,7 @@ pub use error::{Error, Refusal, Result};
 pub use group_commit::GroupCommit;
 pub use membership::{MembershipAction, MembershipWrite, RoomSettings};
 pub use postgres::PostgresStore;
-pub use push_device::NewPushDevice;
+pub use push_device::{NewPushDevice, PushTarget};
 pub use sqlite::SqliteStore;
 pub use write::{ChangeAction, MessageChange, NewEvent, NewMessage, OnCommit, Sent};
 
@@ -437,6 +437,15 @@ pub trait Store: Send + Sync + std::fmt::Debug + 'static {
     async fn unregister_push_device(&self, user_id: &str, device_id: &str) -> Result<bool>;
     /// `user_id`'s push devices, most recently registered first.
     async fn push_devices(&self, user_id: &str) -> Result<Vec<Device>>;
+    /// The push devices of `room_id`'s members other than `except` (the sender): one
+    /// statement, whatever the room's size.
+    async fn push_targets(&self, room_id: &str, except: &str) -> Result<Vec<PushTarget>>;
+    /// Forgets the device `device_id` if it still has `token`: its push service said
+    /// the token is gone. Whether it was deleted.
+    async fn prune_push_device(&self, device_id: &str, token: &str) -> Result<bool>;
+    /// How many messages `user_id` has not read, over all their rooms (a push's badge):
+    /// counted like the room list's `unread_count`.
+    async fn unread_total(&self, user_id: &str) -> Result<u64>;
     /// Stores a report (see [`NewReport`]) and its event-stream event.
     async fn create_report(&self, report: NewReport) -> Result<Report>;
     /// Ids of users sharing at least one room with `user_id` (excluding them).

@@ -18,3 +18,23 @@ pub struct NewPushDevice {
     /// APNs: the gateway the token is valid on.
     pub environment: Option<PushEnvironment>,
 }
+
+/// A device a push is sent to: everything its push service needs, which the REST
+/// listing ([`chat_protocol::v1::Device`]) never shows.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PushTarget {
+    /// The device's id (pruning deletes it by id and token).
+    pub device_id: String,
+    /// Whose device it is.
+    pub user_id: String,
+    /// The push service.
+    pub platform: PushPlatform,
+    /// The APNs or FCM token, or the Web Push endpoint.
+    pub token: String,
+    /// Web Push: the subscription's P-256 key and auth secret (base64url).
+    pub web_push_keys: Option<(String, String)>,
+    /// The app the token belongs to (the APNs topic, when set).
+    pub app_id: Option<String>,
+    /// APNs: the gateway the token is valid on.
+    pub environment: Option<PushEnvironment>,
+}

@@ -16,6 +16,7 @@ mod metrics;
 mod moderation;
 mod notifications;
 mod pipelining;
+mod push;
 mod receipts;
 mod renewal;
 mod rest;

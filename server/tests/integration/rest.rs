@@ -332,6 +332,7 @@ async fn the_openapi_document_describes_every_rest_endpoint() {
         "POST /v1/devices",
         "GET /v1/devices",
         "DELETE /v1/devices/{device_id}",
+        "GET /v1/push/vapid-public-key",
         "GET /v1/admin/reports",
         "POST /v1/admin/users/{user_id}/deactivate",
         "DELETE /v1/admin/rooms/{room_id}",

@@ -35,9 +35,9 @@ use super::rows::{event_from_row, message_from_row, room_from_row, to_i64, to_u6
 use super::write::{MessageChange, NewMessage, Sent};
 use super::{
     AccountStatus, AttachmentForSend, AttachmentRecord, Circle, CommittedEvent, EventOutbox,
-    NewPushDevice, NewReport, NewRoom, OutboxRow, Page, PageRange, RefreshTokenRecord, RoomInfo,
-    RoomListCursor, RoomListEntry, RoomRecord, RoomWithMembers, Rotation, SearchFilter, Store,
-    UserRecord,
+    NewPushDevice, NewReport, NewRoom, OutboxRow, Page, PageRange, PushTarget, RefreshTokenRecord,
+    RoomInfo, RoomListCursor, RoomListEntry, RoomRecord, RoomWithMembers, Rotation, SearchFilter,
+    Store, UserRecord,
 };
 use crate::events::schema::{self, OutboxEvent};
 
@@ -527,6 +527,18 @@ where
 
     async fn push_devices(&self, user_id: &str) -> Result<Vec<Device>> {
         self.push_devices_of(user_id).await
+    }
+
+    async fn push_targets(&self, room_id: &str, except: &str) -> Result<Vec<PushTarget>> {
+        self.push_targets_of(room_id, except).await
+    }
+
+    async fn prune_push_device(&self, device_id: &str, token: &str) -> Result<bool> {
+        self.delete_push_token(device_id, token).await
+    }
+
+    async fn unread_total(&self, user_id: &str) -> Result<u64> {
+        self.unread_total_of(user_id).await
     }
 
     async fn blocked_users(&self, blocker: &str) -> Result<Vec<BlockedUser>> {

@@ -6,9 +6,9 @@ use chat_protocol::v1::{Device, MAX_DEVICES_PER_USER, PushEnvironment, PushPlatf
 use sqlx::{ColumnIndex, Decode, Encode, Executor, IntoArguments, Row, Type};
 
 use super::{Backend, SqlStore};
-use crate::store::NewPushDevice;
 use crate::store::error::{Error, Result};
-use crate::store::rows::to_i64;
+use crate::store::rows::{to_i64, to_u64};
+use crate::store::{NewPushDevice, PushTarget};
 
 /// How many characters of a token a device listing shows.
 const TOKEN_HINT_CHARS: usize = 8;
@@ -95,6 +95,76 @@ where
         .await?;
         rows.iter().map(device_from_row::<DB>).collect()
     }
+
+    /// The devices of `room_id`'s members, but `except`'s.
+    pub(super) async fn push_targets_of(
+        &self,
+        room_id: &str,
+        except: &str,
+    ) -> Result<Vec<PushTarget>> {
+        let rows = sqlx::query::<DB>(
+            "SELECT d.id, d.user_id, d.platform, d.token, d.p256dh, d.auth_secret,
+                    d.app_id, d.environment
+             FROM room_members m JOIN push_devices d ON d.user_id = m.user_id
+             WHERE m.room_id = $1 AND m.user_id <> $2",
+        )
+        .bind(room_id)
+        .bind(except)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(target_from_row::<DB>).collect()
+    }
+
+    /// Deletes the device `device_id` if its token is still `token` (registered again
+    /// since, it is someone's live device).
+    pub(super) async fn delete_push_token(&self, device_id: &str, token: &str) -> Result<bool> {
+        let deleted = sqlx::query::<DB>("DELETE FROM push_devices WHERE id = $1 AND token = $2")
+            .bind(device_id)
+            .bind(token)
+            .execute(&self.pool)
+            .await?;
+        Ok(DB::rows_affected(&deleted) > 0)
+    }
+
+    /// The user's unread messages over all their rooms: those after their read
+    /// position, not theirs, not deleted (the room list's `unread_count`, summed).
+    pub(super) async fn unread_total_of(&self, user_id: &str) -> Result<u64> {
+        let row = sqlx::query::<DB>(
+            "SELECT CAST(COUNT(x.id) AS BIGINT) AS unread
+             FROM room_members m
+             LEFT JOIN receipts rc ON rc.room_id = m.room_id AND rc.user_id = m.user_id
+             JOIN messages x ON x.room_id = m.room_id AND x.seq > COALESCE(rc.read_seq, 0)
+             WHERE m.user_id = $1 AND x.sender_id <> $1 AND x.deleted_at IS NULL",
+        )
+        .bind(user_id)
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(to_u64(row.try_get("unread")?))
+    }
+}
+
+fn target_from_row<DB: Backend>(row: &DB::Row) -> Result<PushTarget>
+where
+    for<'r> String: Decode<'r, DB> + Type<DB>,
+    for<'r> Option<String>: Decode<'r, DB> + Type<DB>,
+    for<'r> &'r str: ColumnIndex<DB::Row>,
+{
+    let platform: String = row.try_get("platform")?;
+    let environment: Option<String> = row.try_get("environment")?;
+    let p256dh: Option<String> = row.try_get("p256dh")?;
+    let auth: Option<String> = row.try_get("auth_secret")?;
+    Ok(PushTarget {
+        device_id: row.try_get("id")?,
+        user_id: row.try_get("user_id")?,
+        platform: PushPlatform::parse(&platform).ok_or(Error::Corrupt {
+            column: "push_devices.platform",
+            value: platform.clone(),
+        })?,
+        token: row.try_get("token")?,
+        web_push_keys: p256dh.zip(auth),
+        app_id: row.try_get("app_id")?,
+        environment: environment.as_deref().and_then(PushEnvironment::parse),
+    })
 }
 
 fn device_from_row<DB: Backend>(row: &DB::Row) -> Result<Device>
