@@ -405,7 +405,7 @@ fn attachment_bodies_match_the_documented_json() {
 fn push_device_bodies_match_the_documented_json() {
     use chat_protocol::v1::{
         Device, DeviceList, LogoutRequest, PushEnvironment, PushPlatform, RegisterDeviceRequest,
-        WebPushKeys, WebPushSubscription,
+        VapidPublicKey, WebPushKeys, WebPushSubscription,
     };
     const DEVICE: &str = "0193a0c2-7777-7c3a-9d1e-2f4b6a8c0e11";
     round_trip(
@@ -467,4 +467,10 @@ fn push_device_bodies_match_the_documented_json() {
     let older_client: LogoutRequest =
         serde_json::from_value(json!({"refresh_token": "9f86d081884c7d65"})).unwrap();
     assert_eq!(older_client.device_id, None);
+    round_trip(
+        &VapidPublicKey {
+            public_key: "BCVxsr7N".into(),
+        },
+        &json!({"public_key": "BCVxsr7N"}),
+    );
 }

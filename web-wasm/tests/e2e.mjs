@@ -353,7 +353,7 @@ async function main() {
       "cachedPins(", "replies(", "searchMessages(", "searchLocal(", "mentionCount: number", "changeFailed",
       "replyTo: string | undefined", "reactions: MessageReaction[]", "sendAttachment(roomId: string, file: Blob",
       "pendingFile(", "thumbnail(", "downloadAttachment(", "attachmentLinks(", "uploadProgress",
-      "attachments: MessageAttachment[]", "registerWebPush(", "unregisterPush(", "pushDevices("];
+      "attachments: MessageAttachment[]", "registerWebPush(", "unregisterPush(", "pushDevices(", "vapidPublicKey("];
     check("the TypeScript types declare membership, moderation, blocks, reports, account deletion, rich messages and attachments",
       moderation.every((name) => typings.includes(name)),
       moderation.filter((name) => !typings.includes(name)).join(", "));

@@ -391,6 +391,7 @@ suspend fun moderation(ann: ChatClient, bob: ChatClient, annId: String, bobId: S
     check("a device shows only the end of its token", device.tokenHint == "cm-token" && device.platform == PushPlatform.FCM)
     ann.unregisterPush()
     check("unregistering removes the device", ann.pushDevices().isEmpty())
+    check("a server without Web Push has no VAPID key", ann.vapidPublicKey() == null)
 }
 
 /** A user deletes their account: the client forgets it, and the name is free again. */

@@ -35,6 +35,13 @@ impl ChatClient {
         on_runtime(async move { inner.unregister_push().await }).await
     }
 
+    /// The server's VAPID public key (base64url), or `null`/`nil` when it does not send
+    /// Web Push (a web view subscribing to push needs it).
+    pub async fn vapid_public_key(&self) -> Result<Option<String>> {
+        let inner = self.inner.clone();
+        on_runtime(async move { inner.vapid_public_key().await }).await
+    }
+
     /// The signed-in user's push devices, most recently registered first.
     pub async fn push_devices(&self) -> Result<Vec<Device>> {
         let inner = self.inner.clone();

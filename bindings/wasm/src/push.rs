@@ -35,6 +35,13 @@ impl ChatClient {
         self.inner.unregister_push().await.map_err(to_js)
     }
 
+    /// The server's VAPID public key (base64url): `applicationServerKey` for
+    /// `PushManager.subscribe`; `undefined` when the server does not send Web Push.
+    #[wasm_bindgen(js_name = vapidPublicKey)]
+    pub async fn vapid_public_key(&self) -> Result<Option<String>> {
+        self.inner.vapid_public_key().await.map_err(to_js)
+    }
+
     /// The signed-in user's push devices, most recently registered first.
     #[wasm_bindgen(js_name = pushDevices)]
     pub async fn push_devices(&self) -> Result<Vec<Ts<Device>>> {

@@ -5,7 +5,7 @@
 
 use chat_protocol::v1::{
     Device, DeviceList, ErrorCode, PushEnvironment, PushPlatform, RegisterDeviceRequest,
-    WebPushKeys, WebPushSubscription,
+    VapidPublicKey, WebPushKeys, WebPushSubscription,
 };
 use reqwest::Method;
 
@@ -101,6 +101,28 @@ impl ChatClient {
     pub async fn push_devices(&self) -> Result<Vec<Device>, ClientError> {
         let list: Option<DeviceList> = self.request(Method::GET, &["v1", "devices"], NONE).await?;
         Ok(list.map(|list| list.devices).unwrap_or_default())
+    }
+
+    /// The server's VAPID public key (base64url), which a browser subscribes to Web Push
+    /// with (`PushManager.subscribe({applicationServerKey})`); `None` when the server
+    /// does not send Web Push.
+    ///
+    /// # Errors
+    ///
+    /// `NotSignedIn`, `Network`.
+    pub async fn vapid_public_key(&self) -> Result<Option<String>, ClientError> {
+        let path = ["v1", "push", "vapid-public-key"];
+        match self
+            .request::<VapidPublicKey>(Method::GET, &path, NONE)
+            .await
+        {
+            Ok(key) => Ok(key.map(|key| key.public_key)),
+            Err(ClientError::Server {
+                code: ErrorCode::NotFound,
+                ..
+            }) => Ok(None),
+            Err(e) => Err(e),
+        }
     }
 
     /// Registers the kept request again, if there is one the server does not have (run

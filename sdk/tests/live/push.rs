@@ -82,3 +82,35 @@ async fn the_push_token_is_kept_replaced_and_registered_again_after_sign_in() {
     assert_eq!(device.platform, PushPlatform::Webpush);
     drop(server);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_vapid_key_is_given_when_the_server_sends_web_push() {
+    let plain = Server::start().await;
+    let client = ChatClient::open(fast_config(format!("http://{}", plain.addr), None)).unwrap();
+    client.register("ann", PASSWORD).await.unwrap();
+    assert_eq!(client.vapid_public_key().await.unwrap(), None);
+
+    let dir = tempfile::tempdir().unwrap();
+    // A P-256 key in PKCS#8 PEM, as `openssl ecparam -name prime256v1 -genkey` makes.
+    let key_file = dir.path().join("vapid.pem");
+    std::fs::write(
+        &key_file,
+        rcgen::KeyPair::generate().unwrap().serialize_pem(),
+    )
+    .unwrap();
+    let pushing = Server::start_with(move |config| {
+        config.push.vapid_key_file = Some(key_file);
+        config.push.vapid_subject = Some("mailto:ops@example.com".into());
+    })
+    .await;
+    let client = ChatClient::open(fast_config(format!("http://{}", pushing.addr), None)).unwrap();
+    client.register("ann", PASSWORD).await.unwrap();
+    let key = client
+        .vapid_public_key()
+        .await
+        .unwrap()
+        .expect("a VAPID key");
+    // An uncompressed P-256 point, base64url without padding.
+    assert_eq!(key.len(), 87);
+    assert!(key.starts_with('B'), "{key}");
+}
