@@ -5,6 +5,7 @@
 import init, { ChatClient } from "./pkg/chat_wasm.js";
 import { clearSession, holdDatabaseLock, loadSession, saveSession } from "./session.js";
 import * as attachments from "./attachments.js";
+import * as push from "./push.js";
 import * as rich from "./rich.js";
 import * as view from "./view.js";
 
@@ -87,7 +88,40 @@ function start(client, username, session) {
   // The user's own rooms are live (roomListChanged); public rooms are polled.
   state.refreshTimer = setInterval(refreshRooms, 5000);
   const last = sessionStorage.getItem("chat.room");
-  if (last) openRoom(JSON.parse(last));
+  if (!openLinkedRoom() && last) openRoom(JSON.parse(last));
+  showPushStatus();
+}
+
+/** Opens the room a notification's click links to (`#room=<id>`), if it is the user's. */
+function openLinkedRoom() {
+  const linked = new URLSearchParams(location.hash.slice(1)).get("room");
+  if (!linked) return false;
+  history.replaceState(null, "", location.pathname + location.search);
+  const room = state.mine.find((mine) => mine.roomId === linked);
+  if (room) openRoom({ roomId: room.roomId, name: room.name });
+  return Boolean(room);
+}
+
+/** The notifications button: what it would do, or hidden where pushes cannot come. */
+async function showPushStatus() {
+  const client = state.client;
+  const status = await push.status(client).catch(() => "unsupported");
+  if (state.client === client) view.pushStatus(status);
+}
+
+async function togglePush() {
+  const button = $("push-toggle");
+  button.disabled = true;
+  try {
+    const status = button.dataset.status === "on"
+      ? await push.disable(state.client)
+      : await push.enable(state.client);
+    view.pushStatus(status);
+  } catch (error) {
+    view.notice(`Notifications could not be turned on: ${error.message}`);
+  } finally {
+    button.disabled = false;
+  }
 }
 
 async function signOut() {
@@ -599,6 +633,8 @@ function wire() {
     state.replyTo = null;
     rich.replying(null, state.names);
   });
+  $("push-toggle").addEventListener("click", togglePush);
+  window.addEventListener("hashchange", openLinkedRoom);
   $("search").addEventListener("submit", (event) => {
     event.preventDefault();
     search($("search-query").value.trim());

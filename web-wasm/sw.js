@@ -1,10 +1,11 @@
-// The page's service worker: keeps the page itself (HTML, scripts, styles, the wasm
+// The page's service worker: shows the server's push notifications (Web Push), and
+// keeps the page itself (HTML, scripts, styles, the wasm
 // package) so that it loads even while the server cannot be reached. Messages written
 // then are in the SDK's outbox in IndexedDB and go out once the connection is back.
 // Network first, so a deployed update is picked up on the next online visit. The API
 // and the WebSocket are never cached.
 
-const CACHE = "chat-shell-v3";
+const CACHE = "chat-shell-v4";
 const SHELL = [
   "./",
   "index.html",
@@ -14,6 +15,7 @@ const SHELL = [
   "rich.js",
   "attachments.js",
   "session.js",
+  "push.js",
   "pkg/chat_wasm.js",
   "pkg/chat_wasm_bg.wasm",
 ];
@@ -45,5 +47,40 @@ self.addEventListener("fetch", (event) => {
       })
       .catch(() => caches.match(event.request, { ignoreSearch: true })
         .then((cached) => cached || caches.match("index.html"))),
+  );
+});
+
+// A push from the server (decrypted by the browser): what the payload says, one
+// notification per room (a newer one replaces the older), and the app badge.
+self.addEventListener("push", (event) => {
+  let push = {};
+  try {
+    push = event.data ? event.data.json() : {};
+  } catch {
+    // Not ours, or not JSON: still show something, as a push must.
+  }
+  const shown = self.registration.showNotification(push.title || "New message", {
+    body: push.body || "",
+    tag: push.room_id || "chat",
+    renotify: true,
+    data: { room_id: push.room_id, message_id: push.message_id, seq: push.seq },
+  });
+  const badge = "setAppBadge" in navigator && Number.isInteger(push.badge)
+    ? navigator.setAppBadge(push.badge).catch(() => {})
+    : Promise.resolve();
+  event.waitUntil(Promise.all([shown, badge]));
+});
+
+// A click opens the room: in a tab already open on the page if there is one.
+self.addEventListener("notificationclick", (event) => {
+  event.notification.close();
+  const room = event.notification.data?.room_id;
+  const target = new URL(room ? `./#room=${encodeURIComponent(room)}` : "./", self.registration.scope).href;
+  event.waitUntil(
+    self.clients.matchAll({ type: "window", includeUncontrolled: true }).then((windows) => {
+      const open = windows.find((client) => client.url.startsWith(self.registration.scope));
+      if (open) return open.navigate(target).then((client) => client?.focus());
+      return self.clients.openWindow(target);
+    }),
   );
 });

@@ -24,6 +24,19 @@ export function loginError(message) {
   $("login-error").textContent = message;
 }
 
+/** The notifications button, by push status (see push.js): hidden where pushes cannot come. */
+export function pushStatus(status) {
+  const button = $("push-toggle");
+  button.hidden = status === "unsupported";
+  button.dataset.status = status;
+  button.disabled = status === "blocked";
+  button.textContent = {
+    on: "Turn off notifications",
+    off: "Turn on notifications",
+    blocked: "Notifications blocked in this browser",
+  }[status] ?? "";
+}
+
 /** A passing message at the top (errors the server sent, refusals). */
 export function notice(message, sticky = false) {
   const box = $("notice");

@@ -170,10 +170,24 @@ fn room_bodies() {
     round_trip(
         &MuteRequest {
             until: Some(1_764_000_000_000),
+            mentions: None,
         },
         &json!({"until": 1_764_000_000_000_i64}),
     );
-    round_trip(&MuteRequest { until: None }, &json!({"until": null}));
+    round_trip(
+        &MuteRequest {
+            until: None,
+            mentions: None,
+        },
+        &json!({"until": null}),
+    );
+    round_trip(
+        &MuteRequest {
+            until: Some(4_102_444_800_000),
+            mentions: Some(false),
+        },
+        &json!({"until": 4_102_444_800_000_i64, "mentions": false}),
+    );
     round_trip(
         &UpdateProfileRequest {
             display_name: "Ann Smith".into(),

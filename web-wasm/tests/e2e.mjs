@@ -5,7 +5,8 @@
 // photo whose file name is markup, reloads, comes back online, and both end with the same
 // history, the photo's thumbnail shown on the other device. A message that looks like HTML is
 // shown as text; it is reported, and its sender blocked, from the message menu; then
-// the sender deletes his account. Prints PASS/FAIL per check and "N passed, N failed".
+// the sender deletes his account. A push delivered to the page's service worker through
+// DevTools shows as a notification. Prints PASS/FAIL per check and "N passed, N failed".
 //
 // Usage: node e2e.mjs   with CHAT_SERVER_BIN, WEB_ROOT, WORK_DIR, ARTIFACTS_DIR and
 // PLAYWRIGHT_CORE (the playwright-core package directory) in the environment.
@@ -13,7 +14,8 @@
 import { spawn } from "node:child_process";
 import { createServer } from "node:net";
 import { createRequire } from "node:module";
-import { mkdirSync, openSync, readFileSync } from "node:fs";
+import { generateKeyPairSync } from "node:crypto";
+import { existsSync, mkdirSync, openSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 
 const { chromium } = createRequire(import.meta.url)(process.env.PLAYWRIGHT_CORE);
@@ -62,7 +64,15 @@ class Server {
   async start() {
     const work = env("WORK_DIR");
     const log = openSync(join(work, "server.log"), "a");
+    // The server's VAPID key, kept across restarts as an operator would.
+    const vapidKey = join(work, "vapid.pem");
+    if (!existsSync(vapidKey)) {
+      const { privateKey } = generateKeyPairSync("ec", { namedCurve: "P-256" });
+      writeFileSync(vapidKey, privateKey.export({ type: "pkcs8", format: "pem" }));
+    }
     this.process = spawn(env("CHAT_SERVER_BIN"), [
+      "--vapid-key-file", vapidKey,
+      "--vapid-subject", "mailto:ops@example.com",
       "--listen", `127.0.0.1:${this.port}`,
       "--database-url", `sqlite://${join(work, "chat.db")}`,
       "--data-dir", join(work, "data"),
@@ -353,7 +363,7 @@ async function main() {
       "cachedPins(", "replies(", "searchMessages(", "searchLocal(", "mentionCount: number", "changeFailed",
       "replyTo: string | undefined", "reactions: MessageReaction[]", "sendAttachment(roomId: string, file: Blob",
       "pendingFile(", "thumbnail(", "downloadAttachment(", "attachmentLinks(", "uploadProgress",
-      "attachments: MessageAttachment[]", "registerWebPush(", "unregisterPush(", "pushDevices(", "vapidPublicKey("];
+      "attachments: MessageAttachment[]", "registerWebPush(", "unregisterPush(", "pushDevices(", "vapidPublicKey(", "setMute(roomId: string"];
     check("the TypeScript types declare membership, moderation, blocks, reports, account deletion, rich messages and attachments",
       moderation.every((name) => typings.includes(name)),
       moderation.filter((name) => !typings.includes(name)).join(", "));
@@ -381,6 +391,46 @@ async function main() {
     check("a JavaScript token provider connects a client without a session",
       provided.state === "connected" && provided.asked >= 1, JSON.stringify(provided));
     check("the TypeScript types declare setTokenProvider", typings.includes("setTokenProvider(provider: () => Promise<string | undefined>"));
+
+    // Push: the page offers notifications (the server has a VAPID key), and a push the
+    // browser receives (delivered through DevTools, as a push service would) is shown
+    // by the service worker as a notification, one per room.
+    const pushContext = await browser.newContext();
+    await pushContext.grantPermissions(["notifications"], { origin: server.url });
+    const pushPage = await pushContext.newPage();
+    check("ann signs in on a device that allows notifications", await login(pushPage, server, annName));
+    check("the page offers to turn notifications on",
+      await eventually(async () => (await pushPage.isVisible("#push-toggle"))
+        && (await pushPage.textContent("#push-toggle")) === "Turn on notifications"));
+    const cdp = await pushContext.newCDPSession(pushPage);
+    const registrations = [];
+    cdp.on("ServiceWorker.workerRegistrationUpdated", (event) => registrations.push(...event.registrations));
+    await cdp.send("ServiceWorker.enable");
+    await pushPage.evaluate(() => navigator.serviceWorker.ready.then(() => true));
+    check("the page's service worker is registered",
+      await eventually(async () => registrations.some((registration) => !registration.isDeleted)));
+    const { registrationId } = registrations.find((registration) => !registration.isDeleted) ?? {};
+    const pushed = {
+      title: "plans", body: "New message in plans", badge: 3, room_id: "0193a0c2-7d5e-7c3a-9d1e-2f4b6a8c0e11",
+      message_id: "01a207c7-3d6c-725e-9648-74056559d585", seq: 12, notification_id: "n-1", mentioned: false,
+    };
+    for (const body of ["New message in plans", "Another message in plans"]) {
+      await cdp.send("ServiceWorker.deliverPushMessage", {
+        origin: server.url, registrationId, data: JSON.stringify({ ...pushed, body }),
+      });
+    }
+    const shown = () => pushPage.evaluate(() => navigator.serviceWorker.ready
+      .then((registration) => registration.getNotifications())
+      .then((notifications) => notifications.map((n) => ({ title: n.title, body: n.body, tag: n.tag, room: n.data?.room_id }))));
+    check("the service worker shows the newest push of the room as its notification",
+      await eventually(async () => {
+        const notifications = await shown();
+        return notifications.length === 1 && notifications[0].title === "plans"
+          && notifications[0].body === "Another message in plans" && notifications[0].tag === pushed.room_id
+          && notifications[0].room === pushed.room_id;
+      }),
+      JSON.stringify(await shown().catch((error) => error.message)));
+    await pushContext.close();
 
     // Bob deletes his account, erasing his messages: his page signs out, and on ann's
     // page his messages become deleted ones.

@@ -328,6 +328,12 @@ suspend fun roomLists(ann: ChatClient, bob: ChatClient, room: String) {
         list.refresh()
         list.rooms.value.first { it.roomId == room }.unreadCount == 2uL
     })
+    // Muting (mentions still notify): the list says so, and the icon's badge leaves it out.
+    ann.setMute(room, 4_102_444_800_000L, true)
+    check("muting the room shows in the list and leaves the icon's badge",
+        awaitValue { list.rooms.value.first { it.roomId == room }.muted && list.totalUnread() == 0uL })
+    ann.setMute(room, null, true)
+    check("unmuting counts it again", awaitValue { !list.rooms.value.first { it.roomId == room }.muted })
     list.close()
     scope.cancel()
 }

@@ -1,4 +1,4 @@
-//! Push registration for Kotlin and Swift: each method delegates to the SDK.
+//! Push registration and muting for Kotlin and Swift: each method delegates to the SDK.
 
 use chat_protocol::v1::{Device, PushEnvironment, PushPlatform};
 
@@ -40,6 +40,18 @@ impl ChatClient {
     pub async fn vapid_public_key(&self) -> Result<Option<String>> {
         let inner = self.inner.clone();
         on_runtime(async move { inner.vapid_public_key().await }).await
+    }
+
+    /// Mutes a room until `until` (ms since the epoch), or unmutes it with `null`/`nil`;
+    /// with `mentions`, a message that mentions the user still notifies them.
+    pub async fn set_mute(
+        &self,
+        room_id: String,
+        until: Option<i64>,
+        mentions: bool,
+    ) -> Result<()> {
+        let inner = self.inner.clone();
+        on_runtime(async move { inner.set_mute(&room_id, until, mentions).await }).await
     }
 
     /// The signed-in user's push devices, most recently registered first.

@@ -1,9 +1,9 @@
-//! Web Push registration for JavaScript: each method delegates to the SDK.
+//! Web Push registration and muting for JavaScript: each method delegates to the SDK.
 
 use tsify::Ts;
 use wasm_bindgen::prelude::*;
 
-use crate::client::{ChatClient, typed, typed_all};
+use crate::client::{ChatClient, seq_arg, typed, typed_all};
 use crate::convert::Device;
 use crate::error::to_js;
 
@@ -40,6 +40,26 @@ impl ChatClient {
     #[wasm_bindgen(js_name = vapidPublicKey)]
     pub async fn vapid_public_key(&self) -> Result<Option<String>> {
         self.inner.vapid_public_key().await.map_err(to_js)
+    }
+
+    /// Mutes a room until `until` (ms since the epoch), or unmutes it with `undefined`;
+    /// with `mentions`, a message that mentions the user still notifies them.
+    #[wasm_bindgen(js_name = setMute)]
+    pub async fn set_mute(
+        &self,
+        #[wasm_bindgen(js_name = roomId)] room_id: String,
+        until: Option<f64>,
+        mentions: bool,
+    ) -> Result<()> {
+        // A whole, non-negative number of milliseconds (a safe integer in JavaScript).
+        let until = until
+            .map(|ms| seq_arg("until", ms))
+            .transpose()?
+            .map(|ms| i64::try_from(ms).unwrap_or(i64::MAX));
+        self.inner
+            .set_mute(&room_id, until, mentions)
+            .await
+            .map_err(to_js)
     }
 
     /// The signed-in user's push devices, most recently registered first.

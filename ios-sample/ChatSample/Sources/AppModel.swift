@@ -1,5 +1,7 @@
 import ChatKit
 import Foundation
+import UIKit
+import UserNotifications
 
 /// The signed-in user and their client (one cache file per user).
 struct SignedIn {
@@ -16,6 +18,8 @@ struct SignedIn {
 final class AppModel: ObservableObject {
     @Published private(set) var signedIn: SignedIn?
     @Published private(set) var connection: ConnectionState = .disconnected
+    /// The room a tapped notification asks to open (the room list navigates to it).
+    @Published var roomToOpen: String?
 
     static var configuredServerURL: String {
         Bundle.main.object(forInfoDictionaryKey: "ChatServerURL") as? String ?? "http://localhost:8080"
@@ -29,6 +33,8 @@ final class AppModel: ObservableObject {
 
     init(serverURL: String) {
         self.serverURL = serverURL
+        PushDelegate.onDeviceToken = { [weak self] token in self?.registerPushToken(token) }
+        PushDelegate.onOpenRoom = { [weak self] room in self?.roomToOpen = room }
         network = NetworkMonitor { [weak self] in
             Task { @MainActor in self?.networkAvailable() }
         }
@@ -50,6 +56,7 @@ final class AppModel: ObservableObject {
         sessions.save(StoredSession(username: username, session: session))
         use(SignedIn(client: client, session: session, username: username))
         try client.connect()
+        enablePushNotifications()
     }
 
     /// Signs out (on the server too, so the refresh token cannot be used again) and
@@ -98,6 +105,34 @@ final class AppModel: ObservableObject {
         sessions.save(StoredSession(username: user.username, session: session))
     }
 
+    /// Asks for permission to notify (once; iOS remembers the answer), then for a device
+    /// token, which arrives in `registerPushToken`. Called after each sign-in.
+    func enablePushNotifications() {
+        Task {
+            let granted = (try? await UNUserNotificationCenter.current()
+                .requestAuthorization(options: [.alert, .badge, .sound])) ?? false
+            if granted {
+                UIApplication.shared.registerForRemoteNotifications()
+            }
+        }
+    }
+
+    /// Registers APNs' device token for the signed-in user. Development builds get
+    /// sandbox tokens, which only Apple's sandbox gateway takes.
+    private func registerPushToken(_ token: String) {
+        guard let client = signedIn?.client else { return }
+        #if DEBUG
+        let environment = PushEnvironment.sandbox
+        #else
+        let environment = PushEnvironment.production
+        #endif
+        Task {
+            // Offline, the SDK keeps it and registers it at the next sign-in.
+            _ = try? await client.registerPushToken(
+                platform: .apns, token: token, appId: Bundle.main.bundleIdentifier, environment: environment)
+        }
+    }
+
     /// The system reports a usable network, or the app is back in the foreground.
     func networkAvailable() {
         try? signedIn?.client.notifyNetworkAvailable()
@@ -114,6 +149,7 @@ final class AppModel: ObservableObject {
         // that expired while the app was closed) must not be missed.
         use(SignedIn(client: client, session: stored.session, username: stored.username))
         try? client.connect()
+        enablePushNotifications()
     }
 
     private func use(_ user: SignedIn?) {

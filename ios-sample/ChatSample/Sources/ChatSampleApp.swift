@@ -5,6 +5,7 @@ import SwiftUI
 
 @main
 struct ChatSampleApp: App {
+    @UIApplicationDelegateAdaptor(PushDelegate.self) private var pushDelegate
     @StateObject private var model = AppModel(serverURL: AppModel.configuredServerURL)
     @Environment(\.scenePhase) private var scenePhase
 

@@ -101,6 +101,12 @@ struct RoomListView: View {
                 Button("Cancel", role: .cancel) {}
             }
             .task { await rooms.refresh() }
+            // A tapped notification: open its room, once the list knows it.
+            .onReceive(model.$roomToOpen) { room in
+                guard let room, let summary = rooms.mine.first(where: { $0.roomId == room }) else { return }
+                model.roomToOpen = nil
+                path = [summary]
+            }
         }
     }
 

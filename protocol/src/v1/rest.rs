@@ -201,6 +201,11 @@ pub struct MuteRequest {
     #[serde(default)]
     #[cfg_attr(feature = "openapi", schema(minimum = 0))]
     pub until: Option<i64>,
+    /// Whether a message that mentions the caller still notifies them while the room is
+    /// muted (offline notifications and pushes). Left out: `true`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(nullable = false))]
+    pub mentions: Option<bool>,
 }
 
 /// Body of `PATCH /v1/users/me`.

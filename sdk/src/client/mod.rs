@@ -10,6 +10,7 @@ mod bridge;
 mod error;
 mod events;
 mod moderation;
+mod mute;
 mod push;
 mod refresher;
 mod rest;

@@ -120,7 +120,12 @@ pub async fn mute(
     access::member_room(&state, &room_id, &user_id).await?;
     if !state
         .store()
-        .set_mute(&room_id, &user_id, request.until)
+        .set_mute(
+            &room_id,
+            &user_id,
+            request.until,
+            request.mentions.unwrap_or(true),
+        )
         .await?
     {
         // Left between the check and the update.

@@ -73,12 +73,17 @@ impl Notifier {
 
     async fn notify(&self, message: &Message) -> crate::error::Result<()> {
         let members = self.store.members(&message.room_id).await?;
-        // Members who muted the room are not notified (they still count it unread), nor
-        // are those who blocked the sender (their apps hide the message).
-        let muted = self
+        // Members who muted the room are not notified (they still count it unread), but
+        // for a message that mentions them unless they turned that off; nor are those
+        // who blocked the sender (their apps hide the message).
+        let muted: Vec<String> = self
             .store
             .muted_members(&message.room_id, crate::clock::now_ms())
-            .await?;
+            .await?
+            .into_iter()
+            .filter(|m| !(m.mentions && message.mentions.iter().any(|id| id.as_str() == m.user_id)))
+            .map(|m| m.user_id)
+            .collect();
         let blockers = self.store.blockers_of(&message.sender_id).await?;
         let others: Vec<String> = members
             .iter()

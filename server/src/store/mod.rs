@@ -301,6 +301,14 @@ pub struct SearchFilter {
     pub limit: u32,
 }
 
+/// A member who muted a room.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MutedMember {
+    pub user_id: String,
+    /// Whether a message that mentions them still notifies them.
+    pub mentions: bool,
+}
+
 /// Durable storage of users, rooms, events and receipts.
 ///
 /// # Errors
@@ -374,11 +382,18 @@ pub trait Store: Send + Sync + std::fmt::Debug + 'static {
     async fn room_entry(&self, user_id: &str, room_id: &str) -> Result<Option<RoomListEntry>>;
     /// Public rooms, newest first, as `user_id` would see them in their list.
     async fn public_rooms(&self, user_id: &str, limit: u32) -> Result<Vec<RoomListEntry>>;
-    /// Sets or clears (`None`) until when a member muted a room; `false` when the user
-    /// is not a member.
-    async fn set_mute(&self, room_id: &str, user_id: &str, until: Option<i64>) -> Result<bool>;
-    /// Members who muted the room until after `now`.
-    async fn muted_members(&self, room_id: &str, now: i64) -> Result<Vec<String>>;
+    /// Sets or clears (`None`) until when a member muted a room, and whether mentions
+    /// still notify them meanwhile; `false` when the user is not a member.
+    async fn set_mute(
+        &self,
+        room_id: &str,
+        user_id: &str,
+        until: Option<i64>,
+        mentions: bool,
+    ) -> Result<bool>;
+    /// Members who muted the room until after `now`, and whether mentions still reach
+    /// each of them.
+    async fn muted_members(&self, room_id: &str, now: i64) -> Result<Vec<MutedMember>>;
     /// Whether the user is a member of the room.
     async fn is_member(&self, room_id: &str, user_id: &str) -> Result<bool>;
     /// A room by id, and whether the user is a member: one statement where

@@ -215,14 +215,24 @@ async fn a_member_mutes_and_unmutes_a_room_for_themself_only() {
     }
     let store = store.as_ref();
     room(store, "r", "ann", &["bob"]).await;
-    assert!(store.set_mute("r", "ann", Some(i64::MAX)).await.unwrap());
+    assert!(
+        store
+            .set_mute("r", "ann", Some(i64::MAX), false)
+            .await
+            .unwrap()
+    );
     assert_eq!(list(store, "ann").await[0].muted_until, Some(i64::MAX));
     assert_eq!(list(store, "bob").await[0].muted_until, None);
-    assert!(store.set_mute("r", "ann", None).await.unwrap());
+    assert!(store.set_mute("r", "ann", None, true).await.unwrap());
     assert_eq!(list(store, "ann").await[0].muted_until, None);
     assert!(
-        !store.set_mute("r", "cid", Some(1)).await.unwrap(),
+        !store.set_mute("r", "cid", Some(1), true).await.unwrap(),
         "not a member"
     );
-    assert!(!store.set_mute("nowhere", "ann", Some(1)).await.unwrap());
+    assert!(
+        !store
+            .set_mute("nowhere", "ann", Some(1), true)
+            .await
+            .unwrap()
+    );
 }

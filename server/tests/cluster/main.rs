@@ -10,12 +10,16 @@
 mod common;
 
 mod harness;
+#[allow(dead_code)]
+#[path = "../push_endpoints/mod.rs"]
+mod push_endpoints;
 
 mod attachments;
 mod chat;
 mod faults;
 mod moderation;
 mod presence;
+mod push;
 mod rich;
 mod room_list;
 mod sessions;

@@ -2,6 +2,8 @@
 //! One binary, one module per feature.
 
 mod common;
+#[path = "../push_endpoints/mod.rs"]
+mod push_endpoints;
 
 mod accounts;
 mod attachments;

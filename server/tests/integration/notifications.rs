@@ -380,3 +380,53 @@ async fn mentioned_recipients_are_named_and_those_who_blocked_the_sender_are_lef
     let delivered = webhook.delivered(2).await;
     assert!(delivered[1].get("mentioned").is_none(), "{}", delivered[1]);
 }
+
+#[tokio::test]
+async fn a_mention_reaches_a_member_who_muted_the_room_unless_they_said_otherwise() {
+    let webhook = Receiver::start(0).await;
+    let server = server_notifying(&webhook, |_| {}).await;
+    let ann = server.register("ann").await;
+    let bob = server.register("bob").await;
+    let carol = server.register("carol").await;
+    let room = server
+        .create_room(&ann.token, "r", "private", &[&bob.user_id, &carol.user_id])
+        .await;
+    // Both mute the room for good; Bob keeps mentions (the default), Carol does not.
+    for (token, body) in [
+        (
+            &bob.token,
+            serde_json::json!({"until": 4_102_444_800_000_i64}),
+        ),
+        (
+            &carol.token,
+            serde_json::json!({"until": 4_102_444_800_000_i64, "mentions": false}),
+        ),
+    ] {
+        let status = server
+            .http
+            .put(server.url(&format!("/v1/rooms/{room}/mute")))
+            .bearer_auth(token)
+            .json(&body)
+            .send()
+            .await
+            .unwrap()
+            .status();
+        assert_eq!(status, 204);
+    }
+    let mut a = server.client(&ann.token).await;
+    let mention = || chat_protocol::v1::ClientFrame::SendMessage {
+        room_id: room.as_str().into(),
+        client_msg_id: uuid::Uuid::new_v4().to_string(),
+        content: "@bob @carol look".into(),
+        reply_to: None,
+        mentions: vec![bob.user_id.as_str().into(), carol.user_id.as_str().into()],
+        attachments: Vec::new(),
+    };
+    // A message without mentions notifies neither; one that mentions both, Bob only.
+    a.say(&room, "nobody is mentioned").await;
+    a.send(&mention()).await;
+    let delivered = webhook.delivered(1).await;
+    assert_eq!(delivered.len(), 1, "{delivered:?}");
+    assert_eq!(recipients(&delivered[0]), sorted(&[&bob.user_id]));
+    assert_eq!(delivered[0]["mentioned"], serde_json::json!([bob.user_id]));
+}

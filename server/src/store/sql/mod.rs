@@ -35,9 +35,9 @@ use super::rows::{event_from_row, message_from_row, room_from_row, to_i64, to_u6
 use super::write::{MessageChange, NewMessage, Sent};
 use super::{
     AccountStatus, AttachmentForSend, AttachmentRecord, Circle, CommittedEvent, EventOutbox,
-    NewPushDevice, NewReport, NewRoom, OutboxRow, Page, PageRange, PushTarget, RefreshTokenRecord,
-    RoomInfo, RoomListCursor, RoomListEntry, RoomRecord, RoomWithMembers, Rotation, SearchFilter,
-    Store, UserRecord,
+    MutedMember, NewPushDevice, NewReport, NewRoom, OutboxRow, Page, PageRange, PushTarget,
+    RefreshTokenRecord, RoomInfo, RoomListCursor, RoomListEntry, RoomRecord, RoomWithMembers,
+    Rotation, SearchFilter, Store, UserRecord,
 };
 use crate::events::schema::{self, OutboxEvent};
 
@@ -429,11 +429,17 @@ where
         self.list_public_rooms(user_id, limit).await
     }
 
-    async fn set_mute(&self, room_id: &str, user_id: &str, until: Option<i64>) -> Result<bool> {
-        self.mute(room_id, user_id, until).await
+    async fn set_mute(
+        &self,
+        room_id: &str,
+        user_id: &str,
+        until: Option<i64>,
+        mentions: bool,
+    ) -> Result<bool> {
+        self.mute(room_id, user_id, until, mentions).await
     }
 
-    async fn muted_members(&self, room_id: &str, now: i64) -> Result<Vec<String>> {
+    async fn muted_members(&self, room_id: &str, now: i64) -> Result<Vec<MutedMember>> {
         self.muted(room_id, now).await
     }
 

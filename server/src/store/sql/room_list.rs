@@ -14,7 +14,7 @@ use sqlx::{ColumnIndex, Decode, Encode, Executor, IntoArguments, Row, Type};
 use super::{Backend, SqlStore};
 use crate::store::error::Result;
 use crate::store::rows::{room_from_row, to_u64};
-use crate::store::{RoomListCursor, RoomListEntry};
+use crate::store::{MutedMember, RoomListCursor, RoomListEntry};
 
 /// What sorting a listed room needs, `m` being the user's membership row (NULL columns
 /// when they are not a member). `last_message_at` is 0 for a room without messages.
@@ -116,11 +116,11 @@ fn public_sql() -> String {
     )
 }
 
-const MUTED_MEMBERS: &str =
-    "SELECT user_id FROM room_members WHERE room_id = $1 AND muted_until > $2";
+const MUTED_MEMBERS: &str = "SELECT user_id, CAST(mute_mentions AS BIGINT) AS mute_mentions
+     FROM room_members WHERE room_id = $1 AND muted_until > $2";
 
-const SET_MUTE: &str =
-    "UPDATE room_members SET muted_until = $1 WHERE room_id = $2 AND user_id = $3";
+const SET_MUTE: &str = "UPDATE room_members SET muted_until = $1, mute_mentions = $4
+     WHERE room_id = $2 AND user_id = $3";
 
 fn entry_from_row<R: Row>(row: &R) -> Result<RoomListEntry>
 where
@@ -212,12 +212,20 @@ where
         rows.iter().map(entry_from_row).collect()
     }
 
-    pub(super) async fn muted(&self, room_id: &str, now: i64) -> Result<Vec<String>> {
-        Ok(sqlx::query_scalar::<DB, String>(MUTED_MEMBERS)
+    pub(super) async fn muted(&self, room_id: &str, now: i64) -> Result<Vec<MutedMember>> {
+        let rows = sqlx::query::<DB>(MUTED_MEMBERS)
             .bind(room_id)
             .bind(now)
             .fetch_all(&self.pool)
-            .await?)
+            .await?;
+        rows.iter()
+            .map(|row| {
+                Ok(MutedMember {
+                    user_id: row.try_get("user_id")?,
+                    mentions: row.try_get::<i64, _>("mute_mentions")? != 0,
+                })
+            })
+            .collect()
     }
 
     pub(super) async fn mute(
@@ -225,11 +233,13 @@ where
         room_id: &str,
         user_id: &str,
         until: Option<i64>,
+        mentions: bool,
     ) -> Result<bool> {
         let result = sqlx::query::<DB>(SET_MUTE)
             .bind(until)
             .bind(room_id)
             .bind(user_id)
+            .bind(i64::from(mentions))
             .execute(&self.pool)
             .await?;
         Ok(DB::rows_affected(&result) > 0)

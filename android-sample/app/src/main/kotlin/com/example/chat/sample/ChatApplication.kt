@@ -9,6 +9,7 @@ class ChatApplication : Application() {
 
     override fun onCreate() {
         super.onCreate()
+        ChatMessagingService.createChannel(this)
         chat = ChatService(this, BuildConfig.CHAT_SERVER_URL)
         chat.restore()
         NetworkMonitor(this) { chat.networkAvailable() }.start()

@@ -13,6 +13,9 @@ import uniffi.chat_ffi.ChatClient
 import uniffi.chat_ffi.ChatException
 import uniffi.chat_ffi.ChatListener
 import uniffi.chat_ffi.ListenerHandle
+import com.google.firebase.FirebaseApp
+import com.google.firebase.messaging.FirebaseMessaging
+import uniffi.chat_protocol.PushPlatform
 import uniffi.chat_sdk.ClientEvent
 import uniffi.chat_sdk.Session
 
@@ -32,6 +35,9 @@ class ChatService(private val context: Context, private val serverUrl: String) {
 
     /** Who is signed in, or null for the sign-in screen. */
     val signedIn: StateFlow<SignedIn?> = _signedIn.asStateFlow()
+
+    /** The room a tapped notification asks to open, until the screens have opened it. */
+    val roomToOpen = MutableStateFlow<String?>(null)
 
     /**
      * Resumes the stored session while its refresh token (or, without one, its access
@@ -54,6 +60,7 @@ class ChatService(private val context: Context, private val serverUrl: String) {
             keepRenewedSessions(client)
             client.connect()
             _signedIn.value = SignedIn(client, session, username)
+            fetchPushToken()
         } catch (e: ChatException) {
             // Unusable (storage failed, bad configuration): sign in again rather than
             // fail on every launch.
@@ -75,6 +82,26 @@ class ChatService(private val context: Context, private val serverUrl: String) {
         keepRenewedSessions(client)
         client.connect()
         _signedIn.value = SignedIn(client, session, username)
+        fetchPushToken()
+    }
+
+    /**
+     * Registers FCM's registration token for the signed-in user (from
+     * [ChatMessagingService.onNewToken], or [fetchPushToken] after a sign-in). The SDK
+     * keeps it in the user's cache and registers it again after each sign-in; offline, it
+     * waits for the next one.
+     */
+    fun registerPushToken(token: String) {
+        val client = _signedIn.value?.client ?: return
+        scope.launch {
+            runCatching { client.registerPushToken(PushPlatform.FCM, token, context.packageName, null) }
+        }
+    }
+
+    /** Asks FCM for the current token, when the app has a Firebase project configured. */
+    private fun fetchPushToken() {
+        if (FirebaseApp.getApps(context).isEmpty()) return
+        FirebaseMessaging.getInstance().token.addOnSuccessListener(::registerPushToken)
     }
 
     /**

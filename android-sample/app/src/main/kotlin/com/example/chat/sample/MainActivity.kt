@@ -1,10 +1,16 @@
 package com.example.chat.sample
 
+import android.Manifest
+import android.content.Intent
+import android.content.pm.PackageManager
 import android.net.Uri
+import android.os.Build
 import android.os.Bundle
 import androidx.activity.ComponentActivity
 import androidx.activity.compose.setContent
 import androidx.activity.enableEdgeToEdge
+import androidx.activity.result.contract.ActivityResultContracts
+import androidx.compose.runtime.LaunchedEffect
 import androidx.compose.runtime.getValue
 import androidx.lifecycle.compose.collectAsStateWithLifecycle
 import androidx.navigation.NavType
@@ -24,6 +30,7 @@ class MainActivity : ComponentActivity() {
         super.onCreate(savedInstanceState)
         enableEdgeToEdge()
         val chat = (application as ChatApplication).chat
+        openRoomOf(intent)
         setContent {
             ChatTheme {
                 val signedIn by chat.signedIn.collectAsStateWithLifecycle()
@@ -31,10 +38,32 @@ class MainActivity : ComponentActivity() {
                 if (user == null) {
                     LoginScreen(chat)
                 } else {
-                    SignedInNavigation(user, onSignOut = chat::signOut, onDeleteAccount = chat::deleteAccount)
+                    LaunchedEffect(user.session.userId) { askToNotify() }
+                    SignedInNavigation(user, chat, onSignOut = chat::signOut, onDeleteAccount = chat::deleteAccount)
                 }
             }
         }
+    }
+
+    /** A notification tapped while the app runs. */
+    override fun onNewIntent(intent: Intent) {
+        super.onNewIntent(intent)
+        openRoomOf(intent)
+    }
+
+    private fun openRoomOf(intent: Intent?) {
+        val roomId = intent?.getStringExtra(ChatMessagingService.EXTRA_ROOM_ID) ?: return
+        (application as ChatApplication).chat.roomToOpen.value = roomId
+    }
+
+    private val notificationPermission =
+        registerForActivityResult(ActivityResultContracts.RequestPermission()) { /* either way, chat works */ }
+
+    /** Android 13+: asks once for permission to show notifications (the system remembers a no). */
+    private fun askToNotify() {
+        if (Build.VERSION.SDK_INT < Build.VERSION_CODES.TIRAMISU) return
+        val granted = checkSelfPermission(Manifest.permission.POST_NOTIFICATIONS) == PackageManager.PERMISSION_GRANTED
+        if (!granted) notificationPermission.launch(Manifest.permission.POST_NOTIFICATIONS)
     }
 
     /** Leaving the screen: store the newest session, in case a renewal event was missed. */
@@ -47,12 +76,22 @@ class MainActivity : ComponentActivity() {
 @androidx.compose.runtime.Composable
 private fun SignedInNavigation(
     user: SignedIn,
+    chat: ChatService,
     onSignOut: () -> Unit,
     onDeleteAccount: suspend (String?, Boolean) -> Unit,
 ) {
     val nav = rememberNavController()
     val openRoom = { roomId: String, name: String ->
         nav.navigate("chat/${Uri.encode(roomId)}?name=${Uri.encode(name)}")
+    }
+    // A tapped notification names a room: open it, with its name from the cached list.
+    val roomToOpen by chat.roomToOpen.collectAsStateWithLifecycle()
+    LaunchedEffect(roomToOpen) {
+        val roomId = roomToOpen ?: return@LaunchedEffect
+        chat.roomToOpen.value = null
+        val name = runCatching { user.client.roomList() }.getOrNull()
+            ?.firstOrNull { it.roomId == roomId }?.name.orEmpty()
+        openRoom(roomId, name)
     }
     NavHost(navController = nav, startDestination = "rooms") {
         composable("rooms") {

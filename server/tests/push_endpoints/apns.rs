@@ -145,7 +145,7 @@ fn verified(
     let claims = jsonwebtoken::decode::<Value>(token, &verifier.key, &validation)
         .map_err(|_| "InvalidProviderToken")?
         .claims;
-    let age = crate::common::now_secs().abs_diff(claims["iat"].as_u64().unwrap_or(0));
+    let age = super::now_secs().abs_diff(claims["iat"].as_u64().unwrap_or(0));
     if age > 3600 {
         return Err("ExpiredProviderToken");
     }

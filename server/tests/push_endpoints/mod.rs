@@ -1,11 +1,11 @@
-//! Pushes through the real protocols of APNs, FCM and Web Push, to endpoints the tests
-//! start on loopback: each verifies what the real service would (the JWT, the OAuth
-//! grant, the VAPID signature, the encryption) and answers what a test scripts.
+//! Local endpoints speaking the real protocols of APNs, FCM and Web Push, for the push
+//! tests of one process (tests/integration/push.rs) and of a cluster: each verifies what
+//! the real service would (the JWT, the OAuth grant, the VAPID signature, the
+//! encryption) and answers what a test scripts.
 
-mod apns_endpoint;
-mod deliveries;
-mod fcm_endpoint;
-mod web_push_receiver;
+pub mod apns;
+pub mod fcm;
+pub mod web_push;
 
 use std::collections::VecDeque;
 use std::path::Path;
@@ -82,4 +82,12 @@ pub fn write_file(dir: &Path, name: &str, text: &str) -> std::path::PathBuf {
     let path = dir.join(name);
     std::fs::write(&path, text).unwrap();
     path
+}
+
+/// Seconds since the Unix epoch (JWT time).
+fn now_secs() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs()
 }

@@ -1,5 +1,6 @@
-//! Pushes end to end: who gets one, what it says, the badge, pruning of gone devices,
-//! retries of throttled ones, and chat that never waits for a push service.
+//! Pushes end to end, through the real protocols to local endpoints
+//! (tests/push_endpoints): who gets one, what it says, the badge, pruning of gone
+//! devices, retries of throttled ones, and chat that never waits for a push service.
 
 use std::time::Duration;
 
@@ -7,11 +8,11 @@ use p256::elliptic_curve::rand_core::OsRng;
 use p256::pkcs8::LineEnding;
 use serde_json::{Value, json};
 
-use super::apns_endpoint::{self, ApnsEndpoint};
-use super::fcm_endpoint::FcmEndpoint;
-use super::web_push_receiver::{self, WebPushReceiver};
-use super::write_file;
 use crate::common::TestServer;
+use crate::push_endpoints::apns::{self as apns_endpoint, ApnsEndpoint};
+use crate::push_endpoints::fcm::FcmEndpoint;
+use crate::push_endpoints::web_push::{self as web_push_receiver, WebPushReceiver};
+use crate::push_endpoints::write_file;
 
 /// The three local push services, and the files that lead a server to them.
 struct Services {

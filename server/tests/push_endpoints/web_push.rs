@@ -118,7 +118,7 @@ fn vapid_key(shared: &Shared, headers: &HeaderMap) -> Result<String, &'static st
             .map_err(|_| "the signature does not verify")?
             .claims;
     let exp = claims["exp"].as_u64().ok_or("no exp")?;
-    if exp > crate::common::now_secs() + 24 * 3600 {
+    if exp > super::now_secs() + 24 * 3600 {
         return Err("exp is more than 24 hours ahead");
     }
     if claims["sub"] != SUBJECT {
