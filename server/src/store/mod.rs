@@ -26,6 +26,8 @@ mod sqlite;
 mod tests;
 mod write;
 
+use std::collections::HashMap;
+
 use async_trait::async_trait;
 use chat_protocol::v1::{
     BlockedUser, Device, LastMessage, MemberReceipts, MemberRole, Message, PinnedMessage,
@@ -458,9 +460,10 @@ pub trait Store: Send + Sync + std::fmt::Debug + 'static {
     /// Forgets the device `device_id` if it still has `token`: its push service said
     /// the token is gone. Whether it was deleted.
     async fn prune_push_device(&self, device_id: &str, token: &str) -> Result<bool>;
-    /// How many messages `user_id` has not read, over all their rooms (a push's badge):
-    /// counted like the room list's `unread_count`.
-    async fn unread_total(&self, user_id: &str) -> Result<u64>;
+    /// How many messages each of `user_ids` has not read, over all their rooms (a
+    /// push's badge), counted like the room list's `unread_count`; users with none are
+    /// left out.
+    async fn unread_totals(&self, user_ids: &[String]) -> Result<HashMap<String, u64>>;
     /// Stores a report (see [`NewReport`]) and its event-stream event.
     async fn create_report(&self, report: NewReport) -> Result<Report>;
     /// Ids of users sharing at least one room with `user_id` (excluding them).

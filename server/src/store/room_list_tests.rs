@@ -1,6 +1,8 @@
 //! The room list, profiles and mute, against every backend (like `tests`, whose
 //! helpers this uses): what `GET /v1/rooms` reads.
 
+use std::collections::HashMap;
+
 use chat_protocol::v1::{ReceiptKind, RoomVisibility};
 
 use super::tests::{Opened, add_member, change, message, open, room, user};
@@ -89,6 +91,38 @@ async fn unread_counts_only_other_peoples_messages_after_the_read_position_not_d
         .unwrap();
     let r = list(store, "ann").await.remove(0);
     assert_eq!((r.unread_count, r.read_seq), (0, 6));
+}
+
+#[tokio::test]
+async fn the_unread_totals_of_a_push_badge_sum_every_room_of_each_user() {
+    let Opened { store, _dir, .. } = open().await;
+    for id in ["ann", "bob", "cid"] {
+        user(store.as_ref(), id).await;
+    }
+    room(store.as_ref(), "r", "ann", &["bob", "cid"]).await;
+    room(store.as_ref(), "s", "bob", &["ann"]).await;
+    let store = store.as_ref();
+    let first = say(store, "r", "bob", "one", 100).await;
+    say(store, "r", "cid", "two", 101).await;
+    say(store, "s", "bob", "three", 102).await;
+    let gone = say(store, "s", "bob", "four", 103).await;
+    store
+        .change(change("s", "bob", &gone.message_id, ChangeAction::Delete))
+        .await
+        .unwrap();
+    store
+        .set_receipt("r", "ann", first.seq, ReceiptKind::Read)
+        .await
+        .unwrap();
+    let who: Vec<String> = ["ann", "bob", "cid", "nobody"].map(String::from).to_vec();
+    let totals = store.unread_totals(&who).await.unwrap();
+    // Ann: cid's message in r (bob's first is read) and bob's one left in s. Bob: cid's
+    // in r. Cid: bob's in r. Nobody has none, and is left out.
+    assert_eq!(
+        totals,
+        HashMap::from([("ann".into(), 2), ("bob".into(), 1), ("cid".into(), 1)])
+    );
+    assert!(store.unread_totals(&[]).await.unwrap().is_empty());
 }
 
 #[tokio::test]

@@ -173,8 +173,10 @@ impl Push {
                     .push(target);
             }
         }
+        let users: Vec<String> = by_user.keys().cloned().collect();
+        let badges = self.store.unread_totals(&users).await?;
         for (user_id, targets) in by_user {
-            let badge = self.store.unread_total(&user_id).await?;
+            let badge = badges.get(&user_id).copied().unwrap_or(0);
             let alert = Arc::new(Alert::new(notification, &user_id, badge));
             for target in targets {
                 if let Some(deliveries) = self.deliveries(target.platform) {

@@ -14,6 +14,7 @@ mod rich;
 mod room_deletion;
 mod room_list;
 
+use std::collections::HashMap;
 use std::sync::Mutex;
 
 use async_trait::async_trait;
@@ -543,8 +544,8 @@ where
         self.delete_push_token(device_id, token).await
     }
 
-    async fn unread_total(&self, user_id: &str) -> Result<u64> {
-        self.unread_total_of(user_id).await
+    async fn unread_totals(&self, user_ids: &[String]) -> Result<HashMap<String, u64>> {
+        self.unread_totals_of(user_ids).await
     }
 
     async fn blocked_users(&self, blocker: &str) -> Result<Vec<BlockedUser>> {

@@ -2,6 +2,8 @@
 //! it is unique per platform: registering it again refreshes it, from another user moves
 //! it to them (the phone changed hands, or its user signed in to another account).
 
+use std::collections::HashMap;
+
 use chat_protocol::v1::{Device, MAX_DEVICES_PER_USER, PushEnvironment, PushPlatform};
 use sqlx::{ColumnIndex, Decode, Encode, Executor, IntoArguments, Row, Type};
 
@@ -9,6 +11,9 @@ use super::{Backend, SqlStore};
 use crate::store::error::{Error, Result};
 use crate::store::rows::{to_i64, to_u64};
 use crate::store::{NewPushDevice, PushTarget};
+
+/// Users whose unread totals one statement counts (each is a bound parameter).
+const UNREAD_BATCH: usize = 500;
 
 /// How many characters of a token a device listing shows.
 const TOKEN_HINT_CHARS: usize = 8;
@@ -126,20 +131,34 @@ where
         Ok(DB::rows_affected(&deleted) > 0)
     }
 
-    /// The user's unread messages over all their rooms: those after their read
-    /// position, not theirs, not deleted (the room list's `unread_count`, summed).
-    pub(super) async fn unread_total_of(&self, user_id: &str) -> Result<u64> {
-        let row = sqlx::query::<DB>(
-            "SELECT CAST(COUNT(x.id) AS BIGINT) AS unread
-             FROM room_members m
-             LEFT JOIN receipts rc ON rc.room_id = m.room_id AND rc.user_id = m.user_id
-             JOIN messages x ON x.room_id = m.room_id AND x.seq > COALESCE(rc.read_seq, 0)
-             WHERE m.user_id = $1 AND x.sender_id <> $1 AND x.deleted_at IS NULL",
-        )
-        .bind(user_id)
-        .fetch_one(&self.pool)
-        .await?;
-        Ok(to_u64(row.try_get("unread")?))
+    /// Each user's unread messages over all their rooms: those after their read
+    /// position, not theirs, not deleted (the room list's `unread_count`, summed). One
+    /// statement per [`UNREAD_BATCH`] users; a user with none is left out.
+    pub(super) async fn unread_totals_of(
+        &self,
+        user_ids: &[String],
+    ) -> Result<HashMap<String, u64>> {
+        let mut totals = HashMap::with_capacity(user_ids.len());
+        for batch in user_ids.chunks(UNREAD_BATCH) {
+            let placeholders: Vec<String> = (1..=batch.len()).map(|n| format!("${n}")).collect();
+            let sql = format!(
+                "SELECT m.user_id, CAST(COUNT(x.id) AS BIGINT) AS unread
+                 FROM room_members m
+                 LEFT JOIN receipts rc ON rc.room_id = m.room_id AND rc.user_id = m.user_id
+                 JOIN messages x ON x.room_id = m.room_id AND x.seq > COALESCE(rc.read_seq, 0)
+                 WHERE m.user_id IN ({}) AND x.sender_id <> m.user_id AND x.deleted_at IS NULL
+                 GROUP BY m.user_id",
+                placeholders.join(", ")
+            );
+            let mut query = sqlx::query::<DB>(sqlx::AssertSqlSafe(sql));
+            for user_id in batch {
+                query = query.bind(user_id.as_str());
+            }
+            for row in query.fetch_all(&self.pool).await? {
+                totals.insert(row.try_get("user_id")?, to_u64(row.try_get("unread")?));
+            }
+        }
+        Ok(totals)
     }
 }
 
