@@ -15,7 +15,7 @@ use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use reqwest::StatusCode;
 use serde::{Deserialize, Serialize};
 
-use super::delivery::{Gateway, Outcome, PushJob, transient, unreachable};
+use super::delivery::{Answer, Gateway, Outcome, PushJob, answer};
 
 const PRODUCTION: &str = "https://api.push.apple.com";
 const SANDBOX: &str = "https://api.sandbox.push.apple.com";
@@ -195,17 +195,11 @@ impl Gateway for Apns {
             .json(&payload(job))
             .send()
             .await;
-        let response = match sent {
-            Ok(response) => response,
-            Err(e) => return unreachable(&e),
+        let response = match answer(sent) {
+            Answer::Settled(outcome) => return outcome,
+            Answer::Refused(response) => response,
         };
         let status = response.status();
-        if status.is_success() {
-            return Outcome::Delivered;
-        }
-        if let Some(retry) = transient(status, response.headers()) {
-            return retry;
-        }
         let refusal: Refusal = response.json().await.unwrap_or_default();
         let reason = format!("APNs answered {status} {}", refusal.reason);
         match (status, refusal.reason.as_str()) {

@@ -219,6 +219,31 @@ fn retry_after(headers: &reqwest::header::HeaderMap) -> Option<Duration> {
         .map(Duration::from_secs)
 }
 
+/// A push request's answer, once what every service means alike is taken out.
+#[derive(Debug)]
+pub enum Answer {
+    /// Delivered (2xx), unreachable, throttled (429) or a server error (5xx).
+    Settled(Outcome),
+    /// A refusal, which each service explains in its own body.
+    Refused(reqwest::Response),
+}
+
+/// Reads a sent request's answer as far as every push service agrees on it.
+pub fn answer(sent: Result<reqwest::Response, reqwest::Error>) -> Answer {
+    let response = match sent {
+        Ok(response) => response,
+        Err(e) => return Answer::Settled(unreachable(&e)),
+    };
+    let status = response.status();
+    if status.is_success() {
+        return Answer::Settled(Outcome::Delivered);
+    }
+    match transient(status, response.headers()) {
+        Some(retry) => Answer::Settled(retry),
+        None => Answer::Refused(response),
+    }
+}
+
 /// The outcome of a request that got no answer.
 pub fn unreachable(error: &reqwest::Error) -> Outcome {
     Outcome::Retry {

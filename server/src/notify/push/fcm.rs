@@ -12,7 +12,7 @@ use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use reqwest::StatusCode;
 use serde::{Deserialize, Serialize};
 
-use super::delivery::{Gateway, Outcome, PushJob, transient, unreachable};
+use super::delivery::{Answer, Gateway, Outcome, PushJob, answer, transient, unreachable};
 
 /// What the access token allows: sending through FCM.
 const SCOPE: &str = "https://www.googleapis.com/auth/firebase.messaging";
@@ -230,17 +230,11 @@ impl Gateway for Fcm {
             .json(&message(job))
             .send()
             .await;
-        let response = match sent {
-            Ok(response) => response,
-            Err(e) => return unreachable(&e),
+        let response = match answer(sent) {
+            Answer::Settled(outcome) => return outcome,
+            Answer::Refused(response) => response,
         };
         let status = response.status();
-        if status.is_success() {
-            return Outcome::Delivered;
-        }
-        if let Some(retry) = transient(status, response.headers()) {
-            return retry;
-        }
         if status == StatusCode::UNAUTHORIZED {
             self.forget_token().await;
             return Outcome::Retry {

@@ -19,7 +19,7 @@ use reqwest::StatusCode;
 use serde::Serialize;
 use sha2::{Digest as _, Sha256};
 
-use super::delivery::{Gateway, Outcome, PushJob, transient, unreachable};
+use super::delivery::{Answer, Gateway, Outcome, PushJob, answer};
 use super::endpoint_guard;
 
 /// How long a push service keeps an undelivered push (the browser may be closed).
@@ -246,16 +246,11 @@ impl Gateway for WebPush {
             .body(body)
             .send()
             .await;
-        let response = match sent {
-            Ok(response) => response,
-            Err(e) => return unreachable(&e),
+        let status = match answer(sent) {
+            Answer::Settled(outcome) => return outcome,
+            Answer::Refused(response) => response.status(),
         };
-        let status = response.status();
-        if let Some(retry) = transient(status, response.headers()) {
-            return retry;
-        }
         match status {
-            s if s.is_success() => Outcome::Delivered,
             StatusCode::NOT_FOUND | StatusCode::GONE => {
                 Outcome::Gone(format!("the push service answered {status}"))
             }
