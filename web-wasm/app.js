@@ -106,7 +106,9 @@ function openLinkedRoom() {
 async function showPushStatus() {
   const client = state.client;
   const status = await push.status(client).catch(() => "unsupported");
-  if (state.client === client) view.pushStatus(status);
+  if (state.client !== client) return;
+  view.pushStatus(status);
+  if (status === "on") push.refresh(client).catch(() => {});
 }
 
 async function togglePush() {
@@ -118,7 +120,7 @@ async function togglePush() {
       : await push.enable(state.client);
     view.pushStatus(status);
   } catch (error) {
-    view.notice(`Notifications could not be turned on: ${error.message}`);
+    view.notice(`Notifications could not be changed: ${error.message}`);
   } finally {
     button.disabled = false;
   }
@@ -635,6 +637,12 @@ function wire() {
   });
   $("push-toggle").addEventListener("click", togglePush);
   window.addEventListener("hashchange", openLinkedRoom);
+  // A notification clicked while this tab is open (sw.js).
+  navigator.serviceWorker?.addEventListener("message", (event) => {
+    if (event.data?.type !== "open-room" || !state.client) return;
+    const room = state.mine.find((mine) => mine.roomId === event.data.roomId);
+    if (room) openRoom({ roomId: room.roomId, name: room.name });
+  });
   $("search").addEventListener("submit", (event) => {
     event.preventDefault();
     search($("search-query").value.trim());

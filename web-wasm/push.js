@@ -55,6 +55,20 @@ export async function enable(client) {
   return "on";
 }
 
+/**
+ * Registers this browser's subscription again if it has one and notifications are
+ * allowed (call it at every start): the browser may have replaced it meanwhile, and a
+ * known subscription is only refreshed on the server.
+ */
+export async function refresh(client) {
+  if (!supported() || Notification.permission !== "granted") return;
+  const registration = await navigator.serviceWorker.ready;
+  const subscription = await registration.pushManager.getSubscription();
+  if (!subscription) return;
+  const { endpoint, keys } = subscription.toJSON();
+  await client.registerWebPush(endpoint, keys.p256dh, keys.auth);
+}
+
 /** Stops notifications to this browser, on the server and in the browser. */
 export async function disable(client) {
   await client.unregisterPush();

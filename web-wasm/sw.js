@@ -71,16 +71,29 @@ self.addEventListener("push", (event) => {
   event.waitUntil(Promise.all([shown, badge]));
 });
 
-// A click opens the room: in a tab already open on the page if there is one.
+// A click opens the room: in a tab already open on the page if there is one (told by a
+// message, as only a tab this worker controls could be navigated), else in a new tab.
 self.addEventListener("notificationclick", (event) => {
   event.notification.close();
   const room = event.notification.data?.room_id;
   const target = new URL(room ? `./#room=${encodeURIComponent(room)}` : "./", self.registration.scope).href;
   event.waitUntil(
-    self.clients.matchAll({ type: "window", includeUncontrolled: true }).then((windows) => {
+    self.clients.matchAll({ type: "window", includeUncontrolled: true }).then(async (windows) => {
       const open = windows.find((client) => client.url.startsWith(self.registration.scope));
-      if (open) return open.navigate(target).then((client) => client?.focus());
-      return self.clients.openWindow(target);
+      if (!open) return self.clients.openWindow(target);
+      await open.focus();
+      if (room) open.postMessage({ type: "open-room", roomId: room });
     }),
+  );
+});
+
+// The browser replaced the subscription (it expired, or the push service rotated it):
+// subscribe again with the same server key; the page registers the new one with the
+// server the next time it opens (push.js, `refresh`).
+self.addEventListener("pushsubscriptionchange", (event) => {
+  const key = event.oldSubscription?.options?.applicationServerKey;
+  if (!key) return;
+  event.waitUntil(
+    self.registration.pushManager.subscribe({ userVisibleOnly: true, applicationServerKey: key }).catch(() => {}),
   );
 });

@@ -517,3 +517,48 @@ async fn a_push_key_that_is_not_one_stops_the_server_at_start() {
         assert!(error.contains(flag), "{flag}: {error}");
     }
 }
+
+#[tokio::test]
+async fn a_push_service_that_drops_every_request_is_skipped_after_three() {
+    let services = Services::start().await;
+    let server = services.server(|_| {}).await;
+    // It accepts each connection and closes it unanswered.
+    let dropper = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let dropper_url = format!("http://{}", dropper.local_addr().unwrap());
+    let accepted = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let counter = std::sync::Arc::clone(&accepted);
+    tokio::spawn(async move {
+        while let Ok((socket, _)) = dropper.accept().await {
+            counter.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            drop(socket);
+        }
+    });
+    let ann = server.register("ann").await;
+    let bob = server.register("bob").await;
+    let room = server
+        .create_room(&ann.token, "r", "private", &[&bob.user_id])
+        .await;
+    let mut subscription = services.web.subscribe("web-1");
+    subscription["endpoint"] = json!(format!("{dropper_url}/push/1"));
+    register_device(
+        &server,
+        &bob.token,
+        json!({"platform": "webpush", "subscription": subscription}),
+    )
+    .await;
+
+    let mut a = server.client(&ann.token).await;
+    a.say(&room, "one").await;
+    let failed = r#"chat_push_total{platform="webpush",outcome="failed"}"#;
+    server.wait_for_metric(failed, 1.0).await;
+    // Three requests without an answer opened the breaker: the fourth attempt and the
+    // next message's push were refused without a request.
+    a.say(&room, "two").await;
+    server.wait_for_metric(failed, 2.0).await;
+    assert_eq!(accepted.load(std::sync::atomic::Ordering::SeqCst), 3);
+    assert_eq!(
+        devices_left(&server, &bob.token).await,
+        1,
+        "not pruned: it may come back"
+    );
+}

@@ -106,12 +106,17 @@ impl Apns {
         Ok(token)
     }
 
-    /// Drops the provider token APNs said has expired (a clock jump, a long sleep).
-    fn forget_token(&self) {
-        *self
+    /// Drops the provider token APNs said has expired (a clock jump, a long sleep),
+    /// unless another request has already made a new one: Apple throttles a provider
+    /// that changes its token too often.
+    fn forget_token(&self, expired: &str) {
+        let mut held = self
             .token
             .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner) = None;
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if held.as_ref().is_some_and(|(token, _)| token == expired) {
+            *held = None;
+        }
     }
 
     fn base_url(&self, environment: Option<PushEnvironment>) -> &str {
@@ -207,7 +212,7 @@ impl Gateway for Apns {
                 Outcome::Gone(reason)
             }
             (StatusCode::FORBIDDEN, "ExpiredProviderToken") => {
-                self.forget_token();
+                self.forget_token(&token);
                 Outcome::Retry {
                     reason,
                     after: None,

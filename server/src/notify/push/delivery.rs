@@ -1,14 +1,15 @@
-//! Delivery to one push service: a bounded queue, a cap on requests in flight, retries
-//! with backoff (a `Retry-After` answer is honoured), and pruning of the devices the
-//! service says are gone. Nothing here is awaited by chat: a full queue drops the push
-//! (counted), and a slow or dead service only holds its own requests.
+//! Delivery to one push service: a bound on the pushes it holds (queued, in flight or
+//! waiting to retry), a cap on requests in flight, retries with backoff (a
+//! `Retry-After` answer is honoured), and pruning of the devices the service says are
+//! gone. Nothing here is awaited by chat: a push past the bound is dropped (counted),
+//! and a slow or dead service only holds its own requests.
 
 use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
-use tokio::sync::{Semaphore, mpsc};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore, mpsc};
 use tokio_util::sync::CancellationToken;
 
 use super::alert::Alert;
@@ -56,17 +57,23 @@ pub struct DeliveryPolicy {
     pub attempts: u32,
     /// The wait before the first retry; it doubles each time.
     pub first_retry: Duration,
-    /// Pushes queued before new ones are dropped.
+    /// Pushes held (queued, in flight or waiting to retry) before new ones are dropped.
     pub queue: usize,
     /// Requests in flight at once.
     pub concurrency: usize,
 }
 
+/// A push admitted for delivery, with its place among those held.
+type Admitted = (PushJob, OwnedSemaphorePermit);
+
 /// The handle of one push service's delivery.
 #[derive(Debug)]
 pub struct Deliveries {
     platform: &'static str,
-    queue: mpsc::Sender<PushJob>,
+    /// One permit per push held, from admission until it is settled: the queue's
+    /// bound covers pushes waiting to retry too.
+    held: Arc<Semaphore>,
+    queue: mpsc::UnboundedSender<Admitted>,
 }
 
 impl Deliveries {
@@ -79,7 +86,8 @@ impl Deliveries {
         store: Arc<dyn Store>,
         shutdown: CancellationToken,
     ) -> Self {
-        let (queue, pending) = mpsc::channel(policy.queue.max(1));
+        // Unbounded in type only: nothing enters without a permit of `held`.
+        let (queue, pending) = mpsc::unbounded_channel();
         let worker = Worker {
             platform,
             gateway,
@@ -89,12 +97,20 @@ impl Deliveries {
             shutdown,
         };
         tokio::spawn(worker.run(pending));
-        Self { platform, queue }
+        Self {
+            platform,
+            held: Arc::new(Semaphore::new(policy.queue.max(1))),
+            queue,
+        }
     }
 
-    /// Queues a push; drops it (and counts it) if the queue is full.
+    /// Queues a push; drops it (and counts it) when as many as the bound are held.
     pub fn enqueue(&self, job: PushJob) {
-        if self.queue.try_send(job).is_err() {
+        let admitted = Arc::clone(&self.held)
+            .try_acquire_owned()
+            .ok()
+            .and_then(|place| self.queue.send((job, place)).ok());
+        if admitted.is_none() {
             crate::telemetry::push(self.platform, "dropped");
         }
     }
@@ -112,12 +128,12 @@ struct Worker {
 }
 
 impl Worker {
-    async fn run(self, mut pending: mpsc::Receiver<PushJob>) {
+    async fn run(self, mut pending: mpsc::UnboundedReceiver<Admitted>) {
         loop {
-            let job = tokio::select! {
+            let (job, place) = tokio::select! {
                 () = self.shutdown.cancelled() => return,
                 next = pending.recv() => match next {
-                    Some(job) => job,
+                    Some(admitted) => admitted,
                     None => return,
                 },
             };
@@ -131,12 +147,13 @@ impl Worker {
                     () = worker.shutdown.cancelled() => {}
                     () = worker.deliver(job, permit) => {}
                 }
+                drop(place);
             });
         }
     }
 
     /// Sends `job`, retrying what is worth it, and prunes a gone device.
-    async fn deliver(&self, job: PushJob, first_permit: tokio::sync::OwnedSemaphorePermit) {
+    async fn deliver(&self, job: PushJob, first_permit: OwnedSemaphorePermit) {
         let attempts = self.policy.attempts.max(1);
         let mut permit = Some(first_permit);
         let mut wait = self.policy.first_retry;
@@ -232,7 +249,7 @@ pub enum Answer {
 pub fn answer(sent: Result<reqwest::Response, reqwest::Error>) -> Answer {
     let response = match sent {
         Ok(response) => response,
-        Err(e) => return Answer::Settled(unreachable(&e)),
+        Err(e) => return Answer::Settled(unreachable(e)),
     };
     let status = response.status();
     if status.is_success() {
@@ -244,10 +261,11 @@ pub fn answer(sent: Result<reqwest::Response, reqwest::Error>) -> Answer {
     }
 }
 
-/// The outcome of a request that got no answer.
-pub fn unreachable(error: &reqwest::Error) -> Outcome {
+/// The outcome of a request that got no answer. The URL is left out of the reason: it
+/// holds the device token, or the subscription's endpoint.
+pub fn unreachable(error: reqwest::Error) -> Outcome {
     Outcome::Retry {
-        reason: format!("unreachable: {error}"),
+        reason: format!("unreachable: {}", error.without_url()),
         after: None,
     }
 }

@@ -58,14 +58,20 @@ fn is_public_v4(ip: Ipv4Addr) -> bool {
 }
 
 fn is_public_v6(ip: Ipv6Addr) -> bool {
-    let first = ip.segments()[0];
+    let [first, second, ..] = ip.segments();
+    // Forms that carry an IPv4 address (IPv4-compatible `::a.b.c.d`, NAT64, 6to4) are
+    // refused whole rather than decoded: a push service has a plain address.
+    let embeds_v4 = ip.segments()[..6].iter().all(|&s| s == 0)
+        || (first == 0x64 && second == 0xff9b)
+        || first == 0x2002;
     !(ip.is_unspecified()
         || ip.is_loopback()
         || ip.is_multicast()
+        || embeds_v4
         || (first & 0xfe00) == 0xfc00
         || (first & 0xffc0) == 0xfe80
-        || (first == 0x2001 && ip.segments()[1] == 0x0db8)
-        || (first == 0x64 && ip.segments()[1] == 0xff9b))
+        || (first & 0xffc0) == 0xfec0
+        || (first == 0x2001 && second == 0x0db8))
 }
 
 /// A resolver that keeps only public addresses, and fails when none is left.
@@ -108,11 +114,16 @@ mod tests {
             "https://[::ffff:192.168.0.1]/x",
             "https://localhost:8443/x",
             "https://100.64.0.1/x",
+            "https://[::10.0.0.1]/x",
+            "https://[64:ff9b::a00:1]/x",
+            "https://[2002:a00:1::1]/x",
+            "https://[fec0::1]/x",
         ] {
             assert!(refused(url), "{url} is accepted");
         }
         assert!(!refused("https://fcm.googleapis.com/fcm/send/abc"));
         assert!(!refused("https://93.184.215.14/x"));
+        assert!(!refused("https://[2a00:1450:4001:80b::200a]/x"));
         let loopback = url::Url::parse("http://127.0.0.1:9/x").unwrap();
         assert!(refusal(&loopback, true).is_none());
         let ftp = url::Url::parse("ftp://127.0.0.1/x").unwrap();

@@ -140,7 +140,7 @@ impl Fcm {
             .body(form)
             .send()
             .await
-            .map_err(|e| unreachable(&e))?;
+            .map_err(unreachable)?;
         let status = response.status();
         if let Some(retry) = transient(status, response.headers()) {
             return Err(retry);
@@ -250,7 +250,9 @@ impl Gateway for Fcm {
             .find_map(|d| d.error_code.clone())
             .unwrap_or_default();
         let reason = format!("FCM answered {status} {} {code}", answer.error.status);
-        if code == "UNREGISTERED" || status == StatusCode::NOT_FOUND {
+        // Only FCM's own word: a bare 404 may be a wrong project or URL, which must not
+        // cost every device.
+        if code == "UNREGISTERED" {
             Outcome::Gone(reason)
         } else {
             Outcome::Refused(reason)

@@ -10,6 +10,7 @@ mod delivery;
 pub mod endpoint_guard;
 mod fcm;
 mod options;
+mod origin_breaker;
 mod web_push;
 
 use std::collections::{HashMap, HashSet};
@@ -120,10 +121,14 @@ impl Push {
             (Some(key_file), Some(subject)) => {
                 let vapid =
                     Arc::new(VapidKey::from_pem_file(key_file).context("--vapid-key-file")?);
+                // The guard resolves each endpoint's name itself; through a proxy
+                // (`HTTPS_PROXY`) the proxy would resolve it instead, unguarded.
                 let builder = if options.push_allow_private_endpoints {
                     reqwest::Client::builder()
                 } else {
-                    reqwest::Client::builder().dns_resolver(Arc::new(endpoint_guard::PublicOnly))
+                    reqwest::Client::builder()
+                        .no_proxy()
+                        .dns_resolver(Arc::new(endpoint_guard::PublicOnly))
                 };
                 let gateway = web_push::WebPush::new(
                     client(builder)?,

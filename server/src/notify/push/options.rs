@@ -76,7 +76,8 @@ pub struct PushOptions {
     #[arg(long, env = "CHAT_PUSH_RETRY", default_value = "1s", value_parser = humantime::parse_duration)]
     pub push_retry: Duration,
 
-    /// Pushes waiting per push service before new ones are dropped.
+    /// Pushes held per push service (queued, in flight or waiting to retry) before new
+    /// ones are dropped.
     #[arg(long, env = "CHAT_PUSH_QUEUE", default_value_t = 10_000)]
     pub push_queue: usize,
 

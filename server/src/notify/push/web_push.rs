@@ -21,6 +21,7 @@ use sha2::{Digest as _, Sha256};
 
 use super::delivery::{Answer, Gateway, Outcome, PushJob, answer};
 use super::endpoint_guard;
+use super::origin_breaker::OriginBreaker;
 
 /// How long a push service keeps an undelivered push (the browser may be closed).
 const TTL_SECS: u64 = 24 * 60 * 60;
@@ -146,6 +147,8 @@ pub struct WebPush {
     /// RFC 8292 `sub`: a `mailto:` or `https:` contact for the push service's operators.
     subject: String,
     allow_private: bool,
+    /// Push services (origins) that stopped answering are skipped for a while.
+    breaker: OriginBreaker,
 }
 
 impl WebPush {
@@ -162,6 +165,7 @@ impl WebPush {
             vapid,
             subject,
             allow_private,
+            breaker: OriginBreaker::default(),
         }
     }
 
@@ -212,6 +216,10 @@ impl Gateway for WebPush {
         if let Some(reason) = endpoint_guard::refusal(&endpoint, self.allow_private) {
             return Outcome::Refused(reason.into());
         }
+        let origin = endpoint.origin().ascii_serialization();
+        if self.breaker.is_open(&origin) {
+            return Outcome::Refused(format!("{origin} has stopped answering: skipped for now"));
+        }
         // A key agreement and, once an hour per push service, a signature: CPU work
         // kept off the tasks that serve chat.
         let sealed = {
@@ -219,7 +227,7 @@ impl Gateway for WebPush {
             let (p256dh, auth) = (p256dh.clone(), auth.clone());
             let vapid = Arc::clone(&self.vapid);
             let subject = self.subject.clone();
-            let origin = endpoint.origin().ascii_serialization();
+            let origin = origin.clone();
             tokio::task::spawn_blocking(move || {
                 let body = Self::encrypted(&job, &p256dh, &auth).map_err(Outcome::Gone)?;
                 let authorization = vapid
@@ -246,6 +254,7 @@ impl Gateway for WebPush {
             .body(body)
             .send()
             .await;
+        self.breaker.record(&origin, sent.is_ok());
         let status = match answer(sent) {
             Answer::Settled(outcome) => return outcome,
             Answer::Refused(response) => response.status(),

@@ -132,7 +132,9 @@ where
     }
 
     /// Each user's unread messages over all their rooms: those after their read
-    /// position, not theirs, not deleted (the room list's `unread_count`, summed). One
+    /// position, not theirs, not deleted, in the rooms their list shows (a direct room
+    /// they hid counts again once it has a newer message): the room list's
+    /// `unread_count`, summed. One
     /// statement per [`UNREAD_BATCH`] users; a user with none is left out.
     pub(super) async fn unread_totals_of(
         &self,
@@ -147,6 +149,8 @@ where
                  LEFT JOIN receipts rc ON rc.room_id = m.room_id AND rc.user_id = m.user_id
                  JOIN messages x ON x.room_id = m.room_id AND x.seq > COALESCE(rc.read_seq, 0)
                  WHERE m.user_id IN ({}) AND x.sender_id <> m.user_id AND x.deleted_at IS NULL
+                   AND (m.hidden_seq IS NULL OR EXISTS (SELECT 1 FROM messages h
+                        WHERE h.room_id = m.room_id AND h.seq > m.hidden_seq))
                  GROUP BY m.user_id",
                 placeholders.join(", ")
             );
