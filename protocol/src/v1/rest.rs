@@ -202,9 +202,8 @@ pub struct MuteRequest {
     #[cfg_attr(feature = "openapi", schema(minimum = 0))]
     pub until: Option<i64>,
     /// Whether a message that mentions the caller still notifies them while the room is
-    /// muted (offline notifications and pushes). Left out: `true`.
+    /// muted (offline notifications and pushes). Left out or `null`: `true`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[cfg_attr(feature = "openapi", schema(nullable = false))]
     pub mentions: Option<bool>,
 }
 
