@@ -4,6 +4,7 @@
 
 use std::time::Duration;
 
+use chat_protocol::v1::AuthResponse;
 use p256::elliptic_curve::rand_core::OsRng;
 use p256::pkcs8::LineEnding;
 use serde_json::{Value, json};
@@ -89,6 +90,19 @@ async fn devices_left(server: &TestServer, token: &str) -> usize {
     body["devices"].as_array().unwrap().len()
 }
 
+/// Registers `names`; the first creates the private room `room` with the others.
+async fn in_a_room(server: &TestServer, room: &str, names: &[&str]) -> (Vec<AuthResponse>, String) {
+    let mut people = Vec::new();
+    for name in names {
+        people.push(server.register(name).await);
+    }
+    let others: Vec<&str> = people[1..].iter().map(|p| p.user_id.as_str()).collect();
+    let room = server
+        .create_room(&people[0].token, room, "private", &others)
+        .await;
+    (people, room)
+}
+
 /// Every device type for one user: APNs `apns_token(n)`, FCM `fcm-n`, Web Push `web-n`.
 async fn register_all(services: &Services, server: &TestServer, token: &str, n: u8) {
     register_device(
@@ -122,17 +136,10 @@ fn badges(pushes: &[Value], badge: impl Fn(&Value) -> u64) -> Vec<u64> {
 async fn offline_members_get_a_push_on_every_device_with_their_unread_total_as_badge() {
     let services = Services::start().await;
     let server = services.server(|_| {}).await;
-    let ann = server.register("ann").await;
-    let bob = server.register("bob").await;
-    let cat = server.register("cat").await;
-    let room = server
-        .create_room(
-            &ann.token,
-            "plans",
-            "private",
-            &[&bob.user_id, &cat.user_id],
-        )
-        .await;
+    let (people, room) = in_a_room(&server, "plans", &["ann", "bob", "cat"]).await;
+    let [ann, bob, cat] = people.as_slice() else {
+        unreachable!("3 people")
+    };
     register_all(&services, &server, &bob.token, 1).await;
     register_all(&services, &server, &cat.token, 2).await;
     let mut a = server.client(&ann.token).await;
@@ -203,11 +210,10 @@ async fn offline_members_get_a_push_on_every_device_with_their_unread_total_as_b
 async fn with_include_content_a_push_carries_the_text_and_names_a_mention() {
     let services = Services::start().await;
     let server = services.server(|c| c.notify_include_content = true).await;
-    let ann = server.register("ann").await;
-    let bob = server.register("bob").await;
-    let room = server
-        .create_room(&ann.token, "plans", "private", &[&bob.user_id])
-        .await;
+    let (people, room) = in_a_room(&server, "plans", &["ann", "bob"]).await;
+    let [ann, bob] = people.as_slice() else {
+        unreachable!("2 people")
+    };
     register_all(&services, &server, &bob.token, 1).await;
     let mut a = server.client(&ann.token).await;
     a.say(&room, "lunch at noon?").await;
@@ -231,18 +237,10 @@ async fn with_include_content_a_push_carries_the_text_and_names_a_mention() {
 async fn members_who_muted_the_room_or_blocked_the_sender_get_no_push() {
     let services = Services::start().await;
     let server = services.server(|_| {}).await;
-    let ann = server.register("ann").await;
-    let bob = server.register("bob").await;
-    let cat = server.register("cat").await;
-    let dan = server.register("dan").await;
-    let room = server
-        .create_room(
-            &ann.token,
-            "r",
-            "private",
-            &[&bob.user_id, &cat.user_id, &dan.user_id],
-        )
-        .await;
+    let (people, room) = in_a_room(&server, "r", &["ann", "bob", "cat", "dan"]).await;
+    let [ann, bob, cat, dan] = people.as_slice() else {
+        unreachable!("4 people")
+    };
     for (n, user) in [(1, &bob), (2, &cat), (3, &dan)] {
         let subscription = services.web.subscribe(&format!("web-{n}"));
         register_device(
@@ -287,11 +285,10 @@ async fn members_who_muted_the_room_or_blocked_the_sender_get_no_push() {
 async fn devices_their_service_says_are_gone_are_forgotten() {
     let services = Services::start().await;
     let server = services.server(|_| {}).await;
-    let ann = server.register("ann").await;
-    let bob = server.register("bob").await;
-    let room = server
-        .create_room(&ann.token, "r", "private", &[&bob.user_id])
-        .await;
+    let (people, room) = in_a_room(&server, "r", &["ann", "bob"]).await;
+    let [ann, bob] = people.as_slice() else {
+        unreachable!("2 people")
+    };
     // Two of each: APNs answers 410 and 400 BadDeviceToken, FCM 404 UNREGISTERED (and
     // an invalid token it would refuse for good, kept), Web Push 410 and 404.
     for n in [1, 2] {
@@ -350,11 +347,10 @@ async fn devices_their_service_says_are_gone_are_forgotten() {
 async fn throttled_and_failing_pushes_are_retried_and_delivered_once() {
     let services = Services::start().await;
     let server = services.server(|_| {}).await;
-    let ann = server.register("ann").await;
-    let bob = server.register("bob").await;
-    let room = server
-        .create_room(&ann.token, "r", "private", &[&bob.user_id])
-        .await;
+    let (people, room) = in_a_room(&server, "r", &["ann", "bob"]).await;
+    let [ann, bob] = people.as_slice() else {
+        unreachable!("2 people")
+    };
     register_all(&services, &server, &bob.token, 1).await;
     services.apns.script.answer(&[429, 503]);
     services.fcm.script.answer(&[429]);
@@ -395,12 +391,10 @@ async fn a_push_service_that_never_answers_does_not_slow_chat() {
             holder.lock().unwrap().push(socket);
         }
     });
-    let ann = server.register("ann").await;
-    let bob = server.register("bob").await;
-    let cat = server.register("cat").await;
-    let room = server
-        .create_room(&ann.token, "r", "private", &[&bob.user_id, &cat.user_id])
-        .await;
+    let (people, room) = in_a_room(&server, "r", &["ann", "bob", "cat"]).await;
+    let [ann, bob, cat] = people.as_slice() else {
+        unreachable!("3 people")
+    };
     for n in 0..10 {
         let mut subscription = services.web.subscribe(&format!("web-{n}"));
         subscription["endpoint"] = json!(format!("{tarpit_url}/push/{n}"));
@@ -533,11 +527,10 @@ async fn a_push_service_that_drops_every_request_is_skipped_after_three() {
             drop(socket);
         }
     });
-    let ann = server.register("ann").await;
-    let bob = server.register("bob").await;
-    let room = server
-        .create_room(&ann.token, "r", "private", &[&bob.user_id])
-        .await;
+    let (people, room) = in_a_room(&server, "r", &["ann", "bob"]).await;
+    let [ann, bob] = people.as_slice() else {
+        unreachable!("2 people")
+    };
     let mut subscription = services.web.subscribe("web-1");
     subscription["endpoint"] = json!(format!("{dropper_url}/push/1"));
     register_device(

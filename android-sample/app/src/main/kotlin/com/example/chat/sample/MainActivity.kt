@@ -23,6 +23,8 @@ import com.example.chat.sample.ui.ChatTheme
 import com.example.chat.sample.ui.LoginScreen
 import com.example.chat.sample.ui.RoomListScreen
 import com.example.chat.sample.ui.SearchScreen
+import kotlinx.coroutines.Dispatchers
+import kotlinx.coroutines.withContext
 
 /** Sign-in when nobody is signed in; otherwise the room list and the chat screens. */
 class MainActivity : ComponentActivity() {
@@ -89,8 +91,8 @@ private fun SignedInNavigation(
     LaunchedEffect(roomToOpen) {
         val roomId = roomToOpen ?: return@LaunchedEffect
         chat.roomToOpen.value = null
-        val name = runCatching { user.client.roomList() }.getOrNull()
-            ?.firstOrNull { it.roomId == roomId }?.name.orEmpty()
+        val rooms = withContext(Dispatchers.IO) { runCatching { user.client.roomList() }.getOrNull() }
+        val name = rooms?.firstOrNull { it.roomId == roomId }?.name.orEmpty()
         openRoom(roomId, name)
     }
     NavHost(navController = nav, startDestination = "rooms") {
