@@ -122,7 +122,7 @@ async function togglePush() {
   } catch (error) {
     view.notice(`Notifications could not be changed: ${error.message}`);
   } finally {
-    button.disabled = false;
+    button.disabled = button.dataset.status === "blocked";
   }
 }
 

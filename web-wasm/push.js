@@ -35,9 +35,13 @@ export async function status(client) {
  * subscription; resolves to the new status, or throws with what went wrong.
  */
 export async function enable(client) {
+  // Asked first, while the click still counts as the user's: browsers refuse a
+  // prompt that comes after a network round trip.
+  const permission = await Notification.requestPermission();
+  if (permission === "denied") return "blocked";
+  if (permission !== "granted") return "off";
   const key = await client.vapidPublicKey();
   if (!key) throw new Error("this server does not send notifications");
-  if ((await Notification.requestPermission()) !== "granted") return "blocked";
   const registration = await navigator.serviceWorker.ready;
   let subscription = await registration.pushManager.getSubscription();
   // A subscription made with another key cannot carry this server's pushes.

@@ -25,6 +25,7 @@ final class NotificationService: UNNotificationServiceExtension {
         if let room = content.userInfo["room_id"] as? String {
             content.threadIdentifier = room
         }
+        // Time-sensitive needs the app's time-sensitive entitlement (project.yml).
         if (content.userInfo["mentioned"] as? String) == "true" {
             content.interruptionLevel = .timeSensitive
         }

@@ -9,8 +9,17 @@ import UserNotifications
 final class PushDelegate: NSObject, UIApplicationDelegate, UNUserNotificationCenterDelegate {
     /// Called with each device token (hex), on the main actor.
     static var onDeviceToken: ((String) -> Void)?
-    /// Called with the room of a tapped notification, on the main actor.
-    static var onOpenRoom: ((String) -> Void)?
+    /// Called with the room of a tapped notification, on the main actor; a tap that
+    /// launched the app may come before anyone listens, so it waits in `pendingRoom`.
+    static var onOpenRoom: ((String) -> Void)? {
+        didSet {
+            if let room = pendingRoom, let onOpenRoom {
+                pendingRoom = nil
+                onOpenRoom(room)
+            }
+        }
+    }
+    private static var pendingRoom: String?
 
     func application(
         _ application: UIApplication,
@@ -43,6 +52,12 @@ final class PushDelegate: NSObject, UIApplicationDelegate, UNUserNotificationCen
 
     func userNotificationCenter(_ center: UNUserNotificationCenter, didReceive response: UNNotificationResponse) async {
         guard let room = response.notification.request.content.userInfo["room_id"] as? String else { return }
-        await MainActor.run { Self.onOpenRoom?(room) }
+        await MainActor.run {
+            if let onOpenRoom = Self.onOpenRoom {
+                onOpenRoom(room)
+            } else {
+                Self.pendingRoom = room
+            }
+        }
     }
 }

@@ -1,4 +1,5 @@
 import ChatKit
+import Combine
 import SwiftUI
 
 /// The user's rooms (with unread and "@" mention badges), public rooms to join, a sheet
@@ -101,9 +102,10 @@ struct RoomListView: View {
                 Button("Cancel", role: .cancel) {}
             }
             .task { await rooms.refresh() }
-            // A tapped notification: open its room, once the list knows it.
-            .onReceive(model.$roomToOpen) { room in
-                guard let room, let summary = rooms.mine.first(where: { $0.roomId == room }) else { return }
+            // A tapped notification: open its room, once the list knows it (at a cold
+            // launch the list is still loading when the request arrives).
+            .onReceive(model.$roomToOpen.combineLatest(rooms.$mine)) { room, mine in
+                guard let room, let summary = mine.first(where: { $0.roomId == room }) else { return }
                 model.roomToOpen = nil
                 path = [summary]
             }

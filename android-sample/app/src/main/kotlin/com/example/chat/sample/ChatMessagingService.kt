@@ -7,6 +7,7 @@ import android.app.PendingIntent
 import android.content.Context
 import android.content.Intent
 import android.content.pm.PackageManager
+import android.os.Build
 import androidx.core.app.NotificationCompat
 import androidx.core.app.NotificationManagerCompat
 import androidx.core.content.ContextCompat
@@ -49,12 +50,16 @@ class ChatMessagingService : FirebaseMessagingService() {
 
         /** One notification per room (a newer message replaces it), opening the room. */
         fun showMessageNotification(context: Context, roomId: String, title: String, body: String) {
-            val granted = ContextCompat.checkSelfPermission(context, Manifest.permission.POST_NOTIFICATIONS) ==
+            // Before Android 13 there is no such permission: the app-wide switch decides.
+            val granted = Build.VERSION.SDK_INT < Build.VERSION_CODES.TIRAMISU ||
+                ContextCompat.checkSelfPermission(context, Manifest.permission.POST_NOTIFICATIONS) ==
                 PackageManager.PERMISSION_GRANTED
-            if (!granted) return
+            val manager = NotificationManagerCompat.from(context)
+            if (!granted || !manager.areNotificationsEnabled()) return
             val open = Intent(context, MainActivity::class.java)
                 .putExtra(EXTRA_ROOM_ID, roomId)
-                .addFlags(Intent.FLAG_ACTIVITY_NEW_TASK or Intent.FLAG_ACTIVITY_CLEAR_TOP)
+                // SINGLE_TOP: a running MainActivity gets it in onNewIntent, not recreated.
+                .addFlags(Intent.FLAG_ACTIVITY_NEW_TASK or Intent.FLAG_ACTIVITY_CLEAR_TOP or Intent.FLAG_ACTIVITY_SINGLE_TOP)
             val tap = PendingIntent.getActivity(
                 context,
                 roomId.hashCode(),
@@ -68,7 +73,7 @@ class ChatMessagingService : FirebaseMessagingService() {
                 .setAutoCancel(true)
                 .setContentIntent(tap)
                 .build()
-            NotificationManagerCompat.from(context).notify(roomId, 0, notification)
+            manager.notify(roomId, 0, notification)
         }
     }
 }

@@ -24,6 +24,7 @@ import com.example.chat.sample.ui.LoginScreen
 import com.example.chat.sample.ui.RoomListScreen
 import com.example.chat.sample.ui.SearchScreen
 import kotlinx.coroutines.Dispatchers
+import kotlinx.coroutines.flow.filterNotNull
 import kotlinx.coroutines.withContext
 
 /** Sign-in when nobody is signed in; otherwise the room list and the chat screens. */
@@ -32,7 +33,8 @@ class MainActivity : ComponentActivity() {
         super.onCreate(savedInstanceState)
         enableEdgeToEdge()
         val chat = (application as ChatApplication).chat
-        openRoomOf(intent)
+        // Only a fresh start: after a rotation the same intent would open the room again.
+        if (savedInstanceState == null) openRoomOf(intent)
         setContent {
             ChatTheme {
                 val signedIn by chat.signedIn.collectAsStateWithLifecycle()
@@ -55,6 +57,7 @@ class MainActivity : ComponentActivity() {
 
     private fun openRoomOf(intent: Intent?) {
         val roomId = intent?.getStringExtra(ChatMessagingService.EXTRA_ROOM_ID) ?: return
+        intent.removeExtra(ChatMessagingService.EXTRA_ROOM_ID)
         (application as ChatApplication).chat.roomToOpen.value = roomId
     }
 
@@ -86,14 +89,15 @@ private fun SignedInNavigation(
     val openRoom = { roomId: String, name: String ->
         nav.navigate("chat/${Uri.encode(roomId)}?name=${Uri.encode(name)}")
     }
-    // A tapped notification names a room: open it, with its name from the cached list.
-    val roomToOpen by chat.roomToOpen.collectAsStateWithLifecycle()
-    LaunchedEffect(roomToOpen) {
-        val roomId = roomToOpen ?: return@LaunchedEffect
-        chat.roomToOpen.value = null
-        val rooms = withContext(Dispatchers.IO) { runCatching { user.client.roomList() }.getOrNull() }
-        val name = rooms?.firstOrNull { it.roomId == roomId }?.name.orEmpty()
-        openRoom(roomId, name)
+    // A tapped notification names a room: open it, with its name from the cached list,
+    // then clear the request (clearing it first would cancel this effect).
+    LaunchedEffect(Unit) {
+        chat.roomToOpen.filterNotNull().collect { roomId ->
+            val rooms = withContext(Dispatchers.IO) { runCatching { user.client.roomList() }.getOrNull() }
+            val name = rooms?.firstOrNull { it.roomId == roomId }?.name.orEmpty()
+            openRoom(roomId, name)
+            chat.roomToOpen.value = null
+        }
     }
     NavHost(navController = nav, startDestination = "rooms") {
         composable("rooms") {
