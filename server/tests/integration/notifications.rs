@@ -402,17 +402,27 @@ async fn a_mention_reaches_a_member_who_muted_the_room_unless_they_said_otherwis
             serde_json::json!({"until": 4_102_444_800_000_i64, "mentions": false}),
         ),
     ] {
-        let status = server
-            .http
-            .put(server.url(&format!("/v1/rooms/{room}/mute")))
-            .bearer_auth(token)
-            .json(&body)
-            .send()
-            .await
-            .unwrap()
-            .status();
+        let path = format!("/v1/rooms/{room}/mute");
+        let (status, _) =
+            crate::common::send_json(&server, reqwest::Method::PUT, Some(token), &path, body).await;
         assert_eq!(status, 204);
     }
+    // A `mentions` that is not a boolean is refused, and changes nothing.
+    let path = format!("/v1/rooms/{room}/mute");
+    let bad = serde_json::json!({"until": null, "mentions": "yes"});
+    let (status, body) = crate::common::send_json(
+        &server,
+        reqwest::Method::PUT,
+        Some(&carol.token),
+        &path,
+        bad,
+    )
+    .await;
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (400, Some("invalid_request")),
+        "{body}"
+    );
     let mut a = server.client(&ann.token).await;
     let mention = || chat_protocol::v1::ClientFrame::SendMessage {
         room_id: room.as_str().into(),

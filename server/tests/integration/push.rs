@@ -9,7 +9,9 @@ use p256::elliptic_curve::rand_core::OsRng;
 use p256::pkcs8::LineEnding;
 use serde_json::{Value, json};
 
-use crate::common::TestServer;
+use reqwest::Method;
+
+use crate::common::{TestServer, send_json};
 use crate::push_endpoints::apns::{self as apns_endpoint, ApnsEndpoint};
 use crate::push_endpoints::fcm::FcmEndpoint;
 use crate::push_endpoints::web_push::{self as web_push_receiver, WebPushReceiver};
@@ -80,6 +82,15 @@ async fn register_device(server: &TestServer, token: &str, body: Value) -> Value
     response.json().await.unwrap()
 }
 
+async fn register_web_push(server: &TestServer, token: &str, subscription: Value) -> Value {
+    register_device(
+        server,
+        token,
+        json!({"platform": "webpush", "subscription": subscription}),
+    )
+    .await
+}
+
 fn apns_token(n: u8) -> String {
     hex::encode([n; 32])
 }
@@ -118,12 +129,7 @@ async fn register_all(services: &Services, server: &TestServer, token: &str, n: 
     )
     .await;
     let subscription = services.web.subscribe(&format!("web-{n}"));
-    register_device(
-        server,
-        token,
-        json!({"platform": "webpush", "subscription": subscription}),
-    )
-    .await;
+    register_web_push(server, token, subscription).await;
 }
 
 fn badges(pushes: &[Value], badge: impl Fn(&Value) -> u64) -> Vec<u64> {
@@ -243,30 +249,21 @@ async fn members_who_muted_the_room_or_blocked_the_sender_get_no_push() {
     };
     for (n, user) in [(1, &bob), (2, &cat), (3, &dan)] {
         let subscription = services.web.subscribe(&format!("web-{n}"));
-        register_device(
-            &server,
-            &user.token,
-            json!({"platform": "webpush", "subscription": subscription}),
-        )
-        .await;
+        register_web_push(&server, &user.token, subscription).await;
     }
-    let muted = server
-        .http
-        .put(server.url(&format!("/v1/rooms/{room}/mute")))
-        .bearer_auth(&bob.token)
-        .json(&json!({"until": 4_102_444_800_000_i64}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(muted.status(), 204);
-    let blocked = server
-        .http
-        .put(server.url(&format!("/v1/users/me/blocks/{}", ann.user_id)))
-        .bearer_auth(&cat.token)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(blocked.status(), 204);
+    let mute = json!({"until": 4_102_444_800_000_i64});
+    let (muted, _) = send_json(
+        &server,
+        Method::PUT,
+        Some(&bob.token),
+        &format!("/v1/rooms/{room}/mute"),
+        mute,
+    )
+    .await;
+    assert_eq!(muted, 204);
+    let block = format!("/v1/users/me/blocks/{}", ann.user_id);
+    let (blocked, _) = send_json(&server, Method::PUT, Some(&cat.token), &block, Value::Null).await;
+    assert_eq!(blocked, 204);
 
     let mut a = server.client(&ann.token).await;
     a.say(&room, "one").await;
@@ -299,12 +296,7 @@ async fn devices_their_service_says_are_gone_are_forgotten() {
         )
         .await;
         let subscription = services.web.subscribe(&format!("web-{n}"));
-        register_device(
-            &server,
-            &bob.token,
-            json!({"platform": "webpush", "subscription": subscription}),
-        )
-        .await;
+        register_web_push(&server, &bob.token, subscription).await;
     }
     register_device(
         &server,
@@ -398,12 +390,7 @@ async fn a_push_service_that_never_answers_does_not_slow_chat() {
     for n in 0..10 {
         let mut subscription = services.web.subscribe(&format!("web-{n}"));
         subscription["endpoint"] = json!(format!("{tarpit_url}/push/{n}"));
-        register_device(
-            &server,
-            &bob.token,
-            json!({"platform": "webpush", "subscription": subscription}),
-        )
-        .await;
+        register_web_push(&server, &bob.token, subscription).await;
     }
     let mut a = server.client(&ann.token).await;
     let mut c = server.client(&cat.token).await;
@@ -533,12 +520,7 @@ async fn a_push_service_that_drops_every_request_is_skipped_after_three() {
     };
     let mut subscription = services.web.subscribe("web-1");
     subscription["endpoint"] = json!(format!("{dropper_url}/push/1"));
-    register_device(
-        &server,
-        &bob.token,
-        json!({"platform": "webpush", "subscription": subscription}),
-    )
-    .await;
+    register_web_push(&server, &bob.token, subscription).await;
 
     let mut a = server.client(&ann.token).await;
     a.say(&room, "one").await;

@@ -29,8 +29,8 @@ pub struct FcmEndpoint {
     pub account_file: std::path::PathBuf,
     pub log: Log,
     pub script: Script,
-    /// How many access tokens were granted.
-    pub grants: Arc<Mutex<HashSet<String>>>,
+    /// The access tokens granted.
+    grants: Arc<Mutex<HashSet<String>>>,
 }
 
 #[derive(Clone)]
@@ -84,6 +84,7 @@ impl FcmEndpoint {
         }
     }
 
+    /// How many access tokens were granted.
     pub fn grants(&self) -> usize {
         self.grants.lock().unwrap().len()
     }

@@ -21,12 +21,12 @@ use anyhow::Context as _;
 use chat_protocol::v1::PushPlatform;
 use tokio_util::sync::CancellationToken;
 
-pub use alert::Alert;
-pub use apns::ApnsConfig;
 pub use options::PushOptions;
-pub use web_push::VapidKey;
 
+use self::alert::Alert;
+use self::apns::ApnsConfig;
 use self::delivery::{Deliveries, DeliveryPolicy, Gateway, PushJob};
+use self::web_push::VapidKey;
 use super::Notification;
 use crate::store::{PushTarget, Store};
 
@@ -171,7 +171,9 @@ impl Push {
             .await?;
         let mut by_user: HashMap<String, Vec<PushTarget>> = HashMap::new();
         for target in targets {
-            if recipients.contains(target.user_id.as_str()) && self.serves(target.platform) {
+            if recipients.contains(target.user_id.as_str())
+                && self.deliveries(target.platform).is_some()
+            {
                 by_user
                     .entry(target.user_id.clone())
                     .or_default()
@@ -195,17 +197,13 @@ impl Push {
         Ok(())
     }
 
+    /// The queue of `platform`'s service, if it is configured (devices of the others
+    /// are left to the webhook, if one relays them).
     fn deliveries(&self, platform: PushPlatform) -> Option<&Deliveries> {
         match platform {
             PushPlatform::Apns => self.apns.as_ref(),
             PushPlatform::Fcm => self.fcm.as_ref(),
             PushPlatform::Webpush => self.web_push.as_ref(),
         }
-    }
-
-    /// Whether devices of `platform` can be reached (the others are left for the
-    /// webhook, if one relays them).
-    fn serves(&self, platform: PushPlatform) -> bool {
-        self.deliveries(platform).is_some()
     }
 }
