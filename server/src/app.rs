@@ -42,6 +42,7 @@ async fn open_store(config: &Config, bus: Arc<dyn Bus>) -> anyhow::Result<Arc<dy
     let commit = GroupCommit {
         max_batch: config.commit_batch,
         min_interval: config.commit_interval,
+        search_index_interval: GroupCommit::SEARCH_INDEX_INTERVAL,
     };
     // The URL may carry a password: errors name only the kind of database.
     if url.starts_with("sqlite:") {

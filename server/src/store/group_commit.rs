@@ -133,10 +133,19 @@ pub struct GroupCommit {
     /// A write after a quiet spell is committed at once.
     ///
     /// A commit has a cost of its own whatever it holds (the fsync, the WAL's shared
-    /// pages, the search index's segment): at 2,000 messages a second in rooms of 10
-    /// the SQLite writer committed 1.7 messages at a time, about 130 µs of CPU per
-    /// commit on top of about 100 µs per message (docs/benchmarks.md).
+    /// pages): at 2,000 messages a second in rooms of 10 the SQLite writer committed
+    /// 1.7 messages at a time, about 130 µs of CPU per commit on top of about 100 µs
+    /// per message (docs/benchmarks.md).
     pub min_interval: Duration,
+    /// SQLite: longest a new message waits for the full-text index while messages keep
+    /// coming (the index trails the writes; a search first indexes whatever waits).
+    pub search_index_interval: Duration,
+}
+
+impl GroupCommit {
+    /// How long a new message waits for SQLite's full-text index by default: indexed
+    /// with every commit, FTS5 wrote and merged a segment per commit (docs/benchmarks.md).
+    pub const SEARCH_INDEX_INTERVAL: Duration = Duration::from_millis(500);
 }
 
 /// Runs until every sender is dropped and the queue is drained.
@@ -283,6 +292,7 @@ mod tests {
         let policy = GroupCommit {
             max_batch: 8,
             min_interval,
+            search_index_interval: GroupCommit::SEARCH_INDEX_INTERVAL,
         };
         let writer = start_on_runtime(committer, policy, Arc::new(|_: NewEvent<'_>| {}));
         (writer, batches)

@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use chat_protocol::v1::{MAX_REACTION_USER_IDS, ReceiptKind, UserId, search_words};
 
-use super::tests::{change, message, open, room, user};
+use super::tests::{change, message, open, room, test_commit, user};
 use super::*;
 
 fn react(room_id: &str, user_id: &str, message_id: &str, emoji: &str, on: bool) -> MessageChange {
@@ -257,7 +257,8 @@ async fn search_follows_edits_and_deletes_and_stays_in_the_searchers_rooms() {
 }
 
 /// Sends made at once share group commits; every message of a commit is indexed (the
-/// SQLite writer indexes a whole batch in one statement, not a row at a time).
+/// SQLite writer puts a whole batch on the search backlog in one statement, and the
+/// search indexes it).
 #[tokio::test]
 async fn search_finds_every_message_of_a_group_commit() {
     let opened = open().await;
@@ -284,16 +285,147 @@ async fn search_finds_every_message_of_a_group_commit() {
     }
     let sqlite_file = opened._dir.path().join("chat.db");
     if sqlite_file.exists() {
-        // FTS5 checks its index against the messages' text, row by row.
-        let conn = rusqlite::Connection::open(&sqlite_file).expect("open");
-        conn.busy_timeout(std::time::Duration::from_secs(10))
-            .expect("timeout");
-        conn.execute(
-            "INSERT INTO messages_fts (messages_fts, rank) VALUES ('integrity-check', 1)",
-            [],
-        )
-        .expect("the search index matches the messages");
+        assert_search_index_intact(&sqlite_file);
     }
+}
+
+/// FTS5's own check of its index against the messages' text, row by row (SQLite).
+fn assert_search_index_intact(sqlite_file: &std::path::Path) {
+    let conn = rusqlite::Connection::open(sqlite_file).expect("open");
+    conn.busy_timeout(std::time::Duration::from_secs(10))
+        .expect("timeout");
+    conn.execute(
+        "INSERT INTO messages_fts (messages_fts, rank) VALUES ('integrity-check', 1)",
+        [],
+    )
+    .expect("the search index matches the messages");
+}
+
+/// How many messages wait for SQLite's index, and how many indexed ones match `word`
+/// (read from the file: a search would first index what waits).
+fn search_index_state(sqlite_file: &std::path::Path, word: &str) -> (i64, i64) {
+    let conn = rusqlite::Connection::open(sqlite_file).expect("open");
+    let waiting = conn
+        .query_row("SELECT COUNT(*) FROM search_backlog", [], |row| row.get(0))
+        .expect("backlog");
+    let indexed = conn
+        .query_row(
+            "SELECT COUNT(*) FROM messages_fts WHERE messages_fts MATCH ?1",
+            [word],
+            |row| row.get(0),
+        )
+        .expect("index");
+    (waiting, indexed)
+}
+
+/// A message edited, deleted or in a deleted room before SQLite's trailing index held
+/// it is found by its current text only; one edited or deleted after it was indexed
+/// is un-indexed as before, and the index stays consistent throughout.
+#[tokio::test]
+async fn search_sees_text_changed_before_and_after_it_was_indexed() {
+    let opened = open().await;
+    let store = opened.store.as_ref();
+    for id in ["ann", "bob"] {
+        user(store, id).await;
+    }
+    room(store, "r", "ann", &["bob"]).await;
+    room(store, "gone", "ann", &["bob"]).await;
+    let mut ids = Vec::new();
+    for (n, text) in ["alpha one", "beta two", "gamma three", "delta four"]
+        .iter()
+        .enumerate()
+    {
+        let sent = store
+            .send(message("r", "ann", &format!("c{n}"), text))
+            .await
+            .unwrap();
+        ids.push(sent.message.message_id.to_string());
+    }
+    store
+        .send(message("gone", "ann", "g", "omega in a doomed room"))
+        .await
+        .unwrap();
+    // Before any search: still waiting for the index on SQLite.
+    let edit = ChangeAction::Edit("alpha edited epsilon".into());
+    store
+        .change(change("r", "ann", &ids[0], edit))
+        .await
+        .unwrap();
+    store
+        .change(change("r", "ann", &ids[1], ChangeAction::Delete))
+        .await
+        .unwrap();
+    store.delete_room("gone").await.unwrap();
+    let found = |words: &'static str| async move {
+        let hits = store.search("bob", &search(words, None)).await.unwrap();
+        hits.into_iter().map(|m| m.content).collect::<Vec<String>>()
+    };
+    assert_eq!(found("alpha").await, ["alpha edited epsilon"]);
+    assert_eq!(found("epsilon").await, ["alpha edited epsilon"]);
+    assert!(found("one").await.is_empty(), "the text before the edit");
+    assert!(found("beta").await.is_empty(), "deleted");
+    assert!(found("omega").await.is_empty(), "in a deleted room");
+    // Indexed by now: changes un-index the old text.
+    let edit = ChangeAction::Edit("gamma became zeta".into());
+    store
+        .change(change("r", "ann", &ids[2], edit))
+        .await
+        .unwrap();
+    store
+        .change(change("r", "ann", &ids[3], ChangeAction::Delete))
+        .await
+        .unwrap();
+    assert!(found("three").await.is_empty());
+    assert_eq!(found("zeta").await, ["gamma became zeta"]);
+    assert!(found("delta").await.is_empty());
+    let sqlite_file = opened._dir.path().join("chat.db");
+    if sqlite_file.exists() {
+        assert_search_index_intact(&sqlite_file);
+    }
+}
+
+/// SQLite's writer indexes what waits once the oldest message has waited its interval,
+/// in the commit of a later write, including what a stopped server left waiting.
+#[tokio::test]
+async fn the_sqlite_writer_indexes_what_waits_once_it_is_due_even_after_a_restart() {
+    let opened = open().await;
+    let sqlite_file = opened._dir.path().join("chat.db");
+    if !sqlite_file.exists() {
+        return; // PostgreSQL indexes every write in its transaction.
+    }
+    let store = opened.store.as_ref();
+    for id in ["ann", "bob"] {
+        user(store, id).await;
+    }
+    room(store, "r", "ann", &["bob"]).await;
+    store
+        .send(message("r", "ann", "1", "waiting alpha"))
+        .await
+        .unwrap();
+    assert_eq!(
+        search_index_state(&sqlite_file, "alpha"),
+        (1, 0),
+        "waits (the test writer's interval is an hour)"
+    );
+    store.close().await;
+    // Opened again, with messages indexed as soon as a commit finds them waiting.
+    let url = format!("sqlite://{}", sqlite_file.display());
+    let commit = GroupCommit {
+        search_index_interval: std::time::Duration::ZERO,
+        ..test_commit()
+    };
+    let on_commit: OnCommit = Arc::new(|_: NewEvent<'_>| {});
+    let again = SqliteStore::open(&url, commit, EventOutbox::default(), on_commit)
+        .await
+        .expect("open again");
+    again
+        .send(message("r", "ann", "2", "later beta"))
+        .await
+        .unwrap();
+    assert_eq!(search_index_state(&sqlite_file, "alpha"), (0, 1));
+    assert_eq!(search_index_state(&sqlite_file, "beta"), (0, 1));
+    assert_search_index_intact(&sqlite_file);
+    again.close().await;
 }
 
 #[tokio::test]

@@ -74,6 +74,11 @@ impl Backend for Postgres {
     const SEARCH_MATCH: &'static str =
         "to_tsvector('simple', m.content) @@ to_tsquery('simple', $2)";
 
+    async fn prepare_search(_: &Pool<Self>) -> sqlx::Result<()> {
+        // Its GIN index is updated by every write, in the write's transaction.
+        Ok(())
+    }
+
     fn search_expression(words: &[String]) -> String {
         // Quoted lexemes, each a prefix (`:*`), all required (`&`).
         words

@@ -36,6 +36,10 @@ pub(crate) trait Backend: Database {
     /// index on).
     const SEARCH_FROM: &'static str;
 
+    /// Brings the full-text index up to every committed message, before a search reads
+    /// it (SQLite's index trails the writer: its search backlog).
+    fn prepare_search(pool: &Pool<Self>) -> impl Future<Output = sqlx::Result<()>> + Send;
+
     /// The condition that `m` matches the search expression bound as `$2`.
     const SEARCH_MATCH: &'static str;
 

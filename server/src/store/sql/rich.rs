@@ -165,6 +165,7 @@ where
             from = DB::SEARCH_FROM,
             matches = DB::SEARCH_MATCH,
         );
+        DB::prepare_search(&self.pool).await?;
         let expression = DB::search_expression(&filter.words);
         let rows = sqlx::query::<DB>(sqlx::AssertSqlSafe(sql))
             .bind(user_id)

@@ -4,6 +4,7 @@
 //! [`SqlStore`].
 
 mod checkpointer;
+mod search_backlog;
 mod writer;
 
 use std::str::FromStr;
@@ -62,6 +63,7 @@ impl SqlStore<Sqlite> {
         let path = options.get_filename();
         let conn = writer::open(path)?;
         checkpointer::leave_to_checkpointer(&conn)?;
+        let search = search_backlog::SearchBacklog::open(&conn, commit.search_index_interval)?;
         let wal_restart = WalRestart::default();
         let committer = SqliteCommitter {
             conn,
@@ -72,6 +74,7 @@ impl SqlStore<Sqlite> {
                 wal_restart.clone(),
             )?,
             wal_restart,
+            search,
         };
         let writer =
             group_commit::start_on_thread(committer, commit, on_commit, "chat-sqlite-writer")?;
@@ -97,6 +100,10 @@ impl Backend for Sqlite {
 
     const SEARCH_FROM: &'static str = "messages_fts f JOIN messages m ON m.rowid = f.rowid";
     const SEARCH_MATCH: &'static str = "messages_fts MATCH $2";
+
+    async fn prepare_search(pool: &Pool<Self>) -> sqlx::Result<()> {
+        search_backlog::index_before_search(pool).await
+    }
 
     fn search_expression(words: &[String]) -> String {
         chat_protocol::v1::fts5_match(words)

@@ -22,6 +22,7 @@ use crate::store::write::{ChangeAction, MessageChange, NewEvent, NewMessage, Sen
 use crate::store::{CommittedEvent, EventOutbox};
 
 use super::checkpointer::{Checkpointer, WalRestart};
+use super::search_backlog::SearchBacklog;
 
 /// The write connection's page cache, in KiB (SQLite's default is 2 MiB). A batch
 /// touches pages all over the tables and indexes (each room's end of them); with 2 MiB,
@@ -64,6 +65,8 @@ pub(super) struct SqliteCommitter {
     pub(super) checkpointer: Checkpointer,
     /// Set by the checkpointer when this writer should let the WAL start over.
     pub(super) wal_restart: WalRestart,
+    /// New messages waiting for the full-text index.
+    pub(super) search: SearchBacklog,
 }
 
 impl CommitBatch for SqliteCommitter {
@@ -77,7 +80,7 @@ impl CommitBatch for SqliteCommitter {
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let mut unindexed = Vec::new();
+        let mut sent_ids = Vec::new();
         for pending in batch.iter_mut() {
             match pending {
                 Pending::Send { write, reply } => {
@@ -87,14 +90,11 @@ impl CommitBatch for SqliteCommitter {
                         duplicate: false,
                     }) = &outcome
                     {
-                        unindexed.push(message.message_id.to_string());
+                        sent_ids.push(message.message_id.to_string());
                     }
                     reply.outcome = Some(outcome);
                 }
                 Pending::Change { write, reply } => {
-                    // An edit or a delete un-indexes the old text (a trigger), which
-                    // must be in the index by then.
-                    index_for_search(&tx, &mut unindexed)?;
                     reply.outcome = Some(change(&tx, write)?);
                 }
             }
@@ -104,8 +104,9 @@ impl CommitBatch for SqliteCommitter {
                 record_event(&tx, event, self.outbox.include_content)?;
             }
         }
-        // Last: FTS5 writes its pending terms out at every later statement's savepoint.
-        index_for_search(&tx, &mut unindexed)?;
+        // Last: when it indexes, FTS5 writes its pending terms out at every later
+        // statement's savepoint.
+        self.search.add(&tx, &sent_ids)?;
         tx.commit()
     }
 
@@ -114,25 +115,6 @@ impl CommitBatch for SqliteCommitter {
         self.checkpointer.stop();
     }
 }
-
-/// Adds the messages `ids` to the full-text index in one statement, and empties `ids`.
-///
-/// One statement per batch rather than a trigger per row: FTS5 writes its pending terms
-/// out as an index segment of their own at every statement savepoint, so a trigger made
-/// a segment per message (migration 0009).
-fn index_for_search(conn: &Connection, ids: &mut Vec<String>) -> rusqlite::Result<()> {
-    if ids.is_empty() {
-        return Ok(());
-    }
-    let ids_json = serde_json::to_string(&ids).expect("a list of strings is JSON");
-    conn.prepare_cached(INDEX_FOR_SEARCH)?.execute([ids_json])?;
-    ids.clear();
-    Ok(())
-}
-
-/// Indexes the messages `?1` (a JSON array of ids) for search.
-const INDEX_FOR_SEARCH: &str = "INSERT INTO messages_fts (rowid, content)
-     SELECT rowid, content FROM messages WHERE id IN (SELECT value FROM json_each(?1))";
 
 /// Writes the outbox row of a committed room event, in the same transaction.
 fn record_event(
@@ -208,12 +190,23 @@ fn membership_refusal(
     })
 }
 
+/// Takes the room's next seq. Two statements rather than `UPDATE ... RETURNING`
+/// (`queries::NEXT_SEQ`): SQLite gathers a statement's `RETURNING` rows in a temporary
+/// b-tree, made and dropped at every run, and with its page cache cleared each time
+/// that was about a tenth of the writer's CPU in small rooms (docs/benchmarks.md).
 fn next_seq(conn: &Connection, room_id: &str) -> rusqlite::Result<u64> {
+    conn.prepare_cached(BUMP_SEQ)?.execute([room_id])?;
     let seq: i64 = conn
-        .prepare_cached(queries::NEXT_SEQ)?
+        .prepare_cached(LAST_SEQ)?
         .query_row([room_id], |row| row.get(0))?;
     Ok(to_u64(seq))
 }
+
+/// Moves the room `?1` on to its next seq.
+const BUMP_SEQ: &str = "UPDATE rooms SET last_seq = last_seq + 1 WHERE id = ?1";
+
+/// The room `?1`'s last seq.
+const LAST_SEQ: &str = "SELECT last_seq FROM rooms WHERE id = ?1";
 
 fn send(conn: &Connection, write: &NewMessage) -> rusqlite::Result<Result<Sent>> {
     let earlier = conn
