@@ -345,16 +345,24 @@ async fn search_sees_text_changed_before_and_after_it_was_indexed() {
         .send(message("gone", "ann", "g", "omega in a doomed room"))
         .await
         .unwrap();
+    // Ann edits one of her messages and deletes another.
+    let edit_and_delete = |edited: usize, text: &'static str, deleted: usize| {
+        let ids = &ids;
+        async move {
+            let edit = ChangeAction::Edit(text.into());
+            store
+                .change(change("r", "ann", &ids[edited], edit))
+                .await
+                .unwrap();
+            let delete = ChangeAction::Delete;
+            store
+                .change(change("r", "ann", &ids[deleted], delete))
+                .await
+                .unwrap();
+        }
+    };
     // Before any search: still waiting for the index on SQLite.
-    let edit = ChangeAction::Edit("alpha edited epsilon".into());
-    store
-        .change(change("r", "ann", &ids[0], edit))
-        .await
-        .unwrap();
-    store
-        .change(change("r", "ann", &ids[1], ChangeAction::Delete))
-        .await
-        .unwrap();
+    edit_and_delete(0, "alpha edited epsilon", 1).await;
     store.delete_room("gone").await.unwrap();
     let found = |words: &'static str| async move {
         let hits = store.search("bob", &search(words, None)).await.unwrap();
@@ -366,15 +374,7 @@ async fn search_sees_text_changed_before_and_after_it_was_indexed() {
     assert!(found("beta").await.is_empty(), "deleted");
     assert!(found("omega").await.is_empty(), "in a deleted room");
     // Indexed by now: changes un-index the old text.
-    let edit = ChangeAction::Edit("gamma became zeta".into());
-    store
-        .change(change("r", "ann", &ids[2], edit))
-        .await
-        .unwrap();
-    store
-        .change(change("r", "ann", &ids[3], ChangeAction::Delete))
-        .await
-        .unwrap();
+    edit_and_delete(2, "gamma became zeta", 3).await;
     assert!(found("three").await.is_empty());
     assert_eq!(found("zeta").await, ["gamma became zeta"]);
     assert!(found("delta").await.is_empty());
