@@ -55,16 +55,17 @@ impl SearchBacklog {
         })
     }
 
-    /// Adds the messages `ids` (just inserted in `conn`'s transaction), and indexes the
-    /// backlog when it is due, in the same transaction.
-    pub(super) fn add(&mut self, conn: &Connection, ids: &[String]) -> rusqlite::Result<()> {
+    /// Adds the messages `ids` (just inserted in `conn`'s transaction) and empties
+    /// `ids`, and indexes the backlog when it is due, in the same transaction.
+    pub(super) fn add(&mut self, conn: &Connection, ids: &mut Vec<String>) -> rusqlite::Result<()> {
         if !ids.is_empty() {
-            let ids_json = serde_json::to_string(ids).expect("a list of strings is JSON");
+            let ids_json = serde_json::to_string(&ids).expect("a list of strings is JSON");
             conn.prepare_cached(ADD)?.execute([ids_json])?;
             if self.waiting == 0 {
                 self.oldest = Instant::now();
             }
             self.waiting += ids.len() as u64;
+            ids.clear();
         }
         let due = self.waiting >= PASS_SIZE
             || (self.waiting > 0 && self.oldest.elapsed() >= self.interval);

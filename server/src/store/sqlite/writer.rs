@@ -95,6 +95,9 @@ impl CommitBatch for SqliteCommitter {
                     reply.outcome = Some(outcome);
                 }
                 Pending::Change { write, reply } => {
+                    // The triggers un-index a changed message unless it waits on the
+                    // backlog: what this batch sent must be there first.
+                    self.search.add(&tx, &mut sent_ids)?;
                     reply.outcome = Some(change(&tx, write)?);
                 }
             }
@@ -106,7 +109,7 @@ impl CommitBatch for SqliteCommitter {
         }
         // Last: when it indexes, FTS5 writes its pending terms out at every later
         // statement's savepoint.
-        self.search.add(&tx, &sent_ids)?;
+        self.search.add(&tx, &mut sent_ids)?;
         tx.commit()
     }
 
