@@ -428,6 +428,36 @@ async fn the_sqlite_writer_indexes_what_waits_once_it_is_due_even_after_a_restar
     again.close().await;
 }
 
+/// However short the wait, SQLite's writer indexes the backlog once
+/// [`sqlite::search_backlog::PASS_SIZE`] messages wait (the test writer's interval is an
+/// hour).
+#[tokio::test]
+async fn the_sqlite_writer_indexes_the_backlog_once_enough_messages_wait() {
+    let opened = open().await;
+    let sqlite_file = opened._dir.path().join("chat.db");
+    if !sqlite_file.exists() {
+        return; // PostgreSQL indexes every write in its transaction.
+    }
+    for id in ["ann", "bob"] {
+        user(opened.store.as_ref(), id).await;
+    }
+    room(opened.store.as_ref(), "r", "ann", &["bob"]).await;
+    let count = usize::try_from(sqlite::search_backlog::PASS_SIZE).expect("small");
+    let mut sends = tokio::task::JoinSet::new();
+    for n in 0..count {
+        let store = Arc::clone(&opened.store);
+        let write = message("r", "ann", &format!("c{n}"), &format!("bulk word{n}"));
+        sends.spawn(async move { store.send(write).await });
+    }
+    while let Some(sent) = sends.join_next().await {
+        sent.expect("task").expect("stored");
+    }
+    let (waiting, indexed) = search_index_state(&sqlite_file, "bulk");
+    assert_eq!(waiting, 0, "the commit that reached the size indexed them");
+    assert_eq!(indexed, i64::try_from(count).expect("small"));
+    assert_search_index_intact(&sqlite_file);
+}
+
 #[tokio::test]
 async fn the_room_list_counts_unread_mentions() {
     let opened = open().await;

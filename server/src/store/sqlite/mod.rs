@@ -4,7 +4,7 @@
 //! [`SqlStore`].
 
 mod checkpointer;
-mod search_backlog;
+pub(super) mod search_backlog;
 mod writer;
 
 use std::str::FromStr;

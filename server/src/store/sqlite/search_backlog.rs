@@ -15,7 +15,7 @@ use rusqlite::Connection;
 use sqlx::SqlitePool;
 
 /// Most messages waiting before the writer indexes them.
-const PASS_SIZE: u64 = 2048;
+pub(in crate::store) const PASS_SIZE: u64 = 2048;
 
 /// Puts the messages `?1` (a JSON array of ids) on the backlog. A join rather than
 /// `id IN (SELECT ...)`, for which SQLite would build a temporary b-tree at every run.
