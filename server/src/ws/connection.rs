@@ -7,6 +7,7 @@ use std::time::{Duration, Instant};
 use axum::extract::ws::{Utf8Bytes, WebSocket};
 use chat_protocol::v1::{ErrorCode, ServerFrame, close};
 use governor::DefaultDirectRateLimiter;
+use tokio::sync::OwnedSemaphorePermit;
 
 use super::cursor::RoomCursor;
 use super::handshake::{self, Unauthenticated};
@@ -83,14 +84,42 @@ pub(super) fn error_frame(e: &Error, reference: Option<&str>) -> Utf8Bytes {
 /// this future, idle or not. So the handshake (which owns the socket before the
 /// connection does) and the close run in boxed futures of their own, freed once done,
 /// and what stays is the connection and its loop (docs/benchmarks.md, idle memory).
-pub(super) fn run(ws: WebSocket, state: AppState) -> impl Future<Output = ()> + Send {
+///
+/// `slot` is the connection's place under `--max-connections`, held until the future
+/// ends or is dropped.
+pub(super) fn run(
+    ws: WebSocket,
+    state: AppState,
+    slot: OwnedSemaphorePermit,
+) -> impl Future<Output = ()> + Send + 'static {
+    let open_connection = OpenConnection::counted(slot);
     let opening = Box::pin(open(ws, state));
     async move {
+        let _open_connection = open_connection;
         let Some((mut connection, hub_entry, presence)) = opening.await else {
             return;
         };
         let end = connection.serve(presence).await;
         await_boxed!(close(connection, hub_entry, end));
+    }
+}
+
+/// An upgraded connection, counted in the connections gauge and holding its slot from
+/// the upgrade until its task ends.
+struct OpenConnection {
+    _slot: OwnedSemaphorePermit,
+}
+
+impl OpenConnection {
+    fn counted(slot: OwnedSemaphorePermit) -> Self {
+        crate::telemetry::connection(true);
+        Self { _slot: slot }
+    }
+}
+
+impl Drop for OpenConnection {
+    fn drop(&mut self) {
+        crate::telemetry::connection(false);
     }
 }
 

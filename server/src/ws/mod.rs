@@ -63,12 +63,13 @@ pub async fn upgrade(ws: WebSocketUpgrade, State(state): State<AppState>) -> Res
         .max_frame_size(max)
         .on_failed_upgrade(|e| tracing::debug!(error = %e, "websocket upgrade failed"))
         .on_upgrade(move |socket| {
+            // The connection gets a task of its own, and the one axum spawned for the
+            // upgrade ends here: awaiting the connection there would keep the upgrade's
+            // own state (its configuration, the socket it moved out) beside it for as
+            // long as the connection lives, about 0.8 KiB per idle connection
+            // (docs/benchmarks.md, idle memory).
             let tasks = state.connection_tasks().clone();
-            tasks.track_future(async move {
-                crate::telemetry::connection(true);
-                connection::run(socket, state).await;
-                crate::telemetry::connection(false);
-                drop(slot);
-            })
+            tasks.spawn(connection::run(socket, state, slot));
+            std::future::ready(())
         })
 }

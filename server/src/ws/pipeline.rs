@@ -37,7 +37,10 @@ pub(super) struct SendOutcome {
     result: Result<(Message, bool)>,
 }
 
-type PendingSend = Pin<Box<dyn Future<Output = SendOutcome> + Send>>;
+/// The outcome is boxed: the connection loop's wait for the next event has room for
+/// whichever of its branches answers, and every idle connection would otherwise hold
+/// room for an outcome, a whole stored message (docs/benchmarks.md, idle memory).
+type PendingSend = Pin<Box<dyn Future<Output = Box<SendOutcome>> + Send>>;
 
 /// The sends of one connection that have not been answered yet.
 #[derive(Default)]
@@ -65,7 +68,7 @@ impl InFlight {
     /// The next outcome, in reading order; `None` once nothing is in flight (which ends
     /// `settle_sends`; the connection loop polls this only while [`InFlight::is_empty`]
     /// is false).
-    pub(super) async fn next(&mut self) -> Option<SendOutcome> {
+    pub(super) async fn next(&mut self) -> Option<Box<SendOutcome>> {
         self.sends.next().await
     }
 
@@ -112,24 +115,24 @@ impl Connection {
                 origin,
             };
             let result = messaging::send(&state, author, &room_id, &client_msg_id, draft).await;
-            SendOutcome {
+            Box::new(SendOutcome {
                 room_id,
                 client_msg_id,
                 received,
                 result,
-            }
+            })
         }));
     }
 
     /// Answers one send: the ack (unless it already left at its event's place), or the
     /// error.
-    pub(super) async fn finish_send(&mut self, outcome: SendOutcome) -> Result<(), End> {
+    pub(super) async fn finish_send(&mut self, outcome: Box<SendOutcome>) -> Result<(), End> {
         let SendOutcome {
             room_id,
             client_msg_id,
             received,
             result,
-        } = outcome;
+        } = *outcome;
         let answered = match result {
             Ok((message, duplicate)) => {
                 self.strikes = 0;
