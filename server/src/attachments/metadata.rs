@@ -10,7 +10,8 @@ use image::metadata::Orientation;
 use img_parts::ImageEXIF as _;
 use img_parts::jpeg::{Jpeg, markers};
 use img_parts::png::Png;
-use img_parts::webp::WebP;
+use img_parts::riff::{RiffChunk, RiffContent};
+use img_parts::webp::{CHUNK_VP8X, WebP};
 
 /// JPEG segments kept: JFIF (APP0), ICC colour profiles (APP2), Adobe's colour
 /// transform (APP14) and everything that is not an application segment or a comment.
@@ -30,6 +31,9 @@ const PNG_METADATA_CHUNKS: [[u8; 4]; 5] = [*b"eXIf", *b"tEXt", *b"zTXt", *b"iTXt
 
 /// WebP chunks that carry metadata.
 const WEBP_METADATA_CHUNKS: [[u8; 4]; 2] = [*b"EXIF", *b"XMP "];
+
+/// The bit of the extended WebP header (`VP8X`) that says an XMP chunk follows.
+const WEBP_XMP_FLAG: u8 = 0b0000_0100;
 
 /// The image (`mime` one of the image types) without its metadata, and its EXIF
 /// orientation. GIF carries none of these, and is returned as it is.
@@ -56,6 +60,7 @@ pub fn strip(bytes: Bytes, mime: &str) -> Result<(Bytes, Orientation), img_parts
                 webp.remove_chunks_by_id(id);
             }
             webp.set_exif(orientation_exif(orientation));
+            clear_webp_xmp_flag(&mut webp);
             Ok((webp.encoder().bytes(), orientation))
         }
         _ => Ok((bytes, Orientation::NoTransforms)),
@@ -89,6 +94,26 @@ fn strip_jpeg(bytes: Bytes) -> Result<(Bytes, Orientation), img_parts::Error> {
         })
         .map_or(encoded.len(), |at| data_start + at + 2);
     Ok((encoded.slice(..end), orientation))
+}
+
+/// img-parts brings the extended header's EXIF flag up to date but leaves its XMP flag
+/// set after the XMP chunk is gone, and decoders then refuse the file for a missing
+/// chunk: clear it (no XMP is ever kept).
+fn clear_webp_xmp_flag(webp: &mut WebP) {
+    let header = webp
+        .chunks_mut()
+        .iter_mut()
+        .find(|chunk| chunk.id() == CHUNK_VP8X)
+        .map(RiffChunk::content_mut);
+    if let Some(RiffContent::Data(header)) = header
+        && header
+            .first()
+            .is_some_and(|flags| flags & WEBP_XMP_FLAG != 0)
+    {
+        let mut cleared = header.to_vec();
+        cleared[0] &= !WEBP_XMP_FLAG;
+        *header = Bytes::from(cleared);
+    }
 }
 
 fn orientation_of(exif: Option<Bytes>) -> Orientation {

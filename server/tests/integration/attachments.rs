@@ -27,9 +27,9 @@ fn image_bytes(width: u32, height: u32, format: ImageFormat) -> Vec<u8> {
     bytes
 }
 
-/// A JPEG of 40 × 20 pixels whose EXIF says to turn it 90° and carries [`SECRET`].
-fn photo_with_exif() -> Vec<u8> {
-    // Big-endian TIFF: one IFD of two entries, Orientation = 6 and ImageDescription.
+/// An EXIF block (big-endian TIFF, one IFD of two entries) that says to turn the image
+/// 90° (Orientation = 6) and carries [`SECRET`] as its ImageDescription.
+fn exif_with_secret() -> Bytes {
     let mut tiff = b"MM\0\x2a\0\0\0\x08\0\x02".to_vec();
     tiff.extend_from_slice(&[0x01, 0x12, 0, 3, 0, 0, 0, 1, 0, 6, 0, 0]);
     let text_at: u32 = 8 + 2 + 2 * 12 + 4;
@@ -39,11 +39,59 @@ fn photo_with_exif() -> Vec<u8> {
     tiff.extend_from_slice(&[0, 0, 0, 0]);
     tiff.extend_from_slice(SECRET);
     tiff.push(0);
+    Bytes::from(tiff)
+}
+
+/// A JPEG of 40 × 20 pixels with [`exif_with_secret`].
+fn photo_with_exif() -> Vec<u8> {
     let mut jpeg =
         img_parts::jpeg::Jpeg::from_bytes(Bytes::from(image_bytes(40, 20, ImageFormat::Jpeg)))
             .expect("a jpeg");
-    jpeg.set_exif(Some(Bytes::from(tiff)));
+    jpeg.set_exif(Some(exif_with_secret()));
     jpeg.encoder().bytes().to_vec()
+}
+
+/// A PNG of 40 × 20 pixels with [`exif_with_secret`] (an `eXIf` chunk) and [`SECRET`]
+/// again in a text chunk.
+fn png_with_metadata() -> Vec<u8> {
+    let mut png =
+        img_parts::png::Png::from_bytes(Bytes::from(image_bytes(40, 20, ImageFormat::Png)))
+            .expect("a png");
+    let mut comment = b"Comment\0".to_vec();
+    comment.extend_from_slice(SECRET);
+    // After the header, before the image data.
+    png.chunks_mut().insert(
+        1,
+        img_parts::png::PngChunk::new(*b"tEXt", Bytes::from(comment)),
+    );
+    png.set_exif(Some(exif_with_secret()));
+    png.encoder().bytes().to_vec()
+}
+
+/// A lossless WebP of 40 × 20 pixels with transparency, [`exif_with_secret`] and
+/// [`SECRET`] again as XMP (the extended format, as cameras and editors write it).
+fn webp_with_metadata() -> Vec<u8> {
+    use img_parts::riff::{RiffChunk, RiffContent};
+    let mut encoded = Vec::new();
+    DynamicImage::new_rgba8(40, 20)
+        .write_to(&mut std::io::Cursor::new(&mut encoded), ImageFormat::WebP)
+        .expect("encode");
+    let mut webp = img_parts::webp::WebP::from_bytes(Bytes::from(encoded)).expect("a webp");
+    let mut xmp = b"<x:xmpmeta><dc:description>".to_vec();
+    xmp.extend_from_slice(SECRET);
+    xmp.extend_from_slice(b"</dc:description></x:xmpmeta>");
+    webp.chunks_mut().push(RiffChunk::new(
+        *b"XMP ",
+        RiffContent::Data(Bytes::from(xmp)),
+    ));
+    // Setting the EXIF adds the extended header, its flags naming both blocks.
+    webp.set_exif(Some(exif_with_secret()));
+    webp.encoder().bytes().to_vec()
+}
+
+/// A GIF of 40 × 20 pixels.
+fn gif() -> Vec<u8> {
+    image_bytes(40, 20, ImageFormat::Gif)
 }
 
 /// A PNG that declares 100,000 × 100,000 pixels in a few dozen bytes.
@@ -246,10 +294,7 @@ async fn a_photo_is_stripped_thumbnailed_sent_and_served_to_members_only() {
             .starts_with("inline;")
     );
     assert_eq!(body.len() as u64, photo.size);
-    assert!(
-        !body.windows(SECRET.len()).any(|w| w == SECRET),
-        "EXIF text was served"
-    );
+    assert!(!tells_the_secret(&body), "EXIF text was served");
     let served = img_parts::jpeg::Jpeg::from_bytes(Bytes::from(body.clone())).expect("a jpeg");
     let orientation = served
         .exif()
@@ -355,6 +400,160 @@ async fn a_photo_is_stripped_thumbnailed_sent_and_served_to_members_only() {
         status, 403,
         "a link to the original must not open a thumbnail"
     );
+    server.stop().await;
+}
+
+/// Whether `haystack` contains [`SECRET`].
+fn tells_the_secret(haystack: &[u8]) -> bool {
+    haystack.windows(SECRET.len()).any(|w| w == SECRET)
+}
+
+#[tokio::test]
+async fn png_webp_and_gif_are_taken_stripped_thumbnailed_and_listed_in_history() {
+    let server = TestServer::start().await;
+    let mut duo = server.duo("private").await;
+    // (name, bytes, sniffed type, shown size, thumbnail type, EXIF orientation served)
+    let cases = [
+        (
+            "map.png",
+            png_with_metadata(),
+            "image/png",
+            (20, 40),
+            "image/jpeg",
+            Some(Orientation::Rotate90),
+        ),
+        (
+            "sticker.webp",
+            webp_with_metadata(),
+            "image/webp",
+            (20, 40),
+            // Transparency is kept: the thumbnail is a PNG.
+            "image/png",
+            Some(Orientation::Rotate90),
+        ),
+        (
+            "wave.gif",
+            gif(),
+            "image/gif",
+            (40, 20),
+            // GIF may be transparent (it decodes with alpha): a PNG too.
+            "image/png",
+            None,
+        ),
+    ];
+    let mut attachments = Vec::new();
+    for (name, bytes, mime, shown, thumbnail_mime, orientation) in cases {
+        assert!(
+            mime == "image/gif" || tells_the_secret(&bytes),
+            "{name}: the test file must carry the secret"
+        );
+        // Declared generically: the bytes decide.
+        let attachment = uploaded(
+            &server,
+            &duo.ann.token,
+            name,
+            "application/octet-stream",
+            bytes.clone(),
+        )
+        .await;
+        assert_eq!(
+            (
+                attachment.mime.as_str(),
+                attachment.width,
+                attachment.height
+            ),
+            (mime, Some(shown.0), Some(shown.1)),
+            "{name}"
+        );
+        assert_eq!(
+            attachment.thumbnail,
+            Some(ThumbnailSize {
+                width: shown.0,
+                height: shown.1
+            }),
+            "{name}"
+        );
+        let path = format!("/v1/attachments/{}", attachment.attachment_id);
+        let (status, headers, served) = get(&server, Some(&duo.ann.token), &path, &[]).await;
+        assert_eq!(
+            (status, headers["content-type"].to_str().unwrap()),
+            (200, mime),
+            "{name}"
+        );
+        assert_eq!(served.len() as u64, attachment.size, "{name}");
+        assert!(!tells_the_secret(&served), "{name}: metadata was served");
+        let exif = match mime {
+            "image/png" => img_parts::png::Png::from_bytes(Bytes::from(served.clone()))
+                .expect("a png")
+                .exif(),
+            "image/webp" => img_parts::webp::WebP::from_bytes(Bytes::from(served.clone()))
+                .expect("a webp")
+                .exif(),
+            _ => {
+                // GIF carries no EXIF or XMP: served byte for byte.
+                assert_eq!(served, bytes, "{name}");
+                None
+            }
+        };
+        assert_eq!(
+            exif.and_then(|exif| Orientation::from_exif_chunk(&exif)),
+            orientation,
+            "{name}: the orientation alone is kept"
+        );
+        // Still the same picture, stored as it came (40 × 20, turned when shown).
+        assert_eq!(
+            image::load_from_memory(&served)
+                .expect("decodes")
+                .dimensions(),
+            (40, 20),
+            "{name}"
+        );
+        for size in ["small", "medium"] {
+            let (status, headers, thumbnail) = get(
+                &server,
+                Some(&duo.ann.token),
+                &format!("{path}/thumbnail?size={size}"),
+                &[],
+            )
+            .await;
+            assert_eq!(
+                (status, headers["content-type"].to_str().unwrap()),
+                (200, thumbnail_mime),
+                "{name} {size}"
+            );
+            assert_eq!(
+                image::load_from_memory(&thumbnail)
+                    .expect("decodes")
+                    .dimensions(),
+                shown,
+                "{name} {size}"
+            );
+        }
+        attachments.push(attachment);
+    }
+
+    // All three in one message: the live frame, the WebSocket history page and the
+    // REST page list them in the order they were given.
+    let ids: Vec<String> = attachments
+        .iter()
+        .map(|a| a.attachment_id.to_string())
+        .collect();
+    let ids: Vec<&str> = ids.iter().map(String::as_str).collect();
+    sent(&mut duo.a, &duo.room, "three pictures", &ids).await;
+    assert_eq!(duo.b.recv_message().await.attachments, attachments);
+    let (page, _) = duo.b.history(&duo.room, None, 10).await;
+    let last = page.last().expect("the message");
+    assert_eq!(
+        (last.content.as_str(), &last.attachments),
+        ("three pictures", &attachments)
+    );
+    let (status, page) = server
+        .get_json(&duo.bob.token, &format!("/v1/rooms/{}/messages", duo.room))
+        .await;
+    assert_eq!(status, 200);
+    let listed: Vec<Attachment> =
+        serde_json::from_value(page["messages"][0]["attachments"].clone()).expect("attachments");
+    assert_eq!(listed, attachments);
     server.stop().await;
 }
 
