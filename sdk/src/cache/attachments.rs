@@ -253,7 +253,8 @@ impl Cache {
     }
 
     /// Keeps a thumbnail, then drops the least recently used ones until all of them
-    /// take at most `max_bytes`.
+    /// take at most `max_bytes`. One larger than `max_bytes` is not kept (keeping it
+    /// would empty the cache and then drop it too).
     ///
     /// # Errors
     ///
@@ -266,6 +267,9 @@ impl Cache {
         now: i64,
         max_bytes: u64,
     ) -> Result<()> {
+        if u64::try_from(bytes.len()).unwrap_or(u64::MAX) > max_bytes {
+            return Ok(());
+        }
         let tx = self.db.transaction()?;
         tx.execute(
             "INSERT INTO thumbnails (attachment_id, size, bytes, length, used_at)
