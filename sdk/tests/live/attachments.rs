@@ -1,8 +1,8 @@
 //! Attachments through the SDK against the real server binary: a photo queued offline
 //! survives an app restart and a SIGKILLed server, and is sent exactly once, before the
 //! text written after it; an upload cut off by a dying server is sent again and lands
-//! once; a file the server refuses fails its message with the reason, and the room goes
-//! on; thumbnails come once and then from the cache.
+//! once; a file the server refuses (too large, or not what it claims) fails its message
+//! with the reason, and the room goes on; thumbnails come once and then from the cache.
 
 use chat_protocol::v1::ErrorCode;
 use chat_sdk::cache::MessageStatus;
@@ -213,11 +213,22 @@ async fn an_upload_cut_off_by_a_dying_server_is_sent_again_and_lands_once() {
 async fn a_file_the_server_refuses_fails_its_message_and_the_room_goes_on() {
     let dir = tempfile::tempdir().unwrap();
     let addr = free_addr();
-    let _server = ServerProcess::start(dir.path(), addr).await;
+    let _server =
+        ServerProcess::start_with(dir.path(), addr, &["--max-upload-bytes", "4096"]).await;
     let proxy = Proxy::start(addr).await;
     let direct = format!("http://{addr}");
     let (ann, _ann_session, bob, room) =
         two_devices(&proxy, &direct, dir.path().join("ann.db")).await;
+    // A file over the server's limit: 413.
+    let oversized = ann
+        .send_attachment(
+            &room,
+            vec![7; 5000],
+            "notes.bin",
+            "application/octet-stream",
+            None,
+        )
+        .unwrap();
     // PNG bytes declared as a JPEG: the server answers 415.
     let refused = ann
         .send_attachment(
@@ -240,15 +251,30 @@ async fn a_file_the_server_refuses_fails_its_message_and_the_room_goes_on() {
         })
     })
     .await;
-    ann.cancel(&refused.client_msg_id).unwrap();
-    eventually(10, "cancelled", || {
-        ann.messages(&room, None, 10)
-            .unwrap()
-            .iter()
-            .all(|m| m.client_msg_id != refused.client_msg_id)
-    })
-    .await;
-    assert_eq!(ann.pending_file(&refused.client_msg_id, 0).unwrap(), None);
+    assert!(
+        ann.messages(&room, None, 10).unwrap().iter().any(|m| {
+            m.client_msg_id == oversized.client_msg_id
+                && matches!(
+                    &m.status,
+                    MessageStatus::Failed {
+                        code: ErrorCode::TooLarge,
+                        ..
+                    }
+                )
+        }),
+        "the oversized file's message failed as too large"
+    );
+    for failed in [&refused, &oversized] {
+        ann.cancel(&failed.client_msg_id).unwrap();
+        eventually(10, "cancelled", || {
+            ann.messages(&room, None, 10)
+                .unwrap()
+                .iter()
+                .all(|m| m.client_msg_id != failed.client_msg_id)
+        })
+        .await;
+        assert_eq!(ann.pending_file(&failed.client_msg_id, 0).unwrap(), None);
+    }
 
     // A photo can answer a message, and mention members, like a text.
     let parent = bob.messages(&room, None, 10).unwrap()[0]

@@ -360,6 +360,11 @@ impl ServerProcess {
 
     /// Starts the binary on `addr` with its database in `dir`, and waits until ready.
     pub async fn start(dir: &std::path::Path, addr: SocketAddr) -> Self {
+        Self::start_with(dir, addr, &[]).await
+    }
+
+    /// [`Self::start`] with further command-line flags.
+    pub async fn start_with(dir: &std::path::Path, addr: SocketAddr, flags: &[&str]) -> Self {
         let child = std::process::Command::new(Self::binary())
             .args(["--listen", &addr.to_string(), "--database-url"])
             .arg(format!("sqlite://{}", dir.join("chat.db").display()))
@@ -368,6 +373,7 @@ impl ServerProcess {
             .args(["--messages-per-second", "10000", "--message-burst", "10000"])
             .args(["--frames-per-second", "10000", "--frame-burst", "10000"])
             .args(["--auth-attempts-per-minute", "10000"])
+            .args(flags)
             .stdout(std::process::Stdio::null())
             .stderr(std::process::Stdio::null())
             .spawn()
