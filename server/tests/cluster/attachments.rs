@@ -1,7 +1,8 @@
 //! Attachments across processes on S3-compatible storage: a file uploaded through one
 //! process is served by the other, a message carrying it reaches members on both, one
-//! upload sent through both processes at once is stored with one message only, and a
-//! deleted message's files leave the bucket.
+//! upload sent through both processes at once is stored with one message only, ranges
+//! are served from the bucket, and the files of a deleted message, of a deleted room and
+//! of an upload never sent leave it.
 
 use std::time::Duration;
 
@@ -26,14 +27,34 @@ async fn upload(node: &Node, token: &str, name: &str, mime: &str, bytes: Vec<u8>
 }
 
 async fn download(node: &Node, token: &str, path: &str) -> (u16, Vec<u8>) {
-    let response = http_client()
-        .get(node.url(path))
-        .bearer_auth(token)
-        .send()
-        .await
-        .expect("download");
+    download_range(node, token, path, None).await
+}
+
+/// A GET, of `range` (a `Range` header) if given.
+async fn download_range(
+    node: &Node,
+    token: &str,
+    path: &str,
+    range: Option<&str>,
+) -> (u16, Vec<u8>) {
+    let mut request = http_client().get(node.url(path)).bearer_auth(token);
+    if let Some(range) = range {
+        request = request.header("range", range);
+    }
+    let response = request.send().await.expect("download");
     let status = response.status().as_u16();
     (status, response.bytes().await.expect("body").to_vec())
+}
+
+/// Waits (10 s at most) until no key in the bucket contains `id`.
+async fn until_gone(s3: &S3Server, id: &str, what: &str) {
+    for _ in 0..200 {
+        if !s3.keys(BUCKET).await.iter().any(|key| key.contains(id)) {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("{what}: still in the bucket");
 }
 
 fn png(width: u32, height: u32) -> Vec<u8> {
@@ -82,7 +103,7 @@ fn is_answer(frame: &ServerFrame) -> bool {
 
 #[tokio::test]
 #[ignore = "needs PostgreSQL, Redis and moto: scripts/cluster-test.sh"]
-async fn attachments_on_s3_are_shared_by_every_process_and_sent_once() {
+async fn attachments_on_s3_are_shared_by_every_process_sent_once_and_removed_with_their_room() {
     let s3 = S3Server::start();
     s3.create_bucket(BUCKET).await;
     let cluster = Cluster::new().await;
@@ -97,6 +118,8 @@ async fn attachments_on_s3_are_shared_by_every_process_and_sent_once() {
                 &endpoint,
                 "--upload-ttl",
                 "2s",
+                "--admin-user",
+                "root",
             ],
             &[
                 ("AWS_ACCESS_KEY_ID", "test"),
@@ -119,6 +142,12 @@ async fn attachments_on_s3_are_shared_by_every_process_and_sent_once() {
     let (status, original) =
         download(&two, &talk.ann.token, &format!("/v1/attachments/{id}")).await;
     assert_eq!((status, original.len() as u64), (200, photo.size));
+    // Ranges come from the bucket as asked, from the start and to the end.
+    let path = format!("/v1/attachments/{id}");
+    let (status, head) = download_range(&two, &talk.ann.token, &path, Some("bytes=0-9")).await;
+    assert_eq!((status, head.as_slice()), (206, &original[..10]));
+    let (status, tail) = download_range(&two, &talk.ann.token, &path, Some("bytes=10-")).await;
+    assert_eq!((status, tail.as_slice()), (206, &original[10..]));
     let (status, _) = download(
         &two,
         &talk.ann.token,
@@ -126,6 +155,18 @@ async fn attachments_on_s3_are_shared_by_every_process_and_sent_once() {
     )
     .await;
     assert_eq!(status, 200);
+
+    // An upload never sent expires (`--upload-ttl 2s`), whichever process sweeps.
+    let unsent = upload(
+        &two,
+        &talk.ann.token,
+        "later.bin",
+        "application/octet-stream",
+        vec![3; 10],
+    )
+    .await;
+    let unsent_id = unsent.attachment_id.to_string();
+    assert!(s3.keys(BUCKET).await.iter().any(|k| k.contains(&unsent_id)));
 
     // Sent through process one, it reaches Bob on process two.
     talk.a.send(&send(&talk.room, &id)).await;
@@ -174,18 +215,23 @@ async fn attachments_on_s3_are_shared_by_every_process_and_sent_once() {
         matches!(f, ServerFrame::MessageDeleted { .. })
     })
     .await;
-    let mut gone = false;
-    for _ in 0..100 {
-        if !s3.keys(BUCKET).await.iter().any(|key| key.contains(&id)) {
-            gone = true;
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    assert!(gone, "the photo's files are still in the bucket");
+    until_gone(&s3, &id, "the deleted message's photo").await;
+    until_gone(&s3, &unsent_id, "the upload never sent").await;
     assert_eq!(
         s3.keys(BUCKET).await,
         vec![format!("chat/{file_id}/original")],
         "the file that was sent stays"
     );
+
+    // A room deleted by an admin (through the other process) takes the rest along.
+    let root = one.register("root").await;
+    let response = http_client()
+        .delete(two.url(&format!("/v1/admin/rooms/{}", talk.room)))
+        .bearer_auth(&root.token)
+        .send()
+        .await
+        .expect("delete the room");
+    assert_eq!(response.status().as_u16(), 204);
+    until_gone(&s3, &file_id, "the deleted room's file").await;
+    assert_eq!(s3.keys(BUCKET).await, Vec::<String>::new());
 }
