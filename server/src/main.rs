@@ -10,6 +10,14 @@ use tracing_subscriber::EnvFilter;
 /// mimalloc rather than the system's malloc: connection set-up and teardown allocate
 /// and free many small buffers, and in a reconnect storm of 10,000 clients glibc's
 /// malloc cost the server 18 % more CPU (docs/benchmarks.md).
+///
+/// Built without its transparent-huge-page advice (the `no_thp` feature): on kernels
+/// that give huge pages on request (`madvise`, the Debian and Ubuntu default) it made
+/// every first touch of a fresh 2 MiB region clear the whole of it (15 % of the
+/// server's samples in a reconnect storm) and idle connections a ninth larger
+/// (docs/benchmarks.md, 2026-12-05). Where the kernel hands them out to
+/// everyone (`always`), `MIMALLOC_ALLOW_THP=0` turns them off for the process
+/// (docs/operations.md).
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 

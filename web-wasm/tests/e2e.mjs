@@ -3,8 +3,9 @@
 // chat, and a third signs in as one of them: its room list's badge follows the other
 // device's reading. One goes offline (the server is SIGKILLed), sends two messages and a
 // photo whose file name is markup, reloads, comes back online, and both end with the same
-// history, the photo's thumbnail shown on the other device. A message that looks like HTML is
-// shown as text; it is reported, and its sender blocked, from the message menu; then
+// history, the photo's thumbnail shown on the other device. Photos dropped and pasted
+// arrive too; a slow upload shows its progress; a refused file fails, is retried and
+// discarded. A message that looks like HTML is shown as text; it is reported, and its sender blocked, from the message menu; then
 // the sender deletes his account. A push delivered to the page's service worker through
 // DevTools shows as a notification. Prints PASS/FAIL per check and "N passed, N failed".
 //
@@ -333,6 +334,67 @@ async function main() {
     check("the viewer shows the photo at full size",
       await eventually(() => bob.$eval("#viewer-image", (image) => image.naturalWidth === 48 && !image.closest("[hidden]"))));
     await bob.press("body", "Escape");
+
+    // The other ways to attach: a file dropped on the conversation, one pasted into the
+    // draft (both events built in the page, as a drag from the desktop and a paste of a
+    // screenshot deliver them).
+    const attachBy = (how, name) => ann.evaluate(([how, data, name]) => {
+      const files = new DataTransfer();
+      files.items.add(new File([Uint8Array.from(atob(data), (c) => c.charCodeAt(0))], name, { type: "image/png" }));
+      const init = { bubbles: true, cancelable: true };
+      if (how === "drop") {
+        document.querySelector(".chat").dispatchEvent(new DragEvent("drop", { ...init, dataTransfer: files }));
+      } else {
+        document.getElementById("draft").dispatchEvent(new ClipboardEvent("paste", { ...init, clipboardData: files }));
+      }
+    }, [how, png, name]);
+    const bobShows = (name) => bob.$$eval("#messages img.thumbnail", (images, name) =>
+      images.some((image) => image.alt === name && image.naturalWidth === 48), name);
+    await attachBy("drop", "dropped.png");
+    check("a photo dropped on the conversation reaches bob as a thumbnail", await eventually(() => bobShows("dropped.png")));
+    await attachBy("paste", "pasted.png");
+    check("a photo pasted into the draft reaches bob as a thumbnail", await eventually(() => bobShows("pasted.png")));
+
+    // Upload progress: with the page's uploads slowed to 64 KB/s, a 320 KB file shows a
+    // bar under its pending message until it is stored.
+    const throttle = await ann.context().newCDPSession(ann);
+    await throttle.send("Network.enable");
+    const uploadSpeed = (bytesPerSecond) => throttle.send("Network.emulateNetworkConditions",
+      { offline: false, latency: 0, downloadThroughput: -1, uploadThroughput: bytesPerSecond });
+    await uploadSpeed(64 * 1024);
+    const big = Buffer.alloc(320 * 1024, 7);
+    await ann.setInputFiles("#attach-input", { name: "big.bin", mimeType: "application/octet-stream", buffer: big });
+    check("a progress bar shows while the file uploads",
+      await eventually(() => ann.$eval("#messages .message.mine >> nth=-1", (node) =>
+        node.dataset.status === "pending" && node.querySelector("progress")?.max === 320 * 1024)));
+    await uploadSpeed(-1);
+    check("once stored, the bar is gone and bob has the file to download",
+      await eventually(async () => (await ann.$$("#messages progress")).length === 0
+        && (await bob.$$eval("#messages button.file", (files) => files.some((file) => file.textContent.includes("big.bin")))), 30));
+    await throttle.detach();
+
+    // A file the server refuses (PNG bytes said to be a JPEG) fails with the reason;
+    // Retry queues it again (here while the server is down, so it waits), and the
+    // server's answer fails it again; Discard removes it.
+    const wrong = "#messages .message.mine >> nth=-1";
+    await ann.setInputFiles("#attach-input", { name: "wrong.jpg", mimeType: "image/jpeg", buffer: Buffer.from(png, "base64") });
+    check("a refused file fails its message, with the reason and Retry",
+      await eventually(async () => (await ann.$eval(wrong, (node) => node.dataset.status)) === "failed"
+        && (await ann.textContent(`${wrong} >> .failure`)).includes("image/png")
+        && (await ann.isVisible(`${wrong} >> button:text("Retry")`))),
+      await ann.textContent("#messages .message.mine >> nth=-1"));
+    await server.kill();
+    await ann.click(`${wrong} >> button:text("Retry")`);
+    check("retried, it waits in the outbox while the server is away",
+      await eventually(async () => (await ann.$eval(wrong, (node) => node.dataset.status)) === "pending"));
+    await server.start();
+    for (const page of [ann, bob]) await page.evaluate(() => window.dispatchEvent(new Event("online")));
+    check("back online, the server refuses it again",
+      await eventually(async () => (await ann.$eval(wrong, (node) => node.dataset.status)) === "failed", 30));
+    await ann.click(`${wrong} >> button:text("Discard")`);
+    check("discarded, it is gone, and bob never saw it",
+      await eventually(async () => !(await ann.$$eval("#messages img.thumbnail", (images) => images.map((image) => image.alt))).includes("wrong.jpg"))
+        && !(await bob.$$eval("#messages img.thumbnail", (images) => images.map((image) => image.alt))).includes("wrong.jpg"));
 
     // Staying signed in, and signing out for real: the page keeps the refresh token the
     // SDK renews the session with, and signing out revokes it on the server.
