@@ -243,6 +243,10 @@ async fn receipts_membership_moderation_reports_and_presence_are_events_too() {
         kind: chat_protocol::v1::ReceiptKind::Read,
     })
     .await;
+    // Once Ann hears of it, the receipt is stored, its event with it: otherwise, on a
+    // busy machine, the kick below could overtake it, and it would be refused.
+    a.recv_where(|f| matches!(f, chat_protocol::v1::ServerFrame::Receipt { .. }))
+        .await;
     // Ann renames the room, reports Bob, then removes him.
     let bob_id = bob.user_id.clone();
     for (method, path, body, status) in [
