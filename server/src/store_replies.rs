@@ -48,7 +48,9 @@ impl From<store::Error> for Error {
                 ErrorCode::Internal,
                 "the message could not be stored; retry with the same client_msg_id",
             ),
-            Store::Corrupt { .. } | Store::Database(_) => Self::internal("database error", &err),
+            Store::Corrupt { .. } | Store::Database(_) | Store::Sqlite(_) => {
+                Self::internal("database error", &err)
+            }
         }
     }
 }

@@ -69,6 +69,9 @@ pub enum Error {
     /// The database failed.
     #[error(transparent)]
     Database(#[from] sqlx::Error),
+    /// The database failed, read through the SQLite store's own readers.
+    #[error(transparent)]
+    Sqlite(#[from] rusqlite::Error),
 }
 
 /// Why the rules of a room refused a membership or settings change

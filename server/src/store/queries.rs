@@ -130,3 +130,26 @@ pub(super) const MEMBER_ROLE: &str =
 /// A row when `$1` blocked `$2`.
 pub(super) const BLOCKS: &str =
     "SELECT 1 FROM user_blocks WHERE blocker_id = $1 AND blocked_id = $2";
+
+/// A room with its members and their receipts (`$1` the room), in member order: one row
+/// per member, or one row of NULL member columns for a room without members.
+pub(super) const ROOM_WITH_MEMBERS: &str = "SELECT id, name, visibility, last_seq, created_at,
+            m.user_id AS member_id, r.delivered_seq, r.read_seq
+     FROM rooms
+     LEFT JOIN room_members m ON m.room_id = rooms.id
+     LEFT JOIN receipts r ON r.room_id = m.room_id AND r.user_id = m.user_id
+     WHERE rooms.id = $1 ORDER BY m.user_id";
+
+/// The user `$1`'s circle: one row that says the user exists (`user`, or `closed`), one
+/// per room of theirs (`room`) and one per distinct co-member (`peer`); no rows at all
+/// when there is no such user. DISTINCT keeps a member of many big rooms from getting a
+/// row per shared room.
+pub(super) const KNOWN_USER_CIRCLE: &str =
+    "SELECT CASE WHEN closed IS NULL THEN 'user' ELSE 'closed' END AS kind, id
+     FROM users WHERE id = $1
+     UNION ALL
+     SELECT 'room', room_id FROM room_members WHERE user_id = $1
+     UNION ALL
+     SELECT DISTINCT 'peer', other.user_id FROM room_members mine
+     JOIN room_members other ON other.room_id = mine.room_id AND other.user_id <> $1
+     WHERE mine.user_id = $1";

@@ -5,7 +5,7 @@ use chat_protocol::v1::{Attachment, Message, RoomVisibility, UserId};
 use sqlx::{ColumnIndex, Decode, Row, Type};
 
 use super::error::{Error, Result};
-use super::{CommittedEvent, EventKind, RoomRecord};
+use super::{Circle, CommittedEvent, EventKind, MemberReceipts, RoomRecord, RoomWithMembers};
 
 /// SQL integers are signed; seqs never get near `i64::MAX`.
 pub(super) fn to_i64(seq: u64) -> i64 {
@@ -17,23 +17,89 @@ pub(super) fn to_u64(value: i64) -> u64 {
     u64::try_from(value).unwrap_or(0)
 }
 
-pub(super) fn room_from_row<R: Row>(row: &R) -> Result<RoomRecord>
-where
-    for<'r> &'r str: ColumnIndex<R>,
-    for<'r> String: Decode<'r, R::Database> + Type<R::Database>,
-    for<'r> i64: Decode<'r, R::Database> + Type<R::Database>,
-{
-    let visibility: String = row.try_get("visibility")?;
+pub(super) fn room_from_row(row: &impl Columns) -> Result<RoomRecord> {
+    let visibility = row.text("visibility")?;
     Ok(RoomRecord {
-        id: row.try_get("id")?,
-        name: row.try_get("name")?,
+        id: row.text("id")?,
+        name: row.text("name")?,
         visibility: RoomVisibility::parse(&visibility).ok_or(Error::Corrupt {
             column: "rooms.visibility",
             value: visibility.clone(),
         })?,
-        last_seq: to_u64(row.try_get("last_seq")?),
-        created_at: row.try_get("created_at")?,
+        last_seq: to_u64(row.integer("last_seq")?),
+        created_at: row.integer("created_at")?,
     })
+}
+
+/// The rows of [`super::queries::ROOM_WITH_MEMBERS`], folded into the room as they come.
+#[derive(Debug, Default)]
+pub(super) struct RoomWithMembersRows {
+    view: Option<RoomWithMembers>,
+}
+
+impl RoomWithMembersRows {
+    /// Takes the next row.
+    pub(super) fn add(&mut self, row: &impl Columns) -> Result<()> {
+        let view = match &mut self.view {
+            Some(view) => view,
+            None => self.view.insert(RoomWithMembers {
+                room: room_from_row(row)?,
+                members: Vec::new(),
+                receipts: Vec::new(),
+            }),
+        };
+        // A room without members still has its one row, with NULLs for the member.
+        let Some(user_id) = row.optional_text("member_id")? else {
+            return Ok(());
+        };
+        let delivered = row.optional_integer("delivered_seq")?;
+        let read = row.optional_integer("read_seq")?;
+        if let (Some(delivered), Some(read)) = (delivered, read) {
+            view.receipts.push(MemberReceipts {
+                user_id: user_id.clone().into(),
+                delivered_seq: to_u64(delivered),
+                read_seq: to_u64(read),
+            });
+        }
+        view.members.push(user_id);
+        Ok(())
+    }
+
+    /// The room, or `None` when there were no rows (no such room).
+    pub(super) fn finish(self) -> Option<RoomWithMembers> {
+        self.view
+    }
+}
+
+/// The rows of [`super::queries::KNOWN_USER_CIRCLE`], folded as they come.
+#[derive(Debug, Default)]
+pub(super) struct CircleRows {
+    circle: Circle,
+    exists: bool,
+}
+
+impl CircleRows {
+    /// Takes the next row.
+    pub(super) fn add(&mut self, row: &impl Columns) -> Result<()> {
+        let id = row.text("id")?;
+        match row.text("kind")?.as_str() {
+            "room" => self.circle.rooms.push(id),
+            "peer" => self.circle.co_members.push(id),
+            "closed" => {
+                self.circle.closed = true;
+                self.exists = true;
+            }
+            _ => self.exists = true,
+        }
+        Ok(())
+    }
+
+    /// The circle in id order, or `None` when there is no such user.
+    pub(super) fn finish(mut self) -> Option<Circle> {
+        self.circle.rooms.sort_unstable();
+        self.circle.co_members.sort_unstable();
+        self.exists.then_some(self.circle)
+    }
 }
 
 /// A row of `messages` (current state).
@@ -106,34 +172,86 @@ fn notice<T: serde::de::DeserializeOwned>(
     serde_json::from_value(event).map_err(|_| corrupt())
 }
 
-/// A row of [`super::queries::EVENTS_AFTER`].
-pub(super) fn event_from_row<R: Row>(row: &R) -> Result<CommittedEvent>
+/// A row's columns by name, whichever driver read it: sqlx (every store's pool) or
+/// rusqlite (the SQLite store's readers, `store::sqlite::readers`), so that one function
+/// maps a row of a query both run.
+pub(super) trait Columns {
+    /// A text column that is never NULL.
+    fn text(&self, column: &'static str) -> Result<String>;
+    /// A text column that may be NULL.
+    fn optional_text(&self, column: &'static str) -> Result<Option<String>>;
+    /// An integer column that is never NULL.
+    fn integer(&self, column: &'static str) -> Result<i64>;
+    /// An integer column that may be NULL.
+    fn optional_integer(&self, column: &'static str) -> Result<Option<i64>>;
+}
+
+/// A row read through sqlx.
+pub(super) struct SqlxRow<'r, R>(pub &'r R);
+
+impl<R: Row> Columns for SqlxRow<'_, R>
 where
     for<'r> &'r str: ColumnIndex<R>,
     for<'r> String: Decode<'r, R::Database> + Type<R::Database>,
     for<'r> i64: Decode<'r, R::Database> + Type<R::Database>,
 {
-    let kind: String = row.try_get("kind")?;
-    let room_id: String = row.try_get("room_id")?;
-    let seq = to_u64(row.try_get("seq")?);
-    let message_id: String = row.try_get("message_id")?;
-    let sender_id: String = row.try_get("sender_id")?;
-    let content: Option<String> = row.try_get("content")?;
-    let at: i64 = row.try_get("created_at")?;
+    fn text(&self, column: &'static str) -> Result<String> {
+        Ok(self.0.try_get(column)?)
+    }
+
+    fn optional_text(&self, column: &'static str) -> Result<Option<String>> {
+        Ok(self.0.try_get(column)?)
+    }
+
+    fn integer(&self, column: &'static str) -> Result<i64> {
+        Ok(self.0.try_get(column)?)
+    }
+
+    fn optional_integer(&self, column: &'static str) -> Result<Option<i64>> {
+        Ok(self.0.try_get(column)?)
+    }
+}
+
+/// A row read through rusqlite.
+impl Columns for rusqlite::Row<'_> {
+    fn text(&self, column: &'static str) -> Result<String> {
+        Ok(self.get(column)?)
+    }
+
+    fn optional_text(&self, column: &'static str) -> Result<Option<String>> {
+        Ok(self.get(column)?)
+    }
+
+    fn integer(&self, column: &'static str) -> Result<i64> {
+        Ok(self.get(column)?)
+    }
+
+    fn optional_integer(&self, column: &'static str) -> Result<Option<i64>> {
+        Ok(self.get(column)?)
+    }
+}
+
+/// A row of [`super::queries::EVENTS_AFTER`].
+pub(super) fn event_from_row(row: &impl Columns) -> Result<CommittedEvent> {
+    let kind = row.text("kind")?;
+    let room_id = row.text("room_id")?;
+    let seq = to_u64(row.integer("seq")?);
+    let message_id = row.text("message_id")?;
+    let sender_id = row.text("sender_id")?;
+    let content = row.optional_text("content")?;
+    let at = row.integer("created_at")?;
     let kind = match kind.as_str() {
         "message" => EventKind::Message(Message {
             room_id: room_id.clone().into(),
             seq,
             message_id: message_id.into(),
-            client_msg_id: row.try_get("client_msg_id")?,
+            client_msg_id: row.text("client_msg_id")?,
             sender_id: sender_id.into(),
             content: content.unwrap_or_default(),
             created_at: at,
-            reply_to: row
-                .try_get::<Option<String>, _>("reply_to")?
-                .map(Into::into),
-            mentions: mentions(row.try_get("mentions")?)?,
-            attachments: attachments(row.try_get("attachments")?)?,
+            reply_to: row.optional_text("reply_to")?.map(Into::into),
+            mentions: mentions(row.optional_text("mentions")?)?,
+            attachments: attachments(row.optional_text("attachments")?)?,
             ..Message::default()
         }),
         "edit" => EventKind::Edited {
@@ -146,7 +264,7 @@ where
             message_id: message_id.into(),
             sender_id: sender_id.into(),
             deleted_at: at,
-            deleted_by: row.try_get::<String, _>("actor_id")?.into(),
+            deleted_by: row.text("actor_id")?.into(),
         },
         "member" => EventKind::Member(notice("member", content, &room_id, seq)?),
         "room" => EventKind::Room(notice("room", content, &room_id, seq)?),

@@ -22,7 +22,7 @@ use crate::store::membership::{
 };
 use crate::store::outbox_events;
 use crate::store::queries;
-use crate::store::rows::{room_from_row, to_u64};
+use crate::store::rows::{SqlxRow, room_from_row, to_u64};
 use crate::store::write::NewEvent;
 use crate::store::{CommittedEvent, EventKind, RoomInfo};
 
@@ -290,7 +290,7 @@ where
         .await?;
         let Some(row) = row else { return Ok(None) };
         Ok(Some(RoomInfo {
-            room: room_from_row(&row)?,
+            room: room_from_row(&SqlxRow(&row))?,
             topic: row.try_get("topic")?,
             who_can_add: who_can_add_of(row.try_get("who_can_add")?)?,
             member_count: to_u64(row.try_get("member_count")?),

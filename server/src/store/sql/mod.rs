@@ -19,8 +19,8 @@ use std::sync::Mutex;
 
 use async_trait::async_trait;
 use chat_protocol::v1::{
-    BlockedUser, Device, MemberReceipts, MemberRole, Message, PinnedMessage, ReceiptKind, Report,
-    RoomBan, RoomMember, RoomVisibility, UserProfile,
+    BlockedUser, Device, MemberRole, Message, PinnedMessage, ReceiptKind, Report, RoomBan,
+    RoomMember, RoomVisibility, UserProfile,
 };
 use sqlx::pool::PoolConnection;
 use sqlx::{ColumnIndex, Decode, Encode, Executor, IntoArguments, Pool, Row as _, Type};
@@ -32,7 +32,11 @@ use super::error::{Error, Refusal, Result};
 use super::group_commit::{Pending, Writer};
 use super::membership::MembershipWrite;
 use super::queries::{self, MESSAGE_COLUMNS};
-use super::rows::{event_from_row, message_from_row, room_from_row, to_i64, to_u64};
+use super::rows::{
+    CircleRows, RoomWithMembersRows, SqlxRow, event_from_row, message_from_row, room_from_row,
+    to_i64, to_u64,
+};
+use super::sqlite::readers::Readers;
 use super::write::{MessageChange, NewMessage, Sent};
 use super::{
     AccountStatus, AttachmentForSend, AttachmentRecord, Circle, CommittedEvent, EventOutbox,
@@ -51,6 +55,9 @@ pub struct SqlStore<DB: Backend> {
     /// While this process leads the outbox relay (PostgreSQL): the connection holding
     /// the lock that makes it the only one.
     relay_lock: tokio::sync::Mutex<Option<PoolConnection<DB>>>,
+    /// SQLite: the reads of a reconnect, each answered in one hand-over
+    /// (`store::sqlite::readers`); the others, and PostgreSQL's, go through `pool`.
+    readers: Option<Readers>,
 }
 
 impl<DB: Backend> std::fmt::Debug for SqlStore<DB> {
@@ -70,7 +77,14 @@ impl<DB: Backend> SqlStore<DB> {
             outbox,
             writer: Mutex::new(Some(writer)),
             relay_lock: tokio::sync::Mutex::new(None),
+            readers: None,
         }
+    }
+
+    /// The store, with `readers` answering the reads they know.
+    pub(super) fn with_readers(mut self, readers: Readers) -> Self {
+        self.readers = Some(readers);
+        self
     }
 
     fn queue(&self) -> Option<tokio::sync::mpsc::Sender<Pending>> {
@@ -324,7 +338,7 @@ where
                 .fetch_optional(&mut *tx)
                 .await?;
             if let Some(row) = existing {
-                let room = room_from_row(&row)?;
+                let room = room_from_row(&SqlxRow(&row))?;
                 sqlx::query::<DB>(UNHIDE_DIRECT)
                     .bind(room.id.as_str())
                     .bind(room_creator.as_str())
@@ -357,7 +371,7 @@ where
                     .fetch_optional(&self.pool)
                     .await?;
                 return match existing {
-                    Some(row) => Ok((room_from_row(&row)?, false)),
+                    Some(row) => Ok((room_from_row(&SqlxRow(&row))?, false)),
                     None => Err(e.into()),
                 };
             }
@@ -410,7 +424,9 @@ where
             .bind(room_id)
             .fetch_optional(&self.pool)
             .await?;
-        row.as_ref().map(room_from_row).transpose()
+        row.as_ref()
+            .map(|row| room_from_row(&SqlxRow(row)))
+            .transpose()
     }
 
     async fn room_list(
@@ -458,7 +474,7 @@ where
             .await?;
         let Some(row) = row else { return Ok(None) };
         let is_member: i64 = row.try_get("is_member")?;
-        Ok(Some((room_from_row(&row)?, is_member != 0)))
+        Ok(Some((room_from_row(&SqlxRow(&row))?, is_member != 0)))
     }
 
     async fn is_member(&self, room_id: &str, user_id: &str) -> Result<bool> {
@@ -569,39 +585,18 @@ where
     }
 
     async fn known_user_circle(&self, user_id: &str) -> Result<Option<Circle>> {
-        // One row per room of the user and per distinct co-member, and one that says the
-        // user exists (no rows at all: no such user). DISTINCT keeps a member of many
-        // big rooms from getting a row per shared room.
-        let rows = sqlx::query::<DB>(
-            "SELECT CASE WHEN closed IS NULL THEN 'user' ELSE 'closed' END AS kind, id
-             FROM users WHERE id = $1
-             UNION ALL
-             SELECT 'room', room_id FROM room_members WHERE user_id = $1
-             UNION ALL
-             SELECT DISTINCT 'peer', other.user_id FROM room_members mine
-             JOIN room_members other ON other.room_id = mine.room_id AND other.user_id <> $1
-             WHERE mine.user_id = $1",
-        )
-        .bind(user_id)
-        .fetch_all(&self.pool)
-        .await?;
-        let mut circle = Circle::default();
-        let mut exists = false;
-        for row in &rows {
-            let id: String = row.try_get("id")?;
-            match row.try_get::<String, _>("kind")?.as_str() {
-                "room" => circle.rooms.push(id),
-                "peer" => circle.co_members.push(id),
-                "closed" => {
-                    circle.closed = true;
-                    exists = true;
-                }
-                _ => exists = true,
-            }
+        if let Some(readers) = &self.readers {
+            return readers.known_user_circle(user_id).await;
         }
-        circle.rooms.sort_unstable();
-        circle.co_members.sort_unstable();
-        Ok(exists.then_some(circle))
+        let rows = sqlx::query::<DB>(queries::KNOWN_USER_CIRCLE)
+            .bind(user_id)
+            .fetch_all(&self.pool)
+            .await?;
+        let mut circle = CircleRows::default();
+        for row in &rows {
+            circle.add(&SqlxRow(row))?;
+        }
+        Ok(circle.finish())
     }
 
     async fn send(&self, write: NewMessage) -> Result<Sent> {
@@ -620,13 +615,18 @@ where
         after_seq: u64,
         limit: u32,
     ) -> Result<Vec<CommittedEvent>> {
+        if let Some(readers) = &self.readers {
+            return readers.events_after(room_id, after_seq, limit).await;
+        }
         let rows = sqlx::query::<DB>(queries::EVENTS_AFTER)
             .bind(room_id)
             .bind(to_i64(after_seq))
             .bind(i64::from(limit))
             .fetch_all(&self.pool)
             .await?;
-        rows.iter().map(event_from_row).collect()
+        rows.iter()
+            .map(|row| event_from_row(&SqlxRow(row)))
+            .collect()
     }
 
     async fn messages(&self, room_id: &str, range: PageRange, limit: u32) -> Result<Page> {
@@ -779,43 +779,18 @@ where
     }
 
     async fn room_with_members(&self, room_id: &str) -> Result<Option<RoomWithMembers>> {
-        // The room's columns are named alone: no column of the joined tables shares them.
-        let sql = format!(
-            "SELECT {ROOM_COLUMNS}, m.user_id AS member_id, r.delivered_seq, r.read_seq
-             FROM rooms
-             LEFT JOIN room_members m ON m.room_id = rooms.id
-             LEFT JOIN receipts r ON r.room_id = m.room_id AND r.user_id = m.user_id
-             WHERE rooms.id = $1 ORDER BY m.user_id"
-        );
-        let rows = sqlx::query::<DB>(sqlx::AssertSqlSafe(sql))
+        if let Some(readers) = &self.readers {
+            return readers.room_with_members(room_id).await;
+        }
+        let rows = sqlx::query::<DB>(queries::ROOM_WITH_MEMBERS)
             .bind(room_id)
             .fetch_all(&self.pool)
             .await?;
-        let Some(first) = rows.first() else {
-            return Ok(None);
-        };
-        let mut view = RoomWithMembers {
-            room: room_from_row(first)?,
-            members: Vec::with_capacity(rows.len()),
-            receipts: Vec::new(),
-        };
+        let mut room = RoomWithMembersRows::default();
         for row in &rows {
-            // A room without members still has its one row, with NULLs for the member.
-            let Some(user_id) = row.try_get::<Option<String>, _>("member_id")? else {
-                continue;
-            };
-            let delivered: Option<i64> = row.try_get("delivered_seq")?;
-            let read: Option<i64> = row.try_get("read_seq")?;
-            if let (Some(delivered), Some(read)) = (delivered, read) {
-                view.receipts.push(MemberReceipts {
-                    user_id: user_id.clone().into(),
-                    delivered_seq: to_u64(delivered),
-                    read_seq: to_u64(read),
-                });
-            }
-            view.members.push(user_id);
+            room.add(&SqlxRow(row))?;
         }
-        Ok(Some(view))
+        Ok(room.finish())
     }
 
     async fn append_event(&self, event: &OutboxEvent) -> Result<()> {

@@ -13,7 +13,7 @@ use sqlx::{ColumnIndex, Decode, Encode, Executor, IntoArguments, Row, Type};
 
 use super::{Backend, SqlStore};
 use crate::store::error::Result;
-use crate::store::rows::{room_from_row, to_u64};
+use crate::store::rows::{SqlxRow, room_from_row, to_u64};
 use crate::store::{MutedMember, RoomListCursor, RoomListEntry};
 
 /// What sorting a listed room needs, `m` being the user's membership row (NULL columns
@@ -128,7 +128,7 @@ where
     for<'r> String: Decode<'r, R::Database> + Type<R::Database>,
     for<'r> i64: Decode<'r, R::Database> + Type<R::Database>,
 {
-    let room = room_from_row(row)?;
+    let room = room_from_row(&SqlxRow(row))?;
     let last_message = match row.try_get::<Option<String>, _>("lm_id")? {
         Some(message_id) => Some(LastMessage {
             message_id: message_id.into(),

@@ -4,6 +4,7 @@
 //! [`SqlStore`].
 
 mod checkpointer;
+pub(super) mod readers;
 pub(super) mod search_backlog;
 mod writer;
 
@@ -78,7 +79,7 @@ impl SqlStore<Sqlite> {
         };
         let writer =
             group_commit::start_on_thread(committer, commit, on_commit, "chat-sqlite-writer")?;
-        Ok(Self::new(pool, outbox, writer))
+        Ok(Self::new(pool, outbox, writer).with_readers(readers::Readers::start(path)?))
     }
 }
 

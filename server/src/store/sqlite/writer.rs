@@ -5,7 +5,8 @@
 //! The whole batch runs on this thread. Through sqlx, each statement was a round trip to
 //! sqlx's SQLite worker thread (two context switches), five per message; the benchmark
 //! found those switches to be most of the server's CPU at its limit
-//! (docs/benchmarks.md). The readers stay on sqlx's pool.
+//! (docs/benchmarks.md). The reads of a reconnect do the same (`readers`); the other
+//! reads stay on sqlx's pool.
 
 use std::path::Path;
 use std::time::Duration;

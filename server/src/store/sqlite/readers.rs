@@ -1,0 +1,154 @@
+//! The reads of a reconnect, each answered in one hand-over: the user's circle at
+//! sign-in, a room with its members at a join, and the events a client missed.
+//!
+//! sqlx runs each SQLite connection on a thread of its own and hands it every
+//! statement and every row, one at a time; in a reconnect storm, which is mostly these
+//! three reads, the switches between those threads and the runtime's were the largest
+//! cost left (docs/benchmarks.md, "What the storm waits on now"). Here a few threads
+//! own a rusqlite connection each and run a whole read, returning its result at once:
+//! two switches a read. The writer does the same for writes (`writer`); the other
+//! reads stay on sqlx's pool.
+
+use std::path::Path;
+use std::sync::mpsc;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use rusqlite::{Connection, params};
+use tokio::sync::oneshot;
+
+use crate::store::error::{Error, Result};
+use crate::store::queries;
+use crate::store::rows::{CircleRows, RoomWithMembersRows, event_from_row, to_i64};
+use crate::store::{Circle, CommittedEvent, RoomWithMembers};
+
+/// Reader threads: as many as the sqlx pool has connections.
+const READERS: usize = 4;
+
+/// Each reader's page cache, in KiB (SQLite's default, 2 MiB).
+const READ_CACHE_KIB: i64 = 2 * 1024;
+
+/// A read, run on a reader's connection.
+type Job = Box<dyn FnOnce(&Connection) + Send>;
+
+/// Threads with a read-only connection each, taking reads from one queue.
+#[derive(Debug)]
+pub(in crate::store) struct Readers {
+    jobs: mpsc::Sender<Job>,
+}
+
+impl Readers {
+    /// Opens [`READERS`] connections to the database at `path` and starts their
+    /// threads; they end once the `Readers` is dropped and their queue is empty.
+    ///
+    /// # Errors
+    ///
+    /// A connection cannot be opened, or a thread started.
+    pub(in crate::store) fn start(path: &Path) -> anyhow::Result<Self> {
+        let (jobs, queue) = mpsc::channel::<Job>();
+        let queue = Arc::new(Mutex::new(queue));
+        for index in 0..READERS {
+            let conn = open(path)?;
+            let queue = Arc::clone(&queue);
+            std::thread::Builder::new()
+                .name(format!("chat-sqlite-read-{index}"))
+                .spawn(move || serve(&conn, &queue))?;
+        }
+        Ok(Self { jobs })
+    }
+
+    /// Runs `read` on a reader's connection and waits for its result.
+    async fn read<T: Send + 'static>(
+        &self,
+        read: impl FnOnce(&Connection) -> Result<T> + Send + 'static,
+    ) -> Result<T> {
+        let (answer, answered) = oneshot::channel();
+        let job: Job = Box::new(move |conn| {
+            // Nobody waits any more when the caller was dropped: nothing to do.
+            let _ = answer.send(read(conn));
+        });
+        self.jobs.send(job).map_err(|_| Error::Closing)?;
+        answered.await.map_err(|_| Error::Closing)?
+    }
+
+    /// [`crate::store::Store::events_after`].
+    pub(in crate::store) async fn events_after(
+        &self,
+        room_id: &str,
+        after_seq: u64,
+        limit: u32,
+    ) -> Result<Vec<CommittedEvent>> {
+        let room_id = room_id.to_owned();
+        self.read(move |conn| {
+            let mut statement = conn.prepare_cached(queries::EVENTS_AFTER)?;
+            let mut rows =
+                statement.query(params![room_id, to_i64(after_seq), i64::from(limit)])?;
+            let mut events = Vec::new();
+            while let Some(row) = rows.next()? {
+                events.push(event_from_row(row)?);
+            }
+            Ok(events)
+        })
+        .await
+    }
+
+    /// [`crate::store::Store::room_with_members`].
+    pub(in crate::store) async fn room_with_members(
+        &self,
+        room_id: &str,
+    ) -> Result<Option<RoomWithMembers>> {
+        let room_id = room_id.to_owned();
+        self.read(move |conn| {
+            let mut statement = conn.prepare_cached(queries::ROOM_WITH_MEMBERS)?;
+            let mut rows = statement.query(params![room_id])?;
+            let mut room = RoomWithMembersRows::default();
+            while let Some(row) = rows.next()? {
+                room.add(row)?;
+            }
+            Ok(room.finish())
+        })
+        .await
+    }
+
+    /// [`crate::store::Store::known_user_circle`].
+    pub(in crate::store) async fn known_user_circle(
+        &self,
+        user_id: &str,
+    ) -> Result<Option<Circle>> {
+        let user_id = user_id.to_owned();
+        self.read(move |conn| {
+            let mut statement = conn.prepare_cached(queries::KNOWN_USER_CIRCLE)?;
+            let mut rows = statement.query(params![user_id])?;
+            let mut circle = CircleRows::default();
+            while let Some(row) = rows.next()? {
+                circle.add(row)?;
+            }
+            Ok(circle.finish())
+        })
+        .await
+    }
+}
+
+/// A connection that only reads: it sees each commit of the writer whole, like the
+/// pool's connections.
+fn open(path: &Path) -> rusqlite::Result<Connection> {
+    let conn = Connection::open(path)?;
+    conn.busy_timeout(Duration::from_secs(10))?;
+    conn.pragma_update(None, "query_only", true)?;
+    // Negative: KiB rather than pages.
+    conn.pragma_update(None, "cache_size", -READ_CACHE_KIB)?;
+    Ok(conn)
+}
+
+/// Runs reads until the queue is closed and empty.
+fn serve(conn: &Connection, queue: &Mutex<mpsc::Receiver<Job>>) {
+    loop {
+        // The lock is held only while waiting: one thread waits, the others queue for
+        // the lock, and each runs its read unlocked.
+        let next = queue.lock().map(|queue| queue.recv());
+        match next {
+            Ok(Ok(job)) => job(conn),
+            Ok(Err(_)) | Err(_) => return,
+        }
+    }
+}
