@@ -31,15 +31,40 @@ pub(super) fn room_from_row(row: &impl Columns) -> Result<RoomRecord> {
     })
 }
 
+/// A read whose rows are folded into one value as they come, whichever driver reads
+/// them.
+pub(super) trait FoldRows: Default {
+    /// What the rows make.
+    type Folded;
+    /// Takes the next row.
+    fn add(&mut self, row: &impl Columns) -> Result<()>;
+    /// What the rows made.
+    fn finish(self) -> Self::Folded;
+}
+
+/// Rows read through sqlx, folded by `F`.
+pub(super) fn fold<F: FoldRows, R: Row>(rows: &[R]) -> Result<F::Folded>
+where
+    for<'r> SqlxRow<'r, R>: Columns,
+{
+    let mut folded = F::default();
+    for row in rows {
+        folded.add(&SqlxRow(row))?;
+    }
+    Ok(folded.finish())
+}
+
 /// The rows of [`super::queries::ROOM_WITH_MEMBERS`], folded into the room as they come.
 #[derive(Debug, Default)]
 pub(super) struct RoomWithMembersRows {
     view: Option<RoomWithMembers>,
 }
 
-impl RoomWithMembersRows {
-    /// Takes the next row.
-    pub(super) fn add(&mut self, row: &impl Columns) -> Result<()> {
+impl FoldRows for RoomWithMembersRows {
+    /// The room, or `None` when there were no rows (no such room).
+    type Folded = Option<RoomWithMembers>;
+
+    fn add(&mut self, row: &impl Columns) -> Result<()> {
         let view = match &mut self.view {
             Some(view) => view,
             None => self.view.insert(RoomWithMembers {
@@ -65,8 +90,7 @@ impl RoomWithMembersRows {
         Ok(())
     }
 
-    /// The room, or `None` when there were no rows (no such room).
-    pub(super) fn finish(self) -> Option<RoomWithMembers> {
+    fn finish(self) -> Option<RoomWithMembers> {
         self.view
     }
 }
@@ -78,9 +102,11 @@ pub(super) struct CircleRows {
     exists: bool,
 }
 
-impl CircleRows {
-    /// Takes the next row.
-    pub(super) fn add(&mut self, row: &impl Columns) -> Result<()> {
+impl FoldRows for CircleRows {
+    /// The circle in id order, or `None` when there is no such user.
+    type Folded = Option<Circle>;
+
+    fn add(&mut self, row: &impl Columns) -> Result<()> {
         let id = row.text("id")?;
         match row.text("kind")?.as_str() {
             "room" => self.circle.rooms.push(id),
@@ -94,8 +120,7 @@ impl CircleRows {
         Ok(())
     }
 
-    /// The circle in id order, or `None` when there is no such user.
-    pub(super) fn finish(mut self) -> Option<Circle> {
+    fn finish(mut self) -> Option<Circle> {
         self.circle.rooms.sort_unstable();
         self.circle.co_members.sort_unstable();
         self.exists.then_some(self.circle)

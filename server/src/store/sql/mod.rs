@@ -33,8 +33,8 @@ use super::group_commit::{Pending, Writer};
 use super::membership::MembershipWrite;
 use super::queries::{self, MESSAGE_COLUMNS};
 use super::rows::{
-    CircleRows, RoomWithMembersRows, SqlxRow, event_from_row, message_from_row, room_from_row,
-    to_i64, to_u64,
+    CircleRows, RoomWithMembersRows, SqlxRow, event_from_row, fold, message_from_row,
+    room_from_row, to_i64, to_u64,
 };
 use super::sqlite::readers::Readers;
 use super::write::{MessageChange, NewMessage, Sent};
@@ -592,11 +592,7 @@ where
             .bind(user_id)
             .fetch_all(&self.pool)
             .await?;
-        let mut circle = CircleRows::default();
-        for row in &rows {
-            circle.add(&SqlxRow(row))?;
-        }
-        Ok(circle.finish())
+        fold::<CircleRows, _>(&rows)
     }
 
     async fn send(&self, write: NewMessage) -> Result<Sent> {
@@ -786,11 +782,7 @@ where
             .bind(room_id)
             .fetch_all(&self.pool)
             .await?;
-        let mut room = RoomWithMembersRows::default();
-        for row in &rows {
-            room.add(&SqlxRow(row))?;
-        }
-        Ok(room.finish())
+        fold::<RoomWithMembersRows, _>(&rows)
     }
 
     async fn append_event(&self, event: &OutboxEvent) -> Result<()> {

@@ -19,7 +19,7 @@ use tokio::sync::oneshot;
 
 use crate::store::error::{Error, Result};
 use crate::store::queries;
-use crate::store::rows::{CircleRows, RoomWithMembersRows, event_from_row, to_i64};
+use crate::store::rows::{CircleRows, FoldRows, RoomWithMembersRows, event_from_row, to_i64};
 use crate::store::{Circle, CommittedEvent, RoomWithMembers};
 
 /// Reader threads: as many as the sqlx pool has connections.
@@ -97,17 +97,8 @@ impl Readers {
         &self,
         room_id: &str,
     ) -> Result<Option<RoomWithMembers>> {
-        let room_id = room_id.to_owned();
-        self.read(move |conn| {
-            let mut statement = conn.prepare_cached(queries::ROOM_WITH_MEMBERS)?;
-            let mut rows = statement.query(params![room_id])?;
-            let mut room = RoomWithMembersRows::default();
-            while let Some(row) = rows.next()? {
-                room.add(row)?;
-            }
-            Ok(room.finish())
-        })
-        .await
+        self.fold::<RoomWithMembersRows>(queries::ROOM_WITH_MEMBERS, room_id)
+            .await
     }
 
     /// [`crate::store::Store::known_user_circle`].
@@ -115,15 +106,25 @@ impl Readers {
         &self,
         user_id: &str,
     ) -> Result<Option<Circle>> {
-        let user_id = user_id.to_owned();
+        self.fold::<CircleRows>(queries::KNOWN_USER_CIRCLE, user_id)
+            .await
+    }
+
+    /// The rows of `sql` for its one parameter `key`, folded by `F`.
+    async fn fold<F>(&self, sql: &'static str, key: &str) -> Result<F::Folded>
+    where
+        F: FoldRows,
+        F::Folded: Send + 'static,
+    {
+        let key = key.to_owned();
         self.read(move |conn| {
-            let mut statement = conn.prepare_cached(queries::KNOWN_USER_CIRCLE)?;
-            let mut rows = statement.query(params![user_id])?;
-            let mut circle = CircleRows::default();
+            let mut statement = conn.prepare_cached(sql)?;
+            let mut rows = statement.query(params![key])?;
+            let mut folded = F::default();
             while let Some(row) = rows.next()? {
-                circle.add(row)?;
+                folded.add(row)?;
             }
-            Ok(circle.finish())
+            Ok(folded.finish())
         })
         .await
     }
