@@ -769,7 +769,7 @@ async fn with_an_event_stream_every_committed_change_has_an_outbox_row() {
 }
 
 #[tokio::test]
-async fn a_closed_store_refuses_writes_and_reports_not_ready() {
+async fn a_closed_store_refuses_writes_and_reads_and_reports_not_ready() {
     let Opened { store, _dir, .. } = ann_and_bob().await;
     store.ping().await.unwrap();
     store
@@ -782,4 +782,8 @@ async fn a_closed_store_refuses_writes_and_reports_not_ready() {
         Err(Error::Closing)
     ));
     assert!(matches!(store.ping().await, Err(Error::WriterStopped)));
+    // The reads of a reconnect too (on SQLite, its own reader threads answer them).
+    assert!(store.known_user_circle("ann").await.is_err());
+    assert!(store.room_with_members("r").await.is_err());
+    assert!(store.events_after("r", 0, 10).await.is_err());
 }

@@ -840,6 +840,9 @@ where
                 tracing::error!("the store's writer ended without draining its queue");
             }
         }
+        if let Some(readers) = &self.readers {
+            readers.close();
+        }
         self.pool.close().await;
     }
 }
