@@ -471,4 +471,29 @@ mod tests {
         assert_eq!(setting("foreign_keys"), "1");
         assert_eq!(setting("cache_size"), (-WRITE_CACHE_KIB).to_string());
     }
+
+    /// `.cargo/config.toml` builds the bundled SQLite without the process-wide mutexes of
+    /// memory statistics and of one shared page-cache group (docs/benchmarks.md); a build
+    /// that loses that setting fails here rather than only in the benchmark.
+    #[test]
+    fn sqlite_is_built_without_its_process_wide_mutexes() {
+        let conn = Connection::open_in_memory().expect("open");
+        let options: Vec<String> = conn
+            .prepare("PRAGMA compile_options")
+            .expect("prepare")
+            .query_map([], |row| row.get(0))
+            .expect("query")
+            .collect::<rusqlite::Result<_>>()
+            .expect("rows");
+        assert!(
+            options.iter().any(|option| option == "DEFAULT_MEMSTATUS=0"),
+            "{options:?}"
+        );
+        assert!(
+            !options
+                .iter()
+                .any(|option| option == "ENABLE_MEMORY_MANAGEMENT"),
+            "{options:?}"
+        );
+    }
 }
