@@ -169,3 +169,51 @@ fn serve(conn: &Connection, queue: &Mutex<mpsc::Receiver<Job>>) {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use rusqlite::StatementStatus;
+
+    use super::*;
+    use crate::store::{EventOutbox, GroupCommit, SqliteStore};
+
+    /// A replay's page of events is bound a new `LIMIT` at every run. Unless SQLite is
+    /// built with SQLITE_ENABLE_QPSG (`.cargo/config.toml`), binding a value the planner
+    /// looked at expires the statement, and the cached statement is parsed and planned
+    /// again at every read of a reconnect storm.
+    #[tokio::test]
+    async fn a_cached_read_is_planned_once_whatever_its_limit() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("chat.db");
+        // The store creates the schema.
+        let store = SqliteStore::open(
+            &format!("sqlite://{}", path.display()),
+            GroupCommit {
+                max_batch: 64,
+                min_interval: Duration::ZERO,
+                search_index_interval: GroupCommit::SEARCH_INDEX_INTERVAL,
+            },
+            EventOutbox::default(),
+            Arc::new(|_| {}),
+        )
+        .await
+        .expect("open the store");
+        let conn = open(&path).expect("open a reader");
+        for limit in [10_i64, 50, 10, 500] {
+            let mut statement = conn.prepare_cached(queries::EVENTS_AFTER).expect("prepare");
+            let mut rows = statement
+                .query(params!["no-such-room", 0_i64, limit])
+                .expect("query");
+            assert!(rows.next().expect("step").is_none());
+            drop(rows);
+            assert_eq!(
+                statement.get_status(StatementStatus::RePrepare),
+                0,
+                "limit {limit}"
+            );
+        }
+        drop(store);
+    }
+}
