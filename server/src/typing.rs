@@ -51,9 +51,24 @@ impl Typing {
         } else {
             self.states.stop(room_id, user_id)
         };
+        // In a cluster, a start is in Redis before anyone hears of it, and a stop leaves
+        // Redis only once it was announced: if this process dies in between, the other
+        // processes' sweepers announce the stop when the TTL passes. The other order left
+        // a room with an indicator nobody would end, when the process died after telling
+        // the room and before writing to Redis (at worst now, a stop is heard twice).
+        if is_typing {
+            self.record_in_cluster(room_id, user_id, true).await;
+        }
         if changed {
             self.announce(room_id, user_id, is_typing).await;
         }
+        if !is_typing {
+            self.record_in_cluster(room_id, user_id, false).await;
+        }
+    }
+
+    /// Writes the state to the cluster's Redis copy (nothing without a cluster).
+    async fn record_in_cluster(&self, room_id: &str, user_id: &str, is_typing: bool) {
         if let Some(roster) = &self.roster {
             roster
                 .set_typing(room_id, user_id, is_typing, self.states.ttl)
@@ -65,11 +80,7 @@ impl Typing {
     pub async fn left_room(&self, room_id: &str, user_id: &str) {
         if self.states.stop(room_id, user_id) {
             self.announce(room_id, user_id, false).await;
-            if let Some(roster) = &self.roster {
-                roster
-                    .set_typing(room_id, user_id, false, self.states.ttl)
-                    .await;
-            }
+            self.record_in_cluster(room_id, user_id, false).await;
         }
     }
 
@@ -80,12 +91,8 @@ impl Typing {
         for room_id in &rooms {
             self.announce(room_id, user_id, false).await;
         }
-        if let Some(roster) = &self.roster {
-            for room_id in &rooms {
-                roster
-                    .set_typing(room_id, user_id, false, self.states.ttl)
-                    .await;
-            }
+        for room_id in &rooms {
+            self.record_in_cluster(room_id, user_id, false).await;
         }
     }
 
