@@ -90,8 +90,6 @@ impl Typing {
         let rooms = self.forget(user_id);
         for room_id in &rooms {
             self.announce(room_id, user_id, false).await;
-        }
-        for room_id in &rooms {
             self.record_in_cluster(room_id, user_id, false).await;
         }
     }

@@ -177,7 +177,8 @@ mod tests {
     use rusqlite::StatementStatus;
 
     use super::*;
-    use crate::store::{EventOutbox, GroupCommit, SqliteStore};
+    use crate::store::tests::test_commit;
+    use crate::store::{EventOutbox, SqliteStore};
 
     /// A replay's page of events is bound a new `LIMIT` at every run. Unless SQLite is
     /// built with SQLITE_ENABLE_QPSG (`.cargo/config.toml`), binding a value the planner
@@ -190,11 +191,7 @@ mod tests {
         // The store creates the schema.
         let store = SqliteStore::open(
             &format!("sqlite://{}", path.display()),
-            GroupCommit {
-                max_batch: 64,
-                min_interval: Duration::ZERO,
-                search_index_interval: GroupCommit::SEARCH_INDEX_INTERVAL,
-            },
+            test_commit(),
             EventOutbox::default(),
             Arc::new(|_| {}),
         )
