@@ -36,10 +36,11 @@ fi
 # generated C header (and compiles SQLite for wasm); Chromium and its driver run the
 # browser tests; PostgreSQL (pg_virtualenv) and Redis run the scale-out tests; make,
 # pkg-config and zlib build librdkafka (Kafka client, built from source by rdkafka-sys);
-# gnuplot draws the benchmark plots (bench/run.sh, also in its smoke mode).
+# gnuplot draws the benchmark plots (bench/run.sh, also in its smoke mode); strace shows
+# which sync call the bundled SQLite makes (a server test).
 # Node/npm, curl and python3 come with the build machine.
 apt_packages=(openssl libjna-java openjdk-17-jre-headless curl clang-19 chromium chromium-driver
-    postgresql redis-server make pkg-config zlib1g-dev gnuplot-nox)
+    postgresql redis-server make pkg-config zlib1g-dev gnuplot-nox strace)
 missing=()
 for pkg in "${apt_packages[@]}"; do
     dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg")

@@ -472,6 +472,52 @@ mod tests {
         assert_eq!(setting("cache_size"), (-WRITE_CACHE_KIB).to_string());
     }
 
+    /// `.cargo/config.toml` builds the bundled SQLite with `HAVE_FDATASYNC`, so a commit
+    /// syncs the WAL with fdatasync (its data and size) instead of fsync, which also writes
+    /// the inode's new modification time. `PRAGMA compile_options` does not list that flag,
+    /// so this test runs itself again under strace and reads the sync calls of one commit.
+    #[test]
+    fn a_commit_syncs_with_fdatasync_not_fsync() {
+        const PROBE_DATABASE: &str = "CHAT_SQLITE_SYNC_PROBE_DATABASE";
+        if let Some(path) = std::env::var_os(PROBE_DATABASE) {
+            // The traced run: one durable commit, nothing else.
+            let conn = open(Path::new(&path)).expect("open");
+            conn.execute_batch("CREATE TABLE probe (x); INSERT INTO probe VALUES (1);")
+                .expect("commit");
+            return;
+        }
+        let dir = tempfile::tempdir().expect("temp dir");
+        let trace = dir.path().join("strace.out");
+        let (_crate_name, this_test_module) =
+            module_path!().split_once("::").expect("a module path");
+        let status = std::process::Command::new("strace")
+            .args(["-f", "-qq", "-e", "trace=fsync,fdatasync", "-o"])
+            .arg(&trace)
+            .arg(std::env::current_exe().expect("test binary"))
+            .arg("--exact")
+            .arg(format!(
+                "{this_test_module}::a_commit_syncs_with_fdatasync_not_fsync"
+            ))
+            .env(PROBE_DATABASE, dir.path().join("chat.db"))
+            .stdout(std::process::Stdio::null())
+            .status()
+            .expect("strace runs (scripts/install-deps.sh installs it)");
+        assert!(status.success(), "the traced run failed: {status}");
+        let trace = std::fs::read_to_string(&trace).expect("trace");
+        // Each line reads `<pid> <call>(<fd>) = <result>`.
+        let calls = |name: &str| {
+            trace
+                .lines()
+                .filter(|line| {
+                    line.split_whitespace()
+                        .any(|word| word.starts_with(&format!("{name}(")))
+                })
+                .count()
+        };
+        assert!(calls("fdatasync") > 0, "no fdatasync in:\n{trace}");
+        assert_eq!(calls("fsync"), 0, "fsync in:\n{trace}");
+    }
+
     /// `.cargo/config.toml` builds the bundled SQLite without the process-wide mutexes of
     /// memory statistics and of one shared page-cache group (docs/benchmarks.md); a build
     /// that loses that setting fails here rather than only in the benchmark.
