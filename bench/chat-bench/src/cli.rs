@@ -151,6 +151,11 @@ pub struct FanoutArgs {
     /// After each point: how long to wait for outstanding deliveries and acks.
     #[arg(long, default_value = "5s", value_parser = duration)]
     pub drain: Duration,
+    /// Between points, after the drain: longest wait for the server to acknowledge every
+    /// send still queued (warm-up sends, or the window's past the drain), so that the next
+    /// point does not start behind an earlier point's backlog.
+    #[arg(long, default_value = "60s", value_parser = duration)]
+    pub settle: Duration,
     /// Message content size in bytes (at least 40: it carries the send time).
     #[arg(long, default_value_t = 100, value_parser = clap::value_parser!(u32).range(40..=60_000))]
     pub message_size: u32,

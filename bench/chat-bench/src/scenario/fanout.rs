@@ -95,6 +95,16 @@ pub struct PointReport {
     pub undelivered: u64,
     /// Window messages never acknowledged before the drain ended.
     pub unacked: u64,
+    /// Sends of any point (warm-up ones included) still unacknowledged when the drain
+    /// ended: what the server had queued beyond this point's window.
+    pub backlog_after_drain: u64,
+    /// Time spent after the drain waiting for that backlog to be acknowledged before the
+    /// next point (none after the last point), in seconds.
+    pub settle_s: f64,
+    /// Whether the backlog was gone before the next point started; `false` if the
+    /// `--settle` limit ran out, and the next point started behind it; `None` after the
+    /// last point, where nothing waits.
+    pub settled: Option<bool>,
     pub delivery_latency: LatencySummary,
     pub ack_latency: LatencySummary,
     pub server: Option<ProcessReport>,
@@ -278,7 +288,35 @@ pub async fn run(args: FanoutArgs) -> anyhow::Result<FanoutReport> {
             generator_bound: generator_bound(rate, sent_per_s, generator.as_ref(), generator_cores),
             server,
             generator,
+            backlog_after_drain: 0,
+            settle_s: 0.0,
+            settled: None,
         });
+
+        // The point's figures are taken; what the server still has queued (warm-up sends,
+        // or the window's past the drain) is acknowledged before the next point starts,
+        // or that point would measure this one's backlog instead of its own load.
+        let unacknowledged = || {
+            live.totals
+                .sent
+                .get()
+                .saturating_sub(live.totals.acked.get())
+        };
+        let backlog_after_drain = unacknowledged();
+        let settling = Instant::now();
+        let last = index + 1 == args.rates.len();
+        if !last && backlog_after_drain > 0 {
+            live.set_status(format!("{label}: settling"));
+            let settle_end = settling + args.settle;
+            while Instant::now() < settle_end && unacknowledged() > 0 {
+                tokio::time::sleep(Duration::from_millis(20)).await;
+            }
+        }
+        if let Some(report) = points.last_mut() {
+            report.backlog_after_drain = backlog_after_drain;
+            report.settle_s = settling.elapsed().as_secs_f64();
+            report.settled = (!last).then(|| unacknowledged() == 0);
+        }
     }
     phase_tx.send_replace(Phase::Stop);
     for task in tasks {
@@ -334,7 +372,7 @@ impl FanoutReport {
                  undelivered {} unacked {}\n    delivery {}\n    ack      {}\n    \
                  server {}  generator {}\n    \
                  CPU per frame ({} deliveries + {} acks in the window): server {} \
-                 ({} per delivery), generator {}{}\n",
+                 ({} per delivery), generator {}{}{}\n",
                 point.offered_per_s,
                 point.sent_per_s,
                 point.acked_per_s,
@@ -355,10 +393,32 @@ impl FanoutReport {
                 } else {
                     ""
                 },
+                backlog_note(point),
             );
         }
         out += &format!("errors: {:?}\n", self.errors);
         out
+    }
+}
+
+/// What the summary says of a backlog left after a point's drain, if any.
+fn backlog_note(point: &PointReport) -> String {
+    match (point.backlog_after_drain, point.settled) {
+        (0, _) => String::new(),
+        (backlog, None) => format!(
+            "\n    backlog: {backlog} sends unacknowledged after the drain (the last point: \
+             not waited for)"
+        ),
+        (backlog, Some(true)) => format!(
+            "\n    backlog: {backlog} sends unacknowledged after the drain, \
+             acknowledged {:.1} s later",
+            point.settle_s
+        ),
+        (backlog, Some(false)) => format!(
+            "\n    BACKLOG: {backlog} sends unacknowledged after the drain, and some \
+             still after {:.1} s (the next point starts behind them)",
+            point.settle_s
+        ),
     }
 }
 
