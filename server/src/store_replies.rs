@@ -48,6 +48,7 @@ impl From<store::Error> for Error {
                 ErrorCode::Internal,
                 "the message could not be stored; retry with the same client_msg_id",
             ),
+            Store::ReadPanicked => Self::new(ErrorCode::Internal, "the read failed; retry it"),
             Store::Corrupt { .. } | Store::Database(_) | Store::Sqlite(_) => {
                 Self::internal("database error", &err)
             }

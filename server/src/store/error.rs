@@ -58,6 +58,9 @@ pub enum Error {
     /// The batch holding the write failed to commit; nothing of it was stored.
     #[error("the batch failed to commit")]
     CommitFailed,
+    /// A read panicked (a bug); the reader that ran it goes on.
+    #[error("the read failed unexpectedly")]
+    ReadPanicked,
     /// A stored value the schema does not allow.
     #[error("unexpected stored value in {column}: {value}")]
     Corrupt {

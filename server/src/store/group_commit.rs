@@ -4,8 +4,10 @@
 //! A burst of messages pays one commit (one fsync) instead of one each.
 
 use std::future::Future;
+use std::panic::AssertUnwindSafe;
 use std::time::Duration;
 
+use futures_util::FutureExt as _;
 use tokio::sync::{mpsc, oneshot};
 use tokio::time::Instant;
 
@@ -172,17 +174,31 @@ pub(super) async fn run(
         }
         let started = Instant::now();
         last_start = Some(started);
-        let result = committer.commit(&mut batch).await;
+        // A panic while applying a batch (a bug) fails that batch's writes, which their
+        // senders may retry, instead of ending the loop: on its own thread, a panic
+        // would leave every later write of the server refused until a restart. The
+        // backend's transaction is rolled back as it unwinds (dropped unfinished).
+        let result = AssertUnwindSafe(committer.commit(&mut batch))
+            .catch_unwind()
+            .await;
         crate::telemetry::commit_batch(batch.len(), started.elapsed());
         let failed = match result {
-            Ok(()) => {
+            Ok(Ok(())) => {
                 for event in batch.iter().filter_map(Pending::new_event) {
                     on_commit(event);
                 }
                 false
             }
-            Err(e) => {
+            Ok(Err(e)) => {
                 tracing::error!(error = %e, size = batch.len(), "group commit failed");
+                true
+            }
+            Err(panic) => {
+                tracing::error!(
+                    panic = panic_message(panic.as_ref()),
+                    size = batch.len(),
+                    "group commit panicked; its writes failed, the writer goes on"
+                );
                 true
             }
         };
@@ -191,6 +207,15 @@ pub(super) async fn run(
         }
     }
     committer.close().await;
+}
+
+/// The text a panic was raised with, for the log.
+pub(super) fn panic_message(panic: &(dyn std::any::Any + Send)) -> &str {
+    panic
+        .downcast_ref::<&str>()
+        .copied()
+        .or_else(|| panic.downcast_ref::<String>().map(String::as_str))
+        .unwrap_or("(not a string)")
 }
 
 /// Adds to `batch` what arrives before `until`, up to `max_batch` writes (or until the
@@ -334,6 +359,52 @@ mod tests {
             noted[2].0, asked,
             "a write after a quiet spell waits for nothing"
         );
+    }
+
+    /// A backend with a bug: it panics on any batch holding the write `poison`, and
+    /// answers the others.
+    struct PanicsOnPoison;
+
+    impl CommitBatch for PanicsOnPoison {
+        type Error = String;
+
+        async fn commit(&mut self, batch: &mut [Pending]) -> std::result::Result<(), String> {
+            for pending in batch.iter_mut() {
+                let Pending::Send { write, reply } = pending else {
+                    continue;
+                };
+                assert!(write.client_msg_id != "poison", "a bug in the backend");
+                reply.outcome = Some(Ok(Sent {
+                    message: write.stored(1, "m".to_owned()),
+                    duplicate: false,
+                }));
+            }
+            Ok(())
+        }
+
+        async fn close(self) {}
+    }
+
+    #[tokio::test]
+    async fn a_panic_while_committing_fails_that_batch_and_the_writer_goes_on() {
+        let policy = GroupCommit {
+            max_batch: 8,
+            min_interval: Duration::ZERO,
+            search_index_interval: GroupCommit::SEARCH_INDEX_INTERVAL,
+        };
+        let writer = start_on_runtime(PanicsOnPoison, policy, Arc::new(|_: NewEvent<'_>| {}));
+        let (pending, poisoned) = Pending::send(message("r", "u", "poison", "hi"));
+        writer.queue.send(pending).await.expect("queued");
+        assert!(matches!(
+            poisoned.await.expect("answered"),
+            Err(Error::CommitFailed)
+        ));
+        // The loop is still there, and commits what comes next.
+        let (pending, next) = Pending::send(message("r", "u", "next", "hi"));
+        writer.queue.send(pending).await.expect("queued");
+        let sent = next.await.expect("answered").expect("committed");
+        assert_eq!(sent.message.client_msg_id, "next");
+        assert!(!writer.queue.is_closed());
     }
 
     #[tokio::test(start_paused = true)]

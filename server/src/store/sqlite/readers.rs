@@ -9,6 +9,7 @@
 //! (a storm's context switches fell from 198,335 to 71,057 in 8 s). The writer does the same for writes (`writer`); the other
 //! reads stay on sqlx's pool.
 
+use std::panic::AssertUnwindSafe;
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc;
@@ -19,6 +20,7 @@ use rusqlite::{Connection, params};
 use tokio::sync::oneshot;
 
 use crate::store::error::{Error, Result};
+use crate::store::group_commit::panic_message;
 use crate::store::queries;
 use crate::store::rows::{CircleRows, FoldRows, RoomWithMembersRows, event_from_row, to_i64};
 use crate::store::{Circle, CommittedEvent, RoomWithMembers};
@@ -80,8 +82,19 @@ impl Readers {
         }
         let (answer, answered) = oneshot::channel();
         let job: Job = Box::new(move |conn| {
+            // A panic in a read (a bug) fails that read; unwinding out of the job would
+            // end this reader's thread, and with the last of them every such read of
+            // the server until a restart. The read's statement is reset as it unwinds.
+            let result =
+                std::panic::catch_unwind(AssertUnwindSafe(|| read(conn))).unwrap_or_else(|panic| {
+                    tracing::error!(
+                        panic = panic_message(panic.as_ref()),
+                        "a read on a SQLite reader thread panicked; the reader goes on"
+                    );
+                    Err(Error::ReadPanicked)
+                });
             // Nobody waits any more when the caller was dropped: nothing to do.
-            let _ = answer.send(read(conn));
+            let _ = answer.send(result);
         });
         self.jobs.send(job).map_err(|_| Error::Closing)?;
         answered.await.map_err(|_| Error::Closing)?
@@ -180,15 +193,10 @@ mod tests {
     use crate::store::tests::test_commit;
     use crate::store::{EventOutbox, SqliteStore};
 
-    /// A replay's page of events is bound a new `LIMIT` at every run. Unless SQLite is
-    /// built with SQLITE_ENABLE_QPSG (`.cargo/config.toml`), binding a value the planner
-    /// looked at expires the statement, and the cached statement is parsed and planned
-    /// again at every read of a reconnect storm.
-    #[tokio::test]
-    async fn a_cached_read_is_planned_once_whatever_its_limit() {
-        let dir = tempfile::tempdir().expect("temp dir");
+    /// A database in `dir` with the schema, and the store that made it (kept open, as
+    /// the readers run beside it).
+    async fn database_in(dir: &tempfile::TempDir) -> (std::path::PathBuf, SqliteStore) {
         let path = dir.path().join("chat.db");
-        // The store creates the schema.
         let store = SqliteStore::open(
             &format!("sqlite://{}", path.display()),
             test_commit(),
@@ -197,6 +205,42 @@ mod tests {
         )
         .await
         .expect("open the store");
+        (path, store)
+    }
+
+    #[tokio::test]
+    async fn a_read_that_panics_fails_alone_and_every_reader_goes_on() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let (path, store) = database_in(&dir).await;
+        let readers = Readers::start(&path).expect("readers");
+        // More panics than there are reader threads: had any thread ended, the reads
+        // after them would find no reader left.
+        for _ in 0..READERS * 2 {
+            let read = readers
+                .read(|_conn| -> Result<()> { panic!("a bug in a read") })
+                .await;
+            assert!(matches!(read, Err(Error::ReadPanicked)), "{read:?}");
+        }
+        for _ in 0..READERS * 2 {
+            assert!(
+                readers
+                    .events_after("r", 0, 10)
+                    .await
+                    .expect("read")
+                    .is_empty()
+            );
+        }
+        drop(store);
+    }
+
+    /// A replay's page of events is bound a new `LIMIT` at every run. Unless SQLite is
+    /// built with SQLITE_ENABLE_QPSG (`.cargo/config.toml`), binding a value the planner
+    /// looked at expires the statement, and the cached statement is parsed and planned
+    /// again at every read of a reconnect storm.
+    #[tokio::test]
+    async fn a_cached_read_is_planned_once_whatever_its_limit() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let (path, store) = database_in(&dir).await;
         let conn = open(&path).expect("open a reader");
         for limit in [10_i64, 50, 10, 500] {
             let mut statement = conn.prepare_cached(queries::EVENTS_AFTER).expect("prepare");
