@@ -10,7 +10,7 @@ trap 'rm -f "$log"' EXIT
 status=0
 pg_virtualenv -v 15 env CHAT_TEST_STORE=postgres \
     cargo nextest run --locked -p chat-server --lib --test integration --no-fail-fast \
-        -E 'kind(test) | test(/^store::tests::/)' 2>&1 | tee "$log" || status=$?
+        -E 'kind(test) | test(/^store::(tests|postgres)::/)' 2>&1 | tee "$log" || status=$?
 summary="$(grep -E 'tests run:' "$log" | tail -n1 || true)"
 passed="$(grep -oE '[0-9]+ passed' <<<"$summary" | grep -oE '[0-9]+' || echo 0)"
 failed="$(grep -oE '[0-9]+ failed' <<<"$summary" | grep -oE '[0-9]+' || echo 0)"

@@ -18,6 +18,14 @@ use writer::PgCommitter;
 /// The PostgreSQL store.
 pub type PostgresStore = SqlStore<Postgres>;
 
+/// A pooled connection idle for longer than this is pinged before it is lent. sqlx's
+/// default pings every connection at every acquire: one more round trip to the
+/// database before each query of a busy server, for connections that were in use a
+/// moment ago. One that sat idle may have been cut meanwhile (a database restart or
+/// failover, a proxy's idle timeout), and is tested first, as connection pools such as
+/// HikariCP do; a failed ping closes it and the acquire takes another.
+const PING_IF_IDLE_FOR: Duration = Duration::from_secs(1);
+
 impl SqlStore<Postgres> {
     /// Connects to `url` (`postgres://user:password@host:port/database`), runs
     /// migrations (concurrent starts are serialised by sqlx's migration lock) and starts
@@ -38,6 +46,15 @@ impl SqlStore<Postgres> {
         let pool = PgPoolOptions::new()
             .max_connections(16)
             .acquire_timeout(Duration::from_secs(5))
+            .test_before_acquire(false)
+            .before_acquire(|conn, connection| {
+                Box::pin(async move {
+                    if connection.idle_for >= PING_IF_IDLE_FOR {
+                        conn.ping().await?;
+                    }
+                    Ok(true)
+                })
+            })
             .connect_with(options.clone())
             .await?;
         sqlx::migrate!("./migrations/postgres").run(&pool).await?;
@@ -115,5 +132,48 @@ impl Backend for Postgres {
             *held = Some(conn);
         }
         Ok(locked)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use super::*;
+    use crate::store::tests::test_commit;
+    use crate::store::{Store as _, write::NewEvent};
+
+    /// Run by scripts/postgres-test.sh (`CHAT_TEST_STORE=postgres`); without PostgreSQL
+    /// there is nothing to cut, and the test ends at once.
+    #[tokio::test]
+    async fn a_pooled_connection_cut_while_idle_is_replaced_before_it_is_lent() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let Some(url) = crate::testing::postgres_database(dir.path()).await else {
+            return;
+        };
+        let store = PostgresStore::open(
+            &url,
+            test_commit(),
+            EventOutbox::default(),
+            Arc::new(|_: NewEvent<'_>| {}),
+        )
+        .await
+        .expect("open the PostgreSQL store");
+        store.ping().await.expect("ping");
+        // What a database restart or failover does to the pool's idle connections.
+        let mut admin = PgConnection::connect(&url).await.expect("connect");
+        sqlx::query(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+             WHERE datname = current_database() AND pid <> pg_backend_pid()",
+        )
+        .execute(&mut admin)
+        .await
+        .expect("terminate the pool's connections");
+        tokio::time::sleep(PING_IF_IDLE_FOR + Duration::from_millis(200)).await;
+        // Lent without a ping, the cut connection would fail this query.
+        store
+            .ping()
+            .await
+            .expect("a connection that answers is lent");
     }
 }
