@@ -13,6 +13,7 @@ use tokio::time::Instant;
 
 use super::CommittedEvent;
 use super::error::{Error, Result};
+use super::panics::panic_message;
 use super::write::{MessageChange, NewEvent, NewMessage, OnCommit, Sent};
 
 /// A queued write, with the slot its outcome is put in and the channel it goes back on.
@@ -207,15 +208,6 @@ pub(super) async fn run(
         }
     }
     committer.close().await;
-}
-
-/// The text a panic was raised with, for the log.
-pub(super) fn panic_message(panic: &(dyn std::any::Any + Send)) -> &str {
-    panic
-        .downcast_ref::<&str>()
-        .copied()
-        .or_else(|| panic.downcast_ref::<String>().map(String::as_str))
-        .unwrap_or("(not a string)")
 }
 
 /// Adds to `batch` what arrives before `until`, up to `max_batch` writes (or until the

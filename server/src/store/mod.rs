@@ -12,6 +12,7 @@ mod error;
 mod group_commit;
 mod membership;
 mod outbox_events;
+mod panics;
 mod postgres;
 mod push_device;
 mod queries;

@@ -269,7 +269,7 @@ pub async fn run(args: FanoutArgs) -> anyhow::Result<FanoutReport> {
         let window_deliveries = stats.arrivals.get();
         let window_acks = stats.ack_arrivals.get();
         let frames = window_deliveries + window_acks;
-        points.push(PointReport {
+        let mut report = PointReport {
             offered_per_s: rate,
             sent_per_s,
             acked_per_s: stats.acked.get() as f64 / window,
@@ -291,7 +291,7 @@ pub async fn run(args: FanoutArgs) -> anyhow::Result<FanoutReport> {
             backlog_after_drain: 0,
             settle_s: 0.0,
             settled: None,
-        });
+        };
 
         // The point's figures are taken; what the server still has queued (warm-up sends,
         // or the window's past the drain) is acknowledged before the next point starts,
@@ -312,11 +312,10 @@ pub async fn run(args: FanoutArgs) -> anyhow::Result<FanoutReport> {
                 tokio::time::sleep(Duration::from_millis(20)).await;
             }
         }
-        if let Some(report) = points.last_mut() {
-            report.backlog_after_drain = backlog_after_drain;
-            report.settle_s = settling.elapsed().as_secs_f64();
-            report.settled = (!last).then(|| unacknowledged() == 0);
-        }
+        report.backlog_after_drain = backlog_after_drain;
+        report.settle_s = settling.elapsed().as_secs_f64();
+        report.settled = (!last).then(|| unacknowledged() == 0);
+        points.push(report);
     }
     phase_tx.send_replace(Phase::Stop);
     for task in tasks {

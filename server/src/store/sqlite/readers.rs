@@ -20,7 +20,7 @@ use rusqlite::{Connection, params};
 use tokio::sync::oneshot;
 
 use crate::store::error::{Error, Result};
-use crate::store::group_commit::panic_message;
+use crate::store::panics::panic_message;
 use crate::store::queries;
 use crate::store::rows::{CircleRows, FoldRows, RoomWithMembersRows, event_from_row, to_i64};
 use crate::store::{Circle, CommittedEvent, RoomWithMembers};
