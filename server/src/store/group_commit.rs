@@ -14,6 +14,7 @@ use tokio::time::Instant;
 use super::CommittedEvent;
 use super::error::{Error, Result};
 use super::panics::panic_message;
+use super::thread_scheduling;
 use super::write::{MessageChange, NewEvent, NewMessage, OnCommit, Sent};
 
 /// A queued write, with the slot its outcome is put in and the channel it goes back on.
@@ -250,6 +251,7 @@ pub(super) fn start_on_thread(
     std::thread::Builder::new()
         .name(name.into())
         .spawn(move || {
+            thread_scheduling::yield_to_runtime();
             runtime.block_on(run(committer, receiver, policy, on_commit));
             let _ = finished.send(());
         })?;

@@ -25,6 +25,7 @@ mod sql;
 mod sqlite;
 #[cfg(test)]
 mod tests;
+mod thread_scheduling;
 mod write;
 
 use std::collections::HashMap;

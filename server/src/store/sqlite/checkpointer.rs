@@ -30,6 +30,8 @@ use std::time::Duration;
 
 use rusqlite::Connection;
 
+use crate::store::thread_scheduling;
+
 /// How often the WAL is copied into the database file.
 const INTERVAL: Duration = Duration::from_millis(100);
 /// A WAL longer than this (4,096 pages, 16 MiB) after a passive pass is restarted.
@@ -105,6 +107,7 @@ impl Checkpointer {
         let thread = std::thread::Builder::new()
             .name("chat-sqlite-ckpt".into())
             .spawn(move || {
+                thread_scheduling::yield_to_runtime();
                 while let Err(mpsc::RecvTimeoutError::Timeout) =
                     stopped.recv_timeout(policy.interval)
                 {
