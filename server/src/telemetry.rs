@@ -5,7 +5,7 @@
 //! The recorder is process-wide (the `metrics` facade has one global recorder), so
 //! several servers in one process (tests that restart a server) share the counters.
 
-use std::collections::HashMap;
+use foldhash::{HashMap, HashMapExt as _};
 use std::sync::{LazyLock, OnceLock, PoisonError, RwLock};
 use std::time::Duration;
 

@@ -13,7 +13,7 @@
 //! the load is repeated, so what is installed is never older than an event the hub has
 //! seen: counts are exact, not estimated.
 
-use std::collections::{HashMap, HashSet};
+use foldhash::{HashMap, HashMapExt as _, HashSet};
 use std::sync::Arc;
 
 use axum::extract::ws::Utf8Bytes;

@@ -1,7 +1,7 @@
 //! One authenticated connection: one task that handles client frames, hub deliveries,
 //! heartbeats, token expiry and shutdown, and writes to the socket itself.
 
-use std::collections::HashMap;
+use foldhash::{HashMap, HashMapExt as _};
 use std::time::{Duration, Instant};
 
 use axum::extract::ws::{Utf8Bytes, WebSocket};

@@ -9,7 +9,7 @@
 //! not joined, the resend of a stored message, a live event lost to a gap) is
 //! acknowledged when its outcome is handled, in the order the sends were read.
 
-use std::collections::{HashMap, HashSet};
+use foldhash::{HashMap, HashSet};
 use std::future::Future;
 use std::pin::Pin;
 use std::time::Instant;
