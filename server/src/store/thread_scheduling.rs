@@ -8,11 +8,11 @@
 //! far, and every commit has a fixed cost (its WAL header, fsync, locks, the end of its
 //! transaction). Under `SCHED_BATCH` it runs once the runtime waits for I/O or its time
 //! slice ends, so a commit takes whatever the runtime queued meanwhile. Side by side on
-//! one core, rooms of 10 at 4,000 msg/s: a third fewer commits, about 7 % less server
-//! CPU per frame, and half the delivery p99 (docs/benchmarks.md, "The writer waits its
-//! turn"). A thread with a core to itself still runs as soon as it wakes: the policy
-//! only decides who goes first on a busy core, and never delays a thread by more than a
-//! time slice.
+//! one core, rooms of 10 at 4,000 msg/s: a third fewer commits, 5 to 7 % less server
+//! CPU per frame, and a lower delivery p99, half as long near the core's limit
+//! (docs/benchmarks.md, "The writer waits its turn"). A thread with a core to itself
+//! still runs as soon as it wakes: the policy only decides who goes first on a busy
+//! core, and never delays a thread by more than a time slice.
 
 /// Puts the calling thread under `SCHED_BATCH` at nice 0 (the default). Logged and
 /// otherwise ignored when the system refuses (a server started at a higher nice value
