@@ -15,8 +15,8 @@
 //! core, and never delays a thread by more than a time slice.
 
 /// Puts the calling thread under `SCHED_BATCH` at nice 0 (the default). Logged and
-/// otherwise ignored when the system refuses (a server started at a higher nice value
-/// keeps its nice value, the policy still changes).
+/// otherwise ignored when the system refuses: a server started at a higher nice value
+/// gets the policy but keeps its nice value (only a privileged process may lower it).
 #[cfg(target_os = "linux")]
 pub(super) fn yield_to_runtime() {
     use thread_priority::unix::{
@@ -30,7 +30,10 @@ pub(super) fn yield_to_runtime() {
         ThreadPriority::Os(ThreadPriorityOsValue::default()),
         ThreadSchedulePolicy::Normal(NormalThreadSchedulePolicy::Batch),
     ) {
-        tracing::debug!(?error, "a store thread keeps its scheduling policy");
+        tracing::debug!(
+            ?error,
+            "a store thread could not take SCHED_BATCH at nice 0"
+        );
     }
 }
 
@@ -45,7 +48,7 @@ pub(super) mod tests {
 
     /// The scheduling policy of each of this process's threads named `name` (at most
     /// 15 bytes: the kernel cuts thread names there), from /proc.
-    pub(in crate::store) fn policies_of_threads_named(name: &str) -> Vec<u32> {
+    fn policies_of_threads_named(name: &str) -> Vec<u32> {
         let mut policies = Vec::new();
         for task in std::fs::read_dir("/proc/self/task").expect("/proc/self/task") {
             let task = task.expect("a task").path();
