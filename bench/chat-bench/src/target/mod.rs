@@ -6,6 +6,7 @@ mod chat;
 
 pub use chat::ChatAuth;
 mod socketio;
+mod source_socket;
 mod ws;
 
 use std::net::SocketAddr;
@@ -13,7 +14,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::Context as _;
 use futures_util::{SinkExt as _, StreamExt as _};
-use tokio::net::{TcpSocket, TcpStream};
+use tokio::net::TcpStream;
 use tokio_tungstenite::WebSocketStream;
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
@@ -167,11 +168,7 @@ impl Target {
         member: &Member,
         resume: Option<u64>,
     ) -> anyhow::Result<Connection> {
-        let socket = TcpSocket::new_v4()?;
-        socket.bind(SocketAddr::new(
-            source_ip(member.index, self.source_ips).into(),
-            0,
-        ))?;
+        let socket = source_socket::bound_to(source_ip(member.index, self.source_ips))?;
         let stream = socket.connect(addr).await.context("TCP connect")?;
         stream.set_nodelay(true)?;
         let url = match self.kind {
