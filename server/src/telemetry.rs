@@ -24,6 +24,7 @@ const ACKS: &str = "chat_message_acks_total";
 const FANOUT: &str = "chat_fanout_deliveries_total";
 const SEND_TO_FANOUT: &str = "chat_send_to_fanout_seconds";
 const BATCH_SIZE: &str = "chat_store_commit_batch_size";
+const MEMBERSHIP_BATCH_SIZE: &str = "chat_store_membership_batch_size";
 const COMMIT_SECONDS: &str = "chat_store_commit_seconds";
 const AUTH_FAILURES: &str = "chat_auth_failures_total";
 const TOKEN_RENEWALS: &str = "chat_token_renewals_total";
@@ -53,6 +54,9 @@ pub fn install() -> PrometheusHandle {
             let recorder = PrometheusBuilder::new()
                 .set_buckets_for_metric(Matcher::Suffix("_seconds".into()), &latency)
                 .and_then(|b| b.set_buckets_for_metric(Matcher::Full(BATCH_SIZE.into()), &batch))
+                .and_then(|b| {
+                    b.set_buckets_for_metric(Matcher::Full(MEMBERSHIP_BATCH_SIZE.into()), &batch)
+                })
                 .expect("bucket lists are not empty")
                 .build_recorder();
             let handle = recorder.handle();
@@ -109,6 +113,10 @@ fn describe() {
         "From receiving a send to handing the committed message to the bus."
     );
     describe_histogram!(BATCH_SIZE, "Writes per group-commit transaction.");
+    describe_histogram!(
+        MEMBERSHIP_BATCH_SIZE,
+        "Membership and settings changes per transaction (SQLite)."
+    );
     describe_histogram!(
         COMMIT_SECONDS,
         metrics::Unit::Seconds,
@@ -300,6 +308,11 @@ pub fn send_to_fanout(elapsed: Duration) {
 pub fn commit_batch(size: usize, elapsed: Duration) {
     histogram!(BATCH_SIZE).record(size as f64);
     histogram!(COMMIT_SECONDS).record(elapsed.as_secs_f64());
+}
+
+/// One transaction committed `size` membership and settings changes (SQLite).
+pub fn membership_batch(size: usize) {
+    histogram!(MEMBERSHIP_BATCH_SIZE).record(size as f64);
 }
 
 /// A sign-in or token was refused (`bad_credentials`, `invalid_token`, `expired_token`,

@@ -187,6 +187,87 @@ async fn usernames_are_unique_regardless_of_case_and_found_the_same_way() {
     assert!(!store.user_exists("ext2").await.unwrap());
 }
 
+/// `count` users asking at the same moment to be added to private room `r` by its
+/// owner, and `outsider` asking to join it by themself (refused: the room is private).
+/// Returns each change's outcome, the outsider's last.
+pub(super) async fn burst_of_joins(
+    store: &Arc<dyn Store>,
+    count: usize,
+) -> Vec<Result<Vec<CommittedEvent>>> {
+    user(&**store, "owner").await;
+    user(&**store, "outsider").await;
+    room(&**store, "r", "owner", &[]).await;
+    let mut changes = Vec::new();
+    for i in 0..count {
+        let id = format!("joiner-{i}");
+        user(&**store, &id).await;
+        changes.push(MembershipWrite {
+            room_id: "r".into(),
+            actor: "owner".into(),
+            action: MembershipAction::Add { user_id: id },
+            now: 20,
+        });
+    }
+    changes.push(MembershipWrite {
+        room_id: "r".into(),
+        actor: "outsider".into(),
+        action: MembershipAction::Add {
+            user_id: "outsider".into(),
+        },
+        now: 20,
+    });
+    let tasks: Vec<_> = changes
+        .into_iter()
+        .map(|write| {
+            let store = Arc::clone(store);
+            tokio::spawn(async move { store.change_membership(write).await })
+        })
+        .collect();
+    let mut outcomes = Vec::new();
+    for task in tasks {
+        outcomes.push(task.await.expect("no change panics"));
+    }
+    outcomes
+}
+
+/// A burst of membership changes (a class joining at once): every allowed change
+/// commits with a seq of its own, together one gap-free run of the room's seqs, and a
+/// refused change among them gets its own refusal and changes nothing.
+#[tokio::test]
+async fn changes_of_membership_made_at_once_each_get_their_own_seq_and_outcome() {
+    let opened = open().await;
+    let mut outcomes = burst_of_joins(&opened.store, 40).await;
+    let outsider = outcomes.pop().expect("the outsider's outcome");
+    assert!(
+        matches!(outsider, Err(Error::Refused(Refusal::PrivateRoom))),
+        "{outsider:?}"
+    );
+    let mut seqs: Vec<u64> = outcomes
+        .into_iter()
+        .map(|outcome| {
+            let events = outcome.expect("the owner may add anyone");
+            assert_eq!(events.len(), 1, "one member_changed per join");
+            events[0].seq
+        })
+        .collect();
+    seqs.sort_unstable();
+    let first = seqs[0];
+    assert_eq!(seqs, (first..first + 40).collect::<Vec<_>>());
+    let members = opened.store.members("r").await.expect("members");
+    assert_eq!(members.len(), 41, "the owner and the 40 joiners");
+    assert!(members.iter().all(|m| m.user_id.as_str() != "outsider"));
+    let replayed = opened
+        .store
+        .events_after("r", first - 1, 100)
+        .await
+        .expect("replay");
+    assert_eq!(
+        replayed.iter().map(|e| e.seq).collect::<Vec<_>>(),
+        seqs,
+        "the replay holds exactly the joins"
+    );
+}
+
 #[tokio::test]
 async fn rooms_memberships_and_the_direct_room_of_a_pair() {
     let Opened { store, _dir, .. } = open().await;

@@ -27,6 +27,7 @@ use sqlx::{ColumnIndex, Decode, Encode, Executor, IntoArguments, Pool, Row as _,
 use tokio::sync::oneshot;
 
 pub(super) use backend::Backend;
+pub(super) use membership::change_membership_in;
 
 use super::error::{Error, Refusal, Result};
 use super::group_commit::{Pending, Writer};
@@ -36,6 +37,7 @@ use super::rows::{
     CircleRows, RoomWithMembersRows, SqlxRow, event_from_row, fold, message_from_row,
     room_from_row, to_i64, to_u64,
 };
+use super::sqlite::membership_batch::MembershipBatches;
 use super::sqlite::readers::Readers;
 use super::write::{MessageChange, NewMessage, Sent};
 use super::{
@@ -58,6 +60,9 @@ pub struct SqlStore<DB: Backend> {
     /// SQLite: the reads of a reconnect, each answered in one hand-over
     /// (`store::sqlite::readers`); the others, and PostgreSQL's, go through `pool`.
     readers: Option<Readers>,
+    /// SQLite: membership and settings changes committed in batches
+    /// (`store::sqlite::membership_batch`); PostgreSQL's each in a transaction of its own.
+    membership_batches: Option<MembershipBatches>,
 }
 
 impl<DB: Backend> std::fmt::Debug for SqlStore<DB> {
@@ -78,12 +83,19 @@ impl<DB: Backend> SqlStore<DB> {
             writer: Mutex::new(Some(writer)),
             relay_lock: tokio::sync::Mutex::new(None),
             readers: None,
+            membership_batches: None,
         }
     }
 
     /// The store, with `readers` answering the reads they know.
     pub(super) fn with_readers(mut self, readers: Readers) -> Self {
         self.readers = Some(readers);
+        self
+    }
+
+    /// The store, with its membership and settings changes committed by `batches`.
+    pub(super) fn with_membership_batches(mut self, batches: MembershipBatches) -> Self {
+        self.membership_batches = Some(batches);
         self
     }
 
@@ -487,7 +499,10 @@ where
     }
 
     async fn change_membership(&self, write: MembershipWrite) -> Result<Vec<CommittedEvent>> {
-        self.apply_membership(write).await
+        match &self.membership_batches {
+            Some(batches) => batches.change(write).await,
+            None => self.apply_membership(write).await,
+        }
     }
 
     async fn members(&self, room_id: &str) -> Result<Vec<RoomMember>> {

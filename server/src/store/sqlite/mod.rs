@@ -4,6 +4,7 @@
 //! [`SqlStore`].
 
 mod checkpointer;
+pub(super) mod membership_batch;
 pub(super) mod readers;
 pub(super) mod search_backlog;
 mod writer;
@@ -79,7 +80,10 @@ impl SqlStore<Sqlite> {
         };
         let writer =
             group_commit::start_on_thread(committer, commit, on_commit, "chat-sqlite-writer")?;
-        Ok(Self::new(pool, outbox, writer).with_readers(readers::Readers::start(path)?))
+        let batches = membership_batch::MembershipBatches::new(pool.clone(), outbox);
+        Ok(Self::new(pool, outbox, writer)
+            .with_readers(readers::Readers::start(path)?)
+            .with_membership_batches(batches))
     }
 }
 
