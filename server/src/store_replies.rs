@@ -48,6 +48,10 @@ impl From<store::Error> for Error {
                 ErrorCode::Internal,
                 "the message could not be stored; retry with the same client_msg_id",
             ),
+            Store::ChangeFailed => Self::new(
+                ErrorCode::Internal,
+                "the change could not be stored; nothing changed, retry it",
+            ),
             Store::ReadPanicked => Self::new(ErrorCode::Internal, "the read failed; retry it"),
             Store::Corrupt { .. } | Store::Database(_) | Store::Sqlite(_) => {
                 Self::internal("database error", &err)
@@ -84,5 +88,30 @@ fn refused(refusal: Refusal) -> Error {
             Error::forbidden("this room is private; a member must add you first")
         }
         Refusal::Blocked => Error::forbidden("this user does not accept this from you"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use chat_protocol::v1::ErrorCode;
+
+    use crate::error::Error;
+    use crate::store;
+
+    /// A lost send and a lost membership change both ask for a retry, but only the send
+    /// has a `client_msg_id` to retry with.
+    #[test]
+    fn a_failed_commit_tells_the_client_how_to_retry_what_it_asked_for() {
+        let send = Error::from(store::Error::CommitFailed);
+        let change = Error::from(store::Error::ChangeFailed);
+        assert_eq!(send.code, ErrorCode::Internal);
+        assert_eq!(change.code, ErrorCode::Internal);
+        assert!(send.message.contains("client_msg_id"), "{}", send.message);
+        assert!(
+            !change.message.contains("client_msg_id"),
+            "{}",
+            change.message
+        );
+        assert!(change.message.contains("retry"), "{}", change.message);
     }
 }

@@ -58,6 +58,10 @@ pub enum Error {
     /// The batch holding the write failed to commit; nothing of it was stored.
     #[error("the batch failed to commit")]
     CommitFailed,
+    /// A membership or settings change was lost with the batch that held it (a bug
+    /// panicked there); nothing of that batch was stored.
+    #[error("the change failed to commit")]
+    ChangeFailed,
     /// A read panicked (a bug); the reader that ran it goes on.
     #[error("the read failed unexpectedly")]
     ReadPanicked,

@@ -79,8 +79,9 @@ impl MembershipBatches {
                 }
             }
         }
-        // Answered by the batch that took it: this caller's, or an earlier one's.
-        outcome.await.unwrap_or(Err(Error::CommitFailed))
+        // Answered by the batch that took it: this caller's, or an earlier one's. A
+        // batch that panicked drops its answers, and rolled its transaction back.
+        outcome.await.unwrap_or(Err(Error::ChangeFailed))
     }
 }
 
