@@ -176,4 +176,92 @@ mod tests {
             .await
             .expect("a connection that answers is lent");
     }
+
+    /// A membership change that waits for its room's lock decides on what the lock's
+    /// holder committed: adding a user who was banned while the add waited is refused.
+    /// (Read in the same statement as the lock, the ban stayed invisible: PostgreSQL's
+    /// subqueries keep the snapshot taken before the wait.)
+    #[tokio::test]
+    async fn a_change_that_waited_for_the_room_sees_what_was_committed_meanwhile() {
+        use crate::store::error::{Error, Refusal};
+        use crate::store::membership::{MembershipAction, MembershipWrite};
+        use crate::store::tests::{room, user};
+
+        let dir = tempfile::tempdir().expect("temp dir");
+        let Some(url) = crate::testing::postgres_database(dir.path()).await else {
+            return;
+        };
+        let store: Arc<dyn crate::store::Store> = Arc::new(
+            PostgresStore::open(
+                &url,
+                test_commit(),
+                EventOutbox::default(),
+                Arc::new(|_: NewEvent<'_>| {}),
+            )
+            .await
+            .expect("open the PostgreSQL store"),
+        );
+        user(store.as_ref(), "owner").await;
+        user(store.as_ref(), "guest").await;
+        room(store.as_ref(), "r", "owner", &[]).await;
+
+        // Another process bans the guest, holding the room's lock.
+        let mut other = PgConnection::connect(&url).await.expect("connect");
+        let mut ban = other.begin().await.expect("begin");
+        sqlx::query("SELECT 1 FROM rooms WHERE id = 'r' FOR UPDATE")
+            .execute(&mut *ban)
+            .await
+            .expect("lock the room");
+        sqlx::query(
+            "INSERT INTO room_bans (room_id, user_id, banned_by, reason, created_at)
+             VALUES ('r', 'guest', 'owner', NULL, 30)",
+        )
+        .execute(&mut *ban)
+        .await
+        .expect("ban");
+
+        let adding = Arc::clone(&store);
+        let add = tokio::spawn(async move {
+            adding
+                .change_membership(MembershipWrite {
+                    room_id: "r".into(),
+                    actor: "owner".into(),
+                    action: MembershipAction::Add {
+                        user_id: "guest".into(),
+                    },
+                    now: 40,
+                })
+                .await
+        });
+        let mut admin = PgConnection::connect(&url).await.expect("connect");
+        let mut waiting = false;
+        for _ in 0..400 {
+            let count: i64 = sqlx::query_scalar(
+                "SELECT COUNT(*) FROM pg_stat_activity
+                 WHERE datname = current_database() AND wait_event_type = 'Lock'",
+            )
+            .fetch_one(&mut admin)
+            .await
+            .expect("read the waits");
+            if count > 0 {
+                waiting = true;
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(25)).await;
+        }
+        assert!(waiting, "the add never waited for the room's lock");
+        ban.commit().await.expect("commit the ban");
+
+        let outcome = add.await.expect("the add ends");
+        assert!(
+            matches!(outcome, Err(Error::Refused(Refusal::UserBanned))),
+            "{outcome:?}"
+        );
+        let members: i64 =
+            sqlx::query_scalar("SELECT COUNT(*) FROM room_members WHERE room_id = 'r'")
+                .fetch_one(&mut admin)
+                .await
+                .expect("count the members");
+        assert_eq!(members, 1, "only the owner is a member");
+    }
 }

@@ -29,8 +29,16 @@ use crate::store::rows::{SqlxRow, room_from_row, to_u64};
 use crate::store::write::NewEvent;
 use crate::store::{CommittedEvent, EventKind, EventOutbox, RoomInfo};
 
+/// Takes the room's lock (`{lock}`, the backend's row lock), a row when the room exists.
+///
+/// A statement of its own, before [`FACTS`]: under PostgreSQL's READ COMMITTED, a
+/// statement that waits for a row lock sees the locked row as its holder left it, but
+/// its subqueries still read the snapshot taken before the wait, so a ban or a change of
+/// role committed meanwhile would be missed. The next statement reads a fresh snapshot.
+const LOCK_ROOM: &str = "SELECT 1 FROM rooms WHERE id = $1";
+
 /// What the rules need, read under the room's lock (`$1` room, `$2` actor, `$3` the
-/// target, or the actor again when there is none). `{lock}` is the backend's row lock.
+/// target, or the actor again when there is none).
 const FACTS: &str = "SELECT r.visibility, r.name, r.topic, r.who_can_add,
     (SELECT m.role FROM room_members m WHERE m.room_id = r.id AND m.user_id = $2) AS actor_role,
     (SELECT m.role FROM room_members m WHERE m.room_id = r.id AND m.user_id = $3) AS target_role,
@@ -208,8 +216,17 @@ where
         now,
     } = write;
     let target = action.target().unwrap_or(&actor).to_owned();
-    let facts_sql = format!("{FACTS}{}", DB::LOCK_ROW);
-    let Some(row) = sqlx::query::<DB>(sqlx::AssertSqlSafe(facts_sql))
+    // SQLite's write transaction already holds the database's one write lock.
+    if !DB::LOCK_ROW.is_empty() {
+        let locked = sqlx::query::<DB>(sqlx::AssertSqlSafe(format!("{LOCK_ROOM}{}", DB::LOCK_ROW)))
+            .bind(room_id.as_str())
+            .fetch_optional(&mut *conn)
+            .await?;
+        if locked.is_none() {
+            return Err(Error::NoSuchRoom);
+        }
+    }
+    let Some(row) = sqlx::query::<DB>(FACTS)
         .bind(room_id.as_str())
         .bind(actor.as_str())
         .bind(target.as_str())
