@@ -6,7 +6,7 @@
 use chat_protocol::v1::MembershipChange;
 
 use crate::clock::now_ms;
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::messaging;
 use crate::state::AppState;
 use crate::store::{CommittedEvent, EventKind, MembershipAction, MembershipWrite, NewEvent};
@@ -25,24 +25,35 @@ pub async fn change(
     actor: &str,
     action: MembershipAction,
 ) -> Result<Vec<CommittedEvent>> {
-    let events = state
-        .store()
-        .change_membership(MembershipWrite {
-            room_id: room_id.to_owned(),
-            actor: actor.to_owned(),
-            action,
-            now: now_ms(),
-        })
-        .await?;
-    for event in &events {
-        crate::telemetry::committed(event.name());
-        messaging::publish_committed(state.bus(), NewEvent::Change(event));
-        if let EventKind::Member(changed) = &event.kind
-            && changed.change == MembershipChange::Joined
-        {
-            // The new member's connections start hearing of the room.
-            crate::room_feed::members_added(state, room_id, vec![changed.user_id.to_string()]);
+    let write = MembershipWrite {
+        room_id: room_id.to_owned(),
+        actor: actor.to_owned(),
+        action,
+        now: now_ms(),
+    };
+    // A task of its own: a caller that goes away (an HTTP client hanging up) drops this
+    // future, and a change it had queued could still be committed by another caller's
+    // batch; it must then still be announced, and its new member subscribed.
+    let state = state.clone();
+    tokio::spawn(async move {
+        let room_id = write.room_id.clone();
+        let events = state.store().change_membership(write).await?;
+        for event in &events {
+            crate::telemetry::committed(event.name());
+            messaging::publish_committed(state.bus(), NewEvent::Change(event));
+            if let EventKind::Member(changed) = &event.kind
+                && changed.change == MembershipChange::Joined
+            {
+                // The new member's connections start hearing of the room.
+                crate::room_feed::members_added(
+                    &state,
+                    &room_id,
+                    vec![changed.user_id.to_string()],
+                );
+            }
         }
-    }
-    Ok(events)
+        Ok(events)
+    })
+    .await
+    .map_err(|e| Error::internal("membership change task failed", &e))?
 }

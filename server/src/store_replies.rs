@@ -50,7 +50,7 @@ impl From<store::Error> for Error {
             ),
             Store::ChangeFailed => Self::new(
                 ErrorCode::Internal,
-                "the change could not be stored; nothing changed, retry it",
+                "the change could not be confirmed; retry it (a change already made is not made twice)",
             ),
             Store::ReadPanicked => Self::new(ErrorCode::Internal, "the read failed; retry it"),
             Store::Corrupt { .. } | Store::Database(_) | Store::Sqlite(_) => {

@@ -5,7 +5,7 @@
 //! waits for its own `fdatasync`: 10,000 clients joining their rooms at once took 8.7 s
 //! on the benchmark's machine, one join per sync (docs/benchmarks.md). Here, while one
 //! batch commits, the changes that arrive wait in a queue, and the next batch takes them
-//! all: one transaction, one sync. Each change runs in a savepoint of that transaction,
+//! (up to `MAX_BATCH`): one transaction, one sync. Each change runs in a savepoint of that transaction,
 //! so a change the room's rules refuse (or one that fails) writes nothing and the others
 //! still commit; every change gets its own outcome. Should the batch as a whole fail to
 //! commit, each of its changes is made again alone, as before, so that each caller sees
@@ -21,6 +21,10 @@ use crate::store::error::{Error, Result};
 use crate::store::membership::MembershipWrite;
 use crate::store::sql::{Backend as _, change_membership_in};
 use crate::store::{CommittedEvent, EventOutbox};
+
+/// Most changes in one transaction: the batch holds SQLite's one write lock while it
+/// runs, and the group-commit writer of messages waits for it meanwhile.
+const MAX_BATCH: usize = 256;
 
 /// What one change was answered with.
 type Outcome = Result<Vec<CommittedEvent>>;
@@ -67,20 +71,37 @@ impl MembershipBatches {
             .lock()
             .expect("membership queue lock")
             .push(Queued { write, answer });
-        {
-            let _turn = self.turn.lock().await;
-            let batch = std::mem::take(&mut *self.queue.lock().expect("membership queue lock"));
-            if !batch.is_empty() {
-                // A task of its own: a caller that goes away (an HTTP client hanging up)
-                // must not abandon the other callers' changes halfway.
-                let commit = tokio::spawn(commit(self.pool.clone(), self.outbox, batch));
-                if let Err(e) = commit.await {
+        // The turn goes with the batch's task: were this caller dropped while the batch
+        // commits, the next caller must still wait for it to end.
+        let turn = Arc::clone(&self.turn).lock_owned().await;
+        let batch = {
+            let mut queue = self.queue.lock().expect("membership queue lock");
+            let take = queue.len().min(MAX_BATCH);
+            queue.drain(..take).collect::<Vec<_>>()
+        };
+        if !batch.is_empty() {
+            // A task of its own: a caller that goes away must not abandon the other
+            // callers' changes halfway.
+            let commit = tokio::spawn({
+                let (pool, outbox) = (self.pool.clone(), self.outbox);
+                async move {
+                    commit(pool, outbox, batch).await;
+                    drop(turn);
+                }
+            });
+            match commit.await {
+                Err(e) if e.is_panic() => {
                     tracing::error!(error = %e, "a membership batch panicked");
                 }
+                Err(e) => tracing::warn!(error = %e, "a membership batch was cancelled"),
+                Ok(()) => {}
             }
+        } else {
+            drop(turn);
         }
-        // Answered by the batch that took it: this caller's, or an earlier one's. A
-        // batch that panicked drops its answers, and rolled its transaction back.
+        // Answered by the batch that took it: this caller's, an earlier one's, or (past
+        // `MAX_BATCH` queued) a later caller's, each of whom takes the turn after queueing
+        // and so drains the queue. A batch that panicked drops its answers.
         outcome.await.unwrap_or(Err(Error::ChangeFailed))
     }
 }
@@ -147,17 +168,35 @@ mod tests {
     use crate::store::write::NewEvent;
     use crate::store::{EventOutbox, OnCommit, SqliteStore, Store};
 
+    async fn open() -> (Arc<dyn Store>, tempfile::TempDir) {
+        crate::telemetry::install();
+        let dir = tempfile::tempdir().expect("temp dir");
+        let url = format!("sqlite://{}", dir.path().join("chat.db").display());
+        let on_commit: OnCommit = Arc::new(|_: NewEvent<'_>| {});
+        let store = SqliteStore::open(
+            &url,
+            crate::store::tests::test_commit(),
+            EventOutbox::default(),
+            on_commit,
+        )
+        .await
+        .expect("open the SQLite store");
+        (Arc::new(store), dir)
+    }
+
+    /// A line of `/metrics` as a number (0 when it is not there).
+    fn metric(line_start: &str) -> u64 {
+        let text = crate::telemetry::handle().render();
+        text.lines()
+            .find_map(|line| line.strip_prefix(line_start)?.trim().parse::<f64>().ok())
+            .unwrap_or(0.0) as u64
+    }
+
     /// `_count` and `_sum` of the batch-size histogram, as `/metrics` renders them.
     fn batches_and_changes() -> (u64, u64) {
-        let text = crate::telemetry::handle().render();
-        let value = |name: &str| {
-            text.lines()
-                .find_map(|line| line.strip_prefix(name)?.trim().parse::<f64>().ok())
-                .unwrap_or(0.0) as u64
-        };
         (
-            value("chat_store_membership_batch_size_count "),
-            value("chat_store_membership_batch_size_sum "),
+            metric("chat_store_membership_batch_size_count "),
+            metric("chat_store_membership_batch_size_sum "),
         )
     }
 
@@ -167,20 +206,7 @@ mod tests {
     /// meanwhile commit together.
     #[tokio::test]
     async fn changes_that_arrive_together_commit_together() {
-        crate::telemetry::install();
-        let dir = tempfile::tempdir().expect("temp dir");
-        let url = format!("sqlite://{}", dir.path().join("chat.db").display());
-        let on_commit: OnCommit = Arc::new(|_: NewEvent<'_>| {});
-        let store: Arc<dyn Store> = Arc::new(
-            SqliteStore::open(
-                &url,
-                crate::store::tests::test_commit(),
-                EventOutbox::default(),
-                on_commit,
-            )
-            .await
-            .expect("open the SQLite store"),
-        );
+        let (store, _dir) = open().await;
         let (batches_before, changes_before) = batches_and_changes();
         let outcomes = burst_of_joins(&store, 40).await;
         assert_eq!(outcomes.iter().filter(|o| o.is_ok()).count(), 40);
@@ -194,6 +220,32 @@ mod tests {
             batches - batches_before <= 3,
             "{} transactions for 41 changes",
             batches - batches_before
+        );
+    }
+
+    /// More changes at once than one batch takes (a school joining): each is answered,
+    /// and no transaction holds more than `MAX_BATCH`, so the writer of messages never
+    /// waits behind one long batch.
+    #[tokio::test]
+    async fn a_burst_larger_than_a_batch_is_answered_in_batches_of_bounded_size() {
+        let (store, _dir) = open().await;
+        let joins = 2 * super::MAX_BATCH + 50;
+        let (batches_before, changes_before) = batches_and_changes();
+        let outcomes = burst_of_joins(&store, joins).await;
+        assert_eq!(outcomes.iter().filter(|o| o.is_ok()).count(), joins);
+        let (batches, changes) = batches_and_changes();
+        assert_eq!(changes - changes_before, joins as u64 + 1);
+        assert!(
+            batches - batches_before >= 3,
+            "{} batches",
+            batches - batches_before
+        );
+        let within = metric("chat_store_membership_batch_size_bucket{le=\"256\"} ");
+        assert_eq!(
+            within,
+            batches,
+            "a batch held more than {}",
+            super::MAX_BATCH
         );
     }
 }
