@@ -205,8 +205,9 @@ pub struct Config {
     pub replay_page: u32,
 
     /// Most write requests committed in one store transaction (group commit). Under
-    /// sustained load, larger batches share each sync among more messages: 1,024 held
-    /// SQLite's durable sends at 12,000/s where 256 fell behind (docs/benchmarks.md).
+    /// sustained load, larger batches share each sync among more messages: with 1,024,
+    /// SQLite's durable sends at 12,000/s had a third of the ack p99 they had with 256
+    /// (median of five rounds, docs/benchmarks.md).
     #[arg(long, env = "CHAT_COMMIT_BATCH", default_value_t = 1024)]
     pub commit_batch: usize,
 
