@@ -29,6 +29,19 @@ pub(super) fn test_commit() -> GroupCommit {
     }
 }
 
+/// A SQLite store on `chat.db` in `dir`, announcing its commits to no one.
+pub(super) async fn sqlite_store_in(dir: &std::path::Path) -> SqliteStore {
+    let url = format!("sqlite://{}", dir.join("chat.db").display());
+    SqliteStore::open(
+        &url,
+        test_commit(),
+        EventOutbox::default(),
+        Arc::new(|_| {}),
+    )
+    .await
+    .expect("open the SQLite store")
+}
+
 pub(super) async fn open() -> Opened {
     open_with(EventOutbox::default()).await
 }

@@ -164,23 +164,13 @@ async fn alone(pool: &Pool<Sqlite>, outbox: EventOutbox, write: MembershipWrite)
 mod tests {
     use std::sync::Arc;
 
+    use crate::store::Store;
     use crate::store::tests::burst_of_joins;
-    use crate::store::write::NewEvent;
-    use crate::store::{EventOutbox, OnCommit, SqliteStore, Store};
 
     async fn open() -> (Arc<dyn Store>, tempfile::TempDir) {
         crate::telemetry::install();
         let dir = tempfile::tempdir().expect("temp dir");
-        let url = format!("sqlite://{}", dir.path().join("chat.db").display());
-        let on_commit: OnCommit = Arc::new(|_: NewEvent<'_>| {});
-        let store = SqliteStore::open(
-            &url,
-            crate::store::tests::test_commit(),
-            EventOutbox::default(),
-            on_commit,
-        )
-        .await
-        .expect("open the SQLite store");
+        let store = crate::store::tests::sqlite_store_in(dir.path()).await;
         (Arc::new(store), dir)
     }
 

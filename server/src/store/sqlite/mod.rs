@@ -129,27 +129,15 @@ impl Backend for Sqlite {
 
 #[cfg(all(test, target_os = "linux"))]
 mod tests {
-    use std::sync::Arc;
-
     use super::*;
     use crate::store::thread_scheduling::tests::all_batch;
-    use crate::store::write::NewEvent;
 
     /// The writer and the checkpoint thread wait for the runtime's turn when they wake
     /// (`thread_scheduling`); the kernel cuts thread names to 15 bytes.
     #[tokio::test]
     async fn the_writer_and_checkpoint_threads_yield_to_the_runtime() {
         let dir = tempfile::tempdir().expect("temp dir");
-        let url = format!("sqlite://{}", dir.path().join("chat.db").display());
-        let on_commit: OnCommit = Arc::new(|_: NewEvent<'_>| {});
-        let _store = SqliteStore::open(
-            &url,
-            crate::store::tests::test_commit(),
-            EventOutbox::default(),
-            on_commit,
-        )
-        .await
-        .expect("open the SQLite store");
+        let _store = crate::store::tests::sqlite_store_in(dir.path()).await;
         // Each thread sets its policy first thing, which may not have happened yet.
         for _ in 0..500 {
             if all_batch("chat-sqlite-wri") && all_batch("chat-sqlite-ckp") {

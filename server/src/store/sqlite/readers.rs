@@ -185,27 +185,16 @@ fn serve(conn: &Connection, queue: &Mutex<mpsc::Receiver<Job>>) {
 
 #[cfg(test)]
 mod tests {
-    use std::sync::Arc;
-
     use rusqlite::StatementStatus;
 
     use super::*;
-    use crate::store::tests::test_commit;
-    use crate::store::{EventOutbox, SqliteStore};
+    use crate::store::SqliteStore;
 
     /// A database in `dir` with the schema, and the store that made it (kept open, as
     /// the readers run beside it).
     async fn database_in(dir: &tempfile::TempDir) -> (std::path::PathBuf, SqliteStore) {
-        let path = dir.path().join("chat.db");
-        let store = SqliteStore::open(
-            &format!("sqlite://{}", path.display()),
-            test_commit(),
-            EventOutbox::default(),
-            Arc::new(|_| {}),
-        )
-        .await
-        .expect("open the store");
-        (path, store)
+        let store = crate::store::tests::sqlite_store_in(dir.path()).await;
+        (dir.path().join("chat.db"), store)
     }
 
     #[tokio::test]
