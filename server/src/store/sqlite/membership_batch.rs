@@ -5,12 +5,12 @@
 //! waits for its own `fdatasync`: 10,000 clients joining their rooms at once took 8.7 s
 //! on the benchmark's machine, one join per sync (docs/benchmarks.md). Here, while one
 //! batch commits, the changes that arrive wait in a queue, and the next batch takes them
-//! (up to `MAX_BATCH`): one transaction, one sync. Each change runs in a savepoint of that transaction,
-//! so a change the room's rules refuse (or one that fails) writes nothing and the others
-//! still commit; every change gets its own outcome. Should the batch as a whole fail to
-//! commit, each of its changes is made again alone, as before, so that each caller sees
-//! its own result. PostgreSQL needs none of this: its writers run concurrently and it
-//! groups their commits itself.
+//! (up to `MAX_BATCH`): one transaction, one sync. Each change runs in a savepoint of
+//! that transaction, so a change the room's rules refuse (or one that fails) writes
+//! nothing and the others still commit; every change gets its own outcome. Should the
+//! batch as a whole fail to commit, each of its changes is made again alone, as before,
+//! so that each caller sees its own result. PostgreSQL needs none of this: its writers
+//! run concurrently and it groups their commits itself.
 
 use std::sync::{Arc, Mutex};
 
