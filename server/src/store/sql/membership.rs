@@ -110,7 +110,7 @@ where
         write: MembershipWrite,
     ) -> Result<Vec<CommittedEvent>> {
         let mut tx = DB::begin_write(&self.pool).await?;
-        let events = change_membership_in::<DB>(&mut tx, self.outbox, write).await?;
+        let events = Self::change_membership_in(&mut tx, self.outbox, write).await?;
         tx.commit().await?;
         Ok(events)
     }
@@ -187,182 +187,173 @@ where
             })
             .collect()
     }
-}
 
-/// A membership or settings change, made inside the write transaction on `conn` if the
-/// room's rules allow it: the room is locked, the rules read, the change and its room
-/// events written (with their outbox rows when `outbox` is on). Returns those events in
-/// seq order, none when nothing changed; a refusal writes nothing.
-pub(in crate::store) async fn change_membership_in<DB>(
-    conn: &mut DB::Connection,
-    outbox: EventOutbox,
-    write: MembershipWrite,
-) -> Result<Vec<CommittedEvent>>
-where
-    DB: Backend,
-    for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
-    DB::Arguments: IntoArguments<DB>,
-    for<'q> &'q str: Encode<'q, DB> + Type<DB>,
-    for<'q> Option<&'q str>: Encode<'q, DB> + Type<DB>,
-    for<'q> i64: Encode<'q, DB> + Decode<'q, DB> + Type<DB>,
-    for<'r> String: Decode<'r, DB> + Type<DB>,
-    for<'r> &'r str: ColumnIndex<DB::Row>,
-    usize: ColumnIndex<DB::Row>,
-{
-    let MembershipWrite {
-        room_id,
-        actor,
-        action,
-        now,
-    } = write;
-    let target = action.target().unwrap_or(&actor).to_owned();
-    // SQLite's write transaction already holds the database's one write lock.
-    if !DB::LOCK_ROW.is_empty() {
-        let locked = sqlx::query::<DB>(sqlx::AssertSqlSafe(format!("{LOCK_ROOM}{}", DB::LOCK_ROW)))
-            .bind(room_id.as_str())
-            .fetch_optional(&mut *conn)
-            .await?;
-        if locked.is_none() {
-            return Err(Error::NoSuchRoom);
-        }
-    }
-    let Some(row) = sqlx::query::<DB>(FACTS)
-        .bind(room_id.as_str())
-        .bind(actor.as_str())
-        .bind(target.as_str())
-        .fetch_optional(&mut *conn)
-        .await?
-    else {
-        return Err(Error::NoSuchRoom);
-    };
-    let visibility: String = row.try_get("visibility")?;
-    let facts = Facts {
-        visibility: RoomVisibility::parse(&visibility).ok_or(Error::Corrupt {
-            column: "rooms.visibility",
-            value: visibility.clone(),
-        })?,
-        settings: CurrentSettings {
-            name: row.try_get("name")?,
-            topic: row.try_get("topic")?,
-            who_can_add: who_can_add_of(row.try_get("who_can_add")?)?,
-        },
-        actor_role: role_of(row.try_get("actor_role")?)?,
-        target_role: role_of(row.try_get("target_role")?)?,
-        target_banned: row.try_get::<i64, _>("target_banned")? != 0,
-        target_blocks_actor: row.try_get::<i64, _>("target_blocks_actor")? != 0,
-    };
-    if membership::check(&actor, &action, &facts)? == Verdict::Unchanged {
-        return Ok(Vec::new());
-    }
-    let mut notices = Notices {
-        room_id: &room_id,
-        actor: &actor,
-        now,
-        events: Vec::new(),
-    };
-    let member = |change, role| MemberChange {
-        user_id: target.clone(),
-        change,
-        role,
-    };
-    match &action {
-        MembershipAction::Add { user_id } => {
-            run::<DB>(&mut *conn, ADD_MEMBER, &[&room_id, user_id], Some(now)).await?;
-            let joined = member(MembershipChange::Joined, Some(MemberRole::Member));
-            notices.member::<DB>(&mut *conn, joined).await?;
-        }
-        MembershipAction::Leave if facts.visibility == RoomVisibility::Direct => {
-            run::<DB>(&mut *conn, HIDE_DIRECT, &[&room_id, &actor], None).await?;
-        }
-        MembershipAction::Leave => {
-            run::<DB>(&mut *conn, REMOVE_MEMBER, &[&room_id, &actor], None).await?;
-            notices
-                .member::<DB>(&mut *conn, member(MembershipChange::Left, None))
-                .await?;
-            if facts.actor_role == Some(MemberRole::Owner) {
-                let successor = sqlx::query_scalar::<DB, String>(SUCCESSOR)
+    /// A membership or settings change, made inside the write transaction on `conn` if the
+    /// room's rules allow it: the room is locked, the rules read, the change and its room
+    /// events written (with their outbox rows when `outbox` is on). Returns those events in
+    /// seq order, none when nothing changed; a refusal writes nothing.
+    pub(in crate::store) async fn change_membership_in(
+        conn: &mut DB::Connection,
+        outbox: EventOutbox,
+        write: MembershipWrite,
+    ) -> Result<Vec<CommittedEvent>> {
+        let MembershipWrite {
+            room_id,
+            actor,
+            action,
+            now,
+        } = write;
+        let target = action.target().unwrap_or(&actor).to_owned();
+        // SQLite's write transaction already holds the database's one write lock.
+        if !DB::LOCK_ROW.is_empty() {
+            let locked =
+                sqlx::query::<DB>(sqlx::AssertSqlSafe(format!("{LOCK_ROOM}{}", DB::LOCK_ROW)))
                     .bind(room_id.as_str())
                     .fetch_optional(&mut *conn)
                     .await?;
-                if let Some(successor) = successor {
-                    let owner = MemberRole::Owner.as_str();
-                    run::<DB>(&mut *conn, SET_ROLE, &[owner, &room_id, &successor], None).await?;
-                    let handover = MemberChange {
-                        user_id: successor,
-                        change: MembershipChange::Role,
-                        role: Some(MemberRole::Owner),
-                    };
-                    notices.member::<DB>(&mut *conn, handover).await?;
-                }
+            if locked.is_none() {
+                return Err(Error::NoSuchRoom);
             }
         }
-        MembershipAction::Remove { user_id } => {
-            run::<DB>(&mut *conn, REMOVE_MEMBER, &[&room_id, user_id], None).await?;
-            notices
-                .member::<DB>(&mut *conn, member(MembershipChange::Kicked, None))
-                .await?;
+        let Some(row) = sqlx::query::<DB>(FACTS)
+            .bind(room_id.as_str())
+            .bind(actor.as_str())
+            .bind(target.as_str())
+            .fetch_optional(&mut *conn)
+            .await?
+        else {
+            return Err(Error::NoSuchRoom);
+        };
+        let visibility: String = row.try_get("visibility")?;
+        let facts = Facts {
+            visibility: RoomVisibility::parse(&visibility).ok_or(Error::Corrupt {
+                column: "rooms.visibility",
+                value: visibility.clone(),
+            })?,
+            settings: CurrentSettings {
+                name: row.try_get("name")?,
+                topic: row.try_get("topic")?,
+                who_can_add: who_can_add_of(row.try_get("who_can_add")?)?,
+            },
+            actor_role: role_of(row.try_get("actor_role")?)?,
+            target_role: role_of(row.try_get("target_role")?)?,
+            target_banned: row.try_get::<i64, _>("target_banned")? != 0,
+            target_blocks_actor: row.try_get::<i64, _>("target_blocks_actor")? != 0,
+        };
+        if membership::check(&actor, &action, &facts)? == Verdict::Unchanged {
+            return Ok(Vec::new());
         }
-        MembershipAction::Ban { user_id, reason } => {
-            run::<DB>(&mut *conn, REMOVE_MEMBER, &[&room_id, user_id], None).await?;
-            sqlx::query::<DB>(BAN)
-                .bind(room_id.as_str())
-                .bind(user_id.as_str())
-                .bind(actor.as_str())
-                .bind(reason.as_deref())
-                .bind(now)
-                .execute(&mut *conn)
+        let mut notices = Notices {
+            room_id: &room_id,
+            actor: &actor,
+            now,
+            events: Vec::new(),
+        };
+        let member = |change, role| MemberChange {
+            user_id: target.clone(),
+            change,
+            role,
+        };
+        match &action {
+            MembershipAction::Add { user_id } => {
+                run::<DB>(&mut *conn, ADD_MEMBER, &[&room_id, user_id], Some(now)).await?;
+                let joined = member(MembershipChange::Joined, Some(MemberRole::Member));
+                notices.member::<DB>(&mut *conn, joined).await?;
+            }
+            MembershipAction::Leave if facts.visibility == RoomVisibility::Direct => {
+                run::<DB>(&mut *conn, HIDE_DIRECT, &[&room_id, &actor], None).await?;
+            }
+            MembershipAction::Leave => {
+                run::<DB>(&mut *conn, REMOVE_MEMBER, &[&room_id, &actor], None).await?;
+                notices
+                    .member::<DB>(&mut *conn, member(MembershipChange::Left, None))
+                    .await?;
+                if facts.actor_role == Some(MemberRole::Owner) {
+                    let successor = sqlx::query_scalar::<DB, String>(SUCCESSOR)
+                        .bind(room_id.as_str())
+                        .fetch_optional(&mut *conn)
+                        .await?;
+                    if let Some(successor) = successor {
+                        let owner = MemberRole::Owner.as_str();
+                        run::<DB>(&mut *conn, SET_ROLE, &[owner, &room_id, &successor], None)
+                            .await?;
+                        let handover = MemberChange {
+                            user_id: successor,
+                            change: MembershipChange::Role,
+                            role: Some(MemberRole::Owner),
+                        };
+                        notices.member::<DB>(&mut *conn, handover).await?;
+                    }
+                }
+            }
+            MembershipAction::Remove { user_id } => {
+                run::<DB>(&mut *conn, REMOVE_MEMBER, &[&room_id, user_id], None).await?;
+                notices
+                    .member::<DB>(&mut *conn, member(MembershipChange::Kicked, None))
+                    .await?;
+            }
+            MembershipAction::Ban { user_id, reason } => {
+                run::<DB>(&mut *conn, REMOVE_MEMBER, &[&room_id, user_id], None).await?;
+                sqlx::query::<DB>(BAN)
+                    .bind(room_id.as_str())
+                    .bind(user_id.as_str())
+                    .bind(actor.as_str())
+                    .bind(reason.as_deref())
+                    .bind(now)
+                    .execute(&mut *conn)
+                    .await?;
+                notices
+                    .member::<DB>(&mut *conn, member(MembershipChange::Banned, None))
+                    .await?;
+            }
+            MembershipAction::Unban { user_id } => {
+                run::<DB>(&mut *conn, UNBAN, &[&room_id, user_id], None).await?;
+                notices
+                    .member::<DB>(&mut *conn, member(MembershipChange::Unbanned, None))
+                    .await?;
+            }
+            MembershipAction::SetRole { user_id, role } => {
+                run::<DB>(
+                    &mut *conn,
+                    SET_ROLE,
+                    &[role.as_str(), &room_id, user_id],
+                    None,
+                )
                 .await?;
-            notices
-                .member::<DB>(&mut *conn, member(MembershipChange::Banned, None))
-                .await?;
+                notices
+                    .member::<DB>(&mut *conn, member(MembershipChange::Role, Some(*role)))
+                    .await?;
+            }
+            MembershipAction::Update(asked) => {
+                let changed = membership::changed_settings(asked, &facts.settings);
+                sqlx::query::<DB>(UPDATE_SETTINGS)
+                    .bind(room_id.as_str())
+                    .bind(changed.name.as_deref())
+                    .bind(changed.topic.as_deref())
+                    .bind(changed.who_can_add.map(WhoCanAdd::as_str))
+                    .execute(&mut *conn)
+                    .await?;
+                notices.room::<DB>(&mut *conn, changed).await?;
+            }
         }
-        MembershipAction::Unban { user_id } => {
-            run::<DB>(&mut *conn, UNBAN, &[&room_id, user_id], None).await?;
-            notices
-                .member::<DB>(&mut *conn, member(MembershipChange::Unbanned, None))
-                .await?;
+        let events = notices.events;
+        if outbox.enabled {
+            let mut recipients = member_ids::<DB>(&mut *conn, &room_id).await?;
+            // Whoever was removed hears of it too.
+            if !recipients.contains(&target) {
+                recipients.push(target.clone());
+            }
+            for event in &events {
+                let row = outbox_events::event_for(
+                    NewEvent::Change(event),
+                    &recipients,
+                    outbox.include_content,
+                );
+                insert_event::<DB>(&mut *conn, &row).await?;
+            }
         }
-        MembershipAction::SetRole { user_id, role } => {
-            run::<DB>(
-                &mut *conn,
-                SET_ROLE,
-                &[role.as_str(), &room_id, user_id],
-                None,
-            )
-            .await?;
-            notices
-                .member::<DB>(&mut *conn, member(MembershipChange::Role, Some(*role)))
-                .await?;
-        }
-        MembershipAction::Update(asked) => {
-            let changed = membership::changed_settings(asked, &facts.settings);
-            sqlx::query::<DB>(UPDATE_SETTINGS)
-                .bind(room_id.as_str())
-                .bind(changed.name.as_deref())
-                .bind(changed.topic.as_deref())
-                .bind(changed.who_can_add.map(WhoCanAdd::as_str))
-                .execute(&mut *conn)
-                .await?;
-            notices.room::<DB>(&mut *conn, changed).await?;
-        }
+        Ok(events)
     }
-    let events = notices.events;
-    if outbox.enabled {
-        let mut recipients = member_ids::<DB>(&mut *conn, &room_id).await?;
-        // Whoever was removed hears of it too.
-        if !recipients.contains(&target) {
-            recipients.push(target.clone());
-        }
-        for event in &events {
-            let row = outbox_events::event_for(
-                NewEvent::Change(event),
-                &recipients,
-                outbox.include_content,
-            );
-            insert_event::<DB>(&mut *conn, &row).await?;
-        }
-    }
-    Ok(events)
 }
 
 /// Runs a statement with text parameters `$1`, `$2`, … and, if given, an integer last.

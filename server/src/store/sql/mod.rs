@@ -27,7 +27,6 @@ use sqlx::{ColumnIndex, Decode, Encode, Executor, IntoArguments, Pool, Row as _,
 use tokio::sync::oneshot;
 
 pub(super) use backend::Backend;
-pub(super) use membership::change_membership_in;
 
 use super::error::{Error, Refusal, Result};
 use super::group_commit::{Pending, Writer};

@@ -19,7 +19,7 @@ use tokio::sync::oneshot;
 
 use crate::store::error::{Error, Result};
 use crate::store::membership::MembershipWrite;
-use crate::store::sql::{Backend as _, change_membership_in};
+use crate::store::sql::{Backend as _, SqlStore};
 use crate::store::{CommittedEvent, EventOutbox};
 
 /// Most changes in one transaction: the batch holds SQLite's one write lock while it
@@ -136,7 +136,7 @@ async fn together(
     let mut outcomes = Vec::with_capacity(writes.len());
     for write in writes {
         let mut savepoint = tx.begin().await?;
-        match change_membership_in::<Sqlite>(&mut savepoint, outbox, write).await {
+        match SqlStore::<Sqlite>::change_membership_in(&mut savepoint, outbox, write).await {
             Ok(events) => {
                 savepoint.commit().await?;
                 outcomes.push(Ok(events));
@@ -155,7 +155,7 @@ async fn together(
 /// One change in a transaction of its own.
 async fn alone(pool: &Pool<Sqlite>, outbox: EventOutbox, write: MembershipWrite) -> Outcome {
     let mut tx = Sqlite::begin_write(pool).await?;
-    let events = change_membership_in::<Sqlite>(&mut tx, outbox, write).await?;
+    let events = SqlStore::<Sqlite>::change_membership_in(&mut tx, outbox, write).await?;
     tx.commit().await?;
     Ok(events)
 }
