@@ -163,19 +163,20 @@ fn message_from_row(row: &Row<'_>) -> rusqlite::Result<Message> {
     })
 }
 
-/// Why a member-only write is refused, or `None` if the user may make it: the room must
-/// exist and the user be a member; a send (`sending`) is also refused to a user the
-/// other member of a direct room blocked (and so is a reaction). One statement, the
-/// block part evaluated only for a send to a direct room.
-fn membership_refusal(
+/// The room's last seq if the user may make a member-only write there, or why not: the
+/// room must exist and the user be a member; a send (`sending`) is also refused to a
+/// user the other member of a direct room blocked (and so is a reaction). One
+/// statement, the block part evaluated only for a send to a direct room; the seq comes
+/// with it so that a send needs no statement of its own to learn it ([`take_seq_after`]).
+fn member_write_room(
     conn: &Connection,
     room_id: &str,
     user_id: &str,
     sending: bool,
-) -> rusqlite::Result<Option<Error>> {
-    let (room, member, blocked): (Option<i64>, Option<i64>, i64) = conn
+) -> rusqlite::Result<Result<u64>> {
+    let (last_seq, member, blocked): (Option<i64>, Option<i64>, i64) = conn
         .prepare_cached(
-            "SELECT (SELECT 1 FROM rooms WHERE id = ?1),
+            "SELECT (SELECT last_seq FROM rooms WHERE id = ?1),
                     (SELECT 1 FROM room_members WHERE room_id = ?1 AND user_id = ?2),
                     ?3 AND EXISTS (
                         SELECT 1 FROM rooms r
@@ -186,11 +187,11 @@ fn membership_refusal(
         .query_row(params![room_id, user_id, sending], |row| {
             Ok((row.get(0)?, row.get(1)?, row.get(2)?))
         })?;
-    Ok(match (room, member) {
-        (None, _) => Some(Error::NoSuchRoom),
-        (Some(_), None) => Some(Error::NotMember),
-        _ if blocked != 0 => Some(Error::Refused(Refusal::Blocked)),
-        _ => None,
+    Ok(match (last_seq, member) {
+        (None, _) => Err(Error::NoSuchRoom),
+        (Some(_), None) => Err(Error::NotMember),
+        _ if blocked != 0 => Err(Error::Refused(Refusal::Blocked)),
+        (Some(last_seq), Some(_)) => Ok(to_u64(last_seq)),
     })
 }
 
@@ -212,6 +213,24 @@ const BUMP_SEQ: &str = "UPDATE rooms SET last_seq = last_seq + 1 WHERE id = ?1";
 /// The room `?1`'s last seq.
 const LAST_SEQ: &str = "SELECT last_seq FROM rooms WHERE id = ?1";
 
+/// Takes the room's seq after `last_seq`, read earlier in this transaction. The writer
+/// is the database's only one and nothing between the read and here moves the seq; the
+/// update is conditional all the same, so that a seq read out of turn fails the batch
+/// instead of giving two messages one seq.
+fn take_seq_after(conn: &Connection, room_id: &str, last_seq: u64) -> rusqlite::Result<u64> {
+    let seq = last_seq + 1;
+    let moved = conn
+        .prepare_cached(SET_SEQ_AFTER)?
+        .execute(params![room_id, to_i64(seq)])?;
+    if moved != 1 {
+        return Err(rusqlite::Error::StatementChangedRows(moved));
+    }
+    Ok(seq)
+}
+
+/// Sets the room `?1`'s last seq to `?2` if it is the one after the current.
+const SET_SEQ_AFTER: &str = "UPDATE rooms SET last_seq = ?2 WHERE id = ?1 AND last_seq = ?2 - 1";
+
 fn send(conn: &Connection, write: &NewMessage) -> rusqlite::Result<Result<Sent>> {
     let earlier = conn
         .prepare_cached(queries::EARLIER_SEND)?
@@ -229,13 +248,14 @@ fn send(conn: &Connection, write: &NewMessage) -> rusqlite::Result<Result<Sent>>
             duplicate: true,
         }));
     }
-    if let Some(refusal) = membership_refusal(conn, &write.room_id, &write.sender_id, true)? {
-        return Ok(Err(refusal));
-    }
+    let last_seq = match member_write_room(conn, &write.room_id, &write.sender_id, true)? {
+        Ok(last_seq) => last_seq,
+        Err(refusal) => return Ok(Err(refusal)),
+    };
     if let Some(refusal) = reply_or_mention_refusal(conn, write)? {
         return Ok(Err(refusal));
     }
-    let seq = next_seq(conn, &write.room_id)?;
+    let seq = take_seq_after(conn, &write.room_id, last_seq)?;
     let message_id = uuid::Uuid::now_v7().to_string();
     conn.prepare_cached(queries::INSERT_MESSAGE)?
         .execute(params![
@@ -313,10 +333,10 @@ fn change(conn: &Connection, write: &MessageChange) -> rusqlite::Result<Result<C
     let refusal = match action {
         ChangeAction::Erase => None,
         ChangeAction::Edit(_) | ChangeAction::Delete | ChangeAction::Pin(_) => {
-            membership_refusal(conn, room_id, user_id, false)?
+            member_write_room(conn, room_id, user_id, false)?.err()
         }
         // A reaction speaks to the other member as a message does: a block stops it.
-        ChangeAction::React { .. } => membership_refusal(conn, room_id, user_id, true)?,
+        ChangeAction::React { .. } => member_write_room(conn, room_id, user_id, true)?.err(),
     };
     if let Some(refusal) = refusal {
         return Ok(Err(refusal));
@@ -470,6 +490,36 @@ mod tests {
         assert_eq!(setting("synchronous"), "2");
         assert_eq!(setting("foreign_keys"), "1");
         assert_eq!(setting("cache_size"), (-WRITE_CACHE_KIB).to_string());
+    }
+
+    #[test]
+    fn a_seq_read_out_of_turn_fails_instead_of_being_given_twice() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let conn = open(&dir.path().join("chat.db")).expect("open");
+        conn.execute_batch(
+            "CREATE TABLE rooms (id TEXT PRIMARY KEY, last_seq INTEGER NOT NULL);
+             INSERT INTO rooms VALUES ('r', 5);",
+        )
+        .expect("a room");
+        let last_seq = || -> i64 {
+            conn.query_row("SELECT last_seq FROM rooms WHERE id = 'r'", [], |row| {
+                row.get(0)
+            })
+            .expect("last seq")
+        };
+
+        assert_eq!(take_seq_after(&conn, "r", 5).expect("the next seq"), 6);
+        assert_eq!(last_seq(), 6);
+        // 5 again: that seq was read before the one just taken.
+        assert!(matches!(
+            take_seq_after(&conn, "r", 5),
+            Err(rusqlite::Error::StatementChangedRows(0))
+        ));
+        assert!(matches!(
+            take_seq_after(&conn, "no such room", 0),
+            Err(rusqlite::Error::StatementChangedRows(0))
+        ));
+        assert_eq!(last_seq(), 6, "a refused take moves nothing");
     }
 
     /// `.cargo/config.toml` builds the bundled SQLite with `HAVE_FDATASYNC`, so a commit
