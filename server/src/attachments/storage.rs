@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use anyhow::Context as _;
 use axum::body::Bytes;
-use object_store::aws::AmazonS3Builder;
+use object_store::aws::{AmazonS3, AmazonS3Builder};
 use object_store::local::LocalFileSystem;
 use object_store::path::Path as ObjectPath;
 use object_store::prefix::PrefixStore;
@@ -25,6 +25,23 @@ const COPY_CHUNK: usize = 256 * 1024;
 
 /// Parts of a multipart write in flight at once.
 const PARTS_IN_FLIGHT: usize = 2;
+
+/// The bucket `bucket` as `base` (credentials and region) configures it, at `endpoint`
+/// (an S3-compatible server, in path style) or at AWS's own.
+fn s3_bucket(
+    base: AmazonS3Builder,
+    bucket: &str,
+    endpoint: Option<&str>,
+) -> object_store::Result<AmazonS3> {
+    let mut builder = base.with_bucket_name(bucket);
+    if let Some(endpoint) = endpoint {
+        builder = builder
+            .with_endpoint(endpoint)
+            .with_allow_http(endpoint.starts_with("http://"))
+            .with_virtual_hosted_style_request(false);
+    }
+    builder.build()
+}
 
 /// The attachment files: `{attachment_id}/{variant}`.
 #[derive(Debug, Clone)]
@@ -47,14 +64,12 @@ impl AttachmentStorage {
                     !bucket.is_empty(),
                     "--attachments-url {url:?} names no bucket"
                 );
-                let mut builder = AmazonS3Builder::from_env().with_bucket_name(bucket);
-                if let Some(endpoint) = &options.attachments_s3_endpoint {
-                    builder = builder
-                        .with_endpoint(endpoint)
-                        .with_allow_http(endpoint.starts_with("http://"))
-                        .with_virtual_hosted_style_request(false);
-                }
-                let s3 = builder.build().context("--attachments-url")?;
+                let s3 = s3_bucket(
+                    AmazonS3Builder::from_env(),
+                    bucket,
+                    options.attachments_s3_endpoint.as_deref(),
+                )
+                .context("--attachments-url")?;
                 let prefix = prefix.trim_matches('/');
                 if prefix.is_empty() {
                     Arc::new(s3)
@@ -178,5 +193,80 @@ impl AttachmentStorage {
             }
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use object_store::{PutPayload, RetryConfig};
+    use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
+    use tokio_rustls::TlsAcceptor;
+
+    use super::*;
+
+    /// A bucket behind HTTPS is reached over TLS with the crypto provider the server
+    /// installs (`App::start`), ring: object_store is built without its own default,
+    /// aws-lc-rs. The endpoint's certificate is one nobody trusts: the handshake must
+    /// reach it and the client must refuse it, and say why.
+    #[tokio::test]
+    async fn a_bucket_over_https_is_reached_with_tls_and_an_untrusted_certificate_refused() {
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        let key = rcgen::KeyPair::generate().expect("key");
+        let certificate = rcgen::CertificateParams::new(vec!["127.0.0.1".to_owned()])
+            .expect("params")
+            .self_signed(&key)
+            .expect("certificate");
+        let tls = rustls::ServerConfig::builder()
+            .with_no_client_auth()
+            .with_single_cert(
+                vec![CertificateDer::from(certificate.der().to_vec())],
+                PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(key.serialize_der())),
+            )
+            .expect("server config");
+        let acceptor = TlsAcceptor::from(Arc::new(tls));
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let port = listener.local_addr().expect("addr").port();
+        // The one connection the put makes (no retries): whether its handshake failed.
+        let server = tokio::spawn(async move {
+            let (tcp, _) = listener.accept().await.expect("a connection");
+            acceptor.accept(tcp).await.is_err()
+        });
+
+        let base = AmazonS3Builder::new()
+            .with_region("us-east-1")
+            .with_access_key_id("test-key")
+            .with_secret_access_key("test-secret")
+            .with_retry(RetryConfig {
+                max_retries: 0,
+                retry_timeout: Duration::from_secs(5),
+                ..RetryConfig::default()
+            });
+        let bucket = s3_bucket(
+            base,
+            "attachments",
+            Some(&format!("https://127.0.0.1:{port}")),
+        )
+        .expect("bucket");
+        let put = tokio::time::timeout(
+            Duration::from_secs(10),
+            bucket.put(&ObjectPath::from("a/file"), PutPayload::from_static(b"x")),
+        )
+        .await
+        .expect("the put ends");
+        let error = format!("{:?}", put.expect_err("an untrusted certificate"));
+        let handshake_failed = tokio::time::timeout(Duration::from_secs(5), server)
+            .await
+            .expect("the handshake ends")
+            .expect("the endpoint");
+
+        assert!(handshake_failed, "the client ended the handshake");
+        assert!(
+            error.to_lowercase().contains("certificate"),
+            "refused for its certificate: {error}"
+        );
     }
 }
