@@ -391,6 +391,20 @@ async fn sends_get_gap_free_seqs_and_a_resend_gets_the_stored_message() {
         *announced.lock().unwrap(),
         [("r".to_owned(), 1), ("r".to_owned(), 2)]
     );
+
+    // A resend whose answer was lost before its sender left still gets that answer.
+    let leave = MembershipWrite {
+        room_id: "r".to_owned(),
+        actor: "bob".to_owned(),
+        action: MembershipAction::Leave,
+        now: 2,
+    };
+    store.change_membership(leave).await.expect("bob leaves");
+    let resent_after_leaving = store.send(message("r", "bob", "c1", "hi")).await.unwrap();
+    assert!(resent_after_leaving.duplicate);
+    assert_eq!(resent_after_leaving.message, second.message);
+    let new_after_leaving = store.send(message("r", "bob", "c2", "hi")).await;
+    assert!(format!("{:?}", new_after_leaving.expect_err("not a member")).starts_with("NotMember"));
 }
 
 #[tokio::test]
