@@ -5,13 +5,20 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+# Each section's heading says when it began, so that a slow cold run shows where its
+# time went.
+suite_started="$(date +%s)"
+section() {
+    echo "== $1 (at $(($(date +%s) - suite_started)) s)"
+}
+
 scripts/install-deps.sh
 
-echo "== cargo fmt --check"
+section "cargo fmt --check"
 cargo fmt --all -- --check
-echo "== cargo clippy -D warnings"
+section "cargo clippy -D warnings"
 cargo clippy --workspace --all-targets --locked -- -D warnings
-echo "== protocol crate and SDK core on wasm32-unknown-unknown; clippy of the browser platform"
+section "protocol crate and SDK core on wasm32-unknown-unknown; clippy of the browser platform"
 cargo build -p chat-protocol -p chat-sdk --no-default-features --target wasm32-unknown-unknown --locked
 cargo clippy -p chat-sdk -p chat-wasm --no-default-features --features chat-sdk/web --target wasm32-unknown-unknown \
     --locked -- -D warnings
@@ -31,30 +38,30 @@ counted() {
     failed=$((failed + step_failed))
 }
 
-echo "== Kotlin bindings on the JVM"
+section "Kotlin bindings on the JVM"
 counted scripts/kotlin-jvm-test.sh
-echo "== Android project (no Android SDK here: Kotlin syntax and Gradle consistency)"
+section "Android project (no Android SDK here: Kotlin syntax and Gradle consistency)"
 counted scripts/android-check.sh
-echo "== Swift (syntax check only: no Swift compiler on this machine)"
+section "Swift (syntax check only: no Swift compiler on this machine)"
 counted scripts/swift-check.sh
-echo "== the SDK in headless Chromium (wasm-bindgen-test against a real server)"
+section "the SDK in headless Chromium (wasm-bindgen-test against a real server)"
 counted scripts/web-test.sh
-echo "== the web-wasm page end to end: two Chromium contexts, a real server"
+section "the web-wasm page end to end: two Chromium contexts, a real server"
 counted scripts/web-e2e.sh
-echo "== the REST API against its OpenAPI document (schemathesis, a real server)"
+section "the REST API against its OpenAPI document (schemathesis, a real server)"
 counted scripts/api-contract-test.sh
-echo "== the server integration suite again, on PostgreSQL (pg_virtualenv)"
+section "the server integration suite again, on PostgreSQL (pg_virtualenv)"
 counted scripts/postgres-test.sh
-echo "== a cluster: several chat-server processes on PostgreSQL and Redis"
+section "a cluster: several chat-server processes on PostgreSQL and Redis"
 counted scripts/cluster-test.sh
-echo "== fuzzing: every cargo-fuzz target for a few seconds on its corpus (nightly, libFuzzer)"
+section "fuzzing: every cargo-fuzz target for a few seconds on its corpus (nightly, libFuzzer)"
 counted scripts/fuzz.sh --smoke
-echo "== chat-bench smoke: every scenario against chat-server, Node ws and Socket.IO, tiny sizes"
+section "chat-bench smoke: every scenario against chat-server, Node ws and Socket.IO, tiny sizes"
 counted bench/run.sh --smoke
-echo "== chaos under load, small: chat-server SIGKILLed while clients send (one process; a cluster)"
+section "chaos under load, small: chat-server SIGKILLed while clients send (one process; a cluster)"
 counted bench/chaos.sh --smoke
 
-echo "== tests"
+section "tests"
 status=0
 cargo nextest run --workspace --locked --no-fail-fast 2>&1 | tee "$log" || status=$?
 summary="$(grep -E 'tests run:' "$log" | tail -n1)"
@@ -65,5 +72,6 @@ if [ "$status" -ne 0 ] && [ "$rust_failed" -eq 0 ]; then rust_failed=1; fi
 # One line for the whole suite: Rust tests, Kotlin, Android and Swift checks, the browser.
 passed=$((passed + rust_passed))
 failed=$((failed + rust_failed))
+echo "(the suite took $(($(date +%s) - suite_started)) s)"
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
