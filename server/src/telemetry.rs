@@ -25,6 +25,7 @@ const FANOUT: &str = "chat_fanout_deliveries_total";
 const SEND_TO_FANOUT: &str = "chat_send_to_fanout_seconds";
 const BATCH_SIZE: &str = "chat_store_commit_batch_size";
 const MEMBERSHIP_BATCH_SIZE: &str = "chat_store_membership_batch_size";
+const SIGN_UP_BATCH_SIZE: &str = "chat_store_sign_up_batch_size";
 const COMMIT_SECONDS: &str = "chat_store_commit_seconds";
 const AUTH_FAILURES: &str = "chat_auth_failures_total";
 const TOKEN_RENEWALS: &str = "chat_token_renewals_total";
@@ -58,6 +59,9 @@ pub fn install() -> PrometheusHandle {
                 .and_then(|b| b.set_buckets_for_metric(Matcher::Full(BATCH_SIZE.into()), &batch))
                 .and_then(|b| {
                     b.set_buckets_for_metric(Matcher::Full(MEMBERSHIP_BATCH_SIZE.into()), &batch)
+                })
+                .and_then(|b| {
+                    b.set_buckets_for_metric(Matcher::Full(SIGN_UP_BATCH_SIZE.into()), &batch)
                 })
                 .expect("bucket lists are not empty")
                 .build_recorder();
@@ -118,6 +122,10 @@ fn describe() {
     describe_histogram!(
         MEMBERSHIP_BATCH_SIZE,
         "Membership and settings changes per transaction (SQLite)."
+    );
+    describe_histogram!(
+        SIGN_UP_BATCH_SIZE,
+        "First sign-ins of an external issuer's users per transaction (SQLite)."
     );
     describe_histogram!(
         COMMIT_SECONDS,
@@ -315,6 +323,12 @@ pub fn commit_batch(size: usize, elapsed: Duration) {
 /// One transaction committed `size` membership and settings changes (SQLite).
 pub fn membership_batch(size: usize) {
     histogram!(MEMBERSHIP_BATCH_SIZE).record(size as f64);
+}
+
+/// One transaction added the rows of `size` external users signing in for the first
+/// time (SQLite).
+pub fn sign_up_batch(size: usize) {
+    histogram!(SIGN_UP_BATCH_SIZE).record(size as f64);
 }
 
 /// A sign-in or token was refused (`bad_credentials`, `invalid_token`, `expired_token`,

@@ -58,9 +58,10 @@ pub enum Error {
     /// The batch holding the write failed to commit; nothing of it was stored.
     #[error("the batch failed to commit")]
     CommitFailed,
-    /// A membership or settings change's batch ended without answering it (a bug
-    /// panicked there): it may or may not have been made, and making it again is safe (a
-    /// change already made is answered with no events).
+    /// The batch of a membership or settings change, or of a first sign-in, ended
+    /// without answering it (a bug panicked there): it may or may not have been made,
+    /// and making it again is safe (a change already made is answered with no events, a
+    /// user already added is found).
     #[error("the change failed to commit")]
     ChangeFailed,
     /// A read panicked (a bug); the reader that ran it goes on.

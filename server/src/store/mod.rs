@@ -11,6 +11,7 @@ mod committed_event;
 mod error;
 mod group_commit;
 mod membership;
+mod membership_change;
 mod outbox_events;
 mod panics;
 mod postgres;

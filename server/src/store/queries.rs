@@ -77,6 +77,16 @@ pub(super) const DOOM_MESSAGE_ATTACHMENTS: &str =
 pub(super) const ERASE_FROM_LOG: &str =
     "UPDATE room_events SET content = NULL WHERE message_id = $1";
 
+/// Adds an external issuer's user (`$1` id, `$2` name, `$3` time) unless either
+/// conflicts: the id, or the name in another case. Whether the id exists afterwards
+/// ([`ACTIVE_USER`]) says which it was.
+pub(super) const ADD_EXTERNAL_USER: &str =
+    "INSERT INTO users (id, username, password_hash, created_at)
+    VALUES ($1, $2, NULL, $3) ON CONFLICT DO NOTHING";
+
+/// A row when `$1` is a user whose account is not closed.
+pub(super) const ACTIVE_USER: &str = "SELECT 1 FROM users WHERE id = $1 AND closed IS NULL";
+
 /// A row when `$2` is a member of room `$1`.
 pub(super) const IS_MEMBER: &str = "SELECT 1 FROM room_members WHERE room_id = $1 AND user_id = $2";
 

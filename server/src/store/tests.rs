@@ -207,6 +207,15 @@ pub(super) async fn burst_of_joins(
     store: &Arc<dyn Store>,
     count: usize,
 ) -> Vec<Result<Vec<CommittedEvent>>> {
+    let writes = joins_for_a_burst(store, count).await;
+    answers(all_at_once(store, writes)).await
+}
+
+/// The users and the room of [`burst_of_joins`], and its changes, not made yet.
+pub(super) async fn joins_for_a_burst(
+    store: &Arc<dyn Store>,
+    count: usize,
+) -> Vec<MembershipWrite> {
     user(&**store, "owner").await;
     user(&**store, "outsider").await;
     room(&**store, "r", "owner", &[]).await;
@@ -229,16 +238,28 @@ pub(super) async fn burst_of_joins(
         },
         now: 20,
     });
-    let tasks: Vec<_> = changes
+    changes
+}
+
+/// Each of `writes` made in a task of its own, all started at once.
+pub(super) fn all_at_once(
+    store: &Arc<dyn Store>,
+    writes: Vec<MembershipWrite>,
+) -> Vec<tokio::task::JoinHandle<Result<Vec<CommittedEvent>>>> {
+    writes
         .into_iter()
         .map(|write| {
             let store = Arc::clone(store);
             tokio::spawn(async move { store.change_membership(write).await })
         })
-        .collect();
+        .collect()
+}
+
+/// What each task answered, in order.
+pub(super) async fn answers<T>(tasks: Vec<tokio::task::JoinHandle<T>>) -> Vec<T> {
     let mut outcomes = Vec::new();
     for task in tasks {
-        outcomes.push(task.await.expect("no change panics"));
+        outcomes.push(task.await.expect("no write panics"));
     }
     outcomes
 }

@@ -1,6 +1,6 @@
-//! The store's own threads (SQLite's group-commit writer and its checkpoint thread) run
-//! under Linux's `SCHED_BATCH` policy: waking up, they wait for the runtime's thread to
-//! finish its turn instead of preempting it.
+//! The store's own threads (SQLite's group-commit writer, its checkpoint thread and the
+//! thread of its batched writes) run under Linux's `SCHED_BATCH` policy: waking up,
+//! they wait for the runtime's thread to finish its turn instead of preempting it.
 //!
 //! A write wakes the writer while the runtime thread that queued it is still busy: more
 //! frames to read, more writes to queue, events to send. Under the default policy the

@@ -36,7 +36,7 @@ use super::rows::{
     CircleRows, RoomWithMembersRows, SqlxRow, event_from_row, fold, message_from_row,
     room_from_row, to_i64, to_u64,
 };
-use super::sqlite::membership_batch::MembershipBatches;
+use super::sqlite::batched_writes::BatchedWrites;
 use super::sqlite::readers::Readers;
 use super::write::{MessageChange, NewMessage, Sent};
 use super::{
@@ -59,9 +59,9 @@ pub struct SqlStore<DB: Backend> {
     /// SQLite: the reads of a reconnect, each answered in one hand-over
     /// (`store::sqlite::readers`); the others, and PostgreSQL's, go through `pool`.
     readers: Option<Readers>,
-    /// SQLite: membership and settings changes committed in batches
-    /// (`store::sqlite::membership_batch`); PostgreSQL's each in a transaction of its own.
-    membership_batches: Option<MembershipBatches>,
+    /// SQLite: membership and settings changes and first sign-ins committed in batches
+    /// (`store::sqlite::batched_writes`); PostgreSQL's each in a transaction of its own.
+    batched_writes: Option<BatchedWrites>,
 }
 
 impl<DB: Backend> std::fmt::Debug for SqlStore<DB> {
@@ -82,7 +82,7 @@ impl<DB: Backend> SqlStore<DB> {
             writer: Mutex::new(Some(writer)),
             relay_lock: tokio::sync::Mutex::new(None),
             readers: None,
-            membership_batches: None,
+            batched_writes: None,
         }
     }
 
@@ -92,9 +92,10 @@ impl<DB: Backend> SqlStore<DB> {
         self
     }
 
-    /// The store, with its membership and settings changes committed by `batches`.
-    pub(super) fn with_membership_batches(mut self, batches: MembershipBatches) -> Self {
-        self.membership_batches = Some(batches);
+    /// The store, with its membership and settings changes and first sign-ins committed
+    /// by `batches`.
+    pub(super) fn with_batched_writes(mut self, batches: BatchedWrites) -> Self {
+        self.batched_writes = Some(batches);
         self
     }
 
@@ -237,7 +238,7 @@ where
     }
 
     async fn user_exists(&self, user_id: &str) -> Result<bool> {
-        let row = sqlx::query::<DB>("SELECT 1 FROM users WHERE id = $1 AND closed IS NULL")
+        let row = sqlx::query::<DB>(queries::ACTIVE_USER)
             .bind(user_id)
             .fetch_optional(&self.pool)
             .await?;
@@ -281,17 +282,15 @@ where
     }
 
     async fn ensure_external_user(&self, user_id: &str, username: &str, now: i64) -> Result<bool> {
-        // Either conflict (the id, or the name in another case) leaves the table as it
-        // was; whether the id exists afterwards says which one it was.
-        sqlx::query::<DB>(
-            "INSERT INTO users (id, username, password_hash, created_at)
-             VALUES ($1, $2, NULL, $3) ON CONFLICT DO NOTHING",
-        )
-        .bind(user_id)
-        .bind(username)
-        .bind(now)
-        .execute(&self.pool)
-        .await?;
+        if let Some(batches) = &self.batched_writes {
+            return batches.ensure_external_user(user_id, username, now).await;
+        }
+        sqlx::query::<DB>(queries::ADD_EXTERNAL_USER)
+            .bind(user_id)
+            .bind(username)
+            .bind(now)
+            .execute(&self.pool)
+            .await?;
         self.user_exists(user_id).await
     }
 
@@ -498,7 +497,7 @@ where
     }
 
     async fn change_membership(&self, write: MembershipWrite) -> Result<Vec<CommittedEvent>> {
-        match &self.membership_batches {
+        match &self.batched_writes {
             Some(batches) => batches.change(write).await,
             None => self.apply_membership(write).await,
         }
@@ -856,6 +855,9 @@ where
         }
         if let Some(readers) = &self.readers {
             readers.close();
+        }
+        if let Some(batches) = &self.batched_writes {
+            batches.close();
         }
         self.pool.close().await;
     }

@@ -179,7 +179,7 @@ pub(super) fn leave_to_checkpointer(conn: &Connection) -> rusqlite::Result<()> {
 
 /// Opens a connection for [`Checkpointer::start`].
 pub(super) fn open(path: &Path) -> rusqlite::Result<Connection> {
-    super::writer::open(path)
+    super::writer::open(path, super::writer::WRITE_CACHE_KIB)
 }
 
 #[cfg(test)]

@@ -3,8 +3,9 @@
 //! the few writes that are not batched go through a sqlx pool and the shared SQL of
 //! [`SqlStore`].
 
+pub(super) mod batched_writes;
 mod checkpointer;
-pub(super) mod membership_batch;
+mod membership_statements;
 pub(super) mod readers;
 pub(super) mod search_backlog;
 mod writer;
@@ -63,7 +64,7 @@ impl SqlStore<Sqlite> {
             .await?;
         sqlx::migrate!("./migrations/sqlite").run(&pool).await?;
         let path = options.get_filename();
-        let conn = writer::open(path)?;
+        let conn = writer::open(path, writer::WRITE_CACHE_KIB)?;
         checkpointer::leave_to_checkpointer(&conn)?;
         let search = search_backlog::SearchBacklog::open(&conn, commit.search_index_interval)?;
         let wal_restart = WalRestart::default();
@@ -80,10 +81,10 @@ impl SqlStore<Sqlite> {
         };
         let writer =
             group_commit::start_on_thread(committer, commit, on_commit, "chat-sqlite-writer")?;
-        let batches = membership_batch::MembershipBatches::new(pool.clone(), outbox);
+        let batches = batched_writes::BatchedWrites::start(path, outbox)?;
         Ok(Self::new(pool, outbox, writer)
             .with_readers(readers::Readers::start(path)?)
-            .with_membership_batches(batches))
+            .with_batched_writes(batches))
     }
 }
 
@@ -132,20 +133,23 @@ mod tests {
     use super::*;
     use crate::store::thread_scheduling::tests::all_batch;
 
-    /// The writer and the checkpoint thread wait for the runtime's turn when they wake
-    /// (`thread_scheduling`); the kernel cuts thread names to 15 bytes.
+    /// The writer, the checkpoint thread and the thread of batched writes wait for the
+    /// runtime's turn when they wake (`thread_scheduling`); the kernel cuts thread
+    /// names to 15 bytes.
     #[tokio::test]
-    async fn the_writer_and_checkpoint_threads_yield_to_the_runtime() {
+    async fn the_store_threads_yield_to_the_runtime() {
         let dir = tempfile::tempdir().expect("temp dir");
         let _store = crate::store::tests::sqlite_store_in(dir.path()).await;
+        let threads = ["chat-sqlite-wri", "chat-sqlite-ckp", "chat-sqlite-bat"];
         // Each thread sets its policy first thing, which may not have happened yet.
         for _ in 0..500 {
-            if all_batch("chat-sqlite-wri") && all_batch("chat-sqlite-ckp") {
+            if threads.iter().all(|name| all_batch(name)) {
                 break;
             }
             tokio::time::sleep(Duration::from_millis(10)).await;
         }
-        assert!(all_batch("chat-sqlite-wri"), "the writer");
-        assert!(all_batch("chat-sqlite-ckp"), "the checkpoint thread");
+        for name in threads {
+            assert!(all_batch(name), "{name}");
+        }
     }
 }

@@ -31,7 +31,7 @@ use super::search_backlog::SearchBacklog;
 /// database file nearly one page for every page it wrote. With 32 MiB it acknowledged
 /// about 12 % more sends per second at saturation, at 13 % less CPU per message
 /// (docs/benchmarks.md). The cache fills only as far as the database is used.
-const WRITE_CACHE_KIB: i64 = 32 * 1024;
+pub(super) const WRITE_CACHE_KIB: i64 = 32 * 1024;
 
 /// How many of the attachments `?1` (a JSON array of ids) the sender `?2` may send:
 /// theirs, never sent, not deleted; PostgreSQL's batch function
@@ -44,8 +44,9 @@ const USABLE_ATTACHMENTS: &str = "SELECT COUNT(*) FROM attachments
 const CLAIM_ATTACHMENTS: &str = "UPDATE attachments SET message_id = ?2, room_id = ?3
      WHERE id IN (SELECT value FROM json_each(?1))";
 
-/// Opens the write connection with the same durability settings as the pool.
-pub(super) fn open(path: &Path) -> rusqlite::Result<Connection> {
+/// Opens a write connection with the same durability settings as the pool and a page
+/// cache of `cache_kib`.
+pub(super) fn open(path: &Path, cache_kib: i64) -> rusqlite::Result<Connection> {
     let conn = Connection::open(path)?;
     conn.busy_timeout(Duration::from_secs(10))?;
     conn.pragma_update(None, "journal_mode", "WAL")?;
@@ -53,7 +54,7 @@ pub(super) fn open(path: &Path) -> rusqlite::Result<Connection> {
     conn.pragma_update(None, "synchronous", "FULL")?;
     conn.pragma_update(None, "foreign_keys", true)?;
     // Negative: KiB rather than pages.
-    conn.pragma_update(None, "cache_size", -WRITE_CACHE_KIB)?;
+    conn.pragma_update(None, "cache_size", -cache_kib)?;
     Ok(conn)
 }
 
@@ -473,7 +474,7 @@ mod tests {
     #[test]
     fn the_write_connection_commits_durably_with_its_own_page_cache() {
         let dir = tempfile::tempdir().expect("temp dir");
-        let conn = open(&dir.path().join("chat.db")).expect("open");
+        let conn = open(&dir.path().join("chat.db"), WRITE_CACHE_KIB).expect("open");
         let setting = |name: &str| -> String {
             conn.query_row(&format!("PRAGMA {name}"), [], |row| {
                 row.get::<_, rusqlite::types::Value>(0)
@@ -495,7 +496,7 @@ mod tests {
     #[test]
     fn a_seq_read_out_of_turn_fails_instead_of_being_given_twice() {
         let dir = tempfile::tempdir().expect("temp dir");
-        let conn = open(&dir.path().join("chat.db")).expect("open");
+        let conn = open(&dir.path().join("chat.db"), WRITE_CACHE_KIB).expect("open");
         conn.execute_batch(
             "CREATE TABLE rooms (id TEXT PRIMARY KEY, last_seq INTEGER NOT NULL);
              INSERT INTO rooms VALUES ('r', 5);",
@@ -531,7 +532,7 @@ mod tests {
         const PROBE_DATABASE: &str = "CHAT_SQLITE_SYNC_PROBE_DATABASE";
         if let Some(path) = std::env::var_os(PROBE_DATABASE) {
             // The traced run: one durable commit, nothing else.
-            let conn = open(Path::new(&path)).expect("open");
+            let conn = open(Path::new(&path), WRITE_CACHE_KIB).expect("open");
             conn.execute_batch("CREATE TABLE probe (x); INSERT INTO probe VALUES (1);")
                 .expect("commit");
             return;
