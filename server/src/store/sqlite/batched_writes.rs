@@ -462,6 +462,76 @@ mod tests {
         assert_batched(SIGN_UPS, before, 41);
     }
 
+    /// A write that fails in the database fails alone: its savepoint is rolled back,
+    /// it is answered with the error, and the writes of its batch on either side of it
+    /// commit. Triggers refuse one user's row, and one join's `member_changed` notice,
+    /// the last statement of a join: its member row and its seq, already written,
+    /// must go with it.
+    #[tokio::test]
+    async fn a_write_that_fails_in_a_batch_fails_alone() {
+        let (store, dir) = open().await;
+        let mut writes = joins_for_a_burst(&store, 4).await;
+        writes.pop(); // the outsider's refused join: only the owner's adds here
+        let doom = rusqlite::Connection::open(dir.path().join("chat.db")).expect("open");
+        doom.execute_batch(
+            "CREATE TRIGGER doom_user BEFORE INSERT ON users WHEN NEW.id = 'doomed'
+                 BEGIN SELECT RAISE(ABORT, 'doomed user'); END;
+             CREATE TRIGGER doom_member BEFORE INSERT ON room_notices
+                 WHEN NEW.body LIKE '%\"joiner-1\"%'
+                 BEGIN SELECT RAISE(ABORT, 'doomed member'); END;",
+        )
+        .expect("triggers");
+        let (changes_before, sign_ups_before) =
+            (batches_and_writes(CHANGES), batches_and_writes(SIGN_UPS));
+        let lock = WriteLock::take(dir.path());
+        let joins = all_at_once(&store, writes);
+        let sign_ups: Vec<_> = ["before", "doomed", "after"]
+            .into_iter()
+            .map(|id| {
+                let store = Arc::clone(&store);
+                tokio::spawn(async move { store.ensure_external_user(id, id, 10).await })
+            })
+            .collect();
+        let_tasks_queue().await;
+        drop(lock);
+        let joined = answers(joins).await;
+        let signed_up = answers(sign_ups).await;
+        assert!(joined[1].is_err(), "joiner-1: {:?}", joined[1]);
+        for i in [0, 2, 3] {
+            let events = joined[i].as_ref().expect("the other joins commit");
+            assert_eq!(events.len(), 1);
+        }
+        let seqs: Vec<u64> = [0, 2, 3]
+            .iter()
+            .map(|&i| joined[i].as_ref().unwrap()[0].seq)
+            .collect();
+        assert_eq!(
+            seqs[1],
+            seqs[0] + 1,
+            "the failed join took no seq: {seqs:?}"
+        );
+        assert_eq!(seqs[2], seqs[1] + 1, "{seqs:?}");
+        let members: Vec<String> = store
+            .members("r")
+            .await
+            .expect("members")
+            .into_iter()
+            .map(|member| member.user_id.to_string())
+            .collect();
+        assert!(!members.contains(&"joiner-1".to_string()), "{members:?}");
+        for joiner in ["joiner-0", "joiner-2", "joiner-3"] {
+            assert!(members.contains(&joiner.to_string()), "{members:?}");
+        }
+        assert!(signed_up[1].is_err(), "doomed: {:?}", signed_up[1]);
+        assert!(*signed_up[0].as_ref().expect("before"));
+        assert!(*signed_up[2].as_ref().expect("after"));
+        assert!(!store.user_exists("doomed").await.expect("read"));
+        assert!(store.user_exists("after").await.expect("read"));
+        // Made in committed batches, not one by one after a batch failed.
+        assert_batched(CHANGES, changes_before, 4);
+        assert_batched(SIGN_UPS, sign_ups_before, 3);
+    }
+
     /// More changes at once than one batch takes (a school joining): each is answered,
     /// and no transaction holds more than `MAX_BATCH`, so the writer of messages never
     /// waits behind one long batch.
