@@ -5,10 +5,10 @@
 //!
 //! Written once against [`Statements`], for every backend and both drivers: sqlx
 //! (`store::sql::membership`, PostgreSQL's changes) and rusqlite, on the thread where
-//! SQLite commits its batches of changes (`store::sqlite::membership_batch`). Through
-//! sqlx each statement is a hand-over to the connection's worker thread and back; a
-//! join made six, and setting up 10,000 clients at once spent most of its time on those
-//! switches (docs/benchmarks.md, "Setting up idle clients").
+//! SQLite commits its batches of changes (`store::sqlite::batched_writes`). Through
+//! sqlx each statement is a hand-over to the connection's worker thread and back, six
+//! for a join; on rusqlite a batch is one (docs/benchmarks.md, "Setting up idle
+//! clients").
 
 use std::future::Future;
 

@@ -1,5 +1,5 @@
 //! Membership and settings changes through sqlx (every backend; SQLite commits its
-//! own in batches, `store::sqlite::membership_batch`), each in one write transaction
+//! own in batches, `store::sqlite::batched_writes`), each in one write transaction
 //! made by `store::membership_change`. Also the reads of members with their roles, of
 //! a room's settings and of its bans.
 //!
