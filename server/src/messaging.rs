@@ -8,11 +8,11 @@
 use std::sync::Arc;
 use std::time::Instant;
 
-use axum::extract::ws::Utf8Bytes;
 use chat_protocol::v1::{
     Attachment, AttachmentId, ErrorCode, MAX_ATTACHMENTS, MAX_MENTIONS, Message, MessageId,
     ServerFrame, UserId,
 };
+use tungstenite::Utf8Bytes;
 
 use crate::bus::Bus;
 use crate::clock::now_ms;

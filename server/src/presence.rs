@@ -9,9 +9,9 @@
 
 use std::sync::Arc;
 
-use axum::extract::ws::Utf8Bytes;
 use chat_protocol::v1::{PresenceStatus, ServerFrame};
 use tokio_util::sync::CancellationToken;
+use tungstenite::Utf8Bytes;
 
 use crate::bus::Bus;
 use crate::clock::now_ms;

@@ -8,7 +8,7 @@ mod redis;
 
 use std::sync::Arc;
 
-use axum::extract::ws::Utf8Bytes;
+use tungstenite::Utf8Bytes;
 
 use crate::hub::{AccountClosed, Hub, RoomEvent, RoomRefresh};
 

@@ -3,8 +3,8 @@
 
 use axum::Json;
 use axum::extract::State;
-use axum::extract::ws::Utf8Bytes;
 use chat_protocol::v1::{ApiError, ServerFrame, UpdateProfileRequest, UserProfile};
+use tungstenite::Utf8Bytes;
 
 use super::extract::{ApiJson, ApiPath, AuthUser};
 use crate::error::{Error, Result};

@@ -8,10 +8,10 @@ use foldhash::{HashMap, HashMapExt as _, HashSet, HashSetExt as _};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
-use axum::extract::ws::Utf8Bytes;
 use chat_protocol::v1::{LeaveReason, RoomSummary, ServerFrame};
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
+use tungstenite::Utf8Bytes;
 
 use self::room_list::RoomList;
 pub use self::room_list::{ListChange, LoadRequest, RoomRefresh};

@@ -16,10 +16,10 @@
 use foldhash::{HashMap, HashMapExt as _, HashSet};
 use std::sync::Arc;
 
-use axum::extract::ws::Utf8Bytes;
 use chat_protocol::v1::{LastMessage, LeaveReason, RoomKind, RoomSummary, ServerFrame};
 use serde::{Deserialize, Serialize};
 use tokio::sync::mpsc;
+use tungstenite::Utf8Bytes;
 
 use super::{Connection, ConnectionId, Delivery, RoomEvent, queue_for};
 

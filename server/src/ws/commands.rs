@@ -1,9 +1,9 @@
 //! What each client frame does once the connection is authenticated.
 
-use axum::extract::ws::Utf8Bytes;
 use chat_protocol::v1::{
     ClientFrame, ErrorCode, MAX_HISTORY_LIMIT, Message, ReceiptKind, ServerFrame, close,
 };
+use tungstenite::Utf8Bytes;
 
 use super::connection::{Connection, End};
 use crate::error::Error;

@@ -4,7 +4,9 @@
 use foldhash::{HashMap, HashMapExt as _};
 use std::time::{Duration, Instant};
 
-use axum::extract::ws::{Utf8Bytes, WebSocket};
+use tungstenite::Utf8Bytes;
+
+use super::WebSocket;
 use chat_protocol::v1::{ErrorCode, ServerFrame, close};
 use governor::DefaultDirectRateLimiter;
 use tokio::sync::OwnedSemaphorePermit;

@@ -1,7 +1,7 @@
 //! Phase one of a connection: the first frame must be a valid `authenticate`, in time.
 
-use axum::extract::ws::Message;
 use chat_protocol::v1::{ClientFrame, ErrorCode, close};
+use tungstenite::Message;
 
 use super::read_error::close_code_for;
 use super::socket::Socket;
@@ -67,7 +67,7 @@ pub(super) async fn authenticate(
                     None => Unauthenticated::Gone,
                 });
             }
-            Some(Ok(Message::Ping(_) | Message::Pong(_))) => {}
+            Some(Ok(Message::Ping(_) | Message::Pong(_) | Message::Frame(_))) => {}
             Some(Ok(Message::Binary(_))) => {
                 return Err(unauthorized(
                     "the first frame must be an authenticate text frame",

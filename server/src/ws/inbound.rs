@@ -1,8 +1,8 @@
 //! What arrives on the socket: control frames, the frame-rate limit, decoding, and
 //! turning command failures into `error` frames.
 
-use axum::extract::ws::Message;
 use chat_protocol::v1::{ClientFrame, DecodeError, ErrorCode, close};
+use tungstenite::Message;
 
 use super::commands::Failure;
 use super::connection::{Connection, End, error_frame};
@@ -13,7 +13,7 @@ impl Connection {
     /// Handles one read from the socket.
     pub(super) async fn on_socket(
         &mut self,
-        frame: Option<Result<Message, axum::Error>>,
+        frame: Option<Result<Message, tungstenite::Error>>,
     ) -> Result<(), End> {
         match frame {
             None | Some(Ok(Message::Close(_))) => Err(End::Gone),
@@ -21,7 +21,7 @@ impl Connection {
                 Some((code, reason)) => End::Close(code, reason),
                 None => End::Gone,
             }),
-            Some(Ok(Message::Ping(_) | Message::Pong(_))) => Ok(()),
+            Some(Ok(Message::Ping(_) | Message::Pong(_) | Message::Frame(_))) => Ok(()),
             Some(Ok(message)) => {
                 if self.frame_limiter.check().is_err() {
                     crate::telemetry::rate_limited("frame");

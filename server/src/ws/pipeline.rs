@@ -14,10 +14,10 @@ use std::future::Future;
 use std::pin::Pin;
 use std::time::Instant;
 
-use axum::extract::ws::Utf8Bytes;
 use chat_protocol::v1::Message;
 use futures_util::StreamExt;
 use futures_util::stream::FuturesOrdered;
+use tungstenite::Utf8Bytes;
 
 use super::connection::{Connection, End};
 use crate::error::Result;

@@ -4,10 +4,8 @@ use chat_protocol::v1::close;
 
 /// A read that failed because of what the client sent, with the code to close with;
 /// `None` when the connection is simply gone.
-pub(super) fn close_code_for(err: axum::Error) -> Option<(u16, &'static str)> {
-    let inner = err.into_inner();
-    let tungstenite_err = inner.downcast_ref::<tungstenite::Error>()?;
-    match tungstenite_err {
+pub(super) fn close_code_for(err: tungstenite::Error) -> Option<(u16, &'static str)> {
+    match err {
         tungstenite::Error::Capacity(_) => Some((close::TOO_LARGE, "frame too large")),
         tungstenite::Error::Utf8(_) => {
             Some((close::INVALID_PAYLOAD, "text frame is not valid UTF-8"))

@@ -13,7 +13,10 @@
 use std::future::Future;
 use std::time::Duration;
 
-use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket};
+use tungstenite::protocol::CloseFrame;
+use tungstenite::{Message, Utf8Bytes};
+
+use super::WebSocket;
 use chat_protocol::v1::close;
 use futures_util::{FutureExt as _, SinkExt as _, StreamExt as _};
 use tokio_util::sync::CancellationToken;
@@ -86,12 +89,12 @@ impl Socket {
     }
 
     /// The next message from the peer (cancel-safe).
-    pub(super) async fn next(&mut self) -> Option<Result<Message, axum::Error>> {
+    pub(super) async fn next(&mut self) -> Option<Result<Message, tungstenite::Error>> {
         self.ws.next().await
     }
 
     /// A message already read, if any, without waiting.
-    pub(super) fn next_ready(&mut self) -> Option<Option<Result<Message, axum::Error>>> {
+    pub(super) fn next_ready(&mut self) -> Option<Option<Result<Message, tungstenite::Error>>> {
         self.ws.next().now_or_never()
     }
 
@@ -145,7 +148,7 @@ impl Socket {
             return;
         };
         let frame = CloseFrame {
-            code,
+            code: code.into(),
             reason: Utf8Bytes::from_static(reason),
         };
         let timeout = if code == close::SLOW_CONSUMER {
@@ -171,7 +174,7 @@ impl Socket {
 /// Runs a write, unless the connection is declared slow, the server shuts down or the
 /// peer does not read for [`WRITE_TIMEOUT`] first.
 async fn guarded(
-    write: impl Future<Output = Result<(), axum::Error>>,
+    write: impl Future<Output = Result<(), tungstenite::Error>>,
     interrupts: &Interrupts,
 ) -> Result<(), Stopped> {
     let mut write = std::pin::pin!(write);
@@ -188,7 +191,7 @@ async fn guarded(
 
 /// The rest of a write that could not complete at once.
 async fn wait_for_peer(
-    write: std::pin::Pin<&mut impl Future<Output = Result<(), axum::Error>>>,
+    write: std::pin::Pin<&mut impl Future<Output = Result<(), tungstenite::Error>>>,
     interrupts: &Interrupts,
 ) -> Result<(), Stopped> {
     tokio::select! {

@@ -6,8 +6,8 @@
 //! events from the store. Because events are committed before they are published, the
 //! store always has what the live feed skipped.
 
-use axum::extract::ws::Utf8Bytes;
 use chat_protocol::v1::{LeaveReason, PresenceStatus, ServerFrame, close};
+use tungstenite::Utf8Bytes;
 
 use super::commands::Failure;
 use super::connection::{Connection, End};

@@ -196,3 +196,56 @@ async fn rooms_one_is_not_in_are_off_limits() {
     assert!(server.stored_seqs(&token, &private).await.is_empty());
     assert_bystander_fine(&server, &token, &room, &mut bystander, vec![]).await;
 }
+
+/// A request to the WebSocket path that is not a WebSocket upgrade (no upgrade headers,
+/// a wrong version, no key) gets a JSON error naming what is missing, and the server
+/// goes on upgrading proper requests.
+#[tokio::test]
+async fn a_request_that_is_not_a_websocket_upgrade_gets_a_json_error() {
+    let server = TestServer::start().await;
+    let url = server.url(chat_protocol::v1::WS_PATH);
+    let upgrade = [
+        ("connection", "Upgrade"),
+        ("upgrade", "websocket"),
+        ("sec-websocket-version", "13"),
+        ("sec-websocket-key", "dGhlIHNhbXBsZSBub25jZQ=="),
+    ];
+    let cases: [(&[usize], &str); 4] = [
+        (&[], "Connection: upgrade"),
+        (&[0, 2, 3], "Upgrade: websocket"),
+        (&[0, 1, 3], "Sec-WebSocket-Version: 13"),
+        (&[0, 1, 2], "Sec-WebSocket-Key"),
+    ];
+    for (headers, missing) in cases {
+        let mut request = server.http.get(&url);
+        for &index in headers {
+            request = request.header(upgrade[index].0, upgrade[index].1);
+        }
+        let response = request.send().await.unwrap();
+        assert_eq!(response.status(), 400, "without {missing}");
+        let body: serde_json::Value = response.json().await.unwrap();
+        assert_eq!(body["code"], "invalid_request", "without {missing}");
+        assert!(
+            body["message"].as_str().unwrap().contains(missing),
+            "without {missing}: {body}"
+        );
+    }
+    let mut version_12 = server.http.get(&url);
+    for (name, value) in upgrade {
+        let value = if name == "sec-websocket-version" {
+            "12"
+        } else {
+            value
+        };
+        version_12 = version_12.header(name, value);
+    }
+    assert_eq!(version_12.send().await.unwrap().status(), 400);
+    let ann = server.register("ann").await;
+    let mut client = Client::authenticated(&server.ws_url(), &ann.token).await;
+    let room = server.create_room(&ann.token, "after", "public", &[]).await;
+    let joined = client.join(&room, None).await;
+    assert!(
+        matches!(joined, ServerFrame::RoomJoined { .. }),
+        "{joined:?}"
+    );
+}

@@ -293,7 +293,7 @@ async fn connections_beyond_the_server_limit_are_refused_with_503() {
     let _one = server.client(&ann.token).await;
     let _two = server.client(&ann.token).await;
     match tokio_tungstenite::connect_async(server.ws_url()).await {
-        Err(tokio_tungstenite::tungstenite::Error::Http(response)) => {
+        Err(tungstenite::Error::Http(response)) => {
             assert_eq!(response.status(), 503);
         }
         other => panic!("expected HTTP 503, got {other:?}"),

@@ -332,7 +332,7 @@ async fn bad_reactions_are_refused_and_change_nothing() {
     }
     // A malformed frame is an error too, and the connection stays usable.
     duo.a
-        .send_raw(tokio_tungstenite::tungstenite::Message::text(format!(
+        .send_raw(tungstenite::Message::text(format!(
             r#"{{"type":"react","room_id":"{}","message_id":"{message_id}","emoji":"👍"}}"#,
             duo.room
         )))
