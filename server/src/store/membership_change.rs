@@ -329,13 +329,8 @@ impl Notices<'_> {
             created_at: self.now,
         };
         let body = serde_json::to_string(&changed).expect("events always serialise");
-        self.record(conn, seq, "member", &body).await?;
-        self.events.push(CommittedEvent {
-            room_id: self.room_id.into(),
-            seq,
-            kind: EventKind::Member(changed),
-        });
-        Ok(())
+        self.record(conn, seq, "member", &body, EventKind::Member(changed))
+            .await
     }
 
     async fn room(
@@ -354,13 +349,8 @@ impl Notices<'_> {
             created_at: self.now,
         };
         let body = serde_json::to_string(&changed).expect("events always serialise");
-        self.record(conn, seq, "room", &body).await?;
-        self.events.push(CommittedEvent {
-            room_id: self.room_id.into(),
-            seq,
-            kind: EventKind::Room(changed),
-        });
-        Ok(())
+        self.record(conn, seq, "room", &body, EventKind::Room(changed))
+            .await
     }
 
     async fn next_seq(&self, conn: &mut impl Statements) -> Result<u64> {
@@ -376,12 +366,15 @@ impl Notices<'_> {
         Ok(to_u64(seq))
     }
 
+    /// Writes the notice of `event` (`kind`, its JSON `body`) at `seq`, and keeps the
+    /// event for the caller.
     async fn record(
-        &self,
+        &mut self,
         conn: &mut impl Statements,
         seq: u64,
         kind: &str,
         body: &str,
+        event: EventKind,
     ) -> Result<()> {
         let params = [
             Param::Text(self.room_id),
@@ -391,6 +384,12 @@ impl Notices<'_> {
             Param::Text(body),
             Param::Integer(self.now),
         ];
-        conn.execute(queries::INSERT_NOTICE, &params).await
+        conn.execute(queries::INSERT_NOTICE, &params).await?;
+        self.events.push(CommittedEvent {
+            room_id: self.room_id.into(),
+            seq,
+            kind: event,
+        });
+        Ok(())
     }
 }

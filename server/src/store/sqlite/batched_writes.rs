@@ -58,6 +58,16 @@ enum Write {
     },
 }
 
+impl Write {
+    /// How this write is answered when it could not be made.
+    fn failure(&self) -> fn(Error) -> Outcome {
+        match self {
+            Self::Change(_) => |e| Outcome::Change(Err(e)),
+            Self::SignUp { .. } => |e| Outcome::SignUp(Err(e)),
+        }
+    }
+}
+
 /// What a [`Write`] was answered with.
 #[derive(Debug)]
 enum Outcome {
@@ -257,14 +267,10 @@ async fn together(
 
 /// One write in a transaction of its own.
 async fn alone(conn: &mut Connection, outbox: EventOutbox, write: Write) -> Outcome {
-    let failed = |write: &Write, e: Error| match write {
-        Write::Change(_) => Outcome::Change(Err(e)),
-        Write::SignUp { .. } => Outcome::SignUp(Err(e)),
-    };
+    let failed = write.failure();
     if let Err(e) = conn.execute_batch("BEGIN IMMEDIATE") {
-        return failed(&write, e.into());
+        return failed(e.into());
     }
-    let kind = write.clone();
     let outcome = make(conn, outbox, write).await;
     let ended = conn.execute_batch(if outcome.is_ok() {
         "COMMIT"
@@ -275,7 +281,7 @@ async fn alone(conn: &mut Connection, outbox: EventOutbox, write: Write) -> Outc
         Ok(()) => outcome,
         Err(e) => {
             roll_back(conn);
-            failed(&kind, e.into())
+            failed(e.into())
         }
     }
 }
