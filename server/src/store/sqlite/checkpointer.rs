@@ -34,8 +34,17 @@ use crate::store::thread_scheduling;
 
 /// How often the WAL is copied into the database file.
 const INTERVAL: Duration = Duration::from_millis(100);
-/// A WAL longer than this (4,096 pages, 16 MiB) after a passive pass is restarted.
-const RESTART_AFTER_FRAMES: u64 = 4096;
+/// A WAL longer than this (65,536 pages, 256 MiB) after a passive pass is restarted.
+///
+/// The writer's part of a restart (copying what was appended during the pass) is on the
+/// path of every write, and the lower the bound, the more often it comes: at 16 MiB,
+/// durable sends past 16,000/s filled it between two passes, so the writer copied after
+/// every pass. At 256 MiB it copies far less often, and the durable benchmark
+/// acknowledged about a sixth more at saturation, with a lower p99 below it
+/// (docs/benchmarks.md, "A longer WAL before it starts over"). The price is disk: the
+/// WAL file keeps the largest size it reached, and a restart after a crash reads it.
+/// Below a few thousand writes a second, passes keep up and the bound is never reached.
+const RESTART_AFTER_FRAMES: u64 = 65_536;
 
 /// When the checkpoint thread works.
 #[derive(Debug, Clone, Copy)]
