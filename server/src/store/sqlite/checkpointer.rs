@@ -37,13 +37,13 @@ const INTERVAL: Duration = Duration::from_millis(100);
 /// A WAL longer than this (65,536 pages, 256 MiB) after a passive pass is restarted.
 ///
 /// The writer's part of a restart (copying what was appended during the pass) is on the
-/// path of every write, and the lower the bound, the more often it comes: at 16 MiB,
-/// durable sends past 16,000/s filled it between two passes, so the writer copied after
-/// every pass. At 256 MiB it copies far less often, and the durable benchmark
-/// acknowledged about a sixth more at saturation, with a lower p99 below it
-/// (docs/benchmarks.md, "A longer WAL before it starts over"). The price is disk: the
-/// WAL file keeps the largest size it reached, and a restart after a crash reads it.
-/// Below a few thousand writes a second, passes keep up and the bound is never reached.
+/// path of every write, and the lower the bound, the more often it comes: with 16 MiB,
+/// that copy took about a tenth of the server's CPU samples in the durable benchmark
+/// at saturation. With 256 MiB the benchmark acknowledged about a sixth more there,
+/// with a lower p99 below it (docs/benchmarks.md, "A longer WAL before it starts
+/// over"). The price is disk: the WAL file keeps the largest size it reached, and a
+/// restart after a crash reads it. Under light load a pass copies everything and the
+/// WAL starts over on its own, so the bound plays no part.
 const RESTART_AFTER_FRAMES: u64 = 65_536;
 
 /// When the checkpoint thread works.
