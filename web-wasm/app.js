@@ -461,23 +461,33 @@ async function send() {
   const draft = $("draft");
   const text = draft.value.trim();
   if (!text || !state.room) return;
+  const room = state.room;
   const memberIds = new Set(state.members.map((member) => member.userId));
   const mentions = rich.mentionedIds(text, state.names).filter((id) => memberIds.has(id) && id !== state.me);
-  const replyTo = state.replyTo?.roomId === state.room.roomId ? state.replyTo.messageId : undefined;
+  const replying = state.replyTo;
+  const replyTo = replying?.roomId === room.roomId ? replying.messageId : undefined;
+  // The draft empties now, not once the send is stored: whatever is typed while the
+  // store is under way belongs to the next message and must not be wiped with this one.
+  draft.value = "";
+  state.replyTo = null;
+  rich.replying(null, state.names);
+  rich.suggestions([], () => {});
+  state.client.setTyping(room.roomId, false);
   try {
     // Resolves once the message is stored in IndexedDB: it survives a reload from here.
     if (replyTo || mentions.length > 0) {
-      await state.client.sendMessageWith(state.room.roomId, text, replyTo, mentions);
+      await state.client.sendMessageWith(room.roomId, text, replyTo, mentions);
     } else {
-      await state.client.sendMessage(state.room.roomId, text);
+      await state.client.sendMessage(room.roomId, text);
     }
-    draft.value = "";
-    state.replyTo = null;
-    rich.replying(null, state.names);
-    rich.suggestions([], () => {});
-    state.client.setTyping(state.room.roomId, false);
   } catch (error) {
-    view.notice(error.message); // the draft stays, so nothing typed is lost
+    view.notice(error.message);
+    // Nothing typed is lost: the text goes back unless something new was typed since.
+    if (draft.value === "" && state.room?.roomId === room.roomId) {
+      draft.value = text;
+      state.replyTo = replying;
+      rich.replying(replying, state.names);
+    }
   }
   renderMessages();
   view.scrollToEnd();
@@ -490,24 +500,33 @@ async function send() {
  */
 async function sendFiles(files) {
   if (!state.room) return;
+  const room = state.room;
   const draft = $("draft");
   let caption = draft.value.trim() || undefined;
   // The first file answers the message replied to, with the draft's mentions.
-  let replyTo = state.replyTo?.roomId === state.room.roomId ? state.replyTo.messageId : undefined;
+  const replying = state.replyTo;
+  let replyTo = replying?.roomId === room.roomId ? replying.messageId : undefined;
   const memberIds = new Set(state.members.map((member) => member.userId));
   let mentions = caption ? rich.mentionedIds(caption, state.names).filter((id) => memberIds.has(id) && id !== state.me) : [];
+  // As in send(): the caption leaves the draft now, so typing during the uploads is kept.
+  if (caption) draft.value = "";
+  state.replyTo = null;
+  rich.replying(null, state.names);
   for (const file of files) {
     try {
-      await state.client.sendAttachmentWith(state.room.roomId, file, undefined, caption, replyTo, mentions);
+      await state.client.sendAttachmentWith(room.roomId, file, undefined, caption, replyTo, mentions);
       caption = undefined;
       replyTo = undefined;
       mentions = [];
-      draft.value = "";
-      state.replyTo = null;
-      rich.replying(null, state.names);
     } catch (error) {
       view.notice(`${file.name}: ${error.message}`);
     }
+  }
+  // A caption whose file never made it to the outbox goes back, unless something was typed.
+  if (caption && draft.value === "" && state.room?.roomId === room.roomId) {
+    draft.value = caption;
+    state.replyTo = replying;
+    rich.replying(replying, state.names);
   }
   renderMessages();
   view.scrollToEnd();

@@ -163,8 +163,21 @@ async function main() {
     check("ann's message shows, then is stored (one tick or more)",
       await eventually(async () => (await statuses(ann))[0] !== "pending" && (await texts(ann))[0] === "hello bob"));
 
-    await say(ann, "are you there?");
-    await say(ann, "ping");
+    // Ann types on while "are you there?" is being stored (in the page, so no await of
+    // the test's comes in between): what she types then is the next message's draft.
+    await ann.evaluate(() => {
+      const draft = document.getElementById("draft");
+      draft.value = "are you there?";
+      draft.dispatchEvent(new KeyboardEvent("keydown", { key: "Enter", bubbles: true, cancelable: true }));
+      draft.value = "ping";
+    });
+    check("what is typed while a message is being stored stays in the draft",
+      await eventually(async () => (await statuses(ann)).length === 2 && (await statuses(ann))[1] !== "pending")
+        && (await ann.inputValue("#draft")) === "ping",
+      await ann.inputValue("#draft"));
+    await ann.press("#draft", "Enter");
+    check("and is sent with Enter", await eventually(async () => (await texts(ann)).at(-1) === "ping"),
+      JSON.stringify(await texts(ann)));
 
     // Bob's room list picks the new room up by itself, with its badge, on his laptop
     // and on his phone (a second browser context signed in as bob).
