@@ -437,3 +437,62 @@ fn a_followed_room_moves_its_summary_on_and_an_older_summary_never_wins() {
     );
     assert!(cache.room_read("unknown", 3, "me").unwrap().is_none());
 }
+
+#[test]
+fn a_blocked_users_messages_are_not_unread_nor_the_rooms_last_message() {
+    let mut cache = Cache::in_memory().unwrap();
+    cache.set_blocked("troll", true).unwrap();
+    cache.put_room_summary(summary("r", 1, 0, 1), "me").unwrap();
+    for (seq, sender) in [(2, "bob"), (3, "troll"), (4, "troll")] {
+        let frame = ServerFrame::Message(message("r", seq, sender, &format!("text {seq}")));
+        cache.apply(&frame, None).unwrap();
+        cache.room_event_seen(&frame, "me").unwrap();
+    }
+    let held = cache.room_summary("r").unwrap().unwrap();
+    assert_eq!(
+        (held.last_seq, held.unread_count),
+        (4, 1),
+        "bob's one message"
+    );
+    assert_eq!(held.last_message.as_ref().unwrap().content, "text 2");
+    assert_eq!(held.last_activity_at, 1_004, "still activity");
+
+    // Deleting a blocked user's message uncounts nothing; deleting bob's leaves no
+    // visible message to preview.
+    for (seq, id, sender) in [(5, "m4", "troll"), (6, "m2", "bob")] {
+        let delete = ServerFrame::MessageDeleted {
+            room_id: "r".into(),
+            seq,
+            message_id: id.into(),
+            sender_id: sender.into(),
+            deleted_at: 2_000,
+            deleted_by: None,
+        };
+        cache.apply(&delete, None).unwrap();
+        cache.room_event_seen(&delete, "me").unwrap();
+    }
+    let held = cache.room_summary("r").unwrap().unwrap();
+    assert_eq!((held.last_seq, held.unread_count), (6, 0));
+    assert_eq!(held.last_message, None, "troll's message 3 is never shown");
+
+    // A summary from the server behind what is held: the held messages beyond it are
+    // added on, the blocked user's uncounted; reading counts only bob's.
+    cache
+        .apply(
+            &ServerFrame::Message(message("r", 7, "troll", "later")),
+            None,
+        )
+        .unwrap();
+    cache
+        .apply(
+            &ServerFrame::Message(message("r", 8, "bob", "bob later")),
+            None,
+        )
+        .unwrap();
+    let merged = cache.put_room_summary(summary("r", 6, 0, 1), "me").unwrap();
+    assert_eq!((merged.last_seq, merged.unread_count), (8, 1));
+    assert_eq!(merged.last_message.as_ref().unwrap().content, "bob later");
+    cache.put_room_summary(summary("r", 8, 2, 1), "me").unwrap();
+    let read = cache.room_read("r", 6, "me").unwrap().unwrap();
+    assert_eq!(read.unread_count, 1, "bob's message 8; troll's 7 not");
+}

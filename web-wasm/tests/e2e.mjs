@@ -320,6 +320,10 @@ async function main() {
           && !shown.includes("hi ann");
       }),
       JSON.stringify(await texts(ann)));
+    const previews = () => ann.$$eval("#rooms .room .preview", (nodes) => nodes.map((node) => node.textContent));
+    check("ann's room list no longer shows bob's message as the last one",
+      await eventually(async () => (await previews()).includes("offline reply")),
+      JSON.stringify(await previews()));
     await say(bob, "are you ignoring me?");
     check("bob's message to ann in their direct room is refused",
       await eventually(async () => (await statuses(bob)).at(-1) === "failed"),
@@ -335,6 +339,9 @@ async function main() {
       await eventually(async () => (await texts(ann)).includes("hi ann")
         && !(await texts(ann)).includes("Message from a blocked user")),
       JSON.stringify(await texts(ann)));
+    check("and his last message is the room's again in ann's list",
+      await eventually(async () => (await previews()).includes(attack)),
+      JSON.stringify(await previews()));
 
     const artifacts = env("ARTIFACTS_DIR");
     mkdirSync(artifacts, { recursive: true });

@@ -7,6 +7,9 @@
 //! summary on by them. A summary from the server is exact as of its `last_seq`: messages
 //! this cache already holds beyond it (a joined room's events can overtake it) are
 //! added on, and a summary older than the one held never replaces it.
+//!
+//! As on the server, messages from a user this user blocked are not unread and are
+//! never the last message (their apps hide them), but still move the room's activity.
 
 use chat_protocol::v1::{
     LAST_MESSAGE_PREVIEW_CHARS, LastMessage, Message, RoomKind, RoomSummary, ServerFrame,
@@ -96,10 +99,12 @@ impl Cache {
         match frame {
             ServerFrame::Message(message) => {
                 summary.last_activity_at = summary.last_activity_at.max(message.created_at);
-                if message.sender_id.as_str() != me && message.seq > summary.read_seq {
-                    summary.unread_count += 1;
+                if !is_blocked(&tx, &message.sender_id)? {
+                    if message.sender_id.as_str() != me && message.seq > summary.read_seq {
+                        summary.unread_count += 1;
+                    }
+                    summary.last_message = Some(preview(message));
                 }
-                summary.last_message = Some(preview(message));
             }
             ServerFrame::MessageEdited {
                 message_id,
@@ -127,7 +132,7 @@ impl Cache {
                     )
                     .optional()?
                     .is_some_and(|deleted| u64::try_from(deleted).unwrap_or(0) > summary.read_seq);
-                if counted && sender_id.as_str() != me {
+                if counted && sender_id.as_str() != me && !is_blocked(&tx, sender_id)? {
                     summary.unread_count = summary.unread_count.saturating_sub(1);
                 }
                 if summary
@@ -205,10 +210,13 @@ fn put(db: &Connection, mut summary: RoomSummary, me: &str) -> Result<RoomSummar
         if message.deleted {
             continue;
         }
+        summary.last_activity_at = summary.last_activity_at.max(message.created_at);
+        if is_blocked(db, &message.sender_id)? {
+            continue;
+        }
         if message.sender_id.as_str() != me && message.seq > summary.read_seq {
             summary.unread_count += 1;
         }
-        summary.last_activity_at = summary.last_activity_at.max(message.created_at);
         summary.last_message = Some(preview(&message));
     }
     summary.last_seq = summary.last_seq.max(held_seq);
@@ -269,23 +277,28 @@ fn held_beyond(db: &Connection, room_id: &str, seq: u64) -> Result<Vec<Message>>
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
-/// Messages from others the cache holds in `room_id` above `seq`, not deleted.
+/// Messages from others the cache holds in `room_id` above `seq`, not deleted, not
+/// from a blocked user.
 fn unread_above(db: &Connection, room_id: &str, seq: u64, me: &str) -> Result<u64> {
     let count: i64 = db.query_row(
         "SELECT COUNT(*) FROM messages
-         WHERE room_id = ?1 AND seq > ?2 AND sender_id <> ?3 AND deleted = 0",
+         WHERE room_id = ?1 AND seq > ?2 AND sender_id <> ?3 AND deleted = 0
+           AND sender_id NOT IN (SELECT user_id FROM blocked_users)",
         params![room_id, sql_seq(seq), me],
         |row| row.get(0),
     )?;
     Ok(u64::try_from(count).unwrap_or(0))
 }
 
-/// The newest message the cache holds in `room_id` that is not deleted.
+/// The newest message the cache holds in `room_id` that is not deleted nor from a
+/// blocked user.
 fn newest_visible(db: &Connection, room_id: &str) -> Result<Option<LastMessage>> {
     Ok(db
         .query_row(
             "SELECT message_id, seq, sender_id, content, created_at FROM messages
-             WHERE room_id = ?1 AND deleted = 0 ORDER BY seq DESC LIMIT 1",
+             WHERE room_id = ?1 AND deleted = 0
+               AND sender_id NOT IN (SELECT user_id FROM blocked_users)
+             ORDER BY seq DESC LIMIT 1",
             params![room_id],
             |row| {
                 Ok(LastMessage {
@@ -298,6 +311,15 @@ fn newest_visible(db: &Connection, room_id: &str) -> Result<Option<LastMessage>>
             },
         )
         .optional()?)
+}
+
+/// Whether this user blocked `user_id`.
+fn is_blocked(db: &Connection, user_id: &str) -> Result<bool> {
+    Ok(db.query_row(
+        "SELECT EXISTS (SELECT 1 FROM blocked_users WHERE user_id = ?1)",
+        params![user_id],
+        |row| row.get(0),
+    )?)
 }
 
 fn preview(message: &Message) -> LastMessage {

@@ -14,7 +14,8 @@ const NONE: Option<&()> = None;
 impl ChatClient {
     /// Blocks a user: they can no longer open a direct room with this user, add them to
     /// rooms, send in their direct room or show them typing. Their messages in shared
-    /// group rooms stay, marked `sender_blocked`.
+    /// group rooms stay, marked `sender_blocked`; they no longer count as unread nor
+    /// show as a room's last message (the room list is read again).
     ///
     /// # Errors
     ///
@@ -29,6 +30,7 @@ impl ChatClient {
             .expect("cache lock")
             .set_blocked(user_id, true)?;
         self.shared.emit(ClientEvent::BlocksChanged);
+        self.recount_room_list().await;
         Ok(())
     }
 
@@ -46,6 +48,7 @@ impl ChatClient {
             .expect("cache lock")
             .set_blocked(user_id, false)?;
         self.shared.emit(ClientEvent::BlocksChanged);
+        self.recount_room_list().await;
         Ok(())
     }
 
@@ -91,6 +94,18 @@ impl ChatClient {
             .request(Method::POST, &["v1", "reports"], Some(&body))
             .await?;
         report.ok_or_else(|| ClientError::Network("empty answer".into()))
+    }
+}
+
+impl ChatClient {
+    /// A block changes rooms' unread counts and last messages (a blocked user's
+    /// messages count for neither), so the list is read again from the server. The
+    /// block itself is done already: a failure here is only logged, and the next
+    /// connect reads the list anyway.
+    async fn recount_room_list(&self) {
+        if let Err(e) = self.refresh_room_list().await {
+            tracing::warn!(error = %e, "could not read the room list after a block");
+        }
     }
 }
 

@@ -126,6 +126,59 @@ async fn the_unread_totals_of_a_push_badge_sum_every_room_of_each_user() {
 }
 
 #[tokio::test]
+async fn messages_from_a_blocked_user_are_not_unread_not_mentions_and_not_the_last_message() {
+    let Opened { store, _dir, .. } = open().await;
+    for id in ["ann", "bob", "cid"] {
+        user(store.as_ref(), id).await;
+    }
+    room(store.as_ref(), "r", "ann", &["bob", "cid"]).await;
+    let store = store.as_ref();
+    say(store, "r", "cid", "from cid", 100).await;
+    let mut mention = message("r", "bob", "m1", "@ann look");
+    mention.mentions = vec!["ann".into()];
+    mention.now = 101;
+    store.send(mention).await.unwrap();
+    say(store, "r", "bob", "bob again", 102).await;
+    let seen = |entry: &RoomListEntry| {
+        (
+            entry.unread_count,
+            entry.mention_count,
+            entry.last_message.as_ref().map(|m| m.content.clone()),
+            entry.last_activity_at,
+        )
+    };
+    let before = store.room_entry("ann", "r").await.unwrap().unwrap();
+    assert_eq!(seen(&before), (3, 1, Some("bob again".into()), 102));
+
+    store.block_user("ann", "bob", 103).await.unwrap();
+    let who: Vec<String> = ["ann", "cid"].map(String::from).to_vec();
+    let blocked = store.room_entry("ann", "r").await.unwrap().unwrap();
+    assert_eq!(
+        seen(&blocked),
+        (1, 0, Some("from cid".into()), 102),
+        "bob's messages leave the counts and the preview; they stay activity"
+    );
+    assert_eq!(
+        entry(&list(store, "ann").await, "r").unread_count,
+        1,
+        "the paged list reads the same"
+    );
+    assert_eq!(
+        store.unread_totals(&who).await.unwrap(),
+        HashMap::from([("ann".into(), 1), ("cid".into(), 2)]),
+        "the push badge leaves them out too; cid blocked nobody"
+    );
+
+    store.unblock_user("ann", "bob").await.unwrap();
+    let unblocked = store.room_entry("ann", "r").await.unwrap().unwrap();
+    assert_eq!(
+        seen(&unblocked),
+        seen(&before),
+        "unblocking counts them again"
+    );
+}
+
+#[tokio::test]
 async fn rooms_come_most_recent_activity_first_in_pages() {
     let Opened { store, _dir, .. } = open().await;
     for id in ["ann", "bob"] {

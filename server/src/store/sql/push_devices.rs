@@ -132,7 +132,8 @@ where
     }
 
     /// Each user's unread messages over all their rooms: those after their read
-    /// position, not theirs, not deleted, in the rooms their list shows (a direct room
+    /// position, not theirs, not deleted, not from a user they blocked, in the rooms
+    /// their list shows (a direct room
     /// they hid counts again once it has a newer message): the room list's
     /// `unread_count`, summed. One
     /// statement per [`UNREAD_BATCH`] users; a user with none is left out.
@@ -149,6 +150,8 @@ where
                  LEFT JOIN receipts rc ON rc.room_id = m.room_id AND rc.user_id = m.user_id
                  JOIN messages x ON x.room_id = m.room_id AND x.seq > COALESCE(rc.read_seq, 0)
                  WHERE m.user_id IN ({}) AND x.sender_id <> m.user_id AND x.deleted_at IS NULL
+                   AND NOT EXISTS (SELECT 1 FROM user_blocks b
+                                   WHERE b.blocker_id = m.user_id AND b.blocked_id = x.sender_id)
                    AND (m.hidden_seq IS NULL OR EXISTS (SELECT 1 FROM messages h
                         WHERE h.room_id = m.room_id AND h.seq > m.hidden_seq))
                  GROUP BY m.user_id",

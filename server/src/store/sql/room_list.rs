@@ -7,6 +7,10 @@
 //! construction (edits and deletes have their own seqs but no `messages` row; a deleted
 //! message no longer counts). Its cost grows with the user's rooms and their unread
 //! messages, not with the rooms' history.
+//!
+//! Messages from a user the reader blocked are hidden by their apps, so they are not
+//! unread, mention nobody and are never the last message; they still count as the
+//! room's activity (the list's sort stays one index read per room, as with deletes).
 
 use chat_protocol::v1::{LastMessage, RoomVisibility};
 use sqlx::{ColumnIndex, Decode, Encode, Executor, IntoArguments, Row, Type};
@@ -24,7 +28,8 @@ const BASE_COLUMNS: &str = "r.id, r.name, r.visibility, r.last_seq, r.created_at
               ORDER BY x.seq DESC LIMIT 1), 0) AS last_message_at";
 
 /// What only the listed rooms `t` pay for, once sorted and cut to the page (`$1` the
-/// user): the unread count, a direct room's peer name and the last visible message.
+/// user): the unread count, a direct room's peer name and the last visible message,
+/// neither counting messages from users `$1` blocked.
 const PAGE_COLUMNS: &str = "t.*,
     CASE WHEN t.visibility = 'direct' THEN
         (SELECT COALESCE(u.display_name, u.username)
@@ -35,19 +40,26 @@ const PAGE_COLUMNS: &str = "t.*,
     CASE WHEN t.member IS NULL THEN CAST(0 AS BIGINT) ELSE
         (SELECT COUNT(*) FROM messages x
          WHERE x.room_id = t.id AND x.seq > t.read_seq
-           AND x.sender_id <> $1 AND x.deleted_at IS NULL)
+           AND x.sender_id <> $1 AND x.deleted_at IS NULL
+           AND NOT EXISTS (SELECT 1 FROM user_blocks b
+                           WHERE b.blocker_id = $1 AND b.blocked_id = x.sender_id))
     END AS unread_count,
     CASE WHEN t.member IS NULL THEN CAST(0 AS BIGINT) ELSE
         (SELECT COUNT(*) FROM message_mentions mm JOIN messages x ON x.id = mm.message_id
          WHERE mm.user_id = $1 AND mm.room_id = t.id AND mm.seq > t.read_seq
-           AND x.sender_id <> $1 AND x.deleted_at IS NULL)
+           AND x.sender_id <> $1 AND x.deleted_at IS NULL
+           AND NOT EXISTS (SELECT 1 FROM user_blocks b
+                           WHERE b.blocker_id = $1 AND b.blocked_id = x.sender_id))
     END AS mention_count,
     lm.id AS lm_id, lm.seq AS lm_seq, lm.sender_id AS lm_sender_id,
     lm.content AS lm_content, lm.created_at AS lm_created_at";
 
-/// The room's newest message that is not deleted, joined onto a listed room `t`.
+/// The room's newest message that is neither deleted nor from a user `$1` blocked,
+/// joined onto a listed room `t`.
 const LAST_MESSAGE_JOIN: &str = "LEFT JOIN messages lm ON lm.id =
         (SELECT x.id FROM messages x WHERE x.room_id = t.id AND x.deleted_at IS NULL
+           AND NOT EXISTS (SELECT 1 FROM user_blocks b
+                           WHERE b.blocker_id = $1 AND b.blocked_id = x.sender_id)
          ORDER BY x.seq DESC LIMIT 1)";
 
 /// A member's activity in a room: the later of its last message and their joining, so
