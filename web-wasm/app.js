@@ -165,6 +165,22 @@ function renderRoomList() {
   const mineIds = new Set(state.mine.map((room) => room.roomId));
   state.joinable = state.joinable.filter((room) => !mineIds.has(room.roomId));
   view.rooms(state.mine, state.joinable, state.room?.roomId, (room) => openRoomFromList(room));
+  renderMute();
+}
+
+function renderMute() {
+  view.muteControl(state.room && state.mine.find((room) => room.roomId === state.room.roomId));
+}
+
+/** Until the user unmutes: a far-future time (1 January 2100). */
+const MUTED_FOR_GOOD = 4_102_444_800_000;
+
+/** Mutes the open room (mentions still notify), or unmutes it; the list shows the result. */
+async function toggleMute() {
+  const room = state.room && state.mine.find((mine) => mine.roomId === state.room.roomId);
+  if (!room) return;
+  await act(state.client.setMute(room.roomId, room.muted ? undefined : MUTED_FOR_GOOD, true),
+    room.muted ? "Notifications from this room are back on." : "Room muted.");
 }
 
 async function openRoomFromList(room) {
@@ -199,6 +215,7 @@ function openRoom(room) {
   loadMembers();
   loadPins();
   view.rooms(state.mine, state.joinable, room.roomId, (next) => openRoomFromList(next));
+  renderMute();
 }
 
 async function loadMembers() {
@@ -623,6 +640,7 @@ function wire() {
     event.preventDefault();
     deleteAccount($("delete-password").value, $("delete-erase").checked);
   });
+  $("mute-room").addEventListener("click", toggleMute);
   $("leave-room").addEventListener("click", () => {
     const room = state.room;
     if (!room) return;

@@ -118,6 +118,26 @@ export function roomHeader(name, members, online, me, actions) {
   $("leave-room").hidden = false;
 }
 
+/**
+ * The open room's mute, as the room list says (on every device of the user): "Mute",
+ * or "Unmute" with until when and whether mentions still notify. `room` is undefined
+ * for a room not in the list (yet).
+ */
+export function muteControl(room) {
+  const control = $("mute-room");
+  control.hidden = !room;
+  if (!room) return;
+  control.dataset.muted = String(room.muted);
+  control.textContent = room.muted ? "Unmute" : "Mute";
+  // Far-future times mean "until I unmute", which is how the page mutes. (Servers from
+  // before `mutedUntil` and `notifyMentions` leave both out.)
+  let until = "";
+  if (room.mutedUntil > Date.now() + 10 * 365 * 24 * 3600 * 1000) until = " until you unmute";
+  else if (room.mutedUntil) until = ` until ${new Date(room.mutedUntil).toLocaleString()}`;
+  const mentions = { true: "; mentions still notify you", false: ", mentions too" }[room.notifyMentions] ?? "";
+  control.title = room.muted ? `Muted${until}${mentions}` : "Stop notifications from this room";
+}
+
 /** The users this user blocked, each with "Unblock". */
 export function blockedUsers(users, onUnblock) {
   const list = $("blocked-users");
@@ -137,6 +157,7 @@ export function closeRoom() {
   $("messages").replaceChildren();
   $("composer").hidden = true;
   $("leave-room").hidden = true;
+  $("mute-room").hidden = true;
 }
 
 /** Asks to confirm an action in the page (no browser dialog); `onYes` if confirmed. */

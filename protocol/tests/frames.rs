@@ -334,6 +334,8 @@ fn server_frames_match_the_documented_json() {
             unread_count: 4,
             read_seq: 40,
             muted: false,
+            muted_until: None,
+            notify_mentions: None,
             mention_count: 1,
         }),
         json!({"type": "room_updated", "room_id": ROOM, "name": "general",

@@ -119,6 +119,8 @@ fn room_bodies() {
                     read_seq: 38,
                     muted: false,
                     mention_count: 1,
+                    muted_until: None,
+                    notify_mentions: None,
                 },
                 RoomSummary {
                     room_id: "room-2".into(),
@@ -133,6 +135,8 @@ fn room_bodies() {
                     read_seq: 0,
                     muted: true,
                     mention_count: 0,
+                    muted_until: Some(1_764_086_400_000),
+                    notify_mentions: Some(false),
                 },
             ],
             next_after: Some("1764000000000.room-2".into()),
@@ -147,7 +151,8 @@ fn room_bodies() {
             {"room_id": "room-2", "name": "Bob Builder", "visibility": "direct", "last_seq": 0,
              "created_at": 1_764_000_000_000_i64, "kind": "direct", "last_message": null,
              "last_activity_at": 1_764_000_000_000_i64, "unread_count": 0, "read_seq": 0,
-             "muted": true, "mention_count": 0}],
+             "muted": true, "mention_count": 0, "muted_until": 1_764_086_400_000_i64,
+             "notify_mentions": false}],
             "next_after": "1764000000000.room-2"}),
     );
     // What a server from before the room list sent still reads, with the new fields
@@ -163,9 +168,11 @@ fn room_bodies() {
             &room.last_message,
             room.unread_count,
             room.muted,
-            &old.next_after
+            &old.next_after,
+            room.muted_until,
+            room.notify_mentions
         ),
-        (RoomKind::Group, &None, 0, false, &None)
+        (RoomKind::Group, &None, 0, false, &None, None, None)
     );
     round_trip(
         &MuteRequest {

@@ -104,6 +104,8 @@ fn summary(number: u64) -> RoomSummary {
         mention_count: 0,
         read_seq: 0,
         muted: false,
+        muted_until: None,
+        notify_mentions: None,
     }
 }
 

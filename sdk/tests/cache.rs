@@ -335,6 +335,8 @@ fn summary(room: &str, last_seq: u64, unread_count: u64, read_seq: u64) -> RoomS
         mention_count: 0,
         read_seq,
         muted: false,
+        muted_until: None,
+        notify_mentions: None,
     }
 }
 

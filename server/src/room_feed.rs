@@ -21,6 +21,8 @@ use crate::store::{EventKind, NewEvent, RoomListEntry};
 
 /// The room as the list shows it to a user at `now`.
 pub fn summary(entry: RoomListEntry, now: i64) -> RoomSummary {
+    // A mute whose time has passed is no mute.
+    let muted_until = entry.muted_until.filter(|&until| until > now);
     let room = entry.room;
     RoomSummary {
         kind: RoomKind::from(room.visibility),
@@ -34,7 +36,9 @@ pub fn summary(entry: RoomListEntry, now: i64) -> RoomSummary {
         unread_count: entry.unread_count,
         mention_count: entry.mention_count,
         read_seq: entry.read_seq,
-        muted: entry.muted_until.is_some_and(|until| until > now),
+        muted: muted_until.is_some(),
+        muted_until,
+        notify_mentions: muted_until.map(|_| entry.mute_mentions),
     }
 }
 

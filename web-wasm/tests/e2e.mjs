@@ -204,6 +204,15 @@ async function main() {
     await bob.fill("#draft", "");
     await say(bob, "hi ann");
     check("ann receives bob's reply", await eventually(async () => (await texts(ann)).includes("hi ann")));
+    await bob.click("#mute-room");
+    const muteTitle = () => bob.getAttribute("#mute-room", "title");
+    check("bob mutes the room from its header; the page says until when and about mentions",
+      await eventually(async () => (await bob.textContent("#mute-room")) === "Unmute"
+        && (await muteTitle()) === "Muted until you unmute; mentions still notify you"),
+      await muteTitle());
+    await bob.click("#mute-room");
+    check("and unmutes it", await eventually(async () => (await bob.textContent("#mute-room")) === "Mute"),
+      await muteTitle());
     check("a presence dot shows bob online on ann's page",
       await eventually(() => ann.$$eval("#members .member", (nodes) => nodes.some((node) =>
         node.textContent.includes("bob_") && node.querySelector(".dot.online")))));

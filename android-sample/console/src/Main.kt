@@ -335,8 +335,17 @@ suspend fun roomLists(ann: ChatClient, bob: ChatClient, room: String) {
     ann.setMute(room, 4_102_444_800_000L, true)
     check("muting the room shows in the list and leaves the icon's badge",
         awaitValue { list.rooms.value.first { it.roomId == room }.muted && list.totalUnread() == 0uL })
+    check("the list says until when, and that mentions still notify",
+        list.rooms.value.first { it.roomId == room }.let {
+            it.mutedUntil == 4_102_444_800_000L && it.notifyMentions == true
+        })
+    ann.setMute(room, 4_102_444_800_000L, false)
+    check("silencing mentions too shows in the list",
+        awaitValue { list.rooms.value.first { it.roomId == room }.notifyMentions == false })
     ann.setMute(room, null, true)
-    check("unmuting counts it again", awaitValue { !list.rooms.value.first { it.roomId == room }.muted })
+    check("unmuting counts it again", awaitValue {
+        list.rooms.value.first { it.roomId == room }.let { !it.muted && it.mutedUntil == null }
+    })
     list.close()
     scope.cancel()
 }

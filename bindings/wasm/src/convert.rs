@@ -42,6 +42,15 @@ pub struct RoomSummary {
     pub muted: bool,
     /// Unread messages that mention the user: the "@" badge.
     pub mention_count: u64,
+    /// While muted: until when, ms since the epoch (absent when not muted).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[tsify(optional)]
+    pub muted_until: Option<i64>,
+    /// While muted: whether a message that mentions the user still notifies them
+    /// (absent when not muted).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[tsify(optional)]
+    pub notify_mentions: Option<bool>,
 }
 
 impl From<chat_protocol::v1::RoomSummary> for RoomSummary {
@@ -59,6 +68,8 @@ impl From<chat_protocol::v1::RoomSummary> for RoomSummary {
             read_seq: r.read_seq,
             muted: r.muted,
             mention_count: r.mention_count,
+            muted_until: r.muted_until,
+            notify_mentions: r.notify_mentions,
         }
     }
 }

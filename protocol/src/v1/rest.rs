@@ -178,6 +178,20 @@ pub struct RoomSummary {
     /// Of the unread messages, those that mention the caller.
     #[serde(default)]
     pub mention_count: u64,
+    /// While the room is muted: until when (milliseconds since the epoch), so that an
+    /// app can say so and unmute it in its own list once the time has passed. Absent
+    /// when it is not muted, and from servers before this field.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(nullable = false))]
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
+    pub muted_until: Option<i64>,
+    /// While the room is muted: whether a message that mentions the caller still
+    /// notifies them (the `mentions` of `PUT /v1/rooms/{room_id}/mute`). Absent when it
+    /// is not muted, and from servers before this field.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(nullable = false))]
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
+    pub notify_mentions: Option<bool>,
 }
 
 /// Answer to `GET /v1/rooms` and `GET /v1/rooms/public`.

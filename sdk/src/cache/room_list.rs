@@ -195,6 +195,8 @@ fn put(db: &Connection, mut summary: RoomSummary, me: &str) -> Result<RoomSummar
             let newer = RoomSummary {
                 name: summary.name,
                 muted: summary.muted,
+                muted_until: summary.muted_until,
+                notify_mentions: summary.notify_mentions,
                 ..held.clone()
             };
             store(db, &newer)?;

@@ -88,8 +88,8 @@ enum Badge {
     /// Read from the store; `dirty` when an event came meanwhile (read it again), and
     /// `everyone` when the result goes to every connection of the user, joined or not.
     Loading { dirty: bool, everyone: bool },
-    /// The summary as last sent.
-    Loaded(RoomSummary),
+    /// The summary as last sent (boxed: a summary is ten times the size of `Loading`).
+    Loaded(Box<RoomSummary>),
 }
 
 /// What an event did to a loaded badge.
@@ -313,7 +313,7 @@ impl RoomList {
             }
         }
         if watched {
-            rooms.insert(room_id.to_owned(), Badge::Loaded(summary));
+            rooms.insert(room_id.to_owned(), Badge::Loaded(Box::new(summary)));
         } else {
             // Only joined connections: they follow the room's own events.
             rooms.remove(room_id);
@@ -464,6 +464,8 @@ mod tests {
             mention_count: 0,
             read_seq: 0,
             muted: false,
+            muted_until: None,
+            notify_mentions: None,
         }
     }
 

@@ -151,6 +151,8 @@ pub struct RoomListEntry {
     pub read_seq: u64,
     /// Until when the user muted the room, if they did.
     pub muted_until: Option<i64>,
+    /// Whether a message that mentions the user still notifies them while muted.
+    pub mute_mentions: bool,
 }
 
 /// The rooms a user is in and the users they share them with: what a connection needs

@@ -1,8 +1,10 @@
 //! The live room list across processes: a message committed through one process moves
-//! the badge of a member connected to another, and so does a read on another device.
+//! the badge of a member connected to another, and so do a read and a mute on another
+//! device.
 
 use chat_protocol::v1::{ClientFrame, ReceiptKind};
 
+use crate::common::http_client;
 use crate::harness::Cluster;
 
 #[tokio::test]
@@ -43,4 +45,21 @@ async fn a_message_on_one_process_moves_a_badge_on_the_other() {
     b.say(&room, "four").await;
     let after = phone.room_update_until(&room, |s| s.last_seq == 4).await;
     assert_eq!((after.unread_count, after.read_seq), (2, 2));
+
+    // Muted through process one, mentions too: the phone hears until when, and that
+    // mentions no longer notify.
+    let status = http_client()
+        .put(one.url(&format!("/v1/rooms/{room}/mute")))
+        .bearer_auth(&ann.token)
+        .json(&serde_json::json!({"until": 4_102_444_800_000_i64, "mentions": false}))
+        .send()
+        .await
+        .expect("mute")
+        .status();
+    assert_eq!(status, 204);
+    let muted = phone.room_update_until(&room, |s| s.muted).await;
+    assert_eq!(
+        (muted.muted_until, muted.notify_mentions, muted.unread_count),
+        (Some(4_102_444_800_000), Some(false), 2)
+    );
 }

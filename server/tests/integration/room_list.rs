@@ -176,26 +176,61 @@ async fn muting_is_per_member_and_bad_mutes_change_nothing() {
     let shared = server
         .create_room(&ann.token, "r", "private", &[&bob.user_id])
         .await;
+    let mut ann_phone = server.client(&ann.token).await;
+    ann_phone.drain().await;
     let forever = json!({"until": 4_102_444_800_000_i64});
     assert_eq!(
         mute(&server, &ann.token, &shared, forever.clone()).await.0,
         204
     );
+    let mine = room(&rooms(&server, &ann.token).await, &shared).clone();
     assert_eq!(
-        room(&rooms(&server, &ann.token).await, &shared)["muted"],
-        true
+        (
+            &mine["muted"],
+            &mine["muted_until"],
+            &mine["notify_mentions"]
+        ),
+        (&json!(true), &json!(4_102_444_800_000_i64), &json!(true)),
+        "until when, and mentions still notify by default: {mine}"
     );
+    let bobs = room(&rooms(&server, &bob.token).await, &shared).clone();
+    assert_eq!(bobs["muted"], false);
+    assert!(
+        bobs.get("muted_until").is_none() && bobs.get("notify_mentions").is_none(),
+        "not muted: neither field: {bobs}"
+    );
+
+    // Mentions silenced too: the list says so, and so does the summary the user's
+    // other connection is sent.
+    let silent = json!({"until": 4_102_444_800_000_i64, "mentions": false});
+    assert_eq!(mute(&server, &ann.token, &shared, silent).await.0, 204);
     assert_eq!(
-        room(&rooms(&server, &bob.token).await, &shared)["muted"],
+        room(&rooms(&server, &ann.token).await, &shared)["notify_mentions"],
         false
+    );
+    let mut heard = None;
+    for _ in 0..20 {
+        if let ServerFrame::RoomUpdated(summary) = ann_phone.recv().await
+            && summary.room_id == shared
+            && summary.notify_mentions == Some(false)
+        {
+            heard = Some(summary);
+            break;
+        }
+    }
+    let heard = heard.expect("a room_updated with the new mute");
+    assert_eq!(
+        (heard.muted, heard.muted_until),
+        (true, Some(4_102_444_800_000))
     );
 
     let past = json!({"until": 1_000});
     assert_eq!(mute(&server, &bob.token, &shared, past).await.0, 204);
+    let bobs = room(&rooms(&server, &bob.token).await, &shared).clone();
     assert_eq!(
-        room(&rooms(&server, &bob.token).await, &shared)["muted"],
-        false,
-        "a mute that ended is no mute"
+        (&bobs["muted"], bobs.get("muted_until")),
+        (&json!(false), None),
+        "a mute that ended is no mute: {bobs}"
     );
 
     for (token, target, body, want) in [
@@ -270,9 +305,15 @@ async fn muting_is_per_member_and_bad_mutes_change_nothing() {
             .0,
         204
     );
+    let unmuted = room(&rooms(&server, &ann.token).await, &shared).clone();
     assert_eq!(
-        room(&rooms(&server, &ann.token).await, &shared)["muted"],
-        false
+        (
+            &unmuted["muted"],
+            unmuted.get("muted_until"),
+            unmuted.get("notify_mentions")
+        ),
+        (&json!(false), None, None),
+        "{unmuted}"
     );
 }
 

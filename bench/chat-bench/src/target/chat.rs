@@ -393,6 +393,8 @@ mod tests {
             mention_count: 0,
             read_seq: 0,
             muted: false,
+            muted_until: None,
+            notify_mentions: None,
         })
         .encode();
         assert!(matches!(

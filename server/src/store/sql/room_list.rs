@@ -23,7 +23,9 @@ use crate::store::{MutedMember, RoomListCursor, RoomListEntry};
 /// What sorting a listed room needs, `m` being the user's membership row (NULL columns
 /// when they are not a member). `last_message_at` is 0 for a room without messages.
 const BASE_COLUMNS: &str = "r.id, r.name, r.visibility, r.last_seq, r.created_at,
-    m.user_id AS member, m.joined_at, m.muted_until, COALESCE(rc.read_seq, 0) AS read_seq,
+    m.user_id AS member, m.joined_at, m.muted_until,
+    CAST(COALESCE(m.mute_mentions, 1) AS BIGINT) AS mute_mentions,
+    COALESCE(rc.read_seq, 0) AS read_seq,
     COALESCE((SELECT x.created_at FROM messages x WHERE x.room_id = r.id
               ORDER BY x.seq DESC LIMIT 1), 0) AS last_message_at";
 
@@ -163,6 +165,7 @@ where
         mention_count: to_u64(row.try_get("mention_count")?),
         read_seq: to_u64(row.try_get("read_seq")?),
         muted_until: row.try_get("muted_until")?,
+        mute_mentions: row.try_get::<i64, _>("mute_mentions")? != 0,
         room,
     })
 }
