@@ -134,12 +134,11 @@ pub async fn run(
                 None => return,
             },
         };
-        match state.store().room_entry(&user_id, &room_id).await {
-            Ok(entry) => {
-                let summary = entry.map(|entry| summary(entry, now_ms()));
+        match read_entry(&state, &user_id, &room_id).await {
+            Ok((summary, blocked)) => {
                 state
                     .hub()
-                    .install_room_summary(&user_id, &room_id, summary);
+                    .install_room_summary(&user_id, &room_id, summary, blocked);
             }
             Err(e) => {
                 tracing::warn!(error = %e, room = %room_id, user = %user_id, "room list: cannot read a summary");
@@ -147,6 +146,41 @@ pub async fn run(
             }
         }
     }
+}
+
+/// The user's summary of the room, and the users they blocked (the hub leaves those
+/// users' later messages out of it).
+async fn read_entry(
+    state: &AppState,
+    user_id: &str,
+    room_id: &str,
+) -> crate::store::Result<(Option<RoomSummary>, Vec<String>)> {
+    let Some(entry) = state.store().room_entry(user_id, room_id).await? else {
+        return Ok((None, Vec::new()));
+    };
+    let blocked = state.store().blocked_users(user_id).await?;
+    let blocked = blocked.into_iter().map(|b| b.user_id.to_string()).collect();
+    Ok((Some(summary(entry, now_ms())), blocked))
+}
+
+/// The user blocked or unblocked someone: their unread counts and last messages change
+/// in every room they share, so every connection of theirs, on every process, gets
+/// their rooms' summaries again (read with the new block list).
+///
+/// # Errors
+///
+/// When the store cannot list the user's rooms.
+pub async fn blocks_changed(state: &AppState, user_id: &str) -> crate::store::Result<()> {
+    let rooms = state
+        .store()
+        .known_user_circle(user_id)
+        .await?
+        .map(|circle| circle.rooms)
+        .unwrap_or_default();
+    for room_id in rooms {
+        entry_changed(state, &room_id, user_id);
+    }
+    Ok(())
 }
 
 #[cfg(test)]

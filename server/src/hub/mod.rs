@@ -371,10 +371,16 @@ impl Hub {
     }
 
     /// The room feed's answer to a load request: the user's summary of the room as the
-    /// store has it now (`None`: no longer a member).
-    pub fn install_room_summary(&self, user_id: &str, room_id: &str, summary: Option<RoomSummary>) {
+    /// store has it now (`None`: no longer a member), and the users they blocked.
+    pub fn install_room_summary(
+        &self,
+        user_id: &str,
+        room_id: &str,
+        summary: Option<RoomSummary>,
+        blocked: Vec<String>,
+    ) {
         self.with_room_list(|room_list, connections, by_user| {
-            room_list.install(user_id, room_id, summary, connections, by_user);
+            room_list.install(user_id, room_id, summary, blocked, connections, by_user);
         });
     }
 

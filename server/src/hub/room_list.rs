@@ -88,8 +88,16 @@ enum Badge {
     /// Read from the store; `dirty` when an event came meanwhile (read it again), and
     /// `everyone` when the result goes to every connection of the user, joined or not.
     Loading { dirty: bool, everyone: bool },
-    /// The summary as last sent (boxed: a summary is ten times the size of `Loading`).
-    Loaded(Box<RoomSummary>),
+    /// The summary as last sent (boxed: it is ten times the size of `Loading`).
+    Loaded(Box<Loaded>),
+}
+
+/// A summary as last sent, with the users its user had blocked when it was read: their
+/// messages move only the seq and the activity, as in the store's room list.
+#[derive(Debug)]
+struct Loaded {
+    summary: RoomSummary,
+    blocked: Box<[String]>,
 }
 
 /// What an event did to a loaded badge.
@@ -195,9 +203,9 @@ impl RoomList {
                     *dirty = true;
                     false
                 }
-                Some(Badge::Loaded(summary)) => match apply(summary, event, &user_id) {
+                Some(Badge::Loaded(loaded)) => match apply(loaded, event, &user_id) {
                     Applied::Changed => {
-                        let frame = frame_of(summary);
+                        let frame = frame_of(&loaded.summary);
                         for id in &ids {
                             send(connections, *id, &frame);
                         }
@@ -270,13 +278,15 @@ impl RoomList {
         }
     }
 
-    /// Installs a loaded entry (`None`: the user is no longer a member) and sends it,
-    /// unless an event came while it loaded: then it loads again.
+    /// Installs a loaded entry (`None`: the user is no longer a member), with the users
+    /// they blocked, and sends it, unless an event came while it loaded: then it loads
+    /// again.
     pub(super) fn install(
         &mut self,
         user_id: &str,
         room_id: &str,
         summary: Option<RoomSummary>,
+        blocked: Vec<String>,
         connections: &mut HashMap<ConnectionId, Connection>,
         by_user: &HashMap<String, HashSet<ConnectionId>>,
     ) {
@@ -313,7 +323,11 @@ impl RoomList {
             }
         }
         if watched {
-            rooms.insert(room_id.to_owned(), Badge::Loaded(Box::new(summary)));
+            let loaded = Loaded {
+                summary,
+                blocked: blocked.into_boxed_slice(),
+            };
+            rooms.insert(room_id.to_owned(), Badge::Loaded(Box::new(loaded)));
         } else {
             // Only joined connections: they follow the room's own events.
             rooms.remove(room_id);
@@ -380,7 +394,8 @@ fn add_message(
 }
 
 /// Moves `summary` on by `event`, for `user_id`.
-fn apply(summary: &mut RoomSummary, event: &RoomEvent, user_id: &str) -> Applied {
+fn apply(loaded: &mut Loaded, event: &RoomEvent, user_id: &str) -> Applied {
+    let summary = &mut loaded.summary;
     if event.seq <= summary.last_seq {
         // Committed before the summary was read: already in it.
         return Applied::Unchanged;
@@ -389,6 +404,17 @@ fn apply(summary: &mut RoomSummary, event: &RoomEvent, user_id: &str) -> Applied
         return Applied::Reload;
     }
     match &event.change {
+        ListChange::Message(message) | ListChange::Mentioning { message, .. }
+            if loaded
+                .blocked
+                .iter()
+                .any(|blocked| blocked == message.sender_id.as_str()) =>
+        {
+            // Hidden by the user's apps: neither unread nor the last message.
+            summary.last_seq = event.seq;
+            summary.last_activity_at = summary.last_activity_at.max(message.created_at);
+            Applied::Changed
+        }
         ListChange::Message(message) => add_message(summary, event.seq, message, false, user_id),
         ListChange::Mentioning { message, mentions } => {
             let mentioned = mentions.iter().any(|mentioned| mentioned == user_id);
@@ -526,7 +552,7 @@ mod tests {
         assert_eq!(loads.try_recv().unwrap(), ("ann".into(), "r".into()));
         assert!(summaries(&mut rx).is_empty(), "nothing until it is read");
 
-        hub.install_room_summary("ann", "r", Some(summary(1, 1)));
+        hub.install_room_summary("ann", "r", Some(summary(1, 1)), Vec::new());
         assert_eq!(summaries(&mut rx), [summary(1, 1)]);
         hub.deliver_room_event(&message(1, "bob"));
         assert!(summaries(&mut rx).is_empty(), "already in what was read");
@@ -548,16 +574,46 @@ mod tests {
     }
 
     #[test]
+    fn a_blocked_users_message_moves_only_the_seq_and_the_activity() {
+        let (hub, _, mut rx, mut loads) = watcher();
+        hub.deliver_room_event(&message(1, "bob"));
+        loads.try_recv().unwrap();
+        hub.install_room_summary("ann", "r", Some(summary(1, 1)), vec!["troll".into()]);
+        summaries(&mut rx);
+
+        hub.deliver_room_event(&message(2, "troll"));
+        hub.deliver_room_event(&message(3, "bob"));
+        hub.deliver_room_event(&message(4, "troll"));
+        let sent = summaries(&mut rx);
+        let seen: Vec<(u64, u64, i64, Option<&str>)> = sent
+            .iter()
+            .map(|s| {
+                let last = s.last_message.as_ref().map(|m| m.content.as_str());
+                (s.last_seq, s.unread_count, s.last_activity_at, last)
+            })
+            .collect();
+        assert_eq!(
+            seen,
+            [
+                (2, 1, 102, None),
+                (3, 2, 103, Some("text 3")),
+                (4, 2, 104, Some("text 3")),
+            ]
+        );
+        assert!(loads.try_recv().is_err(), "no read for a blocked sender");
+    }
+
+    #[test]
     fn an_event_during_a_load_makes_it_load_again() {
         let (hub, _, mut rx, mut loads) = watcher();
         hub.deliver_room_event(&message(1, "bob"));
         loads.try_recv().unwrap();
         hub.deliver_room_event(&message(2, "bob"));
         // Read before message 2 was committed: it must not be installed.
-        hub.install_room_summary("ann", "r", Some(summary(1, 1)));
+        hub.install_room_summary("ann", "r", Some(summary(1, 1)), Vec::new());
         assert!(summaries(&mut rx).is_empty());
         assert!(loads.try_recv().is_ok(), "asked again");
-        hub.install_room_summary("ann", "r", Some(summary(2, 2)));
+        hub.install_room_summary("ann", "r", Some(summary(2, 2)), Vec::new());
         assert_eq!(summaries(&mut rx), [summary(2, 2)]);
     }
 
@@ -589,13 +645,13 @@ mod tests {
         let (hub, _, mut rx, mut loads) = watcher();
         hub.deliver_room_event(&message(1, "bob"));
         loads.try_recv().unwrap();
-        hub.install_room_summary("ann", "r", Some(summary(1, 1)));
+        hub.install_room_summary("ann", "r", Some(summary(1, 1)), Vec::new());
         summaries(&mut rx);
         hub.resync_all();
         let _ = rx.try_recv(); // the connection's own resync
         assert_eq!(loads.try_recv().unwrap(), ("ann".into(), "r".into()));
         // What was missed meanwhile comes with the read.
-        hub.install_room_summary("ann", "r", Some(summary(4, 4)));
+        hub.install_room_summary("ann", "r", Some(summary(4, 4)), Vec::new());
         assert_eq!(summaries(&mut rx), [summary(4, 4)]);
     }
 
@@ -637,7 +693,7 @@ mod tests {
             loads.try_recv().is_err(),
             "nobody here to tell the offline user"
         );
-        hub.install_room_summary("ann", "r", Some(summary(0, 0)));
+        hub.install_room_summary("ann", "r", Some(summary(0, 0)), Vec::new());
         assert_eq!(summaries(&mut rx).len(), 1);
         assert_eq!(
             summaries(&mut joined_rx).len(),
@@ -653,11 +709,11 @@ mod tests {
         loads.try_recv().unwrap();
         hub.deliver_room_event(&message_in("new", 1, "bob"));
         assert!(summaries(&mut rx).is_empty(), "still loading: marked dirty");
-        hub.install_room_summary("ann", "new", None);
+        hub.install_room_summary("ann", "new", None, Vec::new());
         assert!(loads.try_recv().is_ok(), "read again after the event");
         hub.unregister(id);
         hub.unregister(joined);
-        hub.install_room_summary("ann", "new", Some(summary(1, 1)));
+        hub.install_room_summary("ann", "new", Some(summary(1, 1)), Vec::new());
         assert!(
             summaries(&mut rx).is_empty(),
             "gone: nothing kept, nothing sent"

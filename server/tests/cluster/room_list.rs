@@ -1,6 +1,6 @@
 //! The live room list across processes: a message committed through one process moves
-//! the badge of a member connected to another, and so do a read and a mute on another
-//! device.
+//! the badge of a member connected to another, and so do a read, a mute and a block on
+//! another device.
 
 use chat_protocol::v1::{ClientFrame, ReceiptKind};
 
@@ -62,4 +62,18 @@ async fn a_message_on_one_process_moves_a_badge_on_the_other() {
         (muted.muted_until, muted.notify_mentions, muted.unread_count),
         (Some(4_102_444_800_000), Some(false), 2)
     );
+
+    // Bob blocked through process one: the phone's list leaves his messages out.
+    let status = http_client()
+        .put(one.url(&format!("/v1/users/me/blocks/{}", bob.user_id)))
+        .bearer_auth(&ann.token)
+        .send()
+        .await
+        .expect("block")
+        .status();
+    assert_eq!(status, 204);
+    let blocked = phone
+        .room_update_until(&room, |s| s.unread_count == 0)
+        .await;
+    assert_eq!((blocked.last_seq, blocked.last_message), (4, None));
 }

@@ -667,3 +667,82 @@ async fn a_badge_stays_exact_while_messages_and_reads_race() {
         })
         .await;
 }
+
+#[tokio::test]
+async fn a_block_recounts_the_blockers_list_on_every_device_and_live_updates_leave_the_blocked_out()
+{
+    let server = TestServer::start().await;
+    let ann = server.register("ann").await;
+    let bob = server.register("bob").await;
+    let cid = server.register("cid").await;
+    let room_id = server
+        .create_room(&cid.token, "r", "private", &[&ann.user_id, &bob.user_id])
+        .await;
+    // Ann's phone shows her list: a member of the room that has not joined it.
+    let mut phone = server.client(&ann.token).await;
+    let mut b = server.client(&bob.token).await;
+    let mut c = server.client(&cid.token).await;
+    for client in [&mut phone, &mut b, &mut c] {
+        client.drain().await;
+    }
+    b.join(&room_id, None).await;
+    c.join(&room_id, None).await;
+    c.say(&room_id, "from cid").await;
+    b.recv_message().await;
+    b.say(&room_id, "from bob").await;
+    c.recv_message().await;
+    let before = phone.room_update_until(&room_id, |s| s.last_seq == 2).await;
+    assert_eq!(before.unread_count, 2);
+
+    // Blocked on her laptop (REST): the phone is sent the recounted summary.
+    let path = format!("/v1/users/me/blocks/{}", bob.user_id);
+    let (status, _) = send_json(
+        &server,
+        reqwest::Method::PUT,
+        Some(&ann.token),
+        &path,
+        json!(null),
+    )
+    .await;
+    assert_eq!(status, 204);
+    let recounted = phone
+        .room_update_until(&room_id, |s| s.unread_count == 1)
+        .await;
+    assert_eq!(
+        recounted.last_message.as_ref().map(|m| m.content.as_str()),
+        Some("from cid")
+    );
+
+    // Bob's next message moves the seq and nothing else; cid's counts.
+    b.say(&room_id, "bob again").await;
+    c.recv_message().await;
+    let after_bob = phone.room_update_until(&room_id, |s| s.last_seq == 3).await;
+    assert_eq!(
+        (
+            after_bob.unread_count,
+            after_bob.last_message.as_ref().map(|m| m.content.as_str())
+        ),
+        (1, Some("from cid"))
+    );
+    c.say(&room_id, "cid again").await;
+    let after_cid = phone.room_update_until(&room_id, |s| s.last_seq == 4).await;
+    assert_eq!(after_cid.unread_count, 2);
+
+    // Unblocked: his messages count again, on the phone too.
+    let (status, _) = send_json(
+        &server,
+        reqwest::Method::DELETE,
+        Some(&ann.token),
+        &path,
+        json!(null),
+    )
+    .await;
+    assert_eq!(status, 204);
+    let unblocked = phone
+        .room_update_until(&room_id, |s| s.unread_count == 4)
+        .await;
+    assert_eq!(
+        unblocked.last_message.as_ref().map(|m| m.content.as_str()),
+        Some("cid again")
+    );
+}
