@@ -498,12 +498,15 @@ async function send() {
       await state.client.sendMessage(room.roomId, text);
     }
   } catch (error) {
-    view.notice(error.message);
-    // Nothing typed is lost: the text goes back unless something new was typed since.
+    // Nothing typed is lost: the text goes back unless something new was typed since
+    // (or another room is open); then the notice quotes it.
     if (draft.value === "" && state.room?.roomId === room.roomId) {
+      view.notice(error.message);
       draft.value = text;
       state.replyTo = replying;
       rich.replying(replying, state.names);
+    } else {
+      view.notice(`${error.message} Not sent: “${text}”`);
     }
   }
   renderMessages();
@@ -529,9 +532,11 @@ async function sendFiles(files) {
   if (caption) draft.value = "";
   state.replyTo = null;
   rich.replying(null, state.names);
+  let sent = false;
   for (const file of files) {
     try {
       await state.client.sendAttachmentWith(room.roomId, file, undefined, caption, replyTo, mentions);
+      sent = true;
       caption = undefined;
       replyTo = undefined;
       mentions = [];
@@ -539,11 +544,14 @@ async function sendFiles(files) {
       view.notice(`${file.name}: ${error.message}`);
     }
   }
-  // A caption whose file never made it to the outbox goes back, unless something was typed.
-  if (caption && draft.value === "" && state.room?.roomId === room.roomId) {
-    draft.value = caption;
-    state.replyTo = replying;
-    rich.replying(replying, state.names);
+  // No file made it to the outbox: the caption and the reply go back, unless the user
+  // has typed or picked another reply meanwhile.
+  if (!sent && state.room?.roomId === room.roomId) {
+    if (caption && draft.value === "") draft.value = caption;
+    if (!state.replyTo) {
+      state.replyTo = replying;
+      rich.replying(replying, state.names);
+    }
   }
   renderMessages();
   view.scrollToEnd();

@@ -498,3 +498,30 @@ fn a_blocked_users_messages_are_not_unread_nor_the_rooms_last_message() {
     let read = cache.room_read("r", 6, "me").unwrap().unwrap();
     assert_eq!(read.unread_count, 1, "bob's message 8; troll's 7 not");
 }
+
+#[test]
+fn a_list_recounted_after_a_block_replaces_summaries_even_further_on() {
+    let mut cache = Cache::in_memory().unwrap();
+    cache.put_room_summary(summary("r", 1, 0, 1), "me").unwrap();
+    for (seq, sender) in [(2, "troll"), (3, "bob"), (4, "troll")] {
+        let frame = ServerFrame::Message(message("r", seq, sender, &format!("text {seq}")));
+        cache.apply(&frame, None).unwrap();
+        cache.room_event_seen(&frame, "me").unwrap();
+    }
+    assert_eq!(cache.room_summary("r").unwrap().unwrap().unread_count, 3);
+
+    // Troll blocked; the server's list was read before message 4 was committed.
+    cache.set_blocked("troll", true).unwrap();
+    let read_before = summary("r", 3, 1, 1);
+    let kept = cache.put_room_summary(read_before.clone(), "me").unwrap();
+    assert_eq!(kept.unread_count, 3, "an ordinary read never goes back");
+    cache
+        .put_recounted_room_list(vec![read_before], "me")
+        .unwrap();
+    let recounted = cache.room_summary("r").unwrap().unwrap();
+    assert_eq!(
+        (recounted.last_seq, recounted.unread_count),
+        (4, 1),
+        "the recount wins; troll's message 4, held beyond it, stays uncounted"
+    );
+}

@@ -163,32 +163,26 @@ async fn read_entry(
     Ok((Some(summary(entry, now_ms())), blocked))
 }
 
-/// `user_id` blocked or unblocked `other`: the unread counts and last messages of the
-/// rooms they share change, so every connection of the user, on every process, gets
-/// those rooms' summaries again (read with the new block list). Only the shared rooms:
-/// a user in many rooms does not make the server read them all with each block.
+/// The user blocked or unblocked someone: the unread counts and last messages of their
+/// rooms change, so every connection of theirs, on every process, gets their rooms'
+/// summaries again, read with the new block list. Every room of theirs, not only those
+/// shared with the other user now: the other may have left a room where their messages
+/// stay, or join one later, and a badge's block list is only read when it loads.
 ///
 /// # Errors
 ///
-/// When the store cannot list the users' rooms.
-pub async fn blocks_changed(
-    state: &AppState,
-    user_id: &str,
-    other: &str,
-) -> crate::store::Result<()> {
-    let theirs: std::collections::HashSet<String> =
-        rooms_of(state, other).await?.into_iter().collect();
-    for room_id in rooms_of(state, user_id).await? {
-        if theirs.contains(&room_id) {
-            entry_changed(state, &room_id, user_id);
-        }
+/// When the store cannot list the user's rooms.
+pub async fn blocks_changed(state: &AppState, user_id: &str) -> crate::store::Result<()> {
+    let rooms = state
+        .store()
+        .known_user_circle(user_id)
+        .await?
+        .map(|circle| circle.rooms)
+        .unwrap_or_default();
+    for room_id in rooms {
+        entry_changed(state, &room_id, user_id);
     }
     Ok(())
-}
-
-async fn rooms_of(state: &AppState, user_id: &str) -> crate::store::Result<Vec<String>> {
-    let circle = state.store().known_user_circle(user_id).await?;
-    Ok(circle.map(|circle| circle.rooms).unwrap_or_default())
 }
 
 #[cfg(test)]

@@ -50,7 +50,7 @@ impl Cache {
     /// When SQLite fails.
     pub fn put_room_summary(&mut self, summary: RoomSummary, me: &str) -> Result<RoomSummary> {
         let tx = self.db.transaction()?;
-        let stored = put(&tx, summary, me)?;
+        let stored = put(&tx, summary, me, false)?;
         tx.commit()?;
         Ok(stored)
     }
@@ -64,7 +64,23 @@ impl Cache {
     pub fn put_room_list(&mut self, rooms: Vec<RoomSummary>, me: &str) -> Result<()> {
         let tx = self.db.transaction()?;
         for summary in rooms {
-            put(&tx, summary, me)?;
+            put(&tx, summary, me, false)?;
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Stores a fetched list read after this user blocked or unblocked someone: each
+    /// summary replaces the one held even where that one is further on (its counts were
+    /// made with the old block list); messages held beyond it are added on as always.
+    ///
+    /// # Errors
+    ///
+    /// When SQLite fails (then nothing changed).
+    pub fn put_recounted_room_list(&mut self, rooms: Vec<RoomSummary>, me: &str) -> Result<()> {
+        let tx = self.db.transaction()?;
+        for summary in rooms {
+            put(&tx, summary, me, true)?;
         }
         tx.commit()?;
         Ok(())
@@ -182,12 +198,18 @@ impl Cache {
 }
 
 /// Stores `summary` unless the one held is newer in every respect (neither its
-/// `last_seq` nor its `read_seq` behind, one of them ahead). Messages held beyond the
-/// summary's `last_seq` are added on.
-fn put(db: &Connection, mut summary: RoomSummary, me: &str) -> Result<RoomSummary> {
+/// `last_seq` nor its `read_seq` behind, one of them ahead) and `recounted` is false.
+/// Messages held beyond the summary's `last_seq` are added on.
+fn put(
+    db: &Connection,
+    mut summary: RoomSummary,
+    me: &str,
+    recounted: bool,
+) -> Result<RoomSummary> {
     let held = load(db, &summary.room_id)?;
     if let Some(held) = held.as_ref() {
-        if held.last_seq >= summary.last_seq
+        if !recounted
+            && held.last_seq >= summary.last_seq
             && held.read_seq >= summary.read_seq
             && (held.last_seq, held.read_seq) != (summary.last_seq, summary.read_seq)
         {

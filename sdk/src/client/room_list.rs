@@ -31,6 +31,16 @@ impl RoomListSync {
     /// one that arrived meanwhile), then tells the app. Returns the list as the cache
     /// now holds it.
     pub(crate) async fn run(&self) -> Result<Vec<RoomSummary>, ClientError> {
+        self.read(false).await
+    }
+
+    /// As [`Self::run`], after a block or unblock: the summaries read replace those held
+    /// even where those are further on, as their counts were made with the old blocks.
+    pub(crate) async fn recount(&self) -> Result<Vec<RoomSummary>, ClientError> {
+        self.read(true).await
+    }
+
+    async fn read(&self, recounted: bool) -> Result<Vec<RoomSummary>, ClientError> {
         let shared = self.shared.upgrade().ok_or(ClientError::Closed)?;
         let token = shared
             .token
@@ -42,7 +52,11 @@ impl RoomListSync {
         let me = shared.me().unwrap_or_default();
         let list = {
             let mut cache = shared.cache.lock().expect("cache lock");
-            cache.put_room_list(rooms, &me)?;
+            if recounted {
+                cache.put_recounted_room_list(rooms, &me)?;
+            } else {
+                cache.put_room_list(rooms, &me)?;
+            }
             cache.room_list()?
         };
         shared.emit(ClientEvent::RoomListChanged { room_id: None });

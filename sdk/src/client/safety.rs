@@ -103,7 +103,10 @@ impl ChatClient {
     /// block itself is done already: a failure here is only logged, and the next
     /// connect reads the list anyway.
     async fn recount_room_list(&self) {
-        if let Err(e) = self.refresh_room_list().await {
+        let Some(sync) = self.shared.room_list_sync.get().cloned() else {
+            return;
+        };
+        if let Err(e) = sync.recount().await {
             tracing::warn!(error = %e, "could not read the room list after a block");
         }
     }

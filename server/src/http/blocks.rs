@@ -42,7 +42,7 @@ pub async fn block(
         .store()
         .block_user(&me, &user_id, crate::clock::now_ms())
         .await?;
-    recount_room_list(&state, &me, &user_id).await;
+    recount_room_list(&state, &me).await;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -66,15 +66,15 @@ pub async fn unblock(
 ) -> Result<StatusCode> {
     validate::id("user_id", &user_id)?;
     state.store().unblock_user(&me, &user_id).await?;
-    recount_room_list(&state, &me, &user_id).await;
+    recount_room_list(&state, &me).await;
     Ok(StatusCode::NO_CONTENT)
 }
 
-/// The caller's room list counts their blocks: every device of theirs gets the rooms
-/// shared with `other` again. The block itself is stored already, so a failure here is
-/// logged, not answered (the next `GET /v1/rooms` reads the counts right).
-async fn recount_room_list(state: &AppState, me: &str, other: &str) {
-    if let Err(e) = crate::room_feed::blocks_changed(state, me, other).await {
+/// The caller's room list counts their blocks: every device of theirs gets their rooms
+/// again. The block itself is stored already, so a failure here is logged, not answered
+/// (the next `GET /v1/rooms` reads the counts right).
+async fn recount_room_list(state: &AppState, me: &str) {
+    if let Err(e) = crate::room_feed::blocks_changed(state, me).await {
         tracing::warn!(error = %e, user = %me, "room list: blocks changed, summaries not resent");
     }
 }

@@ -18,6 +18,19 @@ async fn mute(server: &TestServer, token: &str, room_id: &str, body: Value) -> (
     send_json(server, reqwest::Method::PUT, Some(token), &path, body).await
 }
 
+/// Blocks (`PUT`) or unblocks (`DELETE`) `user_id`; the status.
+async fn set_block(
+    server: &TestServer,
+    token: &str,
+    user_id: &str,
+    method: reqwest::Method,
+) -> u16 {
+    let path = format!("/v1/users/me/blocks/{user_id}");
+    send_json(server, method, Some(token), &path, json!(null))
+        .await
+        .0
+}
+
 fn room<'a>(list: &'a [Value], room_id: &str) -> &'a Value {
     list.iter()
         .find(|r| r["room_id"] == room_id)
@@ -694,17 +707,34 @@ async fn a_block_recounts_the_blockers_list_on_every_device_and_live_updates_lea
     let before = phone.room_update_until(&room_id, |s| s.last_seq == 2).await;
     assert_eq!(before.unread_count, 2);
 
-    // Blocked on her laptop (REST): the phone is sent the recounted summary.
-    let path = format!("/v1/users/me/blocks/{}", bob.user_id);
+    // A room bob spoke in, then was removed from: his message stays there.
+    let left = server
+        .create_room(&cid.token, "left", "private", &[&ann.user_id, &bob.user_id])
+        .await;
+    b.join(&left, None).await;
+    b.say(&left, "before leaving").await;
+    let leave = format!("/v1/rooms/{left}/members/{}", bob.user_id);
     let (status, _) = send_json(
         &server,
-        reqwest::Method::PUT,
-        Some(&ann.token),
-        &path,
+        reqwest::Method::DELETE,
+        Some(&cid.token),
+        &leave,
         json!(null),
     )
     .await;
     assert_eq!(status, 204);
+    b.recv_where(|f| matches!(f, ServerFrame::RoomLeft { .. }))
+        .await;
+    phone
+        .room_update_until(&left, |s| s.unread_count == 1)
+        .await;
+
+    // Blocked on her laptop (REST): the phone is sent the recounted summaries, of the
+    // room bob is no longer in too.
+    assert_eq!(
+        set_block(&server, &ann.token, &bob.user_id, reqwest::Method::PUT).await,
+        204
+    );
     let recounted = phone
         .room_update_until(&room_id, |s| s.unread_count == 1)
         .await;
@@ -712,6 +742,10 @@ async fn a_block_recounts_the_blockers_list_on_every_device_and_live_updates_lea
         recounted.last_message.as_ref().map(|m| m.content.as_str()),
         Some("from cid")
     );
+    let gone = phone
+        .room_update_until(&left, |s| s.unread_count == 0)
+        .await;
+    assert_eq!(gone.last_message, None);
 
     // Bob's next message moves the seq and nothing else; cid's counts.
     b.say(&room_id, "bob again").await;
@@ -729,15 +763,10 @@ async fn a_block_recounts_the_blockers_list_on_every_device_and_live_updates_lea
     assert_eq!(after_cid.unread_count, 2);
 
     // Unblocked: his messages count again, on the phone too.
-    let (status, _) = send_json(
-        &server,
-        reqwest::Method::DELETE,
-        Some(&ann.token),
-        &path,
-        json!(null),
-    )
-    .await;
-    assert_eq!(status, 204);
+    assert_eq!(
+        set_block(&server, &ann.token, &bob.user_id, reqwest::Method::DELETE).await,
+        204
+    );
     let unblocked = phone
         .room_update_until(&room_id, |s| s.unread_count == 4)
         .await;
