@@ -1,5 +1,5 @@
-//! The server's abuse limits, in one place: sends and uploads per user, sign-ins per
-//! address, and open WebSocket connections.
+//! The server's abuse limits, in one place: sends, uploads and block changes per user,
+//! sign-ins per address, and open WebSocket connections.
 
 use std::net::IpAddr;
 use std::num::NonZeroU32;
@@ -13,6 +13,10 @@ use tokio_util::sync::CancellationToken;
 
 use crate::config::Config;
 
+/// Blocks and unblocks a user may make per minute: each sends every device of theirs
+/// their rooms recounted (a read per room), far more than anyone blocks by hand.
+pub const BLOCK_CHANGES_PER_MINUTE: u32 = 30;
+
 /// How often the rate limiters forget users and addresses that have been quiet.
 const TRIM_EVERY: Duration = Duration::from_secs(10);
 
@@ -22,6 +26,7 @@ pub struct Limits {
     messages: DefaultKeyedRateLimiter<String>,
     sign_ins: DefaultKeyedRateLimiter<IpAddr>,
     uploads: DefaultKeyedRateLimiter<String>,
+    block_changes: DefaultKeyedRateLimiter<String>,
     connection_slots: Arc<Semaphore>,
     /// The clock of every connection's own limiters: making one reads the CPU's
     /// identification (`cpuid`), which in a reconnect storm's profile cost as much as
@@ -41,6 +46,9 @@ impl Limits {
             uploads: RateLimiter::keyed(Quota::per_minute(
                 NonZeroU32::new(config.attachments.uploads_per_minute).unwrap_or(NonZeroU32::MIN),
             )),
+            block_changes: RateLimiter::keyed(Quota::per_minute(
+                NonZeroU32::new(BLOCK_CHANGES_PER_MINUTE).unwrap_or(NonZeroU32::MIN),
+            )),
             connection_slots: Arc::new(Semaphore::new(config.max_connections)),
             clock: DefaultClock::default(),
         }
@@ -59,6 +67,11 @@ impl Limits {
     /// Per-user limiter for uploads (`--uploads-per-minute`).
     pub fn uploads(&self) -> &DefaultKeyedRateLimiter<String> {
         &self.uploads
+    }
+
+    /// Per-user limiter for blocks and unblocks ([`BLOCK_CHANGES_PER_MINUTE`]).
+    pub fn block_changes(&self) -> &DefaultKeyedRateLimiter<String> {
+        &self.block_changes
     }
 
     /// A limiter of one connection's own (frames, typing and receipts): `per_second`
@@ -87,6 +100,7 @@ pub async fn run_trim(limits: Arc<Limits>, shutdown: CancellationToken) {
                 limits.messages.retain_recent();
                 limits.sign_ins.retain_recent();
                 limits.uploads.retain_recent();
+                limits.block_changes.retain_recent();
             }
         }
     }

@@ -5,7 +5,7 @@
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
-use chat_protocol::v1::{ApiError, BlockList};
+use chat_protocol::v1::{ApiError, BlockList, ErrorCode};
 
 use super::extract::{ApiPath, AuthUser};
 use crate::error::{Error, Result};
@@ -24,6 +24,7 @@ use crate::validate;
         (status = 400, description = "`invalid_request`: a malformed user id, or the caller themself", body = ApiError),
         (status = 401, description = "`unauthorized`: no valid `Authorization: Bearer` token", body = ApiError, headers(("WWW-Authenticate" = String, description = "`Bearer`"))),
         (status = 404, description = "`not_found`: no such user", body = ApiError),
+        (status = 429, description = "`rate_limited`: more than 30 blocks and unblocks a minute", body = ApiError),
     )
 )]
 pub async fn block(
@@ -38,6 +39,7 @@ pub async fn block(
     if !state.store().user_exists(&user_id).await? {
         return Err(Error::not_found("no such user"));
     }
+    within_block_limit(&state, &me)?;
     state
         .store()
         .block_user(&me, &user_id, crate::clock::now_ms())
@@ -57,6 +59,7 @@ pub async fn block(
         (status = 204, description = "Not blocked (also when they were not)"),
         (status = 400, description = "`invalid_request`: a malformed user id", body = ApiError),
         (status = 401, description = "`unauthorized`: no valid `Authorization: Bearer` token", body = ApiError, headers(("WWW-Authenticate" = String, description = "`Bearer`"))),
+        (status = 429, description = "`rate_limited`: more than 30 blocks and unblocks a minute", body = ApiError),
     )
 )]
 pub async fn unblock(
@@ -65,9 +68,28 @@ pub async fn unblock(
     ApiPath(user_id): ApiPath<String>,
 ) -> Result<StatusCode> {
     validate::id("user_id", &user_id)?;
+    within_block_limit(&state, &me)?;
     state.store().unblock_user(&me, &user_id).await?;
     recount_room_list(&state, &me).await;
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// Refuses a block or unblock past the caller's budget (each recounts their rooms).
+fn within_block_limit(state: &AppState, me: &str) -> Result<()> {
+    state
+        .limits()
+        .block_changes()
+        .check_key(&me.to_owned())
+        .map_err(|_| {
+            crate::telemetry::rate_limited("block");
+            Error::new(
+                ErrorCode::RateLimited,
+                format!(
+                    "more than {} blocks and unblocks a minute; retry in a minute",
+                    crate::limits::BLOCK_CHANGES_PER_MINUTE
+                ),
+            )
+        })
 }
 
 /// The caller's room list counts their blocks: every device of theirs gets their rooms

@@ -231,6 +231,59 @@ async fn blocking_needs_a_token_another_user_who_exists_and_a_well_formed_id() {
 }
 
 #[tokio::test]
+async fn blocks_and_unblocks_past_the_minutes_budget_are_refused_and_change_nothing() {
+    let server = TestServer::start().await;
+    let ann = server.register("ann").await;
+    let bob = server.register("bob").await;
+    let eve = server.register("eve").await;
+    let token = Some(ann.token.as_str());
+    let bob_path = format!("/v1/users/me/blocks/{}", bob.user_id);
+    // The server's `limits::BLOCK_CHANGES_PER_MINUTE`.
+    let budget = 30;
+    for n in 0..budget {
+        let method = if n % 2 == 0 {
+            Method::PUT
+        } else {
+            Method::DELETE
+        };
+        assert_eq!(
+            call(&server, method, token, &bob_path, Value::Null).await.0,
+            204,
+            "change {n}"
+        );
+    }
+    // The budget is spent: neither a block nor an unblock goes through.
+    let eve_path = format!("/v1/users/me/blocks/{}", eve.user_id);
+    for (method, path) in [(Method::PUT, &eve_path), (Method::DELETE, &bob_path)] {
+        assert_eq!(
+            call(&server, method, token, path, Value::Null).await,
+            code(429, "rate_limited")
+        );
+    }
+    let (_, list) = server.get_json(&ann.token, "/v1/users/me/blocks").await;
+    let blocked: Vec<&str> = list["blocks"]
+        .as_array()
+        .expect("blocks")
+        .iter()
+        .filter_map(|b| b["user_id"].as_str())
+        .collect();
+    let expected: Vec<&str> = if budget % 2 == 1 {
+        vec![bob.user_id.as_str()]
+    } else {
+        vec![]
+    };
+    assert_eq!(blocked, expected, "the refused changes changed nothing");
+    // Another user's budget is their own.
+    let eve_blocks_bob = Some(eve.token.as_str());
+    assert_eq!(
+        call(&server, Method::PUT, eve_blocks_bob, &bob_path, Value::Null)
+            .await
+            .0,
+        204
+    );
+}
+
+#[tokio::test]
 async fn members_report_messages_and_users_with_the_content_kept() {
     let server = TestServer::start().await;
     let mut duo = server.duo("private").await;
