@@ -42,13 +42,7 @@ pub async fn delete(state: &AppState, user_id: &str, erase_messages: bool) -> Re
     if erase_messages {
         erase_all(state, user_id).await?;
     }
-    let rooms = state
-        .store()
-        .known_user_circle(user_id)
-        .await?
-        .map(|circle| circle.rooms)
-        .unwrap_or_default();
-    for room_id in rooms {
+    for room_id in state.store().rooms_of(user_id).await? {
         // A room left meanwhile (on another device) refuses the leave: nothing to do.
         if let Err(e) =
             crate::moderation::change(state, &room_id, user_id, MembershipAction::Leave).await

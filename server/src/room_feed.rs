@@ -173,13 +173,7 @@ async fn read_entry(
 ///
 /// When the store cannot list the user's rooms.
 pub async fn blocks_changed(state: &AppState, user_id: &str) -> crate::store::Result<()> {
-    let rooms = state
-        .store()
-        .known_user_circle(user_id)
-        .await?
-        .map(|circle| circle.rooms)
-        .unwrap_or_default();
-    for room_id in rooms {
+    for room_id in state.store().rooms_of(user_id).await? {
         entry_changed(state, &room_id, user_id);
     }
     Ok(())

@@ -477,6 +477,11 @@ pub trait Store: Send + Sync + std::fmt::Debug + 'static {
     /// statement where [`Store::user_exists`], the rooms and [`Store::co_members`] are
     /// three (every connection asks them all).
     async fn known_user_circle(&self, user_id: &str) -> Result<Option<Circle>>;
+    /// The user's rooms, in id order (none for an unknown user).
+    async fn rooms_of(&self, user_id: &str) -> Result<Vec<String>> {
+        let circle = self.known_user_circle(user_id).await?;
+        Ok(circle.map(|circle| circle.rooms).unwrap_or_default())
+    }
 
     /// Stores a message, or finds the one its author stored earlier under the same
     /// `client_msg_id` (group-committed with concurrent writes).
