@@ -1,11 +1,13 @@
 //! The server's abuse limits, in one place: sends, uploads and block changes per user,
 //! sign-ins per address, and open WebSocket connections.
 
+use std::hash::Hash;
 use std::net::IpAddr;
 use std::num::NonZeroU32;
 use std::sync::Arc;
 use std::time::Duration;
 
+use chat_protocol::v1::ErrorCode;
 use governor::clock::DefaultClock;
 use governor::{DefaultDirectRateLimiter, DefaultKeyedRateLimiter, Quota, RateLimiter};
 use tokio::sync::Semaphore;
@@ -86,6 +88,24 @@ impl Limits {
     pub fn connection_slots(&self) -> &Arc<Semaphore> {
         &self.connection_slots
     }
+}
+
+/// Takes one from `key`'s budget in `limiter`, or refuses with `rate_limited` and
+/// `message`, counted in `chat_rate_limited_total` under `scope`.
+///
+/// # Errors
+///
+/// `rate_limited` when the budget is spent.
+pub fn take<K: Clone + Hash + Eq>(
+    limiter: &DefaultKeyedRateLimiter<K>,
+    key: &K,
+    scope: &'static str,
+    message: &str,
+) -> crate::error::Result<()> {
+    limiter.check_key(key).map_err(|_| {
+        crate::telemetry::rate_limited(scope);
+        crate::error::Error::new(ErrorCode::RateLimited, message)
+    })
 }
 
 /// Until `shutdown`, makes the rate limiters forget whoever has been quiet long enough

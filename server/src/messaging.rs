@@ -9,8 +9,8 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use chat_protocol::v1::{
-    Attachment, AttachmentId, ErrorCode, MAX_ATTACHMENTS, MAX_MENTIONS, Message, MessageId,
-    ServerFrame, UserId,
+    Attachment, AttachmentId, MAX_ATTACHMENTS, MAX_MENTIONS, Message, MessageId, ServerFrame,
+    UserId,
 };
 use tungstenite::Utf8Bytes;
 
@@ -124,17 +124,12 @@ pub async fn attachments(
 
 /// Checks the per-user message rate.
 fn check_rate(state: &AppState, user_id: &str) -> Result<()> {
-    state
-        .limits()
-        .messages()
-        .check_key(&user_id.to_owned())
-        .map_err(|_| {
-            crate::telemetry::rate_limited("message");
-            Error::new(
-                ErrorCode::RateLimited,
-                "too many messages; slow down and retry shortly",
-            )
-        })
+    crate::limits::take(
+        state.limits().messages(),
+        &user_id.to_owned(),
+        "message",
+        "too many messages; slow down and retry shortly",
+    )
 }
 
 /// Commits a message. Returns the stored message and whether it was a resend of an

@@ -24,17 +24,12 @@ static DUMMY_HASH: LazyLock<String> =
 
 /// Each attempt costs an argon2 hash: limit attempts per client address.
 fn check_attempt_rate(state: &AppState, peer: SocketAddr) -> Result<()> {
-    state
-        .limits()
-        .sign_ins()
-        .check_key(&peer.ip())
-        .map_err(|_| {
-            crate::telemetry::rate_limited("auth");
-            Error::new(
-                chat_protocol::v1::ErrorCode::RateLimited,
-                "too many registration or login attempts; wait a minute",
-            )
-        })
+    crate::limits::take(
+        state.limits().sign_ins(),
+        &peer.ip(),
+        "auth",
+        "too many registration or login attempts; wait a minute",
+    )
 }
 
 /// Creates a local account and returns a token for it.

@@ -5,7 +5,7 @@
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
-use chat_protocol::v1::{ApiError, BlockList, ErrorCode};
+use chat_protocol::v1::{ApiError, BlockList};
 
 use super::extract::{ApiPath, AuthUser};
 use crate::error::{Error, Result};
@@ -76,20 +76,16 @@ pub async fn unblock(
 
 /// Refuses a block or unblock past the caller's budget (each recounts their rooms).
 fn within_block_limit(state: &AppState, me: &str) -> Result<()> {
-    state
-        .limits()
-        .block_changes()
-        .check_key(&me.to_owned())
-        .map_err(|_| {
-            crate::telemetry::rate_limited("block");
-            Error::new(
-                ErrorCode::RateLimited,
-                format!(
-                    "more than {} blocks and unblocks a minute; retry in a minute",
-                    crate::limits::BLOCK_CHANGES_PER_MINUTE
-                ),
-            )
-        })
+    let message = format!(
+        "more than {} blocks and unblocks a minute; retry in a minute",
+        crate::limits::BLOCK_CHANGES_PER_MINUTE
+    );
+    crate::limits::take(
+        state.limits().block_changes(),
+        &me.to_owned(),
+        "block",
+        &message,
+    )
 }
 
 /// The caller's room list counts their blocks: every device of theirs gets their rooms

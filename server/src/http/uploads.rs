@@ -5,7 +5,7 @@ use axum::Json;
 use axum::body::Body;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, header};
-use chat_protocol::v1::{ApiError, Attachment, ErrorCode};
+use chat_protocol::v1::{ApiError, Attachment};
 use serde::Deserialize;
 
 use super::extract::{ApiQuery, AuthUser};
@@ -55,13 +55,12 @@ pub async fn upload(
     body: Body,
 ) -> Result<(StatusCode, Json<Attachment>)> {
     let name = file_name(query.filename.as_deref().unwrap_or("file"))?;
-    state.limits().uploads().check_key(&user_id).map_err(|_| {
-        crate::telemetry::rate_limited("upload");
-        Error::new(
-            ErrorCode::RateLimited,
-            "too many uploads; retry in a minute",
-        )
-    })?;
+    crate::limits::take(
+        state.limits().uploads(),
+        &user_id,
+        "upload",
+        "too many uploads; retry in a minute",
+    )?;
     let attachments = state.attachments();
     // A declared length over a limit is refused before a byte is read.
     if let Some(length) = declared_length(&headers) {
