@@ -356,6 +356,13 @@ fn server_frames_match_the_documented_json() {
                "display_name": "Ann Smith"}),
     );
     assert_server(
+        ServerFrame::BlockChanged {
+            user_id: USER.into(),
+            blocked: true,
+        },
+        json!({"type": "block_changed", "user_id": USER, "blocked": true}),
+    );
+    assert_server(
         ServerFrame::MessageEdited {
             room_id: ROOM.into(),
             seq: 43,

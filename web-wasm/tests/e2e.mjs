@@ -5,8 +5,9 @@
 // photo whose file name is markup, reloads, comes back online, and both end with the same
 // history, the photo's thumbnail shown on the other device. Photos dropped and pasted
 // arrive too; a slow upload shows its progress; a refused file fails, is retried and
-// discarded. A message that looks like HTML is shown as text; it is reported, and its sender blocked, from the message menu; then
-// the sender deletes his account. A push delivered to the page's service worker through
+// discarded. A message that looks like HTML is shown as text; it is reported, and its
+// sender blocked, from the message menu (her second device hides him too, and shows him
+// again when she unblocks, without reconnecting); then the sender deletes his account. A push delivered to the page's service worker through
 // DevTools shows as a notification. Prints PASS/FAIL per check and "N passed, N failed".
 //
 // Usage: node e2e.mjs   with CHAT_SERVER_BIN, WEB_ROOT, WORK_DIR, ARTIFACTS_DIR and
@@ -319,6 +320,14 @@ async function main() {
     check("a message is reported from its menu",
       await eventually(async () => (await ann.textContent("#notice")).includes("Reported")),
       await ann.textContent("#notice"));
+    // Ann's tablet (a second browser context signed in as her) has the room open too.
+    const annTablet = await (await browser.newContext()).newPage();
+    check("ann signs in on a second device", await login(annTablet, server, annName));
+    await eventually(async () => (await annTablet.$$("#rooms button")).length > 0);
+    await annTablet.click(`#rooms button:text("${bobName}")`);
+    check("her tablet shows bob's messages",
+      await eventually(async () => (await texts(annTablet)).includes("hi ann")),
+      JSON.stringify(await texts(annTablet)));
     await ann.hover(lastFromBob);
     await ann.click(`${lastFromBob} >> button:text("Block sender")`);
     await ann.click("#confirm-yes");
@@ -329,6 +338,13 @@ async function main() {
           && !shown.includes("hi ann");
       }),
       JSON.stringify(await texts(ann)));
+    check("the block reaches her tablet live: his messages are hidden there too",
+      await eventually(async () => {
+        const shown = await texts(annTablet);
+        return shown.filter((text) => text === "Message from a blocked user").length === 2
+          && !shown.includes("hi ann");
+      }),
+      JSON.stringify(await texts(annTablet)));
     const previews = () => ann.$$eval("#rooms .room .preview", (nodes) => nodes.map((node) => node.textContent));
     check("ann's room list no longer shows bob's message as the last one",
       await eventually(async () => (await previews()).includes("offline reply")),
@@ -351,6 +367,11 @@ async function main() {
     check("and his last message is the room's again in ann's list",
       await eventually(async () => (await previews()).includes(attack)),
       JSON.stringify(await previews()));
+    check("and on her tablet, live",
+      await eventually(async () => (await texts(annTablet)).includes("hi ann")
+        && !(await texts(annTablet)).includes("Message from a blocked user")),
+      JSON.stringify(await texts(annTablet)));
+    await annTablet.context().close();
 
     const artifacts = env("ARTIFACTS_DIR");
     mkdirSync(artifacts, { recursive: true });

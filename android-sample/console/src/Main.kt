@@ -207,7 +207,7 @@ suspend fun chat(server: Server) {
     roomLists(ann, bob, room)
     richMessages(ann, bob, room, annSession.userId, bobEvents)
     attachments(ann, bob, room, annEvents, bobEvents, server.dir)
-    moderation(ann, bob, annSession.userId, bobSession.userId, bobEvents)
+    moderation(ann, bob, annSession, bobSession.userId, bobEvents, server.url)
     sessions(ann, bob, room, annSession, annEvents)
     tokenProvider(server, bobSession)
     accountDeletion(server)
@@ -351,7 +351,8 @@ suspend fun roomLists(ann: ChatClient, bob: ChatClient, room: String) {
 }
 
 /** Roles, settings and a kick: the notices reach bob's cache, and the kick ends his membership. */
-suspend fun moderation(ann: ChatClient, bob: ChatClient, annId: String, bobId: String, bobEvents: Recorder) {
+suspend fun moderation(ann: ChatClient, bob: ChatClient, annSession: Session, bobId: String, bobEvents: Recorder, url: String) {
+    val annId = annSession.userId
     val room = ann.createRoom("moderated", RoomVisibility.PRIVATE, listOf(bobId))
     check("the creator owns the room, the others are members",
         bob.members(room).map { it.role } == listOf(MemberRole.OWNER, MemberRole.MEMBER))
@@ -396,12 +397,27 @@ suspend fun moderation(ann: ChatClient, bob: ChatClient, annId: String, bobId: S
     val report = ann.report(shared, target.messageId, null, "abuse")
     check("a report keeps the message and names its sender",
         report.messageContent == "report me" && report.userId == bobId)
+    // Ann's tablet, signed in as her and in the room, hears of her blocks live.
+    val tablet = ChatClient(url, null)
+    val tabletEvents = Recorder()
+    val tabletListening = tablet.listen(tabletEvents)
+    tablet.setSession(annSession)
+    tablet.joinRoom(shared)
+    tablet.connect()
+    val tabletMarks = { tablet.messages(shared, null, 10u).firstOrNull { it.content == "report me" }?.senderBlocked }
+    check("ann's tablet has bob's message", awaitValue { tabletMarks() == false })
     ann.blockUser(bobId)
     check("blocking marks the sender's messages",
         ann.messages(shared, null, 10u).first { it.content == "report me" }.senderBlocked)
     check("the block list names bob", ann.blockedUsers().map { it.userId } == listOf(bobId))
+    check("ann's tablet is told of the block at once (BlocksChanged)",
+        tabletEvents.await { it is ClientEvent.BlocksChanged } != null && tabletMarks() == true)
     ann.unblockUser(bobId)
     check("unblocking unmarks them", !ann.messages(shared, null, 10u).first { it.content == "report me" }.senderBlocked)
+    check("and unmarks them on the tablet",
+        tabletEvents.await { it is ClientEvent.BlocksChanged } != null && tabletMarks() == false)
+    tabletListening.stop()
+    tablet.shutdown()
 
     // Push: the install's FCM token, as FirebaseMessagingService.onNewToken hands it over.
     val device = ann.registerPushToken(PushPlatform.FCM, "console-fcm-token", "com.example.chat", null)

@@ -124,6 +124,16 @@ pub enum ServerFrame {
         /// The name to show from now on.
         display_name: String,
     },
+    /// The user blocked or unblocked someone, on this device or another: sent to every
+    /// connection of the user, so that each device hides (or shows again) the other's
+    /// messages at once. Room summaries recounted with the new block list follow as
+    /// `room_updated`.
+    BlockChanged {
+        /// The user blocked or unblocked.
+        user_id: UserId,
+        /// Whether they are blocked now.
+        blocked: bool,
+    },
     /// A message's content was replaced. A room event with its own seq.
     MessageEdited {
         /// The room whose log holds the edit.
@@ -233,6 +243,7 @@ impl ServerFrame {
             Self::Presence { .. } => "presence",
             Self::RoomUpdated(_) => "room_updated",
             Self::UserUpdated { .. } => "user_updated",
+            Self::BlockChanged { .. } => "block_changed",
             Self::MessageEdited { .. } => "message_edited",
             Self::MessageDeleted { .. } => "message_deleted",
             Self::Reaction(_) => "reaction",

@@ -31,23 +31,23 @@ impl Cache {
         Ok(true)
     }
 
-    /// Marks one user blocked or not.
+    /// Marks one user blocked or not; whether that changed the list.
     ///
     /// # Errors
     ///
     /// When SQLite fails.
-    pub fn set_blocked(&mut self, user_id: &str, blocked: bool) -> Result<()> {
-        if blocked {
+    pub fn set_blocked(&mut self, user_id: &str, blocked: bool) -> Result<bool> {
+        let rows = if blocked {
             self.db.execute(
                 "INSERT INTO blocked_users (user_id) VALUES (?1) ON CONFLICT DO NOTHING",
                 params![user_id],
-            )?;
+            )?
         } else {
             self.db.execute(
                 "DELETE FROM blocked_users WHERE user_id = ?1",
                 params![user_id],
-            )?;
-        }
-        Ok(())
+            )?
+        };
+        Ok(rows > 0)
     }
 }

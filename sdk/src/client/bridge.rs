@@ -101,8 +101,9 @@ pub(crate) trait Io {
     fn send(&mut self, text: String) -> impl Future<Output = Result<(), String>>;
     /// Asks `provider` for a fresh token off the loop; the loop feeds `Token` with it.
     fn refresh_token(&mut self, provider: Arc<dyn TokenProvider>);
-    /// Runs `sync` off the loop (it writes the cache and tells the app itself).
-    fn sync_room_list(&mut self, sync: Arc<RoomListSync>);
+    /// Runs `sync` off the loop (it writes the cache and tells the app itself);
+    /// `recounted`: after a block, the summaries read replace those held.
+    fn sync_room_list(&mut self, sync: Arc<RoomListSync>, recounted: bool);
 }
 
 /// The core, the cache writes and the app events of one client.
@@ -219,26 +220,40 @@ impl Bridge {
             Action::Emit(event) => {
                 // Once live, the list is read again: whatever changed while away; and
                 // uploads that failed for want of a network go again at once.
-                if matches!(&event, Event::State(ConnectionState::Connected)) {
-                    if let Some(sync) = self.shared.room_list_sync.get() {
-                        io.sync_room_list(Arc::clone(sync));
-                    }
-                    if let Some(uploader) = self.shared.uploader.get() {
-                        uploader.kick();
-                    }
+                let connected = matches!(&event, Event::State(ConnectionState::Connected));
+                if connected && let Some(uploader) = self.shared.uploader.get() {
+                    uploader.kick();
                 }
-                self.on_event(event);
+                let blocks_changed = self.on_event(event);
+                if (connected || blocks_changed)
+                    && let Some(sync) = self.shared.room_list_sync.get()
+                {
+                    // After a block made on another device, the counts held were made
+                    // with the old block list: the list read replaces them.
+                    io.sync_room_list(Arc::clone(sync), blocks_changed);
+                }
             }
         }
     }
 
-    /// Writes what the core reports to the cache, then tells the app.
-    fn on_event(&mut self, event: Event) {
+    /// Writes what the core reports to the cache, then tells the app. Returns whether
+    /// the user's block list changed (the room list is to be recounted).
+    fn on_event(&mut self, event: Event) -> bool {
         let me = self.shared.me().unwrap_or_default();
         let shared = Arc::clone(&self.shared);
         let mut cache = shared.cache.lock().expect("cache lock");
         let mut list_changed = None;
+        let mut blocks_changed = false;
         let stored = match event {
+            // A block made on any device of the user, this one included (whichever of the
+            // REST answer and this frame comes first changes the cache; the other is a
+            // no-op).
+            Event::Received(ServerFrame::BlockChanged { user_id, blocked }) => {
+                cache.set_blocked(&user_id, blocked).map(|changed| {
+                    blocks_changed = changed;
+                    changed.then_some(ClientEvent::BlocksChanged)
+                })
+            }
             Event::State(state) => {
                 *self.shared.state.lock().expect("state lock") = state.clone();
                 Ok(Some(ClientEvent::Connection { state }))
@@ -382,6 +397,7 @@ impl Bridge {
                 room_id: Some(room_id),
             });
         }
+        blocks_changed
     }
 
     /// Keeps the room's floor (see `cache::floor`) in step with joins and history pages.

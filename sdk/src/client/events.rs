@@ -77,8 +77,8 @@ pub enum ClientEvent {
         /// The room's last seq at the time: the newest message the server holds.
         last_seq: u64,
     },
-    /// The user's block list changed (on this device or, read at connect, another):
-    /// messages read again show the new `sender_blocked`.
+    /// The user's block list changed, on this device or another (live, or read at
+    /// connect): messages read again show the new `sender_blocked`.
     BlocksChanged,
     /// A room's members or settings changed ("Bob left", a new name): the notice is
     /// in the cache (`notices()`), to show among the messages at its seq.

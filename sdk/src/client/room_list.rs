@@ -40,7 +40,8 @@ impl RoomListSync {
         self.read(true).await
     }
 
-    async fn read(&self, recounted: bool) -> Result<Vec<RoomSummary>, ClientError> {
+    /// [`Self::recount`] when `recounted`, else [`Self::run`].
+    pub(crate) async fn read(&self, recounted: bool) -> Result<Vec<RoomSummary>, ClientError> {
         let shared = self.shared.upgrade().ok_or(ClientError::Closed)?;
         let token = shared
             .token

@@ -24,14 +24,7 @@ impl ChatClient {
     pub async fn block_user(&self, user_id: &str) -> Result<(), ClientError> {
         let path = ["v1", "users", "me", "blocks", user_id];
         let _: Option<serde_json::Value> = self.request(Method::PUT, &path, NONE).await?;
-        self.shared
-            .cache
-            .lock()
-            .expect("cache lock")
-            .set_blocked(user_id, true)?;
-        self.shared.emit(ClientEvent::BlocksChanged);
-        self.recount_room_list().await;
-        Ok(())
+        self.blocks_changed(user_id, true).await
     }
 
     /// Lifts a block.
@@ -42,14 +35,7 @@ impl ChatClient {
     pub async fn unblock_user(&self, user_id: &str) -> Result<(), ClientError> {
         let path = ["v1", "users", "me", "blocks", user_id];
         let _: Option<serde_json::Value> = self.request(Method::DELETE, &path, NONE).await?;
-        self.shared
-            .cache
-            .lock()
-            .expect("cache lock")
-            .set_blocked(user_id, false)?;
-        self.shared.emit(ClientEvent::BlocksChanged);
-        self.recount_room_list().await;
-        Ok(())
+        self.blocks_changed(user_id, false).await
     }
 
     /// The users this user blocked, most recently blocked first, from the server (the
@@ -98,6 +84,22 @@ impl ChatClient {
 }
 
 impl ChatClient {
+    /// The server took the block or unblock: the cache's block list follows, unless the
+    /// server's `block_changed` frame came first and did it (and the recount) already.
+    async fn blocks_changed(&self, user_id: &str, blocked: bool) -> Result<(), ClientError> {
+        let changed = self
+            .shared
+            .cache
+            .lock()
+            .expect("cache lock")
+            .set_blocked(user_id, blocked)?;
+        if changed {
+            self.shared.emit(ClientEvent::BlocksChanged);
+            self.recount_room_list().await;
+        }
+        Ok(())
+    }
+
     /// A block changes rooms' unread counts and last messages (a blocked user's
     /// messages count for neither), so the list is read again from the server. The
     /// block itself is done already: a failure here is only logged, and the next

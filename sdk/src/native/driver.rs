@@ -96,9 +96,9 @@ impl Io for NativeIo {
         });
     }
 
-    fn sync_room_list(&mut self, sync: Arc<RoomListSync>) {
+    fn sync_room_list(&mut self, sync: Arc<RoomListSync>, recounted: bool) {
         tokio::spawn(async move {
-            if let Err(e) = sync.run().await {
+            if let Err(e) = sync.read(recounted).await {
                 tracing::warn!(error = %e, "could not read the room list");
             }
         });

@@ -90,9 +90,9 @@ impl Io for WebIo {
         });
     }
 
-    fn sync_room_list(&mut self, sync: Arc<RoomListSync>) {
+    fn sync_room_list(&mut self, sync: Arc<RoomListSync>, recounted: bool) {
         wasm_bindgen_futures::spawn_local(async move {
-            if let Err(e) = sync.run().await {
+            if let Err(e) = sync.read(recounted).await {
                 tracing::warn!(error = %e, "could not read the room list");
             }
         });

@@ -341,9 +341,40 @@ async fn blocked_senders_are_marked_on_every_device_and_reports_keep_the_content
         })
     ));
 
+    // A block lifted on one device reaches the other live: its messages show again and
+    // its room list counts them.
+    let unread = |client: &ChatClient| {
+        client
+            .room_list()
+            .unwrap()
+            .iter()
+            .find(|r| r.room_id.as_str() == group)
+            .map(|r| r.unread_count)
+    };
+    eventually(5, "the tablet's list leaves Bob out", || {
+        unread(&tablet) == Some(0)
+    })
+    .await;
+    let mut tablet_events = tablet.subscribe();
     ann.unblock_user(&bob_session.user_id).await.unwrap();
     assert_eq!(blocked_flags(&ann), [false, false]);
     assert!(ann.blocked_users().await.unwrap().is_empty());
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(5);
+    while !matches!(
+        tokio::time::timeout_at(deadline, tablet_events.recv())
+            .await
+            .expect("BlocksChanged on the tablet in time"),
+        Ok(ClientEvent::BlocksChanged)
+    ) {}
+    assert_eq!(
+        blocked_flags(&tablet),
+        [false, false],
+        "shown again at once"
+    );
+    eventually(5, "the tablet's list counts Bob's messages again", || {
+        unread(&tablet) == Some(2)
+    })
+    .await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

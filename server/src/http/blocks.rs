@@ -5,7 +5,8 @@
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
-use chat_protocol::v1::{ApiError, BlockList};
+use chat_protocol::v1::{ApiError, BlockList, ServerFrame};
+use tungstenite::Utf8Bytes;
 
 use super::extract::{ApiPath, AuthUser};
 use crate::error::{Error, Result};
@@ -44,6 +45,7 @@ pub async fn block(
         .store()
         .block_user(&me, &user_id, crate::clock::now_ms())
         .await?;
+    tell_devices(&state, &me, &user_id, true);
     recount_room_list(&state, &me).await;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -70,6 +72,7 @@ pub async fn unblock(
     validate::id("user_id", &user_id)?;
     within_block_limit(&state, &me)?;
     state.store().unblock_user(&me, &user_id).await?;
+    tell_devices(&state, &me, &user_id, false);
     recount_room_list(&state, &me).await;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -86,6 +89,19 @@ fn within_block_limit(state: &AppState, me: &str) -> Result<()> {
         "block",
         &message,
     )
+}
+
+/// Every device of the caller, on every process, hides (or shows again) the other
+/// user's messages at once, not at its next connect. Sent before the recounted
+/// summaries, which follow the store's reads.
+fn tell_devices(state: &AppState, me: &str, user_id: &str, blocked: bool) {
+    let frame = ServerFrame::BlockChanged {
+        user_id: user_id.into(),
+        blocked,
+    };
+    state
+        .bus()
+        .publish_to_users(&[me.to_owned()], Utf8Bytes::from(frame.encode()));
 }
 
 /// The caller's room list counts their blocks: every device of theirs gets their rooms

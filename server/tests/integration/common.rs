@@ -278,8 +278,8 @@ impl Client {
         }
     }
 
-    /// The next frame matching `want`, skipping presence, typing, receipt and
-    /// room-list frames (which arrive on their own schedule) and membership and settings
+    /// The next frame matching `want`, skipping presence, typing, receipt,
+    /// room-list and block frames (which arrive on their own schedule) and membership and settings
     /// events (a room-mate joining a public room); any other frame is a test failure.
     pub async fn recv_where(&mut self, want: impl Fn(&ServerFrame) -> bool) -> ServerFrame {
         for _ in 0..1000 {
@@ -294,6 +294,7 @@ impl Client {
                         | ServerFrame::Typing { .. }
                         | ServerFrame::Receipt { .. }
                         | ServerFrame::RoomUpdated(_)
+                        | ServerFrame::BlockChanged { .. }
                         | ServerFrame::MemberChanged(_)
                         | ServerFrame::RoomChanged(_)
                 ),

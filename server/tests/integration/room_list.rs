@@ -735,6 +735,17 @@ async fn a_block_recounts_the_blockers_list_on_every_device_and_live_updates_lea
         set_block(&server, &ann.token, &bob.user_id, reqwest::Method::PUT).await,
         204
     );
+    // First the block itself (published before the store's reads of the recount).
+    let told = phone
+        .recv_where(|f| matches!(f, ServerFrame::BlockChanged { .. }))
+        .await;
+    assert_eq!(
+        told,
+        ServerFrame::BlockChanged {
+            user_id: bob.user_id.as_str().into(),
+            blocked: true
+        }
+    );
     let recounted = phone
         .room_update_until(&room_id, |s| s.unread_count == 1)
         .await;
@@ -767,11 +778,29 @@ async fn a_block_recounts_the_blockers_list_on_every_device_and_live_updates_lea
         set_block(&server, &ann.token, &bob.user_id, reqwest::Method::DELETE).await,
         204
     );
+    let told = phone
+        .recv_where(|f| matches!(f, ServerFrame::BlockChanged { .. }))
+        .await;
+    assert_eq!(
+        told,
+        ServerFrame::BlockChanged {
+            user_id: bob.user_id.as_str().into(),
+            blocked: false
+        }
+    );
     let unblocked = phone
         .room_update_until(&room_id, |s| s.unread_count == 4)
         .await;
     assert_eq!(
         unblocked.last_message.as_ref().map(|m| m.content.as_str()),
         Some("cid again")
+    );
+    // Nobody else is told of a block: bob's connection heard nothing of either.
+    let heard = b.drain().await;
+    assert!(
+        !heard
+            .iter()
+            .any(|f| matches!(f, ServerFrame::BlockChanged { .. })),
+        "{heard:?}"
     );
 }
