@@ -152,6 +152,12 @@ pub struct Config {
     #[arg(long, env = "CHAT_AUTH_ATTEMPTS_PER_MINUTE", default_value_t = 30)]
     pub auth_attempts_per_minute: u32,
 
+    /// Reverse proxies (addresses or networks, comma-separated: `127.0.0.1,10.0.0.0/8`)
+    /// whose `X-Forwarded-For` names the client, for per-address limits. None by
+    /// default: the client is the TCP peer.
+    #[arg(long = "trusted-proxies", env = "CHAT_TRUSTED_PROXIES", value_delimiter = ',', value_parser = crate::client_addr::parse_trusted_proxy)]
+    pub trusted_proxies: Vec<ipnet::IpNet>,
+
     /// Concurrent WebSocket connections one user may hold (the next one is closed with 4009).
     #[arg(long, env = "CHAT_MAX_CONNECTIONS_PER_USER", default_value_t = 5)]
     pub max_connections_per_user: usize,
@@ -410,5 +416,25 @@ mod tests {
         );
         let parsed = Config::parse_from(["chat-server", "--commit-interval", "3ms"]);
         assert_eq!(parsed.commit_interval, Duration::from_millis(3));
+    }
+
+    #[test]
+    fn trusted_proxies_are_a_comma_separated_list_and_a_bad_entry_is_refused() {
+        let none = Config::parse_from(["chat-server"]);
+        assert!(
+            none.trusted_proxies.is_empty(),
+            "nobody is trusted by default"
+        );
+        let parsed =
+            Config::parse_from(["chat-server", "--trusted-proxies", "127.0.0.1,10.0.0.0/8"]);
+        let shown: Vec<String> = parsed
+            .trusted_proxies
+            .iter()
+            .map(ToString::to_string)
+            .collect();
+        assert_eq!(shown, ["127.0.0.1/32", "10.0.0.0/8"]);
+        let refused = Config::try_parse_from(["chat-server", "--trusted-proxies", "lb.internal"])
+            .expect_err("a host name is not a network");
+        assert!(refused.to_string().contains("lb.internal"), "{refused}");
     }
 }

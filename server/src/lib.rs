@@ -13,7 +13,7 @@
 //! | edges | `http`, `ws` | REST handlers and WebSocket connections: parsing, replies, closes |
 //! | use cases | `messaging`, `moderation`, `accounts`, `room_feed`, `access`, `validate`, `store_replies` | sends, edits, deletes; membership and room settings; deactivating and deleting accounts; the live room list; who may do what; input rules; what a client is told of a store failure |
 //! | shared state | `state` | the services a handler needs, cheap to clone |
-//! | side effects | `notify`, `events` (relay), `limits` | offline notifications; the Kafka relay; abuse limits |
+//! | side effects | `notify`, `events` (relay), `limits`, `client_addr` | offline notifications; the Kafka relay; abuse limits, and the client address they count (behind trusted proxies too) |
 //! | real time | `presence`, `typing`, `roster`, `bus`, `hub` | presence; typing; connections across a cluster (Redis); fan-out; this process's connections |
 //! | identity | `auth` | tokens, passwords, the refresh-token purge |
 //! | files | `attachments` | uploads, their checks and thumbnails, the file storage, signed links, the janitor |
@@ -26,6 +26,7 @@ mod app;
 pub mod attachments;
 pub mod auth;
 pub(crate) mod bus;
+pub(crate) mod client_addr;
 pub(crate) mod clock;
 pub mod config;
 pub(crate) mod error;

@@ -2,14 +2,14 @@
 
 use std::sync::LazyLock;
 
-use axum::Json;
-use std::net::SocketAddr;
+use std::net::IpAddr;
 
-use axum::extract::{ConnectInfo, State};
+use axum::Json;
+use axum::extract::State;
 use axum::http::StatusCode;
 use chat_protocol::v1::{ApiError, AuthResponse, Credentials};
 
-use super::extract::ApiJson;
+use super::extract::{ApiJson, ClientIp};
 use crate::auth::{hash_password, verify_password};
 use crate::clock::now_ms;
 use crate::error::{Error, Result};
@@ -23,10 +23,10 @@ static DUMMY_HASH: LazyLock<String> =
     LazyLock::new(|| hash_password("dummy password for timing").unwrap_or_default());
 
 /// Each attempt costs an argon2 hash: limit attempts per client address.
-fn check_attempt_rate(state: &AppState, peer: SocketAddr) -> Result<()> {
+fn check_attempt_rate(state: &AppState, client: IpAddr) -> Result<()> {
     crate::limits::take(
         state.limits().sign_ins(),
-        &peer.ip(),
+        &client,
         "auth",
         "too many registration or login attempts; wait a minute",
     )
@@ -50,10 +50,10 @@ fn check_attempt_rate(state: &AppState, peer: SocketAddr) -> Result<()> {
 )]
 pub async fn register(
     State(state): State<AppState>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    ClientIp(client): ClientIp,
     ApiJson(creds): ApiJson<Credentials>,
 ) -> Result<(StatusCode, Json<AuthResponse>)> {
-    check_attempt_rate(&state, peer)?;
+    check_attempt_rate(&state, client)?;
     if !state.tokens().can_mint() {
         return Err(Error::forbidden(
             "accounts are managed by the external auth service configured for this server",
@@ -96,10 +96,10 @@ pub async fn register(
 )]
 pub async fn login(
     State(state): State<AppState>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    ClientIp(client): ClientIp,
     ApiJson(creds): ApiJson<Credentials>,
 ) -> Result<Json<AuthResponse>> {
-    check_attempt_rate(&state, peer)?;
+    check_attempt_rate(&state, client)?;
     if !state.tokens().can_mint() {
         return Err(Error::forbidden(
             "log in with the external auth service instead",

@@ -1,7 +1,9 @@
 //! Extractors that turn bad requests into protocol errors instead of plain-text rejections.
 
+use std::net::{IpAddr, SocketAddr};
+
 use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
-use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::extract::{ConnectInfo, FromRequest, FromRequestParts, Request};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, StatusCode};
 
@@ -48,6 +50,28 @@ impl FromRequestParts<AppState> for AdminUser {
         } else {
             Err(Error::forbidden("only the server's admins may do this"))
         }
+    }
+}
+
+/// The client's address: the TCP peer's, or the one a trusted reverse proxy names
+/// (`--trusted-proxies`, [`crate::client_addr`]).
+#[derive(Debug, Clone, Copy)]
+pub struct ClientIp(pub IpAddr);
+
+impl FromRequestParts<AppState> for ClientIp {
+    type Rejection = Error;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Error> {
+        let ConnectInfo(peer) = parts
+            .extensions
+            .get::<ConnectInfo<SocketAddr>>()
+            .copied()
+            .ok_or_else(|| Error::internal("client address", &"no peer address"))?;
+        Ok(Self(crate::client_addr::client_ip(
+            peer,
+            &parts.headers,
+            &state.config().trusted_proxies,
+        )))
     }
 }
 

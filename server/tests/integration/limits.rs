@@ -286,6 +286,54 @@ async fn registrations_and_logins_are_rate_limited_per_address() {
     assert_eq!(body["code"], "rate_limited");
 }
 
+/// A failed login from `client`, as a reverse proxy in front of the server would forward
+/// it (`X-Forwarded-For` written by the client, then the proxy's own entry).
+async fn login_via_proxy(server: &TestServer, forwarded_for: &str) -> u16 {
+    server
+        .http
+        .post(server.url("/v1/auth/login"))
+        .header("X-Forwarded-For", forwarded_for)
+        .json(&serde_json::json!({"username": "ann", "password": "wrong password"}))
+        .send()
+        .await
+        .unwrap()
+        .status()
+        .as_u16()
+}
+
+#[tokio::test]
+async fn behind_a_trusted_proxy_sign_in_attempts_count_per_forwarded_client() {
+    let server = TestServer::start_with(|c| {
+        c.auth_attempts_per_minute = 2;
+        c.trusted_proxies = vec!["127.0.0.0/8".parse().unwrap()];
+    })
+    .await;
+    server.register("ann").await; // one attempt of 127.0.0.1's
+    for _ in 0..2 {
+        assert_eq!(login_via_proxy(&server, "203.0.113.1").await, 401);
+    }
+    assert_eq!(login_via_proxy(&server, "203.0.113.1").await, 429);
+    // Another client behind the same proxy has a budget of its own.
+    assert_eq!(login_via_proxy(&server, "203.0.113.2").await, 401);
+    // A client that forges an entry is still counted by the address the proxy appended.
+    assert_eq!(
+        login_via_proxy(&server, "198.51.100.9, 203.0.113.1").await,
+        429
+    );
+}
+
+#[tokio::test]
+async fn without_trusted_proxies_a_forwarded_address_is_not_believed() {
+    let server = TestServer::start_with(|c| c.auth_attempts_per_minute = 2).await;
+    assert_eq!(login_via_proxy(&server, "203.0.113.1").await, 401);
+    assert_eq!(login_via_proxy(&server, "203.0.113.2").await, 401);
+    assert_eq!(
+        login_via_proxy(&server, "203.0.113.3").await,
+        429,
+        "every attempt counts against the TCP peer"
+    );
+}
+
 #[tokio::test]
 async fn connections_beyond_the_server_limit_are_refused_with_503() {
     let server = TestServer::start_with(|c| c.max_connections = 2).await;
