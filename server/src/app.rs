@@ -278,8 +278,8 @@ impl App {
 
     /// Shuts down gracefully: stops accepting (`serving` is what [`App::serve`]
     /// returned, still running), tells every client `server_shutdown`, closes them with
-    /// 1012, and lets in-flight commits finish. Each wait is bounded by
-    /// `--shutdown-grace`.
+    /// 1012, lets in-flight commits finish, and sends the offline notifications they
+    /// made. Each wait is bounded by `--shutdown-grace`.
     pub async fn stop(self, serving: impl Future<Output = ()>) {
         let grace = self.state.config().shutdown_grace;
         tracing::info!("shutting down");
@@ -306,6 +306,9 @@ impl App {
                 task.abort();
             }
         }
+        // No commit is left to make: what was accepted for offline recipients is sent
+        // before the senders stop (a deployment's restart loses no push it could send).
+        self.state.notifier().settle(deadline).await;
         self.bus_shutdown.cancel();
         self.store.close().await;
         tracing::info!("stopped");

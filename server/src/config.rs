@@ -224,7 +224,8 @@ pub struct Config {
     #[arg(long, env = "CHAT_COMMIT_INTERVAL", default_value = "0s", value_parser = humantime::parse_duration)]
     pub commit_interval: Duration,
 
-    /// How long shutdown waits for connections to close and commits to finish.
+    /// How long shutdown waits for connections to close, commits to finish and the
+    /// offline notifications they made to be sent.
     #[arg(long, env = "CHAT_SHUTDOWN_GRACE", default_value = "10s", value_parser = humantime::parse_duration)]
     pub shutdown_grace: Duration,
 

@@ -3,9 +3,11 @@
 //! APNs) to deliver. It goes to a webhook (signed with HMAC-SHA256, retried with
 //! backoff) and, with an event stream configured, to Kafka as a `notification.offline`
 //! event, and to the members' devices through APNs, FCM and Web Push ([`push`]). Chat
-//! never waits for it: the work runs in its own task after the fan-out.
+//! never waits for it: the work runs in its own task after the fan-out. A graceful
+//! shutdown waits (within `--shutdown-grace`) until what was accepted is sent.
 //! Reports of messages and users go to the same webhook, for the server's admins.
 
+mod backlog;
 mod payload;
 pub mod push;
 mod webhook;
@@ -13,6 +15,7 @@ mod webhook;
 use std::sync::Arc;
 
 use chat_protocol::v1::{Message, Report};
+use tokio_util::task::TaskTracker;
 
 pub use payload::{Notification, report_post};
 pub use push::{Push, PushOptions};
@@ -34,6 +37,8 @@ pub struct Notifier {
     include_content: bool,
     store: Arc<dyn Store>,
     presence: Arc<Presence>,
+    /// The tasks finding the recipients of committed messages.
+    tasks: TaskTracker,
 }
 
 impl Notifier {
@@ -54,6 +59,7 @@ impl Notifier {
             include_content,
             store,
             presence,
+            tasks: TaskTracker::new(),
         }
     }
 
@@ -64,7 +70,7 @@ impl Notifier {
         }
         let notifier = Arc::clone(self);
         let message = message.clone();
-        tokio::spawn(async move {
+        self.tasks.spawn(async move {
             if let Err(e) = notifier.notify(&message).await {
                 tracing::warn!(error = %e, "offline notification not sent");
             }
@@ -121,6 +127,25 @@ impl Notifier {
             push.notify(&notification).await?;
         }
         Ok(())
+    }
+
+    /// At shutdown, once no message can be committed any more: waits until the
+    /// notifications of those committed are found and sent (retries included), or
+    /// `deadline`. What is left then is dropped, as a killed process would.
+    pub async fn settle(&self, deadline: tokio::time::Instant) {
+        self.tasks.close();
+        if tokio::time::timeout_at(deadline, self.tasks.wait())
+            .await
+            .is_err()
+        {
+            tracing::warn!("offline notifications still being prepared at the end of the grace");
+        }
+        if let Some(webhook) = &self.webhook {
+            webhook.settled(deadline).await;
+        }
+        if let Some(push) = &self.push {
+            push.settled(deadline).await;
+        }
     }
 
     /// The push services, if any is configured.

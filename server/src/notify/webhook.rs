@@ -6,10 +6,13 @@ use std::time::Duration;
 
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
-use tokio::sync::mpsc;
+use tokio::sync::{OwnedSemaphorePermit, mpsc};
 use tokio_util::sync::CancellationToken;
 
-/// Notifications waiting for the worker before new ones are dropped.
+use super::backlog::Backlog;
+
+/// Notifications held (waiting for the worker, or being sent) before new ones are
+/// dropped.
 const QUEUE: usize = 10_000;
 
 /// Where and how to deliver.
@@ -34,25 +37,51 @@ pub struct WebhookPost {
     pub body: String,
 }
 
+/// A post admitted to the queue, with its place among those held.
+type Admitted = (WebhookPost, OwnedSemaphorePermit);
+
 /// The webhook sender's handle.
 #[derive(Debug)]
 pub struct Webhook {
-    queue: mpsc::Sender<WebhookPost>,
+    held: Backlog,
+    queue: mpsc::UnboundedSender<Admitted>,
 }
 
 impl Webhook {
-    /// Starts the worker; it stops at `shutdown` (what is queued then is dropped).
+    /// Starts the worker; it stops at `shutdown` (what is queued then is dropped: the
+    /// server waits for [`Self::settled`] first).
     pub fn start(config: WebhookConfig, shutdown: CancellationToken) -> Self {
-        let (queue, pending) = mpsc::channel(QUEUE);
+        // Unbounded in type only: nothing enters without a place in `held`.
+        let (queue, pending) = mpsc::unbounded_channel();
         tokio::spawn(run(config, pending, shutdown));
-        Self { queue }
+        Self {
+            held: Backlog::new(QUEUE),
+            queue,
+        }
     }
 
     /// Queues a post; drops it (and counts it) if the queue is full.
     pub fn enqueue(&self, post: WebhookPost) {
-        if self.queue.try_send(post).is_err() {
+        let admitted = self
+            .held
+            .admit()
+            .and_then(|place| self.queue.send((post, place)).ok());
+        if admitted.is_none() {
             crate::telemetry::notification("dropped");
         }
+    }
+
+    /// Waits until every post held is sent or out of attempts, or `deadline`; whether
+    /// they all were. New posts are dropped from then on.
+    pub async fn settled(&self, deadline: tokio::time::Instant) -> bool {
+        let settled = self.held.settled(deadline).await;
+        if !settled {
+            tracing::warn!(
+                held = self.held.held(),
+                "webhook posts not settled by the end of the shutdown grace: dropped"
+            );
+        }
+        settled
     }
 }
 
@@ -70,7 +99,7 @@ pub fn signature(secret: &str, timestamp: i64, body: &str) -> String {
 
 async fn run(
     config: WebhookConfig,
-    mut pending: mpsc::Receiver<WebhookPost>,
+    mut pending: mpsc::UnboundedReceiver<Admitted>,
     shutdown: CancellationToken,
 ) {
     let http = reqwest::Client::builder()
@@ -78,10 +107,11 @@ async fn run(
         .build()
         .unwrap_or_default();
     loop {
-        let post = tokio::select! {
+        // The place is given back when this post is settled.
+        let (post, _place) = tokio::select! {
             () = shutdown.cancelled() => return,
             next = pending.recv() => match next {
-                Some(post) => post,
+                Some(admitted) => admitted,
                 None => return,
             },
         };

@@ -176,6 +176,33 @@ async fn offline_members_get_signed_notifications_and_retries_survive_500s() {
 }
 
 #[tokio::test]
+async fn a_graceful_shutdown_posts_the_notifications_it_accepted() {
+    // The first post fails, and its retry waits longer than the rest of the shutdown.
+    let webhook = Receiver::start(1).await;
+    let server = server_notifying(&webhook, |c| {
+        c.notify_retry = Duration::from_millis(400);
+    })
+    .await;
+    let ann = server.register("ann").await;
+    let bob = server.register("bob").await;
+    let room = server
+        .create_room(&ann.token, "r", "private", &[&bob.user_id])
+        .await;
+    let mut a = server.client(&ann.token).await;
+    a.say(&room, "just before the deployment").await;
+    for _ in 0..500 {
+        if !webhook.requests.lock().unwrap().is_empty() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    drop(a);
+    server.stop().await;
+    let delivered = webhook.delivered(1).await;
+    assert_eq!(delivered[0]["recipients"], serde_json::json!([bob.user_id]));
+}
+
+#[tokio::test]
 async fn nobody_offline_means_no_notification_and_content_only_when_enabled() {
     let webhook = Receiver::start(0).await;
     let server = server_notifying(&webhook, move |c| {

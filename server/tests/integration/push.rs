@@ -370,9 +370,43 @@ async fn throttled_and_failing_pushes_are_retried_and_delivered_once() {
 }
 
 #[tokio::test]
+async fn a_graceful_shutdown_sends_the_pushes_it_accepted_retries_included() {
+    let services = Services::start().await;
+    // The retry waits longer than the rest of the shutdown takes.
+    let server = services
+        .server(|c| c.push.push_retry = Duration::from_millis(400))
+        .await;
+    let (people, room) = in_a_room(&server, "r", &["ann", "bob"]).await;
+    let [ann, bob] = people.as_slice() else {
+        unreachable!("2 people")
+    };
+    register_all(&services, &server, &bob.token, 1).await;
+    services.apns.script.answer(&[503]);
+    services.fcm.script.answer(&[503]);
+    services.web.script.answer(&[503]);
+    let mut a = server.client(&ann.token).await;
+    a.say(&room, "just before the deployment").await;
+    for platform in ["apns", "fcm", "webpush"] {
+        let retried = format!(r#"chat_push_total{{platform="{platform}",outcome="retried"}}"#);
+        server.wait_for_metric(&retried, 1.0).await;
+    }
+    // SIGTERM's path, while every push waits for its retry.
+    drop(a);
+    server.stop().await;
+    services.apns.log.delivered_to(&apns_token(1), 1).await;
+    services.fcm.log.delivered_to("fcm-1", 1).await;
+    services.web.log.delivered_to("web-1", 1).await;
+}
+
+#[tokio::test]
 async fn a_push_service_that_never_answers_does_not_slow_chat() {
     let services = Services::start().await;
-    let server = services.server(|c| c.push.push_concurrency = 2).await;
+    let server = services
+        .server(|c| {
+            c.push.push_concurrency = 2;
+            c.shutdown_grace = Duration::from_secs(1);
+        })
+        .await;
     // A tarpit: it accepts connections and never answers.
     let tarpit = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let tarpit_url = format!("http://{}", tarpit.local_addr().unwrap());
@@ -425,6 +459,9 @@ async fn a_push_service_that_never_answers_does_not_slow_chat() {
         .metric(r#"chat_push_total{platform="webpush",outcome="delivered"}"#)
         .await;
     assert_eq!(delivered, 0.0);
+    // Nor does it hold a shutdown past its grace (TestServer::stop fails after 20 s).
+    drop((a, c));
+    server.stop().await;
 }
 
 #[tokio::test]

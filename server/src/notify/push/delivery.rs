@@ -13,6 +13,7 @@ use tokio::sync::{OwnedSemaphorePermit, Semaphore, mpsc};
 use tokio_util::sync::CancellationToken;
 
 use super::alert::Alert;
+use crate::notify::backlog::Backlog;
 use crate::store::{PushTarget, Store};
 
 /// The longest wait between two attempts, whatever the backoff or `Retry-After` says.
@@ -70,15 +71,16 @@ type Admitted = (PushJob, OwnedSemaphorePermit);
 #[derive(Debug)]
 pub struct Deliveries {
     platform: &'static str,
-    /// One permit per push held, from admission until it is settled: the queue's
-    /// bound covers pushes waiting to retry too.
-    held: Arc<Semaphore>,
+    /// The pushes held, from admission until settled: the queue's bound covers pushes
+    /// waiting to retry too.
+    held: Backlog,
     queue: mpsc::UnboundedSender<Admitted>,
 }
 
 impl Deliveries {
     /// Starts delivering through `gateway`; it stops at `shutdown` (what is queued or
-    /// waiting for a retry then is dropped, as a process that is killed would).
+    /// waiting for a retry then is dropped, as a process that is killed would: the
+    /// server waits for [`Self::settled`] first).
     pub fn start(
         platform: &'static str,
         gateway: Arc<dyn Gateway>,
@@ -99,20 +101,34 @@ impl Deliveries {
         tokio::spawn(worker.run(pending));
         Self {
             platform,
-            held: Arc::new(Semaphore::new(policy.queue.max(1))),
+            held: Backlog::new(policy.queue),
             queue,
         }
     }
 
     /// Queues a push; drops it (and counts it) when as many as the bound are held.
     pub fn enqueue(&self, job: PushJob) {
-        let admitted = Arc::clone(&self.held)
-            .try_acquire_owned()
-            .ok()
+        let admitted = self
+            .held
+            .admit()
             .and_then(|place| self.queue.send((job, place)).ok());
         if admitted.is_none() {
             crate::telemetry::push(self.platform, "dropped");
         }
+    }
+
+    /// Waits until every push held is settled (retries included), or `deadline`;
+    /// whether they all were. New pushes are dropped from then on.
+    pub async fn settled(&self, deadline: tokio::time::Instant) -> bool {
+        let settled = self.held.settled(deadline).await;
+        if !settled {
+            tracing::warn!(
+                platform = self.platform,
+                held = self.held.held(),
+                "pushes not settled by the end of the shutdown grace: dropped"
+            );
+        }
+        settled
     }
 }
 

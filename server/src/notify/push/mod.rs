@@ -197,6 +197,16 @@ impl Push {
         Ok(())
     }
 
+    /// Waits until the pushes of every service are settled, or `deadline`.
+    pub async fn settled(&self, deadline: tokio::time::Instant) {
+        for deliveries in [&self.apns, &self.fcm, &self.web_push]
+            .into_iter()
+            .flatten()
+        {
+            deliveries.settled(deadline).await;
+        }
+    }
+
     /// The queue of `platform`'s service, if it is configured (devices of the others
     /// are left to the webhook, if one relays them).
     fn deliveries(&self, platform: PushPlatform) -> Option<&Deliveries> {
