@@ -331,20 +331,16 @@ async function main() {
     await ann.hover(lastFromBob);
     await ann.click(`${lastFromBob} >> button:text("Block sender")`);
     await ann.click("#confirm-yes");
+    /** Both of bob's messages on `page` are hidden behind the blocked-user notice. */
+    const hidesBob = (page) => eventually(async () => {
+      const shown = await texts(page);
+      return shown.filter((text) => text === "Message from a blocked user").length === 2
+        && !shown.includes("hi ann");
+    });
     check("blocking the sender hides every message of theirs on ann's page",
-      await eventually(async () => {
-        const shown = await texts(ann);
-        return shown.filter((text) => text === "Message from a blocked user").length === 2
-          && !shown.includes("hi ann");
-      }),
-      JSON.stringify(await texts(ann)));
+      await hidesBob(ann), JSON.stringify(await texts(ann)));
     check("the block reaches her tablet live: his messages are hidden there too",
-      await eventually(async () => {
-        const shown = await texts(annTablet);
-        return shown.filter((text) => text === "Message from a blocked user").length === 2
-          && !shown.includes("hi ann");
-      }),
-      JSON.stringify(await texts(annTablet)));
+      await hidesBob(annTablet), JSON.stringify(await texts(annTablet)));
     const previews = () => ann.$$eval("#rooms .room .preview", (nodes) => nodes.map((node) => node.textContent));
     check("ann's room list no longer shows bob's message as the last one",
       await eventually(async () => (await previews()).includes("offline reply")),

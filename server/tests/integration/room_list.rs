@@ -681,6 +681,20 @@ async fn a_badge_stays_exact_while_messages_and_reads_race() {
         .await;
 }
 
+/// The next `block_changed` on `client` says `user_id` is now `blocked` (or not).
+async fn told_of_block(client: &mut Client, user_id: &str, blocked: bool) {
+    let told = client
+        .recv_where(|f| matches!(f, ServerFrame::BlockChanged { .. }))
+        .await;
+    assert_eq!(
+        told,
+        ServerFrame::BlockChanged {
+            user_id: user_id.into(),
+            blocked
+        }
+    );
+}
+
 #[tokio::test]
 async fn a_block_recounts_the_blockers_list_on_every_device_and_live_updates_leave_the_blocked_out()
 {
@@ -736,16 +750,7 @@ async fn a_block_recounts_the_blockers_list_on_every_device_and_live_updates_lea
         204
     );
     // First the block itself (published before the store's reads of the recount).
-    let told = phone
-        .recv_where(|f| matches!(f, ServerFrame::BlockChanged { .. }))
-        .await;
-    assert_eq!(
-        told,
-        ServerFrame::BlockChanged {
-            user_id: bob.user_id.as_str().into(),
-            blocked: true
-        }
-    );
+    told_of_block(&mut phone, &bob.user_id, true).await;
     let recounted = phone
         .room_update_until(&room_id, |s| s.unread_count == 1)
         .await;
@@ -778,16 +783,7 @@ async fn a_block_recounts_the_blockers_list_on_every_device_and_live_updates_lea
         set_block(&server, &ann.token, &bob.user_id, reqwest::Method::DELETE).await,
         204
     );
-    let told = phone
-        .recv_where(|f| matches!(f, ServerFrame::BlockChanged { .. }))
-        .await;
-    assert_eq!(
-        told,
-        ServerFrame::BlockChanged {
-            user_id: bob.user_id.as_str().into(),
-            blocked: false
-        }
-    );
+    told_of_block(&mut phone, &bob.user_id, false).await;
     let unblocked = phone
         .room_update_until(&room_id, |s| s.unread_count == 4)
         .await;
