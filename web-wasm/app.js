@@ -594,6 +594,23 @@ async function search(query) {
   });
 }
 
+/**
+ * Changes the password. This page stays signed in: the SDK moves it to the new session
+ * (stored through `sessionRenewed`), and the server signs every other device out.
+ */
+async function changePassword(current, next) {
+  try {
+    await state.client.changePassword(current, next);
+  } catch (error) {
+    view.notice(error.message);
+    return;
+  }
+  $("password-form").hidden = true;
+  $("current-password").value = "";
+  $("new-password").value = "";
+  view.notice("Password changed. Your other devices are signed out.");
+}
+
 /** Deletes the account on the server, then forgets it here as signing out does. */
 async function deleteAccount(password, eraseMessages) {
   try {
@@ -639,6 +656,15 @@ function wire() {
     signIn($("username").value.trim(), $("password").value, register);
   });
   $("sign-out").addEventListener("click", signOut);
+  $("change-password").addEventListener("click", () => {
+    $("password-form").hidden = false;
+    $("current-password").focus();
+  });
+  $("password-cancel").addEventListener("click", () => { $("password-form").hidden = true; });
+  $("password-form").addEventListener("submit", (event) => {
+    event.preventDefault();
+    changePassword($("current-password").value, $("new-password").value);
+  });
   $("delete-account").addEventListener("click", () => {
     $("delete-account-form").hidden = false;
     $("delete-password").focus();

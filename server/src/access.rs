@@ -6,7 +6,7 @@ use chat_protocol::v1::RoomVisibility;
 use crate::clock::now_ms;
 use crate::error::{Error, Result};
 use crate::state::AppState;
-use crate::store::{AccountStatus, Circle, MembershipAction, RoomRecord, RoomWithMembers};
+use crate::store::{Account, AccountStatus, Circle, MembershipAction, RoomRecord, RoomWithMembers};
 use crate::validate;
 
 /// Loads a room the user is a member of.
@@ -92,6 +92,21 @@ pub struct Caller {
     pub user_id: String,
     /// Token expiry, seconds since the epoch (`exp`).
     pub expires_at: u64,
+    /// When the token was issued, seconds since the epoch (`iat`; 0 when absent).
+    pub issued_at: u64,
+    /// Which token it is ([`token_tag`]): a password change keeps the connections on
+    /// the token it was made with.
+    pub token_tag: u64,
+}
+
+/// A short fingerprint of a token (the first 8 bytes of its SHA-256), to tell one token
+/// from another of the same user without keeping it.
+pub fn token_tag(token: &str) -> u64 {
+    use sha2::Digest as _;
+    let digest = sha2::Sha256::digest(token.as_bytes());
+    let mut first = [0u8; 8];
+    first.copy_from_slice(&digest[..8]);
+    u64::from_le_bytes(first)
 }
 
 /// Resolves an access token to its user. Users of an external issuer are provisioned on
@@ -102,9 +117,12 @@ pub struct Caller {
 /// `unauthorized` for an invalid token or unknown user; `internal` if the store fails.
 pub async fn authenticated_user(state: &AppState, token: &str) -> Result<Caller> {
     let claims = verified(state, token)?;
-    match state.store().account_status(&claims.sub).await? {
-        Some(AccountStatus::Active) => {}
-        Some(AccountStatus::Deactivated | AccountStatus::Deleted) => {
+    match state.store().account(&claims.sub).await? {
+        Some(Account {
+            status: AccountStatus::Active,
+            signed_out_before,
+        }) => not_signed_out(&claims, signed_out_before)?,
+        Some(_) => {
             crate::telemetry::auth_failure("closed_account");
             return Err(Error::unauthorized(
                 "this account was deactivated or deleted",
@@ -115,6 +133,8 @@ pub async fn authenticated_user(state: &AppState, token: &str) -> Result<Caller>
     Ok(Caller {
         user_id: claims.sub,
         expires_at: claims.exp,
+        issued_at: claims.iat,
+        token_tag: token_tag(token),
     })
 }
 
@@ -137,7 +157,10 @@ pub async fn authenticated_user_with_circle(
                 "this account was deactivated or deleted",
             ));
         }
-        Some(circle) => circle,
+        Some(circle) => {
+            not_signed_out(&claims, circle.signed_out_before)?;
+            circle
+        }
         None => {
             // A user provisioned now is in no room yet.
             provision_unknown_user(state, &claims.sub).await?;
@@ -147,8 +170,24 @@ pub async fn authenticated_user_with_circle(
     let caller = Caller {
         user_id: claims.sub,
         expires_at: claims.exp,
+        issued_at: claims.iat,
+        token_tag: token_tag(token),
     };
     Ok((caller, circle))
+}
+
+/// Refuses a token issued before the second of the user's last password change
+/// (`signed_out_before`, ms): the change signed every sign-in out. Tokens minted in that
+/// second, the changing device's new one among them, stay valid.
+fn not_signed_out(claims: &crate::auth::Claims, signed_out_before: Option<i64>) -> Result<()> {
+    let cutoff = signed_out_before.map(|ms| ms.div_euclid(1000));
+    if cutoff.is_some_and(|cutoff| i64::try_from(claims.iat).unwrap_or(i64::MAX) < cutoff) {
+        crate::telemetry::auth_failure("signed_out");
+        return Err(Error::unauthorized(
+            "this token was issued before the account's password was changed; sign in again",
+        ));
+    }
+    Ok(())
 }
 
 fn verified(state: &AppState, token: &str) -> Result<crate::auth::Claims> {

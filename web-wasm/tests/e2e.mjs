@@ -7,7 +7,8 @@
 // arrive too; a slow upload shows its progress; a refused file fails, is retried and
 // discarded. A message that looks like HTML is shown as text; it is reported, and its
 // sender blocked, from the message menu (her second device hides him too, and shows him
-// again when she unblocks, without reconnecting); then the sender deletes his account. A push delivered to the page's service worker through
+// again when she unblocks, without reconnecting); then the sender deletes his account,
+// and the newcomer who takes his name changes his password from the page. A push delivered to the page's service worker through
 // DevTools shows as a notification. Prints PASS/FAIL per check and "N passed, N failed".
 //
 // Usage: node e2e.mjs   with CHAT_SERVER_BIN, WEB_ROOT, WORK_DIR, ARTIFACTS_DIR and
@@ -113,10 +114,10 @@ async function register(page, server, name) {
   return eventually(() => page.isVisible("#app"));
 }
 
-async function login(page, server, name) {
+async function login(page, server, name, password = "correct horse battery") {
   await page.goto(server.url);
   await page.fill("#username", name);
-  await page.fill("#password", "correct horse battery");
+  await page.fill("#password", password);
   await page.click("button[data-action=login]");
   return eventually(() => page.isVisible("#app"));
 }
@@ -467,12 +468,12 @@ async function main() {
       "type PushEnvironment ="];
     const moderation = ["endMembership(", "removeMember(", "setMemberRole(", "banUser(", "unbanUser(",
       "roomBans(", "roomDetails(", "updateRoom(", "notices(", "blockUser(", "unblockUser(",
-      "blockedUsers(", "report(", "deleteAccount(", "sendMessageWith(", "react(", "pin(", "pins(",
+      "blockedUsers(", "report(", "deleteAccount(", "changePassword(currentPassword: string, newPassword: string): Promise<Session>", "sendMessageWith(", "react(", "pin(", "pins(",
       "cachedPins(", "replies(", "searchMessages(", "searchLocal(", "mentionCount: number", "changeFailed",
       "replyTo: string | undefined", "reactions: MessageReaction[]", "sendAttachment(roomId: string, file: Blob",
       "pendingFile(", "thumbnail(", "downloadAttachment(", "attachmentLinks(", "uploadProgress",
       "attachments: MessageAttachment[]", "registerWebPush(", "unregisterPush(", "pushDevices(", "vapidPublicKey(", "setMute(roomId: string"];
-    check("the TypeScript types declare membership, moderation, blocks, reports, account deletion, rich messages and attachments",
+    check("the TypeScript types declare membership, moderation, blocks, reports, password changes, account deletion, rich messages and attachments",
       moderation.every((name) => typings.includes(name)),
       moderation.filter((name) => !typings.includes(name)).join(", "));
     check("the TypeScript types declare every value the API takes, returns or sends",
@@ -554,6 +555,27 @@ async function main() {
       JSON.stringify(await texts(ann)));
     const newcomer = await (await browser.newContext()).newPage();
     check("his name can be taken again", await register(newcomer, server, bobName));
+
+    // The newcomer changes his password from the page: it stays signed in, and only the
+    // new password signs in elsewhere.
+    await newcomer.click("#change-password");
+    await newcomer.fill("#current-password", "correct horse battery");
+    await newcomer.fill("#new-password", "battery staple horse");
+    await newcomer.click("#password-form button[type=submit]");
+    check("a password is changed from the page, which stays signed in",
+      await eventually(async () => (await newcomer.textContent("#notice")).includes("Password changed")
+        && (await newcomer.isVisible("#app"))),
+      await newcomer.textContent("#notice"));
+    const laptop = await (await browser.newContext()).newPage();
+    check("the new password signs in on another device",
+      await login(laptop, server, bobName, "battery staple horse"));
+    await laptop.context().close();
+    const oldPassword = await fetch(`${server.url}/v1/auth/login`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ username: bobName, password: "correct horse battery" }),
+    });
+    check("and the old one no longer does", oldPassword.status === 401, `${oldPassword.status}`);
 
 
     // Hiding the page stores the client's current session (over a stale copy here).

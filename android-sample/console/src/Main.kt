@@ -208,7 +208,7 @@ suspend fun chat(server: Server) {
     richMessages(ann, bob, room, annSession.userId, bobEvents)
     attachments(ann, bob, room, annEvents, bobEvents, server.dir)
     moderation(ann, bob, annSession, bobSession.userId, bobEvents, server.url)
-    sessions(ann, bob, room, annSession, annEvents)
+    sessions(ann, bob, room, annSession, annEvents, "ann_$suffix", server.url)
     tokenProvider(server, bobSession)
     accountDeletion(server)
 
@@ -219,7 +219,10 @@ suspend fun chat(server: Server) {
 }
 
 /** Staying signed in: refresh tokens, renewal of the live connection, sign-out. */
-suspend fun sessions(ann: ChatClient, bob: ChatClient, room: String, annSession: Session, annEvents: Recorder) {
+suspend fun sessions(
+    ann: ChatClient, bob: ChatClient, room: String, annSession: Session, annEvents: Recorder,
+    annName: String, url: String,
+) {
     val refresh = annSession.refreshToken
     check("the session carries a refresh token", refresh != null && annSession.refreshExpiresAt != null)
     val next = ann.refreshSession(refresh!!)
@@ -243,7 +246,34 @@ suspend fun sessions(ann: ChatClient, bob: ChatClient, room: String, annSession:
         check("a used refresh token is refused as unauthorized", e.code == ErrorCode.UNAUTHORIZED)
     }
     check("the current session is the newest", ann.currentSession()?.refreshToken == next.refreshToken)
-    ann.signOut(next.refreshToken!!)
+
+    // A password change keeps this device (on a new session) and signs ann's others out.
+    val other = ChatClient(url, null)
+    val otherEvents = Recorder()
+    val otherListening = other.listen(otherEvents)
+    other.login(annName, "correct horse battery")
+    other.connect()
+    check("ann's other device connects",
+        otherEvents.await { it is ClientEvent.Connection && it.state is ConnectionState.Connected } != null)
+    delay(1_100) // token times are whole seconds: the change comes in a later one
+    try {
+        ann.changePassword("not the password", "battery staple horse")
+        check("a wrong current password is refused", false)
+    } catch (e: ChatException.Server) {
+        check("a wrong current password throws ChatException.Server(forbidden)", e.code == ErrorCode.FORBIDDEN)
+    }
+    val changed = ann.changePassword("correct horse battery", "battery staple horse")
+    check("the password change hands over the new session",
+        changed.userId == annSession.userId && ann.currentSession()?.token == changed.token)
+    check("ann's other device has to sign in again",
+        otherEvents.await { it is ClientEvent.Connection && it.state is ConnectionState.NeedsToken } != null)
+    bob.sendMessage(room, "after the password change")
+    check("this device keeps receiving",
+        annEvents.await { it is ClientEvent.Message && it.message.content == "after the password change" } != null)
+    otherListening.stop()
+    other.shutdown()
+
+    ann.signOut(changed.refreshToken!!)
     check("signing out forgets the session", ann.currentSession() == null)
     check("signing out disconnects",
         annEvents.await { it is ClientEvent.Connection && it.state is ConnectionState.Disconnected } != null)

@@ -1,4 +1,6 @@
-//! Deleting the user's own account, for Kotlin and Swift.
+//! Changing the user's password and deleting their account, for Kotlin and Swift.
+
+use chat_sdk::Session;
 
 use crate::client::ChatClient;
 use crate::error::ChatError;
@@ -6,6 +8,23 @@ use crate::runtime::on_runtime;
 
 #[uniffi::export]
 impl ChatClient {
+    /// Changes the signed-in user's password: every other sign-in of the user ends, and
+    /// this client moves to the returned session (store it; it is also reported as
+    /// `SessionRenewed`).
+    pub async fn change_password(
+        &self,
+        current_password: String,
+        new_password: String,
+    ) -> Result<Session, ChatError> {
+        let inner = self.inner.clone();
+        on_runtime(async move {
+            inner
+                .change_password(&current_password, &new_password)
+                .await
+        })
+        .await
+    }
+
     /// Deletes the signed-in user's account (`password` for accounts of this server,
     /// `null` for an external auth service's users); the client is then signed out and
     /// its cache emptied.

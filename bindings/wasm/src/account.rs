@@ -1,12 +1,30 @@
-//! Deleting the user's own account, for JavaScript.
+//! Changing the user's password and deleting their account, for JavaScript.
 
+use chat_sdk::Session;
+use tsify::Ts;
 use wasm_bindgen::prelude::*;
 
-use crate::client::ChatClient;
+use crate::client::{ChatClient, typed};
 use crate::error::to_js;
 
 #[wasm_bindgen]
 impl ChatClient {
+    /// Changes the signed-in user's password: every other sign-in of the user ends, and
+    /// this client moves to the returned session (store it; it is also reported as
+    /// `sessionRenewed`).
+    #[wasm_bindgen(js_name = changePassword)]
+    pub async fn change_password(
+        &self,
+        #[wasm_bindgen(js_name = currentPassword)] current_password: String,
+        #[wasm_bindgen(js_name = newPassword)] new_password: String,
+    ) -> Result<Ts<Session>, JsValue> {
+        let changed = self
+            .inner
+            .change_password(&current_password, &new_password)
+            .await;
+        typed(&changed.map_err(to_js)?)
+    }
+
     /// Deletes the signed-in user's account (`password` for accounts of this server,
     /// `undefined` for an external auth service's users); the client is then signed out
     /// and its cache emptied.

@@ -22,6 +22,28 @@ pub struct Credentials {
     pub password: String,
 }
 
+/// Body of `POST /v1/users/me/password`: the password now, and the one to use from
+/// then on.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct PasswordChange {
+    /// The account's password now.
+    pub current_password: String,
+    /// 8–256 characters.
+    #[cfg_attr(feature = "openapi", schema(min_length = 8, max_length = 256))]
+    pub new_password: String,
+}
+
+// Hand-written so that passwords never reach a log line.
+impl std::fmt::Debug for PasswordChange {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PasswordChange")
+            .field("current_password", &"<redacted>")
+            .field("new_password", &"<redacted>")
+            .finish()
+    }
+}
+
 // Hand-written so that passwords never reach a log line.
 impl std::fmt::Debug for Credentials {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {

@@ -11,6 +11,7 @@ mod error;
 mod events;
 mod moderation;
 mod mute;
+mod password;
 mod push;
 mod refresher;
 mod rest;

@@ -233,3 +233,63 @@ async fn an_apps_token_provider_renews_the_live_connection() {
     ann.shutdown();
     drop(server);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_password_change_keeps_this_device_and_signs_the_others_out() {
+    let server = Server::start().await;
+    let url = format!("http://{}", server.addr);
+    let phone = ChatClient::open(fast_config(url.clone(), None)).unwrap();
+    phone
+        .register("ann", "correct horse battery")
+        .await
+        .unwrap();
+    let tablet = ChatClient::open(fast_config(url.clone(), None)).unwrap();
+    tablet.login("ann", "correct horse battery").await.unwrap();
+    for client in [&phone, &tablet] {
+        client.connect().unwrap();
+        connected(client).await;
+    }
+    // Token times are whole seconds: the change comes in a later one than the tokens.
+    tokio::time::sleep(Duration::from_millis(1_100)).await;
+    let mut phone_events = phone.subscribe();
+
+    let wrong = phone
+        .change_password("not the password", "battery staple horse")
+        .await;
+    assert!(
+        matches!(&wrong, Err(chat_sdk::ClientError::Server { code, .. }) if *code == chat_protocol::v1::ErrorCode::Forbidden),
+        "{wrong:?}"
+    );
+    let session = phone
+        .change_password("correct horse battery", "battery staple horse")
+        .await
+        .unwrap();
+    assert_eq!(phone.current_session(), Some(session.clone()));
+    // The tablet is signed out: its refresh token is revoked, so it waits for a sign-in.
+    eventually(10, "the tablet needs a sign-in", || {
+        matches!(
+            tablet.connection_state(),
+            ConnectionState::NeedsToken { .. }
+        )
+    })
+    .await;
+    // The phone stays connected on its new session, and the app was handed it to store.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(phone.connection_state(), ConnectionState::Connected);
+    let mut renewed = None;
+    while let Ok(event) = phone_events.try_recv() {
+        if let ClientEvent::SessionRenewed { session } = event {
+            renewed = Some(session);
+        }
+    }
+    assert_eq!(renewed, Some(session));
+    assert!(phone.rooms().await.is_ok(), "REST with the new session");
+    // The new password signs in again on the tablet.
+    tablet
+        .login("ann", "battery staple horse")
+        .await
+        .expect("the new password");
+    phone.shutdown();
+    tablet.shutdown();
+    drop(server);
+}

@@ -126,12 +126,19 @@ impl TokenService {
         };
         let now = u64::try_from(now_ms / 1000).unwrap_or(0);
         let exp = now + self.ttl.as_secs();
+        // A unique id, so that two tokens of one user minted in the same second differ:
+        // a password change keeps the connections of the token it was made with only.
+        let mut other = serde_json::Map::new();
+        other.insert(
+            "jti".to_owned(),
+            serde_json::Value::String(uuid::Uuid::new_v4().simple().to_string()),
+        );
         let claims = Claims {
             sub: user_id.to_owned(),
             exp,
             iat: now,
             iss: self.issuer.clone(),
-            other: serde_json::Map::new(),
+            other,
         };
         let token = jsonwebtoken::encode(&Header::new(self.algorithm), &claims, key)
             .map_err(|e| Error::internal("token signing failed", &e))?;

@@ -23,7 +23,7 @@ static DUMMY_HASH: LazyLock<String> =
     LazyLock::new(|| hash_password("dummy password for timing").unwrap_or_default());
 
 /// Each attempt costs an argon2 hash: limit attempts per client address.
-fn check_attempt_rate(state: &AppState, client: IpAddr) -> Result<()> {
+pub(super) fn check_attempt_rate(state: &AppState, client: IpAddr) -> Result<()> {
     crate::limits::take(
         state.limits().sign_ins(),
         &client,

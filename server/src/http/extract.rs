@@ -22,6 +22,22 @@ impl FromRequestParts<AppState> for AuthUser {
     }
 }
 
+/// The authenticated caller with its token's times, for a change that signs other
+/// sessions out but the caller's (a password change).
+#[derive(Debug, Clone)]
+pub struct AuthCaller(pub crate::access::Caller);
+
+impl FromRequestParts<AppState> for AuthCaller {
+    type Rejection = Error;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Error> {
+        let token = bearer(&parts.headers)?;
+        crate::access::authenticated_user(state, token)
+            .await
+            .map(Self)
+    }
+}
+
 /// The user whose token `Authorization: Bearer <token>` in `headers` carries.
 ///
 /// # Errors

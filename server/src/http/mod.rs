@@ -13,6 +13,7 @@ mod messages;
 mod metrics;
 mod moderation;
 mod openapi;
+mod password;
 mod reports;
 mod response;
 mod rich;
@@ -92,6 +93,7 @@ pub fn router(state: AppState) -> Router {
             "/v1/admin/users/{user_id}/deactivate",
             post(admin::deactivate),
         )
+        .route("/v1/users/me/password", post(password::change_password))
         .route("/v1/users/me/blocks", get(blocks::list))
         .route(
             "/v1/users/me/blocks/{user_id}",

@@ -12,7 +12,7 @@ use utoipa::{Modify, OpenApi};
 
 use super::{
     account, admin, attachments, auth, blocks, devices, health, messages, metrics, moderation,
-    reports, rich, room_list, rooms, sessions, uploads, users,
+    password, reports, rich, room_list, rooms, sessions, uploads, users,
 };
 
 /// The document's paths and the schemas they reach.
@@ -53,6 +53,7 @@ use super::{
         devices::list,
         devices::vapid_public_key,
         account::delete_me,
+        password::change_password,
         admin::reports,
         admin::deactivate,
         admin::delete_room,

@@ -84,6 +84,16 @@ pub enum AccountClosed {
     Deactivated,
     /// The user deleted their account (close code 4001).
     Deleted,
+    /// The user changed their password: connections on a token issued before the
+    /// second `before` (seconds since the epoch) close with 4001, but for those on the
+    /// token the change was made with (`kept`, its [`crate::access::token_tag`]),
+    /// whose client moves them to its new session itself.
+    SignedOut {
+        /// The cutoff, seconds since the epoch.
+        before: u64,
+        /// The tag of the token the change was made with.
+        kept: u64,
+    },
 }
 
 /// The hub's end of a connection's delivery queue.

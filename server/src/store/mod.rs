@@ -165,6 +165,9 @@ pub struct Circle {
     pub co_members: Vec<String>,
     /// The account was deactivated or deleted: its tokens are refused.
     pub closed: bool,
+    /// When the user last changed their password (ms since the epoch): access tokens
+    /// issued in an earlier second are refused.
+    pub signed_out_before: Option<i64>,
 }
 
 /// Where a page of a room list starts: after the room with this activity time and id.
@@ -210,6 +213,16 @@ pub struct NewRoom {
     pub members: Vec<String>,
     /// Creation time, ms since the epoch.
     pub now: i64,
+}
+
+/// An account as token checks see it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Account {
+    /// Whether it may be used.
+    pub status: AccountStatus,
+    /// When the user last changed their password (ms since the epoch): access tokens
+    /// issued in an earlier second are refused.
+    pub signed_out_before: Option<i64>,
 }
 
 /// Whether an account may be used.
@@ -418,8 +431,18 @@ pub trait Store: Send + Sync + std::fmt::Debug + 'static {
     async fn room_info(&self, room_id: &str, user_id: &str) -> Result<Option<RoomInfo>>;
     /// A room's bans, newest first.
     async fn room_bans(&self, room_id: &str) -> Result<Vec<RoomBan>>;
+    /// Whether the account exists (`None`: no such user), may be used, and since when
+    /// its older access tokens are refused.
+    async fn account(&self, user_id: &str) -> Result<Option<Account>>;
     /// Whether the account exists (`None`: no such user) and may be used.
-    async fn account_status(&self, user_id: &str) -> Result<Option<AccountStatus>>;
+    async fn account_status(&self, user_id: &str) -> Result<Option<AccountStatus>> {
+        Ok(self.account(user_id).await?.map(|account| account.status))
+    }
+    /// Replaces the user's password hash and signs every sign-in out: access tokens
+    /// issued before `now`'s second are refused from then on, every refresh token is
+    /// deleted, and so is every push device (the device that changed it registers
+    /// again). False when there is no such active user.
+    async fn change_password(&self, user_id: &str, password_hash: &str, now: i64) -> Result<bool>;
     /// Closes an account (`status` deactivated or deleted): its refresh tokens and
     /// blocks go; a deleted account's name is freed and its profile reads "Deleted
     /// user". False when there is no such user.

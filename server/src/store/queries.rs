@@ -155,11 +155,12 @@ pub(super) const ROOM_WITH_MEMBERS: &str = "SELECT id, name, visibility, last_se
 /// when there is no such user. DISTINCT keeps a member of many big rooms from getting a
 /// row per shared room.
 pub(super) const KNOWN_USER_CIRCLE: &str =
-    "SELECT CASE WHEN closed IS NULL THEN 'user' ELSE 'closed' END AS kind, id
+    "SELECT CASE WHEN closed IS NULL THEN 'user' ELSE 'closed' END AS kind, id,
+            signed_out_before AS cutoff
      FROM users WHERE id = $1
      UNION ALL
-     SELECT 'room', room_id FROM room_members WHERE user_id = $1
+     SELECT 'room', room_id, CAST(NULL AS BIGINT) FROM room_members WHERE user_id = $1
      UNION ALL
-     SELECT DISTINCT 'peer', other.user_id FROM room_members mine
+     SELECT DISTINCT 'peer', other.user_id, CAST(NULL AS BIGINT) FROM room_members mine
      JOIN room_members other ON other.room_id = mine.room_id AND other.user_id <> $1
      WHERE mine.user_id = $1";

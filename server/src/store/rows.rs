@@ -115,7 +115,10 @@ impl FoldRows for CircleRows {
                 self.circle.closed = true;
                 self.exists = true;
             }
-            _ => self.exists = true,
+            _ => {
+                self.circle.signed_out_before = row.optional_integer("cutoff")?;
+                self.exists = true;
+            }
         }
         Ok(())
     }

@@ -62,6 +62,12 @@ pub(super) struct Connection {
     /// When the connection's token expires, seconds since the epoch (`exp`); moved on
     /// by `authenticate` with a fresh token.
     pub(super) token_expires_at: u64,
+    /// When the connection's newest token was issued (`iat`), seconds since the epoch:
+    /// a password change signs out connections on tokens issued before it.
+    pub(super) token_issued_at: u64,
+    /// The tag of the token the connection authenticated with
+    /// ([`crate::access::token_tag`]).
+    pub(super) token_tag: u64,
 }
 
 impl std::fmt::Debug for Connection {
@@ -202,6 +208,8 @@ async fn open(
             .per_connection(EPHEMERAL_PER_SECOND, EPHEMERAL_BURST),
         strikes: 0,
         token_expires_at: caller.expires_at,
+        token_issued_at: caller.issued_at,
+        token_tag: caller.token_tag,
     });
     Some((connection, hub_entry, presence))
 }

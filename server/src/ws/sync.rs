@@ -226,6 +226,15 @@ impl Connection {
             Delivery::Close(AccountClosed::Deleted) => {
                 return Err(End::Close(close::UNAUTHORIZED, "account deleted"));
             }
+            Delivery::Close(AccountClosed::SignedOut { before, kept }) => {
+                if self.token_issued_at < before && self.token_tag != kept {
+                    return Err(End::Close(
+                        close::UNAUTHORIZED,
+                        "signed out: the account's password was changed",
+                    ));
+                }
+                return Ok(());
+            }
             Delivery::RoomDeleted(room_id) => {
                 if self.cursors.contains_key(&*room_id) {
                     return self.end_room(&room_id, LeaveReason::RoomDeleted).await;

@@ -1,6 +1,7 @@
 //! Sessions across processes: refresh tokens are one store's state, so a token rotated
 //! on one process is spent on every process, and a live connection renews its token on
-//! whichever process it is connected to.
+//! whichever process it is connected to; a password changed on one process signs out
+//! connections on the other.
 
 use chat_protocol::v1::{AuthResponse, ClientFrame, ServerFrame};
 use serde_json::json;
@@ -121,4 +122,52 @@ async fn a_push_device_registered_on_one_process_is_known_to_the_other() {
         .unwrap();
     assert_ne!(fresh["device_id"], moved["device_id"]);
     assert_eq!(devices(&one, &carol.token).await, 1);
+}
+
+#[tokio::test]
+#[ignore = "needs PostgreSQL and Redis: scripts/cluster-test.sh"]
+async fn a_password_changed_on_one_process_signs_out_connections_on_the_other() {
+    let cluster = Cluster::new().await;
+    let (one, two) = cluster.two_nodes(&[]).await;
+    let ann = one.register("ann").await;
+    let elsewhere: AuthResponse = http_client()
+        .post(two.url("/v1/auth/login"))
+        .json(&json!({"username": "ann", "password": "correct horse battery"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    // Token times are whole seconds: the change must come in a later one.
+    let minted_by = now_secs();
+    while now_secs() <= minted_by {
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    let mut there = two.client(&elsewhere.token).await;
+    let mut here = two.client(&ann.token).await;
+    let changed = http_client()
+        .post(one.url("/v1/users/me/password"))
+        .bearer_auth(&ann.token)
+        .json(&json!({"current_password": "correct horse battery", "new_password": "battery staple horse"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(changed.status(), 200);
+    let session: AuthResponse = changed.json().await.unwrap();
+    assert_eq!(
+        there.closed().await,
+        Some(chat_protocol::v1::close::UNAUTHORIZED)
+    );
+    // The connection on the token the change was made with stays, on the other process
+    // too, and takes the new session.
+    here.send(&ClientFrame::Authenticate {
+        token: session.token.clone(),
+    })
+    .await;
+    assert!(matches!(
+        here.recv_where(|f| matches!(f, ServerFrame::Authenticated { .. }))
+            .await,
+        ServerFrame::Authenticated { .. }
+    ));
 }

@@ -343,6 +343,7 @@ async fn the_openapi_document_describes_every_rest_endpoint() {
         "GET /v1/rooms/{room_id}/pins",
         "GET /v1/search/messages",
         "POST /v1/uploads",
+        "POST /v1/users/me/password",
         "GET /v1/attachments/{attachment_id}",
         "GET /v1/attachments/{attachment_id}/thumbnail",
         "GET /v1/attachments/{attachment_id}/links",

@@ -168,3 +168,134 @@ async fn with_an_external_issuer_there_are_no_refresh_tokens() {
     assert_eq!(status, 403, "{body}");
     assert_eq!(body["code"], "forbidden");
 }
+
+/// Sleeps into the next second: tokens issued before it are then "earlier" for a
+/// password change made after it (token times are whole seconds).
+async fn next_second() {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap();
+    tokio::time::sleep(Duration::from_millis(
+        1_050 - u64::from(now.subsec_millis()),
+    ))
+    .await;
+}
+
+async fn change_password(server: &TestServer, token: Option<&str>, body: Value) -> (u16, Value) {
+    crate::common::send_json(
+        server,
+        reqwest::Method::POST,
+        token,
+        "/v1/users/me/password",
+        body,
+    )
+    .await
+}
+
+#[tokio::test]
+async fn a_password_change_signs_every_other_session_out_and_keeps_the_changing_one() {
+    let server = TestServer::start().await;
+    let ann = server.register("ann").await; // this device
+    let stolen = server.login("ann").await; // a sign-in elsewhere
+    assert_ne!(stolen.token, ann.token, "tokens of one second differ too");
+    let (status, _) = crate::common::send_json(
+        &server,
+        reqwest::Method::POST,
+        Some(&stolen.token),
+        "/v1/devices",
+        json!({"platform": "fcm", "token": "stolen-device-token"}),
+    )
+    .await;
+    assert_eq!(status, 200);
+    next_second().await;
+    let mut here = server.client(&ann.token).await;
+    let mut there = server.client(&stolen.token).await;
+
+    // Refused, and nothing changes: no token, a wrong current password, a short new one,
+    // a body that is not the JSON asked for.
+    let good = json!({"current_password": "correct horse battery", "new_password": "battery staple horse"});
+    let refusals = [
+        (None, good.clone(), 401, "unauthorized"),
+        (
+            Some(&ann.token),
+            json!({"current_password": "wrong password", "new_password": "battery staple horse"}),
+            403,
+            "forbidden",
+        ),
+        (
+            Some(&ann.token),
+            json!({"current_password": "correct horse battery", "new_password": "short"}),
+            400,
+            "invalid_request",
+        ),
+        (
+            Some(&ann.token),
+            json!({"new_password": 7}),
+            400,
+            "invalid_request",
+        ),
+    ];
+    for (token, body, status, code) in refusals {
+        let (got, answer) = change_password(&server, token.map(String::as_str), body).await;
+        assert_eq!(
+            (got, answer["code"].as_str()),
+            (status, Some(code)),
+            "{answer}"
+        );
+    }
+    let (status, _) = server.get_json(&stolen.token, "/v1/rooms").await;
+    assert_eq!(status, 200, "nothing changed yet");
+
+    let (status, body) = change_password(&server, Some(&ann.token), good).await;
+    assert_eq!(status, 200, "{body}");
+    let session: AuthResponse = serde_json::from_value(body).unwrap();
+    assert_eq!(session.user_id, ann.user_id);
+
+    // The other sign-in is over: its connection closes with 4001, its access and refresh
+    // tokens are refused, and its push device is gone.
+    assert_eq!(there.closed().await, Some(4001));
+    let (status, body) = server.get_json(&stolen.token, "/v1/rooms").await;
+    assert_eq!(status, 401, "{body}");
+    assert_eq!(refresh(&server, &refresh_token(&stolen)).await.0, 401);
+    assert_eq!(refresh(&server, &refresh_token(&ann)).await.0, 401);
+    let (status, devices) = server.get_json(&session.token, "/v1/devices").await;
+    assert_eq!(
+        (status, devices["devices"].as_array().map(Vec::len)),
+        (200, Some(0))
+    );
+    // A new connection on an old token is refused too.
+    let mut again = crate::common::Client::connect(&server).await;
+    again
+        .send(&chat_protocol::v1::ClientFrame::Authenticate {
+            token: stolen.token.clone(),
+        })
+        .await;
+    assert_eq!(again.closed().await, Some(4001));
+
+    // This device goes on: its connection stayed open and moves to the new session.
+    here.send(&chat_protocol::v1::ClientFrame::Authenticate {
+        token: session.token.clone(),
+    })
+    .await;
+    assert!(matches!(
+        here.recv_where(|f| matches!(f, chat_protocol::v1::ServerFrame::Authenticated { .. }))
+            .await,
+        chat_protocol::v1::ServerFrame::Authenticated { .. }
+    ));
+    assert_eq!(refresh(&server, &refresh_token(&session)).await.0, 200);
+
+    // The old password no longer signs in; the new one does.
+    for (password, status) in [
+        ("correct horse battery", 401),
+        ("battery staple horse", 200),
+    ] {
+        let login = server
+            .http
+            .post(server.url("/v1/auth/login"))
+            .json(&json!({"username": "ann", "password": password}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(login.status(), status, "{password}");
+    }
+}

@@ -5,8 +5,8 @@
 use sqlx::{ColumnIndex, Decode, Encode, Executor, IntoArguments, Row, Type};
 
 use super::{Backend, SqlStore};
-use crate::store::AccountStatus;
 use crate::store::error::{Error, Result};
+use crate::store::{Account, AccountStatus};
 
 /// What a deleted account's profile shows.
 const DELETED_NAME: &str = "Deleted user";
@@ -23,15 +23,16 @@ where
     for<'r> Option<String>: Decode<'r, DB> + Type<DB>,
     for<'r> &'r str: ColumnIndex<DB::Row>,
 {
-    /// The account's status; `None` when there is no such user.
-    pub(super) async fn status_of(&self, user_id: &str) -> Result<Option<AccountStatus>> {
-        let row = sqlx::query::<DB>("SELECT closed FROM users WHERE id = $1")
+    /// The account's status and password-change cutoff; `None` when there is no such
+    /// user.
+    pub(super) async fn account_of(&self, user_id: &str) -> Result<Option<Account>> {
+        let row = sqlx::query::<DB>("SELECT closed, signed_out_before FROM users WHERE id = $1")
             .bind(user_id)
             .fetch_optional(&self.pool)
             .await?;
         let Some(row) = row else { return Ok(None) };
         let closed: Option<String> = row.try_get("closed")?;
-        Ok(Some(match closed.as_deref() {
+        let status = match closed.as_deref() {
             None => AccountStatus::Active,
             Some("deactivated") => AccountStatus::Deactivated,
             Some("deleted") => AccountStatus::Deleted,
@@ -41,7 +42,38 @@ where
                     value: other.to_owned(),
                 });
             }
+        };
+        Ok(Some(Account {
+            status,
+            signed_out_before: row.try_get("signed_out_before")?,
         }))
+    }
+
+    /// [`crate::store::Store::change_password`], in one transaction.
+    pub(super) async fn replace_password(
+        &self,
+        user_id: &str,
+        password_hash: &str,
+        now: i64,
+    ) -> Result<bool> {
+        let mut tx = DB::begin_write(&self.pool).await?;
+        let updated = sqlx::query::<DB>(
+            "UPDATE users SET password_hash = $1, signed_out_before = $2
+             WHERE id = $3 AND closed IS NULL",
+        )
+        .bind(password_hash)
+        .bind(now)
+        .bind(user_id)
+        .execute(&mut *tx)
+        .await?;
+        if DB::rows_affected(&updated) == 0 {
+            return Ok(false);
+        }
+        // Pushes would still reach a device signed out by the change (one that was
+        // stolen, say); the device that made the change registers again.
+        end_sign_ins::<DB>(&mut tx, user_id).await?;
+        tx.commit().await?;
+        Ok(true)
     }
 
     /// Closes the account in one transaction; false when there is no such user.
@@ -75,15 +107,8 @@ where
         if DB::rows_affected(&updated) == 0 {
             return Ok(false);
         }
-        sqlx::query::<DB>("DELETE FROM refresh_tokens WHERE user_id = $1")
-            .bind(user_id)
-            .execute(&mut *tx)
-            .await?;
         // A closed account gets no notifications.
-        sqlx::query::<DB>("DELETE FROM push_devices WHERE user_id = $1")
-            .bind(user_id)
-            .execute(&mut *tx)
-            .await?;
+        end_sign_ins::<DB>(&mut tx, user_id).await?;
         if status == AccountStatus::Deleted {
             sqlx::query::<DB>("DELETE FROM user_blocks WHERE blocker_id = $1 OR blocked_id = $1")
                 .bind(user_id)
@@ -115,4 +140,24 @@ where
             .map(|row| Ok((row.try_get("room_id")?, row.try_get("id")?)))
             .collect()
     }
+}
+
+/// Ends every sign-in of the user: their refresh tokens and push devices go.
+async fn end_sign_ins<DB>(conn: &mut DB::Connection, user_id: &str) -> Result<()>
+where
+    DB: Backend,
+    for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
+    DB::Arguments: IntoArguments<DB>,
+    for<'q> &'q str: Encode<'q, DB> + Type<DB>,
+{
+    for statement in [
+        "DELETE FROM refresh_tokens WHERE user_id = $1",
+        "DELETE FROM push_devices WHERE user_id = $1",
+    ] {
+        sqlx::query::<DB>(statement)
+            .bind(user_id)
+            .execute(&mut *conn)
+            .await?;
+    }
+    Ok(())
 }

@@ -40,10 +40,10 @@ use super::sqlite::batched_writes::BatchedWrites;
 use super::sqlite::readers::Readers;
 use super::write::{MessageChange, NewMessage, Sent};
 use super::{
-    AccountStatus, AttachmentForSend, AttachmentRecord, Circle, CommittedEvent, EventOutbox,
-    MutedMember, NewPushDevice, NewReport, NewRoom, OutboxRow, Page, PageRange, PushTarget,
-    RefreshTokenRecord, RoomInfo, RoomListCursor, RoomListEntry, RoomRecord, RoomWithMembers,
-    Rotation, SearchFilter, Store, UserRecord,
+    Account, AccountStatus, AttachmentForSend, AttachmentRecord, Circle, CommittedEvent,
+    EventOutbox, MutedMember, NewPushDevice, NewReport, NewRoom, OutboxRow, Page, PageRange,
+    PushTarget, RefreshTokenRecord, RoomInfo, RoomListCursor, RoomListEntry, RoomRecord,
+    RoomWithMembers, Rotation, SearchFilter, Store, UserRecord,
 };
 use crate::events::schema::{self, OutboxEvent};
 
@@ -515,8 +515,12 @@ where
         self.bans_of(room_id).await
     }
 
-    async fn account_status(&self, user_id: &str) -> Result<Option<AccountStatus>> {
-        self.status_of(user_id).await
+    async fn account(&self, user_id: &str) -> Result<Option<Account>> {
+        self.account_of(user_id).await
+    }
+
+    async fn change_password(&self, user_id: &str, password_hash: &str, now: i64) -> Result<bool> {
+        self.replace_password(user_id, password_hash, now).await
     }
 
     async fn close_account(&self, user_id: &str, status: AccountStatus) -> Result<bool> {
