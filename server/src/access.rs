@@ -94,13 +94,12 @@ pub struct Caller {
     pub expires_at: u64,
     /// When the token was issued, seconds since the epoch (`iat`; 0 when absent).
     pub issued_at: u64,
-    /// Which token it is ([`token_tag`]): a password change keeps the connections on
-    /// the token it was made with.
-    pub token_tag: u64,
 }
 
 /// A short fingerprint of a token (the first 8 bytes of its SHA-256), to tell one token
-/// from another of the same user without keeping it.
+/// from another of the same user without keeping it: a password change keeps the
+/// connections on the token it was made with. Taken where that matters (a connection's
+/// token, a password change's), not on every request.
 pub fn token_tag(token: &str) -> u64 {
     use sha2::Digest as _;
     let digest = sha2::Sha256::digest(token.as_bytes());
@@ -134,7 +133,6 @@ pub async fn authenticated_user(state: &AppState, token: &str) -> Result<Caller>
         user_id: claims.sub,
         expires_at: claims.exp,
         issued_at: claims.iat,
-        token_tag: token_tag(token),
     })
 }
 
@@ -171,7 +169,6 @@ pub async fn authenticated_user_with_circle(
         user_id: claims.sub,
         expires_at: claims.exp,
         issued_at: claims.iat,
-        token_tag: token_tag(token),
     };
     Ok((caller, circle))
 }

@@ -55,18 +55,27 @@ pub async fn delete_me(
     Ok(StatusCode::NO_CONTENT)
 }
 
-/// An account with a password of this server is deleted only with that password; one of
-/// an external auth service has none (the token it holds is the confirmation).
-async fn confirm(state: &AppState, user_id: &str, password: Option<String>) -> Result<()> {
+/// The stored password hash (PHC string) of `user_id`; `None` for a user of an external
+/// auth service, who has none here.
+///
+/// # Errors
+///
+/// `unauthorized` when the token's user does not exist; `internal` if the store fails.
+pub(super) async fn password_hash_of(state: &AppState, user_id: &str) -> Result<Option<String>> {
     let Some(profile) = state.store().user_profile(user_id).await? else {
         return Err(Error::unauthorized("the token's user does not exist"));
     };
-    let phc = state
+    Ok(state
         .store()
         .user_by_name(&profile.username)
         .await?
-        .and_then(|user| user.password_hash);
-    let Some(phc) = phc else {
+        .and_then(|user| user.password_hash))
+}
+
+/// An account with a password of this server is deleted only with that password; one of
+/// an external auth service has none (the token it holds is the confirmation).
+async fn confirm(state: &AppState, user_id: &str, password: Option<String>) -> Result<()> {
+    let Some(phc) = password_hash_of(state, user_id).await? else {
         return Ok(());
     };
     let Some(password) = password else {

@@ -22,19 +22,26 @@ impl FromRequestParts<AppState> for AuthUser {
     }
 }
 
-/// The authenticated caller with its token's times, for a change that signs other
-/// sessions out but the caller's (a password change).
+/// The authenticated caller with its token's times and tag, for a change that signs
+/// other sessions out but the caller's (a password change).
 #[derive(Debug, Clone)]
-pub struct AuthCaller(pub crate::access::Caller);
+pub struct AuthCaller {
+    /// Who the token names.
+    pub caller: crate::access::Caller,
+    /// The token's [`crate::access::token_tag`].
+    pub token_tag: u64,
+}
 
 impl FromRequestParts<AppState> for AuthCaller {
     type Rejection = Error;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Error> {
         let token = bearer(&parts.headers)?;
-        crate::access::authenticated_user(state, token)
-            .await
-            .map(Self)
+        let caller = crate::access::authenticated_user(state, token).await?;
+        Ok(Self {
+            caller,
+            token_tag: crate::access::token_tag(token),
+        })
     }
 }
 

@@ -34,21 +34,14 @@ use crate::validate;
 pub async fn change_password(
     State(state): State<AppState>,
     ClientIp(client): ClientIp,
-    AuthCaller(caller): AuthCaller,
+    AuthCaller { caller, token_tag }: AuthCaller,
     ApiJson(change): ApiJson<PasswordChange>,
 ) -> Result<Json<AuthResponse>> {
     // Each attempt costs two password hashes, as a sign-in costs one.
     super::auth::check_attempt_rate(&state, client)?;
     validate::password(&change.new_password)?;
     let me = caller.user_id;
-    let phc = match state.store().user_profile(&me).await? {
-        Some(profile) => state
-            .store()
-            .user_by_name(&profile.username)
-            .await?
-            .and_then(|user| user.password_hash),
-        None => None,
-    };
+    let phc = super::account::password_hash_of(&state, &me).await?;
     let Some(phc) = phc.filter(|_| state.tokens().can_mint()) else {
         return Err(Error::forbidden(
             "this account has no password on this server; change it with the auth service \
@@ -84,7 +77,7 @@ pub async fn change_password(
         &me,
         AccountClosed::SignedOut {
             before,
-            kept: caller.token_tag,
+            kept: token_tag,
         },
     );
     tracing::info!(user = %me, "password changed; other sign-ins signed out");

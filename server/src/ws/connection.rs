@@ -141,7 +141,7 @@ async fn open(
     state: AppState,
 ) -> Option<(Box<Connection>, HubEntry, Vec<ServerFrame>)> {
     let mut socket = Socket::new(ws);
-    let (caller, circle) = match handshake::authenticate(&mut socket, &state).await {
+    let (caller, circle, token_tag) = match handshake::authenticate(&mut socket, &state).await {
         Ok(authenticated) => authenticated,
         Err(Unauthenticated::Gone) => {
             socket.finish(None).await;
@@ -209,7 +209,7 @@ async fn open(
         strikes: 0,
         token_expires_at: caller.expires_at,
         token_issued_at: caller.issued_at,
-        token_tag: caller.token_tag,
+        token_tag,
     });
     Some((connection, hub_entry, presence))
 }

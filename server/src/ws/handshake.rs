@@ -36,11 +36,11 @@ fn unauthorized(message: impl Into<String>, reason: &'static str) -> Unauthentic
 
 /// Waits for the `authenticate` frame and checks its token. Returns who it names, with
 /// their rooms and the users who share a room with them (for the room list and
-/// presence).
+/// presence), and the token's [`crate::access::token_tag`].
 pub(super) async fn authenticate(
     socket: &mut Socket,
     state: &AppState,
-) -> Result<(crate::access::Caller, crate::store::Circle), Unauthenticated> {
+) -> Result<(crate::access::Caller, crate::store::Circle, u64), Unauthenticated> {
     let deadline = tokio::time::Instant::now() + state.config().auth_timeout;
     let text = loop {
         let next = tokio::select! {
@@ -90,7 +90,7 @@ pub(super) async fn authenticate(
         }
     };
     match crate::access::authenticated_user_with_circle(state, &token).await {
-        Ok(authenticated) => Ok(authenticated),
+        Ok((caller, circle)) => Ok((caller, circle, crate::access::token_tag(&token))),
         Err(e) if e.code == ErrorCode::Unauthorized => Err(Unauthenticated::Close {
             error: Some(e),
             code: close::UNAUTHORIZED,

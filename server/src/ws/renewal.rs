@@ -39,7 +39,7 @@ impl Connection {
         // A token that expires sooner than the current one does not shorten the session.
         self.token_expires_at = self.token_expires_at.max(caller.expires_at);
         self.token_issued_at = self.token_issued_at.max(caller.issued_at);
-        self.token_tag = caller.token_tag;
+        self.token_tag = crate::access::token_tag(token);
         crate::telemetry::token_renewed("websocket");
         let renewed = self.authenticated();
         self.send(&renewed).await.map_err(Failure::from)

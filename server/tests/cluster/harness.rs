@@ -309,6 +309,18 @@ impl Node {
         response.json().await.expect("auth response")
     }
 
+    /// Signs a user of [`Node::register`] in again: a new sign-in of theirs.
+    pub async fn login(&self, name: &str) -> AuthResponse {
+        let response = http_client()
+            .post(self.url("/v1/auth/login"))
+            .json(&json!({"username": name, "password": "correct horse battery"}))
+            .send()
+            .await
+            .expect("login");
+        assert_eq!(response.status(), 200, "login {name}");
+        response.json().await.expect("auth response")
+    }
+
     pub async fn create_room(&self, token: &str, members: &[&str]) -> String {
         let response: Value = http_client()
             .post(self.url("/v1/rooms"))

@@ -130,15 +130,7 @@ async fn a_password_changed_on_one_process_signs_out_connections_on_the_other() 
     let cluster = Cluster::new().await;
     let (one, two) = cluster.two_nodes(&[]).await;
     let ann = one.register("ann").await;
-    let elsewhere: AuthResponse = http_client()
-        .post(two.url("/v1/auth/login"))
-        .json(&json!({"username": "ann", "password": "correct horse battery"}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let elsewhere = two.login("ann").await;
     // Token times are whole seconds: the change must come in a later one.
     let minted_by = now_secs();
     while now_secs() <= minted_by {

@@ -619,6 +619,17 @@ impl IssuerKeys {
             _dir: dir,
         }
     }
+
+    /// A token with `claims`, signed with the private key (EdDSA).
+    pub fn sign(&self, claims: &Value) -> String {
+        let private_pem = std::fs::read(&self.private).unwrap();
+        jsonwebtoken::encode(
+            &jsonwebtoken::Header::new(jsonwebtoken::Algorithm::EdDSA),
+            claims,
+            &jsonwebtoken::EncodingKey::from_ed_pem(&private_pem).unwrap(),
+        )
+        .unwrap()
+    }
 }
 
 /// A chat-server process of its own, for tests that SIGKILL it; killed when dropped, so

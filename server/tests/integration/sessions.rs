@@ -167,6 +167,19 @@ async fn with_an_external_issuer_there_are_no_refresh_tokens() {
     let (status, body) = refresh(&server, "anything").await;
     assert_eq!(status, 403, "{body}");
     assert_eq!(body["code"], "forbidden");
+    // Nor a password here to change: the auth service holds it.
+    let token = keys.sign(&json!({"sub": "ext-user-1", "exp": crate::common::now_secs() + 600}));
+    let (status, body) = change_password(
+        &server,
+        Some(&token),
+        json!({"current_password": "correct horse battery", "new_password": "battery staple horse"}),
+    )
+    .await;
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (403, Some("forbidden")),
+        "{body}"
+    );
 }
 
 /// Sleeps into the next second: tokens issued before it are then "earlier" for a
