@@ -23,6 +23,9 @@ enum Route {
     UserByName(String),
     Messages(RoomRef),
     Send(RoomRef),
+    SignIns,
+    EndSignIn(String),
+    EndOtherSignIns,
     Health,
     Ready,
     Metrics,
@@ -53,6 +56,7 @@ enum Payload {
     Credentials {
         username: String,
         password: String,
+        device_name: Option<String>,
     },
     CreateRoom {
         name: Option<String>,
@@ -197,6 +201,12 @@ fn build(sut: &Sut, input: &Input) -> Option<Request<Body>> {
             Method::POST,
             format!("/v1/rooms/{}/messages", room_id(sut, room)),
         ),
+        Route::SignIns => (Method::GET, "/v1/users/me/sign-ins".to_owned()),
+        Route::EndSignIn(id) => (
+            Method::DELETE,
+            format!("/v1/users/me/sign-ins/{}", encode(id)),
+        ),
+        Route::EndOtherSignIns => (Method::POST, "/v1/users/me/sign-ins/end-others".to_owned()),
         Route::Health => (Method::GET, "/healthz".to_owned()),
         Route::Ready => (Method::GET, "/readyz".to_owned()),
         Route::Metrics => (Method::GET, "/metrics".to_owned()),
@@ -244,9 +254,12 @@ fn build(sut: &Sut, input: &Input) -> Option<Request<Body>> {
         request = request.header("idempotency-key", key.as_str());
     }
     let body = match &input.payload {
-        Payload::Credentials { username, password } => {
-            serde_json::json!({"username": username, "password": password}).to_string()
-        }
+        Payload::Credentials {
+            username,
+            password,
+            device_name,
+        } => serde_json::json!({"username": username, "password": password, "device_name": device_name})
+        .to_string(),
         Payload::CreateRoom {
             name,
             visibility,

@@ -599,6 +599,7 @@ fn secrets_stay_out_of_debug_output() {
     let creds = chat_protocol::v1::Credentials {
         username: "ann".into(),
         password: "hunter22".into(),
+        device_name: None,
     };
     assert!(!format!("{creds:?}").contains("hunter22"));
 }

@@ -36,8 +36,17 @@ fn account_bodies() {
         &Credentials {
             username: "ann".into(),
             password: "correct horse".into(),
+            device_name: None,
         },
         &json!({"username": "ann", "password": "correct horse"}),
+    );
+    round_trip(
+        &Credentials {
+            username: "ann".into(),
+            password: "correct horse".into(),
+            device_name: Some("Pixel 8".into()),
+        },
+        &json!({"username": "ann", "password": "correct horse", "device_name": "Pixel 8"}),
     );
     // An external issuer's server (or an older one) sends no refresh token.
     round_trip(

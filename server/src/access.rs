@@ -94,6 +94,28 @@ pub struct Caller {
     pub expires_at: u64,
     /// When the token was issued, seconds since the epoch (`iat`; 0 when absent).
     pub issued_at: u64,
+    /// The sign-in of a token this server minted (`sign_in`); `None` for an external
+    /// auth service's.
+    pub sign_in: Option<String>,
+}
+
+impl Caller {
+    /// The sign-in as the hub compares it; `None` also for a claim that is no UUID (no
+    /// sign-in of this server's has such an id).
+    pub fn sign_in_id(&self) -> Option<uuid::Uuid> {
+        self.sign_in
+            .as_deref()
+            .and_then(|id| uuid::Uuid::parse_str(id).ok())
+    }
+
+    fn of(claims: crate::auth::Claims) -> Self {
+        Self {
+            user_id: claims.sub,
+            expires_at: claims.exp,
+            issued_at: claims.iat,
+            sign_in: claims.sign_in,
+        }
+    }
 }
 
 /// A short fingerprint of a token (the first 8 bytes of its SHA-256), to tell one token
@@ -116,11 +138,16 @@ pub fn token_tag(token: &str) -> u64 {
 /// `unauthorized` for an invalid token or unknown user; `internal` if the store fails.
 pub async fn authenticated_user(state: &AppState, token: &str) -> Result<Caller> {
     let claims = verified(state, token)?;
-    match state.store().account(&claims.sub).await? {
+    let sign_in = claims.sign_in.as_deref();
+    match state.store().account(&claims.sub, sign_in).await? {
         Some(Account {
             status: AccountStatus::Active,
             signed_out_before,
-        }) => not_signed_out(&claims, signed_out_before)?,
+            sign_in_ended,
+        }) => {
+            not_signed_out(&claims, signed_out_before)?;
+            sign_in_goes_on(sign_in_ended)?;
+        }
         Some(_) => {
             crate::telemetry::auth_failure("closed_account");
             return Err(Error::unauthorized(
@@ -129,11 +156,7 @@ pub async fn authenticated_user(state: &AppState, token: &str) -> Result<Caller>
         }
         None => provision_unknown_user(state, &claims.sub).await?,
     }
-    Ok(Caller {
-        user_id: claims.sub,
-        expires_at: claims.exp,
-        issued_at: claims.iat,
-    })
+    Ok(Caller::of(claims))
 }
 
 /// [`authenticated_user`] with their rooms and the users who share a room with them
@@ -148,7 +171,20 @@ pub async fn authenticated_user_with_circle(
     token: &str,
 ) -> Result<(Caller, Circle)> {
     let claims = verified(state, token)?;
-    let circle = match state.store().known_user_circle(&claims.sub).await? {
+    // A token of this server's names its sign-in, which is read beside the circle.
+    let ended = async {
+        match claims.sign_in.as_deref() {
+            Some(sign_in) => Ok(state
+                .store()
+                .account(&claims.sub, Some(sign_in))
+                .await?
+                .is_some_and(|account| account.sign_in_ended)),
+            None => Ok(false),
+        }
+    };
+    let (circle, sign_in_ended) =
+        tokio::try_join!(state.store().known_user_circle(&claims.sub), ended)?;
+    let circle = match circle {
         Some(circle) if circle.closed => {
             crate::telemetry::auth_failure("closed_account");
             return Err(Error::unauthorized(
@@ -157,6 +193,7 @@ pub async fn authenticated_user_with_circle(
         }
         Some(circle) => {
             not_signed_out(&claims, circle.signed_out_before)?;
+            sign_in_goes_on(sign_in_ended)?;
             circle
         }
         None => {
@@ -165,12 +202,19 @@ pub async fn authenticated_user_with_circle(
             Circle::default()
         }
     };
-    let caller = Caller {
-        user_id: claims.sub,
-        expires_at: claims.exp,
-        issued_at: claims.iat,
-    };
-    Ok((caller, circle))
+    Ok((Caller::of(claims), circle))
+}
+
+/// Refuses a token whose sign-in ended (signed out, or ended from another device).
+fn sign_in_goes_on(sign_in_ended: bool) -> Result<()> {
+    if sign_in_ended {
+        crate::telemetry::auth_failure("sign_in_ended");
+        return Err(Error::unauthorized(
+            "this token's sign-in was ended (signed out, or ended from another device); \
+             sign in again",
+        ));
+    }
+    Ok(())
 }
 
 /// Refuses a token issued before the second of the user's last password change

@@ -1,6 +1,8 @@
 //! Input checks shared by the REST and WebSocket handlers.
 
-use chat_protocol::v1::{MAX_DISPLAY_NAME_CHARS, MAX_ID_LEN, MAX_ROOM_NAME_CHARS};
+use chat_protocol::v1::{
+    MAX_DEVICE_NAME_CHARS, MAX_DISPLAY_NAME_CHARS, MAX_ID_LEN, MAX_ROOM_NAME_CHARS,
+};
 
 use crate::error::{Error, Result};
 
@@ -121,6 +123,19 @@ pub fn seq(field: &str, value: u64) -> Result<()> {
     Ok(())
 }
 
+/// A sign-in's device name, if given: 1–[`MAX_DEVICE_NAME_CHARS`] characters once
+/// trimmed, no control characters (it is shown in a list, as a display name is).
+/// Returns it trimmed.
+///
+/// # Errors
+///
+/// `invalid_request`.
+pub fn device_name(value: Option<&str>) -> Result<Option<String>> {
+    value
+        .map(|value| shown_name("device_name", value, MAX_DEVICE_NAME_CHARS))
+        .transpose()
+}
+
 /// A display name: 1–[`MAX_DISPLAY_NAME_CHARS`] characters once trimmed, no control
 /// characters (which would let a name break a line or hide text in a list). Returns it
 /// trimmed.
@@ -129,17 +144,23 @@ pub fn seq(field: &str, value: u64) -> Result<()> {
 ///
 /// `invalid_request`.
 pub fn display_name(value: &str) -> Result<String> {
+    shown_name("display_name", value, MAX_DISPLAY_NAME_CHARS)
+}
+
+/// A name other people or devices read in a list: 1–`max` characters once trimmed, no
+/// control characters. Returns it trimmed.
+fn shown_name(field: &str, value: &str, max: usize) -> Result<String> {
     let name = value.trim();
     let length = name.chars().count();
-    if length == 0 || length > MAX_DISPLAY_NAME_CHARS {
+    if length == 0 || length > max {
         return Err(Error::invalid(format!(
-            "display_name must be 1-{MAX_DISPLAY_NAME_CHARS} characters once trimmed"
+            "{field} must be 1-{max} characters once trimmed"
         )));
     }
     if name.chars().any(char::is_control) {
-        return Err(Error::invalid(
-            "display_name must not contain control characters",
-        ));
+        return Err(Error::invalid(format!(
+            "{field} must not contain control characters"
+        )));
     }
     Ok(name.to_owned())
 }

@@ -15,6 +15,9 @@ pub const LAST_MESSAGE_PREVIEW_CHARS: usize = 200;
 /// Most characters of a display name (after trimming).
 pub const MAX_DISPLAY_NAME_CHARS: usize = 64;
 
+/// Most characters of a sign-in's device name (after trimming).
+pub const MAX_DEVICE_NAME_CHARS: usize = 64;
+
 /// Most characters of a room name (after trimming).
 pub const MAX_ROOM_NAME_CHARS: usize = 100;
 

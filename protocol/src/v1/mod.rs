@@ -13,6 +13,7 @@ mod rich;
 mod safety;
 mod search;
 mod server;
+mod sign_ins;
 mod types;
 
 pub use attachments::{
@@ -24,7 +25,7 @@ pub use codes::{ErrorCode, close};
 pub use emoji::{EmojiError, check_reaction_emoji};
 pub use ids::{AttachmentId, MessageId, RoomId, UserId};
 pub use limits::{
-    LAST_MESSAGE_PREVIEW_CHARS, MAX_ATTACHMENTS, MAX_DEVICES_PER_USER, MAX_DISPLAY_NAME_CHARS,
+    LAST_MESSAGE_PREVIEW_CHARS, MAX_ATTACHMENTS, MAX_DEVICE_NAME_CHARS, MAX_DEVICES_PER_USER, MAX_DISPLAY_NAME_CHARS,
     MAX_HISTORY_LIMIT, MAX_ID_LEN, MAX_MENTIONS, MAX_PUSH_ENDPOINT_BYTES, MAX_PUSH_TOKEN_BYTES,
     MAX_REACTION_BYTES, MAX_REACTION_USER_IDS, MAX_REASON_CHARS, MAX_ROOM_NAME_CHARS,
     MAX_SEARCH_LIMIT, MAX_SEARCH_QUERY_CHARS, MAX_SEARCH_WORDS, MAX_TOPIC_CHARS,
@@ -47,6 +48,7 @@ pub use rich::{MessagePinned, PinList, PinnedMessage, Reaction, ReactionCount, S
 pub use safety::{BlockList, BlockedUser, DeleteAccountRequest, Report, ReportList, ReportRequest};
 pub use search::{SearchQueryError, fts5_match, search_words};
 pub use server::ServerFrame;
+pub use sign_ins::{EndedSignIns, SignIn, SignInList};
 pub use types::{
     LastMessage, MemberReceipts, Message, PresenceStatus, ReceiptKind, RoomKind, RoomVisibility,
 };

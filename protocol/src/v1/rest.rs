@@ -20,6 +20,12 @@ pub struct Credentials {
     /// 8–256 characters.
     #[cfg_attr(feature = "openapi", schema(min_length = 8, max_length = 256))]
     pub password: String,
+    /// What to call this device in the user's list of sign-ins (`GET
+    /// /v1/users/me/sign-ins`), such as "Pixel 8" or "Firefox on Linux": 1–64
+    /// characters once trimmed, no control characters. Optional.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 64, nullable = false))]
+    pub device_name: Option<String>,
 }
 
 /// Body of `POST /v1/users/me/password`: the password now, and the one to use from
@@ -50,6 +56,7 @@ impl std::fmt::Debug for Credentials {
         f.debug_struct("Credentials")
             .field("username", &self.username)
             .field("password", &"<redacted>")
+            .field("device_name", &self.device_name)
             .finish()
     }
 }

@@ -21,6 +21,15 @@ pub struct Claims {
     /// Issuer, when configured.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub iss: Option<String>,
+    /// The sign-in a token this server minted belongs to (`sign_ins.id`): ending the
+    /// sign-in refuses the token. Tokens of an external auth service carry none (and
+    /// when only such a service issues tokens, the claim is not read).
+    #[serde(
+        default,
+        rename = "chat_sign_in",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub sign_in: Option<String>,
     /// Every other claim: an external auth service may name server admins in one
     /// (`--admin-claim`). The server mints none.
     #[serde(flatten)]
@@ -113,12 +122,13 @@ impl TokenService {
         self.external_issuer
     }
 
-    /// Mints a token for `user_id`; returns it with its expiry in ms since the epoch.
+    /// Mints a token for `user_id` in the sign-in `sign_in`; returns it with its expiry
+    /// in ms since the epoch.
     ///
     /// # Errors
     ///
     /// `forbidden` when tokens come from an external service.
-    pub fn mint(&self, user_id: &str, now_ms: i64) -> Result<(String, i64)> {
+    pub fn mint(&self, user_id: &str, sign_in: &str, now_ms: i64) -> Result<(String, i64)> {
         let Some(key) = &self.encoding else {
             return Err(Error::forbidden(
                 "this server verifies tokens from an external auth service; log in there",
@@ -138,6 +148,7 @@ impl TokenService {
             exp,
             iat: now,
             iss: self.issuer.clone(),
+            sign_in: Some(sign_in.to_owned()),
             other,
         };
         let token = jsonwebtoken::encode(&Header::new(self.algorithm), &claims, key)
@@ -165,7 +176,11 @@ impl TokenService {
                 };
                 Error::unauthorized(why)
             })?;
-        let claims = data.claims;
+        let mut claims = data.claims;
+        if self.encoding.is_none() {
+            // Only this server's own tokens name a sign-in of its own.
+            claims.sign_in = None;
+        }
         if claims.sub.is_empty() || claims.sub.len() > chat_protocol::v1::MAX_ID_LEN {
             return Err(Error::unauthorized("token subject is empty or too long"));
         }

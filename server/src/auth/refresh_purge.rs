@@ -1,7 +1,8 @@
-//! Deleting expired refresh tokens. Every sign-in leaves a row per refresh; a rotated or
-//! abandoned one is kept until it expires (a used token presented again must revoke its
-//! sign-in), and after that only takes space. Each process of a cluster runs this; the
-//! deletes are idempotent.
+//! Deleting expired refresh tokens and lapsed sign-ins. Every sign-in leaves a row per
+//! refresh; a rotated or abandoned one is kept until it expires (a used token presented
+//! again must revoke its sign-in), and after that only takes space. A sign-in not
+//! renewed for a refresh token's lifetime has no valid token left, and goes too. Each
+//! process of a cluster runs this; the deletes are idempotent.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -37,26 +38,44 @@ pub async fn run_purge(
             () = shutdown.cancelled() => return,
             _ = tick.tick() => {}
         }
-        purge(store.as_ref(), &shutdown).await;
+        let now = now_ms();
+        purge(store.as_ref(), Rows::RefreshTokens, now, &shutdown).await;
+        let ttl_ms = i64::try_from(refresh_token_ttl.as_millis()).unwrap_or(i64::MAX);
+        purge(store.as_ref(), Rows::SignIns, now.saturating_sub(ttl_ms), &shutdown).await;
     }
 }
 
-/// Deletes every token expired by now, a batch at a time.
-async fn purge(store: &dyn Store, shutdown: &CancellationToken) {
-    let now = now_ms();
+/// What a purge deletes.
+#[derive(Debug, Clone, Copy)]
+enum Rows {
+    /// Refresh tokens expired before the cutoff.
+    RefreshTokens,
+    /// Sign-ins last active before the cutoff.
+    SignIns,
+}
+
+/// Deletes every row of `rows` older than `cutoff` (ms since the epoch), a batch at a
+/// time.
+async fn purge(store: &dyn Store, rows: Rows, cutoff: i64, shutdown: &CancellationToken) {
     let mut total = 0;
     loop {
-        match store.purge_expired_refresh_tokens(now, BATCH).await {
+        let deleted = match rows {
+            Rows::RefreshTokens => store.purge_expired_refresh_tokens(cutoff, BATCH).await,
+            Rows::SignIns => store.purge_lapsed_sign_ins(cutoff, BATCH).await,
+        };
+        match deleted {
             Ok(deleted) => {
                 total += deleted;
-                crate::telemetry::refresh_tokens_purged(deleted);
+                if matches!(rows, Rows::RefreshTokens) {
+                    crate::telemetry::refresh_tokens_purged(deleted);
+                }
                 if deleted < u64::from(BATCH) {
                     break;
                 }
             }
             Err(error) => {
                 // The next round tries again; nothing depends on the rows being gone.
-                tracing::warn!(%error, "purging expired refresh tokens failed");
+                tracing::warn!(%error, ?rows, "purging failed");
                 break;
             }
         }
@@ -65,7 +84,7 @@ async fn purge(store: &dyn Store, shutdown: &CancellationToken) {
         }
     }
     if total > 0 {
-        tracing::info!(purged = total, "expired refresh tokens deleted");
+        tracing::info!(purged = total, ?rows, "expired rows deleted");
     }
 }
 

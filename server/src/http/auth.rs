@@ -40,7 +40,7 @@ pub(super) fn check_attempt_rate(state: &AppState, client: IpAddr) -> Result<()>
     request_body = Credentials,
     responses(
         (status = 201, description = "The account, an access token and a refresh token", body = AuthResponse),
-        (status = 400, description = "`invalid_request`: a username or password that breaks the rules, or a body that is not this JSON", body = ApiError),
+        (status = 400, description = "`invalid_request`: a username, password or device name that breaks the rules, or a body that is not this JSON", body = ApiError),
         (status = 403, description = "`forbidden`: accounts are managed by an external auth service", body = ApiError),
         (status = 409, description = "`conflict`: the username is taken (regardless of case)", body = ApiError),
         (status = 413, description = "`too_large`: the body is larger than `--max-body-bytes`", body = ApiError),
@@ -61,6 +61,7 @@ pub async fn register(
     }
     validate::username(&creds.username)?;
     validate::password(&creds.password)?;
+    let device_name = validate::device_name(creds.device_name.as_deref())?;
     let password = creds.password;
     let hash = state
         .hashing()
@@ -74,7 +75,7 @@ pub async fn register(
     };
     state.store().create_user(&user, now_ms()).await?;
     tracing::info!(user = %user.id, "registered");
-    let session = super::sessions::sign_in(&state, user.id).await?;
+    let session = super::sessions::sign_in(&state, user.id, device_name.as_deref()).await?;
     Ok((StatusCode::CREATED, Json(session)))
 }
 
@@ -86,7 +87,7 @@ pub async fn register(
     request_body = Credentials,
     responses(
         (status = 200, description = "A fresh access token and the refresh token of a new sign-in", body = AuthResponse),
-        (status = 400, description = "`invalid_request`: a body that is not this JSON", body = ApiError),
+        (status = 400, description = "`invalid_request`: a device name that breaks the rules, or a body that is not this JSON", body = ApiError),
         (status = 401, description = "`unauthorized`: wrong username or password", body = ApiError),
         (status = 403, description = "`forbidden`: accounts are managed by an external auth service", body = ApiError),
         (status = 413, description = "`too_large`: the body is larger than `--max-body-bytes`", body = ApiError),
@@ -105,6 +106,7 @@ pub async fn login(
             "log in with the external auth service instead",
         ));
     }
+    let device_name = validate::device_name(creds.device_name.as_deref())?;
     let user = state.store().user_by_name(&creds.username).await?;
     let phc = user.as_ref().and_then(|u| u.password_hash.clone());
     let password = creds.password;
@@ -126,5 +128,7 @@ pub async fn login(
         crate::telemetry::auth_failure("closed_account");
         return Err(Error::unauthorized("this account was deactivated"));
     }
-    Ok(Json(super::sessions::sign_in(&state, user.id).await?))
+    Ok(Json(
+        super::sessions::sign_in(&state, user.id, device_name.as_deref()).await?,
+    ))
 }

@@ -11,7 +11,7 @@ use chat_protocol::v1::{
     RegisterDeviceRequest, VapidPublicKey, WebPushSubscription,
 };
 
-use super::extract::{ApiJson, ApiPath, AuthUser};
+use super::extract::{ApiJson, ApiPath, AuthCaller, AuthUser};
 use crate::error::{Error, Result};
 use crate::notify::push::endpoint_guard;
 use crate::state::AppState;
@@ -43,13 +43,15 @@ const WEB_PUSH_AUTH_BYTES: usize = 16;
 )]
 pub async fn register(
     State(state): State<AppState>,
-    AuthUser(me): AuthUser,
+    AuthCaller { caller, .. }: AuthCaller,
     ApiJson(request): ApiJson<RegisterDeviceRequest>,
 ) -> Result<Json<Device>> {
-    let device = checked(request, state.config().push.push_allow_private_endpoints)?;
+    let mut device = checked(request, state.config().push.push_allow_private_endpoints)?;
+    // The device goes when this sign-in ends (a sign-out, or the user ending it).
+    device.sign_in_id = caller.sign_in;
     let registered = state
         .store()
-        .register_push_device(&me, &device, crate::clock::now_ms())
+        .register_push_device(&caller.user_id, &device, crate::clock::now_ms())
         .await?;
     Ok(Json(registered))
 }
@@ -167,6 +169,7 @@ fn checked(request: RegisterDeviceRequest, allow_private: bool) -> Result<NewPus
         web_push_keys,
         app_id,
         environment,
+        sign_in_id: None,
     })
 }
 

@@ -21,6 +21,7 @@ mod room_list;
 mod rooms;
 mod serve;
 mod sessions;
+mod sign_ins;
 mod static_files;
 mod uploads;
 mod users;
@@ -94,6 +95,12 @@ pub fn router(state: AppState) -> Router {
             post(admin::deactivate),
         )
         .route("/v1/users/me/password", post(password::change_password))
+        .route("/v1/users/me/sign-ins", get(sign_ins::list))
+        .route(
+            "/v1/users/me/sign-ins/end-others",
+            post(sign_ins::end_others),
+        )
+        .route("/v1/users/me/sign-ins/{sign_in_id}", delete(sign_ins::end))
         .route("/v1/users/me/blocks", get(blocks::list))
         .route(
             "/v1/users/me/blocks/{user_id}",

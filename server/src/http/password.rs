@@ -64,6 +64,17 @@ pub async fn change_password(
         .hashing()
         .run(move || hash_password(&new_password))
         .await??;
+    // The new sign-in keeps the device's name.
+    let device_name = match caller.sign_in.as_deref() {
+        Some(current) => state
+            .store()
+            .sign_ins(&me, 0)
+            .await?
+            .into_iter()
+            .find(|sign_in| sign_in.id == current)
+            .and_then(|sign_in| sign_in.device_name),
+        None => None,
+    };
     let now = now_ms();
     if !state.store().change_password(&me, &hash, now).await? {
         return Err(Error::unauthorized(
@@ -81,5 +92,7 @@ pub async fn change_password(
         },
     );
     tracing::info!(user = %me, "password changed; other sign-ins signed out");
-    Ok(Json(super::sessions::sign_in(&state, me).await?))
+    Ok(Json(
+        super::sessions::sign_in(&state, me, device_name.as_deref()).await?,
+    ))
 }

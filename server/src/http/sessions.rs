@@ -1,6 +1,6 @@
 //! Sessions of the built-in auth: what register and login hand out (an access token and
 //! a refresh token), `POST /v1/auth/refresh` (the next pair, rotating the refresh token)
-//! and `POST /v1/auth/logout` (revoking the sign-in's refresh tokens).
+//! and `POST /v1/auth/logout` (ending the sign-in).
 
 use axum::Json;
 use axum::extract::State;
@@ -14,25 +14,32 @@ use crate::error::{Error, Result};
 use crate::state::AppState;
 use crate::store::{RefreshTokenRecord, Rotation};
 
-/// An access token for `user_id` and the first refresh token of a new sign-in.
+/// Starts a sign-in of `user_id` on the device called `device_name`: an access token
+/// and the first refresh token.
 ///
 /// # Errors
 ///
 /// `forbidden` with an external issuer; `internal` if the store fails.
-pub async fn sign_in(state: &AppState, user_id: String) -> Result<AuthResponse> {
+pub async fn sign_in(
+    state: &AppState,
+    user_id: String,
+    device_name: Option<&str>,
+) -> Result<AuthResponse> {
     let now = now_ms();
-    let (token, expires_at) = state.tokens().mint(&user_id, now)?;
+    let sign_in = uuid::Uuid::now_v7().to_string();
+    let (token, expires_at) = state.tokens().mint(&user_id, &sign_in, now)?;
     let refresh = NewRefreshToken::generate();
     let refresh_expires_at = now.saturating_add(refresh_ttl_ms(state));
+    let first_token = RefreshTokenRecord {
+        token_hash: refresh.hash,
+        family_id: sign_in,
+        user_id: user_id.clone(),
+        created_at: now,
+        expires_at: refresh_expires_at,
+    };
     state
         .store()
-        .insert_refresh_token(&RefreshTokenRecord {
-            token_hash: refresh.hash,
-            family_id: uuid::Uuid::now_v7().to_string(),
-            user_id: user_id.clone(),
-            created_at: now,
-            expires_at: refresh_expires_at,
-        })
+        .start_sign_in(&first_token, device_name)
         .await?;
     Ok(AuthResponse {
         user_id: user_id.into(),
@@ -43,7 +50,8 @@ pub async fn sign_in(state: &AppState, user_id: String) -> Result<AuthResponse> 
     })
 }
 
-fn refresh_ttl_ms(state: &AppState) -> i64 {
+/// How long a refresh token lives, in ms: a sign-in not renewed for as long has lapsed.
+pub fn refresh_ttl_ms(state: &AppState) -> i64 {
     i64::try_from(state.config().refresh_token_ttl.as_millis()).unwrap_or(i64::MAX)
 }
 
@@ -99,8 +107,8 @@ pub async fn refresh(
         .store()
         .rotate_refresh_token(&presented, &next.hash, next_expires_at, now)
         .await?;
-    let user_id = match rotation {
-        Rotation::Rotated { user_id } => user_id,
+    let (user_id, sign_in) = match rotation {
+        Rotation::Rotated { user_id, sign_in } => (user_id, sign_in),
         Rotation::Reused => {
             crate::telemetry::auth_failure("refresh_token_reused");
             tracing::warn!("a used refresh token was presented again; its sign-in is revoked");
@@ -116,7 +124,7 @@ pub async fn refresh(
             ));
         }
     };
-    let (token, expires_at) = state.tokens().mint(&user_id, now)?;
+    let (token, expires_at) = state.tokens().mint(&user_id, &sign_in, now)?;
     crate::telemetry::token_renewed("refresh_token");
     Ok(Json(AuthResponse {
         user_id: user_id.into(),
@@ -127,15 +135,16 @@ pub async fn refresh(
     }))
 }
 
-/// Signs out: revokes the refresh tokens of the presented token's sign-in. Access
-/// tokens already issued stay valid until they expire (`--token-ttl`).
+/// Signs out: ends the presented token's sign-in. Its refresh tokens are revoked, its
+/// access tokens refused, its connections closed (on every process) and the push
+/// devices it registered forgotten.
 #[utoipa::path(
     post,
     path = "/v1/auth/logout",
     tag = "auth",
     request_body = LogoutRequest,
     responses(
-        (status = 204, description = "Signed out (also when the token was unknown or already revoked); the push device named, if the user's, is unregistered"),
+        (status = 204, description = "Signed out (also when the token was unknown or already revoked): the sign-in's access tokens are refused and its connections closed with 4001; the push devices it registered, and the one named if the user's, are unregistered"),
         (status = 400, description = "`invalid_request`: a body that is not this JSON, an empty or overlong token, or a malformed device id", body = ApiError),
         (status = 403, description = "`forbidden`: tokens come from an external auth service", body = ApiError),
         (status = 413, description = "`too_large`: the body is larger than `--max-body-bytes`", body = ApiError),
@@ -154,9 +163,12 @@ pub async fn logout(
         crate::validate::id("device_id", device_id)?;
     }
     let presented = presented_hash(&RefreshRequest { refresh_token })?;
-    state
+    let ended = state
         .store()
         .revoke_refresh_family(&presented, now_ms(), device_id.as_deref())
         .await?;
+    if let Some((user_id, sign_in)) = ended {
+        super::sign_ins::close_connections(&state, &user_id, &sign_in);
+    }
     Ok(StatusCode::NO_CONTENT)
 }

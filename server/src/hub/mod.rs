@@ -94,6 +94,19 @@ pub enum AccountClosed {
         /// The tag of the token the change was made with.
         kept: u64,
     },
+    /// A sign-in ended (signed out, or ended by the user from another device): the
+    /// connections on its tokens close with 4001.
+    SignInEnded {
+        /// The sign-in.
+        sign_in: uuid::Uuid,
+    },
+    /// Every sign-in of the user but `kept` ended: the connections on tokens of another
+    /// sign-in close with 4001 (those on tokens naming none, an external auth
+    /// service's, stay).
+    OtherSignInsEnded {
+        /// The sign-in that goes on.
+        kept: Option<uuid::Uuid>,
+    },
 }
 
 /// The hub's end of a connection's delivery queue.

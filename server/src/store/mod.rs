@@ -22,6 +22,8 @@ mod rich_tests;
 #[cfg(test)]
 mod room_list_tests;
 mod rows;
+#[cfg(test)]
+mod sign_in_tests;
 mod sql;
 mod sqlite;
 #[cfg(test)]
@@ -86,6 +88,31 @@ pub struct RefreshTokenRecord {
     pub expires_at: i64,
 }
 
+/// A sign-in as stored: what a register, login or password change started, kept going by
+/// the refresh tokens of its family (`RefreshTokenRecord::family_id` is its id).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SignInRecord {
+    /// Its id, which the access tokens minted in it carry.
+    pub id: String,
+    /// Whose it is.
+    pub user_id: String,
+    /// What the client called the device, if anything.
+    pub device_name: Option<String>,
+    /// When it started, ms since the epoch.
+    pub created_at: i64,
+    /// Its last refresh (or its start), ms since the epoch.
+    pub last_active_at: i64,
+}
+
+/// Which of a user's sign-ins to end.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EndSignIns<'a> {
+    /// This one.
+    One(&'a str),
+    /// Every one but this (none: every one).
+    AllBut(Option<&'a str>),
+}
+
 /// What presenting a refresh token did.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Rotation {
@@ -93,6 +120,8 @@ pub enum Rotation {
     Rotated {
         /// The user the session belongs to.
         user_id: String,
+        /// Its sign-in (the token's family).
+        sign_in: String,
     },
     /// It had been used before: a copy is in someone else's hands, so its whole family
     /// is now revoked.
@@ -223,6 +252,9 @@ pub struct Account {
     /// When the user last changed their password (ms since the epoch): access tokens
     /// issued in an earlier second are refused.
     pub signed_out_before: Option<i64>,
+    /// Whether the sign-in asked about is not (or no longer) the user's: its tokens are
+    /// refused. False when none was asked about.
+    pub sign_in_ended: bool,
 }
 
 /// Whether an account may be used.
@@ -357,12 +389,16 @@ pub trait Store: Send + Sync + std::fmt::Debug + 'static {
     /// caller can try another name.
     async fn ensure_external_user(&self, user_id: &str, username: &str, now: i64) -> Result<bool>;
 
-    /// Stores the first refresh token of a sign-in.
-    async fn insert_refresh_token(&self, token: &RefreshTokenRecord) -> Result<()>;
-    /// Presents the token hashed as `presented`, atomically: if it is valid and unused,
-    /// marks it used and stores its successor (hashed as `next_hash`, expiring at
-    /// `next_expires_at`, in the same family); if it was used already, revokes its
-    /// family.
+    /// Starts a sign-in (its id is `first_token.family_id`) with its first refresh token.
+    async fn start_sign_in(
+        &self,
+        first_token: &RefreshTokenRecord,
+        device_name: Option<&str>,
+    ) -> Result<()>;
+    /// Presents the token hashed as `presented`, atomically: if it is valid and unused
+    /// and its sign-in goes on, marks it used, stores its successor (hashed as
+    /// `next_hash`, expiring at `next_expires_at`, in the same family) and notes the
+    /// sign-in active at `now`; if it was used already, revokes its family.
     async fn rotate_refresh_token(
         &self,
         presented: &str,
@@ -370,17 +406,28 @@ pub trait Store: Send + Sync + std::fmt::Debug + 'static {
         next_expires_at: i64,
         now: i64,
     ) -> Result<Rotation>;
-    /// Revokes the family of the token hashed as `presented` (sign-out), and forgets
-    /// the push device `device_id` if it belongs to the family's user; unknown tokens
-    /// are ignored.
+    /// Signs out: revokes the family of the token hashed as `presented`, ends its
+    /// sign-in with the push devices it registered, and forgets the push device
+    /// `device_id` if it belongs to the family's user. Returns the user and the sign-in
+    /// ended; unknown tokens are ignored (`None`).
     async fn revoke_refresh_family(
         &self,
         presented: &str,
         now: i64,
         device_id: Option<&str>,
-    ) -> Result<()>;
+    ) -> Result<Option<(String, String)>>;
     /// Deletes up to `limit` refresh tokens that expired before `now`; returns how many.
     async fn purge_expired_refresh_tokens(&self, now: i64, limit: u32) -> Result<u64>;
+    /// The user's sign-ins active at or after `active_since` (ms since the epoch), most
+    /// recently active first.
+    async fn sign_ins(&self, user_id: &str, active_since: i64) -> Result<Vec<SignInRecord>>;
+    /// Ends sign-ins of the user: each with its refresh tokens and the push devices it
+    /// registered (ending every one but a sign-in also forgets the devices registered
+    /// by none). Returns the ids of those ended.
+    async fn end_sign_ins(&self, user_id: &str, which: EndSignIns<'_>) -> Result<Vec<String>>;
+    /// Deletes up to `limit` sign-ins last active before `before` (no refresh token of
+    /// theirs is valid any more); returns how many.
+    async fn purge_lapsed_sign_ins(&self, before: i64, limit: u32) -> Result<u64>;
 
     /// Creates a room with its members (the creator of a group room is its owner). For a
     /// direct room, returns the existing room of the same pair instead (`false` in the
@@ -431,16 +478,20 @@ pub trait Store: Send + Sync + std::fmt::Debug + 'static {
     async fn room_info(&self, room_id: &str, user_id: &str) -> Result<Option<RoomInfo>>;
     /// A room's bans, newest first.
     async fn room_bans(&self, room_id: &str) -> Result<Vec<RoomBan>>;
-    /// Whether the account exists (`None`: no such user), may be used, and since when
-    /// its older access tokens are refused.
-    async fn account(&self, user_id: &str) -> Result<Option<Account>>;
+    /// Whether the account exists (`None`: no such user), may be used, since when its
+    /// older access tokens are refused, and whether the sign-in `sign_in` (if any) has
+    /// ended.
+    async fn account(&self, user_id: &str, sign_in: Option<&str>) -> Result<Option<Account>>;
     /// Whether the account exists (`None`: no such user) and may be used.
     async fn account_status(&self, user_id: &str) -> Result<Option<AccountStatus>> {
-        Ok(self.account(user_id).await?.map(|account| account.status))
+        Ok(self
+            .account(user_id, None)
+            .await?
+            .map(|account| account.status))
     }
     /// Replaces the user's password hash and signs every sign-in out: access tokens
-    /// issued before `now`'s second are refused from then on, every refresh token is
-    /// deleted, and so is every push device (the device that changed it registers
+    /// issued before `now`'s second are refused from then on, every sign-in and refresh
+    /// token is deleted, and so is every push device (the device that changed it registers
     /// again). False when there is no such active user.
     async fn change_password(&self, user_id: &str, password_hash: &str, now: i64) -> Result<bool>;
     /// Closes an account (`status` deactivated or deleted): its refresh tokens and

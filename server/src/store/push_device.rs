@@ -17,6 +17,9 @@ pub struct NewPushDevice {
     pub app_id: Option<String>,
     /// APNs: the gateway the token is valid on.
     pub environment: Option<PushEnvironment>,
+    /// The sign-in that registers it (the device goes when it ends); `None` for a token
+    /// that names none.
+    pub sign_in_id: Option<String>,
 }
 
 /// A device a push is sent to: everything its push service needs, which the REST

@@ -689,7 +689,7 @@ fn token(hash: &str, family: &str, expires_at: i64) -> RefreshTokenRecord {
 async fn a_refresh_token_rotates_once_and_its_reuse_revokes_the_family() {
     let Opened { store, _dir, .. } = ann_and_bob().await;
     store
-        .insert_refresh_token(&token("t1", "f", 1_000))
+        .start_sign_in(&token("t1", "f", 1_000), None)
         .await
         .unwrap();
     let rotated = store
@@ -699,7 +699,8 @@ async fn a_refresh_token_rotates_once_and_its_reuse_revokes_the_family() {
     assert_eq!(
         rotated,
         Rotation::Rotated {
-            user_id: "ann".into()
+            user_id: "ann".into(),
+            sign_in: "f".into(),
         }
     );
     // A copy of t1 presented again: the whole family goes, t2 included.
@@ -727,7 +728,7 @@ async fn a_refresh_token_rotates_once_and_its_reuse_revokes_the_family() {
 
     // Sign-out revokes a family; expiry refuses a token; the purge removes expired ones.
     store
-        .insert_refresh_token(&token("s1", "g", 1_000))
+        .start_sign_in(&token("s1", "g", 1_000), None)
         .await
         .unwrap();
     store.revoke_refresh_family("s1", 13, None).await.unwrap();
@@ -739,7 +740,7 @@ async fn a_refresh_token_rotates_once_and_its_reuse_revokes_the_family() {
         Rotation::Invalid
     );
     store
-        .insert_refresh_token(&token("e1", "h", 50))
+        .start_sign_in(&token("e1", "h", 50), None)
         .await
         .unwrap();
     assert_eq!(

@@ -68,6 +68,9 @@ pub(super) struct Connection {
     /// The tag of the token the connection authenticated with
     /// ([`crate::access::token_tag`]).
     pub(super) token_tag: u64,
+    /// The sign-in of that token (none for an external auth service's): ending it
+    /// closes the connection.
+    pub(super) sign_in: Option<uuid::Uuid>,
 }
 
 impl std::fmt::Debug for Connection {
@@ -191,6 +194,7 @@ async fn open(
     tracing::debug!(conn = connection_id, user = %caller.user_id, "authenticated");
 
     let config = state.config();
+    let sign_in = caller.sign_in_id();
     let connection = Box::new(Connection {
         state: state.clone(),
         connection_id,
@@ -210,6 +214,7 @@ async fn open(
         token_expires_at: caller.expires_at,
         token_issued_at: caller.issued_at,
         token_tag,
+        sign_in,
     });
     Some((connection, hub_entry, presence))
 }

@@ -40,6 +40,8 @@ impl Connection {
         self.token_expires_at = self.token_expires_at.max(caller.expires_at);
         self.token_issued_at = self.token_issued_at.max(caller.issued_at);
         self.token_tag = crate::access::token_tag(token);
+        // A password change moves the connection to the new sign-in its client got.
+        self.sign_in = caller.sign_in_id();
         crate::telemetry::token_renewed("websocket");
         let renewed = self.authenticated();
         self.send(&renewed).await.map_err(Failure::from)

@@ -235,6 +235,24 @@ impl Connection {
                 }
                 return Ok(());
             }
+            Delivery::Close(AccountClosed::SignInEnded { sign_in }) => {
+                if self.sign_in == Some(sign_in) {
+                    return Err(End::Close(
+                        close::UNAUTHORIZED,
+                        "signed out: this sign-in was ended",
+                    ));
+                }
+                return Ok(());
+            }
+            Delivery::Close(AccountClosed::OtherSignInsEnded { kept }) => {
+                if self.sign_in.is_some() && self.sign_in != kept {
+                    return Err(End::Close(
+                        close::UNAUTHORIZED,
+                        "signed out: this sign-in was ended from another device",
+                    ));
+                }
+                return Ok(());
+            }
             Delivery::RoomDeleted(room_id) => {
                 if self.cursors.contains_key(&*room_id) {
                     return self.end_room(&room_id, LeaveReason::RoomDeleted).await;

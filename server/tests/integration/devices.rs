@@ -218,34 +218,43 @@ async fn past_the_cap_the_device_refreshed_longest_ago_is_forgotten() {
 #[tokio::test]
 async fn signing_out_with_a_device_id_unregisters_only_that_device_of_that_user() {
     let server = TestServer::start().await;
-    let ann = server.register("ann").await;
+    let ann_phone = server.register("ann").await;
+    let ann_tablet = server.login("ann").await;
+    let ann_laptop = server.login("ann").await;
     let bob = server.register("bob").await;
-    let (_, anns) = register_device(&server, &ann.token, &fcm("ann-phone")).await;
-    let (_, anns_tablet) = register_device(&server, &ann.token, &fcm("ann-tablet")).await;
+    let (_, anns) = register_device(&server, &ann_phone.token, &fcm("ann-phone")).await;
+    let (_, anns_tablet) = register_device(&server, &ann_tablet.token, &fcm("ann-tablet")).await;
     let (_, bobs) = register_device(&server, &bob.token, &fcm("bob-phone")).await;
 
-    let logout = |refresh: String, device: &Value| {
+    let logout = |refresh: String, device: Option<&Value>| {
+        let device_id = device.map(|device| device["device_id"].clone());
         server
             .http
             .post(server.url("/v1/auth/logout"))
-            .json(&json!({"refresh_token": refresh, "device_id": device["device_id"]}))
+            .json(&json!({"refresh_token": refresh, "device_id": device_id}))
             .send()
     };
-    // Ann's sign-out naming Bob's device leaves it alone.
-    let status = logout(refresh_token(&ann), &bobs).await.unwrap().status();
+    // Ann's sign-out naming Bob's device leaves it alone (and hers: the laptop's
+    // sign-in registered none).
+    let status = logout(refresh_token(&ann_laptop), Some(&bobs)).await.unwrap().status();
     assert_eq!(status, 204);
     assert_eq!(device_ids(&server, &bob.token).await.len(), 1);
+    assert_eq!(device_ids(&server, &ann_phone.token).await.len(), 2);
 
-    let ann_again = server.login("ann").await;
-    let status = logout(refresh_token(&ann_again), &anns)
+    let status = logout(refresh_token(&ann_phone), Some(&anns))
         .await
         .unwrap()
         .status();
     assert_eq!(status, 204);
     assert_eq!(
-        device_ids(&server, &ann_again.token).await,
+        device_ids(&server, &ann_tablet.token).await,
         [anns_tablet["device_id"].as_str().unwrap()]
     );
+    // A sign-out naming no device still forgets the devices its sign-in registered.
+    let status = logout(refresh_token(&ann_tablet), None).await.unwrap().status();
+    assert_eq!(status, 204);
+    let ann_again = server.login("ann").await;
+    assert!(device_ids(&server, &ann_again.token).await.is_empty());
 
     // A malformed device id is refused before anything is revoked.
     let bad = server

@@ -28,6 +28,7 @@ mod rich;
 mod room_list;
 mod safety;
 mod sessions;
+mod sign_ins;
 mod slow_clients;
 mod tokens;
 mod typing_presence;

@@ -23,13 +23,38 @@ where
     for<'r> Option<String>: Decode<'r, DB> + Type<DB>,
     for<'r> &'r str: ColumnIndex<DB::Row>,
 {
-    /// The account's status and password-change cutoff; `None` when there is no such
-    /// user.
-    pub(super) async fn account_of(&self, user_id: &str) -> Result<Option<Account>> {
-        let row = sqlx::query::<DB>("SELECT closed, signed_out_before FROM users WHERE id = $1")
-            .bind(user_id)
-            .fetch_optional(&self.pool)
-            .await?;
+    /// The account's status and password-change cutoff, and whether the sign-in
+    /// `sign_in` ended; `None` when there is no such user.
+    pub(super) async fn account_of(
+        &self,
+        user_id: &str,
+        sign_in: Option<&str>,
+    ) -> Result<Option<Account>> {
+        // The sign-in's row is looked up in the same statement: every request with a
+        // token of this server's asks.
+        let row = match sign_in {
+            None => {
+                sqlx::query::<DB>(
+                    "SELECT closed, signed_out_before, CAST(1 AS BIGINT) AS signed_in
+                     FROM users WHERE id = $1",
+                )
+                .bind(user_id)
+                .fetch_optional(&self.pool)
+                .await?
+            }
+            Some(sign_in) => {
+                sqlx::query::<DB>(
+                    "SELECT closed, signed_out_before,
+                            (SELECT COUNT(*) FROM sign_ins WHERE id = $2 AND user_id = $1)
+                                AS signed_in
+                     FROM users WHERE id = $1",
+                )
+                .bind(user_id)
+                .bind(sign_in)
+                .fetch_optional(&self.pool)
+                .await?
+            }
+        };
         let Some(row) = row else { return Ok(None) };
         let closed: Option<String> = row.try_get("closed")?;
         let status = match closed.as_deref() {
@@ -43,9 +68,11 @@ where
                 });
             }
         };
+        let signed_in: i64 = row.try_get("signed_in")?;
         Ok(Some(Account {
             status,
             signed_out_before: row.try_get("signed_out_before")?,
+            sign_in_ended: signed_in == 0,
         }))
     }
 
@@ -142,7 +169,8 @@ where
     }
 }
 
-/// Ends every sign-in of the user: their refresh tokens and push devices go.
+/// Ends every sign-in of the user: their refresh tokens and push devices go. The
+/// sign-ins' rows first, as `sign_ins.rs` says why.
 async fn end_sign_ins<DB>(conn: &mut DB::Connection, user_id: &str) -> Result<()>
 where
     DB: Backend,
@@ -151,6 +179,7 @@ where
     for<'q> &'q str: Encode<'q, DB> + Type<DB>,
 {
     for statement in [
+        "DELETE FROM sign_ins WHERE user_id = $1",
         "DELETE FROM refresh_tokens WHERE user_id = $1",
         "DELETE FROM push_devices WHERE user_id = $1",
     ] {

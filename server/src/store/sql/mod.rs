@@ -13,6 +13,7 @@ mod reports;
 mod rich;
 mod room_deletion;
 mod room_list;
+mod sign_ins;
 
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -42,8 +43,8 @@ use super::write::{MessageChange, NewMessage, Sent};
 use super::{
     Account, AccountStatus, AttachmentForSend, AttachmentRecord, Circle, CommittedEvent,
     EventOutbox, MutedMember, NewPushDevice, NewReport, NewRoom, OutboxRow, Page, PageRange,
-    PushTarget, RefreshTokenRecord, RoomInfo, RoomListCursor, RoomListEntry, RoomRecord,
-    RoomWithMembers, Rotation, SearchFilter, Store, UserRecord,
+    EndSignIns, PushTarget, RefreshTokenRecord, RoomInfo, RoomListCursor, RoomListEntry,
+    RoomRecord, RoomWithMembers, Rotation, SearchFilter, SignInRecord, Store, UserRecord,
 };
 use crate::events::schema::{self, OutboxEvent};
 
@@ -294,8 +295,12 @@ where
         self.user_exists(user_id).await
     }
 
-    async fn insert_refresh_token(&self, token: &RefreshTokenRecord) -> Result<()> {
-        self.insert_refresh(token).await
+    async fn start_sign_in(
+        &self,
+        first_token: &RefreshTokenRecord,
+        device_name: Option<&str>,
+    ) -> Result<()> {
+        self.insert_sign_in(first_token, device_name).await
     }
 
     async fn rotate_refresh_token(
@@ -314,12 +319,24 @@ where
         presented: &str,
         now: i64,
         device_id: Option<&str>,
-    ) -> Result<()> {
+    ) -> Result<Option<(String, String)>> {
         self.revoke_refresh(presented, now, device_id).await
     }
 
     async fn purge_expired_refresh_tokens(&self, now: i64, limit: u32) -> Result<u64> {
         self.purge_expired_refresh(now, limit).await
+    }
+
+    async fn sign_ins(&self, user_id: &str, active_since: i64) -> Result<Vec<SignInRecord>> {
+        self.sign_ins_of(user_id, active_since).await
+    }
+
+    async fn end_sign_ins(&self, user_id: &str, which: EndSignIns<'_>) -> Result<Vec<String>> {
+        self.end_sign_ins_of(user_id, which).await
+    }
+
+    async fn purge_lapsed_sign_ins(&self, before: i64, limit: u32) -> Result<u64> {
+        self.purge_lapsed(before, limit).await
     }
 
     async fn create_room(&self, room: NewRoom) -> Result<(RoomRecord, bool)> {
@@ -515,8 +532,8 @@ where
         self.bans_of(room_id).await
     }
 
-    async fn account(&self, user_id: &str) -> Result<Option<Account>> {
-        self.account_of(user_id).await
+    async fn account(&self, user_id: &str, sign_in: Option<&str>) -> Result<Option<Account>> {
+        self.account_of(user_id, sign_in).await
     }
 
     async fn change_password(&self, user_id: &str, password_hash: &str, now: i64) -> Result<bool> {

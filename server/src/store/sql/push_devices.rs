@@ -46,12 +46,14 @@ where
         let mut tx = DB::begin_write(&self.pool).await?;
         let row = sqlx::query::<DB>(
             "INSERT INTO push_devices (id, user_id, platform, token, p256dh, auth_secret,
-                                       app_id, environment, created_at, updated_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9)
+                                       app_id, environment, created_at, updated_at,
+                                       sign_in_id)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9, $10)
              ON CONFLICT (platform, token) DO UPDATE SET
                  user_id = excluded.user_id, p256dh = excluded.p256dh,
                  auth_secret = excluded.auth_secret, app_id = excluded.app_id,
-                 environment = excluded.environment, updated_at = excluded.updated_at
+                 environment = excluded.environment, updated_at = excluded.updated_at,
+                 sign_in_id = excluded.sign_in_id
              RETURNING id, platform, token, app_id, environment, created_at, updated_at",
         )
         .bind(device.id.as_str())
@@ -63,6 +65,7 @@ where
         .bind(device.app_id.as_deref())
         .bind(device.environment.map(PushEnvironment::as_str))
         .bind(now)
+        .bind(device.sign_in_id.as_deref())
         .fetch_one(&mut *tx)
         .await?;
         let registered = device_from_row::<DB>(&row)?;

@@ -19,8 +19,11 @@ const INSERT: &str =
 const SELECT: &str = "SELECT family_id, user_id, expires_at, used_at, revoked_at
      FROM refresh_tokens WHERE token_hash = $1";
 
-/// The family of the presented token (read before locking it).
-const FAMILY: &str = "SELECT family_id FROM refresh_tokens WHERE token_hash = $1";
+/// The family of the presented token, and whose it is (read before locking it).
+const FAMILY: &str = "SELECT family_id, user_id FROM refresh_tokens WHERE token_hash = $1";
+
+/// Notes the sign-in active; no row changed: the sign-in was ended.
+const TOUCH_SIGN_IN: &str = "UPDATE sign_ins SET last_active_at = $1 WHERE id = $2";
 
 const MARK_USED: &str = "UPDATE refresh_tokens SET used_at = $1 WHERE token_hash = $2";
 
@@ -44,18 +47,6 @@ where
     for<'r> &'r str: ColumnIndex<DB::Row>,
     usize: ColumnIndex<DB::Row>,
 {
-    pub(super) async fn insert_refresh(&self, token: &RefreshTokenRecord) -> Result<()> {
-        sqlx::query::<DB>(INSERT)
-            .bind(token.token_hash.as_str())
-            .bind(token.family_id.as_str())
-            .bind(token.user_id.as_str())
-            .bind(token.created_at)
-            .bind(token.expires_at)
-            .execute(&self.pool)
-            .await?;
-        Ok(())
-    }
-
     pub(super) async fn rotate_refresh(
         &self,
         presented: &str,
@@ -64,7 +55,7 @@ where
         now: i64,
     ) -> Result<Rotation> {
         // Unknown tokens (anything an attacker makes up) never take a write lock.
-        let Some(family_id) = self.family_of(presented).await? else {
+        let Some((family_id, _)) = self.family_of(presented).await? else {
             return Ok(Rotation::Invalid);
         };
         let mut tx = DB::begin_write(&self.pool).await?;
@@ -79,29 +70,28 @@ where
         presented: &str,
         now: i64,
         device_id: Option<&str>,
-    ) -> Result<()> {
-        if let Some(family_id) = self.family_of(presented).await? {
-            let mut tx = DB::begin_write(&self.pool).await?;
-            DB::lock_refresh_family(&mut tx, &family_id).await?;
-            sqlx::query::<DB>(REVOKE_FAMILY)
-                .bind(now)
-                .bind(family_id.as_str())
-                .execute(&mut *tx)
-                .await?;
-            if let Some(device_id) = device_id {
-                // Only the signing-out user's own device: the id comes from the client.
-                sqlx::query::<DB>(
-                    "DELETE FROM push_devices WHERE id = $1 AND user_id IN
-                         (SELECT user_id FROM refresh_tokens WHERE family_id = $2)",
-                )
+    ) -> Result<Option<(String, String)>> {
+        let Some((family_id, user_id)) = self.family_of(presented).await? else {
+            return Ok(None);
+        };
+        let mut tx = DB::begin_write(&self.pool).await?;
+        DB::lock_refresh_family(&mut tx, &family_id).await?;
+        sqlx::query::<DB>(REVOKE_FAMILY)
+            .bind(now)
+            .bind(family_id.as_str())
+            .execute(&mut *tx)
+            .await?;
+        super::sign_ins::end_in::<DB>(&mut tx, &user_id, &family_id).await?;
+        if let Some(device_id) = device_id {
+            // Only the signing-out user's own device: the id comes from the client.
+            sqlx::query::<DB>("DELETE FROM push_devices WHERE id = $1 AND user_id = $2")
                 .bind(device_id)
-                .bind(family_id.as_str())
+                .bind(user_id.as_str())
                 .execute(&mut *tx)
                 .await?;
-            }
-            tx.commit().await?;
         }
-        Ok(())
+        tx.commit().await?;
+        Ok(Some((user_id, family_id)))
     }
 
     pub(super) async fn purge_expired_refresh(&self, now: i64, limit: u32) -> Result<u64> {
@@ -113,14 +103,39 @@ where
         Ok(DB::rows_affected(&purged))
     }
 
-    /// The family of the presented token (a token's family never changes, so it may be
-    /// read before the lock is taken).
-    async fn family_of(&self, presented: &str) -> Result<Option<String>> {
-        Ok(sqlx::query_scalar::<DB, String>(FAMILY)
+    /// The family of the presented token and its user (a token's family never changes,
+    /// so it may be read before the lock is taken).
+    async fn family_of(&self, presented: &str) -> Result<Option<(String, String)>> {
+        let row = sqlx::query::<DB>(FAMILY)
             .bind(presented)
             .fetch_optional(&self.pool)
-            .await?)
+            .await?;
+        row.map(|row| Ok((row.try_get(0)?, row.try_get(1)?)))
+            .transpose()
     }
+}
+
+/// Stores a refresh token inside the caller's transaction.
+pub(super) async fn insert_in<DB>(
+    conn: &mut DB::Connection,
+    token: &RefreshTokenRecord,
+) -> Result<()>
+where
+    DB: Database,
+    for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
+    DB::Arguments: IntoArguments<DB>,
+    for<'q> &'q str: Encode<'q, DB> + Type<DB>,
+    for<'q> i64: Encode<'q, DB> + Type<DB>,
+{
+    sqlx::query::<DB>(INSERT)
+        .bind(token.token_hash.as_str())
+        .bind(token.family_id.as_str())
+        .bind(token.user_id.as_str())
+        .bind(token.created_at)
+        .bind(token.expires_at)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
 }
 
 /// Rotates the presented token inside the caller's transaction (which serialises it as
@@ -133,7 +148,7 @@ async fn rotate_in<DB>(
     now: i64,
 ) -> Result<Rotation>
 where
-    DB: Database,
+    DB: Backend,
     for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
     DB::Arguments: IntoArguments<DB>,
     for<'q> &'q str: Encode<'q, DB> + Type<DB>,
@@ -166,6 +181,16 @@ where
             Ok(Rotation::Reused)
         }
         Verdict::Rotate => {
+            // First, so that an end of the sign-in racing this rotation either comes
+            // before (nothing is touched: refused) or waits for it (sign_ins.rs).
+            let touched = sqlx::query::<DB>(TOUCH_SIGN_IN)
+                .bind(now)
+                .bind(token.family_id.as_str())
+                .execute(&mut *conn)
+                .await?;
+            if DB::rows_affected(&touched) == 0 {
+                return Ok(Rotation::Invalid);
+            }
             sqlx::query::<DB>(MARK_USED)
                 .bind(now)
                 .bind(presented)
@@ -181,6 +206,7 @@ where
                 .await?;
             Ok(Rotation::Rotated {
                 user_id: token.user_id,
+                sign_in: token.family_id,
             })
         }
     }
