@@ -1,7 +1,7 @@
 //! Sessions across processes: refresh tokens are one store's state, so a token rotated
 //! on one process is spent on every process, and a live connection renews its token on
 //! whichever process it is connected to; a password changed on one process signs out
-//! connections on the other.
+//! connections on the other, and so does a sign-in ended there.
 
 use chat_protocol::v1::{AuthResponse, ClientFrame, ServerFrame};
 use serde_json::json;
@@ -161,5 +161,80 @@ async fn a_password_changed_on_one_process_signs_out_connections_on_the_other() 
         here.recv_where(|f| matches!(f, ServerFrame::Authenticated { .. }))
             .await,
         ServerFrame::Authenticated { .. }
+    ));
+}
+
+#[tokio::test]
+#[ignore = "needs PostgreSQL and Redis: scripts/cluster-test.sh"]
+async fn a_sign_in_ended_on_one_process_closes_its_connections_on_the_other() {
+    let cluster = Cluster::new().await;
+    let (one, two) = cluster.two_nodes(&[]).await;
+    let phone = one.register("ann").await;
+    let laptop = two.login("ann").await;
+    let tablet = two.login("ann").await;
+    let mut on_laptop = two.client(&laptop.token).await;
+    let mut on_tablet = two.client(&tablet.token).await;
+    let mut on_phone = two.client(&phone.token).await;
+    let list: serde_json::Value = http_client()
+        .get(two.url("/v1/users/me/sign-ins"))
+        .bearer_auth(&laptop.token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let current = list["sign_ins"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|sign_in| sign_in["current"] == true)
+        .expect("the caller's sign-in is listed");
+
+    // Ended through the first process: the laptop's connection on the second closes.
+    let ended = http_client()
+        .delete(one.url(&format!(
+            "/v1/users/me/sign-ins/{}",
+            current["id"].as_str().unwrap()
+        )))
+        .bearer_auth(&phone.token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(ended.status(), 204);
+    assert_eq!(
+        on_laptop.closed().await,
+        Some(chat_protocol::v1::close::UNAUTHORIZED)
+    );
+    let refused = http_client()
+        .get(two.url("/v1/rooms"))
+        .bearer_auth(&laptop.token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), 401);
+
+    // Every other sign-in ended through the first process: the tablet's connection
+    // closes on the second, the phone's stays.
+    let others: serde_json::Value = http_client()
+        .post(one.url("/v1/users/me/sign-ins/end-others"))
+        .bearer_auth(&phone.token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(others, json!({"ended": 1}));
+    assert_eq!(
+        on_tablet.closed().await,
+        Some(chat_protocol::v1::close::UNAUTHORIZED)
+    );
+    on_phone.send(&ClientFrame::Ping).await;
+    assert!(matches!(
+        on_phone
+            .recv_where(|f| matches!(f, ServerFrame::Pong { .. }))
+            .await,
+        ServerFrame::Pong { .. }
     ));
 }
