@@ -121,6 +121,7 @@ impl ChatClient {
             session: Mutex::new(None),
             room_list_sync: std::sync::OnceLock::new(),
             uploader: std::sync::OnceLock::new(),
+            device_name: Mutex::new(None),
         });
         let refresher: Arc<dyn TokenProvider> = Arc::new(SessionRefresher {
             http: http.clone(),
@@ -217,8 +218,9 @@ impl ChatClient {
         rest::refresh(&self.http, &self.base_url, refresh_token).await
     }
 
-    /// Signs out on the server: revokes the refresh tokens of this sign-in (access
-    /// tokens already issued run until they expire). Also disconnects.
+    /// Signs out on the server: ends this sign-in (its refresh and access tokens are
+    /// refused from then on, and the push device it registered is forgotten). Also
+    /// disconnects.
     ///
     /// # Errors
     ///
@@ -241,8 +243,12 @@ impl ChatClient {
         username: &str,
         password: &str,
     ) -> Result<Session, ClientError> {
-        let session =
-            rest::authenticate(&self.http, &self.base_url, path, username, password).await?;
+        let credentials = chat_protocol::v1::Credentials {
+            username: username.to_owned(),
+            password: password.to_owned(),
+            device_name: self.shared.device_name.lock().expect("name lock").clone(),
+        };
+        let session = rest::authenticate(&self.http, &self.base_url, path, &credentials).await?;
         self.set_session(&session)?;
         self.register_kept_push().await;
         Ok(session)

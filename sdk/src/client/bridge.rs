@@ -55,6 +55,8 @@ pub(crate) struct Shared {
     pub(crate) room_list_sync: std::sync::OnceLock<Arc<RoomListSync>>,
     /// Uploads the files of pending messages.
     pub(crate) uploader: std::sync::OnceLock<Arc<super::uploads::Uploader>>,
+    /// What register and login call this device in the user's list of sign-ins.
+    pub(crate) device_name: Mutex<Option<String>>,
 }
 
 impl std::fmt::Debug for Shared {

@@ -19,6 +19,7 @@ mod rich;
 mod room_list;
 mod safety;
 mod session;
+mod sign_ins;
 mod token_provider;
 mod uploads;
 

@@ -41,7 +41,7 @@ impl ChatClient {
             answer.ok_or_else(|| ClientError::Network("the server sent no session".into()))?,
         );
         self.set_session(&session)?;
-        self.register_kept_push().await;
+        self.register_push_again().await;
         self.shared.emit(ClientEvent::SessionRenewed {
             session: session.clone(),
         });

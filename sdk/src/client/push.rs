@@ -128,8 +128,20 @@ impl ChatClient {
     /// Registers the kept request again, if there is one the server does not have (run
     /// after a sign-in). A failure leaves it for the next sign-in or app start.
     pub(super) async fn register_kept_push(&self) {
+        self.register_kept(|kept| kept.device_id.is_none()).await;
+    }
+
+    /// Registers the kept request again even if the server had its device: after a
+    /// change that made the server forget devices (a password change, ending the other
+    /// sign-ins), the device it knew may be gone.
+    pub(super) async fn register_push_again(&self) {
+        self.register_kept(|_| true).await;
+    }
+
+    /// Registers the kept request if `wanted` says so of it.
+    async fn register_kept(&self, wanted: impl Fn(&PushRegistration) -> bool) {
         let kept = match self.cache_push_registration() {
-            Ok(Some(kept)) if kept.device_id.is_none() => kept,
+            Ok(Some(kept)) if wanted(&kept) => kept,
             Ok(_) => return,
             Err(e) => {
                 tracing::warn!(error = %e, "reading the push registration failed");

@@ -12,14 +12,9 @@ pub(super) async fn authenticate(
     http: &reqwest::Client,
     base: &str,
     path: &str,
-    username: &str,
-    password: &str,
+    credentials: &Credentials,
 ) -> Result<Session, ClientError> {
-    let credentials = Credentials {
-        username: username.to_owned(),
-        password: password.to_owned(),
-    };
-    new_session(http, base, path, &credentials).await
+    new_session(http, base, path, credentials).await
 }
 
 /// `POST /v1/auth/refresh`: the next session for a refresh token.

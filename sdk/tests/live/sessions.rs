@@ -7,6 +7,7 @@ use std::pin::Pin;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use chat_protocol::v1::{ErrorCode, PushPlatform};
 use chat_sdk::core::ConnectionState;
 use chat_sdk::{ChatClient, ClientEvent, TokenProvider};
 
@@ -249,6 +250,10 @@ async fn a_password_change_keeps_this_device_and_signs_the_others_out() {
         client.connect().unwrap();
         connected(client).await;
     }
+    phone
+        .register_push_token(PushPlatform::Fcm, "phone-push-token", None, None)
+        .await
+        .unwrap();
     // Token times are whole seconds: the change comes in a later one than the tokens.
     tokio::time::sleep(Duration::from_millis(1_100)).await;
     let mut phone_events = phone.subscribe();
@@ -257,7 +262,7 @@ async fn a_password_change_keeps_this_device_and_signs_the_others_out() {
         .change_password("not the password", "battery staple horse")
         .await;
     assert!(
-        matches!(&wrong, Err(chat_sdk::ClientError::Server { code, .. }) if *code == chat_protocol::v1::ErrorCode::Forbidden),
+        matches!(&wrong, Err(chat_sdk::ClientError::Server { code, .. }) if *code == ErrorCode::Forbidden),
         "{wrong:?}"
     );
     let session = phone
@@ -284,6 +289,9 @@ async fn a_password_change_keeps_this_device_and_signs_the_others_out() {
     }
     assert_eq!(renewed, Some(session));
     assert!(phone.rooms().await.is_ok(), "REST with the new session");
+    // The change made the server forget every push device; the phone registered again.
+    let devices = phone.push_devices().await.unwrap();
+    assert_eq!(devices.len(), 1, "{devices:?}");
     // The new password signs in again on the tablet.
     tablet
         .login("ann", "battery staple horse")
@@ -291,5 +299,78 @@ async fn a_password_change_keeps_this_device_and_signs_the_others_out() {
         .expect("the new password");
     phone.shutdown();
     tablet.shutdown();
+    drop(server);
+}
+
+fn needs_token(client: &ChatClient) -> bool {
+    matches!(
+        client.connection_state(),
+        ConnectionState::NeedsToken { .. }
+    )
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sign_ins_are_listed_by_device_name_and_ending_them_signs_those_devices_out() {
+    let server = Server::start().await;
+    let url = format!("http://{}", server.addr);
+    let open = |name: Option<&str>| {
+        let client = ChatClient::open(fast_config(url.clone(), None)).unwrap();
+        client.set_device_name(name.map(Into::into));
+        client
+    };
+    let phone = open(Some("Pixel 8"));
+    phone.register("ann", "correct horse battery").await.unwrap();
+    let tablet = open(Some("iPad"));
+    tablet.login("ann", "correct horse battery").await.unwrap();
+    let laptop = open(None);
+    laptop.login("ann", "correct horse battery").await.unwrap();
+    for client in [&phone, &tablet, &laptop] {
+        client.connect().unwrap();
+        connected(client).await;
+    }
+    // A name the server refuses fails the sign-in and adds none.
+    let nameless = open(Some(" "));
+    let refused = nameless.login("ann", "correct horse battery").await;
+    assert!(
+        matches!(&refused, Err(chat_sdk::ClientError::Server { code: ErrorCode::InvalidRequest, .. })),
+        "{refused:?}"
+    );
+
+    let listed = phone.sign_ins().await.unwrap();
+    let names: Vec<_> = listed
+        .iter()
+        .map(|s| (s.device_name.as_deref(), s.current))
+        .collect();
+    assert_eq!(names, [(None, false), (Some("iPad"), false), (Some("Pixel 8"), true)]);
+    let unknown = phone.end_sign_in("0193a0c2-7777-7c3a-9d1e-2f4b6a8c0e11").await;
+    assert!(
+        matches!(&unknown, Err(chat_sdk::ClientError::Server { code: ErrorCode::NotFound, .. })),
+        "{unknown:?}"
+    );
+
+    // Ending the laptop's sign-in signs it out: it cannot renew, so it waits for one.
+    phone.end_sign_in(&listed[0].id).await.unwrap();
+    eventually(10, "the laptop needs a sign-in", || needs_token(&laptop)).await;
+    assert_eq!(tablet.connection_state(), ConnectionState::Connected);
+
+    // Ending every other one: the tablet is signed out and its push device forgotten;
+    // the phone stays, with its own device.
+    for (client, token) in [(&phone, "phone-push-token"), (&tablet, "tablet-push-token")] {
+        client
+            .register_push_token(PushPlatform::Fcm, token, None, None)
+            .await
+            .unwrap();
+    }
+    assert_eq!(phone.push_devices().await.unwrap().len(), 2);
+    assert_eq!(phone.end_other_sign_ins().await.unwrap(), 1);
+    eventually(10, "the tablet needs a sign-in", || needs_token(&tablet)).await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(phone.connection_state(), ConnectionState::Connected);
+    let devices = phone.push_devices().await.unwrap();
+    assert_eq!(devices.len(), 1, "{devices:?}");
+    assert_eq!(phone.sign_ins().await.unwrap().len(), 1);
+    for client in [&phone, &tablet, &laptop, &nameless] {
+        client.shutdown();
+    }
     drop(server);
 }
