@@ -46,6 +46,7 @@ async function signIn(username, password, register) {
   let client;
   try {
     client = await openClient(username);
+    client.setDeviceName(browserDeviceName());
     const session = register ? await client.register(username, password) : await client.login(username, password);
     saveSession(username, session);
     start(client, username, session);
@@ -257,6 +258,27 @@ async function renderBlocked() {
   }
 }
 
+/** What this browser is called in the user's list of sign-ins: "Firefox on Linux". */
+function browserDeviceName() {
+  const agent = navigator.userAgent;
+  const browser = ["Edg", "Firefox", "Chrome", "Safari"].find((name) => agent.includes(name)) || "Browser";
+  const system = ["Android", "iPhone", "iPad", "Windows", "Mac", "Linux"].find((name) => agent.includes(name));
+  const shown = browser === "Edg" ? "Edge" : browser;
+  return system ? `${shown} on ${system}` : shown;
+}
+
+/** Where the user is signed in, from the server; each other device can be signed out. */
+async function renderSignIns() {
+  const client = state.client;
+  if (!client) return;
+  try {
+    view.signIns(await client.signIns(), (signIn) =>
+      act(client.endSignIn(signIn.id), `${signIn.deviceName || "The device"} is signed out.`).then(renderSignIns));
+  } catch (error) {
+    view.notice(error.message);
+  }
+}
+
 /** Runs a server call; says `done` when it worked, the server's reason when not. */
 async function act(call, done) {
   try {
@@ -275,7 +297,11 @@ function renderMessages() {
   renderQueued = true;
   requestAnimationFrame(() => {
     renderQueued = false;
-    if (!state.room || !state.client) return;
+    if (!state.room || !state.client) {
+      // With no room open the banner still says whether this page is connected.
+      view.banner(state.connection, 0);
+      return;
+    }
     let list = [];
     try {
       list = state.client.messages(state.room.roomId, undefined, PAGE);
@@ -665,6 +691,12 @@ function wire() {
     event.preventDefault();
     changePassword($("current-password").value, $("new-password").value);
   });
+  $("devices").addEventListener("toggle", () => {
+    if ($("devices").open) renderSignIns();
+  });
+  $("end-other-sign-ins").addEventListener("click", () =>
+    view.confirmAction("Sign out all your other devices?", "Sign out",
+      () => act(state.client.endOtherSignIns(), "Your other devices are signed out.").then(renderSignIns)));
   $("delete-account").addEventListener("click", () => {
     $("delete-account-form").hidden = false;
     $("delete-password").focus();

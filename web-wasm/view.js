@@ -58,7 +58,7 @@ export function banner(state, pending) {
     connecting: "Connecting…",
     reconnecting: "You are offline. Messages you write are kept and sent when the connection is back.",
     disconnected: "Offline.",
-    needsToken: "Your session has expired: sign out and in again.",
+    needsToken: "You are signed out on this device (the session expired, or was ended from another device): sign out and in again.",
   }[state.state];
   box.textContent = text + waiting;
   box.hidden = false;
@@ -147,6 +147,19 @@ export function blockedUsers(users, onUnblock) {
     const item = element("li", "room");
     item.append(element("span", "title", user.displayName || user.username), button("Unblock", () => onUnblock(user)));
     list.append(item);
+  }
+}
+
+/** The user's sign-ins, most recently active first; `onEnd` signs one device out. */
+export function signIns(list, onEnd) {
+  const items = $("sign-ins");
+  items.replaceChildren();
+  for (const signIn of list) {
+    const item = element("li", "room");
+    const seen = new Date(signIn.lastActiveAt).toLocaleString();
+    item.append(element("span", "title", signIn.deviceName || "Unnamed device"), element("span", "preview", `active ${seen}`));
+    item.append(signIn.current ? element("span", "badge", "This device") : button("Sign out", () => onEnd(signIn)));
+    items.append(item);
   }
 }
 

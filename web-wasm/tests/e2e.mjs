@@ -465,15 +465,17 @@ async function main() {
       "type LeaveReason =", "type WhoCanAdd =", "type MembershipChange =", "interface MessageReaction",
       "interface SearchPage", "interface ThreadPage", "interface MessageAttachment",
       "type ThumbnailVariant =", "interface AttachmentLinks", "interface Device", "type PushPlatform =",
-      "type PushEnvironment ="];
+      "type PushEnvironment =", "interface SignIn"];
     const moderation = ["endMembership(", "removeMember(", "setMemberRole(", "banUser(", "unbanUser(",
       "roomBans(", "roomDetails(", "updateRoom(", "notices(", "blockUser(", "unblockUser(",
       "blockedUsers(", "report(", "deleteAccount(", "changePassword(currentPassword: string, newPassword: string): Promise<Session>", "sendMessageWith(", "react(", "pin(", "pins(",
       "cachedPins(", "replies(", "searchMessages(", "searchLocal(", "mentionCount: number", "changeFailed",
       "replyTo: string | undefined", "reactions: MessageReaction[]", "sendAttachment(roomId: string, file: Blob",
       "pendingFile(", "thumbnail(", "downloadAttachment(", "attachmentLinks(", "uploadProgress",
-      "attachments: MessageAttachment[]", "registerWebPush(", "unregisterPush(", "pushDevices(", "vapidPublicKey(", "setMute(roomId: string"];
-    check("the TypeScript types declare membership, moderation, blocks, reports, password changes, account deletion, rich messages and attachments",
+      "attachments: MessageAttachment[]", "registerWebPush(", "unregisterPush(", "pushDevices(", "vapidPublicKey(", "setMute(roomId: string",
+      "signIns(): Promise<SignIn[]>", "endSignIn(signInId: string): Promise<void>", "endOtherSignIns(): Promise<number>",
+      "setDeviceName(name?: string | null): void"];
+    check("the TypeScript types declare membership, moderation, blocks, reports, password changes, sign-ins, account deletion, rich messages and attachments",
       moderation.every((name) => typings.includes(name)),
       moderation.filter((name) => !typings.includes(name)).join(", "));
     check("the TypeScript types declare every value the API takes, returns or sends",
@@ -569,6 +571,24 @@ async function main() {
     const laptop = await (await browser.newContext()).newPage();
     check("the new password signs in on another device",
       await login(laptop, server, bobName, "battery staple horse"));
+
+    // The newcomer lists his sign-ins on the page and signs the laptop out from there.
+    await newcomer.click("#devices summary");
+    const signIns = () => newcomer.locator("#sign-ins li").allTextContents();
+    check("the page lists its sign-ins by browser, this one marked",
+      await eventually(async () => {
+        const items = await signIns();
+        return items.length === 2 && items.every((item) => item.includes("Chrome on Linux"))
+          && items.filter((item) => item.includes("This device")).length === 1;
+      }),
+      JSON.stringify(await signIns()));
+    await newcomer.click("#sign-ins li button:has-text('Sign out')");
+    check("signing the laptop out from the list signs that browser out",
+      await eventually(async () => (await laptop.textContent("#banner")).includes("signed out")),
+      await laptop.textContent("#banner"));
+    check("and the list then holds this device only",
+      await eventually(async () => (await signIns()).length === 1), JSON.stringify(await signIns()));
+    check("this page stays signed in", await newcomer.isVisible("#app"));
     await laptop.context().close();
     const oldPassword = await fetch(`${server.url}/v1/auth/login`, {
       method: "POST",

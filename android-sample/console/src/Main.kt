@@ -273,6 +273,32 @@ suspend fun sessions(
     otherListening.stop()
     other.shutdown()
 
+    // Sign-ins: each device named by its app, listed; ending one signs that device out.
+    val laptop = ChatClient(url, null)
+    laptop.setDeviceName("Laptop")
+    val laptopEvents = Recorder()
+    val laptopListening = laptop.listen(laptopEvents)
+    laptop.login(annName, "battery staple horse")
+    laptop.connect()
+    check("ann's laptop connects",
+        laptopEvents.await { it is ClientEvent.Connection && it.state is ConnectionState.Connected } != null)
+    val signIns = ann.signIns()
+    val laptopSignIn = signIns.single { !it.current }
+    check("the sign-ins list this device as current and the laptop by its name",
+        signIns.size == 2 && laptopSignIn.deviceName == "Laptop" && laptopSignIn.lastActiveAt > 0)
+    ann.endSignIn(laptopSignIn.id)
+    check("ending the laptop's sign-in makes it sign in again",
+        laptopEvents.await { it is ClientEvent.Connection && it.state is ConnectionState.NeedsToken } != null)
+    try {
+        ann.endSignIn(laptopSignIn.id)
+        check("an ended sign-in cannot be ended again", false)
+    } catch (e: ChatException.Server) {
+        check("an ended sign-in throws ChatException.Server(notFound)", e.code == ErrorCode.NOT_FOUND)
+    }
+    check("no other sign-in is left to end", ann.endOtherSignIns() == 0u)
+    laptopListening.stop()
+    laptop.shutdown()
+
     ann.signOut(changed.refreshToken!!)
     check("signing out forgets the session", ann.currentSession() == null)
     check("signing out disconnects",

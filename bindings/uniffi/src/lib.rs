@@ -18,6 +18,7 @@ mod push;
 mod rich;
 mod runtime;
 mod safety;
+mod sign_ins;
 mod token_provider;
 
 pub use client::ChatClient;

@@ -2,8 +2,8 @@
 //!
 //! Every other value the browser gets is declared once, in the SDK or the protocol
 //! crate, with tsify behind their `tsify` features. `RoomSummary` (with its
-//! `LastMessage`), `UserProfile`, `RoomMember`, `RoomDetails`, `RoomBan`, `BlockedUser` and
-//! `Report`, `AttachmentLinks` and `Device` cannot be: they are REST bodies, and tsify takes a
+//! `LastMessage`), `UserProfile`, `RoomMember`, `RoomDetails`, `RoomBan`, `BlockedUser`,
+//! `Report`, `AttachmentLinks`, `Device` and `SignIn` cannot be: they are REST bodies, and tsify takes a
 //! JavaScript object's shape from the type's serde derive, which for these *is* the
 //! wire format (`room_id`, `user_id`). Renaming their fields to camelCase there would change what the server
 //! and the SDK exchange; keeping snake_case would make them the only snake_case objects
@@ -238,6 +238,34 @@ impl From<chat_protocol::v1::BlockedUser> for BlockedUser {
             username: b.username,
             display_name: b.display_name,
             blocked_at: b.blocked_at,
+        }
+    }
+}
+
+/// One of the user's sign-ins.
+#[derive(Debug, Clone, Serialize, Tsify)]
+#[serde(rename_all = "camelCase")]
+pub struct SignIn {
+    /// Its id, for `endSignIn`.
+    pub id: String,
+    /// What the client called the device when it signed in, if anything.
+    pub device_name: Option<String>,
+    /// When it started, ms since the epoch.
+    pub created_at: i64,
+    /// When its client last renewed its session (or signed in), ms since the epoch.
+    pub last_active_at: i64,
+    /// Whether it is this client's sign-in.
+    pub current: bool,
+}
+
+impl From<chat_protocol::v1::SignIn> for SignIn {
+    fn from(s: chat_protocol::v1::SignIn) -> Self {
+        Self {
+            id: s.id,
+            device_name: s.device_name,
+            created_at: s.created_at,
+            last_active_at: s.last_active_at,
+            current: s.current,
         }
     }
 }

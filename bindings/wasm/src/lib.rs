@@ -18,6 +18,7 @@ mod moderation;
 mod push;
 mod rich;
 mod safety;
+mod sign_ins;
 mod subscription;
 mod token_provider;
 
