@@ -319,7 +319,10 @@ async fn sign_ins_are_listed_by_device_name_and_ending_them_signs_those_devices_
         client
     };
     let phone = open(Some("Pixel 8"));
-    phone.register("ann", "correct horse battery").await.unwrap();
+    phone
+        .register("ann", "correct horse battery")
+        .await
+        .unwrap();
     let tablet = open(Some("iPad"));
     tablet.login("ann", "correct horse battery").await.unwrap();
     let laptop = open(None);
@@ -332,7 +335,13 @@ async fn sign_ins_are_listed_by_device_name_and_ending_them_signs_those_devices_
     let nameless = open(Some(" "));
     let refused = nameless.login("ann", "correct horse battery").await;
     assert!(
-        matches!(&refused, Err(chat_sdk::ClientError::Server { code: ErrorCode::InvalidRequest, .. })),
+        matches!(
+            &refused,
+            Err(chat_sdk::ClientError::Server {
+                code: ErrorCode::InvalidRequest,
+                ..
+            })
+        ),
         "{refused:?}"
     );
 
@@ -341,10 +350,25 @@ async fn sign_ins_are_listed_by_device_name_and_ending_them_signs_those_devices_
         .iter()
         .map(|s| (s.device_name.as_deref(), s.current))
         .collect();
-    assert_eq!(names, [(None, false), (Some("iPad"), false), (Some("Pixel 8"), true)]);
-    let unknown = phone.end_sign_in("0193a0c2-7777-7c3a-9d1e-2f4b6a8c0e11").await;
+    assert_eq!(
+        names,
+        [
+            (None, false),
+            (Some("iPad"), false),
+            (Some("Pixel 8"), true)
+        ]
+    );
+    let unknown = phone
+        .end_sign_in("0193a0c2-7777-7c3a-9d1e-2f4b6a8c0e11")
+        .await;
     assert!(
-        matches!(&unknown, Err(chat_sdk::ClientError::Server { code: ErrorCode::NotFound, .. })),
+        matches!(
+            &unknown,
+            Err(chat_sdk::ClientError::Server {
+                code: ErrorCode::NotFound,
+                ..
+            })
+        ),
         "{unknown:?}"
     );
 

@@ -41,7 +41,13 @@ pub async fn run_purge(
         let now = now_ms();
         purge(store.as_ref(), Rows::RefreshTokens, now, &shutdown).await;
         let ttl_ms = i64::try_from(refresh_token_ttl.as_millis()).unwrap_or(i64::MAX);
-        purge(store.as_ref(), Rows::SignIns, now.saturating_sub(ttl_ms), &shutdown).await;
+        purge(
+            store.as_ref(),
+            Rows::SignIns,
+            now.saturating_sub(ttl_ms),
+            &shutdown,
+        )
+        .await;
     }
 }
 

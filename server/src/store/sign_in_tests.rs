@@ -83,7 +83,10 @@ async fn sign_ins_are_listed_renewed_ended_and_purged() {
         }
     );
     let phone = &store.sign_ins("ann", 0).await.unwrap()[0];
-    assert_eq!((phone.id.as_str(), phone.created_at, phone.last_active_at), ("phone", 10, 50));
+    assert_eq!(
+        (phone.id.as_str(), phone.created_at, phone.last_active_at),
+        ("phone", 10, 50)
+    );
     // Only sign-ins active since the cutoff are listed.
     assert_eq!(listed(store, "ann", 31).await.len(), 1);
 
@@ -110,12 +113,18 @@ async fn sign_ins_are_listed_renewed_ended_and_purged() {
         .await
         .unwrap();
     assert_eq!(
-        store.end_sign_ins("ann", EndSignIns::One("laptop")).await.unwrap(),
+        store
+            .end_sign_ins("ann", EndSignIns::One("laptop"))
+            .await
+            .unwrap(),
         ["laptop"]
     );
     assert!(ended(store, "ann", "laptop").await);
     assert_eq!(
-        store.rotate_refresh_token("b1", "b2", 2_000_000, 70).await.unwrap(),
+        store
+            .rotate_refresh_token("b1", "b2", 2_000_000, 70)
+            .await
+            .unwrap(),
         Rotation::Invalid
     );
     let tokens = |user_id| async move {
@@ -126,8 +135,20 @@ async fn sign_ins_are_listed_renewed_ended_and_purged() {
     };
     assert_eq!(tokens("ann").await, ["device-old", "device-p", "device-t"]);
     // Someone else's sign-in, or one ended already, is not found.
-    assert!(store.end_sign_ins("ann", EndSignIns::One("bobs")).await.unwrap().is_empty());
-    assert!(store.end_sign_ins("ann", EndSignIns::One("laptop")).await.unwrap().is_empty());
+    assert!(
+        store
+            .end_sign_ins("ann", EndSignIns::One("bobs"))
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert!(
+        store
+            .end_sign_ins("ann", EndSignIns::One("laptop"))
+            .await
+            .unwrap()
+            .is_empty()
+    );
     assert!(!ended(store, "bob", "bobs").await);
 
     // Ending the others keeps the caller's sign-in and its device only.
@@ -136,14 +157,23 @@ async fn sign_ins_are_listed_renewed_ended_and_purged() {
         .await
         .unwrap();
     assert_eq!(others, ["phone"]);
-    assert_eq!(listed(store, "ann", 0).await, [("tablet".into(), Some("iPad".into()))]);
+    assert_eq!(
+        listed(store, "ann", 0).await,
+        [("tablet".into(), Some("iPad".into()))]
+    );
     assert_eq!(tokens("ann").await, ["device-t"]);
     assert_eq!(
-        store.rotate_refresh_token("a2", "a3", 2_000_000, 80).await.unwrap(),
+        store
+            .rotate_refresh_token("a2", "a3", 2_000_000, 80)
+            .await
+            .unwrap(),
         Rotation::Invalid
     );
     assert!(matches!(
-        store.rotate_refresh_token("c1", "c2", 2_000_000, 80).await.unwrap(),
+        store
+            .rotate_refresh_token("c1", "c2", 2_000_000, 80)
+            .await
+            .unwrap(),
         Rotation::Rotated { .. }
     ));
     assert_eq!(tokens("bob").await, ["device-b"]);
@@ -153,7 +183,13 @@ async fn sign_ins_are_listed_renewed_ended_and_purged() {
     assert_eq!(out, Some(("ann".into(), "tablet".into())));
     assert!(ended(store, "ann", "tablet").await);
     assert!(tokens("ann").await.is_empty());
-    assert_eq!(store.revoke_refresh_family("made-up", 90, None).await.unwrap(), None);
+    assert_eq!(
+        store
+            .revoke_refresh_family("made-up", 90, None)
+            .await
+            .unwrap(),
+        None
+    );
 
     // Lapsed sign-ins are purged; active ones stay.
     assert_eq!(store.purge_lapsed_sign_ins(41, 10).await.unwrap(), 1);
@@ -170,7 +206,12 @@ async fn a_password_change_ends_every_sign_in() {
         .start_sign_in(&first_token("a1", "phone", "ann", 10), None)
         .await
         .unwrap();
-    assert!(store.change_password("ann", "$argon2id$x", 20).await.unwrap());
+    assert!(
+        store
+            .change_password("ann", "$argon2id$x", 20)
+            .await
+            .unwrap()
+    );
     assert!(ended(store, "ann", "phone").await);
     assert!(store.sign_ins("ann", 0).await.unwrap().is_empty());
 }

@@ -236,7 +236,10 @@ async fn signing_out_with_a_device_id_unregisters_only_that_device_of_that_user(
     };
     // Ann's sign-out naming Bob's device leaves it alone (and hers: the laptop's
     // sign-in registered none).
-    let status = logout(refresh_token(&ann_laptop), Some(&bobs)).await.unwrap().status();
+    let status = logout(refresh_token(&ann_laptop), Some(&bobs))
+        .await
+        .unwrap()
+        .status();
     assert_eq!(status, 204);
     assert_eq!(device_ids(&server, &bob.token).await.len(), 1);
     assert_eq!(device_ids(&server, &ann_phone.token).await.len(), 2);
@@ -251,7 +254,10 @@ async fn signing_out_with_a_device_id_unregisters_only_that_device_of_that_user(
         [anns_tablet["device_id"].as_str().unwrap()]
     );
     // A sign-out naming no device still forgets the devices its sign-in registered.
-    let status = logout(refresh_token(&ann_tablet), None).await.unwrap().status();
+    let status = logout(refresh_token(&ann_tablet), None)
+        .await
+        .unwrap()
+        .status();
     assert_eq!(status, 204);
     let ann_again = server.login("ann").await;
     assert!(device_ids(&server, &ann_again.token).await.is_empty());

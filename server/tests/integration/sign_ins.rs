@@ -23,7 +23,12 @@ async fn sign_in_from(
     send_json(server, Method::POST, None, path, body).await
 }
 
-async fn session(server: &TestServer, path: &str, name: &str, device: Option<&str>) -> AuthResponse {
+async fn session(
+    server: &TestServer,
+    path: &str,
+    name: &str,
+    device: Option<&str>,
+) -> AuthResponse {
     let (status, body) = sign_in_from(server, path, name, device).await;
     assert!(status == 200 || status == 201, "{status} {body}");
     serde_json::from_value(body).unwrap()
@@ -63,19 +68,37 @@ async fn sign_ins_are_listed_and_ending_one_signs_that_device_out_everywhere() {
     let bob = server.register("bob").await;
 
     // Bad device names are refused before anything happens: no sign-in is added.
-    for bad in [json!(""), json!("   "), json!("x".repeat(65)), json!("a\nb"), json!(7)] {
-        let body = json!({"username": "ann", "password": "correct horse battery", "device_name": bad});
+    for bad in [
+        json!(""),
+        json!("   "),
+        json!("x".repeat(65)),
+        json!("a\nb"),
+        json!(7),
+    ] {
+        let body =
+            json!({"username": "ann", "password": "correct horse battery", "device_name": bad});
         let (status, answer) = send_json(&server, Method::POST, None, "/v1/auth/login", body).await;
-        assert_eq!((status, answer["code"].as_str()), (400, Some("invalid_request")), "{bad}: {answer}");
+        assert_eq!(
+            (status, answer["code"].as_str()),
+            (400, Some("invalid_request")),
+            "{bad}: {answer}"
+        );
     }
     let listed = sign_ins(&server, &phone.token).await;
     assert_eq!(
         names(&listed),
-        [(None, false), (Some("Firefox on Linux"), false), (Some("Pixel 8"), true)],
+        [
+            (None, false),
+            (Some("Firefox on Linux"), false),
+            (Some("Pixel 8"), true)
+        ],
         "most recently active first, the caller's marked"
     );
     let id_of = |name: Option<&str>| {
-        let found = listed.sign_ins.iter().find(|s| s.device_name.as_deref() == name);
+        let found = listed
+            .sign_ins
+            .iter()
+            .find(|s| s.device_name.as_deref() == name);
         found.expect("listed").id.clone()
     };
     let (laptop_id, tablet_id) = (id_of(Some("Firefox on Linux")), id_of(None));
@@ -86,11 +109,20 @@ async fn sign_ins_are_listed_and_ending_one_signs_that_device_out_everywhere() {
         (None, laptop_id.clone(), 401, "unauthorized"),
         (Some(&phone.token), "x".repeat(200), 400, "invalid_request"),
         (Some(&phone.token), bobs_id.clone(), 404, "not_found"),
-        (Some(&phone.token), "0193a0c2-7777-7c3a-9d1e-2f4b6a8c0e11".into(), 404, "not_found"),
+        (
+            Some(&phone.token),
+            "0193a0c2-7777-7c3a-9d1e-2f4b6a8c0e11".into(),
+            404,
+            "not_found",
+        ),
     ];
     for (token, id, status, code) in refusals {
         let (got, answer) = end(&server, token.map(String::as_str), &id).await;
-        assert_eq!((got, answer["code"].as_str()), (status, Some(code)), "{answer}");
+        assert_eq!(
+            (got, answer["code"].as_str()),
+            (status, Some(code)),
+            "{answer}"
+        );
     }
     assert_eq!(sign_ins(&server, &phone.token).await.sign_ins.len(), 3);
     assert_eq!(sign_ins(&server, &bob.token).await.sign_ins.len(), 1);
@@ -114,7 +146,11 @@ async fn sign_ins_are_listed_and_ending_one_signs_that_device_out_everywhere() {
     assert_eq!(status, 204, "{body}");
     assert_eq!(on_laptop.closed().await, Some(4001));
     let (status, body) = server.get_json(&laptop.token, "/v1/rooms").await;
-    assert_eq!((status, body["code"].as_str()), (401, Some("unauthorized")), "{body}");
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (401, Some("unauthorized")),
+        "{body}"
+    );
     assert_eq!(refresh(&server, &laptop).await.0, 401);
     let mut again = crate::common::Client::connect(&server).await;
     again
@@ -122,9 +158,17 @@ async fn sign_ins_are_listed_and_ending_one_signs_that_device_out_everywhere() {
             token: laptop.token.clone(),
         })
         .await;
-    assert_eq!(again.closed().await, Some(4001), "a new connection is refused too");
+    assert_eq!(
+        again.closed().await,
+        Some(4001),
+        "a new connection is refused too"
+    );
     let (_, devices) = server.get_json(&phone.token, "/v1/devices").await;
-    assert_eq!(devices["devices"], json!([]), "the laptop's push device is gone");
+    assert_eq!(
+        devices["devices"],
+        json!([]),
+        "the laptop's push device is gone"
+    );
     assert_eq!(end(&server, Some(&phone.token), &laptop_id).await.0, 404);
     // Everyone else goes on.
     assert!(on_tablet.drain().await.is_empty());
@@ -137,7 +181,10 @@ async fn sign_ins_are_listed_and_ending_one_signs_that_device_out_everywhere() {
     assert_eq!(status, 200, "{body}");
     let renewed: AuthResponse = serde_json::from_value(body).unwrap();
     let seen_by_tablet = sign_ins(&server, &renewed.token).await;
-    assert_eq!(names(&seen_by_tablet), [(None, true), (Some("Pixel 8"), false)]);
+    assert_eq!(
+        names(&seen_by_tablet),
+        [(None, true), (Some("Pixel 8"), false)]
+    );
     assert_eq!(seen_by_tablet.sign_ins[0].id, tablet_id);
 
     // Ending every other sign-in: the tablet's connection closes, its tokens are
@@ -155,8 +202,15 @@ async fn sign_ins_are_listed_and_ending_one_signs_that_device_out_everywhere() {
     assert_eq!(server.get_json(&renewed.token, "/v1/rooms").await.0, 401);
     assert_eq!(refresh(&server, &renewed).await.0, 401);
     assert!(on_phone.drain().await.is_empty());
-    assert_eq!(names(&sign_ins(&server, &phone.token).await), [(Some("Pixel 8"), true)]);
-    assert_eq!(sign_ins(&server, &bob.token).await.sign_ins.len(), 1, "bob's stays");
+    assert_eq!(
+        names(&sign_ins(&server, &phone.token).await),
+        [(Some("Pixel 8"), true)]
+    );
+    assert_eq!(
+        sign_ins(&server, &bob.token).await.sign_ins.len(),
+        1,
+        "bob's stays"
+    );
 
     // A sign-out ends the phone's sign-in the same way: its access token is refused
     // at once and its connection closes.
@@ -174,11 +228,20 @@ async fn a_password_change_starts_a_sign_in_with_the_same_device_name() {
     let phone = session(&server, "/v1/auth/register", "ann", Some("Pixel 8")).await;
     let _laptop = session(&server, "/v1/auth/login", "ann", Some("Laptop")).await;
     let body = json!({"current_password": "correct horse battery", "new_password": "battery staple horse"});
-    let (status, answer) =
-        send_json(&server, Method::POST, Some(&phone.token), "/v1/users/me/password", body).await;
+    let (status, answer) = send_json(
+        &server,
+        Method::POST,
+        Some(&phone.token),
+        "/v1/users/me/password",
+        body,
+    )
+    .await;
     assert_eq!(status, 200, "{answer}");
     let changed: AuthResponse = serde_json::from_value(answer).unwrap();
-    assert_eq!(names(&sign_ins(&server, &changed.token).await), [(Some("Pixel 8"), true)]);
+    assert_eq!(
+        names(&sign_ins(&server, &changed.token).await),
+        [(Some("Pixel 8"), true)]
+    );
 }
 
 #[tokio::test]
@@ -191,7 +254,8 @@ async fn with_an_external_issuer_there_are_no_sign_ins_to_list() {
     })
     .await;
     // Its tokens may carry a claim of the same name: it is not a sign-in here.
-    let claims = json!({"sub": "ext-1", "exp": crate::common::now_secs() + 600, "chat_sign_in": "x"});
+    let claims =
+        json!({"sub": "ext-1", "exp": crate::common::now_secs() + 600, "chat_sign_in": "x"});
     let token = keys.sign(&claims);
     for (method, path) in [
         (Method::GET, "/v1/users/me/sign-ins"),
@@ -199,6 +263,10 @@ async fn with_an_external_issuer_there_are_no_sign_ins_to_list() {
         (Method::DELETE, "/v1/users/me/sign-ins/x"),
     ] {
         let (status, body) = send_json(&server, method, Some(&token), path, Value::Null).await;
-        assert_eq!((status, body["code"].as_str()), (403, Some("forbidden")), "{path}: {body}");
+        assert_eq!(
+            (status, body["code"].as_str()),
+            (403, Some("forbidden")),
+            "{path}: {body}"
+        );
     }
 }

@@ -42,9 +42,9 @@ use super::sqlite::readers::Readers;
 use super::write::{MessageChange, NewMessage, Sent};
 use super::{
     Account, AccountStatus, AttachmentForSend, AttachmentRecord, Circle, CommittedEvent,
-    EventOutbox, MutedMember, NewPushDevice, NewReport, NewRoom, OutboxRow, Page, PageRange,
-    EndSignIns, PushTarget, RefreshTokenRecord, RoomInfo, RoomListCursor, RoomListEntry,
-    RoomRecord, RoomWithMembers, Rotation, SearchFilter, SignInRecord, Store, UserRecord,
+    EndSignIns, EventOutbox, MutedMember, NewPushDevice, NewReport, NewRoom, OutboxRow, Page,
+    PageRange, PushTarget, RefreshTokenRecord, RoomInfo, RoomListCursor, RoomListEntry, RoomRecord,
+    RoomWithMembers, Rotation, SearchFilter, SignInRecord, Store, UserRecord,
 };
 use crate::events::schema::{self, OutboxEvent};
 
