@@ -24,10 +24,7 @@ pub struct Credentials {
     /// /v1/users/me/sign-ins`), such as "Pixel 8" or "Firefox on Linux": 1–64
     /// characters once trimmed, no control characters. Optional.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[cfg_attr(
-        feature = "openapi",
-        schema(min_length = 1, max_length = 64, nullable = false)
-    )]
+    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 64))]
     pub device_name: Option<String>,
 }
 
