@@ -44,6 +44,8 @@ final class AppModel: ObservableObject {
     /// Signs in (or creates the account); throws `ChatError` with the server's reason.
     func signIn(username: String, password: String, register: Bool) async throws {
         let client = try ChatClient(serverUrl: serverURL, databasePath: try databasePath(for: username))
+        // How this phone shows in the user's list of sign-ins ("Your devices").
+        client.setDeviceName(name: UIDevice.current.name)
         let session: Session
         do {
             session = register

@@ -13,6 +13,7 @@ struct RoomListView: View {
     @State private var newName = ""
     @State private var deleting = false
     @State private var showingBlocked = false
+    @State private var showingDevices = false
     @State private var searching = false
     /// A room picked among the search results: opened once the search sheet is gone.
     @State private var openAfterSearch: RoomSummary?
@@ -59,6 +60,7 @@ struct RoomListView: View {
                     Menu("Account") {
                         Button("Sign out") { model.signOut() }
                         Button("Blocked users") { showingBlocked = true }
+                        Button("Your devices") { showingDevices = true }
                         Button("Delete account", role: .destructive) { deleting = true }
                     }
                 }
@@ -87,6 +89,9 @@ struct RoomListView: View {
             }
             .sheet(isPresented: $showingBlocked) {
                 BlockedUsersView(client: user.client)
+            }
+            .sheet(isPresented: $showingDevices) {
+                SignInsView(client: user.client)
             }
             .alert("New conversation", isPresented: $creating) {
                 TextField("Username, or a new room's name", text: $newName)

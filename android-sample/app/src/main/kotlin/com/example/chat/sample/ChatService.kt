@@ -71,6 +71,8 @@ class ChatService(private val context: Context, private val serverUrl: String) {
     /** Signs in (or creates the account); throws [ChatException] with the server's reason. */
     suspend fun signIn(username: String, password: String, register: Boolean) {
         val client = ChatClient(serverUrl, databaseFile(username).path)
+        // How this phone shows in the user's list of sign-ins ("Your devices").
+        client.setDeviceName("${android.os.Build.MANUFACTURER} ${android.os.Build.MODEL}")
         val session = try {
             if (register) client.register(username, password) else client.login(username, password)
         } catch (e: ChatException) {

@@ -15,6 +15,7 @@ import uniffi.chat_ffi.ChatException
 import uniffi.chat_protocol.BlockedUser
 import uniffi.chat_protocol.RoomSummary
 import uniffi.chat_protocol.RoomVisibility
+import uniffi.chat_protocol.SignIn
 import uniffi.chat_sdk.ConnectionState
 
 /** The user's rooms and the public ones they could join. */
@@ -94,6 +95,26 @@ class RoomListViewModel(private val user: SignedIn) : ViewModel() {
     fun unblock(user: BlockedUser) = act {
         client.unblockUser(user.userId)
         _blocked.value = client.blockedUsers()
+    }
+
+    private val _signIns = MutableStateFlow<List<SignIn>>(emptyList())
+
+    /** Where the user is signed in, this phone marked `current` (read by [loadSignIns]). */
+    val signIns: StateFlow<List<SignIn>> = _signIns.asStateFlow()
+
+    /** Reads the user's sign-ins from the server. */
+    fun loadSignIns() = act { _signIns.value = client.signIns() }
+
+    /** Signs another device out: it has to sign in again, and gets no more notifications. */
+    fun endSignIn(signIn: SignIn) = act {
+        client.endSignIn(signIn.id)
+        _signIns.value = client.signIns()
+    }
+
+    /** Signs every other device out. */
+    fun endOtherSignIns() = act {
+        client.endOtherSignIns()
+        _signIns.value = client.signIns()
     }
 
     private fun act(block: suspend () -> Unit) {

@@ -62,6 +62,8 @@ fun RoomListScreen(
     var deleting by remember { mutableStateOf(false) }
     var showBlocked by remember { mutableStateOf(false) }
     val blocked by model.blocked.collectAsStateWithLifecycle()
+    var showDevices by remember { mutableStateOf(false) }
+    val signIns by model.signIns.collectAsStateWithLifecycle()
 
     Scaffold(
         topBar = {
@@ -72,6 +74,7 @@ fun RoomListScreen(
                     IconButton(onClick = model::refresh) { Icon(Icons.Filled.Refresh, "Refresh") }
                     IconButton(onClick = onSignOut) { Icon(Icons.AutoMirrored.Filled.Logout, "Sign out") }
                     TextButton(onClick = { model.loadBlocked(); showBlocked = true }) { Text("Blocked") }
+                    TextButton(onClick = { model.loadSignIns(); showDevices = true }) { Text("Devices") }
                     TextButton(onClick = { deleting = true }) { Text("Delete account") }
                 },
             )
@@ -131,6 +134,14 @@ fun RoomListScreen(
                 }
             },
             confirmButton = { TextButton(onClick = { showBlocked = false }) { Text("Close") } },
+        )
+    }
+    if (showDevices) {
+        SignInsDialog(
+            signIns = signIns,
+            onEnd = model::endSignIn,
+            onEndOthers = model::endOtherSignIns,
+            onDismiss = { showDevices = false },
         )
     }
 }
