@@ -71,12 +71,23 @@ fn presented_hash(request: &RefreshRequest) -> Result<String> {
 }
 
 fn built_in_auth(state: &AppState) -> Result<()> {
+    built_in_auth_for(state, "refresh them there")
+}
+
+/// Refuses with `forbidden` what only the server's built-in accounts have (refresh
+/// tokens, sign-ins) when an external auth service issues the tokens; `instead` says
+/// what to do then.
+///
+/// # Errors
+///
+/// `forbidden` with an external issuer.
+pub fn built_in_auth_for(state: &AppState, instead: &str) -> Result<()> {
     if state.tokens().can_mint() {
         Ok(())
     } else {
-        Err(Error::forbidden(
-            "this server verifies tokens of an external auth service; refresh them there",
-        ))
+        Err(Error::forbidden(format!(
+            "this server verifies tokens of an external auth service; {instead}"
+        )))
     }
 }
 

@@ -134,12 +134,5 @@ pub fn close_connections(state: &AppState, user_id: &str, sign_in: &str) {
 }
 
 fn built_in_auth(state: &AppState) -> Result<()> {
-    if state.tokens().can_mint() {
-        Ok(())
-    } else {
-        Err(Error::forbidden(
-            "this server verifies tokens of an external auth service, which keeps the \
-             sign-ins",
-        ))
-    }
+    super::sessions::built_in_auth_for(state, "it keeps the sign-ins")
 }

@@ -128,21 +128,8 @@ async fn a_deleted_account_is_gone_everywhere_and_its_name_is_free() {
 #[tokio::test]
 async fn an_external_user_confirms_with_the_token_and_unerased_messages_stay() {
     let keys = crate::common::IssuerKeys::generate();
-    let public = keys.public.clone();
-    let server = TestServer::start_with(|c| {
-        c.jwt_algorithm = chat_server::config::JwtAlgorithm::EdDsa;
-        c.jwt_public_key_file = Some(public);
-    })
-    .await;
-    let private = std::fs::read(&keys.private).unwrap();
-    let sign = |sub: &str| {
-        jsonwebtoken::encode(
-            &jsonwebtoken::Header::new(jsonwebtoken::Algorithm::EdDSA),
-            &json!({"sub": sub, "exp": now_secs() + 600}),
-            &jsonwebtoken::EncodingKey::from_ed_pem(&private).unwrap(),
-        )
-        .unwrap()
-    };
+    let server = keys.server().await;
+    let sign = |sub: &str| keys.sign(&json!({"sub": sub, "exp": now_secs() + 600}));
     let (ann, bob) = (sign("emp-ann"), sign("emp-bob"));
     let room = server.create_room(&bob, "ops", "public", &[]).await;
     let mut a = server.client(&ann).await;

@@ -620,6 +620,17 @@ impl IssuerKeys {
         }
     }
 
+    /// A server whose only tokens are this issuer's (EdDSA, verified with its public
+    /// key): no accounts, refresh tokens or sign-ins of its own.
+    pub async fn server(&self) -> TestServer {
+        let public = self.public.clone();
+        TestServer::start_with(|c| {
+            c.jwt_algorithm = chat_server::config::JwtAlgorithm::EdDsa;
+            c.jwt_public_key_file = Some(public);
+        })
+        .await
+    }
+
     /// A token with `claims`, signed with the private key (EdDSA).
     pub fn sign(&self, claims: &Value) -> String {
         let private_pem = std::fs::read(&self.private).unwrap();

@@ -158,12 +158,7 @@ async fn expired_refresh_tokens_are_deleted_and_live_ones_kept() {
 #[tokio::test]
 async fn with_an_external_issuer_there_are_no_refresh_tokens() {
     let keys = crate::common::IssuerKeys::generate();
-    let public = keys.public.clone();
-    let server = TestServer::start_with(|c| {
-        c.jwt_algorithm = chat_server::config::JwtAlgorithm::EdDsa;
-        c.jwt_public_key_file = Some(public);
-    })
-    .await;
+    let server = keys.server().await;
     let (status, body) = refresh(&server, "anything").await;
     assert_eq!(status, 403, "{body}");
     assert_eq!(body["code"], "forbidden");

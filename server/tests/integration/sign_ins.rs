@@ -247,12 +247,7 @@ async fn a_password_change_starts_a_sign_in_with_the_same_device_name() {
 #[tokio::test]
 async fn with_an_external_issuer_there_are_no_sign_ins_to_list() {
     let keys = crate::common::IssuerKeys::generate();
-    let public = keys.public.clone();
-    let server = TestServer::start_with(|c| {
-        c.jwt_algorithm = chat_server::config::JwtAlgorithm::EdDsa;
-        c.jwt_public_key_file = Some(public);
-    })
-    .await;
+    let server = keys.server().await;
     // Its tokens may carry a claim of the same name: it is not a sign-in here.
     let claims =
         json!({"sub": "ext-1", "exp": crate::common::now_secs() + 600, "chat_sign_in": "x"});
