@@ -138,7 +138,7 @@ async fn an_expired_refresh_token_is_refused() {
 }
 
 #[tokio::test]
-async fn expired_refresh_tokens_are_deleted_and_live_ones_kept() {
+async fn expired_refresh_tokens_and_lapsed_sign_ins_are_deleted_and_live_ones_kept() {
     // With a 3 s lifetime the purge runs every 300 ms.
     let server = TestServer::start_with(|c| c.refresh_token_ttl = Duration::from_secs(3)).await;
     let ann = server.register("ann").await;
@@ -153,6 +153,12 @@ async fn expired_refresh_tokens_are_deleted_and_live_ones_kept() {
     let (status, _) = refresh(&server, &refresh_token(&ann)).await;
     assert_eq!(status, 401);
     assert_eq!(server.metric("chat_refresh_tokens_purged_total").await, 1.0);
+    // Ann's sign-in lapsed with its token and was deleted too: what was left of it (an
+    // access token outliving its refresh token, as only a test configures) is refused.
+    let (status, body) = server.get_json(&ann.token, "/v1/users/me/sign-ins").await;
+    assert_eq!(status, 401, "{body}");
+    let (status, body) = server.get_json(&bob.token, "/v1/users/me/sign-ins").await;
+    assert_eq!((status, body["sign_ins"].as_array().map(Vec::len)), (200, Some(1)));
 }
 
 #[tokio::test]
