@@ -14,6 +14,7 @@ struct RoomListView: View {
     @State private var deleting = false
     @State private var showingBlocked = false
     @State private var showingDevices = false
+    @State private var changingPassword = false
     @State private var searching = false
     /// A room picked among the search results: opened once the search sheet is gone.
     @State private var openAfterSearch: RoomSummary?
@@ -61,6 +62,7 @@ struct RoomListView: View {
                         Button("Sign out") { model.signOut() }
                         Button("Blocked users") { showingBlocked = true }
                         Button("Your devices") { showingDevices = true }
+                        Button("Change password") { changingPassword = true }
                         Button("Delete account", role: .destructive) { deleting = true }
                     }
                 }
@@ -92,6 +94,9 @@ struct RoomListView: View {
             }
             .sheet(isPresented: $showingDevices) {
                 SignInsView(client: user.client)
+            }
+            .sheet(isPresented: $changingPassword) {
+                ChangePasswordView(client: user.client)
             }
             .alert("New conversation", isPresented: $creating) {
                 TextField("Username, or a new room's name", text: $newName)

@@ -117,6 +117,11 @@ class RoomListViewModel(private val user: SignedIn) : ViewModel() {
         _signIns.value = client.signIns()
     }
 
+    /** Changes the password (the new session is stored like every renewal); throws the server's refusal. */
+    suspend fun changePassword(currentPassword: String, newPassword: String) {
+        client.changePassword(currentPassword, newPassword)
+    }
+
     private fun act(block: suspend () -> Unit) {
         viewModelScope.launch {
             try {

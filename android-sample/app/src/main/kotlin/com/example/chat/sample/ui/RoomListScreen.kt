@@ -63,6 +63,7 @@ fun RoomListScreen(
     var showBlocked by remember { mutableStateOf(false) }
     val blocked by model.blocked.collectAsStateWithLifecycle()
     var showDevices by remember { mutableStateOf(false) }
+    var changingPassword by remember { mutableStateOf(false) }
     val signIns by model.signIns.collectAsStateWithLifecycle()
 
     Scaffold(
@@ -75,6 +76,7 @@ fun RoomListScreen(
                     IconButton(onClick = onSignOut) { Icon(Icons.AutoMirrored.Filled.Logout, "Sign out") }
                     TextButton(onClick = { model.loadBlocked(); showBlocked = true }) { Text("Blocked") }
                     TextButton(onClick = { model.loadSignIns(); showDevices = true }) { Text("Devices") }
+                    TextButton(onClick = { changingPassword = true }) { Text("Password") }
                     TextButton(onClick = { deleting = true }) { Text("Delete account") }
                 },
             )
@@ -135,6 +137,9 @@ fun RoomListScreen(
             },
             confirmButton = { TextButton(onClick = { showBlocked = false }) { Text("Close") } },
         )
+    }
+    if (changingPassword) {
+        ChangePasswordDialog(onDismiss = { changingPassword = false }, onChange = model::changePassword)
     }
     if (showDevices) {
         SignInsDialog(
