@@ -158,7 +158,10 @@ async fn expired_refresh_tokens_and_lapsed_sign_ins_are_deleted_and_live_ones_ke
     let (status, body) = server.get_json(&ann.token, "/v1/users/me/sign-ins").await;
     assert_eq!(status, 401, "{body}");
     let (status, body) = server.get_json(&bob.token, "/v1/users/me/sign-ins").await;
-    assert_eq!((status, body["sign_ins"].as_array().map(Vec::len)), (200, Some(1)));
+    assert_eq!(
+        (status, body["sign_ins"].as_array().map(Vec::len)),
+        (200, Some(1))
+    );
 }
 
 #[tokio::test]
