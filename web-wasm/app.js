@@ -42,12 +42,23 @@ async function openClient(username) {
 }
 
 async function signIn(username, password, register) {
+  await signInWith(username, (client) =>
+    register ? client.register(username, password) : client.login(username, password));
+}
+
+/** Sets a forgotten password with the reset code an admin gave, and signs in with it. */
+async function resetPassword(username, resetToken, newPassword) {
+  await signInWith(username, (client) => client.resetPassword(resetToken, newPassword));
+}
+
+/** Opens `username`'s client and starts the page with the session `obtain` gets. */
+async function signInWith(username, obtain) {
   view.loginError("");
   let client;
   try {
     client = await openClient(username);
     client.setDeviceName(browserDeviceName());
-    const session = register ? await client.register(username, password) : await client.login(username, password);
+    const session = await obtain(client);
     saveSession(username, session);
     start(client, username, session);
   } catch (error) {
@@ -680,6 +691,10 @@ function wire() {
     event.preventDefault();
     const register = event.submitter?.dataset.action === "register";
     signIn($("username").value.trim(), $("password").value, register);
+  });
+  $("reset-form").addEventListener("submit", (event) => {
+    event.preventDefault();
+    resetPassword($("reset-username").value.trim(), $("reset-token").value.trim(), $("reset-password").value);
   });
   $("sign-out").addEventListener("click", signOut);
   $("change-password").addEventListener("click", () => {

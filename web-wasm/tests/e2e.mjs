@@ -76,6 +76,7 @@ class Server {
     this.process = spawn(env("CHAT_SERVER_BIN"), [
       "--vapid-key-file", vapidKey,
       "--vapid-subject", "mailto:ops@example.com",
+      "--admin-user", "root",
       "--listen", `127.0.0.1:${this.port}`,
       "--database-url", `sqlite://${join(work, "chat.db")}`,
       "--data-dir", join(work, "data"),
@@ -468,7 +469,8 @@ async function main() {
       "type PushEnvironment =", "interface SignIn"];
     const moderation = ["endMembership(", "removeMember(", "setMemberRole(", "banUser(", "unbanUser(",
       "roomBans(", "roomDetails(", "updateRoom(", "notices(", "blockUser(", "unblockUser(",
-      "blockedUsers(", "report(", "deleteAccount(", "changePassword(currentPassword: string, newPassword: string): Promise<Session>", "sendMessageWith(", "react(", "pin(", "pins(",
+      "blockedUsers(", "report(", "deleteAccount(", "changePassword(currentPassword: string, newPassword: string): Promise<Session>",
+      "resetPassword(resetToken: string, newPassword: string): Promise<Session>", "sendMessageWith(", "react(", "pin(", "pins(",
       "cachedPins(", "replies(", "searchMessages(", "searchLocal(", "mentionCount: number", "changeFailed",
       "replyTo: string | undefined", "reactions: MessageReaction[]", "sendAttachment(roomId: string, file: Blob",
       "pendingFile(", "thumbnail(", "downloadAttachment(", "attachmentLinks(", "uploadProgress",
@@ -596,6 +598,29 @@ async function main() {
       body: JSON.stringify({ username: bobName, password: "correct horse battery" }),
     });
     check("and the old one no longer does", oldPassword.status === 401, `${oldPassword.status}`);
+
+    // He forgets it: a server admin's reset code sets a new one from the sign-in page.
+    const post = (path, token, body) => fetch(`${server.url}${path}`, {
+      method: "POST",
+      headers: { "content-type": "application/json", ...(token ? { authorization: `Bearer ${token}` } : {}) },
+      body: body ? JSON.stringify(body) : undefined,
+    }).then((response) => response.json());
+    const root = await post("/v1/auth/register", null, { username: "root", password: "correct horse battery" });
+    const newcomerId = (await post("/v1/auth/login", null, { username: bobName, password: "battery staple horse" })).user_id;
+    const granted = await post(`/v1/admin/users/${newcomerId}/password-reset`, root.token);
+    const forgetful = await (await browser.newContext()).newPage();
+    await forgetful.goto(server.url);
+    await forgetful.click("#reset summary");
+    await forgetful.fill("#reset-username", bobName);
+    await forgetful.fill("#reset-token", granted.reset_token);
+    await forgetful.fill("#reset-password", "forgotten no more");
+    await forgetful.click("#reset-form button[type=submit]");
+    check("a reset code from an admin sets a new password from the sign-in page and signs in",
+      await eventually(() => forgetful.isVisible("#app")), await forgetful.textContent("#login-error"));
+    check("and the newcomer's other page is signed out",
+      await eventually(async () => (await newcomer.textContent("#banner")).includes("signed out")),
+      await newcomer.textContent("#banner"));
+    await forgetful.context().close();
 
 
     // Hiding the page stores the client's current session (over a stale copy here).

@@ -87,6 +87,7 @@ class Server(private val binary: String, val dir: String) {
         process = ProcessBuilder(
             binary, "--listen", "127.0.0.1:$port",
             "--database-url", "sqlite://$dir/chat.db", "--data-dir", "$dir/data",
+            "--admin-user", "root",
         ).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(File("$dir/server.log"))).start()
         val client = HttpClient.newHttpClient()
         repeat(200) {
@@ -303,6 +304,29 @@ suspend fun sessions(
     check("signing out forgets the session", ann.currentSession() == null)
     check("signing out disconnects",
         annEvents.await { it is ClientEvent.Connection && it.state is ConnectionState.Disconnected } != null)
+
+    // A forgotten password: a server admin's reset token, traded for a new one on a new device.
+    val root = ChatClient(url, null)
+    val rootSession = root.register("root", "correct horse battery")
+    val granted = HttpClient.newHttpClient().send(
+        HttpRequest.newBuilder(URI.create("$url/v1/admin/users/${annSession.userId}/password-reset"))
+            .header("Authorization", "Bearer ${rootSession.token}")
+            .POST(HttpRequest.BodyPublishers.noBody()).build(),
+        HttpResponse.BodyHandlers.ofString(),
+    ).body()
+    val resetToken = Regex("\"reset_token\":\"([0-9a-f]+)\"").find(granted)?.groupValues?.get(1) ?: ""
+    val recovered = ChatClient(url, null)
+    try {
+        recovered.resetPassword("f".repeat(64), "forgotten no more")
+        check("a made-up reset token is refused", false)
+    } catch (e: ChatException.Server) {
+        check("a made-up reset token throws ChatException.Server(unauthorized)", e.code == ErrorCode.UNAUTHORIZED)
+    }
+    val reset = recovered.resetPassword(resetToken, "forgotten no more")
+    check("a reset token sets a new password and signs in",
+        reset.userId == annSession.userId && recovered.currentSession()?.token == reset.token)
+    recovered.shutdown()
+    root.shutdown()
 }
 
 /** An app of another auth service: the SDK asks the app's provider (a suspend fun) for tokens. */

@@ -1,4 +1,5 @@
-//! Changing the user's password and deleting their account, for Kotlin and Swift.
+//! Changing or resetting the user's password and deleting their account, for Kotlin and
+//! Swift.
 
 use chat_sdk::Session;
 
@@ -23,6 +24,17 @@ impl ChatClient {
                 .await
         })
         .await
+    }
+
+    /// Sets a forgotten password with the reset token a server admin was given for the
+    /// user, and signs in with it (every other sign-in of the user ends).
+    pub async fn reset_password(
+        &self,
+        reset_token: String,
+        new_password: String,
+    ) -> Result<Session, ChatError> {
+        let inner = self.inner.clone();
+        on_runtime(async move { inner.reset_password(&reset_token, &new_password).await }).await
     }
 
     /// Deletes the signed-in user's account (`password` for accounts of this server,

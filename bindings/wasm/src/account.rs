@@ -1,4 +1,4 @@
-//! Changing the user's password and deleting their account, for JavaScript.
+//! Changing or resetting the user's password and deleting their account, for JavaScript.
 
 use chat_sdk::Session;
 use tsify::Ts;
@@ -23,6 +23,18 @@ impl ChatClient {
             .change_password(&current_password, &new_password)
             .await;
         typed(&changed.map_err(to_js)?)
+    }
+
+    /// Sets a forgotten password with the reset token a server admin was given for the
+    /// user, and signs in with it (every other sign-in of the user ends).
+    #[wasm_bindgen(js_name = resetPassword)]
+    pub async fn reset_password(
+        &self,
+        #[wasm_bindgen(js_name = resetToken)] reset_token: String,
+        #[wasm_bindgen(js_name = newPassword)] new_password: String,
+    ) -> Result<Ts<Session>, JsValue> {
+        let reset = self.inner.reset_password(&reset_token, &new_password).await;
+        typed(&reset.map_err(to_js)?)
     }
 
     /// Deletes the signed-in user's account (`password` for accounts of this server,

@@ -7,6 +7,7 @@ mod emoji;
 mod ids;
 mod limits;
 mod moderation;
+mod password_reset;
 mod push;
 mod rest;
 mod rich;
@@ -35,6 +36,7 @@ pub use moderation::{
     BanList, BanRequest, LeaveReason, MemberChanged, MemberRole, MembershipChange, RoomBan,
     RoomChanged, RoomDetails, SetRoleRequest, UpdateRoomRequest, WhoCanAdd,
 };
+pub use password_reset::{PasswordReset, PasswordResetGrant};
 pub use push::{
     Device, DeviceList, PushEnvironment, PushPlatform, RegisterDeviceRequest, VapidPublicKey,
     WebPushKeys, WebPushSubscription,

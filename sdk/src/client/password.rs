@@ -1,6 +1,7 @@
-//! Changing the signed-in user's password (accounts of the server's built-in auth).
+//! Changing the signed-in user's password, and resetting a forgotten one with a reset
+//! token (accounts of the server's built-in auth).
 
-use chat_protocol::v1::{AuthResponse, PasswordChange};
+use chat_protocol::v1::{AuthResponse, PasswordChange, PasswordReset};
 use reqwest::Method;
 
 use super::events::ClientEvent;
@@ -45,6 +46,34 @@ impl ChatClient {
         self.shared.emit(ClientEvent::SessionRenewed {
             session: session.clone(),
         });
+        Ok(session)
+    }
+
+    /// Sets a forgotten password with the reset token a server admin was given for the
+    /// user (`POST /v1/admin/users/{id}/password-reset`), and signs in with it, as
+    /// `login` does (under the name `set_device_name` gave this device). Every other
+    /// sign-in of the user ends, as with a password change.
+    ///
+    /// # Errors
+    ///
+    /// `Server` with `unauthorized` (the token is unknown, expired or used),
+    /// `invalid_request` (a new password of fewer than 8 or more than 256 characters;
+    /// the token stays usable) or `rate_limited`; `OtherUser` when this client belongs
+    /// to another user; `Network`.
+    pub async fn reset_password(
+        &self,
+        reset_token: &str,
+        new_password: &str,
+    ) -> Result<Session, ClientError> {
+        let reset = PasswordReset {
+            reset_token: reset_token.to_owned(),
+            new_password: new_password.to_owned(),
+            device_name: self.shared.device_name.lock().expect("name lock").clone(),
+        };
+        let session = super::rest::reset_password(&self.http, &self.base_url, &reset).await?;
+        self.set_session(&session)?;
+        // The reset made the server forget every push device of the user.
+        self.register_push_again().await;
         Ok(session)
     }
 }

@@ -29,7 +29,16 @@ pub(super) async fn refresh(
     new_session(http, base, "/v1/auth/refresh", &request).await
 }
 
-/// A POST answered with a session (register, login, refresh).
+/// `POST /v1/auth/password-reset`: a new password and sign-in for a reset token.
+pub(super) async fn reset_password(
+    http: &reqwest::Client,
+    base: &str,
+    reset: &chat_protocol::v1::PasswordReset,
+) -> Result<Session, ClientError> {
+    new_session(http, base, "/v1/auth/password-reset", reset).await
+}
+
+/// A POST answered with a session (register, login, refresh, a password reset).
 async fn new_session(
     http: &reqwest::Client,
     base: &str,

@@ -398,3 +398,70 @@ async fn sign_ins_are_listed_by_device_name_and_ending_them_signs_those_devices_
     }
     drop(server);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_forgotten_password_is_reset_with_an_admins_token_and_signs_the_old_devices_out() {
+    let server = Server::start_with(|c| c.admin_users = vec!["root".into()]).await;
+    let url = format!("http://{}", server.addr);
+    let root = ChatClient::open(fast_config(url.clone(), None)).unwrap();
+    root.register("root", "correct horse battery")
+        .await
+        .unwrap();
+    let phone = ChatClient::open(fast_config(url.clone(), None)).unwrap();
+    let ann = phone
+        .register("ann", "correct horse battery")
+        .await
+        .unwrap();
+    phone.connect().unwrap();
+    connected(&phone).await;
+
+    // The admin's side (the app's backend, say): a reset token for ann.
+    let granted: serde_json::Value = http()
+        .post(format!(
+            "{url}/v1/admin/users/{}/password-reset",
+            ann.user_id
+        ))
+        .bearer_auth(root.current_session().unwrap().token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let reset_token = granted["reset_token"].as_str().unwrap();
+
+    // Ann's new phone: a wrong token and a short password are refused, then it works.
+    let new_phone = ChatClient::open(fast_config(url.clone(), None)).unwrap();
+    new_phone.set_device_name(Some("New phone".into()));
+    for (token, password, want) in [
+        (
+            "f".repeat(64),
+            "battery staple horse",
+            ErrorCode::Unauthorized,
+        ),
+        (reset_token.to_owned(), "short", ErrorCode::InvalidRequest),
+    ] {
+        let refused = new_phone.reset_password(&token, password).await;
+        assert!(
+            matches!(&refused, Err(chat_sdk::ClientError::Server { code, .. }) if *code == want),
+            "{refused:?}"
+        );
+    }
+    let session = new_phone
+        .reset_password(reset_token, "battery staple horse")
+        .await
+        .unwrap();
+    assert_eq!(session.user_id, ann.user_id);
+    assert_eq!(new_phone.current_session(), Some(session));
+    new_phone.connect().unwrap();
+    connected(&new_phone).await;
+    // The old phone is signed out everywhere: it waits for a sign-in.
+    eventually(10, "the old phone needs a sign-in", || needs_token(&phone)).await;
+    let listed = new_phone.sign_ins().await.unwrap();
+    assert_eq!(listed.len(), 1);
+    assert_eq!(listed[0].device_name.as_deref(), Some("New phone"));
+    for client in [&root, &phone, &new_phone] {
+        client.shutdown();
+    }
+    drop(server);
+}

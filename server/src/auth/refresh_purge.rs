@@ -1,4 +1,4 @@
-//! Deleting expired refresh tokens and lapsed sign-ins. Every sign-in leaves a row per
+//! Deleting expired refresh tokens, lapsed sign-ins and expired password reset tokens. Every sign-in leaves a row per
 //! refresh; a rotated or abandoned one is kept until it expires (a used token presented
 //! again must revoke its sign-in), and after that only takes space. A sign-in not
 //! renewed for a refresh token's lifetime has no valid token left, and goes too. Each
@@ -48,6 +48,7 @@ pub async fn run_purge(
             &shutdown,
         )
         .await;
+        purge(store.as_ref(), Rows::PasswordResets, now, &shutdown).await;
     }
 }
 
@@ -58,6 +59,8 @@ enum Rows {
     RefreshTokens,
     /// Sign-ins last active before the cutoff.
     SignIns,
+    /// Password reset tokens expired before the cutoff.
+    PasswordResets,
 }
 
 /// Deletes every row of `rows` older than `cutoff` (ms since the epoch), a batch at a
@@ -68,6 +71,7 @@ async fn purge(store: &dyn Store, rows: Rows, cutoff: i64, shutdown: &Cancellati
         let deleted = match rows {
             Rows::RefreshTokens => store.purge_expired_refresh_tokens(cutoff, BATCH).await,
             Rows::SignIns => store.purge_lapsed_sign_ins(cutoff, BATCH).await,
+            Rows::PasswordResets => store.purge_expired_password_resets(cutoff, BATCH).await,
         };
         match deleted {
             Ok(deleted) => {

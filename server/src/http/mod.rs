@@ -14,6 +14,7 @@ mod metrics;
 mod moderation;
 mod openapi;
 mod password;
+mod password_reset;
 mod reports;
 mod response;
 mod rich;
@@ -95,6 +96,11 @@ pub fn router(state: AppState) -> Router {
             post(admin::deactivate),
         )
         .route("/v1/users/me/password", post(password::change_password))
+        .route("/v1/auth/password-reset", post(password_reset::redeem))
+        .route(
+            "/v1/admin/users/{user_id}/password-reset",
+            post(password_reset::grant),
+        )
         .route("/v1/users/me/sign-ins", get(sign_ins::list))
         .route(
             "/v1/users/me/sign-ins/end-others",

@@ -12,7 +12,7 @@ use utoipa::{Modify, OpenApi};
 
 use super::{
     account, admin, attachments, auth, blocks, devices, health, messages, metrics, moderation,
-    password, reports, rich, room_list, rooms, sessions, sign_ins, uploads, users,
+    password, password_reset, reports, rich, room_list, rooms, sessions, sign_ins, uploads, users,
 };
 
 /// The document's paths and the schemas they reach.
@@ -54,6 +54,8 @@ use super::{
         devices::vapid_public_key,
         account::delete_me,
         password::change_password,
+        password_reset::grant,
+        password_reset::redeem,
         sign_ins::list,
         sign_ins::end,
         sign_ins::end_others,

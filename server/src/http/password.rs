@@ -40,7 +40,7 @@ pub async fn change_password(
     // Each attempt costs two password hashes, as a sign-in costs one.
     super::auth::check_attempt_rate(&state, client)?;
     validate::password(&change.new_password)?;
-    let me = caller.user_id;
+    let me = caller.user_id.clone();
     let phc = super::account::password_hash_of(&state, &me).await?;
     let Some(phc) = phc.filter(|_| state.tokens().can_mint()) else {
         return Err(Error::forbidden(
@@ -82,13 +82,21 @@ pub async fn change_password(
         ));
     }
     // Connections on older tokens close, wherever they are, but for the caller's own:
-    // its client moves them to the new session with `authenticate`.
+    // its client moves them to the new session with `authenticate`. Those of the
+    // user's other sign-ins close whenever their token was minted (its second may be
+    // the change's); the cutoff covers tokens that name no sign-in.
     let before = u64::try_from(now.div_euclid(1000)).unwrap_or(0);
     state.bus().publish_close_user(
         &me,
         AccountClosed::SignedOut {
             before,
             kept: token_tag,
+        },
+    );
+    state.bus().publish_close_user(
+        &me,
+        AccountClosed::OtherSignInsEnded {
+            kept: caller.sign_in_id(),
         },
     );
     tracing::info!(user = %me, "password changed; other sign-ins signed out");

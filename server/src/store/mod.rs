@@ -14,6 +14,8 @@ mod membership;
 mod membership_change;
 mod outbox_events;
 mod panics;
+#[cfg(test)]
+mod password_reset_tests;
 mod postgres;
 mod push_device;
 mod queries;
@@ -494,6 +496,30 @@ pub trait Store: Send + Sync + std::fmt::Debug + 'static {
     /// token is deleted, and so is every push device (the device that changed it registers
     /// again). False when there is no such active user.
     async fn change_password(&self, user_id: &str, password_hash: &str, now: i64) -> Result<bool>;
+    /// Grants a password reset: keeps the token hashed as `token_hash` for `user_id`
+    /// until `expires_at`, in place of any they had. False when there is no such active
+    /// user with a password here.
+    async fn grant_password_reset(
+        &self,
+        user_id: &str,
+        token_hash: &str,
+        now: i64,
+        expires_at: i64,
+    ) -> Result<bool>;
+    /// Whose reset token is hashed as `token_hash`, if it is known and unexpired at
+    /// `now`.
+    async fn password_reset_user(&self, token_hash: &str, now: i64) -> Result<Option<String>>;
+    /// Redeems a reset token: deletes it (known and unexpired at `now`) and changes the
+    /// password as [`Store::change_password`] does, in one transaction. Returns the
+    /// user; `None` when the token is unknown, expired or used (nothing changes then).
+    async fn redeem_password_reset(
+        &self,
+        token_hash: &str,
+        password_hash: &str,
+        now: i64,
+    ) -> Result<Option<String>>;
+    /// Deletes up to `limit` reset tokens that expired before `now`; returns how many.
+    async fn purge_expired_password_resets(&self, now: i64, limit: u32) -> Result<u64>;
     /// Closes an account (`status` deactivated or deleted): its refresh tokens and
     /// blocks go; a deleted account's name is freed and its profile reads "Deleted
     /// user". False when there is no such user.

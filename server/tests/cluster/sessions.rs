@@ -238,3 +238,45 @@ async fn a_sign_in_ended_on_one_process_closes_its_connections_on_the_other() {
         ServerFrame::Pong { .. }
     ));
 }
+
+#[tokio::test]
+#[ignore = "needs PostgreSQL and Redis: scripts/cluster-test.sh"]
+async fn a_password_reset_on_one_process_signs_out_connections_on_the_other() {
+    let cluster = Cluster::new().await;
+    let (one, two) = cluster.two_nodes(&["--admin-user", "root"]).await;
+    let root = one.register("root").await;
+    let ann = two.register("ann").await;
+    let mut on_two = two.client(&ann.token).await;
+    // Granted through the second process, redeemed through the first.
+    let granted: serde_json::Value = http_client()
+        .post(two.url(&format!("/v1/admin/users/{}/password-reset", ann.user_id)))
+        .bearer_auth(&root.token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let redeemed = http_client()
+        .post(one.url("/v1/auth/password-reset"))
+        .json(
+            &json!({"reset_token": granted["reset_token"], "new_password": "battery staple horse"}),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(redeemed.status(), 200);
+    assert_eq!(
+        on_two.closed().await,
+        Some(chat_protocol::v1::close::UNAUTHORIZED)
+    );
+    let session: AuthResponse = redeemed.json().await.unwrap();
+    let mut again = two.client(&session.token).await;
+    again.send(&ClientFrame::Ping).await;
+    assert!(matches!(
+        again
+            .recv_where(|f| matches!(f, ServerFrame::Pong { .. }))
+            .await,
+        ServerFrame::Pong { .. }
+    ));
+}

@@ -17,6 +17,7 @@ mod limits;
 mod metrics;
 mod moderation;
 mod notifications;
+mod password_reset;
 mod pipelining;
 mod push;
 mod receipts;

@@ -265,3 +265,29 @@ async fn with_an_external_issuer_there_are_no_sign_ins_to_list() {
         );
     }
 }
+
+#[tokio::test]
+async fn a_password_change_signs_out_sign_ins_whose_tokens_are_of_the_same_second() {
+    let server = TestServer::start().await;
+    let phone = server.register("ann").await;
+    let stolen = server.login("ann").await;
+    let mut there = server.client(&stolen.token).await;
+    let mut here = server.client(&phone.token).await;
+    // No wait for the next second: the tokens' `iat` may equal the change's.
+    let body = json!({"current_password": "correct horse battery", "new_password": "battery staple horse"});
+    let (status, answer) = send_json(
+        &server,
+        Method::POST,
+        Some(&phone.token),
+        "/v1/users/me/password",
+        body,
+    )
+    .await;
+    assert_eq!(status, 200, "{answer}");
+    assert_eq!(there.closed().await, Some(4001));
+    assert_eq!(server.get_json(&stolen.token, "/v1/rooms").await.0, 401);
+    assert!(
+        here.drain().await.is_empty(),
+        "the changing device's connection stays"
+    );
+}

@@ -84,21 +84,9 @@ where
         now: i64,
     ) -> Result<bool> {
         let mut tx = DB::begin_write(&self.pool).await?;
-        let updated = sqlx::query::<DB>(
-            "UPDATE users SET password_hash = $1, signed_out_before = $2
-             WHERE id = $3 AND closed IS NULL",
-        )
-        .bind(password_hash)
-        .bind(now)
-        .bind(user_id)
-        .execute(&mut *tx)
-        .await?;
-        if DB::rows_affected(&updated) == 0 {
+        if !replace_password_in::<DB>(&mut tx, user_id, password_hash, now).await? {
             return Ok(false);
         }
-        // Pushes would still reach a device signed out by the change (one that was
-        // stolen, say); the device that made the change registers again.
-        end_sign_ins::<DB>(&mut tx, user_id).await?;
         tx.commit().await?;
         Ok(true)
     }
@@ -169,8 +157,42 @@ where
     }
 }
 
-/// Ends every sign-in of the user: their refresh tokens and push devices go. The
-/// sign-ins' rows first, as `sign_ins.rs` says why.
+/// Replaces an active user's password hash and signs every sign-in out, inside the
+/// caller's transaction; false when there is no such active user.
+pub(super) async fn replace_password_in<DB>(
+    conn: &mut DB::Connection,
+    user_id: &str,
+    password_hash: &str,
+    now: i64,
+) -> Result<bool>
+where
+    DB: Backend,
+    for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
+    DB::Arguments: IntoArguments<DB>,
+    for<'q> &'q str: Encode<'q, DB> + Type<DB>,
+    for<'q> i64: Encode<'q, DB> + Type<DB>,
+{
+    let updated = sqlx::query::<DB>(
+        "UPDATE users SET password_hash = $1, signed_out_before = $2
+         WHERE id = $3 AND closed IS NULL",
+    )
+    .bind(password_hash)
+    .bind(now)
+    .bind(user_id)
+    .execute(&mut *conn)
+    .await?;
+    if DB::rows_affected(&updated) == 0 {
+        return Ok(false);
+    }
+    // Pushes would still reach a device signed out by the change (one that was
+    // stolen, say); the device that made the change registers again.
+    end_sign_ins::<DB>(conn, user_id).await?;
+    Ok(true)
+}
+
+/// Ends every sign-in of the user: their refresh tokens and push devices go, and so
+/// does a password reset granted before (the password it would replace changed, or the
+/// account closed). The sign-ins' rows first, as `sign_ins.rs` says why.
 async fn end_sign_ins<DB>(conn: &mut DB::Connection, user_id: &str) -> Result<()>
 where
     DB: Backend,
@@ -182,6 +204,7 @@ where
         "DELETE FROM sign_ins WHERE user_id = $1",
         "DELETE FROM refresh_tokens WHERE user_id = $1",
         "DELETE FROM push_devices WHERE user_id = $1",
+        "DELETE FROM password_resets WHERE user_id = $1",
     ] {
         sqlx::query::<DB>(statement)
             .bind(user_id)

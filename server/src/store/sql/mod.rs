@@ -7,6 +7,7 @@ mod attachments;
 mod backend;
 mod blocks;
 mod membership;
+mod password_resets;
 mod push_devices;
 mod refresh_tokens;
 mod reports;
@@ -538,6 +539,35 @@ where
 
     async fn change_password(&self, user_id: &str, password_hash: &str, now: i64) -> Result<bool> {
         self.replace_password(user_id, password_hash, now).await
+    }
+
+    async fn grant_password_reset(
+        &self,
+        user_id: &str,
+        token_hash: &str,
+        now: i64,
+        expires_at: i64,
+    ) -> Result<bool> {
+        self.insert_password_reset(user_id, token_hash, now, expires_at)
+            .await
+    }
+
+    async fn password_reset_user(&self, token_hash: &str, now: i64) -> Result<Option<String>> {
+        self.password_reset_owner(token_hash, now).await
+    }
+
+    async fn redeem_password_reset(
+        &self,
+        token_hash: &str,
+        password_hash: &str,
+        now: i64,
+    ) -> Result<Option<String>> {
+        self.take_password_reset(token_hash, password_hash, now)
+            .await
+    }
+
+    async fn purge_expired_password_resets(&self, now: i64, limit: u32) -> Result<u64> {
+        self.purge_expired_resets(now, limit).await
     }
 
     async fn close_account(&self, user_id: &str, status: AccountStatus) -> Result<bool> {
