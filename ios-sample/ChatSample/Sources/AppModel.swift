@@ -43,14 +43,29 @@ final class AppModel: ObservableObject {
 
     /// Signs in (or creates the account); throws `ChatError` with the server's reason.
     func signIn(username: String, password: String, register: Bool) async throws {
+        try await signIn(username: username) { client in
+            if register {
+                return try await client.register(username: username, password: password)
+            }
+            return try await client.login(username: username, password: password)
+        }
+    }
+
+    /// Sets a forgotten password with the reset code an admin gave the user, and signs in.
+    func resetPassword(username: String, resetCode: String, newPassword: String) async throws {
+        try await signIn(username: username) { client in
+            try await client.resetPassword(resetToken: resetCode, newPassword: newPassword)
+        }
+    }
+
+    /// Opens `username`'s client and starts with the session `obtain` gets from it.
+    private func signIn(username: String, obtain: (ChatClient) async throws -> Session) async throws {
         let client = try ChatClient(serverUrl: serverURL, databasePath: try databasePath(for: username))
         // How this phone shows in the user's list of sign-ins ("Your devices").
         client.setDeviceName(name: UIDevice.current.name)
         let session: Session
         do {
-            session = register
-                ? try await client.register(username: username, password: password)
-                : try await client.login(username: username, password: password)
+            session = try await obtain(client)
         } catch {
             client.shutdown()
             throw error

@@ -69,12 +69,21 @@ class ChatService(private val context: Context, private val serverUrl: String) {
     }
 
     /** Signs in (or creates the account); throws [ChatException] with the server's reason. */
-    suspend fun signIn(username: String, password: String, register: Boolean) {
+    suspend fun signIn(username: String, password: String, register: Boolean) = signInWith(username) { client ->
+        if (register) client.register(username, password) else client.login(username, password)
+    }
+
+    /** Sets a forgotten password with the reset code an admin gave the user, and signs in. */
+    suspend fun resetPassword(username: String, resetCode: String, newPassword: String) =
+        signInWith(username) { client -> client.resetPassword(resetCode, newPassword) }
+
+    /** Opens [username]'s client and starts with the session [obtain] gets from it. */
+    private suspend fun signInWith(username: String, obtain: suspend (ChatClient) -> Session) {
         val client = ChatClient(serverUrl, databaseFile(username).path)
         // How this phone shows in the user's list of sign-ins ("Your devices").
         client.setDeviceName("${android.os.Build.MANUFACTURER} ${android.os.Build.MODEL}")
         val session = try {
-            if (register) client.register(username, password) else client.login(username, password)
+            obtain(client)
         } catch (e: ChatException) {
             client.shutdown()
             throw e

@@ -15,12 +15,19 @@ class LoginViewModel(private val chat: ChatService) : ViewModel() {
     private val _state = MutableStateFlow(LoginState())
     val state: StateFlow<LoginState> = _state.asStateFlow()
 
-    fun signIn(username: String, password: String, register: Boolean) {
+    fun signIn(username: String, password: String, register: Boolean) =
+        attempt { chat.signIn(username.trim(), password, register) }
+
+    /** A forgotten password: the reset code an admin gave, and the new password. */
+    fun resetPassword(username: String, resetCode: String, newPassword: String) =
+        attempt { chat.resetPassword(username.trim(), resetCode.trim(), newPassword) }
+
+    private fun attempt(signIn: suspend () -> Unit) {
         if (_state.value.busy) return
         _state.value = LoginState(busy = true)
         viewModelScope.launch {
             _state.value = try {
-                chat.signIn(username.trim(), password, register)
+                signIn()
                 LoginState()
             } catch (e: ChatException) {
                 LoginState(error = describe(e))

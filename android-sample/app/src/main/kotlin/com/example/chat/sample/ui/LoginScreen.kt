@@ -14,6 +14,7 @@ import androidx.compose.material3.CircularProgressIndicator
 import androidx.compose.material3.MaterialTheme
 import androidx.compose.material3.OutlinedButton
 import androidx.compose.material3.OutlinedTextField
+import androidx.compose.material3.TextButton
 import androidx.compose.material3.Text
 import androidx.compose.runtime.Composable
 import androidx.compose.runtime.getValue
@@ -37,7 +38,10 @@ fun LoginScreen(chat: ChatService) {
     val state by model.state.collectAsStateWithLifecycle()
     var username by rememberSaveable { mutableStateOf("") }
     var password by rememberSaveable { mutableStateOf("") }
-    val ready = username.isNotBlank() && password.length >= 8 && !state.busy
+    // Set when the user has a reset code from an admin: the password is then a new one.
+    var resetCode by rememberSaveable { mutableStateOf<String?>(null) }
+    val ready = username.isNotBlank() && password.length >= 8 && !state.busy &&
+        resetCode?.isNotBlank() != false
 
     Column(
         modifier = Modifier.fillMaxSize().safeDrawingPadding().imePadding().padding(24.dp),
@@ -51,24 +55,43 @@ fun LoginScreen(chat: ChatService) {
             singleLine = true,
             modifier = Modifier.fillMaxWidth(),
         )
+        resetCode?.let { code ->
+            OutlinedTextField(
+                value = code,
+                onValueChange = { resetCode = it },
+                label = { Text("Reset code") },
+                singleLine = true,
+                modifier = Modifier.fillMaxWidth(),
+            )
+        }
         OutlinedTextField(
             value = password,
             onValueChange = { password = it },
-            label = { Text("Password (8 characters or more)") },
+            label = { Text(if (resetCode == null) "Password (8 characters or more)" else "New password (8 characters or more)") },
             singleLine = true,
             visualTransformation = PasswordVisualTransformation(),
             keyboardOptions = KeyboardOptions(keyboardType = KeyboardType.Password),
             modifier = Modifier.fillMaxWidth(),
         )
         state.error?.let { Text(it, color = MaterialTheme.colorScheme.error) }
+        val code = resetCode
         Row(horizontalArrangement = Arrangement.spacedBy(12.dp), verticalAlignment = Alignment.CenterVertically) {
-            Button(onClick = { model.signIn(username, password, register = false) }, enabled = ready) {
-                Text("Sign in")
-            }
-            OutlinedButton(onClick = { model.signIn(username, password, register = true) }, enabled = ready) {
-                Text("Create account")
+            if (code != null) {
+                Button(onClick = { model.resetPassword(username, code, password) }, enabled = ready) {
+                    Text("Set password and sign in")
+                }
+            } else {
+                Button(onClick = { model.signIn(username, password, register = false) }, enabled = ready) {
+                    Text("Sign in")
+                }
+                OutlinedButton(onClick = { model.signIn(username, password, register = true) }, enabled = ready) {
+                    Text("Create account")
+                }
             }
             if (state.busy) CircularProgressIndicator()
+        }
+        TextButton(onClick = { resetCode = if (code == null) "" else null }) {
+            Text(if (code == null) "Forgot your password? Use a reset code" else "Back to sign-in")
         }
     }
 }
