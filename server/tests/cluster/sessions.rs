@@ -164,6 +164,36 @@ async fn a_password_changed_on_one_process_signs_out_connections_on_the_other() 
     ));
 }
 
+/// A request to `node` (as `token`, if any; with a JSON body, if any): its status and
+/// its JSON answer (`Null` when there is none).
+async fn call(
+    node: &Node,
+    method: reqwest::Method,
+    path: &str,
+    token: Option<&str>,
+    body: Option<serde_json::Value>,
+) -> (u16, serde_json::Value) {
+    let mut request = http_client().request(method, node.url(path));
+    if let Some(token) = token {
+        request = request.bearer_auth(token);
+    }
+    if let Some(body) = body {
+        request = request.json(&body);
+    }
+    let response = request.send().await.unwrap();
+    let status = response.status().as_u16();
+    (status, response.json().await.unwrap_or_default())
+}
+
+/// Whether the connection still answers a ping.
+async fn answers(client: &mut crate::common::Client) -> bool {
+    client.send(&ClientFrame::Ping).await;
+    let answer = client
+        .recv_where(|f| matches!(f, ServerFrame::Pong { .. }))
+        .await;
+    matches!(answer, ServerFrame::Pong { .. })
+}
+
 #[tokio::test]
 #[ignore = "needs PostgreSQL and Redis: scripts/cluster-test.sh"]
 async fn a_sign_in_ended_on_one_process_closes_its_connections_on_the_other() {
@@ -175,15 +205,15 @@ async fn a_sign_in_ended_on_one_process_closes_its_connections_on_the_other() {
     let mut on_laptop = two.client(&laptop.token).await;
     let mut on_tablet = two.client(&tablet.token).await;
     let mut on_phone = two.client(&phone.token).await;
-    let list: serde_json::Value = http_client()
-        .get(two.url("/v1/users/me/sign-ins"))
-        .bearer_auth(&laptop.token)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let get = reqwest::Method::GET;
+    let (_, list) = call(
+        &two,
+        get.clone(),
+        "/v1/users/me/sign-ins",
+        Some(&laptop.token),
+        None,
+    )
+    .await;
     let current = list["sign_ins"]
         .as_array()
         .unwrap()
@@ -192,51 +222,33 @@ async fn a_sign_in_ended_on_one_process_closes_its_connections_on_the_other() {
         .expect("the caller's sign-in is listed");
 
     // Ended through the first process: the laptop's connection on the second closes.
-    let ended = http_client()
-        .delete(one.url(&format!(
-            "/v1/users/me/sign-ins/{}",
-            current["id"].as_str().unwrap()
-        )))
-        .bearer_auth(&phone.token)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(ended.status(), 204);
+    let path = format!("/v1/users/me/sign-ins/{}", current["id"].as_str().unwrap());
+    let (status, _) = call(
+        &one,
+        reqwest::Method::DELETE,
+        &path,
+        Some(&phone.token),
+        None,
+    )
+    .await;
+    assert_eq!(status, 204);
     assert_eq!(
         on_laptop.closed().await,
         Some(chat_protocol::v1::close::UNAUTHORIZED)
     );
-    let refused = http_client()
-        .get(two.url("/v1/rooms"))
-        .bearer_auth(&laptop.token)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(refused.status(), 401);
+    let (status, _) = call(&two, get, "/v1/rooms", Some(&laptop.token), None).await;
+    assert_eq!(status, 401);
 
     // Every other sign-in ended through the first process: the tablet's connection
     // closes on the second, the phone's stays.
-    let others: serde_json::Value = http_client()
-        .post(one.url("/v1/users/me/sign-ins/end-others"))
-        .bearer_auth(&phone.token)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    assert_eq!(others, json!({"ended": 1}));
+    let path = "/v1/users/me/sign-ins/end-others";
+    let others = call(&one, reqwest::Method::POST, path, Some(&phone.token), None).await;
+    assert_eq!(others, (200, json!({"ended": 1})));
     assert_eq!(
         on_tablet.closed().await,
         Some(chat_protocol::v1::close::UNAUTHORIZED)
     );
-    on_phone.send(&ClientFrame::Ping).await;
-    assert!(matches!(
-        on_phone
-            .recv_where(|f| matches!(f, ServerFrame::Pong { .. }))
-            .await,
-        ServerFrame::Pong { .. }
-    ));
+    assert!(answers(&mut on_phone).await);
 }
 
 #[tokio::test]
@@ -248,35 +260,25 @@ async fn a_password_reset_on_one_process_signs_out_connections_on_the_other() {
     let ann = two.register("ann").await;
     let mut on_two = two.client(&ann.token).await;
     // Granted through the second process, redeemed through the first.
-    let granted: serde_json::Value = http_client()
-        .post(two.url(&format!("/v1/admin/users/{}/password-reset", ann.user_id)))
-        .bearer_auth(&root.token)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let redeemed = http_client()
-        .post(one.url("/v1/auth/password-reset"))
-        .json(
-            &json!({"reset_token": granted["reset_token"], "new_password": "battery staple horse"}),
-        )
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(redeemed.status(), 200);
+    let path = format!("/v1/admin/users/{}/password-reset", ann.user_id);
+    let (status, granted) = call(&two, reqwest::Method::POST, &path, Some(&root.token), None).await;
+    assert_eq!(status, 200, "{granted}");
+    let body =
+        json!({"reset_token": granted["reset_token"], "new_password": "battery staple horse"});
+    let (status, session) = call(
+        &one,
+        reqwest::Method::POST,
+        "/v1/auth/password-reset",
+        None,
+        Some(body),
+    )
+    .await;
+    assert_eq!(status, 200, "{session}");
     assert_eq!(
         on_two.closed().await,
         Some(chat_protocol::v1::close::UNAUTHORIZED)
     );
-    let session: AuthResponse = redeemed.json().await.unwrap();
+    let session: AuthResponse = serde_json::from_value(session).unwrap();
     let mut again = two.client(&session.token).await;
-    again.send(&ClientFrame::Ping).await;
-    assert!(matches!(
-        again
-            .recv_where(|f| matches!(f, ServerFrame::Pong { .. }))
-            .await,
-        ServerFrame::Pong { .. }
-    ));
+    assert!(answers(&mut again).await);
 }

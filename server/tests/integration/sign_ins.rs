@@ -59,6 +59,19 @@ async fn refresh(server: &TestServer, session: &AuthResponse) -> (u16, Value) {
     send_json(server, Method::POST, None, "/v1/auth/refresh", body).await
 }
 
+/// Changes ann's password as `token`.
+async fn change_password(server: &TestServer, token: &str) -> (u16, Value) {
+    let body = json!({"current_password": "correct horse battery", "new_password": "battery staple horse"});
+    send_json(
+        server,
+        Method::POST,
+        Some(token),
+        "/v1/users/me/password",
+        body,
+    )
+    .await
+}
+
 #[tokio::test]
 async fn sign_ins_are_listed_and_ending_one_signs_that_device_out_everywhere() {
     let server = TestServer::start().await;
@@ -227,15 +240,7 @@ async fn a_password_change_starts_a_sign_in_with_the_same_device_name() {
     let server = TestServer::start().await;
     let phone = session(&server, "/v1/auth/register", "ann", Some("Pixel 8")).await;
     let _laptop = session(&server, "/v1/auth/login", "ann", Some("Laptop")).await;
-    let body = json!({"current_password": "correct horse battery", "new_password": "battery staple horse"});
-    let (status, answer) = send_json(
-        &server,
-        Method::POST,
-        Some(&phone.token),
-        "/v1/users/me/password",
-        body,
-    )
-    .await;
+    let (status, answer) = change_password(&server, &phone.token).await;
     assert_eq!(status, 200, "{answer}");
     let changed: AuthResponse = serde_json::from_value(answer).unwrap();
     assert_eq!(
@@ -274,15 +279,7 @@ async fn a_password_change_signs_out_sign_ins_whose_tokens_are_of_the_same_secon
     let mut there = server.client(&stolen.token).await;
     let mut here = server.client(&phone.token).await;
     // No wait for the next second: the tokens' `iat` may equal the change's.
-    let body = json!({"current_password": "correct horse battery", "new_password": "battery staple horse"});
-    let (status, answer) = send_json(
-        &server,
-        Method::POST,
-        Some(&phone.token),
-        "/v1/users/me/password",
-        body,
-    )
-    .await;
+    let (status, answer) = change_password(&server, &phone.token).await;
     assert_eq!(status, 200, "{answer}");
     assert_eq!(there.closed().await, Some(4001));
     assert_eq!(server.get_json(&stolen.token, "/v1/rooms").await.0, 401);
