@@ -207,6 +207,11 @@ pub struct Departure {
 pub struct Hub {
     state: Mutex<State>,
     next_id: AtomicU64,
+    /// How many times connections of some user were told to close here (account closed,
+    /// password changed, sign-in ended). A connection reads it before its token is
+    /// checked and again once registered: a change means a closure may have come in
+    /// between, before the connection could receive it, so its token is checked again.
+    closures: AtomicU64,
     /// Until the room feed takes them: the room-list entries to read from the store.
     loads: Mutex<Option<mpsc::UnboundedReceiver<LoadRequest>>>,
 }
@@ -229,6 +234,7 @@ impl Hub {
                 room_list: RoomList::new(requests),
             }),
             next_id: AtomicU64::new(0),
+            closures: AtomicU64::new(0),
             loads: Mutex::new(Some(loads)),
         }
     }
@@ -495,9 +501,17 @@ impl Hub {
         }
     }
 
+    /// How many closures this hub has handed out (see the field): compare a reading
+    /// taken before a token check with one taken after registering.
+    pub fn closures(&self) -> u64 {
+        self.closures.load(Ordering::SeqCst)
+    }
+
     /// Ends every connection of the user here: their account was closed.
     pub fn close_user(&self, user_id: &str, why: AccountClosed) {
         let mut state = self.lock();
+        // Under the lock: a connection registering after this sees the count moved.
+        self.closures.fetch_add(1, Ordering::SeqCst);
         let State {
             connections,
             by_user,

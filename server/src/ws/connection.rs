@@ -144,7 +144,7 @@ async fn open(
     state: AppState,
 ) -> Option<(Box<Connection>, HubEntry, Vec<ServerFrame>)> {
     let mut socket = Socket::new(ws);
-    let (caller, circle, token_tag) = match handshake::authenticate(&mut socket, &state).await {
+    let authenticated = match handshake::authenticate(&mut socket, &state).await {
         Ok(authenticated) => authenticated,
         Err(Unauthenticated::Gone) => {
             socket.finish(None).await;
@@ -163,6 +163,13 @@ async fn open(
         }
     };
 
+    let handshake::Authenticated {
+        caller,
+        circle,
+        token_tag,
+        closures_seen,
+        token,
+    } = authenticated;
     let capacity = state.config().outbound_queue.max(1);
     let (delivery_tx, delivery_rx) = hub::delivery_queue(capacity);
     let interrupts = Interrupts::new(state.shutdown());
@@ -195,7 +202,7 @@ async fn open(
 
     let config = state.config();
     let sign_in = caller.sign_in_id();
-    let connection = Box::new(Connection {
+    let mut connection = Box::new(Connection {
         state: state.clone(),
         connection_id,
         user_id: caller.user_id,
@@ -216,6 +223,20 @@ async fn open(
         token_tag,
         sign_in,
     });
+    // A closure for this user (a password change, a sign-in ended, the account closed)
+    // may have come in between the token check and the registration, when the hub did
+    // not know this connection yet: the token is checked again then (rarely: closures
+    // are rare, and any user's counts).
+    if state.hub().closures() != closures_seen
+        && let Err(e) = crate::access::authenticated_user(&state, &token).await
+        && e.code == ErrorCode::Unauthorized
+    {
+        tracing::debug!(conn = connection_id, error = %e.message, "signed out while connecting");
+        connection.socket.feed_text_now(error_frame(&e, None));
+        let end = End::Close(close::UNAUTHORIZED, "signed out while connecting");
+        await_boxed!(close(connection, hub_entry, end));
+        return None;
+    }
     Some((connection, hub_entry, presence))
 }
 

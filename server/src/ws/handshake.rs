@@ -34,13 +34,24 @@ fn unauthorized(message: impl Into<String>, reason: &'static str) -> Unauthentic
     }
 }
 
-/// Waits for the `authenticate` frame and checks its token. Returns who it names, with
-/// their rooms and the users who share a room with them (for the room list and
-/// presence), and the token's [`crate::access::token_tag`].
+/// A connection's checked token: who it names, with their rooms and the users who share
+/// a room with them (for the room list and presence).
+pub(super) struct Authenticated {
+    pub(super) caller: crate::access::Caller,
+    pub(super) circle: crate::store::Circle,
+    /// The token's [`crate::access::token_tag`].
+    pub(super) token_tag: u64,
+    /// [`crate::hub::Hub::closures`] before the token was checked.
+    pub(super) closures_seen: u64,
+    /// The token, to check again if a closure came in meanwhile.
+    pub(super) token: String,
+}
+
+/// Waits for the `authenticate` frame and checks its token.
 pub(super) async fn authenticate(
     socket: &mut Socket,
     state: &AppState,
-) -> Result<(crate::access::Caller, crate::store::Circle, u64), Unauthenticated> {
+) -> Result<Authenticated, Unauthenticated> {
     let deadline = tokio::time::Instant::now() + state.config().auth_timeout;
     let text = loop {
         let next = tokio::select! {
@@ -89,8 +100,15 @@ pub(super) async fn authenticate(
             ));
         }
     };
+    let closures_seen = state.hub().closures();
     match crate::access::authenticated_user_with_circle(state, &token).await {
-        Ok((caller, circle)) => Ok((caller, circle, crate::access::token_tag(&token))),
+        Ok((caller, circle)) => Ok(Authenticated {
+            caller,
+            circle,
+            token_tag: crate::access::token_tag(&token),
+            closures_seen,
+            token,
+        }),
         Err(e) if e.code == ErrorCode::Unauthorized => Err(Unauthenticated::Close {
             error: Some(e),
             code: close::UNAUTHORIZED,

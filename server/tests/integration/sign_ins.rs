@@ -288,3 +288,54 @@ async fn a_password_change_signs_out_sign_ins_whose_tokens_are_of_the_same_secon
         "the changing device's connection stays"
     );
 }
+
+/// Connections authenticating while their sign-in ends: each is refused at its
+/// handshake, or closed once it is in. None stays open, however the two interleave (a
+/// closure that comes between a connection's token check and its registration makes
+/// the server check the token again).
+#[tokio::test]
+async fn no_connection_outlives_a_sign_in_ended_while_it_connects() {
+    // Closed connections leave the hub a moment later: room for a few rounds of them.
+    // Sign-ins are limited per client address: each round's comes from another one, as
+    // a trusted proxy says.
+    let server = TestServer::start_with(|c| {
+        c.max_connections_per_user = 100;
+        c.trusted_proxies = vec!["127.0.0.0/8".parse().unwrap()];
+    })
+    .await;
+    let phone = server.register("ann").await;
+    // Without the second check, about one run in two lets a connection through here.
+    for round in 0..100 {
+        let laptop: AuthResponse = server
+            .http
+            .post(server.url("/v1/auth/login"))
+            .header("x-forwarded-for", format!("10.0.0.{round}"))
+            .json(&json!({"username": "ann", "password": "correct horse battery"}))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let (_, list) = server
+            .get_json(&laptop.token, "/v1/users/me/sign-ins")
+            .await;
+        let laptop_id = list["sign_ins"][0]["id"].as_str().unwrap().to_owned();
+        let connecting = (0..6).map(|_| {
+            let (ws_url, token) = (server.ws_url(), laptop.token.clone());
+            tokio::spawn(async move {
+                let mut client = crate::common::Client::connect_to(&ws_url).await;
+                client
+                    .send(&chat_protocol::v1::ClientFrame::Authenticate { token })
+                    .await;
+                client.closed().await
+            })
+        });
+        let connecting: Vec<_> = connecting.collect();
+        let (status, _) = end(&server, Some(&phone.token), &laptop_id).await;
+        assert_eq!(status, 204);
+        for client in connecting {
+            assert_eq!(client.await.unwrap(), Some(4001));
+        }
+    }
+}
