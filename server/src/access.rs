@@ -171,20 +171,13 @@ pub async fn authenticated_user_with_circle(
     token: &str,
 ) -> Result<(Caller, Circle)> {
     let claims = verified(state, token)?;
-    // A token of this server's names its sign-in, which is read beside the circle.
-    let ended = async {
-        match claims.sign_in.as_deref() {
-            Some(sign_in) => Ok(state
-                .store()
-                .account(&claims.sub, Some(sign_in))
-                .await?
-                .is_some_and(|account| account.sign_in_ended)),
-            None => Ok(false),
-        }
-    };
-    let (circle, sign_in_ended) =
-        tokio::try_join!(state.store().known_user_circle(&claims.sub), ended)?;
-    let circle = match circle {
+    // A token of this server's names its sign-in, looked up in the circle's statement.
+    let sign_in = claims.sign_in.as_deref();
+    let circle = match state
+        .store()
+        .known_user_circle_in(&claims.sub, sign_in)
+        .await?
+    {
         Some(circle) if circle.closed => {
             crate::telemetry::auth_failure("closed_account");
             return Err(Error::unauthorized(
@@ -193,7 +186,7 @@ pub async fn authenticated_user_with_circle(
         }
         Some(circle) => {
             not_signed_out(&claims, circle.signed_out_before)?;
-            sign_in_goes_on(sign_in_ended)?;
+            sign_in_goes_on(sign_in.is_some() && !circle.sign_in_found)?;
             circle
         }
         None => {

@@ -49,6 +49,7 @@ pub async fn grant(
 ) -> Result<Json<PasswordResetGrant>> {
     super::sessions::built_in_auth_for(&state, "reset passwords there")?;
     validate::id("user_id", &user_id)?;
+    // The same kind of secret as a refresh token: 256 random bits, kept as a hash.
     let reset = NewRefreshToken::generate();
     let now = now_ms();
     let ttl = i64::try_from(RESET_TOKEN_TTL.as_millis()).unwrap_or(i64::MAX);

@@ -199,6 +199,8 @@ pub struct Circle {
     /// When the user last changed their password (ms since the epoch): access tokens
     /// issued in an earlier second are refused.
     pub signed_out_before: Option<i64>,
+    /// Whether the sign-in asked about is the user's (false when none was asked about).
+    pub sign_in_found: bool,
 }
 
 /// Where a page of a room list starts: after the room with this activity time and id.
@@ -575,8 +577,17 @@ pub trait Store: Send + Sync + std::fmt::Debug + 'static {
     async fn co_members(&self, user_id: &str) -> Result<Vec<String>>;
     /// The user's rooms and [`Store::co_members`] if the user exists, `None` if not: one
     /// statement where [`Store::user_exists`], the rooms and [`Store::co_members`] are
-    /// three (every connection asks them all).
-    async fn known_user_circle(&self, user_id: &str) -> Result<Option<Circle>>;
+    /// three (every connection asks them all). With `sign_in`, it also says whether that
+    /// sign-in is the user's ([`Circle::sign_in_found`]).
+    async fn known_user_circle_in(
+        &self,
+        user_id: &str,
+        sign_in: Option<&str>,
+    ) -> Result<Option<Circle>>;
+    /// [`Store::known_user_circle_in`] without a sign-in.
+    async fn known_user_circle(&self, user_id: &str) -> Result<Option<Circle>> {
+        self.known_user_circle_in(user_id, None).await
+    }
     /// The user's rooms, in id order (none for an unknown user).
     async fn rooms_of(&self, user_id: &str) -> Result<Vec<String>> {
         let circle = self.known_user_circle(user_id).await?;

@@ -151,9 +151,10 @@ pub(super) const ROOM_WITH_MEMBERS: &str = "SELECT id, name, visibility, last_se
      WHERE rooms.id = $1 ORDER BY m.user_id";
 
 /// The user `$1`'s circle: one row that says the user exists (`user`, or `closed`), one
-/// per room of theirs (`room`) and one per distinct co-member (`peer`); no rows at all
-/// when there is no such user. DISTINCT keeps a member of many big rooms from getting a
-/// row per shared room.
+/// per room of theirs (`room`), one per distinct co-member (`peer`), and one if `$2` is
+/// a sign-in of theirs (`sign_in`; `$2` is '' when none is asked about: no id is empty);
+/// no rows at all when there is no such user. DISTINCT keeps a member of many big rooms
+/// from getting a row per shared room.
 pub(super) const KNOWN_USER_CIRCLE: &str =
     "SELECT CASE WHEN closed IS NULL THEN 'user' ELSE 'closed' END AS kind, id,
             signed_out_before AS cutoff
@@ -163,4 +164,6 @@ pub(super) const KNOWN_USER_CIRCLE: &str =
      UNION ALL
      SELECT DISTINCT 'peer', other.user_id, CAST(NULL AS BIGINT) FROM room_members mine
      JOIN room_members other ON other.room_id = mine.room_id AND other.user_id <> $1
-     WHERE mine.user_id = $1";
+     WHERE mine.user_id = $1
+     UNION ALL
+     SELECT 'sign_in', id, CAST(NULL AS BIGINT) FROM sign_ins WHERE id = $2 AND user_id = $1";

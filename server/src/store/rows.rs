@@ -111,6 +111,7 @@ impl FoldRows for CircleRows {
         match row.text("kind")?.as_str() {
             "room" => self.circle.rooms.push(id),
             "peer" => self.circle.co_members.push(id),
+            "sign_in" => self.circle.sign_in_found = true,
             "closed" => {
                 self.circle.closed = true;
                 self.exists = true;

@@ -96,6 +96,14 @@ async fn sign_ins_are_listed_renewed_ended_and_purged() {
     assert!(ended(store, "ann", "nowhere").await);
     let plain = store.account("ann", None).await.unwrap().unwrap();
     assert!(!plain.sign_in_ended);
+    // The WebSocket handshake asks in the circle's statement.
+    let found = |sign_in| async move {
+        let circle = store.known_user_circle_in("ann", sign_in).await.unwrap();
+        circle.expect("the user exists").sign_in_found
+    };
+    assert!(found(Some("phone")).await);
+    assert!(!found(Some("bobs")).await, "another user's sign-in");
+    assert!(!found(None).await);
 
     // Ending one: its refresh token is refused, its device forgotten, nobody else's.
     for (token, sign_in) in [("p", "phone"), ("l", "laptop"), ("t", "tablet")] {
@@ -120,6 +128,7 @@ async fn sign_ins_are_listed_renewed_ended_and_purged() {
         ["laptop"]
     );
     assert!(ended(store, "ann", "laptop").await);
+    assert!(!found(Some("laptop")).await);
     assert_eq!(
         store
             .rotate_refresh_token("b1", "b2", 2_000_000, 70)

@@ -648,12 +648,17 @@ where
             .co_members)
     }
 
-    async fn known_user_circle(&self, user_id: &str) -> Result<Option<Circle>> {
+    async fn known_user_circle_in(
+        &self,
+        user_id: &str,
+        sign_in: Option<&str>,
+    ) -> Result<Option<Circle>> {
         if let Some(readers) = &self.readers {
-            return readers.known_user_circle(user_id).await;
+            return readers.known_user_circle(user_id, sign_in).await;
         }
         let rows = sqlx::query::<DB>(queries::KNOWN_USER_CIRCLE)
             .bind(user_id)
+            .bind(sign_in.unwrap_or(""))
             .fetch_all(&self.pool)
             .await?;
         fold::<CircleRows, _>(&rows)

@@ -126,7 +126,7 @@ impl Readers {
         &self,
         room_id: &str,
     ) -> Result<Option<RoomWithMembers>> {
-        self.fold::<RoomWithMembersRows>(queries::ROOM_WITH_MEMBERS, room_id)
+        self.fold::<RoomWithMembersRows>(queries::ROOM_WITH_MEMBERS, &[room_id])
             .await
     }
 
@@ -134,21 +134,23 @@ impl Readers {
     pub(in crate::store) async fn known_user_circle(
         &self,
         user_id: &str,
+        sign_in: Option<&str>,
     ) -> Result<Option<Circle>> {
-        self.fold::<CircleRows>(queries::KNOWN_USER_CIRCLE, user_id)
+        let keys = [user_id, sign_in.unwrap_or("")];
+        self.fold::<CircleRows>(queries::KNOWN_USER_CIRCLE, &keys)
             .await
     }
 
-    /// The rows of `sql` for its one parameter `key`, folded by `F`.
-    async fn fold<F>(&self, sql: &'static str, key: &str) -> Result<F::Folded>
+    /// The rows of `sql` for its parameters `keys`, folded by `F`.
+    async fn fold<F>(&self, sql: &'static str, keys: &[&str]) -> Result<F::Folded>
     where
         F: FoldRows,
         F::Folded: Send + 'static,
     {
-        let key = key.to_owned();
+        let keys: Vec<String> = keys.iter().map(|&key| key.to_owned()).collect();
         self.read(move |conn| {
             let mut statement = conn.prepare_cached(sql)?;
-            let mut rows = statement.query(params![key])?;
+            let mut rows = statement.query(rusqlite::params_from_iter(&keys))?;
             let mut folded = F::default();
             while let Some(row) = rows.next()? {
                 folded.add(row)?;
