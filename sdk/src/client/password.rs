@@ -58,13 +58,18 @@ impl ChatClient {
     ///
     /// `Server` with `unauthorized` (the token is unknown, expired or used),
     /// `invalid_request` (a new password of fewer than 8 or more than 256 characters;
-    /// the token stays usable) or `rate_limited`; `OtherUser` when this client belongs
-    /// to another user; `Network`.
+    /// the token stays usable) or `rate_limited`; `OtherUser` when this client already
+    /// belongs to a user (use a client with no session, as on a sign-in screen: the
+    /// token's user is known only once the reset is done, which cannot be undone), and
+    /// the token stays usable; `Network`.
     pub async fn reset_password(
         &self,
         reset_token: &str,
         new_password: &str,
     ) -> Result<Session, ClientError> {
+        if let Some(owner) = self.shared.me() {
+            return Err(ClientError::OtherUser(owner));
+        }
         let reset = PasswordReset {
             reset_token: reset_token.to_owned(),
             new_password: new_password.to_owned(),

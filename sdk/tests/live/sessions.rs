@@ -430,6 +430,15 @@ async fn a_forgotten_password_is_reset_with_an_admins_token_and_signs_the_old_de
         .unwrap();
     let reset_token = granted["reset_token"].as_str().unwrap();
 
+    // A client that already belongs to a user does not reset anyone's password (the
+    // token's user is known only once it is done), and the token stays usable.
+    let refused = phone
+        .reset_password(reset_token, "battery staple horse")
+        .await;
+    assert!(
+        matches!(&refused, Err(chat_sdk::ClientError::OtherUser(_))),
+        "{refused:?}"
+    );
     // Ann's new phone: a wrong token and a short password are refused, then it works.
     let new_phone = ChatClient::open(fast_config(url.clone(), None)).unwrap();
     new_phone.set_device_name(Some("New phone".into()));
