@@ -25,6 +25,7 @@ const USER: &str = "0193a0c2-1111-7c3a-9d1e-2f4b6a8c0e11";
 const OTHER: &str = "0193a0c2-3333-7c3a-9d1e-2f4b6a8c0e11";
 const MSG: &str = "0193a0c2-2222-7c3a-9d1e-2f4b6a8c0e11";
 const CMID: &str = "6f1c2d3e-4a5b-4c6d-8e7f-901a2b3c4d5e";
+const PICTURE: &str = "0190f4c0-7d2a-7000-8000-00000000a002";
 
 fn sample_message() -> Message {
     Message {
@@ -257,6 +258,7 @@ fn server_frames_match_the_documented_json() {
             name: None,
             topic: Some("launch plans".into()),
             who_can_add: Some(WhoCanAdd::Admins),
+            avatar_id: None,
             by: OTHER.into(),
             created_at: 1_764_000_003_000,
         }),
@@ -337,6 +339,7 @@ fn server_frames_match_the_documented_json() {
             muted_until: None,
             notify_mentions: None,
             mention_count: 1,
+            avatar_id: Some(PICTURE.into()),
         }),
         json!({"type": "room_updated", "room_id": ROOM, "name": "general",
                "visibility": "private", "kind": "group", "last_seq": 45,
@@ -344,16 +347,17 @@ fn server_frames_match_the_documented_json() {
                "last_message": {"message_id": MSG, "seq": 45, "sender_id": USER,
                                 "content": "see you at 6", "created_at": 1_764_000_100_000_i64},
                "last_activity_at": 1_764_000_100_000_i64, "unread_count": 4, "read_seq": 40,
-               "muted": false, "mention_count": 1}),
+               "muted": false, "mention_count": 1, "avatar_id": PICTURE}),
     );
     assert_server(
         ServerFrame::UserUpdated {
             user_id: USER.into(),
             username: "ann".into(),
             display_name: "Ann Smith".into(),
+            avatar_id: Some(PICTURE.into()),
         },
         json!({"type": "user_updated", "user_id": USER, "username": "ann",
-               "display_name": "Ann Smith"}),
+               "display_name": "Ann Smith", "avatar_id": PICTURE}),
     );
     assert_server(
         ServerFrame::BlockChanged {

@@ -29,6 +29,7 @@ fn round_trip<T: Serialize + DeserializeOwned + PartialEq + std::fmt::Debug>(
 const ROOM: &str = "0193a0c2-7d5e-7c3a-9d1e-2f4b6a8c0e11";
 const USER: &str = "0193a0c2-1111-7c3a-9d1e-2f4b6a8c0e11";
 const MESSAGE: &str = "0193a0c2-2222-7c3a-9d1e-2f4b6a8c0e11";
+const PICTURE: &str = "0190f4c0-7d2a-7000-8000-00000000a002";
 
 #[test]
 fn account_bodies() {
@@ -130,6 +131,7 @@ fn room_bodies() {
                     mention_count: 1,
                     muted_until: None,
                     notify_mentions: None,
+                    avatar_id: None,
                 },
                 RoomSummary {
                     room_id: "room-2".into(),
@@ -146,6 +148,7 @@ fn room_bodies() {
                     mention_count: 0,
                     muted_until: Some(1_764_086_400_000),
                     notify_mentions: Some(false),
+                    avatar_id: Some(PICTURE.into()),
                 },
             ],
             next_after: Some("1764000000000.room-2".into()),
@@ -161,7 +164,7 @@ fn room_bodies() {
              "created_at": 1_764_000_000_000_i64, "kind": "direct", "last_message": null,
              "last_activity_at": 1_764_000_000_000_i64, "unread_count": 0, "read_seq": 0,
              "muted": true, "mention_count": 0, "muted_until": 1_764_086_400_000_i64,
-             "notify_mentions": false}],
+             "notify_mentions": false, "avatar_id": PICTURE}],
             "next_after": "1764000000000.room-2"}),
     );
     // What a server from before the room list sent still reads, with the new fields
@@ -206,9 +209,17 @@ fn room_bodies() {
     );
     round_trip(
         &UpdateProfileRequest {
-            display_name: "Ann Smith".into(),
+            display_name: Some("Ann Smith".into()),
+            avatar_id: None,
         },
         &json!({"display_name": "Ann Smith"}),
+    );
+    round_trip(
+        &UpdateProfileRequest {
+            display_name: None,
+            avatar_id: Some(PICTURE.into()),
+        },
+        &json!({"avatar_id": PICTURE}),
     );
     round_trip(
         &AddMemberRequest {
@@ -224,10 +235,12 @@ fn room_bodies() {
                 display_name: "Ann Smith".into(),
                 role: MemberRole::Owner,
                 joined_at: 1_764_000_000_000,
+                avatar_id: Some(PICTURE.into()),
             }],
         },
         &json!({"members": [{"user_id": USER, "username": "ann", "display_name": "Ann Smith",
-                             "role": "owner", "joined_at": 1_764_000_000_000_i64}]}),
+                             "role": "owner", "joined_at": 1_764_000_000_000_i64,
+                             "avatar_id": PICTURE}]}),
     );
     // A member from a server before roles reads as a plain member.
     let old: MemberList = serde_json::from_value(
@@ -241,8 +254,19 @@ fn room_bodies() {
             user_id: USER.into(),
             username: "ann".into(),
             display_name: "ann".into(),
+            avatar_id: None,
         },
         &json!({"user_id": USER, "username": "ann", "display_name": "ann"}),
+    );
+    round_trip(
+        &UserProfile {
+            user_id: USER.into(),
+            username: "ann".into(),
+            display_name: "Ann Smith".into(),
+            avatar_id: Some(PICTURE.into()),
+        },
+        &json!({"user_id": USER, "username": "ann", "display_name": "Ann Smith",
+                "avatar_id": PICTURE}),
     );
 }
 
@@ -319,8 +343,16 @@ fn moderation_bodies_match_the_documented_json() {
             name: None,
             topic: Some("launch".into()),
             who_can_add: Some(WhoCanAdd::Admins),
+            avatar_id: None,
         },
         &json!({"topic": "launch", "who_can_add": "admins"}),
+    );
+    round_trip(
+        &UpdateRoomRequest {
+            avatar_id: Some(String::new()),
+            ..UpdateRoomRequest::default()
+        },
+        &json!({"avatar_id": ""}),
     );
     round_trip(
         &RoomDetails {
@@ -333,10 +365,12 @@ fn moderation_bodies_match_the_documented_json() {
             last_seq: 12,
             created_at: 1_764_000_000_000,
             role: MemberRole::Admin,
+            avatar_id: Some(PICTURE.into()),
         },
         &json!({"room_id": ROOM, "name": "general", "topic": "launch",
                 "visibility": "private", "who_can_add": "members", "member_count": 3,
-                "last_seq": 12, "created_at": 1_764_000_000_000_i64, "role": "admin"}),
+                "last_seq": 12, "created_at": 1_764_000_000_000_i64, "role": "admin",
+                "avatar_id": PICTURE}),
     );
     round_trip(
         &BanRequest {

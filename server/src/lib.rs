@@ -11,7 +11,7 @@
 //! |---|---|---|
 //! | entry | `app` | assembling the services; background tasks; startup and shutdown |
 //! | edges | `http`, `ws` | REST handlers and WebSocket connections: parsing, replies, closes |
-//! | use cases | `messaging`, `moderation`, `accounts`, `room_feed`, `access`, `validate`, `store_replies` | sends, edits, deletes; membership and room settings; deactivating and deleting accounts; the live room list; who may do what; input rules; what a client is told of a store failure |
+//! | use cases | `messaging`, `moderation`, `accounts`, `avatars`, `room_feed`, `access`, `validate`, `store_replies` | sends, edits, deletes; membership and room settings; deactivating and deleting accounts; which upload may be a picture; the live room list; who may do what; input rules; what a client is told of a store failure |
 //! | shared state | `state` | the services a handler needs, cheap to clone |
 //! | side effects | `notify`, `events` (relay), `limits`, `client_addr` | offline notifications; the Kafka relay; abuse limits, and the client address they count (behind trusted proxies too) |
 //! | real time | `presence`, `typing`, `roster`, `bus`, `hub` | presence; typing; connections across a cluster (Redis); fan-out; this process's connections |
@@ -25,6 +25,7 @@ pub(crate) mod accounts;
 mod app;
 pub mod attachments;
 pub mod auth;
+pub(crate) mod avatars;
 pub(crate) mod bus;
 pub(crate) mod client_addr;
 pub(crate) mod clock;

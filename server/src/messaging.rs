@@ -112,6 +112,11 @@ pub async fn attachments(
                     "attachment {id} was uploaded by another user; send your own uploads"
                 )));
             }
+            if found.record.avatar {
+                return Err(Error::conflict(format!(
+                    "attachment {id} is a picture of a user or room; upload it again to send it"
+                )));
+            }
             if found.record.message_id.is_some() && !found.sent_by_this_send {
                 return Err(Error::conflict(format!(
                     "attachment {id} was sent with another message already; upload it again"

@@ -39,6 +39,7 @@ pub fn summary(entry: RoomListEntry, now: i64) -> RoomSummary {
         muted: muted_until.is_some(),
         muted_until,
         notify_mentions: muted_until.map(|_| entry.mute_mentions),
+        avatar_id: entry.avatar_id.map(Into::into),
     }
 }
 
@@ -91,6 +92,7 @@ pub fn list_change(event: &NewEvent<'_>) -> ListChange {
             },
             EventKind::Room(changed) => ListChange::Settings {
                 name: changed.name.clone(),
+                avatar_id: changed.avatar_id.clone(),
             },
             EventKind::Reaction(_) | EventKind::Pinned(_) => ListChange::NotShown,
             // Never committed as a change.

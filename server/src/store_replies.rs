@@ -24,6 +24,10 @@ impl From<store::Error> for Error {
                 "each attachment must be an upload of yours that was not sent with another \
                  message (or deleted); upload the file again",
             ),
+            Store::AvatarUnusable => Self::conflict(
+                "a picture must be an image you uploaded and have not sent, nor used as \
+                 another picture; upload it again",
+            ),
             // `messaging` answers a reaction or pin that changes nothing with nothing.
             Store::Unchanged => Self::invalid("the reaction or pin is already as asked"),
             Store::NotSender => Self::forbidden(

@@ -4,7 +4,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::ids::{RoomId, UserId};
+use super::ids::{AttachmentId, RoomId, UserId};
 use super::types::RoomVisibility;
 
 /// What a member may do in a room.
@@ -186,6 +186,10 @@ pub struct RoomChanged {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[cfg_attr(feature = "openapi", schema(nullable = false))]
     pub who_can_add: Option<WhoCanAdd>,
+    /// The room's new picture, an attachment id (empty: removed).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(nullable = false))]
+    pub avatar_id: Option<String>,
     /// Who changed them (an owner or admin).
     pub by: UserId,
     /// Milliseconds since the epoch.
@@ -217,6 +221,11 @@ pub struct UpdateRoomRequest {
     /// Who may add members.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub who_can_add: Option<WhoCanAdd>,
+    /// The room's picture: an image the caller uploaded and has not sent; empty
+    /// removes it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(max_length = 128))]
+    pub avatar_id: Option<String>,
 }
 
 /// Answer to `GET /v1/rooms/{room_id}` and `PATCH /v1/rooms/{room_id}`: the room's
@@ -243,6 +252,11 @@ pub struct RoomDetails {
     pub created_at: i64,
     /// The caller's role.
     pub role: MemberRole,
+    /// The room's picture (absent: none; servers before avatars leave it out).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(nullable = false))]
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
+    pub avatar_id: Option<AttachmentId>,
 }
 
 /// Body of `POST /v1/rooms/{room_id}/bans`.

@@ -221,6 +221,12 @@ pub struct RoomSummary {
     #[cfg_attr(feature = "openapi", schema(nullable = false))]
     #[cfg_attr(feature = "uniffi", uniffi(default))]
     pub notify_mentions: Option<bool>,
+    /// The room's picture: its own (set by an owner or admin), or for a direct room
+    /// the other member's. Absent when there is none, and from servers before avatars.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(nullable = false))]
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
+    pub avatar_id: Option<AttachmentId>,
 }
 
 /// Answer to `GET /v1/rooms` and `GET /v1/rooms/public`.
@@ -254,9 +260,16 @@ pub struct MuteRequest {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct UpdateProfileRequest {
-    /// The name other users see: 1–64 characters once trimmed, no control characters.
+    /// The name other users see: 1–64 characters once trimmed, no control characters
+    /// (absent or `null`: unchanged).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 64))]
-    pub display_name: String,
+    pub display_name: Option<String>,
+    /// The user's picture: an image they uploaded and have not sent (`""` removes it;
+    /// absent or `null`: unchanged).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(max_length = 128))]
+    pub avatar_id: Option<String>,
 }
 
 /// Body of `POST /v1/rooms/{room_id}/members`.
@@ -281,6 +294,13 @@ pub struct UserProfile {
     /// The name to show: the one the user chose, else their username.
     #[serde(default)]
     pub display_name: String,
+    /// The user's picture: an attachment whose thumbnails (`GET
+    /// /v1/attachments/{id}/thumbnail`) any signed-in user may fetch. Absent when they
+    /// have none, and from servers before avatars.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(nullable = false))]
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
+    pub avatar_id: Option<AttachmentId>,
 }
 
 /// A member of a room: their profile and their role.
@@ -303,6 +323,13 @@ pub struct RoomMember {
     /// before roles).
     #[serde(default)]
     pub joined_at: i64,
+    /// The user's picture: an attachment whose thumbnails (`GET
+    /// /v1/attachments/{id}/thumbnail`) any signed-in user may fetch. Absent when they
+    /// have none, and from servers before avatars.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(nullable = false))]
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
+    pub avatar_id: Option<AttachmentId>,
 }
 
 fn member_role() -> MemberRole {

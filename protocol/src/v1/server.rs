@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::codes::ErrorCode;
-use super::ids::{MessageId, RoomId, UserId};
+use super::ids::{AttachmentId, MessageId, RoomId, UserId};
 use super::moderation::{LeaveReason, MemberChanged, RoomChanged};
 use super::rest::RoomSummary;
 use super::rich::{MessagePinned, Reaction};
@@ -123,6 +123,9 @@ pub enum ServerFrame {
         username: String,
         /// The name to show from now on.
         display_name: String,
+        /// Their picture from now on (absent: none).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        avatar_id: Option<AttachmentId>,
     },
     /// The user blocked or unblocked someone, on this device or another: sent to every
     /// connection of the user, so that each device hides (or shows again) the other's

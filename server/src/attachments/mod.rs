@@ -150,6 +150,7 @@ impl Attachments {
             thumbnails: None,
             created_at: now_ms(),
             message_id: None,
+            avatar: false,
         };
         let stored = match kind {
             Classified::Image(mime) => self.store_image(&mut record, mime, &received.path).await,

@@ -219,8 +219,8 @@ pub fn message_pinned(pinned: &MessagePinned, recipients: &[String]) -> OutboxEv
     finish(event, recipients, data)
 }
 
-/// `room.changed`: the room's name, topic or `who_can_add` changed (only those that
-/// did are in `data`).
+/// `room.changed`: the room's name, topic, `who_can_add` or picture changed (only
+/// those that did are in `data`).
 pub fn room_changed(changed: &RoomChanged, recipients: &[String]) -> OutboxEvent {
     let event = envelope(
         "room.changed",
@@ -238,6 +238,9 @@ pub fn room_changed(changed: &RoomChanged, recipients: &[String]) -> OutboxEvent
     }
     if let Some(who_can_add) = changed.who_can_add {
         data["who_can_add"] = json!(who_can_add);
+    }
+    if let Some(avatar_id) = &changed.avatar_id {
+        data["avatar_id"] = json!(avatar_id);
     }
     finish(event, recipients, data)
 }

@@ -353,6 +353,7 @@ mod tests {
             thumbnails: None,
             created_at: 0,
             message_id: None,
+            avatar: false,
         };
         assert_eq!(
             disposition(&record, Variant::Original),

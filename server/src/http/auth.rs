@@ -72,6 +72,7 @@ pub async fn register(
         username: creds.username,
         password_hash: Some(hash),
         display_name: None,
+        avatar_id: None,
     };
     state.store().create_user(&user, now_ms()).await?;
     tracing::info!(user = %user.id, "registered");

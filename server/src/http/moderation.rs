@@ -15,7 +15,7 @@ use super::extract::{ApiJson, ApiPath, AuthUser};
 use crate::error::{Error, Result};
 use crate::state::AppState;
 use crate::store::{MembershipAction, RoomSettings};
-use crate::{moderation, validate};
+use crate::{avatars, moderation, validate};
 
 /// `POST /v1/rooms/{room_id}/leave`.
 #[utoipa::path(
@@ -244,8 +244,8 @@ pub async fn details(
     Ok(Json(details_for(&state, &room_id, &user_id).await?))
 }
 
-/// `PATCH /v1/rooms/{room_id}`: an owner or admin changes the name, topic or who may
-/// add members.
+/// `PATCH /v1/rooms/{room_id}`: an owner or admin changes the name, topic, who may
+/// add members or the room's picture.
 #[utoipa::path(
     patch,
     path = "/v1/rooms/{room_id}",
@@ -255,10 +255,11 @@ pub async fn details(
     security(("bearer" = [])),
     responses(
         (status = 200, description = "The room as it is now; a `room_changed` event went to its members if anything changed", body = RoomDetails),
-        (status = 400, description = "`invalid_request`: nothing to change, a bad name (1-100 characters) or topic (at most 500), or a body that is not this JSON", body = ApiError),
+        (status = 400, description = "`invalid_request`: nothing to change, a bad name (1-100 characters) or topic (at most 500), a picture that is not an image, or a body that is not this JSON", body = ApiError),
         (status = 401, description = "`unauthorized`: no valid `Authorization: Bearer` token", body = ApiError, headers(("WWW-Authenticate" = String, description = "`Bearer`"))),
-        (status = 403, description = "`forbidden`: the caller is not an owner or admin, or a direct room", body = ApiError),
-        (status = 404, description = "`not_found`: no such room", body = ApiError),
+        (status = 403, description = "`forbidden`: the caller is not an owner or admin, a direct room, or a picture someone else uploaded", body = ApiError),
+        (status = 404, description = "`not_found`: no such room, or no such upload of the caller's", body = ApiError),
+        (status = 409, description = "`conflict`: the picture was sent with a message, or is another user's or room's picture", body = ApiError),
         (status = 413, description = "`too_large`: the body is larger than `--max-body-bytes`", body = ApiError),
     )
 )]
@@ -281,12 +282,14 @@ pub async fn update(
             .map(|topic| validate::short_text("topic", topic, MAX_TOPIC_CHARS))
             .transpose()?,
         who_can_add: request.who_can_add,
+        avatar_id: request.avatar_id,
     };
     if settings == RoomSettings::default() {
         return Err(Error::invalid(
-            "nothing to change: give name, topic or who_can_add",
+            "nothing to change: give name, topic, who_can_add or avatar_id",
         ));
     }
+    avatars::check(&state, &actor, settings.avatar_id.as_deref()).await?;
     moderation::change(&state, &room_id, &actor, MembershipAction::Update(settings)).await?;
     Ok(Json(details_for(&state, &room_id, &actor).await?))
 }
@@ -312,5 +315,6 @@ async fn details_for(state: &AppState, room_id: &str, user_id: &str) -> Result<R
         last_seq: info.room.last_seq,
         created_at: info.room.created_at,
         role,
+        avatar_id: info.avatar_id.map(Into::into),
     })
 }

@@ -1,5 +1,5 @@
-//! Users over REST: profiles (the caller's own, which they may rename, and anyone's by
-//! id), and finding someone by name to start a conversation with them.
+//! Users over REST: profiles (the caller's own, which they may rename and picture, and
+//! anyone's by id), and finding someone by name to start a conversation with them.
 
 use axum::Json;
 use axum::extract::State;
@@ -7,10 +7,11 @@ use chat_protocol::v1::{ApiError, ServerFrame, UpdateProfileRequest, UserProfile
 use tungstenite::Utf8Bytes;
 
 use super::extract::{ApiJson, ApiPath, AuthUser};
+use crate::clock::now_ms;
 use crate::error::{Error, Result};
-use crate::room_feed;
 use crate::state::AppState;
-use crate::validate;
+use crate::store::ProfileChange;
+use crate::{avatars, room_feed, validate};
 
 /// `GET /v1/users/by-name/{username}`: a signed-in user looks up another by name
 /// (case-insensitive), to add them to a room or open a direct room with them.
@@ -86,9 +87,10 @@ pub async fn me(
     profile(&state, &user_id).await.map(Json)
 }
 
-/// `PATCH /v1/users/me`: sets the caller's display name. Everyone who shares a room
-/// with them, and their own other connections, get `user_updated`; the other member of
-/// each of their direct rooms gets the room's `room_updated`, named anew.
+/// `PATCH /v1/users/me`: sets the caller's display name, picture or both. Everyone who
+/// shares a room with them, and their own other connections, get `user_updated`; the
+/// other member of each of their direct rooms gets the room's `room_updated`, named and
+/// pictured anew.
 #[utoipa::path(
     patch,
     path = "/v1/users/me",
@@ -97,8 +99,11 @@ pub async fn me(
     security(("bearer" = [])),
     responses(
         (status = 200, description = "The caller's profile as it is now", body = UserProfile),
-        (status = 400, description = "`invalid_request`: a display name that is empty once trimmed, longer than 64 characters, or holds control characters", body = ApiError),
+        (status = 400, description = "`invalid_request`: nothing to change, a display name that is empty once trimmed, longer than 64 characters, or holds control characters, or a picture that is not an image", body = ApiError),
         (status = 401, description = "`unauthorized`: no valid `Authorization: Bearer` token", body = ApiError, headers(("WWW-Authenticate" = String, description = "`Bearer`"))),
+        (status = 403, description = "`forbidden`: a picture someone else uploaded", body = ApiError),
+        (status = 404, description = "`not_found`: no such upload of the caller's", body = ApiError),
+        (status = 409, description = "`conflict`: the picture was sent with a message, or is another user's or room's picture", body = ApiError),
         (status = 413, description = "`too_large`: the body is larger than `--max-body-bytes`", body = ApiError),
     )
 )]
@@ -107,10 +112,23 @@ pub async fn update_me(
     AuthUser(user_id): AuthUser,
     ApiJson(request): ApiJson<UpdateProfileRequest>,
 ) -> Result<Json<UserProfile>> {
-    let name = validate::display_name(&request.display_name)?;
+    let change = ProfileChange {
+        display_name: request
+            .display_name
+            .as_deref()
+            .map(validate::display_name)
+            .transpose()?,
+        avatar_id: request.avatar_id,
+    };
+    if change == ProfileChange::default() {
+        return Err(Error::invalid(
+            "nothing to change: give display_name or avatar_id",
+        ));
+    }
+    avatars::check(&state, &user_id, change.avatar_id.as_deref()).await?;
     let profile = state
         .store()
-        .set_display_name(&user_id, &name)
+        .update_profile(&user_id, &change, now_ms())
         .await?
         .ok_or_else(no_such_user)?;
     let mut audience = state.store().co_members(&user_id).await?;
@@ -119,11 +137,13 @@ pub async fn update_me(
         user_id: profile.user_id.clone(),
         username: profile.username.clone(),
         display_name: profile.display_name.clone(),
+        avatar_id: profile.avatar_id.clone(),
     };
     state
         .bus()
         .publish_to_users(&audience, Utf8Bytes::from(frame.encode()));
-    // A direct room is named after the other member: their lists show the new name.
+    // A direct room is named and pictured after the other member: their lists show
+    // the change.
     for (room_id, peer_id) in state.store().direct_peers(&user_id).await? {
         room_feed::entry_changed(&state, &room_id, &peer_id);
     }

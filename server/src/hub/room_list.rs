@@ -55,10 +55,14 @@ pub enum ListChange {
         /// Why it ended; `None` when it did not (joined, unbanned, role).
         left: Option<LeaveReason>,
     },
-    /// The room's settings changed; `name` when its name did.
+    /// The room's settings changed; `name` and `avatar_id` when they did.
     Settings {
         /// The new name.
         name: Option<String>,
+        /// The new picture (empty: removed). Processes of an earlier version leave it
+        /// out.
+        #[serde(default)]
+        avatar_id: Option<String>,
     },
     /// A room event the list does not show (a reaction, a pin): only the seq moves.
     NotShown,
@@ -438,15 +442,21 @@ fn apply(loaded: &mut Loaded, event: &RoomEvent, user_id: &str) -> Applied {
             summary.last_seq = event.seq;
             Applied::Unchanged
         }
-        ListChange::Settings { name } => {
+        ListChange::Settings { name, avatar_id } => {
             summary.last_seq = event.seq;
-            match name {
-                Some(name) if summary.kind == RoomKind::Group => {
-                    summary.name.clone_from(name);
-                    Applied::Changed
-                }
-                _ => Applied::Unchanged,
+            // A direct room shows the other member's name and picture, not its own.
+            if summary.kind != RoomKind::Group || (name.is_none() && avatar_id.is_none()) {
+                return Applied::Unchanged;
             }
+            if let Some(name) = name {
+                summary.name.clone_from(name);
+            }
+            if let Some(avatar_id) = avatar_id {
+                summary.avatar_id = Some(avatar_id.clone())
+                    .filter(|id| !id.is_empty())
+                    .map(Into::into);
+            }
+            Applied::Changed
         }
         ListChange::Deleted | ListChange::Unknown => Applied::Reload,
     }
@@ -492,6 +502,7 @@ mod tests {
             muted: false,
             muted_until: None,
             notify_mentions: None,
+            avatar_id: None,
         }
     }
 

@@ -24,6 +24,8 @@ pub struct AttachmentRecord {
     pub created_at: i64,
     /// The message it was sent with (`None`: not sent yet).
     pub message_id: Option<String>,
+    /// It is a user's or a room's picture (then never sent).
+    pub avatar: bool,
 }
 
 /// The two thumbnails of an image: their type and sizes.

@@ -26,6 +26,10 @@ pub enum Error {
     /// was deleted.
     #[error("an attachment is not the sender's, or was sent or deleted")]
     AttachmentUnusable,
+    /// An avatar asked for is not an image the user uploaded and never sent, or is
+    /// already the avatar of someone or some room else.
+    #[error("the avatar is not the user's unsent image upload, or is in use already")]
+    AvatarUnusable,
     /// The reaction or pin is as asked already: nothing was committed.
     #[error("nothing to change")]
     Unchanged,

@@ -85,6 +85,9 @@ pub struct RoomSettings {
     pub topic: Option<String>,
     /// Who may add members.
     pub who_can_add: Option<WhoCanAdd>,
+    /// The room's picture, an attachment id (already checked to be the actor's unsent
+    /// image upload); empty removes it.
+    pub avatar_id: Option<String>,
 }
 
 /// What the transaction read about the room, the actor and the target before deciding.
@@ -108,6 +111,7 @@ pub(super) struct CurrentSettings {
     pub(super) name: String,
     pub(super) topic: String,
     pub(super) who_can_add: WhoCanAdd,
+    pub(super) avatar_id: Option<String>,
 }
 
 /// What the rules decided for an allowed change.
@@ -234,6 +238,10 @@ pub(super) fn changed_settings(asked: &RoomSettings, current: &CurrentSettings) 
         name: asked.name.clone().filter(|name| *name != current.name),
         topic: asked.topic.clone().filter(|topic| *topic != current.topic),
         who_can_add: asked.who_can_add.filter(|who| *who != current.who_can_add),
+        avatar_id: asked
+            .avatar_id
+            .clone()
+            .filter(|id| *id != current.avatar_id.as_deref().unwrap_or_default()),
     }
 }
 
@@ -248,6 +256,7 @@ mod tests {
                 name: "room".into(),
                 topic: String::new(),
                 who_can_add: WhoCanAdd::Members,
+                avatar_id: None,
             },
             actor_role: actor,
             target_role: target,
@@ -435,6 +444,7 @@ mod tests {
             name: Some("room".into()),
             topic: Some("news".into()),
             who_can_add: Some(WhoCanAdd::Members),
+            avatar_id: Some(String::new()),
         };
         assert_eq!(
             changed_settings(&asked, &current),

@@ -16,6 +16,7 @@ use chat_protocol::v1::{
     MemberChanged, MemberRole, MembershipChange, RoomChanged, RoomVisibility, WhoCanAdd,
 };
 
+use super::avatars;
 use super::error::{Error, Result};
 use super::membership::{self, CurrentSettings, Facts, MembershipAction, MembershipWrite, Verdict};
 use super::outbox_events;
@@ -35,7 +36,7 @@ pub(super) const LOCK_ROOM: &str = "SELECT 1 FROM rooms WHERE id = $1";
 
 /// What the rules need, read under the room's lock (`$1` room, `$2` actor, `$3` the
 /// target, or the actor again when there is none).
-const FACTS: &str = "SELECT r.visibility, r.name, r.topic, r.who_can_add,
+const FACTS: &str = "SELECT r.visibility, r.name, r.topic, r.who_can_add, r.avatar_id,
     (SELECT m.role FROM room_members m WHERE m.room_id = r.id AND m.user_id = $2) AS actor_role,
     (SELECT m.role FROM room_members m WHERE m.room_id = r.id AND m.user_id = $3) AS target_role,
     CASE WHEN EXISTS (SELECT 1 FROM room_bans b WHERE b.room_id = r.id AND b.user_id = $3)
@@ -69,6 +70,9 @@ const UNBAN: &str = "DELETE FROM room_bans WHERE room_id = $1 AND user_id = $2";
 /// each NULL to keep it). `$1` comes last in the text: bound by name, not by position.
 const UPDATE_SETTINGS: &str = "UPDATE rooms SET name = COALESCE($2, name),
     topic = COALESCE($3, topic), who_can_add = COALESCE($4, who_can_add) WHERE id = $1";
+
+/// Sets the room's picture (`$1` the room, `$2` the attachment; NULL removes it).
+const SET_AVATAR: &str = "UPDATE rooms SET avatar_id = $2 WHERE id = $1";
 
 /// A parameter of a statement: `$1` is the first of a list, `$2` the second, and so on.
 #[derive(Debug, Clone, Copy)]
@@ -222,6 +226,10 @@ pub(super) async fn apply(
                 Param::MaybeText(changed.who_can_add.map(WhoCanAdd::as_str)),
             ];
             conn.execute(UPDATE_SETTINGS, &params).await?;
+            if let Some(wanted) = avatars::asked(changed.avatar_id.as_deref()) {
+                let current = facts.settings.avatar_id.as_deref();
+                replace_avatar(conn, &room_id, &actor, current, wanted, now).await?;
+            }
             notices.room(conn, changed).await?;
         }
     }
@@ -251,6 +259,37 @@ pub(super) async fn apply(
     Ok(events)
 }
 
+/// Makes upload `wanted` the room's picture (`None`: none) in place of `current`,
+/// which is doomed. Fails with `AvatarUnusable` when `wanted` is not an unsent image
+/// `actor` uploaded, or is already a picture.
+async fn replace_avatar(
+    conn: &mut impl Statements,
+    room_id: &str,
+    actor: &str,
+    current: Option<&str>,
+    wanted: Option<&str>,
+    now: i64,
+) -> Result<()> {
+    if let Some(new) = wanted {
+        let params = [Param::Text(new), Param::Text(actor), Param::Integer(now)];
+        let claimed = conn.rows(avatars::CLAIM, &params, read_id).await?;
+        if claimed.is_empty() {
+            return Err(Error::AvatarUnusable);
+        }
+    }
+    if let Some(old) = current {
+        let params = [Param::Integer(now), Param::Text(old)];
+        conn.execute(avatars::RELEASE, &params).await?;
+    }
+    let params = [Param::Text(room_id), Param::MaybeText(wanted)];
+    conn.execute(SET_AVATAR, &params).await
+}
+
+/// A row's `id` (of `avatars::CLAIM`).
+fn read_id(row: &dyn Columns) -> Result<String> {
+    row.text("id")
+}
+
 /// A row of [`FACTS`].
 fn facts_from_row(row: &dyn Columns) -> Result<Facts> {
     let visibility = row.text("visibility")?;
@@ -263,6 +302,7 @@ fn facts_from_row(row: &dyn Columns) -> Result<Facts> {
             name: row.text("name")?,
             topic: row.text("topic")?,
             who_can_add: who_can_add_of(row.text("who_can_add")?)?,
+            avatar_id: row.optional_text("avatar_id")?,
         },
         actor_role: role_of(row.optional_text("actor_role")?)?,
         target_role: role_of(row.optional_text("target_role")?)?,
@@ -345,6 +385,7 @@ impl Notices<'_> {
             name: settings.name,
             topic: settings.topic,
             who_can_add: settings.who_can_add,
+            avatar_id: settings.avatar_id,
             by: self.actor.into(),
             created_at: self.now,
         };

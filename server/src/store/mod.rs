@@ -7,6 +7,9 @@
 //! their writer's commit).
 
 mod attachment_record;
+#[cfg(test)]
+mod avatar_tests;
+mod avatars;
 mod committed_event;
 mod error;
 mod group_commit;
@@ -62,6 +65,8 @@ pub struct UserRecord {
     pub password_hash: Option<String>,
     /// The name the user chose to be shown by, if any.
     pub display_name: Option<String>,
+    /// Their picture (an attachment id), if any.
+    pub avatar_id: Option<String>,
 }
 
 impl UserRecord {
@@ -71,8 +76,18 @@ impl UserRecord {
             display_name: self.display_name.unwrap_or_else(|| self.username.clone()),
             user_id: self.id.into(),
             username: self.username,
+            avatar_id: self.avatar_id.map(Into::into),
         }
     }
+}
+
+/// What a user changes of their profile; `None` leaves a field as it is.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ProfileChange {
+    /// The new name to be shown by (already validated).
+    pub display_name: Option<String>,
+    /// The new picture, an attachment id; empty removes it.
+    pub avatar_id: Option<String>,
 }
 
 /// A refresh token to store: its hash only, never the token.
@@ -156,6 +171,8 @@ pub struct RoomInfo {
     pub topic: String,
     /// Who may add members.
     pub who_can_add: WhoCanAdd,
+    /// Its picture, if any.
+    pub avatar_id: Option<String>,
     /// How many members it has.
     pub member_count: u64,
     /// The user's role; `None` when they are not a member.
@@ -169,6 +186,8 @@ pub struct RoomListEntry {
     pub room: RoomRecord,
     /// For a direct room, the other member's display name.
     pub peer_name: Option<String>,
+    /// The room's picture; for a direct room, the other member's.
+    pub avatar_id: Option<String>,
     /// The latest message that is not deleted, its text not yet cut.
     pub last_message: Option<LastMessage>,
     /// The later of the last message's time and when the user became a member
@@ -383,8 +402,16 @@ pub trait Store: Send + Sync + std::fmt::Debug + 'static {
     async fn user_exists(&self, user_id: &str) -> Result<bool>;
     /// A user's profile by id.
     async fn user_profile(&self, user_id: &str) -> Result<Option<UserProfile>>;
-    /// Sets the name a user is shown by; `None` when there is no such user.
-    async fn set_display_name(&self, user_id: &str, name: &str) -> Result<Option<UserProfile>>;
+    /// Changes the name a user is shown by and their picture, in one transaction;
+    /// `None` when there is no such user. A picture that is not the user's unsent
+    /// image upload (or is another's avatar) fails with `AvatarUnusable`, and nothing
+    /// changes.
+    async fn update_profile(
+        &self,
+        user_id: &str,
+        change: &ProfileChange,
+        now: i64,
+    ) -> Result<Option<UserProfile>>;
     /// The user's direct rooms, each with the other member: `(room_id, peer_id)`.
     async fn direct_peers(&self, user_id: &str) -> Result<Vec<(String, String)>>;
     /// Creates a password-less user row for an external token's `sub`, named `username`,

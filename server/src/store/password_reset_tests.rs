@@ -11,6 +11,7 @@ async fn with_password(store: &dyn Store, id: &str) {
         username: format!("name-{id}"),
         password_hash: Some("$argon2id$old".into()),
         display_name: None,
+        avatar_id: None,
     };
     store.create_user(&record, 1).await.unwrap();
 }

@@ -15,6 +15,13 @@ async fn list(store: &dyn Store, user_id: &str) -> Vec<RoomListEntry> {
         .expect("room list")
 }
 
+fn named(display_name: &str) -> ProfileChange {
+    ProfileChange {
+        display_name: Some(display_name.to_owned()),
+        ..ProfileChange::default()
+    }
+}
+
 fn entry<'a>(entries: &'a [RoomListEntry], room_id: &str) -> &'a RoomListEntry {
     entries
         .iter()
@@ -251,7 +258,7 @@ async fn a_direct_room_is_named_after_the_other_member_and_profiles_change_names
     assert_eq!(entry(&ann, "g").peer_name, None, "a group keeps its name");
 
     let profile = store
-        .set_display_name("bob", "Bob Builder")
+        .update_profile("bob", &named("Bob Builder"), 2)
         .await
         .unwrap()
         .expect("bob exists");
@@ -279,7 +286,7 @@ async fn a_direct_room_is_named_after_the_other_member_and_profiles_change_names
     assert!(store.user_profile("nobody").await.unwrap().is_none());
     assert!(
         store
-            .set_display_name("nobody", "X")
+            .update_profile("nobody", &named("X"), 2)
             .await
             .unwrap()
             .is_none()

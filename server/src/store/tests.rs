@@ -101,6 +101,7 @@ pub(super) async fn user(store: &dyn Store, id: &str) {
         username: format!("name-{id}"),
         password_hash: None,
         display_name: None,
+        avatar_id: None,
     };
     store.create_user(&record, 1).await.expect("create user");
 }
@@ -174,6 +175,7 @@ async fn usernames_are_unique_regardless_of_case_and_found_the_same_way() {
         username: "Ann".into(),
         password_hash: Some("hash".into()),
         display_name: None,
+        avatar_id: None,
     };
     store.create_user(&ann, 1).await.unwrap();
     let twin = UserRecord {
@@ -181,6 +183,7 @@ async fn usernames_are_unique_regardless_of_case_and_found_the_same_way() {
         username: "aNN".into(),
         password_hash: None,
         display_name: None,
+        avatar_id: None,
     };
     assert!(matches!(
         store.create_user(&twin, 1).await,

@@ -18,7 +18,7 @@ use crate::common::{Client, TestServer, send_json};
 const SECRET: &[u8] = b"GPS 51.5007N 0.1246W secret";
 
 /// An encoded image of `width` × `height`.
-fn image_bytes(width: u32, height: u32, format: ImageFormat) -> Vec<u8> {
+pub(crate) fn image_bytes(width: u32, height: u32, format: ImageFormat) -> Vec<u8> {
     let image = DynamicImage::new_rgb8(width, height);
     let mut bytes = Vec::new();
     image
@@ -107,7 +107,7 @@ fn png_bomb() -> Vec<u8> {
 }
 
 /// `POST /v1/uploads`: status and JSON body.
-async fn upload(
+pub(crate) async fn upload(
     server: &TestServer,
     token: &str,
     name: &str,
@@ -130,7 +130,7 @@ async fn upload(
     (status, response.json().await.unwrap_or(Value::Null))
 }
 
-async fn uploaded(
+pub(crate) async fn uploaded(
     server: &TestServer,
     token: &str,
     name: &str,
@@ -143,7 +143,7 @@ async fn uploaded(
 }
 
 /// A GET (with `token` if given): status, headers, body.
-async fn get(
+pub(crate) async fn get(
     server: &TestServer,
     token: Option<&str>,
     path: &str,
@@ -178,7 +178,7 @@ fn send_frame(room: &str, client_msg_id: &str, caption: &str, attachments: &[&st
 }
 
 /// Sends a message with attachments; its ack or error.
-async fn send(
+pub(crate) async fn send(
     client: &mut Client,
     room: &str,
     client_msg_id: &str,
@@ -214,7 +214,7 @@ async fn sent(client: &mut Client, room: &str, caption: &str, ids: &[&str]) -> M
     }
 }
 
-fn error_code(frame: &ServerFrame) -> String {
+pub(crate) fn error_code(frame: &ServerFrame) -> String {
     match frame {
         ServerFrame::Error { code, .. } => code.to_string(),
         other => panic!("expected an error, got {other:?}"),
@@ -222,7 +222,7 @@ fn error_code(frame: &ServerFrame) -> String {
 }
 
 /// Files under the attachment directory (and uploads still arriving).
-fn stored_files(server: &TestServer) -> Vec<String> {
+pub(crate) fn stored_files(server: &TestServer) -> Vec<String> {
     let mut found = Vec::new();
     for dir in ["attachments", "uploads-in-progress"] {
         let root = server.dir.path().join(dir);
@@ -858,7 +858,7 @@ async fn an_attachment_is_sent_once_by_its_uploader_and_a_resend_gets_the_same_m
 }
 
 /// Polls (5 s at most) until `done`.
-async fn eventually(what: &str, mut done: impl AsyncFnMut() -> bool) {
+pub(crate) async fn eventually(what: &str, mut done: impl AsyncFnMut() -> bool) {
     for _ in 0..100 {
         if done().await {
             return;

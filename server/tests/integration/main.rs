@@ -7,6 +7,7 @@ mod push_endpoints;
 
 mod accounts;
 mod attachments;
+mod avatars;
 mod bad_input;
 mod binary;
 mod chat;

@@ -376,6 +376,7 @@ async fn a_new_display_name_reaches_people_who_share_a_room_and_nobody_else() {
                 user_id: ann.user_id.clone(),
                 username: "ann".into(),
                 display_name: "Ann Smith".into(),
+                avatar_id: None,
             }
         );
     }

@@ -70,7 +70,7 @@ impl SqlStore<Postgres> {
 
 impl Backend for Postgres {
     // The unique index is on `lower(username)`.
-    const USER_BY_NAME: &'static str = "SELECT id, username, password_hash, display_name FROM users \
+    const USER_BY_NAME: &'static str = "SELECT id, username, password_hash, display_name, avatar_id FROM users \
          WHERE lower(username) = lower($1)";
     const LOCK_ROW: &'static str = " FOR UPDATE";
 

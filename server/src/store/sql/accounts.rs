@@ -129,6 +129,16 @@ where
                 .bind(user_id)
                 .execute(&mut *tx)
                 .await?;
+            // Their picture is something they chose: it goes, as their name did.
+            sqlx::query::<DB>(crate::store::avatars::RELEASE_USERS)
+                .bind(crate::clock::now_ms())
+                .bind(user_id)
+                .execute(&mut *tx)
+                .await?;
+            sqlx::query::<DB>("UPDATE users SET avatar_id = NULL WHERE id = $1")
+                .bind(user_id)
+                .execute(&mut *tx)
+                .await?;
         }
         tx.commit().await?;
         Ok(true)

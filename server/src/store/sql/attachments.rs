@@ -13,7 +13,7 @@ use crate::store::rows::{to_i64, to_u64};
 /// The columns [`record_from_row`] reads, of `attachments a`.
 const COLUMNS: &str = "a.id, a.uploader_id, a.name, a.mime, a.size, a.width, a.height, \
      a.thumbnail_mime, a.small_width, a.small_height, a.medium_width, a.medium_height, \
-     a.created_at, a.message_id";
+     a.created_at, a.message_id, a.avatar_since";
 
 /// Records an upload unless the uploader's stored bytes would then pass `$14`.
 const INSERT_UNDER_QUOTA: &str = "INSERT INTO attachments
@@ -28,13 +28,15 @@ const STORED_BYTES: &str = "SELECT CAST(COALESCE(SUM(size), 0) AS BIGINT) AS byt
      FROM attachments WHERE uploader_id = $1 AND deleted_at IS NULL";
 
 /// Who may download an attachment: `$2` uploaded it or is a member of the room it was
-/// sent to.
-const VISIBLE_TO: &str = "(a.uploader_id = $2 OR EXISTS (SELECT 1 FROM room_members rm
-                            WHERE rm.room_id = a.room_id AND rm.user_id = $2))";
+/// sent to; a user's or a room's picture, any signed-in user.
+const VISIBLE_TO: &str = "(a.uploader_id = $2 OR a.avatar_since IS NOT NULL
+                          OR EXISTS (SELECT 1 FROM room_members rm
+                                     WHERE rm.room_id = a.room_id AND rm.user_id = $2))";
 
-/// Uploads never sent before `$2` are doomed at `$1`.
+/// Uploads never sent (nor made a picture) before `$2` are doomed at `$1`.
 const EXPIRE_UNSENT: &str = "UPDATE attachments SET deleted_at = $1
-     WHERE message_id IS NULL AND deleted_at IS NULL AND created_at < $2";
+     WHERE message_id IS NULL AND avatar_since IS NULL AND deleted_at IS NULL
+       AND created_at < $2";
 
 /// A room deleted for good dooms what was sent to it (`$1` the time, `$2` the room).
 pub(super) const DOOM_ROOM_ATTACHMENTS: &str =
@@ -240,5 +242,6 @@ where
         thumbnails,
         created_at: row.try_get("created_at")?,
         message_id: row.try_get("message_id")?,
+        avatar: row.try_get::<Option<i64>, _>("avatar_since")?.is_some(),
     })
 }

@@ -115,7 +115,7 @@ where
     pub(super) async fn members_with_roles(&self, room_id: &str) -> Result<Vec<RoomMember>> {
         let rows = sqlx::query::<DB>(
             "SELECT u.id, u.username, COALESCE(u.display_name, u.username) AS display_name,
-                    m.role, m.joined_at
+                    u.avatar_id, m.role, m.joined_at
              FROM room_members m JOIN users u ON u.id = m.user_id
              WHERE m.room_id = $1 ORDER BY m.joined_at, m.user_id",
         )
@@ -130,6 +130,9 @@ where
                     display_name: row.try_get("display_name")?,
                     role: role_of(row.try_get("role")?)?.unwrap_or(MemberRole::Member),
                     joined_at: row.try_get("joined_at")?,
+                    avatar_id: row
+                        .try_get::<Option<String>, _>("avatar_id")?
+                        .map(Into::into),
                 })
             })
             .collect()
@@ -143,7 +146,7 @@ where
     ) -> Result<Option<RoomInfo>> {
         let row = sqlx::query::<DB>(
             "SELECT r.id, r.name, r.visibility, r.last_seq, r.created_at, r.topic,
-                    r.who_can_add,
+                    r.who_can_add, r.avatar_id,
                     (SELECT COUNT(*) FROM room_members c WHERE c.room_id = r.id) AS member_count,
                     (SELECT m.role FROM room_members m
                      WHERE m.room_id = r.id AND m.user_id = $2) AS role
@@ -158,6 +161,7 @@ where
             room: room_from_row(&SqlxRow(&row))?,
             topic: row.try_get("topic")?,
             who_can_add: who_can_add_of(row.try_get("who_can_add")?)?,
+            avatar_id: row.try_get("avatar_id")?,
             member_count: to_u64(row.try_get("member_count")?),
             role: role_of(row.try_get("role")?)?,
         }))

@@ -8,6 +8,7 @@ mod backend;
 mod blocks;
 mod membership;
 mod password_resets;
+mod profiles;
 mod push_devices;
 mod refresh_tokens;
 mod reports;
@@ -44,8 +45,9 @@ use super::write::{MessageChange, NewMessage, Sent};
 use super::{
     Account, AccountStatus, AttachmentForSend, AttachmentRecord, Circle, CommittedEvent,
     EndSignIns, EventOutbox, MutedMember, NewPushDevice, NewReport, NewRoom, OutboxRow, Page,
-    PageRange, PushTarget, RefreshTokenRecord, RoomInfo, RoomListCursor, RoomListEntry, RoomRecord,
-    RoomWithMembers, Rotation, SearchFilter, SignInRecord, Store, UserRecord,
+    PageRange, ProfileChange, PushTarget, RefreshTokenRecord, RoomInfo, RoomListCursor,
+    RoomListEntry, RoomRecord, RoomWithMembers, Rotation, SearchFilter, SignInRecord, Store,
+    UserRecord,
 };
 use crate::events::schema::{self, OutboxEvent};
 
@@ -162,8 +164,8 @@ fn is_unique_violation(err: &sqlx::Error) -> bool {
     matches!(err, sqlx::Error::Database(db) if db.is_unique_violation())
 }
 
-/// A user's profile from columns `id`, `username` and `display_name` (already falling
-/// back to the username).
+/// A user's profile from columns `id`, `username`, `display_name` (already falling
+/// back to the username) and `avatar_id`.
 fn profile_from_row<R: sqlx::Row>(row: &R) -> Result<UserProfile>
 where
     for<'r> &'r str: ColumnIndex<R>,
@@ -173,6 +175,9 @@ where
         user_id: row.try_get::<String, _>("id")?.into(),
         username: row.try_get("username")?,
         display_name: row.try_get("display_name")?,
+        avatar_id: row
+            .try_get::<Option<String>, _>("avatar_id")?
+            .map(Into::into),
     })
 }
 
@@ -234,6 +239,7 @@ where
                 username: r.try_get("username")?,
                 password_hash: r.try_get("password_hash")?,
                 display_name: r.try_get("display_name")?,
+                avatar_id: r.try_get("avatar_id")?,
             })
         })
         .transpose()
@@ -248,23 +254,16 @@ where
     }
 
     async fn user_profile(&self, user_id: &str) -> Result<Option<UserProfile>> {
-        let row = sqlx::query::<DB>(
-            "SELECT id, username, COALESCE(display_name, username) AS display_name
-             FROM users WHERE id = $1",
-        )
-        .bind(user_id)
-        .fetch_optional(&self.pool)
-        .await?;
-        row.as_ref().map(profile_from_row).transpose()
+        self.user_profile_of(user_id).await
     }
 
-    async fn set_display_name(&self, user_id: &str, name: &str) -> Result<Option<UserProfile>> {
-        sqlx::query::<DB>("UPDATE users SET display_name = $1 WHERE id = $2")
-            .bind(name)
-            .bind(user_id)
-            .execute(&self.pool)
-            .await?;
-        self.user_profile(user_id).await
+    async fn update_profile(
+        &self,
+        user_id: &str,
+        change: &ProfileChange,
+        now: i64,
+    ) -> Result<Option<UserProfile>> {
+        self.change_profile(user_id, change, now).await
     }
 
     async fn direct_peers(&self, user_id: &str) -> Result<Vec<(String, String)>> {

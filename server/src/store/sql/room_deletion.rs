@@ -1,6 +1,6 @@
 //! Deleting a room for good (a server admin's decision), for every backend: its
 //! messages, events, reactions, pins, members and bans go in one transaction, and its
-//! attachments are doomed. Reports about it stay,
+//! attachments and picture are doomed. Reports about it stay,
 //! with the reported messages' content they copied.
 
 use sqlx::{ColumnIndex, Decode, Encode, Executor, IntoArguments, Row, Type};
@@ -53,6 +53,12 @@ where
             .iter()
             .map(|row| row.try_get("user_id"))
             .collect::<sqlx::Result<Vec<String>>>()?;
+        // Its picture goes too (before its row, which names it).
+        sqlx::query::<DB>(crate::store::avatars::RELEASE_ROOMS)
+            .bind(crate::clock::now_ms())
+            .bind(room_id)
+            .execute(&mut *tx)
+            .await?;
         for statement in ROOM_TABLES {
             sqlx::query::<DB>(statement)
                 .bind(room_id)

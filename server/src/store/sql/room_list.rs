@@ -23,6 +23,7 @@ use crate::store::{MutedMember, RoomListCursor, RoomListEntry};
 /// What sorting a listed room needs, `m` being the user's membership row (NULL columns
 /// when they are not a member). `last_message_at` is 0 for a room without messages.
 const BASE_COLUMNS: &str = "r.id, r.name, r.visibility, r.last_seq, r.created_at,
+    r.avatar_id AS room_avatar_id,
     m.user_id AS member, m.joined_at, m.muted_until,
     CAST(COALESCE(m.mute_mentions, 1) AS BIGINT) AS mute_mentions,
     COALESCE(rc.read_seq, 0) AS read_seq,
@@ -30,7 +31,7 @@ const BASE_COLUMNS: &str = "r.id, r.name, r.visibility, r.last_seq, r.created_at
               ORDER BY x.seq DESC LIMIT 1), 0) AS last_message_at";
 
 /// What only the listed rooms `t` pay for, once sorted and cut to the page (`$1` the
-/// user): the unread count, a direct room's peer name and the last visible message,
+/// user): the unread count, a direct room's peer name and picture and the last visible message,
 /// neither counting messages from users `$1` blocked.
 const PAGE_COLUMNS: &str = "t.*,
     CASE WHEN t.visibility = 'direct' THEN
@@ -39,6 +40,12 @@ const PAGE_COLUMNS: &str = "t.*,
          WHERE peer.room_id = t.id AND peer.user_id <> $1
          ORDER BY peer.user_id LIMIT 1)
     END AS peer_name,
+    CASE WHEN t.visibility = 'direct' THEN
+        (SELECT u.avatar_id
+         FROM room_members peer JOIN users u ON u.id = peer.user_id
+         WHERE peer.room_id = t.id AND peer.user_id <> $1
+         ORDER BY peer.user_id LIMIT 1)
+    ELSE t.room_avatar_id END AS avatar_id,
     CASE WHEN t.member IS NULL THEN CAST(0 AS BIGINT) ELSE
         (SELECT COUNT(*) FROM messages x
          WHERE x.room_id = t.id AND x.seq > t.read_seq
@@ -159,6 +166,7 @@ where
     };
     Ok(RoomListEntry {
         peer_name,
+        avatar_id: row.try_get("avatar_id")?,
         last_message,
         last_activity_at: row.try_get("activity")?,
         unread_count: to_u64(row.try_get("unread_count")?),

@@ -90,8 +90,7 @@ impl SqlStore<Sqlite> {
 
 impl Backend for Sqlite {
     // The column is `COLLATE NOCASE`, and so is its unique index.
-    const USER_BY_NAME: &'static str =
-        "SELECT id, username, password_hash, display_name FROM users WHERE username = $1";
+    const USER_BY_NAME: &'static str = "SELECT id, username, password_hash, display_name, avatar_id FROM users WHERE username = $1";
     // BEGIN IMMEDIATE holds the database's one write lock already.
     const LOCK_ROW: &'static str = "";
 
