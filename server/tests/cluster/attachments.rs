@@ -2,7 +2,8 @@
 //! process is served by the other, a message carrying it reaches members on both, one
 //! upload sent through both processes at once is stored with one message only, ranges
 //! are served from the bucket, and the files of a deleted message, of a deleted room and
-//! of an upload never sent leave it.
+//! of an upload never sent leave it. Pictures of users and rooms set through one process
+//! reach the other's connections, and a replaced one leaves the bucket.
 
 use std::time::Duration;
 
@@ -234,4 +235,115 @@ async fn attachments_on_s3_are_shared_by_every_process_sent_once_and_removed_wit
     assert_eq!(response.status().as_u16(), 204);
     until_gone(&s3, &file_id, "the deleted room's file").await;
     assert_eq!(s3.keys(BUCKET).await, Vec::<String>::new());
+}
+
+/// A `PATCH` of `body` to `path` on `node`: status and JSON answer.
+async fn patch(
+    node: &Node,
+    token: &str,
+    path: &str,
+    body: serde_json::Value,
+) -> (u16, serde_json::Value) {
+    let response = http_client()
+        .patch(node.url(path))
+        .bearer_auth(token)
+        .json(&body)
+        .send()
+        .await
+        .expect("patch");
+    let status = response.status().as_u16();
+    (status, response.json().await.unwrap_or_default())
+}
+
+#[tokio::test]
+#[ignore = "needs PostgreSQL, Redis and moto: scripts/cluster-test.sh"]
+async fn pictures_set_through_one_process_reach_the_other_and_replaced_ones_leave_the_bucket() {
+    let s3 = S3Server::start();
+    s3.create_bucket(BUCKET).await;
+    let cluster = Cluster::new().await;
+    let url = format!("s3://{BUCKET}/chat");
+    let endpoint = s3.endpoint();
+    let (one, two) = cluster
+        .two_nodes_with_env(
+            &[
+                "--attachments-url",
+                &url,
+                "--attachments-s3-endpoint",
+                &endpoint,
+                "--upload-ttl",
+                "2s",
+            ],
+            &[
+                ("AWS_ACCESS_KEY_ID", "test"),
+                ("AWS_SECRET_ACCESS_KEY", "test"),
+                ("AWS_REGION", "us-east-1"),
+            ],
+        )
+        .await;
+    let mut talk = Conversation::start(&one, &two).await;
+    let eve = two.register("eve").await;
+    let token = talk.ann.token.clone();
+
+    // Ann's picture, uploaded and set through process one: Bob hears of it on two (and
+    // Ann's own connection on one), and
+    // Eve, who shares no room with her, fetches it there.
+    let first = upload(&one, &token, "me.png", "image/png", png(48, 48)).await;
+    let first = first.attachment_id.to_string();
+    let (status, me) = patch(
+        &one,
+        &token,
+        "/v1/users/me",
+        serde_json::json!({"avatar_id": first}),
+    )
+    .await;
+    assert_eq!(
+        (status, me["avatar_id"].as_str()),
+        (200, Some(first.as_str()))
+    );
+    for client in [&mut talk.a, &mut talk.b] {
+        let updated = client
+            .recv_where(|f| matches!(f, ServerFrame::UserUpdated { .. }))
+            .await;
+        let ServerFrame::UserUpdated { avatar_id, .. } = updated else {
+            unreachable!()
+        };
+        assert_eq!(avatar_id.as_deref(), Some(first.as_str()));
+    }
+    let thumbnail = format!("/v1/attachments/{first}/thumbnail?size=small");
+    assert_eq!(download(&two, &eve.token, &thumbnail).await.0, 200);
+
+    // The room's picture, set through two, reaches both processes' members as a room
+    // event.
+    let cover = upload(&two, &token, "cover.png", "image/png", png(64, 32)).await;
+    let cover = cover.attachment_id.to_string();
+    let room_path = format!("/v1/rooms/{}", talk.room);
+    let (status, _) = patch(
+        &two,
+        &token,
+        &room_path,
+        serde_json::json!({"avatar_id": cover}),
+    )
+    .await;
+    assert_eq!(status, 200);
+    for client in [&mut talk.a, &mut talk.b] {
+        let changed = client
+            .recv_where(|f| matches!(f, ServerFrame::RoomChanged(_)))
+            .await;
+        let ServerFrame::RoomChanged(changed) = changed else {
+            unreachable!()
+        };
+        assert_eq!(changed.avatar_id.as_deref(), Some(cover.as_str()));
+    }
+
+    // A picture outlives `--upload-ttl` (2 s; each process sweeps every half second).
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    assert_eq!(download(&one, &eve.token, &thumbnail).await.0, 200);
+    // Replaced through two: the first picture's files leave the bucket, whichever
+    // process sweeps.
+    let second = upload(&two, &token, "me2.png", "image/png", png(48, 48)).await;
+    let body = serde_json::json!({"avatar_id": second.attachment_id.to_string()});
+    let (status, _) = patch(&two, &token, "/v1/users/me", body).await;
+    assert_eq!(status, 200);
+    assert_eq!(download(&one, &eve.token, &thumbnail).await.0, 404);
+    until_gone(&s3, &first, "the replaced picture").await;
 }
