@@ -2,10 +2,10 @@
 //! statuses from receipts.
 
 use chat_protocol::v1::{
-    ErrorCode, MemberReceipts, Message, ReceiptKind, RoomKind, RoomSummary, RoomVisibility,
-    ServerFrame,
+    ErrorCode, MemberReceipts, MemberRole, Message, ReceiptKind, RoomChanged, RoomKind, RoomMember,
+    RoomSummary, RoomVisibility, ServerFrame,
 };
-use chat_sdk::cache::{Cache, Draft, MessageStatus};
+use chat_sdk::cache::{Cache, Draft, MessageStatus, NoticeChange};
 
 fn message(room: &str, seq: u64, sender: &str, content: &str) -> Message {
     Message {
@@ -337,6 +337,7 @@ fn summary(room: &str, last_seq: u64, unread_count: u64, read_seq: u64) -> RoomS
         muted: false,
         muted_until: None,
         notify_mentions: None,
+        avatar_id: None,
     }
 }
 
@@ -523,5 +524,71 @@ fn a_list_recounted_after_a_block_replaces_summaries_even_further_on() {
         (recounted.last_seq, recounted.unread_count),
         (4, 1),
         "the recount wins; troll's message 4, held beyond it, stays uncounted"
+    );
+}
+
+#[test]
+fn pictures_move_with_profile_and_settings_changes_and_survive_reopening() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("cache.db");
+    let member = |user: &str, avatar: Option<&str>| RoomMember {
+        user_id: user.into(),
+        username: user.into(),
+        display_name: user.into(),
+        role: MemberRole::Member,
+        joined_at: 1,
+        avatar_id: avatar.map(Into::into),
+    };
+    {
+        let mut cache = Cache::open(&path).unwrap();
+        for room in ["r", "s"] {
+            let members = [member("ann", Some("p1")), member("bob", None)];
+            cache.put_members(room, &members).unwrap();
+        }
+        cache.put_room_summary(summary("r", 2, 0, 2), "me").unwrap();
+        // Ann's new name and picture show in every room she is cached in.
+        let updated = ServerFrame::UserUpdated {
+            user_id: "ann".into(),
+            username: "ann".into(),
+            display_name: "Ann".into(),
+            avatar_id: Some("p2".into()),
+        };
+        cache.apply(&updated, None).unwrap();
+        // The room's own picture, set and then removed.
+        for (seq, avatar) in [(3, "cover"), (4, "")] {
+            let changed = ServerFrame::RoomChanged(RoomChanged {
+                room_id: "r".into(),
+                seq,
+                name: None,
+                topic: None,
+                who_can_add: None,
+                avatar_id: Some(avatar.into()),
+                by: "ann".into(),
+                created_at: 5,
+            });
+            cache.apply(&changed, None).unwrap();
+            let held = cache.room_event_seen(&changed, "me").unwrap().unwrap();
+            let want = Some(avatar).filter(|id| !id.is_empty());
+            assert_eq!(held.avatar_id.as_ref().map(|id| id.as_str()), want);
+        }
+    }
+    let cache = Cache::open(&path).unwrap();
+    for room in ["r", "s"] {
+        let members = cache.members(room).unwrap();
+        let shown: Vec<(&str, Option<&str>)> = members
+            .iter()
+            .map(|m| {
+                (
+                    m.display_name.as_str(),
+                    m.avatar_id.as_ref().map(|id| id.as_str()),
+                )
+            })
+            .collect();
+        assert_eq!(shown, [("Ann", Some("p2")), ("bob", None)], "room {room}");
+    }
+    let notices = cache.notices("r", None, 10).unwrap();
+    assert!(
+        matches!(&notices[0].change, NoticeChange::Settings { avatar_id: Some(id), .. } if id == "cover"),
+        "{notices:?}"
     );
 }

@@ -123,6 +123,17 @@ fn apply_frame(db: &Connection, frame: &ServerFrame) -> Result<()> {
             super::members::apply_member_change(db, change)
         }
         ServerFrame::RoomChanged(_) => super::notices::store_notice(db, frame),
+        ServerFrame::UserUpdated {
+            user_id,
+            display_name,
+            avatar_id,
+            ..
+        } => super::members::apply_profile(
+            db,
+            user_id.as_str(),
+            display_name,
+            avatar_id.as_ref().map(|id| id.as_str()),
+        ),
         _ => Ok(()),
     }
 }

@@ -61,6 +61,7 @@ fn migrations() -> Migrations<'static> {
         M::up(include_str!("schema_5_rich.sql")),
         M::up(include_str!("schema_6_attachments.sql")),
         M::up(include_str!("schema_7_push.sql")),
+        M::up(include_str!("schema_8_avatars.sql")),
     ])
 }
 

@@ -159,10 +159,16 @@ impl Cache {
                     summary.last_message = newest_visible(&tx, room_id)?;
                 }
             }
-            // A direct room is named after the other member, never renamed.
+            // A direct room is named and pictured after the other member, never
+            // renamed.
             ServerFrame::RoomChanged(changed) if summary.kind == RoomKind::Group => {
                 if let Some(name) = &changed.name {
                     summary.name.clone_from(name);
+                }
+                if let Some(avatar_id) = &changed.avatar_id {
+                    summary.avatar_id = Some(avatar_id.clone())
+                        .filter(|id| !id.is_empty())
+                        .map(Into::into);
                 }
             }
             // Membership changes never count as unread: only the seq moves.

@@ -255,6 +255,8 @@ pub enum NoticeChange {
         topic: Option<String>,
         /// Who may add members from now on.
         who_can_add: Option<WhoCanAdd>,
+        /// The room's new picture (empty: removed).
+        avatar_id: Option<String>,
     },
 }
 
@@ -283,6 +285,7 @@ impl RoomNotice {
                     name: r.name.clone(),
                     topic: r.topic.clone(),
                     who_can_add: r.who_can_add,
+                    avatar_id: r.avatar_id.clone(),
                 },
             }),
             _ => None,

@@ -549,10 +549,12 @@ fn app_event(
             user_id,
             username,
             display_name,
+            avatar_id,
         } => Some(ClientEvent::UserUpdated {
             user_id: user_id.to_string(),
             username,
             display_name,
+            avatar_id: avatar_id.map(|id| id.into_string()),
         }),
         ServerFrame::Presence {
             user_id,

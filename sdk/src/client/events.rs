@@ -113,7 +113,8 @@ pub enum ClientEvent {
         room_id: Option<String>,
     },
     /// A user who shares a room with this one (or this user, on another device)
-    /// changed their profile: show `display_name` for `user_id` from now on.
+    /// changed their profile: show `display_name` and `avatar_id` for `user_id` from
+    /// now on (the cached members show them already).
     UserUpdated {
         /// Whose profile.
         user_id: String,
@@ -121,6 +122,8 @@ pub enum ClientEvent {
         username: String,
         /// The name to show.
         display_name: String,
+        /// Their picture (`None`: none); its image is `thumbnail(avatar_id, …)`.
+        avatar_id: Option<String>,
     },
     /// The client renewed the session with its refresh token (built-in accounts):
     /// store this session in place of the old one, whose refresh token is used up.

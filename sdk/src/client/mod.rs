@@ -12,6 +12,7 @@ mod events;
 mod moderation;
 mod mute;
 mod password;
+mod profiles;
 mod push;
 mod refresher;
 mod rest;

@@ -135,6 +135,7 @@ impl ChatClient {
             name,
             topic,
             who_can_add,
+            avatar_id: None,
         };
         let details: Option<RoomDetails> = self
             .request(Method::PATCH, &["v1", "rooms", room_id], Some(&body))

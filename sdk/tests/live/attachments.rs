@@ -14,7 +14,7 @@ use crate::harness::{
 };
 
 /// A PNG of `width` × `height`.
-fn png(width: u32, height: u32) -> Vec<u8> {
+pub(crate) fn png(width: u32, height: u32) -> Vec<u8> {
     let mut bytes = Vec::new();
     image::DynamicImage::new_rgb8(width, height)
         .write_to(

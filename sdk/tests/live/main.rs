@@ -7,6 +7,7 @@ mod attachments;
 mod chat;
 mod faults;
 mod moderation;
+mod profiles;
 mod push;
 mod rich;
 mod room_list;
