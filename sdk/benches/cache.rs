@@ -106,6 +106,7 @@ fn summary(number: u64) -> RoomSummary {
         muted: false,
         muted_until: None,
         notify_mentions: None,
+        avatar_id: None,
     }
 }
 

@@ -126,6 +126,8 @@ uniffi::custom_newtype!(RoomId, String);
 uniffi::custom_newtype!(UserId, String);
 #[cfg(feature = "uniffi")]
 uniffi::custom_newtype!(MessageId, String);
+#[cfg(feature = "uniffi")]
+uniffi::custom_newtype!(AttachmentId, String);
 
 id_type!(
     /// A room's id, chosen by the server when the room is created.

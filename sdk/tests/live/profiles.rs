@@ -70,12 +70,16 @@ async fn names_and_pictures_reach_every_device_and_the_cache() {
         .create_room(
             "team",
             RoomVisibility::Private,
-            &[bob_session.user_id.clone()],
+            std::slice::from_ref(&bob_session.user_id),
         )
         .await
         .unwrap();
     let direct = bob
-        .create_room("", RoomVisibility::Direct, &[ann_session.user_id.clone()])
+        .create_room(
+            "",
+            RoomVisibility::Direct,
+            std::slice::from_ref(&ann_session.user_id),
+        )
         .await
         .unwrap();
     for client in [&ann, &bob] {

@@ -395,6 +395,7 @@ mod tests {
             muted: false,
             muted_until: None,
             notify_mentions: None,
+            avatar_id: None,
         })
         .encode();
         assert!(matches!(
