@@ -14,6 +14,7 @@ mod client;
 mod error;
 mod listener;
 mod moderation;
+mod profiles;
 mod push;
 mod rich;
 mod runtime;

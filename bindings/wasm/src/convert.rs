@@ -51,6 +51,11 @@ pub struct RoomSummary {
     #[serde(skip_serializing_if = "Option::is_none")]
     #[tsify(optional)]
     pub notify_mentions: Option<bool>,
+    /// The room's picture; a direct room's is the other member's (absent: none). Its
+    /// image: `thumbnail(avatarId, "small")`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[tsify(optional)]
+    pub avatar_id: Option<String>,
 }
 
 impl From<chat_protocol::v1::RoomSummary> for RoomSummary {
@@ -70,6 +75,7 @@ impl From<chat_protocol::v1::RoomSummary> for RoomSummary {
             mention_count: r.mention_count,
             muted_until: r.muted_until,
             notify_mentions: r.notify_mentions,
+            avatar_id: r.avatar_id.map(|id| id.into_string()),
         }
     }
 }
@@ -112,6 +118,10 @@ pub struct UserProfile {
     pub username: String,
     /// The name to show: the one the user chose, else their username.
     pub display_name: String,
+    /// Their picture (absent: none).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[tsify(optional)]
+    pub avatar_id: Option<String>,
 }
 
 impl From<chat_protocol::v1::UserProfile> for UserProfile {
@@ -120,6 +130,7 @@ impl From<chat_protocol::v1::UserProfile> for UserProfile {
             user_id: u.user_id.into_string(),
             username: u.username,
             display_name: u.display_name,
+            avatar_id: u.avatar_id.map(|id| id.into_string()),
         }
     }
 }
@@ -138,6 +149,10 @@ pub struct RoomMember {
     pub role: MemberRole,
     /// When they became a member, ms since the epoch.
     pub joined_at: i64,
+    /// Their picture (absent: none).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[tsify(optional)]
+    pub avatar_id: Option<String>,
 }
 
 impl From<chat_protocol::v1::RoomMember> for RoomMember {
@@ -148,6 +163,7 @@ impl From<chat_protocol::v1::RoomMember> for RoomMember {
             display_name: m.display_name,
             role: m.role,
             joined_at: m.joined_at,
+            avatar_id: m.avatar_id.map(|id| id.into_string()),
         }
     }
 }
@@ -174,6 +190,10 @@ pub struct RoomDetails {
     pub created_at: i64,
     /// The caller's role.
     pub role: MemberRole,
+    /// The room's picture (absent: none).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[tsify(optional)]
+    pub avatar_id: Option<String>,
 }
 
 impl From<chat_protocol::v1::RoomDetails> for RoomDetails {
@@ -188,6 +208,7 @@ impl From<chat_protocol::v1::RoomDetails> for RoomDetails {
             last_seq: d.last_seq,
             created_at: d.created_at,
             role: d.role,
+            avatar_id: d.avatar_id.map(|id| id.into_string()),
         }
     }
 }

@@ -15,6 +15,7 @@ mod client;
 mod convert;
 mod error;
 mod moderation;
+mod profiles;
 mod push;
 mod rich;
 mod safety;
