@@ -208,6 +208,7 @@ suspend fun chat(server: Server) {
     roomLists(ann, bob, room)
     richMessages(ann, bob, room, annSession.userId, bobEvents)
     attachments(ann, bob, room, annEvents, bobEvents, server.dir)
+    profiles(ann, bob, room, annSession.userId, bobEvents)
     moderation(ann, bob, annSession, bobSession.userId, bobEvents, server.url)
     sessions(ann, bob, room, annSession, annEvents, "ann_$suffix", server.url)
     tokenProvider(server, bobSession)
