@@ -5,6 +5,7 @@
 import init, { ChatClient } from "./pkg/chat_wasm.js";
 import { clearSession, holdDatabaseLock, loadSession, saveSession } from "./session.js";
 import * as attachments from "./attachments.js";
+import * as profile from "./profile.js";
 import * as push from "./push.js";
 import * as rich from "./rich.js";
 import * as view from "./view.js";
@@ -23,6 +24,7 @@ const state = {
   online: new Map(), // userId -> bool
   typing: new Map(), // userId -> timeout, for the open room
   members: [],
+  profile: null, // the user's own UserProfile
   mine: [],
   joinable: [],
   connection: { state: "disconnected" },
@@ -102,6 +104,62 @@ function start(client, username, session) {
   const last = sessionStorage.getItem("chat.room");
   if (!openLinkedRoom() && last) openRoom(JSON.parse(last));
   showPushStatus();
+  loadProfile();
+}
+
+/** The user's own name and picture at the top of the page. */
+async function loadProfile() {
+  const client = state.client;
+  try {
+    const mine = await client.myProfile();
+    if (state.client === client) showProfile(mine);
+  } catch {
+    // Offline: the username shows until the next sign-in.
+  }
+}
+
+function showProfile(mine) {
+  state.profile = mine;
+  state.names.set(mine.userId, mine.displayName);
+  view.me(mine, profile.avatar(state.client, mine.avatarId, mine.displayName || mine.username));
+}
+
+/** Saves the profile form: a new name, a new picture, or both. */
+async function saveProfile() {
+  const client = state.client;
+  const name = $("profile-name").value.trim();
+  try {
+    let saved = null;
+    if (name && name !== state.profile?.displayName) saved = await client.setDisplayName(name);
+    const picture = profile.picked($("profile-picture"));
+    if (picture) saved = await client.setAvatar(picture);
+    if (saved) showProfile(saved);
+  } catch (error) {
+    view.notice(error.message);
+    return;
+  }
+  $("profile-form").hidden = true;
+  $("profile-picture").value = "";
+  view.notice("Profile saved.");
+}
+
+async function removePicture() {
+  try {
+    showProfile(await state.client.removeAvatar());
+  } catch (error) {
+    view.notice(error.message);
+    return;
+  }
+  $("profile-form").hidden = true;
+  view.notice("Picture removed.");
+}
+
+/** Sets the open room's picture from the file the owner or admin picked. */
+async function setRoomPicture() {
+  const picture = profile.picked($("room-picture-input"));
+  if (!picture || !state.room) return;
+  await act(state.client.setRoomAvatar(state.room.roomId, picture), "Room picture changed.");
+  $("room-picture-input").value = "";
 }
 
 /** Opens the room a notification's click links to (`#room=<id>`), if it is the user's. */
@@ -176,9 +234,14 @@ function renderRoomList() {
   }
   const mineIds = new Set(state.mine.map((room) => room.roomId));
   state.joinable = state.joinable.filter((room) => !mineIds.has(room.roomId));
-  view.rooms(state.mine, state.joinable, state.room?.roomId, (room) => openRoomFromList(room));
+  view.rooms(state.mine, state.joinable, state.room?.roomId, (room) => openRoomFromList(room), roomPicture);
   renderMute();
+  // A room's picture can change in the list (its settings, or a direct room's other member).
+  if (state.room) renderHeader();
 }
+
+/** A room's picture in the list and the header: its own, or a direct room's other member's. */
+const roomPicture = (room) => profile.avatar(state.client, room.avatarId, room.name);
 
 function renderMute() {
   view.muteControl(state.room && state.mine.find((room) => room.roomId === state.room.roomId));
@@ -226,7 +289,7 @@ function openRoom(room) {
   view.scrollToEnd();
   loadMembers();
   loadPins();
-  view.rooms(state.mine, state.joinable, room.roomId, (next) => openRoomFromList(next));
+  view.rooms(state.mine, state.joinable, room.roomId, (next) => openRoomFromList(next), roomPicture);
   renderMute();
 }
 
@@ -245,7 +308,14 @@ async function loadMembers() {
 }
 
 function renderHeader() {
-  if (state.room) view.roomHeader(state.room.name || "(no name)", state.members, state.online, state.me, moderation);
+  if (!state.room) return;
+  const listed = state.mine.find((room) => room.roomId === state.room.roomId);
+  const pictures = {
+    room: () => roomPicture(listed ?? state.room),
+    member: (member) => profile.avatar(state.client, member.avatarId, member.displayName || member.username),
+    settable: listed?.kind === "group",
+  };
+  view.roomHeader(state.room.name || "(no name)", state.members, state.online, state.me, moderation, pictures);
 }
 
 /** An owner's or admin's actions on a member of the open room. */
@@ -473,7 +543,17 @@ function onEvent(event) {
       break;
     case "userUpdated":
       state.names.set(event.userId, event.displayName);
-      if (state.room) renderMessages();
+      if (event.userId === state.me) showProfile({ ...event });
+      // The SDK moved its cached members on: the header shows the new name and picture.
+      if (state.room) {
+        try {
+          state.members = state.client.cachedMembers(state.room.roomId);
+        } catch {
+          // Closed: keep what is shown.
+        }
+        renderHeader();
+        renderMessages();
+      }
       break;
     case "presence":
       state.online.set(event.userId, event.status === "online");
@@ -697,6 +777,19 @@ function wire() {
     resetPassword($("reset-username").value.trim(), $("reset-token").value.trim(), $("reset-password").value);
   });
   $("sign-out").addEventListener("click", signOut);
+  $("edit-profile").addEventListener("click", () => {
+    $("profile-form").hidden = false;
+    $("profile-name").value = state.profile?.displayName ?? state.username ?? "";
+    $("profile-name").focus();
+  });
+  $("profile-cancel").addEventListener("click", () => { $("profile-form").hidden = true; });
+  $("profile-remove-picture").addEventListener("click", removePicture);
+  $("profile-form").addEventListener("submit", (event) => {
+    event.preventDefault();
+    saveProfile();
+  });
+  $("room-picture").addEventListener("click", () => $("room-picture-input").click());
+  $("room-picture-input").addEventListener("change", setRoomPicture);
   $("change-password").addEventListener("click", () => {
     $("password-form").hidden = false;
     $("current-password").focus();

@@ -26,10 +26,15 @@ export function formatSize(bytes) {
   return `${(bytes / 1024 / 1024).toFixed(1)} MB`;
 }
 
+/** A Blob URL of an uploaded image's thumbnail (`"small"` or `"medium"`), made once per page. */
+export function thumbnailUrl(client, attachmentId, variant) {
+  return blobUrl(`${attachmentId}/${variant}`, () => client.thumbnail(attachmentId, variant), "image/jpeg");
+}
+
 /** Where an image attachment's picture comes from: the server's thumbnail, or (still in the outbox) the file itself. */
 function picture(client, message, attachment, variant) {
   if (attachment.attachmentId) {
-    return blobUrl(`${attachment.attachmentId}/${variant}`, () => client.thumbnail(attachment.attachmentId, variant), "image/jpeg");
+    return thumbnailUrl(client, attachment.attachmentId, variant);
   }
   return blobUrl(`${message.clientMsgId}/${attachment.position}`, async () => {
     const bytes = client.pendingFile(message.clientMsgId, attachment.position);

@@ -20,6 +20,12 @@ export function showSignedIn(signedIn, username = "") {
   $("me-name").textContent = username;
 }
 
+/** The user's own name and picture at the top (`picture`: an element from profile.js). */
+export function me(profile, picture) {
+  $("me-name").textContent = profile.displayName || profile.username;
+  $("me-avatar").replaceChildren(picture);
+}
+
 export function loginError(message) {
   $("login-error").textContent = message;
 }
@@ -64,13 +70,14 @@ export function banner(state, pending) {
   box.hidden = false;
 }
 
-/** The room lists; `onOpen(room)` when one is clicked. */
-export function rooms(mine, joinable, current, onOpen) {
+/** The room lists; `onOpen(room)` when one is clicked; `pictureOf(room)` its picture. */
+export function rooms(mine, joinable, current, onOpen, pictureOf) {
   const fill = (list, rooms, empty) => {
     list.replaceChildren();
     if (rooms.length === 0) list.append(element("li", "empty", empty));
     for (const room of rooms) {
       const item = element("li", room.roomId === current ? "room current" : "room");
+      if (pictureOf) item.append(pictureOf(room));
       const button = element("button", "link", room.name || "(no name)");
       button.addEventListener("click", () => onOpen(room));
       const title = element("div", "title");
@@ -91,10 +98,12 @@ export function rooms(mine, joinable, current, onOpen) {
 }
 
 /**
- * The open room's title and members, with a dot for who is online and their role. An
- * owner or admin gets "Remove" and "Ban" for the members they outrank (`actions`).
+ * The open room's title, picture and members, with a dot for who is online, their
+ * picture and their role. An owner or admin gets "Remove" and "Ban" for the members
+ * they outrank (`actions`), and "Room picture" in a group (`pictures`: the room's and
+ * each member's, from profile.js).
  */
-export function roomHeader(name, members, online, me, actions) {
+export function roomHeader(name, members, online, me, actions, pictures) {
   $("room-name").textContent = name;
   const list = $("members");
   list.replaceChildren();
@@ -105,7 +114,9 @@ export function roomHeader(name, members, online, me, actions) {
     const isOnline = member.userId === me || online.get(member.userId) === true;
     const dot = element("span", isOnline ? "dot online" : "dot");
     dot.title = isOnline ? "online" : "offline";
-    item.append(dot, document.createTextNode(member.displayName || member.username));
+    item.append(dot);
+    if (pictures) item.append(pictures.member(member));
+    item.append(document.createTextNode(member.displayName || member.username));
     if (member.role !== "member") item.append(element("span", "role", member.role));
     // Admins act on members; the owner on admins too.
     const outranks = myRole !== "member" && rank[myRole] < rank[member.role] && (myRole === "owner" || member.role === "member");
@@ -116,6 +127,11 @@ export function roomHeader(name, members, online, me, actions) {
   }
   $("composer").hidden = false;
   $("leave-room").hidden = false;
+  // The owner and admins of a group set its picture (a direct room shows the other member's).
+  if (pictures) {
+    $("room-avatar").replaceChildren(pictures.room());
+    $("room-picture").hidden = myRole === "member" || !pictures.settable;
+  }
 }
 
 /**

@@ -151,6 +151,7 @@ async function main() {
     const ann = await annContext.newPage();
     const bob = await bobContext.newPage();
     for (const page of [ann, bob]) page.on("dialog", (dialog) => { dialogs.push(dialog.message()); dialog.dismiss(); });
+    for (const page of [ann, bob]) page.on("pageerror", (e) => console.log("PAGEERROR", e.message));
 
     const suffix = Math.random().toString(36).slice(2, 8);
     const annName = `ann_${suffix}`;
@@ -444,6 +445,45 @@ async function main() {
       await eventually(async () => !(await ann.$$eval("#messages img.thumbnail", (images) => images.map((image) => image.alt))).includes("wrong.jpg"))
         && !(await bob.$$eval("#messages img.thumbnail", (images) => images.map((image) => image.alt))).includes("wrong.jpg"));
 
+    // Profiles and pictures: ann names herself and picks a picture; bob's page shows it
+    // on their direct room and beside her name, live. A group's owner sets its picture.
+    const loaded = (page, selector) => page.$$eval(selector, (images) =>
+      images.some((image) => image.tagName === "IMG" && image.naturalWidth > 0));
+    await ann.click("#edit-profile");
+    await ann.fill("#profile-name", "Ann Example");
+    await ann.setInputFiles("#profile-picture", { name: "me.png", mimeType: "image/png", buffer: Buffer.from(png, "base64") });
+    await ann.click("#profile-form button[type=submit]");
+    check("a name and a picture are saved from the page, and show at its top",
+      await eventually(async () => (await ann.textContent("#me-name")) === "Ann Example"
+        && (await loaded(ann, "#me-avatar .avatar"))),
+      await ann.textContent("#notice"));
+    check("bob's page pictures their direct room with ann's picture, live",
+      await eventually(() => loaded(bob, "#rooms .room .avatar")));
+    check("and shows her new name and picture among the room's members",
+      await eventually(async () => (await bob.textContent("#members")).includes("Ann Example")
+        && (await loaded(bob, "#members .avatar"))),
+      await bob.textContent("#members"));
+    check("a direct room offers no room picture", await ann.isHidden("#room-picture"));
+    await ann.fill("#new-chat-name", `pictures_${suffix}`);
+    await ann.click("button[data-action=room]");
+    check("the owner of a group is offered its picture",
+      await eventually(async () => (await ann.textContent("#room-name")) === `pictures_${suffix}`
+        && (await ann.isVisible("#room-picture"))));
+    await ann.setInputFiles("#room-picture-input", { name: "cover.png", mimeType: "image/png", buffer: Buffer.from(png, "base64") });
+    check("the group's picture shows in its header and in the room list",
+      await eventually(async () => (await loaded(ann, "#room-avatar .avatar"))
+        && (await ann.$$eval("#rooms .room.current img.avatar", (images) => images.length)) === 1),
+      await ann.textContent("#notice"));
+    await ann.click("#edit-profile");
+    await ann.click("#profile-remove-picture");
+    check("removing her picture brings back her initial on bob's page",
+      await eventually(async () => !(await loaded(bob, "#members .avatar"))
+        && (await bob.$$eval("#members .avatar.initial", (nodes) => nodes.map((node) => node.textContent))).includes("A")),
+      await bob.textContent("#members"));
+    await ann.fill("#new-chat-name", bobName);
+    await ann.click("button[data-action=direct]");
+    await eventually(async () => (await ann.textContent("#room-name")) === bobName);
+
     // Staying signed in, and signing out for real: the page keeps the refresh token the
     // SDK renews the session with, and signing out revokes it on the server.
     const typings = readFileSync(join(env("WEB_ROOT"), "pkg", "chat_wasm.d.ts"), "utf8");
@@ -476,8 +516,12 @@ async function main() {
       "pendingFile(", "thumbnail(", "downloadAttachment(", "attachmentLinks(", "uploadProgress",
       "attachments: MessageAttachment[]", "registerWebPush(", "unregisterPush(", "pushDevices(", "vapidPublicKey(", "setMute(roomId: string",
       "signIns(): Promise<SignIn[]>", "endSignIn(signInId: string): Promise<void>", "endOtherSignIns(): Promise<number>",
-      "setDeviceName(name?: string | null): void"];
-    check("the TypeScript types declare membership, moderation, blocks, reports, password changes, sign-ins, account deletion, rich messages and attachments",
+      "setDeviceName(name?: string | null): void", "myProfile(): Promise<UserProfile>",
+      "userProfile(userId: string): Promise<UserProfile>", "setDisplayName(displayName: string): Promise<UserProfile>",
+      "setAvatar(file: Blob): Promise<UserProfile>", "removeAvatar(): Promise<UserProfile>",
+      "setRoomAvatar(roomId: string, file: Blob): Promise<RoomDetails>",
+      "removeRoomAvatar(roomId: string): Promise<RoomDetails>", "avatarId?: string"];
+    check("the TypeScript types declare membership, moderation, blocks, reports, password changes, sign-ins, profiles and pictures, account deletion, rich messages and attachments",
       moderation.every((name) => typings.includes(name)),
       moderation.filter((name) => !typings.includes(name)).join(", "));
     check("the TypeScript types declare every value the API takes, returns or sends",

@@ -47,19 +47,7 @@ impl ChatClient {
         #[wasm_bindgen(js_name = replyTo)] reply_to: Option<String>,
         mentions: Vec<String>,
     ) -> Result<Ts<LocalMessage>> {
-        let name = name
-            .or_else(|| file.dyn_ref::<web_sys::File>().map(web_sys::File::name))
-            .unwrap_or_else(|| "file".to_owned());
-        let mime = match file.type_() {
-            declared if declared.is_empty() => "application/octet-stream".to_owned(),
-            declared => declared,
-        };
-        let buffer = JsFuture::from(file.array_buffer()).await?;
-        let file = NewFile {
-            name,
-            mime,
-            bytes: js_sys::Uint8Array::new(&buffer).to_vec(),
-        };
+        let file = read_blob(&file, name).await?;
         let echo = self
             .inner
             .send_attachments_with(
@@ -129,4 +117,22 @@ impl ChatClient {
             .map_err(to_js)?;
         typed(&AttachmentLinks::from(links))
     }
+}
+
+/// A `Blob`'s bytes, named `name`, else the `File`'s name (else "file"), of the `Blob`'s
+/// type (else `application/octet-stream`: the server decides from the bytes).
+pub(crate) async fn read_blob(file: &web_sys::Blob, name: Option<String>) -> Result<NewFile> {
+    let name = name
+        .or_else(|| file.dyn_ref::<web_sys::File>().map(web_sys::File::name))
+        .unwrap_or_else(|| "file".to_owned());
+    let mime = match file.type_() {
+        declared if declared.is_empty() => "application/octet-stream".to_owned(),
+        declared => declared,
+    };
+    let buffer = JsFuture::from(file.array_buffer()).await?;
+    Ok(NewFile {
+        name,
+        mime,
+        bytes: js_sys::Uint8Array::new(&buffer).to_vec(),
+    })
 }

@@ -3,6 +3,7 @@
 use tsify::Ts;
 use wasm_bindgen::prelude::*;
 
+use crate::attachments::read_blob;
 use crate::client::{ChatClient, typed};
 use crate::convert::{RoomDetails, UserProfile};
 use crate::error::to_js;
@@ -42,18 +43,15 @@ impl ChatClient {
         typed(&UserProfile::from(profile))
     }
 
-    /// Uploads an image (JPEG, PNG, WebP or GIF: a `File`'s bytes, name and type) and
-    /// makes it the user's picture; show it with `thumbnail(avatarId, "small")`.
+    /// Uploads an image (JPEG, PNG, WebP or GIF: a `File` from an `<input type=file>`,
+    /// or any `Blob`) and makes it the user's picture; show it with
+    /// `thumbnail(avatarId, "small")`.
     #[wasm_bindgen(js_name = setAvatar)]
-    pub async fn set_avatar(
-        &self,
-        bytes: Vec<u8>,
-        name: String,
-        mime: String,
-    ) -> Result<Ts<UserProfile>> {
+    pub async fn set_avatar(&self, file: web_sys::Blob) -> Result<Ts<UserProfile>> {
+        let file = read_blob(&file, None).await?;
         let profile = self
             .inner
-            .set_avatar(bytes, &name, &mime)
+            .set_avatar(file.bytes, &file.name, &file.mime)
             .await
             .map_err(to_js)?;
         typed(&UserProfile::from(profile))
@@ -66,18 +64,18 @@ impl ChatClient {
         typed(&UserProfile::from(profile))
     }
 
-    /// Uploads an image and makes it the room's picture (its owner and admins may).
+    /// Uploads an image (a `File` or `Blob`) and makes it the room's picture (its owner
+    /// and admins may).
     #[wasm_bindgen(js_name = setRoomAvatar)]
     pub async fn set_room_avatar(
         &self,
         #[wasm_bindgen(js_name = roomId)] room_id: String,
-        bytes: Vec<u8>,
-        name: String,
-        mime: String,
+        file: web_sys::Blob,
     ) -> Result<Ts<RoomDetails>> {
+        let file = read_blob(&file, None).await?;
         let details = self
             .inner
-            .set_room_avatar(&room_id, bytes, &name, &mime)
+            .set_room_avatar(&room_id, file.bytes, &file.name, &file.mime)
             .await
             .map_err(to_js)?;
         typed(&RoomDetails::from(details))
