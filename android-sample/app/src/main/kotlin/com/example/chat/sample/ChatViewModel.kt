@@ -68,6 +68,12 @@ class ChatViewModel(private val user: SignedIn, val roomId: String) : ViewModel(
         onQueued()
     }
 
+    /** Makes the picked image ([uri], read through [resolver]) the room's picture (owners and admins). */
+    fun setRoomPicture(resolver: ContentResolver, uri: Uri) = guarded {
+        val file = readPickedFile(resolver, uri)
+        client.setRoomAvatar(roomId, file.bytes, file.name, file.mime)
+    }
+
     /**
      * The picture of an image in its bubble: the small thumbnail (cached by the SDK) or,
      * while its message waits in the outbox, the file itself. Null when it cannot be

@@ -16,6 +16,7 @@ import uniffi.chat_protocol.BlockedUser
 import uniffi.chat_protocol.RoomSummary
 import uniffi.chat_protocol.RoomVisibility
 import uniffi.chat_protocol.SignIn
+import uniffi.chat_protocol.UserProfile
 import uniffi.chat_sdk.ConnectionState
 
 /** The user's rooms and the public ones they could join. */
@@ -115,6 +116,29 @@ class RoomListViewModel(private val user: SignedIn) : ViewModel() {
     fun endOtherSignIns() = act {
         client.endOtherSignIns()
         _signIns.value = client.signIns()
+    }
+
+    private val _profile = MutableStateFlow<UserProfile?>(null)
+
+    /** The user's own name and picture (read by [loadProfile], moved on by each change). */
+    val profile: StateFlow<UserProfile?> = _profile.asStateFlow()
+
+    /** Reads the user's profile from the server. */
+    fun loadProfile() = act { _profile.value = client.myProfile() }
+
+    /** Sets the name others see; throws the server's refusal. */
+    suspend fun rename(name: String) {
+        _profile.value = client.setDisplayName(name)
+    }
+
+    /** Uploads a picture and makes it the user's; throws the server's refusal. */
+    suspend fun setPicture(bytes: ByteArray, name: String, mime: String) {
+        _profile.value = client.setAvatar(bytes, name, mime)
+    }
+
+    /** Removes the user's picture. */
+    suspend fun removePicture() {
+        _profile.value = client.removeAvatar()
     }
 
     /** Changes the password (the new session is stored like every renewal); throws the server's refusal. */

@@ -1,6 +1,7 @@
 package com.example.chat.sample.ui
 
 import androidx.activity.compose.rememberLauncherForActivityResult
+import androidx.activity.result.PickVisualMediaRequest
 import androidx.activity.result.contract.ActivityResultContracts
 import androidx.compose.foundation.layout.Column
 import androidx.compose.foundation.layout.consumeWindowInsets
@@ -82,6 +83,9 @@ fun ChatScreen(user: SignedIn, roomId: String, roomName: String, onBack: () -> U
         val id = saving
         saving = null
         if (target != null && id != null) model.saveAttachment(files, id, target)
+    }
+    val pickRoomPicture = rememberLauncherForActivityResult(ActivityResultContracts.PickVisualMedia()) { uri ->
+        if (uri != null) model.setRoomPicture(files, uri)
     }
     val members by model.timeline.members.collectAsStateWithLifecycle()
     val notices by model.timeline.notices.collectAsStateWithLifecycle()
@@ -240,11 +244,17 @@ fun ChatScreen(user: SignedIn, roomId: String, roomName: String, onBack: () -> U
     }
     if (showInfo) {
         RoomInfoDialog(
+            client = user.client,
             members = members,
             me = model.myUserId,
             onDismiss = { showInfo = false },
             onRemove = { model.remove(it) },
             onBan = { model.ban(it) },
+            // Shown to owners and admins only, so never in a direct room (which has
+            // neither: its picture is the other member's).
+            onPicture = {
+                pickRoomPicture.launch(PickVisualMediaRequest(ActivityResultContracts.PickVisualMedia.ImageOnly))
+            },
         )
     }
     viewing?.let { image ->

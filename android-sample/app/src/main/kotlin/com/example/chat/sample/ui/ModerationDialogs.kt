@@ -19,6 +19,7 @@ import androidx.compose.runtime.setValue
 import androidx.compose.ui.Alignment
 import androidx.compose.ui.Modifier
 import androidx.compose.ui.unit.dp
+import uniffi.chat_ffi.ChatClient
 import uniffi.chat_protocol.MemberRole
 import uniffi.chat_protocol.RoomMember
 
@@ -56,16 +57,19 @@ fun ConfirmDialog(title: String, text: String, confirm: String, onDismiss: () ->
 }
 
 /**
- * The room's members with their roles. An owner or admin gets "Remove" and "Ban" for
- * the members they outrank (admins act on members; the owner on admins too).
+ * The room's members with their pictures and roles. An owner or admin gets "Remove"
+ * and "Ban" for the members they outrank (admins act on members; the owner on admins
+ * too), and "Room picture" ([onPicture]; a direct room has no owner or admin).
  */
 @Composable
 fun RoomInfoDialog(
+    client: ChatClient,
     members: List<RoomMember>,
     me: String,
     onDismiss: () -> Unit,
     onRemove: (RoomMember) -> Unit,
     onBan: (RoomMember) -> Unit,
+    onPicture: (() -> Unit)?,
 ) {
     val myRole = members.firstOrNull { it.userId == me }?.role ?: MemberRole.MEMBER
     fun outranks(other: MemberRole) = when (myRole) {
@@ -80,7 +84,8 @@ fun RoomInfoDialog(
             LazyColumn {
                 items(members, key = { it.userId }) { member ->
                     Row(Modifier.fillMaxWidth().padding(vertical = 4.dp), verticalAlignment = Alignment.CenterVertically) {
-                        Column(Modifier.weight(1f)) {
+                        Avatar(client, member.avatarId, member.displayName, size = 32.dp)
+                        Column(Modifier.weight(1f).padding(start = 8.dp)) {
                             Text(member.displayName)
                             if (member.role != MemberRole.MEMBER) {
                                 Text(
@@ -99,5 +104,10 @@ fun RoomInfoDialog(
             }
         },
         confirmButton = { TextButton(onClick = onDismiss) { Text("Close") } },
+        dismissButton = {
+            if (onPicture != null && myRole != MemberRole.MEMBER) {
+                TextButton(onClick = onPicture) { Text("Room picture") }
+            }
+        },
     )
 }

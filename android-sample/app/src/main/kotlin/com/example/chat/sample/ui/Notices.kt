@@ -50,6 +50,7 @@ fun describeNotice(notice: RoomNotice, names: Map<String, String>): String {
             change.name?.let { "renamed the room to $it" },
             change.topic?.let { if (it.isEmpty()) "removed the topic" else "set the topic to $it" },
             change.whoCanAdd?.let { if (it == WhoCanAdd.ADMINS) "let only admins add members" else "let every member add members" },
+            change.avatarId?.let { if (it.isEmpty()) "removed the room's picture" else "changed the room's picture" },
         ).joinToString(", ", prefix = "$by ")
         is NoticeChange.Member -> {
             val who = name(change.userId)

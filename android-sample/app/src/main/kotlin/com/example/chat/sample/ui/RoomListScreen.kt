@@ -65,6 +65,8 @@ fun RoomListScreen(
     var showDevices by remember { mutableStateOf(false) }
     var changingPassword by remember { mutableStateOf(false) }
     val signIns by model.signIns.collectAsStateWithLifecycle()
+    var editingProfile by remember { mutableStateOf(false) }
+    val profile by model.profile.collectAsStateWithLifecycle()
 
     Scaffold(
         topBar = {
@@ -74,6 +76,7 @@ fun RoomListScreen(
                     IconButton(onClick = onSearch) { Icon(Icons.Filled.Search, "Search messages") }
                     IconButton(onClick = model::refresh) { Icon(Icons.Filled.Refresh, "Refresh") }
                     IconButton(onClick = onSignOut) { Icon(Icons.AutoMirrored.Filled.Logout, "Sign out") }
+                    TextButton(onClick = { model.loadProfile(); editingProfile = true }) { Text("Profile") }
                     TextButton(onClick = { model.loadBlocked(); showBlocked = true }) { Text("Blocked") }
                     TextButton(onClick = { model.loadSignIns(); showDevices = true }) { Text("Devices") }
                     TextButton(onClick = { changingPassword = true }) { Text("Password") }
@@ -92,7 +95,7 @@ fun RoomListScreen(
             }
             LazyColumn {
                 items(state.mine, key = { it.roomId }) { room ->
-                    RoomRow(room, onClick = { onOpenRoom(room.roomId, room.name) })
+                    RoomRow(user, room, onClick = { onOpenRoom(room.roomId, room.name) })
                     HorizontalDivider()
                 }
                 if (state.joinable.isNotEmpty()) {
@@ -104,7 +107,7 @@ fun RoomListScreen(
                         )
                     }
                     items(state.joinable, key = { "public-" + it.roomId }) { room ->
-                        RoomRow(room, onClick = { model.join(room, onOpenRoom) })
+                        RoomRow(user, room, onClick = { model.join(room, onOpenRoom) })
                     }
                 }
             }
@@ -141,6 +144,17 @@ fun RoomListScreen(
     if (changingPassword) {
         ChangePasswordDialog(onDismiss = { changingPassword = false }, onChange = model::changePassword)
     }
+    val shownProfile = profile
+    if (editingProfile && shownProfile != null) {
+        ProfileDialog(
+            client = user.client,
+            profile = shownProfile,
+            onDismiss = { editingProfile = false },
+            onRename = model::rename,
+            onPicture = model::setPicture,
+            onRemovePicture = model::removePicture,
+        )
+    }
     if (showDevices) {
         SignInsDialog(
             signIns = signIns,
@@ -152,13 +166,15 @@ fun RoomListScreen(
 }
 
 @Composable
-private fun RoomRow(room: RoomSummary, onClick: () -> Unit) {
+private fun RoomRow(user: SignedIn, room: RoomSummary, onClick: () -> Unit) {
     val kind = when (room.visibility) {
         RoomVisibility.DIRECT -> "Direct"
         RoomVisibility.PRIVATE -> "Private"
         RoomVisibility.PUBLIC -> "Public"
     }
     ListItem(
+        // The room's picture; a direct room's is the other member's.
+        leadingContent = { Avatar(user.client, room.avatarId, room.name) },
         headlineContent = { Text(room.name.ifEmpty { "(no name)" }) },
         supportingContent = {
             Text(room.lastMessage?.content ?: kind, maxLines = 1, overflow = TextOverflow.Ellipsis)
