@@ -87,7 +87,7 @@ struct ChatView: View {
             }
         }
         .sheet(isPresented: $showingMembers) {
-            RoomInfoView(timeline: timeline, me: user.session.userId) { error = $0 }
+            RoomInfoView(timeline: timeline, client: user.client, me: user.session.userId) { error = $0 }
         }
         .sheet(isPresented: Binding(get: { viewing != nil }, set: { if !$0 { viewing = nil } })) {
             if let viewing {

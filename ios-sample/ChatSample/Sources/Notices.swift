@@ -36,13 +36,14 @@ func describe(_ notice: RoomNotice, names: [String: String]) -> String {
     func name(_ id: String) -> String { names[id] ?? String(id.prefix(8)) }
     let by = name(notice.by)
     switch notice.change {
-    case .settings(let roomName, let topic, let whoCanAdd):
+    case .settings(let roomName, let topic, let whoCanAdd, let avatarId):
         var parts: [String] = []
         if let roomName { parts.append("renamed the room to \(roomName)") }
         if let topic { parts.append(topic.isEmpty ? "removed the topic" : "set the topic to \(topic)") }
         if let whoCanAdd {
             parts.append(whoCanAdd == .admins ? "let only admins add members" : "let every member add members")
         }
+        if let avatarId { parts.append(avatarId.isEmpty ? "removed the room's picture" : "changed the room's picture") }
         return "\(by) \(parts.joined(separator: ", "))"
     case .member(let userId, let change, let role):
         let who = name(userId)

@@ -1,18 +1,23 @@
 import ChatKit
+import PhotosUI
 import SwiftUI
 
-/// The room's members with their roles. An owner or admin can remove or ban the members
-/// they outrank (admins act on members; the owner on admins too).
+/// The room's members with their pictures and roles. An owner or admin can remove or ban
+/// the members they outrank (admins act on members; the owner on admins too), and set
+/// the room's picture (a direct room has neither: its picture is the other member's).
 struct RoomInfoView: View {
     @ObservedObject var timeline: RoomTimeline
+    let client: ChatClient
     let me: String
     let onError: (String) -> Void
     @Environment(\.dismiss) private var dismiss
+    @State private var picture: PhotosPickerItem?
 
     var body: some View {
         NavigationStack {
             List(timeline.members, id: \.userId) { member in
                 HStack {
+                    AvatarView(client: client, avatarId: member.avatarId, name: member.displayName, size: 32)
                     VStack(alignment: .leading) {
                         Text(verbatim: member.displayName)
                         if member.role != .member {
@@ -31,7 +36,20 @@ struct RoomInfoView: View {
                 }
             }
             .navigationTitle("Members")
+            .onChange(of: picture) { _, item in
+                guard let item else { return }
+                picture = nil
+                act {
+                    guard case .photo(let data, let name, let mime) = try await NewAttachment.loadPhoto(item) else { return }
+                    _ = try await client.setRoomAvatar(roomId: timeline.roomId, bytes: data, name: name, mime: mime)
+                }
+            }
             .toolbar {
+                if myRole != .member {
+                    ToolbarItem(placement: .primaryAction) {
+                        PhotosPicker("Room picture", selection: $picture, matching: .images)
+                    }
+                }
                 ToolbarItem(placement: .confirmationAction) {
                     Button("Done") { dismiss() }
                 }

@@ -15,6 +15,7 @@ struct RoomListView: View {
     @State private var showingBlocked = false
     @State private var showingDevices = false
     @State private var changingPassword = false
+    @State private var editingProfile = false
     @State private var searching = false
     /// A room picked among the search results: opened once the search sheet is gone.
     @State private var openAfterSearch: RoomSummary?
@@ -35,7 +36,7 @@ struct RoomListView: View {
                     }
                     Section {
                         ForEach(rooms.mine, id: \.roomId) { room in
-                            NavigationLink(value: room) { RoomRow(room: room) }
+                            NavigationLink(value: room) { RoomRow(client: user.client, room: room) }
                         }
                     }
                     if !rooms.joinable.isEmpty {
@@ -44,7 +45,7 @@ struct RoomListView: View {
                                 Button {
                                     Task { if let joined = await rooms.join(room) { open(joined) } }
                                 } label: {
-                                    RoomRow(room: room)
+                                    RoomRow(client: user.client, room: room)
                                 }
                             }
                         }
@@ -59,6 +60,7 @@ struct RoomListView: View {
             .toolbar {
                 ToolbarItem(placement: .navigationBarLeading) {
                     Menu("Account") {
+                        Button("Your profile") { editingProfile = true }
                         Button("Sign out") { model.signOut() }
                         Button("Blocked users") { showingBlocked = true }
                         Button("Your devices") { showingDevices = true }
@@ -98,6 +100,9 @@ struct RoomListView: View {
             .sheet(isPresented: $changingPassword) {
                 ChangePasswordView(client: user.client)
             }
+            .sheet(isPresented: $editingProfile) {
+                ProfileView(client: user.client)
+            }
             .alert("New conversation", isPresented: $creating) {
                 TextField("Username, or a new room's name", text: $newName)
                     .textInputAutocapitalization(.never)
@@ -129,10 +134,13 @@ struct RoomListView: View {
 }
 
 private struct RoomRow: View {
+    let client: ChatClient
     let room: RoomSummary
 
     var body: some View {
         HStack {
+            // The room's picture; a direct room's is the other member's.
+            AvatarView(client: client, avatarId: room.avatarId, name: room.name)
             VStack(alignment: .leading, spacing: 2) {
                 Text(room.name.isEmpty ? "(no name)" : room.name)
                 Text(room.lastMessage?.content ?? kind)
