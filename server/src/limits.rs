@@ -1,4 +1,5 @@
-//! The server's abuse limits, in one place: sends, uploads and block changes per user,
+//! The server's abuse limits, in one place: sends, uploads, block and profile changes
+//! per user,
 //! sign-ins per address, and open WebSocket connections.
 
 use std::hash::Hash;
@@ -19,6 +20,11 @@ use crate::config::Config;
 /// their rooms recounted (a read per room), far more than anyone blocks by hand.
 pub const BLOCK_CHANGES_PER_MINUTE: u32 = 30;
 
+/// Profile changes (a new name or picture) a user may make per minute: each reaches
+/// everyone who shares a room with them, and re-reads the list entry of each of their
+/// direct rooms for the other member.
+pub const PROFILE_CHANGES_PER_MINUTE: u32 = 30;
+
 /// How often the rate limiters forget users and addresses that have been quiet.
 const TRIM_EVERY: Duration = Duration::from_secs(10);
 
@@ -29,6 +35,7 @@ pub struct Limits {
     sign_ins: DefaultKeyedRateLimiter<IpAddr>,
     uploads: DefaultKeyedRateLimiter<String>,
     block_changes: DefaultKeyedRateLimiter<String>,
+    profile_changes: DefaultKeyedRateLimiter<String>,
     connection_slots: Arc<Semaphore>,
     /// The clock of every connection's own limiters: making one reads the CPU's
     /// identification (`cpuid`), which in a reconnect storm's profile cost as much as
@@ -50,6 +57,9 @@ impl Limits {
             )),
             block_changes: RateLimiter::keyed(Quota::per_minute(
                 NonZeroU32::new(BLOCK_CHANGES_PER_MINUTE).unwrap_or(NonZeroU32::MIN),
+            )),
+            profile_changes: RateLimiter::keyed(Quota::per_minute(
+                NonZeroU32::new(PROFILE_CHANGES_PER_MINUTE).unwrap_or(NonZeroU32::MIN),
             )),
             connection_slots: Arc::new(Semaphore::new(config.max_connections)),
             clock: DefaultClock::default(),
@@ -74,6 +84,11 @@ impl Limits {
     /// Per-user limiter for blocks and unblocks ([`BLOCK_CHANGES_PER_MINUTE`]).
     pub fn block_changes(&self) -> &DefaultKeyedRateLimiter<String> {
         &self.block_changes
+    }
+
+    /// Per-user limiter for profile changes ([`PROFILE_CHANGES_PER_MINUTE`]).
+    pub fn profile_changes(&self) -> &DefaultKeyedRateLimiter<String> {
+        &self.profile_changes
     }
 
     /// A limiter of one connection's own (frames, typing and receipts): `per_second`
@@ -121,6 +136,7 @@ pub async fn run_trim(limits: Arc<Limits>, shutdown: CancellationToken) {
                 limits.sign_ins.retain_recent();
                 limits.uploads.retain_recent();
                 limits.block_changes.retain_recent();
+                limits.profile_changes.retain_recent();
             }
         }
     }

@@ -56,7 +56,7 @@ struct ProfileView: View {
                     self.error = describe(error)
                 }
             }
-            .onChange(of: photo) { _, item in
+            .onChange(of: photo) { item in
                 guard let item else { return }
                 photo = nil
                 act {

@@ -36,7 +36,7 @@ struct RoomInfoView: View {
                 }
             }
             .navigationTitle("Members")
-            .onChange(of: picture) { _, item in
+            .onChange(of: picture) { item in
                 guard let item else { return }
                 picture = nil
                 act {

@@ -447,6 +447,17 @@ pub async fn pair(proxy_url: String) -> Pair {
     }
 }
 
+/// A new user `name` on a client of its own (cache in memory): the client and its
+/// session.
+pub async fn signed_up(url: &str, name: &str) -> (ChatClient, chat_sdk::Session) {
+    let client = ChatClient::open(fast_config(url.to_owned(), None)).unwrap();
+    let session = client
+        .register(name, "correct horse battery")
+        .await
+        .unwrap();
+    (client, session)
+}
+
 /// Ann alone: a client through `proxy_url`, registered, following a new room of the
 /// given visibility, and connected. Returns the client, the session and the room.
 pub async fn solo(proxy_url: String, visibility: &str) -> (ChatClient, chat_sdk::Session, String) {

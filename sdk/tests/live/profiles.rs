@@ -8,7 +8,7 @@ use chat_sdk::cache::NoticeChange;
 use chat_sdk::{ChatClient, ClientError, ClientEvent, ThumbnailVariant};
 
 use crate::attachments::png;
-use crate::harness::{Server, connected, eventually, fast_config};
+use crate::harness::{Server, connected, eventually, signed_up};
 
 /// Waits (5 s at most) for a `UserUpdated` event; its name and picture.
 async fn user_updated(
@@ -60,12 +60,9 @@ fn listed_picture(client: &ChatClient, room: &str) -> Option<String> {
 async fn names_and_pictures_reach_every_device_and_the_cache() {
     let server = Server::start().await;
     let url = format!("http://{}", server.addr);
-    let ann = ChatClient::open(fast_config(url.clone(), None)).unwrap();
-    let ann_session = ann.register("ann", "correct horse battery").await.unwrap();
-    let bob = ChatClient::open(fast_config(url.clone(), None)).unwrap();
-    let bob_session = bob.register("bob", "correct horse battery").await.unwrap();
-    let eve = ChatClient::open(fast_config(url.clone(), None)).unwrap();
-    eve.register("eve", "correct horse battery").await.unwrap();
+    let (ann, ann_session) = signed_up(&url, "ann").await;
+    let (bob, bob_session) = signed_up(&url, "bob").await;
+    let (eve, _) = signed_up(&url, "eve").await;
     let room = ann
         .create_room(
             "team",

@@ -105,6 +105,7 @@ pub async fn me(
         (status = 404, description = "`not_found`: no such upload of the caller's", body = ApiError),
         (status = 409, description = "`conflict`: the picture was sent with a message, or is another user's or room's picture", body = ApiError),
         (status = 413, description = "`too_large`: the body is larger than `--max-body-bytes`", body = ApiError),
+        (status = 429, description = "`rate_limited`: more than 30 profile changes in a minute", body = ApiError),
     )
 )]
 pub async fn update_me(
@@ -126,6 +127,16 @@ pub async fn update_me(
         ));
     }
     avatars::check(&state, &user_id, change.avatar_id.as_deref()).await?;
+    let message = format!(
+        "more than {} profile changes a minute; retry in a minute",
+        crate::limits::PROFILE_CHANGES_PER_MINUTE
+    );
+    crate::limits::take(
+        state.limits().profile_changes(),
+        &user_id,
+        "profile",
+        &message,
+    )?;
     let profile = state
         .store()
         .update_profile(&user_id, &change, now_ms())

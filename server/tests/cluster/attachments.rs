@@ -80,6 +80,29 @@ fn send(room: &str, attachment: &str) -> ClientFrame {
     }
 }
 
+/// Two processes on `cluster`'s PostgreSQL and Redis that keep attachments in a new
+/// bucket of `s3` (uploads never sent expire after 2 s), with `extra` flags.
+async fn two_nodes_on_s3(cluster: &Cluster, s3: &S3Server, extra: &[&str]) -> (Node, Node) {
+    s3.create_bucket(BUCKET).await;
+    let url = format!("s3://{BUCKET}/chat");
+    let endpoint = s3.endpoint();
+    let mut flags = vec![
+        "--attachments-url",
+        url.as_str(),
+        "--attachments-s3-endpoint",
+        endpoint.as_str(),
+        "--upload-ttl",
+        "2s",
+    ];
+    flags.extend_from_slice(extra);
+    let credentials = [
+        ("AWS_ACCESS_KEY_ID", "test"),
+        ("AWS_SECRET_ACCESS_KEY", "test"),
+        ("AWS_REGION", "us-east-1"),
+    ];
+    cluster.two_nodes_with_env(&flags, &credentials).await
+}
+
 /// The next frame `want` takes on a connection that joined the room, past the message
 /// of the same user's concurrent send through the other process, which this connection
 /// hears (before or after its own answer) when that send wins.
@@ -106,29 +129,8 @@ fn is_answer(frame: &ServerFrame) -> bool {
 #[ignore = "needs PostgreSQL, Redis and moto: scripts/cluster-test.sh"]
 async fn attachments_on_s3_are_shared_by_every_process_sent_once_and_removed_with_their_room() {
     let s3 = S3Server::start();
-    s3.create_bucket(BUCKET).await;
     let cluster = Cluster::new().await;
-    let url = format!("s3://{BUCKET}/chat");
-    let endpoint = s3.endpoint();
-    let (one, two) = cluster
-        .two_nodes_with_env(
-            &[
-                "--attachments-url",
-                &url,
-                "--attachments-s3-endpoint",
-                &endpoint,
-                "--upload-ttl",
-                "2s",
-                "--admin-user",
-                "root",
-            ],
-            &[
-                ("AWS_ACCESS_KEY_ID", "test"),
-                ("AWS_SECRET_ACCESS_KEY", "test"),
-                ("AWS_REGION", "us-east-1"),
-            ],
-        )
-        .await;
+    let (one, two) = two_nodes_on_s3(&cluster, &s3, &["--admin-user", "root"]).await;
     let mut talk = Conversation::start(&one, &two).await;
 
     // Uploaded through one, stored in the bucket, served by the other.
@@ -259,27 +261,8 @@ async fn patch(
 #[ignore = "needs PostgreSQL, Redis and moto: scripts/cluster-test.sh"]
 async fn pictures_set_through_one_process_reach_the_other_and_replaced_ones_leave_the_bucket() {
     let s3 = S3Server::start();
-    s3.create_bucket(BUCKET).await;
     let cluster = Cluster::new().await;
-    let url = format!("s3://{BUCKET}/chat");
-    let endpoint = s3.endpoint();
-    let (one, two) = cluster
-        .two_nodes_with_env(
-            &[
-                "--attachments-url",
-                &url,
-                "--attachments-s3-endpoint",
-                &endpoint,
-                "--upload-ttl",
-                "2s",
-            ],
-            &[
-                ("AWS_ACCESS_KEY_ID", "test"),
-                ("AWS_SECRET_ACCESS_KEY", "test"),
-                ("AWS_REGION", "us-east-1"),
-            ],
-        )
-        .await;
+    let (one, two) = two_nodes_on_s3(&cluster, &s3, &[]).await;
     let mut talk = Conversation::start(&one, &two).await;
     let eve = two.register("eve").await;
     let token = talk.ann.token.clone();

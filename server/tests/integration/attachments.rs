@@ -166,7 +166,12 @@ pub(crate) async fn get(
     )
 }
 
-fn send_frame(room: &str, client_msg_id: &str, caption: &str, attachments: &[&str]) -> ClientFrame {
+pub(crate) fn send_frame(
+    room: &str,
+    client_msg_id: &str,
+    caption: &str,
+    attachments: &[&str],
+) -> ClientFrame {
     ClientFrame::SendMessage {
         room_id: room.into(),
         client_msg_id: client_msg_id.into(),

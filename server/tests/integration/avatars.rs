@@ -6,11 +6,13 @@
 
 use std::time::Duration;
 
-use chat_protocol::v1::{ClientFrame, ServerFrame};
+use chat_protocol::v1::ServerFrame;
 use image::ImageFormat;
 use serde_json::{Value, json};
 
-use crate::attachments::{error_code, eventually, get, image_bytes, send, stored_files, uploaded};
+use crate::attachments::{
+    error_code, eventually, get, image_bytes, send, send_frame, stored_files, uploaded,
+};
 use crate::common::{Client, TestServer, send_json};
 
 async fn picture(server: &TestServer, token: &str) -> String {
@@ -26,15 +28,9 @@ async fn patch(server: &TestServer, token: &str, path: &str, body: Value) -> (u1
 /// Sends `attachment` in a message and waits for its ack (past the message itself,
 /// which a connection that joined the room hears too).
 async fn send_it(client: &mut Client, room: &str, attachment: &str) {
+    let client_msg_id = uuid::Uuid::new_v4().to_string();
     client
-        .send(&ClientFrame::SendMessage {
-            room_id: room.into(),
-            client_msg_id: uuid::Uuid::new_v4().to_string(),
-            content: String::new(),
-            reply_to: None,
-            mentions: Vec::new(),
-            attachments: vec![attachment.into()],
-        })
+        .send(&send_frame(room, &client_msg_id, "", &[attachment]))
         .await;
     let answer = client
         .recv_where(|f| {
@@ -376,5 +372,37 @@ async fn a_rooms_picture_is_a_room_event_for_its_members_set_by_its_admins() {
     assert_eq!(get(&server, Some(&bob.token), &path, &[]).await.0, 404);
     // The picture that was refused stays bob's upload, usable for a message.
     send_it(&mut duo.b, &duo.room, &bobs).await;
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn profile_changes_past_the_minutes_budget_are_refused_and_change_nothing() {
+    let server = TestServer::start().await;
+    let ann = server.register("ann").await;
+    // The server's `limits::PROFILE_CHANGES_PER_MINUTE`.
+    let budget = 30;
+    for n in 0..budget {
+        let body = json!({"display_name": format!("Ann {n}")});
+        let (status, answer) = patch(&server, &ann.token, "/v1/users/me", body).await;
+        assert_eq!(status, 200, "change {n}: {answer}");
+    }
+    let picture = picture(&server, &ann.token).await;
+    for body in [
+        json!({"display_name": "Ann again"}),
+        json!({"avatar_id": picture}),
+    ] {
+        let (status, answer) = patch(&server, &ann.token, "/v1/users/me", body.clone()).await;
+        assert_eq!(
+            (status, answer["code"].as_str()),
+            (429, Some("rate_limited")),
+            "{body}"
+        );
+    }
+    let (_, me) = server.get_json(&ann.token, "/v1/users/me").await;
+    assert_eq!(
+        me,
+        json!({"user_id": ann.user_id, "username": "ann", "display_name": format!("Ann {}", budget - 1)}),
+        "the refused changes changed nothing"
+    );
     server.stop().await;
 }

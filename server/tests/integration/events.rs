@@ -247,13 +247,18 @@ async fn receipts_membership_moderation_reports_and_presence_are_events_too() {
     // busy machine, the kick below could overtake it, and it would be refused.
     a.recv_where(|f| matches!(f, chat_protocol::v1::ServerFrame::Receipt { .. }))
         .await;
-    // Ann renames the room, reports Bob, then removes him.
+    // Ann renames the room and gives it a picture, reports Bob, then removes him.
+    let png = crate::attachments::image_bytes(16, 16, image::ImageFormat::Png);
+    let picture = crate::attachments::uploaded(&server, &ann.token, "p.png", "image/png", png)
+        .await
+        .attachment_id
+        .to_string();
     let bob_id = bob.user_id.clone();
     for (method, path, body, status) in [
         (
             reqwest::Method::PATCH,
             format!("/v1/rooms/{room}"),
-            json!({"name": "lobby"}),
+            json!({"name": "lobby", "avatar_id": picture}),
             200,
         ),
         (
@@ -300,6 +305,7 @@ async fn receipts_membership_moderation_reports_and_presence_are_events_too() {
         && e["sender_id"] == bob.user_id.as_str()));
     assert!(has("room.changed", &|e| e["data"]["seq"] == 3
         && e["data"]["name"] == "lobby"
+        && e["data"]["avatar_id"] == picture.as_str()
         && e["sender_id"] == ann.user_id.as_str()));
     assert!(has("report.created", &|e| e["data"]["user_id"]
         == bob.user_id.as_str()
