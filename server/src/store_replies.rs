@@ -24,6 +24,9 @@ impl From<store::Error> for Error {
                 "each attachment must be an upload of yours that was not sent with another \
                  message (or deleted); upload the file again",
             ),
+            Store::InviteUnusable => {
+                Self::not_found("the invite expired, was used up or revoked; ask for a new one")
+            }
             Store::AvatarUnusable => Self::conflict(
                 "a picture must be an image you uploaded and have not sent, nor used as \
                  another picture; upload it again",

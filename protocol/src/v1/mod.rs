@@ -5,6 +5,7 @@ mod client;
 mod codes;
 mod emoji;
 mod ids;
+mod invites;
 mod limits;
 mod moderation;
 mod password_reset;
@@ -25,6 +26,7 @@ pub use client::{ClientFrame, DecodeError};
 pub use codes::{ErrorCode, close};
 pub use emoji::{EmojiError, check_reaction_emoji};
 pub use ids::{AttachmentId, MessageId, RoomId, UserId};
+pub use invites::{CreateInviteRequest, InviteList, InvitePreview, JoinedRoom, RoomInvite};
 pub use limits::{
     LAST_MESSAGE_PREVIEW_CHARS, MAX_ATTACHMENTS, MAX_DEVICE_NAME_CHARS, MAX_DEVICES_PER_USER,
     MAX_DISPLAY_NAME_CHARS, MAX_HISTORY_LIMIT, MAX_ID_LEN, MAX_MENTIONS, MAX_PUSH_ENDPOINT_BYTES,

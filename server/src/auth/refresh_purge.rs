@@ -1,4 +1,5 @@
-//! Deleting expired refresh tokens, lapsed sign-ins and expired password reset tokens. Every sign-in leaves a row per
+//! Deleting expired refresh tokens, lapsed sign-ins, expired password reset tokens and
+//! expired invite links. Every sign-in leaves a row per
 //! refresh; a rotated or abandoned one is kept until it expires (a used token presented
 //! again must revoke its sign-in), and after that only takes space. A sign-in not
 //! renewed for a refresh token's lifetime has no valid token left, and goes too. Each
@@ -49,6 +50,7 @@ pub async fn run_purge(
         )
         .await;
         purge(store.as_ref(), Rows::PasswordResets, now, &shutdown).await;
+        purge(store.as_ref(), Rows::RoomInvites, now, &shutdown).await;
     }
 }
 
@@ -61,6 +63,8 @@ enum Rows {
     SignIns,
     /// Password reset tokens expired before the cutoff.
     PasswordResets,
+    /// Invite links expired before the cutoff.
+    RoomInvites,
 }
 
 /// Deletes every row of `rows` older than `cutoff` (ms since the epoch), a batch at a
@@ -72,6 +76,7 @@ async fn purge(store: &dyn Store, rows: Rows, cutoff: i64, shutdown: &Cancellati
             Rows::RefreshTokens => store.purge_expired_refresh_tokens(cutoff, BATCH).await,
             Rows::SignIns => store.purge_lapsed_sign_ins(cutoff, BATCH).await,
             Rows::PasswordResets => store.purge_expired_password_resets(cutoff, BATCH).await,
+            Rows::RoomInvites => store.purge_expired_invites(cutoff, BATCH).await,
         };
         match deleted {
             Ok(deleted) => {

@@ -9,6 +9,7 @@ mod cors;
 mod devices;
 mod extract;
 mod health;
+mod invites;
 mod messages;
 mod metrics;
 mod moderation;
@@ -66,6 +67,16 @@ pub fn router(state: AppState) -> Router {
             get(moderation::details).patch(moderation::update),
         )
         .route("/v1/rooms/{room_id}/leave", post(moderation::leave))
+        .route(
+            "/v1/rooms/{room_id}/invites",
+            get(invites::list).post(invites::create),
+        )
+        .route(
+            "/v1/rooms/{room_id}/invites/{invite_id}",
+            delete(invites::revoke),
+        )
+        .route("/v1/invites/{code}", get(invites::preview))
+        .route("/v1/invites/{code}/join", post(invites::join))
         .route(
             "/v1/rooms/{room_id}/members/{user_id}",
             delete(moderation::remove_member),

@@ -11,8 +11,9 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
 use super::{
-    account, admin, attachments, auth, blocks, devices, health, messages, metrics, moderation,
-    password, password_reset, reports, rich, room_list, rooms, sessions, sign_ins, uploads, users,
+    account, admin, attachments, auth, blocks, devices, health, invites, messages, metrics,
+    moderation, password, password_reset, reports, rich, room_list, rooms, sessions, sign_ins,
+    uploads, users,
 };
 
 /// The document's paths and the schemas they reach.
@@ -44,6 +45,11 @@ use super::{
         moderation::ban,
         moderation::unban,
         moderation::bans,
+        invites::create,
+        invites::list,
+        invites::revoke,
+        invites::preview,
+        invites::join,
         blocks::block,
         blocks::unblock,
         blocks::list,

@@ -26,6 +26,9 @@ pub enum Error {
     /// was deleted.
     #[error("an attachment is not the sender's, or was sent or deleted")]
     AttachmentUnusable,
+    /// The invite a join names expired, was used up or revoked, or is not the room's.
+    #[error("the invite no longer works")]
+    InviteUnusable,
     /// An avatar asked for is not an image the user uploaded and never sent, or is
     /// already the avatar of someone or some room else.
     #[error("the avatar is not the user's unsent image upload, or is in use already")]

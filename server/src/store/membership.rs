@@ -60,6 +60,12 @@ pub enum MembershipAction {
     },
     /// An owner or admin changes the room's settings.
     Update(RoomSettings),
+    /// The actor joins with an invite link (its code hashed as `code_hash`), which must
+    /// still work: a use of it is spent in the same transaction.
+    JoinWithInvite {
+        /// SHA-256 of the invite's code, hex.
+        code_hash: String,
+    },
 }
 
 impl MembershipAction {
@@ -71,7 +77,7 @@ impl MembershipAction {
             | Self::Ban { user_id, .. }
             | Self::Unban { user_id }
             | Self::SetRole { user_id, .. } => Some(user_id),
-            Self::Leave | Self::Update(_) => None,
+            Self::Leave | Self::Update(_) | Self::JoinWithInvite { .. } => None,
         }
     }
 }
@@ -145,6 +151,19 @@ pub(super) fn check(
             refuse(Refusal::YouAreBanned)
         } else if facts.visibility != RoomVisibility::Public {
             refuse(Refusal::PrivateRoom)
+        } else {
+            Ok(Verdict::Apply)
+        };
+    }
+    if let MembershipAction::JoinWithInvite { .. } = action {
+        // An invite opens private rooms too, but not to the banned; a member already
+        // spends no use of it.
+        return if facts.actor_role.is_some() {
+            Ok(Verdict::Unchanged)
+        } else if facts.target_banned {
+            refuse(Refusal::YouAreBanned)
+        } else if direct {
+            refuse(Refusal::DirectRoom)
         } else {
             Ok(Verdict::Apply)
         };
@@ -228,7 +247,9 @@ pub(super) fn check(
                 Verdict::Apply
             },
         ),
-        MembershipAction::Add { .. } | MembershipAction::Leave => Ok(Verdict::Apply),
+        MembershipAction::Add { .. }
+        | MembershipAction::Leave
+        | MembershipAction::JoinWithInvite { .. } => Ok(Verdict::Apply),
     }
 }
 

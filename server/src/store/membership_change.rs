@@ -71,6 +71,13 @@ const UNBAN: &str = "DELETE FROM room_bans WHERE room_id = $1 AND user_id = $2";
 const UPDATE_SETTINGS: &str = "UPDATE rooms SET name = COALESCE($2, name),
     topic = COALESCE($3, topic), who_can_add = COALESCE($4, who_can_add) WHERE id = $1";
 
+/// Spends a use of the invite whose code hashes to `$1`, if it is room `$2`'s and still
+/// works at `$3`; returns its id when it did.
+const SPEND_INVITE: &str = "UPDATE room_invites SET uses = uses + 1
+    WHERE code_hash = $1 AND room_id = $2 AND expires_at > $3
+      AND (max_uses IS NULL OR uses < max_uses)
+    RETURNING id";
+
 /// Sets the room's picture (`$1` the room, `$2` the attachment; NULL removes it).
 const SET_AVATAR: &str = "UPDATE rooms SET avatar_id = $2 WHERE id = $1";
 
@@ -155,6 +162,17 @@ pub(super) async fn apply(
     match &action {
         MembershipAction::Add { user_id } => {
             let params = [room, Param::Text(user_id), Param::Integer(now)];
+            conn.execute(ADD_MEMBER, &params).await?;
+            let joined = member(MembershipChange::Joined, Some(MemberRole::Member));
+            notices.member(conn, joined).await?;
+        }
+        MembershipAction::JoinWithInvite { code_hash } => {
+            let params = [Param::Text(code_hash), room, Param::Integer(now)];
+            let spent = conn.rows(SPEND_INVITE, &params, read_id).await?;
+            if spent.is_empty() {
+                return Err(Error::InviteUnusable);
+            }
+            let params = [room, by, Param::Integer(now)];
             conn.execute(ADD_MEMBER, &params).await?;
             let joined = member(MembershipChange::Joined, Some(MemberRole::Member));
             notices.member(conn, joined).await?;
@@ -285,7 +303,7 @@ async fn replace_avatar(
     conn.execute(SET_AVATAR, &params).await
 }
 
-/// A row's `id` (of `avatars::CLAIM`).
+/// A row's `id` (of `avatars::CLAIM` and [`SPEND_INVITE`]).
 fn read_id(row: &dyn Columns) -> Result<String> {
     row.text("id")
 }

@@ -13,6 +13,8 @@ mod avatars;
 mod committed_event;
 mod error;
 mod group_commit;
+#[cfg(test)]
+mod invite_tests;
 mod membership;
 mod membership_change;
 mod outbox_events;
@@ -40,8 +42,9 @@ use std::collections::HashMap;
 
 use async_trait::async_trait;
 use chat_protocol::v1::{
-    BlockedUser, Device, LastMessage, MemberReceipts, MemberRole, Message, PinnedMessage,
-    ReceiptKind, Report, RoomBan, RoomMember, RoomVisibility, UserProfile, WhoCanAdd,
+    BlockedUser, Device, InvitePreview, LastMessage, MemberReceipts, MemberRole, Message,
+    PinnedMessage, ReceiptKind, Report, RoomBan, RoomInvite, RoomMember, RoomVisibility,
+    UserProfile, WhoCanAdd,
 };
 
 pub use attachment_record::{AttachmentForSend, AttachmentRecord, Thumbnails};
@@ -79,6 +82,25 @@ impl UserRecord {
             avatar_id: self.avatar_id.map(Into::into),
         }
     }
+}
+
+/// An invite link to record: only its code's hash is kept.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewInvite {
+    /// Its id (a UUIDv7).
+    pub id: String,
+    /// SHA-256 of the code, hex.
+    pub code_hash: String,
+    /// The room it lets one join.
+    pub room_id: String,
+    /// Who made it.
+    pub created_by: String,
+    /// When, ms since the epoch.
+    pub created_at: i64,
+    /// Until when it works, ms since the epoch.
+    pub expires_at: i64,
+    /// How many may join with it; `None`: any number.
+    pub max_uses: Option<u32>,
 }
 
 /// What a user changes of their profile; `None` leaves a field as it is.
@@ -549,6 +571,29 @@ pub trait Store: Send + Sync + std::fmt::Debug + 'static {
     ) -> Result<Option<String>>;
     /// Deletes up to `limit` reset tokens that expired before `now`; returns how many.
     async fn purge_expired_password_resets(&self, now: i64, limit: u32) -> Result<u64>;
+    /// Records an invite link of a room (its code's hash only).
+    async fn create_invite(&self, invite: &NewInvite) -> Result<()>;
+    /// The room's invites that still work at `now`, newest first.
+    async fn room_invites(&self, room_id: &str, now: i64) -> Result<Vec<RoomInvite>>;
+    /// Revokes an invite of the room, if `by` made it or `moderator` is true; false when
+    /// there is no such invite (or it is not theirs to revoke).
+    async fn revoke_invite(
+        &self,
+        room_id: &str,
+        invite_id: &str,
+        by: &str,
+        moderator: bool,
+    ) -> Result<bool>;
+    /// What the invite whose code hashes to `code_hash` leads to, as `user_id` sees it,
+    /// if it works at `now`.
+    async fn invite_preview(
+        &self,
+        code_hash: &str,
+        user_id: &str,
+        now: i64,
+    ) -> Result<Option<InvitePreview>>;
+    /// Deletes up to `limit` invites that expired before `cutoff`; returns how many.
+    async fn purge_expired_invites(&self, cutoff: i64, limit: u32) -> Result<u64>;
     /// Closes an account (`status` deactivated or deleted): its refresh tokens and
     /// blocks go; a deleted account's name is freed and its profile reads "Deleted
     /// user". False when there is no such user.

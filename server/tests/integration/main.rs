@@ -14,6 +14,7 @@ mod chat;
 mod devices;
 mod edits;
 mod events;
+mod invites;
 mod limits;
 mod metrics;
 mod moderation;

@@ -6,6 +6,7 @@ mod accounts;
 mod attachments;
 mod backend;
 mod blocks;
+mod invites;
 mod membership;
 mod password_resets;
 mod profiles;
@@ -22,8 +23,8 @@ use std::sync::Mutex;
 
 use async_trait::async_trait;
 use chat_protocol::v1::{
-    BlockedUser, Device, MemberRole, Message, PinnedMessage, ReceiptKind, Report, RoomBan,
-    RoomMember, RoomVisibility, UserProfile,
+    BlockedUser, Device, InvitePreview, MemberRole, Message, PinnedMessage, ReceiptKind, Report,
+    RoomBan, RoomInvite, RoomMember, RoomVisibility, UserProfile,
 };
 use sqlx::pool::PoolConnection;
 use sqlx::{ColumnIndex, Decode, Encode, Executor, IntoArguments, Pool, Row as _, Type};
@@ -44,8 +45,8 @@ use super::sqlite::readers::Readers;
 use super::write::{MessageChange, NewMessage, Sent};
 use super::{
     Account, AccountStatus, AttachmentForSend, AttachmentRecord, Circle, CommittedEvent,
-    EndSignIns, EventOutbox, MutedMember, NewPushDevice, NewReport, NewRoom, OutboxRow, Page,
-    PageRange, ProfileChange, PushTarget, RefreshTokenRecord, RoomInfo, RoomListCursor,
+    EndSignIns, EventOutbox, MutedMember, NewInvite, NewPushDevice, NewReport, NewRoom, OutboxRow,
+    Page, PageRange, ProfileChange, PushTarget, RefreshTokenRecord, RoomInfo, RoomListCursor,
     RoomListEntry, RoomRecord, RoomWithMembers, Rotation, SearchFilter, SignInRecord, Store,
     UserRecord,
 };
@@ -567,6 +568,37 @@ where
 
     async fn purge_expired_password_resets(&self, now: i64, limit: u32) -> Result<u64> {
         self.purge_expired_resets(now, limit).await
+    }
+
+    async fn create_invite(&self, invite: &NewInvite) -> Result<()> {
+        self.insert_invite(invite).await
+    }
+
+    async fn room_invites(&self, room_id: &str, now: i64) -> Result<Vec<RoomInvite>> {
+        self.usable_invites_of(room_id, now).await
+    }
+
+    async fn revoke_invite(
+        &self,
+        room_id: &str,
+        invite_id: &str,
+        by: &str,
+        moderator: bool,
+    ) -> Result<bool> {
+        self.delete_invite(room_id, invite_id, by, moderator).await
+    }
+
+    async fn invite_preview(
+        &self,
+        code_hash: &str,
+        user_id: &str,
+        now: i64,
+    ) -> Result<Option<InvitePreview>> {
+        self.invite_preview_for(code_hash, user_id, now).await
+    }
+
+    async fn purge_expired_invites(&self, cutoff: i64, limit: u32) -> Result<u64> {
+        self.purge_invites_expired_before(cutoff, limit).await
     }
 
     async fn close_account(&self, user_id: &str, status: AccountStatus) -> Result<bool> {
