@@ -1,6 +1,7 @@
 //! Moderation across processes: a kick or ban made through one process takes the
-//! target out of the room on every other process at once, and settings changes reach
-//! members wherever they are connected.
+//! target out of the room on every other process at once, settings changes reach
+//! members wherever they are connected, and an invite made through one process lets a
+//! user in through the other, as many times as it allows.
 
 use chat_protocol::v1::{LeaveReason, MembershipChange, ServerFrame};
 use serde_json::json;
@@ -132,4 +133,60 @@ async fn closing_an_account_on_one_process_ends_its_connections_on_the_other() {
         c.closed().await,
         Some(chat_protocol::v1::close::UNAUTHORIZED)
     );
+}
+
+#[tokio::test]
+#[ignore = "needs PostgreSQL and Redis: scripts/cluster-test.sh"]
+async fn an_invite_made_on_one_process_lets_a_user_of_the_other_in_once() {
+    let cluster = Cluster::new().await;
+    let (one, two) = cluster.two_nodes(&[]).await;
+    let ann = one.register("ann").await;
+    let bob = two.register("bob").await;
+    let cid = two.register("cid").await;
+    let room = one.create_room(&ann.token, &[]).await;
+    let mut a = one.client(&ann.token).await;
+    a.join(&room, None).await;
+    let mut b = two.client(&bob.token).await;
+    b.drain().await;
+
+    let http = http_client();
+    let invite: serde_json::Value = http
+        .post(one.url(&format!("/v1/rooms/{room}/invites")))
+        .bearer_auth(&ann.token)
+        .json(&json!({"max_uses": 1}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let code = invite["code"].as_str().expect("a code").to_owned();
+    let join = |token: String| {
+        let http = http.clone();
+        let url = two.url(&format!("/v1/invites/{code}/join"));
+        async move {
+            http.post(url)
+                .bearer_auth(token)
+                .send()
+                .await
+                .unwrap()
+                .status()
+                .as_u16()
+        }
+    };
+    assert_eq!(join(bob.token.clone()).await, 200);
+    // Ann, on process one, hears of it; Bob's connection on two gets the room listed.
+    let event = a
+        .recv_where(|f| matches!(f, ServerFrame::MemberChanged(_)))
+        .await;
+    assert!(
+        matches!(&event, ServerFrame::MemberChanged(m)
+            if m.change == MembershipChange::Joined && m.user_id.as_str() == bob.user_id),
+        "{event:?}"
+    );
+    let listed = b.room_update_until(&room, |_| true).await;
+    assert_eq!(listed.room_id.as_str(), room);
+    b.join(&room, None).await;
+    // Used up, on either process.
+    assert_eq!(join(cid.token.clone()).await, 404);
 }
