@@ -12,6 +12,7 @@ mod account;
 mod attachments;
 mod client;
 mod error;
+mod invites;
 mod listener;
 mod moderation;
 mod profiles;

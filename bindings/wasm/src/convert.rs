@@ -3,7 +3,7 @@
 //! Every other value the browser gets is declared once, in the SDK or the protocol
 //! crate, with tsify behind their `tsify` features. `RoomSummary` (with its
 //! `LastMessage`), `UserProfile`, `RoomMember`, `RoomDetails`, `RoomBan`, `BlockedUser`,
-//! `Report`, `AttachmentLinks`, `Device` and `SignIn` cannot be: they are REST bodies, and tsify takes a
+//! `Report`, `AttachmentLinks`, `Device`, `SignIn`, `RoomInvite` and `InvitePreview` cannot be: they are REST bodies, and tsify takes a
 //! JavaScript object's shape from the type's serde derive, which for these *is* the
 //! wire format (`room_id`, `user_id`). Renaming their fields to camelCase there would change what the server
 //! and the SDK exchange; keeping snake_case would make them the only snake_case objects
@@ -383,6 +383,86 @@ impl From<chat_protocol::v1::Device> for Device {
             token_hint: d.token_hint,
             registered_at: d.registered_at,
             refreshed_at: d.refreshed_at,
+        }
+    }
+}
+
+/// An invite link of a room.
+#[derive(Debug, Clone, Serialize, Tsify)]
+#[serde(rename_all = "camelCase")]
+pub struct RoomInvite {
+    /// Its id, for `revokeInvite`.
+    pub invite_id: String,
+    /// The code to share: only in `createInvite`'s answer.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[tsify(optional)]
+    pub code: Option<String>,
+    /// The room it lets one join.
+    pub room_id: String,
+    /// Who made it.
+    pub created_by: String,
+    /// When, ms since the epoch.
+    pub created_at: i64,
+    /// Until when it works, ms since the epoch.
+    pub expires_at: i64,
+    /// How many may join with it (absent: any number).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[tsify(optional)]
+    pub max_uses: Option<u32>,
+    /// How many joined with it so far.
+    pub uses: u32,
+}
+
+impl From<chat_protocol::v1::RoomInvite> for RoomInvite {
+    fn from(i: chat_protocol::v1::RoomInvite) -> Self {
+        Self {
+            invite_id: i.invite_id,
+            code: i.code,
+            room_id: i.room_id.into_string(),
+            created_by: i.created_by.into_string(),
+            created_at: i.created_at,
+            expires_at: i.expires_at,
+            max_uses: i.max_uses,
+            uses: i.uses,
+        }
+    }
+}
+
+/// The room an invite leads to, to show before joining.
+#[derive(Debug, Clone, Serialize, Tsify)]
+#[serde(rename_all = "camelCase")]
+pub struct InvitePreview {
+    /// The room.
+    pub room_id: String,
+    /// Its name.
+    pub name: String,
+    /// Its topic (empty: none).
+    pub topic: String,
+    /// Public or private.
+    pub visibility: RoomVisibility,
+    /// How many members it has.
+    pub member_count: u64,
+    /// Its picture (absent: none).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[tsify(optional)]
+    pub avatar_id: Option<String>,
+    /// Until when the invite works, ms since the epoch.
+    pub expires_at: i64,
+    /// Whether the user is a member already.
+    pub member: bool,
+}
+
+impl From<chat_protocol::v1::InvitePreview> for InvitePreview {
+    fn from(p: chat_protocol::v1::InvitePreview) -> Self {
+        Self {
+            room_id: p.room_id.into_string(),
+            name: p.name,
+            topic: p.topic,
+            visibility: p.visibility,
+            member_count: p.member_count,
+            avatar_id: p.avatar_id.map(|id| id.into_string()),
+            expires_at: p.expires_at,
+            member: p.member,
         }
     }
 }

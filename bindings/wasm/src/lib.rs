@@ -14,6 +14,7 @@ mod attachments;
 mod client;
 mod convert;
 mod error;
+mod invites;
 mod moderation;
 mod profiles;
 mod push;

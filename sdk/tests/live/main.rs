@@ -6,6 +6,7 @@ mod harness;
 mod attachments;
 mod chat;
 mod faults;
+mod invites;
 mod moderation;
 mod profiles;
 mod push;
