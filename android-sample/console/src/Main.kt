@@ -209,6 +209,7 @@ suspend fun chat(server: Server) {
     richMessages(ann, bob, room, annSession.userId, bobEvents)
     attachments(ann, bob, room, annEvents, bobEvents, server.dir)
     profiles(ann, bob, room, annSession.userId, bobEvents)
+    invites(ann, bob)
     moderation(ann, bob, annSession, bobSession.userId, bobEvents, server.url)
     sessions(ann, bob, room, annSession, annEvents, "ann_$suffix", server.url)
     tokenProvider(server, bobSession)
