@@ -5,6 +5,7 @@
 import init, { ChatClient } from "./pkg/chat_wasm.js";
 import { clearSession, holdDatabaseLock, loadSession, saveSession } from "./session.js";
 import * as attachments from "./attachments.js";
+import * as invites from "./invites.js";
 import * as profile from "./profile.js";
 import * as push from "./push.js";
 import * as rich from "./rich.js";
@@ -103,6 +104,7 @@ function start(client, username, session) {
   state.refreshTimer = setInterval(refreshRooms, 5000);
   const last = sessionStorage.getItem("chat.room");
   if (!openLinkedRoom() && last) openRoom(JSON.parse(last));
+  openInvite();
   showPushStatus();
   loadProfile();
 }
@@ -160,6 +162,43 @@ async function setRoomPicture() {
   if (!picture || !state.room) return;
   await act(state.client.setRoomAvatar(state.room.roomId, picture), "Room picture changed.");
   $("room-picture-input").value = "";
+}
+
+/** Joins the room an invite link (`#invite=<code>`) leads to, once the user agrees. */
+async function openInvite() {
+  const client = state.client;
+  const code = client && invites.takeCode();
+  if (!code) return;
+  try {
+    const room = await client.invitePreview(code);
+    if (room.member) {
+      openRoom({ roomId: room.roomId, name: room.name });
+      return;
+    }
+    const members = `${room.memberCount} member${room.memberCount === 1 ? "" : "s"}`;
+    view.confirmAction(`Join ${room.name} (${members})?`, "Join", async () => {
+      try {
+        const roomId = await client.joinWithInvite(code);
+        await refreshRooms();
+        openRoom({ roomId, name: room.name });
+        view.notice(`You joined ${room.name}.`);
+      } catch (error) {
+        view.notice(error.message);
+      }
+    });
+  } catch (error) {
+    view.notice(error.message);
+  }
+}
+
+/** Makes an invite link to the open room and shows it to copy. */
+async function shareInvite() {
+  try {
+    const invite = await state.client.createInvite(state.room.roomId, undefined, undefined);
+    view.inviteLink(invites.linkFor(invite.code), invite.expiresAt);
+  } catch (error) {
+    view.notice(error.message);
+  }
 }
 
 /** Opens the room a notification's click links to (`#room=<id>`), if it is the user's. */
@@ -847,7 +886,9 @@ function wire() {
     rich.replying(null, state.names);
   });
   $("push-toggle").addEventListener("click", togglePush);
-  window.addEventListener("hashchange", openLinkedRoom);
+  window.addEventListener("hashchange", () => (invites.inAddress() ? openInvite() : openLinkedRoom()));
+  $("invite-button").addEventListener("click", shareInvite);
+  $("invite-close").addEventListener("click", () => { $("invite-box").hidden = true; });
   // A notification clicked while this tab is open (sw.js).
   navigator.serviceWorker?.addEventListener("message", (event) => {
     if (event.data?.type !== "open-room" || !state.client) return;

@@ -5,7 +5,7 @@
 // Network first, so a deployed update is picked up on the next online visit. The API
 // and the WebSocket are never cached.
 
-const CACHE = "chat-shell-v4";
+const CACHE = "chat-shell-v5";
 const SHELL = [
   "./",
   "index.html",
@@ -14,6 +14,8 @@ const SHELL = [
   "view.js",
   "rich.js",
   "attachments.js",
+  "profile.js",
+  "invites.js",
   "session.js",
   "push.js",
   "pkg/chat_wasm.js",

@@ -131,6 +131,8 @@ export function roomHeader(name, members, online, me, actions, pictures) {
   if (pictures) {
     $("room-avatar").replaceChildren(pictures.room());
     $("room-picture").hidden = myRole === "member" || !pictures.settable;
+    // Anyone may ask for a group's invite link; the server says no where only admins add.
+    $("invite-button").hidden = !pictures.settable;
   }
 }
 
@@ -341,4 +343,12 @@ export function typing(names) {
 export function scrollToEnd() {
   const box = $("messages");
   box.scrollTop = box.scrollHeight;
+}
+
+/** A new invite link to copy, and until when it works. */
+export function inviteLink(url, expiresAt) {
+  $("invite-box").hidden = false;
+  $("invite-link").value = url;
+  $("invite-expires").textContent = `It works until ${new Date(expiresAt).toLocaleString()}.`;
+  $("invite-link").select();
 }

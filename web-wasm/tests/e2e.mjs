@@ -18,7 +18,7 @@ import { spawn } from "node:child_process";
 import { createServer } from "node:net";
 import { createRequire } from "node:module";
 import { generateKeyPairSync } from "node:crypto";
-import { existsSync, mkdirSync, openSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, openSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 
 const { chromium } = createRequire(import.meta.url)(process.env.PLAYWRIGHT_CORE);
@@ -223,6 +223,12 @@ async function main() {
 
     // The page must be able to load without the server: wait for its service worker.
     await ann.evaluate(() => navigator.serviceWorker.ready.then(() => true));
+    // Offline, the page loads from what the service worker kept: every module of it.
+    const shell = readFileSync(join(env("WEB_ROOT"), "sw.js"), "utf8");
+    const modules = readdirSync(env("WEB_ROOT")).filter((name) => name.endsWith(".js") && name !== "sw.js");
+    check("the service worker keeps every script of the page",
+      modules.every((name) => shell.includes(`"${name}"`)),
+      modules.filter((name) => !shell.includes(`"${name}"`)).join(", "));
 
     // The server dies. Ann writes anyway, reloads, and her messages are still there.
     await server.kill();
@@ -474,6 +480,23 @@ async function main() {
       await eventually(async () => (await loaded(ann, "#room-avatar .avatar"))
         && (await ann.$$eval("#rooms .room.current img.avatar", (images) => images.length)) === 1),
       await ann.textContent("#notice"));
+    // An invite link to the group: bob opens it on his page, agrees, and is in.
+    await ann.click("#invite-button");
+    check("the group's invite link shows, to copy",
+      await eventually(async () => (await ann.inputValue("#invite-link")).includes("#invite=")),
+      await ann.textContent("#notice"));
+    const link = await ann.inputValue("#invite-link");
+    await ann.click("#invite-close");
+    await bob.goto(link);
+    check("opening it asks bob whether to join the group",
+      await eventually(async () => (await bob.isVisible("#confirm"))
+        && (await bob.textContent("#confirm-text")).includes(`Join pictures_${suffix} (1 member)?`)),
+      await bob.textContent("#confirm-text"));
+    await bob.click("#confirm-yes");
+    check("and joining opens the room on his page",
+      await eventually(async () => (await bob.textContent("#room-name")) === `pictures_${suffix}`
+        && (await bob.textContent("#notice")).includes("You joined")),
+      await bob.textContent("#notice"));
     await ann.click("#edit-profile");
     await ann.click("#profile-remove-picture");
     check("removing her picture brings back her initial on bob's page",
@@ -520,8 +543,11 @@ async function main() {
       "userProfile(userId: string): Promise<UserProfile>", "setDisplayName(displayName: string): Promise<UserProfile>",
       "setAvatar(file: Blob): Promise<UserProfile>", "removeAvatar(): Promise<UserProfile>",
       "setRoomAvatar(roomId: string, file: Blob): Promise<RoomDetails>",
-      "removeRoomAvatar(roomId: string): Promise<RoomDetails>", "avatarId?: string"];
-    check("the TypeScript types declare membership, moderation, blocks, reports, password changes, sign-ins, profiles and pictures, account deletion, rich messages and attachments",
+      "removeRoomAvatar(roomId: string): Promise<RoomDetails>", "avatarId?: string",
+      "createInvite(roomId: string, expiresInSecs?: number | null, maxUses?: number | null): Promise<RoomInvite>",
+      "invites(roomId: string): Promise<RoomInvite[]>", "revokeInvite(roomId: string, inviteId: string): Promise<void>",
+      "invitePreview(code: string): Promise<InvitePreview>", "joinWithInvite(code: string): Promise<string>"];
+    check("the TypeScript types declare membership, moderation, blocks, reports, password changes, sign-ins, profiles and pictures, invite links, account deletion, rich messages and attachments",
       moderation.every((name) => typings.includes(name)),
       moderation.filter((name) => !typings.includes(name)).join(", "));
     check("the TypeScript types declare every value the API takes, returns or sends",
