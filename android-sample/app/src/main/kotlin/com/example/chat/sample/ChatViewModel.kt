@@ -68,6 +68,11 @@ class ChatViewModel(private val user: SignedIn, val roomId: String) : ViewModel(
         onQueued()
     }
 
+    /** Makes an invite link to the room (7 days, any number of uses) and hands its code to [share]. */
+    fun shareInvite(share: (String) -> Unit) = guarded {
+        client.createInvite(roomId, null, null).code?.let(share)
+    }
+
     /** Makes the picked image ([uri], read through [resolver]) the room's picture (owners and admins). */
     fun setRoomPicture(resolver: ContentResolver, uri: Uri) = guarded {
         val file = readPickedFile(resolver, uri)

@@ -72,6 +72,13 @@ class RoomListViewModel(private val user: SignedIn) : ViewModel() {
         onOpen(roomId, other.username)
     }
 
+    /** Joins the room behind an invite code someone shared, and opens it. */
+    fun joinWithInvite(code: String, onOpen: (String, String) -> Unit) = act {
+        val room = client.invitePreview(code.trim())
+        val roomId = client.joinWithInvite(code.trim())
+        onOpen(roomId, room.name)
+    }
+
     /** Creates a public room anyone can join. */
     fun createPublic(name: String, onOpen: (String, String) -> Unit) = act {
         val roomId = client.createRoom(name.trim(), RoomVisibility.PUBLIC, emptyList())

@@ -1,5 +1,6 @@
 package com.example.chat.sample.ui
 
+import android.content.Intent
 import androidx.activity.compose.rememberLauncherForActivityResult
 import androidx.activity.result.PickVisualMediaRequest
 import androidx.activity.result.contract.ActivityResultContracts
@@ -76,6 +77,7 @@ fun ChatScreen(user: SignedIn, roomId: String, roomName: String, onBack: () -> U
     var saving by rememberSaveable { mutableStateOf<String?>(null) }
     // The application's: the model's reading or writing may outlast this activity (a
     // rotation) and must not hold on to it; the pickers grant their Uris to the app.
+    val context = LocalContext.current
     val files = LocalContext.current.applicationContext.contentResolver
     val saveFile = rememberLauncherForActivityResult(
         ActivityResultContracts.CreateDocument("application/octet-stream"),
@@ -254,6 +256,13 @@ fun ChatScreen(user: SignedIn, roomId: String, roomName: String, onBack: () -> U
             // neither: its picture is the other member's).
             onPicture = {
                 pickRoomPicture.launch(PickVisualMediaRequest(ActivityResultContracts.PickVisualMedia.ImageOnly))
+            },
+            onInvite = {
+                model.shareInvite { code ->
+                    val text = "Join $roomName in the chat app with this invite code: $code"
+                    val send = Intent(Intent.ACTION_SEND).setType("text/plain").putExtra(Intent.EXTRA_TEXT, text)
+                    context.startActivity(Intent.createChooser(send, "Share invite"))
+                }
             },
         )
     }

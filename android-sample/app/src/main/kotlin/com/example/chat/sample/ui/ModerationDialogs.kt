@@ -59,7 +59,8 @@ fun ConfirmDialog(title: String, text: String, confirm: String, onDismiss: () ->
 /**
  * The room's members with their pictures and roles. An owner or admin gets "Remove"
  * and "Ban" for the members they outrank (admins act on members; the owner on admins
- * too), and "Room picture" ([onPicture]; a direct room has no owner or admin).
+ * too), and "Room picture" ([onPicture]; a direct room has no owner or admin); anyone
+ * may ask for an invite link to share ([onInvite]).
  */
 @Composable
 fun RoomInfoDialog(
@@ -70,6 +71,7 @@ fun RoomInfoDialog(
     onRemove: (RoomMember) -> Unit,
     onBan: (RoomMember) -> Unit,
     onPicture: (() -> Unit)?,
+    onInvite: () -> Unit,
 ) {
     val myRole = members.firstOrNull { it.userId == me }?.role ?: MemberRole.MEMBER
     fun outranks(other: MemberRole) = when (myRole) {
@@ -105,8 +107,12 @@ fun RoomInfoDialog(
         },
         confirmButton = { TextButton(onClick = onDismiss) { Text("Close") } },
         dismissButton = {
-            if (onPicture != null && myRole != MemberRole.MEMBER) {
-                TextButton(onClick = onPicture) { Text("Room picture") }
+            Row {
+                // Where only admins may add members, the server refuses a member's invite.
+                TextButton(onClick = onInvite) { Text("Invite link") }
+                if (onPicture != null && myRole != MemberRole.MEMBER) {
+                    TextButton(onClick = onPicture) { Text("Room picture") }
+                }
             }
         },
     )

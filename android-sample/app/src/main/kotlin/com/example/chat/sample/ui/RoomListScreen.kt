@@ -118,6 +118,7 @@ fun RoomListScreen(
             onDismiss = { creating = false },
             onDirect = { name -> creating = false; model.startDirect(name, onOpenRoom) },
             onPublic = { name -> creating = false; model.createPublic(name, onOpenRoom) },
+            onInvite = { code -> creating = false; model.joinWithInvite(code, onOpenRoom) },
         )
     }
     if (deleting) {
@@ -196,9 +197,17 @@ private fun RoomRow(user: SignedIn, room: RoomSummary, onClick: () -> Unit) {
     )
 }
 
-/** One field: a username opens a direct conversation, or a name creates a public room. */
+/**
+ * One field: a username opens a direct conversation, a name creates a public room, or
+ * an invite code someone shared joins their room.
+ */
 @Composable
-private fun NewConversationDialog(onDismiss: () -> Unit, onDirect: (String) -> Unit, onPublic: (String) -> Unit) {
+private fun NewConversationDialog(
+    onDismiss: () -> Unit,
+    onDirect: (String) -> Unit,
+    onPublic: (String) -> Unit,
+    onInvite: (String) -> Unit,
+) {
     var text by remember { mutableStateOf("") }
     AlertDialog(
         onDismissRequest = onDismiss,
@@ -207,7 +216,7 @@ private fun NewConversationDialog(onDismiss: () -> Unit, onDirect: (String) -> U
             OutlinedTextField(
                 value = text,
                 onValueChange = { text = it },
-                label = { Text("Username, or a new room's name") },
+                label = { Text("Username, a new room's name, or an invite code") },
                 singleLine = true,
             )
         },
@@ -215,7 +224,10 @@ private fun NewConversationDialog(onDismiss: () -> Unit, onDirect: (String) -> U
             TextButton(onClick = { onDirect(text) }, enabled = text.isNotBlank()) { Text("Message user") }
         },
         dismissButton = {
-            TextButton(onClick = { onPublic(text) }, enabled = text.isNotBlank()) { Text("Create room") }
+            Row {
+                TextButton(onClick = { onInvite(text) }, enabled = text.isNotBlank()) { Text("Join with code") }
+                TextButton(onClick = { onPublic(text) }, enabled = text.isNotBlank()) { Text("Create room") }
+            }
         },
     )
 }
