@@ -5,6 +5,7 @@ import SwiftUI
 /// The room's members with their pictures and roles. An owner or admin can remove or ban
 /// the members they outrank (admins act on members; the owner on admins too), and set
 /// the room's picture (a direct room has neither: its picture is the other member's).
+/// Anyone may ask for an invite link to share.
 struct RoomInfoView: View {
     @ObservedObject var timeline: RoomTimeline
     let client: ChatClient
@@ -12,6 +13,8 @@ struct RoomInfoView: View {
     let onError: (String) -> Void
     @Environment(\.dismiss) private var dismiss
     @State private var picture: PhotosPickerItem?
+    /// A new invite's code, to share (shown once).
+    @State private var inviteCode: String?
 
     var body: some View {
         NavigationStack {
@@ -36,6 +39,14 @@ struct RoomInfoView: View {
                 }
             }
             .navigationTitle("Members")
+            .sheet(isPresented: Binding(get: { inviteCode != nil }, set: { if !$0 { inviteCode = nil } })) {
+                if let code = inviteCode {
+                    ShareLink(item: "Join the room in the chat app with this invite code: \(code)") {
+                        Label("Share invite code \(code)", systemImage: "square.and.arrow.up")
+                    }
+                    .padding()
+                }
+            }
             .onChange(of: picture) { item in
                 guard let item else { return }
                 picture = nil
@@ -45,6 +56,16 @@ struct RoomInfoView: View {
                 }
             }
             .toolbar {
+                // Where only admins may add members, the server refuses a member's invite.
+                ToolbarItem(placement: .secondaryAction) {
+                    Button("Invite link") {
+                        act {
+                            let invite = try await client.createInvite(
+                                roomId: timeline.roomId, expiresInSecs: nil, maxUses: nil)
+                            inviteCode = invite.code
+                        }
+                    }
+                }
                 if myRole != .member {
                     ToolbarItem(placement: .primaryAction) {
                         PhotosPicker("Room picture", selection: $picture, matching: .images)

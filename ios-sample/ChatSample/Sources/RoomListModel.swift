@@ -62,6 +62,16 @@ final class RoomListModel: ObservableObject {
         }
     }
 
+    /// Joins the room behind an invite code someone shared.
+    func join(inviteCode code: String) async -> RoomSummary? {
+        await act {
+            let trimmed = code.trimmingCharacters(in: .whitespaces)
+            let room = try await user.client.invitePreview(code: trimmed)
+            let roomId = try await user.client.joinWithInvite(code: trimmed)
+            return newRoom(roomId, name: room.name, visibility: room.visibility, kind: .group)
+        }
+    }
+
     /// Joins a public room.
     func join(_ room: RoomSummary) async -> RoomSummary? {
         await act {

@@ -104,7 +104,7 @@ struct RoomListView: View {
                 ProfileView(client: user.client)
             }
             .alert("New conversation", isPresented: $creating) {
-                TextField("Username, or a new room's name", text: $newName)
+                TextField("Username, a new room's name, or an invite code", text: $newName)
                     .textInputAutocapitalization(.never)
                 Button("Message user") {
                     let name = newName
@@ -113,6 +113,10 @@ struct RoomListView: View {
                 Button("Create room") {
                     let name = newName
                     Task { if let room = await rooms.createPublic(named: name) { open(room) } }
+                }
+                Button("Join with invite code") {
+                    let code = newName
+                    Task { if let room = await rooms.join(inviteCode: code) { open(room) } }
                 }
                 Button("Cancel", role: .cancel) {}
             }
