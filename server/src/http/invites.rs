@@ -27,6 +27,9 @@ const DEFAULT_LIFETIME: Duration = Duration::from_secs(7 * 24 * 3600);
 const LIFETIMES: std::ops::RangeInclusive<u64> = 60..=30 * 24 * 3600;
 /// The most users one invite may let in.
 const MAX_USES: u32 = 1000;
+/// The most invites of one room that may work at once: each is a row until it expires,
+/// and a member who may invite could otherwise make them without end.
+pub const MAX_WORKING_INVITES: u32 = 100;
 /// The longest code accepted in a path (the server makes 32 hex digits).
 const MAX_CODE_LEN: usize = 128;
 
@@ -44,6 +47,7 @@ const MAX_CODE_LEN: usize = 128;
         (status = 401, description = "`unauthorized`: no valid `Authorization: Bearer` token", body = ApiError, headers(("WWW-Authenticate" = String, description = "`Bearer`"))),
         (status = 403, description = "`forbidden`: not a member who may add members, or a direct room", body = ApiError),
         (status = 404, description = "`not_found`: no such room", body = ApiError),
+        (status = 409, description = "`conflict`: the room has 100 invites that still work", body = ApiError),
         (status = 413, description = "`too_large`: the body is larger than `--max-body-bytes`", body = ApiError),
     )
 )]
@@ -83,7 +87,15 @@ pub async fn create(
         expires_at: created_at.saturating_add(lifetime_ms),
         max_uses: request.max_uses,
     };
-    state.store().create_invite(&invite).await?;
+    if !state
+        .store()
+        .create_invite(&invite, MAX_WORKING_INVITES)
+        .await?
+    {
+        return Err(Error::conflict(
+            "this room has 100 invites that still work; revoke some first",
+        ));
+    }
     Ok((
         StatusCode::CREATED,
         Json(RoomInvite {

@@ -17,6 +17,9 @@ fn invite(id: &str, room_id: &str, expires_at: i64, max_uses: Option<u32>) -> Ne
     }
 }
 
+/// The cap of [`Store::create_invite`] that these tests never reach.
+const CAP: u32 = 100;
+
 fn join(room_id: &str, user_id: &str, code_hash: &str, now: i64) -> MembershipWrite {
     MembershipWrite {
         room_id: room_id.to_owned(),
@@ -38,11 +41,11 @@ async fn a_join_spends_a_use_and_an_invite_stops_when_expired_used_up_or_revoked
     room(store, "g", "ann", &[]).await;
     room(store, "other", "ann", &[]).await;
     store
-        .create_invite(&invite("once", "g", 1_000, Some(1)))
+        .create_invite(&invite("once", "g", 1_000, Some(1)), CAP)
         .await
         .unwrap();
     store
-        .create_invite(&invite("open", "g", 1_000, None))
+        .create_invite(&invite("open", "g", 1_000, None), CAP)
         .await
         .unwrap();
 
@@ -122,7 +125,7 @@ async fn a_join_spends_a_use_and_an_invite_stops_when_expired_used_up_or_revoked
 
     // Revoked: by its maker or a moderator only.
     store
-        .create_invite(&invite("later", "g", 5_000, None))
+        .create_invite(&invite("later", "g", 5_000, None), CAP)
         .await
         .unwrap();
     assert!(
@@ -144,10 +147,46 @@ async fn a_join_spends_a_use_and_an_invite_stops_when_expired_used_up_or_revoked
         .await;
     assert!(matches!(refused, Err(Error::InviteUnusable)), "{refused:?}");
 
+    // A room has at most the cap of working invites (a used-up or expired one does not
+    // count).
+    for n in 0..2 {
+        assert!(
+            store
+                .create_invite(&invite(&format!("c{n}"), "other", 5_000, None), 2)
+                .await
+                .unwrap()
+        );
+    }
+    assert!(
+        !store
+            .create_invite(&invite("c2", "other", 5_000, None), 2)
+            .await
+            .unwrap()
+    );
+    assert!(
+        store
+            .invite_preview("hash-c2", "dan", 200)
+            .await
+            .unwrap()
+            .is_none()
+    );
+    assert!(
+        store
+            .revoke_invite("other", "c0", "ann", true)
+            .await
+            .unwrap()
+    );
+    assert!(
+        store
+            .create_invite(&invite("c2", "other", 5_000, None), 2)
+            .await
+            .unwrap()
+    );
+
     // Expired rows are purged; a deleted room takes its invites along.
     assert_eq!(store.purge_expired_invites(2_000, 100).await.unwrap(), 2);
     store
-        .create_invite(&invite("gone", "g", 9_000, None))
+        .create_invite(&invite("gone", "g", 9_000, None), CAP)
         .await
         .unwrap();
     store.delete_room("g").await.unwrap();
@@ -169,7 +208,7 @@ async fn the_banned_get_no_use_of_an_invite() {
     }
     room(store, "g", "ann", &[]).await;
     store
-        .create_invite(&invite("open", "g", 1_000, Some(5)))
+        .create_invite(&invite("open", "g", 1_000, Some(5)), CAP)
         .await
         .unwrap();
     let ban = MembershipWrite {

@@ -571,8 +571,9 @@ pub trait Store: Send + Sync + std::fmt::Debug + 'static {
     ) -> Result<Option<String>>;
     /// Deletes up to `limit` reset tokens that expired before `now`; returns how many.
     async fn purge_expired_password_resets(&self, now: i64, limit: u32) -> Result<u64>;
-    /// Records an invite link of a room (its code's hash only).
-    async fn create_invite(&self, invite: &NewInvite) -> Result<()>;
+    /// Records an invite link of a room (its code's hash only); false (nothing
+    /// recorded) when the room has `cap` invites that still work.
+    async fn create_invite(&self, invite: &NewInvite, cap: u32) -> Result<bool>;
     /// The room's invites that still work at `now`, newest first.
     async fn room_invites(&self, room_id: &str, now: i64) -> Result<Vec<RoomInvite>>;
     /// Revokes an invite of the room, if `by` made it or `moderator` is true; false when

@@ -342,5 +342,34 @@ async fn invites_are_refused_where_the_rules_say_and_refusals_change_nothing() {
     )
     .await;
     assert_eq!(status, 401);
+
+    // At most 100 working invites per room (the server's `MAX_WORKING_INVITES`): one
+    // works already.
+    for n in 1..100 {
+        let (status, _) = call(
+            &server,
+            reqwest::Method::POST,
+            &ann.token,
+            &invites,
+            json!({}),
+        )
+        .await;
+        assert_eq!(status, 201, "invite {n}");
+    }
+    let (status, answer) = call(
+        &server,
+        reqwest::Method::POST,
+        &ann.token,
+        &invites,
+        json!({}),
+    )
+    .await;
+    assert_eq!(
+        (status, answer["code"].as_str()),
+        (409, Some("conflict")),
+        "{answer}"
+    );
+    let (_, list) = server.get_json(&ann.token, &invites).await;
+    assert_eq!(list["invites"].as_array().unwrap().len(), 100);
     server.stop().await;
 }

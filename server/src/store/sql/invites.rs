@@ -17,9 +17,13 @@ const COLUMNS: &str =
 /// Whether invite `i` still works at `$2`.
 const USABLE: &str = "i.expires_at > $2 AND (i.max_uses IS NULL OR i.uses < i.max_uses)";
 
-const INSERT: &str = "INSERT INTO room_invites
+/// Records an invite unless room `$3` has `$8` that still work at `$5` already.
+const INSERT_UNDER_CAP: &str = "INSERT INTO room_invites
      (id, code_hash, room_id, created_by, created_at, expires_at, max_uses)
-     VALUES ($1, $2, $3, $4, $5, $6, $7)";
+     SELECT $1, $2, $3, $4, $5, $6, $7
+     WHERE (SELECT COUNT(*) FROM room_invites w
+            WHERE w.room_id = $3 AND w.expires_at > $5
+              AND (w.max_uses IS NULL OR w.uses < w.max_uses)) < $8";
 
 /// Revokes invite `$2` of room `$1`, if `$3` made it or `$4` is 1 (a moderator).
 const REVOKE: &str = "DELETE FROM room_invites
@@ -40,8 +44,8 @@ where
     for<'r> &'r str: ColumnIndex<DB::Row>,
     usize: ColumnIndex<DB::Row>,
 {
-    pub(super) async fn insert_invite(&self, invite: &NewInvite) -> Result<()> {
-        sqlx::query::<DB>(INSERT)
+    pub(super) async fn insert_invite(&self, invite: &NewInvite, cap: u32) -> Result<bool> {
+        let inserted = sqlx::query::<DB>(INSERT_UNDER_CAP)
             .bind(invite.id.as_str())
             .bind(invite.code_hash.as_str())
             .bind(invite.room_id.as_str())
@@ -49,9 +53,10 @@ where
             .bind(invite.created_at)
             .bind(invite.expires_at)
             .bind(invite.max_uses.map(i64::from))
+            .bind(i64::from(cap))
             .execute(&self.pool)
             .await?;
-        Ok(())
+        Ok(DB::rows_affected(&inserted) == 1)
     }
 
     pub(super) async fn usable_invites_of(

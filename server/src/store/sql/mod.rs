@@ -570,8 +570,8 @@ where
         self.purge_expired_resets(now, limit).await
     }
 
-    async fn create_invite(&self, invite: &NewInvite) -> Result<()> {
-        self.insert_invite(invite).await
+    async fn create_invite(&self, invite: &NewInvite, cap: u32) -> Result<bool> {
+        self.insert_invite(invite, cap).await
     }
 
     async fn room_invites(&self, room_id: &str, now: i64) -> Result<Vec<RoomInvite>> {
