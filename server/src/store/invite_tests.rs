@@ -200,6 +200,79 @@ async fn a_join_spends_a_use_and_an_invite_stops_when_expired_used_up_or_revoked
 }
 
 #[tokio::test]
+async fn an_invite_stops_working_when_its_maker_may_no_longer_add_members() {
+    let opened = open().await;
+    let store = opened.store.as_ref();
+    for id in ["ann", "bob", "cid", "dan"] {
+        user(store, id).await;
+    }
+    room(store, "g", "ann", &["bob"]).await;
+    let by_bob = |id: &str| NewInvite {
+        created_by: "bob".into(),
+        ..invite(id, "g", 1_000, None)
+    };
+    store.create_invite(&by_bob("bobs"), CAP).await.unwrap();
+    // Where only admins may add, a plain member's invite lets nobody in.
+    let admins_add = MembershipWrite {
+        room_id: "g".into(),
+        actor: "ann".into(),
+        action: MembershipAction::Update(RoomSettings {
+            who_can_add: Some(chat_protocol::v1::WhoCanAdd::Admins),
+            ..RoomSettings::default()
+        }),
+        now: 20,
+    };
+    store.change_membership(admins_add).await.unwrap();
+    assert!(
+        store
+            .invite_preview("hash-bobs", "cid", 30)
+            .await
+            .unwrap()
+            .is_none()
+    );
+    assert!(
+        store.room_invites("g", 30).await.unwrap().is_empty(),
+        "not listed either"
+    );
+    let refused = store
+        .change_membership(join("g", "cid", "hash-bobs", 30))
+        .await;
+    assert!(matches!(refused, Err(Error::InviteUnusable)), "{refused:?}");
+    // Made an admin, his invites work again; removed, they stop.
+    let promote = MembershipWrite {
+        room_id: "g".into(),
+        actor: "ann".into(),
+        action: MembershipAction::SetRole {
+            user_id: "bob".into(),
+            role: MemberRole::Admin,
+        },
+        now: 40,
+    };
+    store.change_membership(promote).await.unwrap();
+    assert_eq!(
+        store
+            .change_membership(join("g", "cid", "hash-bobs", 50))
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
+    let kick = MembershipWrite {
+        room_id: "g".into(),
+        actor: "ann".into(),
+        action: MembershipAction::Remove {
+            user_id: "bob".into(),
+        },
+        now: 60,
+    };
+    store.change_membership(kick).await.unwrap();
+    let refused = store
+        .change_membership(join("g", "dan", "hash-bobs", 70))
+        .await;
+    assert!(matches!(refused, Err(Error::InviteUnusable)), "{refused:?}");
+}
+
+#[tokio::test]
 async fn the_banned_get_no_use_of_an_invite() {
     let opened = open().await;
     let store = opened.store.as_ref();

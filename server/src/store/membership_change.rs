@@ -72,10 +72,15 @@ const UPDATE_SETTINGS: &str = "UPDATE rooms SET name = COALESCE($2, name),
     topic = COALESCE($3, topic), who_can_add = COALESCE($4, who_can_add) WHERE id = $1";
 
 /// Spends a use of the invite whose code hashes to `$1`, if it is room `$2`'s and still
-/// works at `$3`; returns its id when it did.
+/// works at `$3`: unexpired, not used up, and its maker still a member who may add
+/// others (a kicked member's or a demoted admin's invites stop working); returns its id
+/// when it did.
 const SPEND_INVITE: &str = "UPDATE room_invites SET uses = uses + 1
     WHERE code_hash = $1 AND room_id = $2 AND expires_at > $3
       AND (max_uses IS NULL OR uses < max_uses)
+      AND EXISTS (SELECT 1 FROM room_members mk JOIN rooms mr ON mr.id = mk.room_id
+                  WHERE mk.room_id = $2 AND mk.user_id = room_invites.created_by
+                    AND (mr.who_can_add = 'members' OR mk.role IN ('owner', 'admin')))
     RETURNING id";
 
 /// Sets the room's picture (`$1` the room, `$2` the attachment; NULL removes it).

@@ -191,6 +191,37 @@ async fn an_invite_lets_its_holders_into_a_private_room_until_used_up_or_revoked
         3,
         "ann, bob and cid: {members}"
     );
+
+    // Bob, a member, makes one of his own; once he is removed it lets nobody in.
+    let (status, bobs) = call(
+        &server,
+        reqwest::Method::POST,
+        &bob.token,
+        &invites,
+        json!({}),
+    )
+    .await;
+    assert_eq!(status, 201, "{bobs}");
+    let bobs_join = format!("/v1/invites/{}/join", bobs["code"].as_str().unwrap());
+    let kick = format!("/v1/rooms/{room}/members/{}", bob.user_id);
+    let (status, _) = call(
+        &server,
+        reqwest::Method::DELETE,
+        &ann.token,
+        &kick,
+        Value::Null,
+    )
+    .await;
+    assert_eq!(status, 204);
+    let (status, _) = call(
+        &server,
+        reqwest::Method::POST,
+        &dan.token,
+        &bobs_join,
+        Value::Null,
+    )
+    .await;
+    assert_eq!(status, 404, "the invite of a removed member");
     server.stop().await;
 }
 

@@ -14,8 +14,12 @@ use crate::store::rows::to_u64;
 const COLUMNS: &str =
     "i.id, i.room_id, i.created_by, i.created_at, i.expires_at, i.max_uses, i.uses";
 
-/// Whether invite `i` still works at `$2`.
-const USABLE: &str = "i.expires_at > $2 AND (i.max_uses IS NULL OR i.uses < i.max_uses)";
+/// Whether invite `i` still works at `$2`: unexpired, not used up, and its maker still
+/// a member who may add others ([`MAKER_MAY_ADD`]).
+const USABLE: &str = "i.expires_at > $2 AND (i.max_uses IS NULL OR i.uses < i.max_uses)
+     AND EXISTS (SELECT 1 FROM room_members mk JOIN rooms mr ON mr.id = mk.room_id
+                 WHERE mk.room_id = i.room_id AND mk.user_id = i.created_by
+                   AND (mr.who_can_add = 'members' OR mk.role IN ('owner', 'admin')))";
 
 /// Records an invite unless room `$3` has `$8` that still work at `$5` already.
 const INSERT_UNDER_CAP: &str = "INSERT INTO room_invites
