@@ -217,7 +217,7 @@ async fn an_invite_stops_working_when_its_maker_may_no_longer_add_members() {
         room_id: "g".into(),
         actor: "ann".into(),
         action: MembershipAction::Update(RoomSettings {
-            who_can_add: Some(chat_protocol::v1::WhoCanAdd::Admins),
+            who_can_add: Some(WhoCanAdd::Admins),
             ..RoomSettings::default()
         }),
         now: 20,
