@@ -18,6 +18,16 @@ async fn call(
     send_json(server, method, Some(token), path, body).await
 }
 
+/// A `POST` of `body` to `path` as `token`: status and answer.
+async fn post(server: &TestServer, token: &str, path: &str, body: Value) -> (u16, Value) {
+    call(server, reqwest::Method::POST, token, path, body).await
+}
+
+/// A `DELETE` of `path` as `token`: status and answer.
+async fn delete(server: &TestServer, token: &str, path: &str) -> (u16, Value) {
+    call(server, reqwest::Method::DELETE, token, path, Value::Null).await
+}
+
 #[tokio::test]
 async fn an_invite_lets_its_holders_into_a_private_room_until_used_up_or_revoked() {
     let server = TestServer::start().await;
@@ -33,14 +43,7 @@ async fn an_invite_lets_its_holders_into_a_private_room_until_used_up_or_revoked
 
     let invites = format!("/v1/rooms/{room}/invites");
     let before = i64::try_from(now_secs()).unwrap() * 1000;
-    let (status, invite) = call(
-        &server,
-        reqwest::Method::POST,
-        &ann.token,
-        &invites,
-        json!({"max_uses": 2}),
-    )
-    .await;
+    let (status, invite) = post(&server, &ann.token, &invites, json!({"max_uses": 2})).await;
     assert_eq!(status, 201, "{invite}");
     let code = invite["code"].as_str().expect("the code, once").to_owned();
     assert_eq!(code.len(), 32);
@@ -69,14 +72,7 @@ async fn an_invite_lets_its_holders_into_a_private_room_until_used_up_or_revoked
         (Some("club"), Some("private"), Some(1), Some(false))
     );
     let join_path = format!("/v1/invites/{code}/join");
-    let (status, joined) = call(
-        &server,
-        reqwest::Method::POST,
-        &bob.token,
-        &join_path,
-        Value::Null,
-    )
-    .await;
+    let (status, joined) = post(&server, &bob.token, &join_path, Value::Null).await;
     assert_eq!(
         (status, joined["room_id"].as_str()),
         (200, Some(room.as_str())),
@@ -96,14 +92,7 @@ async fn an_invite_lets_its_holders_into_a_private_room_until_used_up_or_revoked
     assert_eq!(listed.name, "club");
     b.join(&room, None).await;
     // Again: a member spends no use.
-    let (status, _) = call(
-        &server,
-        reqwest::Method::POST,
-        &bob.token,
-        &join_path,
-        Value::Null,
-    )
-    .await;
+    let (status, _) = post(&server, &bob.token, &join_path, Value::Null).await;
     assert_eq!(status, 200);
     let (_, list) = server.get_json(&ann.token, &invites).await;
     assert_eq!(list["invites"][0]["uses"], 1, "{list}");
@@ -113,23 +102,9 @@ async fn an_invite_lets_its_holders_into_a_private_room_until_used_up_or_revoked
     );
 
     // The second use is Cid's; Dan finds it used up.
-    let (status, _) = call(
-        &server,
-        reqwest::Method::POST,
-        &cid.token,
-        &join_path,
-        Value::Null,
-    )
-    .await;
+    let (status, _) = post(&server, &cid.token, &join_path, Value::Null).await;
     assert_eq!(status, 200);
-    let (status, answer) = call(
-        &server,
-        reqwest::Method::POST,
-        &dan.token,
-        &join_path,
-        Value::Null,
-    )
-    .await;
+    let (status, answer) = post(&server, &dan.token, &join_path, Value::Null).await;
     assert_eq!(
         (status, answer["code"].as_str()),
         (404, Some("not_found")),
@@ -143,40 +118,18 @@ async fn an_invite_lets_its_holders_into_a_private_room_until_used_up_or_revoked
     assert_eq!(list["invites"], json!([]), "a used-up invite is not listed");
 
     // Revoked: a plain member may revoke only their own; Ann any.
-    let (_, second) = call(
-        &server,
-        reqwest::Method::POST,
-        &ann.token,
-        &invites,
-        json!({}),
-    )
-    .await;
+    let (_, second) = post(&server, &ann.token, &invites, json!({})).await;
     let (second_id, second_code) = (
         second["invite_id"].as_str().unwrap().to_owned(),
         second["code"].as_str().unwrap().to_owned(),
     );
     let revoke = format!("{invites}/{second_id}");
-    let (status, _) = call(
-        &server,
-        reqwest::Method::DELETE,
-        &bob.token,
-        &revoke,
-        Value::Null,
-    )
-    .await;
+    let (status, _) = delete(&server, &bob.token, &revoke).await;
     assert_eq!(status, 404, "not bob's to revoke");
-    let (status, _) = call(
-        &server,
-        reqwest::Method::DELETE,
-        &ann.token,
-        &revoke,
-        Value::Null,
-    )
-    .await;
+    let (status, _) = delete(&server, &ann.token, &revoke).await;
     assert_eq!(status, 204);
-    let (status, _) = call(
+    let (status, _) = post(
         &server,
-        reqwest::Method::POST,
         &dan.token,
         &format!("/v1/invites/{second_code}/join"),
         Value::Null,
@@ -193,34 +146,13 @@ async fn an_invite_lets_its_holders_into_a_private_room_until_used_up_or_revoked
     );
 
     // Bob, a member, makes one of his own; once he is removed it lets nobody in.
-    let (status, bobs) = call(
-        &server,
-        reqwest::Method::POST,
-        &bob.token,
-        &invites,
-        json!({}),
-    )
-    .await;
+    let (status, bobs) = post(&server, &bob.token, &invites, json!({})).await;
     assert_eq!(status, 201, "{bobs}");
     let bobs_join = format!("/v1/invites/{}/join", bobs["code"].as_str().unwrap());
     let kick = format!("/v1/rooms/{room}/members/{}", bob.user_id);
-    let (status, _) = call(
-        &server,
-        reqwest::Method::DELETE,
-        &ann.token,
-        &kick,
-        Value::Null,
-    )
-    .await;
+    let (status, _) = delete(&server, &ann.token, &kick).await;
     assert_eq!(status, 204);
-    let (status, _) = call(
-        &server,
-        reqwest::Method::POST,
-        &dan.token,
-        &bobs_join,
-        Value::Null,
-    )
-    .await;
+    let (status, _) = post(&server, &dan.token, &bobs_join, Value::Null).await;
     assert_eq!(status, 404, "the invite of a removed member");
     server.stop().await;
 }
@@ -310,38 +242,22 @@ async fn invites_are_refused_where_the_rules_say_and_refusals_change_nothing() {
     )
     .await;
     assert_eq!(status, 200);
-    let (status, _) = call(
-        &server,
-        reqwest::Method::POST,
-        &bob.token,
-        &invites,
-        json!({}),
-    )
-    .await;
+    let (status, _) = post(&server, &bob.token, &invites, json!({})).await;
     assert_eq!(status, 403);
 
     // The banned get nothing from a working invite, and spend no use of it.
-    let (status, _) = call(
+    let (status, _) = post(
         &server,
-        reqwest::Method::POST,
         &ann.token,
         &format!("/v1/rooms/{room}/bans"),
         json!({"user_id": eve.user_id}),
     )
     .await;
     assert_eq!(status, 204);
-    let (_, invite) = call(
-        &server,
-        reqwest::Method::POST,
-        &ann.token,
-        &invites,
-        json!({"max_uses": 1}),
-    )
-    .await;
+    let (_, invite) = post(&server, &ann.token, &invites, json!({"max_uses": 1})).await;
     let code = invite["code"].as_str().unwrap();
-    let (status, answer) = call(
+    let (status, answer) = post(
         &server,
-        reqwest::Method::POST,
         &eve.token,
         &format!("/v1/invites/{code}/join"),
         Value::Null,
@@ -364,9 +280,8 @@ async fn invites_are_refused_where_the_rules_say_and_refusals_change_nothing() {
         let (status, _) = server.get_json(&eve.token, &path).await;
         assert_eq!(status, want, "{path}");
     }
-    let (status, _) = call(
+    let (status, _) = post(
         &server,
-        reqwest::Method::POST,
         "not a token",
         &format!("/v1/invites/{code}/join"),
         Value::Null,
@@ -377,24 +292,10 @@ async fn invites_are_refused_where_the_rules_say_and_refusals_change_nothing() {
     // At most 100 working invites per room (the server's `MAX_WORKING_INVITES`): one
     // works already.
     for n in 1..100 {
-        let (status, _) = call(
-            &server,
-            reqwest::Method::POST,
-            &ann.token,
-            &invites,
-            json!({}),
-        )
-        .await;
+        let (status, _) = post(&server, &ann.token, &invites, json!({})).await;
         assert_eq!(status, 201, "invite {n}");
     }
-    let (status, answer) = call(
-        &server,
-        reqwest::Method::POST,
-        &ann.token,
-        &invites,
-        json!({}),
-    )
-    .await;
+    let (status, answer) = post(&server, &ann.token, &invites, json!({})).await;
     assert_eq!(
         (status, answer["code"].as_str()),
         (409, Some("conflict")),
