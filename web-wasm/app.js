@@ -26,6 +26,7 @@ const state = {
   typing: new Map(), // userId -> timeout, for the open room
   members: [],
   profile: null, // the user's own UserProfile
+  headerPicture: undefined, // the open room's picture as the header shows it
   mine: [],
   joinable: [],
   connection: { state: "disconnected" },
@@ -275,8 +276,10 @@ function renderRoomList() {
   state.joinable = state.joinable.filter((room) => !mineIds.has(room.roomId));
   view.rooms(state.mine, state.joinable, state.room?.roomId, (room) => openRoomFromList(room), roomPicture);
   renderMute();
-  // A room's picture can change in the list (its settings, or a direct room's other member).
-  if (state.room) renderHeader();
+  // The open room's picture can change in the list (its settings, or a direct room's
+  // other member): only then is the header drawn again.
+  const listed = state.room && state.mine.find((room) => room.roomId === state.room.roomId);
+  if (listed && listed.avatarId !== state.headerPicture) renderHeader();
 }
 
 /** A room's picture in the list and the header: its own, or a direct room's other member's. */
@@ -349,6 +352,7 @@ async function loadMembers() {
 function renderHeader() {
   if (!state.room) return;
   const listed = state.mine.find((room) => room.roomId === state.room.roomId);
+  state.headerPicture = listed?.avatarId;
   const pictures = {
     room: () => roomPicture(listed ?? state.room),
     member: (member) => profile.avatar(state.client, member.avatarId, member.displayName || member.username),

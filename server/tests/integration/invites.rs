@@ -270,6 +270,13 @@ async fn invites_are_refused_where_the_rules_say_and_refusals_change_nothing() {
     );
     let (_, list) = server.get_json(&ann.token, &invites).await;
     assert_eq!(list["invites"][0]["uses"], 0);
+    let (status, _) = delete(
+        &server,
+        &ann.token,
+        &format!("{invites}/{}", "x".repeat(129)),
+    )
+    .await;
+    assert_eq!(status, 400, "a malformed invite id");
     for (path, want) in [
         (format!("/v1/invites/{}", "x".repeat(129)), 400),
         (

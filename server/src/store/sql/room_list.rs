@@ -34,18 +34,8 @@ const BASE_COLUMNS: &str = "r.id, r.name, r.visibility, r.last_seq, r.created_at
 /// user): the unread count, a direct room's peer name and picture and the last visible message,
 /// neither counting messages from users `$1` blocked.
 const PAGE_COLUMNS: &str = "t.*,
-    CASE WHEN t.visibility = 'direct' THEN
-        (SELECT COALESCE(u.display_name, u.username)
-         FROM room_members peer JOIN users u ON u.id = peer.user_id
-         WHERE peer.room_id = t.id AND peer.user_id <> $1
-         ORDER BY peer.user_id LIMIT 1)
-    END AS peer_name,
-    CASE WHEN t.visibility = 'direct' THEN
-        (SELECT u.avatar_id
-         FROM room_members peer JOIN users u ON u.id = peer.user_id
-         WHERE peer.room_id = t.id AND peer.user_id <> $1
-         ORDER BY peer.user_id LIMIT 1)
-    ELSE t.room_avatar_id END AS avatar_id,
+    COALESCE(pu.display_name, pu.username) AS peer_name,
+    CASE WHEN t.visibility = 'direct' THEN pu.avatar_id ELSE t.room_avatar_id END AS avatar_id,
     CASE WHEN t.member IS NULL THEN CAST(0 AS BIGINT) ELSE
         (SELECT COUNT(*) FROM messages x
          WHERE x.room_id = t.id AND x.seq > t.read_seq
@@ -62,6 +52,13 @@ const PAGE_COLUMNS: &str = "t.*,
     END AS mention_count,
     lm.id AS lm_id, lm.seq AS lm_seq, lm.sender_id AS lm_sender_id,
     lm.content AS lm_content, lm.created_at AS lm_created_at";
+
+/// A direct room's other member `pu` (none for a group), joined onto a listed room `t`
+/// once for both their name and their picture.
+const PEER_JOIN: &str = "LEFT JOIN users pu ON t.visibility = 'direct' AND pu.id =
+        (SELECT peer.user_id FROM room_members peer
+         WHERE peer.room_id = t.id AND peer.user_id <> $1
+         ORDER BY peer.user_id LIMIT 1)";
 
 /// The room's newest message that is neither deleted nor from a user `$1` blocked,
 /// joined onto a listed room `t`.
@@ -94,6 +91,7 @@ fn listed_sql(memberships: &str, page: &str) -> String {
              {page}
          ) t
          {LAST_MESSAGE_JOIN}
+         {PEER_JOIN}
          ORDER BY t.activity DESC, t.id DESC"
     )
 }
@@ -133,6 +131,7 @@ fn public_sql() -> String {
              ) s
          ) t
          {LAST_MESSAGE_JOIN}
+         {PEER_JOIN}
          ORDER BY t.created_at DESC, t.id DESC"
     )
 }
