@@ -4,7 +4,8 @@
 use chat_protocol::v1::{
     ClientFrame, DecodeError, ErrorCode, LastMessage, LeaveReason, MemberChanged, MemberReceipts,
     MemberRole, MembershipChange, Message, MessagePinned, PresenceStatus, Reaction, ReactionCount,
-    ReceiptKind, RoomChanged, RoomKind, RoomSummary, RoomVisibility, ServerFrame, WhoCanAdd, close,
+    ReceiptKind, RoomChanged, RoomKind, RoomPlacement, RoomSummary, RoomVisibility, ServerFrame,
+    WhoCanAdd, close,
 };
 use serde_json::{Value, json};
 
@@ -340,6 +341,7 @@ fn server_frames_match_the_documented_json() {
             notify_mentions: None,
             mention_count: 1,
             avatar_id: Some(PICTURE.into()),
+            placement: Some(RoomPlacement::Favorite),
         }),
         json!({"type": "room_updated", "room_id": ROOM, "name": "general",
                "visibility": "private", "kind": "group", "last_seq": 45,
@@ -347,7 +349,8 @@ fn server_frames_match_the_documented_json() {
                "last_message": {"message_id": MSG, "seq": 45, "sender_id": USER,
                                 "content": "see you at 6", "created_at": 1_764_000_100_000_i64},
                "last_activity_at": 1_764_000_100_000_i64, "unread_count": 4, "read_seq": 40,
-               "muted": false, "mention_count": 1, "avatar_id": PICTURE}),
+               "muted": false, "mention_count": 1, "avatar_id": PICTURE,
+               "placement": "favorite"}),
     );
     assert_server(
         ServerFrame::UserUpdated {

@@ -2,9 +2,9 @@
 
 use chat_protocol::v1::{
     AddMemberRequest, ApiError, AuthResponse, CreateRoomRequest, CreateRoomResponse, Credentials,
-    ErrorCode, LastMessage, MemberList, MessagesPage, MuteRequest, RefreshRequest, RoomKind,
-    RoomList, RoomSummary, RoomVisibility, SendMessageRequest, SendMessageResponse,
-    UpdateProfileRequest, UserProfile,
+    ErrorCode, LastMessage, MemberList, MessagesPage, MuteRequest, PlacementRequest,
+    RefreshRequest, RoomKind, RoomList, RoomPlacement, RoomSummary, RoomVisibility,
+    SendMessageRequest, SendMessageResponse, UpdateProfileRequest, UserProfile,
 };
 use chat_protocol::v1::{Attachment, AttachmentLinks, Message, ThumbnailSize};
 use chat_protocol::v1::{
@@ -132,6 +132,7 @@ fn room_bodies() {
                     muted_until: None,
                     notify_mentions: None,
                     avatar_id: None,
+                    placement: Some(RoomPlacement::Favorite),
                 },
                 RoomSummary {
                     room_id: "room-2".into(),
@@ -149,6 +150,7 @@ fn room_bodies() {
                     muted_until: Some(1_764_086_400_000),
                     notify_mentions: Some(false),
                     avatar_id: Some(PICTURE.into()),
+                    placement: Some(RoomPlacement::Archived),
                 },
             ],
             next_after: Some("1764000000000.room-2".into()),
@@ -159,12 +161,12 @@ fn room_bodies() {
              "last_message": {"message_id": MESSAGE, "seq": 41, "sender_id": USER,
                               "content": "see you at 6", "created_at": 1_764_000_100_000_i64},
              "last_activity_at": 1_764_000_100_000_i64, "unread_count": 3, "read_seq": 38,
-             "muted": false, "mention_count": 1},
+             "muted": false, "mention_count": 1, "placement": "favorite"},
             {"room_id": "room-2", "name": "Bob Builder", "visibility": "direct", "last_seq": 0,
              "created_at": 1_764_000_000_000_i64, "kind": "direct", "last_message": null,
              "last_activity_at": 1_764_000_000_000_i64, "unread_count": 0, "read_seq": 0,
              "muted": true, "mention_count": 0, "muted_until": 1_764_086_400_000_i64,
-             "notify_mentions": false, "avatar_id": PICTURE}],
+             "notify_mentions": false, "avatar_id": PICTURE, "placement": "archived"}],
             "next_after": "1764000000000.room-2"}),
     );
     // What a server from before the room list sent still reads, with the new fields
@@ -182,10 +184,25 @@ fn room_bodies() {
             room.muted,
             &old.next_after,
             room.muted_until,
-            room.notify_mentions
+            room.notify_mentions,
+            room.placement
         ),
-        (RoomKind::Group, &None, 0, false, &None, None, None)
+        (RoomKind::Group, &None, 0, false, &None, None, None, None)
     );
+    round_trip(
+        &PlacementRequest {
+            placement: Some(RoomPlacement::Favorite),
+        },
+        &json!({"placement": "favorite"}),
+    );
+    round_trip(
+        &PlacementRequest { placement: None },
+        &json!({"placement": null}),
+    );
+    // Left out is the main list too; a placement the protocol does not name is refused.
+    let back: PlacementRequest = serde_json::from_value(json!({})).unwrap();
+    assert_eq!(back.placement, None);
+    assert!(serde_json::from_value::<PlacementRequest>(json!({"placement": "pinned"})).is_err());
     round_trip(
         &MuteRequest {
             until: Some(1_764_000_000_000),

@@ -107,6 +107,7 @@ fn summary(number: u64) -> RoomSummary {
         muted_until: None,
         notify_mentions: None,
         avatar_id: None,
+        placement: None,
     }
 }
 

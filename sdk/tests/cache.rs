@@ -3,7 +3,7 @@
 
 use chat_protocol::v1::{
     ErrorCode, MemberReceipts, MemberRole, Message, ReceiptKind, RoomChanged, RoomKind, RoomMember,
-    RoomSummary, RoomVisibility, ServerFrame,
+    RoomPlacement, RoomSummary, RoomVisibility, ServerFrame,
 };
 use chat_sdk::cache::{Cache, Draft, MessageStatus, NoticeChange};
 
@@ -338,6 +338,7 @@ fn summary(room: &str, last_seq: u64, unread_count: u64, read_seq: u64) -> RoomS
         muted_until: None,
         notify_mentions: None,
         avatar_id: None,
+        placement: None,
     }
 }
 
@@ -367,6 +368,51 @@ fn the_room_list_is_sorted_by_activity_and_survives_reopening() {
         .collect();
     assert_eq!(ids, ["b", "c", "a"]);
     assert_eq!(cache.room_summary("b").unwrap().unwrap().unread_count, 2);
+}
+
+#[test]
+fn favorites_come_first_and_a_placement_is_taken_from_any_summary() {
+    let mut cache = Cache::in_memory().unwrap();
+    let favorite = RoomSummary {
+        placement: Some(RoomPlacement::Favorite),
+        ..summary("old", 1, 0, 0)
+    };
+    let archived = RoomSummary {
+        placement: Some(RoomPlacement::Archived),
+        ..summary("quiet", 8, 0, 0)
+    };
+    cache
+        .put_room_list(
+            vec![
+                summary("a", 5, 0, 0),
+                favorite,
+                archived,
+                summary("b", 9, 0, 0),
+            ],
+            "me",
+        )
+        .unwrap();
+    let ids = |cache: &Cache| -> Vec<String> {
+        let rooms = cache.room_list().unwrap();
+        rooms.into_iter().map(|r| r.room_id.into_string()).collect()
+    };
+    assert_eq!(ids(&cache), ["old", "b", "quiet", "a"]);
+
+    // The room moved on by its events here; a summary the server made earlier still
+    // carries the placement set since (it is not a room event), and it counts.
+    let frame = ServerFrame::Message(message("b", 10, "bob", "hi"));
+    cache.apply(&frame, None).unwrap();
+    cache.room_event_seen(&frame, "me").unwrap();
+    let placed = RoomSummary {
+        placement: Some(RoomPlacement::Favorite),
+        ..summary("b", 9, 0, 0)
+    };
+    let held = cache.put_room_summary(placed, "me").unwrap();
+    assert_eq!(
+        (held.last_seq, held.placement),
+        (10, Some(RoomPlacement::Favorite))
+    );
+    assert_eq!(ids(&cache), ["b", "old", "quiet", "a"]);
 }
 
 #[test]

@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use chat_protocol::v1::{RoomMember, RoomSummary, RoomVisibility, UserProfile};
+use chat_protocol::v1::{RoomMember, RoomPlacement, RoomSummary, RoomVisibility, UserProfile};
 use chat_sdk::Session;
 use chat_sdk::cache::LocalMessage;
 use chat_sdk::core::ConnectionState;
@@ -68,10 +68,22 @@ impl ChatClient {
         on_runtime(async move { inner.create_room(&name, visibility, &members).await }).await
     }
 
-    /// The room list from the cache, most recent activity first: instant, offline too.
+    /// The room list from the cache, favorites first, then the others, each part most
+    /// recent activity first: instant, offline too.
     /// `ClientEvent.RoomListChanged` says when to read it again.
     pub fn room_list(&self) -> Result<Vec<RoomSummary>> {
         Ok(self.inner.room_list()?)
+    }
+
+    /// Makes a room a favorite (listed first) or archives it, or puts it back in the
+    /// main list with `null`/`nil`, on every device of the user.
+    pub async fn set_room_placement(
+        &self,
+        room_id: String,
+        placement: Option<RoomPlacement>,
+    ) -> Result<()> {
+        let inner = self.inner.clone();
+        on_runtime(async move { inner.set_room_placement(&room_id, placement).await }).await
     }
 
     /// Reads the room list from the server into the cache now (the client also does it

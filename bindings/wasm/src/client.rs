@@ -1,7 +1,7 @@
 //! `ChatClient` for JavaScript: each method delegates to the SDK and hands its values
 //! to JavaScript as the objects their TypeScript declarations describe.
 
-use chat_protocol::v1::RoomVisibility;
+use chat_protocol::v1::{RoomPlacement, RoomVisibility};
 use chat_sdk::cache::LocalMessage;
 use chat_sdk::core::ConnectionState;
 use chat_sdk::{ClientConfig, Session};
@@ -118,12 +118,31 @@ impl ChatClient {
         created.map_err(to_js)
     }
 
-    /// The room list from the cache, most recent activity first: instant, offline too.
-    /// A `roomListChanged` event says when to read it again.
+    /// The room list from the cache, favorites first, then the others, each part most
+    /// recent activity first: instant, offline too. A `roomListChanged` event says when
+    /// to read it again.
     #[wasm_bindgen(js_name = roomList)]
     pub fn room_list(&self) -> Result<Vec<Ts<RoomSummary>>> {
         let rooms = self.inner.room_list().map_err(to_js)?;
         typed_all(rooms.into_iter().map(RoomSummary::from))
+    }
+
+    /// Makes a room a favorite (`"favorite"`: listed first) or archives it
+    /// (`"archived"`), or puts it back in the main list with `undefined`, on every
+    /// device of the user.
+    #[wasm_bindgen(js_name = setRoomPlacement)]
+    pub async fn set_room_placement(
+        &self,
+        #[wasm_bindgen(js_name = roomId)] room_id: String,
+        placement: Option<Ts<RoomPlacement>>,
+    ) -> Result<()> {
+        let placement: Option<RoomPlacement> = placement
+            .map(|p| p.to_rust().map_err(|e| bad_argument("placement", e)))
+            .transpose()?;
+        self.inner
+            .set_room_placement(&room_id, placement)
+            .await
+            .map_err(to_js)
     }
 
     /// Reads the room list from the server into the cache now (the client also does it

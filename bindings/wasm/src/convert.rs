@@ -10,7 +10,7 @@
 //! of this API. So the browser gets these camelCase copies, and Kotlin and Swift use
 //! the protocol's own types (UniFFI renames fields per language by itself).
 
-use chat_protocol::v1::{MemberRole, RoomKind, RoomVisibility, WhoCanAdd};
+use chat_protocol::v1::{MemberRole, RoomKind, RoomPlacement, RoomVisibility, WhoCanAdd};
 use serde::Serialize;
 use tsify::Tsify;
 
@@ -56,6 +56,11 @@ pub struct RoomSummary {
     #[serde(skip_serializing_if = "Option::is_none")]
     #[tsify(optional)]
     pub avatar_id: Option<String>,
+    /// Where the user keeps the room: `"favorite"` (listed first) or `"archived"`
+    /// (absent: the main list). `setRoomPlacement` changes it on every device.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[tsify(optional)]
+    pub placement: Option<RoomPlacement>,
 }
 
 impl From<chat_protocol::v1::RoomSummary> for RoomSummary {
@@ -76,6 +81,7 @@ impl From<chat_protocol::v1::RoomSummary> for RoomSummary {
             muted_until: r.muted_until,
             notify_mentions: r.notify_mentions,
             avatar_id: r.avatar_id.map(|id| id.into_string()),
+            placement: r.placement,
         }
     }
 }

@@ -45,9 +45,9 @@ pub use push::{
 };
 pub use rest::{
     AddMemberRequest, ApiError, AuthResponse, CreateRoomRequest, CreateRoomResponse, Credentials,
-    LogoutRequest, MemberList, MessagesPage, MuteRequest, PasswordChange, RefreshRequest, RoomList,
-    RoomMember, RoomSummary, SendMessageRequest, SendMessageResponse, UpdateProfileRequest,
-    UserProfile,
+    LogoutRequest, MemberList, MessagesPage, MuteRequest, PasswordChange, PlacementRequest,
+    RefreshRequest, RoomList, RoomMember, RoomSummary, SendMessageRequest, SendMessageResponse,
+    UpdateProfileRequest, UserProfile,
 };
 pub use rich::{MessagePinned, PinList, PinnedMessage, Reaction, ReactionCount, SearchResults};
 pub use safety::{BlockList, BlockedUser, DeleteAccountRequest, Report, ReportList, ReportRequest};
@@ -55,7 +55,8 @@ pub use search::{SearchQueryError, fts5_match, search_words};
 pub use server::ServerFrame;
 pub use sign_ins::{EndedSignIns, SignIn, SignInList};
 pub use types::{
-    LastMessage, MemberReceipts, Message, PresenceStatus, ReceiptKind, RoomKind, RoomVisibility,
+    LastMessage, MemberReceipts, Message, PresenceStatus, ReceiptKind, RoomKind, RoomPlacement,
+    RoomVisibility,
 };
 
 /// The WebSocket path of this protocol version.

@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 use super::codes::ErrorCode;
 use super::ids::{AttachmentId, MessageId, RoomId, UserId};
 use super::moderation::MemberRole;
-use super::types::{LastMessage, Message, RoomKind, RoomVisibility};
+use super::types::{LastMessage, Message, RoomKind, RoomPlacement, RoomVisibility};
 
 /// Body of `POST /v1/auth/register` and `POST /v1/auth/login`.
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -227,6 +227,12 @@ pub struct RoomSummary {
     #[cfg_attr(feature = "openapi", schema(nullable = false))]
     #[cfg_attr(feature = "uniffi", uniffi(default))]
     pub avatar_id: Option<AttachmentId>,
+    /// Where the caller keeps the room in their list: a favorite (listed first) or
+    /// archived. Absent for the main list, and from servers before placements.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(nullable = false))]
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
+    pub placement: Option<RoomPlacement>,
 }
 
 /// Answer to `GET /v1/rooms` and `GET /v1/rooms/public`.
@@ -254,6 +260,16 @@ pub struct MuteRequest {
     /// muted (offline notifications and pushes). Left out or `null`: `true`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub mentions: Option<bool>,
+}
+
+/// Body of `PUT /v1/rooms/{room_id}/placement`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct PlacementRequest {
+    /// `favorite` or `archived`; `null` (or left out) puts the room back in the main
+    /// list. A room is never both: each placement replaces the one before.
+    #[serde(default)]
+    pub placement: Option<RoomPlacement>,
 }
 
 /// Body of `PATCH /v1/users/me`.

@@ -55,6 +55,40 @@ pub enum RoomKind {
     Direct,
 }
 
+/// Where the caller keeps a room in their own list (`PUT /v1/rooms/{room_id}/placement`),
+/// on every device of theirs. A room with no placement is in the main list.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
+#[cfg_attr(feature = "tsify", derive(tsify::Tsify))]
+#[serde(rename_all = "snake_case")]
+pub enum RoomPlacement {
+    /// Listed before every other room (most recent activity first among favorites).
+    Favorite,
+    /// Set aside: `GET /v1/rooms?archived=false` leaves it out, and it stays archived
+    /// when new messages come (archiving does not mute).
+    Archived,
+}
+
+impl RoomPlacement {
+    /// The snake_case name used on the wire and in storage.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Favorite => "favorite",
+            Self::Archived => "archived",
+        }
+    }
+
+    /// Parses the wire/storage name.
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "favorite" => Some(Self::Favorite),
+            "archived" => Some(Self::Archived),
+            _ => None,
+        }
+    }
+}
+
 impl From<RoomVisibility> for RoomKind {
     fn from(visibility: RoomVisibility) -> Self {
         match visibility {

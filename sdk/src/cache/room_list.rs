@@ -12,7 +12,8 @@
 //! never the last message (their apps hide them), but still move the room's activity.
 
 use chat_protocol::v1::{
-    LAST_MESSAGE_PREVIEW_CHARS, LastMessage, Message, RoomKind, RoomSummary, ServerFrame,
+    LAST_MESSAGE_PREVIEW_CHARS, LastMessage, Message, RoomKind, RoomPlacement, RoomSummary,
+    ServerFrame,
 };
 use rusqlite::{Connection, OptionalExtension as _, params};
 
@@ -20,7 +21,8 @@ use super::apply::sql_seq;
 use super::{Cache, CacheError, Result};
 
 impl Cache {
-    /// Every room of the list, most recent activity first.
+    /// Every room of the list, favorites first, each part most recent activity first
+    /// (the server's order).
     ///
     /// # Errors
     ///
@@ -30,7 +32,12 @@ impl Cache {
             "SELECT summary FROM room_list ORDER BY last_activity_at DESC, room_id DESC",
         )?;
         let rows = statement.query_map([], |row| row.get::<_, String>(0))?;
-        rows.map(|json| decode(&json?)).collect()
+        let mut rooms = rows
+            .map(|json| decode(&json?))
+            .collect::<Result<Vec<_>>>()?;
+        // Stable: each part keeps the activity order.
+        rooms.sort_by_key(|room| room.placement != Some(RoomPlacement::Favorite));
+        Ok(rooms)
     }
 
     /// One room's summary, if the list holds the room.
@@ -219,12 +226,14 @@ fn put(
             && held.read_seq >= summary.read_seq
             && (held.last_seq, held.read_seq) != (summary.last_seq, summary.read_seq)
         {
-            // Keep what only the newer summary can know, take the rest (name, mute).
+            // Keep what only the newer summary can know, take the rest (name, mute,
+            // placement).
             let newer = RoomSummary {
                 name: summary.name,
                 muted: summary.muted,
                 muted_until: summary.muted_until,
                 notify_mentions: summary.notify_mentions,
+                placement: summary.placement,
                 ..held.clone()
             };
             store(db, &newer)?;

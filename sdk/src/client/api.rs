@@ -319,9 +319,10 @@ impl ChatClient {
     }
 
     /// The room list (the app's home screen) as the cache holds it: every room of the
-    /// user, most recent activity first, with its last message, unread count and read
-    /// position. Instant and offline; [`ClientEvent::RoomListChanged`] says when to read
-    /// it again.
+    /// user, favorites first, then the others, each part most recent activity first,
+    /// with its last message, unread count, read position and placement (an app shows
+    /// the archived ones apart). Instant and offline; [`ClientEvent::RoomListChanged`]
+    /// says when to read it again.
     ///
     /// # Errors
     ///

@@ -13,6 +13,7 @@ mod invites;
 mod moderation;
 mod mute;
 mod password;
+mod placement;
 mod profiles;
 mod push;
 mod refresher;

@@ -2,8 +2,8 @@
 //! `room_updated` and by the joined rooms' own events, exact across a user's devices,
 //! and readable offline from the cache after a restart.
 
-use chat_protocol::v1::{RoomKind, RoomSummary, RoomVisibility};
-use chat_sdk::ChatClient;
+use chat_protocol::v1::{ErrorCode, RoomKind, RoomPlacement, RoomSummary, RoomVisibility};
+use chat_sdk::{ChatClient, ClientError};
 
 use crate::harness::{Server, connected, contents, eventually, fast_config};
 
@@ -120,6 +120,46 @@ async fn the_room_list_is_live_exact_on_every_device_and_readable_offline() {
     eventually(5, "bob's list", || unread(&bob, &team) == Some(0)).await;
     let _ = bob_session;
 
+    // The quiet room made a favorite on the laptop comes first on the phone too; the
+    // busy one archived on the phone is archived on the laptop, which has it open.
+    laptop
+        .set_room_placement(&quiet, Some(RoomPlacement::Favorite))
+        .await
+        .unwrap();
+    eventually(5, "the favorite first on the phone", || {
+        phone.room_list().unwrap()[0].room_id == quiet
+    })
+    .await;
+    phone
+        .set_room_placement(&team, Some(RoomPlacement::Archived))
+        .await
+        .unwrap();
+    eventually(5, "archived on the laptop", || {
+        room_of(&laptop, &team).and_then(|r| r.placement) == Some(RoomPlacement::Archived)
+    })
+    .await;
+    assert_eq!(
+        room_of(&laptop, &quiet).and_then(|r| r.placement),
+        Some(RoomPlacement::Favorite)
+    );
+    let refused = phone
+        .set_room_placement("no-such-room", Some(RoomPlacement::Favorite))
+        .await;
+    assert!(
+        matches!(
+            &refused,
+            Err(ClientError::Server {
+                code: ErrorCode::NotFound,
+                ..
+            })
+        ),
+        "{refused:?}"
+    );
+    eventually(5, "the phone's list has both placements", || {
+        room_of(&phone, &team).and_then(|r| r.placement) == Some(RoomPlacement::Archived)
+    })
+    .await;
+
     // The phone restarts with no server to reach: its list is there at once.
     phone.shutdown();
     drop(phone);
@@ -127,6 +167,7 @@ async fn the_room_list_is_live_exact_on_every_device_and_readable_offline() {
     let offline = ChatClient::open(fast_config(url, Some(phone_db))).unwrap();
     let cached = offline.room_list().unwrap();
     let ids: Vec<&str> = cached.iter().map(|r| r.room_id.as_str()).collect();
-    assert_eq!(ids, [team.as_str(), quiet.as_str()]);
-    assert_eq!(cached[0].unread_count, 1);
+    assert_eq!(ids, [quiet.as_str(), team.as_str()], "the favorite first");
+    assert_eq!(cached[1].unread_count, 1);
+    assert_eq!(cached[1].placement, Some(RoomPlacement::Archived));
 }

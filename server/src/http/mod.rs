@@ -62,6 +62,7 @@ pub fn router(state: AppState) -> Router {
             get(rooms::members).post(rooms::add_member),
         )
         .route("/v1/rooms/{room_id}/mute", put(room_list::mute))
+        .route("/v1/rooms/{room_id}/placement", put(room_list::place))
         .route(
             "/v1/rooms/{room_id}",
             get(moderation::details).patch(moderation::update),

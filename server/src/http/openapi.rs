@@ -34,6 +34,7 @@ use super::{
         rooms::create,
         room_list::mine,
         room_list::mute,
+        room_list::place,
         rooms::public,
         rooms::members,
         rooms::add_member,

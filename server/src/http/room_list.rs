@@ -1,11 +1,14 @@
-//! The caller's room list (`GET /v1/rooms`): most recent activity first, paged by an
-//! opaque cursor, each room with its last message, unread count, read position and
-//! mute; and muting a room.
+//! The caller's room list (`GET /v1/rooms`): favorites first, then the other rooms,
+//! each part most recent activity first, paged by an opaque cursor, each room with its
+//! last message, unread count, read position, mute and placement; muting a room, and
+//! placing it (a favorite, archived, or back in the main list).
 
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
-use chat_protocol::v1::{ApiError, MuteRequest, RoomList, RoomSummary};
+use chat_protocol::v1::{
+    ApiError, MuteRequest, PlacementRequest, RoomList, RoomPlacement, RoomSummary,
+};
 use serde::Deserialize;
 
 use super::extract::{ApiJson, ApiPath, ApiQuery, AuthUser};
@@ -31,25 +34,42 @@ pub struct RoomListQuery {
     /// The `next_after` of the previous page.
     #[param(max_length = 160)]
     after: Option<String>,
+    /// `false`: leave archived rooms out (the main list and favorites); `true`: only
+    /// archived rooms. Left out: every room.
+    archived: Option<bool>,
 }
 
-/// `<activity ms>.<room id>`: where the next page starts. Opaque to clients.
+/// Marks a cursor taken among the favorites: they are listed before the other rooms.
+const FAVORITE_CURSOR: char = 'f';
+
+/// `[f]<activity ms>.<room id>`: where the next page starts. Opaque to clients. Cursors
+/// from before favorites (no `f`) still read: they were among the other rooms.
 fn encode_cursor(entry: &RoomSummary) -> String {
-    format!("{}.{}", entry.last_activity_at, entry.room_id)
+    let part = if entry.placement == Some(RoomPlacement::Favorite) {
+        FAVORITE_CURSOR.to_string()
+    } else {
+        String::new()
+    };
+    format!("{part}{}.{}", entry.last_activity_at, entry.room_id)
 }
 
 fn decode_cursor(text: &str) -> Result<RoomListCursor> {
     let refused = || Error::invalid("after must be the next_after of an earlier page");
+    let (favorite, text) = match text.strip_prefix(FAVORITE_CURSOR) {
+        Some(rest) => (true, rest),
+        None => (false, text),
+    };
     let (activity, room_id) = text.split_once('.').ok_or_else(refused)?;
     let last_activity_at = activity.parse().map_err(|_| refused())?;
     validate::id("after", room_id).map_err(|_| refused())?;
     Ok(RoomListCursor {
+        favorite,
         last_activity_at,
         room_id: room_id.to_owned(),
     })
 }
 
-/// `GET /v1/rooms?limit=&after=`: rooms the caller is a member of.
+/// `GET /v1/rooms?limit=&after=&archived=`: rooms the caller is a member of.
 #[utoipa::path(
     get,
     path = "/v1/rooms",
@@ -57,8 +77,8 @@ fn decode_cursor(text: &str) -> Result<RoomListCursor> {
     params(RoomListQuery),
     security(("bearer" = [])),
     responses(
-        (status = 200, description = "The caller's rooms, most recent activity first; `next_after` fetches the next page", body = RoomList),
-        (status = 400, description = "`invalid_request`: a bad `limit` or `after`", body = ApiError),
+        (status = 200, description = "The caller's rooms, favorites first, each part most recent activity first; `next_after` fetches the next page", body = RoomList),
+        (status = 400, description = "`invalid_request`: a bad `limit`, `after` or `archived`", body = ApiError),
         (status = 401, description = "`unauthorized`: no valid `Authorization: Bearer` token", body = ApiError, headers(("WWW-Authenticate" = String, description = "`Bearer`"))),
     )
 )]
@@ -72,7 +92,7 @@ pub async fn mine(
     // One more than the page: whether it exists says if there is a next page.
     let mut entries = state
         .store()
-        .room_list(&user_id, after.as_ref(), limit + 1)
+        .room_list(&user_id, query.archived, after.as_ref(), limit + 1)
         .await?;
     let more = entries.len() > limit as usize;
     entries.truncate(limit as usize);
@@ -135,6 +155,45 @@ pub async fn mute(
     Ok(StatusCode::NO_CONTENT)
 }
 
+/// `PUT /v1/rooms/{room_id}/placement`: keeps the room among the caller's favorites,
+/// archives it, or puts it back in the main list, on every device of theirs.
+#[utoipa::path(
+    put,
+    path = "/v1/rooms/{room_id}/placement",
+    tag = "rooms",
+    params(
+        ("room_id" = String, Path, description = "The room (at most 128 bytes)"),
+    ),
+    request_body = PlacementRequest,
+    security(("bearer" = [])),
+    responses(
+        (status = 204, description = "Placed; every connection of the caller gets the room's summary again"),
+        (status = 400, description = "`invalid_request`: a malformed room id, or a placement other than `favorite`, `archived` or `null`", body = ApiError),
+        (status = 401, description = "`unauthorized`: no valid `Authorization: Bearer` token", body = ApiError, headers(("WWW-Authenticate" = String, description = "`Bearer`"))),
+        (status = 403, description = "`forbidden`: the caller is not a member", body = ApiError),
+        (status = 404, description = "`not_found`: no such room", body = ApiError),
+        (status = 413, description = "`too_large`: the body is larger than `--max-body-bytes`", body = ApiError),
+    )
+)]
+pub async fn place(
+    State(state): State<AppState>,
+    AuthUser(user_id): AuthUser,
+    ApiPath(room_id): ApiPath<String>,
+    ApiJson(request): ApiJson<PlacementRequest>,
+) -> Result<StatusCode> {
+    access::member_room(&state, &room_id, &user_id).await?;
+    if !state
+        .store()
+        .set_placement(&room_id, &user_id, request.placement)
+        .await?
+    {
+        // Left between the check and the update.
+        return Err(Error::forbidden("you are not a member of this room"));
+    }
+    room_feed::entry_changed(&state, &room_id, &user_id);
+    Ok(StatusCode::NO_CONTENT)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -144,11 +203,18 @@ mod tests {
         let cursor = decode_cursor("1700000000000.0190-room").unwrap();
         assert_eq!(cursor.last_activity_at, 1_700_000_000_000);
         assert_eq!(cursor.room_id, "0190-room");
+        assert!(!cursor.favorite);
+        let favorite = decode_cursor("f1700000000000.0190-room").unwrap();
+        assert!(favorite.favorite);
+        assert_eq!(favorite.last_activity_at, 1_700_000_000_000);
         for bad in [
             "",
             "123",
             "abc.room",
             "123.",
+            "f",
+            "ff1.room",
+            "f.room",
             &format!("1.{}", "r".repeat(200)),
         ] {
             assert!(decode_cursor(bad).is_err(), "{bad:?}");

@@ -503,6 +503,7 @@ mod tests {
             muted_until: None,
             notify_mentions: None,
             avatar_id: None,
+            placement: None,
         }
     }
 

@@ -107,7 +107,7 @@ async fn a_users_picture_is_seen_by_everyone_and_a_replaced_one_is_doomed() {
     let members = store.members("g").await.unwrap();
     assert_eq!(members[0].avatar_id.as_deref(), Some("p1"));
     assert_eq!(members[1].avatar_id, None, "bob has none");
-    let bobs = store.room_list("bob", None, 10).await.unwrap();
+    let bobs = store.room_list("bob", None, None, 10).await.unwrap();
     let direct = bobs.iter().find(|entry| entry.room.id == "d").unwrap();
     assert_eq!(
         direct.avatar_id.as_deref(),
@@ -251,7 +251,7 @@ async fn a_rooms_picture_is_a_room_event_and_goes_with_the_room() {
         (info.avatar_id.as_deref(), info.role),
         (Some("r1"), Some(MemberRole::Member))
     );
-    let bobs = store.room_list("bob", None, 10).await.unwrap();
+    let bobs = store.room_list("bob", None, None, 10).await.unwrap();
     assert_eq!(bobs[0].avatar_id.as_deref(), Some("r1"));
     assert!(store.attachment("r1", Some("cid")).await.unwrap().is_some());
     assert!(

@@ -43,8 +43,8 @@ use std::collections::HashMap;
 use async_trait::async_trait;
 use chat_protocol::v1::{
     BlockedUser, Device, InvitePreview, LastMessage, MemberReceipts, MemberRole, Message,
-    PinnedMessage, ReceiptKind, Report, RoomBan, RoomInvite, RoomMember, RoomVisibility,
-    UserProfile, WhoCanAdd,
+    PinnedMessage, ReceiptKind, Report, RoomBan, RoomInvite, RoomMember, RoomPlacement,
+    RoomVisibility, UserProfile, WhoCanAdd,
 };
 
 pub use attachment_record::{AttachmentForSend, AttachmentRecord, Thumbnails};
@@ -225,6 +225,8 @@ pub struct RoomListEntry {
     pub muted_until: Option<i64>,
     /// Whether a message that mentions the user still notifies them while muted.
     pub mute_mentions: bool,
+    /// Where the user keeps the room in their list (`None`: the main list).
+    pub placement: Option<RoomPlacement>,
 }
 
 /// The rooms a user is in and the users they share them with: what a connection needs
@@ -244,9 +246,12 @@ pub struct Circle {
     pub sign_in_found: bool,
 }
 
-/// Where a page of a room list starts: after the room with this activity time and id.
+/// Where a page of a room list starts: after the room with this activity time and id,
+/// among the favorites or among the rest (which come after every favorite).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RoomListCursor {
+    /// Whether the last listed room was a favorite.
+    pub favorite: bool,
     /// The last listed room's `last_activity_at`.
     pub last_activity_at: i64,
     /// The last listed room's id (rooms with the same activity time come in
@@ -489,11 +494,13 @@ pub trait Store: Send + Sync + std::fmt::Debug + 'static {
     async fn create_room(&self, room: NewRoom) -> Result<(RoomRecord, bool)>;
     /// A room by id.
     async fn room(&self, room_id: &str) -> Result<Option<RoomRecord>>;
-    /// The rooms a user is a member of, most recent activity first, starting after
-    /// `after`, at most `limit`.
+    /// The rooms a user is a member of, their favorites first, each part most recent
+    /// activity first, starting after `after`, at most `limit`. `archived`: `None` lists
+    /// every room, `Some(false)` leaves the archived ones out, `Some(true)` lists only them.
     async fn room_list(
         &self,
         user_id: &str,
+        archived: Option<bool>,
         after: Option<&RoomListCursor>,
         limit: u32,
     ) -> Result<Vec<RoomListEntry>>;
@@ -510,6 +517,14 @@ pub trait Store: Send + Sync + std::fmt::Debug + 'static {
         user_id: &str,
         until: Option<i64>,
         mentions: bool,
+    ) -> Result<bool>;
+    /// Sets where a member keeps the room in their list (`None`: the main list);
+    /// `false` when the user is not a member.
+    async fn set_placement(
+        &self,
+        room_id: &str,
+        user_id: &str,
+        placement: Option<RoomPlacement>,
     ) -> Result<bool>;
     /// Members who muted the room until after `now`, and whether mentions still reach
     /// each of them.

@@ -1,16 +1,16 @@
-//! The room list, profiles and mute, against every backend (like `tests`, whose
+//! The room list, profiles, mute and placements, against every backend (like `tests`, whose
 //! helpers this uses): what `GET /v1/rooms` reads.
 
 use std::collections::HashMap;
 
-use chat_protocol::v1::{ReceiptKind, RoomVisibility};
+use chat_protocol::v1::{ReceiptKind, RoomPlacement, RoomVisibility};
 
 use super::tests::{Opened, add_member, change, message, open, room, user};
 use super::*;
 
 async fn list(store: &dyn Store, user_id: &str) -> Vec<RoomListEntry> {
     store
-        .room_list(user_id, None, 100)
+        .room_list(user_id, None, None, 100)
         .await
         .expect("room list")
 }
@@ -209,9 +209,13 @@ async fn rooms_come_most_recent_activity_first_in_pages() {
     let mut paged = Vec::new();
     let mut after: Option<RoomListCursor> = None;
     for _ in 0..10 {
-        let page = store.room_list("ann", after.as_ref(), 2).await.unwrap();
+        let page = store
+            .room_list("ann", None, after.as_ref(), 2)
+            .await
+            .unwrap();
         let Some(last) = page.last() else { break };
         after = Some(RoomListCursor {
+            favorite: false,
             last_activity_at: last.last_activity_at,
             room_id: last.room.id.clone(),
         });
@@ -326,6 +330,116 @@ async fn a_member_mutes_and_unmutes_a_room_for_themself_only() {
     assert!(
         !store
             .set_mute("nowhere", "ann", Some(1), true)
+            .await
+            .unwrap()
+    );
+}
+
+#[tokio::test]
+async fn favorites_come_first_archived_rooms_can_be_left_out_and_placements_are_per_member() {
+    let Opened { store, _dir, .. } = open().await;
+    for id in ["ann", "bob", "cid"] {
+        user(store.as_ref(), id).await;
+    }
+    let store = store.as_ref();
+    for id in ["a", "b", "c", "d", "e"] {
+        room(store, id, "ann", &["bob"]).await;
+    }
+    for (i, id) in ["a", "b", "c", "d", "e"].into_iter().enumerate() {
+        say(store, id, "bob", id, 100 + 100 * i64::try_from(i).unwrap()).await;
+    }
+    let place = |room_id: &'static str, placement| async move {
+        assert!(
+            store
+                .set_placement(room_id, "ann", placement)
+                .await
+                .unwrap()
+        );
+    };
+    place("a", Some(RoomPlacement::Favorite)).await;
+    place("c", Some(RoomPlacement::Favorite)).await;
+    place("d", Some(RoomPlacement::Archived)).await;
+
+    let ids = |entries: Vec<RoomListEntry>| -> Vec<String> {
+        entries.into_iter().map(|e| e.room.id).collect()
+    };
+    let order = ids(list(store, "ann").await);
+    assert_eq!(
+        order,
+        ["c", "a", "e", "d", "b"],
+        "favorites first, then by activity"
+    );
+    let anns = list(store, "ann").await;
+    assert_eq!(entry(&anns, "a").placement, Some(RoomPlacement::Favorite));
+    assert_eq!(entry(&anns, "d").placement, Some(RoomPlacement::Archived));
+    assert_eq!(entry(&anns, "b").placement, None);
+    assert!(
+        list(store, "bob")
+            .await
+            .iter()
+            .all(|e| e.placement.is_none()),
+        "a placement is the member's own"
+    );
+
+    // Pages of one cross from the favorites to the rest without a gap or a repeat,
+    // with archived rooms left out, kept or alone.
+    for (archived, expected) in [
+        (None, vec!["c", "a", "e", "d", "b"]),
+        (Some(false), vec!["c", "a", "e", "b"]),
+        (Some(true), vec!["d"]),
+    ] {
+        let mut paged = Vec::new();
+        let mut after: Option<RoomListCursor> = None;
+        for _ in 0..10 {
+            let page = store
+                .room_list("ann", archived, after.as_ref(), 1)
+                .await
+                .unwrap();
+            let Some(last) = page.last() else { break };
+            after = Some(RoomListCursor {
+                favorite: last.placement == Some(RoomPlacement::Favorite),
+                last_activity_at: last.last_activity_at,
+                room_id: last.room.id.clone(),
+            });
+            paged.extend(ids(page));
+        }
+        assert_eq!(paged, expected, "archived: {archived:?}");
+    }
+
+    // A new message keeps an archived room archived; a placement replaces the last.
+    say(store, "d", "bob", "again", 900).await;
+    assert_eq!(
+        ids(store.room_list("ann", Some(true), None, 10).await.unwrap()),
+        ["d"]
+    );
+    place("d", Some(RoomPlacement::Favorite)).await;
+    place("c", None).await;
+    assert_eq!(ids(list(store, "ann").await), ["d", "a", "e", "c", "b"]);
+    let one = store.room_entry("ann", "d").await.unwrap().unwrap();
+    assert_eq!(one.placement, Some(RoomPlacement::Favorite));
+
+    // Leaving takes the placement with the membership: back in the main list.
+    let leave = MembershipWrite {
+        room_id: "a".to_owned(),
+        actor: "ann".to_owned(),
+        action: MembershipAction::Leave,
+        now: 1_000,
+    };
+    store.change_membership(leave).await.expect("leave");
+    add_member(store, "a", "ann", "bob", 1_100).await;
+    let anns = list(store, "ann").await;
+    assert_eq!(entry(&anns, "a").placement, None);
+
+    // Not a member, or no such room: nothing is placed.
+    assert!(
+        !store
+            .set_placement("a", "cid", Some(RoomPlacement::Favorite))
+            .await
+            .unwrap()
+    );
+    assert!(
+        !store
+            .set_placement("nowhere", "ann", Some(RoomPlacement::Archived))
             .await
             .unwrap()
     );

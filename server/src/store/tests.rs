@@ -340,7 +340,7 @@ async fn rooms_memberships_and_the_direct_room_of_a_pair() {
     assert!(store.room("d2").await.unwrap().is_none());
 
     let ann_rooms: Vec<String> = store
-        .room_list("ann", None, 10)
+        .room_list("ann", None, None, 10)
         .await
         .unwrap()
         .into_iter()

@@ -1,8 +1,8 @@
 //! The live room list across processes: a message committed through one process moves
-//! the badge of a member connected to another, and so do a read, a mute and a block on
-//! another device (whose `block_changed` reaches the other process too).
+//! the badge of a member connected to another, and so do a read, a mute, a placement and
+//! a block on another device (whose `block_changed` reaches the other process too).
 
-use chat_protocol::v1::{ClientFrame, ReceiptKind, ServerFrame};
+use chat_protocol::v1::{ClientFrame, ReceiptKind, RoomPlacement, ServerFrame};
 
 use crate::common::http_client;
 use crate::harness::Cluster;
@@ -62,6 +62,32 @@ async fn a_message_on_one_process_moves_a_badge_on_the_other() {
         (muted.muted_until, muted.notify_mentions, muted.unread_count),
         (Some(4_102_444_800_000), Some(false), 2)
     );
+
+    // Archived through process one: the phone hears it, and process two's list of
+    // archived rooms holds the room (the placement is in the shared database).
+    let status = http_client()
+        .put(one.url(&format!("/v1/rooms/{room}/placement")))
+        .bearer_auth(&ann.token)
+        .json(&serde_json::json!({"placement": "archived"}))
+        .send()
+        .await
+        .expect("placement")
+        .status();
+    assert_eq!(status, 204);
+    let archived = phone
+        .room_update_until(&room, |s| s.placement == Some(RoomPlacement::Archived))
+        .await;
+    assert_eq!((archived.unread_count, archived.muted), (2, true));
+    let listed: serde_json::Value = http_client()
+        .get(two.url("/v1/rooms?archived=true"))
+        .bearer_auth(&ann.token)
+        .send()
+        .await
+        .expect("archived rooms")
+        .json()
+        .await
+        .expect("a room list");
+    assert_eq!(listed["rooms"][0]["room_id"], room.as_str());
 
     // Bob blocked through process one: the phone's list leaves his messages out.
     let status = http_client()

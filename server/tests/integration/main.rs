@@ -21,6 +21,7 @@ mod moderation;
 mod notifications;
 mod password_reset;
 mod pipelining;
+mod placement;
 mod push;
 mod receipts;
 mod renewal;

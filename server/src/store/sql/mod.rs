@@ -24,7 +24,7 @@ use std::sync::Mutex;
 use async_trait::async_trait;
 use chat_protocol::v1::{
     BlockedUser, Device, InvitePreview, MemberRole, Message, PinnedMessage, ReceiptKind, Report,
-    RoomBan, RoomInvite, RoomMember, RoomVisibility, UserProfile,
+    RoomBan, RoomInvite, RoomMember, RoomPlacement, RoomVisibility, UserProfile,
 };
 use sqlx::pool::PoolConnection;
 use sqlx::{ColumnIndex, Decode, Encode, Executor, IntoArguments, Pool, Row as _, Type};
@@ -460,10 +460,11 @@ where
     async fn room_list(
         &self,
         user_id: &str,
+        archived: Option<bool>,
         after: Option<&RoomListCursor>,
         limit: u32,
     ) -> Result<Vec<RoomListEntry>> {
-        self.list_rooms_of(user_id, after, limit).await
+        self.list_rooms_of(user_id, archived, after, limit).await
     }
 
     async fn room_entry(&self, user_id: &str, room_id: &str) -> Result<Option<RoomListEntry>> {
@@ -482,6 +483,15 @@ where
         mentions: bool,
     ) -> Result<bool> {
         self.mute(room_id, user_id, until, mentions).await
+    }
+
+    async fn set_placement(
+        &self,
+        room_id: &str,
+        user_id: &str,
+        placement: Option<RoomPlacement>,
+    ) -> Result<bool> {
+        self.place(room_id, user_id, placement).await
     }
 
     async fn muted_members(&self, room_id: &str, now: i64) -> Result<Vec<MutedMember>> {

@@ -1,5 +1,6 @@
 //! A user's room list, for every backend: each room with its last message, activity
-//! time, unread and mention counts, read position and mute, in one statement.
+//! time, unread and mention counts, read position, mute and placement, in one
+//! statement. Favorites come first, then the other rooms, each by activity.
 //!
 //! Nothing of it is kept up to date on the write path: a send writes its `messages`
 //! row and nothing more. The list reads the room's newest messages through the
@@ -12,11 +13,11 @@
 //! unread, mention nobody and are never the last message; they still count as the
 //! room's activity (the list's sort stays one index read per room, as with deletes).
 
-use chat_protocol::v1::{LastMessage, RoomVisibility};
+use chat_protocol::v1::{LastMessage, RoomPlacement, RoomVisibility};
 use sqlx::{ColumnIndex, Decode, Encode, Executor, IntoArguments, Row, Type};
 
 use super::{Backend, SqlStore};
-use crate::store::error::Result;
+use crate::store::error::{Error, Result};
 use crate::store::rows::{SqlxRow, room_from_row, to_u64};
 use crate::store::{MutedMember, RoomListCursor, RoomListEntry};
 
@@ -24,7 +25,7 @@ use crate::store::{MutedMember, RoomListCursor, RoomListEntry};
 /// when they are not a member). `last_message_at` is 0 for a room without messages.
 const BASE_COLUMNS: &str = "r.id, r.name, r.visibility, r.last_seq, r.created_at,
     r.avatar_id AS room_avatar_id,
-    m.user_id AS member, m.joined_at, m.muted_until,
+    m.user_id AS member, m.joined_at, m.muted_until, m.placement,
     CAST(COALESCE(m.mute_mentions, 1) AS BIGINT) AS mute_mentions,
     COALESCE(rc.read_seq, 0) AS read_seq,
     COALESCE((SELECT x.created_at FROM messages x WHERE x.room_id = r.id
@@ -73,13 +74,16 @@ const LAST_MESSAGE_JOIN: &str = "LEFT JOIN messages lm ON lm.id =
 const ACTIVITY: &str =
     "CASE WHEN s.last_message_at > s.joined_at THEN s.last_message_at ELSE s.joined_at END";
 
+/// 1 for a room the member made a favorite, else 0: the list's first sort key.
+const FAVORITE: &str = "CASE WHEN s.placement = 'favorite' THEN 1 ELSE 0 END";
+
 /// The user's rooms (`$1`), narrowed by `memberships` (a condition on `m`), sorted by
-/// activity and cut by `page` (a clause on `s`, with parameters from `$2` on); the
-/// columns only a listed room needs are read for the rooms left.
+/// favorites first, then activity, and cut by `page` (a clause on `s`, with parameters
+/// from `$2` on); the columns only a listed room needs are read for the rooms left.
 fn listed_sql(memberships: &str, page: &str) -> String {
     format!(
         "SELECT {PAGE_COLUMNS} FROM (
-             SELECT s.*, {ACTIVITY} AS activity
+             SELECT s.*, {ACTIVITY} AS activity, {FAVORITE} AS favorite
              FROM (
                  SELECT {BASE_COLUMNS}
                  FROM room_members m JOIN rooms r ON r.id = m.room_id
@@ -92,19 +96,30 @@ fn listed_sql(memberships: &str, page: &str) -> String {
          ) t
          {LAST_MESSAGE_JOIN}
          {PEER_JOIN}
-         ORDER BY t.activity DESC, t.id DESC"
+         ORDER BY t.favorite DESC, t.activity DESC, t.id DESC"
     )
 }
 
-/// The user's rooms after the cursor (`$2` activity, `$3` room id), most recent activity
-/// first, at most `$4`. The sort needs only each room's last message time; the rest is
-/// read for the page's rooms alone.
-fn page_sql() -> String {
+/// Which of the user's rooms a page lists, as a condition on their membership `m`.
+fn archived_condition(archived: Option<bool>) -> &'static str {
+    match archived {
+        None => "",
+        Some(false) => "AND (m.placement IS NULL OR m.placement <> 'archived')",
+        Some(true) => "AND m.placement = 'archived'",
+    }
+}
+
+/// The user's rooms after the cursor (`$5` 1 among favorites, else 0; `$2` activity, `$3`
+/// room id), favorites first, each part most recent activity first, at most `$4`. The
+/// sort needs only each room's placement and last message time; the rest is read for
+/// the page's rooms alone.
+fn page_sql(archived: Option<bool>) -> String {
     listed_sql(
-        "",
+        archived_condition(archived),
         &format!(
-            "WHERE {ACTIVITY} < $2 OR ({ACTIVITY} = $2 AND s.id < $3)
-             ORDER BY activity DESC, s.id DESC LIMIT $4"
+            "WHERE {FAVORITE} < $5 OR ({FAVORITE} = $5 AND
+                   ({ACTIVITY} < $2 OR ({ACTIVITY} = $2 AND s.id < $3)))
+             ORDER BY favorite DESC, activity DESC, s.id DESC LIMIT $4"
         ),
     )
 }
@@ -120,7 +135,8 @@ fn public_sql() -> String {
     format!(
         "SELECT {PAGE_COLUMNS} FROM (
              SELECT s.*, CASE WHEN s.last_message_at > s.created_at
-                              THEN s.last_message_at ELSE s.created_at END AS activity
+                              THEN s.last_message_at ELSE s.created_at END AS activity,
+                    {FAVORITE} AS favorite
              FROM (
                  SELECT {BASE_COLUMNS}
                  FROM rooms r
@@ -142,6 +158,9 @@ const MUTED_MEMBERS: &str = "SELECT user_id, CAST(mute_mentions AS BIGINT) AS mu
 const SET_MUTE: &str = "UPDATE room_members SET muted_until = $1, mute_mentions = $4
      WHERE room_id = $2 AND user_id = $3";
 
+const SET_PLACEMENT: &str = "UPDATE room_members SET placement = $1
+     WHERE room_id = $2 AND user_id = $3";
+
 fn entry_from_row<R: Row>(row: &R) -> Result<RoomListEntry>
 where
     for<'r> &'r str: ColumnIndex<R>,
@@ -159,6 +178,13 @@ where
         }),
         None => None,
     };
+    let placement = match row.try_get::<Option<String>, _>("placement")? {
+        Some(text) => Some(RoomPlacement::parse(&text).ok_or(Error::Corrupt {
+            column: "room_members.placement",
+            value: text,
+        })?),
+        None => None,
+    };
     let peer_name = match room.visibility {
         RoomVisibility::Direct => row.try_get("peer_name")?,
         RoomVisibility::Public | RoomVisibility::Private => None,
@@ -173,6 +199,7 @@ where
         read_seq: to_u64(row.try_get("read_seq")?),
         muted_until: row.try_get("muted_until")?,
         mute_mentions: row.try_get::<i64, _>("mute_mentions")? != 0,
+        placement,
         room,
     })
 }
@@ -184,6 +211,7 @@ where
     DB::Arguments: IntoArguments<DB>,
     for<'q> &'q str: Encode<'q, DB> + Type<DB>,
     for<'q> Option<i64>: Encode<'q, DB> + Type<DB>,
+    for<'q> Option<&'q str>: Encode<'q, DB> + Type<DB>,
     for<'q> i64: Encode<'q, DB> + Decode<'q, DB> + Type<DB>,
     for<'r> String: Decode<'r, DB> + Type<DB>,
     for<'r> &'r str: ColumnIndex<DB::Row>,
@@ -192,17 +220,25 @@ where
     pub(super) async fn list_rooms_of(
         &self,
         user_id: &str,
+        archived: Option<bool>,
         after: Option<&RoomListCursor>,
         limit: u32,
     ) -> Result<Vec<RoomListEntry>> {
-        // No cursor: every room comes before the greatest activity time.
-        let (activity, room_id) =
-            after.map_or((i64::MAX, ""), |c| (c.last_activity_at, c.room_id.as_str()));
-        let rows = sqlx::query::<DB>(sqlx::AssertSqlSafe(page_sql()))
+        // No cursor: every room comes before the greatest activity time of a part
+        // above the favorites.
+        let (favorite, activity, room_id) = after.map_or((2, i64::MAX, ""), |c| {
+            (
+                i64::from(c.favorite),
+                c.last_activity_at,
+                c.room_id.as_str(),
+            )
+        });
+        let rows = sqlx::query::<DB>(sqlx::AssertSqlSafe(page_sql(archived)))
             .bind(user_id)
             .bind(activity)
             .bind(room_id)
             .bind(i64::from(limit))
+            .bind(favorite)
             .fetch_all(&self.pool)
             .await?;
         rows.iter().map(entry_from_row).collect()
@@ -262,6 +298,21 @@ where
             .bind(room_id)
             .bind(user_id)
             .bind(i64::from(mentions))
+            .execute(&self.pool)
+            .await?;
+        Ok(DB::rows_affected(&result) > 0)
+    }
+
+    pub(super) async fn place(
+        &self,
+        room_id: &str,
+        user_id: &str,
+        placement: Option<RoomPlacement>,
+    ) -> Result<bool> {
+        let result = sqlx::query::<DB>(SET_PLACEMENT)
+            .bind(placement.map(RoomPlacement::as_str))
+            .bind(room_id)
+            .bind(user_id)
             .execute(&self.pool)
             .await?;
         Ok(DB::rows_affected(&result) > 0)
