@@ -265,7 +265,7 @@ async function refreshRooms() {
   renderRoomList();
 }
 
-/** Most recent activity first, with unread badges; live through `roomListChanged`. */
+/** Favorites first, then most recent activity, with unread badges; live through `roomListChanged`. */
 function renderRoomList() {
   try {
     state.mine = state.client.roomList();
@@ -275,7 +275,7 @@ function renderRoomList() {
   const mineIds = new Set(state.mine.map((room) => room.roomId));
   state.joinable = state.joinable.filter((room) => !mineIds.has(room.roomId));
   view.rooms(state.mine, state.joinable, state.room?.roomId, (room) => openRoomFromList(room), roomPicture);
-  renderMute();
+  renderRoomControls();
   // The open room's picture can change in the list (its settings, or a direct room's
   // other member): only then is the header drawn again.
   const listed = state.room && state.mine.find((room) => room.roomId === state.room.roomId);
@@ -285,8 +285,11 @@ function renderRoomList() {
 /** A room's picture in the list and the header: its own, or a direct room's other member's. */
 const roomPicture = (room) => profile.avatar(state.client, room.avatarId, room.name);
 
-function renderMute() {
-  view.muteControl(state.room && state.mine.find((room) => room.roomId === state.room.roomId));
+/** The open room's mute and placement controls, from its summary in the list. */
+function renderRoomControls() {
+  const listed = state.room && state.mine.find((room) => room.roomId === state.room.roomId);
+  view.muteControl(listed);
+  view.placementControls(listed);
 }
 
 /** Until the user unmutes: a far-future time (1 January 2100). */
@@ -298,6 +301,18 @@ async function toggleMute() {
   if (!room) return;
   await act(state.client.setMute(room.roomId, room.muted ? undefined : MUTED_FOR_GOOD, true),
     room.muted ? "Notifications from this room are back on." : "Room muted.");
+}
+
+/**
+ * Makes the open room a favorite or archives it (`placement`), or puts it back in the
+ * main list when it is there already; every device's list shows the result.
+ */
+async function togglePlacement(placement) {
+  const room = state.room && state.mine.find((mine) => mine.roomId === state.room.roomId);
+  if (!room) return;
+  const next = room.placement === placement ? undefined : placement;
+  const done = { favorite: "Room added to favorites.", archived: "Room archived." }[next] ?? "Room back in your list.";
+  await act(state.client.setRoomPlacement(room.roomId, next), done);
 }
 
 async function openRoomFromList(room) {
@@ -332,7 +347,7 @@ function openRoom(room) {
   loadMembers();
   loadPins();
   view.rooms(state.mine, state.joinable, room.roomId, (next) => openRoomFromList(next), roomPicture);
-  renderMute();
+  renderRoomControls();
 }
 
 async function loadMembers() {
@@ -858,6 +873,8 @@ function wire() {
     deleteAccount($("delete-password").value, $("delete-erase").checked);
   });
   $("mute-room").addEventListener("click", toggleMute);
+  $("favorite-room").addEventListener("click", () => togglePlacement("favorite"));
+  $("archive-room").addEventListener("click", () => togglePlacement("archived"));
   $("leave-room").addEventListener("click", () => {
     const room = state.room;
     if (!room) return;

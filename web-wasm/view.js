@@ -70,7 +70,11 @@ export function banner(state, pending) {
   box.hidden = false;
 }
 
-/** The room lists; `onOpen(room)` when one is clicked; `pictureOf(room)` its picture. */
+/**
+ * The room lists: the user's rooms (favorites first, as the SDK lists them, each with a
+ * star), the archived ones apart, and public rooms to join; `onOpen(room)` when one is
+ * clicked; `pictureOf(room)` its picture.
+ */
 export function rooms(mine, joinable, current, onOpen, pictureOf) {
   const fill = (list, rooms, empty) => {
     list.replaceChildren();
@@ -81,6 +85,11 @@ export function rooms(mine, joinable, current, onOpen, pictureOf) {
       const button = element("button", "link", room.name || "(no name)");
       button.addEventListener("click", () => onOpen(room));
       const title = element("div", "title");
+      if (room.placement === "favorite") {
+        const star = element("span", "favorite", "★");
+        star.title = "Favorite";
+        title.append(star);
+      }
       title.append(button);
       if (room.lastMessage) title.append(element("div", "preview", room.lastMessage.content));
       item.append(title);
@@ -93,8 +102,28 @@ export function rooms(mine, joinable, current, onOpen, pictureOf) {
       list.append(item);
     }
   };
-  fill($("rooms"), mine, "No rooms yet: message someone by name.");
+  const archived = mine.filter((room) => room.placement === "archived");
+  fill($("rooms"), mine.filter((room) => room.placement !== "archived"), "No rooms yet: message someone by name.");
+  fill($("archived-rooms"), archived, "None.");
+  $("archived").hidden = archived.length === 0;
+  $("archived-count").textContent = String(archived.length);
   fill($("public-rooms"), joinable, "None to join.");
+}
+
+/**
+ * The open room's place in the user's list, as the room list says (on every device):
+ * "Favorite" or "Unfavorite", "Archive" or "Unarchive". `room` is undefined for a room
+ * not in the list (yet).
+ */
+export function placementControls(room) {
+  const favorite = $("favorite-room");
+  const archive = $("archive-room");
+  favorite.hidden = archive.hidden = !room;
+  if (!room) return;
+  favorite.textContent = room.placement === "favorite" ? "Unfavorite" : "Favorite";
+  favorite.title = room.placement === "favorite" ? "Back among the other rooms" : "List it first, on all your devices";
+  archive.textContent = room.placement === "archived" ? "Unarchive" : "Archive";
+  archive.title = room.placement === "archived" ? "Back in your rooms" : "Set it aside (it is not muted)";
 }
 
 /**

@@ -217,6 +217,22 @@ async function main() {
     await bob.click("#mute-room");
     check("and unmutes it", await eventually(async () => (await bob.textContent("#mute-room")) === "Mute"),
       await muteTitle());
+    await bob.click("#favorite-room");
+    check("bob makes the room a favorite: a star in his list, \"Unfavorite\" in its header",
+      await eventually(async () => (await bob.textContent("#favorite-room")) === "Unfavorite"
+        && (await bob.$$eval("#rooms .room", (items) => items[0]?.querySelector(".favorite") !== null))));
+    await bob.click("#archive-room");
+    const archivedNames = () => bob.$$eval("#archived-rooms .room button", (buttons) => buttons.map((b) => b.textContent));
+    check("archiving moves it from his rooms to the archived ones, no longer a favorite",
+      await eventually(async () => (await archivedNames()).includes(annName)
+        && !(await bob.$$eval("#rooms .room button", (buttons) => buttons.map((b) => b.textContent))).includes(annName)
+        && (await bob.textContent("#archived-count")) === "1" && (await bob.isVisible("#archived summary"))
+        && (await bob.textContent("#favorite-room")) === "Favorite" && (await bob.textContent("#archive-room")) === "Unarchive"),
+      JSON.stringify(await archivedNames()));
+    await bob.click("#archive-room");
+    check("and unarchiving brings it back",
+      await eventually(async () => (await archivedNames()).length === 0 && !(await bob.isVisible("#archived summary"))
+        && (await bob.textContent("#archive-room")) === "Archive"));
     check("a presence dot shows bob online on ann's page",
       await eventually(() => ann.$$eval("#members .member", (nodes) => nodes.some((node) =>
         node.textContent.includes("bob_") && node.querySelector(".dot.online")))));
@@ -529,7 +545,7 @@ async function main() {
       "type LeaveReason =", "type WhoCanAdd =", "type MembershipChange =", "interface MessageReaction",
       "interface SearchPage", "interface ThreadPage", "interface MessageAttachment",
       "type ThumbnailVariant =", "interface AttachmentLinks", "interface Device", "type PushPlatform =",
-      "type PushEnvironment =", "interface SignIn"];
+      "type PushEnvironment =", "interface SignIn", "type RoomPlacement ="];
     const moderation = ["endMembership(", "removeMember(", "setMemberRole(", "banUser(", "unbanUser(",
       "roomBans(", "roomDetails(", "updateRoom(", "notices(", "blockUser(", "unblockUser(",
       "blockedUsers(", "report(", "deleteAccount(", "changePassword(currentPassword: string, newPassword: string): Promise<Session>",
@@ -546,8 +562,9 @@ async function main() {
       "removeRoomAvatar(roomId: string): Promise<RoomDetails>", "avatarId?: string",
       "createInvite(roomId: string, expiresInSecs?: number | null, maxUses?: number | null): Promise<RoomInvite>",
       "invites(roomId: string): Promise<RoomInvite[]>", "revokeInvite(roomId: string, inviteId: string): Promise<void>",
-      "invitePreview(code: string): Promise<InvitePreview>", "joinWithInvite(code: string): Promise<string>"];
-    check("the TypeScript types declare membership, moderation, blocks, reports, password changes, sign-ins, profiles and pictures, invite links, account deletion, rich messages and attachments",
+      "invitePreview(code: string): Promise<InvitePreview>", "joinWithInvite(code: string): Promise<string>",
+      "setRoomPlacement(roomId: string, placement?: RoomPlacement | null): Promise<void>", "placement?: RoomPlacement"];
+    check("the TypeScript types declare membership, moderation, blocks, reports, password changes, sign-ins, profiles and pictures, invite links, placements, account deletion, rich messages and attachments",
       moderation.every((name) => typings.includes(name)),
       moderation.filter((name) => !typings.includes(name)).join(", "));
     check("the TypeScript types declare every value the API takes, returns or sends",

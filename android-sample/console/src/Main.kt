@@ -428,6 +428,7 @@ suspend fun roomLists(ann: ChatClient, bob: ChatClient, room: String) {
     check("unmuting counts it again", awaitValue {
         list.rooms.value.first { it.roomId == room }.let { !it.muted && it.mutedUntil == null }
     })
+    placements(ann, list, room)
     list.close()
     scope.cancel()
 }

@@ -2,10 +2,12 @@ import ChatKit
 import Foundation
 
 /// The user's rooms (ChatKit's live list: from the cache at once, badges moving as
-/// messages and reads come in) and the public ones they could join (read on refresh).
+/// messages and reads come in; favorites first), those they archived, and the public ones
+/// they could join (read on refresh).
 @MainActor
 final class RoomListModel: ObservableObject {
     @Published private(set) var mine: [RoomSummary] = []
+    @Published private(set) var archived: [RoomSummary] = []
     @Published private(set) var joinable: [RoomSummary] = []
     @Published var error: String?
 
@@ -21,7 +23,8 @@ final class RoomListModel: ObservableObject {
             guard let rooms = self?.list.$rooms.values else { return }
             for await rooms in rooms {
                 guard let self else { break }
-                self.mine = rooms
+                self.mine = rooms.filter { $0.placement != .archived }
+                self.archived = rooms.filter { $0.placement == .archived }
                 let ids = Set(rooms.map(\.roomId))
                 self.joinable = self.joinable.filter { !ids.contains($0.roomId) }
             }
@@ -35,7 +38,7 @@ final class RoomListModel: ObservableObject {
     func refresh() async {
         await list.refresh()
         do {
-            let ids = Set(mine.map(\.roomId))
+            let ids = Set((mine + archived).map(\.roomId))
             joinable = try await user.client.publicRooms().filter { !ids.contains($0.roomId) }
             error = nil
         } catch {
@@ -69,6 +72,17 @@ final class RoomListModel: ObservableObject {
             let room = try await user.client.invitePreview(code: trimmed)
             let roomId = try await user.client.joinWithInvite(code: trimmed)
             return newRoom(roomId, name: room.name, visibility: room.visibility, kind: .group)
+        }
+    }
+
+    /// Makes a room a favorite or archives it, or (`nil`) puts it back among the others,
+    /// on every device of the user; the list moves when the server's summary comes back.
+    func place(_ room: RoomSummary, _ placement: RoomPlacement?) async {
+        do {
+            try await list.place(roomId: room.roomId, placement: placement)
+            error = nil
+        } catch {
+            self.error = describe(error)
         }
     }
 

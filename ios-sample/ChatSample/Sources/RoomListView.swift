@@ -37,6 +37,18 @@ struct RoomListView: View {
                     Section {
                         ForEach(rooms.mine, id: \.roomId) { room in
                             NavigationLink(value: room) { RoomRow(client: user.client, room: room) }
+                                .swipeActions(edge: .leading) { favoriteAction(room) }
+                                .swipeActions(edge: .trailing) { archiveAction(room) }
+                        }
+                    }
+                    if !rooms.archived.isEmpty {
+                        Section {
+                            DisclosureGroup("Archived (\(rooms.archived.count))") {
+                                ForEach(rooms.archived, id: \.roomId) { room in
+                                    NavigationLink(value: room) { RoomRow(client: user.client, room: room) }
+                                        .swipeActions(edge: .trailing) { archiveAction(room) }
+                                }
+                            }
                         }
                     }
                     if !rooms.joinable.isEmpty {
@@ -137,6 +149,30 @@ struct RoomListView: View {
     }
 }
 
+extension RoomListView {
+    /// Swipe right: make the room a favorite (listed first), or take it out of them.
+    fileprivate func favoriteAction(_ room: RoomSummary) -> some View {
+        let favorite = room.placement == .favorite
+        return Button {
+            Task { await rooms.place(room, favorite ? nil : .favorite) }
+        } label: {
+            Label(favorite ? "Unfavorite" : "Favorite", systemImage: favorite ? "star.slash" : "star")
+        }
+        .tint(.yellow)
+    }
+
+    /// Swipe left: set the room aside among the archived ones (it is not muted), or back.
+    fileprivate func archiveAction(_ room: RoomSummary) -> some View {
+        let archived = room.placement == .archived
+        return Button {
+            Task { await rooms.place(room, archived ? nil : .archived) }
+        } label: {
+            Label(archived ? "Unarchive" : "Archive", systemImage: archived ? "tray.and.arrow.up" : "archivebox")
+        }
+        .tint(.indigo)
+    }
+}
+
 private struct RoomRow: View {
     let client: ChatClient
     let room: RoomSummary
@@ -146,7 +182,14 @@ private struct RoomRow: View {
             // The room's picture; a direct room's is the other member's.
             AvatarView(client: client, avatarId: room.avatarId, name: room.name)
             VStack(alignment: .leading, spacing: 2) {
-                Text(room.name.isEmpty ? "(no name)" : room.name)
+                HStack(spacing: 4) {
+                    if room.placement == .favorite {
+                        Image(systemName: "star.fill")
+                            .foregroundStyle(.yellow)
+                            .accessibilityLabel("Favorite")
+                    }
+                    Text(room.name.isEmpty ? "(no name)" : room.name)
+                }
                 Text(room.lastMessage?.content ?? kind)
                     .font(.caption)
                     .foregroundStyle(.secondary)

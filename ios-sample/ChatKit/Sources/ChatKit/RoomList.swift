@@ -3,8 +3,9 @@
 
 import Foundation
 
-/// Every room of the user, most recent activity first, each with its last message and
-/// unread badge, published for SwiftUI.
+/// Every room of the user, favorites first, then the others, each part most recent
+/// activity first, each with its last message, unread badge and placement, published for
+/// SwiftUI.
 ///
 /// The SDK's cache is the source of truth: the list shows at once from it (offline and
 /// after a restart too), and is read again whenever the SDK reports a change
@@ -13,8 +14,14 @@ import Foundation
 /// a time, and a burst of changes costs one read.
 @MainActor
 public final class RoomList: ObservableObject {
-    /// The rooms, most recent activity first.
+    /// Every room: favorites first, then the others, each part most recent activity first.
     @Published public private(set) var rooms: [RoomSummary] = []
+
+    /// The home screen's rooms: `rooms` without the archived ones.
+    public var shown: [RoomSummary] { rooms.filter { $0.placement != .archived } }
+
+    /// The rooms the user archived, most recent activity first (a list of their own).
+    public var archived: [RoomSummary] { rooms.filter { $0.placement == .archived } }
 
     private let client: ChatClient
     private var listening: Task<Void, Never>?
@@ -50,6 +57,12 @@ public final class RoomList: ObservableObject {
     public func close() {
         listening?.cancel()
         listening = nil
+    }
+
+    /// Makes a room a favorite, archives it, or (`nil`) puts it back in the main list,
+    /// on every device of the user; `rooms` follows when the server's summary comes back.
+    public func place(roomId: String, placement: RoomPlacement?) async throws {
+        try await client.setRoomPlacement(roomId: roomId, placement: placement)
     }
 
     /// Reads the list from the server now (pull to refresh); the SDK also does it on

@@ -13,15 +13,17 @@ import kotlinx.coroutines.flow.update
 import kotlinx.coroutines.launch
 import uniffi.chat_ffi.ChatException
 import uniffi.chat_protocol.BlockedUser
+import uniffi.chat_protocol.RoomPlacement
 import uniffi.chat_protocol.RoomSummary
 import uniffi.chat_protocol.RoomVisibility
 import uniffi.chat_protocol.SignIn
 import uniffi.chat_protocol.UserProfile
 import uniffi.chat_sdk.ConnectionState
 
-/** The user's rooms and the public ones they could join. */
+/** The user's rooms (favorites first), those they archived, and the public ones they could join. */
 data class RoomsState(
     val mine: List<RoomSummary> = emptyList(),
+    val archived: List<RoomSummary> = emptyList(),
     val joinable: List<RoomSummary> = emptyList(),
     val loading: Boolean = false,
     val error: String? = null,
@@ -43,9 +45,15 @@ class RoomListViewModel(private val user: SignedIn) : ViewModel() {
     init {
         list.start()
         viewModelScope.launch {
-            list.rooms.collect { mine ->
-                val mineIds = mine.map { it.roomId }.toSet()
-                _state.update { it.copy(mine = mine, joinable = it.joinable.filter { room -> room.roomId !in mineIds }) }
+            list.rooms.collect { all ->
+                val mineIds = all.map { it.roomId }.toSet()
+                _state.update {
+                    it.copy(
+                        mine = all.filter { room -> room.placement != RoomPlacement.ARCHIVED },
+                        archived = all.filter { room -> room.placement == RoomPlacement.ARCHIVED },
+                        joinable = it.joinable.filter { room -> room.roomId !in mineIds },
+                    )
+                }
             }
         }
         refresh()
@@ -56,7 +64,7 @@ class RoomListViewModel(private val user: SignedIn) : ViewModel() {
         viewModelScope.launch {
             list.refresh()
             try {
-                val mineIds = _state.value.mine.map { it.roomId }.toSet()
+                val mineIds = (_state.value.mine + _state.value.archived).map { it.roomId }.toSet()
                 val joinable = client.publicRooms().filter { it.roomId !in mineIds }
                 _state.update { it.copy(joinable = joinable, loading = false) }
             } catch (e: ChatException) {
@@ -84,6 +92,12 @@ class RoomListViewModel(private val user: SignedIn) : ViewModel() {
         val roomId = client.createRoom(name.trim(), RoomVisibility.PUBLIC, emptyList())
         onOpen(roomId, name.trim())
     }
+
+    /**
+     * Makes a room a favorite or archives it, or (`null`) puts it back among the others, on
+     * every device of the user; the list moves when the server's summary comes back.
+     */
+    fun place(room: RoomSummary, placement: RoomPlacement?) = act { list.place(room.roomId, placement) }
 
     /** Joins a public room and opens it. */
     fun join(room: RoomSummary, onOpen: (String, String) -> Unit) = act {

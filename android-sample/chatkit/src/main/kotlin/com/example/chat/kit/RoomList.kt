@@ -16,12 +16,14 @@ import kotlinx.coroutines.sync.withLock
 import kotlinx.coroutines.withContext
 import uniffi.chat_ffi.ChatClient
 import uniffi.chat_ffi.ChatException
+import uniffi.chat_protocol.RoomPlacement
 import uniffi.chat_protocol.RoomSummary
 import uniffi.chat_sdk.ClientEvent
 
 /**
- * Every room of the user, most recent activity first, each with its last message and
- * unread badge, as a [StateFlow] for a UI to collect.
+ * Every room of the user, favorites first, then the others, each part most recent
+ * activity first, each with its last message, unread badge and placement, as a
+ * [StateFlow] for a UI to collect.
  *
  * The SDK's cache is the source of truth: the list renders at once from it (offline
  * and after a restart too), and is read again whenever the SDK reports a change
@@ -41,8 +43,14 @@ class RoomList(
     private val reading = Mutex()
     private var job: Job? = null
 
-    /** The rooms, most recent activity first. */
+    /** Every room: favorites first, then the others, each part most recent activity first. */
     val rooms: StateFlow<List<RoomSummary>> = _rooms.asStateFlow()
+
+    /** The home screen's rooms: [rooms] without the archived ones. */
+    fun shown(): List<RoomSummary> = _rooms.value.filter { it.placement != RoomPlacement.ARCHIVED }
+
+    /** The rooms the user archived, most recent activity first (a screen of their own). */
+    fun archived(): List<RoomSummary> = _rooms.value.filter { it.placement == RoomPlacement.ARCHIVED }
 
     /** Keeps [rooms] current until [close]. */
     fun start() {
@@ -65,6 +73,14 @@ class RoomList(
 
     /** Unread messages over the rooms that are not muted: the app icon's badge. */
     fun totalUnread(): ULong = _rooms.value.filter { !it.muted }.sumOf { it.unreadCount }
+
+    /**
+     * Makes a room a favorite, archives it, or (`null`) puts it back in the main list, on
+     * every device of the user; [rooms] follows when the server's summary comes back.
+     */
+    suspend fun place(roomId: String, placement: RoomPlacement?) {
+        withContext(io) { client.setRoomPlacement(roomId, placement) }
+    }
 
     /** Reads the list from the server now (pull to refresh); the SDK also does it on every connect. */
     suspend fun refresh() {

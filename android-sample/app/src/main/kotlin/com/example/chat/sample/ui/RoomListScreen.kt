@@ -1,6 +1,7 @@
 package com.example.chat.sample.ui
 
-import androidx.compose.foundation.clickable
+import androidx.compose.foundation.ExperimentalFoundationApi
+import androidx.compose.foundation.combinedClickable
 import androidx.compose.foundation.layout.Arrangement
 import androidx.compose.foundation.layout.Column
 import androidx.compose.foundation.layout.Row
@@ -13,8 +14,11 @@ import androidx.compose.material.icons.automirrored.filled.Logout
 import androidx.compose.material.icons.filled.Add
 import androidx.compose.material.icons.filled.Refresh
 import androidx.compose.material.icons.filled.Search
+import androidx.compose.material.icons.filled.Star
 import androidx.compose.material3.AlertDialog
 import androidx.compose.material3.Badge
+import androidx.compose.material3.DropdownMenu
+import androidx.compose.material3.DropdownMenuItem
 import androidx.compose.material3.ExperimentalMaterial3Api
 import androidx.compose.material3.FloatingActionButton
 import androidx.compose.material3.HorizontalDivider
@@ -39,11 +43,13 @@ import androidx.lifecycle.compose.collectAsStateWithLifecycle
 import androidx.lifecycle.viewmodel.compose.viewModel
 import com.example.chat.sample.RoomListViewModel
 import com.example.chat.sample.SignedIn
+import uniffi.chat_protocol.RoomPlacement
 import uniffi.chat_protocol.RoomSummary
 import uniffi.chat_protocol.RoomVisibility
 
 /**
- * The user's rooms (with unread and "@" mention badges), public rooms to join, a dialog
+ * The user's rooms (favorites first, with unread and "@" mention badges; a long press
+ * places one), the archived ones behind "Archived (n)", public rooms to join, a dialog
  * to start a conversation, and the way to message search.
  */
 @OptIn(ExperimentalMaterial3Api::class)
@@ -66,6 +72,7 @@ fun RoomListScreen(
     var changingPassword by remember { mutableStateOf(false) }
     val signIns by model.signIns.collectAsStateWithLifecycle()
     var editingProfile by remember { mutableStateOf(false) }
+    var showArchived by remember { mutableStateOf(false) }
     val profile by model.profile.collectAsStateWithLifecycle()
 
     Scaffold(
@@ -95,8 +102,20 @@ fun RoomListScreen(
             }
             LazyColumn {
                 items(state.mine, key = { it.roomId }) { room ->
-                    RoomRow(user, room, onClick = { onOpenRoom(room.roomId, room.name) })
+                    RoomRow(user, room, onClick = { onOpenRoom(room.roomId, room.name) }, onPlace = { model.place(room, it) })
                     HorizontalDivider()
+                }
+                if (state.archived.isNotEmpty()) {
+                    item {
+                        TextButton(onClick = { showArchived = !showArchived }, modifier = Modifier.padding(start = 8.dp)) {
+                            Text("Archived (${state.archived.size})")
+                        }
+                    }
+                }
+                if (showArchived) {
+                    items(state.archived, key = { "archived-" + it.roomId }) { room ->
+                        RoomRow(user, room, onClick = { onOpenRoom(room.roomId, room.name) }, onPlace = { model.place(room, it) })
+                    }
                 }
                 if (state.joinable.isNotEmpty()) {
                     item {
@@ -166,17 +185,44 @@ fun RoomListScreen(
     }
 }
 
+/**
+ * One room: picture, name (a star for a favorite), last message and badges. A long press
+ * on one of the user's rooms ([onPlace] set) offers to make it a favorite or archive it.
+ */
+@OptIn(ExperimentalFoundationApi::class)
 @Composable
-private fun RoomRow(user: SignedIn, room: RoomSummary, onClick: () -> Unit) {
+private fun RoomRow(user: SignedIn, room: RoomSummary, onClick: () -> Unit, onPlace: ((RoomPlacement?) -> Unit)? = null) {
     val kind = when (room.visibility) {
         RoomVisibility.DIRECT -> "Direct"
         RoomVisibility.PRIVATE -> "Private"
         RoomVisibility.PUBLIC -> "Public"
     }
+    var menu by remember { mutableStateOf(false) }
     ListItem(
         // The room's picture; a direct room's is the other member's.
         leadingContent = { Avatar(user.client, room.avatarId, room.name) },
-        headlineContent = { Text(room.name.ifEmpty { "(no name)" }) },
+        headlineContent = {
+            Row(horizontalArrangement = Arrangement.spacedBy(4.dp)) {
+                if (room.placement == RoomPlacement.FAVORITE) {
+                    Icon(Icons.Filled.Star, "Favorite", tint = MaterialTheme.colorScheme.tertiary)
+                }
+                Text(room.name.ifEmpty { "(no name)" })
+            }
+            if (onPlace != null) {
+                DropdownMenu(expanded = menu, onDismissRequest = { menu = false }) {
+                    val favorite = room.placement == RoomPlacement.FAVORITE
+                    val archived = room.placement == RoomPlacement.ARCHIVED
+                    DropdownMenuItem(
+                        text = { Text(if (favorite) "Remove from favorites" else "Add to favorites") },
+                        onClick = { menu = false; onPlace(if (favorite) null else RoomPlacement.FAVORITE) },
+                    )
+                    DropdownMenuItem(
+                        text = { Text(if (archived) "Unarchive" else "Archive") },
+                        onClick = { menu = false; onPlace(if (archived) null else RoomPlacement.ARCHIVED) },
+                    )
+                }
+            }
+        },
         supportingContent = {
             Text(room.lastMessage?.content ?: kind, maxLines = 1, overflow = TextOverflow.Ellipsis)
         },
@@ -193,7 +239,7 @@ private fun RoomRow(user: SignedIn, room: RoomSummary, onClick: () -> Unit) {
                 }
             }
         },
-        modifier = Modifier.clickable(onClick = onClick),
+        modifier = Modifier.combinedClickable(onClick = onClick, onLongClick = { if (onPlace != null) menu = true }),
     )
 }
 
