@@ -237,6 +237,14 @@ async fn changes_made_offline_survive_a_client_restart_and_a_server_kill_and_lan
         bob.messages(&room, None, 10).unwrap().len() == 3
     })
     .await;
+    // Ann's acks come after bob's deliveries (commit, fan out, then acknowledge): until
+    // they arrive, her copies are known only by their client ids, and the changes below
+    // name the server's.
+    eventually(10, "ann's three acknowledged", || {
+        let mine = ann.messages(&room, None, 10).unwrap();
+        mine.len() == 3 && mine.iter().all(|m| m.message_id.is_some())
+    })
+    .await;
     let ids: Vec<String> = bob
         .messages(&room, None, 10)
         .unwrap()
