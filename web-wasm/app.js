@@ -787,6 +787,24 @@ async function changePassword(current, next) {
 }
 
 /** Deletes the account on the server, then forgets it here as signing out does. */
+/** Saves the user's data export (the server's JSON document) as a file. */
+async function downloadMyData() {
+  let bytes;
+  try {
+    bytes = await state.client.exportMyData();
+  } catch (error) {
+    view.notice(error.message);
+    return;
+  }
+  const link = document.createElement("a");
+  link.href = URL.createObjectURL(new Blob([bytes], { type: "application/json" }));
+  link.download = "chat-export.json";
+  link.click();
+  // The click has started the download; the object URL is no longer needed.
+  setTimeout(() => URL.revokeObjectURL(link.href), 0);
+  view.notice("Your data is downloading as chat-export.json.");
+}
+
 async function deleteAccount(password, eraseMessages) {
   try {
     await state.client.deleteAccount(password || undefined, eraseMessages);
@@ -863,6 +881,7 @@ function wire() {
   $("end-other-sign-ins").addEventListener("click", () =>
     view.confirmAction("Sign out all your other devices?", "Sign out",
       () => act(state.client.endOtherSignIns(), "Your other devices are signed out.").then(renderSignIns)));
+  $("export-data").addEventListener("click", downloadMyData);
   $("delete-account").addEventListener("click", () => {
     $("delete-account-form").hidden = false;
     $("delete-password").focus();

@@ -6,7 +6,7 @@ use chat_protocol::v1::{
     RefreshRequest, RoomKind, RoomList, RoomPlacement, RoomSummary, RoomVisibility,
     SendMessageRequest, SendMessageResponse, UpdateProfileRequest, UserProfile,
 };
-use chat_protocol::v1::{Attachment, AttachmentLinks, Message, ThumbnailSize};
+use chat_protocol::v1::{Attachment, AttachmentLinks, DataExport, Message, ThumbnailSize};
 use chat_protocol::v1::{
     BanList, BanRequest, MemberRole, RoomBan, RoomDetails, RoomMember, SetRoleRequest,
     UpdateRoomRequest, WhoCanAdd,
@@ -554,4 +554,26 @@ fn push_device_bodies_match_the_documented_json() {
         },
         &json!({"public_key": "BCVxsr7N"}),
     );
+}
+
+#[test]
+fn a_data_export_reads_as_docs_protocol_md_shows_it() {
+    // §8.7e's example, as written there.
+    let example = json!({"exported_at": 1_764_000_200_000_i64,
+     "profile": {"user_id": USER, "username": "ann", "display_name": "Ann"},
+     "rooms": [{"room_id": ROOM, "name": "general", "visibility": "private",
+                "role": "owner", "joined_at": 1_763_900_000_000_i64, "placement": "favorite"}],
+     "blocks": [], "devices": [],
+     "sign_ins": [{"id": "0193a0c2-5555-7c3a-9d1e-2f4b6a8c0e11", "device_name": "Pixel 8",
+                   "created_at": 1_763_900_000_000_i64, "last_active_at": 1_764_000_100_000_i64,
+                   "current": true}],
+     "messages": [{"room_id": ROOM, "seq": 43, "message_id": MESSAGE, "client_msg_id": "c-17",
+                   "sender_id": USER, "content": "see you at 6",
+                   "created_at": 1_764_000_100_000_i64}]});
+    let export: DataExport = serde_json::from_value(example.clone()).unwrap();
+    assert_eq!(export.rooms[0].role, MemberRole::Owner);
+    assert_eq!(export.rooms[0].placement, Some(RoomPlacement::Favorite));
+    assert_eq!(export.rooms[0].muted_until, None);
+    assert_eq!(export.messages[0].content, "see you at 6");
+    round_trip(&export, &example);
 }

@@ -1,5 +1,5 @@
 //! The server's abuse limits, in one place: sends, uploads, block and profile changes
-//! per user,
+//! and data exports per user,
 //! sign-ins per address, and open WebSocket connections.
 
 use std::hash::Hash;
@@ -25,6 +25,9 @@ pub const BLOCK_CHANGES_PER_MINUTE: u32 = 30;
 /// direct rooms for the other member.
 pub const PROFILE_CHANGES_PER_MINUTE: u32 = 30;
 
+/// Data exports a user may ask for per hour: each reads every message they ever sent.
+pub const EXPORTS_PER_HOUR: u32 = 6;
+
 /// How often the rate limiters forget users and addresses that have been quiet.
 const TRIM_EVERY: Duration = Duration::from_secs(10);
 
@@ -36,6 +39,7 @@ pub struct Limits {
     uploads: DefaultKeyedRateLimiter<String>,
     block_changes: DefaultKeyedRateLimiter<String>,
     profile_changes: DefaultKeyedRateLimiter<String>,
+    exports: DefaultKeyedRateLimiter<String>,
     connection_slots: Arc<Semaphore>,
     /// The clock of every connection's own limiters: making one reads the CPU's
     /// identification (`cpuid`), which in a reconnect storm's profile cost as much as
@@ -60,6 +64,9 @@ impl Limits {
             )),
             profile_changes: RateLimiter::keyed(Quota::per_minute(
                 NonZeroU32::new(PROFILE_CHANGES_PER_MINUTE).unwrap_or(NonZeroU32::MIN),
+            )),
+            exports: RateLimiter::keyed(Quota::per_hour(
+                NonZeroU32::new(EXPORTS_PER_HOUR).unwrap_or(NonZeroU32::MIN),
             )),
             connection_slots: Arc::new(Semaphore::new(config.max_connections)),
             clock: DefaultClock::default(),
@@ -89,6 +96,11 @@ impl Limits {
     /// Per-user limiter for profile changes ([`PROFILE_CHANGES_PER_MINUTE`]).
     pub fn profile_changes(&self) -> &DefaultKeyedRateLimiter<String> {
         &self.profile_changes
+    }
+
+    /// Per-user limiter for data exports ([`EXPORTS_PER_HOUR`]).
+    pub fn exports(&self) -> &DefaultKeyedRateLimiter<String> {
+        &self.exports
     }
 
     /// A limiter of one connection's own (frames, typing and receipts): `per_second`
@@ -137,6 +149,7 @@ pub async fn run_trim(limits: Arc<Limits>, shutdown: CancellationToken) {
                 limits.uploads.retain_recent();
                 limits.block_changes.retain_recent();
                 limits.profile_changes.retain_recent();
+                limits.exports.retain_recent();
             }
         }
     }

@@ -563,8 +563,9 @@ async function main() {
       "createInvite(roomId: string, expiresInSecs?: number | null, maxUses?: number | null): Promise<RoomInvite>",
       "invites(roomId: string): Promise<RoomInvite[]>", "revokeInvite(roomId: string, inviteId: string): Promise<void>",
       "invitePreview(code: string): Promise<InvitePreview>", "joinWithInvite(code: string): Promise<string>",
-      "setRoomPlacement(roomId: string, placement?: RoomPlacement | null): Promise<void>", "placement?: RoomPlacement"];
-    check("the TypeScript types declare membership, moderation, blocks, reports, password changes, sign-ins, profiles and pictures, invite links, placements, account deletion, rich messages and attachments",
+      "setRoomPlacement(roomId: string, placement?: RoomPlacement | null): Promise<void>", "placement?: RoomPlacement",
+      "exportMyData(): Promise<Uint8Array>"];
+    check("the TypeScript types declare membership, moderation, blocks, reports, password changes, sign-ins, profiles and pictures, invite links, placements, data exports, account deletion, rich messages and attachments",
       moderation.every((name) => typings.includes(name)),
       moderation.filter((name) => !typings.includes(name)).join(", "));
     check("the TypeScript types declare every value the API takes, returns or sends",
@@ -631,6 +632,14 @@ async function main() {
       }),
       JSON.stringify(await shown().catch((error) => error.message)));
     await pushContext.close();
+
+    // Before he goes, bob downloads his data: a file with his messages and rooms.
+    const [download] = await Promise.all([bob.waitForEvent("download"), bob.click("#export-data")]);
+    const exported = JSON.parse(readFileSync(await download.path(), "utf8"));
+    check("\"Download my data\" saves chat-export.json with bob's profile, rooms and messages",
+      download.suggestedFilename() === "chat-export.json" && exported.profile.username === bobName
+        && exported.rooms.length > 0 && exported.messages.some((message) => message.content === "hi ann"),
+      `${download.suggestedFilename()} ${exported.profile?.username} ${exported.messages?.length}`);
 
     // Bob deletes his account, erasing his messages: his page signs out, and on ann's
     // page his messages become deleted ones.

@@ -1,5 +1,5 @@
-//! Changing or resetting the user's password and deleting their account, for Kotlin and
-//! Swift.
+//! Changing or resetting the user's password, exporting their data and deleting their
+//! account, for Kotlin and Swift.
 
 use chat_sdk::Session;
 
@@ -47,5 +47,13 @@ impl ChatClient {
     ) -> Result<(), ChatError> {
         let inner = self.inner.clone();
         on_runtime(async move { inner.delete_account(password, erase_messages).await }).await
+    }
+
+    /// The signed-in user's data export: the server's JSON document (profile, rooms,
+    /// blocks, devices, sign-ins, every message they sent that is not deleted), to save
+    /// or share as it came. A few an hour.
+    pub async fn export_my_data(&self) -> Result<Vec<u8>, ChatError> {
+        let inner = self.inner.clone();
+        on_runtime(async move { inner.export_my_data().await }).await
     }
 }

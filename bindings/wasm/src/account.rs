@@ -1,4 +1,5 @@
-//! Changing or resetting the user's password and deleting their account, for JavaScript.
+//! Changing or resetting the user's password, exporting their data and deleting their
+//! account, for JavaScript.
 
 use chat_sdk::Session;
 use tsify::Ts;
@@ -48,5 +49,13 @@ impl ChatClient {
     ) -> Result<(), JsValue> {
         let deleted = self.inner.delete_account(password, erase_messages).await;
         deleted.map_err(to_js)
+    }
+
+    /// The signed-in user's data export: the server's JSON document (profile, rooms,
+    /// blocks, devices, sign-ins, every message they sent that is not deleted), to save
+    /// as a file (`new Blob([bytes], {type: "application/json"})`). A few an hour.
+    #[wasm_bindgen(js_name = exportMyData)]
+    pub async fn export_my_data(&self) -> Result<Vec<u8>, JsValue> {
+        self.inner.export_my_data().await.map_err(to_js)
     }
 }

@@ -16,6 +16,7 @@ struct RoomListView: View {
     @State private var showingDevices = false
     @State private var changingPassword = false
     @State private var editingProfile = false
+    @State private var exporting = false
     @State private var searching = false
     /// A room picked among the search results: opened once the search sheet is gone.
     @State private var openAfterSearch: RoomSummary?
@@ -77,6 +78,7 @@ struct RoomListView: View {
                         Button("Blocked users") { showingBlocked = true }
                         Button("Your devices") { showingDevices = true }
                         Button("Change password") { changingPassword = true }
+                        Button("Your data") { exporting = true }
                         Button("Delete account", role: .destructive) { deleting = true }
                     }
                 }
@@ -114,6 +116,9 @@ struct RoomListView: View {
             }
             .sheet(isPresented: $editingProfile) {
                 ProfileView(client: user.client)
+            }
+            .sheet(isPresented: $exporting) {
+                DataExportView(client: user.client)
             }
             .alert("New conversation", isPresented: $creating) {
                 TextField("Username, a new room's name, or an invite code", text: $newName)

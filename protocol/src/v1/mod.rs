@@ -4,6 +4,7 @@ mod attachments;
 mod client;
 mod codes;
 mod emoji;
+mod export;
 mod ids;
 mod invites;
 mod limits;
@@ -25,6 +26,7 @@ pub use attachments::{
 pub use client::{ClientFrame, DecodeError};
 pub use codes::{ErrorCode, close};
 pub use emoji::{EmojiError, check_reaction_emoji};
+pub use export::{DataExport, ExportedRoom};
 pub use ids::{AttachmentId, MessageId, RoomId, UserId};
 pub use invites::{CreateInviteRequest, InviteList, InvitePreview, JoinedRoom, RoomInvite};
 pub use limits::{

@@ -227,8 +227,8 @@ impl ChatClient {
             .ok_or_else(|| ClientError::Network("empty answer".into()))
     }
 
-    /// A signed-in GET of bytes.
-    async fn download(&self, url: reqwest::Url) -> Result<Vec<u8>, ClientError> {
+    /// A signed-in GET of bytes (an attachment, a data export).
+    pub(super) async fn download(&self, url: reqwest::Url) -> Result<Vec<u8>, ClientError> {
         let response = self.http.get(url).bearer_auth(self.token()?).send().await?;
         if !response.status().is_success() {
             return Err(super::rest::refusal(response).await);

@@ -9,6 +9,7 @@ mod attachments;
 mod bridge;
 mod error;
 mod events;
+mod export;
 mod invites;
 mod moderation;
 mod mute;

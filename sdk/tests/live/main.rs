@@ -5,6 +5,7 @@ mod harness;
 
 mod attachments;
 mod chat;
+mod export;
 mod faults;
 mod invites;
 mod moderation;

@@ -7,6 +7,7 @@ mod auth;
 mod blocks;
 mod cors;
 mod devices;
+mod export;
 mod extract;
 mod health;
 mod invites;
@@ -95,6 +96,7 @@ pub fn router(state: AppState) -> Router {
             delete(moderation::unban),
         )
         .route("/v1/users/by-name/{username}", get(users::by_name))
+        .route("/v1/users/me/export", get(export::export))
         .route(
             "/v1/users/me",
             get(users::me)

@@ -11,7 +11,7 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
 use super::{
-    account, admin, attachments, auth, blocks, devices, health, invites, messages, metrics,
+    account, admin, attachments, auth, blocks, devices, export, health, invites, messages, metrics,
     moderation, password, password_reset, reports, rich, room_list, rooms, sessions, sign_ins,
     uploads, users,
 };
@@ -72,6 +72,7 @@ use super::{
         users::by_name,
         users::me,
         users::update_me,
+        export::export,
         users::by_id,
         messages::page,
         messages::send,

@@ -33,23 +33,34 @@ pub async fn list(
     AuthCaller { caller, .. }: AuthCaller,
 ) -> Result<Json<SignInList>> {
     built_in_auth(&state)?;
+    let sign_ins = sign_ins_of(&state, &caller.user_id, caller.sign_in.as_deref()).await?;
+    Ok(Json(SignInList { sign_ins }))
+}
+
+/// The user's sign-ins whose refresh tokens may still be used, most recently active
+/// first, `current` marking the sign-in `current`.
+///
+/// # Errors
+///
+/// When the store fails.
+pub async fn sign_ins_of(
+    state: &AppState,
+    user_id: &str,
+    current: Option<&str>,
+) -> Result<Vec<SignIn>> {
     // A sign-in not renewed for a refresh token's lifetime cannot be renewed any more.
-    let active_since = now_ms().saturating_sub(super::sessions::refresh_ttl_ms(&state));
-    let records = state
-        .store()
-        .sign_ins(&caller.user_id, active_since)
-        .await?;
-    let sign_ins = records
+    let active_since = now_ms().saturating_sub(super::sessions::refresh_ttl_ms(state));
+    let records = state.store().sign_ins(user_id, active_since).await?;
+    Ok(records
         .into_iter()
         .map(|record| SignIn {
-            current: caller.sign_in.as_deref() == Some(record.id.as_str()),
+            current: current == Some(record.id.as_str()),
             id: record.id,
             device_name: record.device_name,
             created_at: record.created_at,
             last_active_at: record.last_active_at,
         })
-        .collect();
-    Ok(Json(SignInList { sign_ins }))
+        .collect())
 }
 
 /// `DELETE /v1/users/me/sign-ins/{sign_in_id}`: ends one of the caller's sign-ins

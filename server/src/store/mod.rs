@@ -42,8 +42,8 @@ use std::collections::HashMap;
 
 use async_trait::async_trait;
 use chat_protocol::v1::{
-    BlockedUser, Device, InvitePreview, LastMessage, MemberReceipts, MemberRole, Message,
-    PinnedMessage, ReceiptKind, Report, RoomBan, RoomInvite, RoomMember, RoomPlacement,
+    BlockedUser, Device, ExportedRoom, InvitePreview, LastMessage, MemberReceipts, MemberRole,
+    Message, PinnedMessage, ReceiptKind, Report, RoomBan, RoomInvite, RoomMember, RoomPlacement,
     RoomVisibility, UserProfile, WhoCanAdd,
 };
 
@@ -622,6 +622,16 @@ pub trait Store: Send + Sync + std::fmt::Debug + 'static {
         after: Option<&str>,
         limit: u32,
     ) -> Result<Vec<(String, String)>>;
+    /// The user's memberships, in the order they joined (for their data export).
+    async fn export_rooms(&self, user_id: &str) -> Result<Vec<ExportedRoom>>;
+    /// Up to `limit` of the user's messages that are not deleted, oldest first, after
+    /// the message `after` (for their data export, a page at a time).
+    async fn export_messages(
+        &self,
+        user_id: &str,
+        after: Option<&str>,
+        limit: u32,
+    ) -> Result<Vec<Message>>;
     /// Deletes a room for good (messages, events, members, bans); returns who its
     /// members were, or `None` when there is no such room.
     async fn delete_room(&self, room_id: &str) -> Result<Option<Vec<String>>>;

@@ -16,6 +16,7 @@ mod push_endpoints;
 
 mod attachments;
 mod chat;
+mod export;
 mod faults;
 mod moderation;
 mod presence;

@@ -14,6 +14,7 @@ mod chat;
 mod devices;
 mod edits;
 mod events;
+mod export;
 mod invites;
 mod limits;
 mod metrics;

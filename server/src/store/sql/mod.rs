@@ -6,6 +6,7 @@ mod accounts;
 mod attachments;
 mod backend;
 mod blocks;
+mod export;
 mod invites;
 mod membership;
 mod password_resets;
@@ -23,8 +24,9 @@ use std::sync::Mutex;
 
 use async_trait::async_trait;
 use chat_protocol::v1::{
-    BlockedUser, Device, InvitePreview, MemberRole, Message, PinnedMessage, ReceiptKind, Report,
-    RoomBan, RoomInvite, RoomMember, RoomPlacement, RoomVisibility, UserProfile,
+    BlockedUser, Device, ExportedRoom, InvitePreview, MemberRole, Message, PinnedMessage,
+    ReceiptKind, Report, RoomBan, RoomInvite, RoomMember, RoomPlacement, RoomVisibility,
+    UserProfile,
 };
 use sqlx::pool::PoolConnection;
 use sqlx::{ColumnIndex, Decode, Encode, Executor, IntoArguments, Pool, Row as _, Type};
@@ -622,6 +624,19 @@ where
         limit: u32,
     ) -> Result<Vec<(String, String)>> {
         self.undeleted_messages_of(user_id, after, limit).await
+    }
+
+    async fn export_rooms(&self, user_id: &str) -> Result<Vec<ExportedRoom>> {
+        self.memberships_of(user_id).await
+    }
+
+    async fn export_messages(
+        &self,
+        user_id: &str,
+        after: Option<&str>,
+        limit: u32,
+    ) -> Result<Vec<Message>> {
+        self.sent_messages_page(user_id, after, limit).await
     }
 
     async fn delete_room(&self, room_id: &str) -> Result<Option<Vec<String>>> {

@@ -1,9 +1,12 @@
 package com.example.chat.sample
 
+import android.content.ContentResolver
+import android.net.Uri
 import androidx.lifecycle.ViewModel
 import androidx.lifecycle.viewModelScope
 import com.example.chat.kit.RoomList
 import com.example.chat.kit.connectionStates
+import kotlinx.coroutines.Dispatchers
 import kotlinx.coroutines.flow.MutableStateFlow
 import kotlinx.coroutines.flow.SharingStarted
 import kotlinx.coroutines.flow.StateFlow
@@ -11,6 +14,7 @@ import kotlinx.coroutines.flow.asStateFlow
 import kotlinx.coroutines.flow.stateIn
 import kotlinx.coroutines.flow.update
 import kotlinx.coroutines.launch
+import kotlinx.coroutines.withContext
 import uniffi.chat_ffi.ChatException
 import uniffi.chat_protocol.BlockedUser
 import uniffi.chat_protocol.RoomPlacement
@@ -160,6 +164,18 @@ class RoomListViewModel(private val user: SignedIn) : ViewModel() {
     /** Removes the user's picture. */
     suspend fun removePicture() {
         _profile.value = client.removeAvatar()
+    }
+
+    /**
+     * Saves the user's data export (the server's JSON document: profile, rooms, blocks,
+     * devices, sign-ins and every message they sent) to [uri], a file the user picked.
+     */
+    fun saveExport(resolver: ContentResolver, uri: Uri) = act {
+        val bytes = client.exportMyData()
+        val saved = withContext(Dispatchers.IO) {
+            runCatching { resolver.openOutputStream(uri)?.use { it.write(bytes) } != null }.getOrDefault(false)
+        }
+        if (!saved) _state.update { it.copy(error = "Could not write the file") }
     }
 
     /** Changes the password (the new session is stored like every renewal); throws the server's refusal. */

@@ -1,5 +1,7 @@
 package com.example.chat.sample.ui
 
+import androidx.activity.compose.rememberLauncherForActivityResult
+import androidx.activity.result.contract.ActivityResultContracts
 import androidx.compose.foundation.ExperimentalFoundationApi
 import androidx.compose.foundation.combinedClickable
 import androidx.compose.foundation.layout.Arrangement
@@ -37,6 +39,7 @@ import androidx.compose.runtime.mutableStateOf
 import androidx.compose.runtime.remember
 import androidx.compose.runtime.setValue
 import androidx.compose.ui.Modifier
+import androidx.compose.ui.platform.LocalContext
 import androidx.compose.ui.text.style.TextOverflow
 import androidx.compose.ui.unit.dp
 import androidx.lifecycle.compose.collectAsStateWithLifecycle
@@ -73,6 +76,11 @@ fun RoomListScreen(
     val signIns by model.signIns.collectAsStateWithLifecycle()
     var editingProfile by remember { mutableStateOf(false) }
     var showArchived by remember { mutableStateOf(false) }
+    // "My data": the user picks where the data export goes, then it is written there.
+    val resolver = LocalContext.current.contentResolver
+    val saveExport = rememberLauncherForActivityResult(ActivityResultContracts.CreateDocument("application/json")) { uri ->
+        if (uri != null) model.saveExport(resolver, uri)
+    }
     val profile by model.profile.collectAsStateWithLifecycle()
 
     Scaffold(
@@ -87,6 +95,7 @@ fun RoomListScreen(
                     TextButton(onClick = { model.loadBlocked(); showBlocked = true }) { Text("Blocked") }
                     TextButton(onClick = { model.loadSignIns(); showDevices = true }) { Text("Devices") }
                     TextButton(onClick = { changingPassword = true }) { Text("Password") }
+                    TextButton(onClick = { saveExport.launch("chat-export.json") }) { Text("My data") }
                     TextButton(onClick = { deleting = true }) { Text("Delete account") }
                 },
             )

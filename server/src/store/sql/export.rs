@@ -1,0 +1,85 @@
+//! The reads of a user's data export, for every backend: their memberships, and their
+//! messages a page at a time (so that an export of any size is streamed, never held).
+
+use chat_protocol::v1::{ExportedRoom, MemberRole, Message, RoomPlacement, RoomVisibility};
+use sqlx::{ColumnIndex, Decode, Encode, Executor, IntoArguments, Row, Type};
+
+use super::{Backend, SqlStore};
+use crate::store::error::{Error, Result};
+use crate::store::queries::MESSAGE_COLUMNS;
+use crate::store::rows::message_from_row;
+
+const MEMBERSHIPS: &str = "SELECT r.id, r.name, r.visibility, m.role, m.joined_at,
+        m.placement, m.muted_until
+     FROM room_members m JOIN rooms r ON r.id = m.room_id
+     WHERE m.user_id = $1
+     ORDER BY m.joined_at, r.id";
+
+/// A text column that must hold one of an enum's names.
+fn parsed<T>(column: &'static str, text: String, parse: fn(&str) -> Option<T>) -> Result<T> {
+    parse(&text).ok_or(Error::Corrupt {
+        column,
+        value: text,
+    })
+}
+
+impl<DB> SqlStore<DB>
+where
+    DB: Backend,
+    for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
+    DB::Arguments: IntoArguments<DB>,
+    for<'q> &'q str: Encode<'q, DB> + Type<DB>,
+    for<'q> i64: Encode<'q, DB> + Decode<'q, DB> + Type<DB>,
+    for<'r> String: Decode<'r, DB> + Type<DB>,
+    for<'r> &'r str: ColumnIndex<DB::Row>,
+{
+    pub(super) async fn memberships_of(&self, user_id: &str) -> Result<Vec<ExportedRoom>> {
+        let rows = sqlx::query::<DB>(MEMBERSHIPS)
+            .bind(user_id)
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter()
+            .map(|row| {
+                let placement = row
+                    .try_get::<Option<String>, _>("placement")?
+                    .map(|text| parsed("room_members.placement", text, RoomPlacement::parse))
+                    .transpose()?;
+                Ok(ExportedRoom {
+                    room_id: row.try_get::<String, _>("id")?.into(),
+                    name: row.try_get("name")?,
+                    visibility: parsed(
+                        "rooms.visibility",
+                        row.try_get("visibility")?,
+                        RoomVisibility::parse,
+                    )?,
+                    role: parsed("room_members.role", row.try_get("role")?, MemberRole::parse)?,
+                    joined_at: row.try_get("joined_at")?,
+                    placement,
+                    muted_until: row.try_get("muted_until")?,
+                })
+            })
+            .collect()
+    }
+
+    /// Up to `limit` of the user's messages that are not deleted, in id order (which is
+    /// time order: ids are UUIDv7) after the message `after`.
+    pub(super) async fn sent_messages_page(
+        &self,
+        user_id: &str,
+        after: Option<&str>,
+        limit: u32,
+    ) -> Result<Vec<Message>> {
+        let sql = format!(
+            "SELECT {MESSAGE_COLUMNS} FROM messages
+             WHERE sender_id = $1 AND deleted_at IS NULL AND id > $2
+             ORDER BY id LIMIT $3"
+        );
+        let rows = sqlx::query::<DB>(sqlx::AssertSqlSafe(sql))
+            .bind(user_id)
+            .bind(after.unwrap_or(""))
+            .bind(i64::from(limit))
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter().map(message_from_row).collect()
+    }
+}

@@ -1,0 +1,41 @@
+//! A data export across processes: what a user sent and set through one process is in
+//! the export another process streams, from the one store they share.
+
+use chat_protocol::v1::{DataExport, RoomPlacement};
+
+use crate::common::http_client;
+use crate::harness::Cluster;
+
+#[tokio::test]
+#[ignore = "needs PostgreSQL and Redis: scripts/cluster-test.sh"]
+async fn an_export_through_one_process_holds_what_was_done_through_the_other() {
+    let cluster = Cluster::new().await;
+    let (one, two) = cluster.two_nodes(&[]).await;
+    let ann = one.register("ann").await;
+    let room = one.create_room(&ann.token, &[]).await;
+    let mut a = one.client(&ann.token).await;
+    a.say(&room, "written through one").await;
+    let status = http_client()
+        .put(one.url(&format!("/v1/rooms/{room}/placement")))
+        .bearer_auth(&ann.token)
+        .json(&serde_json::json!({"placement": "favorite"}))
+        .send()
+        .await
+        .expect("placement")
+        .status();
+    assert_eq!(status, 204);
+
+    let export: DataExport = http_client()
+        .get(two.url("/v1/users/me/export"))
+        .bearer_auth(&ann.token)
+        .send()
+        .await
+        .expect("export")
+        .json()
+        .await
+        .expect("a DataExport");
+    assert_eq!(export.rooms.len(), 1);
+    assert_eq!(export.rooms[0].placement, Some(RoomPlacement::Favorite));
+    let texts: Vec<&str> = export.messages.iter().map(|m| m.content.as_str()).collect();
+    assert_eq!(texts, ["written through one"]);
+}
