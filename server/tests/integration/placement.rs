@@ -152,25 +152,25 @@ async fn bad_placements_are_refused_and_change_nothing() {
         .0,
         204
     );
-    let favorite = json!({"placement": "archived"});
+    let archive = json!({"placement": "archived"});
     let overlong = "r".repeat(200);
     for (token, target, body, want) in [
         (
             &eve.token,
             room.as_str(),
-            favorite.clone(),
+            archive.clone(),
             (403, "forbidden"),
         ),
         (
             &ann.token,
             "no-such-room",
-            favorite.clone(),
+            archive.clone(),
             (404, "not_found"),
         ),
         (
             &ann.token,
             overlong.as_str(),
-            favorite.clone(),
+            archive.clone(),
             (400, "invalid_request"),
         ),
         (
@@ -205,7 +205,7 @@ async fn bad_placements_are_refused_and_change_nothing() {
             "{target} {body}"
         );
     }
-    assert_eq!(place(&server, None, &room, favorite).await.0, 401);
+    assert_eq!(place(&server, None, &room, archive).await.0, 401);
     let all = listed(&server, &ann.token, "/v1/rooms").await;
     assert_eq!(
         all,
