@@ -69,15 +69,15 @@ async fn erase_all(state: &AppState, user_id: &str) -> Result<()> {
             .store()
             .messages_sent_by(user_id, after.as_deref(), ERASE_PAGE)
             .await?;
-        let Some((_, last)) = page.last() else {
+        let Some(last) = page.last() else {
             return Ok(());
         };
-        after = Some(last.clone());
-        for (room_id, message_id) in page {
+        after = Some(last.message_id.to_string());
+        for message in page {
             let erase = MessageChange {
-                room_id,
+                room_id: message.room_id.into_string(),
                 user_id: user_id.to_owned(),
-                message_id,
+                message_id: message.message_id.into_string(),
                 action: ChangeAction::Erase,
                 now: crate::clock::now_ms(),
             };

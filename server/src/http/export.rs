@@ -113,7 +113,7 @@ fn messages(
                 Part::After(after, first) => {
                     let page = state
                         .store()
-                        .export_messages(&user_id, after.as_deref(), PAGE)
+                        .messages_sent_by(&user_id, after.as_deref(), PAGE)
                         .await;
                     let page: Vec<Message> = match page {
                         Ok(page) => page,

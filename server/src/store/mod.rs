@@ -614,24 +614,17 @@ pub trait Store: Send + Sync + std::fmt::Debug + 'static {
     /// blocks go; a deleted account's name is freed and its profile reads "Deleted
     /// user". False when there is no such user.
     async fn close_account(&self, user_id: &str, status: AccountStatus) -> Result<bool>;
-    /// Up to `limit` of the user's messages that are not deleted, as (room, message)
-    /// ids in id order after `after` (to erase them).
+    /// Up to `limit` of the user's messages that are not deleted, oldest first (in id
+    /// order: ids are UUIDv7), after the message `after`: a page of what erasing an
+    /// account deletes, or of a data export.
     async fn messages_sent_by(
         &self,
         user_id: &str,
         after: Option<&str>,
         limit: u32,
-    ) -> Result<Vec<(String, String)>>;
+    ) -> Result<Vec<Message>>;
     /// The user's memberships, in the order they joined (for their data export).
     async fn export_rooms(&self, user_id: &str) -> Result<Vec<ExportedRoom>>;
-    /// Up to `limit` of the user's messages that are not deleted, oldest first, after
-    /// the message `after` (for their data export, a page at a time).
-    async fn export_messages(
-        &self,
-        user_id: &str,
-        after: Option<&str>,
-        limit: u32,
-    ) -> Result<Vec<Message>>;
     /// Deletes a room for good (messages, events, members, bans); returns who its
     /// members were, or `None` when there is no such room.
     async fn delete_room(&self, room_id: &str) -> Result<Option<Vec<String>>>;

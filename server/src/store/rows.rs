@@ -17,15 +17,28 @@ pub(super) fn to_u64(value: i64) -> u64 {
     u64::try_from(value).unwrap_or(0)
 }
 
+/// A text column that must hold one of an enum's names (`parse` reads them); any
+/// other value means the database was written by something else.
+pub(super) fn named<T>(
+    column: &'static str,
+    text: String,
+    parse: fn(&str) -> Option<T>,
+) -> Result<T> {
+    parse(&text).ok_or(Error::Corrupt {
+        column,
+        value: text,
+    })
+}
+
 pub(super) fn room_from_row(row: &impl Columns) -> Result<RoomRecord> {
-    let visibility = row.text("visibility")?;
     Ok(RoomRecord {
         id: row.text("id")?,
         name: row.text("name")?,
-        visibility: RoomVisibility::parse(&visibility).ok_or(Error::Corrupt {
-            column: "rooms.visibility",
-            value: visibility.clone(),
-        })?,
+        visibility: named(
+            "rooms.visibility",
+            row.text("visibility")?,
+            RoomVisibility::parse,
+        )?,
         last_seq: to_u64(row.integer("last_seq")?),
         created_at: row.integer("created_at")?,
     })

@@ -143,28 +143,6 @@ where
         tx.commit().await?;
         Ok(true)
     }
-
-    /// The user's messages that are not deleted, as (room, message) ids after `after`.
-    pub(super) async fn undeleted_messages_of(
-        &self,
-        user_id: &str,
-        after: Option<&str>,
-        limit: u32,
-    ) -> Result<Vec<(String, String)>> {
-        let rows = sqlx::query::<DB>(
-            "SELECT room_id, id FROM messages
-             WHERE sender_id = $1 AND deleted_at IS NULL AND id > $2
-             ORDER BY id LIMIT $3",
-        )
-        .bind(user_id)
-        .bind(after.unwrap_or(""))
-        .bind(i64::from(limit))
-        .fetch_all(&self.pool)
-        .await?;
-        rows.iter()
-            .map(|row| Ok((row.try_get("room_id")?, row.try_get("id")?)))
-            .collect()
-    }
 }
 
 /// Replaces an active user's password hash and signs every sign-in out, inside the

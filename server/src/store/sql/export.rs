@@ -1,27 +1,20 @@
-//! The reads of a user's data export, for every backend: their memberships, and their
-//! messages a page at a time (so that an export of any size is streamed, never held).
+//! What a user has sent and joined, for every backend: their messages a page at a time
+//! (what erasing an account deletes, and a data export streams, never holding them
+//! all), and their memberships.
 
 use chat_protocol::v1::{ExportedRoom, MemberRole, Message, RoomPlacement, RoomVisibility};
 use sqlx::{ColumnIndex, Decode, Encode, Executor, IntoArguments, Row, Type};
 
 use super::{Backend, SqlStore};
-use crate::store::error::{Error, Result};
+use crate::store::error::Result;
 use crate::store::queries::MESSAGE_COLUMNS;
-use crate::store::rows::message_from_row;
+use crate::store::rows::{message_from_row, named};
 
 const MEMBERSHIPS: &str = "SELECT r.id, r.name, r.visibility, m.role, m.joined_at,
         m.placement, m.muted_until
      FROM room_members m JOIN rooms r ON r.id = m.room_id
      WHERE m.user_id = $1
      ORDER BY m.joined_at, r.id";
-
-/// A text column that must hold one of an enum's names.
-fn parsed<T>(column: &'static str, text: String, parse: fn(&str) -> Option<T>) -> Result<T> {
-    parse(&text).ok_or(Error::Corrupt {
-        column,
-        value: text,
-    })
-}
 
 impl<DB> SqlStore<DB>
 where
@@ -42,17 +35,17 @@ where
             .map(|row| {
                 let placement = row
                     .try_get::<Option<String>, _>("placement")?
-                    .map(|text| parsed("room_members.placement", text, RoomPlacement::parse))
+                    .map(|text| named("room_members.placement", text, RoomPlacement::parse))
                     .transpose()?;
                 Ok(ExportedRoom {
                     room_id: row.try_get::<String, _>("id")?.into(),
                     name: row.try_get("name")?,
-                    visibility: parsed(
+                    visibility: named(
                         "rooms.visibility",
                         row.try_get("visibility")?,
                         RoomVisibility::parse,
                     )?,
-                    role: parsed("room_members.role", row.try_get("role")?, MemberRole::parse)?,
+                    role: named("room_members.role", row.try_get("role")?, MemberRole::parse)?,
                     joined_at: row.try_get("joined_at")?,
                     placement,
                     muted_until: row.try_get("muted_until")?,
@@ -61,8 +54,6 @@ where
             .collect()
     }
 
-    /// Up to `limit` of the user's messages that are not deleted, in id order (which is
-    /// time order: ids are UUIDv7) after the message `after`.
     pub(super) async fn sent_messages_page(
         &self,
         user_id: &str,

@@ -622,21 +622,12 @@ where
         user_id: &str,
         after: Option<&str>,
         limit: u32,
-    ) -> Result<Vec<(String, String)>> {
-        self.undeleted_messages_of(user_id, after, limit).await
+    ) -> Result<Vec<Message>> {
+        self.sent_messages_page(user_id, after, limit).await
     }
 
     async fn export_rooms(&self, user_id: &str) -> Result<Vec<ExportedRoom>> {
         self.memberships_of(user_id).await
-    }
-
-    async fn export_messages(
-        &self,
-        user_id: &str,
-        after: Option<&str>,
-        limit: u32,
-    ) -> Result<Vec<Message>> {
-        self.sent_messages_page(user_id, after, limit).await
     }
 
     async fn delete_room(&self, room_id: &str) -> Result<Option<Vec<String>>> {

@@ -17,8 +17,8 @@ use chat_protocol::v1::{LastMessage, RoomPlacement, RoomVisibility};
 use sqlx::{ColumnIndex, Decode, Encode, Executor, IntoArguments, Row, Type};
 
 use super::{Backend, SqlStore};
-use crate::store::error::{Error, Result};
-use crate::store::rows::{SqlxRow, room_from_row, to_u64};
+use crate::store::error::Result;
+use crate::store::rows::{SqlxRow, named, room_from_row, to_u64};
 use crate::store::{MutedMember, RoomListCursor, RoomListEntry};
 
 /// What sorting a listed room needs, `m` being the user's membership row (NULL columns
@@ -178,13 +178,10 @@ where
         }),
         None => None,
     };
-    let placement = match row.try_get::<Option<String>, _>("placement")? {
-        Some(text) => Some(RoomPlacement::parse(&text).ok_or(Error::Corrupt {
-            column: "room_members.placement",
-            value: text,
-        })?),
-        None => None,
-    };
+    let placement = row
+        .try_get::<Option<String>, _>("placement")?
+        .map(|text| named("room_members.placement", text, RoomPlacement::parse))
+        .transpose()?;
     let peer_name = match room.visibility {
         RoomVisibility::Direct => row.try_get("peer_name")?,
         RoomVisibility::Public | RoomVisibility::Private => None,
