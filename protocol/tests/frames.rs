@@ -342,6 +342,7 @@ fn server_frames_match_the_documented_json() {
             mention_count: 1,
             avatar_id: Some(PICTURE.into()),
             placement: Some(RoomPlacement::Favorite),
+            marked_unread: true,
         }),
         json!({"type": "room_updated", "room_id": ROOM, "name": "general",
                "visibility": "private", "kind": "group", "last_seq": 45,
@@ -350,7 +351,7 @@ fn server_frames_match_the_documented_json() {
                                 "content": "see you at 6", "created_at": 1_764_000_100_000_i64},
                "last_activity_at": 1_764_000_100_000_i64, "unread_count": 4, "read_seq": 40,
                "muted": false, "mention_count": 1, "avatar_id": PICTURE,
-               "placement": "favorite"}),
+               "placement": "favorite", "marked_unread": true}),
     );
     assert_server(
         ServerFrame::UserUpdated {

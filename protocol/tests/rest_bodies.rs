@@ -2,9 +2,9 @@
 
 use chat_protocol::v1::{
     AddMemberRequest, ApiError, AuthResponse, CreateRoomRequest, CreateRoomResponse, Credentials,
-    ErrorCode, LastMessage, MemberList, MessagesPage, MuteRequest, PlacementRequest,
-    RefreshRequest, RoomKind, RoomList, RoomPlacement, RoomSummary, RoomVisibility,
-    SendMessageRequest, SendMessageResponse, UpdateProfileRequest, UserProfile,
+    ErrorCode, LastMessage, MarkUnreadRequest, MemberList, MessagesPage, MuteRequest,
+    PlacementRequest, RefreshRequest, RoomKind, RoomList, RoomPlacement, RoomSummary,
+    RoomVisibility, SendMessageRequest, SendMessageResponse, UpdateProfileRequest, UserProfile,
 };
 use chat_protocol::v1::{Attachment, AttachmentLinks, DataExport, Message, ThumbnailSize};
 use chat_protocol::v1::{
@@ -133,6 +133,7 @@ fn room_bodies() {
                     notify_mentions: None,
                     avatar_id: None,
                     placement: Some(RoomPlacement::Favorite),
+                    marked_unread: false,
                 },
                 RoomSummary {
                     room_id: "room-2".into(),
@@ -151,6 +152,7 @@ fn room_bodies() {
                     notify_mentions: Some(false),
                     avatar_id: Some(PICTURE.into()),
                     placement: Some(RoomPlacement::Archived),
+                    marked_unread: true,
                 },
             ],
             next_after: Some("1764000000000.room-2".into()),
@@ -166,7 +168,8 @@ fn room_bodies() {
              "created_at": 1_764_000_000_000_i64, "kind": "direct", "last_message": null,
              "last_activity_at": 1_764_000_000_000_i64, "unread_count": 0, "read_seq": 0,
              "muted": true, "mention_count": 0, "muted_until": 1_764_086_400_000_i64,
-             "notify_mentions": false, "avatar_id": PICTURE, "placement": "archived"}],
+             "notify_mentions": false, "avatar_id": PICTURE, "placement": "archived",
+             "marked_unread": true}],
             "next_after": "1764000000000.room-2"}),
     );
     // What a server from before the room list sent still reads, with the new fields
@@ -185,10 +188,40 @@ fn room_bodies() {
             &old.next_after,
             room.muted_until,
             room.notify_mentions,
-            room.placement
+            room.placement,
+            room.marked_unread
         ),
-        (RoomKind::Group, &None, 0, false, &None, None, None, None)
+        (
+            RoomKind::Group,
+            &None,
+            0,
+            false,
+            &None,
+            None,
+            None,
+            None,
+            false
+        )
     );
+    round_trip(
+        &MarkUnreadRequest { unread: true },
+        &json!({"unread": true}),
+    );
+    round_trip(
+        &MarkUnreadRequest { unread: false },
+        &json!({"unread": false}),
+    );
+    // `unread` says what to do: leaving it out, or null, is refused.
+    for bad in [
+        json!({}),
+        json!({"unread": null}),
+        json!({"unread": "true"}),
+    ] {
+        assert!(
+            serde_json::from_value::<MarkUnreadRequest>(bad.clone()).is_err(),
+            "{bad}"
+        );
+    }
     round_trip(
         &PlacementRequest {
             placement: Some(RoomPlacement::Favorite),

@@ -41,6 +41,7 @@ pub fn summary(entry: RoomListEntry, now: i64) -> RoomSummary {
         notify_mentions: muted_until.map(|_| entry.mute_mentions),
         avatar_id: entry.avatar_id.map(Into::into),
         placement: entry.placement,
+        marked_unread: entry.marked_unread,
     }
 }
 
@@ -111,8 +112,8 @@ pub fn members_added(state: &AppState, room_id: &str, user_ids: Vec<String>) {
     });
 }
 
-/// The user's read position, mute or placement in the room moved: every connection of theirs, on
-/// every process, gets the room's summary again.
+/// The user's read position, mute, placement or unread mark in the room moved: every
+/// connection of theirs, on every process, gets the room's summary again.
 pub fn entry_changed(state: &AppState, room_id: &str, user_id: &str) {
     state.bus().publish_room_refresh(RoomRefresh {
         room_id: room_id.to_owned(),

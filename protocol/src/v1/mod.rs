@@ -47,9 +47,9 @@ pub use push::{
 };
 pub use rest::{
     AddMemberRequest, ApiError, AuthResponse, CreateRoomRequest, CreateRoomResponse, Credentials,
-    LogoutRequest, MemberList, MessagesPage, MuteRequest, PasswordChange, PlacementRequest,
-    RefreshRequest, RoomList, RoomMember, RoomSummary, SendMessageRequest, SendMessageResponse,
-    UpdateProfileRequest, UserProfile,
+    LogoutRequest, MarkUnreadRequest, MemberList, MessagesPage, MuteRequest, PasswordChange,
+    PlacementRequest, RefreshRequest, RoomList, RoomMember, RoomSummary, SendMessageRequest,
+    SendMessageResponse, UpdateProfileRequest, UserProfile,
 };
 pub use rich::{MessagePinned, PinList, PinnedMessage, Reaction, ReactionCount, SearchResults};
 pub use safety::{BlockList, BlockedUser, DeleteAccountRequest, Report, ReportList, ReportRequest};

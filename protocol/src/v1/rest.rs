@@ -233,6 +233,12 @@ pub struct RoomSummary {
     #[cfg_attr(feature = "openapi", schema(nullable = false))]
     #[cfg_attr(feature = "uniffi", uniffi(default))]
     pub placement: Option<RoomPlacement>,
+    /// The caller marked the room unread (`PUT /v1/rooms/{room_id}/unread`) and has not
+    /// read it since: apps show it as unread even with no unread message. Absent when
+    /// not, and from servers before this field.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
+    pub marked_unread: bool,
 }
 
 /// Answer to `GET /v1/rooms` and `GET /v1/rooms/public`.
@@ -270,6 +276,15 @@ pub struct PlacementRequest {
     /// list. A room is never both: each placement replaces the one before.
     #[serde(default)]
     pub placement: Option<RoomPlacement>,
+}
+
+/// Body of `PUT /v1/rooms/{room_id}/unread`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct MarkUnreadRequest {
+    /// `true` marks the room unread for the caller, on every device of theirs; `false`
+    /// takes the mark away. Reading the room (a `read` receipt) takes it away too.
+    pub unread: bool,
 }
 
 /// Body of `PATCH /v1/users/me`.

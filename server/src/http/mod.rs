@@ -64,6 +64,7 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/v1/rooms/{room_id}/mute", put(room_list::mute))
         .route("/v1/rooms/{room_id}/placement", put(room_list::place))
+        .route("/v1/rooms/{room_id}/unread", put(room_list::mark_unread))
         .route(
             "/v1/rooms/{room_id}",
             get(moderation::details).patch(moderation::update),

@@ -35,6 +35,7 @@ use super::{
         room_list::mine,
         room_list::mute,
         room_list::place,
+        room_list::mark_unread,
         rooms::public,
         rooms::members,
         rooms::add_member,

@@ -1,13 +1,15 @@
 //! The caller's room list (`GET /v1/rooms`): favorites first, then the other rooms,
 //! each part most recent activity first, paged by an opaque cursor, each room with its
-//! last message, unread count, read position, mute and placement; muting a room, and
-//! placing it (a favorite, archived, or back in the main list).
+//! last message, unread count, read position, mute, placement and unread mark; muting
+//! a room, placing it (a favorite, archived, or back in the main list) and marking it
+//! unread.
 
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 use chat_protocol::v1::{
-    ApiError, MuteRequest, PlacementRequest, RoomList, RoomPlacement, RoomSummary,
+    ApiError, MarkUnreadRequest, MuteRequest, PlacementRequest, RoomList, RoomPlacement,
+    RoomSummary,
 };
 use serde::Deserialize;
 
@@ -185,6 +187,45 @@ pub async fn place(
     if !state
         .store()
         .set_placement(&room_id, &user_id, request.placement)
+        .await?
+    {
+        // Left between the check and the update.
+        return Err(Error::forbidden("you are not a member of this room"));
+    }
+    room_feed::entry_changed(&state, &room_id, &user_id);
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// `PUT /v1/rooms/{room_id}/unread`: marks the room unread for the caller (or takes the
+/// mark away), on every device of theirs, until they read it.
+#[utoipa::path(
+    put,
+    path = "/v1/rooms/{room_id}/unread",
+    tag = "rooms",
+    params(
+        ("room_id" = String, Path, description = "The room (at most 128 bytes)"),
+    ),
+    request_body = MarkUnreadRequest,
+    security(("bearer" = [])),
+    responses(
+        (status = 204, description = "Marked (or unmarked); every connection of the caller gets the room's summary again"),
+        (status = 400, description = "`invalid_request`: a malformed room id, or a body without a boolean `unread`", body = ApiError),
+        (status = 401, description = "`unauthorized`: no valid `Authorization: Bearer` token", body = ApiError, headers(("WWW-Authenticate" = String, description = "`Bearer`"))),
+        (status = 403, description = "`forbidden`: the caller is not a member", body = ApiError),
+        (status = 404, description = "`not_found`: no such room", body = ApiError),
+        (status = 413, description = "`too_large`: the body is larger than `--max-body-bytes`", body = ApiError),
+    )
+)]
+pub async fn mark_unread(
+    State(state): State<AppState>,
+    AuthUser(user_id): AuthUser,
+    ApiPath(room_id): ApiPath<String>,
+    ApiJson(request): ApiJson<MarkUnreadRequest>,
+) -> Result<StatusCode> {
+    access::member_room(&state, &room_id, &user_id).await?;
+    if !state
+        .store()
+        .set_marked_unread(&room_id, &user_id, request.unread)
         .await?
     {
         // Left between the check and the update.

@@ -504,6 +504,7 @@ mod tests {
             notify_mentions: None,
             avatar_id: None,
             placement: None,
+            marked_unread: false,
         }
     }
 

@@ -227,6 +227,8 @@ pub struct RoomListEntry {
     pub mute_mentions: bool,
     /// Where the user keeps the room in their list (`None`: the main list).
     pub placement: Option<RoomPlacement>,
+    /// Whether the user marked the room unread and has not read it since.
+    pub marked_unread: bool,
 }
 
 /// The rooms a user is in and the users they share them with: what a connection needs
@@ -244,6 +246,15 @@ pub struct Circle {
     pub signed_out_before: Option<i64>,
     /// Whether the sign-in asked about is the user's (false when none was asked about).
     pub sign_in_found: bool,
+}
+
+/// What a receipt changed ([`Store::set_receipt`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct ReceiptChange {
+    /// The member's receipt of that kind moved forward.
+    pub advanced: bool,
+    /// A `read` receipt took away the member's mark as unread.
+    pub unmarked: bool,
 }
 
 /// Where a page of a room list starts: after the room with this activity time and id,
@@ -526,6 +537,9 @@ pub trait Store: Send + Sync + std::fmt::Debug + 'static {
         user_id: &str,
         placement: Option<RoomPlacement>,
     ) -> Result<bool>;
+    /// Marks the room unread for a member, or takes the mark away; `false` when the
+    /// user is not a member.
+    async fn set_marked_unread(&self, room_id: &str, user_id: &str, marked: bool) -> Result<bool>;
     /// Members who muted the room until after `now`, and whether mentions still reach
     /// each of them.
     async fn muted_members(&self, room_id: &str, now: i64) -> Result<Vec<MutedMember>>;
@@ -743,14 +757,15 @@ pub trait Store: Send + Sync + std::fmt::Debug + 'static {
     /// Forgets doomed attachments whose files are gone.
     async fn forget_attachments(&self, ids: &[String]) -> Result<()>;
 
-    /// Raises a member's receipt; returns whether it advanced (`read` raises `delivered` too).
+    /// Raises a member's receipt (`read` raises `delivered` too); a `read` one also takes
+    /// away the member's mark as unread, whether or not it advanced.
     async fn set_receipt(
         &self,
         room_id: &str,
         user_id: &str,
         seq: u64,
         kind: ReceiptKind,
-    ) -> Result<bool>;
+    ) -> Result<ReceiptChange>;
     /// A room with its member ids and receipts, in one statement where [`Store::room`]
     /// and reading the members and receipts would be three (every join asks them).
     async fn room_with_members(&self, room_id: &str) -> Result<Option<RoomWithMembers>>;

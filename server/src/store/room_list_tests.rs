@@ -88,6 +88,7 @@ async fn unread_counts_only_other_peoples_messages_after_the_read_position_not_d
             .set_receipt("r", "ann", first.seq, ReceiptKind::Read)
             .await
             .unwrap()
+            .advanced
     );
     let r = list(store, "ann").await.remove(0);
     assert_eq!((r.unread_count, r.read_seq), (1, first.seq));
@@ -440,6 +441,87 @@ async fn favorites_come_first_archived_rooms_can_be_left_out_and_placements_are_
     assert!(
         !store
             .set_placement("nowhere", "ann", Some(RoomPlacement::Archived))
+            .await
+            .unwrap()
+    );
+}
+
+#[tokio::test]
+async fn a_member_marks_a_room_unread_until_a_read_receipt_even_one_that_moves_nothing() {
+    let Opened { store, _dir, .. } = open().await;
+    for id in ["ann", "bob", "cid"] {
+        user(store.as_ref(), id).await;
+    }
+    let store = store.as_ref();
+    room(store, "r", "ann", &["bob"]).await;
+    let last = say(store, "r", "bob", "hello", 100).await;
+    let read = |user_id: &'static str| async move {
+        store
+            .set_receipt("r", user_id, last.seq, ReceiptKind::Read)
+            .await
+            .unwrap()
+    };
+    let marked = |user_id: &'static str| async move {
+        store
+            .room_entry(user_id, "r")
+            .await
+            .unwrap()
+            .unwrap()
+            .marked_unread
+    };
+    assert!(!marked("ann").await, "not marked by default");
+
+    // Everything read, then marked: the mark stands beside an unread count of 0.
+    assert!(read("ann").await.advanced);
+    assert!(store.set_marked_unread("r", "ann", true).await.unwrap());
+    let entry = store.room_entry("ann", "r").await.unwrap().unwrap();
+    assert_eq!((entry.marked_unread, entry.unread_count), (true, 0));
+    assert!(!marked("bob").await, "a mark is the member's own");
+    assert!(
+        list(store, "ann").await[0].marked_unread,
+        "the list reads it"
+    );
+
+    // Reading the room again takes the mark away, though the position stays.
+    let change = read("ann").await;
+    assert_eq!(
+        (change.advanced, change.unmarked),
+        (false, true),
+        "{change:?}"
+    );
+    assert!(!marked("ann").await);
+    let change = read("ann").await;
+    assert!(!change.unmarked, "nothing left to take away");
+
+    // A delivered receipt is not reading: the mark stays.
+    assert!(store.set_marked_unread("r", "ann", true).await.unwrap());
+    let delivered = store
+        .set_receipt("r", "ann", last.seq, ReceiptKind::Delivered)
+        .await
+        .unwrap();
+    assert!(!delivered.unmarked);
+    assert!(marked("ann").await);
+    // Taken away by hand.
+    assert!(store.set_marked_unread("r", "ann", false).await.unwrap());
+    assert!(!marked("ann").await);
+
+    // Leaving takes the mark with the membership.
+    assert!(store.set_marked_unread("r", "bob", true).await.unwrap());
+    let leave = MembershipWrite {
+        room_id: "r".to_owned(),
+        actor: "bob".to_owned(),
+        action: MembershipAction::Leave,
+        now: 1_000,
+    };
+    store.change_membership(leave).await.expect("leave");
+    add_member(store, "r", "bob", "ann", 1_100).await;
+    assert!(!marked("bob").await);
+
+    // Not a member, or no such room: nothing is marked.
+    assert!(!store.set_marked_unread("r", "cid", true).await.unwrap());
+    assert!(
+        !store
+            .set_marked_unread("nowhere", "ann", true)
             .await
             .unwrap()
     );

@@ -631,30 +631,35 @@ async fn receipts_only_move_forward_and_read_raises_delivered() {
             .set_receipt("r", "bob", 3, ReceiptKind::Read)
             .await
             .unwrap()
+            .advanced
     );
     assert!(
         !store
             .set_receipt("r", "bob", 2, ReceiptKind::Read)
             .await
             .unwrap()
+            .advanced
     );
     assert!(
         !store
             .set_receipt("r", "bob", 3, ReceiptKind::Delivered)
             .await
             .unwrap()
+            .advanced
     );
     assert!(
         store
             .set_receipt("r", "bob", 5, ReceiptKind::Delivered)
             .await
             .unwrap()
+            .advanced
     );
     assert!(
         store
             .set_receipt("r", "ann", 1, ReceiptKind::Delivered)
             .await
             .unwrap()
+            .advanced
     );
     let view = store.room_with_members("r").await.unwrap().unwrap();
     assert_eq!(view.room.id, "r");

@@ -270,12 +270,12 @@ impl Connection {
             ))
             .into());
         }
-        if self
+        let change = self
             .state
             .store()
             .set_receipt(room_id, &self.user_id, seq, kind)
-            .await?
-        {
+            .await?;
+        if change.advanced {
             let frame = ServerFrame::Receipt {
                 room_id: room_id.into(),
                 user_id: self.user_id.clone().into(),
@@ -285,10 +285,10 @@ impl Connection {
             self.state
                 .bus()
                 .publish_to_room(room_id, Utf8Bytes::from(frame.encode()), &[]);
-            if kind == ReceiptKind::Read {
-                // The unread count moves on every device of the reader.
-                crate::room_feed::entry_changed(&self.state, room_id, &self.user_id);
-            }
+        }
+        if (change.advanced && kind == ReceiptKind::Read) || change.unmarked {
+            // The unread count (or mark) moves on every device of the reader.
+            crate::room_feed::entry_changed(&self.state, room_id, &self.user_id);
         }
         Ok(())
     }

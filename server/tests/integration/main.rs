@@ -37,4 +37,5 @@ mod sign_ins;
 mod slow_clients;
 mod tokens;
 mod typing_presence;
+mod unread_mark;
 mod web;

@@ -315,6 +315,7 @@ async fn the_openapi_document_describes_every_rest_endpoint() {
         "POST /v1/rooms/{room_id}/members",
         "PUT /v1/rooms/{room_id}/mute",
         "PUT /v1/rooms/{room_id}/placement",
+        "PUT /v1/rooms/{room_id}/unread",
         "GET /v1/users/me/export",
         "GET /v1/rooms/{room_id}",
         "PATCH /v1/rooms/{room_id}",

@@ -48,9 +48,9 @@ use super::write::{MessageChange, NewMessage, Sent};
 use super::{
     Account, AccountStatus, AttachmentForSend, AttachmentRecord, Circle, CommittedEvent,
     EndSignIns, EventOutbox, MutedMember, NewInvite, NewPushDevice, NewReport, NewRoom, OutboxRow,
-    Page, PageRange, ProfileChange, PushTarget, RefreshTokenRecord, RoomInfo, RoomListCursor,
-    RoomListEntry, RoomRecord, RoomWithMembers, Rotation, SearchFilter, SignInRecord, Store,
-    UserRecord,
+    Page, PageRange, ProfileChange, PushTarget, ReceiptChange, RefreshTokenRecord, RoomInfo,
+    RoomListCursor, RoomListEntry, RoomRecord, RoomWithMembers, Rotation, SearchFilter,
+    SignInRecord, Store, UserRecord,
 };
 use crate::events::schema::{self, OutboxEvent};
 
@@ -496,6 +496,10 @@ where
         self.place(room_id, user_id, placement).await
     }
 
+    async fn set_marked_unread(&self, room_id: &str, user_id: &str, marked: bool) -> Result<bool> {
+        self.mark_unread(room_id, user_id, marked).await
+    }
+
     async fn muted_members(&self, room_id: &str, now: i64) -> Result<Vec<MutedMember>> {
         self.muted(room_id, now).await
     }
@@ -843,7 +847,7 @@ where
         user_id: &str,
         seq: u64,
         kind: ReceiptKind,
-    ) -> Result<bool> {
+    ) -> Result<ReceiptChange> {
         // One statement: insert the member's row or move it forward, never back (both
         // databases take `ON CONFLICT ... DO UPDATE ... WHERE`; CASE stands in for the
         // two-argument MAX/GREATEST that each spells differently).
@@ -874,6 +878,19 @@ where
             .execute(&mut *tx)
             .await?;
         let changed = DB::rows_affected(&result) > 0;
+        // Reading the room takes the member's mark as unread away, also when the read
+        // position was there already (the mark was set after reading everything).
+        let unmarked = kind == ReceiptKind::Read && {
+            let result = sqlx::query::<DB>(
+                "UPDATE room_members SET marked_unread = 0
+                 WHERE room_id = $1 AND user_id = $2 AND marked_unread <> 0",
+            )
+            .bind(room_id)
+            .bind(user_id)
+            .execute(&mut *tx)
+            .await?;
+            DB::rows_affected(&result) > 0
+        };
         if self.outbox.enabled && changed {
             let members = member_ids(&mut tx, room_id).await?;
             let event = schema::receipt_updated(
@@ -887,7 +904,10 @@ where
             insert_event(&mut tx, &event).await?;
         }
         tx.commit().await?;
-        Ok(changed)
+        Ok(ReceiptChange {
+            advanced: changed,
+            unmarked,
+        })
     }
 
     async fn room_with_members(&self, room_id: &str) -> Result<Option<RoomWithMembers>> {

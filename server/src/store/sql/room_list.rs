@@ -1,5 +1,5 @@
 //! A user's room list, for every backend: each room with its last message, activity
-//! time, unread and mention counts, read position, mute and placement, in one
+//! time, unread and mention counts, read position, mute, placement and unread mark, in one
 //! statement. Favorites come first, then the other rooms, each by activity.
 //!
 //! Nothing of it is kept up to date on the write path: a send writes its `messages`
@@ -27,6 +27,7 @@ const BASE_COLUMNS: &str = "r.id, r.name, r.visibility, r.last_seq, r.created_at
     r.avatar_id AS room_avatar_id,
     m.user_id AS member, m.joined_at, m.muted_until, m.placement,
     CAST(COALESCE(m.mute_mentions, 1) AS BIGINT) AS mute_mentions,
+    CAST(COALESCE(m.marked_unread, 0) AS BIGINT) AS marked_unread,
     COALESCE(rc.read_seq, 0) AS read_seq,
     COALESCE((SELECT x.created_at FROM messages x WHERE x.room_id = r.id
               ORDER BY x.seq DESC LIMIT 1), 0) AS last_message_at";
@@ -161,6 +162,9 @@ const SET_MUTE: &str = "UPDATE room_members SET muted_until = $1, mute_mentions 
 const SET_PLACEMENT: &str = "UPDATE room_members SET placement = $1
      WHERE room_id = $2 AND user_id = $3";
 
+const SET_MARKED_UNREAD: &str = "UPDATE room_members SET marked_unread = $1
+     WHERE room_id = $2 AND user_id = $3";
+
 fn entry_from_row<R: Row>(row: &R) -> Result<RoomListEntry>
 where
     for<'r> &'r str: ColumnIndex<R>,
@@ -197,6 +201,7 @@ where
         muted_until: row.try_get("muted_until")?,
         mute_mentions: row.try_get::<i64, _>("mute_mentions")? != 0,
         placement,
+        marked_unread: row.try_get::<i64, _>("marked_unread")? != 0,
         room,
     })
 }
@@ -308,6 +313,21 @@ where
     ) -> Result<bool> {
         let result = sqlx::query::<DB>(SET_PLACEMENT)
             .bind(placement.map(RoomPlacement::as_str))
+            .bind(room_id)
+            .bind(user_id)
+            .execute(&self.pool)
+            .await?;
+        Ok(DB::rows_affected(&result) > 0)
+    }
+
+    pub(super) async fn mark_unread(
+        &self,
+        room_id: &str,
+        user_id: &str,
+        marked: bool,
+    ) -> Result<bool> {
+        let result = sqlx::query::<DB>(SET_MARKED_UNREAD)
+            .bind(i64::from(marked))
             .bind(room_id)
             .bind(user_id)
             .execute(&self.pool)
