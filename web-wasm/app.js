@@ -315,6 +315,47 @@ async function togglePlacement(placement) {
   await act(state.client.setRoomPlacement(room.roomId, next), done);
 }
 
+/**
+ * Marks the open room unread on every device and closes it here: it shows as unread in
+ * the list (a dot when nothing is) until it is opened again.
+ */
+async function markOpenRoomUnread() {
+  const room = state.room;
+  if (!room) return;
+  try {
+    await state.client.markRoomUnread(room.roomId, true);
+  } catch (error) {
+    view.notice(error.message);
+    return;
+  }
+  if (state.room === room) {
+    state.room = null;
+    sessionStorage.removeItem("chat.room");
+    view.closeRoom();
+    renderRoomList();
+  }
+  view.notice("Marked unread.");
+}
+
+/**
+ * Opening a room the user marked unread reads it: the mark goes on every device. A read
+ * receipt does it, also for a message read before; a room with no message has only the
+ * mark to take away.
+ */
+function readMarkedRoom(room) {
+  const listed = state.mine.find((mine) => mine.roomId === room.roomId);
+  if (!listed?.markedUnread) return;
+  if (listed.lastSeq > 0) {
+    try {
+      state.client.markRead(listed.roomId, listed.lastSeq);
+    } catch {
+      // Closed: nothing to mark.
+    }
+  } else {
+    state.client.markRoomUnread(listed.roomId, false).catch((error) => view.notice(error.message));
+  }
+}
+
 async function openRoomFromList(room) {
   if (!state.mine.some((mine) => mine.roomId === room.roomId)) {
     try {
@@ -348,6 +389,7 @@ function openRoom(room) {
   loadPins();
   view.rooms(state.mine, state.joinable, room.roomId, (next) => openRoomFromList(next), roomPicture);
   renderRoomControls();
+  readMarkedRoom(room);
 }
 
 async function loadMembers() {
@@ -894,6 +936,7 @@ function wire() {
   $("mute-room").addEventListener("click", toggleMute);
   $("favorite-room").addEventListener("click", () => togglePlacement("favorite"));
   $("archive-room").addEventListener("click", () => togglePlacement("archived"));
+  $("unread-room").addEventListener("click", markOpenRoomUnread);
   $("leave-room").addEventListener("click", () => {
     const room = state.room;
     if (!room) return;

@@ -96,6 +96,11 @@ export function rooms(mine, joinable, current, onOpen, pictureOf) {
       if (room.mentionCount > 0) item.append(element("span", "badge mention", "@"));
       if (room.unreadCount > 0) {
         item.append(element("span", room.muted ? "badge muted" : "badge", String(room.unreadCount)));
+      } else if (room.markedUnread) {
+        // Marked unread with nothing to read: a dot.
+        const dot = element("span", room.muted ? "badge dot muted" : "badge dot");
+        dot.title = "Marked unread";
+        item.append(dot);
       } else {
         item.append(element("span", "kind", room.kind ?? room.visibility));
       }
@@ -112,13 +117,13 @@ export function rooms(mine, joinable, current, onOpen, pictureOf) {
 
 /**
  * The open room's place in the user's list, as the room list says (on every device):
- * "Favorite" or "Unfavorite", "Archive" or "Unarchive". `room` is undefined for a room
- * not in the list (yet).
+ * "Favorite" or "Unfavorite", "Archive" or "Unarchive"; and "Mark unread". `room` is
+ * undefined for a room not in the list (yet).
  */
 export function placementControls(room) {
   const favorite = $("favorite-room");
   const archive = $("archive-room");
-  favorite.hidden = archive.hidden = !room;
+  favorite.hidden = archive.hidden = $("unread-room").hidden = !room;
   if (!room) return;
   favorite.textContent = room.placement === "favorite" ? "Unfavorite" : "Favorite";
   favorite.title = room.placement === "favorite" ? "Back among the other rooms" : "List it first, on all your devices";

@@ -108,6 +108,7 @@ fn summary(number: u64) -> RoomSummary {
         notify_mentions: None,
         avatar_id: None,
         placement: None,
+        marked_unread: false,
     }
 }
 

@@ -339,6 +339,7 @@ fn summary(room: &str, last_seq: u64, unread_count: u64, read_seq: u64) -> RoomS
         notify_mentions: None,
         avatar_id: None,
         placement: None,
+        marked_unread: false,
     }
 }
 
@@ -413,6 +414,46 @@ fn favorites_come_first_and_a_placement_is_taken_from_any_summary() {
         (10, Some(RoomPlacement::Favorite))
     );
     assert_eq!(ids(&cache), ["b", "old", "quiet", "a"]);
+}
+
+#[test]
+fn reading_a_room_here_takes_its_unread_mark_away_and_an_older_summary_does_not_bring_it_back() {
+    let mut cache = Cache::in_memory().unwrap();
+    let marked = RoomSummary {
+        marked_unread: true,
+        ..summary("r", 4, 0, 4)
+    };
+    cache.put_room_summary(marked.clone(), "me").unwrap();
+    assert!(cache.room_summary("r").unwrap().unwrap().marked_unread);
+
+    // Read again up to where the user had read already: the mark goes all the same.
+    let read = cache.room_read("r", 4, "me").unwrap().expect("changed");
+    assert_eq!((read.marked_unread, read.read_seq), (false, 4));
+    assert!(
+        cache.room_read("r", 4, "me").unwrap().is_none(),
+        "nothing left"
+    );
+
+    // Marked again on another device: the summary with the mark is taken.
+    cache.put_room_summary(marked.clone(), "me").unwrap();
+    assert!(cache.room_summary("r").unwrap().unwrap().marked_unread);
+    // A message comes and is read here; the server's summary from before that read
+    // still carries the mark, which this device's read took away.
+    let frame = ServerFrame::Message(message("r", 5, "bob", "hi"));
+    cache.apply(&frame, None).unwrap();
+    cache.room_event_seen(&frame, "me").unwrap();
+    cache.room_read("r", 5, "me").unwrap().expect("read");
+    let held = cache.put_room_summary(marked, "me").unwrap();
+    assert_eq!(
+        (held.marked_unread, held.read_seq, held.unread_count),
+        (false, 5, 0)
+    );
+    // A summary from after the read, marked again, counts.
+    let again = RoomSummary {
+        marked_unread: true,
+        ..summary("r", 5, 0, 5)
+    };
+    assert!(cache.put_room_summary(again, "me").unwrap().marked_unread);
 }
 
 #[test]

@@ -233,6 +233,14 @@ async function main() {
     check("and unarchiving brings it back",
       await eventually(async () => (await archivedNames()).length === 0 && !(await bob.isVisible("#archived summary"))
         && (await bob.textContent("#archive-room")) === "Archive"));
+    await bob.click("#unread-room");
+    const markedDot = () => bob.$$eval("#rooms .room", (items, wanted) => items.some((node) =>
+      node.querySelector("button")?.textContent === wanted && node.querySelector(".badge.dot") !== null), annName);
+    check("\"Mark unread\" closes the room and leaves a dot by it in bob's list (nothing is unread)",
+      await eventually(async () => (await markedDot()) && (await bob.textContent("#room-name")) === "Pick a room"));
+    await bob.$$eval("#rooms .room button", (buttons, wanted) => buttons.find((b) => b.textContent === wanted)?.click(), annName);
+    check("opening it again reads it: the dot goes",
+      await eventually(async () => !(await markedDot()) && (await bob.textContent("#room-name")) !== "Pick a room"));
     check("a presence dot shows bob online on ann's page",
       await eventually(() => ann.$$eval("#members .member", (nodes) => nodes.some((node) =>
         node.textContent.includes("bob_") && node.querySelector(".dot.online")))));
@@ -564,8 +572,9 @@ async function main() {
       "invites(roomId: string): Promise<RoomInvite[]>", "revokeInvite(roomId: string, inviteId: string): Promise<void>",
       "invitePreview(code: string): Promise<InvitePreview>", "joinWithInvite(code: string): Promise<string>",
       "setRoomPlacement(roomId: string, placement?: RoomPlacement | null): Promise<void>", "placement?: RoomPlacement",
-      "exportMyData(): Promise<Uint8Array>"];
-    check("the TypeScript types declare membership, moderation, blocks, reports, password changes, sign-ins, profiles and pictures, invite links, placements, data exports, account deletion, rich messages and attachments",
+      "exportMyData(): Promise<Uint8Array>", "markRoomUnread(roomId: string, unread: boolean): Promise<void>",
+      "markedUnread: boolean"];
+    check("the TypeScript types declare membership, moderation, blocks, reports, password changes, sign-ins, profiles and pictures, invite links, placements, unread marks, data exports, account deletion, rich messages and attachments",
       moderation.every((name) => typings.includes(name)),
       moderation.filter((name) => !typings.includes(name)).join(", "));
     check("the TypeScript types declare every value the API takes, returns or sends",

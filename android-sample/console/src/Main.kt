@@ -430,6 +430,7 @@ suspend fun roomLists(ann: ChatClient, bob: ChatClient, room: String) {
         list.rooms.value.first { it.roomId == room }.let { !it.muted && it.mutedUntil == null }
     })
     placements(ann, list, room)
+    unreadMarks(bob, list, room)
     list.close()
     scope.cancel()
 }

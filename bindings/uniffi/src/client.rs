@@ -86,6 +86,13 @@ impl ChatClient {
         on_runtime(async move { inner.set_room_placement(&room_id, placement).await }).await
     }
 
+    /// Marks a room unread (`true`) or takes the mark away (`false`), on every device of
+    /// the user; reading the room (`markRead`) takes it away too.
+    pub async fn mark_room_unread(&self, room_id: String, unread: bool) -> Result<()> {
+        let inner = self.inner.clone();
+        on_runtime(async move { inner.mark_room_unread(&room_id, unread).await }).await
+    }
+
     /// Reads the room list from the server into the cache now (the client also does it
     /// by itself each time it connects).
     pub async fn refresh_room_list(&self) -> Result<Vec<RoomSummary>> {
@@ -212,7 +219,7 @@ impl ChatClient {
         Ok(self.inner.set_typing(&room_id, typing)?)
     }
 
-    /// The user has read the room up to `seq`.
+    /// The user has read the room up to `seq`; a mark as unread on it goes too.
     pub fn mark_read(&self, room_id: String, seq: u64) -> Result<()> {
         Ok(self.inner.mark_read(&room_id, seq)?)
     }

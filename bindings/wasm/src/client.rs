@@ -145,6 +145,21 @@ impl ChatClient {
             .map_err(to_js)
     }
 
+    /// Marks a room unread (`true`) or takes the mark away (`false`), on every device of
+    /// the user (`markedUnread` on its summary); reading the room (`markRead`) takes it
+    /// away too.
+    #[wasm_bindgen(js_name = markRoomUnread)]
+    pub async fn mark_room_unread(
+        &self,
+        #[wasm_bindgen(js_name = roomId)] room_id: String,
+        unread: bool,
+    ) -> Result<()> {
+        self.inner
+            .mark_room_unread(&room_id, unread)
+            .await
+            .map_err(to_js)
+    }
+
     /// Reads the room list from the server into the cache now (the client also does it
     /// by itself each time it connects).
     #[wasm_bindgen(js_name = refreshRoomList)]

@@ -61,6 +61,10 @@ pub struct RoomSummary {
     #[serde(skip_serializing_if = "Option::is_none")]
     #[tsify(optional)]
     pub placement: Option<RoomPlacement>,
+    /// The user marked the room unread and has not read it since: show it as unread
+    /// (a dot where `unreadCount` is 0). `markRoomUnread` sets it on every device;
+    /// `markRead` takes it away.
+    pub marked_unread: bool,
 }
 
 impl From<chat_protocol::v1::RoomSummary> for RoomSummary {
@@ -82,6 +86,7 @@ impl From<chat_protocol::v1::RoomSummary> for RoomSummary {
             notify_mentions: r.notify_mentions,
             avatar_id: r.avatar_id.map(|id| id.into_string()),
             placement: r.placement,
+            marked_unread: r.marked_unread,
         }
     }
 }

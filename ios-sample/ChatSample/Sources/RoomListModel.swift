@@ -86,6 +86,21 @@ final class RoomListModel: ObservableObject {
         }
     }
 
+    /// Marks a room unread (`true`), or reads it all from the list (`false`: the badge and
+    /// the mark go), on every device of the user.
+    func markUnread(_ room: RoomSummary, _ unread: Bool) async {
+        do {
+            if unread {
+                try await list.markUnread(roomId: room.roomId)
+            } else {
+                try await list.markRead(room)
+            }
+            error = nil
+        } catch {
+            self.error = describe(error)
+        }
+    }
+
     /// Joins a public room.
     func join(_ room: RoomSummary) async -> RoomSummary? {
         await act {

@@ -38,7 +38,10 @@ struct RoomListView: View {
                     Section {
                         ForEach(rooms.mine, id: \.roomId) { room in
                             NavigationLink(value: room) { RoomRow(client: user.client, room: room) }
-                                .swipeActions(edge: .leading) { favoriteAction(room) }
+                                .swipeActions(edge: .leading) {
+                                    unreadAction(room)
+                                    favoriteAction(room)
+                                }
                                 .swipeActions(edge: .trailing) { archiveAction(room) }
                         }
                     }
@@ -166,6 +169,17 @@ extension RoomListView {
         .tint(.yellow)
     }
 
+    /// Swipe right, first: mark the room unread (a dot until it is read), or read it all.
+    fileprivate func unreadAction(_ room: RoomSummary) -> some View {
+        let unread = room.unreadCount > 0 || room.markedUnread
+        return Button {
+            Task { await rooms.markUnread(room, !unread) }
+        } label: {
+            Label(unread ? "Read" : "Unread", systemImage: unread ? "envelope.open" : "envelope.badge")
+        }
+        .tint(.blue)
+    }
+
     /// Swipe left: set the room aside among the archived ones (it is not muted), or back.
     fileprivate func archiveAction(_ room: RoomSummary) -> some View {
         let archived = room.placement == .archived
@@ -218,6 +232,12 @@ private struct RoomRow: View {
                     .padding(.horizontal, 7)
                     .padding(.vertical, 2)
                     .background(Capsule().fill(room.muted ? Color.gray : Color.accentColor))
+            } else if room.markedUnread {
+                // Marked unread with nothing to read: a dot.
+                Circle()
+                    .fill(room.muted ? Color.gray : Color.accentColor)
+                    .frame(width: 10, height: 10)
+                    .accessibilityLabel("Marked unread")
             }
         }
     }

@@ -187,9 +187,9 @@ impl Cache {
         Ok(Some(summary))
     }
 
-    /// The user read up to `seq` on this device: the read position moves, and the
-    /// unread count becomes what the cache holds from others above it. (The server's
-    /// `room_updated` for the read follows, exact, and replaces it.)
+    /// The user read up to `seq` on this device: the read position moves, the unread
+    /// count becomes what the cache holds from others above it, and a mark as unread
+    /// goes. (The server's `room_updated` for the read follows, exact, and replaces it.)
     ///
     /// # Errors
     ///
@@ -199,11 +199,16 @@ impl Cache {
         let Some(mut summary) = load(&tx, room_id)? else {
             return Ok(None);
         };
-        if seq <= summary.read_seq {
+        if seq <= summary.read_seq && !summary.marked_unread {
             return Ok(None);
         }
-        summary.read_seq = seq;
-        summary.unread_count = unread_above(&tx, room_id, seq, me)?.min(summary.unread_count);
+        // Reading takes the user's mark as unread away (the server does the same on
+        // this receipt), also when the position was there already.
+        summary.marked_unread = false;
+        if seq > summary.read_seq {
+            summary.read_seq = seq;
+            summary.unread_count = unread_above(&tx, room_id, seq, me)?.min(summary.unread_count);
+        }
         store(&tx, &summary)?;
         tx.commit()?;
         Ok(Some(summary))
@@ -227,13 +232,14 @@ fn put(
             && (held.last_seq, held.read_seq) != (summary.last_seq, summary.read_seq)
         {
             // Keep what only the newer summary can know, take the rest (name, mute,
-            // placement).
+            // placement, and the unread mark unless this device read further since).
             let newer = RoomSummary {
                 name: summary.name,
                 muted: summary.muted,
                 muted_until: summary.muted_until,
                 notify_mentions: summary.notify_mentions,
                 placement: summary.placement,
+                marked_unread: summary.marked_unread && held.read_seq == summary.read_seq,
                 ..held.clone()
             };
             store(db, &newer)?;

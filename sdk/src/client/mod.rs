@@ -25,6 +25,7 @@ mod safety;
 mod session;
 mod sign_ins;
 mod token_provider;
+mod unread_mark;
 mod uploads;
 
 pub use api::{ChatClient, ClientConfig};

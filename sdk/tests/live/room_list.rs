@@ -160,6 +160,42 @@ async fn the_room_list_is_live_exact_on_every_device_and_readable_offline() {
     })
     .await;
 
+    // Marked unread on the phone: the laptop shows the mark beside the one unread
+    // message; reading the room on the laptop up to where it was read already (as an
+    // app does when the room is opened again) takes the mark away on the phone, and
+    // the message stays unread.
+    phone.mark_room_unread(&team, true).await.unwrap();
+    eventually(5, "marked on the laptop", || {
+        room_of(&laptop, &team).is_some_and(|r| r.marked_unread && r.unread_count == 1)
+    })
+    .await;
+    eventually(5, "and on the phone", || {
+        room_of(&phone, &team).is_some_and(|r| r.marked_unread)
+    })
+    .await;
+    let read_to = room_of(&laptop, &team).unwrap().read_seq;
+    assert!(read_to > 0);
+    laptop.mark_read(&team, read_to).unwrap();
+    assert!(
+        !room_of(&laptop, &team).unwrap().marked_unread,
+        "at once on the device that read"
+    );
+    eventually(5, "unmarked on the phone", || {
+        room_of(&phone, &team).is_some_and(|r| !r.marked_unread && r.unread_count == 1)
+    })
+    .await;
+    let refused = laptop.mark_room_unread("no-such-room", true).await;
+    assert!(
+        matches!(
+            &refused,
+            Err(ClientError::Server {
+                code: ErrorCode::NotFound,
+                ..
+            })
+        ),
+        "{refused:?}"
+    );
+
     // The phone restarts with no server to reach: its list is there at once.
     phone.shutdown();
     drop(phone);

@@ -397,6 +397,7 @@ mod tests {
             notify_mentions: None,
             avatar_id: None,
             placement: None,
+            marked_unread: false,
         })
         .encode();
         assert!(matches!(

@@ -4,8 +4,8 @@
 import Foundation
 
 /// Every room of the user, favorites first, then the others, each part most recent
-/// activity first, each with its last message, unread badge and placement, published for
-/// SwiftUI.
+/// activity first, each with its last message, unread badge, placement and unread mark,
+/// published for SwiftUI.
 ///
 /// The SDK's cache is the source of truth: the list shows at once from it (offline and
 /// after a restart too), and is read again whenever the SDK reports a change
@@ -63,6 +63,31 @@ public final class RoomList: ObservableObject {
     /// on every device of the user; `rooms` follows when the server's summary comes back.
     public func place(roomId: String, placement: RoomPlacement?) async throws {
         try await client.setRoomPlacement(roomId: roomId, placement: placement)
+    }
+
+    /// Whether to show the room as unread: messages to read, or the user marked it so.
+    public func isUnread(_ room: RoomSummary) -> Bool {
+        room.unreadCount > 0 || room.markedUnread
+    }
+
+    /// Marks a room unread ("mark as unread"), on every device of the user: `isUnread`
+    /// holds for it until the user reads it; `rooms` follows when the server's summary
+    /// comes back.
+    public func markUnread(roomId: String) async throws {
+        try await client.markRoomUnread(roomId: roomId, unread: true)
+    }
+
+    /// Reads the whole room from the list ("mark as read"): the badge and any mark as
+    /// unread go, on every device of the user.
+    public func markRead(_ room: RoomSummary) async throws {
+        // A read receipt takes the mark away with the badge; a room without a message to
+        // read has only the mark to take away.
+        if room.lastSeq > 0 {
+            try client.markRead(roomId: room.roomId, seq: room.lastSeq)
+        } else {
+            try await client.markRoomUnread(roomId: room.roomId, unread: false)
+        }
+        reload()
     }
 
     /// Reads the list from the server now (pull to refresh); the SDK also does it on

@@ -103,6 +103,14 @@ class RoomListViewModel(private val user: SignedIn) : ViewModel() {
      */
     fun place(room: RoomSummary, placement: RoomPlacement?) = act { list.place(room.roomId, placement) }
 
+    /**
+     * Marks a room unread (`true`), or reads it all from the list (`false`: the badge and
+     * the mark go), on every device of the user.
+     */
+    fun markUnread(room: RoomSummary, unread: Boolean) = act {
+        if (unread) list.markUnread(room.roomId) else list.markRead(room)
+    }
+
     /** Joins a public room and opens it. */
     fun join(room: RoomSummary, onOpen: (String, String) -> Unit) = act {
         client.addMember(room.roomId, user.session.userId)

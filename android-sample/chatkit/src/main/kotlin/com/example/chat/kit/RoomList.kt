@@ -22,8 +22,8 @@ import uniffi.chat_sdk.ClientEvent
 
 /**
  * Every room of the user, favorites first, then the others, each part most recent
- * activity first, each with its last message, unread badge and placement, as a
- * [StateFlow] for a UI to collect.
+ * activity first, each with its last message, unread badge, placement and unread mark,
+ * as a [StateFlow] for a UI to collect.
  *
  * The SDK's cache is the source of truth: the list renders at once from it (offline
  * and after a restart too), and is read again whenever the SDK reports a change
@@ -71,6 +71,9 @@ class RoomList(
         job = null
     }
 
+    /** Whether to show the room as unread: messages to read, or the user marked it so. */
+    fun isUnread(room: RoomSummary): Boolean = room.unreadCount > 0u || room.markedUnread
+
     /** Unread messages over the rooms that are not muted: the app icon's badge. */
     fun totalUnread(): ULong = _rooms.value.filter { !it.muted }.sumOf { it.unreadCount }
 
@@ -80,6 +83,28 @@ class RoomList(
      */
     suspend fun place(roomId: String, placement: RoomPlacement?) {
         withContext(io) { client.setRoomPlacement(roomId, placement) }
+    }
+
+    /**
+     * Marks a room unread ("mark as unread"), on every device of the user: [isUnread]
+     * holds for it until the user reads it; [rooms] follows when the server's summary
+     * comes back.
+     */
+    suspend fun markUnread(roomId: String) {
+        withContext(io) { client.markRoomUnread(roomId, true) }
+    }
+
+    /**
+     * Reads the whole room from the list ("mark as read"): the badge and any mark as
+     * unread go, on every device of the user.
+     */
+    suspend fun markRead(room: RoomSummary) {
+        withContext(io) {
+            // A read receipt takes the mark away with the badge; a room without a message
+            // to read has only the mark to take away.
+            if (room.lastSeq > 0u) client.markRead(room.roomId, room.lastSeq) else client.markRoomUnread(room.roomId, false)
+        }
+        reload()
     }
 
     /** Reads the list from the server now (pull to refresh); the SDK also does it on every connect. */

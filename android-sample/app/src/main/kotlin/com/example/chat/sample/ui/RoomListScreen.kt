@@ -111,7 +111,7 @@ fun RoomListScreen(
             }
             LazyColumn {
                 items(state.mine, key = { it.roomId }) { room ->
-                    RoomRow(user, room, onClick = { onOpenRoom(room.roomId, room.name) }, onPlace = { model.place(room, it) })
+                    RoomRow(user, room, onClick = { onOpenRoom(room.roomId, room.name) }, onPlace = { model.place(room, it) }, onMarkUnread = { model.markUnread(room, it) })
                     HorizontalDivider()
                 }
                 if (state.archived.isNotEmpty()) {
@@ -123,7 +123,7 @@ fun RoomListScreen(
                 }
                 if (showArchived) {
                     items(state.archived, key = { "archived-" + it.roomId }) { room ->
-                        RoomRow(user, room, onClick = { onOpenRoom(room.roomId, room.name) }, onPlace = { model.place(room, it) })
+                        RoomRow(user, room, onClick = { onOpenRoom(room.roomId, room.name) }, onPlace = { model.place(room, it) }, onMarkUnread = { model.markUnread(room, it) })
                     }
                 }
                 if (state.joinable.isNotEmpty()) {
@@ -195,12 +195,20 @@ fun RoomListScreen(
 }
 
 /**
- * One room: picture, name (a star for a favorite), last message and badges. A long press
- * on one of the user's rooms ([onPlace] set) offers to make it a favorite or archive it.
+ * One room: picture, name (a star for a favorite), last message and badges (a dot for a
+ * room marked unread). A long press on one of the user's rooms ([onPlace] set) offers to
+ * make it a favorite or archive it, and to mark it unread or read ([onMarkUnread] with
+ * `true` or `false`).
  */
 @OptIn(ExperimentalFoundationApi::class)
 @Composable
-private fun RoomRow(user: SignedIn, room: RoomSummary, onClick: () -> Unit, onPlace: ((RoomPlacement?) -> Unit)? = null) {
+private fun RoomRow(
+    user: SignedIn,
+    room: RoomSummary,
+    onClick: () -> Unit,
+    onPlace: ((RoomPlacement?) -> Unit)? = null,
+    onMarkUnread: ((Boolean) -> Unit)? = null,
+) {
     val kind = when (room.visibility) {
         RoomVisibility.DIRECT -> "Direct"
         RoomVisibility.PRIVATE -> "Private"
@@ -229,6 +237,13 @@ private fun RoomRow(user: SignedIn, room: RoomSummary, onClick: () -> Unit, onPl
                         text = { Text(if (archived) "Unarchive" else "Archive") },
                         onClick = { menu = false; onPlace(if (archived) null else RoomPlacement.ARCHIVED) },
                     )
+                    if (onMarkUnread != null) {
+                        val unread = room.unreadCount > 0uL || room.markedUnread
+                        DropdownMenuItem(
+                            text = { Text(if (unread) "Mark as read" else "Mark as unread") },
+                            onClick = { menu = false; onMarkUnread(!unread) },
+                        )
+                    }
                 }
             }
         },
@@ -241,10 +256,12 @@ private fun RoomRow(user: SignedIn, room: RoomSummary, onClick: () -> Unit, onPl
                 if (room.mentionCount > 0uL) {
                     Badge(containerColor = MaterialTheme.colorScheme.tertiary) { Text("@") }
                 }
+                val badgeColor = if (room.muted) MaterialTheme.colorScheme.outline else MaterialTheme.colorScheme.primary
                 if (room.unreadCount > 0uL) {
-                    Badge(
-                        containerColor = if (room.muted) MaterialTheme.colorScheme.outline else MaterialTheme.colorScheme.primary,
-                    ) { Text(room.unreadCount.toString()) }
+                    Badge(containerColor = badgeColor) { Text(room.unreadCount.toString()) }
+                } else if (room.markedUnread) {
+                    // Marked unread with nothing to read: a dot.
+                    Badge(containerColor = badgeColor)
                 }
             }
         },
