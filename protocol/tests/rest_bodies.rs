@@ -600,6 +600,12 @@ fn a_data_export_reads_as_docs_protocol_md_shows_it() {
      "sign_ins": [{"id": "0193a0c2-5555-7c3a-9d1e-2f4b6a8c0e11", "device_name": "Pixel 8",
                    "created_at": 1_763_900_000_000_i64, "last_active_at": 1_764_000_100_000_i64,
                    "current": true}],
+     "reports": [{"report_id": "0193a0c2-6666-7c3a-9d1e-2f4b6a8c0e11", "reporter_id": USER,
+                  "room_id": ROOM, "message_id": "0193a0c2-3333-7c3a-9d1e-2f4b6a8c0e11",
+                  "user_id": "0193a0c2-1111-7c3a-9d1e-2f4b6a8c0e11", "reason": "spam",
+                  "message_content": "buy now", "created_at": 1_764_000_000_000_i64}],
+     "reactions": [{"room_id": ROOM, "message_id": "0193a0c2-3333-7c3a-9d1e-2f4b6a8c0e11",
+                    "emoji": "👍", "created_at": 1_764_000_050_000_i64}],
      "messages": [{"room_id": ROOM, "seq": 43, "message_id": MESSAGE, "client_msg_id": "c-17",
                    "sender_id": USER, "content": "see you at 6",
                    "created_at": 1_764_000_100_000_i64}]});
@@ -608,5 +614,18 @@ fn a_data_export_reads_as_docs_protocol_md_shows_it() {
     assert_eq!(export.rooms[0].placement, Some(RoomPlacement::Favorite));
     assert_eq!(export.rooms[0].muted_until, None);
     assert_eq!(export.messages[0].content, "see you at 6");
+    assert_eq!(
+        export.reports[0].message_content.as_deref(),
+        Some("buy now")
+    );
+    assert_eq!(export.reactions[0].emoji, "👍");
     round_trip(&export, &example);
+
+    // An export from a server before reports and reactions were in it still reads.
+    let mut older = example;
+    let fields = older.as_object_mut().unwrap();
+    fields.remove("reports");
+    fields.remove("reactions");
+    let older: DataExport = serde_json::from_value(older).unwrap();
+    assert!(older.reports.is_empty() && older.reactions.is_empty());
 }

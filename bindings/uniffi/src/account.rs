@@ -50,8 +50,8 @@ impl ChatClient {
     }
 
     /// The signed-in user's data export: the server's JSON document (profile, rooms,
-    /// blocks, devices, sign-ins, every message they sent that is not deleted), to save
-    /// or share as it came. A few an hour.
+    /// blocks, devices, sign-ins, reports filed, reactions and every message they sent
+    /// that is not deleted), to save or share as it came. A few an hour.
     pub async fn export_my_data(&self) -> Result<Vec<u8>, ChatError> {
         let inner = self.inner.clone();
         on_runtime(async move { inner.export_my_data().await }).await

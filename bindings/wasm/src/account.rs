@@ -52,8 +52,9 @@ impl ChatClient {
     }
 
     /// The signed-in user's data export: the server's JSON document (profile, rooms,
-    /// blocks, devices, sign-ins, every message they sent that is not deleted), to save
-    /// as a file (`new Blob([bytes], {type: "application/json"})`). A few an hour.
+    /// blocks, devices, sign-ins, reports filed, reactions and every message they sent
+    /// that is not deleted), to save as a file
+    /// (`new Blob([bytes], {type: "application/json"})`). A few an hour.
     #[wasm_bindgen(js_name = exportMyData)]
     pub async fn export_my_data(&self) -> Result<Vec<u8>, JsValue> {
         self.inner.export_my_data().await.map_err(to_js)

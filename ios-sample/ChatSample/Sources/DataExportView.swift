@@ -2,7 +2,7 @@ import ChatKit
 import SwiftUI
 
 /// "Your data": asks the server for the user's data export (profile, rooms, blocks,
-/// devices, sign-ins and every message they sent), keeps it as chat-export.json in the
+/// devices, sign-ins, reports filed, reactions and every message they sent), keeps it as chat-export.json in the
 /// app's temporary folder, and offers it to the share sheet (Save to Files, AirDrop, Mail).
 struct DataExportView: View {
     let client: ChatClient

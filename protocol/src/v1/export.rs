@@ -3,16 +3,16 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::ids::RoomId;
+use super::ids::{MessageId, RoomId};
 use super::moderation::MemberRole;
 use super::push::Device;
 use super::rest::UserProfile;
-use super::safety::BlockedUser;
+use super::safety::{BlockedUser, Report};
 use super::sign_ins::SignIn;
 use super::types::{Message, RoomPlacement, RoomVisibility};
 
-/// Answer to `GET /v1/users/me/export`. `messages` comes last: the server streams it a
-/// page at a time, so an export of any size costs it one page of memory.
+/// Answer to `GET /v1/users/me/export`. `reactions` and `messages` come last: the server
+/// streams them a page at a time, so an export of any size costs it one page of memory.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct DataExport {
@@ -29,9 +29,32 @@ pub struct DataExport {
     /// Where the caller is signed in (empty where an external auth service keeps the
     /// sign-ins).
     pub sign_ins: Vec<SignIn>,
+    /// The reports the caller filed, oldest first (each with the content of the message
+    /// reported, as it was then). Absent from servers before this field.
+    #[serde(default)]
+    pub reports: Vec<Report>,
+    /// The caller's reactions, on messages in every room (those of rooms they left
+    /// too), in the order of the messages (then of the emoji). Absent from servers
+    /// before this field.
+    #[serde(default)]
+    pub reactions: Vec<ExportedReaction>,
     /// Every message the caller sent that is not deleted, in every room (those of
     /// rooms they left too), oldest first, with its current text and attachments.
     pub messages: Vec<Message>,
+}
+
+/// One of the caller's reactions, as the export lists it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ExportedReaction {
+    /// The room of the message.
+    pub room_id: RoomId,
+    /// The message reacted to.
+    pub message_id: MessageId,
+    /// The reaction.
+    pub emoji: String,
+    /// When the caller reacted (milliseconds since the epoch).
+    pub created_at: i64,
 }
 
 /// One of the caller's memberships, as the export lists it.

@@ -1,6 +1,6 @@
 //! The user's data export: everything the server holds about them (profile, rooms,
-//! blocks, devices, sign-ins and every message they sent that is not deleted), as the
-//! server's JSON document, for an app's "Download my data".
+//! blocks, devices, sign-ins, reports filed, reactions and every message they sent that
+//! is not deleted), as the server's JSON document, for an app's "Download my data".
 
 use super::{ChatClient, ClientError};
 

@@ -2,15 +2,15 @@
 //! JSON document (a `DataExport`) they can keep or take elsewhere: the right of access
 //! and to portability of data-protection laws, served without an operator.
 //!
-//! The small parts are read first; the messages, which may be many, follow a page at a
-//! time as the client reads the body, so an export costs the server one page of memory
-//! however long the account's history.
+//! The small parts are read first; the reactions and the messages, which may be many,
+//! follow a page at a time as the client reads the body, so an export costs the server
+//! one page of memory however long the account's history.
 
 use axum::body::{Body, Bytes};
 use axum::extract::State;
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
-use chat_protocol::v1::{ApiError, DataExport, Message};
+use chat_protocol::v1::{ApiError, DataExport};
 use futures_util::stream::{self, Stream};
 use serde::Serialize;
 
@@ -29,7 +29,7 @@ const PAGE: u32 = 500;
     tag = "users",
     security(("bearer" = [])),
     responses(
-        (status = 200, description = "The caller's data: profile, rooms, blocks, devices, sign-ins and every message they sent that is not deleted (streamed: a body cut short is not valid JSON)", body = DataExport),
+        (status = 200, description = "The caller's data: profile, rooms, blocks, devices, sign-ins, the reports they filed, their reactions and every message they sent that is not deleted (streamed: a body cut short is not valid JSON)", body = DataExport),
         (status = 401, description = "`unauthorized`: no valid `Authorization: Bearer` token", body = ApiError, headers(("WWW-Authenticate" = String, description = "`Bearer`"))),
         (status = 429, description = "`rate_limited`: more exports than the hourly budget", body = ApiError),
     )
@@ -58,17 +58,19 @@ pub async fn export(
     } else {
         Vec::new()
     };
-    // The fields in `DataExport`'s order, `messages` left open for the pages.
+    let reports = store.reports_filed_by(&user_id).await?;
+    // The fields in `DataExport`'s order, `reactions` left open for the pages.
     let head = format!(
-        "{{\"exported_at\":{},\"profile\":{},\"rooms\":{},\"blocks\":{},\"devices\":{},\"sign_ins\":{},\"messages\":[",
+        "{{\"exported_at\":{},\"profile\":{},\"rooms\":{},\"blocks\":{},\"devices\":{},\"sign_ins\":{},\"reports\":{},\"reactions\":[",
         now_ms(),
         json(&profile)?,
         json(&rooms)?,
         json(&blocks)?,
         json(&devices)?,
         json(&sign_ins)?,
+        json(&reports)?,
     );
-    let body = Body::from_stream(messages(state, user_id, head));
+    let body = Body::from_stream(paged_parts(state, user_id, head));
     let mut response = body.into_response();
     let headers = response.headers_mut();
     headers.insert(
@@ -87,19 +89,25 @@ fn json(value: &impl Serialize) -> Result<String> {
     serde_json::to_string(value).map_err(|e| Error::internal("data export", &e))
 }
 
-/// Where the body's stream is: the head to send, the page of messages after the last
-/// one sent (and whether it is the first), the document's end, or done.
+/// Where the body's stream is: the head to send, then the page of reactions or of
+/// messages after the last one sent (and whether it is the first of its list), or done.
 enum Part {
     Head(String),
-    After(Option<String>, bool),
-    Tail,
+    Reactions(Option<(String, String)>, bool),
+    Messages(Option<String>, bool),
     Done,
 }
 
-/// The body: `head`, then the user's messages a page at a time (joined by commas),
-/// then the document's end. A store failure ends the stream with an error, so the
-/// client gets a body cut short (not valid JSON), never a silently partial export.
-fn messages(
+/// Between the two paged lists.
+const REACTIONS_END: &str = "],\"messages\":[";
+/// The document's end.
+const MESSAGES_END: &str = "]}";
+
+/// The body: `head`, then the user's reactions and then their messages, each a page at
+/// a time (joined by commas), then the document's end. A store failure ends the stream
+/// with an error, so the client gets a body cut short (not valid JSON), never a
+/// silently partial export.
+fn paged_parts(
     state: AppState,
     user_id: String,
     head: String,
@@ -108,47 +116,65 @@ fn messages(
         let state = state.clone();
         let user_id = user_id.clone();
         async move {
-            match part {
-                Part::Head(head) => Some((Ok(Bytes::from(head)), Part::After(None, true))),
-                Part::After(after, first) => {
+            let sent = match part {
+                Part::Head(head) => {
+                    return Some((Ok(Bytes::from(head)), Part::Reactions(None, true)));
+                }
+                Part::Reactions(after, first) => {
+                    let after = after.as_ref().map(|(m, e)| (m.as_str(), e.as_str()));
+                    let page = state.store().reactions_by(&user_id, after, PAGE).await;
+                    page.map_err(|e| failed(&user_id, "reactions", &e))
+                        .and_then(|page| {
+                            let next = page
+                                .last()
+                                .map(|r| (r.message_id.to_string(), r.emoji.clone()));
+                            let chunk = joined(&page, first)?;
+                            Ok(match next.filter(|_| page.len() == PAGE as usize) {
+                                Some(last) => (chunk, Part::Reactions(Some(last), false)),
+                                // A page short of full was the last: no read to learn that.
+                                None => (chunk + REACTIONS_END, Part::Messages(None, true)),
+                            })
+                        })
+                }
+                Part::Messages(after, first) => {
                     let page = state
                         .store()
                         .messages_sent_by(&user_id, after.as_deref(), PAGE)
                         .await;
-                    let page: Vec<Message> = match page {
-                        Ok(page) => page,
-                        Err(e) => {
-                            tracing::warn!(error = %e, user = %user_id, "data export: cannot read messages");
-                            return Some((Err(std::io::Error::other(e.to_string())), Part::Done));
-                        }
-                    };
-                    let Some(last) = page.last().map(|m| m.message_id.to_string()) else {
-                        return Some((Ok(Bytes::from_static(b"]}")), Part::Done));
-                    };
-                    let full = page.len() == PAGE as usize;
-                    let mut chunk = String::new();
-                    for (i, message) in page.iter().enumerate() {
-                        if !(first && i == 0) {
-                            chunk.push(',');
-                        }
-                        match serde_json::to_string(message) {
-                            Ok(text) => chunk.push_str(&text),
-                            Err(e) => {
-                                return Some((Err(std::io::Error::other(e)), Part::Done));
-                            }
-                        }
-                    }
-                    // A page short of full was the last: no read to learn that.
-                    let next = if full {
-                        Part::After(Some(last), false)
-                    } else {
-                        Part::Tail
-                    };
-                    Some((Ok(Bytes::from(chunk)), next))
+                    page.map_err(|e| failed(&user_id, "messages", &e))
+                        .and_then(|page| {
+                            let next = page.last().map(|m| m.message_id.to_string());
+                            let chunk = joined(&page, first)?;
+                            Ok(match next.filter(|_| page.len() == PAGE as usize) {
+                                Some(last) => (chunk, Part::Messages(Some(last), false)),
+                                None => (chunk + MESSAGES_END, Part::Done),
+                            })
+                        })
                 }
-                Part::Tail => Some((Ok(Bytes::from_static(b"]}")), Part::Done)),
-                Part::Done => None,
-            }
+                Part::Done => return None,
+            };
+            Some(match sent {
+                Ok((chunk, next)) => (Ok(Bytes::from(chunk)), next),
+                Err(e) => (Err(e), Part::Done),
+            })
         }
     })
+}
+
+/// A page of a list as JSON items joined by commas, with a comma before the first
+/// unless it opens the list.
+fn joined<T: Serialize>(page: &[T], first: bool) -> std::result::Result<String, std::io::Error> {
+    let mut chunk = String::new();
+    for (i, item) in page.iter().enumerate() {
+        if !(first && i == 0) {
+            chunk.push(',');
+        }
+        chunk.push_str(&serde_json::to_string(item).map_err(std::io::Error::other)?);
+    }
+    Ok(chunk)
+}
+
+fn failed(user_id: &str, what: &str, e: &impl std::fmt::Display) -> std::io::Error {
+    tracing::warn!(error = %e, user = %user_id, "data export: cannot read {what}");
+    std::io::Error::other(e.to_string())
 }

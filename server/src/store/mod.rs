@@ -42,9 +42,9 @@ use std::collections::HashMap;
 
 use async_trait::async_trait;
 use chat_protocol::v1::{
-    BlockedUser, Device, ExportedRoom, InvitePreview, LastMessage, MemberReceipts, MemberRole,
-    Message, PinnedMessage, ReceiptKind, Report, RoomBan, RoomInvite, RoomMember, RoomPlacement,
-    RoomVisibility, UserProfile, WhoCanAdd,
+    BlockedUser, Device, ExportedReaction, ExportedRoom, InvitePreview, LastMessage,
+    MemberReceipts, MemberRole, Message, PinnedMessage, ReceiptKind, Report, RoomBan, RoomInvite,
+    RoomMember, RoomPlacement, RoomVisibility, UserProfile, WhoCanAdd,
 };
 
 pub use attachment_record::{AttachmentForSend, AttachmentRecord, Thumbnails};
@@ -639,6 +639,16 @@ pub trait Store: Send + Sync + std::fmt::Debug + 'static {
     ) -> Result<Vec<Message>>;
     /// The user's memberships, in the order they joined (for their data export).
     async fn export_rooms(&self, user_id: &str) -> Result<Vec<ExportedRoom>>;
+    /// Up to `limit` of the user's reactions after `after` (`(message id, emoji)` of the
+    /// previous page's last), in that order: a page of their data export.
+    async fn reactions_by(
+        &self,
+        user_id: &str,
+        after: Option<(&str, &str)>,
+        limit: u32,
+    ) -> Result<Vec<ExportedReaction>>;
+    /// The reports the user filed, oldest first (for their data export).
+    async fn reports_filed_by(&self, user_id: &str) -> Result<Vec<Report>>;
     /// Deletes a room for good (messages, events, members, bans); returns who its
     /// members were, or `None` when there is no such room.
     async fn delete_room(&self, room_id: &str) -> Result<Option<Vec<String>>>;

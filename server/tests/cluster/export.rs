@@ -1,7 +1,7 @@
-//! A data export across processes: what a user sent and set through one process is in
-//! the export another process streams, from the one store they share.
+//! A data export across processes: what a user sent, reacted and set through one process
+//! is in the export another process streams, from the one store they share.
 
-use chat_protocol::v1::{DataExport, RoomPlacement};
+use chat_protocol::v1::{ClientFrame, DataExport, RoomPlacement, ServerFrame};
 
 use crate::common::http_client;
 use crate::harness::Cluster;
@@ -14,7 +14,19 @@ async fn an_export_through_one_process_holds_what_was_done_through_the_other() {
     let ann = one.register("ann").await;
     let room = one.create_room(&ann.token, &[]).await;
     let mut a = one.client(&ann.token).await;
-    a.say(&room, "written through one").await;
+    let said = a.say(&room, "written through one").await;
+    let ServerFrame::MessageAck { message_id, .. } = said else {
+        panic!("{said:?}")
+    };
+    a.send(&ClientFrame::React {
+        room_id: room.as_str().into(),
+        message_id: message_id.clone(),
+        emoji: "👍".into(),
+        on: true,
+    })
+    .await;
+    a.recv_where(|f| matches!(f, ServerFrame::Reaction(_)))
+        .await;
     let status = http_client()
         .put(one.url(&format!("/v1/rooms/{room}/placement")))
         .bearer_auth(&ann.token)
@@ -38,4 +50,10 @@ async fn an_export_through_one_process_holds_what_was_done_through_the_other() {
     assert_eq!(export.rooms[0].placement, Some(RoomPlacement::Favorite));
     let texts: Vec<&str> = export.messages.iter().map(|m| m.content.as_str()).collect();
     assert_eq!(texts, ["written through one"]);
+    let reactions: Vec<(&str, &str)> = export
+        .reactions
+        .iter()
+        .map(|r| (r.message_id.as_str(), r.emoji.as_str()))
+        .collect();
+    assert_eq!(reactions, [(message_id.as_str(), "👍")]);
 }

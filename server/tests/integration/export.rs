@@ -1,16 +1,28 @@
 //! A user's data export (`GET /v1/users/me/export`): every message they sent and did
-//! not delete, across pages of the stream, with their profile, rooms, blocks, devices
-//! and sign-ins, and nobody else's messages; a budget per hour.
+//! not delete and every reaction of theirs, across pages of the stream, with their
+//! profile, rooms, blocks, devices, sign-ins and the reports they filed, and nothing of
+//! anyone else's; a budget per hour.
 
 use std::collections::HashSet;
 
 use chat_protocol::v1::{ClientFrame, DataExport, MemberRole, ServerFrame};
 use serde_json::json;
 
-use crate::common::{TestServer, send_json};
+use crate::common::{TestServer, ack_id, send_json};
 
 /// More than two of the server's pages of 500.
 const SENT: usize = 1_001;
+/// More than one page: the messages ann reacts to.
+const REACTED: usize = 501;
+
+fn react(room: &str, message: &str, emoji: &str) -> ClientFrame {
+    ClientFrame::React {
+        room_id: room.into(),
+        message_id: message.into(),
+        emoji: emoji.into(),
+        on: true,
+    }
+}
 
 #[tokio::test]
 async fn an_export_holds_everything_of_the_caller_and_nothing_of_anyone_else() {
@@ -74,7 +86,20 @@ async fn an_export_holds_everything_of_the_caller_and_nothing_of_anyone_else() {
         .await;
     a.recv_where(|f| matches!(f, ServerFrame::MessageDeleted { .. }))
         .await;
+    // Her reactions: one on each of more than a page of messages, a second emoji on the
+    // first of them, and one in the room she leaves.
+    for id in &ids[2..2 + REACTED] {
+        a.send(&react(&room, id, "👍")).await;
+    }
+    a.send(&react(&room, &ids[2], "🎉")).await;
+    for _ in 0..=REACTED {
+        a.recv_where(|f| matches!(f, ServerFrame::Reaction(_)))
+            .await;
+    }
     let in_left = a.say(&left, "said before leaving").await;
+    a.send(&react(&left, &ack_id(&in_left), "🙂")).await;
+    a.recv_where(|f| matches!(f, ServerFrame::Reaction(_)))
+        .await;
     let (status, _) = send_json(
         &server,
         reqwest::Method::POST,
@@ -86,7 +111,21 @@ async fn an_export_holds_everything_of_the_caller_and_nothing_of_anyone_else() {
     assert_eq!(status, 204);
     // Bob's message is his, not ann's; ann blocked him.
     let mut b = server.client(&bob.token).await;
-    b.say(&room, "bob's own words").await;
+    let bobs_message = ack_id(&b.say(&room, "bob's own words").await);
+    b.send(&react(&room, &ids[3], "👎")).await;
+    b.recv_where(|f| matches!(f, ServerFrame::Reaction(_)))
+        .await;
+    // Ann reports his message.
+    let report = json!({"room_id": room, "message_id": bobs_message, "reason": "rude"});
+    let (status, _) = send_json(
+        &server,
+        reqwest::Method::POST,
+        Some(&ann.token),
+        "/v1/reports",
+        report,
+    )
+    .await;
+    assert_eq!(status, 201);
     let path = format!("/v1/users/me/blocks/{}", bob.user_id);
     assert_eq!(
         send_json(
@@ -175,10 +214,57 @@ async fn an_export_holds_everything_of_the_caller_and_nothing_of_anyone_else() {
         "oldest first"
     );
 
-    // Bob's export has his one message.
+    // Her reactions, across pages, none twice, in message then emoji order; bob's
+    // is not there.
+    let reactions: Vec<(&str, &str)> = export
+        .reactions
+        .iter()
+        .map(|r| (r.message_id.as_str(), r.emoji.as_str()))
+        .collect();
+    assert_eq!(reactions.len(), REACTED + 2, "{:?}", &reactions[..3]);
+    assert!(
+        reactions.windows(2).all(|w| w[0] < w[1]),
+        "in order, none twice"
+    );
+    assert!(reactions.contains(&(ids[2].as_str(), "🎉")));
+    assert!(
+        reactions.contains(&(left_id.as_str(), "🙂")),
+        "the room she left too"
+    );
+    assert!(
+        !reactions.iter().any(|(_, emoji)| *emoji == "👎"),
+        "not bob's"
+    );
+    assert!(
+        export
+            .reactions
+            .iter()
+            .all(|r| r.room_id.as_str() == room || r.message_id.as_str() == left_id.as_str())
+    );
+    // The report she filed, with the content she reported.
+    assert_eq!(export.reports.len(), 1);
+    let filed = &export.reports[0];
+    assert_eq!(
+        (
+            filed.reporter_id.as_str(),
+            filed.message_id.as_ref().map(|m| m.as_str()),
+            filed.message_content.as_deref(),
+            filed.reason.as_str()
+        ),
+        (
+            ann.user_id.as_str(),
+            Some(bobs_message.as_str()),
+            Some("bob's own words"),
+            "rude"
+        )
+    );
+
+    // Bob's export has his one message and his one reaction, and no report.
     let (status, bobs) = server.get_json(&bob.token, "/v1/users/me/export").await;
     assert_eq!(status, 200);
     assert_eq!(bobs["messages"].as_array().unwrap().len(), 1);
+    assert_eq!(bobs["reactions"].as_array().unwrap().len(), 1);
+    assert!(bobs["reports"].as_array().unwrap().is_empty());
 }
 
 #[tokio::test]

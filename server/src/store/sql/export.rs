@@ -1,8 +1,10 @@
-//! What a user has sent and joined, for every backend: their messages a page at a time
-//! (what erasing an account deletes, and a data export streams, never holding them
-//! all), and their memberships.
+//! What a user has sent, joined and reacted, for every backend: their messages a page
+//! at a time (what erasing an account deletes, and a data export streams, never holding
+//! them all), their memberships, and their reactions a page at a time.
 
-use chat_protocol::v1::{ExportedRoom, MemberRole, Message, RoomPlacement, RoomVisibility};
+use chat_protocol::v1::{
+    ExportedReaction, ExportedRoom, MemberRole, Message, RoomPlacement, RoomVisibility,
+};
 use sqlx::{ColumnIndex, Decode, Encode, Executor, IntoArguments, Row, Type};
 
 use super::{Backend, SqlStore};
@@ -72,5 +74,37 @@ where
             .fetch_all(&self.pool)
             .await?;
         rows.iter().map(message_from_row).collect()
+    }
+
+    /// Up to `limit` of the user's reactions after `(message id, emoji)`, in that order
+    /// (message ids are UUIDv7: the messages' time order).
+    pub(super) async fn reactions_page(
+        &self,
+        user_id: &str,
+        after: Option<(&str, &str)>,
+        limit: u32,
+    ) -> Result<Vec<ExportedReaction>> {
+        let (message_id, emoji) = after.unwrap_or(("", ""));
+        let rows = sqlx::query::<DB>(
+            "SELECT room_id, message_id, emoji, created_at FROM reactions
+             WHERE user_id = $1 AND (message_id > $2 OR (message_id = $2 AND emoji > $3))
+             ORDER BY message_id, emoji LIMIT $4",
+        )
+        .bind(user_id)
+        .bind(message_id)
+        .bind(emoji)
+        .bind(i64::from(limit))
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|row| {
+                Ok(ExportedReaction {
+                    room_id: row.try_get::<String, _>("room_id")?.into(),
+                    message_id: row.try_get::<String, _>("message_id")?.into(),
+                    emoji: row.try_get("emoji")?,
+                    created_at: row.try_get("created_at")?,
+                })
+            })
+            .collect()
     }
 }

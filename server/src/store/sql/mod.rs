@@ -24,9 +24,9 @@ use std::sync::Mutex;
 
 use async_trait::async_trait;
 use chat_protocol::v1::{
-    BlockedUser, Device, ExportedRoom, InvitePreview, MemberRole, Message, PinnedMessage,
-    ReceiptKind, Report, RoomBan, RoomInvite, RoomMember, RoomPlacement, RoomVisibility,
-    UserProfile,
+    BlockedUser, Device, ExportedReaction, ExportedRoom, InvitePreview, MemberRole, Message,
+    PinnedMessage, ReceiptKind, Report, RoomBan, RoomInvite, RoomMember, RoomPlacement,
+    RoomVisibility, UserProfile,
 };
 use sqlx::pool::PoolConnection;
 use sqlx::{ColumnIndex, Decode, Encode, Executor, IntoArguments, Pool, Row as _, Type};
@@ -632,6 +632,19 @@ where
 
     async fn export_rooms(&self, user_id: &str) -> Result<Vec<ExportedRoom>> {
         self.memberships_of(user_id).await
+    }
+
+    async fn reactions_by(
+        &self,
+        user_id: &str,
+        after: Option<(&str, &str)>,
+        limit: u32,
+    ) -> Result<Vec<ExportedReaction>> {
+        self.reactions_page(user_id, after, limit).await
+    }
+
+    async fn reports_filed_by(&self, user_id: &str) -> Result<Vec<Report>> {
+        self.reports_filed(user_id).await
     }
 
     async fn delete_room(&self, room_id: &str) -> Result<Option<Vec<String>>> {

@@ -115,21 +115,40 @@ where
         .bind(i64::from(limit))
         .fetch_all(&self.pool)
         .await?;
-        rows.iter()
-            .map(|row| {
-                Ok(Report {
-                    report_id: row.try_get("id")?,
-                    reporter_id: row.try_get::<String, _>("reporter_id")?.into(),
-                    room_id: row.try_get::<String, _>("room_id")?.into(),
-                    message_id: row
-                        .try_get::<Option<String>, _>("message_id")?
-                        .map(Into::into),
-                    user_id: row.try_get::<Option<String>, _>("user_id")?.map(Into::into),
-                    reason: row.try_get("reason")?,
-                    message_content: row.try_get("message_content")?,
-                    created_at: row.try_get("created_at")?,
-                })
-            })
-            .collect()
+        rows.iter().map(report_from_row).collect()
     }
+
+    /// The reports `reporter_id` filed, oldest first.
+    pub(super) async fn reports_filed(&self, reporter_id: &str) -> Result<Vec<Report>> {
+        let rows = sqlx::query::<DB>(
+            "SELECT id, reporter_id, room_id, message_id, user_id, reason, message_content,
+                    created_at
+             FROM reports WHERE reporter_id = $1
+             ORDER BY created_at, id",
+        )
+        .bind(reporter_id)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(report_from_row).collect()
+    }
+}
+
+fn report_from_row<R: Row>(row: &R) -> Result<Report>
+where
+    for<'r> &'r str: ColumnIndex<R>,
+    for<'r> String: Decode<'r, R::Database> + Type<R::Database>,
+    for<'r> i64: Decode<'r, R::Database> + Type<R::Database>,
+{
+    Ok(Report {
+        report_id: row.try_get("id")?,
+        reporter_id: row.try_get::<String, _>("reporter_id")?.into(),
+        room_id: row.try_get::<String, _>("room_id")?.into(),
+        message_id: row
+            .try_get::<Option<String>, _>("message_id")?
+            .map(Into::into),
+        user_id: row.try_get::<Option<String>, _>("user_id")?.map(Into::into),
+        reason: row.try_get("reason")?,
+        message_content: row.try_get("message_content")?,
+        created_at: row.try_get("created_at")?,
+    })
 }

@@ -176,7 +176,7 @@ class RoomListViewModel(private val user: SignedIn) : ViewModel() {
 
     /**
      * Saves the user's data export (the server's JSON document: profile, rooms, blocks,
-     * devices, sign-ins and every message they sent) to [uri], a file the user picked.
+     * devices, sign-ins, reports filed, reactions and every message they sent) to [uri], a file the user picked.
      */
     fun saveExport(resolver: ContentResolver, uri: Uri) = act {
         val bytes = client.exportMyData()
