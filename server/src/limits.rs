@@ -1,5 +1,5 @@
-//! The server's abuse limits, in one place: sends, uploads, block and profile changes
-//! and data exports per user,
+//! The server's abuse limits, in one place: sends, uploads, block and profile changes,
+//! reports and data exports per user,
 //! sign-ins per address, and open WebSocket connections.
 
 use std::hash::Hash;
@@ -25,6 +25,10 @@ pub const BLOCK_CHANGES_PER_MINUTE: u32 = 30;
 /// direct rooms for the other member.
 pub const PROFILE_CHANGES_PER_MINUTE: u32 = 30;
 
+/// Reports a user may file per hour: each is stored and posted to the admins' webhook,
+/// so a flood of them is a flood of the admins' work; far more than anyone files.
+pub const REPORTS_PER_HOUR: u32 = 20;
+
 /// Data exports a user may ask for per hour: each reads every message they ever sent.
 pub const EXPORTS_PER_HOUR: u32 = 6;
 
@@ -39,6 +43,7 @@ pub struct Limits {
     uploads: DefaultKeyedRateLimiter<String>,
     block_changes: DefaultKeyedRateLimiter<String>,
     profile_changes: DefaultKeyedRateLimiter<String>,
+    reports: DefaultKeyedRateLimiter<String>,
     exports: DefaultKeyedRateLimiter<String>,
     connection_slots: Arc<Semaphore>,
     /// The clock of every connection's own limiters: making one reads the CPU's
@@ -64,6 +69,9 @@ impl Limits {
             )),
             profile_changes: RateLimiter::keyed(Quota::per_minute(
                 NonZeroU32::new(PROFILE_CHANGES_PER_MINUTE).unwrap_or(NonZeroU32::MIN),
+            )),
+            reports: RateLimiter::keyed(Quota::per_hour(
+                NonZeroU32::new(REPORTS_PER_HOUR).unwrap_or(NonZeroU32::MIN),
             )),
             exports: RateLimiter::keyed(Quota::per_hour(
                 NonZeroU32::new(EXPORTS_PER_HOUR).unwrap_or(NonZeroU32::MIN),
@@ -96,6 +104,11 @@ impl Limits {
     /// Per-user limiter for profile changes ([`PROFILE_CHANGES_PER_MINUTE`]).
     pub fn profile_changes(&self) -> &DefaultKeyedRateLimiter<String> {
         &self.profile_changes
+    }
+
+    /// Per-user limiter for reports ([`REPORTS_PER_HOUR`]).
+    pub fn reports(&self) -> &DefaultKeyedRateLimiter<String> {
+        &self.reports
     }
 
     /// Per-user limiter for data exports ([`EXPORTS_PER_HOUR`]).
@@ -149,6 +162,7 @@ pub async fn run_trim(limits: Arc<Limits>, shutdown: CancellationToken) {
                 limits.uploads.retain_recent();
                 limits.block_changes.retain_recent();
                 limits.profile_changes.retain_recent();
+                limits.reports.retain_recent();
                 limits.exports.retain_recent();
             }
         }

@@ -39,8 +39,9 @@ struct RoomListView: View {
                         ForEach(rooms.mine, id: \.roomId) { room in
                             NavigationLink(value: room) { RoomRow(client: user.client, room: room) }
                                 .swipeActions(edge: .leading) {
-                                    unreadAction(room)
+                                    // The first is what a full swipe does: favorite, as before.
                                     favoriteAction(room)
+                                    unreadAction(room)
                                 }
                                 .swipeActions(edge: .trailing) { archiveAction(room) }
                         }
@@ -169,7 +170,7 @@ extension RoomListView {
         .tint(.yellow)
     }
 
-    /// Swipe right, first: mark the room unread (a dot until it is read), or read it all.
+    /// Swipe right, second: mark the room unread (a dot until it is read), or read it all.
     fileprivate func unreadAction(_ room: RoomSummary) -> some View {
         let unread = room.unreadCount > 0 || room.markedUnread
         return Button {

@@ -11,8 +11,9 @@ use super::safety::{BlockedUser, Report};
 use super::sign_ins::SignIn;
 use super::types::{Message, RoomPlacement, RoomVisibility};
 
-/// Answer to `GET /v1/users/me/export`. `reactions` and `messages` come last: the server
-/// streams them a page at a time, so an export of any size costs it one page of memory.
+/// Answer to `GET /v1/users/me/export`. `reports`, `reactions` and `messages` come last:
+/// the server streams them a page at a time, so an export of any size costs it one page
+/// of memory.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct DataExport {

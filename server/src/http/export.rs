@@ -2,9 +2,9 @@
 //! JSON document (a `DataExport`) they can keep or take elsewhere: the right of access
 //! and to portability of data-protection laws, served without an operator.
 //!
-//! The small parts are read first; the reactions and the messages, which may be many,
-//! follow a page at a time as the client reads the body, so an export costs the server
-//! one page of memory however long the account's history.
+//! The small parts are read first; the reports filed, the reactions and the messages,
+//! which may be many, follow a page at a time as the client reads the body, so an
+//! export costs the server one page of memory however long the account's history.
 
 use axum::body::{Body, Bytes};
 use axum::extract::State;
@@ -58,17 +58,16 @@ pub async fn export(
     } else {
         Vec::new()
     };
-    let reports = store.reports_filed_by(&user_id).await?;
-    // The fields in `DataExport`'s order, `reactions` left open for the pages.
+    // The fields in `DataExport`'s order, `reports` left open for the pages.
     let head = format!(
-        "{{\"exported_at\":{},\"profile\":{},\"rooms\":{},\"blocks\":{},\"devices\":{},\"sign_ins\":{},\"reports\":{},\"reactions\":[",
+        "{{\"exported_at\":{},\"profile\":{},\"rooms\":{},\"blocks\":{},\"devices\":{},\"sign_ins\":{},\"{}\":[",
         now_ms(),
         json(&profile)?,
         json(&rooms)?,
         json(&blocks)?,
         json(&devices)?,
         json(&sign_ins)?,
-        json(&reports)?,
+        List::FIRST.name(),
     );
     let body = Body::from_stream(paged_parts(state, user_id, head));
     let mut response = body.into_response();
@@ -89,24 +88,57 @@ fn json(value: &impl Serialize) -> Result<String> {
     serde_json::to_string(value).map_err(|e| Error::internal("data export", &e))
 }
 
-/// Where the body's stream is: the head to send, then the page of reactions or of
-/// messages after the last one sent (and whether it is the first of its list), or done.
+/// The lists the body streams a page at a time, in `DataExport`'s order (each may be
+/// long: a user files reports, reacts and writes for as long as they have the account).
+#[derive(Debug, Clone, Copy)]
+enum List {
+    Reports,
+    Reactions,
+    Messages,
+}
+
+impl List {
+    const FIRST: Self = Self::Reports;
+
+    /// The list's field in the document.
+    fn name(self) -> &'static str {
+        match self {
+            Self::Reports => "reports",
+            Self::Reactions => "reactions",
+            Self::Messages => "messages",
+        }
+    }
+
+    /// The list after this one; `None` after the last, which ends the document.
+    fn next(self) -> Option<Self> {
+        match self {
+            Self::Reports => Some(Self::Reactions),
+            Self::Reactions => Some(Self::Messages),
+            Self::Messages => None,
+        }
+    }
+}
+
+/// Where a list's next page starts: at its start, or after the last item sent, by
+/// that list's key.
+#[derive(Debug)]
+enum After {
+    Start,
+    Report(i64, String),
+    Reaction(String, String),
+    Message(String),
+}
+
+/// Where the body's stream is: the head to send, a page of a list to send, or done.
 enum Part {
     Head(String),
-    Reactions(Option<(String, String)>, bool),
-    Messages(Option<String>, bool),
+    Page(List, After),
     Done,
 }
 
-/// Between the two paged lists.
-const REACTIONS_END: &str = "],\"messages\":[";
-/// The document's end.
-const MESSAGES_END: &str = "]}";
-
-/// The body: `head`, then the user's reactions and then their messages, each a page at
-/// a time (joined by commas), then the document's end. A store failure ends the stream
-/// with an error, so the client gets a body cut short (not valid JSON), never a
-/// silently partial export.
+/// The body: `head`, then each list a page at a time (its items joined by commas),
+/// then the document's end. A store failure ends the stream with an error, so the
+/// client gets a body cut short (not valid JSON), never a silently partial export.
 fn paged_parts(
     state: AppState,
     user_id: String,
@@ -116,49 +148,92 @@ fn paged_parts(
         let state = state.clone();
         let user_id = user_id.clone();
         async move {
-            let sent = match part {
+            let (list, after) = match part {
                 Part::Head(head) => {
-                    return Some((Ok(Bytes::from(head)), Part::Reactions(None, true)));
+                    return Some((Ok(Bytes::from(head)), Part::Page(List::FIRST, After::Start)));
                 }
-                Part::Reactions(after, first) => {
-                    let after = after.as_ref().map(|(m, e)| (m.as_str(), e.as_str()));
-                    let page = state.store().reactions_by(&user_id, after, PAGE).await;
-                    page.map_err(|e| failed(&user_id, "reactions", &e))
-                        .and_then(|page| {
-                            let next = page
-                                .last()
-                                .map(|r| (r.message_id.to_string(), r.emoji.clone()));
-                            let chunk = joined(&page, first)?;
-                            Ok(match next.filter(|_| page.len() == PAGE as usize) {
-                                Some(last) => (chunk, Part::Reactions(Some(last), false)),
-                                // A page short of full was the last: no read to learn that.
-                                None => (chunk + REACTIONS_END, Part::Messages(None, true)),
-                            })
-                        })
-                }
-                Part::Messages(after, first) => {
-                    let page = state
-                        .store()
-                        .messages_sent_by(&user_id, after.as_deref(), PAGE)
-                        .await;
-                    page.map_err(|e| failed(&user_id, "messages", &e))
-                        .and_then(|page| {
-                            let next = page.last().map(|m| m.message_id.to_string());
-                            let chunk = joined(&page, first)?;
-                            Ok(match next.filter(|_| page.len() == PAGE as usize) {
-                                Some(last) => (chunk, Part::Messages(Some(last), false)),
-                                None => (chunk + MESSAGES_END, Part::Done),
-                            })
-                        })
-                }
+                Part::Page(list, after) => (list, after),
                 Part::Done => return None,
             };
-            Some(match sent {
-                Ok((chunk, next)) => (Ok(Bytes::from(chunk)), next),
-                Err(e) => (Err(e), Part::Done),
+            Some(match page(&state, &user_id, list, &after).await {
+                Ok((chunk, Some(next))) => (Ok(Bytes::from(chunk)), Part::Page(list, next)),
+                // A page short of full was the list's last: no read to learn that.
+                Ok((mut chunk, None)) => {
+                    chunk.push(']');
+                    let next = match list.next() {
+                        Some(next) => {
+                            chunk.push_str(&format!(",\"{}\":[", next.name()));
+                            Part::Page(next, After::Start)
+                        }
+                        None => {
+                            chunk.push('}');
+                            Part::Done
+                        }
+                    };
+                    (Ok(Bytes::from(chunk)), next)
+                }
+                Err(e) => {
+                    tracing::warn!(error = %e, user = %user_id, list = list.name(), "data export: cannot read a page");
+                    (Err(e), Part::Done)
+                }
             })
         }
     })
+}
+
+/// One page of `list` after `after`, as its items' JSON joined by commas, and where the
+/// next page starts when this one was full.
+async fn page(
+    state: &AppState,
+    user_id: &str,
+    list: List,
+    after: &After,
+) -> std::result::Result<(String, Option<After>), std::io::Error> {
+    let store = state.store();
+    let first = matches!(after, After::Start);
+    let full = |len: usize| len == PAGE as usize;
+    let read_failed = |e: crate::store::Error| std::io::Error::other(e.to_string());
+    match list {
+        List::Reports => {
+            let after = match after {
+                After::Report(at, id) => Some((*at, id.as_str())),
+                _ => None,
+            };
+            let page = store
+                .reports_filed_by(user_id, after, PAGE)
+                .await
+                .map_err(read_failed)?;
+            let next = page.last().filter(|_| full(page.len()));
+            let next = next.map(|r| After::Report(r.created_at, r.report_id.clone()));
+            Ok((joined(&page, first)?, next))
+        }
+        List::Reactions => {
+            let after = match after {
+                After::Reaction(message, emoji) => Some((message.as_str(), emoji.as_str())),
+                _ => None,
+            };
+            let page = store
+                .reactions_by(user_id, after, PAGE)
+                .await
+                .map_err(read_failed)?;
+            let next = page.last().filter(|_| full(page.len()));
+            let next = next.map(|r| After::Reaction(r.message_id.to_string(), r.emoji.clone()));
+            Ok((joined(&page, first)?, next))
+        }
+        List::Messages => {
+            let after = match after {
+                After::Message(id) => Some(id.as_str()),
+                _ => None,
+            };
+            let page = store
+                .messages_sent_by(user_id, after, PAGE)
+                .await
+                .map_err(read_failed)?;
+            let next = page.last().filter(|_| full(page.len()));
+            let next = next.map(|m| After::Message(m.message_id.to_string()));
+            Ok((joined(&page, first)?, next))
+        }
+    }
 }
 
 /// A page of a list as JSON items joined by commas, with a comma before the first
@@ -172,9 +247,4 @@ fn joined<T: Serialize>(page: &[T], first: bool) -> std::result::Result<String, 
         chunk.push_str(&serde_json::to_string(item).map_err(std::io::Error::other)?);
     }
     Ok(chunk)
-}
-
-fn failed(user_id: &str, what: &str, e: &impl std::fmt::Display) -> std::io::Error {
-    tracing::warn!(error = %e, user = %user_id, "data export: cannot read {what}");
-    std::io::Error::other(e.to_string())
 }

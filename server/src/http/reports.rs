@@ -27,6 +27,7 @@ use crate::validate;
         (status = 403, description = "`forbidden`: the caller is not a member of the room", body = ApiError),
         (status = 404, description = "`not_found`: no such room, message in it, or user", body = ApiError),
         (status = 413, description = "`too_large`: the body is larger than `--max-body-bytes`", body = ApiError),
+        (status = 429, description = "`rate_limited`: more reports than the hourly budget", body = ApiError),
     )
 )]
 pub async fn create(
@@ -47,9 +48,17 @@ pub async fn create(
         if user_id.as_str() == me {
             return Err(Error::invalid("you cannot report yourself"));
         }
-        if !state.store().user_exists(user_id).await? {
-            return Err(Error::not_found("no such user"));
-        }
+    }
+    // After the checks of the request alone, so that a malformed one spends nothing.
+    let message = format!(
+        "more than {} reports an hour; retry later",
+        crate::limits::REPORTS_PER_HOUR
+    );
+    crate::limits::take(state.limits().reports(), &me, "report", &message)?;
+    if let Some(user_id) = &request.user_id
+        && !state.store().user_exists(user_id).await?
+    {
+        return Err(Error::not_found("no such user"));
     }
     let report = state
         .store()

@@ -12,6 +12,8 @@ mod avatar_tests;
 mod avatars;
 mod committed_event;
 mod error;
+#[cfg(test)]
+mod export_tests;
 mod group_commit;
 #[cfg(test)]
 mod invite_tests;
@@ -647,8 +649,14 @@ pub trait Store: Send + Sync + std::fmt::Debug + 'static {
         after: Option<(&str, &str)>,
         limit: u32,
     ) -> Result<Vec<ExportedReaction>>;
-    /// The reports the user filed, oldest first (for their data export).
-    async fn reports_filed_by(&self, user_id: &str) -> Result<Vec<Report>>;
+    /// Up to `limit` of the reports the user filed, oldest first, after `after`
+    /// (`(created_at, id)` of the previous page's last): a page of their data export.
+    async fn reports_filed_by(
+        &self,
+        user_id: &str,
+        after: Option<(i64, &str)>,
+        limit: u32,
+    ) -> Result<Vec<Report>>;
     /// Deletes a room for good (messages, events, members, bans); returns who its
     /// members were, or `None` when there is no such room.
     async fn delete_room(&self, room_id: &str) -> Result<Option<Vec<String>>>;

@@ -87,12 +87,15 @@ async fn an_export_holds_everything_of_the_caller_and_nothing_of_anyone_else() {
     a.recv_where(|f| matches!(f, ServerFrame::MessageDeleted { .. }))
         .await;
     // Her reactions: one on each of more than a page of messages, a second emoji on the
-    // first of them, and one in the room she leaves.
+    // first of them and on the one whose two reactions the first page's end falls
+    // between (the 500th and 501st in message then emoji order), and one in the room
+    // she leaves.
     for id in &ids[2..2 + REACTED] {
         a.send(&react(&room, id, "👍")).await;
     }
     a.send(&react(&room, &ids[2], "🎉")).await;
-    for _ in 0..=REACTED {
+    a.send(&react(&room, &ids[500], "🎉")).await;
+    for _ in 0..REACTED + 2 {
         a.recv_where(|f| matches!(f, ServerFrame::Reaction(_)))
             .await;
     }
@@ -112,9 +115,14 @@ async fn an_export_holds_everything_of_the_caller_and_nothing_of_anyone_else() {
     // Bob's message is his, not ann's; ann blocked him.
     let mut b = server.client(&bob.token).await;
     let bobs_message = ack_id(&b.say(&room, "bob's own words").await);
-    b.send(&react(&room, &ids[3], "👎")).await;
-    b.recv_where(|f| matches!(f, ServerFrame::Reaction(_)))
-        .await;
+    // Exactly a page of reactions of bob's: the page after it is empty.
+    for id in &ids[3..503] {
+        b.send(&react(&room, id, "👎")).await;
+    }
+    for _ in 0..500 {
+        b.recv_where(|f| matches!(f, ServerFrame::Reaction(_)))
+            .await;
+    }
     // Ann reports his message.
     let report = json!({"room_id": room, "message_id": bobs_message, "reason": "rude"});
     let (status, _) = send_json(
@@ -221,12 +229,23 @@ async fn an_export_holds_everything_of_the_caller_and_nothing_of_anyone_else() {
         .iter()
         .map(|r| (r.message_id.as_str(), r.emoji.as_str()))
         .collect();
-    assert_eq!(reactions.len(), REACTED + 2, "{:?}", &reactions[..3]);
-    assert!(
-        reactions.windows(2).all(|w| w[0] < w[1]),
-        "in order, none twice"
+    assert_eq!(reactions.len(), REACTED + 3, "{:?}", &reactions[..3]);
+    assert_eq!(
+        reactions.iter().collect::<HashSet<_>>().len(),
+        reactions.len(),
+        "none twice across pages"
     );
-    assert!(reactions.contains(&(ids[2].as_str(), "🎉")));
+    assert!(
+        reactions.windows(2).all(|w| w[0].0 <= w[1].0),
+        "in the order of the messages"
+    );
+    for emoji in ["🎉", "👍"] {
+        assert!(reactions.contains(&(ids[2].as_str(), emoji)));
+        assert!(
+            reactions.contains(&(ids[500].as_str(), emoji)),
+            "{emoji} at the first page's end"
+        );
+    }
     assert!(
         reactions.contains(&(left_id.as_str(), "🙂")),
         "the room she left too"
@@ -259,11 +278,11 @@ async fn an_export_holds_everything_of_the_caller_and_nothing_of_anyone_else() {
         )
     );
 
-    // Bob's export has his one message and his one reaction, and no report.
+    // Bob's export has his one message and his page of reactions, and no report.
     let (status, bobs) = server.get_json(&bob.token, "/v1/users/me/export").await;
     assert_eq!(status, 200);
     assert_eq!(bobs["messages"].as_array().unwrap().len(), 1);
-    assert_eq!(bobs["reactions"].as_array().unwrap().len(), 1);
+    assert_eq!(bobs["reactions"].as_array().unwrap().len(), 500);
     assert!(bobs["reports"].as_array().unwrap().is_empty());
 }
 

@@ -388,3 +388,62 @@ async fn members_report_messages_and_users_with_the_content_kept() {
     // Reporting changed nothing in the room.
     assert_eq!(server.stored_seqs(&duo.ann.token, &room).await, [1]);
 }
+
+/// The budget docs/protocol.md §8.7a gives.
+const REPORTS_PER_HOUR: u32 = 20;
+
+#[tokio::test]
+async fn reports_have_an_hourly_budget_per_user_that_malformed_ones_do_not_spend() {
+    let server = TestServer::start().await;
+    let duo = server.duo("private").await;
+    let room = duo.room.clone();
+    let ann = Some(duo.ann.token.as_str());
+    let report = json!({"room_id": room, "user_id": duo.bob.user_id, "reason": "spam"});
+    // Malformed: refused before the budget.
+    for _ in 0..5 {
+        let blank = json!({"room_id": room, "reason": " "});
+        assert_eq!(
+            call(&server, Method::POST, ann, "/v1/reports", blank).await,
+            code(400, "invalid_request")
+        );
+    }
+    for _ in 0..REPORTS_PER_HOUR {
+        assert_eq!(
+            call(&server, Method::POST, ann, "/v1/reports", report.clone())
+                .await
+                .0,
+            201
+        );
+    }
+    assert_eq!(
+        call(&server, Method::POST, ann, "/v1/reports", report.clone()).await,
+        code(429, "rate_limited")
+    );
+    assert_eq!(
+        server
+            .metric("chat_rate_limited_total{scope=\"report\"}")
+            .await,
+        1.0
+    );
+    // The refused one was not stored: ann's export holds the others.
+    let (status, export) = server.get_json(&duo.ann.token, "/v1/users/me/export").await;
+    assert_eq!(status, 200);
+    assert_eq!(
+        export["reports"].as_array().unwrap().len(),
+        REPORTS_PER_HOUR as usize
+    );
+    // The budget is each user's own.
+    let about_ann = json!({"room_id": room, "user_id": duo.ann.user_id, "reason": "spam"});
+    assert_eq!(
+        call(
+            &server,
+            Method::POST,
+            Some(duo.bob.token.as_str()),
+            "/v1/reports",
+            about_ann
+        )
+        .await
+        .0,
+        201
+    );
+}

@@ -643,8 +643,13 @@ where
         self.reactions_page(user_id, after, limit).await
     }
 
-    async fn reports_filed_by(&self, user_id: &str) -> Result<Vec<Report>> {
-        self.reports_filed(user_id).await
+    async fn reports_filed_by(
+        &self,
+        user_id: &str,
+        after: Option<(i64, &str)>,
+        limit: u32,
+    ) -> Result<Vec<Report>> {
+        self.reports_filed(user_id, after, limit).await
     }
 
     async fn delete_room(&self, room_id: &str) -> Result<Option<Vec<String>>> {

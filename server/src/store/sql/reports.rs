@@ -118,15 +118,26 @@ where
         rows.iter().map(report_from_row).collect()
     }
 
-    /// The reports `reporter_id` filed, oldest first.
-    pub(super) async fn reports_filed(&self, reporter_id: &str) -> Result<Vec<Report>> {
+    /// Up to `limit` of the reports `reporter_id` filed, oldest first, after `(created_at,
+    /// id)` of the previous page's last.
+    pub(super) async fn reports_filed(
+        &self,
+        reporter_id: &str,
+        after: Option<(i64, &str)>,
+        limit: u32,
+    ) -> Result<Vec<Report>> {
+        let (after_at, after_id) = after.unwrap_or((i64::MIN, ""));
         let rows = sqlx::query::<DB>(
             "SELECT id, reporter_id, room_id, message_id, user_id, reason, message_content,
                     created_at
-             FROM reports WHERE reporter_id = $1
-             ORDER BY created_at, id",
+             FROM reports
+             WHERE reporter_id = $1 AND (created_at > $2 OR (created_at = $2 AND id > $3))
+             ORDER BY created_at, id LIMIT $4",
         )
         .bind(reporter_id)
+        .bind(after_at)
+        .bind(after_id)
+        .bind(i64::from(limit))
         .fetch_all(&self.pool)
         .await?;
         rows.iter().map(report_from_row).collect()
