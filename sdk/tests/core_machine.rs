@@ -620,6 +620,54 @@ fn receipts_delivered_coalesced_and_read_on_request() {
 }
 
 #[test]
+fn a_room_read_from_the_list_while_offline_is_told_once_live() {
+    let mut sim = Sim::new();
+    // Not followed, not connected: nothing can go out yet; the highest read counts.
+    for seq in [4, 7, 5] {
+        sim.input(Input::MarkRead {
+            room_id: "listed".into(),
+            seq,
+        });
+    }
+    assert!(sim.take_sent().is_empty());
+    let receipts = |sent: Vec<ClientFrame>| -> Vec<ClientFrame> {
+        sent.into_iter()
+            .filter(|f| matches!(f, ClientFrame::Receipt { .. }))
+            .collect()
+    };
+    sim.input(Input::Connect);
+    sim.go_live();
+    assert_eq!(
+        receipts(sim.take_sent()),
+        [ClientFrame::Receipt {
+            room_id: "listed".into(),
+            seq: 7,
+            kind: ReceiptKind::Read
+        }]
+    );
+    // Once told, never again; live, a read from the list goes out at once.
+    sim.input(Input::SocketClosed {
+        code: Some(1006),
+        reason: String::new(),
+    });
+    sim.advance_to(sim.wake.unwrap());
+    sim.go_live();
+    assert!(receipts(sim.take_sent()).is_empty());
+    sim.input(Input::MarkRead {
+        room_id: "listed".into(),
+        seq: 9,
+    });
+    assert_eq!(
+        sim.take_sent(),
+        [ClientFrame::Receipt {
+            room_id: "listed".into(),
+            seq: 9,
+            kind: ReceiptKind::Read
+        }]
+    );
+}
+
+#[test]
 fn joining_with_an_empty_cache_fetches_the_newest_page_once() {
     let mut sim = Sim::live_in_room(None);
     sim.frame(room_joined("r", 120));

@@ -85,6 +85,10 @@ pub struct Core {
     pub(super) backoff: Backoff,
     pub(super) rng: Rng,
     pub(super) rooms: BTreeMap<String, RoomSync>,
+    /// Read positions the app set while offline for rooms this client does not follow
+    /// (read from the room list): sent once live, so that the server, and the user's
+    /// other devices, hear of them. Kept in memory only.
+    pub(super) list_reads: BTreeMap<String, u64>,
     pub(super) outbox: Outbox,
     pub(super) typing: HashMap<String, TypingThrottle>,
     /// Set by `server_shutdown`: the wait before the next attempt.
@@ -117,6 +121,7 @@ impl Core {
             user_id: None,
             rng: Rng::new(seed),
             rooms: BTreeMap::new(),
+            list_reads: BTreeMap::new(),
             outbox: Outbox::default(),
             typing: HashMap::new(),
             server_asked_delay: None,
@@ -315,14 +320,12 @@ impl Core {
                 if let Some(room) = self.rooms.get_mut(&room_id) {
                     room.read_due = Some(room.read_due.map_or(seq, |r| r.max(seq)));
                     self.flush_receipts(now, true, &mut out);
-                } else if self.is_live() {
-                    // A room read from the list, not followed here: told at once.
-                    let frame = ClientFrame::Receipt {
-                        room_id: room_id.into(),
-                        seq,
-                        kind: ReceiptKind::Read,
-                    };
-                    self.send(now, frame, &mut out);
+                } else {
+                    // A room read from the list, not followed here: told at once, or
+                    // once live.
+                    let read = self.list_reads.entry(room_id).or_insert(seq);
+                    *read = (*read).max(seq);
+                    self.flush_receipts(now, false, &mut out);
                 }
             }
         }
@@ -416,6 +419,13 @@ impl Core {
         }
         let delivered_now = force || self.receipts_at.is_some_and(|at| at <= now);
         let mut frames = Vec::new();
+        for (room_id, seq) in std::mem::take(&mut self.list_reads) {
+            frames.push(ClientFrame::Receipt {
+                room_id: room_id.into(),
+                seq,
+                kind: ReceiptKind::Read,
+            });
+        }
         for (room_id, room) in &mut self.rooms {
             if let Some(seq) = room.read_due.take() {
                 frames.push(ClientFrame::Receipt {
