@@ -371,6 +371,14 @@ fn server_frames_match_the_documented_json() {
         json!({"type": "block_changed", "user_id": USER, "blocked": true}),
     );
     assert_server(
+        ServerFrame::SavedChanged {
+            room_id: ROOM.into(),
+            message_id: MSG.into(),
+            saved: true,
+        },
+        json!({"type": "saved_changed", "room_id": ROOM, "message_id": MSG, "saved": true}),
+    );
+    assert_server(
         ServerFrame::MessageEdited {
             room_id: ROOM.into(),
             seq: 43,

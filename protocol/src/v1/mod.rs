@@ -14,6 +14,7 @@ mod push;
 mod rest;
 mod rich;
 mod safety;
+mod saved;
 mod search;
 mod server;
 mod sign_ins;
@@ -53,6 +54,7 @@ pub use rest::{
 };
 pub use rich::{MessagePinned, PinList, PinnedMessage, Reaction, ReactionCount, SearchResults};
 pub use safety::{BlockList, BlockedUser, DeleteAccountRequest, Report, ReportList, ReportRequest};
+pub use saved::{MAX_SAVED_PAGE, SavedList, SavedMessage};
 pub use search::{SearchQueryError, fts5_match, search_words};
 pub use server::ServerFrame;
 pub use sign_ins::{EndedSignIns, SignIn, SignInList};

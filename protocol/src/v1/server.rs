@@ -137,6 +137,17 @@ pub enum ServerFrame {
         /// Whether they are blocked now.
         blocked: bool,
     },
+    /// The user saved a message or took it out of their saved messages, on this device
+    /// or another: sent to every connection of the user (`PUT`/`DELETE
+    /// /v1/rooms/{room_id}/messages/{message_id}/saved`). Not a room event.
+    SavedChanged {
+        /// The message's room.
+        room_id: RoomId,
+        /// The message.
+        message_id: MessageId,
+        /// Whether it is saved now.
+        saved: bool,
+    },
     /// A message's content was replaced. A room event with its own seq.
     MessageEdited {
         /// The room whose log holds the edit.
@@ -247,6 +258,7 @@ impl ServerFrame {
             Self::RoomUpdated(_) => "room_updated",
             Self::UserUpdated { .. } => "user_updated",
             Self::BlockChanged { .. } => "block_changed",
+            Self::SavedChanged { .. } => "saved_changed",
             Self::MessageEdited { .. } => "message_edited",
             Self::MessageDeleted { .. } => "message_deleted",
             Self::Reaction(_) => "reaction",

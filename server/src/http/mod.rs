@@ -22,6 +22,7 @@ mod response;
 mod rich;
 mod room_list;
 mod rooms;
+mod saved;
 mod serve;
 mod sessions;
 mod sign_ins;
@@ -140,6 +141,11 @@ pub fn router(state: AppState) -> Router {
             "/v1/rooms/{room_id}/messages/{message_id}/replies",
             get(rich::replies),
         )
+        .route(
+            "/v1/rooms/{room_id}/messages/{message_id}/saved",
+            put(saved::save).delete(saved::unsave),
+        )
+        .route("/v1/users/me/saved", get(saved::list))
         .route("/v1/rooms/{room_id}/pins", get(rich::pins))
         .route("/v1/search/messages", get(rich::search))
         .route("/v1/uploads", post(uploads::upload))

@@ -12,8 +12,8 @@ use utoipa::{Modify, OpenApi};
 
 use super::{
     account, admin, attachments, auth, blocks, devices, export, health, invites, messages, metrics,
-    moderation, password, password_reset, reports, rich, room_list, rooms, sessions, sign_ins,
-    uploads, users,
+    moderation, password, password_reset, reports, rich, room_list, rooms, saved, sessions,
+    sign_ins, uploads, users,
 };
 
 /// The document's paths and the schemas they reach.
@@ -36,6 +36,9 @@ use super::{
         room_list::mute,
         room_list::place,
         room_list::mark_unread,
+        saved::save,
+        saved::unsave,
+        saved::list,
         rooms::public,
         rooms::members,
         rooms::add_member,

@@ -32,6 +32,8 @@ mod rich_tests;
 mod room_list_tests;
 mod rows;
 #[cfg(test)]
+mod saved_tests;
+#[cfg(test)]
 mod sign_in_tests;
 mod sql;
 mod sqlite;
@@ -649,6 +651,26 @@ pub trait Store: Send + Sync + std::fmt::Debug + 'static {
         after: Option<(&str, &str)>,
         limit: u32,
     ) -> Result<Vec<ExportedReaction>>;
+    /// Saves a message of `room_id` for the user (`saved`), or takes it out of their
+    /// saved messages. [`Error::NoSuchMessage`] when saving a message that is not in the
+    /// room or is deleted; saving again keeps the first time.
+    async fn set_saved(
+        &self,
+        user_id: &str,
+        room_id: &str,
+        message_id: &str,
+        saved: bool,
+        now: i64,
+    ) -> Result<()>;
+    /// Up to `limit` of the user's saved messages with when each was saved, most
+    /// recently saved first, before `before` (`(saved_at, message id)` of the previous
+    /// page's last); deleted messages and those of rooms the user left are left out.
+    async fn saved_messages(
+        &self,
+        user_id: &str,
+        before: Option<(i64, &str)>,
+        limit: u32,
+    ) -> Result<Vec<(i64, Message)>>;
     /// Up to `limit` of the reports the user filed, oldest first, after `after`
     /// (`(created_at, id)` of the previous page's last): a page of their data export.
     async fn reports_filed_by(

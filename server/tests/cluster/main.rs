@@ -23,4 +23,5 @@ mod presence;
 mod push;
 mod rich;
 mod room_list;
+mod saved;
 mod sessions;

@@ -32,6 +32,7 @@ mod resume;
 mod rich;
 mod room_list;
 mod safety;
+mod saved;
 mod sessions;
 mod sign_ins;
 mod slow_clients;

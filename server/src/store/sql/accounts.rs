@@ -125,10 +125,15 @@ where
         // A closed account gets no notifications.
         end_sign_ins::<DB>(&mut tx, user_id).await?;
         if status == AccountStatus::Deleted {
-            sqlx::query::<DB>("DELETE FROM user_blocks WHERE blocker_id = $1 OR blocked_id = $1")
-                .bind(user_id)
-                .execute(&mut *tx)
-                .await?;
+            for statement in [
+                "DELETE FROM user_blocks WHERE blocker_id = $1 OR blocked_id = $1",
+                "DELETE FROM saved_messages WHERE user_id = $1",
+            ] {
+                sqlx::query::<DB>(statement)
+                    .bind(user_id)
+                    .execute(&mut *tx)
+                    .await?;
+            }
             // Their picture is something they chose: it goes, as their name did.
             sqlx::query::<DB>(crate::store::avatars::RELEASE_USERS)
                 .bind(crate::clock::now_ms())

@@ -17,6 +17,7 @@ mod reports;
 mod rich;
 mod room_deletion;
 mod room_list;
+mod saved;
 mod sign_ins;
 
 use std::collections::HashMap;
@@ -641,6 +642,27 @@ where
         limit: u32,
     ) -> Result<Vec<ExportedReaction>> {
         self.reactions_page(user_id, after, limit).await
+    }
+
+    async fn set_saved(
+        &self,
+        user_id: &str,
+        room_id: &str,
+        message_id: &str,
+        saved: bool,
+        now: i64,
+    ) -> Result<()> {
+        self.save_or_unsave(user_id, room_id, message_id, saved, now)
+            .await
+    }
+
+    async fn saved_messages(
+        &self,
+        user_id: &str,
+        before: Option<(i64, &str)>,
+        limit: u32,
+    ) -> Result<Vec<(i64, Message)>> {
+        self.saved_page(user_id, before, limit).await
     }
 
     async fn reports_filed_by(

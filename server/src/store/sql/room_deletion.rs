@@ -1,5 +1,5 @@
 //! Deleting a room for good (a server admin's decision), for every backend: its
-//! messages, events, reactions, pins, members, bans and invites go in one transaction, and its
+//! messages, events, reactions, pins, saves, members, bans and invites go in one transaction, and its
 //! attachments and picture are doomed. Reports about it stay,
 //! with the reported messages' content they copied.
 
@@ -9,8 +9,9 @@ use super::{Backend, SqlStore};
 use crate::store::error::Result;
 
 /// The room's tables, children first (foreign keys).
-const ROOM_TABLES: [&str; 11] = [
+const ROOM_TABLES: [&str; 12] = [
     "DELETE FROM room_invites WHERE room_id = $1",
+    "DELETE FROM saved_messages WHERE room_id = $1",
     "DELETE FROM room_events WHERE room_id = $1",
     "DELETE FROM reactions WHERE room_id = $1",
     "DELETE FROM pins WHERE room_id = $1",
