@@ -24,7 +24,7 @@ uniffi::setup_scaffolding!();
 
 #[cfg(feature = "client")]
 pub use client::{
-    ChatClient, ClientConfig, ClientError, ClientEvent, MAX_FILE_BYTES, SearchPage,
-    SendSyncOutsideWasm, Session, THUMBNAIL_CACHE_BYTES, ThreadPage, ThumbnailVariant, TokenFuture,
-    TokenProvider,
+    ChatClient, ClientConfig, ClientError, ClientEvent, MAX_FILE_BYTES, SavedItem, SavedPage,
+    SearchPage, SendSyncOutsideWasm, Session, THUMBNAIL_CACHE_BYTES, ThreadPage, ThumbnailVariant,
+    TokenFuture, TokenProvider,
 };

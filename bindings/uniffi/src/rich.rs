@@ -1,8 +1,8 @@
-//! Replies, mentions, reactions, pins and search for Kotlin and Swift: each method
-//! delegates to the SDK.
+//! Replies, mentions, reactions, pins, search and saved messages for Kotlin and Swift:
+//! each method delegates to the SDK.
 
 use chat_sdk::cache::LocalMessage;
-use chat_sdk::{SearchPage, ThreadPage};
+use chat_sdk::{SavedPage, SearchPage, ThreadPage};
 
 use crate::client::ChatClient;
 use crate::error::ChatError;
@@ -87,5 +87,24 @@ impl ChatClient {
         limit: u32,
     ) -> Result<Vec<LocalMessage>> {
         Ok(self.inner.search_local(&query, room_id, limit)?)
+    }
+
+    /// Saves a message (`saved = true`) or takes it out of the user's saved messages, on
+    /// every device of the user (`ClientEvent.SavedChanged`).
+    pub async fn save_message(
+        &self,
+        room_id: String,
+        message_id: String,
+        saved: bool,
+    ) -> Result<()> {
+        let inner = self.inner.clone();
+        on_runtime(async move { inner.save_message(&room_id, &message_id, saved).await }).await
+    }
+
+    /// The user's saved messages from the server, most recently saved first; `before` is
+    /// the previous page's `nextBefore`.
+    pub async fn saved_messages(&self, before: Option<String>, limit: u32) -> Result<SavedPage> {
+        let inner = self.inner.clone();
+        on_runtime(async move { inner.saved_messages(before, limit).await }).await
     }
 }

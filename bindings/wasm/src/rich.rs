@@ -1,8 +1,8 @@
-//! Replies, mentions, reactions, pins, threads and search for JavaScript: each method
-//! delegates to the SDK.
+//! Replies, mentions, reactions, pins, threads, search and saved messages for
+//! JavaScript: each method delegates to the SDK.
 
 use chat_sdk::cache::LocalMessage;
-use chat_sdk::{SearchPage, ThreadPage};
+use chat_sdk::{SavedPage, SearchPage, ThreadPage};
 use tsify::Ts;
 use wasm_bindgen::prelude::*;
 
@@ -131,5 +131,32 @@ impl ChatClient {
                 .search_local(&query, room_id, limit)
                 .map_err(to_js)?,
         )
+    }
+
+    /// Saves a message (`saved` true) or takes it out of the user's saved messages, on
+    /// every device of the user (a `savedChanged` event on each).
+    #[wasm_bindgen(js_name = saveMessage)]
+    pub async fn save_message(
+        &self,
+        #[wasm_bindgen(js_name = roomId)] room_id: String,
+        #[wasm_bindgen(js_name = messageId)] message_id: String,
+        saved: bool,
+    ) -> Result<()> {
+        self.inner
+            .save_message(&room_id, &message_id, saved)
+            .await
+            .map_err(to_js)
+    }
+
+    /// The user's saved messages from the server, most recently saved first; `before` is
+    /// the previous page's `nextBefore`.
+    #[wasm_bindgen(js_name = savedMessages)]
+    pub async fn saved_messages(
+        &self,
+        before: Option<String>,
+        limit: u32,
+    ) -> Result<Ts<SavedPage>> {
+        let page = self.inner.saved_messages(before, limit).await;
+        typed(&page.map_err(to_js)?)
     }
 }

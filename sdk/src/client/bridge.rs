@@ -556,6 +556,15 @@ fn app_event(
             display_name,
             avatar_id: avatar_id.map(|id| id.into_string()),
         }),
+        ServerFrame::SavedChanged {
+            room_id,
+            message_id,
+            saved,
+        } => Some(ClientEvent::SavedChanged {
+            room_id: room_id.to_string(),
+            message_id: message_id.to_string(),
+            saved,
+        }),
         ServerFrame::Presence {
             user_id,
             status,

@@ -80,6 +80,17 @@ pub enum ClientEvent {
     /// The user's block list changed, on this device or another (live, or read at
     /// connect): messages read again show the new `sender_blocked`.
     BlocksChanged,
+    /// The user saved a message, or took it out of their saved messages, on this device
+    /// or another (`save_message`): show it saved or not, or read `saved_messages`
+    /// again. Not replayed after a reconnect.
+    SavedChanged {
+        /// The message's room.
+        room_id: String,
+        /// The message.
+        message_id: String,
+        /// Whether it is saved now.
+        saved: bool,
+    },
     /// A room's members or settings changed ("Bob left", a new name): the notice is
     /// in the cache (`notices()`), to show among the messages at its seq.
     Notice {

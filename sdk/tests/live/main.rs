@@ -14,5 +14,6 @@ mod push;
 mod rich;
 mod room_list;
 mod rooms;
+mod saved;
 mod sessions;
 mod tls;
