@@ -32,6 +32,7 @@ const state = {
   connection: { state: "disconnected" },
   refreshTimer: null,
   readUpTo: new Map(), // roomId -> newest seq marked read
+  saved: [], // the user's saved messages (SavedItem), most recently saved first
   replyTo: null, // the message the draft answers
   uploads: new Map(), // "clientMsgId/position" -> { sent, total }, while a file uploads
 };
@@ -427,6 +428,25 @@ const moderation = {
 };
 
 /** The blocked users, from the server (the SDK refreshes its copy with them). */
+/** Reads the user's saved messages from the server (the first page) and shows them. */
+async function renderSaved() {
+  const client = state.client;
+  if (!client) return;
+  try {
+    state.saved = (await client.savedMessages(undefined, 50)).saved;
+  } catch {
+    return; // Offline: the list comes with the next connect.
+  }
+  const roomNames = new Map(state.mine.map((room) => [room.roomId, room.name]));
+  view.savedMessages(state.saved, roomNames,
+    (item) => {
+      const room = state.mine.find((mine) => mine.roomId === item.message.roomId);
+      if (room) openRoom(room);
+    },
+    (item) => act(client.saveMessage(item.message.roomId, item.message.messageId, false), "No longer saved."));
+  if (state.room) renderMessages();
+}
+
 async function renderBlocked() {
   const client = state.client;
   if (!client) return;
@@ -561,6 +581,9 @@ const actions = {
   react: (message, emoji, on) =>
     attempt(() => state.client.react(message.roomId, message.messageId ?? message.clientMsgId, emoji, on)),
   pin: (message, pinned) => attempt(() => state.client.pin(message.roomId, message.messageId, pinned)),
+  isSaved: (message) => state.saved.some((item) => item.message.messageId === message.messageId),
+  save: (message, saved) =>
+    act(state.client.saveMessage(message.roomId, message.messageId, saved), saved ? "Saved." : "No longer saved."),
   remove: (message) => {
     if (confirm("Delete this message for everyone?")) {
       attempt(() => state.client.deleteMessage(message.roomId, message.messageId));
@@ -593,6 +616,7 @@ function onEvent(event) {
       if (event.state.state === "connected") {
         refreshRooms();
         renderBlocked();
+        renderSaved();
       }
       break;
     case "message":
@@ -620,6 +644,9 @@ function onEvent(event) {
       break;
     case "roomListChanged":
       renderRoomList();
+      break;
+    case "savedChanged":
+      renderSaved();
       break;
     case "blocksChanged":
       if (state.room) renderMessages();

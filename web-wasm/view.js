@@ -202,6 +202,26 @@ export function blockedUsers(users, onUnblock) {
   }
 }
 
+/**
+ * The user's saved messages, most recently saved first, each with its room's name (from
+ * `roomNames`); `onOpen(item)` opens its room, `onRemove(item)` takes it out.
+ */
+export function savedMessages(items, roomNames, onOpen, onRemove) {
+  const list = $("saved-messages");
+  list.replaceChildren();
+  $("saved-count").textContent = String(items.length);
+  if (items.length === 0) list.append(element("li", "empty", "Nothing saved."));
+  for (const item of items) {
+    const row = element("li", "room saved-message");
+    const title = element("div", "title");
+    const open = element("button", "link", item.message.content || "(attachment)");
+    open.addEventListener("click", () => onOpen(item));
+    title.append(open, element("div", "preview", roomNames.get(item.message.roomId) ?? ""));
+    row.append(title, button("Remove", () => onRemove(item)));
+    list.append(row);
+  }
+}
+
 /** The user's sign-ins, most recently active first; `onEnd` signs one device out. */
 export function signIns(list, onEnd) {
   const items = $("sign-ins");
@@ -342,6 +362,8 @@ export function messages(list, notices, me, names, actions) {
       }
       if (message.messageId) {
         item.append(button(message.pinned ? "Unpin" : "Pin", () => actions.pin(message, !message.pinned), "hover"));
+        const saved = actions.isSaved(message);
+        item.append(button(saved ? "Unsave" : "Save", () => actions.save(message, !saved), "hover"));
       }
     }
     if (mine && message.status.state === "failed") {

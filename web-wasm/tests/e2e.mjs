@@ -241,6 +241,19 @@ async function main() {
     await bob.$$eval("#rooms .room button", (buttons, wanted) => buttons.find((b) => b.textContent === wanted)?.click(), annName);
     check("opening it again reads it: the dot goes",
       await eventually(async () => !(await markedDot()) && (await bob.textContent("#room-name")) !== "Pick a room"));
+    const annsFirst = "#messages .message:not(.mine) >> nth=0";
+    await bob.hover(annsFirst);
+    await bob.click(`${annsFirst} >> button:text("Save")`);
+    check("bob saves ann's first message: it is under \"Saved (1)\", and the message offers \"Unsave\"",
+      await eventually(async () => (await bob.textContent("#saved-count")) === "1"
+        && (await bob.textContent("#saved-messages")).includes("hello bob")
+        && (await bob.$$(`${annsFirst} >> button:text("Unsave")`)).length === 1),
+      await bob.textContent("#saved-messages"));
+    await bob.click("#saved summary");
+    await bob.click("#saved-messages button:text('Remove')");
+    check("and removing it from the saved list takes it out",
+      await eventually(async () => (await bob.textContent("#saved-count")) === "0"),
+      await bob.textContent("#saved-messages"));
     check("a presence dot shows bob online on ann's page",
       await eventually(() => ann.$$eval("#members .member", (nodes) => nodes.some((node) =>
         node.textContent.includes("bob_") && node.querySelector(".dot.online")))));
@@ -573,8 +586,9 @@ async function main() {
       "invitePreview(code: string): Promise<InvitePreview>", "joinWithInvite(code: string): Promise<string>",
       "setRoomPlacement(roomId: string, placement?: RoomPlacement | null): Promise<void>", "placement?: RoomPlacement",
       "exportMyData(): Promise<Uint8Array>", "markRoomUnread(roomId: string, unread: boolean): Promise<void>",
-      "markedUnread: boolean"];
-    check("the TypeScript types declare membership, moderation, blocks, reports, password changes, sign-ins, profiles and pictures, invite links, placements, unread marks, data exports, account deletion, rich messages and attachments",
+      "markedUnread: boolean", "saveMessage(roomId: string, messageId: string, saved: boolean): Promise<void>",
+      "savedMessages(before: string | null | undefined, limit: number): Promise<SavedPage>", "interface SavedItem"];
+    check("the TypeScript types declare membership, moderation, blocks, reports, password changes, sign-ins, profiles and pictures, invite links, placements, unread marks, saved messages, data exports, account deletion, rich messages and attachments",
       moderation.every((name) => typings.includes(name)),
       moderation.filter((name) => !typings.includes(name)).join(", "));
     check("the TypeScript types declare every value the API takes, returns or sends",

@@ -210,6 +210,7 @@ suspend fun chat(server: Server) {
     attachments(ann, bob, room, annEvents, bobEvents, server.dir)
     profiles(ann, bob, room, annSession.userId, bobEvents)
     invites(ann, bob)
+    savedMessages(ann, room, bobSession.userId, annEvents)
     dataExport(ann, annSession.userId, room)
     moderation(ann, bob, annSession, bobSession.userId, bobEvents, server.url)
     sessions(ann, bob, room, annSession, annEvents, "ann_$suffix", server.url)
