@@ -163,6 +163,7 @@ struct ChatView: View {
             },
             onToggleReaction: { reaction in attempt { try timeline.toggle(message, reaction: reaction) } },
             onPin: { pinned in attempt { try timeline.pin(message, pinned: pinned) } },
+            onSave: { Task { await save(message) } },
             onRetry: { attempt { try timeline.retry(message) } },
             onDiscard: { attempt { try timeline.cancel(message) } },
             onEdit: {
@@ -250,6 +251,16 @@ struct ChatView: View {
     /// Runs a local call; shows what went wrong, if anything. Returns whether it went
     /// through.
     @discardableResult
+    /// Saves the message among the user's saved messages (every device of theirs hears).
+    private func save(_ message: LocalMessage) async {
+        guard let messageId = message.messageId else { return }
+        do {
+            try await user.client.saveMessage(roomId: room.roomId, messageId: messageId, saved: true)
+        } catch {
+            self.error = describe(error)
+        }
+    }
+
     private func attempt(_ action: () throws -> Void) -> Bool {
         do {
             try action()

@@ -6,7 +6,7 @@ import SwiftUI
 /// its text, files (photos as thumbnails, with the upload's progress while the user's
 /// own goes up) above the text as their caption, and the reactions sit under the
 /// bubble. A tap on a file opens it (`onOpen`). A long press offers quick
-/// reactions, "Reply" and "Pin"/"Unpin" on stored messages, then what fits the status
+/// reactions, "Reply", "Pin"/"Unpin" and "Save" on stored messages, then what fits the status
 /// of the user's own (retry or discard a failed one, edit or delete a sent one) and, on
 /// other people's, "Report" and "Block sender". A blocked sender's message is collapsed.
 /// Content is shown with `Text(verbatim:)`: never interpreted as Markdown.
@@ -25,6 +25,7 @@ struct MessageRow: View {
     let onReact: (String) -> Void
     let onToggleReaction: (MessageReaction) -> Void
     let onPin: (Bool) -> Void
+    let onSave: () -> Void
     let onRetry: () -> Void
     let onDiscard: () -> Void
     let onEdit: () -> Void
@@ -96,6 +97,7 @@ struct MessageRow: View {
                     } label: {
                         Label(message.pinned ? "Unpin" : "Pin", systemImage: message.pinned ? "pin.slash" : "pin")
                     }
+                    Button { onSave() } label: { Label("Save", systemImage: "bookmark") }
                 }
             }
             if mine && !message.deleted {

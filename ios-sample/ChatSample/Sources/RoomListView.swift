@@ -13,6 +13,7 @@ struct RoomListView: View {
     @State private var newName = ""
     @State private var deleting = false
     @State private var showingBlocked = false
+    @State private var showingSaved = false
     @State private var showingDevices = false
     @State private var changingPassword = false
     @State private var editingProfile = false
@@ -79,6 +80,7 @@ struct RoomListView: View {
                     Menu("Account") {
                         Button("Your profile") { editingProfile = true }
                         Button("Sign out") { model.signOut() }
+                        Button("Saved messages") { showingSaved = true }
                         Button("Blocked users") { showingBlocked = true }
                         Button("Your devices") { showingDevices = true }
                         Button("Change password") { changingPassword = true }
@@ -108,6 +110,9 @@ struct RoomListView: View {
             }
             .sheet(isPresented: $deleting) {
                 DeleteAccountView(model: model)
+            }
+            .sheet(isPresented: $showingSaved) {
+                SavedView(client: user.client, rooms: rooms.mine + rooms.archived)
             }
             .sheet(isPresented: $showingBlocked) {
                 BlockedUsersView(client: user.client)

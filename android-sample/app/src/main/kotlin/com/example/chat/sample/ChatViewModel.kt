@@ -136,6 +136,12 @@ class ChatViewModel(private val user: SignedIn, val roomId: String) : ViewModel(
 
     fun pin(message: LocalMessage, pinned: Boolean) = guarded { timeline.pin(message, pinned) }
 
+    /** Saves [message] among the user's saved messages (every device of theirs hears of it). */
+    fun save(message: LocalMessage) = guarded {
+        client.saveMessage(roomId, message.messageId ?: return@guarded, true)
+        _error.value = "Saved."
+    }
+
     /** Reports [message] to the server's admins; says so when it went through. */
     fun report(message: LocalMessage, reason: String) = guarded {
         timeline.report(message, reason)

@@ -23,6 +23,7 @@ import uniffi.chat_protocol.RoomVisibility
 import uniffi.chat_protocol.SignIn
 import uniffi.chat_protocol.UserProfile
 import uniffi.chat_sdk.ConnectionState
+import uniffi.chat_sdk.SavedItem
 
 /** The user's rooms (favorites first), those they archived, and the public ones they could join. */
 data class RoomsState(
@@ -149,6 +150,20 @@ class RoomListViewModel(private val user: SignedIn) : ViewModel() {
     fun endOtherSignIns() = act {
         client.endOtherSignIns()
         _signIns.value = client.signIns()
+    }
+
+    private val _saved = MutableStateFlow<List<SavedItem>>(emptyList())
+
+    /** The user's saved messages, most recently saved first (read by [loadSaved]). */
+    val saved: StateFlow<List<SavedItem>> = _saved.asStateFlow()
+
+    /** Reads the user's saved messages from the server (the first page). */
+    fun loadSaved() = act { _saved.value = client.savedMessages(null, 50u).saved }
+
+    /** Takes a message out of the user's saved messages, on every device. */
+    fun unsave(item: SavedItem) = act {
+        client.saveMessage(item.message.roomId, item.message.messageId ?: return@act, false)
+        _saved.value = client.savedMessages(null, 50u).saved
     }
 
     private val _profile = MutableStateFlow<UserProfile?>(null)

@@ -175,6 +175,7 @@ fun ChatScreen(user: SignedIn, roomId: String, roomName: String, onBack: () -> U
                                 onReact = { model.react(message, it) },
                                 onToggleReaction = { model.toggle(message, it) },
                                 onPin = { model.pin(message, it) },
+                                onSave = { model.save(message) },
                                 onRetry = { model.retry(message) },
                                 onCancel = { model.cancel(message) },
                                 onEdit = { editing = message },

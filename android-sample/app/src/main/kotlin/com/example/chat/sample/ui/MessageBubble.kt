@@ -37,8 +37,8 @@ import uniffi.chat_sdk.MessageStatus
  * mentions the user stands out. A reply shows the message it answers ([quote]) above
  * its files and text, and the reactions sit under the bubble. Files show as pictures
  * or as rows to save ([MessageAttachments]), with a bar for [uploadProgress] while the
- * message is pending. A long press offers quick reactions, "Reply" and "Pin"/"Unpin"
- * on stored messages, then what fits the status of the user's own (retry or discard a
+ * message is pending. A long press offers quick reactions, "Reply", "Pin"/"Unpin" and
+ * "Save" on stored messages, then what fits the status of the user's own (retry or discard a
  * failed one, edit or delete a sent one) and, on other people's, "Report" and "Block
  * sender". A blocked sender's message is collapsed. Content and file names are plain
  * text: Compose never interprets them as markup.
@@ -59,6 +59,7 @@ fun MessageBubble(
     onReact: (String) -> Unit,
     onToggleReaction: (MessageReaction) -> Unit,
     onPin: (Boolean) -> Unit,
+    onSave: () -> Unit,
     onRetry: () -> Unit,
     onCancel: () -> Unit,
     onEdit: () -> Unit,
@@ -136,6 +137,7 @@ fun MessageBubble(
                             text = { Text(if (message.pinned) "Unpin" else "Pin") },
                             onClick = { menu = false; onPin(!message.pinned) },
                         )
+                        DropdownMenuItem(text = { Text("Save") }, onClick = { menu = false; onSave() })
                     }
                     if (!mine) {
                         DropdownMenuItem(text = { Text("Report") }, onClick = { menu = false; onReport() })

@@ -72,6 +72,8 @@ fun RoomListScreen(
     var showBlocked by remember { mutableStateOf(false) }
     val blocked by model.blocked.collectAsStateWithLifecycle()
     var showDevices by remember { mutableStateOf(false) }
+    var showSaved by remember { mutableStateOf(false) }
+    val saved by model.saved.collectAsStateWithLifecycle()
     var changingPassword by remember { mutableStateOf(false) }
     val signIns by model.signIns.collectAsStateWithLifecycle()
     var editingProfile by remember { mutableStateOf(false) }
@@ -92,6 +94,7 @@ fun RoomListScreen(
                     IconButton(onClick = model::refresh) { Icon(Icons.Filled.Refresh, "Refresh") }
                     IconButton(onClick = onSignOut) { Icon(Icons.AutoMirrored.Filled.Logout, "Sign out") }
                     TextButton(onClick = { model.loadProfile(); editingProfile = true }) { Text("Profile") }
+                    TextButton(onClick = { model.loadSaved(); showSaved = true }) { Text("Saved") }
                     TextButton(onClick = { model.loadBlocked(); showBlocked = true }) { Text("Blocked") }
                     TextButton(onClick = { model.loadSignIns(); showDevices = true }) { Text("Devices") }
                     TextButton(onClick = { changingPassword = true }) { Text("Password") }
@@ -182,6 +185,19 @@ fun RoomListScreen(
             onRename = model::rename,
             onPicture = model::setPicture,
             onRemovePicture = model::removePicture,
+        )
+    }
+    if (showSaved) {
+        val names = (state.mine + state.archived).associate { it.roomId to it.name }
+        SavedDialog(
+            saved = saved,
+            roomName = { names[it] ?: "A room you left" },
+            onOpen = { item ->
+                showSaved = false
+                names[item.message.roomId]?.let { onOpenRoom(item.message.roomId, it) }
+            },
+            onRemove = model::unsave,
+            onDismiss = { showSaved = false },
         )
     }
     if (showDevices) {
