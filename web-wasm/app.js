@@ -427,7 +427,6 @@ const moderation = {
     () => act(state.client.banUser(state.room.roomId, member.userId, undefined), `${member.displayName} was banned.`)),
 };
 
-/** The blocked users, from the server (the SDK refreshes its copy with them). */
 /** Reads the user's saved messages from the server (the first page) and shows them. */
 async function renderSaved() {
   const client = state.client;
@@ -447,6 +446,7 @@ async function renderSaved() {
   if (state.room) renderMessages();
 }
 
+/** The blocked users, from the server (the SDK refreshes its copy with them). */
 async function renderBlocked() {
   const client = state.client;
   if (!client) return;

@@ -606,6 +606,8 @@ fn a_data_export_reads_as_docs_protocol_md_shows_it() {
                   "message_content": "buy now", "created_at": 1_764_000_000_000_i64}],
      "reactions": [{"room_id": ROOM, "message_id": "0193a0c2-3333-7c3a-9d1e-2f4b6a8c0e11",
                     "emoji": "👍", "created_at": 1_764_000_050_000_i64}],
+     "saved": [{"room_id": ROOM, "message_id": "0193a0c2-3333-7c3a-9d1e-2f4b6a8c0e11",
+                "saved_at": 1_764_000_060_000_i64}],
      "messages": [{"room_id": ROOM, "seq": 43, "message_id": MESSAGE, "client_msg_id": "c-17",
                    "sender_id": USER, "content": "see you at 6",
                    "created_at": 1_764_000_100_000_i64}]});
@@ -619,6 +621,7 @@ fn a_data_export_reads_as_docs_protocol_md_shows_it() {
         Some("buy now")
     );
     assert_eq!(export.reactions[0].emoji, "👍");
+    assert_eq!(export.saved[0].saved_at, 1_764_000_060_000);
     round_trip(&export, &example);
 
     // An export from a server before reports and reactions were in it still reads.
@@ -626,6 +629,7 @@ fn a_data_export_reads_as_docs_protocol_md_shows_it() {
     let fields = older.as_object_mut().unwrap();
     fields.remove("reports");
     fields.remove("reactions");
+    fields.remove("saved");
     let older: DataExport = serde_json::from_value(older).unwrap();
-    assert!(older.reports.is_empty() && older.reactions.is_empty());
+    assert!(older.reports.is_empty() && older.reactions.is_empty() && older.saved.is_empty());
 }

@@ -248,9 +248,6 @@ struct ChatView: View {
         }
     }
 
-    /// Runs a local call; shows what went wrong, if anything. Returns whether it went
-    /// through.
-    @discardableResult
     /// Saves the message among the user's saved messages (every device of theirs hears).
     private func save(_ message: LocalMessage) async {
         guard let messageId = message.messageId else { return }
@@ -261,6 +258,9 @@ struct ChatView: View {
         }
     }
 
+    /// Runs a local call; shows what went wrong, if anything. Returns whether it went
+    /// through.
+    @discardableResult
     private func attempt(_ action: () throws -> Void) -> Bool {
         do {
             try action()

@@ -20,7 +20,7 @@ struct SavedView: View {
                 if saved.isEmpty {
                     Text("Nothing saved. Press and hold a message to save it.").foregroundStyle(.secondary)
                 }
-                ForEach(saved, id: \.message.clientMsgId) { item in
+                ForEach(saved, id: \.message.messageId) { item in
                     VStack(alignment: .leading, spacing: 2) {
                         Text(verbatim: item.message.content.isEmpty ? "(attachment)" : item.message.content)
                             .lineLimit(2)

@@ -11,9 +11,9 @@ use super::safety::{BlockedUser, Report};
 use super::sign_ins::SignIn;
 use super::types::{Message, RoomPlacement, RoomVisibility};
 
-/// Answer to `GET /v1/users/me/export`. `reports`, `reactions` and `messages` come last:
-/// the server streams them a page at a time, so an export of any size costs it one page
-/// of memory.
+/// Answer to `GET /v1/users/me/export`. `reports`, `reactions`, `saved` and `messages`
+/// come last: the server streams them a page at a time, so an export of any size costs
+/// it one page of memory.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct DataExport {
@@ -39,6 +39,11 @@ pub struct DataExport {
     /// before this field.
     #[serde(default)]
     pub reactions: Vec<ExportedReaction>,
+    /// The messages the caller saved (§8.8c), oldest save first: which ones and when,
+    /// not their content (most are other users' messages). Absent from servers before
+    /// this field.
+    #[serde(default)]
+    pub saved: Vec<ExportedSave>,
     /// Every message the caller sent that is not deleted, in every room (those of
     /// rooms they left too), oldest first, with its current text and attachments.
     pub messages: Vec<Message>,
@@ -56,6 +61,18 @@ pub struct ExportedReaction {
     pub emoji: String,
     /// When the caller reacted (milliseconds since the epoch).
     pub created_at: i64,
+}
+
+/// A message the caller saved, as the export lists it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ExportedSave {
+    /// The room of the message.
+    pub room_id: RoomId,
+    /// The message saved.
+    pub message_id: MessageId,
+    /// When the caller saved it (milliseconds since the epoch).
+    pub saved_at: i64,
 }
 
 /// One of the caller's memberships, as the export lists it.

@@ -27,7 +27,7 @@ pub use attachments::{
 pub use client::{ClientFrame, DecodeError};
 pub use codes::{ErrorCode, close};
 pub use emoji::{EmojiError, check_reaction_emoji};
-pub use export::{DataExport, ExportedReaction, ExportedRoom};
+pub use export::{DataExport, ExportedReaction, ExportedRoom, ExportedSave};
 pub use ids::{AttachmentId, MessageId, RoomId, UserId};
 pub use invites::{CreateInviteRequest, InviteList, InvitePreview, JoinedRoom, RoomInvite};
 pub use limits::{

@@ -2,8 +2,8 @@
 //! JSON document (a `DataExport`) they can keep or take elsewhere: the right of access
 //! and to portability of data-protection laws, served without an operator.
 //!
-//! The small parts are read first; the reports filed, the reactions and the messages,
-//! which may be many, follow a page at a time as the client reads the body, so an
+//! The small parts are read first; the reports filed, the reactions, the saves and the
+//! messages, which may be many, follow a page at a time as the client reads the body, so an
 //! export costs the server one page of memory however long the account's history.
 
 use axum::body::{Body, Bytes};
@@ -29,7 +29,7 @@ const PAGE: u32 = 500;
     tag = "users",
     security(("bearer" = [])),
     responses(
-        (status = 200, description = "The caller's data: profile, rooms, blocks, devices, sign-ins, the reports they filed, their reactions and every message they sent that is not deleted (streamed: a body cut short is not valid JSON)", body = DataExport),
+        (status = 200, description = "The caller's data: profile, rooms, blocks, devices, sign-ins, the reports they filed, their reactions, what they saved and every message they sent that is not deleted (streamed: a body cut short is not valid JSON)", body = DataExport),
         (status = 401, description = "`unauthorized`: no valid `Authorization: Bearer` token", body = ApiError, headers(("WWW-Authenticate" = String, description = "`Bearer`"))),
         (status = 429, description = "`rate_limited`: more exports than the hourly budget", body = ApiError),
     )
@@ -94,6 +94,7 @@ fn json(value: &impl Serialize) -> Result<String> {
 enum List {
     Reports,
     Reactions,
+    Saved,
     Messages,
 }
 
@@ -105,6 +106,7 @@ impl List {
         match self {
             Self::Reports => "reports",
             Self::Reactions => "reactions",
+            Self::Saved => "saved",
             Self::Messages => "messages",
         }
     }
@@ -113,7 +115,8 @@ impl List {
     fn next(self) -> Option<Self> {
         match self {
             Self::Reports => Some(Self::Reactions),
-            Self::Reactions => Some(Self::Messages),
+            Self::Reactions => Some(Self::Saved),
+            Self::Saved => Some(Self::Messages),
             Self::Messages => None,
         }
     }
@@ -126,6 +129,7 @@ enum After {
     Start,
     Report(i64, String),
     Reaction(String, String),
+    Save(i64, String),
     Message(String),
 }
 
@@ -218,6 +222,19 @@ async fn page(
                 .map_err(read_failed)?;
             let next = page.last().filter(|_| full(page.len()));
             let next = next.map(|r| After::Reaction(r.message_id.to_string(), r.emoji.clone()));
+            Ok((joined(&page, first)?, next))
+        }
+        List::Saved => {
+            let after = match after {
+                After::Save(at, id) => Some((*at, id.as_str())),
+                _ => None,
+            };
+            let page = store
+                .saves_of(user_id, after, PAGE)
+                .await
+                .map_err(read_failed)?;
+            let next = page.last().filter(|_| full(page.len()));
+            let next = next.map(|s| After::Save(s.saved_at, s.message_id.to_string()));
             Ok((joined(&page, first)?, next))
         }
         List::Messages => {

@@ -46,7 +46,7 @@ use std::collections::HashMap;
 
 use async_trait::async_trait;
 use chat_protocol::v1::{
-    BlockedUser, Device, ExportedReaction, ExportedRoom, InvitePreview, LastMessage,
+    BlockedUser, Device, ExportedReaction, ExportedRoom, ExportedSave, InvitePreview, LastMessage,
     MemberReceipts, MemberRole, Message, PinnedMessage, ReceiptKind, Report, RoomBan, RoomInvite,
     RoomMember, RoomPlacement, RoomVisibility, UserProfile, WhoCanAdd,
 };
@@ -671,6 +671,14 @@ pub trait Store: Send + Sync + std::fmt::Debug + 'static {
         before: Option<(i64, &str)>,
         limit: u32,
     ) -> Result<Vec<(i64, Message)>>;
+    /// Up to `limit` of the user's saves (every row), oldest first, after `after`
+    /// (`(saved_at, message id)` of the previous page's last): a page of their data export.
+    async fn saves_of(
+        &self,
+        user_id: &str,
+        after: Option<(i64, &str)>,
+        limit: u32,
+    ) -> Result<Vec<ExportedSave>>;
     /// Up to `limit` of the reports the user filed, oldest first, after `after`
     /// (`(created_at, id)` of the previous page's last): a page of their data export.
     async fn reports_filed_by(

@@ -124,6 +124,17 @@ async fn an_export_holds_everything_of_the_caller_and_nothing_of_anyone_else() {
             .await;
     }
     // Ann reports his message.
+    // She saves bob's message: the export says which and when, not his words.
+    let path = format!("/v1/rooms/{room}/messages/{bobs_message}/saved");
+    let (status, _) = send_json(
+        &server,
+        reqwest::Method::PUT,
+        Some(&ann.token),
+        &path,
+        json!(null),
+    )
+    .await;
+    assert_eq!(status, 204);
     let report = json!({"room_id": room, "message_id": bobs_message, "reason": "rude"});
     let (status, _) = send_json(
         &server,
@@ -259,6 +270,14 @@ async fn an_export_holds_everything_of_the_caller_and_nothing_of_anyone_else() {
             .reactions
             .iter()
             .all(|r| r.room_id.as_str() == room || r.message_id.as_str() == left_id.as_str())
+    );
+    assert_eq!(export.saved.len(), 1);
+    assert_eq!(
+        (
+            export.saved[0].room_id.as_str(),
+            export.saved[0].message_id.as_str()
+        ),
+        (room.as_str(), bobs_message.as_str())
     );
     // The report she filed, with the content she reported.
     assert_eq!(export.reports.len(), 1);

@@ -52,6 +52,8 @@ async fn saved_messages_are_the_users_own_on_every_device_newest_first() {
     let mut ann_phone = server.client(&duo.ann.token).await;
 
     for id in [&said[0], &said[2], &said[1]] {
+        // Saved a few milliseconds apart: the list's order is by time.
+        tokio::time::sleep(std::time::Duration::from_millis(3)).await;
         assert_eq!(set(&server, Method::PUT, ann, &room, id).await.0, 204);
         let heard = ann_phone
             .recv_where(|f| matches!(f, ServerFrame::SavedChanged { .. }))

@@ -25,8 +25,8 @@ use std::sync::Mutex;
 
 use async_trait::async_trait;
 use chat_protocol::v1::{
-    BlockedUser, Device, ExportedReaction, ExportedRoom, InvitePreview, MemberRole, Message,
-    PinnedMessage, ReceiptKind, Report, RoomBan, RoomInvite, RoomMember, RoomPlacement,
+    BlockedUser, Device, ExportedReaction, ExportedRoom, ExportedSave, InvitePreview, MemberRole,
+    Message, PinnedMessage, ReceiptKind, Report, RoomBan, RoomInvite, RoomMember, RoomPlacement,
     RoomVisibility, UserProfile,
 };
 use sqlx::pool::PoolConnection;
@@ -663,6 +663,15 @@ where
         limit: u32,
     ) -> Result<Vec<(i64, Message)>> {
         self.saved_page(user_id, before, limit).await
+    }
+
+    async fn saves_of(
+        &self,
+        user_id: &str,
+        after: Option<(i64, &str)>,
+        limit: u32,
+    ) -> Result<Vec<ExportedSave>> {
+        self.saves_page(user_id, after, limit).await
     }
 
     async fn reports_filed_by(

@@ -3,7 +3,7 @@
 //! message in its current state. A deleted message, or one of a room the user left,
 //! is not listed.
 
-use chat_protocol::v1::Message;
+use chat_protocol::v1::{ExportedSave, Message};
 use sqlx::{ColumnIndex, Decode, Encode, Executor, IntoArguments, Row, Type};
 
 use super::{Backend, SqlStore};
@@ -103,6 +103,38 @@ where
             .await?;
         rows.iter()
             .map(|row| Ok((row.try_get("saved_at")?, message_from_row(row)?)))
+            .collect()
+    }
+
+    /// Up to `limit` of the user's saves, oldest first, after `(saved_at, message id)` of
+    /// the previous page's last: every row, also of deleted messages and rooms left (a
+    /// page of their data export).
+    pub(super) async fn saves_page(
+        &self,
+        user_id: &str,
+        after: Option<(i64, &str)>,
+        limit: u32,
+    ) -> Result<Vec<ExportedSave>> {
+        let (after_at, after_id) = after.unwrap_or((i64::MIN, ""));
+        let rows = sqlx::query::<DB>(
+            "SELECT room_id, message_id, saved_at FROM saved_messages
+             WHERE user_id = $1 AND (saved_at > $2 OR (saved_at = $2 AND message_id > $3))
+             ORDER BY saved_at, message_id LIMIT $4",
+        )
+        .bind(user_id)
+        .bind(after_at)
+        .bind(after_id)
+        .bind(i64::from(limit))
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|row| {
+                Ok(ExportedSave {
+                    room_id: row.try_get::<String, _>("room_id")?.into(),
+                    message_id: row.try_get::<String, _>("message_id")?.into(),
+                    saved_at: row.try_get("saved_at")?,
+                })
+            })
             .collect()
     }
 }
