@@ -427,12 +427,12 @@ const moderation = {
     () => act(state.client.banUser(state.room.roomId, member.userId, undefined), `${member.displayName} was banned.`)),
 };
 
-/** Reads the user's saved messages from the server (the first page) and shows them. */
+/** Reads the user's saved messages from the server (the newest 100) and shows them. */
 async function renderSaved() {
   const client = state.client;
   if (!client) return;
   try {
-    state.saved = (await client.savedMessages(undefined, 50)).saved;
+    state.saved = (await client.savedMessages(undefined, 100)).saved;
   } catch {
     return; // Offline: the list comes with the next connect.
   }

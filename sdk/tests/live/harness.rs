@@ -486,3 +486,11 @@ pub fn http() -> reqwest::Client {
     let _ = rustls::crypto::ring::default_provider().install_default();
     reqwest::Client::new()
 }
+
+/// Whether `result` is the server's refusal with `code` (an `ErrorCode` on the wire).
+pub fn refused_with<T>(
+    result: &Result<T, chat_sdk::ClientError>,
+    code: chat_protocol::v1::ErrorCode,
+) -> bool {
+    matches!(result, Err(chat_sdk::ClientError::Server { code: got, .. }) if *got == code)
+}

@@ -3,9 +3,9 @@
 //! and readable offline from the cache after a restart.
 
 use chat_protocol::v1::{ErrorCode, RoomKind, RoomPlacement, RoomSummary, RoomVisibility};
-use chat_sdk::{ChatClient, ClientError};
+use chat_sdk::ChatClient;
 
-use crate::harness::{Server, connected, contents, eventually, fast_config};
+use crate::harness::{Server, connected, contents, eventually, fast_config, refused_with};
 
 fn room_of(client: &ChatClient, room_id: &str) -> Option<RoomSummary> {
     client
@@ -145,16 +145,7 @@ async fn the_room_list_is_live_exact_on_every_device_and_readable_offline() {
     let refused = phone
         .set_room_placement("no-such-room", Some(RoomPlacement::Favorite))
         .await;
-    assert!(
-        matches!(
-            &refused,
-            Err(ClientError::Server {
-                code: ErrorCode::NotFound,
-                ..
-            })
-        ),
-        "{refused:?}"
-    );
+    assert!(refused_with(&refused, ErrorCode::NotFound), "{refused:?}");
     eventually(5, "the phone's list has both placements", || {
         room_of(&phone, &team).and_then(|r| r.placement) == Some(RoomPlacement::Archived)
     })
@@ -185,16 +176,7 @@ async fn the_room_list_is_live_exact_on_every_device_and_readable_offline() {
     })
     .await;
     let refused = laptop.mark_room_unread("no-such-room", true).await;
-    assert!(
-        matches!(
-            &refused,
-            Err(ClientError::Server {
-                code: ErrorCode::NotFound,
-                ..
-            })
-        ),
-        "{refused:?}"
-    );
+    assert!(refused_with(&refused, ErrorCode::NotFound), "{refused:?}");
 
     // The phone restarts with no server to reach: its list is there at once.
     phone.shutdown();

@@ -2,9 +2,9 @@
 //! (`SavedChanged`) and both list it; taken out again; refusals come back as errors.
 
 use chat_protocol::v1::{ErrorCode, RoomVisibility};
-use chat_sdk::{ChatClient, ClientError, ClientEvent};
+use chat_sdk::{ChatClient, ClientEvent};
 
-use crate::harness::{Server, connected, eventually, fast_config, signed_up};
+use crate::harness::{Server, connected, eventually, fast_config, refused_with, signed_up};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_message_saved_on_one_device_is_saved_on_every_device() {
@@ -73,14 +73,5 @@ async fn a_message_saved_on_one_device_is_saved_on_every_device() {
             .is_empty()
     );
     let refused = phone.save_message(&room, "no-such-message", true).await;
-    assert!(
-        matches!(
-            &refused,
-            Err(ClientError::Server {
-                code: ErrorCode::NotFound,
-                ..
-            })
-        ),
-        "{refused:?}"
-    );
+    assert!(refused_with(&refused, ErrorCode::NotFound), "{refused:?}");
 }

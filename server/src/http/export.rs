@@ -195,7 +195,6 @@ async fn page(
 ) -> std::result::Result<(String, Option<After>), std::io::Error> {
     let store = state.store();
     let first = matches!(after, After::Start);
-    let full = |len: usize| len == PAGE as usize;
     let read_failed = |e: crate::store::Error| std::io::Error::other(e.to_string());
     match list {
         List::Reports => {
@@ -203,54 +202,53 @@ async fn page(
                 After::Report(at, id) => Some((*at, id.as_str())),
                 _ => None,
             };
-            let page = store
-                .reports_filed_by(user_id, after, PAGE)
-                .await
-                .map_err(read_failed)?;
-            let next = page.last().filter(|_| full(page.len()));
-            let next = next.map(|r| After::Report(r.created_at, r.report_id.clone()));
-            Ok((joined(&page, first)?, next))
+            let page = store.reports_filed_by(user_id, after, PAGE).await;
+            sent(&page.map_err(read_failed)?, first, |r| {
+                After::Report(r.created_at, r.report_id.clone())
+            })
         }
         List::Reactions => {
             let after = match after {
                 After::Reaction(message, emoji) => Some((message.as_str(), emoji.as_str())),
                 _ => None,
             };
-            let page = store
-                .reactions_by(user_id, after, PAGE)
-                .await
-                .map_err(read_failed)?;
-            let next = page.last().filter(|_| full(page.len()));
-            let next = next.map(|r| After::Reaction(r.message_id.to_string(), r.emoji.clone()));
-            Ok((joined(&page, first)?, next))
+            let page = store.reactions_by(user_id, after, PAGE).await;
+            sent(&page.map_err(read_failed)?, first, |r| {
+                After::Reaction(r.message_id.to_string(), r.emoji.clone())
+            })
         }
         List::Saved => {
             let after = match after {
                 After::Save(at, id) => Some((*at, id.as_str())),
                 _ => None,
             };
-            let page = store
-                .saves_of(user_id, after, PAGE)
-                .await
-                .map_err(read_failed)?;
-            let next = page.last().filter(|_| full(page.len()));
-            let next = next.map(|s| After::Save(s.saved_at, s.message_id.to_string()));
-            Ok((joined(&page, first)?, next))
+            let page = store.saves_of(user_id, after, PAGE).await;
+            sent(&page.map_err(read_failed)?, first, |s| {
+                After::Save(s.saved_at, s.message_id.to_string())
+            })
         }
         List::Messages => {
             let after = match after {
                 After::Message(id) => Some(id.as_str()),
                 _ => None,
             };
-            let page = store
-                .messages_sent_by(user_id, after, PAGE)
-                .await
-                .map_err(read_failed)?;
-            let next = page.last().filter(|_| full(page.len()));
-            let next = next.map(|m| After::Message(m.message_id.to_string()));
-            Ok((joined(&page, first)?, next))
+            let page = store.messages_sent_by(user_id, after, PAGE).await;
+            sent(&page.map_err(read_failed)?, first, |m| {
+                After::Message(m.message_id.to_string())
+            })
         }
     }
+}
+
+/// A page read from the store as its items' JSON, and, when it was full, where the next
+/// one starts (`key` of its last item).
+fn sent<T: Serialize>(
+    page: &[T],
+    first: bool,
+    key: impl Fn(&T) -> After,
+) -> std::result::Result<(String, Option<After>), std::io::Error> {
+    let next = page.last().filter(|_| page.len() == PAGE as usize).map(key);
+    Ok((joined(page, first)?, next))
 }
 
 /// A page of a list as JSON items joined by commas, with a comma before the first
