@@ -19,7 +19,7 @@ use crate::clock::now_ms;
 use crate::error::{Error, Result};
 use crate::room_feed::{self, summary};
 use crate::state::AppState;
-use crate::store::RoomListCursor;
+use crate::store::{EntryChange, RoomListCursor};
 use crate::validate;
 
 /// Most rooms in one page, and the page size when `limit` is left out: clients from
@@ -139,22 +139,11 @@ pub async fn mute(
             "until must be a time in milliseconds since the epoch, or null",
         ));
     }
-    access::member_room(&state, &room_id, &user_id).await?;
-    if !state
-        .store()
-        .set_mute(
-            &room_id,
-            &user_id,
-            request.until,
-            request.mentions.unwrap_or(true),
-        )
-        .await?
-    {
-        // Left between the check and the update.
-        return Err(Error::forbidden("you are not a member of this room"));
-    }
-    room_feed::entry_changed(&state, &room_id, &user_id);
-    Ok(StatusCode::NO_CONTENT)
+    let change = EntryChange::Mute {
+        until: request.until,
+        mentions: request.mentions.unwrap_or(true),
+    };
+    change_own_entry(&state, &room_id, &user_id, change).await
 }
 
 /// `PUT /v1/rooms/{room_id}/placement`: keeps the room among the caller's favorites,
@@ -183,17 +172,8 @@ pub async fn place(
     ApiPath(room_id): ApiPath<String>,
     ApiJson(request): ApiJson<PlacementRequest>,
 ) -> Result<StatusCode> {
-    access::member_room(&state, &room_id, &user_id).await?;
-    if !state
-        .store()
-        .set_placement(&room_id, &user_id, request.placement)
-        .await?
-    {
-        // Left between the check and the update.
-        return Err(Error::forbidden("you are not a member of this room"));
-    }
-    room_feed::entry_changed(&state, &room_id, &user_id);
-    Ok(StatusCode::NO_CONTENT)
+    let change = EntryChange::Placement(request.placement);
+    change_own_entry(&state, &room_id, &user_id, change).await
 }
 
 /// `PUT /v1/rooms/{room_id}/unread`: marks the room unread for the caller (or takes the
@@ -222,16 +202,24 @@ pub async fn mark_unread(
     ApiPath(room_id): ApiPath<String>,
     ApiJson(request): ApiJson<MarkUnreadRequest>,
 ) -> Result<StatusCode> {
-    access::member_room(&state, &room_id, &user_id).await?;
-    if !state
-        .store()
-        .set_marked_unread(&room_id, &user_id, request.unread)
-        .await?
-    {
+    let change = EntryChange::MarkedUnread(request.unread);
+    change_own_entry(&state, &room_id, &user_id, change).await
+}
+
+/// A member's change to their own entry of the room: stored, then every connection of
+/// theirs, on every process, gets the room's summary again.
+async fn change_own_entry(
+    state: &AppState,
+    room_id: &str,
+    user_id: &str,
+    change: EntryChange,
+) -> Result<StatusCode> {
+    access::member_room(state, room_id, user_id).await?;
+    if !state.store().change_entry(room_id, user_id, change).await? {
         // Left between the check and the update.
         return Err(Error::forbidden("you are not a member of this room"));
     }
-    room_feed::entry_changed(&state, &room_id, &user_id);
+    room_feed::entry_changed(state, room_id, user_id);
     Ok(StatusCode::NO_CONTENT)
 }
 

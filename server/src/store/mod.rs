@@ -252,6 +252,23 @@ pub struct Circle {
     pub sign_in_found: bool,
 }
 
+/// A change a member makes to their own entry of a room: what only they see, on every
+/// device of theirs ([`Store::change_entry`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EntryChange {
+    /// Muted until a time (`None`: unmuted), and whether mentions still notify meanwhile.
+    Mute {
+        /// Until when, ms since the epoch.
+        until: Option<i64>,
+        /// Whether a mention still notifies.
+        mentions: bool,
+    },
+    /// Where they keep the room in their list (`None`: the main list).
+    Placement(Option<RoomPlacement>),
+    /// Marked unread, or not.
+    MarkedUnread(bool),
+}
+
 /// What a receipt changed ([`Store::set_receipt`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct ReceiptChange {
@@ -524,26 +541,10 @@ pub trait Store: Send + Sync + std::fmt::Debug + 'static {
     async fn room_entry(&self, user_id: &str, room_id: &str) -> Result<Option<RoomListEntry>>;
     /// Public rooms, newest first, as `user_id` would see them in their list.
     async fn public_rooms(&self, user_id: &str, limit: u32) -> Result<Vec<RoomListEntry>>;
-    /// Sets or clears (`None`) until when a member muted a room, and whether mentions
-    /// still notify them meanwhile; `false` when the user is not a member.
-    async fn set_mute(
-        &self,
-        room_id: &str,
-        user_id: &str,
-        until: Option<i64>,
-        mentions: bool,
-    ) -> Result<bool>;
-    /// Sets where a member keeps the room in their list (`None`: the main list);
-    /// `false` when the user is not a member.
-    async fn set_placement(
-        &self,
-        room_id: &str,
-        user_id: &str,
-        placement: Option<RoomPlacement>,
-    ) -> Result<bool>;
-    /// Marks the room unread for a member, or takes the mark away; `false` when the
-    /// user is not a member.
-    async fn set_marked_unread(&self, room_id: &str, user_id: &str, marked: bool) -> Result<bool>;
+    /// Changes the member's own entry of a room (mute, placement or unread mark); `false`
+    /// when the user is not a member.
+    async fn change_entry(&self, room_id: &str, user_id: &str, change: EntryChange)
+    -> Result<bool>;
     /// Members who muted the room until after `now`, and whether mentions still reach
     /// each of them.
     async fn muted_members(&self, room_id: &str, now: i64) -> Result<Vec<MutedMember>>;

@@ -316,21 +316,57 @@ async fn a_member_mutes_and_unmutes_a_room_for_themself_only() {
     room(store, "r", "ann", &["bob"]).await;
     assert!(
         store
-            .set_mute("r", "ann", Some(i64::MAX), false)
+            .change_entry(
+                "r",
+                "ann",
+                EntryChange::Mute {
+                    until: Some(i64::MAX),
+                    mentions: false
+                }
+            )
             .await
             .unwrap()
     );
     assert_eq!(list(store, "ann").await[0].muted_until, Some(i64::MAX));
     assert_eq!(list(store, "bob").await[0].muted_until, None);
-    assert!(store.set_mute("r", "ann", None, true).await.unwrap());
+    assert!(
+        store
+            .change_entry(
+                "r",
+                "ann",
+                EntryChange::Mute {
+                    until: None,
+                    mentions: true
+                }
+            )
+            .await
+            .unwrap()
+    );
     assert_eq!(list(store, "ann").await[0].muted_until, None);
     assert!(
-        !store.set_mute("r", "cid", Some(1), true).await.unwrap(),
+        !store
+            .change_entry(
+                "r",
+                "cid",
+                EntryChange::Mute {
+                    until: Some(1),
+                    mentions: true
+                }
+            )
+            .await
+            .unwrap(),
         "not a member"
     );
     assert!(
         !store
-            .set_mute("nowhere", "ann", Some(1), true)
+            .change_entry(
+                "nowhere",
+                "ann",
+                EntryChange::Mute {
+                    until: Some(1),
+                    mentions: true
+                }
+            )
             .await
             .unwrap()
     );
@@ -352,7 +388,7 @@ async fn favorites_come_first_archived_rooms_can_be_left_out_and_placements_are_
     let place = |room_id: &'static str, placement| async move {
         assert!(
             store
-                .set_placement(room_id, "ann", placement)
+                .change_entry(room_id, "ann", EntryChange::Placement(placement))
                 .await
                 .unwrap()
         );
@@ -434,13 +470,21 @@ async fn favorites_come_first_archived_rooms_can_be_left_out_and_placements_are_
     // Not a member, or no such room: nothing is placed.
     assert!(
         !store
-            .set_placement("a", "cid", Some(RoomPlacement::Favorite))
+            .change_entry(
+                "a",
+                "cid",
+                EntryChange::Placement(Some(RoomPlacement::Favorite))
+            )
             .await
             .unwrap()
     );
     assert!(
         !store
-            .set_placement("nowhere", "ann", Some(RoomPlacement::Archived))
+            .change_entry(
+                "nowhere",
+                "ann",
+                EntryChange::Placement(Some(RoomPlacement::Archived))
+            )
             .await
             .unwrap()
     );
@@ -473,7 +517,12 @@ async fn a_member_marks_a_room_unread_until_a_read_receipt_even_one_that_moves_n
 
     // Everything read, then marked: the mark stands beside an unread count of 0.
     assert!(read("ann").await.advanced);
-    assert!(store.set_marked_unread("r", "ann", true).await.unwrap());
+    assert!(
+        store
+            .change_entry("r", "ann", EntryChange::MarkedUnread(true))
+            .await
+            .unwrap()
+    );
     let entry = store.room_entry("ann", "r").await.unwrap().unwrap();
     assert_eq!((entry.marked_unread, entry.unread_count), (true, 0));
     assert!(!marked("bob").await, "a mark is the member's own");
@@ -494,7 +543,12 @@ async fn a_member_marks_a_room_unread_until_a_read_receipt_even_one_that_moves_n
     assert!(!change.unmarked, "nothing left to take away");
 
     // A delivered receipt is not reading: the mark stays.
-    assert!(store.set_marked_unread("r", "ann", true).await.unwrap());
+    assert!(
+        store
+            .change_entry("r", "ann", EntryChange::MarkedUnread(true))
+            .await
+            .unwrap()
+    );
     let delivered = store
         .set_receipt("r", "ann", last.seq, ReceiptKind::Delivered)
         .await
@@ -502,11 +556,21 @@ async fn a_member_marks_a_room_unread_until_a_read_receipt_even_one_that_moves_n
     assert!(!delivered.unmarked);
     assert!(marked("ann").await);
     // Taken away by hand.
-    assert!(store.set_marked_unread("r", "ann", false).await.unwrap());
+    assert!(
+        store
+            .change_entry("r", "ann", EntryChange::MarkedUnread(false))
+            .await
+            .unwrap()
+    );
     assert!(!marked("ann").await);
 
     // Leaving takes the mark with the membership.
-    assert!(store.set_marked_unread("r", "bob", true).await.unwrap());
+    assert!(
+        store
+            .change_entry("r", "bob", EntryChange::MarkedUnread(true))
+            .await
+            .unwrap()
+    );
     let leave = MembershipWrite {
         room_id: "r".to_owned(),
         actor: "bob".to_owned(),
@@ -518,10 +582,15 @@ async fn a_member_marks_a_room_unread_until_a_read_receipt_even_one_that_moves_n
     assert!(!marked("bob").await);
 
     // Not a member, or no such room: nothing is marked.
-    assert!(!store.set_marked_unread("r", "cid", true).await.unwrap());
     assert!(
         !store
-            .set_marked_unread("nowhere", "ann", true)
+            .change_entry("r", "cid", EntryChange::MarkedUnread(true))
+            .await
+            .unwrap()
+    );
+    assert!(
+        !store
+            .change_entry("nowhere", "ann", EntryChange::MarkedUnread(true))
             .await
             .unwrap()
     );

@@ -26,8 +26,8 @@ use std::sync::Mutex;
 use async_trait::async_trait;
 use chat_protocol::v1::{
     BlockedUser, Device, ExportedReaction, ExportedRoom, ExportedSave, InvitePreview, MemberRole,
-    Message, PinnedMessage, ReceiptKind, Report, RoomBan, RoomInvite, RoomMember, RoomPlacement,
-    RoomVisibility, UserProfile,
+    Message, PinnedMessage, ReceiptKind, Report, RoomBan, RoomInvite, RoomMember, RoomVisibility,
+    UserProfile,
 };
 use sqlx::pool::PoolConnection;
 use sqlx::{ColumnIndex, Decode, Encode, Executor, IntoArguments, Pool, Row as _, Type};
@@ -48,10 +48,10 @@ use super::sqlite::readers::Readers;
 use super::write::{MessageChange, NewMessage, Sent};
 use super::{
     Account, AccountStatus, AttachmentForSend, AttachmentRecord, Circle, CommittedEvent,
-    EndSignIns, EventOutbox, MutedMember, NewInvite, NewPushDevice, NewReport, NewRoom, OutboxRow,
-    Page, PageRange, ProfileChange, PushTarget, ReceiptChange, RefreshTokenRecord, RoomInfo,
-    RoomListCursor, RoomListEntry, RoomRecord, RoomWithMembers, Rotation, SearchFilter,
-    SignInRecord, Store, UserRecord,
+    EndSignIns, EntryChange, EventOutbox, MutedMember, NewInvite, NewPushDevice, NewReport,
+    NewRoom, OutboxRow, Page, PageRange, ProfileChange, PushTarget, ReceiptChange,
+    RefreshTokenRecord, RoomInfo, RoomListCursor, RoomListEntry, RoomRecord, RoomWithMembers,
+    Rotation, SearchFilter, SignInRecord, Store, UserRecord,
 };
 use crate::events::schema::{self, OutboxEvent};
 
@@ -478,27 +478,13 @@ where
         self.list_public_rooms(user_id, limit).await
     }
 
-    async fn set_mute(
+    async fn change_entry(
         &self,
         room_id: &str,
         user_id: &str,
-        until: Option<i64>,
-        mentions: bool,
+        change: EntryChange,
     ) -> Result<bool> {
-        self.mute(room_id, user_id, until, mentions).await
-    }
-
-    async fn set_placement(
-        &self,
-        room_id: &str,
-        user_id: &str,
-        placement: Option<RoomPlacement>,
-    ) -> Result<bool> {
-        self.place(room_id, user_id, placement).await
-    }
-
-    async fn set_marked_unread(&self, room_id: &str, user_id: &str, marked: bool) -> Result<bool> {
-        self.mark_unread(room_id, user_id, marked).await
+        self.change_member_entry(room_id, user_id, change).await
     }
 
     async fn muted_members(&self, room_id: &str, now: i64) -> Result<Vec<MutedMember>> {

@@ -19,7 +19,7 @@ use sqlx::{ColumnIndex, Decode, Encode, Executor, IntoArguments, Row, Type};
 use super::{Backend, SqlStore};
 use crate::store::error::Result;
 use crate::store::rows::{SqlxRow, named, room_from_row, to_u64};
-use crate::store::{MutedMember, RoomListCursor, RoomListEntry};
+use crate::store::{EntryChange, MutedMember, RoomListCursor, RoomListEntry};
 
 /// What sorting a listed room needs, `m` being the user's membership row (NULL columns
 /// when they are not a member). `last_message_at` is 0 for a room without messages.
@@ -156,14 +156,22 @@ fn public_sql() -> String {
 const MUTED_MEMBERS: &str = "SELECT user_id, CAST(mute_mentions AS BIGINT) AS mute_mentions
      FROM room_members WHERE room_id = $1 AND muted_until > $2";
 
-const SET_MUTE: &str = "UPDATE room_members SET muted_until = $1, mute_mentions = $4
-     WHERE room_id = $2 AND user_id = $3";
-
-const SET_PLACEMENT: &str = "UPDATE room_members SET placement = $1
-     WHERE room_id = $2 AND user_id = $3";
-
-const SET_MARKED_UNREAD: &str = "UPDATE room_members SET marked_unread = $1
-     WHERE room_id = $2 AND user_id = $3";
+/// The member `$2` of room `$1` changes their own entry (`EntryChange`): one statement
+/// each, the values from `$3` on.
+fn entry_statement(change: &EntryChange) -> &'static str {
+    match change {
+        EntryChange::Mute { .. } => {
+            "UPDATE room_members SET muted_until = $3, mute_mentions = $4
+             WHERE room_id = $1 AND user_id = $2"
+        }
+        EntryChange::Placement(_) => {
+            "UPDATE room_members SET placement = $3 WHERE room_id = $1 AND user_id = $2"
+        }
+        EntryChange::MarkedUnread(_) => {
+            "UPDATE room_members SET marked_unread = $3 WHERE room_id = $1 AND user_id = $2"
+        }
+    }
+}
 
 fn entry_from_row<R: Row>(row: &R) -> Result<RoomListEntry>
 where
@@ -288,50 +296,21 @@ where
             .collect()
     }
 
-    pub(super) async fn mute(
+    pub(super) async fn change_member_entry(
         &self,
         room_id: &str,
         user_id: &str,
-        until: Option<i64>,
-        mentions: bool,
+        change: EntryChange,
     ) -> Result<bool> {
-        let result = sqlx::query::<DB>(SET_MUTE)
-            .bind(until)
+        let query = sqlx::query::<DB>(entry_statement(&change))
             .bind(room_id)
-            .bind(user_id)
-            .bind(i64::from(mentions))
-            .execute(&self.pool)
-            .await?;
-        Ok(DB::rows_affected(&result) > 0)
-    }
-
-    pub(super) async fn place(
-        &self,
-        room_id: &str,
-        user_id: &str,
-        placement: Option<RoomPlacement>,
-    ) -> Result<bool> {
-        let result = sqlx::query::<DB>(SET_PLACEMENT)
-            .bind(placement.map(RoomPlacement::as_str))
-            .bind(room_id)
-            .bind(user_id)
-            .execute(&self.pool)
-            .await?;
-        Ok(DB::rows_affected(&result) > 0)
-    }
-
-    pub(super) async fn mark_unread(
-        &self,
-        room_id: &str,
-        user_id: &str,
-        marked: bool,
-    ) -> Result<bool> {
-        let result = sqlx::query::<DB>(SET_MARKED_UNREAD)
-            .bind(i64::from(marked))
-            .bind(room_id)
-            .bind(user_id)
-            .execute(&self.pool)
-            .await?;
+            .bind(user_id);
+        let query = match change {
+            EntryChange::Mute { until, mentions } => query.bind(until).bind(i64::from(mentions)),
+            EntryChange::Placement(placement) => query.bind(placement.map(RoomPlacement::as_str)),
+            EntryChange::MarkedUnread(marked) => query.bind(i64::from(marked)),
+        };
+        let result = query.execute(&self.pool).await?;
         Ok(DB::rows_affected(&result) > 0)
     }
 }
